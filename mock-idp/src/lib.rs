@@ -1,0 +1,9 @@
+//! mock-idp: a mock Microsoft Entra ID SAML 2.0 identity provider.
+//!
+//! It emits what real Entra emits (see `fixtures/README.md` for which fact each part was
+//! checked against): one-line responses, Entra's prefixes, IDs, times, claims and signatures.
+
+pub mod cert;
+pub mod response;
+pub mod sign;
+pub mod xml;
