@@ -1,0 +1,295 @@
+//! `saml-harness idp …`: serve the mock Entra IdP or print what it would send.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use base64::Engine;
+use clap::{Args, Subcommand, ValueEnum};
+use mock_idp::config::{App, Config};
+use mock_idp::idp::Idp;
+use mock_idp::response::{SignWhat, Signing};
+use mock_idp::server::{self, IdpState};
+use mock_idp::sign::Algorithm;
+
+use crate::UsageError;
+
+/// The default listen address: loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7080";
+
+#[derive(Args)]
+pub struct ConfigArgs {
+    /// Tenant, users and applications (YAML); without it, the built-in config
+    /// (tenant contoso.com, user B.Simon, one app; see fixtures/config/default.yaml).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Application by name or app id (default: the first one).
+    #[arg(long, value_name = "NAME")]
+    app: Option<String>,
+}
+
+impl ConfigArgs {
+    fn load(&self) -> Result<Idp> {
+        let config = match &self.config {
+            Some(path) => Config::load(path).map_err(|e| UsageError(e.to_string()))?,
+            None => Config::builtin(),
+        };
+        if self.app.is_some() && config.app(self.app.as_deref()).is_none() {
+            let names: Vec<&str> = config.apps.iter().map(|a| a.name.as_str()).collect();
+            return Err(UsageError(format!(
+                "no application {:?}; hint: the config has {names:?}",
+                self.app.as_deref().unwrap_or_default()
+            ))
+            .into());
+        }
+        Ok(Idp::new(config))
+    }
+
+    fn app<'a>(&self, idp: &'a Idp) -> &'a App {
+        // `load` checked the name; the config always has at least one app.
+        idp.config
+            .app(self.app.as_deref())
+            .unwrap_or(&idp.config.apps[0])
+    }
+}
+
+#[derive(Subcommand)]
+pub enum IdpCommand {
+    /// Serve the mock IdP over HTTP and print its URLs and test user.
+    #[command(
+        after_help = "LIMITS:\n    SAMLRequest parameter: 64 KiB encoded, 256 KiB of XML after inflating; request body: 256 KiB.\n    DTDs in requests are refused (no entity expansion, nothing fetched).\n\nEXAMPLES:\n    saml-harness idp serve\n    saml-harness idp serve --config tenant.yaml --listen 127.0.0.1:0"
+    )]
+    Serve {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Address to listen on; binding beyond loopback must be asked for explicitly.
+        #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
+        listen: SocketAddr,
+        /// The base URL SPs reach the server at (default: http://LISTEN-ADDRESS).
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
+    /// Print the app's signed federation metadata XML.
+    #[command(
+        after_help = "EXAMPLES:\n    saml-harness idp metadata --base-url http://127.0.0.1:7080 > idp-metadata.xml"
+    )]
+    Metadata {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// The base URL the endpoints are listed under.
+        #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:7080")]
+        base_url: String,
+    },
+    /// Print the app's active signing certificate, as Entra's downloads.
+    #[command(
+        after_help = "EXAMPLES:\n    saml-harness idp cert --format pem > idp.pem\n    saml-harness idp cert --format raw > idp.cer"
+    )]
+    Cert {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// pem: PEM certificate; base64: Certificate (Base64) .cer (CRLF); raw: Certificate (Raw), DER.
+        #[arg(long, value_enum, default_value_t = CertFormat::Pem)]
+        format: CertFormat,
+    },
+    /// Print one signed Response as the IdP would post it (for SP unit tests).
+    #[command(
+        after_help = "EXAMPLES:\n    saml-harness idp response --acs https://sp.test/saml/acs --in-response-to _abc123\n    saml-harness idp response --sign both --alg sha1 --base64"
+    )]
+    Response {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// User principal name (default: the config's default user, B.Simon).
+        #[arg(long, value_name = "UPN")]
+        user: Option<String>,
+        /// Destination / Recipient; overrides the app's default Reply URL (not checked against the list).
+        #[arg(long, value_name = "URL")]
+        acs: Option<String>,
+        /// The AuthnRequest ID to answer (default: none, as IdP-initiated).
+        #[arg(long, value_name = "ID")]
+        in_response_to: Option<String>,
+        /// What to sign (default: the app's signing option).
+        #[arg(long, value_enum)]
+        sign: Option<SignArg>,
+        /// Signature algorithm (default: the app's).
+        #[arg(long, value_enum)]
+        alg: Option<AlgArg>,
+        /// Print base64, as the SAMLResponse form field carries it.
+        #[arg(long)]
+        base64: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum CertFormat {
+    Pem,
+    Base64,
+    Raw,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SignArg {
+    Assertion,
+    Response,
+    Both,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum AlgArg {
+    Sha256,
+    Sha1,
+}
+
+/// Runs one `idp` subcommand.
+pub fn run(cmd: IdpCommand) -> Result<()> {
+    match cmd {
+        IdpCommand::Serve {
+            config,
+            listen,
+            base_url,
+        } => serve(&config, listen, base_url),
+        IdpCommand::Metadata { config, base_url } => {
+            let idp = config.load()?;
+            let app = config.app(&idp);
+            let xml = mock_idp::metadata::federation_metadata(
+                &idp.config.tenant,
+                &base_url,
+                &app.certificates,
+                app.active_cert(),
+            )?;
+            println!("{xml}");
+            Ok(())
+        }
+        IdpCommand::Cert { config, format } => {
+            let idp = config.load()?;
+            let cert = config.app(&idp).active_cert();
+            let mut out = std::io::stdout().lock();
+            match format {
+                CertFormat::Pem => out.write_all(cert.pem().as_bytes())?,
+                CertFormat::Base64 => out.write_all(cert.base64_cer().as_bytes())?,
+                CertFormat::Raw => out.write_all(cert.der())?,
+            }
+            Ok(())
+        }
+        IdpCommand::Response {
+            config,
+            user,
+            acs,
+            in_response_to,
+            sign,
+            alg,
+            base64,
+        } => {
+            let idp = config.load()?;
+            let app = config.app(&idp);
+            let user = idp.config.user(user.as_deref()).ok_or_else(|| {
+                UsageError(format!(
+                    "no user {:?}; hint: use a `upn` from the config's users",
+                    user.unwrap_or_default()
+                ))
+            })?;
+            let acs = acs.unwrap_or_else(|| app.default_reply_url.clone());
+            let login = idp.login_response(
+                app,
+                user,
+                &acs,
+                in_response_to.as_deref(),
+                None,
+                time::OffsetDateTime::now_utc(),
+            );
+            let signing = Signing {
+                cert: app.active_cert(),
+                algorithm: match alg {
+                    None => app.algorithm,
+                    Some(AlgArg::Sha256) => Algorithm::Sha256,
+                    Some(AlgArg::Sha1) => Algorithm::Sha1,
+                },
+                what: match sign {
+                    None => app.sign,
+                    Some(SignArg::Assertion) => SignWhat::Assertion,
+                    Some(SignArg::Response) => SignWhat::Response,
+                    Some(SignArg::Both) => SignWhat::Both,
+                },
+            };
+            let xml = login.to_xml(Some(signing))?;
+            if base64 {
+                println!("{}", base64::engine::general_purpose::STANDARD.encode(xml));
+            } else {
+                println!("{xml}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn serve(config: &ConfigArgs, listen: SocketAddr, base_url: Option<String>) -> Result<()> {
+    let idp = config.load()?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+            UsageError(format!(
+                "cannot listen on {listen}: {e}; hint: pick a free port with --listen 127.0.0.1:0"
+            ))
+        })?;
+        let local = listener.local_addr()?;
+        let state = IdpState::new(idp, base_url.unwrap_or_else(|| format!("http://{local}")));
+        print_banner(&state);
+        axum::serve(listener, server::app(state))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .context("the server stopped")
+    })
+}
+
+fn print_banner(state: &IdpState) {
+    let c = &state.idp.config;
+    let base = state.base_url.trim_end_matches('/');
+    println!("mock Microsoft Entra ID listening on {base}");
+    println!(
+        "  tenant                       {} ({})",
+        c.tenant.id, c.tenant.domain
+    );
+    println!("  Microsoft Entra Identifier   {}", c.tenant.entity_id());
+    println!("  Login URL / Logout URL       {}", state.login_url());
+    for app in &c.apps {
+        let cert = app.active_cert();
+        println!("app {:?} (app id {})", app.name, app.app_id);
+        println!(
+            "  Identifier (Entity ID)       {}",
+            app.identifiers.join(", ")
+        );
+        println!(
+            "  Reply URL (ACS)              {}",
+            app.reply_urls.join(", ")
+        );
+        println!("  App Federation Metadata Url  {}", state.metadata_url(app));
+        println!(
+            "  certificate (pem)            {base}/{}/saml2/certificate?appid={}&format=pem",
+            c.tenant.id, app.app_id
+        );
+        println!(
+            "  thumbprint, expires          {} {}",
+            cert.thumbprint(),
+            cert.x509().not_after()
+        );
+        println!(
+            "  test this application        {base}/api/signin/{}",
+            app.app_id
+        );
+    }
+    if let Some(u) = c.user(None) {
+        println!(
+            "test user {} ({} {}), signs in {}",
+            u.upn,
+            u.given_name,
+            u.surname,
+            match c.sign_in {
+                mock_idp::config::SignInMode::Auto => "automatically",
+                mock_idp::config::SignInMode::Interactive => "after a pick on the sign-in page",
+            }
+        );
+    }
+    println!("press Ctrl-C to stop");
+}

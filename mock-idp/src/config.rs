@@ -1,0 +1,1031 @@
+//! The tenant model: users, groups and enterprise applications with every field of Entra's
+//! "Basic SAML Configuration" and "Attributes & Claims", loaded from YAML or built in.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use time::{Duration, OffsetDateTime};
+
+use crate::cert::{SigningCert, BUNDLED_KEY_PEM};
+use crate::response::SignWhat;
+use crate::sign::Algorithm;
+
+/// Where the bundled signing certificate's validity starts (it then lasts 3 years, as Entra's).
+pub const BUNDLED_CERT_NOT_BEFORE: OffsetDateTime = time::macros::datetime!(2025-11-01 0:00 UTC);
+
+/// Namespace of the four default claims (givenname, surname, emailaddress, name).
+pub const XMLSOAP_CLAIMS: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims";
+
+/// A configuration problem, pointing into the user's file where it can.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// YAML syntax, an unknown key, a wrong type or a missing field (serde-saphyr renders the snippet).
+    #[error("{file}:{line}:{column}: invalid config: {message}\n  hint: see the \"mock-idp configuration\" section of README.md")]
+    Syntax {
+        file: String,
+        line: u64,
+        column: u64,
+        message: String,
+    },
+    /// A value that parsed but makes no sense.
+    #[error("{file}:{line}:{column}: `{key}`: {message}\n  hint: {hint}")]
+    Invalid {
+        file: String,
+        line: u64,
+        column: u64,
+        key: String,
+        message: String,
+        hint: String,
+    },
+}
+
+/// How a person gets signed in when an AuthnRequest arrives.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignInMode {
+    /// The default user is signed in at once (CI).
+    #[default]
+    Auto,
+    /// A page lets a person pick the user.
+    Interactive,
+}
+
+/// NameID formats Entra can emit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+pub enum NameIdFormat {
+    /// `urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress` (portal default).
+    #[default]
+    #[serde(rename = "emailAddress")]
+    EmailAddress,
+    /// Pairwise persistent: an opaque per-application, per-user identifier.
+    #[serde(rename = "persistent")]
+    Persistent,
+    /// A fresh random value per response.
+    #[serde(rename = "transient")]
+    Transient,
+    /// `urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified`.
+    #[serde(rename = "unspecified")]
+    Unspecified,
+}
+
+impl NameIdFormat {
+    /// The format URI.
+    pub fn uri(self) -> &'static str {
+        match self {
+            NameIdFormat::EmailAddress => "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+            NameIdFormat::Persistent => "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+            NameIdFormat::Transient => "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
+            NameIdFormat::Unspecified => "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
+        }
+    }
+
+    /// The format for a URI an AuthnRequest's NameIDPolicy may carry (Entra accepts these four).
+    pub fn from_uri(uri: &str) -> Option<Self> {
+        [
+            Self::EmailAddress,
+            Self::Persistent,
+            Self::Transient,
+            Self::Unspecified,
+        ]
+        .into_iter()
+        .find(|f| f.uri() == uri)
+    }
+}
+
+// ---------------------------------------------------------------- the YAML shape
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigSpec {
+    #[serde(default)]
+    tenant: TenantSpec,
+    #[serde(default)]
+    users: Vec<Spanned<UserSpec>>,
+    #[serde(default)]
+    groups: Vec<GroupSpec>,
+    #[serde(default)]
+    applications: Vec<Spanned<AppSpec>>,
+    #[serde(default)]
+    sign_in: SignInMode,
+    #[serde(default)]
+    default_user: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct TenantSpec {
+    id: String,
+    domain: String,
+    name: String,
+}
+
+impl Default for TenantSpec {
+    fn default() -> Self {
+        TenantSpec {
+            id: "8c3f2d1e-5b4a-4c6d-9e7f-0a1b2c3d4e5f".into(),
+            domain: "contoso.com".into(),
+            name: "Contoso".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserSpec {
+    upn: String,
+    given_name: Option<String>,
+    surname: Option<String>,
+    display_name: Option<String>,
+    mail: Option<String>,
+    object_id: Option<String>,
+    #[serde(default)]
+    groups: Vec<Spanned<String>>,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupSpec {
+    name: String,
+    object_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppSpec {
+    name: String,
+    app_id: Option<String>,
+    identifiers: Vec<String>,
+    reply_urls: Vec<String>,
+    default_reply_url: Option<Spanned<String>>,
+    sign_on_url: Option<String>,
+    relay_state: Option<String>,
+    logout_url: Option<String>,
+    #[serde(default)]
+    assignment_required: bool,
+    #[serde(default)]
+    assigned: Vec<Spanned<String>>,
+    #[serde(default)]
+    name_id: NameIdSpec,
+    claims: Option<Vec<ClaimSpec>>,
+    #[serde(default)]
+    groups_claim: bool,
+    #[serde(default)]
+    app_roles: Vec<AppRoleSpec>,
+    #[serde(default)]
+    signing: SigningSpec,
+    #[serde(default)]
+    certificates: Vec<Spanned<CertSpec>>,
+    #[serde(default)]
+    require_signed_requests: bool,
+    #[serde(default)]
+    request_verification_certificates: Vec<Spanned<String>>,
+    #[serde(default = "sixty")]
+    subject_confirmation_minutes: i64,
+    #[serde(default)]
+    audience_spn_prefix: bool,
+}
+
+fn sixty() -> i64 {
+    60
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameIdSpec {
+    #[serde(default)]
+    format: NameIdFormat,
+    source: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimSpec {
+    name: String,
+    #[serde(default)]
+    namespace: String,
+    source: Option<Spanned<String>>,
+    value: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppRoleSpec {
+    value: String,
+    #[serde(default)]
+    assigned: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SigningSpec {
+    #[serde(default)]
+    option: SignWhat,
+    #[serde(default)]
+    algorithm: Algorithm,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CertSpec {
+    key: Option<String>,
+    cert: Option<String>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    not_before: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    not_after: Option<OffsetDateTime>,
+    #[serde(default)]
+    active: bool,
+}
+
+// ---------------------------------------------------------------- the resolved model
+
+/// The resolved configuration: a tenant and everything in it.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The directory (tenant).
+    pub tenant: Tenant,
+    /// Users; the default user signs in when no one is picked.
+    pub users: Vec<User>,
+    /// Groups, by name and object id.
+    pub groups: Vec<Group>,
+    /// Enterprise applications (SAML).
+    pub apps: Vec<App>,
+    /// Auto sign-in (CI) or a user picker page.
+    pub sign_in: SignInMode,
+    /// Index into `users` of who signs in by default.
+    pub default_user: usize,
+}
+
+/// The Entra tenant.
+#[derive(Clone, Debug)]
+pub struct Tenant {
+    /// Tenant (directory) id, a GUID.
+    pub id: String,
+    /// Primary domain, e.g. contoso.com.
+    pub domain: String,
+    /// Display name.
+    pub name: String,
+}
+
+impl Tenant {
+    /// The Microsoft Entra Identifier: `https://sts.windows.net/{tid}/`.
+    pub fn entity_id(&self) -> String {
+        format!("https://sts.windows.net/{}/", self.id)
+    }
+}
+
+/// A directory user.
+#[derive(Clone, Debug)]
+pub struct User {
+    /// userPrincipalName.
+    pub upn: String,
+    /// givenName.
+    pub given_name: String,
+    /// surname.
+    pub surname: String,
+    /// displayName.
+    pub display_name: String,
+    /// mail.
+    pub mail: String,
+    /// Object id (GUID).
+    pub object_id: String,
+    /// Object ids of the groups the user is a member of.
+    pub group_ids: Vec<String>,
+    /// Further attributes by name (employeeid, department, …).
+    pub extra: BTreeMap<String, String>,
+}
+
+impl User {
+    /// The value of a claim source such as `user.mail`, `None` when the user has none.
+    pub fn attribute(&self, source: &str) -> Option<String> {
+        let name = source
+            .strip_prefix("user.")
+            .unwrap_or(source)
+            .to_ascii_lowercase();
+        let v = match name.as_str() {
+            "userprincipalname" => self.upn.clone(),
+            "givenname" => self.given_name.clone(),
+            "surname" => self.surname.clone(),
+            "displayname" => self.display_name.clone(),
+            "mail" => self.mail.clone(),
+            "objectid" => self.object_id.clone(),
+            "mailnickname" => self.upn.split('@').next().unwrap_or_default().to_owned(),
+            other => {
+                return self
+                    .extra
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(other))
+                    .map(|(_, v)| v.clone())
+            }
+        };
+        Some(v)
+    }
+}
+
+/// A security group.
+#[derive(Clone, Debug)]
+pub struct Group {
+    /// Display name.
+    pub name: String,
+    /// Object id (GUID).
+    pub object_id: String,
+}
+
+/// Where a claim's value comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClaimSource {
+    /// A user attribute, e.g. `user.mail`.
+    Attribute(String),
+    /// A constant string.
+    Constant(String),
+}
+
+/// One configured claim, named exactly as it will be emitted.
+#[derive(Clone, Debug)]
+pub struct Claim {
+    /// `namespace/name`, or the bare name when the namespace is empty.
+    pub name: String,
+    /// Where the value comes from.
+    pub source: ClaimSource,
+}
+
+/// An app role and who holds it (user UPNs).
+#[derive(Clone, Debug)]
+pub struct AppRole {
+    /// The role value emitted in the role claim.
+    pub value: String,
+    /// UPNs of users holding it.
+    pub users: Vec<String>,
+}
+
+/// An enterprise application configured for SAML SSO.
+#[derive(Clone, Debug)]
+pub struct App {
+    /// Display name.
+    pub name: String,
+    /// Application (client) id, a GUID.
+    pub app_id: String,
+    /// Identifier (Entity ID) list; the AuthnRequest Issuer must be one of them.
+    pub identifiers: Vec<String>,
+    /// Reply URL (ACS) list.
+    pub reply_urls: Vec<String>,
+    /// The Reply URL used when the request names none.
+    pub default_reply_url: String,
+    /// Sign-on URL (where SP-initiated sign-in starts).
+    pub sign_on_url: Option<String>,
+    /// Relay State sent on IdP-initiated sign-on.
+    pub relay_state: Option<String>,
+    /// Logout URL of the SP.
+    pub logout_url: Option<String>,
+    /// "Assignment required?".
+    pub assignment_required: bool,
+    /// UPNs assigned directly.
+    pub assigned_users: Vec<String>,
+    /// Object ids of assigned groups.
+    pub assigned_groups: Vec<String>,
+    /// NameID format.
+    pub name_id_format: NameIdFormat,
+    /// NameID source attribute.
+    pub name_id_source: String,
+    /// Configured claims, after the automatic ones.
+    pub claims: Vec<Claim>,
+    /// Whether to emit the groups claim.
+    pub groups_claim: bool,
+    /// App roles.
+    pub app_roles: Vec<AppRole>,
+    /// Signing option.
+    pub sign: SignWhat,
+    /// Signing algorithm.
+    pub algorithm: Algorithm,
+    /// Every certificate of the app (all appear in metadata).
+    pub certificates: Vec<SigningCert>,
+    /// Index of the active certificate.
+    pub active_certificate: usize,
+    /// "Require verification certificates": unsigned requests get AADSTS76021.
+    pub require_signed_requests: bool,
+    /// Certificates that verify the SP's signed AuthnRequests.
+    pub request_verification_certificates: Vec<openssl::x509::X509>,
+    /// SubjectConfirmationData lifetime.
+    pub subject_confirmation_lifetime: Duration,
+    /// Prefix a non-URI Audience with `spn:` (seen in 2021 captures).
+    pub audience_spn_prefix: bool,
+}
+
+impl App {
+    /// The certificate that signs.
+    pub fn active_cert(&self) -> &SigningCert {
+        &self.certificates[self.active_certificate]
+    }
+
+    /// Whether `user` may sign in (assignment, directly or through a group).
+    pub fn is_assigned(&self, user: &User) -> bool {
+        !self.assignment_required
+            || self
+                .assigned_users
+                .iter()
+                .any(|u| u.eq_ignore_ascii_case(&user.upn))
+            || user
+                .group_ids
+                .iter()
+                .any(|g| self.assigned_groups.contains(g))
+    }
+
+    /// App role values `user` holds.
+    pub fn roles_of(&self, user: &User) -> Vec<String> {
+        self.app_roles
+            .iter()
+            .filter(|r| r.users.iter().any(|u| u.eq_ignore_ascii_case(&user.upn)))
+            .map(|r| r.value.clone())
+            .collect()
+    }
+
+    /// The Audience value for an Identifier (with `spn:` when configured and not a URI).
+    pub fn audience_for(&self, identifier: &str) -> String {
+        if self.audience_spn_prefix
+            && !identifier.contains("://")
+            && !identifier.starts_with("urn:")
+        {
+            format!("spn:{identifier}")
+        } else {
+            identifier.to_owned()
+        }
+    }
+}
+
+impl Config {
+    /// The built-in configuration: tenant contoso.com, user B.Simon, one application.
+    pub fn builtin() -> Config {
+        Self::from_yaml_str(BUILTIN_YAML, "<built-in config>", Path::new("."))
+            .unwrap_or_else(|e| panic!("the built-in config is broken: {e}"))
+    }
+
+    /// Loads a YAML config file; paths inside it are relative to the file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let base = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Self::from_yaml_str(&text, &path.display().to_string(), &base)
+    }
+
+    /// Parses YAML text; `file` names it in errors and `base` resolves relative paths.
+    pub fn from_yaml_str(text: &str, file: &str, base: &Path) -> Result<Config, ConfigError> {
+        let spec: ConfigSpec = serde_saphyr::from_str(text).map_err(|e| {
+            let at = e.location().unwrap_or(serde_saphyr::Location::UNKNOWN);
+            ConfigError::Syntax {
+                file: file.to_owned(),
+                line: at.line(),
+                column: at.column(),
+                message: e.to_string().replace("<input>", file),
+            }
+        })?;
+        Resolver { file, base }.resolve(spec)
+    }
+
+    /// An application by name (case-insensitive) or application id; the first one when `None`.
+    pub fn app(&self, name: Option<&str>) -> Option<&App> {
+        match name {
+            None => self.apps.first(),
+            Some(n) => self
+                .apps
+                .iter()
+                .find(|a| a.name.eq_ignore_ascii_case(n) || a.app_id.eq_ignore_ascii_case(n)),
+        }
+    }
+
+    /// A user by UPN (case-insensitive); the default user when `None`.
+    pub fn user(&self, upn: Option<&str>) -> Option<&User> {
+        match upn {
+            None => self.users.get(self.default_user),
+            Some(u) => self.users.iter().find(|x| x.upn.eq_ignore_ascii_case(u)),
+        }
+    }
+
+    /// The application one of whose Identifiers is `issuer`.
+    pub fn app_by_identifier(&self, issuer: &str) -> Option<&App> {
+        self.apps
+            .iter()
+            .find(|a| a.identifiers.iter().any(|i| i == issuer))
+    }
+}
+
+/// The built-in configuration, as YAML, so it doubles as the documented example.
+pub const BUILTIN_YAML: &str = include_str!("../../fixtures/config/default.yaml");
+
+struct Resolver<'a> {
+    file: &'a str,
+    base: &'a Path,
+}
+
+impl Resolver<'_> {
+    fn error(
+        &self,
+        at: &serde_saphyr::Location,
+        key: String,
+        message: String,
+        hint: &str,
+    ) -> ConfigError {
+        ConfigError::Invalid {
+            file: self.file.to_owned(),
+            line: at.line(),
+            column: at.column(),
+            key,
+            message,
+            hint: hint.to_owned(),
+        }
+    }
+
+    fn invalid<T>(
+        &self,
+        at: &serde_saphyr::Location,
+        key: String,
+        message: String,
+        hint: &str,
+    ) -> Result<T, ConfigError> {
+        Err(self.error(at, key, message, hint))
+    }
+
+    fn read(
+        &self,
+        at: &serde_saphyr::Location,
+        key: String,
+        path: &str,
+    ) -> Result<String, ConfigError> {
+        let full = self.base.join(path);
+        std::fs::read_to_string(&full).or_else(|e| {
+            self.invalid(
+                at,
+                key,
+                format!("cannot read {:?}: {e}", full.display().to_string()),
+                "paths are relative to the config file",
+            )
+        })
+    }
+
+    fn resolve(&self, spec: ConfigSpec) -> Result<Config, ConfigError> {
+        let tenant = Tenant {
+            id: spec.tenant.id,
+            domain: spec.tenant.domain,
+            name: spec.tenant.name,
+        };
+        let groups: Vec<Group> = spec
+            .groups
+            .into_iter()
+            .map(|g| Group {
+                object_id: g
+                    .object_id
+                    .unwrap_or_else(|| stable_guid(&format!("group:{}", g.name))),
+                name: g.name,
+            })
+            .collect();
+        let group_id = |name: &str| {
+            groups
+                .iter()
+                .find(|g| g.name.eq_ignore_ascii_case(name))
+                .map(|g| g.object_id.clone())
+        };
+
+        let mut users = Vec::new();
+        for (i, u) in spec.users.into_iter().enumerate() {
+            let at = u.referenced;
+            let u = u.value;
+            let (first, last) = split_name(&u.upn);
+            let mut group_ids = Vec::new();
+            for (j, g) in u.groups.iter().enumerate() {
+                match group_id(&g.value) {
+                    Some(id) => group_ids.push(id),
+                    None => {
+                        return self.invalid(
+                            &g.referenced,
+                            format!("users[{i}].groups[{j}]"),
+                            format!("unknown group {:?}", g.value),
+                            "declare it under `groups:` first",
+                        )
+                    }
+                }
+            }
+            if users
+                .iter()
+                .any(|x: &User| x.upn.eq_ignore_ascii_case(&u.upn))
+            {
+                return self.invalid(
+                    &at,
+                    format!("users[{i}].upn"),
+                    format!("duplicate user {:?}", u.upn),
+                    "each UPN may appear once",
+                );
+            }
+            users.push(User {
+                given_name: u.given_name.unwrap_or(first),
+                surname: u.surname.unwrap_or(last),
+                display_name: u
+                    .display_name
+                    .unwrap_or_else(|| u.upn.split('@').next().unwrap_or_default().to_owned()),
+                mail: u.mail.unwrap_or_else(|| u.upn.clone()),
+                object_id: u
+                    .object_id
+                    .unwrap_or_else(|| stable_guid(&format!("user:{}", u.upn))),
+                group_ids,
+                extra: u.attributes,
+                upn: u.upn,
+            });
+        }
+        if users.is_empty() {
+            users.push(default_user(&tenant));
+        }
+        let default_user = match &spec.default_user {
+            None => 0,
+            Some(d) => match users
+                .iter()
+                .position(|u| u.upn.eq_ignore_ascii_case(&d.value))
+            {
+                Some(i) => i,
+                None => {
+                    return self.invalid(
+                        &d.referenced,
+                        "default_user".into(),
+                        format!("no user {:?}", d.value),
+                        "use the `upn` of one of `users:`",
+                    )
+                }
+            },
+        };
+
+        let mut apps = Vec::new();
+        for (i, a) in spec.applications.into_iter().enumerate() {
+            apps.push(self.resolve_app(i, a, &users, &groups)?);
+        }
+        if apps.is_empty() {
+            return self.invalid(
+                &serde_saphyr::Location::UNKNOWN,
+                "applications".into(),
+                "no application configured".into(),
+                "add at least one entry under `applications:`",
+            );
+        }
+        Ok(Config {
+            tenant,
+            users,
+            groups,
+            apps,
+            sign_in: spec.sign_in,
+            default_user,
+        })
+    }
+
+    fn resolve_app(
+        &self,
+        i: usize,
+        spanned: Spanned<AppSpec>,
+        users: &[User],
+        groups: &[Group],
+    ) -> Result<App, ConfigError> {
+        let at = spanned.referenced;
+        let a = spanned.value;
+        let key = |k: &str| format!("applications[{i}].{k}");
+        if a.identifiers.is_empty() {
+            return self.invalid(
+                &at,
+                key("identifiers"),
+                "empty Identifier list".into(),
+                "Entra requires at least one Identifier (Entity ID), e.g. the SP's entityID",
+            );
+        }
+        if a.reply_urls.is_empty() {
+            return self.invalid(
+                &at,
+                key("reply_urls"),
+                "empty Reply URL list".into(),
+                "add the SP's Assertion Consumer Service URL",
+            );
+        }
+        let default_reply_url = match a.default_reply_url {
+            None => a.reply_urls[0].clone(),
+            Some(d) if a.reply_urls.contains(&d.value) => d.value,
+            Some(d) => {
+                return self.invalid(
+                    &d.referenced,
+                    key("default_reply_url"),
+                    format!("{:?} is not in reply_urls", d.value),
+                    "the default Reply URL must be one of `reply_urls`",
+                )
+            }
+        };
+        let known_source = |s: &str| s.starts_with("user.") && s.len() > 5;
+        let mut assigned_users = Vec::new();
+        let mut assigned_groups = Vec::new();
+        for (j, who) in a.assigned.iter().enumerate() {
+            if let Some(g) = who.value.strip_prefix("group:") {
+                match groups.iter().find(|x| x.name.eq_ignore_ascii_case(g)) {
+                    Some(g) => assigned_groups.push(g.object_id.clone()),
+                    None => {
+                        return self.invalid(
+                            &who.referenced,
+                            key(&format!("assigned[{j}]")),
+                            format!("unknown group {g:?}"),
+                            "declare it under `groups:`",
+                        )
+                    }
+                }
+            } else if users.iter().any(|u| u.upn.eq_ignore_ascii_case(&who.value)) {
+                assigned_users.push(who.value.clone());
+            } else {
+                return self.invalid(
+                    &who.referenced,
+                    key(&format!("assigned[{j}]")),
+                    format!("unknown user {:?}", who.value),
+                    "use a user's UPN or `group:NAME`",
+                );
+            }
+        }
+        let name_id_source = match a.name_id.source {
+            None => "user.userprincipalname".to_owned(),
+            Some(s) if known_source(&s.value) => s.value,
+            Some(s) => {
+                return self.invalid(
+                    &s.referenced,
+                    key("name_id.source"),
+                    format!("unknown source attribute {:?}", s.value),
+                    "use e.g. user.userprincipalname, user.mail, user.objectid",
+                )
+            }
+        };
+        let claims = match a.claims {
+            None => default_claims(),
+            Some(list) => {
+                let mut claims = Vec::new();
+                for (j, c) in list.into_iter().enumerate() {
+                    let name = if c.namespace.is_empty() {
+                        c.name.clone()
+                    } else {
+                        format!("{}/{}", c.namespace.trim_end_matches('/'), c.name)
+                    };
+                    let source = match (c.source, c.value) {
+                        (Some(s), None) if known_source(&s.value) => ClaimSource::Attribute(s.value),
+                        (Some(s), None) => return self.invalid(&s.referenced, key(&format!("claims[{j}].source")), format!("unknown source attribute {:?}", s.value), "use e.g. user.mail, user.givenname, user.surname, user.userprincipalname, user.objectid"),
+                        (None, Some(v)) => ClaimSource::Constant(v),
+                        _ => return self.invalid(&at, key(&format!("claims[{j}]")), format!("claim {:?} needs exactly one of `source` or `value`", c.name), "`source: user.mail` for an attribute, `value: text` for a constant"),
+                    };
+                    claims.push(Claim { name, source });
+                }
+                claims
+            }
+        };
+        let mut app_roles = Vec::new();
+        for (j, r) in a.app_roles.into_iter().enumerate() {
+            for (k, u) in r.assigned.iter().enumerate() {
+                if !users.iter().any(|x| x.upn.eq_ignore_ascii_case(&u.value)) {
+                    return self.invalid(
+                        &u.referenced,
+                        key(&format!("app_roles[{j}].assigned[{k}]")),
+                        format!("unknown user {:?}", u.value),
+                        "use a user's UPN",
+                    );
+                }
+            }
+            app_roles.push(AppRole {
+                value: r.value,
+                users: r.assigned.into_iter().map(|u| u.value).collect(),
+            });
+        }
+        let (certificates, active_certificate) =
+            self.resolve_certs(&key("certificates"), &at, a.certificates)?;
+        let mut request_verification_certificates = Vec::new();
+        for (j, p) in a.request_verification_certificates.iter().enumerate() {
+            let k = key(&format!("request_verification_certificates[{j}]"));
+            let pem = self.read(&p.referenced, k.clone(), &p.value)?;
+            match openssl::x509::X509::from_pem(pem.as_bytes()) {
+                Ok(x) => request_verification_certificates.push(x),
+                Err(e) => {
+                    return self.invalid(
+                        &p.referenced,
+                        k,
+                        format!("not a PEM certificate: {e}"),
+                        "give the SP's signing certificate as PEM",
+                    )
+                }
+            }
+        }
+        if a.require_signed_requests && request_verification_certificates.is_empty() {
+            return self.invalid(
+                &at,
+                key("require_signed_requests"),
+                "signed requests are required but no certificate can verify them".into(),
+                "list the SP's certificate under `request_verification_certificates`",
+            );
+        }
+        Ok(App {
+            app_id: a
+                .app_id
+                .unwrap_or_else(|| stable_guid(&format!("app:{}", a.name))),
+            name: a.name,
+            identifiers: a.identifiers,
+            reply_urls: a.reply_urls,
+            default_reply_url,
+            sign_on_url: a.sign_on_url,
+            relay_state: a.relay_state,
+            logout_url: a.logout_url,
+            assignment_required: a.assignment_required,
+            assigned_users,
+            assigned_groups,
+            name_id_format: a.name_id.format,
+            name_id_source,
+            claims,
+            groups_claim: a.groups_claim,
+            app_roles,
+            sign: a.signing.option,
+            algorithm: a.signing.algorithm,
+            certificates,
+            active_certificate,
+            require_signed_requests: a.require_signed_requests,
+            request_verification_certificates,
+            subject_confirmation_lifetime: Duration::minutes(a.subject_confirmation_minutes),
+            audience_spn_prefix: a.audience_spn_prefix,
+        })
+    }
+
+    fn resolve_certs(
+        &self,
+        key: &str,
+        app_at: &serde_saphyr::Location,
+        specs: Vec<Spanned<CertSpec>>,
+    ) -> Result<(Vec<SigningCert>, usize), ConfigError> {
+        if specs.is_empty() {
+            let bundled = SigningCert::parse_key(BUNDLED_KEY_PEM)
+                .and_then(|k| {
+                    SigningCert::generate(
+                        k,
+                        BUNDLED_CERT_NOT_BEFORE,
+                        three_years_after(BUNDLED_CERT_NOT_BEFORE),
+                    )
+                })
+                .map_err(|e| {
+                    self.error(
+                        app_at,
+                        key.to_owned(),
+                        e.to_string(),
+                        "the bundled key should always load; report a bug",
+                    )
+                })?;
+            return Ok((vec![bundled], 0));
+        }
+        let mut certs = Vec::new();
+        let mut active = Vec::new();
+        for (j, s) in specs.into_iter().enumerate() {
+            let at = s.referenced;
+            let s = s.value;
+            let k = format!("{key}[{j}]");
+            let cert_error = |e: crate::cert::CertError| {
+                self.error(
+                    &at,
+                    k.clone(),
+                    e.to_string(),
+                    "give a PEM private key (`key`) and optionally its PEM certificate (`cert`)",
+                )
+            };
+            let pkey = match &s.key {
+                None => SigningCert::parse_key(BUNDLED_KEY_PEM),
+                Some(p) => SigningCert::parse_key(&self.read(&at, format!("{k}.key"), p)?),
+            }
+            .map_err(cert_error)?;
+            let cert = match &s.cert {
+                Some(p) => SigningCert::from_pem(pkey, &self.read(&at, format!("{k}.cert"), p)?),
+                None => {
+                    let nb = s.not_before.unwrap_or(BUNDLED_CERT_NOT_BEFORE);
+                    let na = s.not_after.unwrap_or_else(|| three_years_after(nb));
+                    if na <= nb {
+                        return self.invalid(
+                            &at,
+                            format!("{k}.not_after"),
+                            "not_after is not after not_before".into(),
+                            "a certificate must be valid for some time",
+                        );
+                    }
+                    SigningCert::generate(pkey, nb, na)
+                }
+            };
+            certs.push(cert.map_err(cert_error)?);
+            if s.active {
+                active.push(j);
+            }
+        }
+        match active.as_slice() {
+            [] => Ok((certs, 0)),
+            [one] => Ok((certs, *one)),
+            _ => self.invalid(
+                app_at,
+                key.to_owned(),
+                "more than one certificate is marked active".into(),
+                "Entra has exactly one active signing certificate per app",
+            ),
+        }
+    }
+}
+
+fn three_years_after(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_year(t.year() + 3)
+        .unwrap_or(t + Duration::days(3 * 365))
+}
+
+/// A GUID derived from a name, so configs without explicit ids are reproducible.
+pub fn stable_guid(name: &str) -> String {
+    let h = openssl::sha::sha256(name.as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&h[..16]);
+    uuid::Builder::from_random_bytes(b).into_uuid().to_string()
+}
+
+fn split_name(upn: &str) -> (String, String) {
+    let local = upn.split('@').next().unwrap_or_default();
+    match local.split_once('.') {
+        Some((a, b)) => (a.to_owned(), b.to_owned()),
+        None => (local.to_owned(), String::new()),
+    }
+}
+
+fn default_user(tenant: &Tenant) -> User {
+    let upn = format!("B.Simon@{}", tenant.domain);
+    User {
+        given_name: "B".into(),
+        surname: "Simon".into(),
+        display_name: "B.Simon".into(),
+        mail: upn.clone(),
+        object_id: stable_guid(&format!("user:{upn}")),
+        group_ids: Vec::new(),
+        extra: BTreeMap::new(),
+        upn,
+    }
+}
+
+/// The portal's four default claims: givenname, surname, emailaddress, name.
+pub fn default_claims() -> Vec<Claim> {
+    [
+        ("givenname", "user.givenname"),
+        ("surname", "user.surname"),
+        ("emailaddress", "user.mail"),
+        ("name", "user.userprincipalname"),
+    ]
+    .into_iter()
+    .map(|(n, s)| Claim {
+        name: format!("{XMLSOAP_CLAIMS}/{n}"),
+        source: ClaimSource::Attribute(s.into()),
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(yaml: &str) -> Result<Config, ConfigError> {
+        Config::from_yaml_str(yaml, "test.yaml", Path::new("."))
+    }
+
+    #[test]
+    fn builtin_config_has_b_simon_and_one_app() {
+        let c = Config::builtin();
+        let u = c.user(None).unwrap();
+        assert_eq!(u.upn, "B.Simon@contoso.com");
+        assert_eq!((u.given_name.as_str(), u.surname.as_str()), ("B", "Simon"));
+        assert_eq!(c.apps.len(), 1);
+        assert_eq!(c.apps[0].claims.len(), 4);
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let err = load("applications:\n  - name: a\n    identifiers: [x]\n    reply_urls: [y]\n    colour: red\n").unwrap_err().to_string();
+        assert!(err.contains("test.yaml"), "{err}");
+        assert!(err.contains("colour"), "{err}");
+        assert!(err.starts_with("test.yaml:5:5:"), "{err}");
+    }
+
+    #[test]
+    fn semantic_error_names_line_and_key() {
+        let err = load("applications:\n  - name: a\n    identifiers: [x]\n    reply_urls: [y]\n    assigned:\n      - nobody@contoso.com\n").unwrap_err().to_string();
+        assert!(err.starts_with("test.yaml:6:"), "{err}");
+        assert!(err.contains("applications[0].assigned[0]"), "{err}");
+        assert!(err.contains("hint:"), "{err}");
+    }
+
+    #[test]
+    fn empty_namespace_emits_the_bare_claim_name() {
+        let c = load("applications:\n  - name: mixpanel\n    identifiers: [x]\n    reply_urls: [y]\n    claims:\n      - {name: email, source: user.mail}\n      - {name: role, namespace: 'http://ex/claims', value: admin}\n").unwrap();
+        assert_eq!(c.apps[0].claims[0].name, "email");
+        assert_eq!(c.apps[0].claims[1].name, "http://ex/claims/role");
+    }
+}

@@ -1,0 +1,408 @@
+//! The IdP's decisions: who signs in to which app, what the response carries, which AADSTS
+//! error a request earns. No HTTP here; time is passed in.
+
+use base64::Engine;
+use time::OffsetDateTime;
+
+use crate::aadsts::Aadsts;
+use crate::config::{App, ClaimSource, Config, NameIdFormat, User};
+use crate::request::{AuthnRequest, LogoutRequest, RedirectSignature};
+use crate::response::{self, new_id, Attribute, ErrorResponse, LoginResponse, Signing};
+use crate::xml::Element;
+
+/// Above this many groups Entra sends the groups.link claim instead of the groups.
+pub const GROUPS_OVERAGE_LIMIT: usize = 150;
+const MS_CLAIMS: &str = "http://schemas.microsoft.com/identity/claims";
+const MS_WS_CLAIMS: &str = "http://schemas.microsoft.com/ws/2008/06/identity/claims";
+const PASSWORD_METHOD: &str =
+    "http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password";
+/// Authentication context classes a password sign-in satisfies (anything else → AADSTS75011).
+const PASSWORD_CLASSES: [&str; 3] = [
+    "urn:oasis:names:tc:SAML:2.0:ac:classes:Password",
+    "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+    "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified",
+];
+
+/// A response ready to be posted to the SP's ACS by the browser.
+#[derive(Clone, Debug)]
+pub struct AcsPost {
+    /// Where the form posts (the Reply URL).
+    pub acs: String,
+    /// The SAMLResponse XML (base64 is the binding's job).
+    pub saml_response: String,
+    /// RelayState to echo.
+    pub relay_state: Option<String>,
+}
+
+/// What a sign-in request leads to.
+#[derive(Clone, Debug)]
+pub enum SsoOutcome {
+    /// Post a response (a login, or a SAML status error such as NoPassive) to the ACS.
+    Post(AcsPost),
+    /// Show Entra's error page; nothing reaches the SP.
+    Error(Aadsts),
+}
+
+/// What a sign-out request leads to.
+#[derive(Clone, Debug)]
+pub struct LogoutOutcome {
+    /// The SP's Logout URL, where the LogoutResponse goes by Redirect.
+    pub logout_url: Option<String>,
+    /// The signed LogoutResponse XML.
+    pub logout_response: String,
+}
+
+/// The mock Entra IdP over one configuration.
+#[derive(Clone, Debug)]
+pub struct Idp {
+    /// The tenant, users and apps.
+    pub config: Config,
+}
+
+impl Idp {
+    /// An IdP serving `config`.
+    pub fn new(config: Config) -> Self {
+        Idp { config }
+    }
+
+    /// Issuer of responses and entityID of metadata: `https://sts.windows.net/{tid}/`.
+    pub fn entity_id(&self) -> String {
+        self.config.tenant.entity_id()
+    }
+
+    /// The claims `user` gets in `app`: automatic ones first, then the configured ones.
+    pub fn attributes(&self, app: &App, user: &User) -> Vec<Attribute> {
+        let tid = &self.config.tenant.id;
+        let one = |name: String, v: &str| Attribute {
+            name,
+            values: vec![v.to_owned()],
+        };
+        let mut out = vec![
+            one(format!("{MS_CLAIMS}/tenantid"), tid),
+            one(format!("{MS_CLAIMS}/objectidentifier"), &user.object_id),
+            one(format!("{MS_CLAIMS}/displayname"), &user.display_name),
+        ];
+        let roles = app.roles_of(user);
+        if !roles.is_empty() {
+            out.push(Attribute {
+                name: format!("{MS_WS_CLAIMS}/role"),
+                values: roles,
+            });
+        }
+        if app.groups_claim && !user.group_ids.is_empty() {
+            if user.group_ids.len() > GROUPS_OVERAGE_LIMIT {
+                out.push(one(
+                    "http://schemas.microsoft.com/claims/groups.link".into(),
+                    &format!(
+                        "https://graph.windows.net/{tid}/users/{}/getMemberObjects",
+                        user.object_id
+                    ),
+                ));
+            } else {
+                out.push(Attribute {
+                    name: format!("{MS_WS_CLAIMS}/groups"),
+                    values: user.group_ids.clone(),
+                });
+            }
+        }
+        out.push(one(
+            format!("{MS_CLAIMS}/identityprovider"),
+            &self.entity_id(),
+        ));
+        out.push(one(
+            "http://schemas.microsoft.com/claims/authnmethodsreferences".into(),
+            PASSWORD_METHOD,
+        ));
+        for claim in &app.claims {
+            let value = match &claim.source {
+                ClaimSource::Attribute(a) => user.attribute(a),
+                ClaimSource::Constant(c) => Some(c.clone()),
+            };
+            // Entra omits a claim whose source attribute is empty.
+            if let Some(v) = value.filter(|v| !v.is_empty()) {
+                out.push(one(claim.name.clone(), &v));
+            }
+        }
+        out
+    }
+
+    /// The NameID value for `user` in `app` under `format`.
+    pub fn name_id(&self, app: &App, user: &User, format: NameIdFormat) -> String {
+        match format {
+            NameIdFormat::Persistent => {
+                let h =
+                    openssl::sha::sha256(format!("{}:{}", app.app_id, user.object_id).as_bytes());
+                base64::engine::general_purpose::STANDARD.encode(h)
+            }
+            NameIdFormat::Transient => new_id(),
+            NameIdFormat::EmailAddress | NameIdFormat::Unspecified => {
+                user.attribute(&app.name_id_source).unwrap_or_default()
+            }
+        }
+    }
+
+    /// An unsigned login response for `user` in `app`, posted to `acs`.
+    pub fn login_response(
+        &self,
+        app: &App,
+        user: &User,
+        acs: &str,
+        in_response_to: Option<&str>,
+        requested_format: Option<NameIdFormat>,
+        now: OffsetDateTime,
+    ) -> LoginResponse {
+        let format = requested_format
+            .filter(|f| *f != NameIdFormat::Unspecified)
+            .unwrap_or(app.name_id_format);
+        LoginResponse {
+            issuer: self.entity_id(),
+            destination: acs.to_owned(),
+            in_response_to: in_response_to.map(str::to_owned),
+            audience: app.audience_for(&app.identifiers[0]),
+            name_id_format: format.uri().to_owned(),
+            name_id: self.name_id(app, user, format),
+            attributes: self.attributes(app, user),
+            token_time: now,
+            authn_instant: now,
+            subject_confirmation_lifetime: app.subject_confirmation_lifetime,
+            response_id: new_id(),
+            assertion_id: new_id(),
+        }
+    }
+
+    /// Signs `login` as `app` is configured to (signing option, algorithm, active certificate).
+    pub fn sign(&self, app: &App, login: &LoginResponse) -> Result<String, Aadsts> {
+        login
+            .to_xml(Some(Signing {
+                cert: app.active_cert(),
+                algorithm: app.algorithm,
+                what: app.sign,
+            }))
+            .map_err(|_| Aadsts::NoSigningKey)
+    }
+
+    /// Judges an AuthnRequest as Entra does and, when it passes, signs `upn` (or the default
+    /// user) in. `signature` is the Redirect-binding signature, if the query carried one.
+    pub fn sso(
+        &self,
+        req: &AuthnRequest,
+        signature: Option<&RedirectSignature>,
+        relay_state: Option<String>,
+        upn: Option<&str>,
+        now: OffsetDateTime,
+    ) -> SsoOutcome {
+        match self.check_request(req, signature) {
+            Err(e) => SsoOutcome::Error(e),
+            Ok((app, acs)) => {
+                let post = |saml_response| {
+                    SsoOutcome::Post(AcsPost {
+                        acs: acs.clone(),
+                        saml_response,
+                        relay_state: relay_state.clone(),
+                    })
+                };
+                if req.is_passive {
+                    return post(self.status_error(&acs, Some(&req.id), Aadsts::NoPassive, now));
+                }
+                let Some(user) = self.config.user(upn) else {
+                    return SsoOutcome::Error(Aadsts::InvalidRequest {
+                        detail: format!("no user {:?} in the directory", upn.unwrap_or_default()),
+                    });
+                };
+                if !app.is_assigned(user) {
+                    return SsoOutcome::Error(Aadsts::NotAssigned {
+                        app_name: app.name.clone(),
+                        app_id: app.app_id.clone(),
+                        upn: user.upn.clone(),
+                    });
+                }
+                if let Some(requested) = self.authn_context_mismatch(req) {
+                    return SsoOutcome::Error(Aadsts::AuthnContextMismatch {
+                        used: PASSWORD_CLASSES[0].into(),
+                        requested,
+                    });
+                }
+                let requested_format = req
+                    .name_id_format
+                    .as_deref()
+                    .and_then(NameIdFormat::from_uri);
+                let login =
+                    self.login_response(app, user, &acs, Some(&req.id), requested_format, now);
+                match self.sign(app, &login) {
+                    Ok(xml) => post(xml),
+                    Err(e) => SsoOutcome::Error(e),
+                }
+            }
+        }
+    }
+
+    /// The request-level checks, in Entra's order; returns the app and the ACS to post to.
+    fn check_request(
+        &self,
+        req: &AuthnRequest,
+        signature: Option<&RedirectSignature>,
+    ) -> Result<(&App, String), Aadsts> {
+        if req.id.is_empty() {
+            return Err(Aadsts::InvalidRequest {
+                detail: "the AuthnRequest ID is empty".into(),
+            });
+        }
+        if req.id.starts_with(|c: char| c.is_ascii_digit()) {
+            return Err(Aadsts::InvalidId { id: req.id.clone() });
+        }
+        if req.version != "2.0" {
+            return Err(Aadsts::InvalidRequest {
+                detail: format!(
+                    "Version is {:?}; SAML 2.0 requests carry Version=\"2.0\"",
+                    req.version
+                ),
+            });
+        }
+        if req.has_subject {
+            return Err(Aadsts::UnsupportedProperty {
+                property: "Subject".into(),
+            });
+        }
+        let app =
+            self.config
+                .app_by_identifier(&req.issuer)
+                .ok_or_else(|| Aadsts::AppNotFound {
+                    issuer: req.issuer.clone(),
+                    tenant: self.config.tenant.id.clone(),
+                })?;
+        match signature {
+            Some(sig)
+                if !app.request_verification_certificates.is_empty()
+                    && !sig.verifies_with(&app.request_verification_certificates) =>
+            {
+                return Err(Aadsts::InvalidRequest { detail: "the request signature does not verify with the app's verification certificates".into() });
+            }
+            Some(_) => {}
+            None if app.require_signed_requests => return Err(Aadsts::UnsignedRequest),
+            None => {}
+        }
+        let acs = match &req.acs_url {
+            None => app.default_reply_url.clone(),
+            Some(url) if app.reply_urls.contains(url) => url.clone(),
+            Some(_) => {
+                return Err(Aadsts::ReplyUrlMismatch {
+                    app_id: app.app_id.clone(),
+                })
+            }
+        };
+        if let Some(f) = &req.name_id_format {
+            if NameIdFormat::from_uri(f).is_none() {
+                return Err(Aadsts::InvalidNameIdPolicy { format: f.clone() });
+            }
+        }
+        Ok((app, acs))
+    }
+
+    /// The requested class, when RequestedAuthnContext cannot be met by a password sign-in.
+    fn authn_context_mismatch(&self, req: &AuthnRequest) -> Option<String> {
+        if req.authn_context_classes.is_empty() {
+            return None;
+        }
+        let exact = req
+            .authn_context_comparison
+            .as_deref()
+            .is_none_or(|c| c == "exact");
+        let met = req
+            .authn_context_classes
+            .iter()
+            .any(|c| PASSWORD_CLASSES.contains(&c.as_str()));
+        (!exact || !met).then(|| req.authn_context_classes.join(" "))
+    }
+
+    /// A status-only response carrying `error` (e.g. Responder/NoPassive for AADSTS50058).
+    pub fn status_error(
+        &self,
+        acs: &str,
+        in_response_to: Option<&str>,
+        error: Aadsts,
+        now: OffsetDateTime,
+    ) -> String {
+        let (status, sub) = match error {
+            Aadsts::NoPassive => ("Responder", "NoPassive"),
+            _ => ("Requester", "RequestUnsupported"),
+        };
+        ErrorResponse {
+            issuer: self.entity_id(),
+            destination: acs.to_owned(),
+            in_response_to: in_response_to.map(str::to_owned),
+            status: format!("urn:oasis:names:tc:SAML:2.0:status:{status}"),
+            sub_status: Some(format!("urn:oasis:names:tc:SAML:2.0:status:{sub}")),
+            message: error.message(),
+            now,
+        }
+        .to_xml()
+    }
+
+    /// IdP-initiated sign-on ("Test this application", My Apps): no InResponseTo.
+    pub fn idp_initiated(
+        &self,
+        app: &App,
+        upn: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<AcsPost, Aadsts> {
+        let user = self
+            .config
+            .user(upn)
+            .ok_or_else(|| Aadsts::InvalidRequest {
+                detail: format!("no user {:?}", upn.unwrap_or_default()),
+            })?;
+        if !app.is_assigned(user) {
+            return Err(Aadsts::NotAssigned {
+                app_name: app.name.clone(),
+                app_id: app.app_id.clone(),
+                upn: user.upn.clone(),
+            });
+        }
+        let login = self.login_response(app, user, &app.default_reply_url, None, None, now);
+        Ok(AcsPost {
+            acs: app.default_reply_url.clone(),
+            saml_response: self.sign(app, &login)?,
+            relay_state: app.relay_state.clone(),
+        })
+    }
+
+    /// Answers a LogoutRequest with a signed LogoutResponse (Success) for the app's Logout URL.
+    pub fn logout(
+        &self,
+        req: &LogoutRequest,
+        now: OffsetDateTime,
+    ) -> Result<LogoutOutcome, Aadsts> {
+        let app =
+            self.config
+                .app_by_identifier(&req.issuer)
+                .ok_or_else(|| Aadsts::AppNotFound {
+                    issuer: req.issuer.clone(),
+                    tenant: self.config.tenant.id.clone(),
+                })?;
+        let destination = app.logout_url.clone().unwrap_or_default();
+        let mut el = Element::prefixed("samlp", "LogoutResponse")
+            .attr("ID", new_id())
+            .attr("Version", "2.0")
+            .attr("IssueInstant", response::saml_time(now))
+            .attr("Destination", destination.clone())
+            .attr("InResponseTo", req.id.clone())
+            .xmlns_prefix("samlp", response::PROTOCOL_NS)
+            .child(
+                Element::new("Issuer")
+                    .xmlns(response::ASSERTION_NS)
+                    .text(format!(
+                        "https://login.microsoftonline.com/{}/",
+                        self.config.tenant.id
+                    )),
+            )
+            .child(Element::prefixed("samlp", "Status").child(
+                Element::prefixed("samlp", "StatusCode").attr("Value", response::STATUS_SUCCESS),
+            ));
+        crate::sign::sign_enveloped(&mut el, &[], 1, app.active_cert(), app.algorithm)
+            .map_err(|_| Aadsts::NoSigningKey)?;
+        Ok(LogoutOutcome {
+            logout_url: app.logout_url.clone(),
+            logout_response: el.to_wire(),
+        })
+    }
+}

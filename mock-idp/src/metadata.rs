@@ -1,0 +1,179 @@
+//! Entra's federation metadata: WS-Fed RoleDescriptors, then the SAML IDPSSODescriptor, signed.
+
+use crate::cert::SigningCert;
+use crate::config::Tenant;
+use crate::response::new_id;
+use crate::sign::{sign_enveloped, Algorithm, SignError, DSIG_NS};
+use crate::xml::Element;
+
+/// The SAML 2.0 metadata namespace.
+pub const METADATA_NS: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
+const FED_NS: &str = "http://docs.oasis-open.org/wsfed/federation/200706";
+const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+const WSA_NS: &str = "http://www.w3.org/2005/08/addressing";
+const AUTH_NS: &str = "http://docs.oasis-open.org/wsfed/authorization/200706";
+/// The HTTP-Redirect binding URI.
+pub const REDIRECT_BINDING: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
+/// The HTTP-POST binding URI.
+pub const POST_BINDING: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
+
+/// The 19 claim types Entra's metadata offers, with their display names.
+const CLAIM_TYPES: [(&str, &str); 19] = [
+    (
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+        "Name",
+    ),
+    (
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier",
+        "Subject",
+    ),
+    (
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+        "Given Name",
+    ),
+    (
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+        "Surname",
+    ),
+    (
+        "http://schemas.microsoft.com/identity/claims/displayname",
+        "Display Name",
+    ),
+    (
+        "http://schemas.microsoft.com/identity/claims/nickname",
+        "Nick Name",
+    ),
+    (
+        "http://schemas.microsoft.com/ws/2008/06/identity/claims/authenticationinstant",
+        "Authentication Instant",
+    ),
+    (
+        "http://schemas.microsoft.com/ws/2008/06/identity/claims/authenticationmethod",
+        "Authentication Method",
+    ),
+    (
+        "http://schemas.microsoft.com/identity/claims/objectidentifier",
+        "ObjectIdentifier",
+    ),
+    (
+        "http://schemas.microsoft.com/identity/claims/tenantid",
+        "Tenant Id",
+    ),
+    (
+        "http://schemas.microsoft.com/identity/claims/identityprovider",
+        "Identity Provider",
+    ),
+    (
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+        "Email",
+    ),
+    (
+        "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
+        "Groups",
+    ),
+    (
+        "http://schemas.microsoft.com/identity/claims/accesstoken",
+        "External Access Token",
+    ),
+    (
+        "http://schemas.microsoft.com/ws/2008/06/identity/claims/expiration",
+        "External Access Token Expiration",
+    ),
+    (
+        "http://schemas.microsoft.com/identity/claims/openid2_id",
+        "External OpenID 2.0 Identifier",
+    ),
+    (
+        "http://schemas.microsoft.com/claims/groups.link",
+        "GroupsOverageClaim",
+    ),
+    (
+        "http://schemas.microsoft.com/ws/2008/06/identity/claims/role",
+        "Role",
+    ),
+    (
+        "http://schemas.microsoft.com/ws/2008/06/identity/claims/wids",
+        "RoleTemplate",
+    ),
+];
+
+fn key_descriptor(cert: &SigningCert) -> Element {
+    Element::new("KeyDescriptor").attr("use", "signing").child(
+        Element::new("KeyInfo").xmlns(DSIG_NS).child(
+            Element::new("X509Data")
+                .child(Element::new("X509Certificate").text(cert.der_base64().to_owned())),
+        ),
+    )
+}
+
+fn endpoint(name: &'static str, address: &str) -> Element {
+    Element::prefixed("fed", name).child(
+        Element::prefixed("wsa", "EndpointReference")
+            .xmlns_prefix("wsa", WSA_NS)
+            .child(Element::prefixed("wsa", "Address").text(address.to_owned())),
+    )
+}
+
+fn role_descriptor(kind: &str) -> Element {
+    Element::new("RoleDescriptor")
+        .attr("xsi:type", format!("fed:{kind}"))
+        .attr("protocolSupportEnumeration", FED_NS)
+        .xmlns_prefix("xsi", XSI_NS)
+        .xmlns_prefix("fed", FED_NS)
+}
+
+/// The signed metadata document for `certs` (all listed; `signer` signs), endpoints under `base_url`.
+pub fn federation_metadata(
+    tenant: &Tenant,
+    base_url: &str,
+    certs: &[SigningCert],
+    signer: &SigningCert,
+) -> Result<String, SignError> {
+    let base = base_url.trim_end_matches('/');
+    let saml2 = format!("{base}/{}/saml2", tenant.id);
+    let wsfed = format!("{base}/{}/wsfed", tenant.id);
+    let with_keys = |mut e: Element| {
+        for c in certs {
+            e = e.child(key_descriptor(c));
+        }
+        e
+    };
+    let mut claims = Element::prefixed("fed", "ClaimTypesOffered");
+    for (uri, name) in CLAIM_TYPES {
+        claims = claims.child(
+            Element::prefixed("auth", "ClaimType")
+                .attr("Uri", uri)
+                .xmlns_prefix("auth", AUTH_NS)
+                .child(Element::prefixed("auth", "DisplayName").text(name)),
+        );
+    }
+    let sts = with_keys(role_descriptor("SecurityTokenServiceType"))
+        .child(claims)
+        .child(endpoint("SecurityTokenServiceEndpoint", &wsfed))
+        .child(endpoint("PassiveRequestorEndpoint", &wsfed));
+    let app_service = with_keys(role_descriptor("ApplicationServiceType"))
+        .child(endpoint("TargetScopes", &tenant.entity_id()))
+        .child(endpoint("ApplicationServiceEndpoint", &wsfed))
+        .child(endpoint("PassiveRequestorEndpoint", &wsfed));
+    let service = |name: &'static str, binding: &'static str| {
+        Element::new(name)
+            .attr("Binding", binding)
+            .attr("Location", saml2.clone())
+    };
+    let idp = with_keys(Element::new("IDPSSODescriptor").attr(
+        "protocolSupportEnumeration",
+        "urn:oasis:names:tc:SAML:2.0:protocol",
+    ))
+    .child(service("SingleLogoutService", REDIRECT_BINDING))
+    .child(service("SingleSignOnService", REDIRECT_BINDING))
+    .child(service("SingleSignOnService", POST_BINDING));
+    let mut doc = Element::new("EntityDescriptor")
+        .attr("ID", new_id())
+        .attr("entityID", tenant.entity_id())
+        .xmlns(METADATA_NS)
+        .child(sts)
+        .child(app_service)
+        .child(idp);
+    sign_enveloped(&mut doc, &[], 0, signer, Algorithm::Sha256)?;
+    Ok(doc.to_wire())
+}

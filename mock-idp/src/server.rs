@@ -1,0 +1,516 @@
+//! The HTTP face of the mock IdP, at Entra's URL shapes under a base URL.
+//!
+//! `app()` builds the router so tests can call it without a socket.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use axum::extract::{Form, Path, Query, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use base64::Engine;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::aadsts::Aadsts;
+use crate::config::{App, SignInMode};
+use crate::idp::{AcsPost, Idp, SsoOutcome};
+use crate::request::{self, Binding, SpRequest};
+use crate::response::aadsts_timestamp;
+
+/// Largest request body the server reads (a POSTed SAMLRequest form).
+pub const MAX_BODY: usize = 256 * 1024;
+
+/// The clock: injected so tests fix time.
+pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct IdpState {
+    /// The IdP logic and its configuration.
+    pub idp: Arc<Idp>,
+    /// The externally visible base URL (`http://127.0.0.1:PORT`), used in metadata.
+    pub base_url: String,
+    /// Now.
+    pub clock: Clock,
+}
+
+impl IdpState {
+    /// State for `idp` served at `base_url`, on the system clock.
+    pub fn new(idp: Idp, base_url: impl Into<String>) -> Self {
+        IdpState {
+            idp: Arc::new(idp),
+            base_url: base_url.into(),
+            clock: Arc::new(OffsetDateTime::now_utc),
+        }
+    }
+
+    /// The Login URL (and Logout URL) Entra shows for this tenant.
+    pub fn login_url(&self) -> String {
+        format!(
+            "{}/{}/saml2",
+            self.base_url.trim_end_matches('/'),
+            self.idp.config.tenant.id
+        )
+    }
+
+    /// The app federation metadata URL.
+    pub fn metadata_url(&self, app: &App) -> String {
+        format!(
+            "{}/{}/federationmetadata/2007-06/federationmetadata.xml?appid={}",
+            self.base_url.trim_end_matches('/'),
+            self.idp.config.tenant.id,
+            app.app_id
+        )
+    }
+}
+
+/// The router: SSO/SLO at `/{tenant}/saml2`, metadata, certificate downloads, IdP-initiated launch.
+pub fn app(state: IdpState) -> Router {
+    Router::new()
+        .route("/{tenant}/saml2", get(saml2_get).post(saml2_post))
+        .route("/{tenant}/saml2/pick", axum::routing::post(pick_user))
+        .route(
+            "/{tenant}/federationmetadata/2007-06/federationmetadata.xml",
+            get(metadata),
+        )
+        .route("/{tenant}/saml2/certificate", get(certificate))
+        .route("/api/signin/{appid}", get(launch))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+/// Entra's error page (HTML), or its machine-readable form on `Accept: application/json`.
+pub struct ErrorPage {
+    error: Aadsts,
+    json: bool,
+    now: OffsetDateTime,
+    status: StatusCode,
+}
+
+impl ErrorPage {
+    fn new(error: Aadsts, headers: &HeaderMap, now: OffsetDateTime) -> Self {
+        let json = headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("application/json"));
+        ErrorPage {
+            error,
+            json,
+            now,
+            status: StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+impl IntoResponse for ErrorPage {
+    fn into_response(self) -> Response {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let correlation_id = uuid::Uuid::new_v4().to_string();
+        let timestamp = aadsts_timestamp(self.now);
+        if self.json {
+            let body = serde_json::json!({
+                "error": format!("AADSTS{}", self.error.code()),
+                "code": self.error.code(),
+                "message": self.error.message(),
+                "hint": self.error.hint(),
+                "request_id": request_id,
+                "correlation_id": correlation_id,
+                "timestamp": timestamp,
+            });
+            return (self.status, Json(body)).into_response();
+        }
+        let page = format!(
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Sign in to your account</title></head><body>\
+             <h1>Sorry, but we're having trouble signing you in.</h1>\
+             <p id=\"error\" data-code=\"AADSTS{code}\">{message}</p>\
+             <div id=\"details\"><p>Request Id: {request_id}</p><p>Correlation Id: {correlation_id}</p><p>Timestamp: {timestamp}</p>\
+             <p>Message: {message}</p></div>\
+             <p class=\"mock-idp-hint\">saml-harness mock-idp hint: {hint}</p></body></html>",
+            code = self.error.code(),
+            message = html_escape(&self.error.message()),
+            hint = html_escape(&self.error.hint()),
+        );
+        (self.status, Html(page)).into_response()
+    }
+}
+
+/// Escapes text for HTML element content and double-quoted attribute values.
+fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The auto-submitting form Entra returns to carry a SAMLResponse to the ACS (HTTP-POST binding).
+pub fn acs_form(post: &AcsPost) -> Html<String> {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(post.saml_response.as_bytes());
+    let relay = post
+        .relay_state
+        .as_deref()
+        .map(|r| {
+            format!(
+                "<input type=\"hidden\" name=\"RelayState\" value=\"{}\" />",
+                html_escape(r)
+            )
+        })
+        .unwrap_or_default();
+    Html(format!(
+        "<html><head><title>Working...</title></head><body><form method=\"POST\" name=\"hiddenform\" action=\"{}\">\
+         <input type=\"hidden\" name=\"SAMLResponse\" value=\"{b64}\" />{relay}\
+         <noscript><p>Script is disabled. Click Submit to continue.</p><input type=\"submit\" value=\"Submit\" /></noscript></form>\
+         <script language=\"javascript\">window.setTimeout(function() {{document.forms[0].submit();}}, 0);</script></body></html>",
+        html_escape(&post.acs)
+    ))
+}
+
+/// A failure outside Entra's sign-in protocol (unknown tenant or app, bad download format).
+pub struct PlainError(StatusCode, String);
+
+impl IntoResponse for PlainError {
+    fn into_response(self) -> Response {
+        (self.0, self.1).into_response()
+    }
+}
+
+fn check_tenant(state: &IdpState, tenant: &str) -> Result<(), PlainError> {
+    let t = &state.idp.config.tenant;
+    if tenant.eq_ignore_ascii_case(&t.id) || tenant.eq_ignore_ascii_case(&t.domain) {
+        return Ok(());
+    }
+    Err(PlainError(
+        StatusCode::NOT_FOUND,
+        format!(
+            "AADSTS90002: Tenant '{tenant}' not found. (this mock IdP serves tenant {} / {})\n",
+            t.id, t.domain
+        ),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SamlParams {
+    #[serde(rename = "SAMLRequest")]
+    saml_request: Option<String>,
+    #[serde(rename = "SAMLResponse")]
+    saml_response: Option<String>,
+    #[serde(rename = "RelayState")]
+    relay_state: Option<String>,
+}
+
+/// GET /{tenant}/saml2: AuthnRequest or LogoutRequest by HTTP-Redirect, or the SP's LogoutResponse.
+async fn saml2_get(
+    State(state): State<IdpState>,
+    Path(tenant): Path<String>,
+    RawQuery(raw): RawQuery,
+    Query(params): Query<SamlParams>,
+    headers: HeaderMap,
+) -> Result<Response, PlainError> {
+    check_tenant(&state, &tenant)?;
+    Ok(handle_sp_message(
+        &state,
+        Binding::Redirect,
+        raw.as_deref().unwrap_or_default(),
+        params,
+        None,
+        &headers,
+    ))
+}
+
+/// POST /{tenant}/saml2: AuthnRequest by HTTP-POST.
+async fn saml2_post(
+    State(state): State<IdpState>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    Form(params): Form<SamlParams>,
+) -> Result<Response, PlainError> {
+    check_tenant(&state, &tenant)?;
+    Ok(handle_sp_message(
+        &state,
+        Binding::Post,
+        "",
+        params,
+        None,
+        &headers,
+    ))
+}
+
+fn handle_sp_message(
+    state: &IdpState,
+    binding: Binding,
+    raw_query: &str,
+    params: SamlParams,
+    picked_user: Option<&str>,
+    headers: &HeaderMap,
+) -> Response {
+    let now = (state.clock)();
+    let error = |e: Aadsts| ErrorPage::new(e, headers, now).into_response();
+    let Some(encoded) = params.saml_request else {
+        if params.saml_response.is_some() {
+            // The SP's LogoutResponse to an IdP-initiated sign-out: nothing more to do.
+            return Html("<html><body><p>You signed out of your account.</p></body></html>")
+                .into_response();
+        }
+        return error(Aadsts::NoSamlRequest);
+    };
+    let parsed = request::decode(&encoded, binding).and_then(|xml| request::parse(&xml));
+    let message = match parsed {
+        Ok(m) => m,
+        Err(e) => return error(e),
+    };
+    let signature = match binding {
+        Binding::Redirect => match request::redirect_signature(raw_query) {
+            Ok(s) => s,
+            Err(e) => return error(e),
+        },
+        Binding::Post => None,
+    };
+    match message {
+        SpRequest::Logout(req) => match state.idp.logout(&req, now) {
+            Err(e) => error(e),
+            Ok(out) => match out.logout_url {
+                Some(url) => {
+                    let mut target = url.clone();
+                    target.push(if url.contains('?') { '&' } else { '?' });
+                    let mut q = form_urlencoded::Serializer::new(String::new());
+                    q.append_pair("SAMLResponse", &deflate_base64(&out.logout_response));
+                    if let Some(rs) = &params.relay_state {
+                        q.append_pair("RelayState", rs);
+                    }
+                    target.push_str(&q.finish());
+                    (StatusCode::FOUND, [(header::LOCATION, target)]).into_response()
+                }
+                None => Html("<html><body><p>You signed out of your account.</p></body></html>")
+                    .into_response(),
+            },
+        },
+        SpRequest::Authn(req) => {
+            if state.idp.config.sign_in == SignInMode::Interactive && picked_user.is_none() {
+                return user_picker(
+                    state,
+                    binding,
+                    raw_query,
+                    &encoded,
+                    params.relay_state.as_deref(),
+                );
+            }
+            match state.idp.sso(
+                &req,
+                signature.as_ref(),
+                params.relay_state,
+                picked_user,
+                now,
+            ) {
+                SsoOutcome::Post(post) => acs_form(&post).into_response(),
+                SsoOutcome::Error(e) => error(e),
+            }
+        }
+    }
+}
+
+/// Raw DEFLATE then base64: the HTTP-Redirect encoding.
+pub fn deflate_base64(xml: &str) -> String {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing to a Vec cannot fail.
+    let _ = enc.write_all(xml.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(enc.finish().unwrap_or_default())
+}
+
+fn user_picker(
+    state: &IdpState,
+    binding: Binding,
+    raw_query: &str,
+    encoded: &str,
+    relay_state: Option<&str>,
+) -> Response {
+    let mut users = String::new();
+    for (i, u) in state.idp.config.users.iter().enumerate() {
+        users.push_str(&format!(
+            "<li><button type=\"submit\" name=\"user\" value=\"{upn}\" id=\"user-{i}\">{name} ({upn})</button></li>",
+            upn = html_escape(&u.upn),
+            name = html_escape(&u.display_name)
+        ));
+    }
+    let hidden = |n: &str, v: &str| {
+        format!(
+            "<input type=\"hidden\" name=\"{n}\" value=\"{}\" />",
+            html_escape(v)
+        )
+    };
+    let page = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Sign in to your account</title></head><body>\
+         <h1>Pick an account</h1><form method=\"POST\" action=\"{}/pick\">{}{}{}{}<ul>{users}</ul></form></body></html>",
+        html_escape(&state.login_url()),
+        hidden("binding", if binding == Binding::Redirect { "redirect" } else { "post" }),
+        hidden("query", raw_query),
+        hidden("SAMLRequest", encoded),
+        hidden("RelayState", relay_state.unwrap_or_default()),
+    );
+    Html(page).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct PickForm {
+    binding: String,
+    #[serde(default)]
+    query: String,
+    #[serde(rename = "SAMLRequest")]
+    saml_request: String,
+    #[serde(rename = "RelayState", default)]
+    relay_state: String,
+    user: String,
+}
+
+/// POST /{tenant}/saml2/pick: the sign-in page's choice of user, then the same SSO path.
+async fn pick_user(
+    State(state): State<IdpState>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<PickForm>,
+) -> Result<Response, PlainError> {
+    check_tenant(&state, &tenant)?;
+    let binding = if f.binding == "post" {
+        Binding::Post
+    } else {
+        Binding::Redirect
+    };
+    let params = SamlParams {
+        saml_request: Some(f.saml_request),
+        saml_response: None,
+        relay_state: Some(f.relay_state).filter(|r| !r.is_empty()),
+    };
+    Ok(handle_sp_message(
+        &state,
+        binding,
+        &f.query,
+        params,
+        Some(&f.user),
+        &headers,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct AppQuery {
+    appid: Option<String>,
+    format: Option<String>,
+}
+
+fn find_app<'a>(state: &'a IdpState, appid: Option<&str>) -> Result<&'a App, PlainError> {
+    state.idp.config.app(appid).ok_or_else(|| {
+        let hint = "hint: use an app id or name from the config";
+        PlainError(
+            StatusCode::NOT_FOUND,
+            format!("no application {:?}; {hint}\n", appid.unwrap_or_default()),
+        )
+    })
+}
+
+/// GET …/federationmetadata.xml[?appid=]: the app's (or the tenant's) signed metadata.
+async fn metadata(
+    State(state): State<IdpState>,
+    Path(tenant): Path<String>,
+    Query(q): Query<AppQuery>,
+) -> Result<Response, PlainError> {
+    check_tenant(&state, &tenant)?;
+    let app = find_app(&state, q.appid.as_deref())?;
+    let xml = crate::metadata::federation_metadata(
+        &state.idp.config.tenant,
+        &state.base_url,
+        &app.certificates,
+        app.active_cert(),
+    )
+    .map_err(|e| PlainError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
+        xml,
+    )
+        .into_response())
+}
+
+/// GET …/saml2/certificate?appid=&format=base64|raw|pem: the portal's certificate downloads.
+async fn certificate(
+    State(state): State<IdpState>,
+    Path(tenant): Path<String>,
+    Query(q): Query<AppQuery>,
+) -> Result<Response, PlainError> {
+    check_tenant(&state, &tenant)?;
+    let app = find_app(&state, q.appid.as_deref())?;
+    let cert = app.active_cert();
+    let disposition = |ext: &str| {
+        format!(
+            "attachment; filename=\"{}.{ext}\"",
+            app.name.replace(['"', '/', '\\'], "_")
+        )
+    };
+    Ok(match q.format.as_deref().unwrap_or("base64") {
+        "base64" => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/x-x509-ca-cert".to_owned(),
+                ),
+                (header::CONTENT_DISPOSITION, disposition("cer")),
+            ],
+            cert.base64_cer(),
+        )
+            .into_response(),
+        "raw" => (
+            [
+                (header::CONTENT_TYPE, "application/pkix-cert".to_owned()),
+                (header::CONTENT_DISPOSITION, disposition("cer")),
+            ],
+            cert.der().to_vec(),
+        )
+            .into_response(),
+        "pem" => (
+            [
+                (header::CONTENT_TYPE, "application/x-pem-file".to_owned()),
+                (header::CONTENT_DISPOSITION, disposition("pem")),
+            ],
+            cert.pem(),
+        )
+            .into_response(),
+        other => (
+            StatusCode::BAD_REQUEST,
+            format!("unknown certificate format {other:?}; hint: use base64, raw or pem\n"),
+        )
+            .into_response(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct LaunchQuery {
+    #[serde(rename = "RelayState")]
+    relay_state: Option<String>,
+    user: Option<String>,
+}
+
+/// GET /api/signin/{appid}: IdP-initiated sign-on, as "Test this application" and My Apps do.
+async fn launch(
+    State(state): State<IdpState>,
+    Path(appid): Path<String>,
+    Query(q): Query<LaunchQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PlainError> {
+    let now = (state.clock)();
+    let app = find_app(&state, Some(&appid))?;
+    Ok(match state.idp.idp_initiated(app, q.user.as_deref(), now) {
+        Ok(mut post) => {
+            if q.relay_state.is_some() {
+                post.relay_state = q.relay_state;
+            }
+            acs_form(&post).into_response()
+        }
+        Err(e) => ErrorPage::new(e, &headers, now).into_response(),
+    })
+}
