@@ -1,9 +1,11 @@
 //! Every signature we make must verify with a verifier we did not write: Debian's `xmlsec1`.
 
+mod common;
+
+use common::{xmlsec1_verifies, ASSERTION_SIG, ROOT_SIG as RESPONSE_SIG};
 use mock_idp::cert::{SigningCert, BUNDLED_KEY_PEM};
 use mock_idp::response::{new_id, Attribute, LoginResponse, SignWhat, Signing};
 use mock_idp::sign::Algorithm;
-use std::process::Command;
 use time::macros::datetime;
 use time::Duration;
 
@@ -37,35 +39,6 @@ fn login() -> LoginResponse {
     }
 }
 
-/// Runs `xmlsec1 --verify` on `xml` for the signature found by `xpath`; true when it verifies.
-pub fn xmlsec1_verifies(xml: &str, cert_pem: &str, xpath: &str) -> bool {
-    let dir = tempfile::tempdir().unwrap();
-    let (doc, pem) = (dir.path().join("doc.xml"), dir.path().join("cert.pem"));
-    std::fs::write(&doc, xml).unwrap();
-    std::fs::write(&pem, cert_pem).unwrap();
-    let out = Command::new("xmlsec1")
-        .args(["--verify", "--pubkey-cert-pem"])
-        .arg(&pem)
-        .args([
-            "--id-attr:ID",
-            "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
-        ])
-        .args([
-            "--id-attr:ID",
-            "urn:oasis:names:tc:SAML:2.0:protocol:Response",
-        ])
-        .args(["--node-xpath", xpath])
-        .arg(&doc)
-        .output()
-        .expect("xmlsec1 must be installed (scripts/setup --test)");
-    if !out.status.success() {
-        eprintln!("xmlsec1: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    out.status.success()
-}
-
-const ASSERTION_SIG: &str = "//*[local-name()='Assertion']/*[local-name()='Signature']";
-const RESPONSE_SIG: &str = "/*[local-name()='Response']/*[local-name()='Signature']";
 
 #[test]
 fn every_signing_option_and_algorithm_verifies_and_tampering_fails() {
