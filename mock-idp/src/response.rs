@@ -301,3 +301,43 @@ pub fn aadsts_timestamp(t: OffsetDateTime) -> String {
         t.second()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn times_follow_entras_model_with_three_fractional_digits() {
+        let t0 = datetime!(2026-11-25 10:00:00.123456 UTC);
+        let login = LoginResponse {
+            issuer: "i".into(),
+            destination: "d".into(),
+            in_response_to: None,
+            audience: "a".into(),
+            name_id_format: "f".into(),
+            name_id: "n".into(),
+            attributes: vec![],
+            token_time: t0,
+            authn_instant: datetime!(2026-11-25 09:00:00 UTC),
+            subject_confirmation_lifetime: Duration::minutes(60),
+            response_id: "_r".into(),
+            assertion_id: "_a".into(),
+        };
+        let xml = login.to_xml(None).unwrap();
+        for expected in [
+            "<samlp:Response ID=\"_r\" Version=\"2.0\" IssueInstant=\"2026-11-25T10:00:00.289Z\" Destination=\"d\" xmlns:samlp=",
+            "<Assertion ID=\"_a\" IssueInstant=\"2026-11-25T10:00:00.273Z\" Version=\"2.0\" xmlns=",
+            "<SubjectConfirmationData NotOnOrAfter=\"2026-11-25T11:00:00.123Z\" Recipient=\"d\"/>",
+            "<Conditions NotBefore=\"2026-11-25T09:55:00.123Z\" NotOnOrAfter=\"2026-11-25T11:00:00.123Z\">",
+            "<AuthnStatement AuthnInstant=\"2026-11-25T09:00:00.000Z\" SessionIndex=\"_a\">",
+        ] {
+            assert!(xml.contains(expected), "missing {expected}\n{xml}");
+        }
+        assert!(
+            !xml.contains("InResponseTo"),
+            "IdP-initiated: no InResponseTo anywhere"
+        );
+        assert!(!xml.contains('\n'), "one line on the wire");
+    }
+}

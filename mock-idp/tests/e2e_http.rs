@@ -9,7 +9,10 @@ const OPEN: &str = "https://sp.fabrikam.test/saml";
 const OPEN_ACS: &str = "https://sp.fabrikam.test/saml/acs";
 
 fn client() -> Client {
-    Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 async fn get(url: &str) -> (u16, String) {
@@ -19,7 +22,11 @@ async fn get(url: &str) -> (u16, String) {
 
 /// Sends `xml` by HTTP-Redirect with `extra_query` appended; returns status and body.
 async fn redirect(base: &str, tenant: &str, xml: &str, extra_query: &str) -> (u16, String) {
-    get(&format!("{base}/{tenant}/saml2?SAMLRequest={}{extra_query}", enc(&deflate_b64(xml)))).await
+    get(&format!(
+        "{base}/{tenant}/saml2?SAMLRequest={}{extra_query}",
+        enc(&deflate_b64(xml))
+    ))
+    .await
 }
 
 /// The AADSTS code an error page shows.
@@ -36,13 +43,26 @@ fn cert_pem() -> String {
 #[tokio::test]
 async fn redirect_login_posts_a_verifying_response_with_claims_and_relay_state() {
     let (base, tenant) = spawn(test_config()).await;
-    let (status, body) = redirect(&base, &tenant, &authn_request("_req1", OPEN, Some(OPEN_ACS), "", ""), "&RelayState=%2Fdeep%2Flink").await;
+    let (status, body) = redirect(
+        &base,
+        &tenant,
+        &authn_request("_req1", OPEN, Some(OPEN_ACS), "", ""),
+        "&RelayState=%2Fdeep%2Flink",
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(form_action(&body).as_deref(), Some(OPEN_ACS));
-    assert_eq!(form_field(&body, "RelayState").as_deref(), Some("/deep/link"));
+    assert_eq!(
+        form_field(&body, "RelayState").as_deref(),
+        Some("/deep/link")
+    );
     let xml = saml_response(&body);
     assert!(xmlsec1_verifies(&xml, &cert_pem(), ASSERTION_SIG), "{xml}");
-    assert!(!xmlsec1_verifies(&xml.replace("fabrikam.com</NameID>", "evil.com</NameID>"), &cert_pem(), ASSERTION_SIG));
+    assert!(!xmlsec1_verifies(
+        &xml.replace("fabrikam.com</NameID>", "evil.com</NameID>"),
+        &cert_pem(),
+        ASSERTION_SIG
+    ));
     for expected in [
         "InResponseTo=\"_req1\"",
         "<NameID Format=\"urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress\">B.Simon@fabrikam.com</NameID>",
@@ -63,8 +83,16 @@ async fn redirect_login_posts_a_verifying_response_with_claims_and_relay_state()
 async fn post_binding_login_works_and_other_reply_url_is_honoured() {
     let (base, tenant) = spawn(test_config()).await;
     let other = "https://sp.fabrikam.test/other/acs";
-    let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, authn_request("_p1", OPEN, Some(other), "", ""));
-    let r = client().post(format!("{base}/{tenant}/saml2")).form(&[("SAMLRequest", b64.as_str())]).send().await.unwrap();
+    let b64 = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        authn_request("_p1", OPEN, Some(other), "", ""),
+    );
+    let r = client()
+        .post(format!("{base}/{tenant}/saml2"))
+        .form(&[("SAMLRequest", b64.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let body = r.text().await.unwrap();
     assert_eq!(form_action(&body).as_deref(), Some(other));
@@ -92,7 +120,10 @@ async fn each_request_level_error_renders_its_aadsts_code() {
         let (status, body) = redirect(&base, &tenant, &xml, "").await;
         assert_eq!(status, 400, "{code}: {body}");
         assert_eq!(aadsts(&body), Some(code), "{body}");
-        assert!(body.contains("Sorry, but we're having trouble signing you in."), "{body}");
+        assert!(
+            body.contains("Sorry, but we're having trouble signing you in."),
+            "{body}"
+        );
     }
     let (_, body) = get(&format!("{base}/{tenant}/saml2")).await;
     assert_eq!(aadsts(&body), Some(750054));
@@ -103,7 +134,12 @@ async fn each_request_level_error_renders_its_aadsts_code() {
 #[tokio::test]
 async fn errors_are_json_on_request() {
     let (base, tenant) = spawn(test_config()).await;
-    let r = client().get(format!("{base}/{tenant}/saml2")).header("Accept", "application/json").send().await.unwrap();
+    let r = client()
+        .get(format!("{base}/{tenant}/saml2"))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["code"], 750054);
     assert!(v["message"].as_str().unwrap().starts_with("AADSTS750054: "));
@@ -113,7 +149,13 @@ async fn errors_are_json_on_request() {
 async fn assignment_through_a_group_lets_the_user_in() {
     // B.Simon is in Sales, which is assigned (E.Mallory is not: the 50105 case above).
     let (base, tenant) = spawn(test_config()).await;
-    let (status, body) = redirect(&base, &tenant, &authn_request("_g", "urn:fabrikam:assigned", None, "", ""), "").await;
+    let (status, body) = redirect(
+        &base,
+        &tenant,
+        &authn_request("_g", "urn:fabrikam:assigned", None, "", ""),
+        "",
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert!(saml_response(&body).contains(">B.Simon@fabrikam.com</NameID>"));
 }
@@ -121,7 +163,13 @@ async fn assignment_through_a_group_lets_the_user_in() {
 #[tokio::test]
 async fn is_passive_posts_no_passive_with_aadsts50058() {
     let (base, tenant) = spawn(test_config()).await;
-    let (status, body) = redirect(&base, &tenant, &authn_request("_np", OPEN, None, " IsPassive=\"true\"", ""), "").await;
+    let (status, body) = redirect(
+        &base,
+        &tenant,
+        &authn_request("_np", OPEN, None, " IsPassive=\"true\"", ""),
+        "",
+    )
+    .await;
     assert_eq!(status, 200);
     let xml = saml_response(&body);
     assert!(xml.contains("<samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Responder\"><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:NoPassive\"/>"), "{xml}");
@@ -133,7 +181,13 @@ fn sign_redirect_query(query: &str, key_pem: &[u8]) -> String {
     let key = openssl::pkey::PKey::private_key_from_pem(key_pem).unwrap();
     let mut s = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &key).unwrap();
     let sig = s.sign_oneshot_to_vec(query.as_bytes()).unwrap();
-    format!("{query}&Signature={}", enc(&base64::Engine::encode(&base64::engine::general_purpose::STANDARD, sig)))
+    format!(
+        "{query}&Signature={}",
+        enc(&base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            sig
+        ))
+    )
 }
 
 #[tokio::test]
@@ -147,17 +201,29 @@ async fn signed_redirect_requests_are_verified_over_the_raw_query() {
         enc("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256")
     );
     let sp_key = include_bytes!("../../fixtures/keys/sp-1.key.pem");
-    let (status, body) = get(&format!("{base}/{tenant}/saml2?{}", sign_redirect_query(&query, sp_key))).await;
+    let (status, body) = get(&format!(
+        "{base}/{tenant}/saml2?{}",
+        sign_redirect_query(&query, sp_key)
+    ))
+    .await;
     assert_eq!(status, 200, "{body}");
     // "Sign both" with RSA-SHA1 for this app: both signatures verify.
     let resp = saml_response(&body);
-    let cert = test_config().app(Some("signed-requests")).unwrap().active_cert().pem();
+    let cert = test_config()
+        .app(Some("signed-requests"))
+        .unwrap()
+        .active_cert()
+        .pem();
     assert!(xmlsec1_verifies(&resp, &cert, ASSERTION_SIG));
     assert!(xmlsec1_verifies(&resp, &cert, ROOT_SIG));
     assert!(resp.contains("xmldsig#rsa-sha1"));
     // Signed by a key the app does not trust.
     let wrong = include_bytes!("../../fixtures/keys/idp-signing-2.key.pem");
-    let (status, body) = get(&format!("{base}/{tenant}/saml2?{}", sign_redirect_query(&query, wrong))).await;
+    let (status, body) = get(&format!(
+        "{base}/{tenant}/saml2?{}",
+        sign_redirect_query(&query, wrong)
+    ))
+    .await;
     assert_eq!((status, aadsts(&body)), (400, Some(75005)), "{body}");
 }
 
@@ -165,35 +231,72 @@ async fn signed_redirect_requests_are_verified_over_the_raw_query() {
 async fn metadata_is_signed_and_lists_every_certificate() {
     let (base, tenant) = spawn(test_config()).await;
     let app_id = test_config().app(Some("open")).unwrap().app_id.clone();
-    let (status, pem) = get(&format!("{base}/{tenant}/saml2/certificate?appid={app_id}&format=pem")).await;
+    let (status, pem) = get(&format!(
+        "{base}/{tenant}/saml2/certificate?appid={app_id}&format=pem"
+    ))
+    .await;
     assert_eq!(status, 200);
-    let (status, md) = get(&format!("{base}/{tenant}/federationmetadata/2007-06/federationmetadata.xml?appid={app_id}")).await;
+    let (status, md) = get(&format!(
+        "{base}/{tenant}/federationmetadata/2007-06/federationmetadata.xml?appid={app_id}"
+    ))
+    .await;
     assert_eq!(status, 200);
     assert!(xmlsec1_verifies(&md, &pem, ROOT_SIG), "{md}");
-    assert!(!xmlsec1_verifies(&md.replace("/saml2\"", "/evil\""), &pem, ROOT_SIG));
+    assert!(!xmlsec1_verifies(
+        &md.replace("/saml2\"", "/evil\""),
+        &pem,
+        ROOT_SIG
+    ));
     let cfg = test_config();
     let app = cfg.app(Some("open")).unwrap();
     for (i, c) in app.certificates.iter().enumerate() {
         // Three KeyDescriptors each, plus the signature's KeyInfo for the active one.
         let expected = if i == app.active_certificate { 4 } else { 3 };
-        assert_eq!(md.matches(c.der_base64()).count(), expected, "certificate {i}");
+        assert_eq!(
+            md.matches(c.der_base64()).count(),
+            expected,
+            "certificate {i}"
+        );
     }
     assert!(md.contains(&format!("<SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{base}/{tenant}/saml2\"/>")));
     // The tenant-level document (no appid) is served too, and so is the domain as tenant.
-    assert_eq!(get(&format!("{base}/fabrikam.com/federationmetadata/2007-06/federationmetadata.xml")).await.0, 200);
+    assert_eq!(
+        get(&format!(
+            "{base}/fabrikam.com/federationmetadata/2007-06/federationmetadata.xml"
+        ))
+        .await
+        .0,
+        200
+    );
     assert_eq!(get(&format!("{base}/not-a-tenant/saml2")).await.0, 404);
 }
 
 #[tokio::test]
 async fn certificate_downloads_have_entra_formats() {
     let (base, tenant) = spawn(test_config()).await;
-    let r = client().get(format!("{base}/{tenant}/saml2/certificate?appid=open&format=raw")).send().await.unwrap();
+    let r = client()
+        .get(format!(
+            "{base}/{tenant}/saml2/certificate?appid=open&format=raw"
+        ))
+        .send()
+        .await
+        .unwrap();
     let der = r.bytes().await.unwrap();
     let x = openssl::x509::X509::from_der(&der).unwrap();
     assert_eq!(x.to_pem().unwrap(), cert_pem().into_bytes());
-    let (_, b64) = get(&format!("{base}/{tenant}/saml2/certificate?appid=open&format=base64")).await;
+    let (_, b64) = get(&format!(
+        "{base}/{tenant}/saml2/certificate?appid=open&format=base64"
+    ))
+    .await;
     assert!(b64.starts_with("-----BEGIN CERTIFICATE-----\r\n"));
-    assert_eq!(get(&format!("{base}/{tenant}/saml2/certificate?appid=open&format=jpeg")).await.0, 400);
+    assert_eq!(
+        get(&format!(
+            "{base}/{tenant}/saml2/certificate?appid=open&format=jpeg"
+        ))
+        .await
+        .0,
+        400
+    );
 }
 
 #[tokio::test]
@@ -202,18 +305,43 @@ async fn logout_request_gets_a_signed_logout_response_by_redirect() {
     let logout = format!(
         "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_lo1\" Version=\"2.0\" IssueInstant=\"2026-11-25T10:00:00Z\"><saml:Issuer>{OPEN}</saml:Issuer><saml:NameID>B.Simon@fabrikam.com</saml:NameID></samlp:LogoutRequest>"
     );
-    let r = client().get(format!("{base}/{tenant}/saml2?SAMLRequest={}&RelayState=rs", enc(&deflate_b64(&logout)))).send().await.unwrap();
+    let r = client()
+        .get(format!(
+            "{base}/{tenant}/saml2?SAMLRequest={}&RelayState=rs",
+            enc(&deflate_b64(&logout))
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 302);
     let location = r.headers()["location"].to_str().unwrap().to_owned();
-    assert!(location.starts_with("https://sp.fabrikam.test/saml/logout?SAMLResponse="), "{location}");
+    assert!(
+        location.starts_with("https://sp.fabrikam.test/saml/logout?SAMLResponse="),
+        "{location}"
+    );
     let url = reqwest::Url::parse(&location).unwrap();
-    let b64 = url.query_pairs().find(|(k, _)| k == "SAMLResponse").unwrap().1.into_owned();
-    assert_eq!(url.query_pairs().find(|(k, _)| k == "RelayState").unwrap().1, "rs");
+    let b64 = url
+        .query_pairs()
+        .find(|(k, _)| k == "SAMLResponse")
+        .unwrap()
+        .1
+        .into_owned();
+    assert_eq!(
+        url.query_pairs()
+            .find(|(k, _)| k == "RelayState")
+            .unwrap()
+            .1,
+        "rs"
+    );
     let xml = inflate_b64(&b64);
     assert!(xml.contains("InResponseTo=\"_lo1\""), "{xml}");
     assert!(xml.contains(&format!("<Issuer xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\">https://login.microsoftonline.com/{tenant}/</Issuer>")));
     assert!(xmlsec1_verifies(&xml, &cert_pem(), ROOT_SIG), "{xml}");
-    assert!(!xmlsec1_verifies(&xml.replace("Success", "Requester"), &cert_pem(), ROOT_SIG));
+    assert!(!xmlsec1_verifies(
+        &xml.replace("Success", "Requester"),
+        &cert_pem(),
+        ROOT_SIG
+    ));
 }
 
 #[tokio::test]
@@ -232,16 +360,30 @@ async fn interactive_mode_lets_a_person_pick_the_user() {
     let mut cfg = test_config();
     cfg.sign_in = mock_idp::config::SignInMode::Interactive;
     let (base, tenant) = spawn(cfg).await;
-    let (status, page) = redirect(&base, &tenant, &authn_request("_i1", OPEN, None, "", ""), "&RelayState=r1").await;
+    let (status, page) = redirect(
+        &base,
+        &tenant,
+        &authn_request("_i1", OPEN, None, "", ""),
+        "&RelayState=r1",
+    )
+    .await;
     assert_eq!(status, 200);
-    assert!(page.contains("E.Mallory@fabrikam.com") && page.contains("B.Simon@fabrikam.com"), "{page}");
+    assert!(
+        page.contains("E.Mallory@fabrikam.com") && page.contains("B.Simon@fabrikam.com"),
+        "{page}"
+    );
     assert!(!page.contains("SAMLResponse"));
     let fields: Vec<(String, String)> = ["binding", "query", "SAMLRequest", "RelayState"]
         .iter()
         .map(|n| (n.to_string(), form_field(&page, n).unwrap()))
         .chain([("user".to_string(), "E.Mallory@fabrikam.com".to_string())])
         .collect();
-    let r = client().post(form_action(&page).unwrap()).form(&fields).send().await.unwrap();
+    let r = client()
+        .post(form_action(&page).unwrap())
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
     let body = r.text().await.unwrap();
     let xml = saml_response(&body);
     assert!(xml.contains(">E.Mallory@fabrikam.com</NameID>"), "{xml}");

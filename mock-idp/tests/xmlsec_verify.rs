@@ -39,7 +39,6 @@ fn login() -> LoginResponse {
     }
 }
 
-
 #[test]
 fn every_signing_option_and_algorithm_verifies_and_tampering_fails() {
     let cert = cert();

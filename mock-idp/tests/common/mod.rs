@@ -33,8 +33,16 @@ pub async fn spawn(config: Config) -> (String, String) {
 }
 
 /// An AuthnRequest shaped like a typical SP's; `extra` goes inside, `attrs` on the root.
-pub fn authn_request(id: &str, issuer: &str, acs: Option<&str>, attrs: &str, extra: &str) -> String {
-    let acs = acs.map(|a| format!(" AssertionConsumerServiceURL=\"{a}\"")).unwrap_or_default();
+pub fn authn_request(
+    id: &str,
+    issuer: &str,
+    acs: Option<&str>,
+    attrs: &str,
+    extra: &str,
+) -> String {
+    let acs = acs
+        .map(|a| format!(" AssertionConsumerServiceURL=\"{a}\""))
+        .unwrap_or_default();
     format!(
         "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" \
          ID=\"{id}\" Version=\"2.0\" IssueInstant=\"2026-11-25T10:00:00Z\" ProtocolBinding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\"{acs}{attrs}>\
@@ -51,9 +59,13 @@ pub fn deflate_b64(xml: &str) -> String {
 
 /// base64 + inflate: reads a Redirect-binding message.
 pub fn inflate_b64(b64: &str) -> String {
-    let bytes = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
     let mut out = String::new();
-    flate2::read::DeflateDecoder::new(&bytes[..]).read_to_string(&mut out).unwrap();
+    flate2::read::DeflateDecoder::new(&bytes[..])
+        .read_to_string(&mut out)
+        .unwrap();
     out
 }
 
@@ -67,7 +79,14 @@ pub fn form_field(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker)? + marker.len();
     let end = start + html[start..].find('"')?;
-    Some(html[start..end].replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&#39;", "'").replace("&amp;", "&"))
+    Some(
+        html[start..end]
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&"),
+    )
 }
 
 /// The form's action URL.
@@ -78,8 +97,14 @@ pub fn form_action(html: &str) -> Option<String> {
 
 /// The decoded SAMLResponse XML posted by an auto-submit page.
 pub fn saml_response(html: &str) -> String {
-    let b64 = form_field(html, "SAMLResponse").unwrap_or_else(|| panic!("no SAMLResponse in {html}"));
-    String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap()
+    let b64 =
+        form_field(html, "SAMLResponse").unwrap_or_else(|| panic!("no SAMLResponse in {html}"));
+    String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 /// Whether Debian's `xmlsec1 --verify` accepts the signature at `xpath` with only `cert_pem`.
@@ -91,10 +116,22 @@ pub fn xmlsec1_verifies(xml: &str, cert_pem: &str, xpath: &str) -> bool {
     let out = Command::new("xmlsec1")
         .args(["--verify", "--pubkey-cert-pem"])
         .arg(&pem)
-        .args(["--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion"])
-        .args(["--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:Response"])
-        .args(["--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:LogoutResponse"])
-        .args(["--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor"])
+        .args([
+            "--id-attr:ID",
+            "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+        ])
+        .args([
+            "--id-attr:ID",
+            "urn:oasis:names:tc:SAML:2.0:protocol:Response",
+        ])
+        .args([
+            "--id-attr:ID",
+            "urn:oasis:names:tc:SAML:2.0:protocol:LogoutResponse",
+        ])
+        .args([
+            "--id-attr:ID",
+            "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor",
+        ])
         .args(["--node-xpath", xpath])
         .arg(&doc)
         .output()

@@ -1,0 +1,118 @@
+//! The `saml-harness idp` commands as scripts call them: outputs verify with `xmlsec1` using
+//! only the certificate printed by `idp cert`; bad input exits 2 with a pointed message.
+
+use std::process::{Command, Output};
+
+fn harness(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(args: &[&str]) -> String {
+    let out = harness(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn xmlsec1_verifies(xml: &str, cert_pem: &str, xpath: &str) -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("doc.xml"), xml).unwrap();
+    std::fs::write(dir.path().join("cert.pem"), cert_pem).unwrap();
+    Command::new("xmlsec1")
+        .current_dir(dir.path())
+        .args(["--verify", "--pubkey-cert-pem", "cert.pem"])
+        .args([
+            "--id-attr:ID",
+            "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+        ])
+        .args([
+            "--id-attr:ID",
+            "urn:oasis:names:tc:SAML:2.0:protocol:Response",
+        ])
+        .args([
+            "--id-attr:ID",
+            "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor",
+        ])
+        .args(["--node-xpath", xpath, "doc.xml"])
+        .output()
+        .expect("xmlsec1 must be installed (scripts/setup --test)")
+        .status
+        .success()
+}
+
+const ASSERTION_SIG: &str = "//*[local-name()='Assertion']/*[local-name()='Signature']";
+const ROOT_SIG: &str = "/*/*[local-name()='Signature']";
+
+#[test]
+fn every_response_option_verifies_with_the_printed_certificate() {
+    let cert = stdout(&["idp", "cert", "--format", "pem"]);
+    for sign in ["assertion", "response", "both"] {
+        for alg in ["sha256", "sha1"] {
+            let xml = stdout(&[
+                "idp",
+                "response",
+                "--sign",
+                sign,
+                "--alg",
+                alg,
+                "--acs",
+                "https://sp.test/acs",
+                "--in-response-to",
+                "_r1",
+            ]);
+            let xml = xml.trim_end();
+            assert!(
+                xml.contains("Destination=\"https://sp.test/acs\" InResponseTo=\"_r1\""),
+                "{xml}"
+            );
+            let sigs: &[&str] = match sign {
+                "assertion" => &[ASSERTION_SIG],
+                "response" => &[ROOT_SIG],
+                _ => &[ASSERTION_SIG, ROOT_SIG],
+            };
+            for xpath in sigs {
+                assert!(xmlsec1_verifies(xml, &cert, xpath), "{sign} {alg} {xpath}");
+                assert!(
+                    !xmlsec1_verifies(&xml.replace("B.Simon", "B.Admin"), &cert, xpath),
+                    "tampered {sign} {alg}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn metadata_verifies_and_base64_response_decodes() {
+    let cert = stdout(&["idp", "cert"]);
+    let md = stdout(&["idp", "metadata"]);
+    assert!(xmlsec1_verifies(md.trim_end(), &cert, ROOT_SIG));
+    let b64 = stdout(&["idp", "response", "--base64"]);
+    let xml =
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64.trim()).unwrap();
+    assert!(String::from_utf8(xml)
+        .unwrap()
+        .starts_with("<samlp:Response "));
+    let raw = harness(&["idp", "cert", "--format", "raw"]).stdout;
+    assert!(openssl::x509::X509::from_der(&raw).is_ok());
+}
+
+#[test]
+fn a_broken_config_exits_2_naming_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tenant.yaml");
+    std::fs::write(&path, "applications:\n  - name: a\n    identifiers: [x]\n    reply_urls: [y]\n    signing: {option: everything}\n").unwrap();
+    let out = harness(&["idp", "metadata", "--config", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("tenant.yaml:5:"), "{err}");
+    assert!(err.contains("everything"), "{err}");
+    let out = harness(&["idp", "cert", "--app", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("hint:"));
+}

@@ -1,0 +1,94 @@
+//! insta snapshots of what the mock IdP emits, one element per line, IDs/times/signatures redacted.
+
+use mock_idp::aadsts::Aadsts;
+use mock_idp::config::Config;
+use mock_idp::idp::Idp;
+use time::macros::datetime;
+
+fn redacted(xml: &str) -> String {
+    xml.replace("><", ">\n<")
+}
+
+macro_rules! assert_redacted_snapshot {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({filters => vec![
+            (r"_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[ID]"),
+            (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\r?\n|<)", "[GUID]$1"),
+            (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", "[TIME]"),
+            (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", "[TIMESTAMP]"),
+            (r"<DigestValue>[^<]+", "<DigestValue>[DIGEST]"),
+            (r"<SignatureValue>[^<]+", "<SignatureValue>[SIGNATURE]"),
+            (r"<X509Certificate>[^<]+", "<X509Certificate>[CERT]"),
+        ]}, {
+            insta::assert_snapshot!($name, $value);
+        });
+    };
+}
+
+#[test]
+fn default_response() {
+    let idp = Idp::new(Config::builtin());
+    let app = idp.config.app(None).unwrap();
+    let user = idp.config.user(None).unwrap();
+    let login = idp.login_response(
+        app,
+        user,
+        &app.default_reply_url,
+        Some("_req-1"),
+        None,
+        datetime!(2026-11-25 10:00:00.123 UTC),
+    );
+    assert_redacted_snapshot!(
+        "default_response",
+        redacted(&idp.sign(app, &login).unwrap())
+    );
+}
+
+#[test]
+fn tenant_metadata() {
+    let idp = Idp::new(Config::builtin());
+    let app = idp.config.app(None).unwrap();
+    let xml = mock_idp::metadata::federation_metadata(
+        &idp.config.tenant,
+        "http://127.0.0.1:7080",
+        &app.certificates,
+        app.active_cert(),
+    )
+    .unwrap();
+    assert_redacted_snapshot!("metadata", redacted(&xml));
+}
+
+#[test]
+fn no_passive_status_response() {
+    let idp = Idp::new(Config::builtin());
+    let xml = idp.status_error(
+        "https://sp.contoso.test/saml/acs",
+        Some("_req-2"),
+        Aadsts::NoPassive,
+        datetime!(2026-11-25 10:00:00 UTC),
+    );
+    assert_redacted_snapshot!("no_passive", redacted(&xml));
+}
+
+#[tokio::test]
+async fn error_page() {
+    use axum::body::Body;
+    use tower::ServiceExt;
+    let state =
+        mock_idp::server::IdpState::new(Idp::new(Config::builtin()), "http://127.0.0.1:7080");
+    let tenant = state.idp.config.tenant.id.clone();
+    let response = mock_idp::server::app(state)
+        .oneshot(
+            axum::http::Request::get(format!("/{tenant}/saml2"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let html = String::from_utf8(bytes.to_vec()).unwrap();
+    assert_redacted_snapshot!("error_page", html.replace("><", ">\n<"));
+}
