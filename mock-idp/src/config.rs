@@ -194,6 +194,7 @@ struct AppSpec {
     subject_confirmation_minutes: i64,
     #[serde(default)]
     audience_spn_prefix: bool,
+    token_encryption_certificate: Option<Spanned<String>>,
 }
 
 fn sixty() -> i64 {
@@ -420,6 +421,8 @@ pub struct App {
     pub subject_confirmation_lifetime: Duration,
     /// Prefix a non-URI Audience with `spn:` (seen in 2021 captures).
     pub audience_spn_prefix: bool,
+    /// Token encryption: the SP certificate the signed Assertion is encrypted to.
+    pub token_encryption_certificate: Option<openssl::x509::X509>,
 }
 
 impl App {
@@ -573,6 +576,22 @@ impl Resolver<'_> {
                 key,
                 format!("cannot read {:?}: {e}", full.display().to_string()),
                 "paths are relative to the config file",
+            )
+        })
+    }
+
+    fn certificate(
+        &self,
+        path: &Spanned<String>,
+        key: String,
+    ) -> Result<openssl::x509::X509, ConfigError> {
+        let pem = self.read(&path.referenced, key.clone(), &path.value)?;
+        openssl::x509::X509::from_pem(pem.as_bytes()).or_else(|e| {
+            self.invalid(
+                &path.referenced,
+                key,
+                format!("not a PEM certificate: {e}"),
+                "give the SP's certificate as PEM (-----BEGIN CERTIFICATE-----)",
             )
         })
     }
@@ -808,19 +827,12 @@ impl Resolver<'_> {
         let mut request_verification_certificates = Vec::new();
         for (j, p) in a.request_verification_certificates.iter().enumerate() {
             let k = key(&format!("request_verification_certificates[{j}]"));
-            let pem = self.read(&p.referenced, k.clone(), &p.value)?;
-            match openssl::x509::X509::from_pem(pem.as_bytes()) {
-                Ok(x) => request_verification_certificates.push(x),
-                Err(e) => {
-                    return self.invalid(
-                        &p.referenced,
-                        k,
-                        format!("not a PEM certificate: {e}"),
-                        "give the SP's signing certificate as PEM",
-                    )
-                }
-            }
+            request_verification_certificates.push(self.certificate(p, k)?);
         }
+        let token_encryption_certificate = match &a.token_encryption_certificate {
+            Some(p) => Some(self.certificate(p, key("token_encryption_certificate"))?),
+            None => None,
+        };
         if a.require_signed_requests && request_verification_certificates.is_empty() {
             return self.invalid(
                 &at,
@@ -856,6 +868,7 @@ impl Resolver<'_> {
             request_verification_certificates,
             subject_confirmation_lifetime: Duration::minutes(a.subject_confirmation_minutes),
             audience_spn_prefix: a.audience_spn_prefix,
+            token_encryption_certificate,
         })
     }
 

@@ -167,6 +167,7 @@ impl Idp {
             subject_confirmation_lifetime: app.subject_confirmation_lifetime,
             response_id: new_id(),
             assertion_id: new_id(),
+            encrypt_to: app.token_encryption_certificate.clone(),
         }
     }
 

@@ -6,6 +6,7 @@
 pub mod aadsts;
 pub mod cert;
 pub mod config;
+pub mod encrypt;
 pub mod idp;
 pub mod metadata;
 pub mod request;

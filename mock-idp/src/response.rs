@@ -66,6 +66,8 @@ pub struct LoginResponse {
     pub response_id: String,
     /// `Assertion/@ID`, also the `SessionIndex`.
     pub assertion_id: String,
+    /// Token encryption: the SP certificate to encrypt the signed Assertion to.
+    pub encrypt_to: Option<openssl::x509::X509>,
 }
 
 /// How to sign a response.
@@ -184,12 +186,16 @@ impl LoginResponse {
         .child(assertion)
     }
 
-    /// The complete response tree, signed as `signing` says (or unsigned with `None`).
-    pub fn to_element(&self, signing: Option<Signing<'_>>) -> Result<Element, SignError> {
+    /// The complete response tree, signed as `signing` says (or unsigned with `None`), the
+    /// Assertion encrypted after signing when `encrypt_to` is set.
+    pub fn to_element(&self, signing: Option<Signing<'_>>) -> Result<Element, ResponseError> {
         let mut assertion = self.assertion();
         if let Some(s) = signing.filter(|s| s.what != SignWhat::Response) {
             let at = assertion.position_after("Issuer");
             sign_enveloped(&mut assertion, &response_scope(), at, s.cert, s.algorithm)?;
+        }
+        if let Some(cert) = &self.encrypt_to {
+            assertion = crate::encrypt::encrypted_assertion(&assertion.to_wire(), cert)?;
         }
         let mut response = self.envelope(assertion);
         if let Some(s) = signing.filter(|s| s.what != SignWhat::Assertion) {
@@ -200,9 +206,20 @@ impl LoginResponse {
     }
 
     /// The response as Entra puts it on the wire (before base64).
-    pub fn to_xml(&self, signing: Option<Signing<'_>>) -> Result<String, SignError> {
+    pub fn to_xml(&self, signing: Option<Signing<'_>>) -> Result<String, ResponseError> {
         Ok(self.to_element(signing)?.to_wire())
     }
+}
+
+/// Why a response could not be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum ResponseError {
+    /// Signing failed.
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    /// Token encryption failed.
+    #[error(transparent)]
+    Encrypt(#[from] crate::encrypt::EncryptError),
 }
 
 /// Bindings in scope inside a `samlp:Response`.
@@ -323,6 +340,7 @@ mod tests {
             subject_confirmation_lifetime: Duration::minutes(60),
             response_id: "_r".into(),
             assertion_id: "_a".into(),
+            encrypt_to: None,
         };
         let xml = login.to_xml(None).unwrap();
         for expected in [

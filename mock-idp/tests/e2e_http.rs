@@ -389,3 +389,43 @@ async fn interactive_mode_lets_a_person_pick_the_user() {
     assert!(xml.contains(">E.Mallory@fabrikam.com</NameID>"), "{xml}");
     assert_eq!(form_field(&body, "RelayState").as_deref(), Some("r1"));
 }
+
+#[tokio::test]
+async fn token_encryption_hides_the_assertion_from_all_but_the_sp_key() {
+    let (base, tenant) = spawn(test_config()).await;
+    let (status, body) = redirect(
+        &base,
+        &tenant,
+        &authn_request("_e1", "urn:fabrikam:encrypted", None, "", ""),
+        "",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let xml = saml_response(&body);
+    assert!(xml.contains("<EncryptedAssertion xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\"><xenc:EncryptedData"), "{xml}");
+    assert!(xml.contains("xmlenc#aes256-cbc") && xml.contains("xmlenc#rsa-oaep-mgf1p"));
+    assert!(
+        !xml.contains("B.Simon"),
+        "the assertion must not leak in clear"
+    );
+    let decrypted =
+        xmlsec1_decrypt(&xml, include_str!("../../fixtures/keys/sp-1.key.pem")).unwrap();
+    assert!(
+        decrypted.contains(">B.Simon@fabrikam.com</NameID>"),
+        "{decrypted}"
+    );
+    let cert = test_config()
+        .app(Some("encrypted"))
+        .unwrap()
+        .active_cert()
+        .pem();
+    assert!(
+        xmlsec1_verifies(&decrypted, &cert, ASSERTION_SIG),
+        "signed, then encrypted: {decrypted}"
+    );
+    assert!(xmlsec1_decrypt(
+        &xml,
+        include_str!("../../fixtures/keys/idp-signing-2.key.pem")
+    )
+    .is_err());
+}

@@ -36,6 +36,7 @@ fn login() -> LoginResponse {
         subject_confirmation_lifetime: Duration::minutes(60),
         response_id: new_id(),
         assertion_id: new_id(),
+        encrypt_to: None,
     }
 }
 

@@ -138,3 +138,22 @@ pub fn xmlsec1_verifies(xml: &str, cert_pem: &str, xpath: &str) -> bool {
         .expect("xmlsec1 must be installed (scripts/setup --test)");
     out.status.success()
 }
+
+/// Decrypts the first EncryptedData with Debian's `xmlsec1 --decrypt` and `key_pem`.
+pub fn xmlsec1_decrypt(xml: &str, key_pem: &str) -> Result<String, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let (doc, key) = (dir.path().join("doc.xml"), dir.path().join("key.pem"));
+    std::fs::write(&doc, xml).unwrap();
+    std::fs::write(&key, key_pem).unwrap();
+    let out = Command::new("xmlsec1")
+        .args(["--decrypt", "--privkey-pem"])
+        .arg(&key)
+        .arg(&doc)
+        .output()
+        .expect("xmlsec1 must be installed (scripts/setup --test)");
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
