@@ -407,3 +407,137 @@ impl Idp {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-25 10:00 UTC);
+
+    fn idp(yaml: &str) -> Idp {
+        Idp::new(Config::from_yaml_str(yaml, "t.yaml", Path::new(".")).unwrap())
+    }
+
+    fn names(attrs: &[Attribute]) -> Vec<&str> {
+        attrs
+            .iter()
+            .map(|a| a.name.rsplit('/').next().unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn more_than_150_groups_become_the_groups_link_claim() {
+        let groups: String = (0..151).map(|i| format!("  - name: g{i}\n")).collect();
+        let member_of: Vec<String> = (0..151).map(|i| format!("g{i}")).collect();
+        let yaml = format!(
+            "groups:\n{groups}users:\n  - upn: a@x.test\n    groups: [{}]\napplications:\n  - {{name: a, identifiers: [i], reply_urls: [r], groups_claim: true}}\n",
+            member_of.join(", ")
+        );
+        let idp = idp(&yaml);
+        let attrs = idp.attributes(&idp.config.apps[0], &idp.config.users[0]);
+        assert!(attrs
+            .iter()
+            .any(|a| a.name == "http://schemas.microsoft.com/claims/groups.link"));
+        assert!(!attrs.iter().any(|a| a.name.ends_with("/claims/groups")));
+        // 150 exactly still lists them.
+        let yaml = yaml.replace(", g150]", "]");
+        let idp2 = self::idp(&yaml);
+        let attrs = idp2.attributes(&idp2.config.apps[0], &idp2.config.users[0]);
+        assert_eq!(
+            attrs
+                .iter()
+                .find(|a| a.name.ends_with("/claims/groups"))
+                .unwrap()
+                .values
+                .len(),
+            150
+        );
+    }
+
+    #[test]
+    fn automatic_claims_come_first_in_entras_order() {
+        let idp = idp("applications:\n  - {name: a, identifiers: [i], reply_urls: [r], app_roles: [{value: R, assigned: [B.Simon@contoso.com]}]}\n");
+        let attrs = idp.attributes(&idp.config.apps[0], idp.config.user(None).unwrap());
+        assert_eq!(
+            names(&attrs),
+            [
+                "tenantid",
+                "objectidentifier",
+                "displayname",
+                "role",
+                "identityprovider",
+                "authnmethodsreferences",
+                "givenname",
+                "surname",
+                "emailaddress",
+                "name"
+            ]
+        );
+    }
+
+    #[test]
+    fn name_id_formats_behave_like_entras() {
+        let idp = idp("applications:\n  - {name: a, identifiers: [i], reply_urls: [r]}\n  - {name: b, identifiers: [j], reply_urls: [s]}\n");
+        let (a, b, user) = (
+            &idp.config.apps[0],
+            &idp.config.apps[1],
+            idp.config.user(None).unwrap(),
+        );
+        let persistent = idp.name_id(a, user, NameIdFormat::Persistent);
+        assert_eq!(
+            persistent,
+            idp.name_id(a, user, NameIdFormat::Persistent),
+            "stable per app"
+        );
+        assert_ne!(
+            persistent,
+            idp.name_id(b, user, NameIdFormat::Persistent),
+            "pairwise: differs per app"
+        );
+        assert_ne!(
+            idp.name_id(a, user, NameIdFormat::Transient),
+            idp.name_id(a, user, NameIdFormat::Transient)
+        );
+        assert_eq!(
+            idp.name_id(a, user, NameIdFormat::EmailAddress),
+            "B.Simon@contoso.com"
+        );
+        // A NameIDPolicy format in the request wins over the app's setting (unspecified does not).
+        let req = AuthnRequest {
+            id: "_r".into(),
+            version: "2.0".into(),
+            issuer: "i".into(),
+            name_id_format: Some(NameIdFormat::Persistent.uri().into()),
+            ..Default::default()
+        };
+        let SsoOutcome::Post(post) = idp.sso(&req, None, None, None, NOW) else {
+            panic!("expected a login")
+        };
+        assert!(post.saml_response.contains(&format!(
+            "Format=\"{}\">{persistent}<",
+            NameIdFormat::Persistent.uri()
+        )));
+    }
+
+    #[test]
+    fn expired_and_not_yet_valid_certificates_can_be_configured() {
+        let idp = idp("applications:\n  - name: a\n    identifiers: [i]\n    reply_urls: [r]\n    certificates:\n      - {not_before: 2020-01-01T00:00:00Z, not_after: 2021-01-01T00:00:00Z, active: true}\n      - {not_before: 2030-01-01T00:00:00Z}\n");
+        let certs = &idp.config.apps[0].certificates;
+        assert_eq!(
+            certs[0].x509().not_after().to_string(),
+            "Jan  1 00:00:00 2021 GMT"
+        );
+        assert_eq!(
+            certs[1].x509().not_before().to_string(),
+            "Jan  1 00:00:00 2030 GMT"
+        );
+        assert_eq!(
+            certs[1].x509().not_after().to_string(),
+            "Jan  1 00:00:00 2033 GMT",
+            "3 years"
+        );
+        assert_eq!(idp.config.apps[0].active_certificate, 0);
+    }
+}
