@@ -157,6 +157,7 @@ impl Idp {
         LoginResponse {
             issuer: self.entity_id(),
             destination: acs.to_owned(),
+            recipient: acs.to_owned(),
             in_response_to: in_response_to.map(str::to_owned),
             audience: app.audience_for(&app.identifiers[0]),
             name_id_format: format.uri().to_owned(),

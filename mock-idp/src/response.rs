@@ -44,8 +44,10 @@ pub struct Attribute {
 pub struct LoginResponse {
     /// `https://sts.windows.net/{tenant}/`.
     pub issuer: String,
-    /// The ACS URL: `Destination` and `Recipient`.
+    /// `Response/@Destination`: the ACS URL.
     pub destination: String,
+    /// `SubjectConfirmationData/@Recipient`: the ACS URL too (separate so attacks can split them).
+    pub recipient: String,
     /// The AuthnRequest ID; `None` for IdP-initiated sign-on.
     pub in_response_to: Option<String>,
     /// The SP Identifier the assertion is for.
@@ -124,7 +126,7 @@ impl LoginResponse {
                 "NotOnOrAfter",
                 saml_time(t0 + self.subject_confirmation_lifetime),
             )
-            .attr("Recipient", self.destination.clone());
+            .attr("Recipient", self.recipient.clone());
         let mut statement = saml_element("AttributeStatement");
         for a in &self.attributes {
             let mut attr = Element::new("Attribute").attr("Name", a.name.clone());
@@ -330,6 +332,7 @@ mod tests {
         let login = LoginResponse {
             issuer: "i".into(),
             destination: "d".into(),
+            recipient: "d".into(),
             in_response_to: None,
             audience: "a".into(),
             name_id_format: "f".into(),

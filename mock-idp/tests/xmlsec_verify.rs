@@ -23,6 +23,7 @@ fn login() -> LoginResponse {
     LoginResponse {
         issuer: "https://sts.windows.net/0b7e2a3c-1111-4222-8333-444455556666/".into(),
         destination: "https://sp.example.test/acs?x=1&y=<2>".into(),
+        recipient: "https://sp.example.test/acs?x=1&y=<2>".into(),
         in_response_to: Some("_req\"1".into()),
         audience: "https://sp.example.test/".into(),
         name_id_format: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress".into(),

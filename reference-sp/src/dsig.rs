@@ -1,0 +1,65 @@
+//! XML-signature verification through libxmlsec1 (the `xmlsec` crate), the library real SPs use.
+
+use libxml::parser::{Parser, ParserOptions};
+use libxml::tree::Node;
+use xmlsec::{XmlSecDocumentExt, XmlSecKey, XmlSecKeyFormat, XmlSecSignatureContext};
+
+const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+
+/// Verifies the enveloped `Signature` that is a direct child of the element whose `ID` is
+/// `signed_id`, with any of `certificates` (PEM). The key comes only from those certificates,
+/// never from the document's KeyInfo.
+pub fn verify_enveloped(xml: &str, signed_id: &str, certificates: &[String]) -> Result<(), String> {
+    let options = ParserOptions {
+        recover: false,
+        no_net: true,
+        no_error: true,
+        no_warning: true,
+        ..ParserOptions::default()
+    };
+    let doc = Parser::default()
+        .parse_string_with_options(xml, options)
+        .map_err(|e| format!("libxml2 cannot parse the response: {e:?}"))?;
+    // Declare `ID` as the ID attribute of the SAML elements so the Reference URI resolves.
+    doc.specify_idattr(
+        "//samlp:Response | //saml:Assertion",
+        "ID",
+        Some(&[
+            ("samlp", "urn:oasis:names:tc:SAML:2.0:protocol"),
+            ("saml", "urn:oasis:names:tc:SAML:2.0:assertion"),
+        ]),
+    )
+    .map_err(|e| format!("cannot register ID attributes: {e:?}"))?;
+    let root = doc
+        .get_root_element()
+        .ok_or("the response has no root element")?;
+    let signed =
+        find_by_id(&root, signed_id).ok_or_else(|| format!("no element with ID {signed_id:?}"))?;
+    let signature = signed
+        .get_child_elements()
+        .into_iter()
+        .find(|n| {
+            n.get_name() == "Signature"
+                && n.get_namespace().is_some_and(|ns| ns.get_href() == DSIG_NS)
+        })
+        .ok_or("the signed element has no Signature child")?;
+    for pem in certificates {
+        let key = XmlSecKey::from_memory(pem.as_bytes(), XmlSecKeyFormat::CertPem, None)
+            .map_err(|e| format!("cannot load the IdP certificate: {e:?}"))?;
+        let mut ctx = XmlSecSignatureContext::new();
+        ctx.insert_key(key);
+        if let Ok(true) = ctx.verify_node(&signature) {
+            return Ok(());
+        }
+    }
+    Err("the signature does not verify with the IdP's certificate".into())
+}
+
+fn find_by_id(node: &Node, id: &str) -> Option<Node> {
+    if node.get_attribute("ID").as_deref() == Some(id) {
+        return Some(node.clone());
+    }
+    node.get_child_elements()
+        .iter()
+        .find_map(|c| find_by_id(c, id))
+}

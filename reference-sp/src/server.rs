@@ -1,0 +1,287 @@
+//! The reference SP over HTTP: sign-on URL, ACS, a protected JSON page, SP metadata, logout.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Form, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use serde::Deserialize;
+use time::{Duration, OffsetDateTime};
+
+use crate::trust::IdpTrust;
+use crate::validate::{validate, Checks, Login};
+use crate::{Flaw, Flaws};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "refsp_session";
+/// Largest SAMLResponse form accepted.
+pub const MAX_BODY: usize = 512 * 1024;
+/// How long a sent AuthnRequest ID is remembered for InResponseTo checks.
+pub const REQUEST_MEMORY: Duration = Duration::hours(1);
+
+/// Everything the SP is configured with.
+#[derive(Clone, Debug)]
+pub struct SpConfig {
+    /// The base URL the SP is reached at (`http://127.0.0.1:PORT`).
+    pub base_url: String,
+    /// The trusted IdP.
+    pub idp: IdpTrust,
+    /// Checks switched off.
+    pub flaws: Flaws,
+}
+
+impl SpConfig {
+    /// The SP's entity ID: `{base}/saml/metadata`.
+    pub fn entity_id(&self) -> String {
+        format!("{}/saml/metadata", self.base_url.trim_end_matches('/'))
+    }
+
+    /// The ACS URL: `{base}/saml/acs`.
+    pub fn acs_url(&self) -> String {
+        format!("{}/saml/acs", self.base_url.trim_end_matches('/'))
+    }
+}
+
+#[derive(Default)]
+struct Memory {
+    sent_requests: HashMap<String, OffsetDateTime>,
+    seen_assertions: HashSet<String>,
+    sessions: HashMap<String, Login>,
+}
+
+/// Shared state of the running SP.
+#[derive(Clone)]
+pub struct SpState {
+    config: Arc<SpConfig>,
+    memory: Arc<Mutex<Memory>>,
+    clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
+}
+
+impl SpState {
+    /// State for `config` on the system clock.
+    pub fn new(config: SpConfig) -> Self {
+        SpState {
+            config: Arc::new(config),
+            memory: Arc::default(),
+            clock: Arc::new(OffsetDateTime::now_utc),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SpConfig {
+        &self.config
+    }
+
+    fn memory(&self) -> std::sync::MutexGuard<'_, Memory> {
+        self.memory
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The router: `/login`, `/saml/acs`, `/me`, `/saml/metadata`, `/logout`.
+pub fn app(state: SpState) -> Router {
+    Router::new()
+        .route("/login", get(login))
+        .route("/saml/acs", post(acs))
+        .route("/me", get(me))
+        .route("/saml/metadata", get(metadata))
+        .route("/logout", get(logout))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+}
+
+/// GET /login: starts an SP-initiated login with an AuthnRequest by HTTP-Redirect.
+async fn login(State(state): State<SpState>, Query(q): Query<LoginQuery>) -> Response {
+    let now = (state.clock)();
+    let id = format!("_{}", uuid::Uuid::new_v4().simple());
+    {
+        let mut memory = state.memory();
+        memory
+            .sent_requests
+            .retain(|_, at| now - *at < REQUEST_MEMORY);
+        memory.sent_requests.insert(id.clone(), now);
+    }
+    let c = state.config();
+    let issue_instant = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let request = format!(
+        "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" \
+         ID=\"{id}\" Version=\"2.0\" IssueInstant=\"{issue_instant}\" Destination=\"{}\" AssertionConsumerServiceURL=\"{}\" \
+         ProtocolBinding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\"><saml:Issuer>{}</saml:Issuer>\
+         <samlp:NameIDPolicy Format=\"urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress\" AllowCreate=\"true\"/></samlp:AuthnRequest>",
+        c.idp.sso_url,
+        c.acs_url(),
+        c.entity_id()
+    );
+    let mut deflate =
+        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    let _ = deflate.write_all(request.as_bytes());
+    let encoded =
+        base64::engine::general_purpose::STANDARD.encode(deflate.finish().unwrap_or_default());
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("SAMLRequest", &encoded);
+    query.append_pair("RelayState", q.next.as_deref().unwrap_or("/me"));
+    let separator = if c.idp.sso_url.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    let location = format!("{}{separator}{}", c.idp.sso_url, query.finish());
+    (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
+}
+
+#[derive(Deserialize)]
+struct AcsForm {
+    #[serde(rename = "SAMLResponse")]
+    saml_response: String,
+    #[serde(rename = "RelayState")]
+    relay_state: Option<String>,
+}
+
+fn refused(reason: impl Into<String>) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        Json(serde_json::json!({ "error": "login refused", "reason": reason.into() })),
+    )
+        .into_response()
+}
+
+/// POST /saml/acs: validates the SAMLResponse and, when it passes, opens a session.
+async fn acs(State(state): State<SpState>, Form(form): Form<AcsForm>) -> Response {
+    let now = (state.clock)();
+    let compact: String = form
+        .saml_response
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    let xml = match base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .map(String::from_utf8)
+    {
+        Ok(Ok(xml)) => xml,
+        _ => return refused("SAMLResponse is not base64 of UTF-8 XML"),
+    };
+    let c = state.config();
+    let (entity_id, acs_url) = (c.entity_id(), c.acs_url());
+    let checks = Checks {
+        sp_entity_id: &entity_id,
+        acs_url: &acs_url,
+        idp: &c.idp,
+        now,
+        skew: Duration::minutes(3),
+        flaws: &c.flaws,
+    };
+    let login = match validate(&xml, &checks) {
+        Ok(login) => login,
+        Err(e) => return refused(e.0),
+    };
+    let session = {
+        let mut memory = state.memory();
+        if !c.flaws.contains(&Flaw::InResponseTo) {
+            match &login.in_response_to {
+                Some(id) if memory.sent_requests.contains_key(id) => {}
+                Some(id) => {
+                    return refused(format!(
+                        "InResponseTo {id:?} answers no request this SP sent"
+                    ))
+                }
+                None => return refused(
+                    "unsolicited response (no InResponseTo); this SP only does SP-initiated login",
+                ),
+            }
+        }
+        if !c.flaws.contains(&Flaw::Replay)
+            && !memory.seen_assertions.insert(login.assertion_id.clone())
+        {
+            return refused(format!(
+                "assertion {:?} was already used (replay)",
+                login.assertion_id
+            ));
+        }
+        let session = uuid::Uuid::new_v4().simple().to_string();
+        memory.sessions.insert(session.clone(), login);
+        session
+    };
+    // Only local paths are followed after login (no open redirect through RelayState).
+    let next = form
+        .relay_state
+        .filter(|r| r.starts_with('/') && !r.starts_with("//"))
+        .unwrap_or_else(|| "/me".into());
+    let cookie = format!("{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax");
+    (
+        StatusCode::SEE_OTHER,
+        [(header::SET_COOKIE, cookie), (header::LOCATION, next)],
+    )
+        .into_response()
+}
+
+fn session_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// GET /me: the signed-in user as JSON, or a bounce to /login.
+async fn me(State(state): State<SpState>, headers: HeaderMap) -> Response {
+    let login = session_id(&headers).and_then(|s| state.memory().sessions.get(&s).cloned());
+    match login {
+        Some(login) => {
+            let attributes: serde_json::Map<String, serde_json::Value> = login
+                .attributes
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::json!(v)))
+                .collect();
+            Json(serde_json::json!({
+                "name_id": login.name_id,
+                "name_id_format": login.name_id_format,
+                "session_index": login.session_index,
+                "attributes": attributes,
+            }))
+            .into_response()
+        }
+        None => (StatusCode::FOUND, [(header::LOCATION, "/login?next=/me")]).into_response(),
+    }
+}
+
+/// GET /saml/metadata: this SP's metadata (entity ID, ACS).
+async fn metadata(State(state): State<SpState>) -> Response {
+    let c = state.config();
+    let xml = format!(
+        "<EntityDescriptor xmlns=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{}\"><SPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\" AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"true\">\
+         <NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</NameIDFormat>\
+         <AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{}\" index=\"0\" isDefault=\"true\"/></SPSSODescriptor></EntityDescriptor>",
+        c.entity_id(),
+        c.acs_url()
+    );
+    (
+        [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
+        xml,
+    )
+        .into_response()
+}
+
+/// GET /logout: ends the local session.
+async fn logout(State(state): State<SpState>, headers: HeaderMap) -> Response {
+    if let Some(s) = session_id(&headers) {
+        state.memory().sessions.remove(&s);
+    }
+    let expired = format!("{SESSION_COOKIE}=; Path=/; Max-Age=0");
+    ([(header::SET_COOKIE, expired)], "signed out\n").into_response()
+}

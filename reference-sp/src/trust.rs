@@ -1,0 +1,87 @@
+//! What the SP trusts about its IdP, read from the IdP's federation metadata.
+
+/// The SAML 2.0 metadata namespace.
+const MD_NS: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
+const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+const REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
+
+/// The trusted IdP: its entity ID, where to send AuthnRequests, and its signing certificates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdpTrust {
+    /// `EntityDescriptor/@entityID`: the expected Issuer.
+    pub entity_id: String,
+    /// The HTTP-Redirect SingleSignOnService location.
+    pub sso_url: String,
+    /// Signing certificates as PEM.
+    pub certificates: Vec<String>,
+}
+
+/// Why metadata could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("unusable IdP metadata: {0}; hint: pass the IdP's federation metadata XML (e.g. from `saml-harness idp metadata`)")]
+pub struct MetadataError(String);
+
+impl IdpTrust {
+    /// Reads the first IDPSSODescriptor of `xml` (DTDs refused).
+    pub fn from_metadata(xml: &str) -> Result<IdpTrust, MetadataError> {
+        let doc = roxmltree::Document::parse(xml)
+            .map_err(|e| MetadataError(format!("not well-formed XML: {e}")))?;
+        let root = doc.root_element();
+        let descriptor = root
+            .descendants()
+            .find(|n| n.has_tag_name((MD_NS, "EntityDescriptor")))
+            .ok_or_else(|| MetadataError("no EntityDescriptor".into()))?;
+        let entity_id = descriptor
+            .attribute("entityID")
+            .ok_or_else(|| MetadataError("EntityDescriptor has no entityID".into()))?
+            .to_owned();
+        let idp = descriptor
+            .children()
+            .find(|n| n.has_tag_name((MD_NS, "IDPSSODescriptor")))
+            .ok_or_else(|| MetadataError("no IDPSSODescriptor".into()))?;
+        let sso_url = idp
+            .children()
+            .find(|n| {
+                n.has_tag_name((MD_NS, "SingleSignOnService"))
+                    && n.attribute("Binding") == Some(REDIRECT)
+            })
+            .and_then(|n| n.attribute("Location"))
+            .ok_or_else(|| MetadataError("no HTTP-Redirect SingleSignOnService".into()))?
+            .to_owned();
+        let certificates: Vec<String> = idp
+            .children()
+            .filter(|n| {
+                n.has_tag_name((MD_NS, "KeyDescriptor"))
+                    && n.attribute("use").is_none_or(|u| u == "signing")
+            })
+            .flat_map(|k| {
+                k.descendants()
+                    .filter(|n| n.has_tag_name((DSIG_NS, "X509Certificate")))
+            })
+            .filter_map(|n| n.text())
+            .map(pem_from_base64)
+            .collect();
+        if certificates.is_empty() {
+            return Err(MetadataError(
+                "no signing certificate in the IDPSSODescriptor".into(),
+            ));
+        }
+        Ok(IdpTrust {
+            entity_id,
+            sso_url,
+            certificates,
+        })
+    }
+}
+
+/// PEM armour around base64 DER (whitespace removed, 64-column lines).
+fn pem_from_base64(b64: &str) -> String {
+    let compact: String = b64.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+    for chunk in compact.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(chunk));
+        pem.push('\n');
+    }
+    pem.push_str("-----END CERTIFICATE-----\n");
+    pem
+}

@@ -1,0 +1,275 @@
+//! Validating a SAMLResponse the way a careful SP does; each check can be switched off by a [`Flaw`].
+//! Stateful checks (InResponseTo against sent requests, replay) are the server's, on the returned [`Login`].
+
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use crate::trust::IdpTrust;
+use crate::{Flaw, Flaws};
+
+const PROTOCOL_NS: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
+const ASSERTION_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
+const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+
+/// What this SP expects of every response.
+#[derive(Clone, Debug)]
+pub struct Checks<'a> {
+    /// This SP's entity ID: the Audience.
+    pub sp_entity_id: &'a str,
+    /// This SP's ACS URL: Destination and Recipient.
+    pub acs_url: &'a str,
+    /// The trusted IdP.
+    pub idp: &'a IdpTrust,
+    /// Now (injected).
+    pub now: OffsetDateTime,
+    /// Allowed clock skew either side of the validity window.
+    pub skew: Duration,
+    /// Checks switched off.
+    pub flaws: &'a Flaws,
+}
+
+/// A login the response establishes.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Login {
+    /// The NameID value.
+    pub name_id: String,
+    /// The NameID Format.
+    pub name_id_format: Option<String>,
+    /// The Assertion ID (replay cache key).
+    pub assertion_id: String,
+    /// The AuthnRequest this answers (from SubjectConfirmationData, else the Response).
+    pub in_response_to: Option<String>,
+    /// The AuthnStatement SessionIndex.
+    pub session_index: Option<String>,
+    /// Attributes in document order.
+    pub attributes: Vec<(String, Vec<String>)>,
+}
+
+/// Why a response was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Rejection(pub String);
+
+fn reject<T>(reason: impl Into<String>) -> Result<T, Rejection> {
+    Err(Rejection(reason.into()))
+}
+
+fn is(node: &roxmltree::Node, ns: &str, name: &str) -> bool {
+    node.is_element() && node.tag_name().namespace() == Some(ns) && node.tag_name().name() == name
+}
+
+fn child<'a, 'i>(
+    node: roxmltree::Node<'a, 'i>,
+    ns: &str,
+    name: &str,
+) -> Option<roxmltree::Node<'a, 'i>> {
+    node.children().find(|c| is(c, ns, name))
+}
+
+fn text<'a>(node: Option<roxmltree::Node<'a, '_>>) -> Option<&'a str> {
+    node.and_then(|n| n.text()).map(str::trim)
+}
+
+fn time_attr(node: roxmltree::Node, name: &str) -> Result<Option<OffsetDateTime>, Rejection> {
+    match node.attribute(name) {
+        None => Ok(None),
+        Some(v) => OffsetDateTime::parse(v, &Rfc3339)
+            .map(Some)
+            .map_err(|_| Rejection(format!("{name} {v:?} is not an xs:dateTime"))),
+    }
+}
+
+/// Validates `xml` (the decoded SAMLResponse) against `checks`.
+pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
+    let flawed = |f: Flaw| checks.flaws.contains(&f);
+    let doc = roxmltree::Document::parse(xml)
+        .map_err(|e| Rejection(format!("not well-formed XML (DTDs are refused): {e}")))?;
+    let response = doc.root_element();
+    if !is(&response, PROTOCOL_NS, "Response") {
+        return reject("the document is not a samlp:Response");
+    }
+    let status =
+        child(response, PROTOCOL_NS, "Status").and_then(|s| child(s, PROTOCOL_NS, "StatusCode"));
+    if status.and_then(|s| s.attribute("Value")) != Some(SUCCESS) {
+        let message = text(
+            child(response, PROTOCOL_NS, "Status")
+                .and_then(|s| child(s, PROTOCOL_NS, "StatusMessage")),
+        );
+        return reject(format!(
+            "the IdP reported an error: {}",
+            message.unwrap_or("no StatusMessage")
+        ));
+    }
+
+    // Exactly one Assertion anywhere, so the one we read is the one whose signature we check.
+    let assertions: Vec<_> = doc
+        .descendants()
+        .filter(|n| is(n, ASSERTION_NS, "Assertion"))
+        .collect();
+    let assertion =
+        match assertions.as_slice() {
+            [] => return reject("the response carries no Assertion"),
+            [one] => *one,
+            [first, ..] if flawed(Flaw::SignatureWrapping) => *first,
+            _ => return reject(format!(
+                "the response carries {} Assertions; exactly one is allowed (signature wrapping?)",
+                assertions.len()
+            )),
+        };
+
+    if !flawed(Flaw::Signature) {
+        check_signatures(xml, &doc, response, &assertions, checks)?;
+    }
+
+    if !flawed(Flaw::Issuer) {
+        let expected = checks.idp.entity_id.as_str();
+        if let Some(issuer) = text(child(response, ASSERTION_NS, "Issuer")) {
+            if issuer != expected {
+                return reject(format!(
+                    "Response Issuer {issuer:?} is not the trusted IdP {expected:?}"
+                ));
+            }
+        }
+        let issuer = text(child(assertion, ASSERTION_NS, "Issuer")).unwrap_or_default();
+        if issuer != expected {
+            return reject(format!(
+                "Assertion Issuer {issuer:?} is not the trusted IdP {expected:?}"
+            ));
+        }
+    }
+    if !flawed(Flaw::Destination) {
+        if let Some(d) = response.attribute("Destination") {
+            if d != checks.acs_url {
+                return reject(format!(
+                    "Destination {d:?} is not this ACS {:?}",
+                    checks.acs_url
+                ));
+            }
+        }
+    }
+
+    let subject = child(assertion, ASSERTION_NS, "Subject")
+        .ok_or_else(|| Rejection("the Assertion has no Subject".into()))?;
+    let name_id = child(subject, ASSERTION_NS, "NameID")
+        .ok_or_else(|| Rejection("the Subject has no NameID".into()))?;
+    let confirmation = subject
+        .children()
+        .filter(|c| {
+            is(c, ASSERTION_NS, "SubjectConfirmation") && c.attribute("Method") == Some(BEARER)
+        })
+        .find_map(|c| child(c, ASSERTION_NS, "SubjectConfirmationData"))
+        .ok_or_else(|| Rejection("no bearer SubjectConfirmationData".into()))?;
+    if !flawed(Flaw::Recipient) {
+        let recipient = confirmation.attribute("Recipient").unwrap_or_default();
+        if recipient != checks.acs_url {
+            return reject(format!(
+                "Recipient {recipient:?} is not this ACS {:?}",
+                checks.acs_url
+            ));
+        }
+    }
+    let conditions = child(assertion, ASSERTION_NS, "Conditions");
+    if !flawed(Flaw::TimeWindow) {
+        let now = checks.now;
+        let expired = |t: Option<OffsetDateTime>| t.is_some_and(|t| now - checks.skew >= t);
+        if expired(time_attr(confirmation, "NotOnOrAfter")?) {
+            return reject("SubjectConfirmationData NotOnOrAfter has passed (expired)");
+        }
+        if let Some(c) = conditions {
+            if expired(time_attr(c, "NotOnOrAfter")?) {
+                return reject("Conditions NotOnOrAfter has passed (expired)");
+            }
+            if time_attr(c, "NotBefore")?.is_some_and(|t| now + checks.skew < t) {
+                return reject("Conditions NotBefore is in the future (not yet valid)");
+            }
+        }
+    }
+    if !flawed(Flaw::Audience) {
+        let audiences: Vec<&str> = conditions
+            .into_iter()
+            .flat_map(|c| {
+                c.children()
+                    .filter(|n| is(n, ASSERTION_NS, "AudienceRestriction"))
+            })
+            .flat_map(|r| r.children().filter(|n| is(n, ASSERTION_NS, "Audience")))
+            .filter_map(|a| a.text().map(str::trim))
+            .collect();
+        if !audiences.contains(&checks.sp_entity_id) {
+            return reject(format!(
+                "Audience {audiences:?} does not name this SP {:?}",
+                checks.sp_entity_id
+            ));
+        }
+    }
+
+    let attributes = child(assertion, ASSERTION_NS, "AttributeStatement")
+        .into_iter()
+        .flat_map(|s| s.children().filter(|n| is(n, ASSERTION_NS, "Attribute")))
+        .map(|a| {
+            let values = a
+                .children()
+                .filter(|n| is(n, ASSERTION_NS, "AttributeValue"))
+                .map(|v| v.text().unwrap_or_default().to_owned())
+                .collect();
+            (a.attribute("Name").unwrap_or_default().to_owned(), values)
+        })
+        .collect();
+    Ok(Login {
+        name_id: name_id.text().unwrap_or_default().trim().to_owned(),
+        name_id_format: name_id.attribute("Format").map(str::to_owned),
+        assertion_id: assertion.attribute("ID").unwrap_or_default().to_owned(),
+        in_response_to: confirmation
+            .attribute("InResponseTo")
+            .or(response.attribute("InResponseTo"))
+            .map(str::to_owned),
+        session_index: child(assertion, ASSERTION_NS, "AuthnStatement")
+            .and_then(|s| s.attribute("SessionIndex"))
+            .map(str::to_owned),
+        attributes,
+    })
+}
+
+/// Every Signature on the Response or the Assertion must verify; at least one must be there.
+fn check_signatures(
+    xml: &str,
+    doc: &roxmltree::Document,
+    response: roxmltree::Node,
+    assertions: &[roxmltree::Node],
+    checks: &Checks,
+) -> Result<(), Rejection> {
+    let mut signed = 0;
+    for element in std::iter::once(response).chain(assertions.iter().copied()) {
+        let Some(signature) = child(element, DSIG_NS, "Signature") else {
+            continue;
+        };
+        let id = element.attribute("ID").unwrap_or_default();
+        if id.is_empty()
+            || doc
+                .descendants()
+                .filter(|n| n.attribute("ID") == Some(id))
+                .count()
+                != 1
+        {
+            return reject(format!(
+                "the signed element's ID {id:?} is missing or not unique"
+            ));
+        }
+        let references: Vec<_> = signature
+            .descendants()
+            .filter(|n| is(n, DSIG_NS, "Reference"))
+            .collect();
+        if references.len() != 1 || references[0].attribute("URI") != Some(&format!("#{id}")) {
+            return reject(format!(
+                "the Signature must have exactly one Reference to #{id}"
+            ));
+        }
+        crate::dsig::verify_enveloped(xml, id, &checks.idp.certificates).map_err(Rejection)?;
+        signed += 1;
+    }
+    if signed == 0 {
+        return reject("neither the Response nor the Assertion is signed");
+    }
+    Ok(())
+}

@@ -1,0 +1,128 @@
+//! The reference SP's validation on responses from mock-idp: the good one passes; each broken
+//! one is refused for its own reason, and accepted once the matching flaw is switched on.
+
+use mock_idp::config::Config;
+use mock_idp::idp::Idp;
+use reference_sp::trust::IdpTrust;
+use reference_sp::validate::{validate, Checks};
+use reference_sp::{Flaw, Flaws};
+use time::{Duration, OffsetDateTime};
+
+const SP: &str = "http://sp.test/saml/metadata";
+const ACS: &str = "http://sp.test/saml/acs";
+
+fn idp() -> Idp {
+    let yaml =
+        format!("applications:\n  - {{name: sp, identifiers: ['{SP}'], reply_urls: ['{ACS}']}}\n");
+    Idp::new(Config::from_yaml_str(&yaml, "t.yaml", std::path::Path::new(".")).unwrap())
+}
+
+fn trust(idp: &Idp) -> IdpTrust {
+    let app = &idp.config.apps[0];
+    let md = mock_idp::metadata::federation_metadata(
+        &idp.config.tenant,
+        "http://idp.test",
+        &app.certificates,
+        app.active_cert(),
+    )
+    .unwrap();
+    IdpTrust::from_metadata(&md).unwrap()
+}
+
+fn check(xml: &str, flaws: &[Flaw]) -> Result<String, String> {
+    let idp = idp();
+    let trust = trust(&idp);
+    let flaws: Flaws = flaws.iter().copied().collect();
+    let checks = Checks {
+        sp_entity_id: SP,
+        acs_url: ACS,
+        idp: &trust,
+        now: OffsetDateTime::now_utc(),
+        skew: Duration::minutes(3),
+        flaws: &flaws,
+    };
+    validate(xml, &checks).map(|l| l.name_id).map_err(|e| e.0)
+}
+
+fn signed(edit: impl FnOnce(&mut mock_idp::response::LoginResponse)) -> String {
+    let idp = idp();
+    let (app, user) = (&idp.config.apps[0], idp.config.user(None).unwrap());
+    let mut login = idp.login_response(
+        app,
+        user,
+        ACS,
+        Some("_req"),
+        None,
+        OffsetDateTime::now_utc(),
+    );
+    edit(&mut login);
+    idp.sign(app, &login).unwrap()
+}
+
+#[test]
+fn metadata_gives_the_trusted_issuer_sso_url_and_certificate() {
+    let idp = idp();
+    let t = trust(&idp);
+    assert_eq!(t.entity_id, idp.entity_id());
+    assert_eq!(
+        t.sso_url,
+        format!("http://idp.test/{}/saml2", idp.config.tenant.id)
+    );
+    assert_eq!(t.certificates, vec![idp.config.apps[0].active_cert().pem()]);
+}
+
+#[test]
+fn the_good_response_passes() {
+    assert_eq!(
+        check(&signed(|_| {}), &[]),
+        Ok("B.Simon@contoso.com".into())
+    );
+}
+
+#[test]
+fn each_broken_response_is_refused_unless_its_flaw_is_on() {
+    let tampered =
+        signed(|_| {}).replace("B.Simon@contoso.com</NameID>", "Admin@contoso.com</NameID>");
+    let cases: Vec<(String, Flaw, &str)> = vec![
+        (tampered, Flaw::Signature, "signature"),
+        (
+            signed(|l| l.audience = "http://evil.test".into()),
+            Flaw::Audience,
+            "Audience",
+        ),
+        (
+            signed(|l| l.recipient = "http://evil.test/acs".into()),
+            Flaw::Recipient,
+            "Recipient",
+        ),
+        (
+            signed(|l| l.destination = "http://evil.test/acs".into()),
+            Flaw::Destination,
+            "Destination",
+        ),
+        (
+            signed(|l| l.token_time -= Duration::hours(2)),
+            Flaw::TimeWindow,
+            "expired",
+        ),
+        (
+            signed(|l| l.token_time += Duration::hours(2)),
+            Flaw::TimeWindow,
+            "not yet valid",
+        ),
+        (
+            signed(|l| l.issuer = "https://sts.windows.net/evil/".into()),
+            Flaw::Issuer,
+            "Issuer",
+        ),
+    ];
+    for (xml, flaw, reason) in cases {
+        let err = check(&xml, &[]).unwrap_err();
+        assert!(err.contains(reason), "{flaw:?}: {err}");
+        assert!(
+            check(&xml, &[flaw]).is_ok(),
+            "{flaw:?} switched off must accept: {:?}",
+            check(&xml, &[flaw])
+        );
+    }
+}
