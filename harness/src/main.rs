@@ -1,6 +1,14 @@
 //! saml-harness: a SAML 2.0 conformance and testing harness for Microsoft Entra ID integrations.
 
+mod demo;
+mod flow;
 mod idp_cmd;
+mod oracle;
+mod report;
+mod run_cmd;
+mod runner;
+mod scenario;
+mod sp_cmd;
 
 use std::process::ExitCode;
 
@@ -16,7 +24,7 @@ const EXIT_FAILURE: u8 = 1;
     name = "saml-harness",
     version,
     about = "SAML 2.0 conformance and testing harness for Microsoft Entra ID integrations",
-    after_help = "EXAMPLES:\n    saml-harness idp serve                      # mock Entra IdP on http://127.0.0.1:7080\n    saml-harness idp metadata > idp.xml         # the app's signed federation metadata\n    saml-harness idp response --acs https://sp.test/acs --base64\n\nEXIT STATUS:\n    0 success, 1 failure while running, 2 usage or configuration error"
+    after_help = "EXAMPLES:\n    saml-harness demo                           # mock IdP + reference SP + the example scenarios\n    saml-harness run scenarios/examples/        # judge an SP (set SP_URL first)\n    saml-harness idp serve                      # mock Entra IdP on http://127.0.0.1:7080\n    saml-harness sp serve --flaw replay         # reference SP on http://127.0.0.1:7081, one check off\n    saml-harness idp response --acs https://sp.test/acs --base64\n\nEXIT STATUS:\n    0 success (every case met its expectation), 1 failure while running or a case that did\n    not, 2 usage or configuration error"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -25,18 +33,34 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run scenario files against an SP and judge it.
+    Run(run_cmd::RunArgs),
+    /// Start the mock IdP and the reference SP and run the example scenarios against them.
+    Demo(run_cmd::DemoArgs),
     /// The mock Microsoft Entra ID IdP: serve it, or print what it would send.
     #[command(subcommand)]
     Idp(idp_cmd::IdpCommand),
+    /// The bundled reference SP (a careful SP whose checks can be switched off).
+    #[command(subcommand)]
+    Sp(SpCommand),
+}
+
+#[derive(Subcommand)]
+enum SpCommand {
+    /// Serve the reference SP over HTTP.
+    Serve(sp_cmd::ServeArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Idp(cmd) => idp_cmd::run(cmd),
+        Command::Run(args) => run_cmd::run(args),
+        Command::Demo(args) => run_cmd::demo(args),
+        Command::Idp(cmd) => idp_cmd::run(cmd).map(|()| ExitCode::SUCCESS),
+        Command::Sp(SpCommand::Serve(args)) => sp_cmd::serve(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(if e.is::<UsageError>() {
@@ -48,7 +72,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// An error in what the user asked for (flags, config file): exit status 2.
+/// An error in what the user asked for (flags, config or scenario file): exit status 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);

@@ -43,6 +43,25 @@ pub enum SsoOutcome {
     Error(Aadsts),
 }
 
+/// The IdP's answer to an AuthnRequest, before signing.
+#[derive(Clone, Debug)]
+pub enum Answer<'a> {
+    /// A login into `app`: sign `login` and post it to `login.destination`.
+    Login {
+        /// The application signed in to.
+        app: &'a App,
+        /// The unsigned response.
+        login: Box<LoginResponse>,
+    },
+    /// A status error (e.g. NoPassive) to post to `acs`.
+    Status {
+        /// The ACS URL.
+        acs: String,
+        /// The status response XML.
+        xml: String,
+    },
+}
+
 /// What a sign-out request leads to.
 #[derive(Clone, Debug)]
 pub struct LogoutOutcome {
@@ -193,49 +212,63 @@ impl Idp {
         upn: Option<&str>,
         now: OffsetDateTime,
     ) -> SsoOutcome {
-        match self.check_request(req, signature) {
-            Err(e) => SsoOutcome::Error(e),
-            Ok((app, acs)) => {
-                let post = |saml_response| {
-                    SsoOutcome::Post(AcsPost {
-                        acs: acs.clone(),
-                        saml_response,
-                        relay_state: relay_state.clone(),
-                    })
-                };
-                if req.is_passive {
-                    return post(self.status_error(&acs, Some(&req.id), Aadsts::NoPassive, now));
-                }
-                let Some(user) = self.config.user(upn) else {
-                    return SsoOutcome::Error(Aadsts::InvalidRequest {
-                        detail: format!("no user {:?} in the directory", upn.unwrap_or_default()),
-                    });
-                };
-                if !app.is_assigned(user) {
-                    return SsoOutcome::Error(Aadsts::NotAssigned {
-                        app_name: app.name.clone(),
-                        app_id: app.app_id.clone(),
-                        upn: user.upn.clone(),
-                    });
-                }
-                if let Some(requested) = self.authn_context_mismatch(req) {
-                    return SsoOutcome::Error(Aadsts::AuthnContextMismatch {
-                        used: PASSWORD_CLASSES[0].into(),
-                        requested,
-                    });
-                }
-                let requested_format = req
-                    .name_id_format
-                    .as_deref()
-                    .and_then(NameIdFormat::from_uri);
-                let login =
-                    self.login_response(app, user, &acs, Some(&req.id), requested_format, now);
-                match self.sign(app, &login) {
-                    Ok(xml) => post(xml),
-                    Err(e) => SsoOutcome::Error(e),
-                }
-            }
+        let (acs, saml_response) = match self.answer(req, signature, upn, now) {
+            Err(e) => return SsoOutcome::Error(e),
+            Ok(Answer::Status { acs, xml }) => (acs, xml),
+            Ok(Answer::Login { app, login }) => match self.sign(app, &login) {
+                Ok(xml) => (login.destination, xml),
+                Err(e) => return SsoOutcome::Error(e),
+            },
+        };
+        SsoOutcome::Post(AcsPost {
+            acs,
+            saml_response,
+            relay_state,
+        })
+    }
+
+    /// What the IdP answers an AuthnRequest with, before signing: the login for the app (which
+    /// the harness may alter), a status error to post to the ACS, or an AADSTS error page.
+    pub fn answer(
+        &self,
+        req: &AuthnRequest,
+        signature: Option<&RedirectSignature>,
+        upn: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<Answer<'_>, Aadsts> {
+        let (app, acs) = self.check_request(req, signature)?;
+        if req.is_passive {
+            let xml = self.status_error(&acs, Some(&req.id), Aadsts::NoPassive, now);
+            return Ok(Answer::Status { acs, xml });
         }
+        let user = self
+            .config
+            .user(upn)
+            .ok_or_else(|| Aadsts::InvalidRequest {
+                detail: format!("no user {:?} in the directory", upn.unwrap_or_default()),
+            })?;
+        if !app.is_assigned(user) {
+            return Err(Aadsts::NotAssigned {
+                app_name: app.name.clone(),
+                app_id: app.app_id.clone(),
+                upn: user.upn.clone(),
+            });
+        }
+        if let Some(requested) = self.authn_context_mismatch(req) {
+            return Err(Aadsts::AuthnContextMismatch {
+                used: PASSWORD_CLASSES[0].into(),
+                requested,
+            });
+        }
+        let requested_format = req
+            .name_id_format
+            .as_deref()
+            .and_then(NameIdFormat::from_uri);
+        let login = self.login_response(app, user, &acs, Some(&req.id), requested_format, now);
+        Ok(Answer::Login {
+            app,
+            login: Box::new(login),
+        })
     }
 
     /// The request-level checks, in Entra's order; returns the app and the ACS to post to.

@@ -4,6 +4,7 @@
 //! checked against): one-line responses, Entra's prefixes, IDs, times, claims and signatures.
 
 pub mod aadsts;
+pub mod attacks;
 pub mod cert;
 pub mod config;
 pub mod encrypt;

@@ -222,6 +222,9 @@ pub enum ResponseError {
     /// Token encryption failed.
     #[error(transparent)]
     Encrypt(#[from] crate::encrypt::EncryptError),
+    /// An attack could not build its artifact.
+    #[error("cannot forge the response: {0}")]
+    Forge(String),
 }
 
 /// Bindings in scope inside a `samlp:Response`.

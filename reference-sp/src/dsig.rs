@@ -10,6 +10,7 @@ const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
 /// `signed_id`, with any of `certificates` (PEM). The key comes only from those certificates,
 /// never from the document's KeyInfo.
 pub fn verify_enveloped(xml: &str, signed_id: &str, certificates: &[String]) -> Result<(), String> {
+    QUIET.with(|_| ());
     let options = ParserOptions {
         recover: false,
         no_net: true,
@@ -53,6 +54,18 @@ pub fn verify_enveloped(xml: &str, signed_id: &str, certificates: &[String]) -> 
         }
     }
     Err("the signature does not verify with the IdP's certificate".into())
+}
+
+thread_local! {
+    /// libxmlsec1 reports every failed check on libxml2's per-thread generic error stream
+    /// (stderr). The reason reaches the user through our own error; send that stream to
+    /// /dev/null, once per thread.
+    static QUIET: () = unsafe {
+        let devnull = libc::fopen(c"/dev/null".as_ptr(), c"w".as_ptr());
+        if !devnull.is_null() {
+            xmlsec::bindings::xmlSetGenericErrorFunc(devnull.cast(), None);
+        }
+    };
 }
 
 fn find_by_id(node: &Node, id: &str) -> Option<Node> {

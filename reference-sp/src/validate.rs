@@ -108,16 +108,17 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         .descendants()
         .filter(|n| is(n, ASSERTION_NS, "Assertion"))
         .collect();
-    let assertion =
-        match assertions.as_slice() {
-            [] => return reject("the response carries no Assertion"),
-            [one] => *one,
-            [first, ..] if flawed(Flaw::SignatureWrapping) => *first,
-            _ => return reject(format!(
+    let assertion = match assertions.as_slice() {
+        [] => return reject("the response carries no Assertion"),
+        [one] => *one,
+        [first, ..] if flawed(Flaw::SignatureWrapping) => *first,
+        _ => {
+            return reject(format!(
                 "the response carries {} Assertions; exactly one is allowed (signature wrapping?)",
                 assertions.len()
-            )),
-        };
+            ))
+        }
+    };
 
     if !flawed(Flaw::Signature) {
         check_signatures(xml, &doc, response, &assertions, checks)?;

@@ -1,0 +1,360 @@
+//! The harness plays the browser: a cookie jar, bounded redirects, bounded bodies, bounded
+//! time, and only the SP's and IdP's origins followed.
+
+use std::time::Duration;
+
+use mock_idp::request::{self, AuthnRequest, Binding, SpRequest};
+use url::Url;
+
+/// The limits every flow runs under (each has a `saml-harness run` flag).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Redirects followed per navigation.
+    pub max_redirects: usize,
+    /// Largest response body read, in bytes.
+    pub max_body: usize,
+    /// Per-request timeout.
+    pub request_timeout: Duration,
+    /// Time allowed for one whole case.
+    pub case_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_redirects: 10,
+            max_body: 2 * 1024 * 1024,
+            request_timeout: Duration::from_secs(10),
+            case_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Why a flow could not go on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FlowError {
+    /// The connection failed or timed out.
+    #[error("{url}: {reason}")]
+    Transport { url: String, reason: String },
+    /// More redirects than the limit.
+    #[error("more than {limit} redirects starting at {url} (a redirect loop?); hint: raise --max-redirects if the SP really needs more")]
+    TooManyRedirects { url: String, limit: usize },
+    /// The body was larger than the limit.
+    #[error(
+        "{url}: response body exceeds {limit} bytes; hint: raise --max-body if this is expected"
+    )]
+    BodyTooLarge { url: String, limit: usize },
+    /// A redirect left the SP's and IdP's origins.
+    #[error("{from} redirected to {to}, outside the SP's and IdP's origins; the harness does not follow it")]
+    OffSite { from: String, to: String },
+    /// The sign-on URL never produced an AuthnRequest.
+    #[error("no AuthnRequest found starting at {url}: {saw}; hint: check sp.sign_on_url")]
+    NoAuthnRequest { url: String, saw: String },
+    /// The SP's AuthnRequest could not be decoded.
+    #[error("the SP's AuthnRequest is unreadable: {0}")]
+    BadAuthnRequest(String),
+    /// A URL could not be parsed.
+    #[error("bad URL {url:?}: {reason}")]
+    BadUrl { url: String, reason: String },
+}
+
+/// One HTTP response, with its body read (bounded).
+#[derive(Clone, Debug)]
+pub struct Page {
+    /// The URL requested.
+    pub url: Url,
+    /// Status code.
+    pub status: u16,
+    /// `Location`, resolved against `url`.
+    pub location: Option<Url>,
+    /// The body (lossy UTF-8).
+    pub body: String,
+}
+
+impl Page {
+    /// A short description for verdict reasons: status and the start of the body.
+    pub fn summary(&self) -> String {
+        let snippet: String = self
+            .body
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(160)
+            .collect();
+        match &self.location {
+            Some(l) => format!("{} → {l}", self.status),
+            None if snippet.is_empty() => format!("{}", self.status),
+            None => format!("{} {snippet}", self.status),
+        }
+    }
+}
+
+/// The AuthnRequest the SP sent, as captured on its way to the IdP.
+#[derive(Clone, Debug)]
+pub struct Captured {
+    /// HTTP-Redirect or HTTP-POST.
+    pub binding: Binding,
+    /// Where the SP sent it (the IdP's SSO URL as the SP knows it).
+    pub idp_url: Url,
+    /// RelayState, echoed back with the response.
+    pub relay_state: Option<String>,
+    /// The raw query (Redirect binding) for signature checks.
+    pub raw_query: String,
+    /// The decoded XML.
+    pub xml: String,
+    /// What the IdP reads from it.
+    pub request: AuthnRequest,
+}
+
+/// A browser: one cookie jar, the limits, and the origins it may visit.
+pub struct Browser {
+    client: reqwest::Client,
+    limits: Limits,
+    origins: Vec<url::Origin>,
+}
+
+/// Parses a URL, naming it in the error.
+pub fn parse_url(s: &str) -> Result<Url, FlowError> {
+    Url::parse(s).map_err(|e| FlowError::BadUrl {
+        url: s.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+impl Browser {
+    /// A fresh browser (empty cookie jar) allowed to visit `origins`.
+    pub fn new(limits: Limits, origins: &[&Url]) -> Browser {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(limits.request_timeout)
+            .user_agent(concat!("saml-harness/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        Browser {
+            client,
+            limits,
+            origins: origins.iter().map(|u| u.origin()).collect(),
+        }
+    }
+
+    fn allowed(&self, url: &Url) -> bool {
+        self.origins.contains(&url.origin())
+    }
+
+    async fn read(
+        &self,
+        url: Url,
+        response: Result<reqwest::Response, reqwest::Error>,
+    ) -> Result<Page, FlowError> {
+        let transport = |e: reqwest::Error| FlowError::Transport {
+            url: url.to_string(),
+            reason: if e.is_timeout() {
+                format!(
+                    "no answer within {:?}; hint: raise --request-timeout",
+                    self.limits.request_timeout
+                )
+            } else {
+                e.to_string()
+            },
+        };
+        let mut response = response.map_err(transport)?;
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .and_then(|l| url.join(l).ok());
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            if body.len() + chunk.len() > self.limits.max_body {
+                return Err(FlowError::BodyTooLarge {
+                    url: url.to_string(),
+                    limit: self.limits.max_body,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Page {
+            url,
+            status,
+            location,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
+    }
+
+    /// GET, without following redirects.
+    pub async fn get(&self, url: &Url) -> Result<Page, FlowError> {
+        let r = self.client.get(url.clone()).send().await;
+        self.read(url.clone(), r).await
+    }
+
+    /// POST a form, without following redirects.
+    pub async fn post_form(
+        &self,
+        url: &Url,
+        fields: &[(String, String)],
+    ) -> Result<Page, FlowError> {
+        let r = self.client.post(url.clone()).form(fields).send().await;
+        self.read(url.clone(), r).await
+    }
+
+    /// Follows `page`'s redirects within the allowed origins, up to the limit.
+    pub async fn follow(&self, mut page: Page) -> Result<Page, FlowError> {
+        let start = page.url.to_string();
+        for _ in 0..self.limits.max_redirects {
+            let Some(next) = page
+                .location
+                .clone()
+                .filter(|_| (300..400).contains(&page.status))
+            else {
+                return Ok(page);
+            };
+            if !self.allowed(&next) {
+                return Err(FlowError::OffSite {
+                    from: page.url.to_string(),
+                    to: next.to_string(),
+                });
+            }
+            page = self.get(&next).await?;
+        }
+        if page.location.is_some() && (300..400).contains(&page.status) {
+            return Err(FlowError::TooManyRedirects {
+                url: start,
+                limit: self.limits.max_redirects,
+            });
+        }
+        Ok(page)
+    }
+
+    /// Starts an SP-initiated login at `sign_on_url` and captures the AuthnRequest, sent by
+    /// HTTP-Redirect (a Location carrying SAMLRequest) or HTTP-POST (an auto-submit form).
+    pub async fn start_login(&self, sign_on_url: &Url) -> Result<Captured, FlowError> {
+        let mut page = self.get(sign_on_url).await?;
+        for _ in 0..=self.limits.max_redirects {
+            if let Some(next) = page
+                .location
+                .clone()
+                .filter(|_| (300..400).contains(&page.status))
+            {
+                if next.query_pairs().any(|(k, _)| k == "SAMLRequest") {
+                    return capture_redirect(next);
+                }
+                if !self.allowed(&next) {
+                    return Err(FlowError::NoAuthnRequest {
+                        url: sign_on_url.to_string(),
+                        saw: format!("a redirect to {next} without SAMLRequest"),
+                    });
+                }
+                page = self.get(&next).await?;
+                continue;
+            }
+            if let Some(form) = saml_form(&page, "SAMLRequest") {
+                return capture_post(form);
+            }
+            let saw = if page.status >= 400 {
+                format!("HTTP {}", page.summary())
+            } else {
+                format!("a page without a SAMLRequest form ({})", page.summary())
+            };
+            return Err(FlowError::NoAuthnRequest {
+                url: sign_on_url.to_string(),
+                saw,
+            });
+        }
+        Err(FlowError::TooManyRedirects {
+            url: sign_on_url.to_string(),
+            limit: self.limits.max_redirects,
+        })
+    }
+}
+
+/// A form carrying a SAML message, as found in a page.
+#[derive(Clone, Debug)]
+pub struct SamlForm {
+    /// Where it posts.
+    pub action: Url,
+    /// All its fields.
+    pub fields: Vec<(String, String)>,
+}
+
+impl SamlForm {
+    /// The value of field `name`.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Finds the first HTML form with an input named `message` (SAMLRequest or SAMLResponse).
+pub fn saml_form(page: &Page, message: &str) -> Option<SamlForm> {
+    let html = scraper::Html::parse_document(&page.body);
+    let forms = scraper::Selector::parse("form").ok()?;
+    let inputs = scraper::Selector::parse("input[name]").ok()?;
+    html.select(&forms).find_map(|form| {
+        let fields: Vec<(String, String)> = form
+            .select(&inputs)
+            .map(|i| {
+                (
+                    i.attr("name").unwrap_or_default().to_owned(),
+                    i.attr("value").unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        if !fields.iter().any(|(k, _)| k == message) {
+            return None;
+        }
+        let action = page
+            .url
+            .join(form.attr("action").unwrap_or_default())
+            .ok()?;
+        Some(SamlForm { action, fields })
+    })
+}
+
+fn decode_request(encoded: &str, binding: Binding) -> Result<(String, AuthnRequest), FlowError> {
+    let xml = request::decode(encoded, binding)
+        .map_err(|e| FlowError::BadAuthnRequest(format!("{}: {}", e.message(), e.hint())))?;
+    match request::parse(&xml)
+        .map_err(|e| FlowError::BadAuthnRequest(format!("{}: {}", e.message(), e.hint())))?
+    {
+        SpRequest::Authn(r) => Ok((xml, r)),
+        SpRequest::Logout(_) => Err(FlowError::BadAuthnRequest(
+            "the sign-on URL sent a LogoutRequest".into(),
+        )),
+    }
+}
+
+fn capture_redirect(url: Url) -> Result<Captured, FlowError> {
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let encoded = param("SAMLRequest").unwrap_or_default();
+    let (xml, request) = decode_request(&encoded, Binding::Redirect)?;
+    let mut idp_url = url.clone();
+    idp_url.set_query(None);
+    Ok(Captured {
+        binding: Binding::Redirect,
+        relay_state: param("RelayState"),
+        raw_query: url.query().unwrap_or_default().to_owned(),
+        idp_url,
+        xml,
+        request,
+    })
+}
+
+fn capture_post(form: SamlForm) -> Result<Captured, FlowError> {
+    let (xml, request) =
+        decode_request(form.field("SAMLRequest").unwrap_or_default(), Binding::Post)?;
+    Ok(Captured {
+        binding: Binding::Post,
+        relay_state: form.field("RelayState").map(str::to_owned),
+        raw_query: String::new(),
+        idp_url: form.action,
+        xml,
+        request,
+    })
+}

@@ -1,0 +1,46 @@
+//! The oracle: who, if anyone, the SP says is signed in, judged from its protected page.
+
+use crate::flow::{parse_url, Browser, FlowError};
+use crate::scenario::{IdentityRule, Oracle};
+
+/// What the protected page says about the browser's session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Session {
+    /// Reachable with the session; the identity shown, when an identity rule is configured.
+    SignedIn { identity: Option<String> },
+    /// Bounced, refused, or showing no identity: no session.
+    SignedOut { how: String },
+}
+
+/// Asks the SP's protected page who is signed in (no redirects followed).
+pub async fn probe(browser: &Browser, oracle: &Oracle) -> Result<Session, FlowError> {
+    let url = parse_url(&oracle.url)?;
+    let page = browser.get(&url).await?;
+    if !(200..300).contains(&page.status) {
+        return Ok(Session::SignedOut {
+            how: format!("protected page answered {}", page.summary()),
+        });
+    }
+    let identity = match &oracle.identity {
+        None => return Ok(Session::SignedIn { identity: None }),
+        Some(IdentityRule::JsonPointer(pointer)) => {
+            serde_json::from_str::<serde_json::Value>(&page.body)
+                .ok()
+                .and_then(|v| {
+                    v.pointer(pointer)
+                        .and_then(|x| x.as_str())
+                        .map(str::to_owned)
+                })
+        }
+        Some(IdentityRule::Regex(re)) => re
+            .captures(&page.body)
+            .and_then(|c| c.get(1).or_else(|| c.get(0)))
+            .map(|m| m.as_str().to_owned()),
+    };
+    Ok(match identity {
+        Some(id) => Session::SignedIn { identity: Some(id) },
+        None => Session::SignedOut {
+            how: format!("protected page shows no identity ({})", page.summary()),
+        },
+    })
+}

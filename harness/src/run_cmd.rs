@@ -1,0 +1,162 @@
+//! `saml-harness run` and `saml-harness demo`: load scenarios, run them, report.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use crate::flow::Limits;
+use crate::report::{self, Human};
+use crate::runner::{run_scenario, Outcome, Verdict};
+use crate::scenario::{self, Scenario};
+use crate::UsageError;
+
+/// Limits and output shared by `run` and `demo`.
+#[derive(Args, Clone)]
+pub struct RunOptions {
+    /// Write a report: `junit=FILE` or `json=FILE` (repeatable).
+    #[arg(long, value_name = "KIND=FILE", value_parser = parse_report)]
+    report: Vec<(ReportKind, PathBuf)>,
+    /// Show each decoded AuthnRequest and SAMLResponse.
+    #[arg(long, short)]
+    verbose: bool,
+    /// Redirects followed per navigation.
+    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Limits")]
+    max_redirects: usize,
+    /// Largest response body read from the SP, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 2 * 1024 * 1024, help_heading = "Limits")]
+    max_body: usize,
+    /// Per-request timeout, in seconds.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 10,
+        help_heading = "Limits"
+    )]
+    request_timeout: u64,
+    /// Time allowed for one case, in seconds.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 60,
+        help_heading = "Limits"
+    )]
+    case_timeout: u64,
+}
+
+/// A report format.
+#[derive(Clone, Copy, Debug)]
+pub enum ReportKind {
+    /// JUnit XML.
+    Junit,
+    /// JSON.
+    Json,
+}
+
+fn parse_report(s: &str) -> Result<(ReportKind, PathBuf), String> {
+    match s.split_once('=') {
+        Some(("junit", f)) if !f.is_empty() => Ok((ReportKind::Junit, f.into())),
+        Some(("json", f)) if !f.is_empty() => Ok((ReportKind::Json, f.into())),
+        _ => Err(format!(
+            "{s:?} is not KIND=FILE; use junit=report.xml or json=report.json"
+        )),
+    }
+}
+
+impl RunOptions {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_redirects: self.max_redirects,
+            max_body: self.max_body,
+            request_timeout: Duration::from_secs(self.request_timeout),
+            case_timeout: Duration::from_secs(self.case_timeout),
+        }
+    }
+}
+
+/// Arguments of `run`.
+#[derive(Args)]
+#[command(
+    after_help = "EXAMPLES:\n    SP_URL=http://127.0.0.1:7081 saml-harness run scenarios/examples/\n    saml-harness run my-sp.yaml --report junit=saml.xml --report json=saml.json\n    saml-harness run my-sp.yaml --verbose\n\nEXIT STATUS:\n    0 every case met its expectation; 1 some did not (failed, could not run, or inconclusive);\n    2 usage or scenario-file error"
+)]
+pub struct RunArgs {
+    /// Scenario files or directories of them.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    options: RunOptions,
+}
+
+/// Loads every scenario under `paths`, resolving `${VAR}` with `vars`.
+fn load(paths: &[PathBuf], vars: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Scenario>> {
+    let mut all = Vec::new();
+    for p in paths {
+        all.extend(scenario::load_path(p, vars).map_err(|e| UsageError(e.to_string()))?);
+    }
+    Ok(all)
+}
+
+/// Runs scenarios with the human reporter on stdout, then writes the requested reports.
+pub async fn execute(scenarios: &[Scenario], options: &RunOptions) -> Result<ExitCode> {
+    let mut human = Human::new(std::io::stdout(), options.verbose);
+    let mut verdicts: Vec<Verdict> = Vec::new();
+    for s in scenarios {
+        verdicts.extend(run_scenario(s, options.limits(), &mut |e| human.event(&e)).await);
+    }
+    human.summary(&verdicts);
+    for (kind, path) in &options.report {
+        match kind {
+            ReportKind::Json => report::write_json(path, &verdicts),
+            ReportKind::Junit => report::write_junit(path, &verdicts),
+        }
+        .with_context(|| format!("cannot write report {}", path.display()))?;
+    }
+    let all_pass = verdicts.iter().all(|v| v.outcome == Outcome::Pass);
+    Ok(if all_pass {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `saml-harness run`.
+pub fn run(args: RunArgs) -> Result<ExitCode> {
+    let scenarios = load(&args.paths, &|n| std::env::var(n).ok())?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(execute(&scenarios, &args.options))
+}
+
+/// Arguments of `demo`.
+#[derive(Args)]
+#[command(
+    after_help = "Starts the mock IdP and the reference SP on 127.0.0.1 (ephemeral ports) and runs the\nexample scenarios against them, with SP_URL set to the reference SP.\n\nEXAMPLES:\n    saml-harness demo\n    saml-harness demo --flaw replay          # watch the replay case fail"
+)]
+pub struct DemoArgs {
+    /// The scenarios to run.
+    #[arg(long, value_name = "DIR", default_value = "scenarios/examples")]
+    scenarios: PathBuf,
+    /// Give the reference SP a flaw (repeatable), to see the matching case fail.
+    #[arg(long, value_name = "NAME", value_parser = |s: &str| reference_sp::Flaw::from_name(s).ok_or_else(|| format!("unknown flaw {s:?}; see `saml-harness sp serve --help`")))]
+    flaw: Vec<reference_sp::Flaw>,
+    #[command(flatten)]
+    options: RunOptions,
+}
+
+/// `saml-harness demo`.
+pub fn demo(args: DemoArgs) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let (idp_url, sp_url) = crate::demo::start(args.flaw.into_iter().collect()).await?;
+        println!("mock Entra IdP  {idp_url}\nreference SP    {sp_url}");
+        let scenarios = load(std::slice::from_ref(&args.scenarios), &|n| {
+            if n == "SP_URL" {
+                Some(sp_url.clone())
+            } else {
+                std::env::var(n).ok()
+            }
+        })?;
+        execute(&scenarios, &args.options).await
+    })
+}

@@ -1,0 +1,440 @@
+//! Runs a scenario's cases against the SP and emits an event per verdict. Accept cases run
+//! first: until one of them works, reject cases are inconclusive (an SP that rejects
+//! everything must not look secure).
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use mock_idp::attacks::Forged;
+use mock_idp::config::App;
+use mock_idp::idp::{Answer, Idp};
+use mock_idp::request::redirect_signature;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::flow::{parse_url, Browser, Captured, FlowError, Limits};
+use crate::oracle::{probe, Session};
+use crate::scenario::{Case, Expect, MetadataSource, Scenario};
+
+/// How a case ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// The SP did what the case expects.
+    Pass,
+    /// The SP did not.
+    Fail,
+    /// A reject case with no working good login in the run: proves nothing.
+    Inconclusive,
+    /// The harness could not run the case (network, limits, a broken SP page).
+    Error,
+}
+
+/// The verdict on one case.
+#[derive(Clone, Debug, Serialize)]
+pub struct Verdict {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The case id (`login/good`, `sig/none`, …).
+    pub id: String,
+    /// The case's human name.
+    pub name: String,
+    /// What was expected.
+    pub expect: Expect,
+    /// What happened.
+    pub outcome: Outcome,
+    /// Why, in one line.
+    pub reason: String,
+    /// Spec or CVE reference, for attack cases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Wall time of the case.
+    #[serde(rename = "duration_ms", serialize_with = "millis")]
+    pub duration: Duration,
+    /// Decoded messages, for `--verbose`.
+    #[serde(skip)]
+    pub details: Vec<String>,
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+/// What the runner tells reporters.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A scenario begins.
+    ScenarioStarted {
+        name: String,
+        file: String,
+        cases: usize,
+    },
+    /// A case has a verdict.
+    CaseFinished(Verdict),
+}
+
+/// Where the SP's entity ID and ACS come from, resolved.
+struct SpIds {
+    entity_id: String,
+    acs_url: String,
+}
+
+async fn resolve_sp(s: &Scenario, limits: Limits) -> Result<SpIds, String> {
+    let metadata = match &s.sp.metadata {
+        None => None,
+        Some(MetadataSource::File(p)) => Some(
+            std::fs::read_to_string(p)
+                .map_err(|e| format!("cannot read SP metadata {}: {e}", p.display()))?,
+        ),
+        Some(MetadataSource::Url(u)) => {
+            let url = parse_url(u).map_err(|e| e.to_string())?;
+            let page = Browser::new(limits, &[&url])
+                .get(&url)
+                .await
+                .map_err(|e| format!("cannot fetch SP metadata: {e}"))?;
+            if page.status != 200 {
+                return Err(format!("SP metadata at {u} answered {}", page.summary()));
+            }
+            Some(page.body)
+        }
+    };
+    let (md_entity, md_acs) = match &metadata {
+        None => (None, None),
+        Some(xml) => sp_metadata(xml)?,
+    };
+    Ok(SpIds {
+        entity_id: s
+            .sp
+            .entity_id
+            .clone()
+            .or(md_entity)
+            .ok_or("the SP metadata has no entityID")?,
+        acs_url: s
+            .sp
+            .acs_url
+            .clone()
+            .or(md_acs)
+            .ok_or("the SP metadata has no HTTP-POST AssertionConsumerService")?,
+    })
+}
+
+/// Entity ID and HTTP-POST ACS from SP metadata (DTDs refused).
+fn sp_metadata(xml: &str) -> Result<(Option<String>, Option<String>), String> {
+    const MD: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
+    let doc = roxmltree::Document::parse(xml)
+        .map_err(|e| format!("SP metadata is not well-formed XML: {e}"))?;
+    let root = doc.root_element();
+    let acs = doc
+        .descendants()
+        .find(|n| {
+            n.has_tag_name((MD, "AssertionConsumerService"))
+                && n.attribute("Binding") == Some(mock_idp::metadata::POST_BINDING)
+        })
+        .and_then(|n| n.attribute("Location"))
+        .map(str::to_owned);
+    Ok((root.attribute("entityID").map(str::to_owned), acs))
+}
+
+/// The mock IdP for this scenario, with the app pointed at the SP.
+fn idp_for(s: &Scenario, sp: &SpIds) -> Idp {
+    let mut config = s.idp_config.clone();
+    if s.idp_app.is_none() {
+        if let Some(app) = config.apps.first_mut() {
+            app.identifiers = vec![sp.entity_id.clone()];
+            app.reply_urls = vec![sp.acs_url.clone()];
+            app.default_reply_url = sp.acs_url.clone();
+        }
+    } else if let Some(i) = config
+        .apps
+        .iter()
+        .position(|a| Some(a.name.as_str()) == s.idp_app.as_deref())
+    {
+        config.apps.swap(0, i);
+    }
+    Idp::new(config)
+}
+
+/// A login delivered to the SP: what was posted and where, for replay.
+#[derive(Clone)]
+struct Delivered {
+    acs: String,
+    saml_response: String,
+    relay_state: Option<String>,
+}
+
+struct CaseRun<'a> {
+    scenario: &'a Scenario,
+    idp: &'a Idp,
+    limits: Limits,
+    origins: Vec<url::Url>,
+}
+
+impl CaseRun<'_> {
+    fn browser(&self) -> Browser {
+        let origins: Vec<&url::Url> = self.origins.iter().collect();
+        Browser::new(self.limits, &origins)
+    }
+
+    /// Starts a login and asks the IdP for its answer.
+    async fn login<'i>(
+        &'i self,
+        browser: &Browser,
+        details: &mut Vec<String>,
+    ) -> Result<(Captured, &'i App, mock_idp::response::LoginResponse), CaseEnd> {
+        let sign_on = parse_url(&self.scenario.sp.sign_on_url).map_err(CaseEnd::from)?;
+        let captured = browser.start_login(&sign_on).await.map_err(CaseEnd::from)?;
+        details.push(format!(
+            "AuthnRequest ({:?} binding to {}):\n{}",
+            captured.binding, captured.idp_url, captured.xml
+        ));
+        let signature = redirect_signature(&captured.raw_query).ok().flatten();
+        match self.idp.answer(
+            &captured.request,
+            signature.as_ref(),
+            self.scenario.user.as_deref(),
+            OffsetDateTime::now_utc(),
+        ) {
+            Err(e) => Err(CaseEnd::Fail(format!(
+                "Entra would refuse this AuthnRequest: {} (fix: {})",
+                e.message(),
+                e.hint()
+            ))),
+            Ok(Answer::Status { xml, .. }) => Err(CaseEnd::Fail(format!(
+                "Entra would answer with a SAML error, not a login: {xml}"
+            ))),
+            Ok(Answer::Login { app, login }) => Ok((captured, app, *login)),
+        }
+    }
+
+    /// Posts `saml_response` to the ACS like the auto-submit form, follows the SP's redirects
+    /// and asks the oracle who is signed in.
+    async fn deliver(
+        &self,
+        browser: &Browser,
+        d: &Delivered,
+        details: &mut Vec<String>,
+    ) -> Result<(String, Session), CaseEnd> {
+        details.push(format!(
+            "SAMLResponse posted to {}:\n{}",
+            d.acs, d.saml_response
+        ));
+        let acs = parse_url(&d.acs).map_err(CaseEnd::from)?;
+        let mut fields = vec![(
+            "SAMLResponse".to_owned(),
+            base64::engine::general_purpose::STANDARD.encode(&d.saml_response),
+        )];
+        if let Some(rs) = &d.relay_state {
+            fields.push(("RelayState".to_owned(), rs.clone()));
+        }
+        let answer = browser
+            .post_form(&acs, &fields)
+            .await
+            .map_err(CaseEnd::from)?;
+        let summary = format!("ACS answered {}", answer.summary());
+        // Redirects after the ACS may leave for pages the harness does not follow; that is fine.
+        let _ = browser.follow(answer).await;
+        let session = probe(browser, &self.scenario.sp.oracle)
+            .await
+            .map_err(CaseEnd::from)?;
+        Ok((summary, session))
+    }
+
+    async fn accept(
+        &self,
+        case: &Case,
+        details: &mut Vec<String>,
+    ) -> Result<(String, Delivered), CaseEnd> {
+        let browser = self.browser();
+        let (captured, app, login) = self.login(&browser, details).await?;
+        let xml = self
+            .idp
+            .sign(app, &login)
+            .map_err(|e| CaseEnd::Error(e.message()))?;
+        let delivered = Delivered {
+            acs: login.destination.clone(),
+            saml_response: xml,
+            relay_state: captured.relay_state,
+        };
+        let (acs_answer, session) = self.deliver(&browser, &delivered, details).await?;
+        let expected = case.identity.clone().unwrap_or(login.name_id);
+        match session {
+            Session::SignedIn { identity: None } => {
+                Ok((format!("signed in ({acs_answer})"), delivered))
+            }
+            Session::SignedIn { identity: Some(id) } if id == expected => {
+                Ok((format!("signed in as {id}"), delivered))
+            }
+            Session::SignedIn { identity: Some(id) } => Err(CaseEnd::Fail(format!(
+                "signed in as {id:?}, expected {expected:?}"
+            ))),
+            Session::SignedOut { how } => {
+                Err(CaseEnd::Fail(format!("no session: {acs_answer}; {how}")))
+            }
+        }
+    }
+
+    async fn reject(
+        &self,
+        case: &Case,
+        good: &Delivered,
+        details: &mut Vec<String>,
+    ) -> Result<String, CaseEnd> {
+        let attack = case
+            .attack
+            .ok_or_else(|| CaseEnd::Error("a reject case needs an attack".into()))?;
+        // Every attack starts from a fresh login, so the SP has a request outstanding and only
+        // the one thing the attack changes is wrong.
+        let browser = self.browser();
+        let (captured, app, login) = self.login(&browser, details).await?;
+        let delivered = match attack.forge(self.idp, app, &login) {
+            Ok(Forged::Response(xml)) => Delivered {
+                acs: login.destination.clone(),
+                saml_response: xml,
+                relay_state: captured.relay_state,
+            },
+            Ok(Forged::ReplayOfGood) => good.clone(),
+            Err(e) => return Err(CaseEnd::Error(e.to_string())),
+        };
+        match self.deliver(&browser, &delivered, details).await? {
+            (acs_answer, Session::SignedOut { .. }) => Ok(format!("refused: {acs_answer}")),
+            (_, Session::SignedIn { identity }) => Err(CaseEnd::Fail(format!(
+                "the SP accepted it: signed in as {}; it must {}",
+                identity.as_deref().unwrap_or("someone"),
+                attack.must
+            ))),
+        }
+    }
+}
+
+/// How a case stopped short of passing: the SP failed it, or the harness could not run it.
+enum CaseEnd {
+    Fail(String),
+    Error(String),
+}
+
+impl From<FlowError> for CaseEnd {
+    fn from(e: FlowError) -> Self {
+        CaseEnd::Error(e.to_string())
+    }
+}
+
+/// Runs every case of `scenario`, calling `emit` as verdicts come in; returns them all.
+pub async fn run_scenario(
+    scenario: &Scenario,
+    limits: Limits,
+    emit: &mut (dyn FnMut(Event) + Send),
+) -> Vec<Verdict> {
+    emit(Event::ScenarioStarted {
+        name: scenario.name.clone(),
+        file: scenario.file.display().to_string(),
+        cases: scenario.cases.len(),
+    });
+    let mut verdicts = Vec::new();
+    let mut record = |case: &Case,
+                      outcome: Outcome,
+                      reason: String,
+                      duration: Duration,
+                      details: Vec<String>| {
+        let v = Verdict {
+            scenario: scenario.name.clone(),
+            id: case.id.clone(),
+            name: case.name.clone(),
+            expect: case.expect,
+            outcome,
+            reason,
+            reference: case.attack.map(|a| a.reference.to_owned()),
+            duration,
+            details,
+        };
+        emit(Event::CaseFinished(v.clone()));
+        verdicts.push(v);
+    };
+    let sp = match resolve_sp(scenario, limits).await {
+        Ok(sp) => sp,
+        Err(e) => {
+            for case in &scenario.cases {
+                record(
+                    case,
+                    Outcome::Error,
+                    format!("could not run: {e}"),
+                    Duration::ZERO,
+                    Vec::new(),
+                );
+            }
+            return verdicts;
+        }
+    };
+    let idp = idp_for(scenario, &sp);
+    let origins = [
+        &scenario.sp.sign_on_url,
+        &sp.acs_url,
+        &scenario.sp.oracle.url,
+    ]
+    .iter()
+    .filter_map(|u| url::Url::parse(u).ok())
+    .collect();
+    let run = CaseRun {
+        scenario,
+        idp: &idp,
+        limits,
+        origins,
+    };
+
+    let (accepts, rejects): (Vec<&Case>, Vec<&Case>) = scenario
+        .cases
+        .iter()
+        .partition(|c| c.expect == Expect::Accept);
+    let mut good: Option<Delivered> = None;
+    for case in accepts {
+        let started = Instant::now();
+        let mut details = Vec::new();
+        let result =
+            tokio::time::timeout(limits.case_timeout, run.accept(case, &mut details)).await;
+        let (outcome, reason) = match result {
+            Err(_) => (
+                Outcome::Error,
+                format!(
+                    "could not run: the case took longer than {:?}; hint: raise --case-timeout",
+                    limits.case_timeout
+                ),
+            ),
+            Ok(Ok((reason, delivered))) => {
+                good.get_or_insert(delivered);
+                (Outcome::Pass, reason)
+            }
+            Ok(Err(CaseEnd::Fail(reason))) => (Outcome::Fail, reason),
+            Ok(Err(CaseEnd::Error(e))) => (Outcome::Error, format!("could not run: {e}")),
+        };
+        record(case, outcome, reason, started.elapsed(), details);
+    }
+    for case in rejects {
+        let started = Instant::now();
+        let mut details = Vec::new();
+        let Some(good) = &good else {
+            record(
+                case,
+                Outcome::Inconclusive,
+                "no good login worked in this run, so a refusal proves nothing".into(),
+                Duration::ZERO,
+                details,
+            );
+            continue;
+        };
+        let result =
+            tokio::time::timeout(limits.case_timeout, run.reject(case, good, &mut details)).await;
+        let (outcome, reason) = match result {
+            Err(_) => (
+                Outcome::Error,
+                format!(
+                    "could not run: the case took longer than {:?}; hint: raise --case-timeout",
+                    limits.case_timeout
+                ),
+            ),
+            Ok(Ok(reason)) => (Outcome::Pass, reason),
+            Ok(Err(CaseEnd::Fail(reason))) => (Outcome::Fail, reason),
+            Ok(Err(CaseEnd::Error(e))) => (Outcome::Error, format!("could not run: {e}")),
+        };
+        record(case, outcome, reason, started.elapsed(), details);
+    }
+    verdicts
+}

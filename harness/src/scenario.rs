@@ -1,0 +1,507 @@
+//! Scenario files: which SP to drive, how to tell a login worked, and the cases with their
+//! expectations. YAML (serde-saphyr, with locations); `${ENV}` is expanded before parsing.
+
+use std::path::{Path, PathBuf};
+
+use mock_idp::attacks::{self, Attack};
+use mock_idp::config::Config;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+/// A problem with a scenario file, pointing into it.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}: {message}\n  hint: {hint}")]
+pub struct ScenarioError {
+    /// The scenario file.
+    pub file: String,
+    /// 1-based line (0 when unknown).
+    pub line: u64,
+    /// What is wrong, naming the key.
+    pub message: String,
+    /// How to fix it.
+    pub hint: String,
+}
+
+fn error(
+    file: &Path,
+    line: u64,
+    message: impl Into<String>,
+    hint: impl Into<String>,
+) -> ScenarioError {
+    ScenarioError {
+        file: file.display().to_string(),
+        line,
+        message: message.into(),
+        hint: hint.into(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioSpec {
+    name: Option<String>,
+    sp: Spanned<SpSpec>,
+    #[serde(default)]
+    idp: IdpSpec,
+    user: Option<String>,
+    cases: Vec<Spanned<CaseSpec>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpSpec {
+    sign_on_url: String,
+    metadata: Option<Spanned<String>>,
+    entity_id: Option<String>,
+    acs_url: Option<String>,
+    oracle: OracleSpec,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OracleSpec {
+    url: String,
+    identity: Option<Spanned<IdentitySpec>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdentitySpec {
+    json_pointer: Option<String>,
+    regex: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdpSpec {
+    config: Option<Spanned<String>>,
+    app: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseSpec {
+    name: Option<String>,
+    expect: Option<Expect>,
+    identity: Option<String>,
+    attack: Option<String>,
+    attacks: Option<Vec<String>>,
+}
+
+/// What a case expects of the SP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expect {
+    /// The login works, as the expected identity.
+    Accept,
+    /// No session results, for any identity.
+    Reject,
+}
+
+/// How the harness reads who is signed in from the protected page.
+#[derive(Clone, Debug)]
+pub enum IdentityRule {
+    /// A JSON pointer into a JSON page (`/name_id`).
+    JsonPointer(String),
+    /// A regex whose first capture group (or whole match) is the identity.
+    Regex(regex::Regex),
+}
+
+/// How to tell whether a login worked.
+#[derive(Clone, Debug)]
+pub struct Oracle {
+    /// The SP's protected URL: reachable with the session, bounced without.
+    pub url: String,
+    /// Where the page shows the signed-in identity.
+    pub identity: Option<IdentityRule>,
+}
+
+/// Where the SP's metadata comes from, when it is used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MetadataSource {
+    /// Fetched over HTTP.
+    Url(String),
+    /// Read from a file.
+    File(PathBuf),
+}
+
+/// The SP under test.
+#[derive(Clone, Debug)]
+pub struct SpTarget {
+    /// Where an SP-initiated login starts.
+    pub sign_on_url: String,
+    /// The SP's metadata (gives entity ID and ACS when those are not written out).
+    pub metadata: Option<MetadataSource>,
+    /// The SP's entity ID (the app's Identifier).
+    pub entity_id: Option<String>,
+    /// The SP's ACS URL (the app's Reply URL).
+    pub acs_url: Option<String>,
+    /// How to tell a login worked.
+    pub oracle: Oracle,
+}
+
+/// One case: a login (maybe altered by an attack) and its expectation.
+#[derive(Clone, Debug)]
+pub struct Case {
+    /// Stable id: the attack id, or `login/…` for plain logins.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// What the SP must do.
+    pub expect: Expect,
+    /// The identity the SP must show (accept cases).
+    pub identity: Option<String>,
+    /// The forgery, for attack cases.
+    pub attack: Option<&'static Attack>,
+}
+
+/// A parsed scenario file, resolved into a plan.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The file it came from.
+    pub file: PathBuf,
+    /// Its name.
+    pub name: String,
+    /// The SP.
+    pub sp: SpTarget,
+    /// The mock IdP's configuration (tenant, users, apps).
+    pub idp_config: Config,
+    /// The app to use; `None` means the first app, re-pointed at the SP.
+    pub idp_app: Option<String>,
+    /// The user who signs in (UPN); `None` is the config's default user.
+    pub user: Option<String>,
+    /// The cases, in file order (the runner runs accept cases first).
+    pub cases: Vec<Case>,
+}
+
+/// Replaces `${NAME}` with the environment variable's value; a missing one is an error.
+pub fn expand_env(text: &str, file: &Path, lookup: Vars) -> Result<String, ScenarioError> {
+    let mut out = String::with_capacity(text.len());
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let mut rest = line;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                return Err(error(
+                    file,
+                    n as u64 + 1,
+                    "unterminated `${`",
+                    "write variables as ${NAME}",
+                ));
+            };
+            let name = &after[..end];
+            match lookup(name) {
+                Some(v) => out.push_str(&v),
+                None => {
+                    return Err(error(
+                        file,
+                        n as u64 + 1,
+                        format!("environment variable {name:?} is not set"),
+                        format!(
+                            "export {name}=… before running (e.g. {name}=http://127.0.0.1:8080)"
+                        ),
+                    ))
+                }
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+    }
+    Ok(out)
+}
+
+/// Looks up a `${VAR}`: the environment, or an override (the demo sets SP_URL).
+pub type Vars<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Loads every `.yaml`/`.yml` file under `path` (a file or a directory, sorted).
+pub fn load_path(path: &Path, vars: Vars) -> Result<Vec<Scenario>, ScenarioError> {
+    if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| {
+                error(
+                    path,
+                    0,
+                    format!("cannot read directory: {e}"),
+                    "give a scenario file or a directory of them",
+                )
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(error(
+                path,
+                0,
+                "no .yaml scenario files in this directory",
+                "see scenarios/examples/ for the format",
+            ));
+        }
+        files.iter().map(|f| load_file(f, vars)).collect()
+    } else {
+        Ok(vec![load_file(path, vars)?])
+    }
+}
+
+/// Loads one scenario file.
+pub fn load_file(file: &Path, vars: Vars) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| error(file, 0, format!("cannot read: {e}"), "check the path"))?;
+    parse(&text, file, vars)
+}
+
+/// Parses scenario text (from `file`, which names it in errors and anchors relative paths).
+pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioError> {
+    let text = expand_env(text, file, vars)?;
+    let spec: ScenarioSpec = serde_saphyr::from_str(&text).map_err(|e| {
+        let line = e.location().map_or(0, |l| l.line());
+        let message = e
+            .to_string()
+            .replace("<input>", &file.display().to_string());
+        error(
+            file,
+            line,
+            message,
+            "see the \"Scenario files\" section of README.md",
+        )
+    })?;
+    let base = file.parent().unwrap_or(Path::new("."));
+    let (sp_at, sp) = (spec.sp.referenced, spec.sp.value);
+    if sp.metadata.is_none() && (sp.entity_id.is_none() || sp.acs_url.is_none()) {
+        return Err(error(
+            file,
+            sp_at.line(),
+            "`sp` needs `metadata`, or both `entity_id` and `acs_url`",
+            "e.g. metadata: ${SP_URL}/saml/metadata",
+        ));
+    }
+    let metadata = sp.metadata.map(|m| {
+        if m.value.starts_with("http://") || m.value.starts_with("https://") {
+            MetadataSource::Url(m.value)
+        } else {
+            MetadataSource::File(base.join(m.value))
+        }
+    });
+    let identity =
+        match sp.oracle.identity {
+            None => None,
+            Some(rule) => Some(match (rule.value.json_pointer, rule.value.regex) {
+                (Some(p), None) => IdentityRule::JsonPointer(p),
+                (None, Some(r)) => IdentityRule::Regex(regex::Regex::new(&r).map_err(|e| {
+                    error(
+                        file,
+                        rule.referenced.line(),
+                        format!("`sp.oracle.identity.regex` does not compile: {e}"),
+                        "use Rust regex syntax, with one capture group around the identity",
+                    )
+                })?),
+                _ => return Err(error(
+                    file,
+                    rule.referenced.line(),
+                    "`sp.oracle.identity` needs exactly one of `json_pointer` or `regex`",
+                    "json_pointer: /name_id for JSON pages, regex: 'Signed in as (\\S+)' for HTML",
+                )),
+            }),
+        };
+    let idp_config = match &spec.idp.config {
+        None => Config::builtin(),
+        Some(p) => Config::load(&base.join(&p.value)).map_err(|e| {
+            error(
+                file,
+                p.referenced.line(),
+                format!("`idp.config`: {e}"),
+                "give a mock-idp config file (see README.md)",
+            )
+        })?,
+    };
+    if let Some(app) = &spec.idp.app {
+        if idp_config.app(Some(&app.value)).is_none() {
+            return Err(error(
+                file,
+                app.referenced.line(),
+                format!(
+                    "`idp.app`: no application {:?} in the IdP config",
+                    app.value
+                ),
+                "name one of the config's applications",
+            ));
+        }
+    }
+    if spec.cases.is_empty() {
+        return Err(error(
+            file,
+            0,
+            "`cases` is empty",
+            "add at least `- {expect: accept}`",
+        ));
+    }
+    let mut cases = Vec::new();
+    for (i, c) in spec.cases.into_iter().enumerate() {
+        let (at, c) = (c.referenced.line(), c.value);
+        let selected: Vec<&'static Attack> = match (&c.attack, &c.attacks) {
+            (Some(_), Some(_)) => {
+                return Err(error(
+                    file,
+                    at,
+                    format!("cases[{i}] has both `attack` and `attacks`"),
+                    "use `attack: ID` for one, `attacks: [PREFIX…]` for several",
+                ))
+            }
+            (Some(id), None) => vec![attacks::by_id(id).ok_or_else(|| {
+                error(
+                    file,
+                    at,
+                    format!("cases[{i}].attack: unknown attack {id:?}"),
+                    format!("known: {}", catalogue_ids()),
+                )
+            })?],
+            (None, Some(prefixes)) => {
+                let p: Vec<&str> = prefixes.iter().map(String::as_str).collect();
+                let s = attacks::select(&p);
+                if s.is_empty() {
+                    return Err(error(
+                        file,
+                        at,
+                        format!("cases[{i}].attacks: {prefixes:?} selects nothing"),
+                        format!("use `all` or a prefix of: {}", catalogue_ids()),
+                    ));
+                }
+                s
+            }
+            (None, None) => Vec::new(),
+        };
+        if selected.is_empty() {
+            let expect = c.expect.unwrap_or(Expect::Accept);
+            cases.push(Case {
+                id: format!(
+                    "login/{}",
+                    if expect == Expect::Accept {
+                        "good"
+                    } else {
+                        "refused"
+                    }
+                ),
+                name: c.name.unwrap_or_else(|| "good login".into()),
+                expect,
+                identity: c.identity,
+                attack: None,
+            });
+        } else {
+            if c.expect == Some(Expect::Accept) {
+                return Err(error(
+                    file,
+                    at,
+                    format!("cases[{i}]: an attack case cannot expect accept"),
+                    "drop `expect`: attacks must be rejected",
+                ));
+            }
+            for a in selected {
+                cases.push(Case {
+                    id: a.id.to_owned(),
+                    name: c.name.clone().unwrap_or_else(|| a.title.to_owned()),
+                    expect: Expect::Reject,
+                    identity: None,
+                    attack: Some(a),
+                });
+            }
+        }
+    }
+    Ok(Scenario {
+        file: file.to_path_buf(),
+        name: spec.name.unwrap_or_else(|| {
+            file.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        }),
+        sp: SpTarget {
+            sign_on_url: sp.sign_on_url,
+            metadata,
+            entity_id: sp.entity_id,
+            acs_url: sp.acs_url,
+            oracle: Oracle {
+                url: sp.oracle.url,
+                identity,
+            },
+        },
+        idp_config,
+        idp_app: spec.idp.app.map(|a| a.value),
+        user: spec.user,
+        cases,
+    })
+}
+
+fn catalogue_ids() -> String {
+    attacks::CATALOGUE
+        .iter()
+        .map(|a| a.id)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_vars(_: &str) -> Option<String> {
+        None
+    }
+
+    const GOOD: &str = "sp:\n  sign_on_url: http://sp/login\n  entity_id: http://sp/md\n  acs_url: http://sp/acs\n  oracle: {url: http://sp/me, identity: {json_pointer: /name_id}}\ncases:\n  - expect: accept\n  - attacks: [sig/]\n";
+
+    #[test]
+    fn a_good_scenario_expands_attack_prefixes() {
+        let s = parse(GOOD, Path::new("good.yaml"), &no_vars).unwrap();
+        let ids: Vec<&str> = s.cases.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "login/good",
+                "sig/none",
+                "sig/untrusted-key",
+                "sig/tampered",
+                "sig/xsw/1"
+            ]
+        );
+        assert!(s.cases[1..].iter().all(|c| c.expect == Expect::Reject));
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_name_file_line_and_key() {
+        let err = parse(
+            &GOOD.replace("  - expect: accept\n", "  - expect: maybe\n"),
+            Path::new("s.yaml"),
+            &no_vars,
+        )
+        .unwrap_err();
+        assert_eq!((err.file.as_str(), err.line), ("s.yaml", 7), "{err}");
+        assert!(err.to_string().contains("maybe"), "{err}");
+        let err = parse(
+            &GOOD.replace("  oracle:", "  oracel:"),
+            Path::new("s.yaml"),
+            &no_vars,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("oracel"), "{err}");
+        let err = parse(
+            &GOOD.replace("[sig/]", "[nope/]"),
+            Path::new("s.yaml"),
+            &no_vars,
+        )
+        .unwrap_err();
+        assert_eq!(err.line, 8, "{err}");
+        assert!(err.to_string().contains("selects nothing"), "{err}");
+    }
+
+    #[test]
+    fn env_variables_expand_and_missing_ones_are_named() {
+        let out = expand_env("a: ${X}/login\n", Path::new("f.yaml"), &|n| {
+            (n == "X").then(|| "http://h".into())
+        })
+        .unwrap();
+        assert_eq!(out, "a: http://h/login\n");
+        let err = expand_env("a: 1\nb: ${SP_URL}\n", Path::new("f.yaml"), &no_vars).unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(err.to_string().contains("SP_URL"), "{err}");
+    }
+}

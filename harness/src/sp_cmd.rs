@@ -1,0 +1,131 @@
+//! `saml-harness sp serve`: the bundled reference SP, optionally with flaws.
+
+use std::net::SocketAddr;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use reference_sp::server::{app, SpConfig, SpState};
+use reference_sp::trust::IdpTrust;
+use reference_sp::{Flaw, Flaws};
+
+use crate::UsageError;
+
+/// The reference SP's default listen address: loopback only.
+pub const DEFAULT_SP_LISTEN: &str = "127.0.0.1:7081";
+
+fn flaw_help() -> String {
+    let mut s = String::from("FLAWS (each turns off exactly one check):\n");
+    for f in Flaw::ALL {
+        s.push_str(&format!("    {:<20} {}\n", f.name(), f.describe()));
+    }
+    s.push_str("\nEXAMPLES:\n    saml-harness sp serve\n    saml-harness sp serve --idp-metadata http://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml\n    saml-harness sp serve --flaw audience --flaw replay --listen 127.0.0.1:0");
+    s
+}
+
+#[derive(Args)]
+#[command(after_help = flaw_help())]
+pub struct ServeArgs {
+    /// Address to listen on; binding beyond loopback must be asked for explicitly.
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_SP_LISTEN)]
+    listen: SocketAddr,
+    /// The IdP's federation metadata (URL or file); default: the built-in mock IdP at http://127.0.0.1:7080.
+    #[arg(long, value_name = "URL|FILE")]
+    idp_metadata: Option<String>,
+    /// Turn off one check (repeatable); see FLAWS below.
+    #[arg(long, value_name = "NAME", value_parser = parse_flaw)]
+    flaw: Vec<Flaw>,
+    /// The base URL browsers reach the SP at (default: http://LISTEN-ADDRESS).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+}
+
+fn parse_flaw(s: &str) -> Result<Flaw, String> {
+    Flaw::from_name(s).ok_or_else(|| {
+        format!(
+            "unknown flaw {s:?}; known: {}",
+            Flaw::ALL.map(Flaw::name).join(", ")
+        )
+    })
+}
+
+/// Reads IdP metadata from a URL or a file, or builds the built-in mock IdP's.
+pub async fn idp_trust(source: Option<&str>) -> Result<IdpTrust> {
+    let xml = match source {
+        None => {
+            let idp = mock_idp::idp::Idp::new(mock_idp::config::Config::builtin());
+            let app = &idp.config.apps[0];
+            mock_idp::metadata::federation_metadata(
+                &idp.config.tenant,
+                "http://127.0.0.1:7080",
+                &app.certificates,
+                app.active_cert(),
+            )?
+        }
+        Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
+            let client = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()?;
+            client
+                .get(u)
+                .send()
+                .await
+                .and_then(|r| r.error_for_status())
+                .with_context(|| format!("cannot fetch IdP metadata from {u}"))?
+                .text()
+                .await?
+        }
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| UsageError(format!("cannot read IdP metadata {path:?}: {e}")))?,
+    };
+    Ok(IdpTrust::from_metadata(&xml).map_err(|e| UsageError(e.to_string()))?)
+}
+
+/// Runs `sp serve` until Ctrl-C.
+pub fn serve(args: ServeArgs) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let idp = idp_trust(args.idp_metadata.as_deref()).await?;
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| {
+                UsageError(format!(
+                    "cannot listen on {}: {e}; hint: pick a free port with --listen 127.0.0.1:0",
+                    args.listen
+                ))
+            })?;
+        let base_url = args
+            .base_url
+            .unwrap_or(format!("http://{}", listener.local_addr()?));
+        let flaws: Flaws = args.flaw.into_iter().collect();
+        let config = SpConfig {
+            base_url: base_url.clone(),
+            idp,
+            flaws,
+        };
+        println!("reference SP listening on {base_url}");
+        println!("  sign-on URL      {base_url}/login");
+        println!("  entity ID        {}", config.entity_id());
+        println!("  ACS              {}", config.acs_url());
+        println!("  protected page   {base_url}/me");
+        println!(
+            "  trusts IdP       {} (SSO at {})",
+            config.idp.entity_id, config.idp.sso_url
+        );
+        let flaw_names: Vec<&str> = config.flaws.iter().map(|f| f.name()).collect();
+        println!(
+            "  flaws            {}",
+            if flaw_names.is_empty() {
+                "none".to_owned()
+            } else {
+                flaw_names.join(", ")
+            }
+        );
+        println!("press Ctrl-C to stop");
+        axum::serve(listener, app(SpState::new(config)))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .context("the server stopped")
+    })
+}
