@@ -10,19 +10,30 @@ fn demo(flaws: &[&str]) -> (i32, BTreeSet<String>) {
     let report = dir.path().join("report.json");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_saml-harness"));
     cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
-    cmd.args(["demo", "--report"]).arg(format!("json={}", report.display()));
+    cmd.args(["demo", "--report"])
+        .arg(format!("json={}", report.display()));
     for f in flaws {
         cmd.args(["--flaw", f]);
     }
     let out = cmd.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap_or_else(|_| panic!("no report; stdout: {stdout}"))).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(&report).unwrap_or_else(|_| panic!("no report; stdout: {stdout}")),
+    )
+    .unwrap();
     let cases = json["cases"].as_array().unwrap();
     assert!(cases.len() >= 14, "{stdout}");
     for c in cases {
-        assert!(["pass", "fail"].contains(&c["outcome"].as_str().unwrap()), "unexpected outcome: {c}");
+        assert!(
+            ["pass", "fail"].contains(&c["outcome"].as_str().unwrap()),
+            "unexpected outcome: {c}"
+        );
     }
-    let failed = cases.iter().filter(|c| c["outcome"] == "fail").map(|c| c["id"].as_str().unwrap().to_owned()).collect();
+    let failed = cases
+        .iter()
+        .filter(|c| c["outcome"] == "fail")
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
     (out.status.code().unwrap(), failed)
 }
 
