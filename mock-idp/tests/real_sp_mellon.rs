@@ -3,119 +3,11 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use mock_idp::config::Config;
-
-const APACHE: &str = "/usr/sbin/apache2";
-const MODULES: &str = "/usr/lib/apache2/modules";
-
-/// Apache in the foreground; killed when dropped.
-struct Apache(Child);
-
-impl Drop for Apache {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn write(dir: &Path, name: &str, text: &str) {
-    std::fs::write(dir.join(name), text).unwrap();
-}
-
-fn start_apache(dir: &Path, port: u16, idp_metadata: &str) -> Apache {
-    assert!(
-        Path::new(APACHE).exists() && Path::new(MODULES).join("mod_auth_mellon.so").exists(),
-        "Apache with mod_auth_mellon is missing; run scripts/setup --test"
-    );
-    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/keys");
-    std::fs::create_dir_all(dir.join("htdocs/protected")).unwrap();
-    write(
-        dir,
-        "htdocs/protected/index.html",
-        "<p>protected page</p>\n",
-    );
-    write(dir, "idp-metadata.xml", idp_metadata);
-    std::fs::copy(keys.join("sp-1.key.pem"), dir.join("sp.key")).unwrap();
-    std::fs::copy(keys.join("sp-1.cert.pem"), dir.join("sp.crt")).unwrap();
-    let d = dir.display();
-    let conf = format!(
-        r#"ServerRoot "{d}"
-ServerName 127.0.0.1
-Listen 127.0.0.1:{port}
-PidFile {d}/httpd.pid
-DefaultRuntimeDir {d}
-ErrorLog {d}/error.log
-LogLevel warn auth_mellon:debug
-User www-data
-Group www-data
-LoadModule mpm_event_module {MODULES}/mod_mpm_event.so
-LoadModule authn_core_module {MODULES}/mod_authn_core.so
-LoadModule authz_core_module {MODULES}/mod_authz_core.so
-LoadModule authz_user_module {MODULES}/mod_authz_user.so
-LoadModule headers_module {MODULES}/mod_headers.so
-LoadModule dir_module {MODULES}/mod_dir.so
-DirectoryIndex index.html
-LoadModule auth_mellon_module {MODULES}/mod_auth_mellon.so
-DocumentRoot {d}/htdocs
-<Directory {d}/htdocs>
-    Require all granted
-</Directory>
-<Location />
-    MellonEnable info
-    MellonEndpointPath /mellon
-    MellonSPPrivateKeyFile {d}/sp.key
-    MellonSPCertFile {d}/sp.crt
-    MellonIdPMetadataFile {d}/idp-metadata.xml
-    MellonSecureCookie Off
-    MellonSetEnvNoPrefix UPN http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name
-</Location>
-<Location /protected>
-    AuthType Mellon
-    MellonEnable auth
-    Require valid-user
-    Header always set X-Upn "%{{UPN}}e"
-</Location>
-"#
-    );
-    write(dir, "httpd.conf", &conf);
-    let child = Command::new(APACHE)
-        .args(["-X", "-f"])
-        .arg(dir.join("httpd.conf"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
-        .spawn()
-        .expect("start apache2");
-    let apache = Apache(child);
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        let logs = || {
-            ["stderr.log", "error.log"]
-                .map(|f| std::fs::read_to_string(dir.join(f)).unwrap_or_default())
-                .concat()
-        };
-        assert!(
-            Instant::now() < deadline,
-            "apache2 did not start:\n{}",
-            logs()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    apache
-}
 
 fn tenant_for(sp: &str) -> Config {
     let yaml = format!(
@@ -126,34 +18,28 @@ fn tenant_for(sp: &str) -> Config {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn mod_auth_mellon_accepts_a_mock_entra_login() {
-    let dir = tempfile::Builder::new().prefix("mellon").tempdir().unwrap();
-    // Apache drops privileges to www-data when started as root: it must read the directory.
-    std::fs::set_permissions(
-        dir.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    // The IdP's address comes first: its metadata is what mellon trusts.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let idp_base = format!("http://{}", listener.local_addr().unwrap());
+    let builtin = Config::builtin();
+    let app = &builtin.apps[0];
+    let metadata = mock_idp::metadata::federation_metadata(
+        &builtin.tenant,
+        &idp_base,
+        &app.certificates,
+        app.active_cert(),
     )
     .unwrap();
-    let port = free_port();
-    let sp = format!("http://127.0.0.1:{port}");
-    let (idp_base, tenant) = spawn(tenant_for(&sp)).await;
+    let mellon = real_sps::mellon(&metadata).unwrap();
+    let sp = mellon.base_url.clone();
+    let tenant = spawn_on(listener, tenant_for(&sp)).await;
     let http = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
-    let metadata = http
-        .get(format!(
-            "{idp_base}/{tenant}/federationmetadata/2007-06/federationmetadata.xml?appid=mellon"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let _apache = start_apache(dir.path(), port, &metadata);
-    let log = || std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
+    let log = || mellon.logs();
 
     // 1. The protected page sends the browser to the IdP with an AuthnRequest (HTTP-Redirect).
     //    Mellon first bounces through its own /mellon/login.

@@ -26,10 +26,16 @@ pub fn test_config() -> Config {
 pub async fn spawn(config: Config) -> (String, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    (base, spawn_on(listener, config).await)
+}
+
+/// Serves the mock IdP on an already bound listener; returns the tenant id.
+pub async fn spawn_on(listener: tokio::net::TcpListener, config: Config) -> String {
+    let base = format!("http://{}", listener.local_addr().unwrap());
     let tenant = config.tenant.id.clone();
-    let state = IdpState::new(Idp::new(config), base.clone());
+    let state = IdpState::new(Idp::new(config), base);
     tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
-    (base, tenant)
+    tenant
 }
 
 /// An AuthnRequest shaped like a typical SP's; `extra` goes inside, `attrs` on the root.

@@ -1,0 +1,105 @@
+//! SPs nobody here wrote, started on 127.0.0.1 by real-sps, pass their scenario under
+//! scenarios/sps/: the good login is accepted with the right identity and every forgery in
+//! the catalogue is refused.
+
+use std::process::Command;
+
+/// The built-in mock IdP's metadata: the in-process IdP the harness runs signs with its key.
+fn idp_metadata() -> String {
+    let config = mock_idp::config::Config::builtin();
+    let app = &config.apps[0];
+    mock_idp::metadata::federation_metadata(
+        &config.tenant,
+        "http://127.0.0.1:7080",
+        &app.certificates,
+        app.active_cert(),
+    )
+    .unwrap()
+}
+
+/// Runs one scenario file against `sp`; returns the exit code, the report's cases and stdout.
+fn run(scenario: &str, sp: &real_sps::RealSp) -> (i32, Vec<serde_json::Value>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env("SP_URL", &sp.base_url)
+        .args(["run", scenario, "--report"])
+        .arg(format!("json={}", report.display()))
+        .output()
+        .unwrap();
+    let stdout = format!(
+        "{}\n{}\nSP logs:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        sp.logs()
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(report).unwrap_or_else(|_| panic!("{stdout}")))
+            .unwrap();
+    (
+        out.status.code().unwrap(),
+        json["cases"].as_array().unwrap().clone(),
+        stdout,
+    )
+}
+
+/// The scenario passes: the good login shows B.Simon, and `attacks` forgeries are all refused.
+fn assert_passes(sp: &real_sps::RealSp, scenario: &str, attacks: usize) {
+    let (code, cases, out) = run(scenario, sp);
+    assert_eq!(code, 0, "{} did not pass {scenario}:\n{out}", sp.name);
+    let good = cases.iter().find(|c| c["id"] == "login/good").unwrap();
+    assert!(
+        good["reason"]
+            .as_str()
+            .unwrap()
+            .contains("B.Simon@contoso.com"),
+        "{good}"
+    );
+    assert_eq!(cases.len(), 1 + attacks, "{out}");
+    assert!(cases.iter().all(|c| c["outcome"] == "pass"), "{out}");
+}
+
+#[test]
+fn mod_auth_mellon_passes_its_scenario_and_is_caught_ignoring_in_response_to() {
+    let sp = real_sps::mellon(&idp_metadata()).unwrap();
+    assert_passes(
+        &sp,
+        "scenarios/sps/mod_auth_mellon.yaml",
+        mock_idp::attacks::CATALOGUE.len() - 1,
+    );
+    // The one attack left out of its scenario: mellon accepts a response to a request it never sent.
+    let dir = tempfile::tempdir().unwrap();
+    let irt = dir.path().join("irt.yaml");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/sps/mod_auth_mellon.yaml"
+    ))
+    .unwrap();
+    let cases_at = text.find("\ncases:").unwrap();
+    std::fs::write(&irt, format!("{}\ncases:\n  - {{expect: accept, identity: B.Simon@contoso.com}}\n  - attack: irt/unknown-request\n", &text[..cases_at])).unwrap();
+    let (code, cases, out) = run(irt.to_str().unwrap(), &sp);
+    assert_eq!(code, 1, "{out}");
+    let case = cases
+        .iter()
+        .find(|c| c["id"] == "irt/unknown-request")
+        .unwrap();
+    assert_eq!(case["outcome"], "fail", "{out}");
+    assert!(
+        case["reason"]
+            .as_str()
+            .unwrap()
+            .contains("the SP accepted it"),
+        "{case}"
+    );
+}
+
+#[test]
+fn python3_saml_passes_its_scenario() {
+    let sp = real_sps::python3_saml(&idp_metadata()).unwrap();
+    assert_passes(
+        &sp,
+        "scenarios/sps/python3-saml.yaml",
+        mock_idp::attacks::CATALOGUE.len(),
+    );
+}

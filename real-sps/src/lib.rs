@@ -1,0 +1,215 @@
+//! Test support: SPs nobody here wrote, installed by `scripts/setup --test` and started here on
+//! 127.0.0.1 with an ephemeral port, trusting the IdP metadata they are given. Each is stopped
+//! when dropped. Used by the mock IdP's and the harness's end-to-end tests.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long an SP may take to start listening.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The test SP's signing key and certificate (fixtures, public on purpose).
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/keys")
+        .join(name)
+}
+
+/// A running SP; killed when dropped.
+pub struct RealSp {
+    /// What it is, for messages.
+    pub name: &'static str,
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl RealSp {
+    /// The SP's logs so far (for assertion messages).
+    pub fn logs(&self) -> String {
+        ["stderr.log", "error.log"]
+            .iter()
+            .map(|f| std::fs::read_to_string(self.dir.path().join(f)).unwrap_or_default())
+            .collect()
+    }
+}
+
+impl Drop for RealSp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn world_readable_dir(prefix: &str) -> std::io::Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new().prefix(prefix).tempdir()?;
+    // Apache drops privileges to www-data when started as root: it must read this directory.
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )?;
+    Ok(dir)
+}
+
+fn wait_until_listening(mut sp: RealSp, port: u16) -> Result<RealSp, String> {
+    let deadline = Instant::now() + START_TIMEOUT;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = sp.child.try_wait() {
+            return Err(format!(
+                "{} exited with {status} before listening:\n{}",
+                sp.name,
+                sp.logs()
+            ));
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "{} did not listen on port {port} within {START_TIMEOUT:?}:\n{}",
+                sp.name,
+                sp.logs()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(sp)
+}
+
+const APACHE: &str = "/usr/sbin/apache2";
+const MODULES: &str = "/usr/lib/apache2/modules";
+
+/// mod_auth_mellon under Debian's Apache. Sign-on `/protected/`, entity ID `/mellon/metadata`,
+/// ACS `/mellon/postResponse`; `/protected/whoami.shtml` shows "Signed in as UPN" (the name claim), and
+/// `/protected/` sends header `X-Upn` from the name claim.
+pub fn mellon(idp_metadata: &str) -> Result<RealSp, String> {
+    if !Path::new(APACHE).exists() || !Path::new(MODULES).join("mod_auth_mellon.so").exists() {
+        return Err("Apache with mod_auth_mellon is missing; run scripts/setup --test".into());
+    }
+    let io = |e: std::io::Error| e.to_string();
+    let dir = world_readable_dir("mellon").map_err(io)?;
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("htdocs/protected")).map_err(io)?;
+    std::fs::write(
+        d.join("htdocs/protected/index.html"),
+        "<p>protected page</p>\n",
+    )
+    .map_err(io)?;
+    std::fs::write(
+        d.join("htdocs/protected/whoami.shtml"),
+        "<p>Signed in as <!--#echo var=\"UPN\" --></p>\n",
+    )
+    .map_err(io)?;
+    std::fs::write(d.join("idp-metadata.xml"), idp_metadata).map_err(io)?;
+    std::fs::copy(fixture("sp-1.key.pem"), d.join("sp.key")).map_err(io)?;
+    std::fs::copy(fixture("sp-1.cert.pem"), d.join("sp.crt")).map_err(io)?;
+    let port = free_port().map_err(io)?;
+    let dd = d.display();
+    let conf = format!(
+        r#"ServerRoot "{dd}"
+ServerName 127.0.0.1
+Listen 127.0.0.1:{port}
+PidFile {dd}/httpd.pid
+DefaultRuntimeDir {dd}
+ErrorLog {dd}/error.log
+LogLevel warn auth_mellon:debug
+User www-data
+Group www-data
+LoadModule mpm_event_module {MODULES}/mod_mpm_event.so
+LoadModule authn_core_module {MODULES}/mod_authn_core.so
+LoadModule authz_core_module {MODULES}/mod_authz_core.so
+LoadModule authz_user_module {MODULES}/mod_authz_user.so
+LoadModule headers_module {MODULES}/mod_headers.so
+LoadModule dir_module {MODULES}/mod_dir.so
+LoadModule mime_module {MODULES}/mod_mime.so
+LoadModule include_module {MODULES}/mod_include.so
+LoadModule auth_mellon_module {MODULES}/mod_auth_mellon.so
+DirectoryIndex index.html
+TypesConfig /etc/mime.types
+AddType text/html .shtml
+AddOutputFilter INCLUDES .shtml
+DocumentRoot {dd}/htdocs
+<Directory {dd}/htdocs>
+    Require all granted
+    Options +Includes
+</Directory>
+<Location />
+    MellonEnable info
+    MellonEndpointPath /mellon
+    MellonSPPrivateKeyFile {dd}/sp.key
+    MellonSPCertFile {dd}/sp.crt
+    MellonIdPMetadataFile {dd}/idp-metadata.xml
+    MellonSecureCookie Off
+    MellonSetEnvNoPrefix UPN http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name
+</Location>
+<Location /protected>
+    AuthType Mellon
+    MellonEnable auth
+    Require valid-user
+    Header always set X-Upn "%{{UPN}}e"
+</Location>
+"#
+    );
+    std::fs::write(d.join("httpd.conf"), conf).map_err(io)?;
+    let child = Command::new(APACHE)
+        .args(["-X", "-f"])
+        .arg(d.join("httpd.conf"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(d.join("stderr.log")).map_err(io)?)
+        .spawn()
+        .map_err(|e| format!("cannot start {APACHE}: {e}"))?;
+    wait_until_listening(
+        RealSp {
+            name: "mod_auth_mellon",
+            base_url: format!("http://127.0.0.1:{port}"),
+            child,
+            dir,
+        },
+        port,
+    )
+}
+
+/// The virtualenv `scripts/setup --test` installs python3-saml and Flask into.
+pub fn python_venv() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/real-sps-venv")
+}
+
+/// python3-saml (OneLogin's toolkit, from PyPI) in a minimal Flask app, strict mode. Sign-on
+/// `/login`, metadata `/metadata`, ACS `/acs`, protected JSON page `/me` (`/name_id`).
+pub fn python3_saml(idp_metadata: &str) -> Result<RealSp, String> {
+    let python = python_venv().join("bin/python");
+    if !python.exists() {
+        return Err(format!(
+            "{} is missing; run scripts/setup --test",
+            python.display()
+        ));
+    }
+    let io = |e: std::io::Error| e.to_string();
+    let dir = world_readable_dir("python3-saml").map_err(io)?;
+    std::fs::write(dir.path().join("idp-metadata.xml"), idp_metadata).map_err(io)?;
+    let port = free_port().map_err(io)?;
+    let base_url = format!("http://127.0.0.1:{port}");
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("python3-saml/app.py");
+    let child = Command::new(python)
+        .arg(app)
+        .env("SP_BASE_URL", &base_url)
+        .env("SP_PORT", port.to_string())
+        .env("IDP_METADATA", dir.path().join("idp-metadata.xml"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("stderr.log")).map_err(io)?)
+        .spawn()
+        .map_err(|e| format!("cannot start python3-saml: {e}"))?;
+    wait_until_listening(
+        RealSp {
+            name: "python3-saml",
+            base_url,
+            child,
+            dir,
+        },
+        port,
+    )
+}
