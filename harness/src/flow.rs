@@ -74,12 +74,16 @@ pub struct Page {
 impl Page {
     /// A short description for verdict reasons: status and the start of the body.
     pub fn summary(&self) -> String {
-        let snippet: String = self
+        const SHOWN: usize = 160;
+        let mut snippet: String = self
             .body
             .chars()
             .filter(|c| !c.is_control())
-            .take(160)
+            .take(SHOWN + 1)
             .collect();
+        if snippet.chars().count() > SHOWN {
+            snippet = snippet.chars().take(SHOWN).chain(['…']).collect();
+        }
         match &self.location {
             Some(l) => format!("{} → {l}", self.status),
             None if snippet.is_empty() => format!("{}", self.status),
