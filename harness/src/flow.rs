@@ -330,7 +330,8 @@ fn decode_request(encoded: &str, binding: Binding) -> Result<(String, AuthnReque
     }
 }
 
-fn capture_redirect(url: Url) -> Result<Captured, FlowError> {
+/// Reads the AuthnRequest out of a Redirect-binding URL.
+pub fn capture_redirect(url: Url) -> Result<Captured, FlowError> {
     let param = |name: &str| {
         url.query_pairs()
             .find(|(k, _)| k == name)
@@ -350,7 +351,8 @@ fn capture_redirect(url: Url) -> Result<Captured, FlowError> {
     })
 }
 
-fn capture_post(form: SamlForm) -> Result<Captured, FlowError> {
+/// Reads the AuthnRequest out of a POST-binding form.
+pub fn capture_post(form: SamlForm) -> Result<Captured, FlowError> {
     let (xml, request) =
         decode_request(form.field("SAMLRequest").unwrap_or_default(), Binding::Post)?;
     Ok(Captured {

@@ -1,5 +1,6 @@
 //! saml-harness: a SAML 2.0 conformance and testing harness for Microsoft Entra ID integrations.
 
+mod chromium;
 mod demo;
 mod flow;
 mod idp_cmd;

@@ -21,26 +21,31 @@ pub async fn probe(browser: &Browser, oracle: &Oracle) -> Result<Session, FlowEr
             how: format!("protected page answered {}", page.summary()),
         });
     }
-    let identity = match &oracle.identity {
-        None => return Ok(Session::SignedIn { identity: None }),
-        Some(IdentityRule::JsonPointer(pointer)) => {
-            serde_json::from_str::<serde_json::Value>(&page.body)
-                .ok()
-                .and_then(|v| {
-                    v.pointer(pointer)
-                        .and_then(|x| x.as_str())
-                        .map(str::to_owned)
-                })
-        }
-        Some(IdentityRule::Regex(re)) => re
-            .captures(&page.body)
+    Ok(judge(oracle, &page.body, &page.summary()))
+}
+
+/// Judges a protected page that answered 2xx: signed in, as whom the identity rule says.
+pub fn judge(oracle: &Oracle, body: &str, summary: &str) -> Session {
+    let Some(rule) = &oracle.identity else {
+        return Session::SignedIn { identity: None };
+    };
+    let identity = match rule {
+        IdentityRule::JsonPointer(pointer) => serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| {
+                v.pointer(pointer)
+                    .and_then(|x| x.as_str())
+                    .map(str::to_owned)
+            }),
+        IdentityRule::Regex(re) => re
+            .captures(body)
             .and_then(|c| c.get(1).or_else(|| c.get(0)))
             .map(|m| m.as_str().to_owned()),
     };
-    Ok(match identity {
+    match identity {
         Some(id) => Session::SignedIn { identity: Some(id) },
         None => Session::SignedOut {
-            how: format!("protected page shows no identity ({})", page.summary()),
+            how: format!("protected page shows no identity ({summary})"),
         },
-    })
+    }
 }

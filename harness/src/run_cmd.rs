@@ -9,7 +9,10 @@ use clap::Args;
 
 use crate::flow::Limits;
 use crate::report::{self, Human};
-use crate::runner::{run_scenario, Outcome, Verdict};
+use std::sync::Arc;
+
+use crate::chromium::Chromium;
+use crate::runner::{run_scenario, Driver, Outcome, Verdict};
 use crate::scenario::{self, Scenario};
 use crate::UsageError;
 
@@ -44,6 +47,22 @@ pub struct RunOptions {
         help_heading = "Limits"
     )]
     case_timeout: u64,
+    /// Who plays the browser: the built-in HTTP client, or headless Chromium (for sign-on
+    /// pages that need JavaScript).
+    #[arg(long, value_enum, default_value_t = DriverArg::Http)]
+    driver: DriverArg,
+    /// The Chromium binary for `--driver chromium`.
+    #[arg(long, value_name = "PATH", default_value = crate::chromium::DEFAULT_CHROMIUM)]
+    chromium: String,
+}
+
+/// `--driver`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum DriverArg {
+    /// The built-in HTTP client with a cookie jar.
+    Http,
+    /// Headless Chromium.
+    Chromium,
 }
 
 /// A report format.
@@ -100,10 +119,21 @@ fn load(paths: &[PathBuf], vars: &dyn Fn(&str) -> Option<String>) -> Result<Vec<
 
 /// Runs scenarios with the human reporter on stdout, then writes the requested reports.
 pub async fn execute(scenarios: &[Scenario], options: &RunOptions) -> Result<ExitCode> {
+    let driver = match options.driver {
+        DriverArg::Http => Driver::Http,
+        DriverArg::Chromium => Driver::Chromium(Arc::new(
+            Chromium::launch(&options.chromium).map_err(UsageError)?,
+        )),
+    };
     let mut human = Human::new(std::io::stdout(), options.verbose);
     let mut verdicts: Vec<Verdict> = Vec::new();
     for s in scenarios {
-        verdicts.extend(run_scenario(s, options.limits(), &mut |e| human.event(&e)).await);
+        verdicts.extend(
+            run_scenario(s, options.limits(), driver.clone(), &mut |e| {
+                human.event(&e)
+            })
+            .await,
+        );
     }
     human.summary(&verdicts);
     for (kind, path) in &options.report {

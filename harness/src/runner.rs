@@ -5,8 +5,9 @@
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use mock_idp::attacks::Forged;
-use mock_idp::config::App;
+use std::sync::Arc;
+
+use mock_idp::attacks::{Attack, Forged};
 use mock_idp::idp::{Answer, Idp};
 use mock_idp::request::redirect_signature;
 use serde::Serialize;
@@ -154,89 +155,173 @@ fn idp_for(s: &Scenario, sp: &SpIds) -> Idp {
     Idp::new(config)
 }
 
-/// A login delivered to the SP: what was posted and where, for replay.
+/// A response delivered to the SP: what was posted and where (kept for the replay attack).
+#[derive(Clone, Debug)]
+pub struct Delivered {
+    /// The ACS URL the form posts to.
+    pub acs: String,
+    /// The SAMLResponse XML.
+    pub saml_response: String,
+    /// RelayState echoed from the AuthnRequest.
+    pub relay_state: Option<String>,
+    /// The NameID the IdP put in the good login (the default expected identity).
+    pub name_id: String,
+}
+
+/// Turns a captured AuthnRequest into what the browser posts to the ACS: the IdP's good
+/// login, or a forgery of it. Owned and thread-safe, so a browser's callback can use it.
 #[derive(Clone)]
-struct Delivered {
-    acs: String,
-    saml_response: String,
-    relay_state: Option<String>,
+pub struct Responder {
+    idp: Arc<Idp>,
+    user: Option<String>,
+    attack: Option<&'static Attack>,
+    good: Option<Delivered>,
+}
+
+impl Responder {
+    /// What to post for `captured`; a failure when Entra would refuse the request.
+    pub fn respond(&self, captured: &Captured) -> Result<Delivered, CaseEnd> {
+        let signature = redirect_signature(&captured.raw_query).ok().flatten();
+        let (app, login) = match self.idp.answer(
+            &captured.request,
+            signature.as_ref(),
+            self.user.as_deref(),
+            OffsetDateTime::now_utc(),
+        ) {
+            Err(e) => {
+                return Err(CaseEnd::Fail(format!(
+                    "Entra would refuse this AuthnRequest: {} (fix: {})",
+                    e.message(),
+                    e.hint()
+                )))
+            }
+            Ok(Answer::Status { xml, .. }) => {
+                return Err(CaseEnd::Fail(format!(
+                    "Entra would answer with a SAML error, not a login: {xml}"
+                )))
+            }
+            Ok(Answer::Login { app, login }) => (app, login),
+        };
+        let saml_response = match self.attack.map(|a| a.forge(&self.idp, app, &login)) {
+            None => self
+                .idp
+                .sign(app, &login)
+                .map_err(|e| CaseEnd::Error(e.message()))?,
+            Some(Ok(Forged::Response(xml))) => xml,
+            Some(Ok(Forged::ReplayOfGood)) => {
+                return self
+                    .good
+                    .clone()
+                    .ok_or_else(|| CaseEnd::Error("nothing to replay".into()))
+            }
+            Some(Err(e)) => return Err(CaseEnd::Error(e.to_string())),
+        };
+        Ok(Delivered {
+            acs: login.destination.clone(),
+            saml_response,
+            relay_state: captured.relay_state.clone(),
+            name_id: login.name_id.clone(),
+        })
+    }
+}
+
+/// One login attempt as the SP saw it.
+pub struct Attempt {
+    /// The AuthnRequest the SP sent.
+    pub captured: Captured,
+    /// What was posted to the ACS.
+    pub delivered: Delivered,
+    /// How the ACS answered.
+    pub acs_answer: String,
+    /// Who the protected page says is signed in afterwards.
+    pub session: Session,
+}
+
+/// Which browser plays the user.
+#[derive(Clone)]
+pub enum Driver {
+    /// The built-in HTTP client (reqwest with a cookie jar).
+    Http,
+    /// Headless Chromium, for sign-on pages that need JavaScript.
+    Chromium(Arc<crate::chromium::Chromium>),
 }
 
 struct CaseRun<'a> {
     scenario: &'a Scenario,
-    idp: &'a Idp,
+    idp: Arc<Idp>,
     limits: Limits,
     origins: Vec<url::Url>,
+    driver: Driver,
 }
 
 impl CaseRun<'_> {
-    fn browser(&self) -> Browser {
-        let origins: Vec<&url::Url> = self.origins.iter().collect();
-        Browser::new(self.limits, &origins)
+    fn responder(&self, attack: Option<&'static Attack>, good: Option<&Delivered>) -> Responder {
+        Responder {
+            idp: self.idp.clone(),
+            user: self.scenario.user.clone(),
+            attack,
+            good: good.cloned(),
+        }
     }
 
-    /// Starts a login and asks the IdP for its answer.
-    async fn login<'i>(
-        &'i self,
-        browser: &Browser,
-        details: &mut Vec<String>,
-    ) -> Result<(Captured, &'i App, mock_idp::response::LoginResponse), CaseEnd> {
-        let sign_on = parse_url(&self.scenario.sp.sign_on_url).map_err(CaseEnd::from)?;
-        let captured = browser.start_login(&sign_on).await.map_err(CaseEnd::from)?;
+    /// A fresh browser starts a login, the responder answers, the answer is posted to the ACS
+    /// and the oracle says who is signed in.
+    async fn attempt(&self, responder: Responder) -> Result<Attempt, CaseEnd> {
+        let oracle = self.scenario.sp.oracle.clone();
+        match &self.driver {
+            Driver::Chromium(chromium) => {
+                let (chromium, sign_on, limits) = (
+                    chromium.clone(),
+                    self.scenario.sp.sign_on_url.clone(),
+                    self.limits,
+                );
+                tokio::task::spawn_blocking(move || {
+                    chromium.attempt(&sign_on, responder, &oracle, limits)
+                })
+                .await
+                .map_err(|e| CaseEnd::Error(format!("the Chromium driver stopped: {e}")))?
+            }
+            Driver::Http => {
+                let origins: Vec<&url::Url> = self.origins.iter().collect();
+                let browser = Browser::new(self.limits, &origins);
+                let captured = browser
+                    .start_login(&parse_url(&self.scenario.sp.sign_on_url)?)
+                    .await?;
+                let delivered = responder.respond(&captured)?;
+                let mut fields = vec![(
+                    "SAMLResponse".to_owned(),
+                    base64::engine::general_purpose::STANDARD.encode(&delivered.saml_response),
+                )];
+                if let Some(rs) = &delivered.relay_state {
+                    fields.push(("RelayState".to_owned(), rs.clone()));
+                }
+                let answer = browser
+                    .post_form(&parse_url(&delivered.acs)?, &fields)
+                    .await?;
+                let acs_answer = format!("ACS answered {}", answer.summary());
+                // Redirects after the ACS may leave for pages the harness does not follow; that is fine.
+                let _ = browser.follow(answer).await;
+                let session = probe(&browser, &oracle).await?;
+                Ok(Attempt {
+                    captured,
+                    delivered,
+                    acs_answer,
+                    session,
+                })
+            }
+        }
+    }
+
+    fn record_details(attempt: &Attempt, details: &mut Vec<String>) {
+        let c = &attempt.captured;
         details.push(format!(
             "AuthnRequest ({:?} binding to {}):\n{}",
-            captured.binding, captured.idp_url, captured.xml
+            c.binding, c.idp_url, c.xml
         ));
-        let signature = redirect_signature(&captured.raw_query).ok().flatten();
-        match self.idp.answer(
-            &captured.request,
-            signature.as_ref(),
-            self.scenario.user.as_deref(),
-            OffsetDateTime::now_utc(),
-        ) {
-            Err(e) => Err(CaseEnd::Fail(format!(
-                "Entra would refuse this AuthnRequest: {} (fix: {})",
-                e.message(),
-                e.hint()
-            ))),
-            Ok(Answer::Status { xml, .. }) => Err(CaseEnd::Fail(format!(
-                "Entra would answer with a SAML error, not a login: {xml}"
-            ))),
-            Ok(Answer::Login { app, login }) => Ok((captured, app, *login)),
-        }
-    }
-
-    /// Posts `saml_response` to the ACS like the auto-submit form, follows the SP's redirects
-    /// and asks the oracle who is signed in.
-    async fn deliver(
-        &self,
-        browser: &Browser,
-        d: &Delivered,
-        details: &mut Vec<String>,
-    ) -> Result<(String, Session), CaseEnd> {
         details.push(format!(
             "SAMLResponse posted to {}:\n{}",
-            d.acs, d.saml_response
+            attempt.delivered.acs, attempt.delivered.saml_response
         ));
-        let acs = parse_url(&d.acs).map_err(CaseEnd::from)?;
-        let mut fields = vec![(
-            "SAMLResponse".to_owned(),
-            base64::engine::general_purpose::STANDARD.encode(&d.saml_response),
-        )];
-        if let Some(rs) = &d.relay_state {
-            fields.push(("RelayState".to_owned(), rs.clone()));
-        }
-        let answer = browser
-            .post_form(&acs, &fields)
-            .await
-            .map_err(CaseEnd::from)?;
-        let summary = format!("ACS answered {}", answer.summary());
-        // Redirects after the ACS may leave for pages the harness does not follow; that is fine.
-        let _ = browser.follow(answer).await;
-        let session = probe(browser, &self.scenario.sp.oracle)
-            .await
-            .map_err(CaseEnd::from)?;
-        Ok((summary, session))
     }
 
     async fn accept(
@@ -244,35 +329,32 @@ impl CaseRun<'_> {
         case: &Case,
         details: &mut Vec<String>,
     ) -> Result<(String, Delivered), CaseEnd> {
-        let browser = self.browser();
-        let (captured, app, login) = self.login(&browser, details).await?;
-        let xml = self
-            .idp
-            .sign(app, &login)
-            .map_err(|e| CaseEnd::Error(e.message()))?;
-        let delivered = Delivered {
-            acs: login.destination.clone(),
-            saml_response: xml,
-            relay_state: captured.relay_state,
-        };
-        let (acs_answer, session) = self.deliver(&browser, &delivered, details).await?;
-        let expected = case.identity.clone().unwrap_or(login.name_id);
-        match session {
-            Session::SignedIn { identity: None } => {
-                Ok((format!("signed in ({acs_answer})"), delivered))
-            }
+        let attempt = self.attempt(self.responder(None, None)).await?;
+        Self::record_details(&attempt, details);
+        let expected = case
+            .identity
+            .clone()
+            .unwrap_or_else(|| attempt.delivered.name_id.clone());
+        match attempt.session {
+            Session::SignedIn { identity: None } => Ok((
+                format!("signed in ({})", attempt.acs_answer),
+                attempt.delivered,
+            )),
             Session::SignedIn { identity: Some(id) } if id == expected => {
-                Ok((format!("signed in as {id}"), delivered))
+                Ok((format!("signed in as {id}"), attempt.delivered))
             }
             Session::SignedIn { identity: Some(id) } => Err(CaseEnd::Fail(format!(
                 "signed in as {id:?}, expected {expected:?}"
             ))),
-            Session::SignedOut { how } => {
-                Err(CaseEnd::Fail(format!("no session: {acs_answer}; {how}")))
-            }
+            Session::SignedOut { how } => Err(CaseEnd::Fail(format!(
+                "no session: {}; {how}",
+                attempt.acs_answer
+            ))),
         }
     }
 
+    /// Every attack starts from a fresh login, so the SP has a request outstanding and only
+    /// the one thing the attack changes is wrong.
     async fn reject(
         &self,
         case: &Case,
@@ -282,22 +364,13 @@ impl CaseRun<'_> {
         let attack = case
             .attack
             .ok_or_else(|| CaseEnd::Error("a reject case needs an attack".into()))?;
-        // Every attack starts from a fresh login, so the SP has a request outstanding and only
-        // the one thing the attack changes is wrong.
-        let browser = self.browser();
-        let (captured, app, login) = self.login(&browser, details).await?;
-        let delivered = match attack.forge(self.idp, app, &login) {
-            Ok(Forged::Response(xml)) => Delivered {
-                acs: login.destination.clone(),
-                saml_response: xml,
-                relay_state: captured.relay_state,
-            },
-            Ok(Forged::ReplayOfGood) => good.clone(),
-            Err(e) => return Err(CaseEnd::Error(e.to_string())),
-        };
-        match self.deliver(&browser, &delivered, details).await? {
-            (acs_answer, Session::SignedOut { .. }) => Ok(format!("refused: {acs_answer}")),
-            (_, Session::SignedIn { identity }) => Err(CaseEnd::Fail(format!(
+        let attempt = self
+            .attempt(self.responder(Some(attack), Some(good)))
+            .await?;
+        Self::record_details(&attempt, details);
+        match attempt.session {
+            Session::SignedOut { .. } => Ok(format!("refused: {}", attempt.acs_answer)),
+            Session::SignedIn { identity } => Err(CaseEnd::Fail(format!(
                 "the SP accepted it: signed in as {}; it must {}",
                 identity.as_deref().unwrap_or("someone"),
                 attack.must
@@ -307,8 +380,11 @@ impl CaseRun<'_> {
 }
 
 /// How a case stopped short of passing: the SP failed it, or the harness could not run it.
-enum CaseEnd {
+#[derive(Debug)]
+pub enum CaseEnd {
+    /// The SP did not do what the case expects.
     Fail(String),
+    /// The case could not run.
     Error(String),
 }
 
@@ -322,6 +398,7 @@ impl From<FlowError> for CaseEnd {
 pub async fn run_scenario(
     scenario: &Scenario,
     limits: Limits,
+    driver: Driver,
     emit: &mut (dyn FnMut(Event) + Send),
 ) -> Vec<Verdict> {
     emit(Event::ScenarioStarted {
@@ -364,7 +441,7 @@ pub async fn run_scenario(
             return verdicts;
         }
     };
-    let idp = idp_for(scenario, &sp);
+    let idp = Arc::new(idp_for(scenario, &sp));
     let origins = [
         &scenario.sp.sign_on_url,
         &sp.acs_url,
@@ -375,9 +452,10 @@ pub async fn run_scenario(
     .collect();
     let run = CaseRun {
         scenario,
-        idp: &idp,
+        idp,
         limits,
         origins,
+        driver,
     };
 
     let (accepts, rejects): (Vec<&Case>, Vec<&Case>) = scenario

@@ -1,0 +1,297 @@
+//! `--driver chromium`: the same flow in headless Chromium (Debian's), for SPs whose sign-on page
+//! needs JavaScript. The browser runs the SP's pages for real; the request to the IdP is
+//! intercepted and answered with the IdP's auto-submit form, as Entra's page would be.
+
+use std::ffi::OsStr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use headless_chrome::browser::tab::RequestPausedDecision;
+use headless_chrome::browser::transport::{SessionId, Transport};
+use headless_chrome::protocol::cdp::Fetch::events::RequestPausedEvent;
+use headless_chrome::protocol::cdp::Fetch::{
+    FailRequest, FulfillRequest, HeaderEntry, RequestId, RequestPattern, RequestStage,
+};
+use headless_chrome::protocol::cdp::Network::{ErrorReason, ResourceType};
+use headless_chrome::{Browser, LaunchOptions, Tab};
+
+use crate::flow::{capture_post, capture_redirect, parse_url, Captured, Limits, SamlForm};
+use crate::oracle::{judge, Session};
+use crate::runner::{Attempt, CaseEnd, Delivered, Responder};
+use crate::scenario::Oracle;
+
+/// Where Debian's Chromium lives.
+pub const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
+
+/// One headless Chromium for the whole run; each attempt gets a fresh incognito context.
+pub struct Chromium {
+    browser: Browser,
+}
+
+/// What the interception saw: the AuthnRequest, what was served for it, or why not.
+#[derive(Default)]
+struct Intercepted {
+    captured: Option<Captured>,
+    delivered: Option<Delivered>,
+    error: Option<CaseEnd>,
+}
+
+impl Chromium {
+    /// Starts Chromium headless, without sandbox (CI runs as root) or background networking.
+    pub fn launch(path: &str) -> Result<Chromium, String> {
+        let options = LaunchOptions::default_builder()
+            .path(Some(path.into()))
+            .headless(true)
+            .sandbox(false)
+            .idle_browser_timeout(Duration::from_secs(600))
+            .args(
+                [
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--disable-quic",
+                ]
+                .iter()
+                .map(OsStr::new)
+                .collect(),
+            )
+            .build()
+            .map_err(|e| e.to_string())?;
+        let browser = Browser::new(options).map_err(|e| format!("cannot start Chromium at {path}: {e}; hint: apt-get install chromium, or --chromium PATH"))?;
+        Ok(Chromium { browser })
+    }
+
+    /// One login attempt in a fresh context (blocking; run it off the async threads).
+    pub fn attempt(
+        &self,
+        sign_on: &str,
+        responder: Responder,
+        oracle: &Oracle,
+        limits: Limits,
+    ) -> Result<Attempt, CaseEnd> {
+        let fail = |what: &str, e: anyhow::Error| CaseEnd::Error(format!("Chromium: {what}: {e}"));
+        let context = self
+            .browser
+            .new_context()
+            .map_err(|e| fail("new context", e))?;
+        let tab = context.new_tab().map_err(|e| fail("new tab", e))?;
+        tab.set_default_timeout(limits.request_timeout);
+        let seen = Arc::new(Mutex::new(Intercepted::default()));
+        let pattern = RequestPattern {
+            url_pattern: Some("*".into()),
+            resource_Type: Some(ResourceType::Document),
+            request_stage: Some(RequestStage::Request),
+        };
+        tab.enable_fetch(Some(&[pattern]), None)
+            .map_err(|e| fail("enable fetch", e))?;
+        let state = seen.clone();
+        tab.enable_request_interception(Arc::new(
+            move |_: Arc<Transport>, _: SessionId, event: RequestPausedEvent| {
+                intercept(&state, &responder, event)
+            },
+        ))
+        .map_err(|e| fail("interception", e))?;
+
+        // Sign-on: the SP's pages run, the IdP request is answered by `intercept`, the
+        // auto-submit form posts to the ACS; wait until the browser has left the IdP's page.
+        let deadline = Instant::now() + limits.case_timeout;
+        let timed_out = || {
+            CaseEnd::Error(format!(
+                "Chromium did not settle within {:?}; hint: raise --case-timeout",
+                limits.case_timeout
+            ))
+        };
+        mark_page(&tab);
+        tab.navigate_to(sign_on)
+            .map_err(|e| fail("navigate to the sign-on URL", e))?;
+        let idp_page = loop {
+            {
+                let mut s = seen.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(e) = s.error.take() {
+                    return Err(e);
+                }
+                if let Some(c) = &s.captured {
+                    break c.idp_url.to_string();
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(CaseEnd::Error(format!(
+                    "Chromium found no AuthnRequest starting at {sign_on} (page now at {})",
+                    tab.get_url()
+                )));
+            }
+            std::thread::sleep(POLL);
+        };
+        wait_for_new_page(&tab, Some(&idp_page), deadline).ok_or_else(timed_out)?;
+        let shown: String = body_text(&tab).chars().take(160).collect();
+        let acs_answer = format!(
+            "the ACS left Chromium at {} showing {shown:?}",
+            tab.get_url()
+        );
+
+        // The oracle: the protected page in the same browser.
+        mark_page(&tab);
+        tab.navigate_to(&oracle.url)
+            .map_err(|e| fail("navigate to the protected page", e))?;
+        let landed = wait_for_new_page(&tab, None, deadline).ok_or_else(timed_out)?;
+        let session = if same_page(&landed, &oracle.url) {
+            judge(oracle, &body_text(&tab), &landed)
+        } else {
+            Session::SignedOut {
+                how: format!("protected page bounced to {landed}"),
+            }
+        };
+        let mut s = seen.lock().unwrap_or_else(|p| p.into_inner());
+        match (s.captured.take(), s.delivered.take()) {
+            (Some(captured), Some(delivered)) => Ok(Attempt {
+                captured,
+                delivered,
+                acs_answer,
+                session,
+            }),
+            _ => Err(CaseEnd::Error(
+                "Chromium lost the intercepted request".into(),
+            )),
+        }
+    }
+}
+
+/// How often the driver looks at the page.
+const POLL: Duration = Duration::from_millis(25);
+
+/// Marks the current document, so a later load can be told from it.
+fn mark_page(tab: &Tab) {
+    let _ = tab.evaluate("window.__samlHarnessSeen = true", false);
+}
+
+/// Waits for a completely loaded document that is not the marked one (and, with `leave`, whose
+/// URL is not `leave`); marks it and returns its URL. Not Chrome's network-idle heuristic,
+/// which costs half a second per page.
+fn wait_for_new_page(tab: &Tab, leave: Option<&str>, deadline: Instant) -> Option<String> {
+    while Instant::now() < deadline {
+        let url = tab.get_url();
+        if leave.is_none_or(|l| url != l) {
+            let state = tab
+                .evaluate(
+                    "document.readyState + (window.__samlHarnessSeen ? ':seen' : ':new')",
+                    false,
+                )
+                .ok()
+                .and_then(|r| r.value)
+                .and_then(|v| v.as_str().map(str::to_owned));
+            if state.as_deref() == Some("complete:new") {
+                mark_page(tab);
+                return Some(url);
+            }
+        }
+        std::thread::sleep(POLL);
+    }
+    None
+}
+
+/// The page's visible text.
+fn body_text(tab: &Tab) -> String {
+    tab.find_element("body")
+        .and_then(|b| b.get_inner_text())
+        .unwrap_or_default()
+}
+
+fn same_page(landed: &str, oracle: &str) -> bool {
+    match (parse_url(landed), parse_url(oracle)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin() && a.path() == b.path(),
+        _ => false,
+    }
+}
+
+/// Decides each document request: the first one carrying a SAMLRequest is answered with the
+/// IdP's form; later ones (the oracle bouncing back to the IdP) are blocked; others go on.
+fn intercept(
+    state: &Mutex<Intercepted>,
+    responder: &Responder,
+    event: RequestPausedEvent,
+) -> RequestPausedDecision {
+    let request_id = event.params.request_id.clone();
+    let request = &event.params.request;
+    let captured = match parse_url(&request.url) {
+        Ok(url) if url.query_pairs().any(|(k, _)| k == "SAMLRequest") => {
+            Some(capture_redirect(url))
+        }
+        Ok(url)
+            if request.method == "POST"
+                && request
+                    .post_data
+                    .as_deref()
+                    .is_some_and(|b| b.contains("SAMLRequest=")) =>
+        {
+            let fields =
+                form_urlencoded::parse(request.post_data.as_deref().unwrap_or_default().as_bytes())
+                    .into_owned()
+                    .collect();
+            Some(capture_post(SamlForm {
+                action: url,
+                fields,
+            }))
+        }
+        _ => None,
+    };
+    let Some(captured) = captured else {
+        return RequestPausedDecision::Continue(None);
+    };
+    let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+    let block = RequestPausedDecision::Fail(FailRequest {
+        request_id: request_id.clone(),
+        error_reason: ErrorReason::BlockedByClient,
+    });
+    if s.captured.is_some() {
+        // The SP sent the browser to the IdP again (the oracle bounced): end that navigation
+        // with a plain page at once, so nothing waits on a failed load.
+        return fulfil(request_id, "<p>sent back to the IdP: no session</p>");
+    }
+    let captured = match captured {
+        Ok(c) => c,
+        Err(e) => {
+            s.error = Some(CaseEnd::Error(e.to_string()));
+            return block;
+        }
+    };
+    match responder.respond(&captured) {
+        Err(e) => {
+            s.error = Some(e);
+            block
+        }
+        Ok(delivered) => {
+            let page = auto_submit_form(&delivered);
+            s.captured = Some(captured);
+            s.delivered = Some(delivered);
+            fulfil(request_id, &page)
+        }
+    }
+}
+
+/// Answers an intercepted request with an HTML page.
+fn fulfil(request_id: RequestId, html: &str) -> RequestPausedDecision {
+    RequestPausedDecision::Fulfill(FulfillRequest {
+        request_id,
+        response_code: 200,
+        response_headers: Some(vec![HeaderEntry {
+            name: "Content-Type".into(),
+            value: "text/html; charset=utf-8".into(),
+        }]),
+        binary_response_headers: None,
+        body: Some(base64::engine::general_purpose::STANDARD.encode(html)),
+        response_phrase: None,
+    })
+}
+
+/// The IdP's page: a form that posts SAMLResponse (and RelayState) to the ACS at once.
+fn auto_submit_form(d: &Delivered) -> String {
+    mock_idp::server::acs_form(&mock_idp::idp::AcsPost {
+        acs: d.acs.clone(),
+        saml_response: d.saml_response.clone(),
+        relay_state: d.relay_state.clone(),
+    })
+    .0
+}

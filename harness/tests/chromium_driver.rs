@@ -1,0 +1,89 @@
+//! `--driver chromium`: the same flow in headless Chromium (Debian's) logs B.Simon into the
+//! reference SP, and still catches a flaw.
+
+use std::process::Command;
+
+/// Runs the login example plus two attacks through Chromium (about 3 s a case).
+fn demo_with_chromium(flaws: &[&str]) -> (i32, serde_json::Value) {
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").exists(),
+        "Chromium is missing; run scripts/setup --test"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let login = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/examples/01-login.yaml"
+    ))
+    .unwrap();
+    std::fs::write(
+        dir.path().join("login.yaml"),
+        format!("{login}  - attacks: [sig/tampered, replay/]\n"),
+    )
+    .unwrap();
+    let report = dir.path().join("report.json");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_saml-harness"));
+    cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .args(["demo", "--driver", "chromium", "--scenarios"])
+        .arg(dir.path())
+        .arg("--report")
+        .arg(format!("json={}", report.display()));
+    for f in flaws {
+        cmd.args(["--flaw", f]);
+    }
+    let out = cmd.output().unwrap();
+    let json = std::fs::read(&report).unwrap_or_else(|_| {
+        panic!(
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&json).unwrap(),
+    )
+}
+
+fn ids(report: &serde_json::Value, outcome: &str) -> Vec<String> {
+    report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["outcome"] == outcome)
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn chromium_logs_b_simon_in_and_catches_a_flaw() {
+    let (code, report) = demo_with_chromium(&[]);
+    let good = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "login/good")
+        .unwrap();
+    assert_eq!(
+        good["reason"], "signed in as B.Simon@contoso.com",
+        "{report:#}"
+    );
+    assert_eq!(
+        (code, ids(&report, "pass")),
+        (
+            0,
+            vec![
+                "login/good".to_owned(),
+                "sig/tampered".into(),
+                "replay/same-response".into()
+            ]
+        ),
+        "{report:#}"
+    );
+
+    let (code, report) = demo_with_chromium(&["replay"]);
+    assert_eq!(
+        (code, ids(&report, "fail")),
+        (1, vec!["replay/same-response".to_owned()]),
+        "{report:#}"
+    );
+}
