@@ -2,6 +2,7 @@
 
 mod chromium;
 mod demo;
+mod findings;
 mod flow;
 mod idp_cmd;
 mod oracle;

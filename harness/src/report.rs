@@ -39,6 +39,9 @@ impl<W: Write> Human<W> {
             v.name,
             v.reason
         )?;
+        for note in &v.findings {
+            writeln!(self.out, "      note: {note}")?;
+        }
         if self.verbose {
             for d in &v.details {
                 for line in d.lines() {

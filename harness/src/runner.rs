@@ -52,6 +52,9 @@ pub struct Verdict {
     /// Wall time of the case.
     #[serde(rename = "duration_ms", serialize_with = "millis")]
     pub duration: Duration,
+    /// Notes on the SP's AuthnRequest as Entra would judge it (accept cases).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
     /// Decoded messages, for `--verbose`.
     #[serde(skip)]
     pub details: Vec<String>,
@@ -324,13 +327,10 @@ impl CaseRun<'_> {
         ));
     }
 
-    async fn accept(
-        &self,
-        case: &Case,
-        details: &mut Vec<String>,
-    ) -> Result<(String, Delivered), CaseEnd> {
+    async fn accept(&self, case: &Case, notes: &mut Notes) -> Result<(String, Delivered), CaseEnd> {
         let attempt = self.attempt(self.responder(None, None)).await?;
-        Self::record_details(&attempt, details);
+        Self::record_details(&attempt, &mut notes.details);
+        notes.findings = crate::findings::review(&attempt.captured);
         let expected = case
             .identity
             .clone()
@@ -359,17 +359,17 @@ impl CaseRun<'_> {
         &self,
         case: &Case,
         good: &Delivered,
-        details: &mut Vec<String>,
-    ) -> Result<String, CaseEnd> {
+        notes: &mut Notes,
+    ) -> Result<(String, ()), CaseEnd> {
         let attack = case
             .attack
             .ok_or_else(|| CaseEnd::Error("a reject case needs an attack".into()))?;
         let attempt = self
             .attempt(self.responder(Some(attack), Some(good)))
             .await?;
-        Self::record_details(&attempt, details);
+        Self::record_details(&attempt, &mut notes.details);
         match attempt.session {
-            Session::SignedOut { .. } => Ok(format!("refused: {}", attempt.acs_answer)),
+            Session::SignedOut { .. } => Ok((format!("refused: {}", attempt.acs_answer), ())),
             Session::SignedIn { identity } => Err(CaseEnd::Fail(format!(
                 "the SP accepted it: signed in as {}; it must {}",
                 identity.as_deref().unwrap_or("someone"),
@@ -394,6 +394,26 @@ impl From<FlowError> for CaseEnd {
     }
 }
 
+/// What a case leaves besides its verdict: findings and, for `--verbose`, decoded messages.
+#[derive(Default)]
+struct Notes {
+    findings: Vec<String>,
+    details: Vec<String>,
+}
+
+/// Turns a case's result (or its timeout) into an outcome and a reason, keeping what it produced.
+fn conclude<T>(
+    result: Result<Result<(String, T), CaseEnd>, tokio::time::error::Elapsed>,
+    limit: Duration,
+) -> ((Outcome, String), Option<T>) {
+    match result {
+        Err(_) => ((Outcome::Error, format!("could not run: the case took longer than {limit:?}; hint: raise --case-timeout")), None),
+        Ok(Ok((reason, produced))) => ((Outcome::Pass, reason), Some(produced)),
+        Ok(Err(CaseEnd::Fail(reason))) => ((Outcome::Fail, reason), None),
+        Ok(Err(CaseEnd::Error(e))) => ((Outcome::Error, format!("could not run: {e}")), None),
+    }
+}
+
 /// Runs every case of `scenario`, calling `emit` as verdicts come in; returns them all.
 pub async fn run_scenario(
     scenario: &Scenario,
@@ -407,35 +427,32 @@ pub async fn run_scenario(
         cases: scenario.cases.len(),
     });
     let mut verdicts = Vec::new();
-    let mut record = |case: &Case,
-                      outcome: Outcome,
-                      reason: String,
-                      duration: Duration,
-                      details: Vec<String>| {
-        let v = Verdict {
-            scenario: scenario.name.clone(),
-            id: case.id.clone(),
-            name: case.name.clone(),
-            expect: case.expect,
-            outcome,
-            reason,
-            reference: case.attack.map(|a| a.reference.to_owned()),
-            duration,
-            details,
+    let mut record =
+        |case: &Case, (outcome, reason): (Outcome, String), duration: Duration, notes: Notes| {
+            let v = Verdict {
+                scenario: scenario.name.clone(),
+                id: case.id.clone(),
+                name: case.name.clone(),
+                expect: case.expect,
+                outcome,
+                reason,
+                reference: case.attack.map(|a| a.reference.to_owned()),
+                duration,
+                findings: notes.findings,
+                details: notes.details,
+            };
+            emit(Event::CaseFinished(v.clone()));
+            verdicts.push(v);
         };
-        emit(Event::CaseFinished(v.clone()));
-        verdicts.push(v);
-    };
     let sp = match resolve_sp(scenario, limits).await {
         Ok(sp) => sp,
         Err(e) => {
             for case in &scenario.cases {
                 record(
                     case,
-                    Outcome::Error,
-                    format!("could not run: {e}"),
+                    (Outcome::Error, format!("could not run: {e}")),
                     Duration::ZERO,
-                    Vec::new(),
+                    Notes::default(),
                 );
             }
             return verdicts;
@@ -464,55 +481,34 @@ pub async fn run_scenario(
         .partition(|c| c.expect == Expect::Accept);
     let mut good: Option<Delivered> = None;
     for case in accepts {
-        let started = Instant::now();
-        let mut details = Vec::new();
-        let result =
-            tokio::time::timeout(limits.case_timeout, run.accept(case, &mut details)).await;
-        let (outcome, reason) = match result {
-            Err(_) => (
-                Outcome::Error,
-                format!(
-                    "could not run: the case took longer than {:?}; hint: raise --case-timeout",
-                    limits.case_timeout
-                ),
-            ),
-            Ok(Ok((reason, delivered))) => {
-                good.get_or_insert(delivered);
-                (Outcome::Pass, reason)
-            }
-            Ok(Err(CaseEnd::Fail(reason))) => (Outcome::Fail, reason),
-            Ok(Err(CaseEnd::Error(e))) => (Outcome::Error, format!("could not run: {e}")),
-        };
-        record(case, outcome, reason, started.elapsed(), details);
+        let (started, mut notes) = (Instant::now(), Notes::default());
+        let result = tokio::time::timeout(limits.case_timeout, run.accept(case, &mut notes)).await;
+        let (verdict, delivered) = conclude(result, limits.case_timeout);
+        if let Some(d) = delivered {
+            good.get_or_insert(d);
+        }
+        record(case, verdict, started.elapsed(), notes);
     }
     for case in rejects {
-        let started = Instant::now();
-        let mut details = Vec::new();
+        let (started, mut notes) = (Instant::now(), Notes::default());
         let Some(good) = &good else {
+            let why = "no good login worked in this run, so a refusal proves nothing";
             record(
                 case,
-                Outcome::Inconclusive,
-                "no good login worked in this run, so a refusal proves nothing".into(),
+                (Outcome::Inconclusive, why.into()),
                 Duration::ZERO,
-                details,
+                notes,
             );
             continue;
         };
         let result =
-            tokio::time::timeout(limits.case_timeout, run.reject(case, good, &mut details)).await;
-        let (outcome, reason) = match result {
-            Err(_) => (
-                Outcome::Error,
-                format!(
-                    "could not run: the case took longer than {:?}; hint: raise --case-timeout",
-                    limits.case_timeout
-                ),
-            ),
-            Ok(Ok(reason)) => (Outcome::Pass, reason),
-            Ok(Err(CaseEnd::Fail(reason))) => (Outcome::Fail, reason),
-            Ok(Err(CaseEnd::Error(e))) => (Outcome::Error, format!("could not run: {e}")),
-        };
-        record(case, outcome, reason, started.elapsed(), details);
+            tokio::time::timeout(limits.case_timeout, run.reject(case, good, &mut notes)).await;
+        record(
+            case,
+            conclude(result, limits.case_timeout).0,
+            started.elapsed(),
+            notes,
+        );
     }
     verdicts
 }
