@@ -1,1 +1,105 @@
-//! Benchmarks live here; see the benches issue. This crate keeps the workspace layout stable.
+//! Shared inputs for the benchmarks: Entra-shaped responses from mock-idp in the sizes, signing
+//! options, algorithms and key sizes the benches issue asks for, and a throughput meter.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use mock_idp::cert::SigningCert;
+use mock_idp::config::Config;
+use mock_idp::idp::Idp;
+use mock_idp::response::{Attribute, LoginResponse, SignWhat, Signing};
+use mock_idp::sign::Algorithm;
+
+/// The bundled RSA-2048 signing certificate (what the default app signs with).
+pub fn cert_2048() -> SigningCert {
+    Config::builtin().apps[0].active_cert().clone()
+}
+
+/// An RSA-4096 certificate from the fixture key.
+pub fn cert_4096() -> SigningCert {
+    let key = SigningCert::parse_key(include_str!("../../fixtures/keys/idp-signing-4096.key.pem"))
+        .expect("fixture key");
+    SigningCert::generate(
+        key,
+        time::macros::datetime!(2025-11-01 0:00 UTC),
+        time::macros::datetime!(2028-11-01 0:00 UTC),
+    )
+    .expect("certificate")
+}
+
+/// How big the AttributeStatement is.
+#[derive(Clone, Copy, Debug)]
+pub enum Size {
+    /// The portal's default claims (≈ 5 KB signed response).
+    Default,
+    /// 50 extra claims.
+    Claims50,
+    /// 500 group object ids in the groups claim.
+    Groups500,
+}
+
+/// The default app's login for B.Simon, grown to `size`.
+pub fn login(size: Size) -> LoginResponse {
+    let idp = Idp::new(Config::builtin());
+    let (app, user) = (
+        &idp.config.apps[0],
+        idp.config.user(None).expect("default user"),
+    );
+    let mut login = idp.login_response(
+        app,
+        user,
+        &app.default_reply_url,
+        Some("_bench-request"),
+        None,
+        time::OffsetDateTime::now_utc(),
+    );
+    match size {
+        Size::Default => {}
+        Size::Claims50 => login.attributes.extend((0..50).map(|i| Attribute {
+            name: format!("http://schemas.example/claims/claim{i}"),
+            values: vec![format!("value number {i} for B.Simon")],
+        })),
+        Size::Groups500 => login.attributes.push(Attribute {
+            name: "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups".into(),
+            values: (0..500)
+                .map(|i| mock_idp::config::stable_guid(&format!("group:{i}")))
+                .collect(),
+        }),
+    }
+    login
+}
+
+/// A signed response as the IdP would post it.
+pub fn signed(size: Size, what: SignWhat, algorithm: Algorithm, cert: &SigningCert) -> String {
+    login(size)
+        .to_xml(Some(Signing {
+            cert,
+            algorithm,
+            what,
+        }))
+        .expect("signing works")
+}
+
+/// Runs `op` for about `budget` and returns operations per second (after a short warm-up).
+pub fn rate<T>(budget: Duration, mut op: impl FnMut() -> T) -> f64 {
+    let warm = Instant::now();
+    while warm.elapsed() < budget / 10 {
+        black_box(op());
+    }
+    let (start, mut n) = (Instant::now(), 0u64);
+    while start.elapsed() < budget {
+        black_box(op());
+        n += 1;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+/// `rate` on `threads` threads at once, summed.
+pub fn rate_threads<T>(budget: Duration, threads: usize, op: impl Fn() -> T + Sync) -> f64 {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| s.spawn(|| rate(budget, &op)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
+    })
+}

@@ -45,8 +45,7 @@ pub fn verify_enveloped(xml: &str, signed_id: &str, certificates: &[String]) -> 
         })
         .ok_or("the signed element has no Signature child")?;
     for pem in certificates {
-        let key = XmlSecKey::from_memory(pem.as_bytes(), XmlSecKeyFormat::CertPem, None)
-            .map_err(|e| format!("cannot load the IdP certificate: {e:?}"))?;
+        let key = cached_key(pem)?;
         let mut ctx = XmlSecSignatureContext::new();
         ctx.insert_key(key);
         if let Ok(true) = ctx.verify_node(&signature) {
@@ -66,6 +65,26 @@ thread_local! {
             xmlsec::bindings::xmlSetGenericErrorFunc(devnull.cast(), None);
         }
     };
+}
+
+thread_local! {
+    /// Loaded IdP keys by certificate PEM. Loading a PEM through OpenSSL 3's decoders costs
+    /// more than a verification and takes process-wide locks; each thread loads each key once.
+    static KEYS: std::cell::RefCell<std::collections::HashMap<String, XmlSecKey>> = Default::default();
+}
+
+/// A fresh copy (the signature context takes ownership) of the key in `pem`.
+fn cached_key(pem: &str) -> Result<XmlSecKey, String> {
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some(key) = keys.get(pem) {
+            return Ok(key.clone());
+        }
+        let key = XmlSecKey::from_memory(pem.as_bytes(), XmlSecKeyFormat::CertPem, None)
+            .map_err(|e| format!("cannot load the IdP certificate: {e:?}"))?;
+        keys.insert(pem.to_owned(), key.clone());
+        Ok(key)
+    })
 }
 
 fn find_by_id(node: &Node, id: &str) -> Option<Node> {

@@ -1,0 +1,388 @@
+//! Signing and verification throughput, each figure printed as a ratio to the limit measured in
+//! the same run (bare RSA with the OpenSSL the project links; libxmlsec1 driven directly).
+//!
+//!     cargo bench -p saml-harness-benches              # about a minute on 2 cores
+//!     SAML_BENCH_SECONDS=3 cargo bench -p saml-harness-benches
+//!
+//! See benches/README.md for figures measured here and what moves them.
+
+use std::ffi::{c_char, c_int};
+use std::ptr::{null, null_mut};
+use std::time::Duration;
+
+use mock_idp::cert::SigningCert;
+use mock_idp::response::{SignWhat, Signing};
+use mock_idp::sign::{rsa_sign, Algorithm};
+use mock_idp::xml::{NsBinding, Str};
+use saml_harness_benches::{cert_2048, cert_4096, login, rate, rate_threads, signed, Size};
+use xmlsec::bindings as c;
+
+/// libxmlsec1 from C, as an SP written in C would call it: parse, register IDs, find the first
+/// Signature, verify with a preloaded key. No checks of ours around it.
+struct DirectVerifier {
+    key: *mut c::xmlSecKey,
+}
+
+// The key is only read (duplicated) by verifications.
+unsafe impl Sync for DirectVerifier {}
+
+impl DirectVerifier {
+    fn new(cert_pem: &str) -> DirectVerifier {
+        drop(xmlsec::XmlSecSignatureContext::new()); // initialises libxmlsec1 once
+        let key = unsafe {
+            c::xmlSecOpenSSLAppKeyLoadMemory(
+                cert_pem.as_ptr(),
+                cert_pem.len() as u32,
+                c::xmlSecKeyDataFormat_xmlSecKeyDataFormatCertPem,
+                null(),
+                null_mut(),
+                null_mut(),
+            )
+        };
+        assert!(!key.is_null(), "libxmlsec1 cannot load the certificate");
+        DirectVerifier { key }
+    }
+
+    fn verify(&self, xml: &str) -> bool {
+        unsafe {
+            let doc = c::xmlReadMemory(
+                xml.as_ptr() as *const c_char,
+                xml.len() as c_int,
+                null(),
+                null(),
+                c::xmlParserOption_XML_PARSE_NONET as c_int,
+            );
+            if doc.is_null() {
+                return false;
+            }
+            let root = c::xmlDocGetRootElement(doc);
+            let mut ids = [c"ID".as_ptr() as *const u8, null()];
+            c::xmlSecAddIDs(doc, root, ids.as_mut_ptr());
+            let signature = c::xmlSecFindNode(
+                root,
+                c"Signature".as_ptr() as *const u8,
+                c"http://www.w3.org/2000/09/xmldsig#".as_ptr() as *const u8,
+            );
+            let ctx = c::xmlSecDSigCtxCreate(null_mut());
+            (*ctx).signKey = c::xmlSecKeyDuplicate(self.key);
+            let ok = c::xmlSecDSigCtxVerify(ctx, signature) == 0
+                && (*ctx).status == c::xmlSecDSigStatus_xmlSecDSigStatusSucceeded;
+            c::xmlSecDSigCtxDestroy(ctx);
+            c::xmlFreeDoc(doc);
+            ok
+        }
+    }
+}
+
+/// The ID of the element carrying the first Signature in document order (what direct
+/// libxmlsec1 verifies): the Response when it is signed, else the Assertion.
+fn first_signed_id(xml: &str) -> String {
+    let doc = roxmltree::Document::parse(xml).expect("our own XML parses");
+    doc.descendants()
+        .find(|n| n.tag_name().name() == "Signature")
+        .and_then(|s| s.parent_element())
+        .and_then(|e| e.attribute("ID"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+struct Table {
+    rows: Vec<(String, f64, String)>,
+}
+
+impl Table {
+    fn row(&mut self, name: &str, rate: f64, limit: Option<(&str, f64)>) {
+        let ratio = limit
+            .map(|(what, l)| format!("{:.2}× {what}", rate / l))
+            .unwrap_or_default();
+        println!("{name:<58} {rate:>10.0}/s  {ratio}");
+        self.rows.push((name.to_owned(), rate, ratio));
+    }
+}
+
+fn main() {
+    let secs: f64 = std::env::var("SAML_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    let budget = Duration::from_secs_f64(secs);
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return; // `cargo test --benches` probes
+    }
+    let (c2048, c4096) = (cert_2048(), cert_4096());
+    let mut t = Table { rows: Vec::new() };
+    println!(
+        "{:<58} {:>12}  ratio",
+        "operation (one core unless said)", "rate"
+    );
+
+    // ---- the limits, same run
+    let default_xml = signed(
+        Size::Default,
+        SignWhat::Assertion,
+        Algorithm::Sha256,
+        &c2048,
+    );
+    let signed_info = {
+        let start = default_xml.find("<SignedInfo>").unwrap_or(0);
+        let end = default_xml
+            .find("</SignedInfo>")
+            .map(|e| e + 13)
+            .unwrap_or(default_xml.len());
+        default_xml[start..end].to_owned()
+    };
+    let rsa_sign_2048 = || rsa_sign(&c2048, Algorithm::Sha256, signed_info.as_bytes());
+    let rsa2048_sign = rate(budget, rsa_sign_2048);
+    t.row(
+        "limit: RSA-2048 sign (SHA-256, SignedInfo bytes)",
+        rsa2048_sign,
+        None,
+    );
+    let signature = rsa_sign_2048().expect("sign");
+    let public = c2048.x509().public_key().expect("public key");
+    let rsa_verify = || {
+        openssl::sign::Verifier::new(openssl::hash::MessageDigest::sha256(), &public)
+            .and_then(|mut v| v.verify_oneshot(&signature, signed_info.as_bytes()))
+    };
+    t.row("limit: RSA-2048 verify", rate(budget, rsa_verify), None);
+    let rsa4096_sign = rate(budget, || {
+        rsa_sign(&c4096, Algorithm::Sha256, signed_info.as_bytes())
+    });
+    t.row("limit: RSA-4096 sign", rsa4096_sign, None);
+    let sha = rate(budget, || openssl::sha::sha256(default_xml.as_bytes()));
+    t.row(
+        &format!(
+            "limit: SHA-256 over the {}-byte response",
+            default_xml.len()
+        ),
+        sha,
+        None,
+    );
+
+    // ---- signing: build + c14n + digest + RSA, and its stages
+    let base = login(Size::Default);
+    let signing = |cert, algorithm, what| Signing {
+        cert,
+        algorithm,
+        what,
+    };
+    let sign_default = || {
+        base.to_xml(Some(signing(
+            &c2048,
+            Algorithm::Sha256,
+            SignWhat::Assertion,
+        )))
+    };
+    t.row(
+        "sign default response (assertion, RSA-SHA256, 2048)",
+        rate(budget, sign_default),
+        Some(("RSA-2048 sign", rsa2048_sign)),
+    );
+    let inherited: Vec<NsBinding> = vec![(
+        Some(Str::Borrowed("samlp")),
+        Str::Borrowed(mock_idp::response::PROTOCOL_NS),
+    )];
+    let assertion = base.assertion();
+    let c14n = assertion.to_exc_c14n(&inherited);
+    t.row(
+        "  stage: build the Assertion tree",
+        rate(budget, || base.assertion()),
+        None,
+    );
+    t.row(
+        "  stage: exclusive C14N of the Assertion",
+        rate(budget, || assertion.to_exc_c14n(&inherited)),
+        None,
+    );
+    t.row(
+        "  stage: SHA-256 digest of the canonical Assertion",
+        rate(budget, || openssl::sha::sha256(c14n.as_bytes())),
+        None,
+    );
+    let full = base
+        .to_element(Some(signing(
+            &c2048,
+            Algorithm::Sha256,
+            SignWhat::Assertion,
+        )))
+        .expect("sign");
+    t.row(
+        "  stage: wire serialisation of the signed Response",
+        rate(budget, || full.to_wire()),
+        None,
+    );
+    for (name, size, what, alg, cert, limit) in [
+        (
+            "sign default, response signed",
+            Size::Default,
+            SignWhat::Response,
+            Algorithm::Sha256,
+            &c2048,
+            rsa2048_sign,
+        ),
+        (
+            "sign default, both signed (two RSA signatures)",
+            Size::Default,
+            SignWhat::Both,
+            Algorithm::Sha256,
+            &c2048,
+            rsa2048_sign / 2.0,
+        ),
+        (
+            "sign default, RSA-SHA1",
+            Size::Default,
+            SignWhat::Assertion,
+            Algorithm::Sha1,
+            &c2048,
+            rsa2048_sign,
+        ),
+        (
+            "sign 50 claims",
+            Size::Claims50,
+            SignWhat::Assertion,
+            Algorithm::Sha256,
+            &c2048,
+            rsa2048_sign,
+        ),
+        (
+            "sign 500 groups",
+            Size::Groups500,
+            SignWhat::Assertion,
+            Algorithm::Sha256,
+            &c2048,
+            rsa2048_sign,
+        ),
+        (
+            "sign default, RSA-4096",
+            Size::Default,
+            SignWhat::Assertion,
+            Algorithm::Sha256,
+            &c4096,
+            rsa4096_sign,
+        ),
+    ] {
+        let l = login(size);
+        let r = rate(budget, || l.to_xml(Some(signing(cert, alg, what))));
+        t.row(
+            name,
+            r,
+            Some((
+                if what == SignWhat::Both {
+                    "RSA sign/2"
+                } else {
+                    "RSA sign"
+                },
+                limit,
+            )),
+        );
+    }
+
+    // ---- verification: ours (reference SP, libxmlsec1 through the xmlsec crate) vs direct C
+    let verify_pair = |t: &mut Table, name: &str, xml: &str, cert: &SigningCert| {
+        let pem = vec![cert.pem()];
+        let id = first_signed_id(xml);
+        assert!(
+            reference_sp::dsig::verify_enveloped(xml, &id, &pem).is_ok(),
+            "{name}: ours must verify"
+        );
+        let direct = DirectVerifier::new(&cert.pem());
+        assert!(direct.verify(xml), "{name}: libxmlsec1 must verify");
+        let d = rate(budget, || direct.verify(xml));
+        let ours = rate(budget, || {
+            reference_sp::dsig::verify_enveloped(xml, &id, &pem)
+        });
+        t.row(&format!("verify {name}: libxmlsec1 direct"), d, None);
+        t.row(&format!("verify {name}: ours"), ours, Some(("direct", d)));
+    };
+    verify_pair(&mut t, "default (assertion)", &default_xml, &c2048);
+    verify_pair(
+        &mut t,
+        "default (response signed)",
+        &signed(Size::Default, SignWhat::Response, Algorithm::Sha256, &c2048),
+        &c2048,
+    );
+    verify_pair(
+        &mut t,
+        "default RSA-SHA1",
+        &signed(Size::Default, SignWhat::Assertion, Algorithm::Sha1, &c2048),
+        &c2048,
+    );
+    verify_pair(
+        &mut t,
+        "50 claims",
+        &signed(
+            Size::Claims50,
+            SignWhat::Assertion,
+            Algorithm::Sha256,
+            &c2048,
+        ),
+        &c2048,
+    );
+    verify_pair(
+        &mut t,
+        "500 groups",
+        &signed(
+            Size::Groups500,
+            SignWhat::Assertion,
+            Algorithm::Sha256,
+            &c2048,
+        ),
+        &c2048,
+    );
+    verify_pair(
+        &mut t,
+        "default RSA-4096",
+        &signed(
+            Size::Default,
+            SignWhat::Assertion,
+            Algorithm::Sha256,
+            &c4096,
+        ),
+        &c4096,
+    );
+    let parse = rate(budget, || {
+        libxml::parser::Parser::default()
+            .parse_string(default_xml.as_bytes())
+            .is_ok()
+    });
+    t.row(
+        "  stage: libxml2 parse of the default response",
+        parse,
+        None,
+    );
+
+    // ---- scaling: 2 threads against 1
+    let pem = vec![c2048.pem()];
+    let id = first_signed_id(&default_xml);
+    let direct = DirectVerifier::new(&c2048.pem());
+    let ours_verify = || reference_sp::dsig::verify_enveloped(&default_xml, &id, &pem).is_ok();
+    let direct_verify = || direct.verify(&default_xml);
+    for (name, one, two) in [
+        (
+            "sign default",
+            rate_threads(budget, 1, sign_default),
+            rate_threads(budget, 2, sign_default),
+        ),
+        (
+            "verify default (ours)",
+            rate_threads(budget, 1, ours_verify),
+            rate_threads(budget, 2, ours_verify),
+        ),
+        (
+            "verify default (libxmlsec1 direct)",
+            rate_threads(budget, 1, direct_verify),
+            rate_threads(budget, 2, direct_verify),
+        ),
+        (
+            "limit: RSA-2048 verify",
+            rate_threads(budget, 1, rsa_verify),
+            rate_threads(budget, 2, rsa_verify),
+        ),
+    ] {
+        t.row(&format!("{name}, 2 threads"), two, Some(("1 thread", one)));
+    }
+    println!(
+        "\n{} rows; budget {secs} s each (SAML_BENCH_SECONDS)",
+        t.rows.len()
+    );
+}
