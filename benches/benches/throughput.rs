@@ -100,6 +100,19 @@ impl Table {
     }
 }
 
+/// Runs one operation alone for the budget, for a profiler (`SAML_BENCH_PROFILE=sign|verify`).
+fn profile_loop(which: &str, budget: Duration, cert: &SigningCert) {
+    let xml = signed(Size::Default, SignWhat::Assertion, Algorithm::Sha256, cert);
+    let (pem, id) = (vec![cert.pem()], first_signed_id(&xml));
+    let base = login(Size::Default);
+    let r = match which {
+        "sign" => rate(budget, || base.to_xml(Some(Signing { cert, algorithm: Algorithm::Sha256, what: SignWhat::Assertion }))),
+        "verify" => rate(budget, || reference_sp::dsig::verify_enveloped(&xml, &id, &pem).is_ok()),
+        other => return eprintln!("SAML_BENCH_PROFILE={other:?}: use sign or verify"),
+    };
+    println!("{which}: {r:.0}/s");
+}
+
 fn main() {
     let secs: f64 = std::env::var("SAML_BENCH_SECONDS")
         .ok()
@@ -110,6 +123,9 @@ fn main() {
         return; // `cargo test --benches` probes
     }
     let (c2048, c4096) = (cert_2048(), cert_4096());
+    if let Ok(which) = std::env::var("SAML_BENCH_PROFILE") {
+        return profile_loop(&which, budget, &c2048);
+    }
     let mut t = Table { rows: Vec::new() };
     println!(
         "{:<58} {:>12}  ratio",
