@@ -106,8 +106,16 @@ fn profile_loop(which: &str, budget: Duration, cert: &SigningCert) {
     let (pem, id) = (vec![cert.pem()], first_signed_id(&xml));
     let base = login(Size::Default);
     let r = match which {
-        "sign" => rate(budget, || base.to_xml(Some(Signing { cert, algorithm: Algorithm::Sha256, what: SignWhat::Assertion }))),
-        "verify" => rate(budget, || reference_sp::dsig::verify_enveloped(&xml, &id, &pem).is_ok()),
+        "sign" => rate(budget, || {
+            base.to_xml(Some(Signing {
+                cert,
+                algorithm: Algorithm::Sha256,
+                what: SignWhat::Assertion,
+            }))
+        }),
+        "verify" => rate(budget, || {
+            reference_sp::dsig::verify_enveloped(&xml, &id, &pem).is_ok()
+        }),
         other => return eprintln!("SAML_BENCH_PROFILE={other:?}: use sign or verify"),
     };
     println!("{which}: {r:.0}/s");

@@ -13,7 +13,7 @@ use mock_idp::response::{SignWhat, Signing};
 use mock_idp::server::{self, IdpState};
 use mock_idp::sign::Algorithm;
 
-use crate::UsageError;
+use crate::{say, UsageError};
 
 /// The default listen address: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:7080";
@@ -157,7 +157,7 @@ pub fn run(cmd: IdpCommand) -> Result<()> {
                 &app.certificates,
                 app.active_cert(),
             )?;
-            println!("{xml}");
+            say!("{xml}");
             Ok(())
         }
         IdpCommand::Cert { config, format } => {
@@ -213,9 +213,9 @@ pub fn run(cmd: IdpCommand) -> Result<()> {
             };
             let xml = login.to_xml(Some(signing))?;
             if base64 {
-                println!("{}", base64::engine::general_purpose::STANDARD.encode(xml));
+                say!("{}", base64::engine::general_purpose::STANDARD.encode(xml));
             } else {
-                println!("{xml}");
+                say!("{xml}");
             }
             Ok(())
         }
@@ -246,41 +246,43 @@ fn serve(config: &ConfigArgs, listen: SocketAddr, base_url: Option<String>) -> R
 fn print_banner(state: &IdpState) {
     let c = &state.idp.config;
     let base = state.base_url.trim_end_matches('/');
-    println!("mock Microsoft Entra ID listening on {base}");
-    println!(
+    say!("mock Microsoft Entra ID listening on {base}");
+    say!(
         "  tenant                       {} ({})",
-        c.tenant.id, c.tenant.domain
+        c.tenant.id,
+        c.tenant.domain
     );
-    println!("  Microsoft Entra Identifier   {}", c.tenant.entity_id());
-    println!("  Login URL / Logout URL       {}", state.login_url());
+    say!("  Microsoft Entra Identifier   {}", c.tenant.entity_id());
+    say!("  Login URL / Logout URL       {}", state.login_url());
     for app in &c.apps {
         let cert = app.active_cert();
-        println!("app {:?} (app id {})", app.name, app.app_id);
-        println!(
+        say!("app {:?} (app id {})", app.name, app.app_id);
+        say!(
             "  Identifier (Entity ID)       {}",
             app.identifiers.join(", ")
         );
-        println!(
+        say!(
             "  Reply URL (ACS)              {}",
             app.reply_urls.join(", ")
         );
-        println!("  App Federation Metadata Url  {}", state.metadata_url(app));
-        println!(
+        say!("  App Federation Metadata Url  {}", state.metadata_url(app));
+        say!(
             "  certificate (pem)            {base}/{}/saml2/certificate?appid={}&format=pem",
-            c.tenant.id, app.app_id
+            c.tenant.id,
+            app.app_id
         );
-        println!(
+        say!(
             "  thumbprint, expires          {} {}",
             cert.thumbprint(),
             cert.x509().not_after()
         );
-        println!(
+        say!(
             "  test this application        {base}/api/signin/{}",
             app.app_id
         );
     }
     if let Some(u) = c.user(None) {
-        println!(
+        say!(
             "test user {} ({} {}), signs in {}",
             u.upn,
             u.given_name,
@@ -291,5 +293,5 @@ fn print_banner(state: &IdpState) {
             }
         );
     }
-    println!("press Ctrl-C to stop");
+    say!("press Ctrl-C to stop");
 }

@@ -5,6 +5,7 @@ mod demo;
 mod findings;
 mod flow;
 mod idp_cmd;
+mod load;
 mod oracle;
 mod report;
 mod run_cmd;
@@ -39,6 +40,8 @@ enum Command {
     Run(run_cmd::RunArgs),
     /// Start the mock IdP and the reference SP and run the example scenarios against them.
     Demo(run_cmd::DemoArgs),
+    /// Load an SP's ACS with logins and measure logins/s and latency.
+    Load(load::LoadArgs),
     /// The mock Microsoft Entra ID IdP: serve it, or print what it would send.
     #[command(subcommand)]
     Idp(idp_cmd::IdpCommand),
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run_cmd::run(args),
         Command::Demo(args) => run_cmd::demo(args),
+        Command::Load(args) => load::load(args),
         Command::Idp(cmd) => idp_cmd::run(cmd).map(|()| ExitCode::SUCCESS),
         Command::Sp(SpCommand::Serve(args)) => sp_cmd::serve(args).map(|()| ExitCode::SUCCESS),
     };
@@ -72,6 +76,16 @@ fn main() -> ExitCode {
             })
         }
     }
+}
+
+/// Prints a line to stdout, ignoring a closed pipe: a server's banner must not kill the server
+/// when whoever started it stops reading.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
 }
 
 /// An error in what the user asked for (flags, config or scenario file): exit status 2.

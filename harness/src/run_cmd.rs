@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::chromium::Chromium;
 use crate::runner::{run_scenario, Driver, Outcome, Verdict};
 use crate::scenario::{self, Scenario};
-use crate::UsageError;
+use crate::{say, UsageError};
 
 /// Limits and output shared by `run` and `demo`.
 #[derive(Args, Clone)]
@@ -179,7 +179,7 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let (idp_url, sp_url) = crate::demo::start(args.flaw.into_iter().collect()).await?;
-        println!("mock Entra IdP  {idp_url}\nreference SP    {sp_url}");
+        say!("mock Entra IdP  {idp_url}\nreference SP    {sp_url}");
         let scenarios = load(std::slice::from_ref(&args.scenarios), &|n| {
             if n == "SP_URL" {
                 Some(sp_url.clone())

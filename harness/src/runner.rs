@@ -78,12 +78,14 @@ pub enum Event {
 }
 
 /// Where the SP's entity ID and ACS come from, resolved.
-struct SpIds {
-    entity_id: String,
-    acs_url: String,
+pub(crate) struct SpIds {
+    /// The SP's entity ID.
+    pub(crate) entity_id: String,
+    /// The SP's ACS URL.
+    pub(crate) acs_url: String,
 }
 
-async fn resolve_sp(s: &Scenario, limits: Limits) -> Result<SpIds, String> {
+pub(crate) async fn resolve_sp(s: &Scenario, limits: Limits) -> Result<SpIds, String> {
     let metadata = match &s.sp.metadata {
         None => None,
         Some(MetadataSource::File(p)) => Some(
@@ -140,7 +142,7 @@ fn sp_metadata(xml: &str) -> Result<(Option<String>, Option<String>), String> {
 }
 
 /// The mock IdP for this scenario, with the app pointed at the SP.
-fn idp_for(s: &Scenario, sp: &SpIds) -> Idp {
+pub(crate) fn idp_for(s: &Scenario, sp: &SpIds) -> Idp {
     let mut config = s.idp_config.clone();
     if s.idp_app.is_none() {
         if let Some(app) = config.apps.first_mut() {
@@ -182,6 +184,21 @@ pub struct Responder {
 }
 
 impl Responder {
+    /// Answers with `idp` for `user`, altered by `attack`; `good` is what a replay re-posts.
+    pub fn new(
+        idp: Arc<Idp>,
+        user: Option<String>,
+        attack: Option<&'static Attack>,
+        good: Option<Delivered>,
+    ) -> Self {
+        Responder {
+            idp,
+            user,
+            attack,
+            good,
+        }
+    }
+
     /// What to post for `captured`; a failure when Entra would refuse the request.
     pub fn respond(&self, captured: &Captured) -> Result<Delivered, CaseEnd> {
         let signature = redirect_signature(&captured.raw_query).ok().flatten();

@@ -8,7 +8,7 @@ use reference_sp::server::{app, SpConfig, SpState};
 use reference_sp::trust::IdpTrust;
 use reference_sp::{Flaw, Flaws};
 
-use crate::UsageError;
+use crate::{say, UsageError};
 
 /// The reference SP's default listen address: loopback only.
 pub const DEFAULT_SP_LISTEN: &str = "127.0.0.1:7081";
@@ -102,17 +102,18 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             idp,
             flaws,
         };
-        println!("reference SP listening on {base_url}");
-        println!("  sign-on URL      {base_url}/login");
-        println!("  entity ID        {}", config.entity_id());
-        println!("  ACS              {}", config.acs_url());
-        println!("  protected page   {base_url}/me");
-        println!(
+        say!("reference SP listening on {base_url}");
+        say!("  sign-on URL      {base_url}/login");
+        say!("  entity ID        {}", config.entity_id());
+        say!("  ACS              {}", config.acs_url());
+        say!("  protected page   {base_url}/me");
+        say!(
             "  trusts IdP       {} (SSO at {})",
-            config.idp.entity_id, config.idp.sso_url
+            config.idp.entity_id,
+            config.idp.sso_url
         );
         let flaw_names: Vec<&str> = config.flaws.iter().map(|f| f.name()).collect();
-        println!(
+        say!(
             "  flaws            {}",
             if flaw_names.is_empty() {
                 "none".to_owned()
@@ -120,7 +121,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
                 flaw_names.join(", ")
             }
         );
-        println!("press Ctrl-C to stop");
+        say!("press Ctrl-C to stop");
         axum::serve(listener, app(SpState::new(config)))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

@@ -1,0 +1,375 @@
+//! `saml-harness load`: how many Entra logins per second an SP's ACS survives. Complete
+//! SP-initiated logins (or, with `--acs-only`, fresh unique signed responses posted straight to
+//! the ACS), from concurrent workers, bounded in time and count, loopback unless told otherwise.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use base64::Engine;
+use clap::Args;
+use serde::Serialize;
+
+use crate::flow::{parse_url, Browser, Captured, Limits};
+use crate::oracle::{probe, Session};
+use crate::runner::{idp_for, resolve_sp, CaseEnd, Delivered, Responder};
+use crate::scenario::{self, Scenario};
+use crate::{say, UsageError};
+
+/// Arguments of `load`.
+#[derive(Args)]
+#[command(
+    after_help = "Drives complete SP-initiated logins (sign-on URL → AuthnRequest → signed response → ACS)\n\
+from concurrent workers and reports logins/s, latency percentiles, errors by kind, and whether\n\
+sampled logins really produced a session. Responses are signed as they are needed (not pre-minted).\n\n\
+LIMITS:\n    Bounded by --duration and --max-logins; targets must be loopback unless --allow-remote.\n\n\
+EXAMPLES:\n    SP_URL=http://127.0.0.1:7081 saml-harness load scenarios/examples/01-login.yaml\n    saml-harness load sp.yaml --acs-only --concurrency 8 --duration 30 --report json=load.json"
+)]
+pub struct LoadArgs {
+    /// The scenario file naming the SP (its first accept case's user signs in).
+    #[arg(value_name = "SCENARIO")]
+    scenario: PathBuf,
+    /// Concurrent workers.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    concurrency: usize,
+    /// Cap on logins started per second, all workers together (default: as fast as they go).
+    #[arg(long, value_name = "N")]
+    rate: Option<u32>,
+    /// How long to run, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    duration: u64,
+    /// Stop after this many logins.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    max_logins: u64,
+    /// Skip the sign-on step: answer one captured AuthnRequest again and again with fresh,
+    /// unique signed responses posted straight to the ACS.
+    #[arg(long)]
+    acs_only: bool,
+    /// Check every Nth login with the oracle (did it really produce a session?).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    sample_every: u64,
+    /// Allow targets that are not on the loopback interface.
+    #[arg(long)]
+    allow_remote: bool,
+    /// Write the result as JSON.
+    #[arg(long, value_name = "json=FILE", value_parser = parse_json_report)]
+    report: Option<PathBuf>,
+}
+
+fn parse_json_report(s: &str) -> Result<PathBuf, String> {
+    s.strip_prefix("json=")
+        .filter(|f| !f.is_empty())
+        .map(PathBuf::from)
+        .ok_or_else(|| format!("{s:?} is not json=FILE"))
+}
+
+/// The outcome of a load run.
+#[derive(Debug, Default, Serialize)]
+pub struct LoadReport {
+    /// Logins attempted.
+    pub attempted: u64,
+    /// Logins whose ACS answered 2xx/3xx.
+    pub succeeded: u64,
+    /// Successful logins per second.
+    pub logins_per_second: f64,
+    /// Latency percentiles of successful logins, in milliseconds.
+    pub latency_ms: BTreeMap<String, f64>,
+    /// Failures by kind.
+    pub errors: BTreeMap<String, u64>,
+    /// Sampled logins checked with the oracle, and how many had a session.
+    pub sampled: u64,
+    /// Sampled logins that really produced a session.
+    pub sampled_with_session: u64,
+    /// Wall time of the run, in seconds.
+    pub seconds: f64,
+    /// What was driven.
+    pub mode: String,
+}
+
+fn is_loopback(url: &str) -> bool {
+    parse_url(url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+        .is_some_and(|h| match h {
+            url::Host::Domain(d) => d == "localhost",
+            url::Host::Ipv4(ip) => ip.is_loopback(),
+            url::Host::Ipv6(ip) => ip.is_loopback(),
+        })
+}
+
+/// What the workers have seen so far.
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    errors: BTreeMap<String, u64>,
+    sampled: u64,
+    sampled_with_session: u64,
+}
+
+struct Shared {
+    scenario: Scenario,
+    responder: Responder,
+    limits: Limits,
+    origins: Vec<url::Url>,
+    acs_only: Option<Captured>,
+    sample_every: u64,
+    started: AtomicU64,
+    max_logins: u64,
+    deadline: Instant,
+    tally: Mutex<Tally>,
+}
+
+impl Shared {
+    fn record(&self, result: Result<Option<bool>, String>, took: Duration) {
+        let mut t = self.tally.lock().unwrap_or_else(|p| p.into_inner());
+        match result {
+            Err(kind) => *t.errors.entry(kind).or_default() += 1,
+            Ok(sampled) => {
+                t.latencies.push(took);
+                if let Some(session) = sampled {
+                    t.sampled += 1;
+                    t.sampled_with_session += u64::from(session);
+                }
+            }
+        }
+
+    fn browser(&self) -> Browser {
+        let origins: Vec<&url::Url> = self.origins.iter().collect();
+        Browser::new(self.limits, &origins)
+    }
+
+    /// One login; returns the error kind on failure.
+    async fn login(&self, sample: bool) -> Result<Option<bool>, String> {
+        let browser = self.browser();
+        let captured = match &self.acs_only {
+            Some(c) => c.clone(),
+            None => browser
+                .start_login(&parse_url(&self.scenario.sp.sign_on_url).map_err(|e| e.to_string())?)
+                .await
+                .map_err(|e| kind(&e.to_string()))?,
+        };
+        let delivered: Delivered = self
+            .responder
+            .respond(&captured)
+            .map_err(|e| match e {
+                CaseEnd::Fail(m) | CaseEnd::Error(m) => kind(&m),
+            })?;
+        let mut fields = vec![(
+            "SAMLResponse".to_owned(),
+            base64::engine::general_purpose::STANDARD.encode(&delivered.saml_response),
+        )];
+        if let Some(rs) = &delivered.relay_state {
+            fields.push(("RelayState".to_owned(), rs.clone()));
+        }
+        let page = browser
+            .post_form(
+                &parse_url(&delivered.acs).map_err(|e| e.to_string())?,
+                &fields,
+            )
+            .await
+            .map_err(|e| kind(&e.to_string()))?;
+        if page.status >= 400 {
+            return Err(format!("ACS answered {}", page.status));
+        }
+        if !sample {
+            return Ok(None);
+        }
+        let _ = browser.follow(page).await;
+        let session = probe(&browser, &self.scenario.sp.oracle)
+            .await
+            .map_err(|e| kind(&e.to_string()))?;
+        Ok(Some(matches!(session, Session::SignedIn { .. })))
+    }
+}
+
+/// A short error kind for grouping (the message up to its first colon).
+fn kind(message: &str) -> String {
+    message
+        .split(": ")
+        .nth(1)
+        .unwrap_or(message)
+        .chars()
+        .take(80)
+        .collect()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// `saml-harness load`.
+pub fn load(args: LoadArgs) -> Result<ExitCode> {
+    let scenario = scenario::load_file(&args.scenario, &|n| std::env::var(n).ok())
+        .map_err(|e| UsageError(e.to_string()))?;
+    if !args.allow_remote {
+        for url in [&scenario.sp.sign_on_url, &scenario.sp.oracle.url] {
+            if !is_loopback(url) {
+                return Err(UsageError(format!("{url} is not on the loopback interface; hint: load only SPs you run, or pass --allow-remote")).into());
+            }
+        }
+    }
+    if args.concurrency == 0 {
+        return Err(UsageError("--concurrency must be at least 1".into()).into());
+    }
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(run(args, scenario))
+}
+
+async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
+    let limits = Limits::default();
+    let sp = resolve_sp(&scenario, limits).await.map_err(UsageError)?;
+    if !args.allow_remote && !is_loopback(&sp.acs_url) {
+        return Err(UsageError(format!(
+            "the ACS {} is not on the loopback interface; hint: pass --allow-remote",
+            sp.acs_url
+        ))
+        .into());
+    }
+    let idp = Arc::new(idp_for(&scenario, &sp));
+    let origins = [
+        &scenario.sp.sign_on_url,
+        &sp.acs_url,
+        &scenario.sp.oracle.url,
+    ]
+    .iter()
+    .filter_map(|u| url::Url::parse(u).ok())
+    .collect::<Vec<_>>();
+    let responder = Responder::new(idp, scenario.user.clone(), None, None);
+    let acs_only = if args.acs_only {
+        let origin_refs: Vec<&url::Url> = origins.iter().collect();
+        let first = Browser::new(limits, &origin_refs)
+            .start_login(&parse_url(&scenario.sp.sign_on_url)?)
+            .await
+            .context("cannot capture an AuthnRequest to answer")?;
+        Some(first)
+    } else {
+        None
+    };
+    let mode = if args.acs_only {
+        "fresh signed responses to one captured AuthnRequest, posted to the ACS"
+    } else {
+        "complete SP-initiated logins"
+    };
+    eprintln!(
+        "load: {mode}; {} workers for {} s (responses signed on the fly, not pre-minted)",
+        args.concurrency, args.duration
+    );
+    let shared = Arc::new(Shared {
+        scenario,
+        responder,
+        limits,
+        origins,
+        acs_only,
+        sample_every: args.sample_every.max(1),
+        started: AtomicU64::new(0),
+        max_logins: args.max_logins,
+        deadline: Instant::now() + Duration::from_secs(args.duration),
+        tally: Mutex::default(),
+    });
+    let pace = args
+        .rate
+        .map(|r| Duration::from_secs_f64(args.concurrency as f64 / r.max(1) as f64));
+    let begun = Instant::now();
+    let progress = {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let (ok, failed) = {
+                    let t = shared.tally.lock().unwrap_or_else(|p| p.into_inner());
+                    (t.latencies.len(), t.errors.values().sum::<u64>())
+                };
+                eprintln!(
+                    "load: {:>5.1} s  {ok} ok, {failed} failed, {:.0} logins/s",
+                    begun.elapsed().as_secs_f64(),
+                    ok as f64 / begun.elapsed().as_secs_f64()
+                );
+            }
+        })
+    };
+    let workers: Vec<_> = (0..args.concurrency)
+        .map(|_| {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                while Instant::now() < shared.deadline {
+                    let n = shared.started.fetch_add(1, Ordering::Relaxed);
+                    if n >= shared.max_logins {
+                        break;
+                    }
+                    let t = Instant::now();
+                    let result = tokio::time::timeout(
+                        shared.limits.case_timeout,
+                        shared.login(n % shared.sample_every == 0),
+                    )
+                    .await;
+                    let took = t.elapsed();
+                    shared.record(result.unwrap_or_else(|_| Err("timed out".into())), took);
+                    if let Some(p) = pace {
+                        tokio::time::sleep(p.saturating_sub(took)).await;
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        let _ = w.await;
+    }
+    progress.abort();
+    let seconds = begun.elapsed().as_secs_f64();
+    let Tally { mut latencies, errors, sampled, sampled_with_session } =
+        std::mem::take(&mut *shared.tally.lock().unwrap_or_else(|p| p.into_inner()));
+    latencies.sort();
+    let succeeded = latencies.len() as u64;
+    let report = LoadReport {
+        attempted: succeeded + errors.values().sum::<u64>(),
+        succeeded,
+        logins_per_second: succeeded as f64 / seconds,
+        latency_ms: [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)]
+            .iter()
+            .map(|(k, p)| (k.to_string(), percentile(&latencies, *p)))
+            .collect(),
+        errors,
+        sampled,
+        sampled_with_session,
+        seconds,
+        mode: mode.to_owned(),
+    };
+    say!(
+        "{:.0} logins/s ({} ok of {} in {:.1} s); latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms",
+        report.logins_per_second,
+        report.succeeded,
+        report.attempted,
+        seconds,
+        report.latency_ms["p50"],
+        report.latency_ms["p90"],
+        report.latency_ms["p99"]
+    );
+    say!(
+        "sessions: {} of {} sampled logins produced one",
+        report.sampled_with_session,
+        report.sampled
+    );
+    for (kind, n) in &report.errors {
+        say!("error: {n} × {kind}");
+    }
+    if let Some(path) = &args.report {
+        std::fs::write(path, serde_json::to_vec_pretty(&report)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let healthy = report.succeeded > 0
+        && report.errors.is_empty()
+        && report.sampled_with_session == report.sampled;
+    Ok(if healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

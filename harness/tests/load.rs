@@ -1,0 +1,86 @@
+//! `saml-harness load` against the reference SP: bounded, sampled sessions, a JSON report; and
+//! it refuses non-loopback targets unless told.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// `saml-harness sp serve` on an ephemeral port; killed when dropped.
+struct Sp(Child, String);
+
+impl Drop for Sp {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn reference_sp() -> Sp {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .args(["sp", "serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    lines.read_line(&mut first).unwrap();
+    // Keep reading, as a terminal would (the server must survive either way).
+    std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
+    let url = first.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    Sp(child, url)
+}
+
+fn load(sp_url: &str, extra: &[&str]) -> (i32, Option<serde_json::Value>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("load.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env("SP_URL", sp_url)
+        .args([
+            "load",
+            "scenarios/examples/01-login.yaml",
+            "--duration",
+            "20",
+            "--report",
+        ])
+        .arg(format!("json={}", report.display()))
+        .args(extra)
+        .output()
+        .unwrap();
+    let json = std::fs::read(&report)
+        .ok()
+        .map(|b| serde_json::from_slice(&b).unwrap());
+    (
+        out.status.code().unwrap(),
+        json,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn complete_logins_and_acs_only_are_counted_and_sampled() {
+    let sp = reference_sp();
+    for mode in [
+        &["--max-logins", "40"][..],
+        &["--max-logins", "40", "--acs-only"][..],
+    ] {
+        let (code, report, stderr) = load(&sp.1, mode);
+        assert_eq!(code, 0, "{stderr}");
+        let r = report.unwrap();
+        assert_eq!(r["succeeded"], 40, "{r:#}");
+        assert_eq!(r["sampled"], 2, "every 20th login is checked: {r:#}");
+        assert_eq!(r["sampled_with_session"], 2, "{r:#}");
+        assert!(r["logins_per_second"].as_f64().unwrap() > 0.0);
+        assert!(
+            r["latency_ms"]["p99"].as_f64().unwrap() >= r["latency_ms"]["p50"].as_f64().unwrap()
+        );
+    }
+}
+
+#[test]
+fn a_non_loopback_target_needs_allow_remote() {
+    let (code, report, stderr) = load("http://sp.example.com", &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(report.is_none());
+    assert!(stderr.contains("--allow-remote"), "{stderr}");
+}
