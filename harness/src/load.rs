@@ -136,6 +136,7 @@ impl Shared {
                 }
             }
         }
+    }
 
     fn browser(&self) -> Browser {
         let origins: Vec<&url::Url> = self.origins.iter().collect();
@@ -152,12 +153,9 @@ impl Shared {
                 .await
                 .map_err(|e| kind(&e.to_string()))?,
         };
-        let delivered: Delivered = self
-            .responder
-            .respond(&captured)
-            .map_err(|e| match e {
-                CaseEnd::Fail(m) | CaseEnd::Error(m) => kind(&m),
-            })?;
+        let delivered: Delivered = self.responder.respond(&captured).map_err(|e| match e {
+            CaseEnd::Fail(m) | CaseEnd::Error(m) => kind(&m),
+        })?;
         let mut fields = vec![(
             "SAMLResponse".to_owned(),
             base64::engine::general_purpose::STANDARD.encode(&delivered.saml_response),
@@ -324,8 +322,12 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
     }
     progress.abort();
     let seconds = begun.elapsed().as_secs_f64();
-    let Tally { mut latencies, errors, sampled, sampled_with_session } =
-        std::mem::take(&mut *shared.tally.lock().unwrap_or_else(|p| p.into_inner()));
+    let Tally {
+        mut latencies,
+        errors,
+        sampled,
+        sampled_with_session,
+    } = std::mem::take(&mut *shared.tally.lock().unwrap_or_else(|p| p.into_inner()));
     latencies.sort();
     let succeeded = latencies.len() as u64;
     let report = LoadReport {
