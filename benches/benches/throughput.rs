@@ -127,9 +127,6 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1.0);
     let budget = Duration::from_secs_f64(secs);
-    if std::env::args().any(|a| a == "--list" || a == "--test") {
-        return; // `cargo test --benches` probes
-    }
     let (c2048, c4096) = (cert_2048(), cert_4096());
     if let Ok(which) = std::env::var("SAML_BENCH_PROFILE") {
         return profile_loop(&which, budget, &c2048);
