@@ -49,6 +49,10 @@ pub struct LoadArgs {
     /// unique signed responses posted straight to the ACS.
     #[arg(long)]
     acs_only: bool,
+    /// With --acs-only: sign N responses before the clock starts (all cores), then only post
+    /// them, so the figure is the ACS's, not the signer's. Said in the output and report.
+    #[arg(long, value_name = "N", requires = "acs_only")]
+    pre_mint: Option<usize>,
     /// Check every Nth login with the oracle (did it really produce a session?).
     #[arg(long, value_name = "N", default_value_t = 20)]
     sample_every: u64,
@@ -116,6 +120,7 @@ struct Shared {
     limits: Limits,
     origins: Vec<url::Url>,
     acs_only: Option<Captured>,
+    pre_minted: Mutex<Vec<Delivered>>,
     sample_every: u64,
     started: AtomicU64,
     max_logins: u64,
@@ -144,8 +149,16 @@ impl Shared {
     }
 
     /// One login; returns the error kind on failure.
-    async fn login(&self, sample: bool) -> Result<Option<bool>, String> {
-        let browser = self.browser();
+    /// One login in `reused` (a worker's own browser, for `--acs-only` posts that need no
+    /// fresh cookie jar) or in a fresh browser (complete logins, and every sampled one).
+    async fn login(&self, sample: bool, reused: &Browser) -> Result<Option<bool>, String> {
+        let fresh;
+        let browser = if self.acs_only.is_some() && !sample {
+            reused
+        } else {
+            fresh = self.browser();
+            &fresh
+        };
         let captured = match &self.acs_only {
             Some(c) => c.clone(),
             None => browser
@@ -153,9 +166,17 @@ impl Shared {
                 .await
                 .map_err(|e| kind(&e.to_string()))?,
         };
-        let delivered: Delivered = self.responder.respond(&captured).map_err(|e| match e {
-            CaseEnd::Fail(m) | CaseEnd::Error(m) => kind(&m),
-        })?;
+        let minted = self
+            .pre_minted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop();
+        let delivered: Delivered = match minted {
+            Some(d) => d,
+            None => self.responder.respond(&captured).map_err(|e| match e {
+                CaseEnd::Fail(m) | CaseEnd::Error(m) => kind(&m),
+            })?,
+        };
         let mut fields = vec![(
             "SAMLResponse".to_owned(),
             base64::engine::general_purpose::STANDARD.encode(&delivered.saml_response),
@@ -201,6 +222,30 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     }
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1000.0
+}
+
+/// Signs `n` unique responses to `captured` on every core, before the clock starts.
+async fn pre_mint(responder: &Responder, captured: &Captured, n: usize) -> Result<Vec<Delivered>> {
+    let cores = std::thread::available_parallelism().map_or(2, |c| c.get());
+    let tasks: Vec<_> = (0..cores)
+        .map(|i| {
+            let (responder, captured) = (responder.clone(), captured.clone());
+            let count = n / cores + usize::from(i < n % cores);
+            tokio::task::spawn_blocking(move || {
+                (0..count)
+                    .map(|_| responder.respond(&captured))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(n);
+    for t in tasks {
+        all.extend(
+            t.await?
+                .map_err(|e| anyhow::anyhow!("cannot mint a response: {e:?}"))?,
+        );
+    }
+    Ok(all)
 }
 
 /// `saml-harness load`.
@@ -251,13 +296,17 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
     } else {
         None
     };
-    let mode = if args.acs_only {
-        "fresh signed responses to one captured AuthnRequest, posted to the ACS"
-    } else {
-        "complete SP-initiated logins"
+    let pre_minted = match (&acs_only, args.pre_mint) {
+        (Some(captured), Some(n)) => pre_mint(&responder, captured, n).await?,
+        _ => Vec::new(),
+    };
+    let mode = match (args.acs_only, pre_minted.len()) {
+        (false, _) => "complete SP-initiated logins, responses signed on the fly".to_owned(),
+        (true, 0) => "fresh signed responses to one captured AuthnRequest, posted to the ACS, signed on the fly".to_owned(),
+        (true, n) => format!("fresh signed responses to one captured AuthnRequest, posted to the ACS, {n} pre-minted (then signed on the fly)"),
     };
     eprintln!(
-        "load: {mode}; {} workers for {} s (responses signed on the fly, not pre-minted)",
+        "load: {mode}; {} workers for {} s",
         args.concurrency, args.duration
     );
     let shared = Arc::new(Shared {
@@ -266,6 +315,7 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
         limits,
         origins,
         acs_only,
+        pre_minted: Mutex::new(pre_minted),
         sample_every: args.sample_every.max(1),
         started: AtomicU64::new(0),
         max_logins: args.max_logins,
@@ -297,6 +347,7 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
         .map(|_| {
             let shared = shared.clone();
             tokio::spawn(async move {
+                let reused = shared.browser();
                 while Instant::now() < shared.deadline {
                     let n = shared.started.fetch_add(1, Ordering::Relaxed);
                     if n >= shared.max_logins {
@@ -305,7 +356,7 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
                     let t = Instant::now();
                     let result = tokio::time::timeout(
                         shared.limits.case_timeout,
-                        shared.login(n % shared.sample_every == 0),
+                        shared.login(n % shared.sample_every == 0, &reused),
                     )
                     .await;
                     let took = t.elapsed();
@@ -342,7 +393,7 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
         sampled,
         sampled_with_session,
         seconds,
-        mode: mode.to_owned(),
+        mode,
     };
     say!(
         "{:.0} logins/s ({} ok of {} in {:.1} s); latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms",
