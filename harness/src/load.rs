@@ -198,7 +198,7 @@ impl Shared {
             return Ok(None);
         }
         let _ = browser.follow(page).await;
-        let session = probe(&browser, &self.scenario.sp.oracle)
+        let session = probe(browser, &self.scenario.sp.oracle)
             .await
             .map_err(|e| kind(&e.to_string()))?;
         Ok(Some(matches!(session, Session::SignedIn { .. })))

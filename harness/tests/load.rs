@@ -63,6 +63,7 @@ fn complete_logins_and_acs_only_are_counted_and_sampled() {
     for mode in [
         &["--max-logins", "40"][..],
         &["--max-logins", "40", "--acs-only"][..],
+        &["--max-logins", "40", "--acs-only", "--pre-mint", "40"][..],
     ] {
         let (code, report, stderr) = load(&sp.1, mode);
         assert_eq!(code, 0, "{stderr}");
@@ -71,6 +72,12 @@ fn complete_logins_and_acs_only_are_counted_and_sampled() {
         assert_eq!(r["sampled"], 2, "every 20th login is checked: {r:#}");
         assert_eq!(r["sampled_with_session"], 2, "{r:#}");
         assert!(r["logins_per_second"].as_f64().unwrap() > 0.0);
+        let pre_minted = r["mode"].as_str().unwrap().contains("40 pre-minted");
+        assert_eq!(
+            pre_minted,
+            mode.contains(&"--pre-mint"),
+            "the report says when responses were pre-minted: {r:#}"
+        );
         assert!(
             r["latency_ms"]["p99"].as_f64().unwrap() >= r["latency_ms"]["p50"].as_f64().unwrap()
         );
