@@ -10,7 +10,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use base64::Engine;
 use clap::Args;
 use serde::Serialize;
 
@@ -177,13 +176,7 @@ impl Shared {
                 CaseEnd::Fail(m) | CaseEnd::Error(m) => kind(&m),
             })?,
         };
-        let mut fields = vec![(
-            "SAMLResponse".to_owned(),
-            base64::engine::general_purpose::STANDARD.encode(&delivered.saml_response),
-        )];
-        if let Some(rs) = &delivered.relay_state {
-            fields.push(("RelayState".to_owned(), rs.clone()));
-        }
+        let fields = delivered.form_fields();
         let page = browser
             .post_form(
                 &parse_url(&delivered.acs).map_err(|e| e.to_string())?,

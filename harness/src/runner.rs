@@ -46,6 +46,9 @@ pub struct Verdict {
     pub outcome: Outcome,
     /// Why, in one line.
     pub reason: String,
+    /// How bad acceptance is, for attack cases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<mock_idp::attacks::Severity>,
     /// Spec or CVE reference, for attack cases.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
@@ -171,6 +174,20 @@ pub struct Delivered {
     pub relay_state: Option<String>,
     /// The NameID the IdP put in the good login (the default expected identity).
     pub name_id: String,
+}
+
+impl Delivered {
+    /// The fields of the IdP's auto-submit form: base64 SAMLResponse, and RelayState if any.
+    pub fn form_fields(&self) -> Vec<(String, String)> {
+        let mut fields = vec![(
+            "SAMLResponse".to_owned(),
+            base64::engine::general_purpose::STANDARD.encode(&self.saml_response),
+        )];
+        if let Some(rs) = &self.relay_state {
+            fields.push(("RelayState".to_owned(), rs.clone()));
+        }
+        fields
+    }
 }
 
 /// Turns a captured AuthnRequest into what the browser posts to the ACS: the IdP's good
@@ -308,15 +325,8 @@ impl CaseRun<'_> {
                     .start_login(&parse_url(&self.scenario.sp.sign_on_url)?)
                     .await?;
                 let delivered = responder.respond(&captured)?;
-                let mut fields = vec![(
-                    "SAMLResponse".to_owned(),
-                    base64::engine::general_purpose::STANDARD.encode(&delivered.saml_response),
-                )];
-                if let Some(rs) = &delivered.relay_state {
-                    fields.push(("RelayState".to_owned(), rs.clone()));
-                }
                 let answer = browser
-                    .post_form(&parse_url(&delivered.acs)?, &fields)
+                    .post_form(&parse_url(&delivered.acs)?, &delivered.form_fields())
                     .await?;
                 let acs_answer = format!("ACS answered {}", answer.summary());
                 // Redirects after the ACS may leave for pages the harness does not follow; that is fine.
@@ -453,6 +463,7 @@ pub async fn run_scenario(
                 expect: case.expect,
                 outcome,
                 reason,
+                severity: case.attack.map(|a| a.severity),
                 reference: case.attack.map(|a| a.reference.to_owned()),
                 duration,
                 findings: notes.findings,

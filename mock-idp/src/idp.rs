@@ -241,19 +241,7 @@ impl Idp {
             let xml = self.status_error(&acs, Some(&req.id), Aadsts::NoPassive, now);
             return Ok(Answer::Status { acs, xml });
         }
-        let user = self
-            .config
-            .user(upn)
-            .ok_or_else(|| Aadsts::InvalidRequest {
-                detail: format!("no user {:?} in the directory", upn.unwrap_or_default()),
-            })?;
-        if !app.is_assigned(user) {
-            return Err(Aadsts::NotAssigned {
-                app_name: app.name.clone(),
-                app_id: app.app_id.clone(),
-                upn: user.upn.clone(),
-            });
-        }
+        let user = self.user_for(app, upn)?;
         if let Some(requested) = self.authn_context_mismatch(req) {
             return Err(Aadsts::AuthnContextMismatch {
                 used: PASSWORD_CLASSES[0].into(),
@@ -269,6 +257,34 @@ impl Idp {
             app,
             login: Box::new(login),
         })
+    }
+
+    /// The user who signs in (`upn`, or the default user), if they may use `app`.
+    fn user_for(&self, app: &App, upn: Option<&str>) -> Result<&User, Aadsts> {
+        let user = self
+            .config
+            .user(upn)
+            .ok_or_else(|| Aadsts::InvalidRequest {
+                detail: format!("no user {:?} in the directory", upn.unwrap_or_default()),
+            })?;
+        if !app.is_assigned(user) {
+            return Err(Aadsts::NotAssigned {
+                app_name: app.name.clone(),
+                app_id: app.app_id.clone(),
+                upn: user.upn.clone(),
+            });
+        }
+        Ok(user)
+    }
+
+    /// The app one of whose Identifiers is `issuer` (AADSTS700016 otherwise).
+    fn app_for_issuer(&self, issuer: &str) -> Result<&App, Aadsts> {
+        self.config
+            .app_by_identifier(issuer)
+            .ok_or_else(|| Aadsts::AppNotFound {
+                issuer: issuer.to_owned(),
+                tenant: self.config.tenant.id.clone(),
+            })
     }
 
     /// The request-level checks, in Entra's order; returns the app and the ACS to post to.
@@ -298,13 +314,7 @@ impl Idp {
                 property: "Subject".into(),
             });
         }
-        let app =
-            self.config
-                .app_by_identifier(&req.issuer)
-                .ok_or_else(|| Aadsts::AppNotFound {
-                    issuer: req.issuer.clone(),
-                    tenant: self.config.tenant.id.clone(),
-                })?;
+        let app = self.app_for_issuer(&req.issuer)?;
         match signature {
             Some(sig)
                 if !app.request_verification_certificates.is_empty()
@@ -380,19 +390,7 @@ impl Idp {
         upn: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<AcsPost, Aadsts> {
-        let user = self
-            .config
-            .user(upn)
-            .ok_or_else(|| Aadsts::InvalidRequest {
-                detail: format!("no user {:?}", upn.unwrap_or_default()),
-            })?;
-        if !app.is_assigned(user) {
-            return Err(Aadsts::NotAssigned {
-                app_name: app.name.clone(),
-                app_id: app.app_id.clone(),
-                upn: user.upn.clone(),
-            });
-        }
+        let user = self.user_for(app, upn)?;
         let login = self.login_response(app, user, &app.default_reply_url, None, None, now);
         Ok(AcsPost {
             acs: app.default_reply_url.clone(),
@@ -407,13 +405,7 @@ impl Idp {
         req: &LogoutRequest,
         now: OffsetDateTime,
     ) -> Result<LogoutOutcome, Aadsts> {
-        let app =
-            self.config
-                .app_by_identifier(&req.issuer)
-                .ok_or_else(|| Aadsts::AppNotFound {
-                    issuer: req.issuer.clone(),
-                    tenant: self.config.tenant.id.clone(),
-                })?;
+        let app = self.app_for_issuer(&req.issuer)?;
         let destination = app.logout_url.clone().unwrap_or_default();
         let mut el = Element::prefixed("samlp", "LogoutResponse")
             .attr("ID", new_id())
