@@ -397,6 +397,9 @@ impl CaseRun<'_> {
         Self::record_details(&attempt, &mut notes.details);
         match attempt.session {
             Session::SignedOut { .. } => Ok((format!("refused: {}", attempt.acs_answer), ())),
+            Session::SignedIn { identity: Some(id) } if attack.impersonates(&self.idp).is_some_and(|evil| evil != id) => {
+                Ok((format!("ignored the forged part: signed in as the real user {id}, not the forged identity"), ()))
+            }
             Session::SignedIn { identity } => Err(CaseEnd::Fail(format!(
                 "the SP accepted it: signed in as {}; it must {}",
                 identity.as_deref().unwrap_or("someone"),

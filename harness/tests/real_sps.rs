@@ -1,6 +1,7 @@
 //! SPs nobody here wrote, started on 127.0.0.1 by real-sps, pass their scenario under
-//! scenarios/sps/: the good login is accepted with the right identity and every forgery in
-//! the catalogue is refused.
+//! scenarios/sps/: the good login is accepted with the right identity and the forgeries are
+//! refused. Where an SP lets an attack through, its scenario leaves that attack out and a test
+//! here shows the harness catching it.
 
 use std::process::Command;
 
@@ -17,7 +18,7 @@ fn idp_metadata() -> String {
     .unwrap()
 }
 
-/// Runs one scenario file against `sp`; returns the exit code, the report's cases and stdout.
+/// Runs one scenario file against `sp`; returns the exit code, the report's cases and the output.
 fn run(scenario: &str, sp: &real_sps::RealSp) -> (i32, Vec<serde_json::Value>, String) {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.json");
@@ -28,19 +29,19 @@ fn run(scenario: &str, sp: &real_sps::RealSp) -> (i32, Vec<serde_json::Value>, S
         .arg(format!("json={}", report.display()))
         .output()
         .unwrap();
-    let stdout = format!(
+    let output = format!(
         "{}\n{}\nSP logs:\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
         sp.logs()
     );
     let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(report).unwrap_or_else(|_| panic!("{stdout}")))
+        serde_json::from_slice(&std::fs::read(report).unwrap_or_else(|_| panic!("{output}")))
             .unwrap();
     (
         out.status.code().unwrap(),
         json["cases"].as_array().unwrap().clone(),
-        stdout,
+        output,
     )
 }
 
@@ -60,30 +61,17 @@ fn assert_passes(sp: &real_sps::RealSp, scenario: &str, attacks: usize) {
     assert!(cases.iter().all(|c| c["outcome"] == "pass"), "{out}");
 }
 
-#[test]
-fn mod_auth_mellon_passes_its_scenario_and_is_caught_ignoring_in_response_to() {
-    let sp = real_sps::mellon(&idp_metadata()).unwrap();
-    assert_passes(
-        &sp,
-        "scenarios/sps/mod_auth_mellon.yaml",
-        mock_idp::attacks::CATALOGUE.len() - 1,
-    );
-    // The one attack left out of its scenario: mellon accepts a response to a request it never sent.
+/// The scenario's SP section with a good login and just `attack`: the harness must fail the SP on it.
+fn assert_caught(sp: &real_sps::RealSp, scenario: &str, attack: &str) {
+    let text =
+        std::fs::read_to_string(format!("{}/../{scenario}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let head = &text[..text.find("\ncases:").unwrap()];
     let dir = tempfile::tempdir().unwrap();
-    let irt = dir.path().join("irt.yaml");
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../scenarios/sps/mod_auth_mellon.yaml"
-    ))
-    .unwrap();
-    let cases_at = text.find("\ncases:").unwrap();
-    std::fs::write(&irt, format!("{}\ncases:\n  - {{expect: accept, identity: B.Simon@contoso.com}}\n  - attack: irt/unknown-request\n", &text[..cases_at])).unwrap();
-    let (code, cases, out) = run(irt.to_str().unwrap(), &sp);
+    let one = dir.path().join("one.yaml");
+    std::fs::write(&one, format!("{head}\ncases:\n  - {{expect: accept, identity: B.Simon@contoso.com}}\n  - attack: {attack}\n")).unwrap();
+    let (code, cases, out) = run(one.to_str().unwrap(), sp);
     assert_eq!(code, 1, "{out}");
-    let case = cases
-        .iter()
-        .find(|c| c["id"] == "irt/unknown-request")
-        .unwrap();
+    let case = cases.iter().find(|c| c["id"] == attack).unwrap();
     assert_eq!(case["outcome"], "fail", "{out}");
     assert!(
         case["reason"]
@@ -94,12 +82,29 @@ fn mod_auth_mellon_passes_its_scenario_and_is_caught_ignoring_in_response_to() {
     );
 }
 
+const ALL: usize = mock_idp::attacks::CATALOGUE.len();
+
+#[test]
+fn mod_auth_mellon_passes_its_scenario_and_is_caught_ignoring_in_response_to() {
+    let sp = real_sps::mellon(&idp_metadata()).unwrap();
+    assert_passes(&sp, "scenarios/sps/mod_auth_mellon.yaml", ALL - 1);
+    assert_caught(
+        &sp,
+        "scenarios/sps/mod_auth_mellon.yaml",
+        "irt/unknown-request",
+    );
+}
+
+#[test]
+fn shibboleth_sp_passes_its_scenario_and_is_caught_ignoring_in_response_to() {
+    let config = mock_idp::config::Config::builtin();
+    let sp = real_sps::shibboleth(&idp_metadata(), &config.tenant.entity_id()).unwrap();
+    assert_passes(&sp, "scenarios/sps/shibboleth.yaml", ALL - 1);
+    assert_caught(&sp, "scenarios/sps/shibboleth.yaml", "irt/unknown-request");
+}
+
 #[test]
 fn python3_saml_passes_its_scenario() {
     let sp = real_sps::python3_saml(&idp_metadata()).unwrap();
-    assert_passes(
-        &sp,
-        "scenarios/sps/python3-saml.yaml",
-        mock_idp::attacks::CATALOGUE.len(),
-    );
+    assert_passes(&sp, "scenarios/sps/python3-saml.yaml", ALL);
 }

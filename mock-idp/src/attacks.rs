@@ -197,7 +197,23 @@ fn untrusted_cert() -> &'static Result<SigningCert, String> {
     })
 }
 
+/// The identity the signature attacks try to sign in as.
+fn evil_name_id(idp: &Idp) -> String {
+    format!("Admin@{}", idp.config.tenant.domain)
+}
+
 impl Attack {
+    /// The identity this attack tries to sign in as, when it is not the user's own: an SP that
+    /// ignores the forged part and signs the real user in has done right (e.g. for XSW, it used
+    /// only the signed assertion).
+    pub fn impersonates(&self, idp: &Idp) -> Option<String> {
+        matches!(
+            self.kind,
+            Kind::TamperedAfterSigning | Kind::WrappedEvilAssertion
+        )
+        .then(|| evil_name_id(idp))
+    }
+
     /// Builds the forged response from `good`, the response the IdP would send for this login.
     pub fn forge(
         &self,
@@ -227,7 +243,7 @@ impl Attack {
             Kind::TamperedAfterSigning => {
                 let xml = login.to_xml(Some(signing))?;
                 let original = format!(">{}</NameID>", login.name_id);
-                let evil = format!(">Admin@{}</NameID>", idp.config.tenant.domain);
+                let evil = format!(">{}</NameID>", evil_name_id(idp));
                 Ok(Forged::Response(xml.replacen(&original, &evil, 1)))
             }
             Kind::WrappedEvilAssertion => {
@@ -237,7 +253,7 @@ impl Attack {
                 }))?;
                 let mut evil = login.clone();
                 evil.assertion_id = new_id();
-                evil.name_id = format!("Admin@{}", idp.config.tenant.domain);
+                evil.name_id = evil_name_id(idp);
                 let at = response
                     .children
                     .iter()

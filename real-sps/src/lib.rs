@@ -25,12 +25,23 @@ pub struct RealSp {
     pub base_url: String,
     child: Child,
     dir: tempfile::TempDir,
+    helper: Option<Helper>,
+}
+
+/// A process started beside the SP (shibd); killed when dropped.
+struct Helper(Child);
+
+impl Drop for Helper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 impl RealSp {
     /// The SP's logs so far (for assertion messages).
     pub fn logs(&self) -> String {
-        ["stderr.log", "error.log"]
+        ["stderr.log", "error.log", "shibd.log"]
             .iter()
             .map(|f| std::fs::read_to_string(self.dir.path().join(f)).unwrap_or_default())
             .collect()
@@ -168,9 +179,166 @@ DocumentRoot {dd}/htdocs
             base_url: format!("http://127.0.0.1:{port}"),
             child,
             dir,
+            helper: None,
         },
         port,
     )
+}
+
+/// Shibboleth SP 3 (Debian's libapache2-mod-shib + shibd) under Apache. Sign-on `/protected/`,
+/// entity ID `/shibboleth`, metadata `/Shibboleth.sso/Metadata`, ACS
+/// `/Shibboleth.sso/SAML2/POST`; `/protected/whoami.shtml` shows "Signed in as UPN" (the name
+/// claim, mapped to `upn`). shibd runs in the foreground beside Apache and is stopped with it.
+pub fn shibboleth(idp_metadata: &str, idp_entity_id: &str) -> Result<RealSp, String> {
+    const SHIBD: &str = "/usr/sbin/shibd";
+    if !Path::new(APACHE).exists()
+        || !Path::new(MODULES).join("mod_shib.so").exists()
+        || !Path::new(SHIBD).exists()
+    {
+        return Err("Apache with mod_shib and shibd is missing; run scripts/setup --test".into());
+    }
+    let io = |e: std::io::Error| e.to_string();
+    let dir = world_readable_dir("shibboleth").map_err(io)?;
+    let d = dir.path();
+    // shibd runs as www-data so Apache's workers can use its socket; it writes here.
+    let run = d.join("run");
+    std::fs::create_dir_all(&run).map_err(io)?;
+    std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+        .map_err(io)?;
+    std::fs::create_dir_all(d.join("htdocs/protected")).map_err(io)?;
+    std::fs::write(
+        d.join("htdocs/protected/index.html"),
+        "<p>protected page</p>\n",
+    )
+    .map_err(io)?;
+    std::fs::write(
+        d.join("htdocs/protected/whoami.shtml"),
+        "<p>Signed in as <!--#echo var=\"upn\" --></p>\n",
+    )
+    .map_err(io)?;
+    std::fs::write(d.join("idp-metadata.xml"), idp_metadata).map_err(io)?;
+    std::fs::copy(fixture("sp-1.key.pem"), d.join("sp.key")).map_err(io)?;
+    std::fs::copy(fixture("sp-1.cert.pem"), d.join("sp.crt")).map_err(io)?;
+    let port = free_port().map_err(io)?;
+    let base_url = format!("http://127.0.0.1:{port}");
+    let dd = d.display();
+    let rd = run.display();
+    std::fs::write(
+        d.join("attribute-map.xml"),
+        r#"<Attributes xmlns="urn:mace:shibboleth:2.0:attribute-map">
+    <Attribute name="http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name" id="upn"/>
+</Attributes>
+"#,
+    )
+    .map_err(io)?;
+    std::fs::write(
+        d.join("shibboleth2.xml"),
+        format!(
+            r#"<SPConfig xmlns="urn:mace:shibboleth:3.0:native:sp:config" xmlns:conf="urn:mace:shibboleth:3.0:native:sp:config" clockSkew="180">
+    <OutOfProcess logger="/etc/shibboleth/console.logger"/>
+    <InProcess logger="/etc/shibboleth/console.logger"/>
+    <UnixListener address="{rd}/shibd.sock"/>
+    <ApplicationDefaults entityID="{base_url}/shibboleth" REMOTE_USER="upn">
+        <Sessions lifetime="28800" timeout="3600" relayState="ss:mem" checkAddress="false" handlerSSL="false" cookieProps="http" redirectLimit="exact">
+            <SSO entityID="{idp_entity_id}">SAML2</SSO>
+            <Logout>SAML2 Local</Logout>
+            <Handler type="MetadataGenerator" Location="/Metadata" signing="false"/>
+            <Handler type="Session" Location="/Session" showAttributeValues="true"/>
+        </Sessions>
+        <Errors supportContact="root@localhost" helpLocation="/about.html" styleSheet="/shibboleth-sp/main.css"/>
+        <MetadataProvider type="XML" validate="false" path="{dd}/idp-metadata.xml"/>
+        <AttributeExtractor type="XML" validate="true" reloadChanges="false" path="{dd}/attribute-map.xml"/>
+        <AttributeFilter type="XML" validate="true" path="/etc/shibboleth/attribute-policy.xml"/>
+        <CredentialResolver type="File" use="signing" key="{dd}/sp.key" certificate="{dd}/sp.crt"/>
+    </ApplicationDefaults>
+    <SecurityPolicyProvider type="XML" validate="true" path="/etc/shibboleth/security-policy.xml"/>
+    <ProtocolProvider type="XML" validate="true" reloadChanges="false" path="/etc/shibboleth/protocols.xml"/>
+</SPConfig>
+"#
+        ),
+    )
+    .map_err(io)?;
+    std::fs::write(
+        d.join("httpd.conf"),
+        format!(
+            r#"ServerRoot "{dd}"
+ServerName 127.0.0.1
+Listen 127.0.0.1:{port}
+PidFile {dd}/httpd.pid
+DefaultRuntimeDir {dd}
+ErrorLog {dd}/error.log
+LogLevel warn
+User www-data
+Group www-data
+LoadModule mpm_event_module {MODULES}/mod_mpm_event.so
+LoadModule authn_core_module {MODULES}/mod_authn_core.so
+LoadModule authz_core_module {MODULES}/mod_authz_core.so
+LoadModule dir_module {MODULES}/mod_dir.so
+LoadModule mime_module {MODULES}/mod_mime.so
+LoadModule include_module {MODULES}/mod_include.so
+LoadModule mod_shib {MODULES}/mod_shib.so
+ShibConfig {dd}/shibboleth2.xml
+ShibCompatValidUser Off
+TypesConfig /etc/mime.types
+DirectoryIndex index.html
+AddType text/html .shtml
+AddOutputFilter INCLUDES .shtml
+DocumentRoot {dd}/htdocs
+<Directory {dd}/htdocs>
+    Require all granted
+    Options +Includes
+</Directory>
+<Location /Shibboleth.sso>
+    SetHandler shib
+</Location>
+<Location /protected>
+    AuthType shibboleth
+    ShibRequestSetting requireSession 1
+    Require shib-session
+</Location>
+"#
+        ),
+    )
+    .map_err(io)?;
+    let shibd = Command::new(SHIBD)
+        .args(["-F", "-f", "-u", "www-data", "-g", "www-data", "-c"])
+        .arg(d.join("shibboleth2.xml"))
+        .arg("-p")
+        .arg(run.join("shibd.pid"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(d.join("shibd.log")).map_err(io)?)
+        .spawn()
+        .map_err(|e| format!("cannot start {SHIBD}: {e}"))?;
+    let shibd = Helper(shibd);
+    let deadline = Instant::now() + START_TIMEOUT;
+    while !run.join("shibd.sock").exists() {
+        if Instant::now() > deadline {
+            return Err(format!(
+                "shibd made no socket within {START_TIMEOUT:?}:\n{}",
+                std::fs::read_to_string(d.join("shibd.log")).unwrap_or_default()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let apache = Command::new(APACHE)
+        .args(["-X", "-f"])
+        .arg(d.join("httpd.conf"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(d.join("stderr.log")).map_err(io)?)
+        .spawn()
+        .map_err(|e| format!("cannot start {APACHE}: {e}"))?;
+    let mut sp = wait_until_listening(
+        RealSp {
+            name: "Shibboleth SP",
+            base_url,
+            child: apache,
+            dir,
+            helper: None,
+        },
+        port,
+    )?;
+    sp.helper = Some(shibd);
+    Ok(sp)
 }
 
 /// The virtualenv `scripts/setup --test` installs python3-saml and Flask into.
@@ -209,6 +377,7 @@ pub fn python3_saml(idp_metadata: &str) -> Result<RealSp, String> {
             base_url,
             child,
             dir,
+            helper: None,
         },
         port,
     )
