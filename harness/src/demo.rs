@@ -1,17 +1,27 @@
-//! The demo's servers: the mock IdP and the reference SP, in-process on ephemeral loopback ports.
+//! The demo's servers: the mock IdP and the reference SP, in-process on ephemeral loopback ports,
+//! each configured for the other (the IdP's first app is the SP, the SP trusts the IdP).
 
 use anyhow::Result;
 use mock_idp::config::Config;
 use mock_idp::idp::Idp;
-use reference_sp::server::{SpConfig, SpState};
+use reference_sp::server::{acs_url_at, entity_id_at, SpConfig, SpState};
 use reference_sp::trust::IdpTrust;
 use reference_sp::Flaws;
 
 /// Starts both servers; returns the IdP's and the SP's base URLs.
 pub async fn start(flaws: Flaws) -> Result<(String, String)> {
     let idp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let sp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let idp_url = format!("http://{}", idp_listener.local_addr()?);
-    let idp = Idp::new(Config::builtin());
+    let sp_url = format!("http://{}", sp_listener.local_addr()?);
+
+    let mut config = Config::builtin();
+    if let Some(app) = config.apps.first_mut() {
+        app.identifiers = vec![entity_id_at(&sp_url)];
+        app.reply_urls = vec![acs_url_at(&sp_url)];
+        app.default_reply_url = acs_url_at(&sp_url);
+    }
+    let idp = Idp::new(config);
     let app = &idp.config.apps[0];
     let metadata = mock_idp::metadata::federation_metadata(
         &idp.config.tenant,
@@ -19,18 +29,20 @@ pub async fn start(flaws: Flaws) -> Result<(String, String)> {
         &app.certificates,
         app.active_cert(),
     )?;
-    let state = mock_idp::server::IdpState::new(idp, idp_url.clone());
-    tokio::spawn(async move { axum::serve(idp_listener, mock_idp::server::app(state)).await });
-
-    let sp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let sp_url = format!("http://{}", sp_listener.local_addr()?);
-    let config = SpConfig {
+    let sp_config = SpConfig {
         base_url: sp_url.clone(),
         idp: IdpTrust::from_metadata(&metadata)?,
         flaws,
     };
+
+    let state = mock_idp::server::IdpState::new(idp, idp_url.clone());
+    tokio::spawn(async move { axum::serve(idp_listener, mock_idp::server::app(state)).await });
     tokio::spawn(async move {
-        axum::serve(sp_listener, reference_sp::server::app(SpState::new(config))).await
+        axum::serve(
+            sp_listener,
+            reference_sp::server::app(SpState::new(sp_config)),
+        )
+        .await
     });
     Ok((idp_url, sp_url))
 }

@@ -63,6 +63,7 @@ mod tests {
             idp_url: url::Url::parse("https://login.example/t/saml2").unwrap(),
             relay_state: None,
             raw_query: String::new(),
+            encoded: String::new(),
             xml: String::new(),
             request,
         }

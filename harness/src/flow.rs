@@ -103,6 +103,8 @@ pub struct Captured {
     pub relay_state: Option<String>,
     /// The raw query (Redirect binding) for signature checks.
     pub raw_query: String,
+    /// The SAMLRequest value as sent (base64; deflated for Redirect).
+    pub encoded: String,
     /// The decoded XML.
     pub xml: String,
     /// What the IdP reads from it.
@@ -345,6 +347,7 @@ pub fn capture_redirect(url: Url) -> Result<Captured, FlowError> {
         binding: Binding::Redirect,
         relay_state: param("RelayState"),
         raw_query: url.query().unwrap_or_default().to_owned(),
+        encoded,
         idp_url,
         xml,
         request,
@@ -353,12 +356,13 @@ pub fn capture_redirect(url: Url) -> Result<Captured, FlowError> {
 
 /// Reads the AuthnRequest out of a POST-binding form.
 pub fn capture_post(form: SamlForm) -> Result<Captured, FlowError> {
-    let (xml, request) =
-        decode_request(form.field("SAMLRequest").unwrap_or_default(), Binding::Post)?;
+    let encoded = form.field("SAMLRequest").unwrap_or_default().to_owned();
+    let (xml, request) = decode_request(&encoded, Binding::Post)?;
     Ok(Captured {
         binding: Binding::Post,
         relay_state: form.field("RelayState").map(str::to_owned),
         raw_query: String::new(),
+        encoded,
         idp_url: form.action,
         xml,
         request,

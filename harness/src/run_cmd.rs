@@ -161,7 +161,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
 /// Arguments of `demo`.
 #[derive(Args)]
 #[command(
-    after_help = "Starts the mock IdP and the reference SP on 127.0.0.1 (ephemeral ports) and runs the\nexample scenarios against them, with SP_URL set to the reference SP.\n\nEXAMPLES:\n    saml-harness demo\n    saml-harness demo --flaw replay          # watch the replay case fail"
+    after_help = "Starts the mock IdP and the reference SP on 127.0.0.1 (ephemeral ports) and runs the\nexample scenarios against them, with SP_URL set to the reference SP and IDP_URL to the IdP.\n\nEXAMPLES:\n    saml-harness demo\n    saml-harness demo --flaw replay          # watch the replay case fail"
 )]
 pub struct DemoArgs {
     /// The scenarios to run.
@@ -180,12 +180,10 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
     runtime.block_on(async move {
         let (idp_url, sp_url) = crate::demo::start(args.flaw.into_iter().collect()).await?;
         say!("mock Entra IdP  {idp_url}\nreference SP    {sp_url}");
-        let scenarios = load(std::slice::from_ref(&args.scenarios), &|n| {
-            if n == "SP_URL" {
-                Some(sp_url.clone())
-            } else {
-                std::env::var(n).ok()
-            }
+        let scenarios = load(std::slice::from_ref(&args.scenarios), &|n| match n {
+            "SP_URL" => Some(sp_url.clone()),
+            "IDP_URL" => Some(idp_url.clone()),
+            _ => std::env::var(n).ok(),
         })?;
         execute(&scenarios, &args.options).await
     })

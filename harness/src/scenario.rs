@@ -76,6 +76,7 @@ struct IdentitySpec {
 struct IdpSpec {
     config: Option<Spanned<String>>,
     app: Option<Spanned<String>>,
+    url: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,6 +169,9 @@ pub struct Scenario {
     pub idp_config: Config,
     /// The app to use; `None` means the first app, re-pointed at the SP.
     pub idp_app: Option<String>,
+    /// A running IdP (its base URL): accept cases follow the AuthnRequest to it and post the
+    /// response it gives; attack cases still forge with the in-process IdP (same config).
+    pub idp_url: Option<url::Url>,
     /// The user who signs in (UPN); `None` is the config's default user.
     pub user: Option<String>,
     /// The cases, in file order (the runner runs accept cases first).
@@ -328,6 +332,17 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
             ));
         }
     }
+    let idp_url = match &spec.idp.url {
+        None => None,
+        Some(u) => Some(url::Url::parse(&u.value).map_err(|e| {
+            error(
+                file,
+                u.referenced.line(),
+                format!("`idp.url` {:?} is not a URL: {e}", u.value),
+                "e.g. url: ${IDP_URL} for a running `saml-harness idp serve`",
+            )
+        })?),
+    };
     if spec.cases.is_empty() {
         return Err(error(
             file,
@@ -426,6 +441,7 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
         },
         idp_config,
         idp_app: spec.idp.app.map(|a| a.value),
+        idp_url,
         user: spec.user,
         cases,
     })

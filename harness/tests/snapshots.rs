@@ -59,7 +59,10 @@ fn junit_report_has_a_suite_per_scenario_and_a_failure_per_failed_case() {
         .filter(|n| n.has_tag_name("testsuite"))
         .filter_map(|n| n.attribute("name"))
         .collect();
-    assert_eq!(suites, ["login", "forgeries", "claims", "regex oracle"]);
+    assert_eq!(
+        suites,
+        ["login", "forgeries", "claims", "regex oracle", "live IdP"]
+    );
     let failed: Vec<&str> = doc
         .descendants()
         .filter(|n| n.has_tag_name("testcase") && n.children().any(|c| c.has_tag_name("failure")))

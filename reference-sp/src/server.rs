@@ -38,13 +38,23 @@ pub struct SpConfig {
 impl SpConfig {
     /// The SP's entity ID: `{base}/saml/metadata`.
     pub fn entity_id(&self) -> String {
-        format!("{}/saml/metadata", self.base_url.trim_end_matches('/'))
+        entity_id_at(&self.base_url)
     }
 
     /// The ACS URL: `{base}/saml/acs`.
     pub fn acs_url(&self) -> String {
-        format!("{}/saml/acs", self.base_url.trim_end_matches('/'))
+        acs_url_at(&self.base_url)
     }
+}
+
+/// The entity ID of a reference SP served at `base_url`.
+pub fn entity_id_at(base_url: &str) -> String {
+    format!("{}/saml/metadata", base_url.trim_end_matches('/'))
+}
+
+/// The ACS URL of a reference SP served at `base_url`.
+pub fn acs_url_at(base_url: &str) -> String {
+    format!("{}/saml/acs", base_url.trim_end_matches('/'))
 }
 
 #[derive(Default)]
