@@ -1,90 +1,20 @@
 //! Signing and verification throughput, each figure printed as a ratio to the limit measured in
 //! the same run (bare RSA with the OpenSSL the project links; libxmlsec1 driven directly).
 //!
-//!     cargo bench -p saml-harness-benches              # about a minute on 2 cores
-//!     SAML_BENCH_SECONDS=3 cargo bench -p saml-harness-benches
+//!     cargo bench -p saml-harness-benches --bench throughput     # about a minute on 2 cores
+//!     SAML_BENCH_SECONDS=3 cargo bench -p saml-harness-benches --bench throughput
 //!
 //! See benches/README.md for figures measured here and what moves them.
 
-use std::ffi::{c_char, c_int};
-use std::ptr::{null, null_mut};
 use std::time::Duration;
 
 use mock_idp::cert::SigningCert;
 use mock_idp::response::{SignWhat, Signing};
 use mock_idp::sign::{rsa_sign, Algorithm};
 use mock_idp::xml::{NsBinding, Str};
-use saml_harness_benches::{cert_2048, cert_4096, login, rate, rate_threads, signed, Size};
-use xmlsec::bindings as c;
-
-/// libxmlsec1 from C, as an SP written in C would call it: parse, register IDs, find the first
-/// Signature, verify with a preloaded key. No checks of ours around it.
-struct DirectVerifier {
-    key: *mut c::xmlSecKey,
-}
-
-// The key is only read (duplicated) by verifications.
-unsafe impl Sync for DirectVerifier {}
-
-impl DirectVerifier {
-    fn new(cert_pem: &str) -> DirectVerifier {
-        drop(xmlsec::XmlSecSignatureContext::new()); // initialises libxmlsec1 once
-        let key = unsafe {
-            c::xmlSecOpenSSLAppKeyLoadMemory(
-                cert_pem.as_ptr(),
-                cert_pem.len() as u32,
-                c::xmlSecKeyDataFormat_xmlSecKeyDataFormatCertPem,
-                null(),
-                null_mut(),
-                null_mut(),
-            )
-        };
-        assert!(!key.is_null(), "libxmlsec1 cannot load the certificate");
-        DirectVerifier { key }
-    }
-
-    fn verify(&self, xml: &str) -> bool {
-        unsafe {
-            let doc = c::xmlReadMemory(
-                xml.as_ptr() as *const c_char,
-                xml.len() as c_int,
-                null(),
-                null(),
-                c::xmlParserOption_XML_PARSE_NONET as c_int,
-            );
-            if doc.is_null() {
-                return false;
-            }
-            let root = c::xmlDocGetRootElement(doc);
-            let mut ids = [c"ID".as_ptr() as *const u8, null()];
-            c::xmlSecAddIDs(doc, root, ids.as_mut_ptr());
-            let signature = c::xmlSecFindNode(
-                root,
-                c"Signature".as_ptr() as *const u8,
-                c"http://www.w3.org/2000/09/xmldsig#".as_ptr() as *const u8,
-            );
-            let ctx = c::xmlSecDSigCtxCreate(null_mut());
-            (*ctx).signKey = c::xmlSecKeyDuplicate(self.key);
-            let ok = c::xmlSecDSigCtxVerify(ctx, signature) == 0
-                && (*ctx).status == c::xmlSecDSigStatus_xmlSecDSigStatusSucceeded;
-            c::xmlSecDSigCtxDestroy(ctx);
-            c::xmlFreeDoc(doc);
-            ok
-        }
-    }
-}
-
-/// The ID of the element carrying the first Signature in document order (what direct
-/// libxmlsec1 verifies): the Response when it is signed, else the Assertion.
-fn first_signed_id(xml: &str) -> String {
-    let doc = roxmltree::Document::parse(xml).expect("our own XML parses");
-    doc.descendants()
-        .find(|n| n.tag_name().name() == "Signature")
-        .and_then(|s| s.parent_element())
-        .and_then(|e| e.attribute("ID"))
-        .unwrap_or_default()
-        .to_owned()
-}
+use saml_harness_benches::{
+    cert_2048, cert_4096, first_signed_id, login, rate, rate_threads, signed, DirectVerifier, Size,
+};
 
 struct Table {
     rows: Vec<(String, f64, String)>,

@@ -1,7 +1,9 @@
 //! Shared inputs for the benchmarks: Entra-shaped responses from mock-idp in the sizes, signing
 //! options, algorithms and key sizes the benches issue asks for, and a throughput meter.
 
+use std::ffi::{c_char, c_int};
 use std::hint::black_box;
+use std::ptr::{null, null_mut};
 use std::time::{Duration, Instant};
 
 use mock_idp::cert::SigningCert;
@@ -9,6 +11,7 @@ use mock_idp::config::Config;
 use mock_idp::idp::Idp;
 use mock_idp::response::{Attribute, LoginResponse, SignWhat, Signing};
 use mock_idp::sign::Algorithm;
+use xmlsec::bindings as c;
 
 /// The bundled RSA-2048 signing certificate (what the default app signs with).
 pub fn cert_2048() -> SigningCert {
@@ -102,4 +105,75 @@ pub fn rate_threads<T>(budget: Duration, threads: usize, op: impl Fn() -> T + Sy
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
     })
+}
+
+/// libxmlsec1 from C, as an SP written in C would call it: parse, register IDs, find the first
+/// Signature, verify with a preloaded key. No checks of ours around it.
+pub struct DirectVerifier {
+    key: *mut c::xmlSecKey,
+}
+
+// The key is only read (duplicated) by verifications.
+unsafe impl Sync for DirectVerifier {}
+
+impl DirectVerifier {
+    /// Loads the verification key from a PEM certificate (once).
+    pub fn new(cert_pem: &str) -> DirectVerifier {
+        drop(xmlsec::XmlSecSignatureContext::new()); // initialises libxmlsec1 once
+        let key = unsafe {
+            c::xmlSecOpenSSLAppKeyLoadMemory(
+                cert_pem.as_ptr(),
+                cert_pem.len() as u32,
+                c::xmlSecKeyDataFormat_xmlSecKeyDataFormatCertPem,
+                null(),
+                null_mut(),
+                null_mut(),
+            )
+        };
+        assert!(!key.is_null(), "libxmlsec1 cannot load the certificate");
+        DirectVerifier { key }
+    }
+
+    /// Whether the first Signature in `xml` verifies.
+    pub fn verify(&self, xml: &str) -> bool {
+        unsafe {
+            let doc = c::xmlReadMemory(
+                xml.as_ptr() as *const c_char,
+                xml.len() as c_int,
+                null(),
+                null(),
+                c::xmlParserOption_XML_PARSE_NONET as c_int,
+            );
+            if doc.is_null() {
+                return false;
+            }
+            let root = c::xmlDocGetRootElement(doc);
+            let mut ids = [c"ID".as_ptr() as *const u8, null()];
+            c::xmlSecAddIDs(doc, root, ids.as_mut_ptr());
+            let signature = c::xmlSecFindNode(
+                root,
+                c"Signature".as_ptr() as *const u8,
+                c"http://www.w3.org/2000/09/xmldsig#".as_ptr() as *const u8,
+            );
+            let ctx = c::xmlSecDSigCtxCreate(null_mut());
+            (*ctx).signKey = c::xmlSecKeyDuplicate(self.key);
+            let ok = c::xmlSecDSigCtxVerify(ctx, signature) == 0
+                && (*ctx).status == c::xmlSecDSigStatus_xmlSecDSigStatusSucceeded;
+            c::xmlSecDSigCtxDestroy(ctx);
+            c::xmlFreeDoc(doc);
+            ok
+        }
+    }
+}
+
+/// The ID of the element carrying the first Signature in document order (what direct
+/// libxmlsec1 verifies): the Response when it is signed, else the Assertion.
+pub fn first_signed_id(xml: &str) -> String {
+    let doc = roxmltree::Document::parse(xml).expect("our own XML parses");
+    doc.descendants()
+        .find(|n| n.tag_name().name() == "Signature")
+        .and_then(|s| s.parent_element())
+        .and_then(|e| e.attribute("ID"))
+        .unwrap_or_default()
+        .to_owned()
 }
