@@ -147,6 +147,12 @@ fn verification(c: &mut Criterion) {
                 .is_ok()
         })
     });
+    let doc = libxml::parser::Parser::default()
+        .parse_string(xml.as_bytes())
+        .expect("our XML parses");
+    g.bench_function("libxml2-exc-c14n-whole-document", |b| {
+        b.iter(|| doc.canonicalize(libxml::tree::c14n::CanonicalizationOptions::default(), None))
+    });
     g.bench_function("sha256-over-response", |b| {
         b.iter(|| openssl::sha::sha256(xml.as_bytes()))
     });

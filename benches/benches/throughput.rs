@@ -301,6 +301,17 @@ fn main() {
         parse,
         None,
     );
+    let doc = libxml::parser::Parser::default()
+        .parse_string(default_xml.as_bytes())
+        .expect("our XML parses");
+    let c14n_rate = rate(budget, || {
+        doc.canonicalize(libxml::tree::c14n::CanonicalizationOptions::default(), None)
+    });
+    t.row(
+        "  stage: libxml2 exclusive C14N of the whole response",
+        c14n_rate,
+        None,
+    );
 
     // ---- scaling: 2 threads against 1
     let pem = vec![c2048.pem()];
