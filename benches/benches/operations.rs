@@ -12,7 +12,7 @@ use mock_idp::response::{SignWhat, Signing, PROTOCOL_NS};
 use mock_idp::sign::{rsa_sign, Algorithm};
 use mock_idp::xml::{NsBinding, Str};
 use saml_harness_benches::{
-    cert_2048, cert_4096, first_signed_id, login, signed, DirectVerifier, Size,
+    cert_2048, cert_4096, first_signed_id, login, signed, signed_info, DirectVerifier, Size,
 };
 
 fn signing(c: &mut Criterion) {
@@ -93,8 +93,7 @@ fn signing(c: &mut Criterion) {
         Algorithm::Sha256,
         &c2048,
     );
-    let signed_info = &xml[xml.find("<SignedInfo>").unwrap_or(0)
-        ..xml.find("</SignedInfo>").map_or(xml.len(), |e| e + 13)];
+    let signed_info = signed_info(&xml);
     let mut g = c.benchmark_group("sign-stages");
     g.bench_function("build-tree", |b| b.iter(|| base.assertion()));
     g.bench_function("exc-c14n", |b| b.iter(|| assertion.to_exc_c14n(&inherited)));
@@ -135,8 +134,7 @@ fn verification(c: &mut Criterion) {
         Algorithm::Sha256,
         &c2048,
     );
-    let signed_info = &xml[xml.find("<SignedInfo>").unwrap_or(0)
-        ..xml.find("</SignedInfo>").map_or(xml.len(), |e| e + 13)];
+    let signed_info = signed_info(&xml);
     let signature = rsa_sign(&c2048, Algorithm::Sha256, signed_info.as_bytes()).expect("sign");
     let public = c2048.x509().public_key().expect("public key");
     let mut g = c.benchmark_group("verify-stages");

@@ -13,7 +13,8 @@ use mock_idp::response::{SignWhat, Signing};
 use mock_idp::sign::{rsa_sign, Algorithm};
 use mock_idp::xml::{NsBinding, Str};
 use saml_harness_benches::{
-    cert_2048, cert_4096, first_signed_id, login, rate, rate_threads, signed, DirectVerifier, Size,
+    cert_2048, cert_4096, first_signed_id, login, rate, rate_threads, signed, signed_info,
+    DirectVerifier, Size,
 };
 
 struct Table {
@@ -74,14 +75,7 @@ fn main() {
         Algorithm::Sha256,
         &c2048,
     );
-    let signed_info = {
-        let start = default_xml.find("<SignedInfo>").unwrap_or(0);
-        let end = default_xml
-            .find("</SignedInfo>")
-            .map(|e| e + 13)
-            .unwrap_or(default_xml.len());
-        default_xml[start..end].to_owned()
-    };
+    let signed_info = signed_info(&default_xml);
     let rsa_sign_2048 = || rsa_sign(&c2048, Algorithm::Sha256, signed_info.as_bytes());
     let rsa2048_sign = rate(budget, rsa_sign_2048);
     t.row(

@@ -83,6 +83,15 @@ pub fn signed(size: Size, what: SignWhat, algorithm: Algorithm, cert: &SigningCe
         .expect("signing works")
 }
 
+/// The `SignedInfo` element of a signed response, as signed (the bytes bare RSA is timed on).
+pub fn signed_info(xml: &str) -> &str {
+    let start = xml.find("<SignedInfo>").unwrap_or(0);
+    let end = xml
+        .find("</SignedInfo>")
+        .map_or(xml.len(), |e| e + "</SignedInfo>".len());
+    &xml[start..end]
+}
+
 /// Runs `op` for about `budget` and returns operations per second (after a short warm-up).
 pub fn rate<T>(budget: Duration, mut op: impl FnMut() -> T) -> f64 {
     let warm = Instant::now();

@@ -1,32 +1,11 @@
 //! `idp.url`: the good login is answered by a running mock IdP. When that IdP refuses the SP's
 //! request (here: the SP is not one of its apps, AADSTS700016), the case fails and says why.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
 
-/// A `saml-harness` server on an ephemeral port; killed when dropped.
-struct Server(Child, String);
+use std::process::Command;
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(args: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    lines.read_line(&mut first).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
-    let url = first.trim().rsplit(' ').next().unwrap().to_owned();
-    Server(child, url)
-}
+use common::serve;
 
 #[test]
 fn a_running_idp_that_refuses_the_sp_fails_the_good_login_with_its_aadsts_code() {
@@ -34,7 +13,7 @@ fn a_running_idp_that_refuses_the_sp_fails_the_good_login_with_its_aadsts_code()
     let dir = tempfile::tempdir().unwrap();
     let metadata = dir.path().join("idp.xml");
     let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
-        .args(["idp", "metadata", "--base-url", &idp.1])
+        .args(["idp", "metadata", "--base-url", &idp.url])
         .output()
         .unwrap();
     std::fs::write(&metadata, out.stdout).unwrap();
@@ -49,8 +28,8 @@ fn a_running_idp_that_refuses_the_sp_fails_the_good_login_with_its_aadsts_code()
     let report = dir.path().join("report.json");
     let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .env("SP_URL", &sp.1)
-        .env("IDP_URL", &idp.1)
+        .env("SP_URL", &sp.url)
+        .env("IDP_URL", &idp.url)
         .args(["run", "scenarios/examples/05-live-idp.yaml", "--report"])
         .arg(format!("json={}", report.display()))
         .output()

@@ -1,34 +1,9 @@
 //! `saml-harness load` against the reference SP: bounded, sampled sessions, a JSON report; and
 //! it refuses non-loopback targets unless told.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
 
-/// `saml-harness sp serve` on an ephemeral port; killed when dropped.
-struct Sp(Child, String);
-
-impl Drop for Sp {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn reference_sp() -> Sp {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
-        .args(["sp", "serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    lines.read_line(&mut first).unwrap();
-    // Keep reading, as a terminal would (the server must survive either way).
-    std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
-    let url = first.trim().rsplit(' ').next().unwrap().to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
-    Sp(child, url)
-}
+use std::process::Command;
 
 fn load(sp_url: &str, extra: &[&str]) -> (i32, Option<serde_json::Value>, String) {
     let dir = tempfile::tempdir().unwrap();
@@ -59,13 +34,13 @@ fn load(sp_url: &str, extra: &[&str]) -> (i32, Option<serde_json::Value>, String
 
 #[test]
 fn complete_logins_and_acs_only_are_counted_and_sampled() {
-    let sp = reference_sp();
+    let sp = common::serve(&["sp", "serve", "--listen", "127.0.0.1:0"]);
     for mode in [
         &["--max-logins", "40"][..],
         &["--max-logins", "40", "--acs-only"][..],
         &["--max-logins", "40", "--acs-only", "--pre-mint", "40"][..],
     ] {
-        let (code, report, stderr) = load(&sp.1, mode);
+        let (code, report, stderr) = load(&sp.url, mode);
         assert_eq!(code, 0, "{stderr}");
         let r = report.unwrap();
         assert_eq!(r["succeeded"], 40, "{r:#}");

@@ -91,6 +91,31 @@ fn wait_until_listening(mut sp: RealSp, port: u16) -> Result<RealSp, String> {
     Ok(sp)
 }
 
+/// A directory for an Apache-hosted SP: `htdocs/protected/` with an index and a `whoami.shtml`
+/// that echoes the request variable `identity_var`, the IdP metadata, the test SP key pair;
+/// and a free port for it to listen on.
+fn apache_site(
+    prefix: &str,
+    idp_metadata: &str,
+    identity_var: &str,
+) -> std::io::Result<(tempfile::TempDir, u16)> {
+    let dir = world_readable_dir(prefix)?;
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("htdocs/protected"))?;
+    std::fs::write(
+        d.join("htdocs/protected/index.html"),
+        "<p>protected page</p>\n",
+    )?;
+    std::fs::write(
+        d.join("htdocs/protected/whoami.shtml"),
+        format!("<p>Signed in as <!--#echo var=\"{identity_var}\" --></p>\n"),
+    )?;
+    std::fs::write(d.join("idp-metadata.xml"), idp_metadata)?;
+    std::fs::copy(fixture("sp-1.key.pem"), d.join("sp.key"))?;
+    std::fs::copy(fixture("sp-1.cert.pem"), d.join("sp.crt"))?;
+    Ok((dir, free_port()?))
+}
+
 const APACHE: &str = "/usr/sbin/apache2";
 const MODULES: &str = "/usr/lib/apache2/modules";
 
@@ -102,23 +127,8 @@ pub fn mellon(idp_metadata: &str) -> Result<RealSp, String> {
         return Err("Apache with mod_auth_mellon is missing; run scripts/setup --test".into());
     }
     let io = |e: std::io::Error| e.to_string();
-    let dir = world_readable_dir("mellon").map_err(io)?;
+    let (dir, port) = apache_site("mellon", idp_metadata, "UPN").map_err(io)?;
     let d = dir.path();
-    std::fs::create_dir_all(d.join("htdocs/protected")).map_err(io)?;
-    std::fs::write(
-        d.join("htdocs/protected/index.html"),
-        "<p>protected page</p>\n",
-    )
-    .map_err(io)?;
-    std::fs::write(
-        d.join("htdocs/protected/whoami.shtml"),
-        "<p>Signed in as <!--#echo var=\"UPN\" --></p>\n",
-    )
-    .map_err(io)?;
-    std::fs::write(d.join("idp-metadata.xml"), idp_metadata).map_err(io)?;
-    std::fs::copy(fixture("sp-1.key.pem"), d.join("sp.key")).map_err(io)?;
-    std::fs::copy(fixture("sp-1.cert.pem"), d.join("sp.crt")).map_err(io)?;
-    let port = free_port().map_err(io)?;
     let dd = d.display();
     let conf = format!(
         r#"ServerRoot "{dd}"
@@ -198,28 +208,13 @@ pub fn shibboleth(idp_metadata: &str, idp_entity_id: &str) -> Result<RealSp, Str
         return Err("Apache with mod_shib and shibd is missing; run scripts/setup --test".into());
     }
     let io = |e: std::io::Error| e.to_string();
-    let dir = world_readable_dir("shibboleth").map_err(io)?;
+    let (dir, port) = apache_site("shibboleth", idp_metadata, "upn").map_err(io)?;
     let d = dir.path();
     // shibd runs as www-data so Apache's workers can use its socket; it writes here.
     let run = d.join("run");
     std::fs::create_dir_all(&run).map_err(io)?;
     std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o777))
         .map_err(io)?;
-    std::fs::create_dir_all(d.join("htdocs/protected")).map_err(io)?;
-    std::fs::write(
-        d.join("htdocs/protected/index.html"),
-        "<p>protected page</p>\n",
-    )
-    .map_err(io)?;
-    std::fs::write(
-        d.join("htdocs/protected/whoami.shtml"),
-        "<p>Signed in as <!--#echo var=\"upn\" --></p>\n",
-    )
-    .map_err(io)?;
-    std::fs::write(d.join("idp-metadata.xml"), idp_metadata).map_err(io)?;
-    std::fs::copy(fixture("sp-1.key.pem"), d.join("sp.key")).map_err(io)?;
-    std::fs::copy(fixture("sp-1.cert.pem"), d.join("sp.crt")).map_err(io)?;
-    let port = free_port().map_err(io)?;
     let base_url = format!("http://127.0.0.1:{port}");
     let dd = d.display();
     let rd = run.display();
