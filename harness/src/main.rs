@@ -1,15 +1,18 @@
 //! saml-harness: a SAML 2.0 conformance and testing harness for Microsoft Entra ID integrations.
 
 mod chromium;
+mod conformance_cmd;
 mod demo;
 mod findings;
 mod flow;
 mod idp_cmd;
+mod judge;
 mod load;
 mod oracle;
 mod report;
 mod run_cmd;
 mod runner;
+mod sample;
 mod scenario;
 mod sp_cmd;
 
@@ -27,7 +30,7 @@ const EXIT_FAILURE: u8 = 1;
     name = "saml-harness",
     version,
     about = "SAML 2.0 conformance and testing harness for Microsoft Entra ID integrations",
-    after_help = "EXAMPLES:\n    saml-harness demo                           # mock IdP + reference SP + the example scenarios\n    saml-harness run scenarios/examples/        # judge an SP (set SP_URL first)\n    saml-harness idp serve                      # mock Entra IdP on http://127.0.0.1:7080\n    saml-harness sp serve --flaw replay         # reference SP on http://127.0.0.1:7081, one check off\n    saml-harness idp response --acs https://sp.test/acs --base64\n\nEXIT STATUS:\n    0 success (every case met its expectation), 1 failure while running or a case that did\n    not, 2 usage or configuration error"
+    after_help = "EXAMPLES:\n    saml-harness demo                           # mock IdP + reference SP + the example scenarios\n    saml-harness run scenarios/examples/        # judge an SP (set SP_URL first)\n    saml-harness conformance --reference-sp     # the whole catalogue against the bundled SP\n    saml-harness idp serve                      # mock Entra IdP on http://127.0.0.1:7080\n    saml-harness sp serve --flaw replay         # reference SP on http://127.0.0.1:7081, one check off\n    saml-harness idp response --acs https://sp.test/acs --base64\n\nEXIT STATUS:\n    0 success (every case met its expectation), 1 failure while running or a case that did\n    not, 2 usage or configuration error"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -38,6 +41,8 @@ struct Cli {
 enum Command {
     /// Run scenario files against an SP and judge it.
     Run(run_cmd::RunArgs),
+    /// Run the conformance catalogue against an SP: good login, control, every check.
+    Conformance(Box<conformance_cmd::ConformanceArgs>),
     /// Start the mock IdP and the reference SP and run the example scenarios against them.
     Demo(run_cmd::DemoArgs),
     /// Load an SP's ACS with logins and measure logins/s and latency.
@@ -60,6 +65,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run_cmd::run(args),
+        Command::Conformance(args) => conformance_cmd::run(*args),
         Command::Demo(args) => run_cmd::demo(args),
         Command::Load(args) => load::load(args),
         Command::Idp(cmd) => idp_cmd::run(cmd).map(|()| ExitCode::SUCCESS),

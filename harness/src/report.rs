@@ -52,66 +52,87 @@ impl<W: Write> Human<W> {
         Ok(())
     }
 
-    /// The summary table and the overall line.
+    /// The summary table (a column per verdict that occurred) and the overall line.
     pub fn summary(&mut self, verdicts: &[Verdict]) {
         let mut scenarios: Vec<&str> = verdicts.iter().map(|v| v.scenario.as_str()).collect();
         scenarios.dedup();
-        let _ = writeln!(
-            self.out,
-            "\n{:<40} {:>5} {:>5} {:>13} {:>6}",
-            "scenario", "pass", "fail", "inconclusive", "error"
-        );
+        let columns: Vec<Outcome> = Outcome::ALL
+            .into_iter()
+            .filter(|o| *o == Outcome::Pass || verdicts.iter().any(|v| v.outcome == *o))
+            .collect();
+        let mut header = format!("\n{:<40}", "scenario");
+        for o in &columns {
+            header.push_str(&format!(" {:>14}", o.word()));
+        }
+        let _ = writeln!(self.out, "{header}");
         for s in &scenarios {
-            let count = |o: Outcome| {
-                verdicts
+            let mut row = format!("{s:<40}");
+            for o in &columns {
+                let n = verdicts
                     .iter()
-                    .filter(|v| v.scenario == *s && v.outcome == o)
-                    .count()
-            };
-            let _ = writeln!(
-                self.out,
-                "{:<40} {:>5} {:>5} {:>13} {:>6}",
-                s,
-                count(Outcome::Pass),
-                count(Outcome::Fail),
-                count(Outcome::Inconclusive),
-                count(Outcome::Error)
-            );
+                    .filter(|v| v.scenario == *s && v.outcome == *o)
+                    .count();
+                row.push_str(&format!(" {n:>14}"));
+            }
+            let _ = writeln!(self.out, "{row}");
         }
         let _ = writeln!(self.out, "\n{}", overall(verdicts));
     }
 }
 
-fn label(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Pass => "PASS",
-        Outcome::Fail => "FAIL",
-        Outcome::Inconclusive => "INCONCLUSIVE",
-        Outcome::Error => "ERROR",
-    }
+fn label(o: Outcome) -> String {
+    o.word().to_uppercase()
+}
+
+/// Verdict counts, every verdict word present.
+pub fn counts(verdicts: &[Verdict]) -> serde_json::Map<String, serde_json::Value> {
+    Outcome::ALL
+        .into_iter()
+        .map(|o| {
+            let n = verdicts.iter().filter(|v| v.outcome == o).count();
+            (o.word().to_owned(), serde_json::Value::from(n))
+        })
+        .collect()
 }
 
 /// One line saying whether the run met every expectation.
 pub fn overall(verdicts: &[Verdict]) -> String {
-    let count = |o: Outcome| verdicts.iter().filter(|v| v.outcome == o).count();
-    let (pass, fail, inconclusive, error) = (
-        count(Outcome::Pass),
-        count(Outcome::Fail),
-        count(Outcome::Inconclusive),
-        count(Outcome::Error),
-    );
+    let pass = verdicts
+        .iter()
+        .filter(|v| v.outcome == Outcome::Pass)
+        .count();
     if pass == verdicts.len() {
-        format!("ok: all {pass} case(s) met their expectation")
-    } else if inconclusive > 0 && fail == 0 && error == 0 {
-        format!("INCONCLUSIVE: {inconclusive} reject case(s) prove nothing because no good login worked; {pass} passed")
-    } else {
-        format!("FAILED: {fail} failed, {error} could not run, {inconclusive} inconclusive, {pass} passed")
+        return format!("ok: all {pass} case(s) met their expectation");
     }
+    let parts: Vec<String> = Outcome::ALL
+        .into_iter()
+        .filter_map(|o| {
+            let n = verdicts.iter().filter(|v| v.outcome == o).count();
+            (n > 0).then(|| format!("{n} {}", o.word()))
+        })
+        .collect();
+    let bad = verdicts.iter().any(|v| {
+        matches!(
+            v.outcome,
+            Outcome::Fail | Outcome::Vulnerable | Outcome::Error
+        )
+    });
+    format!(
+        "{}: {}",
+        if bad { "FAILED" } else { "NOT ALL PASSED" },
+        parts.join(", ")
+    )
 }
 
 /// Writes all verdicts as JSON.
 pub fn write_json(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
-    let doc = serde_json::json!({ "summary": overall(verdicts), "cases": verdicts });
+    let doc = serde_json::json!({
+        "schema": 1,
+        "tool": {"name": "saml-harness", "version": env!("CARGO_PKG_VERSION")},
+        "summary": counts(verdicts),
+        "overall": overall(verdicts),
+        "cases": verdicts,
+    });
     std::fs::write(
         path,
         serde_json::to_vec_pretty(&doc).map_err(std::io::Error::other)?,
@@ -127,8 +148,8 @@ pub fn write_junit(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
         let mut suite = TestSuite::new(s);
         for v in verdicts.iter().filter(|v| v.scenario == s) {
             let status = match v.outcome {
-                Outcome::Pass => TestCaseStatus::success(),
-                Outcome::Fail => {
+                Outcome::Pass | Outcome::Nonstrict => TestCaseStatus::success(),
+                Outcome::Fail | Outcome::Vulnerable => {
                     let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     st.set_message(v.reason.clone());
                     st
@@ -138,13 +159,16 @@ pub fn write_junit(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
                     st.set_message(v.reason.clone());
                     st
                 }
-                Outcome::Inconclusive => {
+                Outcome::Inconclusive | Outcome::NotApplicable => {
                     let mut st = TestCaseStatus::skipped();
                     st.set_message(v.reason.clone());
                     st
                 }
             };
-            let mut case = TestCase::new(format!("{} {}", v.id, v.name), status);
+            let mut case = TestCase::new(v.id.clone(), status);
+            if v.outcome == Outcome::Nonstrict {
+                case.set_system_out(format!("nonstrict: {}", v.reason));
+            }
             case.set_classname(s.to_owned());
             case.set_time(v.duration);
             suite.add_test_case(case);

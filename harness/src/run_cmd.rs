@@ -109,7 +109,7 @@ pub struct RunArgs {
 }
 
 /// Loads every scenario under `paths`, resolving `${VAR}` with `vars`.
-fn load(paths: &[PathBuf], vars: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Scenario>> {
+pub fn load(paths: &[PathBuf], vars: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Scenario>> {
     let mut all = Vec::new();
     for p in paths {
         all.extend(scenario::load_path(p, vars).map_err(|e| UsageError(e.to_string()))?);
@@ -117,8 +117,8 @@ fn load(paths: &[PathBuf], vars: &dyn Fn(&str) -> Option<String>) -> Result<Vec<
     Ok(all)
 }
 
-/// Runs scenarios with the human reporter on stdout, then writes the requested reports.
-pub async fn execute(scenarios: &[Scenario], options: &RunOptions) -> Result<ExitCode> {
+/// Runs scenarios with the human reporter on stdout (cases as they finish, then the table).
+pub async fn run_and_print(scenarios: &[Scenario], options: &RunOptions) -> Result<Vec<Verdict>> {
     let driver = match options.driver {
         DriverArg::Http => Driver::Http,
         DriverArg::Chromium => Driver::Chromium(Arc::new(
@@ -136,13 +136,25 @@ pub async fn execute(scenarios: &[Scenario], options: &RunOptions) -> Result<Exi
         );
     }
     human.summary(&verdicts);
+    Ok(verdicts)
+}
+
+/// Writes the reports `--report` asked for.
+pub fn write_reports(options: &RunOptions, verdicts: &[Verdict]) -> Result<()> {
     for (kind, path) in &options.report {
         match kind {
-            ReportKind::Json => report::write_json(path, &verdicts),
-            ReportKind::Junit => report::write_junit(path, &verdicts),
+            ReportKind::Json => report::write_json(path, verdicts),
+            ReportKind::Junit => report::write_junit(path, verdicts),
         }
         .with_context(|| format!("cannot write report {}", path.display()))?;
     }
+    Ok(())
+}
+
+/// Runs scenarios, reports, and exits 0 only if every case met its expectation.
+pub async fn execute(scenarios: &[Scenario], options: &RunOptions) -> Result<ExitCode> {
+    let verdicts = run_and_print(scenarios, options).await?;
+    write_reports(options, &verdicts)?;
     let all_pass = verdicts.iter().all(|v| v.outcome == Outcome::Pass);
     Ok(if all_pass {
         ExitCode::SUCCESS

@@ -7,13 +7,17 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use std::sync::Arc;
 
-use mock_idp::attacks::{Attack, Forged};
+use attacks::forge::IdpKey;
+use attacks::identity::Swap;
+use attacks::{Check, Edit, Forge, Seed, Severity};
 use mock_idp::idp::{Answer, Idp};
 use mock_idp::request::redirect_signature;
+use mock_idp::response::SignWhat;
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::flow::{parse_url, Browser, Captured, FlowError, Limits};
+use crate::judge::Judged;
 use crate::oracle::{probe, Session};
 use crate::scenario::{Case, Expect, MetadataSource, Scenario};
 
@@ -23,12 +27,45 @@ use crate::scenario::{Case, Expect, MetadataSource, Scenario};
 pub enum Outcome {
     /// The SP did what the case expects.
     Pass,
-    /// The SP did not.
+    /// A good login (accept case) did not work.
     Fail,
-    /// A reject case with no working good login in the run: proves nothing.
+    /// The attack worked under its stated capability.
+    Vulnerable,
+    /// Accepted something the spec says MUST be refused, with no standalone exploit.
+    Nonstrict,
+    /// The baseline login or the control failed: a refusal proves nothing.
     Inconclusive,
+    /// The check does not apply to this SP or IdP (reason says why).
+    #[serde(rename = "not-applicable")]
+    NotApplicable,
     /// The harness could not run the case (network, limits, a broken SP page).
     Error,
+}
+
+impl Outcome {
+    /// The verdict word, as reports print it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Vulnerable => "vulnerable",
+            Outcome::Nonstrict => "nonstrict",
+            Outcome::Inconclusive => "inconclusive",
+            Outcome::NotApplicable => "not-applicable",
+            Outcome::Error => "error",
+        }
+    }
+
+    /// Every verdict, in report order.
+    pub const ALL: [Outcome; 7] = [
+        Outcome::Pass,
+        Outcome::Fail,
+        Outcome::Vulnerable,
+        Outcome::Nonstrict,
+        Outcome::Inconclusive,
+        Outcome::NotApplicable,
+        Outcome::Error,
+    ];
 }
 
 /// The verdict on one case.
@@ -43,15 +80,29 @@ pub struct Verdict {
     /// What was expected.
     pub expect: Expect,
     /// What happened.
+    #[serde(rename = "verdict")]
     pub outcome: Outcome,
     /// Why, in one line.
     pub reason: String,
-    /// How bad acceptance is, for attack cases.
+    /// How bad acceptance is, for attack cases (the check's, whatever happened).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub severity: Option<mock_idp::attacks::Severity>,
-    /// Spec or CVE reference, for attack cases.
+    pub severity: Option<Severity>,
+    /// What the attacker must hold (`TM-A` …), for attack cases.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
+    pub capability: Option<&'static str>,
+    /// The research id (`XSW-03`), for attack cases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub research_id: Option<&'static str>,
+    /// Spec sections, CVEs and papers, for attack cases.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<&'static str>,
+    /// Who the protected page showed signed in, if anyone.
+    pub signed_in_as: Option<String>,
+    /// The identity the forgery tried to sign in as.
+    pub forged_identity: Option<String>,
+    /// Why this verdict was expected (`conformance --expect`), when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
     /// Wall time of the case.
     #[serde(rename = "duration_ms", serialize_with = "millis")]
     pub duration: Duration,
@@ -174,6 +225,8 @@ pub struct Delivered {
     pub relay_state: Option<String>,
     /// The NameID the IdP put in the good login (the default expected identity).
     pub name_id: String,
+    /// The identity swap a forgery made (empty for genuine responses).
+    pub swap: Swap,
 }
 
 impl Delivered {
@@ -196,7 +249,7 @@ impl Delivered {
 pub struct Responder {
     idp: Arc<Idp>,
     user: Option<String>,
-    attack: Option<&'static Attack>,
+    attack: Option<&'static Check>,
     good: Option<Delivered>,
 }
 
@@ -205,7 +258,7 @@ impl Responder {
     pub fn new(
         idp: Arc<Idp>,
         user: Option<String>,
-        attack: Option<&'static Attack>,
+        attack: Option<&'static Check>,
         good: Option<Delivered>,
     ) -> Self {
         Responder {
@@ -239,27 +292,102 @@ impl Responder {
             }
             Ok(Answer::Login { app, login }) => (app, login),
         };
-        let saml_response = match self.attack.map(|a| a.forge(&self.idp, app, &login)) {
-            None => self
+        let (acs, relay_state) = (login.destination.clone(), captured.relay_state.clone());
+        let genuine = |saml_response: String| Delivered {
+            acs: acs.clone(),
+            saml_response,
+            relay_state: relay_state.clone(),
+            name_id: login.name_id.clone(),
+            swap: Swap::default(),
+        };
+        let Some(check) = self.attack else {
+            let xml = self
                 .idp
                 .sign(app, &login)
-                .map_err(|e| CaseEnd::Error(e.message()))?,
-            Some(Ok(Forged::Response(xml))) => xml,
-            Some(Ok(Forged::ReplayOfGood)) => {
-                return self
-                    .good
-                    .clone()
-                    .ok_or_else(|| CaseEnd::Error("nothing to replay".into()))
-            }
-            Some(Err(e)) => return Err(CaseEnd::Error(e.to_string())),
+                .map_err(|e| CaseEnd::Error(e.message()))?;
+            return Ok(genuine(xml));
         };
+        if let Edit::Replay = check.edit {
+            return self.replay();
+        }
+        // The seed: the IdP's own signed response for this login, signed the way the check
+        // needs (as if the tenant's "Signing Option" were set so).
+        let mut signer = app.clone();
+        signer.sign = match (check.seed, app.sign) {
+            (Seed::ResponseSigned, SignWhat::Assertion)
+            | (Seed::AssertionSigned, SignWhat::Response) => SignWhat::Both,
+            (_, what) => what,
+        };
+        let seed = self
+            .idp
+            .sign(&signer, &login)
+            .map_err(|e| CaseEnd::Error(e.message()))?;
+        let cert = app.active_cert();
+        let key = IdpKey {
+            key: cert.key().clone(),
+            cert_pem: cert.pem(),
+        };
+        let donor = (check.capability == attacks::Capability::AnySignedBlob)
+            .then(|| {
+                mock_idp::metadata::federation_metadata(
+                    &self.idp.config.tenant,
+                    "https://login.microsoftonline.com",
+                    &app.certificates,
+                    cert,
+                )
+                .ok()
+            })
+            .flatten();
+        let forged = forge(check, &seed, Some(&key), donor.as_deref())?;
         Ok(Delivered {
-            acs: login.destination.clone(),
-            saml_response,
-            relay_state: captured.relay_state.clone(),
-            name_id: login.name_id.clone(),
+            swap: forged.swap,
+            ..genuine(forged.xml)
         })
     }
+
+    /// The good response again (the replay check).
+    fn replay(&self) -> Result<Delivered, CaseEnd> {
+        self.good
+            .clone()
+            .ok_or_else(|| CaseEnd::Error("nothing to replay: no good login was accepted".into()))
+    }
+
+    /// Applies the check to a response a running IdP gave (its key is not held here).
+    pub fn apply(&self, live: Delivered) -> Result<Delivered, CaseEnd> {
+        let Some(check) = self.attack else {
+            return Ok(live);
+        };
+        if let Edit::Replay = check.edit {
+            return self.replay();
+        }
+        let forged = forge(check, &live.saml_response, None, None)?;
+        Ok(Delivered {
+            saml_response: forged.xml,
+            swap: forged.swap,
+            ..live
+        })
+    }
+}
+
+/// Runs `check`'s edit on `seed`. The IdP's key reaches only checks whose artifact the IdP
+/// itself would sign (TM-D/E, and the attacker's own look-alike account).
+pub fn forge(
+    check: &Check,
+    seed: &str,
+    idp_key: Option<&IdpKey>,
+    donor: Option<&str>,
+) -> Result<attacks::Forged, CaseEnd> {
+    let Edit::Bytes(edit) = check.edit else {
+        return Err(CaseEnd::Error("this check is not a byte edit".into()));
+    };
+    let idp_signs =
+        check.capability.needs_idp_signature() || check.family == attacks::Family::Canon;
+    edit(&Forge {
+        seed,
+        idp_key: idp_key.filter(|_| idp_signs),
+        donor,
+    })
+    .map_err(|e| CaseEnd::NotApplicable(e.0))
 }
 
 /// One login attempt as the SP saw it.
@@ -292,7 +420,7 @@ struct CaseRun<'a> {
 }
 
 impl CaseRun<'_> {
-    fn responder(&self, attack: Option<&'static Attack>, good: Option<&Delivered>) -> Responder {
+    fn responder(&self, attack: Option<&'static Check>, good: Option<&Delivered>) -> Responder {
         Responder {
             idp: self.idp.clone(),
             user: self.scenario.user.clone(),
@@ -324,9 +452,9 @@ impl CaseRun<'_> {
                 let captured = browser
                     .start_login(&parse_url(&self.scenario.sp.sign_on_url)?)
                     .await?;
-                let delivered = match (&self.scenario.idp_url, responder.attack) {
-                    (Some(_), None) => live_response(&browser, &captured).await?,
-                    _ => responder.respond(&captured)?,
+                let delivered = match &self.scenario.idp_url {
+                    Some(_) => responder.apply(live_response(&browser, &captured).await?)?,
+                    None => responder.respond(&captured)?,
                 };
                 let answer = browser
                     .post_form(&parse_url(&delivered.acs)?, &delivered.form_fields())
@@ -371,6 +499,7 @@ impl CaseRun<'_> {
                 attempt.delivered,
             )),
             Session::SignedIn { identity: Some(id) } if id == expected => {
+                notes.signed_in_as = Some(id.clone());
                 Ok((format!("signed in as {id}"), attempt.delivered))
             }
             Session::SignedIn { identity: Some(id) } => Err(CaseEnd::Fail(format!(
@@ -383,6 +512,32 @@ impl CaseRun<'_> {
         }
     }
 
+    /// The control: the IdP's response through the forging pipeline with a no-op edit must
+    /// sign the genuine user in, as the good login did.
+    async fn control(
+        &self,
+        good: &Delivered,
+        expected: Option<&str>,
+    ) -> Result<(String, ()), CaseEnd> {
+        let attempt = self
+            .attempt(self.responder(Some(&attacks::catalogue::CONTROL), Some(good)))
+            .await?;
+        match attempt.session {
+            Session::SignedIn { identity } if identity.as_deref() == expected => Ok((
+                format!("signed in as {}", identity.as_deref().unwrap_or("the user")),
+                (),
+            )),
+            Session::SignedIn { identity } => Err(CaseEnd::Fail(format!(
+                "signed in as {:?}, not {expected:?} as the good login was",
+                identity.as_deref().unwrap_or("someone")
+            ))),
+            Session::SignedOut { how } => Err(CaseEnd::Fail(format!(
+                "the IdP's own response, passed through the forging pipeline unchanged, was refused: {}; {how}; hint: the IdP that answered is probably not the one the SP trusts",
+                attempt.acs_answer
+            ))),
+        }
+    }
+
     /// Every attack starts from a fresh login, so the SP has a request outstanding and only
     /// the one thing the attack changes is wrong.
     async fn reject(
@@ -390,25 +545,28 @@ impl CaseRun<'_> {
         case: &Case,
         good: &Delivered,
         notes: &mut Notes,
-    ) -> Result<(String, ()), CaseEnd> {
-        let attack = case
+    ) -> Result<(String, Judged), CaseEnd> {
+        let check = case
             .attack
             .ok_or_else(|| CaseEnd::Error("a reject case needs an attack".into()))?;
         let attempt = self
-            .attempt(self.responder(Some(attack), Some(good)))
+            .attempt(self.responder(Some(check), Some(good)))
             .await?;
         Self::record_details(&attempt, &mut notes.details);
-        match attempt.session {
-            Session::SignedOut { .. } => Ok((format!("refused: {}", attempt.acs_answer), ())),
-            Session::SignedIn { identity: Some(id) } if attack.impersonates(&self.idp).is_some_and(|evil| evil != id) => {
-                Ok((format!("ignored the forged part: signed in as the real user {id}, not the forged identity"), ()))
-            }
-            Session::SignedIn { identity } => Err(CaseEnd::Fail(format!(
-                "the SP accepted it: signed in as {}; it must {}",
-                identity.as_deref().unwrap_or("someone"),
-                attack.must
-            ))),
+        let mut swap = attempt.delivered.swap.clone();
+        if swap.genuine.is_empty() {
+            swap.genuine.push(good.name_id.clone());
         }
+        let judged = crate::judge::judge(
+            check.goal,
+            &attempt.session,
+            &swap,
+            &attempt.acs_answer,
+            check.must,
+        );
+        notes.forged_identity = swap.forged.first().cloned();
+        notes.signed_in_as = judged.signed_in_as.clone();
+        Ok((judged.reason.clone(), judged))
     }
 }
 
@@ -419,6 +577,8 @@ pub enum CaseEnd {
     Fail(String),
     /// The case could not run.
     Error(String),
+    /// The check does not apply here.
+    NotApplicable(String),
 }
 
 impl From<FlowError> for CaseEnd {
@@ -480,6 +640,7 @@ async fn live_response(browser: &Browser, captured: &Captured) -> Result<Deliver
         saml_response,
         relay_state: form.field("RelayState").map(str::to_owned),
         name_id,
+        swap: Swap::default(),
     })
 }
 
@@ -488,6 +649,8 @@ async fn live_response(browser: &Browser, captured: &Captured) -> Result<Deliver
 struct Notes {
     findings: Vec<String>,
     details: Vec<String>,
+    signed_in_as: Option<String>,
+    forged_identity: Option<String>,
 }
 
 /// Turns a case's result (or its timeout) into an outcome and a reason, keeping what it produced.
@@ -500,6 +663,7 @@ fn conclude<T>(
         Ok(Ok((reason, produced))) => ((Outcome::Pass, reason), Some(produced)),
         Ok(Err(CaseEnd::Fail(reason))) => ((Outcome::Fail, reason), None),
         Ok(Err(CaseEnd::Error(e))) => ((Outcome::Error, format!("could not run: {e}")), None),
+        Ok(Err(CaseEnd::NotApplicable(why))) => ((Outcome::NotApplicable, why), None),
     }
 }
 
@@ -526,7 +690,15 @@ pub async fn run_scenario(
                 outcome,
                 reason,
                 severity: case.attack.map(|a| a.severity),
-                reference: case.attack.map(|a| a.reference.to_owned()),
+                capability: case.attack.map(|a| a.capability.code()),
+                research_id: case.attack.map(|a| a.research_id),
+                references: case
+                    .attack
+                    .map(|a| a.references.to_vec())
+                    .unwrap_or_default(),
+                signed_in_as: notes.signed_in_as,
+                forged_identity: notes.forged_identity,
+                expected: None,
                 duration,
                 findings: notes.findings,
                 details: notes.details,
@@ -571,35 +743,68 @@ pub async fn run_scenario(
         .iter()
         .partition(|c| c.expect == Expect::Accept);
     let mut good: Option<Delivered> = None;
+    let mut good_identity: Option<String> = None;
     for case in accepts {
         let (started, mut notes) = (Instant::now(), Notes::default());
         let result = tokio::time::timeout(limits.case_timeout, run.accept(case, &mut notes)).await;
         let (verdict, delivered) = conclude(result, limits.case_timeout);
         if let Some(d) = delivered {
-            good.get_or_insert(d);
+            if good.is_none() {
+                good_identity = notes.signed_in_as.clone();
+                good = Some(d);
+            }
         }
         record(case, verdict, started.elapsed(), notes);
     }
+    let mut blocked: Option<String> = good
+        .is_none()
+        .then(|| "no good login worked in this run, so a refusal proves nothing".to_owned());
+    if let (Some(g), false) = (&good, rejects.is_empty()) {
+        let control = Case {
+            id: attacks::catalogue::CONTROL.id.to_owned(),
+            name: attacks::catalogue::CONTROL.title.to_owned(),
+            expect: Expect::Accept,
+            identity: good_identity.clone(),
+            attack: None,
+        };
+        let started = Instant::now();
+        let result = tokio::time::timeout(
+            limits.case_timeout,
+            run.control(g, good_identity.as_deref()),
+        )
+        .await;
+        let ((outcome, reason), _) = conclude(result, limits.case_timeout);
+        if outcome != Outcome::Pass {
+            blocked = Some(format!(
+                "the control failed ({reason}), so a refusal proves nothing"
+            ));
+        }
+        let outcome = if outcome == Outcome::Fail {
+            Outcome::Inconclusive
+        } else {
+            outcome
+        };
+        record(
+            &control,
+            (outcome, reason),
+            started.elapsed(),
+            Notes::default(),
+        );
+    }
     for case in rejects {
         let (started, mut notes) = (Instant::now(), Notes::default());
-        let Some(good) = &good else {
-            let why = "no good login worked in this run, so a refusal proves nothing";
-            record(
-                case,
-                (Outcome::Inconclusive, why.into()),
-                Duration::ZERO,
-                notes,
-            );
+        let (Some(good), None) = (&good, &blocked) else {
+            let why = blocked.clone().unwrap_or_default();
+            record(case, (Outcome::Inconclusive, why), Duration::ZERO, notes);
             continue;
         };
         let result =
             tokio::time::timeout(limits.case_timeout, run.reject(case, good, &mut notes)).await;
-        record(
-            case,
-            conclude(result, limits.case_timeout).0,
-            started.elapsed(),
-            notes,
-        );
+        let verdict = match conclude(result, limits.case_timeout) {
+            (_, Some(judged)) => (judged.outcome, judged.reason),
+            (verdict, None) => verdict,
+        };
+        record(case, verdict, started.elapsed(), notes);
     }
     verdicts
 }

@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use mock_idp::attacks::{self, Attack};
+use attacks::select;
+use attacks::{Check, CATALOGUE};
 use mock_idp::config::Config;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -153,7 +154,7 @@ pub struct Case {
     /// The identity the SP must show (accept cases).
     pub identity: Option<String>,
     /// The forgery, for attack cases.
-    pub attack: Option<&'static Attack>,
+    pub attack: Option<&'static Check>,
 }
 
 /// A parsed scenario file, resolved into a plan.
@@ -354,7 +355,7 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
     let mut cases = Vec::new();
     for (i, c) in spec.cases.into_iter().enumerate() {
         let (at, c) = (c.referenced.line(), c.value);
-        let selected: Vec<&'static Attack> = match (&c.attack, &c.attacks) {
+        let selected: Vec<&'static Check> = match (&c.attack, &c.attacks) {
             (Some(_), Some(_)) => {
                 return Err(error(
                     file,
@@ -363,7 +364,7 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
                     "use `attack: ID` for one, `attacks: [PREFIX…]` for several",
                 ))
             }
-            (Some(id), None) => vec![attacks::by_id(id).ok_or_else(|| {
+            (Some(id), None) => vec![select::by_id(id).ok_or_else(|| {
                 error(
                     file,
                     at,
@@ -372,8 +373,10 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
                 )
             })?],
             (None, Some(prefixes)) => {
-                let p: Vec<&str> = prefixes.iter().map(String::as_str).collect();
-                let s = attacks::select(&p);
+                let s: Vec<&'static Check> = CATALOGUE
+                    .iter()
+                    .filter(|c| prefixes.iter().any(|p| select::matches(c, p)))
+                    .collect();
                 if s.is_empty() {
                     return Err(error(
                         file,
@@ -448,7 +451,7 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
 }
 
 fn catalogue_ids() -> String {
-    attacks::CATALOGUE
+    CATALOGUE
         .iter()
         .map(|a| a.id)
         .collect::<Vec<_>>()
@@ -474,9 +477,14 @@ mod tests {
             [
                 "login/good",
                 "sig/none",
-                "sig/untrusted-key",
+                "sig/keyinfo/x509",
+                "sig/keyinfo/key-value",
+                "sig/keyinfo/none",
+                "sig/keyinfo/cloned-cert",
                 "sig/tampered",
-                "sig/xsw/1"
+                "sig/empty/signature-value",
+                "sig/empty/digest-value",
+                "xsw/3",
             ]
         );
         assert!(s.cases[1..].iter().all(|c| c.expect == Expect::Reject));

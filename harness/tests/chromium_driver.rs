@@ -49,7 +49,7 @@ fn ids(report: &serde_json::Value, outcome: &str) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|c| c["outcome"] == outcome)
+        .filter(|c| c["verdict"] == outcome)
         .map(|c| c["id"].as_str().unwrap().to_owned())
         .collect()
 }
@@ -73,8 +73,9 @@ fn chromium_logs_b_simon_in_and_catches_a_flaw() {
             0,
             vec![
                 "login/good".to_owned(),
+                "control/no-op-edit".into(),
                 "sig/tampered".into(),
-                "replay/same-response".into()
+                "prot/replay".into()
             ]
         ),
         "{report:#}"
@@ -82,8 +83,8 @@ fn chromium_logs_b_simon_in_and_catches_a_flaw() {
 
     let (code, report) = demo_with_chromium(&["replay"]);
     assert_eq!(
-        (code, ids(&report, "fail")),
-        (1, vec!["replay/same-response".to_owned()]),
+        (code, ids(&report, "vulnerable")),
+        (1, vec!["prot/replay".to_owned()]),
         "{report:#}"
     );
 }

@@ -81,12 +81,12 @@ async fn a_redirect_loop_is_an_error_naming_the_loop() {
     let (code, report, _) = run(&sp.uri(), &[]).await;
     assert_eq!(code, 1);
     let good = case(&report, "login/good");
-    assert_eq!(good["outcome"], "error");
+    assert_eq!(good["verdict"], "error");
     assert!(
         good["reason"].as_str().unwrap().contains("redirects"),
         "{good}"
     );
-    assert_eq!(case(&report, "sig/none")["outcome"], "inconclusive");
+    assert_eq!(case(&report, "sig/none")["verdict"], "inconclusive");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -164,7 +164,7 @@ async fn a_5xx_at_the_acs_fails_the_good_login_and_leaves_refusals_inconclusive(
     let (code, report, _) = run(&sp.uri(), &[]).await;
     assert_eq!(code, 1);
     let good = case(&report, "login/good");
-    assert_eq!(good["outcome"], "fail");
+    assert_eq!(good["verdict"], "fail");
     assert!(
         good["reason"]
             .as_str()
@@ -174,8 +174,8 @@ async fn a_5xx_at_the_acs_fails_the_good_login_and_leaves_refusals_inconclusive(
     );
     let refusal = case(&report, "sig/none");
     assert_eq!(
-        refusal["outcome"], "inconclusive",
+        refusal["verdict"], "inconclusive",
         "an SP that refuses everything must not look secure"
     );
-    assert!(report["summary"].as_str().unwrap().contains("inconclusive"));
+    assert!(report["summary"]["inconclusive"].as_u64().unwrap() > 0);
 }

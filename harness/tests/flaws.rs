@@ -1,16 +1,18 @@
-//! Every check can fail: the example scenarios pass against the careful reference SP, and each
-//! `--flaw` makes exactly its matching cases fail.
+//! Every check can fail: the whole catalogue passes against the careful reference SP, and each
+//! reference-SP flaw (an emulated published bug) makes exactly its matching checks vulnerable
+//! (or nonstrict, for strictness gaps).
 
 use std::collections::BTreeSet;
 use std::process::Command;
 
-/// Runs `saml-harness demo` with `flaws`; returns the exit code and the ids of failed cases.
-fn demo(flaws: &[&str]) -> (i32, BTreeSet<String>) {
+/// Runs `conformance --reference-sp` with `flaws`; returns the exit code and `id=verdict` of
+/// every case that did not pass.
+fn conformance(flaws: &[&str]) -> (i32, BTreeSet<String>) {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.json");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_saml-harness"));
     cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
-    cmd.args(["demo", "--report"])
+    cmd.args(["conformance", "--reference-sp", "--report"])
         .arg(format!("json={}", report.display()));
     for f in flaws {
         cmd.args(["--flaw", f]);
@@ -21,45 +23,75 @@ fn demo(flaws: &[&str]) -> (i32, BTreeSet<String>) {
         &std::fs::read(&report).unwrap_or_else(|_| panic!("no report; stdout: {stdout}")),
     )
     .unwrap();
+    assert_eq!(json["schema"], 1);
     let cases = json["cases"].as_array().unwrap();
-    assert!(cases.len() >= 14, "{stdout}");
-    for c in cases {
-        assert!(
-            ["pass", "fail"].contains(&c["outcome"].as_str().unwrap()),
-            "unexpected outcome: {c}"
-        );
-    }
-    let failed = cases
+    assert!(cases.len() >= 39, "{stdout}");
+    let bad = cases
         .iter()
-        .filter(|c| c["outcome"] == "fail")
-        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .filter(|c| c["verdict"] != "pass")
+        .map(|c| {
+            format!(
+                "{}={}",
+                c["id"].as_str().unwrap(),
+                c["verdict"].as_str().unwrap()
+            )
+        })
         .collect();
-    (out.status.code().unwrap(), failed)
+    (out.status.code().unwrap(), bad)
 }
 
 #[test]
-fn the_examples_pass_against_the_careful_reference_sp() {
-    assert_eq!(demo(&[]), (0, BTreeSet::new()));
+fn the_catalogue_passes_against_the_careful_reference_sp() {
+    assert_eq!(conformance(&[]), (0, BTreeSet::new()));
 }
 
 macro_rules! flaw_is_caught {
-    ($($test:ident: $flaw:literal => [$($case:literal),+];)+) => {$(
+    ($($test:ident: $flaw:literal => $code:literal [$($case:literal),+];)+) => {$(
         #[test]
         fn $test() {
             let expected: BTreeSet<String> = [$($case),+].into_iter().map(String::from).collect();
-            assert_eq!(demo(&[$flaw]), (1, expected));
+            assert_eq!(conformance(&[$flaw]), ($code, expected));
         }
     )+};
 }
 
 flaw_is_caught! {
-    flaw_signature_is_caught: "signature" => ["sig/none", "sig/untrusted-key", "sig/tampered"];
-    flaw_signature_wrapping_is_caught: "signature-wrapping" => ["sig/xsw/1"];
-    flaw_audience_is_caught: "audience" => ["audience/other-sp"];
-    flaw_recipient_is_caught: "recipient" => ["recipient/other-acs"];
-    flaw_destination_is_caught: "destination" => ["destination/other-acs"];
-    flaw_time_window_is_caught: "time-window" => ["time/expired", "time/not-yet-valid"];
-    flaw_in_response_to_is_caught: "in-response-to" => ["irt/unknown-request"];
-    flaw_replay_is_caught: "replay" => ["replay/same-response"];
-    flaw_issuer_is_caught: "issuer" => ["issuer/other-idp"];
+    signature: "signature" => 1 ["sig/none=vulnerable", "sig/keyinfo/x509=vulnerable",
+        "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/none=vulnerable",
+        "sig/keyinfo/cloned-cert=vulnerable", "sig/tampered=vulnerable",
+        "sig/empty/signature-value=vulnerable", "sig/empty/digest-value=vulnerable",
+        "xsw/donor-signature-first=vulnerable", "dsig/comment-in-digest-value=vulnerable",
+        "dsig/digest-value-smuggled=vulnerable"];
+    key_from_keyinfo: "key-from-keyinfo" => 1 ["sig/keyinfo/x509=vulnerable",
+        "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/cloned-cert=vulnerable"];
+    first_text_node: "first-text-node" => 1 ["canon/comment/name-id=vulnerable",
+        "canon/cdata/name-id=vulnerable"];
+    xsw_root_assertion: "xsw-root-assertion" => 1 ["xsw/1=vulnerable", "xsw/2=vulnerable",
+        "xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable",
+        "xsw/status-detail=vulnerable", "xsw/advice=vulnerable",
+        "xsw/donor-signature-first=vulnerable"];
+    xsw_last_id: "xsw-last-id" => 1 ["xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/5=vulnerable",
+        "xsw/6=vulnerable", "xsw/7=vulnerable", "xsw/8=vulnerable", "xsw/advice=vulnerable",
+        "xsw/assertions/forged-first=vulnerable", "xsw/donor-signature-first=vulnerable"];
+    last_assertion: "last-assertion" => 1 ["xsw/assertions/signed-first=vulnerable"];
+    digest_first_child: "digest-first-child" => 1 ["dsig/comment-in-digest-value=vulnerable"];
+    digest_anywhere: "digest-anywhere" => 1 ["dsig/digest-value-smuggled=vulnerable"];
+    doctype_round_trip: "doctype-round-trip" => 1 ["parse/doctype-round-trip=vulnerable"];
+    signature_wrapping: "signature-wrapping" => 1 ["xsw/3=vulnerable", "xsw/4=vulnerable",
+        "xsw/advice=vulnerable"];
+    audience: "audience" => 1 ["aud/other-sp=vulnerable"];
+    recipient: "recipient" => 0 ["subj/recipient-other=nonstrict"];
+    destination: "destination" => 0 ["prot/destination-other=nonstrict"];
+    time_window: "time-window" => 1 ["cond/expired=vulnerable", "cond/not-yet-valid=nonstrict",
+        "cond/scd-expired=vulnerable"];
+    in_response_to: "in-response-to" => 1 ["prot/in-response-to-unknown=vulnerable"];
+    replay: "replay" => 1 ["prot/replay=vulnerable"];
+    issuer: "issuer" => 0 ["prot/issuer-other=nonstrict"];
+}
+
+#[test]
+fn a_cross_sp_token_needs_audience_and_recipient_unchecked() {
+    let (code, bad) = conformance(&["audience", "recipient"]);
+    assert_eq!(code, 1);
+    assert!(bad.contains("aud/cross-sp=vulnerable"), "{bad:?}");
 }

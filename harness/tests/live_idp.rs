@@ -42,11 +42,11 @@ fn a_running_idp_that_refuses_the_sp_fails_the_good_login_with_its_aadsts_code()
     );
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     let good = &json["cases"][0];
-    assert_eq!(good["outcome"], "fail", "{json:#}");
+    assert_eq!(good["verdict"], "fail", "{json:#}");
     let reason = good["reason"].as_str().unwrap();
     assert!(
         reason.contains("refused the SP's request: AADSTS700016: Application with identifier"),
         "{reason}"
     );
-    assert_eq!(json["cases"][1]["outcome"], "inconclusive");
+    assert_eq!(json["cases"][1]["verdict"], "inconclusive");
 }

@@ -45,8 +45,9 @@ fn run(scenario: &str, sp: &real_sps::RealSp) -> (i32, Vec<serde_json::Value>, S
     )
 }
 
-/// The scenario passes: the good login shows B.Simon, and `attacks` forgeries are all refused.
-fn assert_passes(sp: &real_sps::RealSp, scenario: &str, attacks: usize) {
+/// The scenario passes: the good login shows B.Simon, the control works, and every selected
+/// check passes.
+fn assert_passes(sp: &real_sps::RealSp, scenario: &str) {
     let (code, cases, out) = run(scenario, sp);
     assert_eq!(code, 0, "{} did not pass {scenario}:\n{out}", sp.name);
     let good = cases.iter().find(|c| c["id"] == "login/good").unwrap();
@@ -57,8 +58,12 @@ fn assert_passes(sp: &real_sps::RealSp, scenario: &str, attacks: usize) {
             .contains("B.Simon@contoso.com"),
         "{good}"
     );
-    assert_eq!(cases.len(), 1 + attacks, "{out}");
-    assert!(cases.iter().all(|c| c["outcome"] == "pass"), "{out}");
+    assert!(
+        cases.iter().any(|c| c["id"] == "control/no-op-edit"),
+        "{out}"
+    );
+    assert!(cases.len() > 10, "{out}");
+    assert!(cases.iter().all(|c| c["verdict"] == "pass"), "{out}");
 }
 
 /// The scenario's SP section with a good login and just `attack`: the harness must fail the SP on it.
@@ -72,26 +77,21 @@ fn assert_caught(sp: &real_sps::RealSp, scenario: &str, attack: &str) {
     let (code, cases, out) = run(one.to_str().unwrap(), sp);
     assert_eq!(code, 1, "{out}");
     let case = cases.iter().find(|c| c["id"] == attack).unwrap();
-    assert_eq!(case["outcome"], "fail", "{out}");
+    assert_eq!(case["verdict"], "vulnerable", "{out}");
     assert!(
-        case["reason"]
-            .as_str()
-            .unwrap()
-            .contains("the SP accepted it"),
+        case["reason"].as_str().unwrap().contains("accepted"),
         "{case}"
     );
 }
 
-const ALL: usize = mock_idp::attacks::CATALOGUE.len();
-
 #[test]
 fn mod_auth_mellon_passes_its_scenario_and_is_caught_ignoring_in_response_to() {
     let sp = real_sps::mellon(&idp_metadata()).unwrap();
-    assert_passes(&sp, "scenarios/sps/mod_auth_mellon.yaml", ALL - 1);
+    assert_passes(&sp, "scenarios/sps/mod_auth_mellon.yaml");
     assert_caught(
         &sp,
         "scenarios/sps/mod_auth_mellon.yaml",
-        "irt/unknown-request",
+        "prot/in-response-to-unknown",
     );
 }
 
@@ -99,12 +99,16 @@ fn mod_auth_mellon_passes_its_scenario_and_is_caught_ignoring_in_response_to() {
 fn shibboleth_sp_passes_its_scenario_and_is_caught_ignoring_in_response_to() {
     let config = mock_idp::config::Config::builtin();
     let sp = real_sps::shibboleth(&idp_metadata(), &config.tenant.entity_id()).unwrap();
-    assert_passes(&sp, "scenarios/sps/shibboleth.yaml", ALL - 1);
-    assert_caught(&sp, "scenarios/sps/shibboleth.yaml", "irt/unknown-request");
+    assert_passes(&sp, "scenarios/sps/shibboleth.yaml");
+    assert_caught(
+        &sp,
+        "scenarios/sps/shibboleth.yaml",
+        "prot/in-response-to-unknown",
+    );
 }
 
 #[test]
 fn python3_saml_passes_its_scenario() {
     let sp = real_sps::python3_saml(&idp_metadata()).unwrap();
-    assert_passes(&sp, "scenarios/sps/python3-saml.yaml", ALL);
+    assert_passes(&sp, "scenarios/sps/python3-saml.yaml");
 }

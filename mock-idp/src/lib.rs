@@ -4,7 +4,6 @@
 //! checked against): one-line responses, Entra's prefixes, IDs, times, claims and signatures.
 
 pub mod aadsts;
-pub mod attacks;
 pub mod cert;
 pub mod config;
 pub mod encrypt;

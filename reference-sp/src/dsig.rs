@@ -10,6 +10,17 @@ const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
 /// `signed_id`, with any of `certificates` (PEM). The key comes only from those certificates,
 /// never from the document's KeyInfo.
 pub fn verify_enveloped(xml: &str, signed_id: &str, certificates: &[String]) -> Result<(), String> {
+    let keys: Vec<(&str, bool)> = certificates.iter().map(|c| (c.as_str(), true)).collect();
+    verify_enveloped_keys(xml, signed_id, &keys)
+}
+
+/// As [`verify_enveloped`], with keys given as PEM: `(pem, true)` for a certificate,
+/// `(pem, false)` for a bare public key.
+pub fn verify_enveloped_keys(
+    xml: &str,
+    signed_id: &str,
+    keys: &[(&str, bool)],
+) -> Result<(), String> {
     QUIET.with(|_| ());
     let options = ParserOptions {
         recover: false,
@@ -44,8 +55,8 @@ pub fn verify_enveloped(xml: &str, signed_id: &str, certificates: &[String]) -> 
                 && n.get_namespace().is_some_and(|ns| ns.get_href() == DSIG_NS)
         })
         .ok_or("the signed element has no Signature child")?;
-    for pem in certificates {
-        let key = cached_key(pem)?;
+    for (pem, is_cert) in keys {
+        let key = cached_key(pem, *is_cert)?;
         let mut ctx = XmlSecSignatureContext::new();
         ctx.insert_key(key);
         if let Ok(true) = ctx.verify_node(&signature) {
@@ -74,13 +85,18 @@ thread_local! {
 }
 
 /// A fresh copy (the signature context takes ownership) of the key in `pem`.
-fn cached_key(pem: &str) -> Result<XmlSecKey, String> {
+fn cached_key(pem: &str, is_cert: bool) -> Result<XmlSecKey, String> {
+    let format = if is_cert {
+        XmlSecKeyFormat::CertPem
+    } else {
+        XmlSecKeyFormat::Pem
+    };
     KEYS.with(|keys| {
         let mut keys = keys.borrow_mut();
         if let Some(key) = keys.get(pem) {
             return Ok(key.clone());
         }
-        let key = XmlSecKey::from_memory(pem.as_bytes(), XmlSecKeyFormat::CertPem, None)
+        let key = XmlSecKey::from_memory(pem.as_bytes(), format, None)
             .map_err(|e| format!("cannot load the IdP certificate: {e:?}"))?;
         keys.insert(pem.to_owned(), key.clone());
         Ok(key)

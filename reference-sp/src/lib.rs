@@ -4,6 +4,7 @@
 //! switches exactly one of those checks off, so tests can show every expectation failing.
 
 pub mod dsig;
+pub mod emulated;
 pub mod server;
 pub mod trust;
 pub mod validate;
@@ -31,11 +32,31 @@ pub enum Flaw {
     Issuer,
     /// Read the first Assertion in the document even when another one carries the signature.
     SignatureWrapping,
+    /// Verify with the key or certificate the message's KeyInfo carries (CVE-2015-5372).
+    KeyFromKeyInfo,
+    /// Read NameID and claims as their first child node: a comment or CDATA cuts them
+    /// (CVE-2017-11427 family).
+    FirstTextNode,
+    /// Verify the first Signature anywhere (Reference resolved to the first element with the
+    /// ID), then read the root's first Assertion child (USENIX'12 XSW1–6).
+    XswRootAssertion,
+    /// Verify the first Signature anywhere (Reference resolved to the last element with the
+    /// ID), then read the first Assertion in document order (XSW7/8).
+    XswLastId,
+    /// Verify the first Assertion's signature, read the last Assertion (CVE-2022-41912).
+    LastAssertion,
+    /// Read DigestValue as its first child node, comment included (CVE-2025-29775).
+    DigestFirstChild,
+    /// Read the first DigestValue anywhere in the document (CVE-2024-45409).
+    DigestAnywhere,
+    /// Verify a re-serialised copy (DOCTYPE literal re-quoted), read the original parse
+    /// (CVE-2025-25291).
+    DoctypeRoundTrip,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 9] = [
+    pub const ALL: [Flaw; 17] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -45,6 +66,14 @@ impl Flaw {
         Flaw::Replay,
         Flaw::Issuer,
         Flaw::SignatureWrapping,
+        Flaw::KeyFromKeyInfo,
+        Flaw::FirstTextNode,
+        Flaw::XswRootAssertion,
+        Flaw::XswLastId,
+        Flaw::LastAssertion,
+        Flaw::DigestFirstChild,
+        Flaw::DigestAnywhere,
+        Flaw::DoctypeRoundTrip,
     ];
 
     /// The command-line name.
@@ -59,6 +88,14 @@ impl Flaw {
             Flaw::Replay => "replay",
             Flaw::Issuer => "issuer",
             Flaw::SignatureWrapping => "signature-wrapping",
+            Flaw::KeyFromKeyInfo => "key-from-keyinfo",
+            Flaw::FirstTextNode => "first-text-node",
+            Flaw::XswRootAssertion => "xsw-root-assertion",
+            Flaw::XswLastId => "xsw-last-id",
+            Flaw::LastAssertion => "last-assertion",
+            Flaw::DigestFirstChild => "digest-first-child",
+            Flaw::DigestAnywhere => "digest-anywhere",
+            Flaw::DoctypeRoundTrip => "doctype-round-trip",
         }
     }
 
@@ -76,6 +113,16 @@ impl Flaw {
             Flaw::SignatureWrapping => {
                 "read the first Assertion even if another one is signed (XSW)"
             }
+            Flaw::KeyFromKeyInfo => "trust the key in the message's KeyInfo (CVE-2015-5372)",
+            Flaw::FirstTextNode => "read NameID/claims as their first text node (CVE-2017-11427)",
+            Flaw::XswRootAssertion => {
+                "verify the first Signature anywhere, read /Response/Assertion (XSW1-6)"
+            }
+            Flaw::XswLastId => "resolve IDs to the last match, read the first Assertion (XSW7/8)",
+            Flaw::LastAssertion => "verify the first Assertion, read the last (CVE-2022-41912)",
+            Flaw::DigestFirstChild => "read DigestValue's first child node (CVE-2025-29775)",
+            Flaw::DigestAnywhere => "read the first DigestValue in the document (CVE-2024-45409)",
+            Flaw::DoctypeRoundTrip => "verify a re-serialised DOCTYPE copy (CVE-2025-25291)",
         }
     }
 

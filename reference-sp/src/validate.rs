@@ -81,11 +81,37 @@ fn time_attr(node: roxmltree::Node, name: &str) -> Result<Option<OffsetDateTime>
     }
 }
 
+/// Parses with roxmltree; DTDs only where a flaw emulates a library that allowed them.
+fn parse(xml: &str, allow_dtd: bool) -> Result<roxmltree::Document<'_>, Rejection> {
+    let options = roxmltree::ParsingOptions {
+        allow_dtd,
+        ..Default::default()
+    };
+    roxmltree::Document::parse_with_options(xml, options)
+        .map_err(|e| Rejection(format!("not well-formed XML (DTDs are refused): {e}")))
+}
+
+/// The texts a consumer reads: the whole text content, or (flawed) the first child node.
+fn value_of(xml: &str, node: roxmltree::Node, first_node_only: bool) -> String {
+    if first_node_only {
+        return crate::emulated::first_text_node(xml, node)
+            .trim()
+            .to_owned();
+    }
+    node.descendants()
+        .filter(|n| n.is_text())
+        .filter_map(|n| n.text())
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
 /// Validates `xml` (the decoded SAMLResponse) against `checks`.
 pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     let flawed = |f: Flaw| checks.flaws.contains(&f);
-    let doc = roxmltree::Document::parse(xml)
-        .map_err(|e| Rejection(format!("not well-formed XML (DTDs are refused): {e}")))?;
+    let read_xml = xml;
+    let allow_dtd = flawed(Flaw::DoctypeRoundTrip);
+    let doc = parse(read_xml, allow_dtd)?;
     let response = doc.root_element();
     if !is(&response, PROTOCOL_NS, "Response") {
         return reject("the document is not a samlp:Response");
@@ -108,10 +134,19 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         .descendants()
         .filter(|n| is(n, ASSERTION_NS, "Assertion"))
         .collect();
+    let root_assertions: Vec<_> = response
+        .children()
+        .filter(|n| is(n, ASSERTION_NS, "Assertion"))
+        .collect();
+    let first_in_document = flawed(Flaw::SignatureWrapping) || flawed(Flaw::XswLastId);
     let assertion = match assertions.as_slice() {
         [] => return reject("the response carries no Assertion"),
         [one] => *one,
-        [first, ..] if flawed(Flaw::SignatureWrapping) => *first,
+        [first, ..] if first_in_document => *first,
+        _ if flawed(Flaw::XswRootAssertion) && !root_assertions.is_empty() => root_assertions[0],
+        _ if flawed(Flaw::LastAssertion) && !root_assertions.is_empty() => {
+            root_assertions[root_assertions.len() - 1]
+        }
         _ => {
             return reject(format!(
                 "the response carries {} Assertions; exactly one is allowed (signature wrapping?)",
@@ -121,7 +156,7 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     };
 
     if !flawed(Flaw::Signature) {
-        check_signatures(xml, &doc, response, &assertions, checks)?;
+        verify_signatures(xml, &doc, response, &assertions, checks)?;
     }
 
     if !flawed(Flaw::Issuer) {
@@ -212,13 +247,13 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
             let values = a
                 .children()
                 .filter(|n| is(n, ASSERTION_NS, "AttributeValue"))
-                .map(|v| v.text().unwrap_or_default().to_owned())
+                .map(|v| value_of(read_xml, v, flawed(Flaw::FirstTextNode)))
                 .collect();
             (a.attribute("Name").unwrap_or_default().to_owned(), values)
         })
         .collect();
     Ok(Login {
-        name_id: name_id.text().unwrap_or_default().trim().to_owned(),
+        name_id: value_of(read_xml, name_id, flawed(Flaw::FirstTextNode)),
         name_id_format: name_id.attribute("Format").map(str::to_owned),
         assertion_id: assertion.attribute("ID").unwrap_or_default().to_owned(),
         in_response_to: confirmation
@@ -232,16 +267,126 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     })
 }
 
-/// Every Signature on the Response or the Assertion must verify; at least one must be there.
-fn check_signatures(
+/// Signature verification as configured: careful (libxmlsec1, every enveloped Signature on
+/// the Response and the Assertions, trusted certificates only), or one emulated bug.
+fn verify_signatures(
     xml: &str,
     doc: &roxmltree::Document,
     response: roxmltree::Node,
     assertions: &[roxmltree::Node],
     checks: &Checks,
 ) -> Result<(), Rejection> {
+    use crate::emulated::{DigestSource, IdLookup, Loose};
+    let flawed = |f: Flaw| checks.flaws.contains(&f);
+    let certs = &checks.idp.certificates;
+    let loose = |how: Loose, first_anywhere: bool| -> Result<(), Rejection> {
+        let ldoc = libxml_doc(xml)?;
+        let root = ldoc.get_root_element().ok_or(Rejection("no root".into()))?;
+        let signatures: Vec<libxml::tree::Node> = if first_anywhere {
+            crate::emulated::first_descendant(&root, "Signature")
+                .into_iter()
+                .collect()
+        } else {
+            enveloped_signatures(&root)
+        };
+        if signatures.is_empty() {
+            return reject("neither the Response nor the Assertion is signed");
+        }
+        for s in &signatures {
+            crate::emulated::verify(&ldoc, s, how, certs).map_err(Rejection)?;
+        }
+        Ok(())
+    };
+    let how = |lookup, digest| Loose { lookup, digest };
+    if flawed(Flaw::XswRootAssertion) {
+        return loose(how(IdLookup::First, DigestSource::Text), true);
+    }
+    if flawed(Flaw::XswLastId) {
+        return loose(how(IdLookup::Last, DigestSource::Text), true);
+    }
+    if flawed(Flaw::DigestFirstChild) {
+        return loose(how(IdLookup::First, DigestSource::FirstChild), false);
+    }
+    if flawed(Flaw::DigestAnywhere) {
+        return loose(
+            how(IdLookup::First, DigestSource::AnywhereInDocument),
+            false,
+        );
+    }
+    let elements: Vec<roxmltree::Node> = if flawed(Flaw::LastAssertion) {
+        std::iter::once(response)
+            .chain(assertions.first().copied())
+            .collect()
+    } else {
+        std::iter::once(response)
+            .chain(assertions.iter().copied())
+            .collect()
+    };
+    let verify_xml = if flawed(Flaw::DoctypeRoundTrip) {
+        crate::emulated::requote_doctype(xml)
+    } else {
+        xml.to_owned()
+    };
+    if flawed(Flaw::DoctypeRoundTrip) && verify_xml != xml {
+        // The re-serialised copy is parsed again, and its elements are the ones verified.
+        let vdoc = parse(&verify_xml, true)?;
+        let vresponse = vdoc.root_element();
+        let vassertions: Vec<_> = vdoc
+            .descendants()
+            .filter(|n| is(n, ASSERTION_NS, "Assertion"))
+            .collect();
+        let elements: Vec<_> = std::iter::once(vresponse).chain(vassertions).collect();
+        return check_enveloped(&verify_xml, &vdoc, &elements, checks);
+    }
+    check_enveloped(&verify_xml, doc, &elements, checks)
+}
+
+fn libxml_doc(xml: &str) -> Result<libxml::tree::Document, Rejection> {
+    let options = libxml::parser::ParserOptions {
+        recover: false,
+        no_net: true,
+        no_error: true,
+        no_warning: true,
+        ..Default::default()
+    };
+    libxml::parser::Parser::default()
+        .parse_string_with_options(xml, options)
+        .map_err(|e| Rejection(format!("libxml2 cannot parse the response: {e:?}")))
+}
+
+/// The Signatures that are direct children of the root or of a root's Assertion child.
+fn enveloped_signatures(root: &libxml::tree::Node) -> Vec<libxml::tree::Node> {
+    let is = |n: &libxml::tree::Node, ns: &str, name: &str| {
+        n.get_name() == name && n.get_namespace().is_some_and(|x| x.get_href() == ns)
+    };
+    let mut out: Vec<_> = root
+        .get_child_elements()
+        .into_iter()
+        .filter(|c| is(c, DSIG_NS, "Signature"))
+        .collect();
+    for a in root
+        .get_child_elements()
+        .into_iter()
+        .filter(|c| is(c, ASSERTION_NS, "Assertion"))
+    {
+        out.extend(
+            a.get_child_elements()
+                .into_iter()
+                .filter(|c| is(c, DSIG_NS, "Signature")),
+        );
+    }
+    out
+}
+
+/// Every Signature on `elements` must verify; at least one must be there.
+fn check_enveloped(
+    xml: &str,
+    doc: &roxmltree::Document,
+    elements: &[roxmltree::Node],
+    checks: &Checks,
+) -> Result<(), Rejection> {
     let mut signed = 0;
-    for element in std::iter::once(response).chain(assertions.iter().copied()) {
+    for element in elements.iter().copied() {
         let Some(signature) = child(element, DSIG_NS, "Signature") else {
             continue;
         };
@@ -266,7 +411,13 @@ fn check_signatures(
                 "the Signature must have exactly one Reference to #{id}"
             ));
         }
-        crate::dsig::verify_enveloped(xml, id, &checks.idp.certificates).map_err(Rejection)?;
+        if checks.flaws.contains(&Flaw::KeyFromKeyInfo) {
+            let (pem, is_cert) = crate::emulated::key_info_pem(signature)
+                .ok_or_else(|| Rejection("KeyInfo carries no key".into()))?;
+            crate::dsig::verify_enveloped_keys(xml, id, &[(&pem, is_cert)]).map_err(Rejection)?;
+        } else {
+            crate::dsig::verify_enveloped(xml, id, &checks.idp.certificates).map_err(Rejection)?;
+        }
         signed += 1;
     }
     if signed == 0 {

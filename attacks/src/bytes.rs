@@ -1,0 +1,200 @@
+//! Span-level editing of a signed document: find elements with roxmltree (which gives byte
+//! ranges), then splice bytes, so everything a DOM round trip would destroy (comments, PIs,
+//! CDATA, DOCTYPE, duplicate attributes, a second root) can be written exactly.
+
+use std::ops::Range;
+
+use crate::forge::Skip;
+
+/// The SAML 2.0 protocol namespace.
+pub const PROTOCOL_NS: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
+/// The SAML 2.0 assertion namespace.
+pub const ASSERTION_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+/// The XML-DSig namespace.
+pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+
+/// A parsed seed: its bytes and roxmltree's view of them.
+pub struct Doc<'a> {
+    /// The document's bytes.
+    pub src: &'a str,
+    /// The parsed tree (no DTD: seeds come from an IdP).
+    pub tree: roxmltree::Document<'a>,
+}
+
+/// An element handle.
+pub type Node<'a, 'i> = roxmltree::Node<'a, 'i>;
+
+impl<'a> Doc<'a> {
+    /// Parses `src`; a seed that is not plain well-formed XML cannot be edited.
+    pub fn parse(src: &'a str) -> Result<Doc<'a>, Skip> {
+        let tree = roxmltree::Document::parse(src)
+            .map_err(|e| Skip(format!("the seed is not well-formed XML: {e}")))?;
+        Ok(Doc { src, tree })
+    }
+
+    /// The root element.
+    pub fn root(&self) -> Node<'_, 'a> {
+        self.tree.root_element()
+    }
+
+    /// The first `saml:Assertion` in document order.
+    pub fn assertion(&self) -> Result<Node<'_, 'a>, Skip> {
+        self.tree
+            .descendants()
+            .find(|n| n.has_tag_name((ASSERTION_NS, "Assertion")))
+            .ok_or_else(|| Skip("the seed has no plain Assertion (encrypted?)".into()))
+    }
+
+    /// The bytes of `node` (start tag to end tag).
+    pub fn outer(&self, node: Node) -> &'a str {
+        &self.src[node.range()]
+    }
+
+    /// The bytes of `node` with `inner` (a descendant) cut out.
+    pub fn outer_without(&self, node: Node, inner: Option<Node>) -> String {
+        match inner {
+            None => self.outer(node).to_owned(),
+            Some(i) => {
+                let (o, r) = (node.range(), i.range());
+                format!("{}{}", &self.src[o.start..r.start], &self.src[r.end..o.end])
+            }
+        }
+    }
+}
+
+/// The enveloped `ds:Signature` that is a direct child of `node`.
+pub fn signature_of<'a, 'i>(node: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
+    child(node, DSIG_NS, "Signature")
+}
+
+/// The first child element of `node` named `(ns, name)`.
+pub fn child<'a, 'i>(node: Node<'a, 'i>, ns: &str, name: &str) -> Option<Node<'a, 'i>> {
+    node.children().find(|c| c.has_tag_name((ns, name)))
+}
+
+/// The first descendant element of `node` named `(ns, name)`.
+pub fn descendant<'a, 'i>(node: Node<'a, 'i>, ns: &str, name: &str) -> Option<Node<'a, 'i>> {
+    node.descendants().find(|c| c.has_tag_name((ns, name)))
+}
+
+/// Where `node`'s start tag ends (just after its `>`), skipping quoted attribute values.
+pub fn after_start_tag(src: &str, node: Node) -> usize {
+    let start = node.range().start;
+    let mut quote = None;
+    for (i, c) in src[start..].char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '>') => return start + i + 1,
+            _ => {}
+        }
+    }
+    node.range().end
+}
+
+/// Where `node`'s end tag starts (its `</`); for an empty-element tag, just before `/>`.
+pub fn before_end_tag(src: &str, node: Node) -> usize {
+    let end = node.range().end;
+    let bytes = &src[node.range()];
+    if bytes.ends_with("/>") {
+        return end - 2;
+    }
+    src[..end].rfind("</").unwrap_or(end)
+}
+
+/// The byte range of `node`'s attribute `name`'s value (inside the quotes).
+pub fn attr_value(node: Node, name: &str) -> Option<Range<usize>> {
+    node.attributes()
+        .find(|a| a.name() == name && a.namespace().is_none())
+        .map(|a| a.range_value())
+}
+
+/// Applies non-overlapping replacements to `src` (given in any order).
+pub fn splice(src: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
+    edits.sort_by_key(|(r, _)| (r.start, r.end));
+    let mut out = String::with_capacity(src.len() + 256);
+    let mut at = 0;
+    for (range, text) in edits {
+        debug_assert!(range.start >= at, "overlapping edits");
+        out.push_str(&src[at..range.start.max(at)]);
+        out.push_str(&text);
+        at = range.end.max(at);
+    }
+    out.push_str(&src[at..]);
+    out
+}
+
+/// An insertion at `at`.
+pub fn insert(at: usize, text: impl Into<String>) -> (Range<usize>, String) {
+    (at..at, text.into())
+}
+
+/// Replaces the `ID` attribute value in an element's own bytes (its first `ID="…"`).
+pub fn with_id(element: &str, id: &str) -> String {
+    let wrapped = wrap_namespaces(element);
+    let Some(doc) = roxmltree::Document::parse(&wrapped).ok() else {
+        return element.to_owned();
+    };
+    let offset = WRAP_OPEN.len();
+    match doc
+        .root_element()
+        .first_element_child()
+        .and_then(|e| attr_value(e, "ID"))
+    {
+        Some(r) => splice(
+            element,
+            vec![(r.start - offset..r.end - offset, id.to_owned())],
+        ),
+        None => element.to_owned(),
+    }
+}
+
+const WRAP_OPEN: &str = "<w xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">";
+
+/// Wraps a fragment in an element declaring the usual prefixes, so it parses on its own.
+pub fn wrap_namespaces(fragment: &str) -> String {
+    format!("{WRAP_OPEN}{fragment}</w>")
+}
+
+/// Escapes text for an XML text node or attribute value.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_found_around_quoted_angle_brackets() {
+        let src = r#"<r><a x="1>2">t</a><b/></r>"#;
+        let doc = Doc::parse(src).unwrap();
+        let a = doc.root().first_element_child().unwrap();
+        assert_eq!(&src[after_start_tag(src, a)..before_end_tag(src, a)], "t");
+        let b = a.next_sibling_element().unwrap();
+        assert_eq!(before_end_tag(src, b), b.range().end - 2);
+    }
+
+    #[test]
+    fn splices_apply_in_any_order() {
+        let out = splice(
+            "abcdef",
+            vec![(4..5, "E".into()), insert(0, ">"), (1..3, "".into())],
+        );
+        assert_eq!(out, ">adEf");
+    }
+
+    #[test]
+    fn ids_are_replaced_in_fragments() {
+        assert_eq!(
+            with_id(
+                r#"<Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a" Version="2.0"/>"#,
+                "_b"
+            ),
+            r#"<Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion" ID="_b" Version="2.0"/>"#
+        );
+    }
+}

@@ -1,0 +1,475 @@
+//! The catalogue, in run order. Ids are stable: scripts and expectation files depend on them.
+
+use crate::check::{Capability as Cap, Check, Edit, Family, Goal, Seed, Severity as Sev};
+use crate::family::{canon, dsig, parse, sig, token, xsw, CORE_SIG, PROFILES, USENIX12};
+
+/// Defaults for a check that forges identity under TM-B on an assertion-signed seed.
+const FORGERY: Check = Check {
+    id: "",
+    aliases: &[],
+    title: "",
+    family: Family::Xsw,
+    research_id: "",
+    references: &[],
+    severity: Sev::Critical,
+    capability: Cap::OwnAccount,
+    seed: Seed::AssertionSigned,
+    goal: Goal::Impersonate,
+    must: "verify the signature and read identity only from the element it covers",
+    fix: "",
+    tags: &[],
+    provenance: "shape from the research catalogue; no known-vulnerable implementation run here",
+    edit: Edit::Replay,
+};
+
+const XSW_MUST: &str = "read the identity only from the assertion the verified signature covers, located by the same reference; refuse responses with more than one assertion";
+const XSW_FIX: &str = "after verifying, take the signed element from the verifier (not by a fresh XPath or ID lookup); require exactly one Assertion, unique IDs and the Signature as a direct child of what it signs";
+
+const XSW: Check = Check {
+    family: Family::Xsw,
+    must: XSW_MUST,
+    fix: XSW_FIX,
+    tags: &["wrapping"],
+    provenance: "SAML Raider XSWHelpers shape",
+    ..FORGERY
+};
+
+const SIG: Check = Check {
+    family: Family::Sig,
+    capability: Cap::NothingSigned,
+    seed: Seed::Any,
+    must: "verify signatures with the IdP certificate from its metadata only",
+    fix: "configure the IdP certificate explicitly and never take a key from the message's KeyInfo",
+    tags: &["signature"],
+    ..FORGERY
+};
+
+const TOKEN: Check = Check {
+    family: Family::Cond,
+    severity: Sev::High,
+    capability: Cap::MisdirectedToken,
+    seed: Seed::Any,
+    goal: Goal::Misuse,
+    provenance: "the IdP signs the token as it would for that situation",
+    ..FORGERY
+};
+
+const STRICT: Check = Check {
+    severity: Sev::Medium,
+    capability: Cap::NonConformingIdp,
+    goal: Goal::Strictness,
+    ..TOKEN
+};
+
+/// Every check, in run order.
+pub const CATALOGUE: &[Check] = &[
+    Check {
+        id: "sig/none",
+        title: "all signatures removed, identity forged",
+        research_id: "SIG-01",
+        references: &[PROFILES, "CVE-2012-5353", "CVE-2020-12676", "CVE-2020-2021"],
+        must: "refuse a response with no signature on the Response or the Assertion",
+        fix: "require a valid signature; treat a missing one as failure, not as 'nothing to check'",
+        edit: Edit::Bytes(sig::none),
+        ..SIG
+    },
+    Check {
+        id: "sig/keyinfo/x509",
+        aliases: &["sig/untrusted-key"],
+        title: "re-signed with the attacker's key, its certificate in KeyInfo",
+        research_id: "SIG-03",
+        references: &["CVE-2015-5372", "W3C XML Signature Best Practices"],
+        edit: Edit::Bytes(sig::keyinfo_x509),
+        ..SIG
+    },
+    Check {
+        id: "sig/keyinfo/key-value",
+        title: "re-signed with the attacker's key, the bare key in KeyInfo/KeyValue",
+        research_id: "SIG-04",
+        references: &["CVE-2021-21239 (pysaml2: xmlsec1 accepted any key)"],
+        edit: Edit::Bytes(sig::keyinfo_key_value),
+        ..SIG
+    },
+    Check {
+        id: "sig/keyinfo/none",
+        title: "re-signed with the attacker's key, no KeyInfo",
+        research_id: "SIG-05",
+        references: &[PROFILES],
+        edit: Edit::Bytes(sig::keyinfo_none),
+        ..SIG
+    },
+    Check {
+        id: "sig/keyinfo/cloned-cert",
+        title: "re-signed with the attacker's key in a certificate cloning the IdP's subject, issuer and serial",
+        research_id: "SIG-06",
+        references: &["SAML Raider certificate cloning"],
+        fix: "compare the whole certificate (or its key) with the configured one, never its names",
+        edit: Edit::Bytes(sig::cloned_cert),
+        ..SIG
+    },
+    Check {
+        id: "sig/tampered",
+        title: "identity changed after signing (digest no longer matches)",
+        research_id: "SIG-09",
+        references: &["XML-DSig Core §3.2.1 (reference validation)"],
+        capability: Cap::OwnAccount,
+        must: "refuse when a Reference digest does not match",
+        fix: "check every Reference digest, not only the SignatureValue",
+        edit: Edit::Bytes(sig::tampered),
+        ..SIG
+    },
+    Check {
+        id: "sig/empty/signature-value",
+        title: "identity forged, SignatureValue empty",
+        research_id: "SIG-09",
+        references: &["samlify 2.10 NO_SIGNATURE_REFERENCES"],
+        must: "treat an empty or unparsable SignatureValue as a failed verification",
+        fix: "make every verification error a refusal (no 'verify returned -1' as success)",
+        edit: Edit::Bytes(sig::empty_signature_value),
+        ..SIG
+    },
+    Check {
+        id: "sig/empty/digest-value",
+        title: "identity forged, DigestValue empty",
+        research_id: "SIG-09",
+        references: &["XML-DSig Core §3.2.1"],
+        must: "treat an empty DigestValue as a failed verification",
+        fix: "compare digests exactly; an empty value never matches",
+        edit: Edit::Bytes(sig::empty_digest_value),
+        ..SIG
+    },
+    Check {
+        id: "xsw/1",
+        title: "XSW1: forged Response root, the signed original inside its Signature",
+        research_id: "XSW-01",
+        references: &[USENIX12, "CVE-2016-1000253"],
+        seed: Seed::ResponseSigned,
+        edit: Edit::Bytes(xsw::xsw1),
+        ..XSW
+    },
+    Check {
+        id: "xsw/2",
+        title: "XSW2: forged Response root, the signed original detached before its Signature",
+        research_id: "XSW-02",
+        references: &[USENIX12],
+        seed: Seed::ResponseSigned,
+        edit: Edit::Bytes(xsw::xsw2),
+        ..XSW
+    },
+    Check {
+        id: "xsw/3",
+        aliases: &["sig/xsw/1"],
+        title: "XSW3: forged Assertion (new ID) inserted before the signed one",
+        research_id: "XSW-03",
+        references: &[USENIX12, "CVE-2016-5697", "CVE-2017-11427"],
+        edit: Edit::Bytes(xsw::xsw3),
+        ..XSW
+    },
+    Check {
+        id: "xsw/4",
+        title: "XSW4: forged Assertion wraps the signed one",
+        research_id: "XSW-04",
+        references: &[USENIX12],
+        edit: Edit::Bytes(xsw::xsw4),
+        ..XSW
+    },
+    Check {
+        id: "xsw/5",
+        title: "XSW5: Assertion forged in place, unsigned original appended to the Response",
+        research_id: "XSW-05",
+        references: &[USENIX12],
+        edit: Edit::Bytes(xsw::xsw5),
+        ..XSW
+    },
+    Check {
+        id: "xsw/6",
+        title: "XSW6: Assertion forged in place, unsigned original inside its Signature",
+        research_id: "XSW-06",
+        references: &[USENIX12],
+        edit: Edit::Bytes(xsw::xsw6),
+        ..XSW
+    },
+    Check {
+        id: "xsw/7",
+        title: "XSW7: forged copy with the same ID in an Extensions element before the signed one",
+        research_id: "XSW-07",
+        references: &[USENIX12],
+        edit: Edit::Bytes(xsw::xsw7),
+        ..XSW
+    },
+    Check {
+        id: "xsw/8",
+        title: "XSW8: Assertion forged in place (same ID), unsigned original in a ds:Object",
+        research_id: "XSW-08",
+        references: &[USENIX12, "CVE-2020-5407"],
+        edit: Edit::Bytes(xsw::xsw8),
+        ..XSW
+    },
+    Check {
+        id: "xsw/status-detail",
+        title: "signed original hidden in StatusDetail, forged Assertion in its place",
+        research_id: "XSW-09",
+        references: &["CVE-2025-54369", "CVE-2025-25292 PoC"],
+        edit: Edit::Bytes(xsw::status_detail),
+        ..XSW
+    },
+    Check {
+        id: "xsw/advice",
+        title: "signed original nested in the Advice of a forged Assertion",
+        research_id: "XSW-10",
+        references: &["passport-saml 1advice-signed fixtures"],
+        edit: Edit::Bytes(xsw::advice),
+        ..XSW
+    },
+    Check {
+        id: "xsw/assertions/signed-first",
+        title: "two Assertions: the signed original, then a forged copy",
+        research_id: "XSW-11",
+        references: &["CVE-2022-41912 (crewjam/saml < 0.4.9)", "GHSA-j2jp-wvqg-wc2g"],
+        tags: &["wrapping", "cve-2022-41912"],
+        provenance: "SAML Raider CVE_2022_41912 template shape",
+        edit: Edit::Bytes(xsw::signed_first),
+        ..XSW
+    },
+    Check {
+        id: "xsw/assertions/forged-first",
+        title: "two Assertions with one ID: a forged copy, then the signed original",
+        research_id: "XSW-12",
+        references: &["CVE-2025-47949 (samlify)", "W3C XML Signature Best Practices"],
+        edit: Edit::Bytes(xsw::forged_first_same_id),
+        ..XSW
+    },
+    Check {
+        id: "xsw/donor-signature-first",
+        title: "a valid signature from IdP-signed metadata first in document order; Assertion forged and unsigned",
+        research_id: "XSW-15",
+        references: &["CVE-2025-47949", CORE_SIG],
+        capability: Cap::AnySignedBlob,
+        seed: Seed::Any,
+        tags: &["wrapping", "golden-response"],
+        must: "accept only a Signature that is a direct child of the Response or Assertion it covers",
+        fix: "never verify 'the first Signature in the document'; verify the one enveloped in the element you consume",
+        edit: Edit::Bytes(xsw::donor_signature_first),
+        ..XSW
+    },
+    Check {
+        id: "dsig/comment-in-digest-value",
+        title: "DigestValue = <!--H(forged)-->H(original); Assertion forged",
+        family: Family::Dsig,
+        research_id: "DSIG-02",
+        references: &["CVE-2025-29775 (xml-crypto < 6.0.1)"],
+        tags: &["dsig", "cve-2025-29775"],
+        provenance: "xml-crypto fixture valid_saml_with_digest_comment.xml shape",
+        must: "read DigestValue as its whole text content",
+        fix: "upgrade the XML-DSig library; read text content, never the first child node",
+        edit: Edit::Bytes(dsig::comment_in_digest_value),
+        ..XSW
+    },
+    Check {
+        id: "dsig/digest-value-smuggled",
+        title: "a second DigestValue with H(forged) in StatusDetail, first in document order",
+        family: Family::Dsig,
+        research_id: "DSIG-03",
+        references: &["CVE-2024-45409 (ruby-saml < 1.17.0)"],
+        tags: &["dsig", "cve-2024-45409"],
+        provenance: "synacktiv CVE-2024-45409 PoC shape",
+        must: "take DigestValue from the Reference inside the verified SignedInfo",
+        fix: "look up Reference/DigestValue relative to SignedInfo (./), never with // from the document root",
+        edit: Edit::Bytes(dsig::digest_value_smuggled),
+        ..XSW
+    },
+    Check {
+        id: "canon/comment/name-id",
+        title: "IdP-signed look-alike account; <!----> in NameID cuts it to the target",
+        family: Family::Canon,
+        research_id: "CANON-01",
+        references: &["CVE-2017-11427", "CVE-2017-11428", "CVE-2017-11429", "CVE-2017-11430", "CVE-2018-0489", "CVE-2018-7340"],
+        seed: Seed::Any,
+        tags: &["canonicalization", "comment-truncation"],
+        provenance: "Duo Labs 2018 advisory shape",
+        must: "read NameID as its whole text content (all text nodes), or refuse comments in it",
+        fix: "use the text content of the element, not its first text node",
+        edit: Edit::Bytes(canon::comment_name_id),
+        ..XSW
+    },
+    Check {
+        id: "canon/comment/claims",
+        title: "IdP-signed look-alike account; <!----> in the e-mail and name claims",
+        family: Family::Canon,
+        research_id: "CANON-02",
+        references: &["Duo Labs 2018 (CVE-2017-11427 family)"],
+        seed: Seed::Any,
+        tags: &["canonicalization", "comment-truncation"],
+        must: "read AttributeValue as its whole text content",
+        fix: "use the text content of each AttributeValue, not its first text node",
+        edit: Edit::Bytes(canon::comment_claims),
+        ..XSW
+    },
+    Check {
+        id: "canon/cdata/name-id",
+        title: "IdP-signed look-alike account; a CDATA section in NameID holds the target",
+        family: Family::Canon,
+        research_id: "CANON-03",
+        references: &["parser differential family (CANON-03)"],
+        seed: Seed::Any,
+        tags: &["canonicalization"],
+        must: "read NameID as its whole text content (CDATA included)",
+        fix: "use the text content of the element, not its first child node",
+        edit: Edit::Bytes(canon::cdata_name_id),
+        ..XSW
+    },
+    Check {
+        id: "parse/doctype-round-trip",
+        title: "DOCTYPE quote/comment round trip: one parser sees the forged Response, a re-serialised copy the original",
+        family: Family::Parse,
+        research_id: "PARSE-02",
+        references: &["CVE-2025-25291 (ruby-saml < 1.18.0)"],
+        seed: Seed::Any,
+        tags: &["parser-differential", "cve-2025-25291"],
+        provenance: "SAML Raider CVE_2025_25291 template shape",
+        must: "refuse documents with a DOCTYPE, and verify and read one and the same parse",
+        fix: "reject any DOCTYPE before parsing; never re-serialise and re-parse between verifying and reading",
+        edit: Edit::Bytes(parse::doctype_round_trip),
+        ..XSW
+    },
+    Check {
+        id: "cond/expired",
+        aliases: &["time/expired"],
+        title: "issued two hours ago: every NotOnOrAfter has passed",
+        research_id: "COND-01",
+        references: &["SAML Core §2.5.1.2", PROFILES],
+        must: "refuse an assertion after Conditions/@NotOnOrAfter",
+        fix: "check NotBefore/NotOnOrAfter with at most a few minutes of clock skew",
+        edit: Edit::Bytes(token::expired),
+        ..TOKEN
+    },
+    Check {
+        id: "cond/not-yet-valid",
+        aliases: &["time/not-yet-valid"],
+        title: "issued two hours from now: NotBefore is ahead",
+        research_id: "COND-02",
+        references: &["SAML Core §2.5.1.2"],
+        must: "refuse an assertion before Conditions/@NotBefore",
+        fix: "check NotBefore with at most a few minutes of clock skew",
+        edit: Edit::Bytes(token::not_yet_valid),
+        ..STRICT
+    },
+    Check {
+        id: "cond/scd-expired",
+        title: "SubjectConfirmationData/@NotOnOrAfter has passed",
+        research_id: "COND-03",
+        references: &[PROFILES],
+        must: "refuse a bearer confirmation after its NotOnOrAfter",
+        fix: "check SubjectConfirmationData/@NotOnOrAfter as well as Conditions",
+        edit: Edit::Bytes(token::scd_expired),
+        ..TOKEN
+    },
+    Check {
+        id: "aud/other-sp",
+        aliases: &["audience/other-sp"],
+        title: "Audience names another SP",
+        family: Family::Aud,
+        research_id: "AUD-01",
+        references: &["SAML Core §2.5.1.4", "Profiles §4.1.4.2"],
+        must: "refuse an assertion whose Audience is not its entity ID",
+        fix: "compare each Audience with the SP entity ID exactly",
+        edit: Edit::Bytes(token::other_audience),
+        ..TOKEN
+    },
+    Check {
+        id: "aud/cross-sp",
+        title: "a token for a sibling app of the tenant: its Audience and Recipient",
+        family: Family::Aud,
+        research_id: "PROT-13",
+        references: &["SAML Core §2.5.1.4", PROFILES],
+        must: "refuse an assertion issued to another SP",
+        fix: "check Audience (and Recipient) against this SP exactly",
+        edit: Edit::Bytes(token::cross_sp),
+        ..TOKEN
+    },
+    Check {
+        id: "subj/recipient-other",
+        aliases: &["recipient/other-acs"],
+        title: "Recipient is another ACS (Audience still this SP)",
+        family: Family::Subj,
+        research_id: "SUBJ-01",
+        references: &[PROFILES],
+        must: "refuse a bearer confirmation whose Recipient is not its ACS",
+        fix: "compare SubjectConfirmationData/@Recipient with the ACS URL",
+        edit: Edit::Bytes(token::other_recipient),
+        ..STRICT
+    },
+    Check {
+        id: "prot/destination-other",
+        aliases: &["destination/other-acs"],
+        title: "Destination is another ACS (Audience still this SP)",
+        family: Family::Prot,
+        research_id: "PROT-01",
+        references: &["SAML Bindings §3.5.5.2"],
+        must: "refuse a Response whose Destination is not its ACS",
+        fix: "compare Response/@Destination with the ACS URL",
+        edit: Edit::Bytes(token::other_destination),
+        ..STRICT
+    },
+    Check {
+        id: "prot/in-response-to-unknown",
+        aliases: &["irt/unknown-request"],
+        title: "InResponseTo names a request the SP never sent",
+        family: Family::Prot,
+        research_id: "PROT-03",
+        references: &[PROFILES],
+        must: "refuse a response to a request it did not send (or unsolicited, if it only starts logins itself)",
+        fix: "remember sent AuthnRequest IDs per session and require a match",
+        edit: Edit::Bytes(token::unknown_in_response_to),
+        ..TOKEN
+    },
+    Check {
+        id: "prot/issuer-other",
+        aliases: &["issuer/other-idp"],
+        title: "Issuer is another tenant, signed with the trusted key",
+        family: Family::Prot,
+        research_id: "PROT-07",
+        references: &["SAML Core §2.3.3", "Profiles §4.1.4.2"],
+        must: "refuse an Issuer other than the configured IdP",
+        fix: "compare Issuer with the IdP entity ID from its metadata",
+        edit: Edit::Bytes(token::other_issuer),
+        ..STRICT
+    },
+    Check {
+        id: "prot/replay",
+        aliases: &["replay/same-response"],
+        title: "the accepted response posted again in a fresh session",
+        family: Family::Prot,
+        research_id: "PROT-06",
+        references: &["SAML Profiles §4.1.4.5", "CVE-2025-64131"],
+        must: "accept each assertion ID only once",
+        fix: "keep a cache of used assertion IDs until their NotOnOrAfter",
+        edit: Edit::Replay,
+        ..TOKEN
+    },
+];
+
+/// The control: the IdP's own response through the same byte pipeline, unchanged. It must sign
+/// the genuine user in; if it does not, no refusal in the run proves anything.
+pub const CONTROL: Check = Check {
+    id: "control/no-op-edit",
+    title: "the IdP's response through the forging pipeline, unchanged",
+    family: Family::Prot,
+    research_id: "BASE-01",
+    references: &["harness design: a refusal proves something only if this is accepted"],
+    severity: Sev::Low,
+    seed: Seed::Any,
+    goal: Goal::Misuse,
+    must: "accept the IdP's own response",
+    fix: "configure the SP to trust the IdP that answered (metadata, certificate, entity ID)",
+    edit: Edit::Bytes(noop),
+    ..FORGERY
+};
+
+fn noop(f: &crate::Forge) -> Result<crate::Forged, crate::Skip> {
+    let doc = crate::bytes::Doc::parse(f.seed)?;
+    Ok(crate::Forged::same_identity(crate::bytes::splice(
+        doc.src,
+        Vec::new(),
+    )))
+}

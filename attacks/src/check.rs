@@ -1,0 +1,174 @@
+//! What a check is: data about an attack, plus the edit that builds it.
+
+use serde::Serialize;
+
+use crate::forge::{Forge, Forged, Skip};
+
+/// How bad it is when an SP lets the attack through (the check's, not the run's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Anyone can sign in as anyone.
+    Critical,
+    /// A stale, misdirected or replayed token is honoured.
+    High,
+    /// A conformance gap that enables narrower attacks.
+    Medium,
+    /// Hygiene.
+    Low,
+}
+
+impl Severity {
+    /// The lowercase name (`critical`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+}
+
+/// What the attacker must hold (the TM column of the research catalogue).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Capability {
+    /// No IdP-signed material at all.
+    #[serde(rename = "TM-A")]
+    NothingSigned,
+    /// One valid signed response for the attacker's own low-privilege account.
+    #[serde(rename = "TM-B")]
+    OwnAccount,
+    /// Any IdP-signed XML blob (signed metadata, a signed LogoutResponse).
+    #[serde(rename = "TM-C")]
+    AnySignedBlob,
+    /// A valid assertion issued for someone or somewhere else (another SP, expired, replayed).
+    #[serde(rename = "TM-D")]
+    MisdirectedToken,
+    /// Configuration conformance: the IdP signs something the spec forbids.
+    #[serde(rename = "TM-E")]
+    NonConformingIdp,
+}
+
+impl Capability {
+    /// The research catalogue's code (`TM-A` …).
+    pub fn code(self) -> &'static str {
+        match self {
+            Capability::NothingSigned => "TM-A",
+            Capability::OwnAccount => "TM-B",
+            Capability::AnySignedBlob => "TM-C",
+            Capability::MisdirectedToken => "TM-D",
+            Capability::NonConformingIdp => "TM-E",
+        }
+    }
+
+    /// Whether the artifact needs a signature only the IdP can make.
+    pub fn needs_idp_signature(self) -> bool {
+        matches!(
+            self,
+            Capability::MisdirectedToken | Capability::NonConformingIdp
+        )
+    }
+}
+
+/// Which signed seed the edit starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Seed {
+    /// Whatever the IdP sends.
+    Any,
+    /// The Assertion carries a signature (Entra's default "Sign SAML assertion").
+    AssertionSigned,
+    /// The Response carries a signature.
+    ResponseSigned,
+}
+
+/// What acceptance means: who the verdict judge should look for in the session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Goal {
+    /// Sign in as the forged target identity: `vulnerable` if it is the one signed in.
+    Impersonate,
+    /// Get a stale or misdirected token honoured: any acceptance is `vulnerable`.
+    Misuse,
+    /// The spec says MUST refuse, but there is no standalone exploit: acceptance is `nonstrict`.
+    Strictness,
+}
+
+/// The check's family: the first segment of its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// Signature presence and key trust.
+    Sig,
+    /// XML signature wrapping.
+    Xsw,
+    /// XML-DSig internals.
+    Dsig,
+    /// Text and canonicalization.
+    Canon,
+    /// Parser differentials.
+    Parse,
+    /// Time conditions.
+    Cond,
+    /// Audience restriction.
+    Aud,
+    /// Subject confirmation.
+    Subj,
+    /// Protocol fields (Destination, InResponseTo, Issuer, replay).
+    Prot,
+}
+
+/// How a check builds what it posts.
+#[derive(Clone, Copy)]
+pub enum Edit {
+    /// Edit the IdP-signed seed.
+    Bytes(fn(&Forge) -> Result<Forged, Skip>),
+    /// Post the accepted good response again, in a fresh session.
+    Replay,
+}
+
+impl std::fmt::Debug for Edit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Edit::Bytes(_) => "Bytes",
+            Edit::Replay => "Replay",
+        })
+    }
+}
+
+/// One entry of the catalogue.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Check {
+    /// Stable hierarchical id (`xsw/3`); selection matches whole segments.
+    pub id: &'static str,
+    /// Older ids that still select this check.
+    pub aliases: &'static [&'static str],
+    /// What the forged response is, in one line.
+    pub title: &'static str,
+    /// The family (first id segment).
+    pub family: Family,
+    /// The research id in `attack-catalogue.md` (`XSW-03`).
+    pub research_id: &'static str,
+    /// Spec sections, CVEs, papers and fix commits.
+    pub references: &'static [&'static str],
+    /// How bad acceptance is.
+    pub severity: Severity,
+    /// What the attacker must hold.
+    pub capability: Capability,
+    /// The signed seed the edit starts from.
+    pub seed: Seed,
+    /// What acceptance means.
+    pub goal: Goal,
+    /// What the SP must do.
+    pub must: &'static str,
+    /// How to fix an SP that fails.
+    pub fix: &'static str,
+    /// Free tags for selection (`cve-2024-45409`, `wrapping`).
+    pub tags: &'static [&'static str],
+    /// Whether the payload shape was checked against its published proof, and how.
+    pub provenance: &'static str,
+    /// How the artifact is built.
+    #[serde(skip)]
+    pub edit: Edit,
+}

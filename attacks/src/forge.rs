@@ -1,0 +1,63 @@
+//! The inputs an edit gets and what it gives back.
+
+use openssl::pkey::{PKey, Private};
+
+use crate::identity::Swap;
+
+/// Why a check does not apply to this run (a typed not-applicable, never a panic).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Skip(pub String);
+
+/// The IdP's signing key and certificate, held only when the harness plays the IdP itself.
+pub struct IdpKey {
+    /// The private key.
+    pub key: PKey<Private>,
+    /// The certificate, PEM.
+    pub cert_pem: String,
+}
+
+/// What an edit may use.
+pub struct Forge<'a> {
+    /// The IdP-signed response for the attacker's own login (this session's).
+    pub seed: &'a str,
+    /// The IdP's key: given only to checks whose artifact the IdP itself would sign.
+    pub idp_key: Option<&'a IdpKey>,
+    /// An unrelated IdP-signed XML blob (the app's signed federation metadata), for TM-C.
+    pub donor: Option<&'a str>,
+}
+
+impl Forge<'_> {
+    /// The IdP's key, or a not-applicable naming why it is missing.
+    pub fn idp_key(&self) -> Result<&IdpKey, Skip> {
+        self.idp_key.ok_or_else(|| {
+            Skip("needs a response the IdP itself signs this way; the harness does not hold the running IdP's key (use the built-in IdP, without `idp.url`)".into())
+        })
+    }
+
+    /// The donor blob, or a not-applicable.
+    pub fn donor(&self) -> Result<&str, Skip> {
+        self.donor.ok_or_else(|| {
+            Skip("needs an IdP-signed XML blob (signed federation metadata); none was found".into())
+        })
+    }
+}
+
+/// What to post, and what identity acceptance would reveal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Forged {
+    /// The SAMLResponse XML.
+    pub xml: String,
+    /// The identity swap (empty for checks that keep the user's identity).
+    pub swap: Swap,
+}
+
+impl Forged {
+    /// A response that keeps the user's identity.
+    pub fn same_identity(xml: String) -> Forged {
+        Forged {
+            xml,
+            swap: Swap::default(),
+        }
+    }
+}

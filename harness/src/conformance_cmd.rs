@@ -1,0 +1,309 @@
+//! `saml-harness conformance`: the good login, the control, then every selected catalogue check
+//! against the SP each scenario describes; verdicts by who gets in, exit status by severity.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use attacks::{select, Check, Severity, CATALOGUE};
+use clap::Args;
+use serde::Deserialize;
+
+use crate::run_cmd::{load, run_and_print, write_reports, RunOptions};
+use crate::runner::{Outcome, Verdict};
+use crate::scenario::{Case, Expect, Scenario};
+use crate::{say, UsageError};
+
+/// Exit status: something at or above `--fail-on` is vulnerable.
+const EXIT_VULNERABLE: u8 = 1;
+/// Exit status: the run could not judge (baseline or control failed, SP unreachable).
+const EXIT_UNJUDGED: u8 = 3;
+
+/// Arguments of `conformance`.
+#[derive(Args)]
+#[command(after_help = "VERDICTS:
+    pass            refused, or signed in the attacker's own identity only
+    vulnerable      the attack worked under its capability (forged identity in, stale token honoured)
+    nonstrict       accepted what the spec says MUST be refused, with no standalone exploit
+    inconclusive    the good login or the control failed: a refusal proves nothing
+    not-applicable  the check needs something this run lacks (reason says what)
+    error           the harness could not run the case
+
+EXAMPLES:
+    saml-harness conformance --reference-sp                    # the bundled careful SP
+    saml-harness conformance --reference-sp --flaw xsw-root-assertion --only xsw
+    SP_URL=http://127.0.0.1:8080 saml-harness conformance my-sp.yaml --report json=c.json
+    saml-harness conformance my-sp.yaml --skip prot/replay --expect known.yaml --fail-on medium
+    saml-harness conformance --list --json
+    saml-harness conformance --explain xsw/3
+
+EXIT STATUS:
+    0 nothing at or above --fail-on is vulnerable (expected verdicts from --expect excluded)
+    1 something is
+    2 usage or scenario-file error
+    3 could not judge: the good login or the control failed, or a case could not run")]
+pub struct ConformanceArgs {
+    /// Scenario files (or directories) describing the SP; their accept case gives the identity.
+    #[arg(value_name = "SCENARIO")]
+    paths: Vec<PathBuf>,
+    /// Run against the bundled reference SP and mock IdP, started on 127.0.0.1.
+    #[arg(long)]
+    reference_sp: bool,
+    /// With --reference-sp: switch one of its checks off (repeatable; see `sp serve --help`).
+    #[arg(long, value_name = "NAME", requires = "reference_sp", value_parser = |s: &str| reference_sp::Flaw::from_name(s).ok_or_else(|| format!("unknown flaw {s:?}; see `saml-harness sp serve --help`")))]
+    flaw: Vec<reference_sp::Flaw>,
+    /// Run only checks matching SEL: an id or id prefix by whole segments (`xsw`, `sig/keyinfo`),
+    /// a research id (`XSW-03`) or a tag (`cve-2024-45409`). Repeatable.
+    #[arg(long, value_name = "SEL", help_heading = "Selection")]
+    only: Vec<String>,
+    /// Leave out checks matching SEL (same forms as --only). Repeatable.
+    #[arg(long, value_name = "SEL", help_heading = "Selection")]
+    skip: Vec<String>,
+    /// Known deviations: a YAML list of `{id: GLOB, verdict: WORD, reason: TEXT}`.
+    #[arg(long, value_name = "FILE")]
+    expect: Option<PathBuf>,
+    /// Lowest severity whose `vulnerable` or `nonstrict` verdict makes the exit status 1.
+    #[arg(long, value_name = "LEVEL", default_value = "high", value_parser = ["critical", "high", "medium", "low", "never"])]
+    fail_on: String,
+    /// List the catalogue and exit.
+    #[arg(long, help_heading = "Catalogue")]
+    list: bool,
+    /// With --list: JSON instead of a table.
+    #[arg(long, requires = "list", help_heading = "Catalogue")]
+    json: bool,
+    /// Explain one check: what it sends (an example), why, what the SP must do, how to fix it.
+    #[arg(long, value_name = "ID", help_heading = "Catalogue")]
+    explain: Option<String>,
+    #[command(flatten)]
+    options: RunOptions,
+}
+
+/// One known deviation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expectation {
+    id: String,
+    verdict: String,
+    reason: String,
+}
+
+fn glob(pattern: &str, id: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => id.starts_with(prefix),
+        None => pattern == id,
+    }
+}
+
+/// `saml-harness conformance`.
+pub fn run(args: ConformanceArgs) -> Result<ExitCode> {
+    if args.list {
+        list(args.json);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(id) = &args.explain {
+        explain(id)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let checks = select::select(&args.only, &args.skip).map_err(UsageError)?;
+    let expectations: Vec<Expectation> = match &args.expect {
+        None => Vec::new(),
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| UsageError(format!("cannot read {}: {e}", p.display())))?;
+            serde_saphyr::from_str(&text).map_err(|e| {
+                UsageError(format!(
+                    "{}: {e}\n  hint: a list of `- {{id: prot/replay, verdict: vulnerable, reason: why}}`",
+                    p.display()
+                ))
+            })?
+        }
+    };
+    for e in &expectations {
+        if !Outcome::ALL.iter().any(|o| o.word() == e.verdict) {
+            return Err(UsageError(format!(
+                "{}: verdict {:?} for {:?} is not a verdict word; hint: use pass, vulnerable, nonstrict, inconclusive, not-applicable or error",
+                args.expect.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                e.verdict,
+                e.id
+            ))
+            .into());
+        }
+    }
+    if args.paths.is_empty() && !args.reference_sp {
+        return Err(UsageError(
+            "give a SCENARIO file describing the SP, or --reference-sp; hint: see scenarios/examples/01-login.yaml".into(),
+        )
+        .into());
+    }
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let scenarios = if args.reference_sp {
+            let (idp_url, sp_url) = crate::demo::start(args.flaw.iter().copied().collect()).await?;
+            say!("mock Entra IdP  {idp_url}\nreference SP    {sp_url}");
+            let paths = if args.paths.is_empty() {
+                vec![PathBuf::from("scenarios/examples/01-login.yaml")]
+            } else {
+                args.paths.clone()
+            };
+            load(&paths, &|n| match n {
+                "SP_URL" => Some(sp_url.clone()),
+                "IDP_URL" => Some(idp_url.clone()),
+                _ => std::env::var(n).ok(),
+            })?
+        } else {
+            load(&args.paths, &|n| std::env::var(n).ok())?
+        };
+        let scenarios: Vec<Scenario> = scenarios
+            .into_iter()
+            .map(|s| with_checks(s, &checks))
+            .collect();
+        let mut verdicts = run_and_print(&scenarios, &args.options).await?;
+        apply_expectations(&mut verdicts, &expectations);
+        write_reports(&args.options, &verdicts)?;
+        Ok(exit_status(&verdicts, &args.fail_on))
+    })
+}
+
+/// The scenario's accept cases (or a plain good login), then every selected check.
+fn with_checks(mut s: Scenario, checks: &[&'static Check]) -> Scenario {
+    let mut cases: Vec<Case> = s
+        .cases
+        .iter()
+        .filter(|c| c.expect == Expect::Accept)
+        .cloned()
+        .collect();
+    if cases.is_empty() {
+        cases.push(Case {
+            id: "login/good".into(),
+            name: "good login".into(),
+            expect: Expect::Accept,
+            identity: None,
+            attack: None,
+        });
+    }
+    cases.extend(checks.iter().map(|c| Case {
+        id: c.id.to_owned(),
+        name: c.title.to_owned(),
+        expect: Expect::Reject,
+        identity: None,
+        attack: Some(c),
+    }));
+    s.cases = cases;
+    s
+}
+
+/// Marks verdicts a `--expect` file foresaw, and says when a foreseen failure now passes.
+fn apply_expectations(verdicts: &mut [Verdict], expectations: &[Expectation]) {
+    for v in verdicts.iter_mut() {
+        let Some(e) = expectations.iter().find(|e| glob(&e.id, &v.id)) else {
+            continue;
+        };
+        if v.outcome.word() == e.verdict {
+            v.expected = Some(e.reason.clone());
+            say!("expected: {} {} — {}", v.id, e.verdict, e.reason);
+        } else if v.outcome == Outcome::Pass {
+            say!(
+                "note: {} was expected to be {} ({}) but now passes; remove it from the expectations file",
+                v.id, e.verdict, e.reason
+            );
+        }
+    }
+}
+
+fn severity_rank(s: Severity) -> u8 {
+    match s {
+        Severity::Critical => 4,
+        Severity::High => 3,
+        Severity::Medium => 2,
+        Severity::Low => 1,
+    }
+}
+
+/// The exit status for `verdicts` under `--fail-on`.
+fn exit_status(verdicts: &[Verdict], fail_on: &str) -> ExitCode {
+    let threshold = match fail_on {
+        "critical" => 4,
+        "high" => 3,
+        "medium" => 2,
+        "low" => 1,
+        _ => u8::MAX,
+    };
+    let unexpected = |v: &&Verdict| v.expected.is_none();
+    let failing = verdicts.iter().filter(unexpected).any(|v| {
+        matches!(v.outcome, Outcome::Vulnerable | Outcome::Nonstrict)
+            && v.severity.is_some_and(|s| severity_rank(s) >= threshold)
+    });
+    if failing {
+        return ExitCode::from(EXIT_VULNERABLE);
+    }
+    let unjudged = verdicts.iter().filter(unexpected).any(|v| {
+        matches!(
+            v.outcome,
+            Outcome::Inconclusive | Outcome::Error | Outcome::Fail
+        )
+    });
+    if unjudged {
+        ExitCode::from(EXIT_UNJUDGED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn list(json: bool) {
+    if json {
+        let all: Vec<serde_json::Value> = CATALOGUE
+            .iter()
+            .map(|c| serde_json::to_value(c).unwrap_or_default())
+            .collect();
+        say!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+        return;
+    }
+    say!(
+        "{:<32} {:<9} {:<5} {:<9} TITLE",
+        "ID",
+        "SEVERITY",
+        "TM",
+        "RESEARCH"
+    );
+    for c in CATALOGUE {
+        say!(
+            "{:<32} {:<9} {:<5} {:<9} {}",
+            c.id,
+            c.severity.name(),
+            c.capability.code(),
+            c.research_id,
+            c.title
+        );
+    }
+    say!(
+        "\n{} checks. Select with --only/--skip by id segment, research id or tag.",
+        CATALOGUE.len()
+    );
+}
+
+fn explain(id: &str) -> Result<()> {
+    let check = select::by_id(id).ok_or_else(|| {
+        UsageError(format!(
+            "no check {id:?}; hint: `saml-harness conformance --list` shows the ids"
+        ))
+    })?;
+    say!("{} — {}", check.id, check.title);
+    say!(
+        "research id: {}   severity: {}   capability: {}   seed: {:?}",
+        check.research_id,
+        check.severity.name(),
+        check.capability.code(),
+        check.seed
+    );
+    say!("references:  {}", check.references.join("; "));
+    say!("the SP must: {}", check.must);
+    say!("to fix:      {}", check.fix);
+    say!("payload:     {}", check.provenance);
+    match crate::sample::forged_example(check) {
+        Ok(xml) => {
+            say!("\nexample of what it posts (for B.Simon, from the built-in tenant):\n{xml}")
+        }
+        Err(e) => say!("\n(no example: {e})"),
+    }
+    Ok(())
+}
