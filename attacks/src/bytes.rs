@@ -109,8 +109,11 @@ pub fn attr_value(node: Node, name: &str) -> Option<Range<usize>> {
         .map(|a| a.range_value())
 }
 
+/// Byte-range replacements, applied together by [`splice`].
+pub type Edits = Vec<(Range<usize>, String)>;
+
 /// Applies non-overlapping replacements to `src` (given in any order).
-pub fn splice(src: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
+pub fn splice(src: &str, mut edits: Edits) -> String {
     edits.sort_by_key(|(r, _)| (r.start, r.end));
     let mut out = String::with_capacity(src.len() + 256);
     let mut at = 0;

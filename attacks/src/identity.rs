@@ -88,7 +88,7 @@ pub fn rewrite_edits(
     doc: &Doc,
     within: std::ops::Range<usize>,
     map: &dyn Fn(&str) -> String,
-) -> (Vec<(std::ops::Range<usize>, String)>, Swap) {
+) -> (crate::bytes::Edits, Swap) {
     let mut swap = Swap::default();
     let mut edits = Vec::new();
     for (range, raw) in identity_texts(doc, within) {

@@ -128,7 +128,7 @@ pub enum Event {
         cases: usize,
     },
     /// A case has a verdict.
-    CaseFinished(Verdict),
+    CaseFinished(Box<Verdict>),
 }
 
 /// Where the SP's entity ID and ACS come from, resolved.
@@ -703,7 +703,7 @@ pub async fn run_scenario(
                 findings: notes.findings,
                 details: notes.details,
             };
-            emit(Event::CaseFinished(v.clone()));
+            emit(Event::CaseFinished(Box::new(v.clone())));
             verdicts.push(v);
         };
     let sp = match resolve_sp(scenario, limits).await {

@@ -1,7 +1,7 @@
 //! XML-DSig internals: where verifiers read the digest or the SignedInfo from.
 
 use crate::bytes::{
-    after_start_tag, before_end_tag, child, insert, splice, Doc, DSIG_NS, PROTOCOL_NS,
+    after_start_tag, before_end_tag, child, insert, splice, Doc, Edits, DSIG_NS, PROTOCOL_NS,
 };
 use crate::crypto::{reference_digest, seed_digest_method};
 use crate::family::{forged, Parts};
@@ -14,7 +14,7 @@ const PLACEHOLDER: &str = "FORGED_DIGEST_PLACEHOLDER";
 /// becomes the digest of the forged Assertion.
 fn with_forged_digest(
     f: &Forge,
-    extra: &dyn Fn(&Parts) -> Result<Vec<(std::ops::Range<usize>, String)>, Skip>,
+    extra: &dyn Fn(&Parts) -> Result<Edits, Skip>,
 ) -> Result<Forged, Skip> {
     let doc = Doc::parse(f.seed)?;
     let p = Parts::of(&doc)?;

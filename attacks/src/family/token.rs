@@ -6,7 +6,8 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use crate::bytes::{
-    after_start_tag, attr_value, before_end_tag, splice, Doc, Node, ASSERTION_NS, PROTOCOL_NS,
+    after_start_tag, attr_value, before_end_tag, splice, Doc, Edits, Node, ASSERTION_NS,
+    PROTOCOL_NS,
 };
 use crate::crypto::idp_resign;
 use crate::forge::{Forge, Forged, Skip};
@@ -15,8 +16,6 @@ use crate::forge::{Forge, Forged, Skip};
 pub const OTHER_SP: &str = "https://evil.example/sp";
 /// Another ACS.
 pub const OTHER_ACS: &str = "https://evil.example/saml/acs";
-
-type Edits = Vec<(std::ops::Range<usize>, String)>;
 
 /// Applies `edit` to the seed and has the IdP sign the result.
 fn resigned(f: &Forge, edit: &dyn Fn(&Doc) -> Result<Edits, Skip>) -> Result<Forged, Skip> {

@@ -11,7 +11,7 @@ fn parse<'a>(f: &Forge<'a>) -> Result<Doc<'a>, Skip> {
 }
 
 /// Identity edits inside the Assertion, in place.
-fn forge_in_place(p: &Parts) -> (Vec<(std::ops::Range<usize>, String)>, identity::Swap) {
+fn forge_in_place(p: &Parts) -> (crate::bytes::Edits, identity::Swap) {
     identity::rewrite_edits(p.doc, p.assertion.range(), &identity::target_of)
 }
 
