@@ -240,6 +240,20 @@ pub const CATALOGUE: &[Check] = &[
         ..XSW
     },
     Check {
+        id: "xsw/roots/donor-first",
+        title: "two root elements: IdP-signed metadata, then a Response holding a forged Assertion",
+        research_id: "XSW-14",
+        references: &["CVE-2022-39299 (passport-saml < 3.2.2)", "GHSA-m974-647v-whv7", "CVE-2022-39353"],
+        capability: Cap::AnySignedBlob,
+        seed: Seed::Any,
+        tags: &["wrapping", "golden-response", "cve-2022-39299"],
+        provenance: "node-saml fixture response.root-signed.multiple-root-elements.xml shape (any IdP-signed root first)",
+        must: "refuse a document with more than one root element",
+        fix: "use an XML parser that rejects content after the root element",
+        edit: Edit::Bytes(xsw::roots_donor_first),
+        ..XSW
+    },
+    Check {
         id: "xsw/donor-signature-first",
         title: "a valid signature from IdP-signed metadata first in document order; Assertion forged and unsigned",
         research_id: "XSW-15",
@@ -276,6 +290,19 @@ pub const CATALOGUE: &[Check] = &[
         must: "take DigestValue from the Reference inside the verified SignedInfo",
         fix: "look up Reference/DigestValue relative to SignedInfo (./), never with // from the document root",
         edit: Edit::Bytes(dsig::digest_value_smuggled),
+        ..XSW
+    },
+    Check {
+        id: "dsig/multiple-signed-info",
+        title: "a second SignedInfo referencing the forged Assertion; original kept in a wrapper",
+        family: Family::Dsig,
+        research_id: "DSIG-01",
+        references: &["CVE-2025-29774 (xml-crypto < 6.0.1)"],
+        tags: &["dsig", "cve-2025-29774"],
+        provenance: "xml-crypto fixture saml_multiple_signed_info_nodes.xml shape",
+        must: "refuse a Signature with more than one SignedInfo, and more than one Assertion",
+        fix: "upgrade the XML-DSig library; require exactly one SignedInfo and read References from it",
+        edit: Edit::Bytes(dsig::multiple_signed_info),
         ..XSW
     },
     Check {

@@ -25,14 +25,24 @@ pub fn is_identity_claim(name: &str) -> bool {
 /// The value a forgery puts where `genuine` was: `admin@` the same domain for addresses, a
 /// fixed GUID for object ids, `Admin` for display names and anything else.
 pub fn target_of(genuine: &str) -> String {
+    let candidates = |first: String, second: String| {
+        if first.eq_ignore_ascii_case(genuine) {
+            second
+        } else {
+            first
+        }
+    };
     if let Some((_, domain)) = genuine.rsplit_once('@') {
-        return format!("admin@{domain}");
+        return candidates(format!("admin@{domain}"), format!("administrator@{domain}"));
     }
     let guid_shape = genuine.len() == 36 && genuine.matches('-').count() == 4;
     if guid_shape {
-        return "ad000000-0000-4000-8000-000000000001".into();
+        return candidates(
+            "ad000000-0000-4000-8000-000000000001".into(),
+            "ad000000-0000-4000-8000-000000000002".into(),
+        );
     }
-    "Admin".into()
+    candidates("Admin".into(), "Administrator".into())
 }
 
 /// The identity values in a response: NameID first, then identity claims, each once.
@@ -136,6 +146,8 @@ mod tests {
             "ad000000-0000-4000-8000-000000000001"
         );
         assert_eq!(target_of("B.Simon"), "Admin");
+        assert_eq!(target_of("Admin@contoso.com"), "administrator@contoso.com");
+        assert_eq!(target_of("admin"), "Administrator");
         assert!(is_identity_claim(
             "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
         ));

@@ -544,6 +544,7 @@ impl CaseRun<'_> {
         &self,
         case: &Case,
         good: &Delivered,
+        good_identity: Option<&str>,
         notes: &mut Notes,
     ) -> Result<(String, Judged), CaseEnd> {
         let check = case
@@ -553,10 +554,10 @@ impl CaseRun<'_> {
             .attempt(self.responder(Some(check), Some(good)))
             .await?;
         Self::record_details(&attempt, &mut notes.details);
+        // The user whose login was used is never the forged identity.
         let mut swap = attempt.delivered.swap.clone();
-        if swap.genuine.is_empty() {
-            swap.genuine.push(good.name_id.clone());
-        }
+        swap.genuine.push(good.name_id.clone());
+        swap.genuine.extend(good_identity.map(str::to_owned));
         let judged = crate::judge::judge(
             check.goal,
             &attempt.session,
@@ -798,8 +799,11 @@ pub async fn run_scenario(
             record(case, (Outcome::Inconclusive, why), Duration::ZERO, notes);
             continue;
         };
-        let result =
-            tokio::time::timeout(limits.case_timeout, run.reject(case, good, &mut notes)).await;
+        let result = tokio::time::timeout(
+            limits.case_timeout,
+            run.reject(case, good, good_identity.as_deref(), &mut notes),
+        )
+        .await;
         let verdict = match conclude(result, limits.case_timeout) {
             (_, Some(judged)) => (judged.outcome, judged.reason),
             (verdict, None) => verdict,

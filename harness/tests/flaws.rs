@@ -8,6 +8,11 @@ use std::process::Command;
 /// Runs `conformance --reference-sp` with `flaws`; returns the exit code and `id=verdict` of
 /// every case that did not pass.
 fn conformance(flaws: &[&str]) -> (i32, BTreeSet<String>) {
+    conformance_with(flaws, &[])
+}
+
+/// As [`conformance`], with more arguments (a scenario, a selection).
+fn conformance_with(flaws: &[&str], extra: &[&str]) -> (i32, BTreeSet<String>) {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.json");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_saml-harness"));
@@ -17,6 +22,7 @@ fn conformance(flaws: &[&str]) -> (i32, BTreeSet<String>) {
     for f in flaws {
         cmd.args(["--flaw", f]);
     }
+    cmd.args(extra);
     let out = cmd.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let json: serde_json::Value = serde_json::from_slice(
@@ -25,7 +31,7 @@ fn conformance(flaws: &[&str]) -> (i32, BTreeSet<String>) {
     .unwrap();
     assert_eq!(json["schema"], 1);
     let cases = json["cases"].as_array().unwrap();
-    assert!(cases.len() >= 39, "{stdout}");
+    assert!(cases.len() >= 3, "{stdout}");
     let bad = cases
         .iter()
         .filter(|c| c["verdict"] != "pass")
@@ -74,6 +80,9 @@ flaw_is_caught! {
         "xsw/6=vulnerable", "xsw/7=vulnerable", "xsw/8=vulnerable", "xsw/advice=vulnerable",
         "xsw/assertions/forged-first=vulnerable", "xsw/donor-signature-first=vulnerable"];
     last_assertion: "last-assertion" => 1 ["xsw/assertions/signed-first=vulnerable"];
+    all_signed_info: "all-signed-info" => 1 ["xsw/3=vulnerable", "xsw/5=vulnerable",
+        "xsw/6=vulnerable", "dsig/multiple-signed-info=vulnerable"];
+    multiple_roots: "multiple-roots" => 1 ["xsw/roots/donor-first=vulnerable"];
     digest_first_child: "digest-first-child" => 1 ["dsig/comment-in-digest-value=vulnerable"];
     digest_anywhere: "digest-anywhere" => 1 ["dsig/digest-value-smuggled=vulnerable"];
     doctype_round_trip: "doctype-round-trip" => 1 ["parse/doctype-round-trip=vulnerable"];
@@ -94,4 +103,48 @@ fn a_cross_sp_token_needs_audience_and_recipient_unchecked() {
     let (code, bad) = conformance(&["audience", "recipient"]);
     assert_eq!(code, 1);
     assert!(bad.contains("aud/cross-sp=vulnerable"), "{bad:?}");
+}
+
+#[test]
+fn comment_truncation_in_a_claim_is_caught_when_the_sp_identifies_users_by_that_claim() {
+    let claims = ["scenarios/examples/03-claims.yaml", "--only", "canon"];
+    assert_eq!(conformance_with(&[], &claims), (0, BTreeSet::new()));
+    let (code, bad) = conformance_with(&["first-text-node"], &claims);
+    assert_eq!(code, 1);
+    assert_eq!(
+        bad,
+        BTreeSet::from(["canon/comment/claims=vulnerable".to_owned()])
+    );
+}
+
+#[test]
+fn the_whole_catalogue_runs_and_every_check_is_proven_by_some_flaw() {
+    let list = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .args(["conformance", "--list", "--json"])
+        .output()
+        .unwrap();
+    let checks: Vec<serde_json::Value> = serde_json::from_slice(&list.stdout).unwrap();
+    assert!(checks.len() >= 39, "{} checks", checks.len());
+    for c in &checks {
+        for key in [
+            "id",
+            "title",
+            "family",
+            "severity",
+            "capability",
+            "research_id",
+            "references",
+        ] {
+            assert!(!c[key].is_null(), "{key} missing in {c}");
+        }
+    }
+    let proven = include_str!("flaws.rs");
+    for c in &checks {
+        let id = c["id"].as_str().unwrap();
+        assert!(
+            proven.contains(&format!("\"{id}=vulnerable\""))
+                || proven.contains(&format!("\"{id}=nonstrict\"")),
+            "no test shows a flaw that {id} catches"
+        );
+    }
 }

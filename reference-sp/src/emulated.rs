@@ -38,6 +38,11 @@ pub struct Loose {
     pub lookup: IdLookup,
     /// DigestValue source.
     pub digest: DigestSource,
+    /// References from every SignedInfo, the signature over the first (CVE-2025-29774).
+    pub all_signed_info: bool,
+    /// The enveloped transform drops the first Signature inside the referenced element, not
+    /// the one being verified (xml-crypto before 6.0.1).
+    pub drop_first_signature: bool,
 }
 
 /// A careful-looking verification of `signature` (a libxml node of `doc`) under `how`, with
@@ -50,7 +55,14 @@ pub fn verify(
 ) -> Result<Vec<String>, String> {
     let signed_infos: Vec<Node> = children(signature, "SignedInfo");
     let first = signed_infos.first().ok_or("no SignedInfo")?;
-    let references: Vec<Node> = children(first, "Reference");
+    let references: Vec<Node> = if how.all_signed_info {
+        signed_infos
+            .iter()
+            .flat_map(|si| children(si, "Reference"))
+            .collect()
+    } else {
+        children(first, "Reference")
+    };
     if references.is_empty() {
         return Err("no Reference".into());
     }
@@ -70,7 +82,11 @@ pub fn verify(
             .first()
             .and_then(|m| m.get_attribute("Algorithm"))
             .unwrap_or_default();
-        let actual = digest_of(target, signature, digest_for(&method))?;
+        let dropped = match how.drop_first_signature {
+            true => first_descendant(target, "Signature").unwrap_or_else(|| signature.clone()),
+            false => signature.clone(),
+        };
+        let actual = digest_of(target, &dropped, digest_for(&method))?;
         let claimed = match how.digest {
             DigestSource::Text => children(reference, "DigestValue")
                 .first()
@@ -280,4 +296,34 @@ pub fn requote_doctype(xml: &str) -> String {
         &xml[sys..end],
         &xml[end + 1..]
     )
+}
+
+/// The byte ranges of a document's top-level elements (a tolerant parser's several roots).
+pub fn split_roots(xml: &str) -> Vec<&str> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let (mut depth, mut start, mut roots) = (0usize, 0usize, Vec::new());
+    loop {
+        let before = reader.buffer_position() as usize;
+        match reader.read_event() {
+            Ok(Event::Start(_)) => {
+                if depth == 0 {
+                    start = before;
+                }
+                depth += 1;
+            }
+            Ok(Event::Empty(_)) if depth == 0 => {
+                roots.push(&xml[before..reader.buffer_position() as usize]);
+            }
+            Ok(Event::End(_)) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    roots.push(&xml[start..reader.buffer_position() as usize]);
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    roots
 }

