@@ -139,6 +139,32 @@ pub const CATALOGUE: &[Check] = &[
         ..SIG
     },
     Check {
+        id: "sig/reference/whole-document",
+        title: "the signature's Reference is URI=\"\" (the whole document), signed by the IdP",
+        research_id: "SIG-13",
+        references: &[CORE_SIG],
+        severity: Sev::Medium,
+        capability: Cap::NonConformingIdp,
+        goal: Goal::Strictness,
+        must: "require exactly one Reference, to the ID of the element the Signature envelops",
+        fix: "check Reference/@URI equals '#' + the signed element's ID",
+        edit: Edit::Bytes(token::reference_whole_document),
+        ..SIG
+    },
+    Check {
+        id: "sig/reference/two",
+        title: "SignedInfo carries two References, signed by the IdP",
+        research_id: "SIG-12",
+        references: &[CORE_SIG],
+        severity: Sev::Medium,
+        capability: Cap::NonConformingIdp,
+        goal: Goal::Strictness,
+        must: "require exactly one Reference in SignedInfo",
+        fix: "refuse SignedInfo with more than one Reference",
+        edit: Edit::Bytes(token::two_references),
+        ..SIG
+    },
+    Check {
         id: "xsw/1",
         title: "XSW1: forged Response root, the signed original inside its Signature",
         research_id: "XSW-01",
@@ -392,6 +418,69 @@ pub const CATALOGUE: &[Check] = &[
         ..TOKEN
     },
     Check {
+        id: "cond/no-expiry",
+        title: "no NotOnOrAfter anywhere: a token that never expires",
+        research_id: "COND-05",
+        references: &["Profiles §4.1.4.2 (bearer SubjectConfirmationData MUST have NotOnOrAfter)"],
+        must: "refuse a bearer assertion without SubjectConfirmationData/@NotOnOrAfter",
+        fix: "require NotOnOrAfter on the bearer confirmation",
+        edit: Edit::Bytes(token::no_expiry),
+        ..STRICT
+    },
+    Check {
+        id: "cond/session-expired",
+        title: "AuthnStatement/@SessionNotOnOrAfter has passed",
+        research_id: "COND-08",
+        references: &[PROFILES],
+        must: "refuse a login whose SessionNotOnOrAfter has passed",
+        fix: "end the session at SessionNotOnOrAfter; never start one after it",
+        edit: Edit::Bytes(token::session_expired),
+        ..STRICT
+    },
+    Check {
+        id: "cond/malformed-datetime",
+        title: "Conditions/@NotOnOrAfter is not a date (2024-13-45T99:00:00)",
+        research_id: "COND-10",
+        references: &["SAML Core §1.3.3 (xs:dateTime)", "Shibboleth 2018 crash advisory"],
+        must: "refuse an assertion whose times do not parse",
+        fix: "treat an unparsable time as invalid, never as absent",
+        edit: Edit::Bytes(token::malformed_datetime),
+        ..STRICT
+    },
+    Check {
+        id: "cond/issue-instant-future",
+        title: "IssueInstant a day ahead (validity window unchanged)",
+        research_id: "COND-06",
+        references: &["SAML Core §2.3.3, §3.2.2"],
+        severity: Sev::Low,
+        must: "refuse a message issued in the future beyond clock skew",
+        fix: "check IssueInstant against the clock with a few minutes of skew",
+        edit: Edit::Bytes(token::issue_instant_future),
+        ..STRICT
+    },
+    Check {
+        id: "cond/scd-not-before",
+        title: "the bearer SubjectConfirmationData carries NotBefore",
+        research_id: "COND-04",
+        references: &["Profiles §4.1.4.2 (MUST NOT contain NotBefore)"],
+        severity: Sev::Low,
+        must: "refuse a bearer confirmation with NotBefore",
+        fix: "refuse SubjectConfirmationData/@NotBefore on bearer confirmations",
+        edit: Edit::Bytes(token::scd_not_before),
+        ..STRICT
+    },
+    Check {
+        id: "cond/unknown-condition",
+        title: "an unknown element in Conditions",
+        research_id: "COND-09",
+        references: &["SAML Core §2.5.1 (unknown condition: Indeterminate)"],
+        severity: Sev::Low,
+        must: "treat an assertion with a condition it does not understand as invalid",
+        fix: "refuse Conditions children other than AudienceRestriction, OneTimeUse, ProxyRestriction",
+        edit: Edit::Bytes(token::unknown_condition),
+        ..STRICT
+    },
+    Check {
         id: "aud/other-sp",
         aliases: &["audience/other-sp"],
         title: "Audience names another SP",
@@ -415,6 +504,51 @@ pub const CATALOGUE: &[Check] = &[
         ..TOKEN
     },
     Check {
+        id: "aud/prefix",
+        title: "Audience is this SP's entity ID plus a suffix (another SP's ID)",
+        family: Family::Aud,
+        research_id: "AUD-05",
+        references: &["SAML Core §2.5.1.4"],
+        must: "compare Audience with its entity ID exactly",
+        fix: "exact string comparison, no prefix or substring matching",
+        edit: Edit::Bytes(token::audience_prefix),
+        ..TOKEN
+    },
+    Check {
+        id: "aud/missing",
+        title: "no AudienceRestriction",
+        family: Family::Aud,
+        research_id: "AUD-02",
+        references: &["Profiles §4.1.4.2 (MUST contain an AudienceRestriction)"],
+        severity: Sev::Low,
+        must: "refuse an assertion without an AudienceRestriction naming it (the profile requires the IdP to send one; without it the token is valid at every SP)",
+        fix: "require an AudienceRestriction with its entity ID",
+        edit: Edit::Bytes(token::audience_missing),
+        ..STRICT
+    },
+    Check {
+        id: "aud/empty",
+        title: "an AudienceRestriction with no Audience",
+        family: Family::Aud,
+        research_id: "AUD-03",
+        references: &["SAML Core §2.5.1.4"],
+        must: "refuse an AudienceRestriction that does not name it",
+        fix: "require its entity ID in every AudienceRestriction",
+        edit: Edit::Bytes(token::audience_empty),
+        ..STRICT
+    },
+    Check {
+        id: "aud/second-restriction",
+        title: "a second AudienceRestriction naming only another SP",
+        family: Family::Aud,
+        research_id: "AUD-04",
+        references: &["SAML Core §2.5.1.4 (every AudienceRestriction must be met)"],
+        must: "require its entity ID in every AudienceRestriction",
+        fix: "AND the restrictions: each must contain the SP's entity ID",
+        edit: Edit::Bytes(token::audience_second_restriction),
+        ..STRICT
+    },
+    Check {
         id: "subj/recipient-other",
         aliases: &["recipient/other-acs"],
         title: "Recipient is another ACS (Audience still this SP)",
@@ -424,6 +558,39 @@ pub const CATALOGUE: &[Check] = &[
         must: "refuse a bearer confirmation whose Recipient is not its ACS",
         fix: "compare SubjectConfirmationData/@Recipient with the ACS URL",
         edit: Edit::Bytes(token::other_recipient),
+        ..STRICT
+    },
+    Check {
+        id: "subj/recipient-missing",
+        title: "no Recipient on the bearer confirmation",
+        family: Family::Subj,
+        research_id: "SUBJ-02",
+        references: &["Profiles §4.1.4.2 (MUST contain Recipient)"],
+        must: "refuse a bearer confirmation without Recipient",
+        fix: "require SubjectConfirmationData/@Recipient equal to the ACS URL",
+        edit: Edit::Bytes(token::recipient_missing),
+        ..STRICT
+    },
+    Check {
+        id: "subj/holder-of-key",
+        title: "the only SubjectConfirmation is holder-of-key, not bearer",
+        family: Family::Subj,
+        research_id: "SUBJ-03",
+        references: &["Profiles §4.1.4.2", "Sustainsys.Saml2 GHSA-9475-xg6m-j7pw"],
+        must: "accept only a bearer confirmation in Web SSO",
+        fix: "require SubjectConfirmation Method bearer",
+        edit: Edit::Bytes(token::holder_of_key),
+        ..TOKEN
+    },
+    Check {
+        id: "subj/no-confirmation",
+        title: "no SubjectConfirmation at all",
+        family: Family::Subj,
+        research_id: "SUBJ-04",
+        references: &["Profiles §4.1.4.2"],
+        must: "refuse an assertion without a bearer SubjectConfirmation",
+        fix: "require a bearer SubjectConfirmation",
+        edit: Edit::Bytes(token::no_confirmation),
         ..STRICT
     },
     Check {
@@ -460,6 +627,86 @@ pub const CATALOGUE: &[Check] = &[
         must: "refuse an Issuer other than the configured IdP",
         fix: "compare Issuer with the IdP entity ID from its metadata",
         edit: Edit::Bytes(token::other_issuer),
+        ..STRICT
+    },
+    Check {
+        id: "prot/destination-missing",
+        title: "no Destination on a signed Response",
+        family: Family::Prot,
+        research_id: "PROT-02",
+        references: &["SAML Bindings §3.5.5.2 (signed: Destination MUST be present)"],
+        seed: Seed::ResponseSigned,
+        must: "refuse a signed Response without Destination",
+        fix: "require Destination on signed Responses and compare it with the ACS URL",
+        edit: Edit::Bytes(token::destination_missing),
+        ..STRICT
+    },
+    Check {
+        id: "prot/unsolicited",
+        title: "no InResponseTo: an unsolicited response, though the SP sent a request",
+        family: Family::Prot,
+        research_id: "PROT-04",
+        references: &[PROFILES, "login CSRF"],
+        severity: Sev::Medium,
+        must: "refuse unsolicited responses unless IdP-initiated login is wanted",
+        fix: "require InResponseTo matching a request this browser session sent",
+        edit: Edit::Bytes(token::unsolicited),
+        ..TOKEN
+    },
+    Check {
+        id: "prot/status-responder",
+        title: "top-level StatusCode Responder around a valid assertion",
+        family: Family::Prot,
+        research_id: "PROT-09",
+        references: &["SAML Core §3.2.2.2"],
+        must: "refuse a Response whose top-level StatusCode is not Success",
+        fix: "check the top-level StatusCode before reading assertions",
+        edit: Edit::Bytes(token::status_responder),
+        ..STRICT
+    },
+    Check {
+        id: "prot/status-nested-success",
+        title: "top-level StatusCode Requester with a nested Success",
+        family: Family::Prot,
+        research_id: "PROT-10",
+        references: &["SAML Core §3.2.2.2"],
+        must: "read only the top-level StatusCode",
+        fix: "check the StatusCode that is a direct child of Status",
+        edit: Edit::Bytes(token::status_nested_success),
+        ..STRICT
+    },
+    Check {
+        id: "prot/authn-statement-missing",
+        title: "no AuthnStatement",
+        family: Family::Prot,
+        research_id: "PROT-12",
+        references: &["Profiles §4.1.4.2 (at least one AuthnStatement)"],
+        must: "refuse an assertion without an AuthnStatement",
+        fix: "require an AuthnStatement",
+        edit: Edit::Bytes(token::authn_statement_missing),
+        ..STRICT
+    },
+    Check {
+        id: "prot/version",
+        title: "Version=\"3.0\" on the Response and the Assertion",
+        family: Family::Prot,
+        research_id: "PROT-11",
+        references: &["SAML Core §2.3.3, §3.2.2"],
+        severity: Sev::Low,
+        must: "refuse a Version other than 2.0",
+        fix: "check Version=\"2.0\"",
+        edit: Edit::Bytes(token::version_3),
+        ..STRICT
+    },
+    Check {
+        id: "prot/issuer-missing",
+        title: "no Issuer in the Assertion",
+        family: Family::Prot,
+        research_id: "PROT-08",
+        references: &["Profiles §4.1.4.2 (Issuer MUST be present)"],
+        must: "refuse an assertion without Issuer",
+        fix: "require the Assertion's Issuer and compare it with the IdP's entity ID",
+        edit: Edit::Bytes(token::issuer_missing),
         ..STRICT
     },
     Check {

@@ -86,9 +86,9 @@ pub fn reference_digest(xml: &str, id: &str, method: MessageDigest) -> Result<St
     Ok(base64::engine::general_purpose::STANDARD.encode(hash))
 }
 
-/// Re-signs every `ds:Signature` in `xml` with `key` (the innermost first, so a signed
-/// Response covers its re-signed Assertion), then puts `key_info` (bytes of a `KeyInfo`
-/// element, or nothing) where each KeyInfo goes.
+/// Re-signs every `ds:Signature` in `xml` with `key`, the innermost (last in document order)
+/// first, each given `key_info` (bytes of a `KeyInfo` element, or nothing) before the next is
+/// signed, so a signed Response covers its re-signed Assertion exactly as sent.
 pub fn resign(xml: &str, key: &PKey<Private>, key_info: Option<&str>) -> Result<String, Skip> {
     let doc = Doc::parse(xml)?;
     let stripped: Vec<_> = doc
@@ -97,22 +97,34 @@ pub fn resign(xml: &str, key: &PKey<Private>, key_info: Option<&str>) -> Result<
         .filter(|n| n.has_tag_name((DSIG_NS, "KeyInfo")))
         .map(|n| (n.range(), String::new()))
         .collect();
-    let xml = splice(xml, stripped);
-    let signed = xmlsec_sign(&xml, key)?;
-    let doc = Doc::parse(&signed)?;
-    let inserts = match key_info {
-        None => Vec::new(),
-        Some(ki) => doc
-            .tree
-            .descendants()
-            .filter(|n| n.has_tag_name((DSIG_NS, "SignatureValue")))
-            .map(|n| (n.range().end..n.range().end, ki.to_owned()))
-            .collect(),
-    };
-    Ok(splice(&signed, inserts))
+    let count = doc
+        .tree
+        .descendants()
+        .filter(|n| n.has_tag_name((DSIG_NS, "Signature")))
+        .count();
+    let mut xml = splice(xml, stripped);
+    for index in (0..count).rev() {
+        let signed = xmlsec_sign(&xml, key, index)?;
+        let doc = Doc::parse(&signed)?;
+        let inserts = match key_info {
+            None => Vec::new(),
+            Some(ki) => doc
+                .tree
+                .descendants()
+                .filter(|n| n.has_tag_name((DSIG_NS, "Signature")))
+                .nth(index)
+                .and_then(|s| child(s, DSIG_NS, "SignatureValue"))
+                .map(|v| (v.range().end..v.range().end, ki.to_owned()))
+                .into_iter()
+                .collect(),
+        };
+        xml = splice(&signed, inserts);
+    }
+    Ok(xml)
 }
 
-fn xmlsec_sign(xml: &str, key: &PKey<Private>) -> Result<String, Skip> {
+/// Signs the `index`-th `ds:Signature` (document order) of `xml` with libxmlsec1.
+fn xmlsec_sign(xml: &str, key: &PKey<Private>, index: usize) -> Result<String, Skip> {
     let doc = libxml_parse(xml)?;
     let _ = doc.specify_idattr("//*[@ID]", "ID", None);
     let root = doc
@@ -120,17 +132,18 @@ fn xmlsec_sign(xml: &str, key: &PKey<Private>) -> Result<String, Skip> {
         .ok_or(Skip("no root element".into()))?;
     let mut signatures = Vec::new();
     collect_signatures(&root, &mut signatures);
+    let signature = signatures
+        .get(index)
+        .ok_or_else(|| Skip("the signature to re-sign is gone".into()))?;
     let pem = key
         .private_key_to_pem_pkcs8()
         .map_err(|e| Skip(format!("cannot export the key: {e}")))?;
-    for signature in signatures.iter().rev() {
-        let key = XmlSecKey::from_memory(&pem, XmlSecKeyFormat::Pem, None)
-            .map_err(|e| Skip(format!("libxmlsec1 cannot load the key: {e:?}")))?;
-        let mut ctx = XmlSecSignatureContext::new();
-        ctx.insert_key(key);
-        ctx.sign_node(signature)
-            .map_err(|e| Skip(format!("libxmlsec1 cannot sign: {e:?}")))?;
-    }
+    let key = XmlSecKey::from_memory(&pem, XmlSecKeyFormat::Pem, None)
+        .map_err(|e| Skip(format!("libxmlsec1 cannot load the key: {e:?}")))?;
+    let mut ctx = XmlSecSignatureContext::new();
+    ctx.insert_key(key);
+    ctx.sign_node(signature)
+        .map_err(|e| Skip(format!("libxmlsec1 cannot sign: {e:?}")))?;
     Ok(doc.node_to_string(&root))
 }
 

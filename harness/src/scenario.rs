@@ -484,6 +484,8 @@ mod tests {
                 "sig/tampered",
                 "sig/empty/signature-value",
                 "sig/empty/digest-value",
+                "sig/reference/whole-document",
+                "sig/reference/two",
                 "xsw/3",
             ]
         );

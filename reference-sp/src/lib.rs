@@ -32,6 +32,15 @@ pub enum Flaw {
     Issuer,
     /// Read the first Assertion in the document even when another one carries the signature.
     SignatureWrapping,
+    /// Ignore the top-level StatusCode.
+    Status,
+    /// Accept any SubjectConfirmation method, or none.
+    SubjectConfirmation,
+    /// Match Audience by prefix.
+    AudiencePrefix,
+    /// Skip the profile's message rules: Version, IssueInstant, Destination on signed
+    /// Responses, AuthnStatement, unknown conditions, NotBefore on bearer confirmations.
+    LenientProfile,
     /// Verify with the key or certificate the message's KeyInfo carries (CVE-2015-5372).
     KeyFromKeyInfo,
     /// Read NameID and claims as their first child node: a comment or CDATA cuts them
@@ -61,7 +70,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 19] = [
+    pub const ALL: [Flaw; 23] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -71,6 +80,10 @@ impl Flaw {
         Flaw::Replay,
         Flaw::Issuer,
         Flaw::SignatureWrapping,
+        Flaw::Status,
+        Flaw::SubjectConfirmation,
+        Flaw::AudiencePrefix,
+        Flaw::LenientProfile,
         Flaw::KeyFromKeyInfo,
         Flaw::FirstTextNode,
         Flaw::XswRootAssertion,
@@ -95,6 +108,10 @@ impl Flaw {
             Flaw::Replay => "replay",
             Flaw::Issuer => "issuer",
             Flaw::SignatureWrapping => "signature-wrapping",
+            Flaw::Status => "status",
+            Flaw::SubjectConfirmation => "subject-confirmation",
+            Flaw::AudiencePrefix => "audience-prefix",
+            Flaw::LenientProfile => "lenient-profile",
             Flaw::KeyFromKeyInfo => "key-from-keyinfo",
             Flaw::FirstTextNode => "first-text-node",
             Flaw::XswRootAssertion => "xsw-root-assertion",
@@ -122,6 +139,10 @@ impl Flaw {
             Flaw::SignatureWrapping => {
                 "read the first Assertion even if another one is signed (XSW)"
             }
+            Flaw::Status => "accept any top-level StatusCode",
+            Flaw::SubjectConfirmation => "accept any SubjectConfirmation method, or none",
+            Flaw::AudiencePrefix => "match Audience by prefix",
+            Flaw::LenientProfile => "skip Version/IssueInstant/AuthnStatement/condition rules",
             Flaw::KeyFromKeyInfo => "trust the key in the message's KeyInfo (CVE-2015-5372)",
             Flaw::FirstTextNode => "read NameID/claims as their first text node (CVE-2017-11427)",
             Flaw::XswRootAssertion => {

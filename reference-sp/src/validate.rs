@@ -152,7 +152,7 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     }
     let status =
         child(response, PROTOCOL_NS, "Status").and_then(|s| child(s, PROTOCOL_NS, "StatusCode"));
-    if status.and_then(|s| s.attribute("Value")) != Some(SUCCESS) {
+    if !flawed(Flaw::Status) && status.and_then(|s| s.attribute("Value")) != Some(SUCCESS) {
         let message = text(
             child(response, PROTOCOL_NS, "Status")
                 .and_then(|s| child(s, PROTOCOL_NS, "StatusMessage")),
@@ -221,32 +221,54 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         }
     }
 
+    if !flawed(Flaw::LenientProfile) {
+        profile_rules(response, assertion, checks)?;
+    }
+
     let subject = child(assertion, ASSERTION_NS, "Subject")
         .ok_or_else(|| Rejection("the Assertion has no Subject".into()))?;
     let name_id = child(subject, ASSERTION_NS, "NameID")
         .ok_or_else(|| Rejection("the Subject has no NameID".into()))?;
-    let confirmation = subject
+    let bearer = subject
         .children()
         .filter(|c| {
             is(c, ASSERTION_NS, "SubjectConfirmation") && c.attribute("Method") == Some(BEARER)
         })
-        .find_map(|c| child(c, ASSERTION_NS, "SubjectConfirmationData"))
-        .ok_or_else(|| Rejection("no bearer SubjectConfirmationData".into()))?;
-    if !flawed(Flaw::Recipient) {
-        let recipient = confirmation.attribute("Recipient").unwrap_or_default();
-        if recipient != checks.acs_url {
-            return reject(format!(
-                "Recipient {recipient:?} is not this ACS {:?}",
-                checks.acs_url
-            ));
+        .find_map(|c| child(c, ASSERTION_NS, "SubjectConfirmationData"));
+    let confirmation = match bearer {
+        Some(c) => Some(c),
+        // The flaw: any confirmation method, or none, will do.
+        None if flawed(Flaw::SubjectConfirmation) => subject
+            .descendants()
+            .find(|c| is(c, ASSERTION_NS, "SubjectConfirmationData")),
+        None => return reject("no bearer SubjectConfirmationData"),
+    };
+    if let Some(confirmation) = confirmation {
+        if !flawed(Flaw::Recipient) {
+            let recipient = confirmation.attribute("Recipient").unwrap_or_default();
+            if recipient != checks.acs_url {
+                return reject(format!(
+                    "Recipient {recipient:?} is not this ACS {:?}",
+                    checks.acs_url
+                ));
+            }
+        }
+        if !flawed(Flaw::LenientProfile) && confirmation.attribute("NotBefore").is_some() {
+            return reject("a bearer SubjectConfirmationData must not carry NotBefore");
         }
     }
     let conditions = child(assertion, ASSERTION_NS, "Conditions");
     if !flawed(Flaw::TimeWindow) {
         let now = checks.now;
         let expired = |t: Option<OffsetDateTime>| t.is_some_and(|t| now - checks.skew >= t);
-        if expired(time_attr(confirmation, "NotOnOrAfter")?) {
-            return reject("SubjectConfirmationData NotOnOrAfter has passed (expired)");
+        if let Some(confirmation) = confirmation {
+            let not_on_or_after = time_attr(confirmation, "NotOnOrAfter")?;
+            if not_on_or_after.is_none() {
+                return reject("the bearer SubjectConfirmationData has no NotOnOrAfter");
+            }
+            if expired(not_on_or_after) {
+                return reject("SubjectConfirmationData NotOnOrAfter has passed (expired)");
+            }
         }
         if let Some(c) = conditions {
             if expired(time_attr(c, "NotOnOrAfter")?) {
@@ -256,23 +278,14 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
                 return reject("Conditions NotBefore is in the future (not yet valid)");
             }
         }
+        if let Some(statement) = child(assertion, ASSERTION_NS, "AuthnStatement") {
+            if expired(time_attr(statement, "SessionNotOnOrAfter")?) {
+                return reject("AuthnStatement SessionNotOnOrAfter has passed");
+            }
+        }
     }
     if !flawed(Flaw::Audience) {
-        let audiences: Vec<&str> = conditions
-            .into_iter()
-            .flat_map(|c| {
-                c.children()
-                    .filter(|n| is(n, ASSERTION_NS, "AudienceRestriction"))
-            })
-            .flat_map(|r| r.children().filter(|n| is(n, ASSERTION_NS, "Audience")))
-            .filter_map(|a| a.text().map(str::trim))
-            .collect();
-        if !audiences.contains(&checks.sp_entity_id) {
-            return reject(format!(
-                "Audience {audiences:?} does not name this SP {:?}",
-                checks.sp_entity_id
-            ));
-        }
+        check_audience(conditions, checks)?;
     }
 
     let attributes = child(assertion, ASSERTION_NS, "AttributeStatement")
@@ -292,7 +305,7 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         name_id_format: name_id.attribute("Format").map(str::to_owned),
         assertion_id: assertion.attribute("ID").unwrap_or_default().to_owned(),
         in_response_to: confirmation
-            .attribute("InResponseTo")
+            .and_then(|c| c.attribute("InResponseTo"))
             .or(response.attribute("InResponseTo"))
             .map(str::to_owned),
         session_index: child(assertion, ASSERTION_NS, "AuthnStatement")
@@ -300,6 +313,76 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
             .map(str::to_owned),
         attributes,
     })
+}
+
+/// Every AudienceRestriction must name this SP (restrictions are ANDed); at least one.
+fn check_audience(conditions: Option<roxmltree::Node>, checks: &Checks) -> Result<(), Rejection> {
+    let ours = checks.sp_entity_id;
+    let matches = |a: &str| {
+        a == ours
+            || (checks.flaws.contains(&Flaw::AudiencePrefix)
+                && (a.starts_with(ours) || ours.starts_with(a)))
+    };
+    let restrictions: Vec<_> = conditions
+        .into_iter()
+        .flat_map(|c| {
+            c.children()
+                .filter(|n| is(n, ASSERTION_NS, "AudienceRestriction"))
+        })
+        .collect();
+    if restrictions.is_empty() {
+        return reject(format!("no AudienceRestriction names this SP {ours:?}"));
+    }
+    for r in restrictions {
+        let audiences: Vec<&str> = r
+            .children()
+            .filter(|n| is(n, ASSERTION_NS, "Audience"))
+            .filter_map(|a| a.text().map(str::trim))
+            .collect();
+        if !audiences.iter().any(|a| matches(a)) {
+            return reject(format!(
+                "Audience {audiences:?} does not name this SP {ours:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The Web SSO profile's rules on the message itself: Version, IssueInstant, Destination on
+/// signed Responses, an AuthnStatement, and only conditions this SP understands.
+fn profile_rules(
+    response: roxmltree::Node,
+    assertion: roxmltree::Node,
+    checks: &Checks,
+) -> Result<(), Rejection> {
+    for (what, element) in [("Response", response), ("Assertion", assertion)] {
+        if element.attribute("Version") != Some("2.0") {
+            return reject(format!("{what} Version is not \"2.0\""));
+        }
+        if time_attr(element, "IssueInstant")?.is_some_and(|t| t > checks.now + checks.skew) {
+            return reject(format!("{what} IssueInstant is in the future"));
+        }
+    }
+    if child(response, DSIG_NS, "Signature").is_some()
+        && response.attribute("Destination").is_none()
+    {
+        return reject("a signed Response must carry Destination (Bindings §3.5.5.2)");
+    }
+    if child(assertion, ASSERTION_NS, "AuthnStatement").is_none() {
+        return reject("the Assertion has no AuthnStatement");
+    }
+    const KNOWN: [&str; 3] = ["AudienceRestriction", "OneTimeUse", "ProxyRestriction"];
+    if let Some(c) = child(assertion, ASSERTION_NS, "Conditions") {
+        if let Some(unknown) = c.children().filter(|n| n.is_element()).find(|n| {
+            n.tag_name().namespace() != Some(ASSERTION_NS) || !KNOWN.contains(&n.tag_name().name())
+        }) {
+            return reject(format!(
+                "unknown condition {:?}: the assertion's validity is indeterminate",
+                unknown.tag_name().name()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Signature verification as configured: careful (libxmlsec1, every enveloped Signature on

@@ -192,3 +192,287 @@ pub fn other_issuer(f: &Forge) -> Result<Forged, Skip> {
         ))
     })
 }
+
+/// Cuts every element `(ns, name)`.
+fn remove(doc: &Doc, ns: &str, name: &str) -> Edits {
+    elements(doc, ns, name)
+        .map(|n| (n.range(), String::new()))
+        .collect()
+}
+
+/// Cuts attribute `attr` (and the space before it) from every element `(ns, element)`.
+fn remove_attr(doc: &Doc, ns: &str, element: &str, attr: &str) -> Edits {
+    elements(doc, ns, element)
+        .flat_map(|n| {
+            n.attributes()
+                .filter(|a| a.name() == attr && a.namespace().is_none())
+        })
+        .map(|a| {
+            let r = a.range();
+            let start = if doc.src[..r.start].ends_with(' ') {
+                r.start - 1
+            } else {
+                r.start
+            };
+            (start..r.end, String::new())
+        })
+        .collect()
+}
+
+/// Inserts `text` as the last child of every element `(ns, element)`.
+fn append_child(doc: &Doc, ns: &str, element: &str, text: &str) -> Edits {
+    elements(doc, ns, element)
+        .map(|n| {
+            (
+                before_end_tag(doc.src, n)..before_end_tag(doc.src, n),
+                text.to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// No AudienceRestriction at all.
+pub fn audience_missing(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| Ok(remove(d, ASSERTION_NS, "AudienceRestriction")))
+}
+
+/// An AudienceRestriction with no Audience.
+pub fn audience_empty(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| Ok(remove(d, ASSERTION_NS, "Audience")))
+}
+
+/// The Audience is this SP's entity ID with a suffix: another SP whose ID starts with ours.
+pub fn audience_prefix(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        Ok(elements(d, ASSERTION_NS, "Audience")
+            .map(|n| {
+                let (open, close) = (after_start_tag(d.src, n), before_end_tag(d.src, n));
+                let ours = d.src[open..close].trim();
+                (open..close, format!("{ours}.evil.test"))
+            })
+            .collect())
+    })
+}
+
+/// A second AudienceRestriction naming only another SP (restrictions are ANDed).
+pub fn audience_second_restriction(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        let extra = format!("<AudienceRestriction xmlns=\"{ASSERTION_NS}\"><Audience>{OTHER_SP}</Audience></AudienceRestriction>");
+        Ok(append_child(d, ASSERTION_NS, "Conditions", &extra))
+    })
+}
+
+/// No Recipient on the bearer confirmation.
+pub fn recipient_missing(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        Ok(remove_attr(
+            d,
+            ASSERTION_NS,
+            "SubjectConfirmationData",
+            "Recipient",
+        ))
+    })
+}
+
+/// The confirmation method is holder-of-key, not bearer.
+pub fn holder_of_key(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        Ok(set_attr(
+            d,
+            ASSERTION_NS,
+            "SubjectConfirmation",
+            "Method",
+            "urn:oasis:names:tc:SAML:2.0:cm:holder-of-key",
+        ))
+    })
+}
+
+/// No SubjectConfirmation at all.
+pub fn no_confirmation(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| Ok(remove(d, ASSERTION_NS, "SubjectConfirmation")))
+}
+
+/// No Destination on a signed Response.
+pub fn destination_missing(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        Ok(remove_attr(d, PROTOCOL_NS, "Response", "Destination"))
+    })
+}
+
+/// No InResponseTo anywhere: an unsolicited response to an SP that sent a request.
+pub fn unsolicited(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        let mut e = remove_attr(d, PROTOCOL_NS, "Response", "InResponseTo");
+        e.extend(remove_attr(
+            d,
+            ASSERTION_NS,
+            "SubjectConfirmationData",
+            "InResponseTo",
+        ));
+        Ok(e)
+    })
+}
+
+const REQUESTER: &str = "urn:oasis:names:tc:SAML:2.0:status:Requester";
+
+/// Top-level StatusCode Responder around a valid assertion.
+pub fn status_responder(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        Ok(set_attr(
+            d,
+            PROTOCOL_NS,
+            "StatusCode",
+            "Value",
+            "urn:oasis:names:tc:SAML:2.0:status:Responder",
+        ))
+    })
+}
+
+/// Top-level StatusCode Requester with a nested second-level Success.
+pub fn status_nested_success(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        Ok(elements(d, PROTOCOL_NS, "StatusCode")
+            .filter(|n| {
+                n.parent_element()
+                    .is_some_and(|p| p.has_tag_name((PROTOCOL_NS, "Status")))
+            })
+            .map(|n| {
+                let qname: String = d.src[n.range().start + 1..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '/' && *c != '>')
+                    .collect();
+                let nested =
+                    format!("<{qname} Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/>");
+                (
+                    n.range(),
+                    format!("<{qname} Value=\"{REQUESTER}\">{nested}</{qname}>"),
+                )
+            })
+            .collect())
+    })
+}
+
+/// No AuthnStatement.
+pub fn authn_statement_missing(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| Ok(remove(d, ASSERTION_NS, "AuthnStatement")))
+}
+
+/// Version="3.0" on the Response and the Assertion.
+pub fn version_3(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        let mut e = set_attr(d, PROTOCOL_NS, "Response", "Version", "3.0");
+        e.extend(set_attr(d, ASSERTION_NS, "Assertion", "Version", "3.0"));
+        Ok(e)
+    })
+}
+
+/// IssueInstant a day ahead on the Response and the Assertion (validity window unchanged).
+pub fn issue_instant_future(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        Ok(shift_times(d, &["IssueInstant"], Duration::hours(24)))
+    })
+}
+
+/// SubjectConfirmationData carries NotBefore (bearer confirmations MUST NOT).
+pub fn scd_not_before(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        let before = saml_time(OffsetDateTime::now_utc() - Duration::minutes(5));
+        Ok(elements(d, ASSERTION_NS, "SubjectConfirmationData")
+            .map(|n| {
+                let at = after_start_tag(d.src, n);
+                let at = if d.src[..at].ends_with("/>") {
+                    at - 2
+                } else {
+                    at - 1
+                };
+                (at..at, format!(" NotBefore=\"{before}\""))
+            })
+            .collect())
+    })
+}
+
+/// An unknown element in Conditions (its validity is Indeterminate).
+pub fn unknown_condition(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        Ok(append_child(
+            d,
+            ASSERTION_NS,
+            "Conditions",
+            "<x:Unknown xmlns:x=\"urn:example:unknown-condition\"/>",
+        ))
+    })
+}
+
+/// AuthnStatement/@SessionNotOnOrAfter in the past.
+pub fn session_expired(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        let past = saml_time(OffsetDateTime::now_utc() - Duration::minutes(10));
+        let mut e = set_attr(
+            d,
+            ASSERTION_NS,
+            "AuthnStatement",
+            "SessionNotOnOrAfter",
+            &past,
+        );
+        if e.is_empty() {
+            e = elements(d, ASSERTION_NS, "AuthnStatement")
+                .map(|n| {
+                    let at = after_start_tag(d.src, n) - 1;
+                    (at..at, format!(" SessionNotOnOrAfter=\"{past}\""))
+                })
+                .collect();
+        }
+        Ok(e)
+    })
+}
+
+/// No NotOnOrAfter anywhere: a token that never expires.
+pub fn no_expiry(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        let mut e = remove_attr(d, ASSERTION_NS, "Conditions", "NotOnOrAfter");
+        e.extend(remove_attr(
+            d,
+            ASSERTION_NS,
+            "SubjectConfirmationData",
+            "NotOnOrAfter",
+        ));
+        Ok(e)
+    })
+}
+
+/// Conditions/@NotOnOrAfter is not a date (`2024-13-45T99:00:00`).
+pub fn malformed_datetime(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        Ok(set_attr(
+            d,
+            ASSERTION_NS,
+            "Conditions",
+            "NotOnOrAfter",
+            "2024-13-45T99:00:00",
+        ))
+    })
+}
+
+/// No Issuer in the Assertion (nor the Response).
+pub fn issuer_missing(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| Ok(remove(d, ASSERTION_NS, "Issuer")))
+}
+
+/// The Assertion's signature Reference is `URI=""` (the whole document), re-signed.
+pub fn reference_whole_document(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        Ok(elements(d, crate::bytes::DSIG_NS, "Reference")
+            .filter_map(|n| attr_value(n, "URI"))
+            .map(|r| (r, String::new()))
+            .collect())
+    })
+}
+
+/// A second Reference (to the same element) in SignedInfo, re-signed.
+pub fn two_references(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        Ok(elements(d, crate::bytes::DSIG_NS, "Reference")
+            .map(|n| (n.range().end..n.range().end, d.outer(n).to_owned()))
+            .collect())
+    })
+}
