@@ -1,0 +1,162 @@
+//! The catalogue against a running IdP whose key the harness does not hold: a separate
+//! `saml-harness idp serve` with its own tenant and signing key. Checks that edit the IdP's
+//! signed response (TM-A/B) run unchanged and catch a flawed SP; checks that need the IdP to
+//! sign something (TM-D/E, look-alike accounts) say not-applicable, never pass.
+
+mod common;
+
+use std::process::Command;
+
+use common::serve;
+
+/// A tenant unlike the built-in one (another tenant id and signing key), its app pointed at `sp`.
+fn tenant(dir: &std::path::Path, sp: &str) -> std::path::PathBuf {
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/keys/idp-signing-2.key.pem"
+    );
+    let config = format!(
+        "tenant: {{id: 0a0b0c0d-1111-4222-8333-444455556666, domain: contoso.com, name: Contoso (another tenant)}}
+users:
+  - {{upn: B.Simon@contoso.com, given_name: B, surname: Simon, display_name: B.Simon}}
+applications:
+  - name: live
+    identifiers: [{sp}/saml/metadata]
+    reply_urls: [{sp}/saml/acs]
+    certificates:
+      - {{key: {key}, not_before: 2025-01-01T00:00:00Z, not_after: 2035-01-01T00:00:00Z}}
+"
+    );
+    let path = dir.join("tenant.yaml");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+/// Starts the IdP and a reference SP (with `flaws`) that trusts it; runs `conformance` on the
+/// live-IdP example; returns the exit code and `id → verdict`.
+fn run(flaws: &[&str]) -> (i32, std::collections::BTreeMap<String, String>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sp_url = format!("http://127.0.0.1:{port}");
+    let config = tenant(dir.path(), &sp_url);
+    let config = config.to_str().unwrap();
+    let idp = serve(&[
+        "idp",
+        "serve",
+        "--config",
+        config,
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    let metadata = dir.path().join("idp.xml");
+    let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .args([
+            "idp",
+            "metadata",
+            "--config",
+            config,
+            "--base-url",
+            &idp.url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(&metadata, out.stdout).unwrap();
+    let listen = format!("127.0.0.1:{port}");
+    let mut args = vec!["sp", "serve", "--listen", &listen, "--idp-metadata"];
+    args.push(metadata.to_str().unwrap());
+    for f in flaws {
+        args.extend(["--flaw", f]);
+    }
+    let _sp = serve(&args);
+    let report = dir.path().join("report.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env("SP_URL", &sp_url)
+        .env("IDP_URL", &idp.url)
+        .args([
+            "conformance",
+            "scenarios/examples/05-live-idp.yaml",
+            "--report",
+        ])
+        .arg(format!("json={}", report.display()))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let json: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(&report).unwrap_or_else(|_| panic!("no report: {stdout}")),
+    )
+    .unwrap();
+    let verdicts = json["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_owned(),
+                c["verdict"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    (out.status.code().unwrap(), verdicts, stdout)
+}
+
+#[test]
+fn attacks_edit_the_running_idps_response_and_need_no_key() {
+    let (code, v, out) = run(&[]);
+    assert_eq!(v["login/good"], "pass", "{out}");
+    assert_eq!(v["control/no-op-edit"], "pass", "{out}");
+    for id in [
+        "sig/none",
+        "sig/keyinfo/x509",
+        "xsw/3",
+        "xsw/7",
+        "dsig/comment-in-digest-value",
+        "prot/replay",
+    ] {
+        assert_eq!(v[id], "pass", "{id}: {out}");
+    }
+    for id in [
+        "cond/expired",
+        "aud/other-sp",
+        "canon/comment/name-id",
+        "xsw/roots/donor-first",
+    ] {
+        assert_eq!(v[id], "not-applicable", "{id}: {out}");
+    }
+    assert!(
+        v.values().all(|x| x == "pass" || x == "not-applicable"),
+        "{out}"
+    );
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn a_flawed_sp_behind_a_running_idp_is_caught() {
+    for (flaw, caught) in [
+        (
+            "xsw-root-assertion",
+            &["xsw/3", "xsw/4", "xsw/status-detail"][..],
+        ),
+        (
+            "key-from-keyinfo",
+            &["sig/keyinfo/x509", "sig/keyinfo/key-value"][..],
+        ),
+    ] {
+        let (code, v, out) = run(&[flaw]);
+        assert_eq!(v["control/no-op-edit"], "pass", "{out}");
+        for id in caught {
+            assert_eq!(v[*id], "vulnerable", "{flaw} {id}: {out}");
+        }
+        assert_eq!(v["cond/expired"], "not-applicable", "{out}");
+        assert_eq!(code, 1, "{out}");
+    }
+}
