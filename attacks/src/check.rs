@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::forge::{Forge, Forged, Skip};
+use crate::forge::{Forge, Forged, IdpKey, Skip};
 
 /// How bad it is when an SP lets the attack through (the check's, not the run's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -171,4 +171,32 @@ pub struct Check {
     /// How the artifact is built.
     #[serde(skip)]
     pub edit: Edit,
+}
+
+impl Check {
+    /// Whether the IdP itself signs this check's artifact (TM-D/E, and the attacker's own
+    /// look-alike account for canonicalization checks): only then does its edit get the key.
+    pub fn idp_signs(&self) -> bool {
+        self.capability.needs_idp_signature() || self.family == Family::Canon
+    }
+
+    /// Builds what this check posts from `seed` (the IdP-signed response of this login). The
+    /// IdP's key is passed on only when [`Check::idp_signs`]; a replay has nothing to build.
+    pub fn forge(
+        &self,
+        seed: &str,
+        idp_key: Option<&IdpKey>,
+        donor: Option<&str>,
+    ) -> Result<Forged, Skip> {
+        let Edit::Bytes(edit) = self.edit else {
+            return Err(Skip(
+                "a replay posts the accepted response again; there is nothing to forge".into(),
+            ));
+        };
+        edit(&Forge {
+            seed,
+            idp_key: idp_key.filter(|_| self.idp_signs()),
+            donor,
+        })
+    }
 }

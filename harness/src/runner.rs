@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use attacks::forge::IdpKey;
 use attacks::identity::Swap;
-use attacks::{Check, Edit, Forge, Seed, Severity};
+use attacks::{Check, Edit, Seed, Severity};
 use mock_idp::idp::{Answer, Idp};
 use mock_idp::request::redirect_signature;
 use mock_idp::response::SignWhat;
@@ -369,25 +369,16 @@ impl Responder {
     }
 }
 
-/// Runs `check`'s edit on `seed`. The IdP's key reaches only checks whose artifact the IdP
-/// itself would sign (TM-D/E, and the attacker's own look-alike account).
+/// Runs `check`'s edit on `seed` (see [`Check::forge`] for who gets the IdP's key).
 pub fn forge(
     check: &Check,
     seed: &str,
     idp_key: Option<&IdpKey>,
     donor: Option<&str>,
 ) -> Result<attacks::Forged, CaseEnd> {
-    let Edit::Bytes(edit) = check.edit else {
-        return Err(CaseEnd::Error("this check is not a byte edit".into()));
-    };
-    let idp_signs =
-        check.capability.needs_idp_signature() || check.family == attacks::Family::Canon;
-    edit(&Forge {
-        seed,
-        idp_key: idp_key.filter(|_| idp_signs),
-        donor,
-    })
-    .map_err(|e| CaseEnd::NotApplicable(e.0))
+    check
+        .forge(seed, idp_key, donor)
+        .map_err(|e| CaseEnd::NotApplicable(e.0))
 }
 
 /// One login attempt as the SP saw it.

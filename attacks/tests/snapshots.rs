@@ -1,0 +1,37 @@
+//! insta snapshots of what every check posts, built from the built-in tenant's response for
+//! B.Simon: one element per line; IDs, times, digests, signatures and certificates redacted.
+
+mod common;
+
+use attacks::{Edit, CATALOGUE};
+use mock_idp::response::SignWhat;
+
+#[test]
+fn every_check_posts_what_its_snapshot_shows() {
+    let (idp, login) = common::login(time::macros::datetime!(2026-01-01 10:00 UTC));
+    for check in CATALOGUE
+        .iter()
+        .filter(|c| matches!(c.edit, Edit::Bytes(_)))
+    {
+        let forged = common::forge(&idp, &login, check, SignWhat::Assertion)
+            .unwrap_or_else(|e| panic!("{}: {e}", check.id));
+        let shown = format!(
+            "forged identity: {:?}\nattacker's own: {:?}\n\n{}",
+            forged.swap.forged,
+            forged.swap.genuine,
+            forged.xml.replace("><", ">\n<")
+        );
+        insta::with_settings!({filters => vec![
+            (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z", "[TIME]"),
+            (r"(<(ds:)?DigestValue>)[A-Za-z0-9+/=]+", "$1[DIGEST]"),
+            (r"(<!--)[A-Za-z0-9+/=]{20,}(-->)", "$1[DIGEST]$2"),
+            (r"(<(ds:)?SignatureValue>)[^<]+", "$1[SIGNATURE]"),
+            (r"(<(ds:)?X509Certificate>)[^<]+", "$1[CERT]"),
+            (r"(<Modulus>)[^<]+", "$1[MODULUS]"),
+            (r#"(ID|SessionIndex)="_[0-9a-f-]{36}"#, "$1=\"[ID]"),
+            (r##"URI="#_[0-9a-f-]{36}"##, "URI=\"#[ID]"),
+        ], snapshot_suffix => check.id.replace('/', "__")}, {
+            insta::assert_snapshot!("check", shown);
+        });
+    }
+}
