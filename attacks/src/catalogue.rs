@@ -139,6 +139,91 @@ pub const CATALOGUE: &[Check] = &[
         ..SIG
     },
     Check {
+        id: "sig/hmac/sha1",
+        title: "identity forged, HMAC-SHA1 keyed with the IdP certificate's PEM text",
+        research_id: "SIG-07",
+        references: &["GHSA-c27r-x354-4m68 (xml-crypto <= 1.5.3)", "CVE-2018-7644", "CVE-2021-21239 fixtures"],
+        seed: Seed::AssertionSigned,
+        tags: &["signature", "hmac"],
+        must: "accept only the asymmetric SignatureMethod it expects, never HMAC with a public key",
+        fix: "pin the SignatureMethod (RSA/ECDSA) instead of taking it from the message",
+        edit: Edit::Bytes(sig::hmac_sha1),
+        ..SIG
+    },
+    Check {
+        id: "sig/hmac/sha256",
+        title: "identity forged, HMAC-SHA256 keyed with the IdP certificate's PEM text",
+        research_id: "SIG-07",
+        references: &["GHSA-c27r-x354-4m68 (xml-crypto <= 1.5.3)", "CVE-2018-7644", "CVE-2021-21239 fixtures"],
+        seed: Seed::AssertionSigned,
+        tags: &["signature", "hmac"],
+        must: "accept only the asymmetric SignatureMethod it expects, never HMAC with a public key",
+        fix: "pin the SignatureMethod (RSA/ECDSA) instead of taking it from the message",
+        edit: Edit::Bytes(sig::hmac_sha256),
+        ..SIG
+    },
+    Check {
+        id: "sig/hmac/sha384",
+        title: "identity forged, HMAC-SHA384 keyed with the IdP certificate's PEM text",
+        research_id: "SIG-07",
+        references: &["GHSA-c27r-x354-4m68 (xml-crypto <= 1.5.3)", "CVE-2018-7644", "CVE-2021-21239 fixtures"],
+        seed: Seed::AssertionSigned,
+        tags: &["signature", "hmac"],
+        must: "accept only the asymmetric SignatureMethod it expects, never HMAC with a public key",
+        fix: "pin the SignatureMethod (RSA/ECDSA) instead of taking it from the message",
+        edit: Edit::Bytes(sig::hmac_sha384),
+        ..SIG
+    },
+    Check {
+        id: "sig/hmac/sha512",
+        title: "identity forged, HMAC-SHA512 keyed with the IdP certificate's PEM text",
+        research_id: "SIG-07",
+        references: &["GHSA-c27r-x354-4m68 (xml-crypto <= 1.5.3)", "CVE-2018-7644", "CVE-2021-21239 fixtures"],
+        seed: Seed::AssertionSigned,
+        tags: &["signature", "hmac"],
+        must: "accept only the asymmetric SignatureMethod it expects, never HMAC with a public key",
+        fix: "pin the SignatureMethod (RSA/ECDSA) instead of taking it from the message",
+        edit: Edit::Bytes(sig::hmac_sha512),
+        ..SIG
+    },
+    Check {
+        id: "sig/hmac/der-key",
+        title: "identity forged, HMAC-SHA256 keyed with the IdP certificate's DER bytes",
+        research_id: "SIG-07",
+        references: &["GHSA-c27r-x354-4m68 (xml-crypto <= 1.5.3)", "CVE-2018-7644", "CVE-2021-21239 fixtures"],
+        seed: Seed::AssertionSigned,
+        tags: &["signature", "hmac"],
+        must: "accept only the asymmetric SignatureMethod it expects, never HMAC with a public key",
+        fix: "pin the SignatureMethod (RSA/ECDSA) instead of taking it from the message",
+        edit: Edit::Bytes(sig::hmac_der),
+        ..SIG
+    },
+    Check {
+        id: "sig/hmac/base64-key",
+        title: "identity forged, HMAC-SHA256 keyed with the IdP certificate's one-line base64",
+        research_id: "SIG-07",
+        references: &["GHSA-c27r-x354-4m68 (xml-crypto <= 1.5.3)", "CVE-2018-7644", "CVE-2021-21239 fixtures"],
+        seed: Seed::AssertionSigned,
+        tags: &["signature", "hmac"],
+        must: "accept only the asymmetric SignatureMethod it expects, never HMAC with a public key",
+        fix: "pin the SignatureMethod (RSA/ECDSA) instead of taking it from the message",
+        edit: Edit::Bytes(sig::hmac_base64),
+        ..SIG
+    },
+    Check {
+        id: "sig/detached",
+        title: "the Assertion's Signature moved to the Response (original inside its Object), Assertion forged and unsigned",
+        research_id: "SIG-11",
+        references: &["CVE-2020-5390 (pysaml2 < 5.0.0)", CORE_SIG],
+        capability: Cap::OwnAccount,
+        seed: Seed::AssertionSigned,
+        tags: &["signature", "wrapping", "cve-2020-5390"],
+        must: "accept only a signature enveloped in the element it covers",
+        fix: "require the Signature to be a direct child of the signed Response or Assertion",
+        edit: Edit::Bytes(sig::detached),
+        ..SIG
+    },
+    Check {
         id: "sig/reference/whole-document",
         title: "the signature's Reference is URI=\"\" (the whole document), signed by the IdP",
         research_id: "SIG-13",
@@ -263,6 +348,17 @@ pub const CATALOGUE: &[Check] = &[
         research_id: "XSW-12",
         references: &["CVE-2025-47949 (samlify)", "W3C XML Signature Best Practices"],
         edit: Edit::Bytes(xsw::forged_first_same_id),
+        ..XSW
+    },
+    Check {
+        id: "xsw/attribute-pollution",
+        title: "a forged copy carrying saml:ID (namespaced) with the signed ID, before the original",
+        research_id: "DSIG-09",
+        references: &["The Fragile Lock (2025): attribute pollution", "W3C XML Signature Best Practices"],
+        tags: &["wrapping", "attribute-pollution"],
+        must: "resolve IDs only through the unqualified ID attribute the verifier used; refuse several assertions",
+        fix: "take the signed element from the verifier; never look IDs up by local-name()",
+        edit: Edit::Bytes(xsw::attribute_pollution),
         ..XSW
     },
     Check {

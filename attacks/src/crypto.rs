@@ -266,3 +266,35 @@ pub fn seed_digest_method(signature: roxmltree::Node) -> MessageDigest {
 pub fn signed_info<'a, 'i>(signature: roxmltree::Node<'a, 'i>) -> Option<roxmltree::Node<'a, 'i>> {
     child(signature, DSIG_NS, "SignedInfo")
 }
+
+/// Exclusive C14N (no comments) of the SignedInfo of the `index`-th `ds:Signature`.
+pub fn signed_info_c14n(xml: &str, index: usize) -> Result<String, Skip> {
+    let doc = libxml_parse(xml)?;
+    let root = doc
+        .get_root_element()
+        .ok_or(Skip("no root element".into()))?;
+    let mut signatures = Vec::new();
+    collect_signatures(&root, &mut signatures);
+    let mut signed_info = signatures
+        .get(index)
+        .and_then(|s| {
+            s.get_child_elements()
+                .into_iter()
+                .find(|c| is_dsig(c, "SignedInfo"))
+        })
+        .ok_or_else(|| Skip("no SignedInfo".into()))?;
+    signed_info
+        .canonicalize(CanonicalizationOptions {
+            mode: CanonicalizationMode::ExclusiveCanonical1_0,
+            with_comments: false,
+            inclusive_ns_prefixes: vec![],
+        })
+        .map_err(|()| Skip("libxml2 could not canonicalize SignedInfo".into()))
+}
+
+/// HMAC of `data` with `key`.
+pub fn hmac(digest: MessageDigest, key: &[u8], data: &[u8]) -> Result<Vec<u8>, Skip> {
+    let key = PKey::hmac(key).map_err(ossl)?;
+    let mut signer = openssl::sign::Signer::new(digest, &key).map_err(ossl)?;
+    signer.sign_oneshot_to_vec(data).map_err(ossl)
+}

@@ -62,15 +62,17 @@ macro_rules! flaw_is_caught {
 }
 
 flaw_is_caught! {
-    signature: "signature" => 1 ["sig/none=vulnerable", "sig/keyinfo/x509=vulnerable", "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/none=vulnerable", "sig/keyinfo/cloned-cert=vulnerable", "sig/tampered=vulnerable", "sig/empty/signature-value=vulnerable", "sig/empty/digest-value=vulnerable", "sig/reference/whole-document=nonstrict", "sig/reference/two=nonstrict", "xsw/donor-signature-first=vulnerable", "dsig/comment-in-digest-value=vulnerable", "dsig/digest-value-smuggled=vulnerable"];
+    signature: "signature" => 1 ["sig/none=vulnerable", "sig/keyinfo/x509=vulnerable", "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/none=vulnerable", "sig/keyinfo/cloned-cert=vulnerable", "sig/tampered=vulnerable", "sig/empty/signature-value=vulnerable", "sig/empty/digest-value=vulnerable", "sig/hmac/sha1=vulnerable", "sig/hmac/sha256=vulnerable", "sig/hmac/sha384=vulnerable", "sig/hmac/sha512=vulnerable", "sig/hmac/der-key=vulnerable", "sig/hmac/base64-key=vulnerable", "sig/reference/whole-document=nonstrict", "sig/reference/two=nonstrict", "xsw/donor-signature-first=vulnerable", "dsig/comment-in-digest-value=vulnerable", "dsig/digest-value-smuggled=vulnerable"];
     key_from_keyinfo: "key-from-keyinfo" => 1 ["sig/keyinfo/x509=vulnerable", "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/cloned-cert=vulnerable"];
+    hmac_key_confusion: "hmac-key-confusion" => 1 ["sig/hmac/sha1=vulnerable", "sig/hmac/sha256=vulnerable", "sig/hmac/sha384=vulnerable", "sig/hmac/sha512=vulnerable", "sig/hmac/der-key=vulnerable", "sig/hmac/base64-key=vulnerable", "sig/reference/two=nonstrict"];
+    id_by_local_name: "id-by-local-name" => 1 ["sig/reference/two=nonstrict", "xsw/attribute-pollution=vulnerable"];
     first_text_node: "first-text-node" => 1 ["canon/comment/name-id=vulnerable", "canon/cdata/name-id=vulnerable"];
-    xsw_root_assertion: "xsw-root-assertion" => 1 ["sig/reference/two=nonstrict", "xsw/1=vulnerable", "xsw/2=vulnerable", "xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "xsw/status-detail=vulnerable", "xsw/advice=vulnerable", "xsw/donor-signature-first=vulnerable"];
-    xsw_last_id: "xsw-last-id" => 1 ["sig/reference/two=nonstrict", "xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "xsw/7=vulnerable", "xsw/8=vulnerable", "xsw/advice=vulnerable", "xsw/assertions/forged-first=vulnerable", "xsw/donor-signature-first=vulnerable"];
+    xsw_root_assertion: "xsw-root-assertion" => 1 ["sig/detached=vulnerable", "sig/reference/two=nonstrict", "xsw/1=vulnerable", "xsw/2=vulnerable", "xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "xsw/status-detail=vulnerable", "xsw/advice=vulnerable", "xsw/attribute-pollution=vulnerable", "xsw/donor-signature-first=vulnerable"];
+    xsw_last_id: "xsw-last-id" => 1 ["sig/reference/two=nonstrict", "xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "xsw/7=vulnerable", "xsw/8=vulnerable", "xsw/advice=vulnerable", "xsw/assertions/forged-first=vulnerable", "xsw/attribute-pollution=vulnerable", "xsw/donor-signature-first=vulnerable"];
     last_assertion: "last-assertion" => 1 ["xsw/assertions/signed-first=vulnerable"];
     digest_first_child: "digest-first-child" => 1 ["sig/reference/two=nonstrict", "dsig/comment-in-digest-value=vulnerable"];
     digest_anywhere: "digest-anywhere" => 1 ["sig/reference/two=nonstrict", "dsig/digest-value-smuggled=vulnerable"];
-    all_signed_info: "all-signed-info" => 1 ["sig/reference/two=nonstrict", "xsw/3=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "dsig/multiple-signed-info=vulnerable"];
+    all_signed_info: "all-signed-info" => 1 ["sig/reference/two=nonstrict", "xsw/3=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "xsw/attribute-pollution=vulnerable", "dsig/multiple-signed-info=vulnerable"];
     multiple_roots: "multiple-roots" => 1 ["xsw/roots/donor-first=vulnerable"];
     doctype_round_trip: "doctype-round-trip" => 1 ["parse/doctype-round-trip=vulnerable"];
     signature_wrapping: "signature-wrapping" => 1 ["xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/advice=vulnerable"];

@@ -43,6 +43,9 @@ pub struct Loose {
     /// The enveloped transform drops the first Signature inside the referenced element, not
     /// the one being verified (xml-crypto before 6.0.1).
     pub drop_first_signature: bool,
+    /// SignatureMethod from the message: HMAC keyed with the certificate's PEM, DER or base64
+    /// (xml-crypto <= 1.5.3).
+    pub hmac_with_certificate: bool,
 }
 
 /// A careful-looking verification of `signature` (a libxml node of `doc`) under `how`, with
@@ -127,6 +130,40 @@ pub fn verify(
         .first()
         .and_then(|m| m.get_attribute("Algorithm"))
         .unwrap_or_default();
+    if how.hmac_with_certificate && alg.contains("hmac") {
+        let digest = if alg.ends_with("sha1") {
+            MessageDigest::sha1()
+        } else if alg.ends_with("sha384") {
+            MessageDigest::sha384()
+        } else if alg.ends_with("sha512") {
+            MessageDigest::sha512()
+        } else {
+            MessageDigest::sha256()
+        };
+        for pem in certificates {
+            let cert = openssl::x509::X509::from_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
+            let der = cert.to_der().map_err(|e| e.to_string())?;
+            let secrets = [
+                cert.to_pem().map_err(|e| e.to_string())?,
+                der.clone(),
+                base64::engine::general_purpose::STANDARD
+                    .encode(&der)
+                    .into_bytes(),
+            ];
+            for secret in secrets {
+                let key = PKey::hmac(&secret).map_err(|e| e.to_string())?;
+                let mut signer =
+                    openssl::sign::Signer::new(digest, &key).map_err(|e| e.to_string())?;
+                let mac = signer
+                    .sign_oneshot_to_vec(signed_info.as_bytes())
+                    .map_err(|e| e.to_string())?;
+                if mac.len() == value.len() && openssl::memcmp::eq(&mac, &value) {
+                    return Ok(ids);
+                }
+            }
+        }
+        return Err("the HMAC does not verify".into());
+    }
     for pem in certificates {
         let key = public_key(pem)?;
         let mut v =
@@ -221,7 +258,7 @@ pub fn first_descendant(n: &Node, name: &str) -> Option<Node> {
 }
 
 fn all_with_id(n: &Node, id: &str, out: &mut Vec<Node>) {
-    if n.get_attribute("ID").as_deref() == Some(id) {
+    if n.get_attribute_no_ns("ID").as_deref() == Some(id) {
         out.push(n.clone());
     }
     for c in n.get_child_elements() {

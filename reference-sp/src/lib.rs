@@ -43,6 +43,11 @@ pub enum Flaw {
     LenientProfile,
     /// Verify with the key or certificate the message's KeyInfo carries (CVE-2015-5372).
     KeyFromKeyInfo,
+    /// Take SignatureMethod from the message: HMAC keyed with the IdP's certificate
+    /// (xml-crypto <= 1.5.3).
+    HmacKeyConfusion,
+    /// Find the signed Assertion by an ID attribute of any namespace ("The Fragile Lock").
+    IdByLocalName,
     /// Read NameID and claims as their first child node: a comment or CDATA cuts them
     /// (CVE-2017-11427 family).
     FirstTextNode,
@@ -70,7 +75,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 23] = [
+    pub const ALL: [Flaw; 25] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -85,6 +90,8 @@ impl Flaw {
         Flaw::AudiencePrefix,
         Flaw::LenientProfile,
         Flaw::KeyFromKeyInfo,
+        Flaw::HmacKeyConfusion,
+        Flaw::IdByLocalName,
         Flaw::FirstTextNode,
         Flaw::XswRootAssertion,
         Flaw::XswLastId,
@@ -113,6 +120,8 @@ impl Flaw {
             Flaw::AudiencePrefix => "audience-prefix",
             Flaw::LenientProfile => "lenient-profile",
             Flaw::KeyFromKeyInfo => "key-from-keyinfo",
+            Flaw::HmacKeyConfusion => "hmac-key-confusion",
+            Flaw::IdByLocalName => "id-by-local-name",
             Flaw::FirstTextNode => "first-text-node",
             Flaw::XswRootAssertion => "xsw-root-assertion",
             Flaw::XswLastId => "xsw-last-id",
@@ -144,6 +153,12 @@ impl Flaw {
             Flaw::AudiencePrefix => "match Audience by prefix",
             Flaw::LenientProfile => "skip Version/IssueInstant/AuthnStatement/condition rules",
             Flaw::KeyFromKeyInfo => "trust the key in the message's KeyInfo (CVE-2015-5372)",
+            Flaw::HmacKeyConfusion => {
+                "accept HMAC keyed with the IdP certificate (xml-crypto <= 1.5.3)"
+            }
+            Flaw::IdByLocalName => {
+                "find the signed Assertion by any-namespace ID (attribute pollution)"
+            }
             Flaw::FirstTextNode => "read NameID/claims as their first text node (CVE-2017-11427)",
             Flaw::XswRootAssertion => {
                 "verify the first Signature anywhere, read /Response/Assertion (XSW1-6)"

@@ -131,6 +131,7 @@ fn multiple_roots<'x>(xml: &'x str, checks: &Checks) -> Result<Option<&'x str>, 
         digest: crate::emulated::DigestSource::Text,
         all_signed_info: false,
         drop_first_signature: false,
+        hmac_with_certificate: false,
     };
     crate::emulated::verify(&ldoc, &signature, how, &checks.idp.certificates).map_err(Rejection)?;
     Ok(rest.iter().find(|r| r.contains("Assertion")).copied())
@@ -179,6 +180,8 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         [one] => *one,
         [first, ..] if first_in_document => *first,
         _ if flawed(Flaw::XswRootAssertion) && !root_assertions.is_empty() => root_assertions[0],
+        _ if flawed(Flaw::IdByLocalName) => by_local_name_id(&root_assertions)
+            .ok_or_else(|| Rejection("no Assertion carries the signed ID".into()))?,
         _ if flawed(Flaw::LastAssertion) && !root_assertions.is_empty() => {
             root_assertions[root_assertions.len() - 1]
         }
@@ -315,6 +318,25 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     })
 }
 
+/// The id-by-local-name flaw: the first Assertion with any attribute named `ID` (of any
+/// namespace) equal to the ID a root-level Assertion's Signature references.
+fn by_local_name_id<'a, 'i>(
+    assertions: &[roxmltree::Node<'a, 'i>],
+) -> Option<roxmltree::Node<'a, 'i>> {
+    let referenced = assertions.iter().find_map(|a| {
+        child(*a, DSIG_NS, "Signature")?
+            .descendants()
+            .find(|n| is(n, DSIG_NS, "Reference"))?
+            .attribute("URI")?
+            .strip_prefix('#')
+            .map(str::to_owned)
+    })?;
+    assertions.iter().copied().find(|a| {
+        a.attributes()
+            .any(|at| at.name() == "ID" && at.value() == referenced)
+    })
+}
+
 /// Every AudienceRestriction must name this SP (restrictions are ANDed); at least one.
 fn check_audience(conditions: Option<roxmltree::Node>, checks: &Checks) -> Result<(), Rejection> {
     let ours = checks.sp_entity_id;
@@ -420,6 +442,7 @@ fn verify_signatures(
         digest,
         all_signed_info: false,
         drop_first_signature: false,
+        hmac_with_certificate: false,
     };
     if flawed(Flaw::XswRootAssertion) {
         return loose(how(IdLookup::First, DigestSource::Text), true);
@@ -435,6 +458,17 @@ fn verify_signatures(
             how(IdLookup::First, DigestSource::AnywhereInDocument),
             false,
         );
+    }
+    if flawed(Flaw::IdByLocalName) {
+        // Its verifier resolves only the unqualified ID; only its lookup afterwards is loose.
+        return loose(how(IdLookup::First, DigestSource::Text), false);
+    }
+    if flawed(Flaw::HmacKeyConfusion) {
+        let trusting = Loose {
+            hmac_with_certificate: true,
+            ..how(IdLookup::First, DigestSource::Text)
+        };
+        return loose(trusting, false);
     }
     if flawed(Flaw::AllSignedInfo) {
         let xml_crypto = Loose {

