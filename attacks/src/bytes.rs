@@ -2,16 +2,10 @@
 //! ranges), then splice bytes, so everything a DOM round trip would destroy (comments, PIs,
 //! CDATA, DOCTYPE, duplicate attributes, a second root) can be written exactly.
 
+use saml_protocol::{ASSERTION_NS, DSIG_NS};
 use std::ops::Range;
 
 use crate::forge::Skip;
-
-/// The SAML 2.0 protocol namespace.
-pub const PROTOCOL_NS: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
-/// The SAML 2.0 assertion namespace.
-pub const ASSERTION_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
-/// The XML-DSig namespace.
-pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
 
 /// A parsed seed: its bytes and roxmltree's view of them.
 pub struct Doc<'a> {

@@ -1,6 +1,7 @@
 //! Keys and signatures for the catalogue: re-signing an edited document (libxmlsec1), digests
 //! of a referenced element (libxml2's exclusive C14N), the attacker's own key and certificates.
 
+use saml_protocol::DSIG_NS;
 use std::sync::OnceLock;
 
 use base64::Engine;
@@ -13,7 +14,7 @@ use openssl::pkey::{PKey, Private};
 use openssl::x509::{X509NameBuilder, X509};
 use xmlsec::{XmlSecDocumentExt, XmlSecKey, XmlSecKeyFormat, XmlSecSignatureContext};
 
-use crate::bytes::{child, splice, Doc, DSIG_NS};
+use crate::bytes::{child, splice, Doc};
 use crate::forge::{IdpKey, Skip};
 
 /// Parses `xml` with libxml2, network and DTD loading off, and declares `ID` as the ID

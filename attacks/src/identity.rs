@@ -1,7 +1,8 @@
 //! Who a response says the user is, and the target identity a forgery swaps in: every
 //! identity-bearing value (NameID, name/UPN, emailaddress, objectidentifier, displayname).
 
-use crate::bytes::{escape, splice, Doc, ASSERTION_NS};
+use crate::bytes::{escape, splice, Doc};
+use saml_protocol::ASSERTION_NS;
 
 /// Claim names (last URI segment, case-insensitive) that identify the user.
 const IDENTITY_CLAIMS: [&str; 9] = [

@@ -5,10 +5,11 @@
 //!     cargo bench -p saml-harness-benches --bench operations
 //!     cargo bench -p saml-harness-benches --bench operations -- verify/   # one group
 
+use saml_protocol::PROTOCOL_NS;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use mock_idp::response::{SignWhat, Signing, PROTOCOL_NS};
+use mock_idp::response::{SignWhat, Signing};
 use mock_idp::sign::{rsa_sign, Algorithm};
 use mock_idp::xml::{NsBinding, Str};
 use saml_harness_benches::{

@@ -6,6 +6,7 @@
 //!
 //! See benches/README.md for figures measured here and what moves them.
 
+use saml_protocol::PROTOCOL_NS;
 use std::time::Duration;
 
 use mock_idp::cert::SigningCert;
@@ -123,10 +124,8 @@ fn main() {
         rate(budget, sign_default),
         Some(("RSA-2048 sign", rsa2048_sign)),
     );
-    let inherited: Vec<NsBinding> = vec![(
-        Some(Str::Borrowed("samlp")),
-        Str::Borrowed(mock_idp::response::PROTOCOL_NS),
-    )];
+    let inherited: Vec<NsBinding> =
+        vec![(Some(Str::Borrowed("samlp")), Str::Borrowed(PROTOCOL_NS))];
     let assertion = base.assertion();
     let c14n = assertion.to_exc_c14n(&inherited);
     t.row(

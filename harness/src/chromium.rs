@@ -288,10 +288,5 @@ fn fulfil(request_id: RequestId, html: &str) -> RequestPausedDecision {
 
 /// The IdP's page: a form that posts SAMLResponse (and RelayState) to the ACS at once.
 fn auto_submit_form(d: &Delivered) -> String {
-    mock_idp::server::acs_form(&mock_idp::idp::AcsPost {
-        acs: d.acs.clone(),
-        saml_response: d.saml_response.clone(),
-        relay_state: d.relay_state.clone(),
-    })
-    .0
+    mock_idp::server::acs_form(&d.post).0
 }

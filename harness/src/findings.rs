@@ -1,7 +1,7 @@
 //! Findings on the SP's AuthnRequest, as Entra would judge it: things that do not stop the
 //! login here but break it, or weaken it, in some real tenant.
 
-use mock_idp::metadata::POST_BINDING;
+use saml_protocol::POST_BINDING;
 
 use crate::flow::Captured;
 

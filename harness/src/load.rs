@@ -176,10 +176,10 @@ impl Shared {
                 CaseEnd::Fail(m) | CaseEnd::Error(m) | CaseEnd::NotApplicable(m) => kind(&m),
             })?,
         };
-        let fields = delivered.form_fields();
+        let fields = delivered.post.form_fields();
         let page = browser
             .post_form(
-                &parse_url(&delivered.acs).map_err(|e| e.to_string())?,
+                &parse_url(&delivered.post.acs).map_err(|e| e.to_string())?,
                 &fields,
             )
             .await

@@ -2,6 +2,8 @@
 //! first: until one of them works, reject cases are inconclusive (an SP that rejects
 //! everything must not look secure).
 
+use saml_protocol::AcsPost;
+use saml_protocol::{METADATA_NS, POST_BINDING};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -180,15 +182,14 @@ pub(crate) async fn resolve_sp(s: &Scenario, limits: Limits) -> Result<SpIds, St
 
 /// Entity ID and HTTP-POST ACS from SP metadata (DTDs refused).
 fn sp_metadata(xml: &str) -> Result<(Option<String>, Option<String>), String> {
-    const MD: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
     let doc = roxmltree::Document::parse(xml)
         .map_err(|e| format!("SP metadata is not well-formed XML: {e}"))?;
     let root = doc.root_element();
     let acs = doc
         .descendants()
         .find(|n| {
-            n.has_tag_name((MD, "AssertionConsumerService"))
-                && n.attribute("Binding") == Some(mock_idp::metadata::POST_BINDING)
+            n.has_tag_name((METADATA_NS, "AssertionConsumerService"))
+                && n.attribute("Binding") == Some(POST_BINDING)
         })
         .and_then(|n| n.attribute("Location"))
         .map(str::to_owned);
@@ -217,30 +218,12 @@ pub(crate) fn idp_for(s: &Scenario, sp: &SpIds) -> Idp {
 /// A response delivered to the SP: what was posted and where (kept for the replay attack).
 #[derive(Clone, Debug)]
 pub struct Delivered {
-    /// The ACS URL the form posts to.
-    pub acs: String,
-    /// The SAMLResponse XML.
-    pub saml_response: String,
-    /// RelayState echoed from the AuthnRequest.
-    pub relay_state: Option<String>,
+    /// The form the browser posts to the ACS.
+    pub post: AcsPost,
     /// The NameID the IdP put in the good login (the default expected identity).
     pub name_id: String,
     /// The identity swap a forgery made (empty for genuine responses).
     pub swap: Swap,
-}
-
-impl Delivered {
-    /// The fields of the IdP's auto-submit form: base64 SAMLResponse, and RelayState if any.
-    pub fn form_fields(&self) -> Vec<(String, String)> {
-        let mut fields = vec![(
-            "SAMLResponse".to_owned(),
-            base64::engine::general_purpose::STANDARD.encode(&self.saml_response),
-        )];
-        if let Some(rs) = &self.relay_state {
-            fields.push(("RelayState".to_owned(), rs.clone()));
-        }
-        fields
-    }
 }
 
 /// Turns a captured AuthnRequest into what the browser posts to the ACS: the IdP's good
@@ -294,9 +277,11 @@ impl Responder {
         };
         let (acs, relay_state) = (login.destination.clone(), captured.relay_state.clone());
         let genuine = |saml_response: String| Delivered {
-            acs: acs.clone(),
-            saml_response,
-            relay_state: relay_state.clone(),
+            post: AcsPost {
+                acs: acs.clone(),
+                saml_response,
+                relay_state: relay_state.clone(),
+            },
             name_id: login.name_id.clone(),
             swap: Swap::default(),
         };
@@ -360,9 +345,12 @@ impl Responder {
         if let Edit::Replay = check.edit {
             return self.replay();
         }
-        let forged = forge(check, &live.saml_response, None, None)?;
+        let forged = forge(check, &live.post.saml_response, None, None)?;
         Ok(Delivered {
-            saml_response: forged.xml,
+            post: AcsPost {
+                saml_response: forged.xml,
+                ..live.post
+            },
             swap: forged.swap,
             ..live
         })
@@ -448,7 +436,10 @@ impl CaseRun<'_> {
                     None => responder.respond(&captured)?,
                 };
                 let answer = browser
-                    .post_form(&parse_url(&delivered.acs)?, &delivered.form_fields())
+                    .post_form(
+                        &parse_url(&delivered.post.acs)?,
+                        &delivered.post.form_fields(),
+                    )
                     .await?;
                 let acs_answer = format!("ACS answered {}", answer.summary());
                 // Redirects after the ACS may leave for pages the harness does not follow; that is fine.
@@ -472,7 +463,7 @@ impl CaseRun<'_> {
         ));
         details.push(format!(
             "SAMLResponse posted to {}:\n{}",
-            attempt.delivered.acs, attempt.delivered.saml_response
+            attempt.delivered.post.acs, attempt.delivered.post.saml_response
         ));
     }
 
@@ -628,9 +619,11 @@ async fn live_response(browser: &Browser, captured: &Captured) -> Result<Deliver
         })
         .unwrap_or_default();
     Ok(Delivered {
-        acs: form.action.to_string(),
-        saml_response,
-        relay_state: form.field("RelayState").map(str::to_owned),
+        post: AcsPost {
+            acs: form.action.to_string(),
+            saml_response,
+            relay_state: form.field("RelayState").map(str::to_owned),
+        },
         name_id,
         swap: Swap::default(),
     })

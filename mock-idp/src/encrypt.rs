@@ -4,9 +4,8 @@
 use base64::Engine;
 use openssl::symm::Cipher;
 use openssl::x509::X509;
+use saml_protocol::{ASSERTION_NS, DSIG_NS};
 
-use crate::response::ASSERTION_NS;
-use crate::sign::DSIG_NS;
 use crate::xml::Element;
 
 /// The XML Encryption namespace (prefix `xenc`).

@@ -9,6 +9,7 @@ use crate::config::{App, ClaimSource, Config, NameIdFormat, User};
 use crate::request::{AuthnRequest, LogoutRequest, RedirectSignature};
 use crate::response::{self, new_id, Attribute, ErrorResponse, LoginResponse, Signing};
 use crate::xml::Element;
+use saml_protocol::AcsPost;
 
 /// Above this many groups Entra sends the groups.link claim instead of the groups.
 pub const GROUPS_OVERAGE_LIMIT: usize = 150;
@@ -22,17 +23,6 @@ const PASSWORD_CLASSES: [&str; 3] = [
     "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
     "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified",
 ];
-
-/// A response ready to be posted to the SP's ACS by the browser.
-#[derive(Clone, Debug)]
-pub struct AcsPost {
-    /// Where the form posts (the Reply URL).
-    pub acs: String,
-    /// The SAMLResponse XML (base64 is the binding's job).
-    pub saml_response: String,
-    /// RelayState to echo.
-    pub relay_state: Option<String>,
-}
 
 /// What a sign-in request leads to.
 #[derive(Clone, Debug)]
@@ -413,18 +403,21 @@ impl Idp {
             .attr("IssueInstant", response::saml_time(now))
             .attr("Destination", destination.clone())
             .attr("InResponseTo", req.id.clone())
-            .xmlns_prefix("samlp", response::PROTOCOL_NS)
+            .xmlns_prefix("samlp", saml_protocol::PROTOCOL_NS)
             .child(
                 Element::new("Issuer")
-                    .xmlns(response::ASSERTION_NS)
+                    .xmlns(saml_protocol::ASSERTION_NS)
                     .text(format!(
                         "https://login.microsoftonline.com/{}/",
                         self.config.tenant.id
                     )),
             )
-            .child(Element::prefixed("samlp", "Status").child(
-                Element::prefixed("samlp", "StatusCode").attr("Value", response::STATUS_SUCCESS),
-            ));
+            .child(
+                Element::prefixed("samlp", "Status").child(
+                    Element::prefixed("samlp", "StatusCode")
+                        .attr("Value", saml_protocol::STATUS_SUCCESS),
+                ),
+            );
         crate::sign::sign_enveloped(&mut el, &[], 1, app.active_cert(), app.algorithm)
             .map_err(|_| Aadsts::NoSigningKey)?;
         Ok(LogoutOutcome {

@@ -3,19 +3,13 @@
 use crate::cert::SigningCert;
 use crate::config::Tenant;
 use crate::response::new_id;
-use crate::sign::{sign_enveloped, Algorithm, SignError, DSIG_NS};
+use crate::sign::{sign_enveloped, Algorithm, SignError};
 use crate::xml::Element;
-
-/// The SAML 2.0 metadata namespace.
-pub const METADATA_NS: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
+use saml_protocol::{DSIG_NS, METADATA_NS, POST_BINDING, REDIRECT_BINDING};
 const FED_NS: &str = "http://docs.oasis-open.org/wsfed/federation/200706";
 const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 const WSA_NS: &str = "http://www.w3.org/2005/08/addressing";
 const AUTH_NS: &str = "http://docs.oasis-open.org/wsfed/authorization/200706";
-/// The HTTP-Redirect binding URI.
-pub const REDIRECT_BINDING: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
-/// The HTTP-POST binding URI.
-pub const POST_BINDING: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
 
 /// The 19 claim types Entra's metadata offers, with their display names.
 const CLAIM_TYPES: [(&str, &str); 19] = [

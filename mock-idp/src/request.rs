@@ -2,12 +2,11 @@
 //!
 //! Input is untrusted: sizes are bounded, DTDs are refused (no entity expansion, no fetching).
 
-use std::io::Read;
+use saml_protocol::{ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
 
 use base64::Engine;
 
 use crate::aadsts::Aadsts;
-use crate::response::{ASSERTION_NS, PROTOCOL_NS};
 
 /// Largest SAMLRequest parameter accepted (encoded).
 pub const MAX_ENCODED_REQUEST: usize = 64 * 1024;
@@ -44,16 +43,11 @@ pub fn decode(value: &str, binding: Binding) -> Result<String, Aadsts> {
     let xml = match binding {
         Binding::Post => bytes,
         Binding::Redirect => {
-            let mut out = Vec::new();
-            flate2::read::DeflateDecoder::new(&bytes[..])
-                .take(MAX_REQUEST_XML + 1)
-                .read_to_end(&mut out)
-                .map_err(|e| {
-                    invalid(format!(
-                        "SAMLRequest does not inflate (Redirect binding needs raw DEFLATE): {e}"
-                    ))
-                })?;
-            out
+            saml_protocol::inflate_bounded(&bytes, MAX_REQUEST_XML).map_err(|e| {
+                invalid(format!(
+                    "SAMLRequest does not inflate (Redirect binding needs raw DEFLATE): {e}"
+                ))
+            })?
         }
     };
     if xml.len() as u64 > MAX_REQUEST_XML {
@@ -187,7 +181,7 @@ pub fn parse(xml: &str) -> Result<SpRequest, Aadsts> {
                 has_subject: child(ASSERTION_NS, "Subject").is_some(),
                 is_passive: parse_bool(root.attribute("IsPassive")),
                 force_authn: parse_bool(root.attribute("ForceAuthn")),
-                has_xml_signature: child(crate::sign::DSIG_NS, "Signature").is_some(),
+                has_xml_signature: child(DSIG_NS, "Signature").is_some(),
             }))
         }
         "LogoutRequest" => Ok(SpRequest::Logout(LogoutRequest {

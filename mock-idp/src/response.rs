@@ -1,19 +1,11 @@
 //! Entra-shaped SAML Responses: the success response with its Assertion, and status errors.
 
+use saml_protocol::{ASSERTION_NS, BEARER, PROTOCOL_NS, STATUS_SUCCESS};
 use time::{Duration, OffsetDateTime};
 
 use crate::cert::SigningCert;
 use crate::sign::{sign_enveloped, Algorithm, SignError};
 use crate::xml::{Element, NsBinding, Str};
-
-/// The SAML 2.0 assertion namespace (default namespace of Assertion and Issuer).
-pub const ASSERTION_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
-/// The SAML 2.0 protocol namespace (prefix `samlp`).
-pub const PROTOCOL_NS: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
-/// The bearer subject confirmation method.
-pub const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
-/// Top-level status: success.
-pub const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 /// The authentication context class Entra reports for every sign-in.
 pub const AC_PASSWORD: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:Password";
 

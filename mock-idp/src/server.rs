@@ -2,7 +2,6 @@
 //!
 //! `app()` builds the router so tests can call it without a socket.
 
-use std::io::Write;
 use std::sync::Arc;
 
 use axum::extract::{Form, Path, Query, RawQuery, State};
@@ -16,9 +15,10 @@ use time::OffsetDateTime;
 
 use crate::aadsts::Aadsts;
 use crate::config::{App, SignInMode};
-use crate::idp::{AcsPost, Idp, SsoOutcome};
+use crate::idp::{Idp, SsoOutcome};
 use crate::request::{self, Binding, SpRequest};
 use crate::response::aadsts_timestamp;
+use saml_protocol::AcsPost;
 
 /// Largest request body the server reads (a POSTed SAMLRequest form).
 pub const MAX_BODY: usize = 256 * 1024;
@@ -283,7 +283,10 @@ fn handle_sp_message(
                     let mut target = url.clone();
                     target.push(if url.contains('?') { '&' } else { '?' });
                     let mut q = form_urlencoded::Serializer::new(String::new());
-                    q.append_pair("SAMLResponse", &deflate_base64(&out.logout_response));
+                    q.append_pair(
+                        "SAMLResponse",
+                        &saml_protocol::deflate_base64(&out.logout_response),
+                    );
                     if let Some(rs) = &params.relay_state {
                         q.append_pair("RelayState", rs);
                     }
@@ -316,14 +319,6 @@ fn handle_sp_message(
             }
         }
     }
-}
-
-/// Raw DEFLATE then base64: the HTTP-Redirect encoding.
-pub fn deflate_base64(xml: &str) -> String {
-    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-    // Writing to a Vec cannot fail.
-    let _ = enc.write_all(xml.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(enc.finish().unwrap_or_default())
 }
 
 fn user_picker(

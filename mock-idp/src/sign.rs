@@ -2,12 +2,10 @@
 
 use base64::Engine;
 use openssl::hash::MessageDigest;
+use saml_protocol::DSIG_NS;
 
 use crate::cert::SigningCert;
 use crate::xml::{Element, Node, NsBinding, Str};
-
-/// The XML-DSig namespace; Entra declares it as the default namespace of `Signature`.
-pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
 /// Exclusive XML Canonicalization 1.0 (omits comments).
 pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 /// The enveloped-signature transform.

@@ -2,9 +2,8 @@
 
 use libxml::parser::{Parser, ParserOptions};
 use libxml::tree::Node;
+use saml_protocol::DSIG_NS;
 use xmlsec::{XmlSecDocumentExt, XmlSecKey, XmlSecKeyFormat, XmlSecSignatureContext};
-
-const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
 
 /// Verifies the enveloped `Signature` that is a direct child of the element whose `ID` is
 /// `signed_id`, with any of `certificates` (PEM). The key comes only from those certificates,

@@ -8,8 +8,7 @@ use libxml::tree::c14n::{CanonicalizationMode, CanonicalizationOptions};
 use libxml::tree::{Document, Node};
 use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Public};
-
-const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+use saml_protocol::DSIG_NS;
 
 /// Which element a `Reference URI="#id"` resolves to when several carry the ID.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

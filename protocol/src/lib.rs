@@ -1,0 +1,101 @@
+//! What every saml-harness crate shares: the SAML 2.0 namespace and URI constants, the
+//! HTTP-Redirect and HTTP-POST encodings, and the response an IdP posts to an ACS.
+
+use std::io::{Read, Write};
+
+use base64::Engine;
+
+/// The SAML 2.0 protocol namespace (prefix `samlp`).
+pub const PROTOCOL_NS: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
+/// The SAML 2.0 assertion namespace (prefix `saml`; Entra's default namespace).
+pub const ASSERTION_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+/// The SAML 2.0 metadata namespace.
+pub const METADATA_NS: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
+/// The XML-DSig namespace.
+pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+/// The HTTP-Redirect binding URI.
+pub const REDIRECT_BINDING: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
+/// The HTTP-POST binding URI.
+pub const POST_BINDING: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
+/// Top-level status: success.
+pub const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
+/// The bearer subject confirmation method.
+pub const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+
+/// Raw DEFLATE then base64: the HTTP-Redirect encoding of a message.
+pub fn deflate_base64(xml: &str) -> String {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing to a Vec cannot fail.
+    let _ = enc.write_all(xml.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(enc.finish().unwrap_or_default())
+}
+
+/// Inflates raw DEFLATE `bytes`, reading at most `limit + 1` bytes (so a bomb is seen as "over
+/// the limit", never expanded).
+pub fn inflate_bounded(bytes: &[u8], limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    flate2::read::DeflateDecoder::new(bytes)
+        .take(limit + 1)
+        .read_to_end(&mut out)?;
+    Ok(out)
+}
+
+/// A response an IdP posts to an ACS through the browser (HTTP-POST binding).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AcsPost {
+    /// Where the form posts (the Reply URL).
+    pub acs: String,
+    /// The SAMLResponse XML (base64 is the binding's job).
+    pub saml_response: String,
+    /// RelayState to echo.
+    pub relay_state: Option<String>,
+}
+
+impl AcsPost {
+    /// The form fields: base64 `SAMLResponse`, and `RelayState` if any.
+    pub fn form_fields(&self) -> Vec<(String, String)> {
+        let mut fields = vec![(
+            "SAMLResponse".to_owned(),
+            base64::engine::general_purpose::STANDARD.encode(&self.saml_response),
+        )];
+        if let Some(rs) = &self.relay_state {
+            fields.push(("RelayState".to_owned(), rs.clone()));
+        }
+        fields
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_encoding_round_trips_and_bombs_stop_at_the_limit() {
+        let xml = "<samlp:AuthnRequest ID=\"_1\"/>";
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(deflate_base64(xml))
+            .unwrap();
+        assert_eq!(inflate_bounded(&bytes, 1024).unwrap(), xml.as_bytes());
+        let bomb = deflate_base64(&"a".repeat(1 << 20));
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(bomb)
+            .unwrap();
+        assert_eq!(inflate_bounded(&bytes, 1000).unwrap().len(), 1001);
+    }
+
+    #[test]
+    fn the_post_form_carries_base64_and_relay_state() {
+        let post = AcsPost {
+            acs: "https://sp/acs".into(),
+            saml_response: "<r/>".into(),
+            relay_state: Some("/next".into()),
+        };
+        assert_eq!(
+            post.form_fields(),
+            [
+                ("SAMLResponse".to_owned(), "PHIvPg==".to_owned()),
+                ("RelayState".to_owned(), "/next".to_owned())
+            ]
+        );
+    }
+}
