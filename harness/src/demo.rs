@@ -23,12 +23,7 @@ pub async fn start(flaws: Flaws) -> Result<(String, String)> {
     }
     let idp = Idp::new(config);
     let app = &idp.config.apps[0];
-    let metadata = mock_idp::metadata::federation_metadata(
-        &idp.config.tenant,
-        &idp_url,
-        &app.certificates,
-        app.active_cert(),
-    )?;
+    let metadata = mock_idp::metadata::app_metadata(&idp.config.tenant, &idp_url, app)?;
     let sp_config = SpConfig {
         base_url: sp_url.clone(),
         idp: IdpTrust::from_metadata(&metadata)?,

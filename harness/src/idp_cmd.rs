@@ -151,12 +151,7 @@ pub fn run(cmd: IdpCommand) -> Result<()> {
         IdpCommand::Metadata { config, base_url } => {
             let idp = config.load()?;
             let app = config.app(&idp);
-            let xml = mock_idp::metadata::federation_metadata(
-                &idp.config.tenant,
-                &base_url,
-                &app.certificates,
-                app.active_cert(),
-            )?;
+            let xml = mock_idp::metadata::app_metadata(&idp.config.tenant, &base_url, app)?;
             say!("{xml}");
             Ok(())
         }

@@ -314,11 +314,10 @@ impl Responder {
         };
         let donor = (check.capability == attacks::Capability::AnySignedBlob)
             .then(|| {
-                mock_idp::metadata::federation_metadata(
+                mock_idp::metadata::app_metadata(
                     &self.idp.config.tenant,
                     "https://login.microsoftonline.com",
-                    &app.certificates,
-                    cert,
+                    app,
                 )
                 .ok()
             })

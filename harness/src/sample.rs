@@ -37,11 +37,10 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
         key: cert.key().clone(),
         cert_pem: cert.pem(),
     };
-    let donor = mock_idp::metadata::federation_metadata(
+    let donor = mock_idp::metadata::app_metadata(
         &idp.config.tenant,
         "https://login.microsoftonline.com",
-        &app.certificates,
-        cert,
+        &app,
     )
     .ok();
     crate::runner::forge(check, &seed, Some(&key), donor.as_deref())

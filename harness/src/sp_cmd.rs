@@ -54,12 +54,7 @@ pub async fn idp_trust(source: Option<&str>) -> Result<IdpTrust> {
         None => {
             let idp = mock_idp::idp::Idp::new(mock_idp::config::Config::builtin());
             let app = &idp.config.apps[0];
-            mock_idp::metadata::federation_metadata(
-                &idp.config.tenant,
-                "http://127.0.0.1:7080",
-                &app.certificates,
-                app.active_cert(),
-            )?
+            mock_idp::metadata::app_metadata(&idp.config.tenant, "http://127.0.0.1:7080", app)?
         }
         Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
             let client = reqwest::Client::builder()

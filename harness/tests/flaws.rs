@@ -2,6 +2,8 @@
 //! reference-SP flaw (an emulated published bug) makes exactly its matching checks vulnerable
 //! (or nonstrict, for strictness gaps).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::process::Command;
 
@@ -13,26 +15,16 @@ fn conformance(flaws: &[&str]) -> (i32, BTreeSet<String>) {
 
 /// As [`conformance`], with more arguments (a scenario, a selection).
 fn conformance_with(flaws: &[&str], extra: &[&str]) -> (i32, BTreeSet<String>) {
-    let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("report.json");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_saml-harness"));
-    cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
-    cmd.args(["conformance", "--reference-sp", "--report"])
-        .arg(format!("json={}", report.display()));
+    let mut args = vec!["conformance", "--reference-sp"];
     for f in flaws {
-        cmd.args(["--flaw", f]);
+        args.extend(["--flaw", f]);
     }
-    cmd.args(extra);
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let json: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(&report).unwrap_or_else(|_| panic!("no report; stdout: {stdout}")),
-    )
-    .unwrap();
-    assert_eq!(json["schema"], 1);
-    let cases = json["cases"].as_array().unwrap();
-    assert!(cases.len() >= 3, "{stdout}");
-    let bad = cases
+    args.extend(extra);
+    let run = common::run_with_report(&args, &[]);
+    assert_eq!(run.report["schema"], 1);
+    assert!(run.cases().len() >= 3, "{}", run.stdout);
+    let bad = run
+        .cases()
         .iter()
         .filter(|c| c["verdict"] != "pass")
         .map(|c| {
@@ -43,7 +35,7 @@ fn conformance_with(flaws: &[&str], extra: &[&str]) -> (i32, BTreeSet<String>) {
             )
         })
         .collect();
-    (out.status.code().unwrap(), bad)
+    (run.code, bad)
 }
 
 #[test]

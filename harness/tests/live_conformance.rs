@@ -77,27 +77,12 @@ fn run(flaws: &[&str]) -> (i32, std::collections::BTreeMap<String, String>, Stri
         args.extend(["--flaw", f]);
     }
     let _sp = serve(&args);
-    let report = dir.path().join("report.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .env("SP_URL", &sp_url)
-        .env("IDP_URL", &idp.url)
-        .args([
-            "conformance",
-            "scenarios/examples/05-live-idp.yaml",
-            "--report",
-        ])
-        .arg(format!("json={}", report.display()))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let json: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(&report).unwrap_or_else(|_| panic!("no report: {stdout}")),
-    )
-    .unwrap();
-    let verdicts = json["cases"]
-        .as_array()
-        .unwrap()
+    let run = common::run_with_report(
+        &["conformance", "scenarios/examples/05-live-idp.yaml"],
+        &[("SP_URL", &sp_url), ("IDP_URL", &idp.url)],
+    );
+    let verdicts = run
+        .cases()
         .iter()
         .map(|c| {
             (
@@ -106,7 +91,7 @@ fn run(flaws: &[&str]) -> (i32, std::collections::BTreeMap<String, String>, Stri
             )
         })
         .collect();
-    (out.status.code().unwrap(), verdicts, stdout)
+    (run.code, verdicts, run.stdout)
 }
 
 #[test]

@@ -3,53 +3,27 @@
 //! identity, and every verdict other than pass is listed here and, where it is a known
 //! deviation of the SP, in its `.expect.yaml` with the reason.
 
-use std::process::Command;
+mod common;
 
 /// The built-in mock IdP's metadata: the in-process IdP the harness runs signs with its key.
 fn idp_metadata() -> String {
     let config = mock_idp::config::Config::builtin();
     let app = &config.apps[0];
-    mock_idp::metadata::federation_metadata(
-        &config.tenant,
-        "http://127.0.0.1:7080",
-        &app.certificates,
-        app.active_cert(),
-    )
-    .unwrap()
+    mock_idp::metadata::app_metadata(&config.tenant, "http://127.0.0.1:7080", app).unwrap()
 }
 
 /// Runs the whole catalogue (`conformance`) against `sp` with the scenario's SP section and
 /// its expectations file; returns the exit code, the report's cases and the output.
 fn conformance(scenario: &str, sp: &real_sps::RealSp) -> (i32, Vec<serde_json::Value>, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("report.json");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_saml-harness"));
-    cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .env("SP_URL", &sp.base_url)
-        .args(["conformance", scenario, "--report"])
-        .arg(format!("json={}", report.display()));
     let expect = scenario.replace(".yaml", ".expect.yaml");
-    if std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .join(&expect)
-        .exists()
-    {
-        cmd.args(["--expect", &expect]);
+    let mut args = vec!["conformance", scenario];
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    if root.join(&expect).exists() {
+        args.extend(["--expect", &expect]);
     }
-    let out = cmd.output().unwrap();
-    let output = format!(
-        "{}\n{}\nSP logs:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-        sp.logs()
-    );
-    let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(report).unwrap_or_else(|_| panic!("{output}")))
-            .unwrap();
-    (
-        out.status.code().unwrap(),
-        json["cases"].as_array().unwrap().clone(),
-        output,
-    )
+    let run = common::run_with_report(&args, &[("SP_URL", &sp.base_url)]);
+    let output = format!("{}\nSP logs:\n{}", run.stdout, sp.logs());
+    (run.code, run.cases().clone(), output)
 }
 
 /// The whole catalogue: the good login shows B.Simon, the control works, nothing is

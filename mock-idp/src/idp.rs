@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use crate::aadsts::Aadsts;
 use crate::config::{App, ClaimSource, Config, NameIdFormat, User};
 use crate::request::{AuthnRequest, LogoutRequest, RedirectSignature};
-use crate::response::{self, new_id, Attribute, ErrorResponse, LoginResponse, Signing};
+use crate::response::{new_id, Attribute, ErrorResponse, LoginResponse, Signing};
 use crate::xml::Element;
 use saml_protocol::AcsPost;
 
@@ -400,7 +400,7 @@ impl Idp {
         let mut el = Element::prefixed("samlp", "LogoutResponse")
             .attr("ID", new_id())
             .attr("Version", "2.0")
-            .attr("IssueInstant", response::saml_time(now))
+            .attr("IssueInstant", saml_protocol::saml_time(now))
             .attr("Destination", destination.clone())
             .attr("InResponseTo", req.id.clone())
             .xmlns_prefix("samlp", saml_protocol::PROTOCOL_NS)

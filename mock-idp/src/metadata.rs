@@ -1,7 +1,7 @@
 //! Entra's federation metadata: WS-Fed RoleDescriptors, then the SAML IDPSSODescriptor, signed.
 
 use crate::cert::SigningCert;
-use crate::config::Tenant;
+use crate::config::{App, Tenant};
 use crate::response::new_id;
 use crate::sign::{sign_enveloped, Algorithm, SignError};
 use crate::xml::Element;
@@ -114,6 +114,12 @@ fn role_descriptor(kind: &str) -> Element {
         .attr("protocolSupportEnumeration", FED_NS)
         .xmlns_prefix("xsi", XSI_NS)
         .xmlns_prefix("fed", FED_NS)
+}
+
+/// An application's signed federation metadata, signed with its active certificate (what
+/// the portal's "App Federation Metadata Url" serves).
+pub fn app_metadata(tenant: &Tenant, base_url: &str, app: &App) -> Result<String, SignError> {
+    federation_metadata(tenant, base_url, &app.certificates, app.active_cert())
 }
 
 /// The signed metadata document for `certs` (all listed; `signer` signs), endpoints under `base_url`.

@@ -1,6 +1,6 @@
 //! Entra-shaped SAML Responses: the success response with its Assertion, and status errors.
 
-use saml_protocol::{ASSERTION_NS, BEARER, PROTOCOL_NS, STATUS_SUCCESS};
+use saml_protocol::{saml_time, ASSERTION_NS, BEARER, PROTOCOL_NS, STATUS_SUCCESS};
 use time::{Duration, OffsetDateTime};
 
 use crate::cert::SigningCert;
@@ -78,21 +78,6 @@ pub struct Signing<'a> {
 /// A fresh Entra-style ID: `_` + lowercase hyphenated GUID.
 pub fn new_id() -> String {
     format!("_{}", uuid::Uuid::new_v4())
-}
-
-/// UTC with exactly three fractional digits and `Z`, as Entra writes every time.
-pub fn saml_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
 }
 
 /// Offsets of the other instants from T0, as seen in captures.

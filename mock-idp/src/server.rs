@@ -418,13 +418,8 @@ async fn metadata(
 ) -> Result<Response, PlainError> {
     check_tenant(&state, &tenant)?;
     let app = find_app(&state, q.appid.as_deref())?;
-    let xml = crate::metadata::federation_metadata(
-        &state.idp.config.tenant,
-        &state.base_url,
-        &app.certificates,
-        app.active_cert(),
-    )
-    .map_err(|e| PlainError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let xml = crate::metadata::app_metadata(&state.idp.config.tenant, &state.base_url, app)
+        .map_err(|e| PlainError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     Ok((
         [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
         xml,

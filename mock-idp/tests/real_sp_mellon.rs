@@ -23,13 +23,7 @@ async fn mod_auth_mellon_accepts_a_mock_entra_login() {
     let idp_base = format!("http://{}", listener.local_addr().unwrap());
     let builtin = Config::builtin();
     let app = &builtin.apps[0];
-    let metadata = mock_idp::metadata::federation_metadata(
-        &builtin.tenant,
-        &idp_base,
-        &app.certificates,
-        app.active_cert(),
-    )
-    .unwrap();
+    let metadata = mock_idp::metadata::app_metadata(&builtin.tenant, &idp_base, app).unwrap();
     let mellon = real_sps::mellon(&metadata).unwrap();
     let sp = mellon.base_url.clone();
     let tenant = spawn_on(listener, tenant_for(&sp)).await;

@@ -48,13 +48,8 @@ fn default_response() {
 fn tenant_metadata() {
     let idp = Idp::new(Config::builtin());
     let app = idp.config.app(None).unwrap();
-    let xml = mock_idp::metadata::federation_metadata(
-        &idp.config.tenant,
-        "http://127.0.0.1:7080",
-        &app.certificates,
-        app.active_cert(),
-    )
-    .unwrap();
+    let xml =
+        mock_idp::metadata::app_metadata(&idp.config.tenant, "http://127.0.0.1:7080", app).unwrap();
     assert_redacted_snapshot!("metadata", redacted(&xml));
 }
 

@@ -22,6 +22,22 @@ pub const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 /// The bearer subject confirmation method.
 pub const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 
+/// An `xs:dateTime` in UTC with exactly three fractional digits and `Z`, as Entra writes every
+/// time.
+pub fn saml_time(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
 /// Raw DEFLATE then base64: the HTTP-Redirect encoding of a message.
 pub fn deflate_base64(xml: &str) -> String {
     let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
@@ -81,6 +97,12 @@ mod tests {
             .decode(bomb)
             .unwrap();
         assert_eq!(inflate_bounded(&bytes, 1000).unwrap().len(), 1001);
+    }
+
+    #[test]
+    fn times_have_three_fractional_digits_in_utc() {
+        let t = time::macros::datetime!(2026-01-02 03:04:05.6789 +01:00);
+        assert_eq!(saml_time(t), "2026-01-02T02:04:05.678Z");
     }
 
     #[test]

@@ -19,13 +19,7 @@ fn idp() -> Idp {
 
 fn trust(idp: &Idp) -> IdpTrust {
     let app = &idp.config.apps[0];
-    let md = mock_idp::metadata::federation_metadata(
-        &idp.config.tenant,
-        "http://idp.test",
-        &app.certificates,
-        app.active_cert(),
-    )
-    .unwrap();
+    let md = mock_idp::metadata::app_metadata(&idp.config.tenant, "http://idp.test", app).unwrap();
     IdpTrust::from_metadata(&md).unwrap()
 }
 

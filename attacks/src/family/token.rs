@@ -2,7 +2,7 @@
 //! only a non-conforming IdP would sign (TM-E). These are the only edits that re-sign with the
 //! IdP's key, through [`crate::crypto::idp_resign`]; the user's identity is unchanged.
 
-use saml_protocol::{ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
+use saml_protocol::{saml_time, ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
@@ -55,21 +55,6 @@ fn set_text(doc: &Doc, ns: &str, element: &str, value: &str) -> Edits {
             )
         })
         .collect()
-}
-
-/// UTC with three fractional digits, as Entra writes times.
-fn saml_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
 }
 
 /// Shifts the time attributes named in `names` (all of them when empty) by `by`.

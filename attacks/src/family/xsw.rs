@@ -22,8 +22,9 @@ fn id_edit(node: crate::bytes::Node, id: &str) -> Result<(std::ops::Range<usize>
         .ok_or_else(|| Skip("the signed element has no ID".into()))
 }
 
-/// XSW1: forged Response root; the original Response (unsigned) inside its Signature.
-pub fn xsw1(f: &Forge) -> Result<Forged, Skip> {
+/// XSW1/XSW2: a forged Response root (new ID, forged Assertion); the original Response,
+/// unsigned, inside its Signature (`inside`) or just before it.
+fn forged_root(f: &Forge, inside: bool) -> Result<Forged, Skip> {
     let doc = parse(f)?;
     let p = Parts::of(&doc)?;
     let sig = p.need_response_sig()?;
@@ -31,27 +32,26 @@ pub fn xsw1(f: &Forge) -> Result<Forged, Skip> {
     let (mut edits, swap) = forge_in_place(&p);
     let root_id = p.root.attribute("ID").unwrap_or_default();
     edits.push(id_edit(p.root, &evil_id(root_id))?);
-    edits.push(insert(before_end_tag(doc.src, sig), original));
+    let at = if inside {
+        before_end_tag(doc.src, sig)
+    } else {
+        sig.range().start
+    };
+    edits.push(insert(at, original));
     if let Some(s) = p.assertion_sig {
         edits.push((s.range(), String::new()));
     }
     forged(splice(doc.src, edits), swap)
 }
 
+/// XSW1: forged Response root; the original Response (unsigned) inside its Signature.
+pub fn xsw1(f: &Forge) -> Result<Forged, Skip> {
+    forged_root(f, true)
+}
+
 /// XSW2: as XSW1, the original Response detached before the Signature.
 pub fn xsw2(f: &Forge) -> Result<Forged, Skip> {
-    let doc = parse(f)?;
-    let p = Parts::of(&doc)?;
-    let sig = p.need_response_sig()?;
-    let original = p.response_unsigned();
-    let (mut edits, swap) = forge_in_place(&p);
-    let root_id = p.root.attribute("ID").unwrap_or_default();
-    edits.push(id_edit(p.root, &evil_id(root_id))?);
-    edits.push(insert(sig.range().start, original));
-    if let Some(s) = p.assertion_sig {
-        edits.push((s.range(), String::new()));
-    }
-    forged(splice(doc.src, edits), swap)
+    forged_root(f, false)
 }
 
 /// XSW3: a forged Assertion with a new ID inserted before the signed one.

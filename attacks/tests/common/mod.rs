@@ -43,11 +43,10 @@ pub fn forge(
         key: cert.key().clone(),
         cert_pem: cert.pem(),
     };
-    let donor = mock_idp::metadata::federation_metadata(
+    let donor = mock_idp::metadata::app_metadata(
         &idp.config.tenant,
         "https://login.microsoftonline.com",
-        &app.certificates,
-        cert,
+        &app,
     )
     .ok();
     check.forge(&seed, Some(&key), donor.as_deref())

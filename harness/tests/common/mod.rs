@@ -1,4 +1,6 @@
-//! Shared by the harness's integration tests: a `saml-harness` server in a child process.
+//! Shared by the harness's integration tests: a `saml-harness` server in a child process, and
+//! a `saml-harness` run with its JSON report. Each test binary uses a part of it.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -33,4 +35,49 @@ pub fn serve(args: &[&str]) -> Server {
     let url = first.trim().rsplit(' ').next().unwrap().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{first}");
     Server { child, url }
+}
+
+/// What one `saml-harness` run left: its exit code, its stdout and its JSON report.
+pub struct Run {
+    /// The exit code.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// The `--report json=…` document.
+    pub report: serde_json::Value,
+}
+
+impl Run {
+    /// The report's cases.
+    pub fn cases(&self) -> &Vec<serde_json::Value> {
+        self.report["cases"].as_array().expect("cases")
+    }
+}
+
+/// Runs `saml-harness ARGS --report json=…` from the repository root with `env`.
+pub fn run_with_report(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .envs(env.iter().copied())
+        .args(args)
+        .arg("--report")
+        .arg(format!("json={}", report.display()))
+        .output()
+        .unwrap();
+    let stdout = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = serde_json::from_slice(
+        &std::fs::read(&report).unwrap_or_else(|_| panic!("no report; output:\n{stdout}")),
+    )
+    .unwrap();
+    Run {
+        code: out.status.code().unwrap(),
+        stdout,
+        report,
+    }
 }
