@@ -295,34 +295,7 @@ impl Responder {
         if let Edit::Replay = check.edit {
             return self.replay();
         }
-        // The seed: the IdP's own signed response for this login, signed the way the check
-        // needs (as if the tenant's "Signing Option" were set so).
-        let mut signer = app.clone();
-        signer.sign = match (check.seed, app.sign) {
-            (Seed::ResponseSigned, SignWhat::Assertion)
-            | (Seed::AssertionSigned, SignWhat::Response) => SignWhat::Both,
-            (_, what) => what,
-        };
-        let seed = self
-            .idp
-            .sign(&signer, &login)
-            .map_err(|e| CaseEnd::Error(e.message()))?;
-        let cert = app.active_cert();
-        let key = IdpKey {
-            key: cert.key().clone(),
-            cert_pem: cert.pem(),
-        };
-        let donor = (check.capability == attacks::Capability::AnySignedBlob)
-            .then(|| {
-                mock_idp::metadata::app_metadata(
-                    &self.idp.config.tenant,
-                    "https://login.microsoftonline.com",
-                    app,
-                )
-                .ok()
-            })
-            .flatten();
-        let forged = forge(check, &seed, Some(&key), donor.as_deref())?;
+        let forged = forge_in_process(&self.idp, app, &login, check)?;
         Ok(Delivered {
             swap: forged.swap,
             ..genuine(forged.xml)
@@ -354,6 +327,42 @@ impl Responder {
             ..live
         })
     }
+}
+
+/// Runs `check` against `login` with the in-process IdP: the seed is the IdP's own signed
+/// response, signed the way the check needs (as if the tenant's "Signing Option" were set so);
+/// the IdP's key and its signed app metadata are on hand for the checks that may use them.
+pub fn forge_in_process(
+    idp: &Idp,
+    app: &mock_idp::config::App,
+    login: &mock_idp::response::LoginResponse,
+    check: &Check,
+) -> Result<attacks::Forged, CaseEnd> {
+    let mut signer = app.clone();
+    signer.sign = match (check.seed, app.sign) {
+        (Seed::ResponseSigned, SignWhat::Assertion)
+        | (Seed::AssertionSigned, SignWhat::Response) => SignWhat::Both,
+        (_, what) => what,
+    };
+    let seed = idp
+        .sign(&signer, login)
+        .map_err(|e| CaseEnd::Error(e.message()))?;
+    let cert = app.active_cert();
+    let key = IdpKey {
+        key: cert.key().clone(),
+        cert_pem: cert.pem(),
+    };
+    let donor = (check.capability == attacks::Capability::AnySignedBlob)
+        .then(|| {
+            mock_idp::metadata::app_metadata(
+                &idp.config.tenant,
+                "https://login.microsoftonline.com",
+                app,
+            )
+            .ok()
+        })
+        .flatten();
+    forge(check, &seed, Some(&key), donor.as_deref())
 }
 
 /// Runs `check`'s edit on `seed` (see [`Check::forge`] for who gets the IdP's key).

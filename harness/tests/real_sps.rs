@@ -13,26 +13,27 @@ fn idp_metadata() -> String {
 }
 
 /// Runs the whole catalogue (`conformance`) against `sp` with the scenario's SP section and
-/// its expectations file; returns the exit code, the report's cases and the output.
-fn conformance(scenario: &str, sp: &real_sps::RealSp) -> (i32, Vec<serde_json::Value>, String) {
+/// its expectations file, if it has one.
+fn conformance(scenario: &str, sp: &real_sps::RealSp) -> common::Run {
     let expect = scenario.replace(".yaml", ".expect.yaml");
     let mut args = vec!["conformance", scenario];
     let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
     if root.join(&expect).exists() {
         args.extend(["--expect", &expect]);
     }
-    let run = common::run_with_report(&args, &[("SP_URL", &sp.base_url)]);
-    let output = format!("{}\nSP logs:\n{}", run.stdout, sp.logs());
-    (run.code, run.cases().clone(), output)
+    let mut run = common::run_with_report(&args, &[("SP_URL", &sp.base_url)]);
+    run.stdout = format!("{}\nSP logs:\n{}", run.stdout, sp.logs());
+    run
 }
 
 /// The whole catalogue: the good login shows B.Simon, the control works, nothing is
 /// vulnerable beyond the expectations file, and the verdicts other than pass are exactly
 /// `findings` (`id=verdict`, expected ones included).
 fn assert_conforms(sp: &real_sps::RealSp, scenario: &str, findings: &[&str]) {
-    let (code, cases, out) = conformance(scenario, sp);
-    println!("{}: {}", sp.name, out.lines().last().unwrap_or_default());
-    let good = cases.iter().find(|c| c["id"] == "login/good").unwrap();
+    let run = conformance(scenario, sp);
+    let out = &run.stdout;
+    let case = |id: &str| run.cases().iter().find(|c| c["id"] == id).cloned().unwrap();
+    let good = case("login/good");
     assert!(
         good["reason"]
             .as_str()
@@ -40,28 +41,12 @@ fn assert_conforms(sp: &real_sps::RealSp, scenario: &str, findings: &[&str]) {
             .contains("B.Simon@contoso.com"),
         "{good}\n{out}"
     );
-    let control = cases
-        .iter()
-        .find(|c| c["id"] == "control/no-op-edit")
-        .unwrap();
-    assert_eq!(control["verdict"], "pass", "{out}");
-    assert!(cases.len() > 35, "{out}");
-    let mut found: Vec<String> = cases
-        .iter()
-        .filter(|c| c["verdict"] != "pass")
-        .map(|c| {
-            format!(
-                "{}={}",
-                c["id"].as_str().unwrap(),
-                c["verdict"].as_str().unwrap()
-            )
-        })
-        .collect();
-    found.sort();
+    assert_eq!(case("control/no-op-edit")["verdict"], "pass", "{out}");
+    assert!(run.cases().len() > 35, "{out}");
     let mut want: Vec<String> = findings.iter().map(|s| s.to_string()).collect();
     want.sort();
-    assert_eq!(found, want, "{out}");
-    for c in &cases {
+    assert_eq!(run.findings(), want, "{out}");
+    for c in run.cases() {
         if c["verdict"] == "vulnerable" {
             assert!(
                 c["expected"].is_string(),
@@ -69,7 +54,7 @@ fn assert_conforms(sp: &real_sps::RealSp, scenario: &str, findings: &[&str]) {
             );
         }
     }
-    assert_eq!(code, 0, "{} did not conform:\n{out}", sp.name);
+    assert_eq!(run.code, 0, "{} did not conform:\n{out}", sp.name);
 }
 
 #[test]

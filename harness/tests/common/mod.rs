@@ -52,6 +52,24 @@ impl Run {
     pub fn cases(&self) -> &Vec<serde_json::Value> {
         self.report["cases"].as_array().expect("cases")
     }
+
+    /// `id=verdict` of every case that did not pass, sorted.
+    pub fn findings(&self) -> Vec<String> {
+        let mut found: Vec<String> = self
+            .cases()
+            .iter()
+            .filter(|c| c["verdict"] != "pass")
+            .map(|c| {
+                format!(
+                    "{}={}",
+                    c["id"].as_str().unwrap(),
+                    c["verdict"].as_str().unwrap()
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    }
 }
 
 /// Runs `saml-harness ARGS --report json=…` from the repository root with `env`.
