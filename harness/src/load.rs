@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use crate::flow::{parse_url, Browser, Captured, Limits};
 use crate::oracle::{probe, Session};
-use crate::runner::{idp_for, resolve_sp, CaseEnd, Delivered, Responder};
+use crate::respond::{CaseEnd, Delivered, Responder};
+use crate::runner::{idp_for, resolve_sp};
 use crate::scenario::{self, Scenario};
 use crate::{say, UsageError};
 
@@ -278,7 +279,13 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
     .iter()
     .filter_map(|u| url::Url::parse(u).ok())
     .collect::<Vec<_>>();
-    let responder = Responder::new(idp, scenario.user.clone(), None, None);
+    let responder = Responder::new(
+        idp,
+        scenario.user.clone(),
+        None,
+        None,
+        saml_protocol::system_clock(),
+    );
     let acs_only = if args.acs_only {
         let origin_refs: Vec<&url::Url> = origins.iter().collect();
         let first = Browser::new(limits, &origin_refs)

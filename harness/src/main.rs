@@ -1,24 +1,9 @@
-//! saml-harness: a SAML 2.0 conformance and testing harness for Microsoft Entra ID integrations.
-
-mod chromium;
-mod conformance_cmd;
-mod demo;
-mod findings;
-mod flow;
-mod idp_cmd;
-mod judge;
-mod load;
-mod oracle;
-mod report;
-mod run_cmd;
-mod runner;
-mod sample;
-mod scenario;
-mod sp_cmd;
+//! The `saml-harness` command line: parses arguments and hands them to the library.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use saml_harness::{conformance_cmd, idp_cmd, load, run_cmd, sp_cmd, UsageError};
 
 /// Exit status for a usage or configuration error (the run could not start).
 const EXIT_USAGE: u8 = 2;
@@ -83,18 +68,3 @@ fn main() -> ExitCode {
         }
     }
 }
-
-/// Prints a line to stdout, ignoring a closed pipe: a server's banner must not kill the server
-/// when whoever started it stops reading.
-#[macro_export]
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
-
-/// An error in what the user asked for (flags, config or scenario file): exit status 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);

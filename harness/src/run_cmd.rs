@@ -11,8 +11,9 @@ use crate::flow::Limits;
 use crate::report::{self, Human};
 use std::sync::Arc;
 
-use crate::chromium::Chromium;
-use crate::runner::{run_scenario, Driver, Outcome, Verdict};
+use crate::driver::chromium::Chromium;
+use crate::driver::Driver;
+use crate::runner::{run_scenario, Outcome, Verdict};
 use crate::scenario::{self, Scenario};
 use crate::{say, UsageError};
 
@@ -52,7 +53,7 @@ pub struct RunOptions {
     #[arg(long, value_enum, default_value_t = DriverArg::Http)]
     driver: DriverArg,
     /// The Chromium binary for `--driver chromium`.
-    #[arg(long, value_name = "PATH", default_value = crate::chromium::DEFAULT_CHROMIUM)]
+    #[arg(long, value_name = "PATH", default_value = crate::driver::chromium::DEFAULT_CHROMIUM)]
     chromium: String,
 }
 
@@ -129,9 +130,13 @@ pub async fn run_and_print(scenarios: &[Scenario], options: &RunOptions) -> Resu
     let mut verdicts: Vec<Verdict> = Vec::new();
     for s in scenarios {
         verdicts.extend(
-            run_scenario(s, options.limits(), driver.clone(), &mut |e| {
-                human.event(&e)
-            })
+            run_scenario(
+                s,
+                options.limits(),
+                driver.clone(),
+                saml_protocol::system_clock(),
+                &mut |e| human.event(&e),
+            )
             .await,
         );
     }

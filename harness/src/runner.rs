@@ -2,25 +2,19 @@
 //! first: until one of them works, reject cases are inconclusive (an SP that rejects
 //! everything must not look secure).
 
-use saml_protocol::AcsPost;
-use saml_protocol::{METADATA_NS, POST_BINDING};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use std::sync::Arc;
-
-use attacks::forge::IdpKey;
-use attacks::identity::Swap;
-use attacks::{Check, Edit, Seed, Severity};
-use mock_idp::idp::{Answer, Idp};
-use mock_idp::request::redirect_signature;
-use mock_idp::response::SignWhat;
+use attacks::{Check, Severity};
+use mock_idp::idp::Idp;
+use saml_protocol::{METADATA_NS, POST_BINDING};
 use serde::Serialize;
-use time::OffsetDateTime;
 
-use crate::flow::{parse_url, Browser, Captured, FlowError, Limits};
+use crate::driver::{Attempt, Driver, Target};
+use crate::flow::{parse_url, Browser, Limits};
 use crate::judge::Judged;
-use crate::oracle::{probe, Session};
+use crate::oracle::Session;
+use crate::respond::{CaseEnd, Delivered, Responder};
 use crate::scenario::{Case, Expect, MetadataSource, Scenario};
 
 /// How a case ended.
@@ -215,190 +209,8 @@ pub(crate) fn idp_for(s: &Scenario, sp: &SpIds) -> Idp {
     Idp::new(config)
 }
 
-/// A response delivered to the SP: what was posted and where (kept for the replay attack).
-#[derive(Clone, Debug)]
-pub struct Delivered {
-    /// The form the browser posts to the ACS.
-    pub post: AcsPost,
-    /// The NameID the IdP put in the good login (the default expected identity).
-    pub name_id: String,
-    /// The identity swap a forgery made (empty for genuine responses).
-    pub swap: Swap,
-}
-
-/// Turns a captured AuthnRequest into what the browser posts to the ACS: the IdP's good
-/// login, or a forgery of it. Owned and thread-safe, so a browser's callback can use it.
-#[derive(Clone)]
-pub struct Responder {
-    idp: Arc<Idp>,
-    user: Option<String>,
-    attack: Option<&'static Check>,
-    good: Option<Delivered>,
-}
-
-impl Responder {
-    /// Answers with `idp` for `user`, altered by `attack`; `good` is what a replay re-posts.
-    pub fn new(
-        idp: Arc<Idp>,
-        user: Option<String>,
-        attack: Option<&'static Check>,
-        good: Option<Delivered>,
-    ) -> Self {
-        Responder {
-            idp,
-            user,
-            attack,
-            good,
-        }
-    }
-
-    /// What to post for `captured`; a failure when Entra would refuse the request.
-    pub fn respond(&self, captured: &Captured) -> Result<Delivered, CaseEnd> {
-        let signature = redirect_signature(&captured.raw_query).ok().flatten();
-        let (app, login) = match self.idp.answer(
-            &captured.request,
-            signature.as_ref(),
-            self.user.as_deref(),
-            OffsetDateTime::now_utc(),
-        ) {
-            Err(e) => {
-                return Err(CaseEnd::Fail(format!(
-                    "Entra would refuse this AuthnRequest: {} (fix: {})",
-                    e.message(),
-                    e.hint()
-                )))
-            }
-            Ok(Answer::Status { xml, .. }) => {
-                return Err(CaseEnd::Fail(format!(
-                    "Entra would answer with a SAML error, not a login: {xml}"
-                )))
-            }
-            Ok(Answer::Login { app, login }) => (app, login),
-        };
-        let (acs, relay_state) = (login.destination.clone(), captured.relay_state.clone());
-        let genuine = |saml_response: String| Delivered {
-            post: AcsPost {
-                acs: acs.clone(),
-                saml_response,
-                relay_state: relay_state.clone(),
-            },
-            name_id: login.name_id.clone(),
-            swap: Swap::default(),
-        };
-        let Some(check) = self.attack else {
-            let xml = self
-                .idp
-                .sign(app, &login)
-                .map_err(|e| CaseEnd::Error(e.message()))?;
-            return Ok(genuine(xml));
-        };
-        if let Edit::Replay = check.edit {
-            return self.replay();
-        }
-        let forged = forge_in_process(&self.idp, app, &login, check)?;
-        Ok(Delivered {
-            swap: forged.swap,
-            ..genuine(forged.xml)
-        })
-    }
-
-    /// The good response again (the replay check).
-    fn replay(&self) -> Result<Delivered, CaseEnd> {
-        self.good
-            .clone()
-            .ok_or_else(|| CaseEnd::Error("nothing to replay: no good login was accepted".into()))
-    }
-
-    /// Applies the check to a response a running IdP gave (its key is not held here).
-    pub fn apply(&self, live: Delivered) -> Result<Delivered, CaseEnd> {
-        let Some(check) = self.attack else {
-            return Ok(live);
-        };
-        if let Edit::Replay = check.edit {
-            return self.replay();
-        }
-        let forged = forge(check, &live.post.saml_response, None, None)?;
-        Ok(Delivered {
-            post: AcsPost {
-                saml_response: forged.xml,
-                ..live.post
-            },
-            swap: forged.swap,
-            ..live
-        })
-    }
-}
-
-/// Runs `check` against `login` with the in-process IdP: the seed is the IdP's own signed
-/// response, signed the way the check needs (as if the tenant's "Signing Option" were set so);
-/// the IdP's key and its signed app metadata are on hand for the checks that may use them.
-pub fn forge_in_process(
-    idp: &Idp,
-    app: &mock_idp::config::App,
-    login: &mock_idp::response::LoginResponse,
-    check: &Check,
-) -> Result<attacks::Forged, CaseEnd> {
-    let mut signer = app.clone();
-    signer.sign = match (check.seed, app.sign) {
-        (Seed::ResponseSigned, SignWhat::Assertion)
-        | (Seed::AssertionSigned, SignWhat::Response) => SignWhat::Both,
-        (_, what) => what,
-    };
-    let seed = idp
-        .sign(&signer, login)
-        .map_err(|e| CaseEnd::Error(e.message()))?;
-    let cert = app.active_cert();
-    let key = IdpKey {
-        key: cert.key().clone(),
-        cert_pem: cert.pem(),
-    };
-    let donor = (check.capability == attacks::Capability::AnySignedBlob)
-        .then(|| {
-            mock_idp::metadata::app_metadata(
-                &idp.config.tenant,
-                "https://login.microsoftonline.com",
-                app,
-            )
-            .ok()
-        })
-        .flatten();
-    forge(check, &seed, Some(&key), donor.as_deref())
-}
-
-/// Runs `check`'s edit on `seed` (see [`Check::forge`] for who gets the IdP's key).
-pub fn forge(
-    check: &Check,
-    seed: &str,
-    idp_key: Option<&IdpKey>,
-    donor: Option<&str>,
-) -> Result<attacks::Forged, CaseEnd> {
-    check
-        .forge(seed, idp_key, donor)
-        .map_err(|e| CaseEnd::NotApplicable(e.0))
-}
-
-/// One login attempt as the SP saw it.
-pub struct Attempt {
-    /// The AuthnRequest the SP sent.
-    pub captured: Captured,
-    /// What was posted to the ACS.
-    pub delivered: Delivered,
-    /// How the ACS answered.
-    pub acs_answer: String,
-    /// Who the protected page says is signed in afterwards.
-    pub session: Session,
-}
-
-/// Which browser plays the user.
-#[derive(Clone)]
-pub enum Driver {
-    /// The built-in HTTP client (reqwest with a cookie jar).
-    Http,
-    /// Headless Chromium, for sign-on pages that need JavaScript.
-    Chromium(Arc<crate::chromium::Chromium>),
-}
-
 struct CaseRun<'a> {
+    clock: saml_protocol::Clock,
     scenario: &'a Scenario,
     idp: Arc<Idp>,
     limits: Limits,
@@ -408,59 +220,23 @@ struct CaseRun<'a> {
 
 impl CaseRun<'_> {
     fn responder(&self, attack: Option<&'static Check>, good: Option<&Delivered>) -> Responder {
-        Responder {
-            idp: self.idp.clone(),
-            user: self.scenario.user.clone(),
+        Responder::new(
+            self.idp.clone(),
+            self.scenario.user.clone(),
             attack,
-            good: good.cloned(),
-        }
+            good.cloned(),
+            self.clock.clone(),
+        )
     }
 
-    /// A fresh browser starts a login, the responder answers, the answer is posted to the ACS
-    /// and the oracle says who is signed in.
+    /// One attempt through the run's driver.
     async fn attempt(&self, responder: Responder) -> Result<Attempt, CaseEnd> {
-        let oracle = self.scenario.sp.oracle.clone();
-        match &self.driver {
-            Driver::Chromium(chromium) => {
-                let (chromium, sign_on, limits) = (
-                    chromium.clone(),
-                    self.scenario.sp.sign_on_url.clone(),
-                    self.limits,
-                );
-                tokio::task::spawn_blocking(move || {
-                    chromium.attempt(&sign_on, responder, &oracle, limits)
-                })
-                .await
-                .map_err(|e| CaseEnd::Error(format!("the Chromium driver stopped: {e}")))?
-            }
-            Driver::Http => {
-                let origins: Vec<&url::Url> = self.origins.iter().collect();
-                let browser = Browser::new(self.limits, &origins);
-                let captured = browser
-                    .start_login(&parse_url(&self.scenario.sp.sign_on_url)?)
-                    .await?;
-                let delivered = match &self.scenario.idp_url {
-                    Some(_) => responder.apply(live_response(&browser, &captured).await?)?,
-                    None => responder.respond(&captured)?,
-                };
-                let answer = browser
-                    .post_form(
-                        &parse_url(&delivered.post.acs)?,
-                        &delivered.post.form_fields(),
-                    )
-                    .await?;
-                let acs_answer = format!("ACS answered {}", answer.summary());
-                // Redirects after the ACS may leave for pages the harness does not follow; that is fine.
-                let _ = browser.follow(answer).await;
-                let session = probe(&browser, &oracle).await?;
-                Ok(Attempt {
-                    captured,
-                    delivered,
-                    acs_answer,
-                    session,
-                })
-            }
-        }
+        let target = Target {
+            scenario: self.scenario,
+            limits: self.limits,
+            origins: &self.origins,
+        };
+        self.driver.attempt(&target, responder).await
     }
 
     fn record_details(attempt: &Attempt, details: &mut Vec<String>) {
@@ -561,82 +337,6 @@ impl CaseRun<'_> {
     }
 }
 
-/// How a case stopped short of passing: the SP failed it, or the harness could not run it.
-#[derive(Debug)]
-pub enum CaseEnd {
-    /// The SP did not do what the case expects.
-    Fail(String),
-    /// The case could not run.
-    Error(String),
-    /// The check does not apply here.
-    NotApplicable(String),
-}
-
-impl From<FlowError> for CaseEnd {
-    fn from(e: FlowError) -> Self {
-        CaseEnd::Error(e.to_string())
-    }
-}
-
-/// Follows the AuthnRequest to the running IdP (as the browser would) and takes the response
-/// from its auto-submit form; an error page there fails the case with what the IdP said.
-async fn live_response(browser: &Browser, captured: &Captured) -> Result<Delivered, CaseEnd> {
-    let page = match captured.binding {
-        mock_idp::request::Binding::Redirect => {
-            let mut url = captured.idp_url.clone();
-            url.set_query(Some(&captured.raw_query));
-            browser.get(&url).await?
-        }
-        mock_idp::request::Binding::Post => {
-            let mut fields = vec![("SAMLRequest".to_owned(), captured.encoded.clone())];
-            if let Some(rs) = &captured.relay_state {
-                fields.push(("RelayState".to_owned(), rs.clone()));
-            }
-            browser.post_form(&captured.idp_url, &fields).await?
-        }
-    };
-    let page = browser.follow(page).await?;
-    let Some(form) = crate::flow::saml_form(&page, "SAMLResponse") else {
-        // Entra's error pages carry "AADSTSnnnn: text": say that rather than the page's start.
-        let aadsts = regex::Regex::new(r"AADSTS\d+:[^<\n]*")
-            .ok()
-            .and_then(|re| re.find(&page.body).map(|m| m.as_str().to_owned()));
-        return Err(CaseEnd::Fail(match aadsts {
-            Some(error) => format!(
-                "the IdP at {} refused the SP's request: {error}",
-                captured.idp_url
-            ),
-            None => format!(
-                "the IdP at {} gave no SAMLResponse form: {}",
-                captured.idp_url,
-                page.summary()
-            ),
-        }));
-    };
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(form.field("SAMLResponse").unwrap_or_default())
-        .map_err(|e| CaseEnd::Fail(format!("the IdP's SAMLResponse is not base64: {e}")))?;
-    let saml_response = String::from_utf8_lossy(&bytes).into_owned();
-    let name_id = roxmltree::Document::parse(&saml_response)
-        .ok()
-        .and_then(|d| {
-            d.descendants()
-                .find(|n| n.tag_name().name() == "NameID")
-                .and_then(|n| n.text())
-                .map(str::to_owned)
-        })
-        .unwrap_or_default();
-    Ok(Delivered {
-        post: AcsPost {
-            acs: form.action.to_string(),
-            saml_response,
-            relay_state: form.field("RelayState").map(str::to_owned),
-        },
-        name_id,
-        swap: Swap::default(),
-    })
-}
-
 /// What a case leaves besides its verdict: findings and, for `--verbose`, decoded messages.
 #[derive(Default)]
 struct Notes {
@@ -660,11 +360,13 @@ fn conclude<T>(
     }
 }
 
-/// Runs every case of `scenario`, calling `emit` as verdicts come in; returns them all.
+/// Runs every case of `scenario` at `clock`'s time, calling `emit` as verdicts come in;
+/// returns them all.
 pub async fn run_scenario(
     scenario: &Scenario,
     limits: Limits,
     driver: Driver,
+    clock: saml_protocol::Clock,
     emit: &mut (dyn FnMut(Event) + Send),
 ) -> Vec<Verdict> {
     emit(Event::ScenarioStarted {
@@ -724,6 +426,7 @@ pub async fn run_scenario(
     .chain(scenario.idp_url.clone())
     .collect();
     let run = CaseRun {
+        clock,
         scenario,
         idp,
         limits,

@@ -26,7 +26,7 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
         None,
         time::OffsetDateTime::now_utc(),
     );
-    crate::runner::forge_in_process(&idp, app, &login, check)
+    crate::respond::forge_in_process(&idp, app, &login, check)
         .map(|f| f.xml)
         .map_err(|e| format!("{e:?}"))
 }

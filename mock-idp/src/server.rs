@@ -23,9 +23,6 @@ use saml_protocol::AcsPost;
 /// Largest request body the server reads (a POSTed SAMLRequest form).
 pub const MAX_BODY: usize = 256 * 1024;
 
-/// The clock: injected so tests fix time.
-pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
-
 /// What every handler shares.
 #[derive(Clone)]
 pub struct IdpState {
@@ -34,7 +31,7 @@ pub struct IdpState {
     /// The externally visible base URL (`http://127.0.0.1:PORT`), used in metadata.
     pub base_url: String,
     /// Now.
-    pub clock: Clock,
+    pub clock: saml_protocol::Clock,
 }
 
 impl IdpState {
@@ -43,7 +40,7 @@ impl IdpState {
         IdpState {
             idp: Arc::new(idp),
             base_url: base_url.into(),
-            clock: Arc::new(OffsetDateTime::now_utc),
+            clock: saml_protocol::system_clock(),
         }
     }
 

@@ -22,6 +22,14 @@ pub const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 /// The bearer subject confirmation method.
 pub const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 
+/// Where "now" comes from: injected everywhere so tests can fix time.
+pub type Clock = std::sync::Arc<dyn Fn() -> time::OffsetDateTime + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    std::sync::Arc::new(time::OffsetDateTime::now_utc)
+}
+
 /// An `xs:dateTime` in UTC with exactly three fractional digits and `Z`, as Entra writes every
 /// time.
 pub fn saml_time(t: time::OffsetDateTime) -> String {

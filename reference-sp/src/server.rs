@@ -68,7 +68,7 @@ struct Memory {
 pub struct SpState {
     config: Arc<SpConfig>,
     memory: Arc<Mutex<Memory>>,
-    clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
+    clock: saml_protocol::Clock,
 }
 
 impl SpState {
@@ -77,7 +77,7 @@ impl SpState {
         SpState {
             config: Arc::new(config),
             memory: Arc::default(),
-            clock: Arc::new(OffsetDateTime::now_utc),
+            clock: saml_protocol::system_clock(),
         }
     }
 

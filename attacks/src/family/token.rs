@@ -57,6 +57,15 @@ fn set_text(doc: &Doc, ns: &str, element: &str, value: &str) -> Edits {
         .collect()
 }
 
+/// When the IdP issued the seed (the Response's IssueInstant): edits place times relative to
+/// it, so they need no clock of their own.
+fn issued(doc: &Doc) -> Result<OffsetDateTime, Skip> {
+    doc.root()
+        .attribute("IssueInstant")
+        .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+        .ok_or_else(|| Skip("the seed's Response has no IssueInstant".into()))
+}
+
 /// Shifts the time attributes named in `names` (all of them when empty) by `by`.
 fn shift_times(doc: &Doc, names: &[&str], by: Duration) -> Edits {
     const TIMES: [&str; 5] = [
@@ -90,7 +99,7 @@ pub fn not_yet_valid(f: &Forge) -> Result<Forged, Skip> {
 /// Only SubjectConfirmationData/@NotOnOrAfter in the past.
 pub fn scd_expired(f: &Forge) -> Result<Forged, Skip> {
     resigned(f, &|d| {
-        let now = saml_time(OffsetDateTime::now_utc() - Duration::minutes(10));
+        let now = saml_time(issued(d)? - Duration::minutes(10));
         Ok(set_attr(
             d,
             ASSERTION_NS,
@@ -359,7 +368,7 @@ pub fn issue_instant_future(f: &Forge) -> Result<Forged, Skip> {
 /// SubjectConfirmationData carries NotBefore (bearer confirmations MUST NOT).
 pub fn scd_not_before(f: &Forge) -> Result<Forged, Skip> {
     resigned(f, &|d| {
-        let before = saml_time(OffsetDateTime::now_utc() - Duration::minutes(5));
+        let before = saml_time(issued(d)? - Duration::minutes(5));
         Ok(elements(d, ASSERTION_NS, "SubjectConfirmationData")
             .map(|n| {
                 let at = after_start_tag(d.src, n);
@@ -389,7 +398,7 @@ pub fn unknown_condition(f: &Forge) -> Result<Forged, Skip> {
 /// AuthnStatement/@SessionNotOnOrAfter in the past.
 pub fn session_expired(f: &Forge) -> Result<Forged, Skip> {
     resigned(f, &|d| {
-        let past = saml_time(OffsetDateTime::now_utc() - Duration::minutes(10));
+        let past = saml_time(issued(d)? - Duration::minutes(10));
         let mut e = set_attr(
             d,
             ASSERTION_NS,

@@ -16,9 +16,10 @@ use headless_chrome::protocol::cdp::Fetch::{
 use headless_chrome::protocol::cdp::Network::{ErrorReason, ResourceType};
 use headless_chrome::{Browser, LaunchOptions, Tab};
 
+use crate::driver::Attempt;
 use crate::flow::{capture_post, capture_redirect, parse_url, Captured, Limits, SamlForm};
 use crate::oracle::{judge, Session};
-use crate::runner::{Attempt, CaseEnd, Delivered, Responder};
+use crate::respond::{CaseEnd, Delivered, Responder};
 use crate::scenario::Oracle;
 
 /// Where Debian's Chromium lives.

@@ -1,0 +1,102 @@
+//! The built-in HTTP driver: reqwest with a cookie jar plays the browser.
+
+use base64::Engine;
+
+use saml_protocol::AcsPost;
+
+use attacks::identity::Swap;
+
+use crate::driver::{Attempt, Target};
+use crate::flow::{parse_url, Browser, Captured};
+use crate::oracle::probe;
+use crate::respond::{CaseEnd, Delivered, Responder};
+
+/// One login attempt over plain HTTP; with a running IdP (`idp.url`) the AuthnRequest is
+/// followed there and the check applied to the response it gives.
+pub async fn attempt(target: &Target<'_>, responder: Responder) -> Result<Attempt, CaseEnd> {
+    let scenario = target.scenario;
+    let origins: Vec<&url::Url> = target.origins.iter().collect();
+    let browser = Browser::new(target.limits, &origins);
+    let captured = browser
+        .start_login(&parse_url(&scenario.sp.sign_on_url)?)
+        .await?;
+    let delivered = match &scenario.idp_url {
+        Some(_) => responder.apply(live_response(&browser, &captured).await?)?,
+        None => responder.respond(&captured)?,
+    };
+    let answer = browser
+        .post_form(
+            &parse_url(&delivered.post.acs)?,
+            &delivered.post.form_fields(),
+        )
+        .await?;
+    let acs_answer = format!("ACS answered {}", answer.summary());
+    // Redirects after the ACS may leave for pages the harness does not follow; that is fine.
+    let _ = browser.follow(answer).await;
+    let session = probe(&browser, &scenario.sp.oracle).await?;
+    Ok(Attempt {
+        captured,
+        delivered,
+        acs_answer,
+        session,
+    })
+}
+
+/// Follows the AuthnRequest to the running IdP (as the browser would) and takes the response
+/// from its auto-submit form; an error page there fails the case with what the IdP said.
+async fn live_response(browser: &Browser, captured: &Captured) -> Result<Delivered, CaseEnd> {
+    let page = match captured.binding {
+        mock_idp::request::Binding::Redirect => {
+            let mut url = captured.idp_url.clone();
+            url.set_query(Some(&captured.raw_query));
+            browser.get(&url).await?
+        }
+        mock_idp::request::Binding::Post => {
+            let mut fields = vec![("SAMLRequest".to_owned(), captured.encoded.clone())];
+            if let Some(rs) = &captured.relay_state {
+                fields.push(("RelayState".to_owned(), rs.clone()));
+            }
+            browser.post_form(&captured.idp_url, &fields).await?
+        }
+    };
+    let page = browser.follow(page).await?;
+    let Some(form) = crate::flow::saml_form(&page, "SAMLResponse") else {
+        // Entra's error pages carry "AADSTSnnnn: text": say that rather than the page's start.
+        let aadsts = regex::Regex::new(r"AADSTS\d+:[^<\n]*")
+            .ok()
+            .and_then(|re| re.find(&page.body).map(|m| m.as_str().to_owned()));
+        return Err(CaseEnd::Fail(match aadsts {
+            Some(error) => format!(
+                "the IdP at {} refused the SP's request: {error}",
+                captured.idp_url
+            ),
+            None => format!(
+                "the IdP at {} gave no SAMLResponse form: {}",
+                captured.idp_url,
+                page.summary()
+            ),
+        }));
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(form.field("SAMLResponse").unwrap_or_default())
+        .map_err(|e| CaseEnd::Fail(format!("the IdP's SAMLResponse is not base64: {e}")))?;
+    let saml_response = String::from_utf8_lossy(&bytes).into_owned();
+    let name_id = roxmltree::Document::parse(&saml_response)
+        .ok()
+        .and_then(|d| {
+            d.descendants()
+                .find(|n| n.tag_name().name() == "NameID")
+                .and_then(|n| n.text())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    Ok(Delivered {
+        post: AcsPost {
+            acs: form.action.to_string(),
+            saml_response,
+            relay_state: form.field("RelayState").map(str::to_owned),
+        },
+        name_id,
+        swap: Swap::default(),
+    })
+}

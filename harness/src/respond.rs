@@ -1,0 +1,197 @@
+//! What the browser posts to the ACS for a case: the IdP's good response, or a check's
+//! forgery of it, and how a case stops short of a verdict.
+
+use std::sync::Arc;
+
+use attacks::forge::IdpKey;
+use attacks::identity::Swap;
+use attacks::{Check, Edit, Seed};
+use mock_idp::idp::{Answer, Idp};
+use mock_idp::request::redirect_signature;
+use mock_idp::response::SignWhat;
+use saml_protocol::AcsPost;
+
+use crate::flow::{Captured, FlowError};
+
+/// A response delivered to the SP: what was posted and where (kept for the replay attack).
+#[derive(Clone, Debug)]
+pub struct Delivered {
+    /// The form the browser posts to the ACS.
+    pub post: AcsPost,
+    /// The NameID the IdP put in the good login (the default expected identity).
+    pub name_id: String,
+    /// The identity swap a forgery made (empty for genuine responses).
+    pub swap: Swap,
+}
+
+/// Turns a captured AuthnRequest into what the browser posts to the ACS: the IdP's good
+/// login, or a forgery of it. Owned and thread-safe, so a browser's callback can use it.
+#[derive(Clone)]
+pub struct Responder {
+    idp: Arc<Idp>,
+    user: Option<String>,
+    attack: Option<&'static Check>,
+    good: Option<Delivered>,
+    clock: saml_protocol::Clock,
+}
+
+impl Responder {
+    /// Answers with `idp` for `user` at `clock`'s time, altered by `attack`; `good` is what a
+    /// replay re-posts.
+    pub fn new(
+        idp: Arc<Idp>,
+        user: Option<String>,
+        attack: Option<&'static Check>,
+        good: Option<Delivered>,
+        clock: saml_protocol::Clock,
+    ) -> Self {
+        Responder {
+            idp,
+            user,
+            attack,
+            good,
+            clock,
+        }
+    }
+
+    /// What to post for `captured`; a failure when Entra would refuse the request.
+    pub fn respond(&self, captured: &Captured) -> Result<Delivered, CaseEnd> {
+        let signature = redirect_signature(&captured.raw_query).ok().flatten();
+        let (app, login) = match self.idp.answer(
+            &captured.request,
+            signature.as_ref(),
+            self.user.as_deref(),
+            (self.clock)(),
+        ) {
+            Err(e) => {
+                return Err(CaseEnd::Fail(format!(
+                    "Entra would refuse this AuthnRequest: {} (fix: {})",
+                    e.message(),
+                    e.hint()
+                )))
+            }
+            Ok(Answer::Status { xml, .. }) => {
+                return Err(CaseEnd::Fail(format!(
+                    "Entra would answer with a SAML error, not a login: {xml}"
+                )))
+            }
+            Ok(Answer::Login { app, login }) => (app, login),
+        };
+        let (acs, relay_state) = (login.destination.clone(), captured.relay_state.clone());
+        let genuine = |saml_response: String| Delivered {
+            post: AcsPost {
+                acs: acs.clone(),
+                saml_response,
+                relay_state: relay_state.clone(),
+            },
+            name_id: login.name_id.clone(),
+            swap: Swap::default(),
+        };
+        let Some(check) = self.attack else {
+            let xml = self
+                .idp
+                .sign(app, &login)
+                .map_err(|e| CaseEnd::Error(e.message()))?;
+            return Ok(genuine(xml));
+        };
+        if let Edit::Replay = check.edit {
+            return self.replay();
+        }
+        let forged = forge_in_process(&self.idp, app, &login, check)?;
+        Ok(Delivered {
+            swap: forged.swap,
+            ..genuine(forged.xml)
+        })
+    }
+
+    /// The good response again (the replay check).
+    fn replay(&self) -> Result<Delivered, CaseEnd> {
+        self.good
+            .clone()
+            .ok_or_else(|| CaseEnd::Error("nothing to replay: no good login was accepted".into()))
+    }
+
+    /// Applies the check to a response a running IdP gave (its key is not held here).
+    pub fn apply(&self, live: Delivered) -> Result<Delivered, CaseEnd> {
+        let Some(check) = self.attack else {
+            return Ok(live);
+        };
+        if let Edit::Replay = check.edit {
+            return self.replay();
+        }
+        let forged = forge(check, &live.post.saml_response, None, None)?;
+        Ok(Delivered {
+            post: AcsPost {
+                saml_response: forged.xml,
+                ..live.post
+            },
+            swap: forged.swap,
+            ..live
+        })
+    }
+}
+
+/// Runs `check` against `login` with the in-process IdP: the seed is the IdP's own signed
+/// response, signed the way the check needs (as if the tenant's "Signing Option" were set so);
+/// the IdP's key and its signed app metadata are on hand for the checks that may use them.
+pub fn forge_in_process(
+    idp: &Idp,
+    app: &mock_idp::config::App,
+    login: &mock_idp::response::LoginResponse,
+    check: &Check,
+) -> Result<attacks::Forged, CaseEnd> {
+    let mut signer = app.clone();
+    signer.sign = match (check.seed, app.sign) {
+        (Seed::ResponseSigned, SignWhat::Assertion)
+        | (Seed::AssertionSigned, SignWhat::Response) => SignWhat::Both,
+        (_, what) => what,
+    };
+    let seed = idp
+        .sign(&signer, login)
+        .map_err(|e| CaseEnd::Error(e.message()))?;
+    let cert = app.active_cert();
+    let key = IdpKey {
+        key: cert.key().clone(),
+        cert_pem: cert.pem(),
+    };
+    let donor = (check.capability == attacks::Capability::AnySignedBlob)
+        .then(|| {
+            mock_idp::metadata::app_metadata(
+                &idp.config.tenant,
+                "https://login.microsoftonline.com",
+                app,
+            )
+            .ok()
+        })
+        .flatten();
+    forge(check, &seed, Some(&key), donor.as_deref())
+}
+
+/// Runs `check`'s edit on `seed` (see [`Check::forge`] for who gets the IdP's key).
+pub fn forge(
+    check: &Check,
+    seed: &str,
+    idp_key: Option<&IdpKey>,
+    donor: Option<&str>,
+) -> Result<attacks::Forged, CaseEnd> {
+    check
+        .forge(seed, idp_key, donor)
+        .map_err(|e| CaseEnd::NotApplicable(e.0))
+}
+
+/// How a case stopped short of passing: the SP failed it, or the harness could not run it.
+#[derive(Debug)]
+pub enum CaseEnd {
+    /// The SP did not do what the case expects.
+    Fail(String),
+    /// The case could not run.
+    Error(String),
+    /// The check does not apply here.
+    NotApplicable(String),
+}
+
+impl From<FlowError> for CaseEnd {
+    fn from(e: FlowError) -> Self {
+        CaseEnd::Error(e.to_string())
+    }
+}
