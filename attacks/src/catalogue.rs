@@ -482,6 +482,23 @@ pub const CATALOGUE: &[Check] = &[
         ..XSW
     },
     Check {
+        id: "parse/doctype",
+        title: "a benign internal DOCTYPE before the IdP's own response",
+        family: Family::Parse,
+        research_id: "PARSE-01",
+        references: &["CVE-2018-0486 (Shibboleth: DTDs refused since)", "W3C XML Signature Best Practices"],
+        severity: Sev::Low,
+        capability: Cap::NothingSigned,
+        seed: Seed::Any,
+        goal: Goal::Strictness,
+        tags: &["parser-differential", "dtd"],
+        provenance: "defence-in-depth probe; no exploit by itself",
+        must: "refuse documents that carry a DOCTYPE",
+        fix: "reject any DOCTYPE before parsing (SAML never needs one)",
+        edit: Edit::Bytes(parse::doctype_benign),
+        ..XSW
+    },
+    Check {
         id: "cond/expired",
         aliases: &["time/expired"],
         title: "issued two hours ago: every NotOnOrAfter has passed",

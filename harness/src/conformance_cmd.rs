@@ -206,6 +206,10 @@ fn apply_expectations(verdicts: &mut [Verdict], expectations: &[Expectation]) {
                 "note: {} was expected to be {} ({}) but now passes; remove it from the expectations file",
                 v.id, e.verdict, e.reason
             );
+            v.reason = format!(
+                "{} (expected {} per --expect, now passes: remove the expectation)",
+                v.reason, e.verdict
+            );
         }
     }
 }

@@ -22,3 +22,14 @@ pub fn doctype_round_trip(f: &Forge) -> Result<Forged, Skip> {
     );
     forged(xml, swap)
 }
+
+/// A benign internal DOCTYPE before the signed response (no entities): the signature stays
+/// valid; an SP should refuse DTDs outright (defence in depth since CVE-2018-0486).
+pub fn doctype_benign(f: &Forge) -> Result<Forged, Skip> {
+    let seed = crate::family::xsw::embeddable(f.seed);
+    let doc = Doc::parse(seed)?;
+    let name = doc.root().tag_name().name();
+    Ok(Forged::same_identity(format!(
+        "<!DOCTYPE {name} [ ]>{seed}"
+    )))
+}
