@@ -22,7 +22,7 @@ impl<'a> Doc<'a> {
     /// Parses `src`; a seed that is not plain well-formed XML cannot be edited.
     pub fn parse(src: &'a str) -> Result<Doc<'a>, Skip> {
         let tree = roxmltree::Document::parse(src)
-            .map_err(|e| Skip(format!("the seed is not well-formed XML: {e}")))?;
+            .map_err(|e| Skip::NotApplicable(format!("the seed is not well-formed XML: {e}")))?;
         Ok(Doc { src, tree })
     }
 
@@ -36,7 +36,9 @@ impl<'a> Doc<'a> {
         self.tree
             .descendants()
             .find(|n| n.has_tag_name((ASSERTION_NS, "Assertion")))
-            .ok_or_else(|| Skip("the seed has no plain Assertion (encrypted?)".into()))
+            .ok_or_else(|| {
+                Skip::NotApplicable("the seed has no plain Assertion (encrypted?)".into())
+            })
     }
 
     /// The bytes of `node` (start tag to end tag).
@@ -126,33 +128,6 @@ pub fn insert(at: usize, text: impl Into<String>) -> (Range<usize>, String) {
     (at..at, text.into())
 }
 
-/// Replaces the `ID` attribute value in an element's own bytes (its first `ID="…"`).
-pub fn with_id(element: &str, id: &str) -> String {
-    let wrapped = wrap_namespaces(element);
-    let Some(doc) = roxmltree::Document::parse(&wrapped).ok() else {
-        return element.to_owned();
-    };
-    let offset = WRAP_OPEN.len();
-    match doc
-        .root_element()
-        .first_element_child()
-        .and_then(|e| attr_value(e, "ID"))
-    {
-        Some(r) => splice(
-            element,
-            vec![(r.start - offset..r.end - offset, id.to_owned())],
-        ),
-        None => element.to_owned(),
-    }
-}
-
-const WRAP_OPEN: &str = "<w xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">";
-
-/// Wraps a fragment in an element declaring the usual prefixes, so it parses on its own.
-pub fn wrap_namespaces(fragment: &str) -> String {
-    format!("{WRAP_OPEN}{fragment}</w>")
-}
-
 /// Escapes text for an XML text node or attribute value.
 pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -182,16 +157,5 @@ mod tests {
             vec![(4..5, "E".into()), insert(0, ">"), (1..3, "".into())],
         );
         assert_eq!(out, ">adEf");
-    }
-
-    #[test]
-    fn ids_are_replaced_in_fragments() {
-        assert_eq!(
-            with_id(
-                r#"<Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a" Version="2.0"/>"#,
-                "_b"
-            ),
-            r#"<Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion" ID="_b" Version="2.0"/>"#
-        );
     }
 }

@@ -38,6 +38,8 @@ const SIG: Check = Check {
     family: Family::Sig,
     capability: Cap::NothingSigned,
     seed: Seed::Any,
+    // Nothing validly signed remains: whoever gets in, the SP accepted a forgery.
+    goal: Goal::Misuse,
     must: "verify signatures with the IdP certificate from its metadata only",
     fix: "configure the IdP certificate explicitly and never take a key from the message's KeyInfo",
     tags: &["signature"],
@@ -221,6 +223,7 @@ pub const CATALOGUE: &[Check] = &[
         must: "accept only a signature enveloped in the element it covers",
         fix: "require the Signature to be a direct child of the signed Response or Assertion",
         edit: Edit::Bytes(sig::detached),
+        goal: Goal::Impersonate,
         ..SIG
     },
     Check {
@@ -760,11 +763,11 @@ pub const CATALOGUE: &[Check] = &[
         family: Family::Prot,
         research_id: "PROT-04",
         references: &[PROFILES, "login CSRF"],
-        severity: Sev::Medium,
+        severity: Sev::Low,
         must: "refuse unsolicited responses unless IdP-initiated login is wanted",
         fix: "require InResponseTo matching a request this browser session sent",
         edit: Edit::Bytes(token::unsolicited),
-        ..TOKEN
+        ..STRICT
     },
     Check {
         id: "prot/status-responder",
@@ -813,7 +816,7 @@ pub const CATALOGUE: &[Check] = &[
     },
     Check {
         id: "prot/issuer-missing",
-        title: "no Issuer in the Assertion",
+        title: "no Issuer in the Assertion or the Response",
         family: Family::Prot,
         research_id: "PROT-08",
         references: &["Profiles §4.1.4.2 (Issuer MUST be present)"],
@@ -860,3 +863,13 @@ fn noop(f: &crate::Forge) -> Result<crate::Forged, crate::Skip> {
         Vec::new(),
     )))
 }
+
+/// The re-signing control: the IdP's response re-signed by the IdP's key through the same
+/// pipeline TM-D/E checks use, unchanged. If the SP refuses it, their refusals prove nothing.
+pub const CONTROL_RESIGNED: Check = Check {
+    id: "control/idp-re-signed",
+    title: "the IdP's response re-signed with its own key, unchanged",
+    capability: Cap::NonConformingIdp,
+    edit: Edit::Bytes(token::unchanged),
+    ..CONTROL
+};

@@ -189,7 +189,7 @@ impl Check {
         donor: Option<&str>,
     ) -> Result<Forged, Skip> {
         let Edit::Bytes(edit) = self.edit else {
-            return Err(Skip(
+            return Err(Skip::NotApplicable(
                 "a replay posts the accepted response again; there is nothing to forge".into(),
             ));
         };

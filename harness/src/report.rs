@@ -148,8 +148,9 @@ pub fn write_junit(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
         let mut suite = TestSuite::new(s);
         for v in verdicts.iter().filter(|v| v.scenario == s) {
             let status = match v.outcome {
-                Outcome::Pass | Outcome::Nonstrict => TestCaseStatus::success(),
-                Outcome::Fail | Outcome::Vulnerable => {
+                Outcome::Nonstrict if !v.gating => TestCaseStatus::success(),
+                Outcome::Pass => TestCaseStatus::success(),
+                Outcome::Fail | Outcome::Vulnerable | Outcome::Nonstrict => {
                     let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     st.set_message(v.reason.clone());
                     st

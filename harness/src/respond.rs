@@ -174,9 +174,10 @@ pub fn forge(
     idp_key: Option<&IdpKey>,
     donor: Option<&str>,
 ) -> Result<attacks::Forged, CaseEnd> {
-    check
-        .forge(seed, idp_key, donor)
-        .map_err(|e| CaseEnd::NotApplicable(e.0))
+    check.forge(seed, idp_key, donor).map_err(|e| match e {
+        attacks::Skip::NotApplicable(why) => CaseEnd::NotApplicable(why),
+        attacks::Skip::Failed(why) => CaseEnd::Error(format!("could not build the forgery: {why}")),
+    })
 }
 
 /// How a case stopped short of passing: the SP failed it, or the harness could not run it.

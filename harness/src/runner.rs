@@ -12,8 +12,8 @@ use serde::Serialize;
 
 use crate::driver::{Attempt, Driver, Target};
 use crate::flow::{parse_url, Browser, Limits};
-use crate::judge::Judged;
-use crate::oracle::Session;
+use crate::judge::{Baseline, Judged};
+use crate::oracle::{probe, Session};
 use crate::respond::{CaseEnd, Delivered, Responder};
 use crate::scenario::{Case, Expect, MetadataSource, Scenario};
 
@@ -96,6 +96,9 @@ pub struct Verdict {
     pub signed_in_as: Option<String>,
     /// The identity the forgery tried to sign in as.
     pub forged_identity: Option<String>,
+    /// Whether this verdict fails the run under `--fail-on` (JUnit marks it a failure).
+    #[serde(skip)]
+    pub gating: bool,
     /// Why this verdict was expected (`conformance --expect`), when it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
@@ -271,10 +274,9 @@ impl CaseRun<'_> {
             Session::SignedIn { identity: Some(id) } => Err(CaseEnd::Fail(format!(
                 "signed in as {id:?}, expected {expected:?}"
             ))),
-            Session::SignedOut { how } => Err(CaseEnd::Fail(format!(
-                "no session: {}; {how}",
-                attempt.acs_answer
-            ))),
+            Session::SignedOut { how } | Session::Unidentified { how } => Err(CaseEnd::Fail(
+                format!("no session: {}; {how}", attempt.acs_answer),
+            )),
         }
     }
 
@@ -282,11 +284,12 @@ impl CaseRun<'_> {
     /// sign the genuine user in, as the good login did.
     async fn control(
         &self,
+        control: &'static Check,
         good: &Delivered,
         expected: Option<&str>,
     ) -> Result<(String, ()), CaseEnd> {
         let attempt = self
-            .attempt(self.responder(Some(&attacks::catalogue::CONTROL), Some(good)))
+            .attempt(self.responder(Some(control), Some(good)))
             .await?;
         match attempt.session {
             Session::SignedIn { identity } if identity.as_deref() == expected => Ok((
@@ -297,11 +300,31 @@ impl CaseRun<'_> {
                 "signed in as {:?}, not {expected:?} as the good login was",
                 identity.as_deref().unwrap_or("someone")
             ))),
-            Session::SignedOut { how } => Err(CaseEnd::Fail(format!(
+            Session::SignedOut { how } | Session::Unidentified { how } => Err(CaseEnd::Fail(format!(
                 "the IdP's own response, passed through the forging pipeline unchanged, was refused: {}; {how}; hint: the IdP that answered is probably not the one the SP trusts",
                 attempt.acs_answer
             ))),
         }
+    }
+
+    /// Runs a control within the case timeout: pass, not-applicable, or inconclusive (never
+    /// fail: a control that fails says the run cannot judge, not that the SP is wrong).
+    async fn run_control(
+        &self,
+        control: &'static Check,
+        good: &Delivered,
+        expected: Option<&str>,
+        limits: Limits,
+    ) -> (Outcome, String, Duration) {
+        let started = Instant::now();
+        let result =
+            tokio::time::timeout(limits.case_timeout, self.control(control, good, expected)).await;
+        let ((outcome, reason), _) = conclude(result, limits.case_timeout);
+        let outcome = match outcome {
+            Outcome::Fail | Outcome::Error => Outcome::Inconclusive,
+            other => other,
+        };
+        (outcome, reason, started.elapsed())
     }
 
     /// Every attack starts from a fresh login, so the SP has a request outstanding and only
@@ -310,24 +333,38 @@ impl CaseRun<'_> {
         &self,
         case: &Case,
         good: &Delivered,
-        good_identity: Option<&str>,
+        baseline: &Baseline,
         notes: &mut Notes,
     ) -> Result<(String, Judged), CaseEnd> {
         let check = case
             .attack
             .ok_or_else(|| CaseEnd::Error("a reject case needs an attack".into()))?;
+        // A replay re-posts a response the SP has just accepted (fresh, so it cannot be
+        // refused only for having expired).
+        let fresh;
+        let replayed = if let attacks::Edit::Replay = check.edit {
+            let login = self.attempt(self.responder(None, None)).await?;
+            if !matches!(login.session, Session::SignedIn { .. }) {
+                return Ok(inconclusive(format!(
+                    "the fresh login to replay was not accepted: {}",
+                    login.acs_answer
+                )));
+            }
+            fresh = login.delivered;
+            &fresh
+        } else {
+            good
+        };
         let attempt = self
-            .attempt(self.responder(Some(check), Some(good)))
+            .attempt(self.responder(Some(check), Some(replayed)))
             .await?;
         Self::record_details(&attempt, &mut notes.details);
-        // The user whose login was used is never the forged identity.
-        let mut swap = attempt.delivered.swap.clone();
-        swap.genuine.push(good.name_id.clone());
-        swap.genuine.extend(good_identity.map(str::to_owned));
+        let swap = &attempt.delivered.swap;
         let judged = crate::judge::judge(
             check.goal,
             &attempt.session,
-            &swap,
+            swap,
+            baseline,
             &attempt.acs_answer,
             check.must,
         );
@@ -335,6 +372,27 @@ impl CaseRun<'_> {
         notes.signed_in_as = judged.signed_in_as.clone();
         Ok((judged.reason.clone(), judged))
     }
+}
+
+/// The case a control is reported as.
+fn control_case(control: &'static Check, expected: Option<&str>) -> Case {
+    Case {
+        id: control.id.to_owned(),
+        name: control.title.to_owned(),
+        expect: Expect::Accept,
+        identity: expected.map(str::to_owned),
+        attack: None,
+    }
+}
+
+/// An inconclusive judgement with `reason`.
+fn inconclusive(reason: String) -> (String, Judged) {
+    let judged = Judged {
+        outcome: Outcome::Inconclusive,
+        reason: reason.clone(),
+        signed_in_as: None,
+    };
+    (reason, judged)
 }
 
 /// What a case leaves besides its verdict: findings and, for `--verbose`, decoded messages.
@@ -394,6 +452,7 @@ pub async fn run_scenario(
                 signed_in_as: notes.signed_in_as,
                 forged_identity: notes.forged_identity,
                 expected: None,
+                gating: matches!(outcome, Outcome::Fail | Outcome::Vulnerable),
                 duration,
                 findings: notes.findings,
                 details: notes.details,
@@ -438,15 +497,36 @@ pub async fn run_scenario(
         .cases
         .iter()
         .partition(|c| c.expect == Expect::Accept);
+    // The negative control: with no login at all the protected page must not look signed in.
+    let mut baseline = Baseline::default();
+    let origin_refs: Vec<&url::Url> = run.origins.iter().collect();
+    match probe(&Browser::new(limits, &origin_refs), &scenario.sp.oracle).await {
+        Ok(Session::SignedIn { .. }) => {
+            let why = format!(
+                "could not run: the protected page {} answers as signed in with no login at all; hint: `sp.oracle.url` must need a session, and `sp.oracle.identity` must find the user on it",
+                scenario.sp.oracle.url
+            );
+            for case in &scenario.cases {
+                record(
+                    case,
+                    (Outcome::Error, why.clone()),
+                    Duration::ZERO,
+                    Notes::default(),
+                );
+            }
+            return verdicts;
+        }
+        Ok(Session::Unidentified { .. }) => baseline.anonymous_unidentified = true,
+        _ => {}
+    }
     let mut good: Option<Delivered> = None;
-    let mut good_identity: Option<String> = None;
     for case in accepts {
         let (started, mut notes) = (Instant::now(), Notes::default());
         let result = tokio::time::timeout(limits.case_timeout, run.accept(case, &mut notes)).await;
         let (verdict, delivered) = conclude(result, limits.case_timeout);
         if let Some(d) = delivered {
             if good.is_none() {
-                good_identity = notes.signed_in_as.clone();
+                baseline.good_identity = notes.signed_in_as.clone();
                 good = Some(d);
             }
         }
@@ -455,48 +535,54 @@ pub async fn run_scenario(
     let mut blocked: Option<String> = good
         .is_none()
         .then(|| "no good login worked in this run, so a refusal proves nothing".to_owned());
+    // Controls: the IdP's response through the forging pipeline must still sign the user in;
+    // re-signed by the IdP's key too, before any check that relies on that.
+    let mut resign_blocked: Option<String> = None;
     if let (Some(g), false) = (&good, rejects.is_empty()) {
-        let control = Case {
-            id: attacks::catalogue::CONTROL.id.to_owned(),
-            name: attacks::catalogue::CONTROL.title.to_owned(),
-            expect: Expect::Accept,
-            identity: good_identity.clone(),
-            attack: None,
-        };
-        let started = Instant::now();
-        let result = tokio::time::timeout(
-            limits.case_timeout,
-            run.control(g, good_identity.as_deref()),
-        )
-        .await;
-        let ((outcome, reason), _) = conclude(result, limits.case_timeout);
-        if outcome != Outcome::Pass {
-            blocked = Some(format!(
-                "the control failed ({reason}), so a refusal proves nothing"
-            ));
+        let expected = baseline.good_identity.as_deref();
+        for control in [
+            &attacks::catalogue::CONTROL,
+            &attacks::catalogue::CONTROL_RESIGNED,
+        ] {
+            let (outcome, reason, took) = run.run_control(control, g, expected, limits).await;
+            if outcome == Outcome::Inconclusive {
+                let why = format!(
+                    "the control {} failed ({reason}), so a refusal proves nothing",
+                    control.id
+                );
+                if control.idp_signs() {
+                    resign_blocked = Some(why);
+                } else {
+                    blocked = Some(why);
+                }
+            }
+            record(
+                &control_case(control, expected),
+                (outcome, reason),
+                took,
+                Notes::default(),
+            );
         }
-        let outcome = if outcome == Outcome::Fail {
-            Outcome::Inconclusive
-        } else {
-            outcome
-        };
-        record(
-            &control,
-            (outcome, reason),
-            started.elapsed(),
-            Notes::default(),
-        );
     }
-    for case in rejects {
+    for case in &rejects {
         let (started, mut notes) = (Instant::now(), Notes::default());
-        let (Some(good), None) = (&good, &blocked) else {
-            let why = blocked.clone().unwrap_or_default();
+        let resign = case.attack.is_some_and(|c| c.idp_signs());
+        let (Some(good), None) = (
+            &good,
+            blocked
+                .as_ref()
+                .or(resign_blocked.as_ref().filter(|_| resign)),
+        ) else {
+            let why = blocked
+                .clone()
+                .or(resign_blocked.clone())
+                .unwrap_or_default();
             record(case, (Outcome::Inconclusive, why), Duration::ZERO, notes);
             continue;
         };
         let result = tokio::time::timeout(
             limits.case_timeout,
-            run.reject(case, good, good_identity.as_deref(), &mut notes),
+            run.reject(case, good, &baseline, &mut notes),
         )
         .await;
         let verdict = match conclude(result, limits.case_timeout) {
@@ -504,6 +590,16 @@ pub async fn run_scenario(
             (verdict, None) => verdict,
         };
         record(case, verdict, started.elapsed(), notes);
+    }
+    // The control again: an SP that stopped accepting anyone midway makes later refusals moot.
+    if let (Some(g), false, None) = (&good, rejects.is_empty(), &blocked) {
+        let expected = baseline.good_identity.as_deref();
+        let control = &attacks::catalogue::CONTROL;
+        let (outcome, reason, took) = run.run_control(control, g, expected, limits).await;
+        let mut case = control_case(control, expected);
+        case.id = "control/after-checks".into();
+        case.name = "the control again, after every check".into();
+        record(&case, (outcome, reason), took, Notes::default());
     }
     verdicts
 }

@@ -74,8 +74,10 @@ fn chromium_logs_b_simon_in_and_catches_a_flaw() {
             vec![
                 "login/good".to_owned(),
                 "control/no-op-edit".into(),
+                "control/idp-re-signed".into(),
                 "sig/tampered".into(),
-                "prot/replay".into()
+                "prot/replay".into(),
+                "control/after-checks".into()
             ]
         ),
         "{report:#}"

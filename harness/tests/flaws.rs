@@ -83,7 +83,7 @@ flaw_is_caught! {
     recipient: "recipient" => 0 ["subj/recipient-other=nonstrict", "subj/recipient-missing=nonstrict"];
     destination: "destination" => 0 ["prot/destination-other=nonstrict"];
     time_window: "time-window" => 1 ["cond/expired=vulnerable", "cond/scd-expired=vulnerable", "cond/no-expiry=nonstrict", "cond/session-expired=nonstrict", "cond/malformed-datetime=nonstrict"];
-    in_response_to: "in-response-to" => 1 ["prot/in-response-to-unknown=vulnerable", "prot/unsolicited=vulnerable"];
+    in_response_to: "in-response-to" => 1 ["prot/in-response-to-unknown=vulnerable", "prot/unsolicited=nonstrict"];
     replay: "replay" => 1 ["prot/replay=vulnerable"];
     issuer: "issuer" => 0 ["prot/issuer-other=nonstrict", "prot/issuer-missing=nonstrict"];
 }

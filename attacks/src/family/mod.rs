@@ -39,7 +39,9 @@ impl<'d, 'a> Parts<'d, 'a> {
     pub fn of(doc: &'d Doc<'a>) -> Result<Parts<'d, 'a>, Skip> {
         let root = doc.root();
         if !root.has_tag_name((PROTOCOL_NS, "Response")) {
-            return Err(Skip("the seed is not a samlp:Response".into()));
+            return Err(Skip::NotApplicable(
+                "the seed is not a samlp:Response".into(),
+            ));
         }
         let assertion = doc.assertion()?;
         Ok(Parts {
@@ -54,14 +56,14 @@ impl<'d, 'a> Parts<'d, 'a> {
     /// The Assertion's signature, or not-applicable.
     pub fn need_assertion_sig(&self) -> Result<Node<'d, 'a>, Skip> {
         self.assertion_sig.ok_or_else(|| {
-            Skip("needs a signed Assertion; this IdP signs only the Response".into())
+            Skip::NotApplicable("needs a signed Assertion; this IdP signs only the Response".into())
         })
     }
 
     /// The Response's signature, or not-applicable.
     pub fn need_response_sig(&self) -> Result<Node<'d, 'a>, Skip> {
         self.response_sig.ok_or_else(|| {
-            Skip(
+            Skip::NotApplicable(
                 "needs a signed Response; this IdP signs only the Assertion (Entra's default)"
                     .into(),
             )
@@ -83,10 +85,36 @@ impl<'d, 'a> Parts<'d, 'a> {
         self.doc.outer_without(self.root, self.response_sig)
     }
 
-    /// A forged copy of the Assertion (target identity), its signature removed, with `id`.
-    pub fn forged_assertion(&self, id: Option<&str>) -> (String, Swap) {
-        let (xml, swap) = forge_fragment(&self.assertion_unsigned());
-        (id.map_or(xml.clone(), |id| bytes::with_id(&xml, id)), swap)
+    /// A forged copy of the Assertion (target identity, its signature removed) whose `ID`
+    /// attribute is replaced by `id_attr` (the whole `name="value"` text) when given. Built by
+    /// editing the whole document, so every namespace stays bound.
+    pub fn forged_assertion(&self, id_attr: Option<String>) -> Result<(String, Swap), Skip> {
+        let a = self.assertion.range();
+        let (mut edits, swap) =
+            identity::rewrite_edits(self.doc, a.clone(), &identity::forger(self.doc));
+        if swap.forged.is_empty() {
+            return Err(Skip::NotApplicable(
+                "the Assertion carries no identity value (NameID or identity claim) to forge"
+                    .into(),
+            ));
+        }
+        if let Some(s) = self.assertion_sig {
+            edits.push((s.range(), String::new()));
+        }
+        if let Some(attr) = id_attr {
+            let id = self
+                .assertion
+                .attributes()
+                .find(|at| at.name() == "ID" && at.namespace().is_none())
+                .ok_or_else(|| Skip::NotApplicable("the Assertion has no ID".into()))?;
+            edits.push((id.range(), attr));
+        }
+        Ok((cut(self.doc.src, a, edits), swap))
+    }
+
+    /// As [`Parts::forged_assertion`], with a new `ID` value.
+    pub fn forged_assertion_with_id(&self, id: &str) -> Result<(String, Swap), Skip> {
+        self.forged_assertion(Some(format!("ID=\"{id}\"")))
     }
 
     /// Where a child goes right after the Response's Issuer (and its Signature, if any).
@@ -105,20 +133,15 @@ pub fn evil_id(id: &str) -> String {
     format!("{id}-evil")
 }
 
-/// Forges the target identity into an element's bytes (parsed with the usual prefixes bound).
-pub fn forge_fragment(fragment: &str) -> (String, Swap) {
-    let wrapped = bytes::wrap_namespaces(fragment);
-    let Ok(doc) = Doc::parse(&wrapped) else {
-        return (fragment.to_owned(), Swap::default());
-    };
-    let inner = doc
-        .root()
-        .first_element_child()
-        .map_or(0..wrapped.len(), |n| n.range());
-    let (out, swap) = identity::forge(&doc, inner.clone());
-    let end = out.len() - "</w>".len();
-    let start = inner.start;
-    (out[start..end].to_owned(), swap)
+/// Applies `edits` (all inside `range`) to `src` and returns what `range` became.
+pub fn cut(src: &str, range: std::ops::Range<usize>, edits: bytes::Edits) -> String {
+    let delta: isize = edits
+        .iter()
+        .map(|(r, t)| t.len() as isize - r.len() as isize)
+        .sum();
+    let out = bytes::splice(src, edits);
+    let end = (range.end as isize + delta).max(range.start as isize) as usize;
+    out.get(range.start..end).unwrap_or_default().to_owned()
 }
 
 /// Forges the target identity into the whole document.

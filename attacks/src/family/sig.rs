@@ -77,7 +77,7 @@ fn emptied(f: &Forge, element: &str) -> Result<Forged, Skip> {
         })
         .collect();
     if edits.is_empty() {
-        return Err(Skip(format!("the seed has no {element}")));
+        return Err(Skip::NotApplicable(format!("the seed has no {element}")));
     }
     forged(splice(&whole, edits), swap)
 }
@@ -112,7 +112,7 @@ fn hmac_signed(f: &Forge, uri: &str, digest: MessageDigest, form: HmacKey) -> Re
     let sig = p.need_assertion_sig()?;
     let id = p.assertion_id().to_owned();
     let (mut edits, swap) =
-        crate::identity::rewrite_edits(&doc, p.assertion.range(), &crate::identity::target_of);
+        crate::identity::rewrite_edits(&doc, p.assertion.range(), &crate::identity::forger(&doc));
     if let Some(r) = p.response_sig {
         edits.push((r.range(), String::new()));
     }
@@ -120,7 +120,7 @@ fn hmac_signed(f: &Forge, uri: &str, digest: MessageDigest, form: HmacKey) -> Re
         .descendants()
         .find(|n| n.has_tag_name((DSIG_NS, "SignatureMethod")))
         .and_then(|m| attr_value(m, "Algorithm"))
-        .ok_or_else(|| Skip("the signature has no SignatureMethod".into()))?;
+        .ok_or_else(|| Skip::NotApplicable("the signature has no SignatureMethod".into()))?;
     edits.push((method, uri.to_owned()));
     if let Some(k) = crate::bytes::child(sig, DSIG_NS, "KeyInfo") {
         edits.push((k.range(), String::new()));
@@ -133,10 +133,17 @@ fn hmac_signed(f: &Forge, uri: &str, digest: MessageDigest, form: HmacKey) -> Re
         &crypto::reference_digest(&xml, &id, digest_method)?,
     )?;
     let key = match form {
-        HmacKey::Pem => cert.to_pem().map_err(|e| Skip(e.to_string()))?,
-        HmacKey::Der => cert.to_der().map_err(|e| Skip(e.to_string()))?,
+        HmacKey::Pem => cert
+            .to_pem()
+            .map_err(|e| Skip::NotApplicable(e.to_string()))?,
+        HmacKey::Der => cert
+            .to_der()
+            .map_err(|e| Skip::NotApplicable(e.to_string()))?,
         HmacKey::Base64 => base64::engine::general_purpose::STANDARD
-            .encode(cert.to_der().map_err(|e| Skip(e.to_string()))?)
+            .encode(
+                cert.to_der()
+                    .map_err(|e| Skip::NotApplicable(e.to_string()))?,
+            )
             .into_bytes(),
     };
     let mac = crypto::hmac(digest, &key, crypto::signed_info_c14n(&xml, 0)?.as_bytes())?;
@@ -151,13 +158,11 @@ fn set_text(xml: &str, element: &str, text: &str) -> Result<String, Skip> {
         .tree
         .descendants()
         .find(|n| n.has_tag_name((DSIG_NS, element)))
-        .ok_or_else(|| Skip(format!("no {element}")))?;
+        .ok_or_else(|| Skip::NotApplicable(format!("no {element}")))?;
+    let open = after_start_tag(xml, n);
     Ok(splice(
         xml,
-        vec![(
-            after_start_tag(xml, n)..before_end_tag(xml, n),
-            text.to_owned(),
-        )],
+        vec![(open..before_end_tag(xml, n).max(open), text.to_owned())],
     ))
 }
 
@@ -212,7 +217,7 @@ pub fn detached(f: &Forge) -> Result<Forged, Skip> {
     let p = Parts::of(&doc)?;
     let sig = p.need_assertion_sig()?;
     if p.response_sig.is_some() {
-        return Err(Skip(
+        return Err(Skip::NotApplicable(
             "the Response is signed too; the detached shape needs it unsigned".into(),
         ));
     }
@@ -221,9 +226,16 @@ pub fn detached(f: &Forge) -> Result<Forged, Skip> {
         p.assertion_unsigned()
     );
     let raw = doc.outer(sig);
-    let at = before_end_tag(raw, Doc::parse(raw)?.root());
+    let start_tag = &doc.src[sig.range().start..after_start_tag(doc.src, sig)];
+    if !start_tag.contains("xmlns") {
+        return Err(Skip::NotApplicable(
+            "the Signature's namespace is declared on an ancestor; moved, it would be unbound"
+                .into(),
+        ));
+    }
+    let at = before_end_tag(doc.src, sig) - sig.range().start;
     let moved = format!("{}{object}{}", &raw[..at], &raw[at..]);
-    let (evil, swap) = p.forged_assertion(Some(&crate::family::evil_id(p.assertion_id())));
+    let (evil, swap) = p.forged_assertion_with_id(&crate::family::evil_id(p.assertion_id()))?;
     let edits = vec![
         (p.assertion.range(), evil),
         crate::bytes::insert(p.after_response_header(), moved),

@@ -21,7 +21,9 @@ fn resigned(f: &Forge, edit: &dyn Fn(&Doc) -> Result<Edits, Skip>) -> Result<For
     let doc = Doc::parse(f.seed)?;
     let edits = edit(&doc)?;
     if edits.is_empty() {
-        return Err(Skip("the seed has nothing this check changes".into()));
+        return Err(Skip::NotApplicable(
+            "the seed has nothing this check changes".into(),
+        ));
     }
     Ok(Forged::same_identity(idp_resign(
         &splice(doc.src, edits),
@@ -49,10 +51,8 @@ fn set_attr(doc: &Doc, ns: &str, element: &str, attr: &str, value: &str) -> Edit
 fn set_text(doc: &Doc, ns: &str, element: &str, value: &str) -> Edits {
     elements(doc, ns, element)
         .map(|n| {
-            (
-                after_start_tag(doc.src, n)..before_end_tag(doc.src, n),
-                value.to_owned(),
-            )
+            let open = after_start_tag(doc.src, n);
+            (open..before_end_tag(doc.src, n).max(open), value.to_owned())
         })
         .collect()
 }
@@ -63,7 +63,7 @@ fn issued(doc: &Doc) -> Result<OffsetDateTime, Skip> {
     doc.root()
         .attribute("IssueInstant")
         .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
-        .ok_or_else(|| Skip("the seed's Response has no IssueInstant".into()))
+        .ok_or_else(|| Skip::NotApplicable("the seed's Response has no IssueInstant".into()))
 }
 
 /// Shifts the time attributes named in `names` (all of them when empty) by `by`.
@@ -115,8 +115,9 @@ pub fn other_audience(f: &Forge) -> Result<Forged, Skip> {
     resigned(f, &|d| Ok(set_text(d, ASSERTION_NS, "Audience", OTHER_SP)))
 }
 
-/// A token for a sibling app of the same tenant: its Audience and Recipient; the Response's
-/// Destination too when the IdP signed the Response, else pointed here as an attacker would.
+/// A token for a sibling app of the same tenant: its Audience and Recipient. The Response's
+/// Destination stays this ACS, as an attacker re-posting it here would leave it (or as the IdP
+/// would sign it if it signs only the Assertion).
 pub fn cross_sp(f: &Forge) -> Result<Forged, Skip> {
     resigned(f, &|d| {
         let mut e = set_text(d, ASSERTION_NS, "Audience", OTHER_SP);
@@ -185,6 +186,11 @@ pub fn other_issuer(f: &Forge) -> Result<Forged, Skip> {
     })
 }
 
+/// The seed re-signed by the IdP, nothing changed: the control for every check here.
+pub fn unchanged(f: &Forge) -> Result<Forged, Skip> {
+    Ok(Forged::same_identity(idp_resign(f.seed, f.idp_key()?)?))
+}
+
 /// Cuts every element `(ns, name)`.
 fn remove(doc: &Doc, ns: &str, name: &str) -> Edits {
     elements(doc, ns, name)
@@ -238,7 +244,8 @@ pub fn audience_prefix(f: &Forge) -> Result<Forged, Skip> {
     resigned(f, &|d| {
         Ok(elements(d, ASSERTION_NS, "Audience")
             .map(|n| {
-                let (open, close) = (after_start_tag(d.src, n), before_end_tag(d.src, n));
+                let open = after_start_tag(d.src, n);
+                let close = before_end_tag(d.src, n).max(open);
                 let ours = d.src[open..close].trim();
                 (open..close, format!("{ours}.evil.test"))
             })
@@ -445,7 +452,7 @@ pub fn malformed_datetime(f: &Forge) -> Result<Forged, Skip> {
     })
 }
 
-/// No Issuer in the Assertion (nor the Response).
+/// No Issuer in the Assertion, nor in the Response.
 pub fn issuer_missing(f: &Forge) -> Result<Forged, Skip> {
     resigned(f, &|d| Ok(remove(d, ASSERTION_NS, "Issuer")))
 }

