@@ -873,3 +873,16 @@ pub const CONTROL_RESIGNED: Check = Check {
     edit: Edit::Bytes(token::unchanged),
     ..CONTROL
 };
+
+/// The identity-switch control: a login the IdP validly signs for the target identity. The SP
+/// must sign the target in and the oracle must say so; otherwise refusing a forged identity
+/// proves nothing (no such account, or an oracle that does not tell users apart).
+pub const CONTROL_TARGET: Check = Check {
+    id: "control/target-identity",
+    title: "a valid login as the target identity, signed by the IdP",
+    research_id: "BASE-02",
+    capability: Cap::NonConformingIdp,
+    goal: Goal::Impersonate,
+    edit: Edit::Bytes(token::target_identity),
+    ..CONTROL
+};

@@ -307,6 +307,32 @@ impl CaseRun<'_> {
         }
     }
 
+    /// The identity-switch control: a valid login as the target identity. Says whether the SP
+    /// signs the target in and the oracle shows it.
+    async fn target_control(&self, good: &Delivered) -> Result<(String, ()), CaseEnd> {
+        let control = &attacks::catalogue::CONTROL_TARGET;
+        let attempt = self
+            .attempt(self.responder(Some(control), Some(good)))
+            .await?;
+        let forged = &attempt.delivered.swap.forged;
+        let target = forged.first().cloned().unwrap_or_default();
+        match attempt.session {
+            Session::SignedIn { identity: Some(id) }
+                if forged.iter().any(|f| f.eq_ignore_ascii_case(&id)) =>
+            {
+                Ok((format!("signed in as {id}: the oracle tells users apart"), ()))
+            }
+            Session::SignedIn { identity } => Err(CaseEnd::Fail(format!(
+                "a valid login as {target} showed {:?}: the oracle does not tell users apart, so no forged-identity verdict can be trusted; hint: point `sp.oracle.identity` at the NameID or an identity claim",
+                identity.as_deref().unwrap_or("no identity")
+            ))),
+            Session::SignedOut { how } | Session::Unidentified { how } => Err(CaseEnd::NotApplicable(format!(
+                "the SP refused a valid login as {target} ({}; {how}), so a refused forgery of that identity proves nothing; hint: create that user in the SP, or let it sign users in just in time",
+                attempt.acs_answer
+            ))),
+        }
+    }
+
     /// Runs a control within the case timeout: pass, not-applicable, or inconclusive (never
     /// fail: a control that fails says the run cannot judge, not that the SP is wrong).
     async fn run_control(
@@ -564,8 +590,47 @@ pub async fn run_scenario(
             );
         }
     }
+    // The identity-switch control, when some check forges an identity.
+    let impersonates = |c: &&Case| {
+        c.attack
+            .is_some_and(|a| a.goal == attacks::Goal::Impersonate)
+    };
+    let mut target_refused: Option<String> = None;
+    let mut target_blocked: Option<String> = None;
+    if let (Some(g), None, true) = (&good, &blocked, rejects.iter().any(impersonates)) {
+        let started = Instant::now();
+        let result = tokio::time::timeout(limits.case_timeout, run.target_control(g)).await;
+        let ((outcome, reason), _) = conclude(result, limits.case_timeout);
+        let outcome = match outcome {
+            Outcome::Fail | Outcome::Error => {
+                target_blocked = Some(format!("the identity-switch control failed ({reason})"));
+                Outcome::Inconclusive
+            }
+            Outcome::NotApplicable if reason.starts_with("the SP refused") => {
+                target_refused = Some(reason.clone());
+                Outcome::Inconclusive
+            }
+            other => other,
+        };
+        let control = &attacks::catalogue::CONTROL_TARGET;
+        record(
+            &control_case(control, None),
+            (outcome, reason),
+            started.elapsed(),
+            Notes::default(),
+        );
+    }
     for case in &rejects {
         let (started, mut notes) = (Instant::now(), Notes::default());
+        if let (Some(why), true) = (&target_blocked, impersonates(case)) {
+            record(
+                case,
+                (Outcome::Inconclusive, why.clone()),
+                Duration::ZERO,
+                notes,
+            );
+            continue;
+        }
         let resign = case.attack.is_some_and(|c| c.idp_signs());
         let (Some(good), None) = (
             &good,
@@ -586,6 +651,22 @@ pub async fn run_scenario(
         )
         .await;
         let verdict = match conclude(result, limits.case_timeout) {
+            // A refusal of a forged identity the SP would refuse even validly signed is moot.
+            (_, Some(judged))
+                if judged.outcome == Outcome::Pass
+                    && judged.signed_in_as.is_none()
+                    && impersonates(case)
+                    && target_refused.is_some() =>
+            {
+                (
+                    Outcome::Inconclusive,
+                    format!(
+                        "{}; but {}",
+                        judged.reason,
+                        target_refused.clone().unwrap_or_default()
+                    ),
+                )
+            }
             (_, Some(judged)) => (judged.outcome, judged.reason),
             (verdict, None) => verdict,
         };

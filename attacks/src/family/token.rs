@@ -191,6 +191,23 @@ pub fn unchanged(f: &Forge) -> Result<Forged, Skip> {
     Ok(Forged::same_identity(idp_resign(f.seed, f.idp_key()?)?))
 }
 
+/// The seed with every identity value swapped for the target's, re-signed by the IdP: a
+/// valid login as the target, so the run can see that the oracle tells users apart.
+pub fn target_identity(f: &Forge) -> Result<Forged, Skip> {
+    let key = f.idp_key()?;
+    let doc = Doc::parse(f.seed)?;
+    let (xml, swap) = crate::family::forge_document(&doc);
+    if swap.forged.is_empty() {
+        return Err(Skip::NotApplicable(
+            "the response carries no identity value to swap".into(),
+        ));
+    }
+    Ok(Forged {
+        xml: idp_resign(&xml, key)?,
+        swap,
+    })
+}
+
 /// Cuts every element `(ns, name)`.
 fn remove(doc: &Doc, ns: &str, name: &str) -> Edits {
     elements(doc, ns, name)
