@@ -28,6 +28,7 @@ pub async fn start(flaws: Flaws) -> Result<(String, String)> {
         base_url: sp_url.clone(),
         idp: IdpTrust::from_metadata(&metadata)?,
         flaws,
+        users: Vec::new(),
     };
 
     let state = mock_idp::server::IdpState::new(idp, idp_url.clone());

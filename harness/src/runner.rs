@@ -590,14 +590,14 @@ pub async fn run_scenario(
             );
         }
     }
-    // The identity-switch control, when some check forges an identity.
+    // The identity-switch control.
     let impersonates = |c: &&Case| {
         c.attack
             .is_some_and(|a| a.goal == attacks::Goal::Impersonate)
     };
     let mut target_refused: Option<String> = None;
     let mut target_blocked: Option<String> = None;
-    if let (Some(g), None, true) = (&good, &blocked, rejects.iter().any(impersonates)) {
+    if let (Some(g), None, false) = (&good, &blocked, rejects.is_empty()) {
         let started = Instant::now();
         let result = tokio::time::timeout(limits.case_timeout, run.target_control(g)).await;
         let ((outcome, reason), _) = conclude(result, limits.case_timeout);
@@ -650,12 +650,13 @@ pub async fn run_scenario(
             run.reject(case, good, &baseline, &mut notes),
         )
         .await;
+        let forged_identity = notes.forged_identity.is_some();
         let verdict = match conclude(result, limits.case_timeout) {
             // A refusal of a forged identity the SP would refuse even validly signed is moot.
             (_, Some(judged))
                 if judged.outcome == Outcome::Pass
                     && judged.signed_in_as.is_none()
-                    && impersonates(case)
+                    && forged_identity
                     && target_refused.is_some() =>
             {
                 (

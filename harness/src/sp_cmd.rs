@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// The base URL browsers reach the SP at (default: http://LISTEN-ADDRESS).
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
+    /// Only this user has an account (repeatable): others are refused, as an SP with manual
+    /// provisioning does. Default: anyone the IdP vouches for (just-in-time).
+    #[arg(long, value_name = "UPN")]
+    user: Vec<String>,
 }
 
 fn parse_flaw(s: &str) -> Result<Flaw, String> {
@@ -96,6 +100,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             base_url: base_url.clone(),
             idp,
             flaws,
+            users: args.user.clone(),
         };
         say!("reference SP listening on {base_url}");
         say!("  sign-on URL      {base_url}/login");

@@ -32,6 +32,9 @@ pub struct SpConfig {
     pub idp: IdpTrust,
     /// Checks switched off.
     pub flaws: Flaws,
+    /// Accounts that exist (manual provisioning): a NameID not listed is refused. Empty: every
+    /// user the IdP vouches for is signed in (just-in-time provisioning).
+    pub users: Vec<String>,
 }
 
 impl SpConfig {
@@ -192,6 +195,17 @@ async fn acs(State(state): State<SpState>, Form(form): Form<AcsForm>) -> Respons
         Ok(login) => login,
         Err(e) => return refused(e.0),
     };
+    if !c.users.is_empty()
+        && !c
+            .users
+            .iter()
+            .any(|u| u.eq_ignore_ascii_case(&login.name_id))
+    {
+        return refused(format!(
+            "no account for {:?} (this SP provisions users manually)",
+            login.name_id
+        ));
+    }
     let session = {
         let mut memory = state.memory();
         if !c.flaws.contains(&Flaw::InResponseTo) {
