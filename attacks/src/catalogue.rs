@@ -431,6 +431,19 @@ pub const CATALOGUE: &[Check] = &[
         ..XSW
     },
     Check {
+        id: "dsig/enveloped-over-removal",
+        title: "a fake ds:Signature inside the signed Assertion holds a forged Subject",
+        family: Family::Dsig,
+        research_id: "none",
+        references: &["XML-DSig Core §6.6.4 (the enveloped-signature transform removes only its own Signature)"],
+        tags: &["dsig", "enveloped"],
+        provenance: "shape from the enveloped-transform definition; no known-vulnerable implementation run here",
+        must: "let the enveloped transform remove only the Signature being verified, and read NameID from Subject",
+        fix: "verify with a conforming XML-DSig library; read Subject/NameID by path, not the first NameID anywhere",
+        edit: Edit::Bytes(dsig::enveloped_over_removal),
+        ..XSW
+    },
+    Check {
         id: "canon/comment/name-id",
         title: "IdP-signed look-alike account; <!----> in NameID cuts it to the target",
         family: Family::Canon,

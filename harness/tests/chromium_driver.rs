@@ -75,6 +75,7 @@ fn chromium_logs_b_simon_in_and_catches_a_flaw() {
                 "login/good".to_owned(),
                 "control/no-op-edit".into(),
                 "control/idp-re-signed".into(),
+                "control/target-identity".into(),
                 "sig/tampered".into(),
                 "prot/replay".into(),
                 "control/after-checks".into()

@@ -65,6 +65,7 @@ flaw_is_caught! {
     key_from_keyinfo: "key-from-keyinfo" => 1 ["sig/keyinfo/x509=vulnerable", "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/cloned-cert=vulnerable"];
     hmac_key_confusion: "hmac-key-confusion" => 1 ["sig/hmac/sha1=vulnerable", "sig/hmac/sha256=vulnerable", "sig/hmac/sha384=vulnerable", "sig/hmac/sha512=vulnerable", "sig/hmac/der-key=vulnerable", "sig/hmac/base64-key=vulnerable", "sig/reference/two=nonstrict"];
     id_by_local_name: "id-by-local-name" => 1 ["sig/reference/two=nonstrict", "xsw/attribute-pollution=vulnerable"];
+    enveloped_over_removal: "enveloped-over-removal" => 1 ["sig/reference/two=nonstrict", "dsig/enveloped-over-removal=vulnerable"];
     first_text_node: "first-text-node" => 1 ["canon/comment/name-id=vulnerable", "canon/cdata/name-id=vulnerable"];
     xsw_root_assertion: "xsw-root-assertion" => 1 ["sig/detached=vulnerable", "sig/reference/two=nonstrict", "xsw/1=vulnerable", "xsw/2=vulnerable", "xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "xsw/status-detail=vulnerable", "xsw/advice=vulnerable", "xsw/attribute-pollution=vulnerable", "xsw/donor-signature-first=vulnerable"];
     xsw_last_id: "xsw-last-id" => 1 ["sig/reference/two=nonstrict", "xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "xsw/7=vulnerable", "xsw/8=vulnerable", "xsw/advice=vulnerable", "xsw/assertions/forged-first=vulnerable", "xsw/attribute-pollution=vulnerable", "xsw/donor-signature-first=vulnerable"];

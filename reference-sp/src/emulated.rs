@@ -30,6 +30,17 @@ pub enum DigestSource {
     AnywhereInDocument,
 }
 
+/// What a verifier's enveloped-signature transform removes from the referenced element.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Enveloped {
+    /// The Signature being verified (correct).
+    ThisSignature,
+    /// The first Signature inside the element (xml-crypto before 6.0.1).
+    FirstInside,
+    /// Every Signature inside the element (enveloped over-removal).
+    EveryInside,
+}
+
 /// How a flawed verifier works.
 #[derive(Clone, Copy, Debug)]
 pub struct Loose {
@@ -39,9 +50,8 @@ pub struct Loose {
     pub digest: DigestSource,
     /// References from every SignedInfo, the signature over the first (CVE-2025-29774).
     pub all_signed_info: bool,
-    /// The enveloped transform drops the first Signature inside the referenced element, not
-    /// the one being verified (xml-crypto before 6.0.1).
-    pub drop_first_signature: bool,
+    /// Which Signature elements the enveloped-signature transform drops.
+    pub enveloped: Enveloped,
     /// SignatureMethod from the message: HMAC keyed with the certificate's PEM, DER or base64
     /// (xml-crypto <= 1.5.3).
     pub hmac_with_certificate: bool,
@@ -84,11 +94,17 @@ pub fn verify(
             .first()
             .and_then(|m| m.get_attribute("Algorithm"))
             .unwrap_or_default();
-        let dropped = match how.drop_first_signature {
-            true => first_descendant(target, "Signature").unwrap_or_else(|| signature.clone()),
-            false => signature.clone(),
+        let dropped: Vec<Node> = match how.enveloped {
+            Enveloped::ThisSignature if is_ancestor(target, signature) => vec![signature.clone()],
+            Enveloped::ThisSignature => Vec::new(),
+            Enveloped::FirstInside => first_descendant(target, "Signature").into_iter().collect(),
+            Enveloped::EveryInside => {
+                let mut all = Vec::new();
+                every_descendant(target, "Signature", &mut all);
+                all
+            }
         };
-        let actual = digest_of(target, &dropped, digest_for(&method))?;
+        let actual = digest_of(target, dropped, digest_for(&method))?;
         let claimed = match how.digest {
             DigestSource::Text => children(reference, "DigestValue")
                 .first()
@@ -190,22 +206,23 @@ fn digest_for(uri: &str) -> MessageDigest {
     }
 }
 
-/// Enveloped-signature transform (drop `signature` if inside) + exclusive C14N + digest.
-fn digest_of(target: &Node, signature: &Node, method: MessageDigest) -> Result<String, String> {
+/// The enveloped-signature transform (drop `dropped`, all inside `target`), exclusive C14N and
+/// the digest; the document is restored afterwards.
+fn digest_of(target: &Node, dropped: Vec<Node>, method: MessageDigest) -> Result<String, String> {
     let mut target = target.clone();
-    let mut sig = signature.clone();
-    let inside = is_ancestor(&target, &sig);
-    let (parent, next) = (sig.get_parent(), sig.get_next_sibling());
-    if inside {
+    let mut removed = Vec::new();
+    for mut sig in dropped {
+        let (parent, next) = (sig.get_parent(), sig.get_next_sibling());
         sig.unlink_node();
+        removed.push((sig, parent, next));
     }
     let c14n = target.canonicalize(CanonicalizationOptions {
         mode: CanonicalizationMode::ExclusiveCanonical1_0,
         with_comments: false,
         inclusive_ns_prefixes: vec![],
     });
-    if inside {
-        // Put the Signature back where it was, so later steps see the document unchanged.
+    // Put the Signatures back where they were, so later steps see the document unchanged.
+    for (mut sig, parent, next) in removed.into_iter().rev() {
         match (next, parent) {
             (Some(mut n), _) => {
                 let _ = n.add_prev_sibling(&mut sig);
@@ -219,6 +236,17 @@ fn digest_of(target: &Node, signature: &Node, method: MessageDigest) -> Result<S
     let c14n = c14n.map_err(|()| "cannot canonicalize the referenced element")?;
     let hash = openssl::hash::hash(method, c14n.as_bytes()).map_err(|e| e.to_string())?;
     Ok(base64::engine::general_purpose::STANDARD.encode(hash))
+}
+
+/// Every `ds:{name}` below `n`, outermost first.
+fn every_descendant(n: &Node, name: &str, out: &mut Vec<Node>) {
+    for c in n.get_child_elements() {
+        if is_dsig(&c, name) {
+            out.push(c);
+        } else {
+            every_descendant(&c, name, out);
+        }
+    }
 }
 
 fn is_ancestor(ancestor: &Node, node: &Node) -> bool {

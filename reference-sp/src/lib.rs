@@ -48,6 +48,9 @@ pub enum Flaw {
     HmacKeyConfusion,
     /// Find the signed Assertion by an ID attribute of any namespace ("The Fragile Lock").
     IdByLocalName,
+    /// Drop every Signature inside the signed element before digesting, and read the first
+    /// NameID below the Assertion (enveloped-signature over-removal).
+    EnvelopedOverRemoval,
     /// Read NameID and claims as their first child node: a comment or CDATA cuts them
     /// (CVE-2017-11427 family).
     FirstTextNode,
@@ -75,7 +78,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 25] = [
+    pub const ALL: [Flaw; 26] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -92,6 +95,7 @@ impl Flaw {
         Flaw::KeyFromKeyInfo,
         Flaw::HmacKeyConfusion,
         Flaw::IdByLocalName,
+        Flaw::EnvelopedOverRemoval,
         Flaw::FirstTextNode,
         Flaw::XswRootAssertion,
         Flaw::XswLastId,
@@ -122,6 +126,7 @@ impl Flaw {
             Flaw::KeyFromKeyInfo => "key-from-keyinfo",
             Flaw::HmacKeyConfusion => "hmac-key-confusion",
             Flaw::IdByLocalName => "id-by-local-name",
+            Flaw::EnvelopedOverRemoval => "enveloped-over-removal",
             Flaw::FirstTextNode => "first-text-node",
             Flaw::XswRootAssertion => "xsw-root-assertion",
             Flaw::XswLastId => "xsw-last-id",
@@ -158,6 +163,9 @@ impl Flaw {
             }
             Flaw::IdByLocalName => {
                 "find the signed Assertion by any-namespace ID (attribute pollution)"
+            }
+            Flaw::EnvelopedOverRemoval => {
+                "digest without every inner Signature; read the first NameID anywhere"
             }
             Flaw::FirstTextNode => "read NameID/claims as their first text node (CVE-2017-11427)",
             Flaw::XswRootAssertion => {

@@ -125,7 +125,7 @@ fn multiple_roots<'x>(xml: &'x str, checks: &Checks) -> Result<Option<&'x str>, 
         lookup: crate::emulated::IdLookup::First,
         digest: crate::emulated::DigestSource::Text,
         all_signed_info: false,
-        drop_first_signature: false,
+        enveloped: crate::emulated::Enveloped::ThisSignature,
         hmac_with_certificate: false,
     };
     crate::emulated::verify(&ldoc, &signature, how, &checks.idp.certificates).map_err(Rejection)?;
@@ -225,8 +225,15 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
 
     let subject = child(assertion, ASSERTION_NS, "Subject")
         .ok_or_else(|| Rejection("the Assertion has no Subject".into()))?;
-    let name_id = child(subject, ASSERTION_NS, "NameID")
-        .ok_or_else(|| Rejection("the Subject has no NameID".into()))?;
+    let name_id = if flawed(Flaw::EnvelopedOverRemoval) {
+        // Its reader takes the first NameID below the Assertion, wherever it is.
+        assertion
+            .descendants()
+            .find(|n| is(n, ASSERTION_NS, "NameID"))
+    } else {
+        child(subject, ASSERTION_NS, "NameID")
+    }
+    .ok_or_else(|| Rejection("the Subject has no NameID".into()))?;
     let bearer = subject
         .children()
         .filter(|c| {
@@ -436,7 +443,7 @@ fn verify_signatures(
         lookup,
         digest,
         all_signed_info: false,
-        drop_first_signature: false,
+        enveloped: crate::emulated::Enveloped::ThisSignature,
         hmac_with_certificate: false,
     };
     if flawed(Flaw::XswRootAssertion) {
@@ -458,6 +465,13 @@ fn verify_signatures(
         // Its verifier resolves only the unqualified ID; only its lookup afterwards is loose.
         return loose(how(IdLookup::First, DigestSource::Text), false);
     }
+    if flawed(Flaw::EnvelopedOverRemoval) {
+        let over = Loose {
+            enveloped: crate::emulated::Enveloped::EveryInside,
+            ..how(IdLookup::First, DigestSource::Text)
+        };
+        return loose(over, false);
+    }
     if flawed(Flaw::HmacKeyConfusion) {
         let trusting = Loose {
             hmac_with_certificate: true,
@@ -468,7 +482,7 @@ fn verify_signatures(
     if flawed(Flaw::AllSignedInfo) {
         let xml_crypto = Loose {
             all_signed_info: true,
-            drop_first_signature: true,
+            enveloped: crate::emulated::Enveloped::FirstInside,
             ..how(IdLookup::First, DigestSource::Text)
         };
         return loose(xml_crypto, false);
@@ -514,26 +528,23 @@ fn libxml_doc(xml: &str) -> Result<libxml::tree::Document, Rejection> {
         .map_err(|e| Rejection(format!("libxml2 cannot parse the response: {e:?}")))
 }
 
-/// The Signatures that are direct children of the root or of a root's Assertion child.
+/// The first Signature child of the root and of each root-level Assertion.
 fn enveloped_signatures(root: &libxml::tree::Node) -> Vec<libxml::tree::Node> {
     let is = |n: &libxml::tree::Node, ns: &str, name: &str| {
         n.get_name() == name && n.get_namespace().is_some_and(|x| x.get_href() == ns)
     };
-    let mut out: Vec<_> = root
-        .get_child_elements()
-        .into_iter()
-        .filter(|c| is(c, DSIG_NS, "Signature"))
-        .collect();
+    let first_signature = |n: &libxml::tree::Node| {
+        n.get_child_elements()
+            .into_iter()
+            .find(|c| is(c, DSIG_NS, "Signature"))
+    };
+    let mut out: Vec<_> = first_signature(root).into_iter().collect();
     for a in root
         .get_child_elements()
         .into_iter()
         .filter(|c| is(c, ASSERTION_NS, "Assertion"))
     {
-        out.extend(
-            a.get_child_elements()
-                .into_iter()
-                .filter(|c| is(c, DSIG_NS, "Signature")),
-        );
+        out.extend(first_signature(&a));
     }
     out
 }

