@@ -105,6 +105,12 @@ pub fn run(args: ConformanceArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let checks = select::select(&args.only, &args.skip).map_err(UsageError)?;
+    if checks.is_empty() {
+        return Err(UsageError(
+            "--only/--skip leave no check to run; hint: `saml-harness conformance --list` shows what each selects".into(),
+        )
+        .into());
+    }
     let expectations: Vec<Expectation> = match &args.expect {
         None => Vec::new(),
         Some(p) => {
@@ -136,7 +142,7 @@ pub fn run(args: ConformanceArgs) -> Result<ExitCode> {
         .into());
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    let result: Result<ExitCode> = runtime.block_on(async move {
         let scenarios = if args.reference_sp {
             let (idp_url, sp_url) = crate::demo::start(args.flaw.iter().copied().collect()).await?;
             say!("mock Entra IdP  {idp_url}\nreference SP    {sp_url}");
@@ -165,7 +171,15 @@ pub fn run(args: ConformanceArgs) -> Result<ExitCode> {
         }
         write_reports(&args.options, &verdicts)?;
         Ok(exit_status(&verdicts))
-    })
+    });
+    // Exit 1 means "vulnerable" here: anything else that stops the run could not judge.
+    match result {
+        Err(e) if !e.is::<UsageError>() => {
+            eprintln!("error: {e:#}");
+            Ok(ExitCode::from(EXIT_UNJUDGED))
+        }
+        other => other,
+    }
 }
 
 /// The scenario's accept cases (or a plain good login), then every selected check.

@@ -610,6 +610,14 @@ pub async fn run_scenario(
                 target_refused = Some(reason.clone());
                 Outcome::Inconclusive
             }
+            // Without the IdP's key no valid login as the target can be made, so a refused
+            // forgery of the target cannot be told from an SP that lacks that account.
+            Outcome::NotApplicable => {
+                target_refused = Some(format!(
+                    "whether the SP has an account for the forged identity could not be checked ({reason})"
+                ));
+                Outcome::NotApplicable
+            }
             other => other,
         };
         let control = &attacks::catalogue::CONTROL_TARGET;

@@ -1,6 +1,6 @@
 //! XML-DSig internals: where verifiers read the digest or the SignedInfo from.
 
-use crate::bytes::{after_start_tag, before_end_tag, child, insert, splice, Doc, Edits};
+use crate::bytes::{after_start_tag, before_end_tag, child, insert, Doc, Edits};
 use crate::crypto::{reference_digest, seed_digest_method, signed_info};
 use crate::family::{evil_id, forged, Parts};
 use crate::forge::{Forge, Forged, Skip};
@@ -23,7 +23,7 @@ fn with_forged_digest(
     let (mut edits, swap) =
         identity::rewrite_edits(&doc, p.assertion.range(), &identity::forger(&doc));
     edits.extend(extra(&p)?);
-    let xml = splice(doc.src, edits);
+    let xml = p.splice_unsigned_response(edits);
     let digest = reference_digest(&xml, &id(&p), method)?;
     forged(xml.replace(PLACEHOLDER, &digest), swap)
 }
@@ -135,5 +135,8 @@ pub fn enveloped_over_removal(f: &Forge) -> Result<Forged, Skip> {
     }
     let forged_subject = crate::family::cut(doc.src, subject.range(), edits);
     let fake = format!("<ds:Signature xmlns:ds=\"{DSIG_NS}\">{forged_subject}</ds:Signature>");
-    forged(splice(doc.src, vec![insert(sig.range().end, fake)]), swap)
+    forged(
+        p.splice_unsigned_response(vec![insert(sig.range().end, fake)]),
+        swap,
+    )
 }

@@ -117,6 +117,16 @@ impl<'d, 'a> Parts<'d, 'a> {
         self.forged_assertion(Some(format!("ID=\"{id}\"")))
     }
 
+    /// Applies assertion-level `edits` and, as an attacker would, drops the Response's own
+    /// signature (which the edits break): a seed signed on both levels must not be refused
+    /// for a broken Response digest.
+    pub fn splice_unsigned_response(&self, mut edits: bytes::Edits) -> String {
+        if let Some(rs) = self.response_sig {
+            edits.push((rs.range(), String::new()));
+        }
+        bytes::splice(self.doc.src, edits)
+    }
+
     /// Where a child goes right after the Response's Issuer (and its Signature, if any).
     pub fn after_response_header(&self) -> usize {
         self.response_sig

@@ -216,11 +216,6 @@ pub fn detached(f: &Forge) -> Result<Forged, Skip> {
     let doc = Doc::parse(f.seed)?;
     let p = Parts::of(&doc)?;
     let sig = p.need_assertion_sig()?;
-    if p.response_sig.is_some() {
-        return Err(Skip::NotApplicable(
-            "the Response is signed too; the detached shape needs it unsigned".into(),
-        ));
-    }
     let object = format!(
         "<ds:Object xmlns:ds=\"{DSIG_NS}\">{}</ds:Object>",
         p.assertion_unsigned()
@@ -240,5 +235,5 @@ pub fn detached(f: &Forge) -> Result<Forged, Skip> {
         (p.assertion.range(), evil),
         crate::bytes::insert(p.after_response_header(), moved),
     ];
-    forged(splice(doc.src, edits), swap)
+    forged(p.splice_unsigned_response(edits), swap)
 }

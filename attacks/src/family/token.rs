@@ -474,13 +474,23 @@ pub fn issuer_missing(f: &Forge) -> Result<Forged, Skip> {
     resigned(f, &|d| Ok(remove(d, ASSERTION_NS, "Issuer")))
 }
 
-/// The Assertion's signature Reference is `URI=""` (the whole document), re-signed.
+/// The Assertion's signature Reference is `URI=""` (the whole document), re-signed; a
+/// Response signature is dropped first (two whole-document signatures would cover each other).
 pub fn reference_whole_document(f: &Forge) -> Result<Forged, Skip> {
     resigned(f, &|d| {
-        Ok(elements(d, DSIG_NS, "Reference")
-            .filter_map(|n| attr_value(n, "URI"))
-            .map(|r| (r, String::new()))
-            .collect())
+        let root = d.root();
+        let response_sig = crate::bytes::signature_of(root);
+        let mut edits: Edits = response_sig
+            .map(|s| (s.range(), String::new()))
+            .into_iter()
+            .collect();
+        edits.extend(
+            elements(d, DSIG_NS, "Reference")
+                .filter(|n| !response_sig.is_some_and(|s| s.range().contains(&n.range().start)))
+                .filter_map(|n| attr_value(n, "URI"))
+                .map(|r| (r, String::new())),
+        );
+        Ok(edits)
     })
 }
 

