@@ -91,7 +91,7 @@ pub fn reference_digest(xml: &str, id: &str, method: MessageDigest) -> Result<St
 /// first, each given `key_info` (bytes of a `KeyInfo` element, or nothing) before the next is
 /// signed, so a signed Response covers its re-signed Assertion exactly as sent.
 pub fn resign(xml: &str, key: &PKey<Private>, key_info: Option<&str>) -> Result<String, Skip> {
-    let doc = Doc::parse(xml)?;
+    let doc = Doc::parse_built(xml)?;
     // Only a Signature's own KeyInfo: an EncryptedAssertion's KeyInfo must stay.
     let stripped: Vec<_> = doc
         .tree
@@ -111,7 +111,7 @@ pub fn resign(xml: &str, key: &PKey<Private>, key_info: Option<&str>) -> Result<
     let mut xml = splice(xml, stripped);
     for index in (0..count).rev() {
         let signed = xmlsec_sign(&xml, key, index)?;
-        let doc = Doc::parse(&signed)?;
+        let doc = Doc::parse_built(&signed)?;
         let inserts = match key_info {
             None => Vec::new(),
             Some(ki) => doc
@@ -164,7 +164,7 @@ fn collect_signatures(node: &Node, out: &mut Vec<Node>) {
 
 /// Re-signs with the IdP's own key, keeping the IdP's KeyInfo (TM-D/E artifacts only).
 pub fn idp_resign(xml: &str, idp: &IdpKey) -> Result<String, Skip> {
-    let doc = Doc::parse(xml)?;
+    let doc = Doc::parse_built(xml)?;
     let key_info = doc
         .tree
         .descendants()

@@ -35,7 +35,7 @@ fn lookalike(f: &Forge, place: Place, split: fn(&str) -> String) -> Result<Forge
     });
     let account = splice(doc.src, edits);
     let signed = idp_resign(&account, key)?;
-    let doc = Doc::parse(&signed)?;
+    let doc = Doc::parse_built(&signed)?;
     let mut swap = Swap::default();
     let mut edits = Vec::new();
     for text in doc.tree.descendants().filter(|n| n.is_text()) {

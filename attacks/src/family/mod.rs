@@ -161,7 +161,7 @@ pub fn forge_document(doc: &Doc) -> (String, Swap) {
 
 /// Removes every `ds:Signature` from a document.
 pub fn strip_signatures(xml: &str) -> Result<String, Skip> {
-    let doc = Doc::parse(xml)?;
+    let doc = Doc::parse_built(xml)?;
     let cuts = doc
         .tree
         .descendants()

@@ -63,7 +63,7 @@ pub fn tampered(f: &Forge) -> Result<Forged, Skip> {
 fn emptied(f: &Forge, element: &str) -> Result<Forged, Skip> {
     let doc = Doc::parse(f.seed)?;
     let (whole, swap) = forge_document(&doc);
-    let doc = Doc::parse(&whole)?;
+    let doc = Doc::parse_built(&whole)?;
     let edits: Vec<_> = doc
         .tree
         .descendants()
@@ -153,7 +153,7 @@ fn hmac_signed(f: &Forge, uri: &str, digest: MessageDigest, form: HmacKey) -> Re
 
 /// Replaces the text of the first `ds:{element}`.
 fn set_text(xml: &str, element: &str, text: &str) -> Result<String, Skip> {
-    let doc = Doc::parse(xml)?;
+    let doc = Doc::parse_built(xml)?;
     let n = doc
         .tree
         .descendants()

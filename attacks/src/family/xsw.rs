@@ -229,7 +229,7 @@ pub fn donor_signature_first(f: &Forge) -> Result<Forged, Skip> {
     let doc = parse(f)?;
     let (whole, swap) = crate::family::forge_document(&doc);
     let unsigned = crate::family::strip_signatures(&whole)?;
-    let doc = Doc::parse(&unsigned)?;
+    let doc = Doc::parse_built(&unsigned)?;
     let p = Parts::of(&doc)?;
     let ext = format!("<samlp:Extensions xmlns:samlp=\"{PROTOCOL_NS}\">{donor}</samlp:Extensions>");
     forged(
