@@ -154,16 +154,17 @@ pub fn forge_in_process(
         key: cert.key().clone(),
         cert_pem: cert.pem(),
     };
-    let donor = (check.capability == attacks::Capability::AnySignedBlob)
-        .then(|| {
-            mock_idp::metadata::app_metadata(
-                &idp.config.tenant,
-                "https://login.microsoftonline.com",
-                app,
-            )
-            .ok()
-        })
-        .flatten();
+    let donor = if check.capability == attacks::Capability::AnySignedBlob {
+        let metadata = mock_idp::metadata::app_metadata(
+            &idp.config.tenant,
+            "https://login.microsoftonline.com",
+            app,
+        )
+        .map_err(|e| CaseEnd::Error(format!("cannot sign the app metadata donor: {e}")))?;
+        Some(metadata)
+    } else {
+        None
+    };
     forge(check, &seed, Some(&key), donor.as_deref())
 }
 

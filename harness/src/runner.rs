@@ -150,7 +150,9 @@ pub(crate) async fn resolve_sp(s: &Scenario, limits: Limits) -> Result<SpIds, St
             let page = Browser::new(limits, &[&url])
                 .get(&url)
                 .await
-                .map_err(|e| format!("cannot fetch SP metadata: {e}"))?;
+                .map_err(|e| {
+                    format!("cannot fetch SP metadata: {e}; hint: is the SP running at that URL (check SP_URL)?")
+                })?;
             if page.status != 200 {
                 return Err(format!("SP metadata at {u} answered {}", page.summary()));
             }
