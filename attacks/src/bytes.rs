@@ -77,11 +77,6 @@ pub fn child<'a, 'i>(node: Node<'a, 'i>, ns: &str, name: &str) -> Option<Node<'a
     node.children().find(|c| c.has_tag_name((ns, name)))
 }
 
-/// The first descendant element of `node` named `(ns, name)`.
-pub fn descendant<'a, 'i>(node: Node<'a, 'i>, ns: &str, name: &str) -> Option<Node<'a, 'i>> {
-    node.descendants().find(|c| c.has_tag_name((ns, name)))
-}
-
 /// Where `node`'s start tag ends (just after its `>`), skipping quoted attribute values.
 pub fn after_start_tag(src: &str, node: Node) -> usize {
     let start = node.range().start;

@@ -16,12 +16,10 @@ pub enum Skip {
     Failed(String),
 }
 
-/// The IdP's signing key and certificate, held only when the harness plays the IdP itself.
+/// The IdP's signing key, held only when the harness plays the IdP itself.
 pub struct IdpKey {
     /// The private key.
     pub key: PKey<Private>,
-    /// The certificate, PEM.
-    pub cert_pem: String,
 }
 
 /// What an edit may use.

@@ -136,20 +136,11 @@ pub fn rewrite_edits(
     (edits, swap)
 }
 
-/// Rewrites every identity value inside `within` of `doc` to `map(value)`: the new document
-/// and what was swapped.
-pub fn rewrite(
-    doc: &Doc,
-    within: std::ops::Range<usize>,
-    map: &dyn Fn(&str) -> String,
-) -> (String, Swap) {
-    let (edits, swap) = rewrite_edits(doc, within, map);
-    (splice(doc.src, edits), swap)
-}
-
-/// Forges the target identity into `within`: see [`forger`].
+/// Forges the target identity into `within` (see [`forger`]): the new document and what was
+/// swapped.
 pub fn forge(doc: &Doc, within: std::ops::Range<usize>) -> (String, Swap) {
-    rewrite(doc, within, &forger(doc))
+    let (edits, swap) = rewrite_edits(doc, within, &forger(doc));
+    (splice(doc.src, edits), swap)
 }
 
 #[cfg(test)]

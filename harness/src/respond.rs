@@ -152,7 +152,6 @@ pub fn forge_in_process(
     let cert = app.active_cert();
     let key = IdpKey {
         key: cert.key().clone(),
-        cert_pem: cert.pem(),
     };
     let donor = if check.capability == attacks::Capability::AnySignedBlob {
         let metadata = mock_idp::metadata::app_metadata(

@@ -311,27 +311,34 @@ impl CaseRun<'_> {
 
     /// The identity-switch control: a valid login as the target identity. Says whether the SP
     /// signs the target in and the oracle shows it.
-    async fn target_control(&self, good: &Delivered) -> Result<(String, ()), CaseEnd> {
+    async fn target_control(&self, good: &Delivered) -> TargetControl {
         let control = &attacks::catalogue::CONTROL_TARGET;
-        let attempt = self
+        let attempt = match self
             .attempt(self.responder(Some(control), Some(good)))
-            .await?;
+            .await
+        {
+            Ok(attempt) => attempt,
+            Err(CaseEnd::NotApplicable(why)) => return TargetControl::Unavailable(why),
+            Err(CaseEnd::Fail(why) | CaseEnd::Error(why)) => {
+                return TargetControl::Unrecognised(format!("could not run: {why}"))
+            }
+        };
         let forged = &attempt.delivered.swap.forged;
         let target = forged.first().cloned().unwrap_or_default();
         match attempt.session {
             Session::SignedIn { identity: Some(id) }
                 if forged.iter().any(|f| f.eq_ignore_ascii_case(&id)) =>
             {
-                Ok((format!("signed in as {id}: the oracle tells users apart"), ()))
+                TargetControl::Shown(format!("signed in as {id}: the oracle tells users apart"))
             }
-            Session::SignedIn { identity } => Err(CaseEnd::Fail(format!(
+            Session::SignedIn { identity } => TargetControl::Unrecognised(format!(
                 "a valid login as {target} showed {:?}: the oracle does not tell users apart, so no forged-identity verdict can be trusted; hint: point `sp.oracle.identity` at the NameID or an identity claim",
                 identity.as_deref().unwrap_or("no identity")
-            ))),
-            Session::SignedOut { how } | Session::Unidentified { how } => Err(CaseEnd::NotApplicable(format!(
+            )),
+            Session::SignedOut { how } | Session::Unidentified { how } => TargetControl::Refused(format!(
                 "the SP refused a valid login as {target} ({}; {how}), so a refused forgery of that identity proves nothing; hint: create that user in the SP, or let it sign users in just in time",
                 attempt.acs_answer
-            ))),
+            )),
         }
     }
 
@@ -400,6 +407,18 @@ impl CaseRun<'_> {
         notes.signed_in_as = judged.signed_in_as.clone();
         Ok((judged.reason.clone(), judged))
     }
+}
+
+/// What the identity-switch control found.
+enum TargetControl {
+    /// The SP signed the target in and the oracle showed it.
+    Shown(String),
+    /// The SP refused the target's valid login (no such account?).
+    Refused(String),
+    /// The oracle showed someone else, or the control could not run.
+    Unrecognised(String),
+    /// No valid login as the target can be made here (the IdP's key is not held).
+    Unavailable(String),
 }
 
 /// The case a control is reported as.
@@ -601,26 +620,32 @@ pub async fn run_scenario(
     let mut target_blocked: Option<String> = None;
     if let (Some(g), None, false) = (&good, &blocked, rejects.is_empty()) {
         let started = Instant::now();
-        let result = tokio::time::timeout(limits.case_timeout, run.target_control(g)).await;
-        let ((outcome, reason), _) = conclude(result, limits.case_timeout);
-        let outcome = match outcome {
-            Outcome::Fail | Outcome::Error => {
-                target_blocked = Some(format!("the identity-switch control failed ({reason})"));
-                Outcome::Inconclusive
+        let result = tokio::time::timeout(limits.case_timeout, run.target_control(g))
+            .await
+            .unwrap_or_else(|_| {
+                TargetControl::Unrecognised(format!(
+                    "could not run: the control took longer than {:?}",
+                    limits.case_timeout
+                ))
+            });
+        let (outcome, reason) = match result {
+            TargetControl::Shown(why) => (Outcome::Pass, why),
+            TargetControl::Refused(why) => {
+                target_refused = Some(why.clone());
+                (Outcome::Inconclusive, why)
             }
-            Outcome::NotApplicable if reason.starts_with("the SP refused") => {
-                target_refused = Some(reason.clone());
-                Outcome::Inconclusive
+            TargetControl::Unrecognised(why) => {
+                target_blocked = Some(format!("the identity-switch control failed ({why})"));
+                (Outcome::Inconclusive, why)
             }
             // Without the IdP's key no valid login as the target can be made, so a refused
             // forgery of the target cannot be told from an SP that lacks that account.
-            Outcome::NotApplicable => {
+            TargetControl::Unavailable(why) => {
                 target_refused = Some(format!(
-                    "whether the SP has an account for the forged identity could not be checked ({reason})"
+                    "whether the SP has an account for the forged identity could not be checked ({why})"
                 ));
-                Outcome::NotApplicable
+                (Outcome::NotApplicable, why)
             }
-            other => other,
         };
         let control = &attacks::catalogue::CONTROL_TARGET;
         record(

@@ -34,13 +34,7 @@ fn refusals_of_an_identity_the_sp_has_no_account_for_prove_nothing() {
         ],
         &[("SP_URL", &sp.url)],
     );
-    let verdict = |id: &str| {
-        run.cases()
-            .iter()
-            .find(|c| c["id"] == id)
-            .map(|c| c["verdict"].as_str().unwrap().to_owned())
-            .unwrap_or_else(|| panic!("no {id}: {}", run.stdout))
-    };
+    let verdict = |id: &str| run.verdict(id);
     assert_eq!(verdict("login/good"), "pass", "{}", run.stdout);
     assert_eq!(
         verdict("control/target-identity"),
@@ -71,13 +65,7 @@ fn an_oracle_that_cannot_tell_users_apart_blocks_forged_identity_verdicts() {
         &["conformance", scenario.to_str().unwrap(), "--only", "xsw/3"],
         &[("SP_URL", &sp.url)],
     );
-    let verdict = |id: &str| {
-        run.cases()
-            .iter()
-            .find(|c| c["id"] == id)
-            .map(|c| c["verdict"].as_str().unwrap().to_owned())
-            .unwrap_or_default()
-    };
+    let verdict = |id: &str| run.verdict(id);
     assert_eq!(verdict("login/good"), "pass", "{}", run.stdout);
     assert_eq!(
         verdict("control/target-identity"),

@@ -43,7 +43,6 @@ pub fn forge(
     let cert = app.active_cert();
     let key = IdpKey {
         key: cert.key().clone(),
-        cert_pem: cert.pem(),
     };
     let donor = mock_idp::metadata::app_metadata(
         &idp.config.tenant,

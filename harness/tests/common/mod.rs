@@ -53,6 +53,16 @@ impl Run {
         self.report["cases"].as_array().expect("cases")
     }
 
+    /// The verdict word of case `id` (panics, with the output, when there is no such case).
+    pub fn verdict(&self, id: &str) -> String {
+        self.cases()
+            .iter()
+            .find(|c| c["id"] == id)
+            .and_then(|c| c["verdict"].as_str())
+            .unwrap_or_else(|| panic!("no case {id}:\n{}", self.stdout))
+            .to_owned()
+    }
+
     /// `id=verdict` of every case that did not pass, sorted.
     pub fn findings(&self) -> Vec<String> {
         let mut found: Vec<String> = self
