@@ -92,15 +92,7 @@ pub fn reference_digest(xml: &str, id: &str, method: MessageDigest) -> Result<St
 /// signed, so a signed Response covers its re-signed Assertion exactly as sent.
 pub fn resign(xml: &str, key: &PKey<Private>, key_info: Option<&str>) -> Result<String, Skip> {
     let doc = Doc::parse_built(xml)?;
-    // Only a Signature's own KeyInfo: an EncryptedAssertion's KeyInfo must stay.
-    let stripped: Vec<_> = doc
-        .tree
-        .descendants()
-        .filter(|n| n.has_tag_name((DSIG_NS, "KeyInfo")))
-        .filter(|n| {
-            n.parent_element()
-                .is_some_and(|p| p.has_tag_name((DSIG_NS, "Signature")))
-        })
+    let stripped: Vec<_> = signature_key_infos(&doc)
         .map(|n| (n.range(), String::new()))
         .collect();
     let count = doc
@@ -162,17 +154,22 @@ fn collect_signatures(node: &Node, out: &mut Vec<Node>) {
     }
 }
 
+/// The KeyInfo elements of signatures (not an EncryptedAssertion's, which must stay).
+fn signature_key_infos<'d, 'a>(
+    doc: &'d Doc<'a>,
+) -> impl Iterator<Item = crate::bytes::Node<'d, 'a>> + 'd {
+    doc.tree.descendants().filter(|n| {
+        n.has_tag_name((DSIG_NS, "KeyInfo"))
+            && n.parent_element()
+                .is_some_and(|p| p.has_tag_name((DSIG_NS, "Signature")))
+    })
+}
+
 /// Re-signs with the IdP's own key, keeping the IdP's KeyInfo (TM-D/E artifacts only).
 pub fn idp_resign(xml: &str, idp: &IdpKey) -> Result<String, Skip> {
     let doc = Doc::parse_built(xml)?;
-    let key_info = doc
-        .tree
-        .descendants()
-        .filter(|n| n.has_tag_name((DSIG_NS, "KeyInfo")))
-        .find(|n| {
-            n.parent_element()
-                .is_some_and(|p| p.has_tag_name((DSIG_NS, "Signature")))
-        })
+    let key_info = signature_key_infos(&doc)
+        .next()
         .map(|n| doc.outer(n).to_owned());
     resign(xml, &idp.key, key_info.as_deref())
 }
