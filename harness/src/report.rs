@@ -101,8 +101,15 @@ pub fn overall(verdicts: &[Verdict]) -> String {
         .iter()
         .filter(|v| v.outcome == Outcome::Pass)
         .count();
-    if pass == verdicts.len() {
-        return format!("ok: all {pass} case(s) met their expectation");
+    let skipped = verdicts
+        .iter()
+        .filter(|v| v.outcome == Outcome::NotApplicable)
+        .count();
+    if pass + skipped == verdicts.len() {
+        return match skipped {
+            0 => format!("ok: all {pass} case(s) met their expectation"),
+            n => format!("ok: {pass} case(s) met their expectation, {n} not applicable"),
+        };
     }
     let parts: Vec<String> = Outcome::ALL
         .into_iter()

@@ -99,7 +99,7 @@ impl RunOptions {
 /// Arguments of `run`.
 #[derive(Args)]
 #[command(
-    after_help = "EXAMPLES:\n    SP_URL=http://127.0.0.1:7081 saml-harness run scenarios/examples/\n    saml-harness run my-sp.yaml --report junit=saml.xml --report json=saml.json\n    saml-harness run my-sp.yaml --verbose\n\nEXIT STATUS:\n    0 every case met its expectation; 1 some did not (failed, could not run, or inconclusive);\n    2 usage or scenario-file error"
+    after_help = "EXAMPLES:\n    SP_URL=http://127.0.0.1:7081 saml-harness run scenarios/examples/\n    saml-harness run my-sp.yaml --report junit=saml.xml --report json=saml.json\n    saml-harness run my-sp.yaml --verbose\n\nEXIT STATUS:\n    0 every case met its expectation or does not apply; 1 some did not (failed, vulnerable,\n    nonstrict, could not run, or inconclusive);\n    2 usage or scenario-file error"
 )]
 pub struct RunArgs {
     /// Scenario files or directories of them.
@@ -160,7 +160,10 @@ pub fn write_reports(options: &RunOptions, verdicts: &[Verdict]) -> Result<()> {
 pub async fn execute(scenarios: &[Scenario], options: &RunOptions) -> Result<ExitCode> {
     let verdicts = run_and_print(scenarios, options).await?;
     write_reports(options, &verdicts)?;
-    let all_pass = verdicts.iter().all(|v| v.outcome == Outcome::Pass);
+    // A check that does not apply is no failure; everything else must pass.
+    let all_pass = verdicts
+        .iter()
+        .all(|v| matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable));
     Ok(if all_pass {
         ExitCode::SUCCESS
     } else {
