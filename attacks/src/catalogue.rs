@@ -63,6 +63,34 @@ const STRICT: Check = Check {
     ..TOKEN
 };
 
+/// A signature with a transform or canonicalization SAML does not use, made by the IdP (TM-E).
+const TRANSFORM: Check = Check {
+    family: Family::Dsig,
+    research_id: "DSIG-06",
+    references: &["SAML Core §5.4.3–5.4.4 (exclusive C14N; no other transforms)"],
+    severity: Sev::Low,
+    tags: &["dsig", "transform"],
+    must: "accept only the enveloped-signature transform and exclusive C14N (without comments)",
+    fix: "check SignedInfo's CanonicalizationMethod and every Transform against an allow-list before verifying (as Shibboleth's SignatureProfileValidator does)",
+    ..STRICT
+};
+
+/// A not-well-formed variant of the IdP's own response (TM-A, no identity change).
+const MALFORMED: Check = Check {
+    family: Family::Parse,
+    references: &["XML 1.0 §1.2 (fatal errors)", "SAML Bindings §3.5.4"],
+    severity: Sev::Medium,
+    capability: Cap::NothingSigned,
+    seed: Seed::Any,
+    goal: Goal::Strictness,
+    tags: &["parser-differential", "well-formedness"],
+    provenance:
+        "well-formedness probe; a recovering parser is the precondition of several differentials",
+    must: "refuse a document that is not well-formed XML",
+    fix: "parse with a conforming parser in strict mode (no recover=True / XML_PARSE_RECOVER)",
+    ..XSW
+};
+
 /// Every check, in run order.
 pub const CATALOGUE: &[Check] = &[
     Check {
@@ -444,6 +472,67 @@ pub const CATALOGUE: &[Check] = &[
         ..XSW
     },
     Check {
+        id: "dsig/namespace-confusion",
+        title: "DTD gives an unprefixed Signature two namespaces: libxml2 verifies the genuine one in StatusDetail, REXML reads the forged Assertion's (DigestValue H(\"\"))",
+        family: Family::Dsig,
+        research_id: "DSIG-10",
+        references: &["CVE-2025-25292 (ruby-saml < 1.12.4, 1.13.0–1.17.x)", "GHSA-754f-8gm6-c4r2", "GHSA-wx95-c6cv-8532 (Nokogiri: failed C14N returned \"\")"],
+        tags: &["dsig", "parser-differential", "namespace", "dtd", "cve-2025-25292"],
+        provenance: "SAML Raider CVE_2025_25292 template shape; checked against ruby-saml 1.17.0 (accepted) and 1.18.0 (refused)",
+        must: "refuse DOCTYPEs, verify and read with one parser, and treat a failed canonicalization as a failed signature",
+        fix: "upgrade ruby-saml to 1.18.0 or later; in general, take the Reference and DigestValue from the SignedInfo that was verified",
+        edit: Edit::Bytes(dsig::namespace_confusion),
+        ..XSW
+    },
+    Check {
+        id: "dsig/void-canonicalization",
+        title: "a void signature (RSA over \"\", DigestValue H(\"\")) on an Assertion libxml2 cannot canonicalize (relative namespace URI); identity forged",
+        family: Family::Dsig,
+        research_id: "DSIG-11",
+        references: &["CVE-2025-66568 (ruby-saml < 1.18.0)", "CVE-2025-66578 (xmlseclibs < 3.1.4)"],
+        capability: Cap::NonConformingIdp,
+        tags: &["dsig", "canonicalization", "cve-2025-66568", "cve-2025-66578"],
+        provenance: "trigger checked on libxml2 2.9.14 through Nokogiri 1.13.10 (C14N fails, \"\" returned); models a reusable Golden SAML Response",
+        must: "treat a canonicalization failure as a failed signature, never digest an empty result",
+        fix: "upgrade xmlseclibs to 3.1.4+ / ruby-saml to 1.18.0+; check the C14N result before hashing it",
+        edit: Edit::Bytes(dsig::void_canonicalization),
+        ..XSW
+    },
+    Check {
+        id: "dsig/entity-defined-id",
+        title: "IDs written as entity references: a libxml2 document copy resolves the Reference to the signed copy in ds:Object; the forged Assertion is read",
+        family: Family::Dsig,
+        research_id: "DSIG-12",
+        references: &["CVE-2025-23369 (GitHub Enterprise Server SAML)"],
+        tags: &["dsig", "dtd", "wrapping", "cve-2025-23369"],
+        provenance: "SAML Raider CVE_2025_23369 template shape; libxml2 copy behaviour checked with Nokogiri (2.9.14) and lxml (2.14.6)",
+        must: "refuse DOCTYPEs, and resolve the Reference and read the identity in one and the same document",
+        fix: "reject any DOCTYPE; never resolve IDs in a copy of the document; read the Assertion the verifier returned",
+        edit: Edit::Bytes(dsig::entity_defined_id),
+        ..XSW
+    },
+    Check {
+        id: "dsig/transform/with-comments",
+        title: "signed by the IdP with exclusive C14N #WithComments as the Reference transform",
+        edit: Edit::Bytes(dsig::transform_with_comments),
+        ..TRANSFORM
+    },
+    Check {
+        id: "dsig/transform/inclusive-c14n",
+        title: "signed by the IdP with inclusive C14N (SignedInfo and Reference)",
+        edit: Edit::Bytes(dsig::inclusive_c14n),
+        ..TRANSFORM
+    },
+    Check {
+        id: "dsig/transform/xpath",
+        title: "signed by the IdP with an XPath filter transform in the Reference",
+        research_id: "DSIG-05",
+        references: &["SAML Core §5.4.4", "W3C XML Signature Best Practices §2.1.2 (avoid XPath filtering)"],
+        must: "refuse transforms other than enveloped-signature and exclusive C14N: an XPath filter can leave any part of the assertion unsigned",
+        edit: Edit::Bytes(dsig::xpath_transform),
+        ..TRANSFORM
+    },
+    Check {
         id: "canon/comment/name-id",
         title: "IdP-signed look-alike account; <!----> in NameID cuts it to the target",
         family: Family::Canon,
@@ -465,6 +554,7 @@ pub const CATALOGUE: &[Check] = &[
         references: &["Duo Labs 2018 (CVE-2017-11427 family)"],
         seed: Seed::Any,
         tags: &["canonicalization", "comment-truncation"],
+        provenance: "Duo Labs 2018 advisory shape, in attribute values",
         must: "read AttributeValue as its whole text content",
         fix: "use the text content of each AttributeValue, not its first text node",
         edit: Edit::Bytes(canon::comment_claims),
@@ -478,9 +568,52 @@ pub const CATALOGUE: &[Check] = &[
         references: &["parser differential family (CANON-03)"],
         seed: Seed::Any,
         tags: &["canonicalization"],
+        provenance: "parser-differential family (research catalogue CANON-03)",
         must: "read NameID as its whole text content (CDATA included)",
         fix: "use the text content of the element, not its first child node",
         edit: Edit::Bytes(canon::cdata_name_id),
+        ..XSW
+    },
+    Check {
+        id: "canon/entity/name-id",
+        title: "IdP-signed look-alike account; an internal entity in NameID carries the suffix",
+        family: Family::Canon,
+        research_id: "CANON-04",
+        references: &["CVE-2018-0486 (Shibboleth xmltooling < 1.6.3)"],
+        seed: Seed::Any,
+        tags: &["canonicalization", "dtd"],
+        provenance: "Shibboleth security advisory 2018-01-12 (CVE-2018-0486) shape",
+        must: "refuse documents with a DOCTYPE, and read NameID as its whole text content",
+        fix: "reject any DOCTYPE before parsing; never skip entity-reference nodes when reading text",
+        edit: Edit::Bytes(canon::entity_name_id),
+        ..XSW
+    },
+    Check {
+        id: "canon/cdata/claims",
+        title: "IdP-signed look-alike account; a CDATA section in the e-mail and name claims holds the target",
+        family: Family::Canon,
+        research_id: "CANON-03",
+        references: &["parser differential family (CANON-03)"],
+        seed: Seed::Any,
+        tags: &["canonicalization"],
+        provenance: "parser-differential family (research catalogue CANON-03)",
+        must: "read claims as their whole text content (CDATA included)",
+        fix: "use the text content of the element, not its first child node",
+        edit: Edit::Bytes(canon::cdata_claims),
+        ..XSW
+    },
+    Check {
+        id: "canon/entity/claims",
+        title: "IdP-signed look-alike account; an internal entity in the e-mail and name claims carries the suffix",
+        family: Family::Canon,
+        research_id: "CANON-04",
+        references: &["CVE-2018-0486 (Shibboleth xmltooling < 1.6.3)"],
+        seed: Seed::Any,
+        tags: &["canonicalization", "dtd"],
+        provenance: "Shibboleth security advisory 2018-01-12 (CVE-2018-0486) shape",
+        must: "refuse documents with a DOCTYPE, and read claims as their whole text content",
+        fix: "reject any DOCTYPE before parsing; never skip entity-reference nodes when reading text",
+        edit: Edit::Bytes(canon::entity_claims),
         ..XSW
     },
     Check {
@@ -512,6 +645,53 @@ pub const CATALOGUE: &[Check] = &[
         must: "refuse documents that carry a DOCTYPE",
         fix: "reject any DOCTYPE before parsing (SAML never needs one)",
         edit: Edit::Bytes(parse::doctype_benign),
+        ..XSW
+    },
+    Check {
+        id: "parse/malformed/trailing-content",
+        title: "text after the root element (not well-formed), the IdP's own response otherwise",
+        research_id: "PARSE-03",
+        edit: Edit::Bytes(parse::trailing_content),
+        ..MALFORMED
+    },
+    Check {
+        id: "parse/malformed/duplicate-attribute",
+        title: "the Response start tag repeats an attribute (not well-formed)",
+        research_id: "PARSE-03",
+        edit: Edit::Bytes(parse::duplicate_attribute),
+        ..MALFORMED
+    },
+    Check {
+        id: "parse/malformed/unclosed-root",
+        title: "the root element's end tag is missing (not well-formed)",
+        research_id: "PARSE-03",
+        edit: Edit::Bytes(parse::unclosed_root),
+        ..MALFORMED
+    },
+    Check {
+        id: "parse/schema/assertion-in-assertion",
+        title: "the signed Assertion as the first child of a forged one (schema-invalid) whose own Signature names the forged ID",
+        family: Family::Parse,
+        research_id: "PARSE-04",
+        references: &["CVE-2021-21238 (pysaml2 < 6.5.0)", "SAML Core §2.3.3 (Assertion content model)"],
+        tags: &["parser-differential", "schema", "wrapping", "cve-2021-21238"],
+        provenance: "pysaml2 test fixture shape (tests/xsw/signed-xsw-assertion-in-assertion-first-sig.xml)",
+        must: "validate the message against the SAML schema (or refuse nested Assertions) and verify exactly the Signature that is a direct child of the element read",
+        fix: "upgrade pysaml2 to 6.5.0+; validate against the SAML XSDs before verifying; verify the Signature whose Reference names the element, not the first one under it",
+        edit: Edit::Bytes(parse::assertion_in_assertion),
+        ..XSW
+    },
+    Check {
+        id: "parse/namespace/foreign-assertion",
+        title: "a forged Assertion element in a foreign namespace (SAML children) before the signed one",
+        family: Family::Parse,
+        research_id: "PARSE-06",
+        references: &["The Fragile Lock (namespace confusion)", "SAML Core §2.3.3 (Assertion is saml:Assertion)"],
+        tags: &["parser-differential", "namespace"],
+        provenance: "shape from the research catalogue (PARSE-06)",
+        must: "find SAML elements by namespace and local name, the same way the verifier does",
+        fix: "select the Assertion namespace-aware (or take it from the verifier); never by local-name() or tag string",
+        edit: Edit::Bytes(parse::foreign_namespace_assertion),
         ..XSW
     },
     Check {

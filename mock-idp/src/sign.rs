@@ -2,14 +2,10 @@
 
 use base64::Engine;
 use openssl::hash::MessageDigest;
-use saml_protocol::DSIG_NS;
+use saml_protocol::{DSIG_NS, ENVELOPED, EXC_C14N};
 
 use crate::cert::SigningCert;
 use crate::xml::{Element, Node, NsBinding, Str};
-/// Exclusive XML Canonicalization 1.0 (omits comments).
-pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
-/// The enveloped-signature transform.
-pub const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 
 /// Which signature and digest algorithm pair to use (Entra offers exactly these two).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]

@@ -13,6 +13,10 @@ pub const ASSERTION_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
 pub const METADATA_NS: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
 /// The XML-DSig namespace.
 pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+/// Exclusive XML Canonicalization 1.0, comments omitted: SAML's canonicalization.
+pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+/// The enveloped-signature transform.
+pub const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 /// The HTTP-Redirect binding URI.
 pub const REDIRECT_BINDING: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
 /// The HTTP-POST binding URI.

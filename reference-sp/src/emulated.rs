@@ -55,6 +55,9 @@ pub struct Loose {
     /// SignatureMethod from the message: HMAC keyed with the certificate's PEM, DER or base64
     /// (xml-crypto <= 1.5.3).
     pub hmac_with_certificate: bool,
+    /// A canonicalization that fails yields what was written before the failure, often
+    /// nothing (Nokogiri < 1.19.1, see [`partial_c14n`]).
+    pub void_canonicalization: bool,
 }
 
 /// A careful-looking verification of `signature` (a libxml node of `doc`) under `how`, with
@@ -104,7 +107,12 @@ pub fn verify(
                 all
             }
         };
-        let actual = digest_of(target, dropped, digest_for(&method))?;
+        let actual = digest_of(
+            target,
+            dropped,
+            digest_for(&method),
+            how.void_canonicalization,
+        )?;
         let claimed = match how.digest {
             DigestSource::Text => children(reference, "DigestValue")
                 .first()
@@ -123,14 +131,6 @@ pub fn verify(
         }
         ids.push(id.to_owned());
     }
-    let mut first = first.clone();
-    let signed_info = first
-        .canonicalize(CanonicalizationOptions {
-            mode: CanonicalizationMode::ExclusiveCanonical1_0,
-            with_comments: false,
-            inclusive_ns_prefixes: vec![],
-        })
-        .map_err(|()| "cannot canonicalize SignedInfo")?;
     let value: String = children(signature, "SignatureValue")
         .first()
         .map(|v| v.get_content())
@@ -141,10 +141,19 @@ pub fn verify(
     let value = base64::engine::general_purpose::STANDARD
         .decode(value)
         .map_err(|_| "SignatureValue is not base64")?;
-    let alg = children(&first, "SignatureMethod")
+    let alg = children(first, "SignatureMethod")
         .first()
         .and_then(|m| m.get_attribute("Algorithm"))
         .unwrap_or_default();
+    // Last: a partial canonicalization cuts the tree after SignedInfo.
+    let mut first = first.clone();
+    let signed_info = if how.void_canonicalization {
+        partial_c14n(&mut first)
+    } else {
+        first
+            .canonicalize(exclusive())
+            .map_err(|()| "cannot canonicalize SignedInfo")?
+    };
     if how.hmac_with_certificate && alg.contains("hmac") {
         let digest = if alg.ends_with("sha1") {
             MessageDigest::sha1()
@@ -179,17 +188,193 @@ pub fn verify(
         }
         return Err("the HMAC does not verify".into());
     }
+    rsa_verifies(&alg, &value, signed_info.as_bytes(), certificates)?;
+    Ok(ids)
+}
+
+/// Whether `value` is a signature of `data` under `alg` by one of `certificates`.
+fn rsa_verifies(
+    alg: &str,
+    value: &[u8],
+    data: &[u8],
+    certificates: &[String],
+) -> Result<(), String> {
     for pem in certificates {
         let key = public_key(pem)?;
         let mut v =
-            openssl::sign::Verifier::new(digest_for(&alg), &key).map_err(|e| e.to_string())?;
-        if v.verify_oneshot(&value, signed_info.as_bytes())
-            .unwrap_or(false)
-        {
-            return Ok(ids);
+            openssl::sign::Verifier::new(digest_for(alg), &key).map_err(|e| e.to_string())?;
+        if v.verify_oneshot(value, data).unwrap_or(false) {
+            return Ok(());
         }
     }
     Err("the SignatureValue does not verify".into())
+}
+
+/// ruby-saml <= 1.17.0 (CVE-2025-25292): SignatureValue, Reference and DigestValue come from
+/// REXML's first `ds:Signature` (`rexml`: a parse that applies no DTD namespace defaults),
+/// SignedInfo from libxml2's (Nokogiri) first one, which is removed before the referenced
+/// element is canonicalized; a failed canonicalization digests as empty. Returns the ID.
+pub fn split_parsers(
+    xml: &str,
+    rexml: &roxmltree::Document,
+    certificates: &[String],
+) -> Result<String, String> {
+    let ds = |n: &roxmltree::Node, name: &str| n.has_tag_name((DSIG_NS, name));
+    // Its validate_signed_elements (REXML): at most two Signatures, each the child of a
+    // Response or an Assertion, no parent signed twice.
+    let signatures: Vec<_> = rexml.descendants().filter(|n| ds(n, "Signature")).collect();
+    let mut parents = std::collections::HashSet::new();
+    for s in &signatures {
+        let parent = s.parent_element().ok_or("a Signature without a parent")?;
+        let saml = parent.has_tag_name((saml_protocol::PROTOCOL_NS, "Response"))
+            || parent.has_tag_name((saml_protocol::ASSERTION_NS, "Assertion"));
+        if !saml || !parents.insert(parent.id()) || signatures.len() > 2 {
+            return Err("Found an unexpected Signature Element. SAML Response rejected".into());
+        }
+    }
+    let rsig = signatures.first().copied().ok_or("no ds:Signature")?;
+    let first = |name: &str| rsig.descendants().find(|n| ds(n, name));
+    let reference = first("Reference").ok_or("no Reference")?;
+    let id = reference
+        .attribute("URI")
+        .and_then(|u| u.strip_prefix('#'))
+        .ok_or("Reference URI is not #id")?
+        .to_owned();
+    let claimed = first("DigestValue")
+        .and_then(|d| d.text())
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let method = first("DigestMethod")
+        .and_then(|m| m.attribute("Algorithm"))
+        .unwrap_or_default();
+    let value: String = first("SignatureValue")
+        .and_then(|v| v.text())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let value = base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .map_err(|_| "SignatureValue is not base64")?;
+    // Nokogiri's view, parsed afresh for each step (a partial canonicalization cuts the tree).
+    let nokogiri = || -> Result<(Document, Node), String> {
+        let options = libxml::parser::ParserOptions {
+            no_net: true,
+            no_error: true,
+            no_warning: true,
+            ..Default::default()
+        };
+        let doc = libxml::parser::Parser::default()
+            .parse_string_with_options(xml, options)
+            .map_err(|e| format!("libxml2 cannot parse the response: {e:?}"))?;
+        let root = doc.get_root_element().ok_or("no root")?;
+        let nsig = first_descendant(&root, "Signature").ok_or("no ds:Signature")?;
+        Ok((doc, nsig))
+    };
+    let (_doc, nsig) = nokogiri()?;
+    let mut signed_info = children(&nsig, "SignedInfo")
+        .into_iter()
+        .next()
+        .ok_or("no SignedInfo")?;
+    let alg = children(&signed_info, "SignatureMethod")
+        .first()
+        .and_then(|m| m.get_attribute("Algorithm"))
+        .unwrap_or_default();
+    let c14n = partial_c14n(&mut signed_info);
+    rsa_verifies(&alg, &value, c14n.as_bytes(), certificates)?;
+    let (doc, mut nsig) = nokogiri()?;
+    nsig.unlink_node();
+    let root = doc.get_root_element().ok_or("no root")?;
+    let mut found = Vec::new();
+    all_with_id(&root, &id, &mut found);
+    let mut target = found
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("no element with ID {id:?}"))?;
+    let canonical = partial_c14n(&mut target);
+    let hash =
+        openssl::hash::hash(digest_for(method), canonical.as_bytes()).map_err(|e| e.to_string())?;
+    if base64::engine::general_purpose::STANDARD.encode(hash) != claimed {
+        return Err(format!("digest mismatch for #{id}"));
+    }
+    Ok(id)
+}
+
+/// Exclusive C14N of `node` as Nokogiri before 1.19.1 returned it (GHSA-wx95-c6cv-8532):
+/// libxml2 walks the whole document and stops at the first relative namespace URI; what was
+/// written until then comes back, without an error. Emulated by cutting everything after
+/// `node` in document order (which destroys the tree: parse afresh for each call); a failure
+/// at or above `node` yields "".
+pub fn partial_c14n(node: &mut Node) -> String {
+    if let Ok(c14n) = node.canonicalize(exclusive()) {
+        return c14n;
+    }
+    let mut cur = Some(node.clone());
+    while let Some(n) = cur {
+        while let Some(mut next) = n.get_next_sibling() {
+            next.unlink_node();
+        }
+        cur = n.get_parent();
+    }
+    node.canonicalize(exclusive()).unwrap_or_default()
+}
+
+fn exclusive() -> CanonicalizationOptions {
+    CanonicalizationOptions {
+        mode: CanonicalizationMode::ExclusiveCanonical1_0,
+        with_comments: false,
+        inclusive_ns_prefixes: vec![],
+    }
+}
+
+/// The document as a libxml2 copy (`xmlCopyDoc`, as `Nokogiri::XML::Document#dup`) leaves it
+/// for a later lookup: no DTD, and references to declared entities gone from attribute values
+/// (GitHub Enterprise Server, CVE-2025-23369).
+pub fn document_copy(xml: &str) -> Result<String, String> {
+    use quick_xml::events::attributes::Attribute;
+    use quick_xml::events::{BytesStart, Event};
+    let drop_refs = |raw: &[u8]| -> Vec<u8> {
+        let text = String::from_utf8_lossy(raw);
+        let mut out = String::new();
+        let mut rest = text.as_ref();
+        while let Some(i) = rest.find('&') {
+            out.push_str(&rest[..i]);
+            let end = rest[i..].find(';').map_or(rest.len(), |e| i + e + 1);
+            let name = &rest[i + 1..end.saturating_sub(1).max(i + 1)];
+            if name.starts_with('#') || quick_xml::escape::resolve_predefined_entity(name).is_some()
+            {
+                out.push_str(&rest[i..end]);
+            }
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+        out.into_bytes()
+    };
+    let copy = |e: &BytesStart| {
+        let mut out = e.to_owned();
+        out.clear_attributes();
+        for a in e.attributes().with_checks(false).flatten() {
+            let value = drop_refs(&a.value);
+            out.push_attribute(Attribute::from((a.key.as_ref(), value.as_slice())));
+        }
+        out
+    };
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut writer = quick_xml::Writer::new(Vec::new());
+    fn err(e: impl std::fmt::Display) -> String {
+        format!("cannot copy the document: {e}")
+    }
+    loop {
+        match reader.read_event().map_err(err)? {
+            Event::Eof => break,
+            Event::DocType(_) => {}
+            Event::Start(e) => writer.write_event(Event::Start(copy(&e))).map_err(err)?,
+            Event::Empty(e) => writer.write_event(Event::Empty(copy(&e))).map_err(err)?,
+            e => writer.write_event(e).map_err(err)?,
+        }
+    }
+    Ok(String::from_utf8_lossy(&writer.into_inner()).into_owned())
 }
 
 fn public_key(pem: &str) -> Result<PKey<Public>, String> {
@@ -208,7 +393,12 @@ fn digest_for(uri: &str) -> MessageDigest {
 
 /// The enveloped-signature transform (drop `dropped`, all inside `target`), exclusive C14N and
 /// the digest; the document is restored afterwards.
-fn digest_of(target: &Node, dropped: Vec<Node>, method: MessageDigest) -> Result<String, String> {
+fn digest_of(
+    target: &Node,
+    dropped: Vec<Node>,
+    method: MessageDigest,
+    void_canonicalization: bool,
+) -> Result<String, String> {
     let mut target = target.clone();
     let mut removed = Vec::new();
     for mut sig in dropped {
@@ -233,7 +423,11 @@ fn digest_of(target: &Node, dropped: Vec<Node>, method: MessageDigest) -> Result
             _ => {}
         }
     }
-    let c14n = c14n.map_err(|()| "cannot canonicalize the referenced element")?;
+    // The failure is at or above the referenced element in every emulated case: nothing.
+    let c14n = match c14n {
+        Err(()) if void_canonicalization => String::new(),
+        c14n => c14n.map_err(|()| "cannot canonicalize the referenced element")?,
+    };
     let hash = openssl::hash::hash(method, c14n.as_bytes()).map_err(|e| e.to_string())?;
     Ok(base64::engine::general_purpose::STANDARD.encode(hash))
 }
@@ -339,6 +533,72 @@ pub fn first_text_node(xml: &str, node: roxmltree::Node) -> String {
     }
 }
 
+/// The value of an element as a reader that skips entity-reference nodes sees it: text and
+/// CDATA, character and predefined references decoded, references to declared entities
+/// dropped (xmltooling before CVE-2018-0486's fix).
+pub fn without_entity_references(xml: &str, node: roxmltree::Node) -> String {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(&xml[node.range()]);
+    let (mut depth, mut out) = (0usize, String::new());
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(_)) => depth += 1,
+            Ok(Event::End(_)) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+            }
+            Ok(Event::Text(t)) => out.push_str(&t.decode().unwrap_or_default()),
+            Ok(Event::CData(c)) => out.push_str(&c.decode().unwrap_or_default()),
+            Ok(Event::GeneralRef(r)) => {
+                let name = r.decode().unwrap_or_default();
+                if let Ok(Some(c)) = r.resolve_char_ref() {
+                    out.push(c);
+                } else if let Some(p) = quick_xml::escape::resolve_predefined_entity(&name) {
+                    out.push_str(p);
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    out
+}
+
+/// The document with internal entities expanded in place (libxml2 `XML_PARSE_NOENT`, network
+/// off), as a verifier that substitutes entities canonicalizes it. Refuses external
+/// identifiers: this emulation never loads anything.
+pub fn expand_entities(xml: &str) -> Result<String, String> {
+    let subset = xml.find("<!DOCTYPE").map_or("", |i| &xml[i..]);
+    let subset = &subset[..subset.find("]>").unwrap_or(subset.len())];
+    if subset.contains("SYSTEM") || subset.contains("PUBLIC") {
+        return Err("external entities are not loaded".into());
+    }
+    let len = i32::try_from(xml.len()).map_err(|_| "the response is too large")?;
+    let options = libxml::bindings::xmlParserOption_XML_PARSE_NOENT
+        | libxml::bindings::xmlParserOption_XML_PARSE_NONET
+        | libxml::bindings::xmlParserOption_XML_PARSE_NOERROR
+        | libxml::bindings::xmlParserOption_XML_PARSE_NOWARNING;
+    // SAFETY: the buffer outlives the call; a non-null result is a document libxml2 handed
+    // over, owned (and freed) by the returned `Document`.
+    let doc = unsafe {
+        let ptr = libxml::bindings::xmlReadMemory(
+            xml.as_ptr().cast(),
+            len,
+            std::ptr::null(),
+            std::ptr::null(),
+            options as i32,
+        );
+        if ptr.is_null() {
+            return Err("libxml2 cannot parse the response".into());
+        }
+        Document::new_ptr(ptr)
+    };
+    let root = doc.get_root_element().ok_or("no root")?;
+    Ok(doc.node_to_string(&root))
+}
+
 /// Re-serialises a DOCTYPE the way REXML writes it back: its SYSTEM literal in double quotes
 /// (ruby-saml CVE-2025-25291's round trip).
 pub fn requote_doctype(xml: &str) -> String {
@@ -390,4 +650,49 @@ pub fn split_roots(xml: &str) -> Vec<&str> {
         }
     }
     roots
+}
+
+/// The document as a recovering parser repairs it (libxml2 `XML_PARSE_RECOVER`): a missing
+/// end tag closed, trailing content dropped, a repeated attribute read as its first
+/// occurrence; then serialised again.
+pub fn recover(xml: &str) -> Result<String, String> {
+    let options = libxml::parser::ParserOptions {
+        recover: true,
+        no_net: true,
+        no_error: true,
+        no_warning: true,
+        ..Default::default()
+    };
+    let doc = libxml::parser::Parser::default()
+        .parse_string_with_options(xml, options)
+        .map_err(|e| format!("libxml2 cannot recover the response: {e:?}"))?;
+    first_attributes_only(&doc.to_string()).map_err(|e| format!("cannot re-serialise: {e}"))
+}
+
+/// Drops every repeated attribute of a start tag, keeping the first (what libxml2's
+/// `xmlGetProp` returns on a recovered tree).
+fn first_attributes_only(xml: &str) -> Result<String, quick_xml::Error> {
+    use quick_xml::events::{BytesStart, Event};
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut writer = quick_xml::Writer::new(Vec::new());
+    let dedup = |e: &BytesStart| {
+        let mut out = e.to_owned();
+        out.clear_attributes();
+        let mut seen = std::collections::HashSet::new();
+        for a in e.attributes().with_checks(false).flatten() {
+            if seen.insert(a.key.as_ref().to_vec()) {
+                out.push_attribute(a);
+            }
+        }
+        out
+    };
+    loop {
+        match reader.read_event()? {
+            Event::Eof => break,
+            Event::Start(e) => writer.write_event(Event::Start(dedup(&e)))?,
+            Event::Empty(e) => writer.write_event(Event::Empty(dedup(&e)))?,
+            e => writer.write_event(e)?,
+        }
+    }
+    Ok(String::from_utf8_lossy(&writer.into_inner()).into_owned())
 }

@@ -74,11 +74,30 @@ pub enum Flaw {
     /// Verify a re-serialised copy (DOCTYPE literal re-quoted), read the original parse
     /// (CVE-2025-25291).
     DoctypeRoundTrip,
+    /// Parse in recovery mode (libxml2 XML_PARSE_RECOVER, lxml `recover=True`) and read the
+    /// repaired document.
+    RecoveringParser,
+    /// Find the Assertion by local name, whatever its namespace (`local-name()='Assertion'`).
+    NamespaceBlind,
+    /// Allow a DTD and read text without its entity references (CVE-2018-0486).
+    SkipEntityReferences,
+    /// Take SignatureValue, Reference and DigestValue from REXML's first Signature, SignedInfo
+    /// and the digested element from libxml2's; digest a failed canonicalization as empty
+    /// (ruby-saml <= 1.17.0, CVE-2025-25292).
+    SplitSignatureParsers,
+    /// Digest a failed canonicalization as empty (xmlseclibs < 3.1.4, CVE-2025-66578).
+    VoidCanonicalization,
+    /// Resolve References in a libxml2 copy of the document, where entity references in
+    /// attributes are lost; read /Response/Assertion (GHES, CVE-2025-23369).
+    IdsInDocumentCopy,
+    /// Check that the Assertion's own Signature names it, then verify the first Signature
+    /// under it (pysaml2 < 6.5.0, CVE-2021-21238).
+    FirstSignatureInScope,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 26] = [
+    pub const ALL: [Flaw; 33] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -105,6 +124,13 @@ impl Flaw {
         Flaw::AllSignedInfo,
         Flaw::MultipleRoots,
         Flaw::DoctypeRoundTrip,
+        Flaw::RecoveringParser,
+        Flaw::NamespaceBlind,
+        Flaw::SkipEntityReferences,
+        Flaw::SplitSignatureParsers,
+        Flaw::VoidCanonicalization,
+        Flaw::IdsInDocumentCopy,
+        Flaw::FirstSignatureInScope,
     ];
 
     /// The command-line name.
@@ -136,6 +162,13 @@ impl Flaw {
             Flaw::AllSignedInfo => "all-signed-info",
             Flaw::MultipleRoots => "multiple-roots",
             Flaw::DoctypeRoundTrip => "doctype-round-trip",
+            Flaw::RecoveringParser => "recovering-parser",
+            Flaw::NamespaceBlind => "namespace-blind",
+            Flaw::SkipEntityReferences => "skip-entity-references",
+            Flaw::SplitSignatureParsers => "split-signature-parsers",
+            Flaw::VoidCanonicalization => "void-canonicalization",
+            Flaw::IdsInDocumentCopy => "ids-in-document-copy",
+            Flaw::FirstSignatureInScope => "first-signature-in-scope",
         }
     }
 
@@ -178,6 +211,19 @@ impl Flaw {
             Flaw::AllSignedInfo => "take References from every SignedInfo (CVE-2025-29774)",
             Flaw::MultipleRoots => "accept several roots, verify the first (CVE-2022-39299)",
             Flaw::DoctypeRoundTrip => "verify a re-serialised DOCTYPE copy (CVE-2025-25291)",
+            Flaw::RecoveringParser => "repair documents that are not well-formed (recover mode)",
+            Flaw::NamespaceBlind => "find the Assertion by local name, any namespace",
+            Flaw::SkipEntityReferences => {
+                "allow DTDs, read text without entity references (CVE-2018-0486)"
+            }
+            Flaw::SplitSignatureParsers => "REXML/libxml2 split signature checks (CVE-2025-25292)",
+            Flaw::VoidCanonicalization => {
+                "digest a failed canonicalization as empty (CVE-2025-66578)"
+            }
+            Flaw::IdsInDocumentCopy => "resolve IDs in a document copy (CVE-2025-23369)",
+            Flaw::FirstSignatureInScope => {
+                "verify the first Signature under the Assertion (CVE-2021-21238)"
+            }
         }
     }
 

@@ -1,7 +1,9 @@
 //! Validating a SAMLResponse the way a careful SP does; each check can be switched off by a [`Flaw`].
 //! Stateful checks (InResponseTo against sent requests, replay) are the server's, on the returned [`Login`].
 
-use saml_protocol::{ASSERTION_NS, BEARER, DSIG_NS, PROTOCOL_NS, STATUS_SUCCESS};
+use saml_protocol::{
+    ASSERTION_NS, BEARER, DSIG_NS, ENVELOPED, EXC_C14N, PROTOCOL_NS, STATUS_SUCCESS,
+};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
@@ -82,16 +84,37 @@ fn parse(xml: &str, allow_dtd: bool) -> Result<roxmltree::Document<'_>, Rejectio
         allow_dtd,
         ..Default::default()
     };
-    roxmltree::Document::parse_with_options(xml, options)
-        .map_err(|e| Rejection(format!("not well-formed XML (DTDs are refused): {e}")))
+    roxmltree::Document::parse_with_options(xml, options).map_err(|e| match e {
+        roxmltree::Error::DtdDetected => Rejection("a DOCTYPE is not allowed in SAML".into()),
+        e => Rejection(format!("not well-formed XML: {e}")),
+    })
 }
 
-/// The texts a consumer reads: the whole text content, or (flawed) the first child node.
-fn value_of(xml: &str, node: roxmltree::Node, first_node_only: bool) -> String {
-    if first_node_only {
-        return crate::emulated::first_text_node(xml, node)
-            .trim()
-            .to_owned();
+/// How a consumer reads an element's text.
+#[derive(Clone, Copy)]
+enum TextReading {
+    /// The whole text content (correct).
+    Whole,
+    /// The first child node only (CVE-2017-11427 family).
+    FirstNode,
+    /// Text nodes only, entity references skipped (CVE-2018-0486).
+    WithoutEntities,
+}
+
+/// The text a consumer reads from `node`.
+fn value_of(xml: &str, node: roxmltree::Node, how: TextReading) -> String {
+    match how {
+        TextReading::FirstNode => {
+            return crate::emulated::first_text_node(xml, node)
+                .trim()
+                .to_owned()
+        }
+        TextReading::WithoutEntities => {
+            return crate::emulated::without_entity_references(xml, node)
+                .trim()
+                .to_owned()
+        }
+        TextReading::Whole => {}
     }
     node.descendants()
         .filter(|n| n.is_text())
@@ -127,6 +150,7 @@ fn multiple_roots<'x>(xml: &'x str, checks: &Checks) -> Result<Option<&'x str>, 
         all_signed_info: false,
         enveloped: crate::emulated::Enveloped::ThisSignature,
         hmac_with_certificate: false,
+        void_canonicalization: false,
     };
     crate::emulated::verify(&ldoc, &signature, how, &checks.idp.certificates).map_err(Rejection)?;
     Ok(rest.iter().find(|r| r.contains("Assertion")).copied())
@@ -135,12 +159,22 @@ fn multiple_roots<'x>(xml: &'x str, checks: &Checks) -> Result<Option<&'x str>, 
 /// Validates `xml` (the decoded SAMLResponse) against `checks`.
 pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     let flawed = |f: Flaw| checks.flaws.contains(&f);
+    let repaired;
+    let xml = if flawed(Flaw::RecoveringParser) {
+        repaired = crate::emulated::recover(xml).map_err(Rejection)?;
+        repaired.as_str()
+    } else {
+        xml
+    };
     // Under the multiple-roots flaw the first root is verified and another one read.
     let (read_xml, verified_roots) = match multiple_roots(xml, checks)? {
         Some(read) => (read, true),
         None => (xml, false),
     };
-    let allow_dtd = flawed(Flaw::DoctypeRoundTrip);
+    let allow_dtd = flawed(Flaw::DoctypeRoundTrip)
+        || flawed(Flaw::SkipEntityReferences)
+        || flawed(Flaw::SplitSignatureParsers)
+        || flawed(Flaw::IdsInDocumentCopy);
     let doc = parse(read_xml, allow_dtd)?;
     let response = doc.root_element();
     if !is(&response, PROTOCOL_NS, "Response") {
@@ -174,7 +208,13 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         [] => return reject("the response carries no Assertion"),
         [one] => *one,
         [first, ..] if first_in_document => *first,
-        _ if flawed(Flaw::XswRootAssertion) && !root_assertions.is_empty() => root_assertions[0],
+        _ if (flawed(Flaw::XswRootAssertion)
+            || flawed(Flaw::FirstSignatureInScope)
+            || (flawed(Flaw::IdsInDocumentCopy) && signs_root(response)))
+            && !root_assertions.is_empty() =>
+        {
+            root_assertions[0]
+        }
         _ if flawed(Flaw::IdByLocalName) => by_local_name_id(&root_assertions)
             .ok_or_else(|| Rejection("no Assertion carries the signed ID".into()))?,
         _ if flawed(Flaw::LastAssertion) && !root_assertions.is_empty() => {
@@ -191,6 +231,14 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     if !flawed(Flaw::Signature) && !verified_roots {
         verify_signatures(xml, &doc, response, &assertions, checks)?;
     }
+    // Its reader finds the Assertion by local name; its verifier checked the saml:Assertion.
+    let assertion = if flawed(Flaw::NamespaceBlind) {
+        doc.descendants()
+            .find(|n| n.is_element() && n.tag_name().name() == "Assertion")
+            .unwrap_or(assertion)
+    } else {
+        assertion
+    };
 
     if !flawed(Flaw::Issuer) {
         let expected = checks.idp.entity_id.as_str();
@@ -293,6 +341,13 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         check_audience(conditions, checks)?;
     }
 
+    let reading = if flawed(Flaw::FirstTextNode) {
+        TextReading::FirstNode
+    } else if flawed(Flaw::SkipEntityReferences) {
+        TextReading::WithoutEntities
+    } else {
+        TextReading::Whole
+    };
     let attributes = child(assertion, ASSERTION_NS, "AttributeStatement")
         .into_iter()
         .flat_map(|s| s.children().filter(|n| is(n, ASSERTION_NS, "Attribute")))
@@ -300,13 +355,13 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
             let values = a
                 .children()
                 .filter(|n| is(n, ASSERTION_NS, "AttributeValue"))
-                .map(|v| value_of(read_xml, v, flawed(Flaw::FirstTextNode)))
+                .map(|v| value_of(read_xml, v, reading))
                 .collect();
             (a.attribute("Name").unwrap_or_default().to_owned(), values)
         })
         .collect();
     Ok(Login {
-        name_id: value_of(read_xml, name_id, flawed(Flaw::FirstTextNode)),
+        name_id: value_of(read_xml, name_id, reading),
         name_id_format: name_id.attribute("Format").map(str::to_owned),
         assertion_id: assertion.attribute("ID").unwrap_or_default().to_owned(),
         in_response_to: confirmation
@@ -395,6 +450,12 @@ fn profile_rules(
     if child(assertion, ASSERTION_NS, "AuthnStatement").is_none() {
         return reject("the Assertion has no AuthnStatement");
     }
+    for signature in [response, assertion]
+        .into_iter()
+        .filter_map(|e| child(e, DSIG_NS, "Signature"))
+    {
+        signature_algorithms(signature)?;
+    }
     const KNOWN: [&str; 3] = ["AudienceRestriction", "OneTimeUse", "ProxyRestriction"];
     if let Some(c) = child(assertion, ASSERTION_NS, "Conditions") {
         if let Some(unknown) = c.children().filter(|n| n.is_element()).find(|n| {
@@ -405,6 +466,28 @@ fn profile_rules(
                 unknown.tag_name().name()
             ));
         }
+    }
+    Ok(())
+}
+
+/// SAML's signature profile (Core §5.4.3–5.4.4): exclusive C14N for SignedInfo, and no
+/// transforms but enveloped-signature and exclusive C14N.
+fn signature_algorithms(signature: roxmltree::Node) -> Result<(), Rejection> {
+    let algorithm = |name: &'static str| {
+        signature
+            .descendants()
+            .filter(move |n| is(n, DSIG_NS, name))
+            .map(|n| n.attribute("Algorithm").unwrap_or_default())
+    };
+    if let Some(c14n) = algorithm("CanonicalizationMethod").find(|a| *a != EXC_C14N) {
+        return reject(format!(
+            "CanonicalizationMethod {c14n:?} is not exclusive C14N (SAML Core §5.4.3)"
+        ));
+    }
+    if let Some(t) = algorithm("Transform").find(|a| *a != ENVELOPED && *a != EXC_C14N) {
+        return reject(format!(
+            "Transform {t:?} is not allowed in a SAML signature (SAML Core §5.4.4)"
+        ));
     }
     Ok(())
 }
@@ -445,9 +528,27 @@ fn verify_signatures(
         all_signed_info: false,
         enveloped: crate::emulated::Enveloped::ThisSignature,
         hmac_with_certificate: false,
+        void_canonicalization: false,
     };
     if flawed(Flaw::XswRootAssertion) {
         return loose(how(IdLookup::First, DigestSource::Text), true);
+    }
+    if flawed(Flaw::SplitSignatureParsers) {
+        crate::emulated::split_parsers(xml, doc, certs).map_err(Rejection)?;
+        return Ok(());
+    }
+    if flawed(Flaw::VoidCanonicalization) {
+        let void = Loose {
+            void_canonicalization: true,
+            ..how(IdLookup::First, DigestSource::Text)
+        };
+        return loose(void, false);
+    }
+    if flawed(Flaw::FirstSignatureInScope) {
+        return first_signature_in_scope(xml, response, certs);
+    }
+    if flawed(Flaw::IdsInDocumentCopy) && signs_root(response) {
+        return ids_in_document_copy(xml, certs);
     }
     if flawed(Flaw::XswLastId) {
         return loose(how(IdLookup::Last, DigestSource::Text), true);
@@ -498,6 +599,8 @@ fn verify_signatures(
     };
     let verify_xml = if flawed(Flaw::DoctypeRoundTrip) {
         crate::emulated::requote_doctype(xml)
+    } else if flawed(Flaw::SkipEntityReferences) {
+        crate::emulated::expand_entities(xml).map_err(Rejection)?
     } else {
         xml.to_owned()
     };
@@ -513,6 +616,78 @@ fn verify_signatures(
         return check_enveloped(&verify_xml, &vdoc, &elements, checks);
     }
     check_enveloped(&verify_xml, doc, &elements, checks)
+}
+
+/// pysaml2 before CVE-2021-21238's fix: the root-level Assertion's own Signature must name
+/// its ID (a Python check), then `xmlsec1 --node-id` verifies the first Signature found under
+/// that Assertion, whichever element that one covers.
+fn first_signature_in_scope(
+    xml: &str,
+    response: roxmltree::Node,
+    certs: &[String],
+) -> Result<(), Rejection> {
+    let assertion = child(response, ASSERTION_NS, "Assertion")
+        .ok_or_else(|| Rejection("the Response has no Assertion".into()))?;
+    let id = assertion.attribute("ID").unwrap_or_default();
+    let names_itself = child(assertion, DSIG_NS, "Signature")
+        .and_then(|s| s.descendants().find(|n| is(n, DSIG_NS, "Reference")))
+        .and_then(|r| r.attribute("URI"))
+        .is_some_and(|uri| uri.strip_prefix('#') == Some(id));
+    if !names_itself {
+        return reject("the Assertion's Signature does not reference it");
+    }
+    let ldoc = libxml_doc(xml)?;
+    let root = ldoc.get_root_element().ok_or(Rejection("no root".into()))?;
+    let lassertion = root
+        .get_child_elements()
+        .into_iter()
+        .find(|c| c.get_name() == "Assertion")
+        .ok_or_else(|| Rejection("the Response has no Assertion".into()))?;
+    let first = crate::emulated::first_descendant(&lassertion, "Signature")
+        .ok_or_else(|| Rejection("the Assertion is not signed".into()))?;
+    let how = crate::emulated::Loose {
+        lookup: crate::emulated::IdLookup::First,
+        digest: crate::emulated::DigestSource::Text,
+        all_signed_info: false,
+        enveloped: crate::emulated::Enveloped::ThisSignature,
+        hmac_with_certificate: false,
+        void_canonicalization: false,
+    };
+    crate::emulated::verify(&ldoc, &first, how, certs).map_err(Rejection)?;
+    Ok(())
+}
+
+/// Whether the Response carries a Signature whose Reference names the Response's ID (as this
+/// parse reads it).
+fn signs_root(response: roxmltree::Node) -> bool {
+    let id = response.attribute("ID").unwrap_or_default();
+    child(response, DSIG_NS, "Signature")
+        .and_then(|s| s.descendants().find(|n| is(n, DSIG_NS, "Reference")))
+        .and_then(|r| r.attribute("URI"))
+        .is_some_and(|uri| uri.strip_prefix('#') == Some(id))
+}
+
+/// GHES before CVE-2025-23369's fix: the Response's Signature (see [`signs_root`]) resolved
+/// and digested in a copy of the document, the enveloped transform dropping the first
+/// Signature inside what it found.
+fn ids_in_document_copy(xml: &str, certs: &[String]) -> Result<(), Rejection> {
+    let copy = crate::emulated::document_copy(xml).map_err(Rejection)?;
+    let ldoc = libxml_doc(&copy)?;
+    let root = ldoc.get_root_element().ok_or(Rejection("no root".into()))?;
+    let lsig = enveloped_signatures(&root)
+        .into_iter()
+        .next()
+        .ok_or_else(|| Rejection("the Response is not signed".into()))?;
+    let how = crate::emulated::Loose {
+        lookup: crate::emulated::IdLookup::First,
+        digest: crate::emulated::DigestSource::Text,
+        all_signed_info: false,
+        enveloped: crate::emulated::Enveloped::FirstInside,
+        hmac_with_certificate: false,
+        void_canonicalization: false,
+    };
+    crate::emulated::verify(&ldoc, &lsig, how, certs).map_err(Rejection)?;
+    Ok(())
 }
 
 fn libxml_doc(xml: &str) -> Result<libxml::tree::Document, Rejection> {

