@@ -92,6 +92,32 @@ pub fn after_start_tag(src: &str, node: Node) -> usize {
     node.range().end
 }
 
+/// `node`'s element name as written in its start tag (with its prefix, if any).
+pub fn qualified_name<'a>(src: &'a str, node: Node) -> &'a str {
+    let start = node.range().start + 1;
+    let len = src[start..]
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .unwrap_or(0);
+    &src[start..start + len]
+}
+
+/// Where a new attribute goes in `node`'s start tag: right after its name.
+pub fn after_name(src: &str, node: Node) -> usize {
+    node.range().start + 1 + qualified_name(src, node).len()
+}
+
+/// Whether `node`'s start tag itself declares the namespace of `node`'s own name, so the
+/// element keeps its namespace wherever it is moved.
+pub fn declares_own_namespace(src: &str, node: Node) -> bool {
+    let tag = &src[node.range().start..after_start_tag(src, node)];
+    let declaration = match qualified_name(src, node).split_once(':') {
+        Some((prefix, _)) => format!("xmlns:{prefix}="),
+        None => "xmlns=".to_owned(),
+    };
+    tag.split(|c: char| c.is_whitespace())
+        .any(|attr| attr.starts_with(&declaration))
+}
+
 /// Where `node`'s end tag starts (its `</`); for an empty-element tag, just before `/>`.
 pub fn before_end_tag(src: &str, node: Node) -> usize {
     let end = node.range().end;
@@ -152,6 +178,20 @@ mod tests {
         assert_eq!(&src[after_start_tag(src, a)..before_end_tag(src, a)], "t");
         let b = a.next_sibling_element().unwrap();
         assert_eq!(before_end_tag(src, b), b.range().end - 2);
+    }
+
+    #[test]
+    fn a_moved_element_keeps_its_namespace_only_if_its_own_tag_declares_it() {
+        let src = r#"<r xmlns:ds="d"><ds:a xmlns:xsi="x"/><ds:b xmlns:ds="d"/><c xmlns="n"/></r>"#;
+        let doc = Doc::parse(src).unwrap();
+        let kids: Vec<_> = doc.root().children().filter(|n| n.is_element()).collect();
+        let own: Vec<bool> = kids
+            .iter()
+            .map(|k| declares_own_namespace(src, *k))
+            .collect();
+        assert_eq!(own, [false, true, true]);
+        assert_eq!(qualified_name(src, kids[0]), "ds:a");
+        assert_eq!(after_name(src, kids[2]), kids[2].range().start + 2);
     }
 
     #[test]

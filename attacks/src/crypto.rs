@@ -54,6 +54,8 @@ fn is_dsig(node: &Node, name: &str) -> bool {
 pub fn digest_method(uri: &str) -> MessageDigest {
     if uri.ends_with("sha1") {
         MessageDigest::sha1()
+    } else if uri.ends_with("sha384") {
+        MessageDigest::sha384()
     } else if uri.ends_with("sha512") {
         MessageDigest::sha512()
     } else {

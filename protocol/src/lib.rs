@@ -15,6 +15,8 @@ pub const METADATA_NS: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
 pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
 /// Exclusive XML Canonicalization 1.0, comments omitted: SAML's canonicalization.
 pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+/// Exclusive XML Canonicalization 1.0 keeping comments (SAML allows both forms).
+pub const EXC_C14N_WITH_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
 /// The enveloped-signature transform.
 pub const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 /// The HTTP-Redirect binding URI.

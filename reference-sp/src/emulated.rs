@@ -60,6 +60,20 @@ pub struct Loose {
     pub void_canonicalization: bool,
 }
 
+impl Loose {
+    /// A verifier with none of the bugs (the base the flaws change one field of).
+    pub fn careful() -> Loose {
+        Loose {
+            lookup: IdLookup::First,
+            digest: DigestSource::Text,
+            all_signed_info: false,
+            enveloped: Enveloped::ThisSignature,
+            hmac_with_certificate: false,
+            void_canonicalization: false,
+        }
+    }
+}
+
 /// A careful-looking verification of `signature` (a libxml node of `doc`) under `how`, with
 /// the trusted `certificates`; returns the IDs its References resolved.
 pub fn verify(
@@ -229,7 +243,8 @@ pub fn split_parsers(
         let saml = parent.has_tag_name((saml_protocol::PROTOCOL_NS, "Response"))
             || parent.has_tag_name((saml_protocol::ASSERTION_NS, "Assertion"));
         if !saml || !parents.insert(parent.id()) || signatures.len() > 2 {
-            return Err("Found an unexpected Signature Element. SAML Response rejected".into());
+            // ruby-saml: "Found an unexpected Signature Element. SAML Response rejected".
+            return Err("a Signature outside a Response or Assertion, or signing one twice".into());
         }
     }
     let rsig = signatures.first().copied().ok_or("no ds:Signature")?;
@@ -340,13 +355,16 @@ pub fn document_copy(xml: &str) -> Result<String, String> {
         let mut rest = text.as_ref();
         while let Some(i) = rest.find('&') {
             out.push_str(&rest[..i]);
-            let end = rest[i..].find(';').map_or(rest.len(), |e| i + e + 1);
-            let name = &rest[i + 1..end.saturating_sub(1).max(i + 1)];
+            let Some(semi) = rest[i..].find(';').map(|e| i + e) else {
+                rest = &rest[i..];
+                break;
+            };
+            let name = &rest[i + 1..semi];
             if name.starts_with('#') || quick_xml::escape::resolve_predefined_entity(name).is_some()
             {
-                out.push_str(&rest[i..end]);
+                out.push_str(&rest[i..=semi]);
             }
-            rest = &rest[end..];
+            rest = &rest[semi + 1..];
         }
         out.push_str(rest);
         out.into_bytes()
@@ -566,15 +584,27 @@ pub fn without_entity_references(xml: &str, node: roxmltree::Node) -> String {
     out
 }
 
-/// The document with internal entities expanded in place (libxml2 `XML_PARSE_NOENT`, network
-/// off), as a verifier that substitutes entities canonicalizes it. Refuses external
-/// identifiers: this emulation never loads anything.
-pub fn expand_entities(xml: &str) -> Result<String, String> {
-    let subset = xml.find("<!DOCTYPE").map_or("", |i| &xml[i..]);
-    let subset = &subset[..subset.find("]>").unwrap_or(subset.len())];
-    if subset.contains("SYSTEM") || subset.contains("PUBLIC") {
-        return Err("external entities are not loaded".into());
+/// libxml2's loader for external entities and DTDs, replaced process-wide by one that loads
+/// nothing: no parse in this process ever reads a file or the network through an entity.
+fn refuse_external_entities() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    unsafe extern "C" fn refuse(
+        _url: *const std::os::raw::c_char,
+        _id: *const std::os::raw::c_char,
+        _ctxt: libxml::bindings::xmlParserCtxtPtr,
+    ) -> libxml::bindings::xmlParserInputPtr {
+        std::ptr::null_mut()
     }
+    // SAFETY: installs a function pointer with the loader's signature; libxml2 reads the
+    // global on each external load.
+    ONCE.call_once(|| unsafe { libxml::bindings::xmlSetExternalEntityLoader(Some(refuse)) });
+}
+
+/// The document with internal entities expanded in place (libxml2 `XML_PARSE_NOENT`, network
+/// off), as a verifier that substitutes entities canonicalizes it. External entities are
+/// never loaded (see [`refuse_external_entities`]).
+pub fn expand_entities(xml: &str) -> Result<String, String> {
+    refuse_external_entities();
     let len = i32::try_from(xml.len()).map_err(|_| "the response is too large")?;
     let options = libxml::bindings::xmlParserOption_XML_PARSE_NOENT
         | libxml::bindings::xmlParserOption_XML_PARSE_NONET
@@ -695,4 +725,35 @@ fn first_attributes_only(xml: &str) -> Result<String, quick_xml::Error> {
         }
     }
     Ok(String::from_utf8_lossy(&writer.into_inner()).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entity_expansion_expands_internal_entities_and_never_loads_external_ones() {
+        let internal = expand_entities(r#"<!DOCTYPE r [<!ENTITY i "inside">]><r>&i;</r>"#);
+        assert_eq!(internal.as_deref(), Ok("<r>inside</r>"));
+        let secret = std::env::temp_dir().join(format!("xxe-canary-{}", std::process::id()));
+        std::fs::write(&secret, "SECRET-CANARY").unwrap();
+        let url = format!("file://{}", secret.display());
+        for xml in [
+            format!(r#"<!DOCTYPE r [<!ENTITY x SYSTEM "{url}">]><r>&x;</r>"#),
+            format!(r#"<!DOCTYPE r [<!ENTITY a "]>"><!ENTITY % p SYSTEM "{url}">%p;]><r/>"#),
+        ] {
+            let out = expand_entities(&xml).unwrap_or_default();
+            assert!(!out.contains("SECRET-CANARY"), "{xml} -> {out}");
+        }
+        std::fs::remove_file(secret).unwrap();
+    }
+
+    #[test]
+    fn a_document_copy_drops_declared_entity_references_from_attributes_only() {
+        let copy = document_copy(
+            r#"<!DOCTYPE r [<!ENTITY e "x">]><r ID="&e;a&amp;b&#65;"><c>&amp;</c></r>"#,
+        )
+        .unwrap();
+        assert_eq!(copy, r#"<r ID="a&amp;b&#65;"><c>&amp;</c></r>"#);
+    }
 }

@@ -85,7 +85,9 @@ pub enum Flaw {
     /// and the digested element from libxml2's; digest a failed canonicalization as empty
     /// (ruby-saml <= 1.17.0, CVE-2025-25292).
     SplitSignatureParsers,
-    /// Digest a failed canonicalization as empty (xmlseclibs < 3.1.4, CVE-2025-66578).
+    /// A failed canonicalization yields what was written before the failure, often nothing
+    /// (Nokogiri < 1.19.1 under ruby-saml, CVE-2025-66568; xmlseclibs < 3.1.4 digested a
+    /// failure as empty too, CVE-2025-66578).
     VoidCanonicalization,
     /// Resolve References in a libxml2 copy of the document, where entity references in
     /// attributes are lost; read /Response/Assertion (GHES, CVE-2025-23369).
@@ -218,7 +220,7 @@ impl Flaw {
             }
             Flaw::SplitSignatureParsers => "REXML/libxml2 split signature checks (CVE-2025-25292)",
             Flaw::VoidCanonicalization => {
-                "digest a failed canonicalization as empty (CVE-2025-66578)"
+                "take a failed canonicalization as its partial output (CVE-2025-66568)"
             }
             Flaw::IdsInDocumentCopy => "resolve IDs in a document copy (CVE-2025-23369)",
             Flaw::FirstSignatureInScope => {

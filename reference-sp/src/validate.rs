@@ -2,7 +2,8 @@
 //! Stateful checks (InResponseTo against sent requests, replay) are the server's, on the returned [`Login`].
 
 use saml_protocol::{
-    ASSERTION_NS, BEARER, DSIG_NS, ENVELOPED, EXC_C14N, PROTOCOL_NS, STATUS_SUCCESS,
+    ASSERTION_NS, BEARER, DSIG_NS, ENVELOPED, EXC_C14N, EXC_C14N_WITH_COMMENTS, PROTOCOL_NS,
+    STATUS_SUCCESS,
 };
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -144,14 +145,7 @@ fn multiple_roots<'x>(xml: &'x str, checks: &Checks) -> Result<Option<&'x str>, 
         .into_iter()
         .find(|c| c.get_name() == "Signature")
         .ok_or_else(|| Rejection("the first root is not signed".into()))?;
-    let how = crate::emulated::Loose {
-        lookup: crate::emulated::IdLookup::First,
-        digest: crate::emulated::DigestSource::Text,
-        all_signed_info: false,
-        enveloped: crate::emulated::Enveloped::ThisSignature,
-        hmac_with_certificate: false,
-        void_canonicalization: false,
-    };
+    let how = crate::emulated::Loose::careful();
     crate::emulated::verify(&ldoc, &signature, how, &checks.idp.certificates).map_err(Rejection)?;
     Ok(rest.iter().find(|r| r.contains("Assertion")).copied())
 }
@@ -210,7 +204,7 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         [first, ..] if first_in_document => *first,
         _ if (flawed(Flaw::XswRootAssertion)
             || flawed(Flaw::FirstSignatureInScope)
-            || (flawed(Flaw::IdsInDocumentCopy) && signs_root(response)))
+            || (flawed(Flaw::IdsInDocumentCopy) && signature_names_itself(response)))
             && !root_assertions.is_empty() =>
         {
             root_assertions[0]
@@ -470,8 +464,8 @@ fn profile_rules(
     Ok(())
 }
 
-/// SAML's signature profile (Core §5.4.3–5.4.4): exclusive C14N for SignedInfo, and no
-/// transforms but enveloped-signature and exclusive C14N.
+/// SAML's signature profile (Core §5.4.3–5.4.4): exclusive C14N (with or without comments)
+/// for SignedInfo, and no transforms but enveloped-signature and exclusive C14N.
 fn signature_algorithms(signature: roxmltree::Node) -> Result<(), Rejection> {
     let algorithm = |name: &'static str| {
         signature
@@ -479,12 +473,13 @@ fn signature_algorithms(signature: roxmltree::Node) -> Result<(), Rejection> {
             .filter(move |n| is(n, DSIG_NS, name))
             .map(|n| n.attribute("Algorithm").unwrap_or_default())
     };
-    if let Some(c14n) = algorithm("CanonicalizationMethod").find(|a| *a != EXC_C14N) {
+    let exclusive = |a: &str| a == EXC_C14N || a == EXC_C14N_WITH_COMMENTS;
+    if let Some(c14n) = algorithm("CanonicalizationMethod").find(|a| !exclusive(a)) {
         return reject(format!(
             "CanonicalizationMethod {c14n:?} is not exclusive C14N (SAML Core §5.4.3)"
         ));
     }
-    if let Some(t) = algorithm("Transform").find(|a| *a != ENVELOPED && *a != EXC_C14N) {
+    if let Some(t) = algorithm("Transform").find(|a| *a != ENVELOPED && !exclusive(a)) {
         return reject(format!(
             "Transform {t:?} is not allowed in a SAML signature (SAML Core §5.4.4)"
         ));
@@ -505,30 +500,33 @@ fn verify_signatures(
     let flawed = |f: Flaw| checks.flaws.contains(&f);
     let certs = &checks.idp.certificates;
     let loose = |how: Loose, first_anywhere: bool| -> Result<(), Rejection> {
-        let ldoc = libxml_doc(xml)?;
-        let root = ldoc.get_root_element().ok_or(Rejection("no root".into()))?;
-        let signatures: Vec<libxml::tree::Node> = if first_anywhere {
-            crate::emulated::first_descendant(&root, "Signature")
-                .into_iter()
-                .collect()
-        } else {
-            enveloped_signatures(&root)
-        };
-        if signatures.is_empty() {
+        // A fresh parse per Signature: a partial canonicalization cuts the tree it ran on.
+        let signatures =
+            |ldoc: &libxml::tree::Document| -> Result<Vec<libxml::tree::Node>, Rejection> {
+                let root = ldoc.get_root_element().ok_or(Rejection("no root".into()))?;
+                Ok(if first_anywhere {
+                    crate::emulated::first_descendant(&root, "Signature")
+                        .into_iter()
+                        .collect()
+                } else {
+                    enveloped_signatures(&root)
+                })
+            };
+        let count = signatures(&libxml_doc(xml)?)?.len();
+        if count == 0 {
             return reject("neither the Response nor the Assertion is signed");
         }
-        for s in &signatures {
-            crate::emulated::verify(&ldoc, s, how, certs).map_err(Rejection)?;
+        for i in 0..count {
+            let ldoc = libxml_doc(xml)?;
+            let signature = signatures(&ldoc)?.swap_remove(i);
+            crate::emulated::verify(&ldoc, &signature, how, certs).map_err(Rejection)?;
         }
         Ok(())
     };
     let how = |lookup, digest| Loose {
         lookup,
         digest,
-        all_signed_info: false,
-        enveloped: crate::emulated::Enveloped::ThisSignature,
-        hmac_with_certificate: false,
-        void_canonicalization: false,
+        ..Loose::careful()
     };
     if flawed(Flaw::XswRootAssertion) {
         return loose(how(IdLookup::First, DigestSource::Text), true);
@@ -547,7 +545,7 @@ fn verify_signatures(
     if flawed(Flaw::FirstSignatureInScope) {
         return first_signature_in_scope(xml, response, certs);
     }
-    if flawed(Flaw::IdsInDocumentCopy) && signs_root(response) {
+    if flawed(Flaw::IdsInDocumentCopy) && signature_names_itself(response) {
         return ids_in_document_copy(xml, certs);
     }
     if flawed(Flaw::XswLastId) {
@@ -628,12 +626,7 @@ fn first_signature_in_scope(
 ) -> Result<(), Rejection> {
     let assertion = child(response, ASSERTION_NS, "Assertion")
         .ok_or_else(|| Rejection("the Response has no Assertion".into()))?;
-    let id = assertion.attribute("ID").unwrap_or_default();
-    let names_itself = child(assertion, DSIG_NS, "Signature")
-        .and_then(|s| s.descendants().find(|n| is(n, DSIG_NS, "Reference")))
-        .and_then(|r| r.attribute("URI"))
-        .is_some_and(|uri| uri.strip_prefix('#') == Some(id));
-    if !names_itself {
+    if !signature_names_itself(assertion) {
         return reject("the Assertion's Signature does not reference it");
     }
     let ldoc = libxml_doc(xml)?;
@@ -641,33 +634,30 @@ fn first_signature_in_scope(
     let lassertion = root
         .get_child_elements()
         .into_iter()
-        .find(|c| c.get_name() == "Assertion")
+        .find(|c| {
+            c.get_name() == "Assertion"
+                && c.get_namespace()
+                    .is_some_and(|ns| ns.get_href() == ASSERTION_NS)
+        })
         .ok_or_else(|| Rejection("the Response has no Assertion".into()))?;
     let first = crate::emulated::first_descendant(&lassertion, "Signature")
         .ok_or_else(|| Rejection("the Assertion is not signed".into()))?;
-    let how = crate::emulated::Loose {
-        lookup: crate::emulated::IdLookup::First,
-        digest: crate::emulated::DigestSource::Text,
-        all_signed_info: false,
-        enveloped: crate::emulated::Enveloped::ThisSignature,
-        hmac_with_certificate: false,
-        void_canonicalization: false,
-    };
+    let how = crate::emulated::Loose::careful();
     crate::emulated::verify(&ldoc, &first, how, certs).map_err(Rejection)?;
     Ok(())
 }
 
-/// Whether the Response carries a Signature whose Reference names the Response's ID (as this
-/// parse reads it).
-fn signs_root(response: roxmltree::Node) -> bool {
-    let id = response.attribute("ID").unwrap_or_default();
-    child(response, DSIG_NS, "Signature")
+/// Whether `element` carries a Signature whose Reference names `element`'s ID (as this parse
+/// reads it).
+fn signature_names_itself(element: roxmltree::Node) -> bool {
+    let id = element.attribute("ID").unwrap_or_default();
+    child(element, DSIG_NS, "Signature")
         .and_then(|s| s.descendants().find(|n| is(n, DSIG_NS, "Reference")))
         .and_then(|r| r.attribute("URI"))
         .is_some_and(|uri| uri.strip_prefix('#') == Some(id))
 }
 
-/// GHES before CVE-2025-23369's fix: the Response's Signature (see [`signs_root`]) resolved
+/// GHES before CVE-2025-23369's fix: the Response's Signature naming it, resolved
 /// and digested in a copy of the document, the enveloped transform dropping the first
 /// Signature inside what it found.
 fn ids_in_document_copy(xml: &str, certs: &[String]) -> Result<(), Rejection> {
@@ -679,12 +669,8 @@ fn ids_in_document_copy(xml: &str, certs: &[String]) -> Result<(), Rejection> {
         .next()
         .ok_or_else(|| Rejection("the Response is not signed".into()))?;
     let how = crate::emulated::Loose {
-        lookup: crate::emulated::IdLookup::First,
-        digest: crate::emulated::DigestSource::Text,
-        all_signed_info: false,
         enveloped: crate::emulated::Enveloped::FirstInside,
-        hmac_with_certificate: false,
-        void_canonicalization: false,
+        ..crate::emulated::Loose::careful()
     };
     crate::emulated::verify(&ldoc, &lsig, how, certs).map_err(Rejection)?;
     Ok(())

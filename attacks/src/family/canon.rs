@@ -123,10 +123,8 @@ pub fn cdata_claims(f: &Forge) -> Result<Forged, Skip> {
 fn with_entity(f: &Forge, place: Place) -> Result<Forged, Skip> {
     let forged = lookalike(f, place, |target| format!("{target}&{SUFFIX_ENTITY};"))?;
     let body = crate::family::xsw::embeddable(&forged.xml);
-    let root = body
-        .get(1..)
-        .and_then(|b| b.split(|c: char| c.is_whitespace() || c == '>').next())
-        .unwrap_or("Response");
+    let seed = Doc::parse(f.seed)?;
+    let root = crate::bytes::qualified_name(seed.src, seed.root());
     Ok(Forged {
         xml: format!("<!DOCTYPE {root} [<!ENTITY {SUFFIX_ENTITY} \"{LOOKALIKE_SUFFIX}\">]>{body}"),
         swap: forged.swap,

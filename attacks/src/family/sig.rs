@@ -152,7 +152,7 @@ fn hmac_signed(f: &Forge, uri: &str, digest: MessageDigest, form: HmacKey) -> Re
 }
 
 /// Replaces the text of the first `ds:{element}`.
-pub(crate) fn set_text(xml: &str, element: &str, text: &str) -> Result<String, Skip> {
+fn set_text(xml: &str, element: &str, text: &str) -> Result<String, Skip> {
     let doc = Doc::parse_built(xml)?;
     let n = doc
         .tree
@@ -221,8 +221,7 @@ pub fn detached(f: &Forge) -> Result<Forged, Skip> {
         p.assertion_unsigned()
     );
     let raw = doc.outer(sig);
-    let start_tag = &doc.src[sig.range().start..after_start_tag(doc.src, sig)];
-    if !start_tag.contains("xmlns") {
+    if !crate::bytes::declares_own_namespace(doc.src, sig) {
         return Err(Skip::NotApplicable(
             "the Signature's namespace is declared on an ancestor; moved, it would be unbound"
                 .into(),

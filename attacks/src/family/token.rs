@@ -34,6 +34,7 @@ pub(crate) fn resigned(
     )?))
 }
 
+/// Every element `(ns, name)` of `doc`, in document order.
 pub(crate) fn elements<'d, 'a>(
     doc: &'d Doc<'a>,
     ns: &'d str,
