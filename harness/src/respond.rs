@@ -33,6 +33,7 @@ pub struct Responder {
     attack: Option<&'static Check>,
     good: Option<Delivered>,
     clock: saml_protocol::Clock,
+    donor: Option<Arc<str>>,
 }
 
 impl Responder {
@@ -51,7 +52,13 @@ impl Responder {
             attack,
             good,
             clock,
+            donor: None,
         }
+    }
+
+    /// With the running IdP's signed metadata for the checks that transplant one (TM-C).
+    pub fn with_donor(self, donor: Option<Arc<str>>) -> Self {
+        Responder { donor, ..self }
     }
 
     /// What to post for `captured`; a failure when Entra would refuse the request.
@@ -119,7 +126,7 @@ impl Responder {
         if let Edit::Replay = check.edit {
             return self.replay();
         }
-        let forged = forge(check, &live.post.saml_response, None, None)?;
+        let forged = forge(check, &live.post.saml_response, None, self.donor.as_deref())?;
         Ok(Delivered {
             post: AcsPost {
                 saml_response: forged.xml,

@@ -138,26 +138,62 @@ pub(crate) struct SpIds {
     pub(crate) acs_url: String,
 }
 
+/// Reads `what` (`SP` or `IdP` metadata) from a file, or fetches it within `limits`.
+async fn read_metadata(
+    source: &MetadataSource,
+    what: &str,
+    limits: Limits,
+) -> Result<String, String> {
+    match source {
+        MetadataSource::File(p) => std::fs::read_to_string(p)
+            .map_err(|e| format!("cannot read {what} metadata {}: {e}", p.display())),
+        MetadataSource::Url(u) => {
+            let url = parse_url(u).map_err(|e| e.to_string())?;
+            let page = Browser::new(limits, &[&url]).get(&url).await.map_err(|e| {
+                format!(
+                    "cannot fetch {what} metadata: {e}; hint: is the {what} running at that URL?"
+                )
+            })?;
+            if page.status != 200 {
+                return Err(format!(
+                    "{what} metadata at {u} answered {}",
+                    page.summary()
+                ));
+            }
+            Ok(page.body)
+        }
+    }
+}
+
+/// The running IdP's signed metadata (`idp.metadata`), the blob TM-C checks transplant;
+/// `None` when the scenario names none or the document carries no signature.
+pub(crate) async fn resolve_donor(
+    s: &Scenario,
+    limits: Limits,
+) -> Result<Option<Arc<str>>, String> {
+    let Some(source) = &s.idp_metadata else {
+        return Ok(None);
+    };
+    let xml = read_metadata(source, "IdP", limits).await?;
+    let doc = roxmltree::Document::parse(&xml)
+        .map_err(|e| format!("the IdP metadata is not well-formed XML: {e}"))?;
+    let signed = doc
+        .root_element()
+        .children()
+        .any(|n| n.has_tag_name((saml_protocol::DSIG_NS, "Signature")));
+    Ok(signed.then(|| Arc::from(xml)))
+}
+
 pub(crate) async fn resolve_sp(s: &Scenario, limits: Limits) -> Result<SpIds, String> {
     let metadata = match &s.sp.metadata {
         None => None,
-        Some(MetadataSource::File(p)) => Some(
-            std::fs::read_to_string(p)
-                .map_err(|e| format!("cannot read SP metadata {}: {e}", p.display()))?,
-        ),
-        Some(MetadataSource::Url(u)) => {
-            let url = parse_url(u).map_err(|e| e.to_string())?;
-            let page = Browser::new(limits, &[&url])
-                .get(&url)
-                .await
-                .map_err(|e| {
-                    format!("cannot fetch SP metadata: {e}; hint: is the SP running at that URL (check SP_URL)?")
-                })?;
-            if page.status != 200 {
-                return Err(format!("SP metadata at {u} answered {}", page.summary()));
+        Some(source) => Some(read_metadata(source, "SP", limits).await.map_err(|e| {
+            if matches!(source, MetadataSource::Url(_)) {
+                format!("{e} (check SP_URL)")
+            } else {
+                e
             }
-            Some(page.body)
-        }
+        })?),
     };
     let (md_entity, md_acs) = match &metadata {
         None => (None, None),
@@ -216,6 +252,7 @@ pub(crate) fn idp_for(s: &Scenario, sp: &SpIds) -> Idp {
 
 struct CaseRun<'a> {
     clock: saml_protocol::Clock,
+    donor: Option<Arc<str>>,
     scenario: &'a Scenario,
     idp: Arc<Idp>,
     limits: Limits,
@@ -232,6 +269,7 @@ impl CaseRun<'_> {
             good.cloned(),
             self.clock.clone(),
         )
+        .with_donor(self.donor.clone())
     }
 
     /// One attempt through the run's driver.
@@ -521,6 +559,20 @@ pub async fn run_scenario(
             return verdicts;
         }
     };
+    let donor = match resolve_donor(scenario, limits).await {
+        Ok(donor) => donor,
+        Err(e) => {
+            for case in &scenario.cases {
+                record(
+                    case,
+                    (Outcome::Error, format!("could not run: {e}")),
+                    Duration::ZERO,
+                    Notes::default(),
+                );
+            }
+            return verdicts;
+        }
+    };
     let idp = Arc::new(idp_for(scenario, &sp));
     let origins = [
         &scenario.sp.sign_on_url,
@@ -533,6 +585,7 @@ pub async fn run_scenario(
     .collect();
     let run = CaseRun {
         clock,
+        donor,
         scenario,
         idp,
         limits,

@@ -78,6 +78,7 @@ struct IdpSpec {
     config: Option<Spanned<String>>,
     app: Option<Spanned<String>>,
     url: Option<Spanned<String>>,
+    metadata: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -170,9 +171,12 @@ pub struct Scenario {
     pub idp_config: Config,
     /// The app to use; `None` means the first app, re-pointed at the SP.
     pub idp_app: Option<String>,
-    /// A running IdP (its base URL): accept cases follow the AuthnRequest to it and post the
-    /// response it gives; attack cases still forge with the in-process IdP (same config).
+    /// A running IdP (its base URL): every login follows the AuthnRequest to it; attack cases
+    /// edit the response it gives (its key is not held here).
     pub idp_url: Option<url::Url>,
+    /// The running IdP's signed federation metadata (URL or file): the IdP-signed blob the
+    /// checks that reuse one (TM-C) transplant.
+    pub idp_metadata: Option<MetadataSource>,
     /// The user who signs in (UPN); `None` is the config's default user.
     pub user: Option<String>,
     /// The cases, in file order (the runner runs accept cases first).
@@ -281,13 +285,14 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
             "e.g. metadata: ${SP_URL}/saml/metadata",
         ));
     }
-    let metadata = sp.metadata.map(|m| {
+    let source = |m: Spanned<String>| {
         if m.value.starts_with("http://") || m.value.starts_with("https://") {
             MetadataSource::Url(m.value)
         } else {
             MetadataSource::File(base.join(m.value))
         }
-    });
+    };
+    let metadata = sp.metadata.map(source);
     let identity =
         match sp.oracle.identity {
             None => None,
@@ -343,6 +348,17 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
                 "e.g. url: ${IDP_URL} for a running `saml-harness idp serve`",
             )
         })?),
+    };
+    let idp_metadata = match spec.idp.metadata {
+        Some(m) if idp_url.is_none() => {
+            return Err(error(
+                file,
+                m.referenced.line(),
+                "`idp.metadata` is the running IdP's metadata, but there is no `idp.url`",
+                "add `url: ${IDP_URL}`, or drop `metadata` (the built-in IdP signs its own)",
+            ))
+        }
+        m => m.map(source),
     };
     if spec.cases.is_empty() {
         return Err(error(
@@ -445,6 +461,7 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
         idp_config,
         idp_app: spec.idp.app.map(|a| a.value),
         idp_url,
+        idp_metadata,
         user: spec.user,
         cases,
     })
@@ -510,6 +527,29 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.line, 8, "{err}");
         assert!(err.to_string().contains("selects nothing"), "{err}");
+    }
+
+    #[test]
+    fn idp_metadata_needs_a_running_idp() {
+        let with = |idp: &str| GOOD.replace("cases:\n", &format!("idp:\n{idp}cases:\n"));
+        let err = parse(
+            &with("  metadata: http://idp/md.xml\n"),
+            Path::new("s.yaml"),
+            &no_vars,
+        )
+        .unwrap_err();
+        assert_eq!(err.line, 7, "{err}");
+        assert!(err.to_string().contains("idp.url"), "{err}");
+        let s = parse(
+            &with("  url: http://idp\n  metadata: idp.xml\n"),
+            Path::new("dir/s.yaml"),
+            &no_vars,
+        )
+        .unwrap();
+        assert_eq!(
+            s.idp_metadata,
+            Some(MetadataSource::File(PathBuf::from("dir/idp.xml")))
+        );
     }
 
     #[test]

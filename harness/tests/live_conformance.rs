@@ -33,9 +33,35 @@ applications:
     path
 }
 
+/// The live-IdP example, plus the running IdP's signed metadata as `idp.metadata`.
+fn with_idp_metadata(dir: &std::path::Path) -> String {
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/examples/05-live-idp.yaml"
+    ))
+    .unwrap();
+    let metadata = "  metadata: ${IDP_URL}/0a0b0c0d-1111-4222-8333-444455556666/federationmetadata/2007-06/federationmetadata.xml\n";
+    let scenario = example.replace(
+        "  url: ${IDP_URL}\n",
+        &format!("  url: ${{IDP_URL}}\n{metadata}"),
+    );
+    assert_ne!(scenario, example);
+    let path = dir.join("live-with-metadata.yaml");
+    std::fs::write(&path, scenario).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
 /// Starts the IdP and a reference SP (with `flaws`) that trusts it; runs `conformance` on the
 /// live-IdP example; returns the exit code and `id → verdict`.
 fn run(flaws: &[&str]) -> (i32, std::collections::BTreeMap<String, String>, String) {
+    run_scenario(flaws, false)
+}
+
+/// As [`run`]; with `idp_metadata`, the scenario also names the running IdP's metadata.
+fn run_scenario(
+    flaws: &[&str],
+    idp_metadata: bool,
+) -> (i32, std::collections::BTreeMap<String, String>, String) {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -78,8 +104,13 @@ fn run(flaws: &[&str]) -> (i32, std::collections::BTreeMap<String, String>, Stri
         args.extend(["--flaw", f]);
     }
     let _sp = serve(&args);
+    let scenario = if idp_metadata {
+        with_idp_metadata(dir.path())
+    } else {
+        "scenarios/examples/05-live-idp.yaml".to_owned()
+    };
     let run = common::run_with_report(
-        &["conformance", "scenarios/examples/05-live-idp.yaml"],
+        &["conformance", &scenario],
         &[("SP_URL", &sp_url), ("IDP_URL", &idp.url)],
     );
     let verdicts = run
@@ -145,4 +176,15 @@ fn a_flawed_sp_behind_a_running_idp_is_caught() {
         assert_eq!(v["cond/expired"], "not-applicable", "{out}");
         assert_eq!(code, 1, "{out}");
     }
+}
+
+#[test]
+fn the_running_idps_signed_metadata_is_the_donor_for_checks_that_transplant_one() {
+    let (_, v, out) = run_scenario(&[], true);
+    for id in ["xsw/roots/donor-first", "xsw/donor-signature-first"] {
+        assert_eq!(v[id], "inconclusive", "{id}: {out}");
+    }
+    let (code, v, out) = run_scenario(&["multiple-roots"], true);
+    assert_eq!(v["xsw/roots/donor-first"], "vulnerable", "{out}");
+    assert_eq!(code, 1, "{out}");
 }
