@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use crate::aadsts::Aadsts;
 use crate::config::{App, ClaimSource, Config, NameIdFormat, User};
 use crate::request::{AuthnRequest, LogoutRequest, RedirectSignature};
-use crate::response::{new_id, Attribute, ErrorResponse, LoginResponse, Signing};
+use crate::response::{Attribute, ErrorResponse, LoginResponse, Signing};
 use crate::xml::Element;
 use saml_protocol::AcsPost;
 
@@ -66,12 +66,22 @@ pub struct LogoutOutcome {
 pub struct Idp {
     /// The tenant, users and apps.
     pub config: Config,
+    /// Where response, assertion and transient NameID values come from.
+    pub ids: saml_protocol::Ids,
 }
 
 impl Idp {
     /// An IdP serving `config`.
     pub fn new(config: Config) -> Self {
-        Idp { config }
+        Idp {
+            config,
+            ids: saml_protocol::Ids::random(),
+        }
+    }
+
+    /// The same IdP, its IDs from `ids`.
+    pub fn with_ids(self, ids: saml_protocol::Ids) -> Self {
+        Idp { ids, ..self }
     }
 
     /// Issuer of responses and entityID of metadata: `https://sts.windows.net/{tid}/`.
@@ -143,7 +153,7 @@ impl Idp {
                     openssl::sha::sha256(format!("{}:{}", app.app_id, user.object_id).as_bytes());
                 base64::engine::general_purpose::STANDARD.encode(h)
             }
-            NameIdFormat::Transient => new_id(),
+            NameIdFormat::Transient => self.ids.next(),
             NameIdFormat::EmailAddress | NameIdFormat::Unspecified => {
                 user.attribute(&app.name_id_source).unwrap_or_default()
             }
@@ -175,8 +185,8 @@ impl Idp {
             token_time: now,
             authn_instant: now,
             subject_confirmation_lifetime: app.subject_confirmation_lifetime,
-            response_id: new_id(),
-            assertion_id: new_id(),
+            response_id: self.ids.next(),
+            assertion_id: self.ids.next(),
             encrypt_to: app.token_encryption_certificate.clone(),
         }
     }
@@ -362,6 +372,7 @@ impl Idp {
             _ => ("Requester", "RequestUnsupported"),
         };
         ErrorResponse {
+            id: self.ids.next(),
             issuer: self.entity_id(),
             destination: acs.to_owned(),
             in_response_to: in_response_to.map(str::to_owned),
@@ -398,7 +409,7 @@ impl Idp {
         let app = self.app_for_issuer(&req.issuer)?;
         let destination = app.logout_url.clone().unwrap_or_default();
         let mut el = Element::prefixed("samlp", "LogoutResponse")
-            .attr("ID", new_id())
+            .attr("ID", self.ids.next())
             .attr("Version", "2.0")
             .attr("IssueInstant", saml_protocol::saml_time(now))
             .attr("Destination", destination.clone())
@@ -444,6 +455,17 @@ mod tests {
             .iter()
             .map(|a| a.name.rsplit('/').next().unwrap_or_default())
             .collect()
+    }
+
+    #[test]
+    fn response_and_assertion_ids_come_from_the_injected_generator() {
+        let idp = Idp::new(Config::builtin()).with_ids(saml_protocol::Ids::sequential("_id-"));
+        let post = idp.idp_initiated(&idp.config.apps[0], None, NOW).unwrap();
+        let xml = post.saml_response;
+        assert!(
+            xml.contains(r#"ID="_id-1""#) && xml.contains(r#"ID="_id-2""#),
+            "{xml}"
+        );
     }
 
     #[test]

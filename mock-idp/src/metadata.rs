@@ -2,7 +2,6 @@
 
 use crate::cert::SigningCert;
 use crate::config::{App, Tenant};
-use crate::response::new_id;
 use crate::sign::{sign_enveloped, Algorithm, SignError};
 use crate::xml::Element;
 use saml_protocol::{DSIG_NS, METADATA_NS, POST_BINDING, REDIRECT_BINDING};
@@ -168,7 +167,7 @@ pub fn federation_metadata(
     .child(service("SingleSignOnService", REDIRECT_BINDING))
     .child(service("SingleSignOnService", POST_BINDING));
     let mut doc = Element::new("EntityDescriptor")
-        .attr("ID", new_id())
+        .attr("ID", saml_protocol::Ids::random().next())
         .attr("entityID", tenant.entity_id())
         .xmlns(METADATA_NS)
         .child(sts)

@@ -75,11 +75,6 @@ pub struct Signing<'a> {
     pub what: SignWhat,
 }
 
-/// A fresh Entra-style ID: `_` + lowercase hyphenated GUID.
-pub fn new_id() -> String {
-    format!("_{}", uuid::Uuid::new_v4())
-}
-
 /// Offsets of the other instants from T0, as seen in captures.
 const ASSERTION_AFTER_T0: Duration = Duration::milliseconds(150);
 const RESPONSE_AFTER_ASSERTION: Duration = Duration::milliseconds(16);
@@ -246,6 +241,8 @@ fn status_element(top: &str, second: Option<&str>, message: Option<String>) -> E
 /// A status-only error response posted to the ACS (no Assertion), e.g. Responder/NoPassive.
 #[derive(Clone, Debug)]
 pub struct ErrorResponse {
+    /// The Response ID.
+    pub id: String,
     /// `https://sts.windows.net/{tenant}/`.
     pub issuer: String,
     /// The ACS URL.
@@ -272,7 +269,7 @@ impl ErrorResponse {
             aadsts_timestamp(self.now)
         );
         response_element(
-            &new_id(),
+            &self.id,
             self.now,
             &self.destination,
             self.in_response_to.as_deref(),

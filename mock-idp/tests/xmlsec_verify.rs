@@ -4,7 +4,7 @@ mod common;
 
 use common::{xmlsec1_verifies, ASSERTION_SIG, ROOT_SIG as RESPONSE_SIG};
 use mock_idp::cert::{SigningCert, BUNDLED_KEY_PEM};
-use mock_idp::response::{new_id, Attribute, LoginResponse, SignWhat, Signing};
+use mock_idp::response::{Attribute, LoginResponse, SignWhat, Signing};
 use mock_idp::sign::Algorithm;
 use time::macros::datetime;
 use time::Duration;
@@ -35,8 +35,8 @@ fn login() -> LoginResponse {
         token_time: datetime!(2026-11-25 10:00:00.123 UTC),
         authn_instant: datetime!(2026-11-25 09:59:00 UTC),
         subject_confirmation_lifetime: Duration::minutes(60),
-        response_id: new_id(),
-        assertion_id: new_id(),
+        response_id: saml_protocol::Ids::random().next(),
+        assertion_id: saml_protocol::Ids::random().next(),
         encrypt_to: None,
     }
 }

@@ -36,6 +36,44 @@ pub fn system_clock() -> Clock {
     std::sync::Arc::new(time::OffsetDateTime::now_utc)
 }
 
+/// Where message IDs come from: injected next to the clock, so tests can fix them.
+#[derive(Clone)]
+pub struct Ids(std::sync::Arc<dyn Fn() -> String + Send + Sync>);
+
+impl Ids {
+    /// Entra-style IDs: `_` and a random lowercase hyphenated GUID.
+    pub fn random() -> Ids {
+        Ids(std::sync::Arc::new(|| format!("_{}", uuid::Uuid::new_v4())))
+    }
+
+    /// Predictable IDs for tests: `{prefix}1`, `{prefix}2`, …
+    pub fn sequential(prefix: &str) -> Ids {
+        let prefix = prefix.to_owned();
+        let next = std::sync::atomic::AtomicU64::new(0);
+        Ids(std::sync::Arc::new(move || {
+            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            format!("{prefix}{n}")
+        }))
+    }
+
+    /// The next ID.
+    pub fn next(&self) -> String {
+        (self.0)()
+    }
+}
+
+impl Default for Ids {
+    fn default() -> Ids {
+        Ids::random()
+    }
+}
+
+impl std::fmt::Debug for Ids {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ids")
+    }
+}
+
 /// An `xs:dateTime` in UTC with exactly three fractional digits and `Z`, as Entra writes every
 /// time.
 pub fn saml_time(t: time::OffsetDateTime) -> String {

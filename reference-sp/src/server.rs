@@ -72,6 +72,7 @@ pub struct SpState {
     config: Arc<SpConfig>,
     memory: Arc<Mutex<Memory>>,
     clock: saml_protocol::Clock,
+    ids: saml_protocol::Ids,
 }
 
 impl SpState {
@@ -81,7 +82,13 @@ impl SpState {
             config: Arc::new(config),
             memory: Arc::default(),
             clock: saml_protocol::system_clock(),
+            ids: saml_protocol::Ids::random(),
         }
+    }
+
+    /// The same SP, its AuthnRequest IDs from `ids`.
+    pub fn with_ids(self, ids: saml_protocol::Ids) -> Self {
+        SpState { ids, ..self }
     }
 
     /// The configuration.
@@ -116,7 +123,7 @@ struct LoginQuery {
 /// GET /login: starts an SP-initiated login with an AuthnRequest by HTTP-Redirect.
 async fn login(State(state): State<SpState>, Query(q): Query<LoginQuery>) -> Response {
     let now = (state.clock)();
-    let id = format!("_{}", uuid::Uuid::new_v4().simple());
+    let id = state.ids.next();
     {
         let mut memory = state.memory();
         memory
@@ -303,4 +310,42 @@ async fn logout(State(state): State<SpState>, headers: HeaderMap) -> Response {
     }
     let expired = format!("{SESSION_COOKIE}=; Path=/; Max-Age=0");
     ([(header::SET_COOKIE, expired)], "signed out\n").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn authn_request_ids_come_from_the_injected_generator() {
+        let idp = mock_idp::idp::Idp::new(mock_idp::config::Config::builtin());
+        let metadata =
+            mock_idp::metadata::app_metadata(&idp.config.tenant, "http://idp", &idp.config.apps[0])
+                .unwrap();
+        let config = SpConfig {
+            base_url: "http://sp".into(),
+            idp: IdpTrust::from_metadata(&metadata).unwrap(),
+            flaws: Flaws::new(),
+            users: Vec::new(),
+        };
+        let app = app(SpState::new(config).with_ids(saml_protocol::Ids::sequential("_req-")));
+        for n in 1..=2 {
+            let request = axum::http::Request::get("/login")
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let response = app.clone().oneshot(request).await.unwrap();
+            let location = response.headers()[header::LOCATION].to_str().unwrap();
+            let query = location.split_once('?').unwrap().1;
+            let (_, encoded) = form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "SAMLRequest")
+                .unwrap();
+            let deflated = base64::engine::general_purpose::STANDARD
+                .decode(encoded.as_bytes())
+                .unwrap();
+            let xml = saml_protocol::inflate_bounded(&deflated, 1 << 16).unwrap();
+            let xml = String::from_utf8(xml).unwrap();
+            assert!(xml.contains(&format!("ID=\"_req-{n}\"")), "{xml}");
+        }
+    }
 }
