@@ -649,6 +649,18 @@ pub const CATALOGUE: &[Check] = &[
         ..MALFORMED
     },
     Check {
+        id: "parse/encoding/mislabelled",
+        title: "the IdP's UTF-8 response under an XML declaration that says UTF-16",
+        research_id: "PARSE-05",
+        references: &["XML 1.0 §4.3.3 (an entity in another encoding than declared is a fatal error)", "EsPReSSO encoding attacks"],
+        severity: Sev::Low,
+        tags: &["parser-differential", "encoding"],
+        must: "refuse a document whose declared encoding contradicts its bytes",
+        fix: "parse with a conforming parser in strict mode; never decode with one charset and verify with another",
+        edit: Edit::Bytes(parse::mislabelled_encoding),
+        ..MALFORMED
+    },
+    Check {
         id: "parse/schema/assertion-in-assertion",
         title: "the signed Assertion as the first child of a forged one (schema-invalid) whose own Signature names the forged ID",
         family: Family::Parse,

@@ -63,7 +63,7 @@ flaw_is_caught! {
     all_signed_info: "all-signed-info" => 1 ["sig/reference/two=nonstrict", "xsw/3=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "xsw/attribute-pollution=vulnerable", "dsig/multiple-signed-info=vulnerable"];
     multiple_roots: "multiple-roots" => 1 ["xsw/roots/donor-first=vulnerable"];
     doctype_round_trip: "doctype-round-trip" => 1 ["parse/doctype-round-trip=vulnerable", "parse/doctype=nonstrict"];
-    recovering_parser: "recovering-parser" => 0 ["parse/malformed/trailing-content=nonstrict", "parse/malformed/duplicate-attribute=nonstrict", "parse/malformed/unclosed-root=nonstrict"];
+    recovering_parser: "recovering-parser" => 0 ["parse/malformed/trailing-content=nonstrict", "parse/malformed/duplicate-attribute=nonstrict", "parse/malformed/unclosed-root=nonstrict", "parse/encoding/mislabelled=nonstrict"];
     namespace_blind: "namespace-blind" => 1 ["parse/namespace/foreign-assertion=vulnerable"];
     skip_entity_references: "skip-entity-references" => 1 ["canon/entity/name-id=vulnerable", "parse/doctype=nonstrict"];
     split_signature_parsers: "split-signature-parsers" => 1 ["sig/reference/two=nonstrict", "dsig/namespace-confusion=vulnerable", "dsig/void-canonicalization=vulnerable", "parse/doctype=nonstrict"];

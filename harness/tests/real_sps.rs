@@ -96,6 +96,7 @@ fn shibboleth_sp_runs_the_whole_catalogue() {
         &[
             "aud/missing=nonstrict",
             "cond/scd-not-before=nonstrict",
+            "parse/encoding/mislabelled=nonstrict",
             "prot/in-response-to-unknown=vulnerable",
             "prot/unsolicited=nonstrict",
             "sig/reference/whole-document=nonstrict",

@@ -91,6 +91,23 @@ fn parse(xml: &str, allow_dtd: bool) -> Result<roxmltree::Document<'_>, Rejectio
     })
 }
 
+/// The response arrives as UTF-8 text: an XML declaration naming another encoding contradicts
+/// its bytes, a fatal error (XML 1.0 §4.3.3).
+fn declared_encoding_is_utf8(xml: &str) -> Result<(), Rejection> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    if let Ok(quick_xml::events::Event::Decl(decl)) = reader.read_event() {
+        if let Some(Ok(encoding)) = decl.encoding() {
+            let encoding = String::from_utf8_lossy(&encoding).into_owned();
+            if !encoding.eq_ignore_ascii_case("utf-8") && !encoding.eq_ignore_ascii_case("utf8") {
+                return reject(format!(
+                    "the XML declaration says encoding {encoding:?}, but the response is UTF-8"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// How a consumer reads an element's text.
 #[derive(Clone, Copy)]
 enum TextReading {
@@ -165,6 +182,9 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         Some(read) => (read, true),
         None => (xml, false),
     };
+    if !flawed(Flaw::RecoveringParser) {
+        declared_encoding_is_utf8(read_xml)?;
+    }
     let allow_dtd = flawed(Flaw::DoctypeRoundTrip)
         || flawed(Flaw::SkipEntityReferences)
         || flawed(Flaw::SplitSignatureParsers)

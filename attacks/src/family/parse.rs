@@ -132,3 +132,13 @@ pub fn assertion_in_assertion(f: &Forge) -> Result<Forged, Skip> {
     let outer = crate::family::cut(doc.src, a.clone(), edits);
     forged(p.splice_unsigned_response(vec![(a, outer)]), swap)
 }
+
+/// The IdP's response (UTF-8 bytes) under an XML declaration that says UTF-16: a fatal error
+/// (XML 1.0 §4.3.3); a parser that ignores the label reads the bytes regardless.
+pub fn mislabelled_encoding(f: &Forge) -> Result<Forged, Skip> {
+    let seed = crate::family::xsw::embeddable(f.seed);
+    Doc::parse(seed)?;
+    Ok(Forged::same_identity(format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-16\"?>{seed}"
+    )))
+}
