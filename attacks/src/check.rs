@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::forge::{Forge, Forged, IdpKey, Skip};
+use crate::forge::{Donors, Forge, Forged, IdpKey, Skip};
 
 /// How bad it is when an SP lets the attack through (the check's, not the run's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -186,7 +186,7 @@ impl Check {
         &self,
         seed: &str,
         idp_key: Option<&IdpKey>,
-        donor: Option<&str>,
+        donors: Donors,
     ) -> Result<Forged, Skip> {
         let Edit::Bytes(edit) = self.edit else {
             return Err(Skip::NotApplicable(
@@ -196,7 +196,7 @@ impl Check {
         edit(&Forge {
             seed,
             idp_key: idp_key.filter(|_| self.idp_signs()),
-            donor,
+            donors,
         })
     }
 }

@@ -28,8 +28,18 @@ pub struct Forge<'a> {
     pub seed: &'a str,
     /// The IdP's key: given only to checks whose artifact the IdP itself would sign.
     pub idp_key: Option<&'a IdpKey>,
-    /// An unrelated IdP-signed XML blob (the app's signed federation metadata), for TM-C.
-    pub donor: Option<&'a str>,
+    /// Unrelated IdP-signed XML blobs, for TM-C.
+    pub donors: Donors<'a>,
+}
+
+/// IdP-signed XML an attacker can obtain without the key (TM-C): Entra publishes the app's
+/// signed federation metadata to anyone, and signs the LogoutResponse of every sign-out.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Donors<'a> {
+    /// The app's signed federation metadata.
+    pub metadata: Option<&'a str>,
+    /// A signed LogoutResponse (the attacker's own sign-out).
+    pub logout_response: Option<&'a str>,
 }
 
 impl Forge<'_> {
@@ -40,11 +50,20 @@ impl Forge<'_> {
         })
     }
 
-    /// The donor blob, or a not-applicable.
-    pub fn donor(&self) -> Result<&str, Skip> {
-        self.donor.ok_or_else(|| {
+    /// The IdP's signed metadata, or a not-applicable.
+    pub fn metadata(&self) -> Result<&str, Skip> {
+        self.donors.metadata.ok_or_else(|| {
             Skip::NotApplicable(
-                "needs an IdP-signed XML blob (signed federation metadata); none was found".into(),
+                "needs the IdP's signed federation metadata (with `idp.url`, name it in `idp.metadata`)".into(),
+            )
+        })
+    }
+
+    /// A LogoutResponse the IdP signed, or a not-applicable.
+    pub fn logout_response(&self) -> Result<&str, Skip> {
+        self.donors.logout_response.ok_or_else(|| {
+            Skip::NotApplicable(
+                "needs a LogoutResponse the IdP signed (available with the built-in IdP)".into(),
             )
         })
     }

@@ -18,4 +18,4 @@ pub mod select;
 
 pub use catalogue::CATALOGUE;
 pub use check::{Capability, Check, Edit, Family, Goal, Seed, Severity};
-pub use forge::{Forge, Forged, Skip};
+pub use forge::{Donors, Forge, Forged, Skip};

@@ -126,7 +126,11 @@ impl Responder {
         if let Edit::Replay = check.edit {
             return self.replay();
         }
-        let forged = forge(check, &live.post.saml_response, None, self.donor.as_deref())?;
+        let donors = attacks::Donors {
+            metadata: self.donor.as_deref(),
+            logout_response: None,
+        };
+        let forged = forge(check, &live.post.saml_response, None, donors)?;
         Ok(Delivered {
             post: AcsPost {
                 saml_response: forged.xml,
@@ -160,18 +164,34 @@ pub fn forge_in_process(
     let key = IdpKey {
         key: cert.key().clone(),
     };
-    let donor = if check.capability == attacks::Capability::AnySignedBlob {
+    let (metadata, logout) = if check.capability == attacks::Capability::AnySignedBlob {
         let metadata = mock_idp::metadata::app_metadata(
             &idp.config.tenant,
             "https://login.microsoftonline.com",
             app,
         )
         .map_err(|e| CaseEnd::Error(format!("cannot sign the app metadata donor: {e}")))?;
-        Some(metadata)
+        // The attacker's own sign-out: Entra signs the LogoutResponse.
+        let request = mock_idp::request::LogoutRequest {
+            id: idp.ids.next(),
+            issuer: app.identifiers.first().cloned().unwrap_or_default(),
+            name_id: Some(login.name_id.clone()),
+        };
+        let logout = idp.logout(&request, login.token_time).map_err(|e| {
+            CaseEnd::Error(format!(
+                "cannot sign the LogoutResponse donor: {}",
+                e.message()
+            ))
+        })?;
+        (Some(metadata), Some(logout.logout_response))
     } else {
-        None
+        (None, None)
     };
-    forge(check, &seed, Some(&key), donor.as_deref())
+    let donors = attacks::Donors {
+        metadata: metadata.as_deref(),
+        logout_response: logout.as_deref(),
+    };
+    forge(check, &seed, Some(&key), donors)
 }
 
 /// Runs `check`'s edit on `seed` (see [`Check::forge`] for who gets the IdP's key).
@@ -179,9 +199,9 @@ pub fn forge(
     check: &Check,
     seed: &str,
     idp_key: Option<&IdpKey>,
-    donor: Option<&str>,
+    donors: attacks::Donors,
 ) -> Result<attacks::Forged, CaseEnd> {
-    check.forge(seed, idp_key, donor).map_err(|e| match e {
+    check.forge(seed, idp_key, donors).map_err(|e| match e {
         attacks::Skip::NotApplicable(why) => CaseEnd::NotApplicable(why),
         attacks::Skip::Failed(why) => CaseEnd::Error(format!("could not build the forgery: {why}")),
     })

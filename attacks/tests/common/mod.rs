@@ -44,11 +44,25 @@ pub fn forge(
     let key = IdpKey {
         key: cert.key().clone(),
     };
-    let donor = mock_idp::metadata::app_metadata(
+    let metadata = mock_idp::metadata::app_metadata(
         &idp.config.tenant,
         "https://login.microsoftonline.com",
         &app,
     )
     .ok();
-    check.forge(&seed, Some(&key), donor.as_deref())
+    let logout = idp
+        .logout(
+            &mock_idp::request::LogoutRequest {
+                id: "_logout-request-1".into(),
+                issuer: app.identifiers[0].clone(),
+                name_id: None,
+            },
+            login.token_time,
+        )
+        .ok();
+    let donors = attacks::Donors {
+        metadata: metadata.as_deref(),
+        logout_response: logout.as_ref().map(|l| l.logout_response.as_str()),
+    };
+    check.forge(&seed, Some(&key), donors)
 }
