@@ -501,6 +501,19 @@ pub const CATALOGUE: &[Check] = &[
         ..XSW
     },
     Check {
+        id: "dsig/namespace-hiding",
+        title: "no DTD: `xml:xmlns` hides the genuine signature (in Extensions) from REXML but not from libxml2; the forged Assertion's signature has DigestValue H(\"\")",
+        family: Family::Dsig,
+        research_id: "DSIG-10",
+        references: &["CVE-2025-66567 (ruby-saml < 1.18.0)", "GHSA-9v8j-x534-2fx3", "CVE-2025-66568", "Fedotkin, The Fragile Lock (PortSwigger Research, 2025)"],
+        tags: &["dsig", "parser-differential", "namespace", "cve-2025-66567"],
+        provenance: "The Fragile Lock shape; a helper's reconstruction was accepted by ruby-saml 1.17.0 and 1.12.4 (REXML 3.2.5, Nokogiri 1.13.10, libxml2 2.9.14) and refused by 1.18.0",
+        must: "find the Signature the same way in the verifier and the reader, and treat a failed canonicalization as a failed signature",
+        fix: "upgrade ruby-saml to 1.18.1 or later; take the Reference and DigestValue from the SignedInfo that was verified",
+        edit: Edit::Bytes(dsig::namespace_hiding),
+        ..XSW
+    },
+    Check {
         id: "dsig/void-canonicalization",
         title: "a void signature (RSA over \"\", DigestValue H(\"\")) on an Assertion libxml2 cannot canonicalize (relative namespace URI); identity forged",
         family: Family::Dsig,

@@ -545,22 +545,14 @@ pub async fn run_scenario(
             emit(Event::CaseFinished(Box::new(v.clone())));
             verdicts.push(v);
         };
-    let sp = match resolve_sp(scenario, limits).await {
-        Ok(sp) => sp,
-        Err(e) => {
-            for case in &scenario.cases {
-                record(
-                    case,
-                    (Outcome::Error, format!("could not run: {e}")),
-                    Duration::ZERO,
-                    Notes::default(),
-                );
-            }
-            return verdicts;
-        }
+    let resolved = async {
+        Ok::<_, String>((
+            resolve_sp(scenario, limits).await?,
+            resolve_donor(scenario, limits).await?,
+        ))
     };
-    let donor = match resolve_donor(scenario, limits).await {
-        Ok(donor) => donor,
+    let (sp, donor) = match resolved.await {
+        Ok(both) => both,
         Err(e) => {
             for case in &scenario.cases {
                 record(

@@ -49,7 +49,7 @@ macro_rules! flaw_is_caught {
 }
 
 flaw_is_caught! {
-    signature: "signature" => 1 ["sig/none=vulnerable", "sig/keyinfo/x509=vulnerable", "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/none=vulnerable", "sig/keyinfo/cloned-cert=vulnerable", "sig/tampered=vulnerable", "sig/empty/signature-value=vulnerable", "sig/empty/digest-value=vulnerable", "sig/hmac/sha1=vulnerable", "sig/hmac/sha256=vulnerable", "sig/hmac/sha384=vulnerable", "sig/hmac/sha512=vulnerable", "sig/hmac/der-key=vulnerable", "sig/hmac/base64-key=vulnerable", "sig/reference/whole-document=nonstrict", "sig/reference/two=nonstrict", "xsw/donor-signature-first=vulnerable", "xsw/logout-response-signature-first=vulnerable", "dsig/comment-in-digest-value=vulnerable", "dsig/digest-value-smuggled=vulnerable", "dsig/void-canonicalization=vulnerable"];
+    signature: "signature" => 1 ["sig/none=vulnerable", "sig/keyinfo/x509=vulnerable", "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/none=vulnerable", "sig/keyinfo/cloned-cert=vulnerable", "sig/tampered=vulnerable", "sig/empty/signature-value=vulnerable", "sig/empty/digest-value=vulnerable", "sig/hmac/sha1=vulnerable", "sig/hmac/sha256=vulnerable", "sig/hmac/sha384=vulnerable", "sig/hmac/sha512=vulnerable", "sig/hmac/der-key=vulnerable", "sig/hmac/base64-key=vulnerable", "sig/reference/whole-document=nonstrict", "sig/reference/two=nonstrict", "xsw/donor-signature-first=vulnerable", "xsw/logout-response-signature-first=vulnerable", "dsig/comment-in-digest-value=vulnerable", "dsig/digest-value-smuggled=vulnerable", "dsig/namespace-hiding=vulnerable", "dsig/void-canonicalization=vulnerable"];
     key_from_keyinfo: "key-from-keyinfo" => 1 ["sig/keyinfo/x509=vulnerable", "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/cloned-cert=vulnerable"];
     hmac_key_confusion: "hmac-key-confusion" => 1 ["sig/hmac/sha1=vulnerable", "sig/hmac/sha256=vulnerable", "sig/hmac/sha384=vulnerable", "sig/hmac/sha512=vulnerable", "sig/hmac/der-key=vulnerable", "sig/hmac/base64-key=vulnerable", "sig/reference/two=nonstrict"];
     id_by_local_name: "id-by-local-name" => 1 ["sig/reference/two=nonstrict", "xsw/attribute-pollution=vulnerable"];
@@ -66,7 +66,7 @@ flaw_is_caught! {
     recovering_parser: "recovering-parser" => 0 ["parse/malformed/trailing-content=nonstrict", "parse/malformed/duplicate-attribute=nonstrict", "parse/malformed/unclosed-root=nonstrict", "parse/encoding/mislabelled=nonstrict"];
     namespace_blind: "namespace-blind" => 1 ["parse/namespace/foreign-assertion=vulnerable"];
     skip_entity_references: "skip-entity-references" => 1 ["canon/entity/name-id=vulnerable", "parse/doctype=nonstrict"];
-    split_signature_parsers: "split-signature-parsers" => 1 ["sig/reference/two=nonstrict", "dsig/namespace-confusion=vulnerable", "dsig/void-canonicalization=vulnerable", "parse/doctype=nonstrict"];
+    split_signature_parsers: "split-signature-parsers" => 1 ["sig/reference/two=nonstrict", "dsig/namespace-confusion=vulnerable", "dsig/namespace-hiding=vulnerable", "dsig/void-canonicalization=vulnerable", "parse/doctype=nonstrict"];
     void_canonicalization: "void-canonicalization" => 1 ["sig/reference/two=nonstrict", "dsig/void-canonicalization=vulnerable"];
     ids_in_document_copy: "ids-in-document-copy" => 1 ["dsig/entity-defined-id=vulnerable", "parse/doctype=nonstrict"];
     first_signature_in_scope: "first-signature-in-scope" => 1 ["sig/reference/two=nonstrict", "parse/schema/assertion-in-assertion=vulnerable"];

@@ -145,16 +145,12 @@ pub fn verify(
         }
         ids.push(id.to_owned());
     }
-    let value: String = children(signature, "SignatureValue")
-        .first()
-        .map(|v| v.get_content())
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    let value = base64::engine::general_purpose::STANDARD
-        .decode(value)
-        .map_err(|_| "SignatureValue is not base64")?;
+    let value = signature_value(
+        &children(signature, "SignatureValue")
+            .first()
+            .map(|v| v.get_content())
+            .unwrap_or_default(),
+    )?;
     let alg = children(first, "SignatureMethod")
         .first()
         .and_then(|m| m.get_attribute("Algorithm"))
@@ -206,6 +202,14 @@ pub fn verify(
     Ok(ids)
 }
 
+/// The bytes of a SignatureValue's base64 text (line breaks allowed).
+fn signature_value(text: &str) -> Result<Vec<u8>, String> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .map_err(|_| "SignatureValue is not base64".into())
+}
+
 /// Whether `value` is a signature of `data` under `alg` by one of `certificates`.
 fn rsa_verifies(
     alg: &str,
@@ -224,15 +228,20 @@ fn rsa_verifies(
     Err("the SignatureValue does not verify".into())
 }
 
-/// ruby-saml <= 1.17.0 (CVE-2025-25292): SignatureValue, Reference and DigestValue come from
-/// REXML's first `ds:Signature` (`rexml`: a parse that applies no DTD namespace defaults),
+/// ruby-saml <= 1.17.0 (CVE-2025-25292, CVE-2025-66567): SignatureValue, Reference and
+/// DigestValue come from REXML's first `ds:Signature` (see [`rexml_view`]),
 /// SignedInfo from libxml2's (Nokogiri) first one, which is removed before the referenced
 /// element is canonicalized; a failed canonicalization digests as empty. Returns the ID.
-pub fn split_parsers(
-    xml: &str,
-    rexml: &roxmltree::Document,
-    certificates: &[String],
-) -> Result<String, String> {
+pub fn split_parsers(xml: &str, certificates: &[String]) -> Result<String, String> {
+    let rexml_xml = rexml_view(xml);
+    let rexml = roxmltree::Document::parse_with_options(
+        &rexml_xml,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| format!("not well-formed XML: {e}"))?;
     let ds = |n: &roxmltree::Node, name: &str| n.has_tag_name((DSIG_NS, name));
     // Its validate_signed_elements (REXML): at most two Signatures, each the child of a
     // Response or an Assertion, no parent signed twice.
@@ -263,15 +272,11 @@ pub fn split_parsers(
     let method = first("DigestMethod")
         .and_then(|m| m.attribute("Algorithm"))
         .unwrap_or_default();
-    let value: String = first("SignatureValue")
-        .and_then(|v| v.text())
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    let value = base64::engine::general_purpose::STANDARD
-        .decode(value)
-        .map_err(|_| "SignatureValue is not base64")?;
+    let value = signature_value(
+        first("SignatureValue")
+            .and_then(|v| v.text())
+            .unwrap_or_default(),
+    )?;
     // Nokogiri's view, parsed afresh for each step (a partial canonicalization cuts the tree).
     let nokogiri = || -> Result<(Document, Node), String> {
         let options = libxml::parser::ParserOptions {
@@ -314,6 +319,13 @@ pub fn split_parsers(
         return Err(format!("digest mismatch for #{id}"));
     }
     Ok(id)
+}
+
+/// The document as REXML reads its namespaces: an `xml:xmlns` attribute is found by its local
+/// name and taken for a default-namespace declaration (The Fragile Lock); no DTD defaults
+/// (the parse that follows applies none).
+fn rexml_view(xml: &str) -> String {
+    xml.replace(" xml:xmlns=", " xmlns=")
 }
 
 /// Exclusive C14N of `node` as Nokogiri before 1.19.1 returned it (GHSA-wx95-c6cv-8532):

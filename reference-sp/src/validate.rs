@@ -552,7 +552,7 @@ fn verify_signatures(
         return loose(how(IdLookup::First, DigestSource::Text), true);
     }
     if flawed(Flaw::SplitSignatureParsers) {
-        crate::emulated::split_parsers(xml, doc, certs).map_err(Rejection)?;
+        crate::emulated::split_parsers(xml, certs).map_err(Rejection)?;
         return Ok(());
     }
     if flawed(Flaw::VoidCanonicalization) {

