@@ -25,6 +25,7 @@ fn every_check_posts_what_its_snapshot_shows() {
             (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z", "[TIME]"),
             (r"(<(ds:)?DigestValue>)[A-Za-z0-9+/=]+", "$1[DIGEST]"),
             (r"(<!--)[A-Za-z0-9+/=]{20,}(-->)", "$1[DIGEST]$2"),
+            (r"(-->)[A-Za-z0-9+/=]{20,}(</(ds:)?DigestValue>)", "$1[DIGEST]$2"),
             (r"(<(ds:)?SignatureValue>)[^<]+", "$1[SIGNATURE]"),
             (r"(<(ds:)?X509Certificate>)[^<]+", "$1[CERT]"),
             (r"(<Modulus>)[^<]+", "$1[MODULUS]"),

@@ -151,6 +151,7 @@ struct UserSpec {
     groups: Vec<Spanned<String>>,
     #[serde(default)]
     attributes: BTreeMap<String, String>,
+    authn_age_seconds: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -305,7 +306,13 @@ pub struct User {
     pub group_ids: Vec<String>,
     /// Further attributes by name (employeeid, department, …).
     pub extra: BTreeMap<String, String>,
+    /// How long before a token the user really signed in (Entra reuses the session: real
+    /// AuthnInstants are seconds to weeks old).
+    pub authn_age: Duration,
 }
+
+/// A few seconds: a fresh sign-in, as in most captures.
+const DEFAULT_AUTHN_AGE: Duration = Duration::seconds(3);
 
 impl User {
     /// The value of a claim source such as `user.mail`, `None` when the user has none.
@@ -661,6 +668,9 @@ impl Resolver<'_> {
                     .unwrap_or_else(|| stable_guid(&format!("user:{}", u.upn))),
                 group_ids,
                 extra: u.attributes,
+                authn_age: u
+                    .authn_age_seconds
+                    .map_or(DEFAULT_AUTHN_AGE, Duration::seconds),
                 upn: u.upn,
             });
         }
@@ -981,6 +991,7 @@ fn default_user(tenant: &Tenant) -> User {
         object_id: stable_guid(&format!("user:{upn}")),
         group_ids: Vec::new(),
         extra: BTreeMap::new(),
+        authn_age: DEFAULT_AUTHN_AGE,
         upn,
     }
 }

@@ -15,6 +15,7 @@ use saml_protocol::AcsPost;
 pub const GROUPS_OVERAGE_LIMIT: usize = 150;
 const MS_CLAIMS: &str = "http://schemas.microsoft.com/identity/claims";
 const MS_WS_CLAIMS: &str = "http://schemas.microsoft.com/ws/2008/06/identity/claims";
+const AMR_CLAIM: &str = "http://schemas.microsoft.com/claims/authnmethodsreferences";
 const PASSWORD_METHOD: &str =
     "http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password";
 /// Authentication context classes a password sign-in satisfies (anything else → AADSTS75011).
@@ -23,6 +24,20 @@ const PASSWORD_CLASSES: [&str; 3] = [
     "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
     "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified",
 ];
+
+/// Entra answers a requested (and met) class with that class, and puts it first in the
+/// authnmethodsreferences claim in place of the password method (PasswordProtectedTransport in
+/// a 2024 capture).
+fn echo_authn_context(login: &mut LoginResponse, class: &str) {
+    if class != PASSWORD_CLASSES[1] {
+        return;
+    }
+    login.authn_context_class = class.to_owned();
+    if let Some(amr) = login.attributes.iter_mut().find(|a| a.name == AMR_CLAIM) {
+        amr.values.retain(|v| v != PASSWORD_METHOD);
+        amr.values.insert(0, class.to_owned());
+    }
+}
 
 /// What a sign-in request leads to.
 #[derive(Clone, Debug)]
@@ -128,10 +143,7 @@ impl Idp {
             format!("{MS_CLAIMS}/identityprovider"),
             &self.entity_id(),
         ));
-        out.push(one(
-            "http://schemas.microsoft.com/claims/authnmethodsreferences".into(),
-            PASSWORD_METHOD,
-        ));
+        out.push(one(AMR_CLAIM.into(), PASSWORD_METHOD));
         for claim in &app.claims {
             let value = match &claim.source {
                 ClaimSource::Attribute(a) => user.attribute(a),
@@ -149,9 +161,10 @@ impl Idp {
     pub fn name_id(&self, app: &App, user: &User, format: NameIdFormat) -> String {
         match format {
             NameIdFormat::Persistent => {
+                // 43 characters of unpadded base64url, as in the captures.
                 let h =
                     openssl::sha::sha256(format!("{}:{}", app.app_id, user.object_id).as_bytes());
-                base64::engine::general_purpose::STANDARD.encode(h)
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h)
             }
             NameIdFormat::Transient => self.ids.next(),
             NameIdFormat::EmailAddress | NameIdFormat::Unspecified => {
@@ -183,7 +196,8 @@ impl Idp {
             name_id: self.name_id(app, user, format),
             attributes: self.attributes(app, user),
             token_time: now,
-            authn_instant: now,
+            authn_instant: now - user.authn_age,
+            authn_context_class: PASSWORD_CLASSES[0].into(),
             subject_confirmation_lifetime: app.subject_confirmation_lifetime,
             response_id: self.ids.next(),
             assertion_id: self.ids.next(),
@@ -252,7 +266,13 @@ impl Idp {
             .name_id_format
             .as_deref()
             .and_then(NameIdFormat::from_uri);
-        let login = self.login_response(app, user, &acs, Some(&req.id), requested_format, now);
+        let mut login = self.login_response(app, user, &acs, Some(&req.id), requested_format, now);
+        if req.force_authn {
+            login.authn_instant = now;
+        }
+        if let Some(class) = req.authn_context_classes.first() {
+            echo_authn_context(&mut login, class);
+        }
         Ok(Answer::Login {
             app,
             login: Box::new(login),
@@ -537,6 +557,11 @@ mod tests {
             idp.name_id(b, user, NameIdFormat::Persistent),
             "pairwise: differs per app"
         );
+        // As in the captures: 43 characters of unpadded base64url.
+        assert_eq!(persistent.len(), 43, "{persistent}");
+        assert!(persistent
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         assert_ne!(
             idp.name_id(a, user, NameIdFormat::Transient),
             idp.name_id(a, user, NameIdFormat::Transient)
@@ -560,6 +585,69 @@ mod tests {
             "Format=\"{}\">{persistent}<",
             NameIdFormat::Persistent.uri()
         )));
+    }
+
+    /// The signed-in login Entra gives `req` (built-in app and user).
+    fn login_for(idp: &Idp, req: AuthnRequest) -> LoginResponse {
+        let req = AuthnRequest {
+            id: "_r".into(),
+            version: "2.0".into(),
+            issuer: idp.config.apps[0].identifiers[0].clone(),
+            ..req
+        };
+        match idp.answer(&req, None, None, NOW) {
+            Ok(Answer::Login { login, .. }) => *login,
+            Ok(Answer::Status { xml, .. }) => panic!("a status answer: {xml}"),
+            Err(e) => panic!("{}", e.message()),
+        }
+    }
+
+    #[test]
+    fn a_requested_password_protected_transport_is_echoed_as_entra_does() {
+        let idp = Idp::new(Config::builtin());
+        let amr = |l: &LoginResponse| {
+            l.attributes
+                .iter()
+                .find(|a| a.name == AMR_CLAIM)
+                .unwrap()
+                .values
+                .clone()
+        };
+        let plain = login_for(&idp, AuthnRequest::default());
+        assert_eq!(plain.authn_context_class, PASSWORD_CLASSES[0]);
+        assert_eq!(amr(&plain), [PASSWORD_METHOD]);
+        let ppt = login_for(
+            &idp,
+            AuthnRequest {
+                authn_context_classes: vec![PASSWORD_CLASSES[1].into()],
+                ..Default::default()
+            },
+        );
+        assert_eq!(ppt.authn_context_class, PASSWORD_CLASSES[1]);
+        assert_eq!(amr(&ppt), [PASSWORD_CLASSES[1]]);
+        let xml = ppt.to_xml(None).unwrap();
+        assert!(xml.contains(&format!(
+            "<AuthnContextClassRef>{}</AuthnContextClassRef>",
+            PASSWORD_CLASSES[1]
+        )));
+    }
+
+    #[test]
+    fn authn_instant_is_the_users_session_age_before_the_token_unless_forced() {
+        let idp = idp("users:\n  - {upn: a@x.test}\n  - {upn: old@x.test, authn_age_seconds: 86400}\napplications:\n  - {name: a, identifiers: [i], reply_urls: [r]}\n");
+        let app = &idp.config.apps[0];
+        let fresh = idp.login_response(app, &idp.config.users[0], "r", None, None, NOW);
+        assert_eq!(fresh.authn_instant, NOW - time::Duration::seconds(3));
+        let old = idp.login_response(app, &idp.config.users[1], "r", None, None, NOW);
+        assert_eq!(old.authn_instant, NOW - time::Duration::days(1));
+        let forced = login_for(
+            &idp,
+            AuthnRequest {
+                force_authn: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(forced.authn_instant, NOW);
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub struct LoginResponse {
     pub token_time: OffsetDateTime,
     /// When the user really signed in (may be long before T0).
     pub authn_instant: OffsetDateTime,
+    /// `AuthnContextClassRef`: Password, or the requested class Entra echoes.
+    pub authn_context_class: String,
     /// `SubjectConfirmationData/@NotOnOrAfter` − T0 (60 min now; 5 min in 2015 captures).
     pub subject_confirmation_lifetime: Duration,
     /// `Response/@ID`.
@@ -140,10 +142,9 @@ impl LoginResponse {
                 Element::new("AuthnStatement")
                     .attr("AuthnInstant", saml_time(self.authn_instant))
                     .attr("SessionIndex", self.assertion_id.clone())
-                    .child(
-                        Element::new("AuthnContext")
-                            .child(Element::new("AuthnContextClassRef").text(AC_PASSWORD)),
-                    ),
+                    .child(Element::new("AuthnContext").child(
+                        Element::new("AuthnContextClassRef").text(self.authn_context_class.clone()),
+                    )),
             )
     }
 
@@ -317,6 +318,7 @@ mod tests {
             attributes: vec![],
             token_time: t0,
             authn_instant: datetime!(2026-11-25 09:00:00 UTC),
+            authn_context_class: AC_PASSWORD.into(),
             subject_confirmation_lifetime: Duration::minutes(60),
             response_id: "_r".into(),
             assertion_id: "_a".into(),

@@ -34,6 +34,7 @@ fn login() -> LoginResponse {
         }],
         token_time: datetime!(2026-11-25 10:00:00.123 UTC),
         authn_instant: datetime!(2026-11-25 09:59:00 UTC),
+        authn_context_class: mock_idp::response::AC_PASSWORD.into(),
         subject_confirmation_lifetime: Duration::minutes(60),
         response_id: saml_protocol::Ids::random().next(),
         assertion_id: saml_protocol::Ids::random().next(),

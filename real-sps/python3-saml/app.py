@@ -26,7 +26,14 @@ SETTINGS = OneLogin_Saml2_IdPMetadataParser.merge_settings(
             },
             "NameIDFormat": "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
         },
-        "security": {"wantAssertionsSigned": True},
+        "security": {
+            "wantAssertionsSigned": True,
+            # Require the class it asks for (Entra echoes PasswordProtectedTransport).
+            "requestedAuthnContext": [
+                "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+            ],
+            "failOnAuthnContextMismatch": True,
+        },
     },
     IDP,
 )
