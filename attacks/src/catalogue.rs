@@ -408,34 +408,6 @@ pub const CATALOGUE: &[Check] = &[
         ..XSW
     },
     Check {
-        id: "xsw/roots/logout-response-first",
-        title: "two root elements: a LogoutResponse the IdP signed (the attacker's own sign-out), then a Response holding a forged Assertion",
-        research_id: "SIG-14",
-        references: &["CVE-2022-39299 (passport-saml < 3.2.2)", "CVE-2025-47949"],
-        capability: Cap::AnySignedBlob,
-        seed: Seed::Any,
-        tags: &["wrapping", "golden-response", "cve-2022-39299"],
-        provenance: "research catalogue SIG-14 (a signed LogoutResponse as the transplanted blob)",
-        must: "refuse a document with more than one root element",
-        fix: "use an XML parser that rejects content after the root element",
-        edit: Edit::Bytes(xsw::roots_logout_response_first),
-        ..XSW
-    },
-    Check {
-        id: "xsw/logout-response-signature-first",
-        title: "a LogoutResponse the IdP signed, first in document order; Assertion forged and unsigned",
-        research_id: "SIG-14",
-        references: &["CVE-2025-47949", CORE_SIG],
-        capability: Cap::AnySignedBlob,
-        seed: Seed::Any,
-        tags: &["wrapping", "golden-response"],
-        provenance: "research catalogue SIG-14 (a signed LogoutResponse as the transplanted blob)",
-        must: "accept only a Signature that is a direct child of the Response or Assertion it covers",
-        fix: "never verify 'the first Signature in the document'; verify the one enveloped in the element you consume",
-        edit: Edit::Bytes(xsw::logout_response_signature_first),
-        ..XSW
-    },
-    Check {
         id: "dsig/comment-in-digest-value",
         title: "DigestValue = <!--H(forged)-->H(original); Assertion forged",
         family: Family::Dsig,

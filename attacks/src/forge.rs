@@ -33,13 +33,12 @@ pub struct Forge<'a> {
 }
 
 /// IdP-signed XML an attacker can obtain without the key (TM-C): Entra publishes the app's
-/// signed federation metadata to anyone, and signs the LogoutResponse of every sign-out.
+/// signed federation metadata to anyone. (Its LogoutResponse travels by HTTP-Redirect, signed
+/// in the query, so it is no XML-signed blob.)
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Donors<'a> {
     /// The app's signed federation metadata.
     pub metadata: Option<&'a str>,
-    /// A signed LogoutResponse (the attacker's own sign-out).
-    pub logout_response: Option<&'a str>,
 }
 
 impl Forge<'_> {
@@ -55,15 +54,6 @@ impl Forge<'_> {
         self.donors.metadata.ok_or_else(|| {
             Skip::NotApplicable(
                 "needs the IdP's signed federation metadata (with `idp.url`, name it in `idp.metadata`)".into(),
-            )
-        })
-    }
-
-    /// A LogoutResponse the IdP signed, or a not-applicable.
-    pub fn logout_response(&self) -> Result<&str, Skip> {
-        self.donors.logout_response.ok_or_else(|| {
-            Skip::NotApplicable(
-                "needs a LogoutResponse the IdP signed (available with the built-in IdP)".into(),
             )
         })
     }

@@ -128,7 +128,6 @@ impl Responder {
         }
         let donors = attacks::Donors {
             metadata: self.donor.as_deref(),
-            logout_response: None,
         };
         let forged = forge(check, &live.post.saml_response, None, donors)?;
         Ok(Delivered {
@@ -164,32 +163,19 @@ pub fn forge_in_process(
     let key = IdpKey {
         key: cert.key().clone(),
     };
-    let (metadata, logout) = if check.capability == attacks::Capability::AnySignedBlob {
+    let metadata = if check.capability == attacks::Capability::AnySignedBlob {
         let metadata = mock_idp::metadata::app_metadata(
             &idp.config.tenant,
             "https://login.microsoftonline.com",
             app,
         )
         .map_err(|e| CaseEnd::Error(format!("cannot sign the app metadata donor: {e}")))?;
-        // The attacker's own sign-out: Entra signs the LogoutResponse.
-        let request = mock_idp::request::LogoutRequest {
-            id: idp.ids.next(),
-            issuer: app.identifiers.first().cloned().unwrap_or_default(),
-            name_id: Some(login.name_id.clone()),
-        };
-        let logout = idp.logout(&request, login.token_time).map_err(|e| {
-            CaseEnd::Error(format!(
-                "cannot sign the LogoutResponse donor: {}",
-                e.message()
-            ))
-        })?;
-        (Some(metadata), Some(logout.logout_response))
+        Some(metadata)
     } else {
-        (None, None)
+        None
     };
     let donors = attacks::Donors {
         metadata: metadata.as_deref(),
-        logout_response: logout.as_deref(),
     };
     forge(check, &seed, Some(&key), donors)
 }

@@ -124,3 +124,76 @@ fn python3_saml_runs_the_whole_catalogue() {
         ],
     );
 }
+
+/// python3-saml, its `/sls` requiring signed sign-out messages, against a running mock IdP
+/// whose app sends the LogoutResponse to that `/sls`: the Redirect binding's query signature
+/// verifies (a tampered query does not), and the message is then refused for its Issuer
+/// `https://login.microsoftonline.com/{tenant}/`, as python3-saml refuses Entra's own.
+#[test]
+fn python3_saml_verifies_the_logout_responses_query_signature() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let idp_url = format!("http://{}", listener.local_addr().unwrap());
+    let mut config = mock_idp::config::Config::builtin();
+    let metadata =
+        mock_idp::metadata::app_metadata(&config.tenant, &idp_url, &config.apps[0]).unwrap();
+    let sp = real_sps::python3_saml(&metadata).unwrap();
+    let app = &mut config.apps[0];
+    app.identifiers = vec![format!("{}/metadata", sp.base_url)];
+    app.reply_urls = vec![format!("{}/acs", sp.base_url)];
+    app.default_reply_url = app.reply_urls[0].clone();
+    app.logout_url = Some(format!("{}/sls", sp.base_url));
+    let state = mock_idp::server::IdpState::new(mock_idp::idp::Idp::new(config), idp_url);
+    rt.spawn(async move { axum::serve(listener, mock_idp::server::app(state)).await });
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let location = |r: &reqwest::Response| {
+        r.headers()[reqwest::header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (slo_url, logout) = rt.block_on(async {
+        let to_idp = client
+            .get(format!("{}/slo", sp.base_url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(to_idp.status(), 302);
+        let back = client.get(location(&to_idp)).send().await.unwrap();
+        assert_eq!(back.status(), 302, "{}", back.text().await.unwrap());
+        let slo_url = location(&back);
+        let answer = client.get(&slo_url).send().await.unwrap();
+        (slo_url, answer.text().await.unwrap())
+    });
+    assert!(
+        slo_url.contains("&SigAlg=") && slo_url.contains("&Signature="),
+        "{slo_url}"
+    );
+    let logout: serde_json::Value = serde_json::from_str(&logout).unwrap();
+    let errors = logout["errors"].to_string();
+    assert!(!errors.contains("signature"), "{logout}\n{}", sp.logs());
+    assert!(
+        logout["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Invalid issuer in the Logout Response"),
+        "{logout}"
+    );
+    let tampered = slo_url.replacen("SAMLResponse=", "RelayState=x&SAMLResponse=", 1);
+    let refused: serde_json::Value = rt.block_on(async {
+        let r = client.get(tampered).send().await.unwrap();
+        serde_json::from_str(&r.text().await.unwrap()).unwrap()
+    });
+    assert!(
+        refused["errors"]
+            .to_string()
+            .contains("invalid_logout_response_signature"),
+        "{refused}"
+    );
+}

@@ -72,8 +72,11 @@ pub enum Answer<'a> {
 pub struct LogoutOutcome {
     /// The SP's Logout URL, where the LogoutResponse goes by Redirect.
     pub logout_url: Option<String>,
-    /// The signed LogoutResponse XML.
+    /// The LogoutResponse XML (no XML signature: the Redirect binding signs the query).
     pub logout_response: String,
+    /// The signed Redirect query carrying it (`SAMLResponse`, `RelayState`, `SigAlg`,
+    /// `Signature`).
+    pub query: String,
 }
 
 /// The mock Entra IdP over one configuration.
@@ -420,15 +423,17 @@ impl Idp {
         })
     }
 
-    /// Answers a LogoutRequest with a signed LogoutResponse (Success) for the app's Logout URL.
+    /// Answers a LogoutRequest with a LogoutResponse (Success) for the app's Logout URL, by
+    /// HTTP-Redirect with a query signature, `relay_state` echoed.
     pub fn logout(
         &self,
         req: &LogoutRequest,
+        relay_state: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<LogoutOutcome, Aadsts> {
         let app = self.app_for_issuer(&req.issuer)?;
         let destination = app.logout_url.clone().unwrap_or_default();
-        let mut el = Element::prefixed("samlp", "LogoutResponse")
+        let el = Element::prefixed("samlp", "LogoutResponse")
             .attr("ID", self.ids.next())
             .attr("Version", "2.0")
             .attr("IssueInstant", saml_protocol::saml_time(now))
@@ -449,11 +454,19 @@ impl Idp {
                         .attr("Value", saml_protocol::STATUS_SUCCESS),
                 ),
             );
-        crate::sign::sign_enveloped(&mut el, &[], 1, app.active_cert(), app.algorithm)
-            .map_err(|_| Aadsts::NoSigningKey)?;
+        let xml = el.to_wire();
+        let query = crate::sign::redirect_query(
+            "SAMLResponse",
+            &xml,
+            relay_state,
+            app.active_cert(),
+            app.algorithm,
+        )
+        .map_err(|_| Aadsts::NoSigningKey)?;
         Ok(LogoutOutcome {
             logout_url: app.logout_url.clone(),
-            logout_response: el.to_wire(),
+            logout_response: xml,
+            query,
         })
     }
 }

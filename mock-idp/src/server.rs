@@ -273,27 +273,22 @@ fn handle_sp_message(
         Binding::Post => None,
     };
     match message {
-        SpRequest::Logout(req) => match state.idp.logout(&req, now) {
-            Err(e) => error(e),
-            Ok(out) => match out.logout_url {
-                Some(url) => {
-                    let mut target = url.clone();
-                    target.push(if url.contains('?') { '&' } else { '?' });
-                    let mut q = form_urlencoded::Serializer::new(String::new());
-                    q.append_pair(
-                        "SAMLResponse",
-                        &saml_protocol::deflate_base64(&out.logout_response),
-                    );
-                    if let Some(rs) = &params.relay_state {
-                        q.append_pair("RelayState", rs);
+        SpRequest::Logout(req) => {
+            match state.idp.logout(&req, params.relay_state.as_deref(), now) {
+                Err(e) => error(e),
+                Ok(out) => match out.logout_url {
+                    Some(url) => {
+                        let separator = if url.contains('?') { '&' } else { '?' };
+                        let target = format!("{url}{separator}{}", out.query);
+                        (StatusCode::FOUND, [(header::LOCATION, target)]).into_response()
                     }
-                    target.push_str(&q.finish());
-                    (StatusCode::FOUND, [(header::LOCATION, target)]).into_response()
-                }
-                None => Html("<html><body><p>You signed out of your account.</p></body></html>")
-                    .into_response(),
-            },
-        },
+                    None => {
+                        Html("<html><body><p>You signed out of your account.</p></body></html>")
+                            .into_response()
+                    }
+                },
+            }
+        }
         SpRequest::Authn(req) => {
             if state.idp.config.sign_in == SignInMode::Interactive && picked_user.is_none() {
                 return user_picker(

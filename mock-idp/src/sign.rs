@@ -7,6 +7,51 @@ use saml_protocol::{DSIG_NS, ENVELOPED, EXC_C14N};
 use crate::cert::SigningCert;
 use crate::xml::{Element, Node, NsBinding, Str};
 
+/// The HTTP-Redirect binding's signed query (Bindings §3.4.4.1): `{param}=…[&RelayState=…]
+/// &SigAlg=…&Signature=…`, the signature over exactly the URL-encoded octets before
+/// `&Signature`. The message itself carries no XML signature. Entra percent-encodes in lower
+/// case (`%2f`): verifiers that re-encode the values (python3-saml without
+/// `validate_signature_from_qs` or `lowercase_urlencoding`) fail on its signature.
+pub fn redirect_query(
+    param: &str,
+    xml: &str,
+    relay_state: Option<&str>,
+    cert: &SigningCert,
+    alg: Algorithm,
+) -> Result<String, openssl::error::ErrorStack> {
+    let pair = |k: &str, v: &str| {
+        let encoded: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
+        format!("{k}={}", lowercase_escapes(&encoded))
+    };
+    let mut signed = pair(param, &saml_protocol::deflate_base64(xml));
+    if let Some(rs) = relay_state {
+        signed = format!("{signed}&{}", pair("RelayState", rs));
+    }
+    signed = format!("{signed}&{}", pair("SigAlg", alg.signature_uri()));
+    let mut signer = openssl::sign::Signer::new(alg.message_digest(), cert.key())?;
+    let signature = signer.sign_oneshot_to_vec(signed.as_bytes())?;
+    let signature = base64::engine::general_purpose::STANDARD.encode(signature);
+    Ok(format!("{signed}&{}", pair("Signature", &signature)))
+}
+
+/// `%2F` → `%2f`: the hex digits of percent escapes in lower case.
+fn lowercase_escapes(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut hex_left = 0;
+    for c in encoded.chars() {
+        if hex_left > 0 {
+            out.push(c.to_ascii_lowercase());
+            hex_left -= 1;
+        } else {
+            out.push(c);
+            if c == '%' {
+                hex_left = 2;
+            }
+        }
+    }
+    out
+}
+
 /// Which signature and digest algorithm pair to use (Entra offers exactly these two).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -2,6 +2,7 @@
 
 mod common;
 
+use base64::Engine;
 use common::*;
 use reqwest::Client;
 
@@ -300,7 +301,7 @@ async fn certificate_downloads_have_entra_formats() {
 }
 
 #[tokio::test]
-async fn logout_request_gets_a_signed_logout_response_by_redirect() {
+async fn logout_request_gets_a_logout_response_signed_in_the_redirect_query() {
     let (base, tenant) = spawn(test_config()).await;
     let logout = format!(
         "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_lo1\" Version=\"2.0\" IssueInstant=\"2026-11-25T10:00:00Z\"><saml:Issuer>{OPEN}</saml:Issuer><saml:NameID>B.Simon@fabrikam.com</saml:NameID></samlp:LogoutRequest>"
@@ -336,12 +337,34 @@ async fn logout_request_gets_a_signed_logout_response_by_redirect() {
     let xml = inflate_b64(&b64);
     assert!(xml.contains("InResponseTo=\"_lo1\""), "{xml}");
     assert!(xml.contains(&format!("<Issuer xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\">https://login.microsoftonline.com/{tenant}/</Issuer>")));
-    assert!(xmlsec1_verifies(&xml, &cert_pem(), ROOT_SIG), "{xml}");
-    assert!(!xmlsec1_verifies(
-        &xml.replace("Success", "Requester"),
-        &cert_pem(),
-        ROOT_SIG
-    ));
+    // HTTP-Redirect (Bindings §3.4.4.1): no XML signature; the query is signed instead.
+    assert!(!xml.contains("Signature"), "{xml}");
+    let query = location.split_once('?').unwrap().1;
+    let (signed, signature) = query.split_once("&Signature=").unwrap();
+    assert!(
+        // Entra's lower-case percent escapes.
+        signed.ends_with("&SigAlg=http%3a%2f%2fwww.w3.org%2f2001%2f04%2fxmldsig-more%23rsa-sha256"),
+        "{signed}"
+    );
+    let signature: String = form_urlencoded::parse(format!("s={signature}").as_bytes())
+        .next()
+        .unwrap()
+        .1
+        .into_owned();
+    let signature = base64::engine::general_purpose::STANDARD
+        .decode(signature)
+        .unwrap();
+    let key = openssl::x509::X509::from_pem(cert_pem().as_bytes())
+        .unwrap()
+        .public_key()
+        .unwrap();
+    let verifies = |octets: &str| {
+        let mut v =
+            openssl::sign::Verifier::new(openssl::hash::MessageDigest::sha256(), &key).unwrap();
+        v.verify_oneshot(&signature, octets.as_bytes()).unwrap()
+    };
+    assert!(verifies(signed), "{signed}");
+    assert!(!verifies(&signed.replace("RelayState=rs", "RelayState=rx")));
 }
 
 #[tokio::test]

