@@ -18,7 +18,7 @@ fn flaw_help() -> String {
     for f in Flaw::ALL {
         s.push_str(&format!("    {:<20} {}\n", f.name(), f.describe()));
     }
-    s.push_str("\nEXAMPLES:\n    saml-harness sp serve\n    saml-harness sp serve --idp-metadata http://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml\n    saml-harness sp serve --flaw audience --flaw replay --listen 127.0.0.1:0");
+    s.push_str("\nEXAMPLES:\n    saml-harness sp serve\n    saml-harness sp serve --idp-metadata 'http://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml?appid=5e8f7a6b-1c2d-4e3f-8a9b-0c1d2e3f4a5b'\n    saml-harness sp serve --flaw audience --flaw replay --listen 127.0.0.1:0");
     s
 }
 

@@ -40,7 +40,7 @@ fn with_idp_metadata(dir: &std::path::Path) -> String {
         "/../scenarios/examples/05-live-idp.yaml"
     ))
     .unwrap();
-    let metadata = "  metadata: ${IDP_URL}/0a0b0c0d-1111-4222-8333-444455556666/federationmetadata/2007-06/federationmetadata.xml\n";
+    let metadata = "  metadata: ${IDP_URL}/0a0b0c0d-1111-4222-8333-444455556666/federationmetadata/2007-06/federationmetadata.xml?appid=live\n";
     let scenario = example.replace(
         "  url: ${IDP_URL}\n",
         &format!("  url: ${{IDP_URL}}\n{metadata}"),

@@ -14,6 +14,8 @@ use time::OffsetDateTime;
 
 /// The subject and issuer common name Entra puts on every SAML signing certificate.
 pub const ENTRA_CERT_CN: &str = "Microsoft Azure Federated SSO Certificate";
+/// Subject of the tenant-wide STS keys in tenant-level metadata (not the app's SAML cert).
+pub const TENANT_KEY_CN: &str = "accounts.accesscontrol.windows.net";
 
 /// The key pair bundled as the default signing key of every application (a test key, public on purpose).
 pub const BUNDLED_KEY_PEM: &str = include_str!("../../fixtures/keys/idp-signing-1.key.pem");
@@ -70,6 +72,23 @@ impl SigningCert {
         not_before: OffsetDateTime,
         not_after: OffsetDateTime,
     ) -> Result<Self, CertError> {
+        Self::issue(key, ENTRA_CERT_CN, not_before, not_after, false)
+    }
+
+    /// A tenant-wide STS key as tenant-level metadata lists it: subject [`TENANT_KEY_CN`], two
+    /// years, a SubjectKeyIdentifier extension.
+    pub fn tenant_key(key: PKey<Private>, not_before: OffsetDateTime) -> Result<Self, CertError> {
+        let not_after = not_before + time::Duration::days(730);
+        Self::issue(key, TENANT_KEY_CN, not_before, not_after, true)
+    }
+
+    fn issue(
+        key: PKey<Private>,
+        cn: &str,
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+        key_identifier: bool,
+    ) -> Result<Self, CertError> {
         let e = ossl("cannot build the certificate");
         let x509 = (|| -> Result<X509, openssl::error::ErrorStack> {
             let mut b = X509Builder::new()?;
@@ -83,7 +102,7 @@ impl SigningCert {
             let serial = BigNum::from_slice(&serial)?.to_asn1_integer()?;
             b.set_serial_number(&serial)?;
             let mut name = X509NameBuilder::new()?;
-            name.append_entry_by_nid(Nid::COMMONNAME, ENTRA_CERT_CN)?;
+            name.append_entry_by_nid(Nid::COMMONNAME, cn)?;
             let name = name.build();
             b.set_subject_name(&name)?;
             b.set_issuer_name(&name)?;
@@ -94,6 +113,11 @@ impl SigningCert {
             );
             b.set_not_before(&from)?;
             b.set_not_after(&until)?;
+            if key_identifier {
+                let ski = openssl::x509::extension::SubjectKeyIdentifier::new()
+                    .build(&b.x509v3_context(None, None))?;
+                b.append_extension(ski)?;
+            }
             b.sign(&key, MessageDigest::sha256())?;
             Ok(b.build())
         })()

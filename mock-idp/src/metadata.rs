@@ -121,6 +121,32 @@ pub fn app_metadata(tenant: &Tenant, base_url: &str, app: &App) -> Result<String
     federation_metadata(tenant, base_url, &app.certificates, app.active_cert())
 }
 
+/// The tenant-level document (the metadata URL without `appid`): signed with, and listing
+/// only, the tenant-wide STS keys, which do not verify the app's SAML tokens. An SP pointed
+/// at this URL fails against Entra; so it does here.
+pub fn tenant_metadata(tenant: &Tenant, base_url: &str) -> Result<String, String> {
+    let keys = tenant_keys().map_err(|e| format!("cannot make the tenant keys: {e}"))?;
+    federation_metadata(tenant, base_url, keys, &keys[0]).map_err(|e| e.to_string())
+}
+
+/// Three tenant-wide STS keys, made once per process (Entra's are shared by all tenants).
+fn tenant_keys() -> Result<&'static [SigningCert], &'static String> {
+    static KEYS: std::sync::OnceLock<Result<Vec<SigningCert>, String>> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        let issued = time::OffsetDateTime::now_utc() - time::Duration::days(90);
+        (0..3)
+            .map(|i| {
+                let key = openssl::rsa::Rsa::generate(2048)
+                    .and_then(openssl::pkey::PKey::from_rsa)
+                    .map_err(|e| e.to_string())?;
+                SigningCert::tenant_key(key, issued + time::Duration::days(30 * i))
+                    .map_err(|e| e.to_string())
+            })
+            .collect()
+    })
+    .as_deref()
+}
+
 /// The signed metadata document for `certs` (all listed; `signer` signs), endpoints under `base_url`.
 pub fn federation_metadata(
     tenant: &Tenant,

@@ -402,16 +402,23 @@ fn find_app<'a>(state: &'a IdpState, appid: Option<&str>) -> Result<&'a App, Pla
     })
 }
 
-/// GET …/federationmetadata.xml[?appid=]: the app's (or the tenant's) signed metadata.
+/// GET …/federationmetadata.xml[?appid=]: the app's signed metadata, or without `appid` the
+/// tenant's (tenant-wide STS keys, which do not verify the app's SAML tokens).
 async fn metadata(
     State(state): State<IdpState>,
     Path(tenant): Path<String>,
     Query(q): Query<AppQuery>,
 ) -> Result<Response, PlainError> {
     check_tenant(&state, &tenant)?;
-    let app = find_app(&state, q.appid.as_deref())?;
-    let xml = crate::metadata::app_metadata(&state.idp.config.tenant, &state.base_url, app)
-        .map_err(|e| PlainError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let tenant = &state.idp.config.tenant;
+    let xml = match q.appid.as_deref() {
+        None => crate::metadata::tenant_metadata(tenant, &state.base_url),
+        Some(id) => {
+            crate::metadata::app_metadata(tenant, &state.base_url, find_app(&state, Some(id))?)
+                .map_err(|e| e.to_string())
+        }
+    }
+    .map_err(|e| PlainError(StatusCode::INTERNAL_SERVER_ERROR, e))?;
     Ok((
         [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
         xml,

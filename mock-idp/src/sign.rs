@@ -18,7 +18,7 @@ pub fn redirect_query(
     relay_state: Option<&str>,
     cert: &SigningCert,
     alg: Algorithm,
-) -> Result<String, openssl::error::ErrorStack> {
+) -> Result<String, SignError> {
     let pair = |k: &str, v: &str| {
         let encoded: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
         format!("{k}={}", lowercase_escapes(&encoded))
@@ -28,8 +28,7 @@ pub fn redirect_query(
         signed = format!("{signed}&{}", pair("RelayState", rs));
     }
     signed = format!("{signed}&{}", pair("SigAlg", alg.signature_uri()));
-    let mut signer = openssl::sign::Signer::new(alg.message_digest(), cert.key())?;
-    let signature = signer.sign_oneshot_to_vec(signed.as_bytes())?;
+    let signature = rsa_sign(cert, alg, signed.as_bytes())?;
     let signature = base64::engine::general_purpose::STANDARD.encode(signature);
     Ok(format!("{signed}&{}", pair("Signature", &signature)))
 }

@@ -260,15 +260,34 @@ async fn metadata_is_signed_and_lists_every_certificate() {
         );
     }
     assert!(md.contains(&format!("<SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{base}/{tenant}/saml2\"/>")));
-    // The tenant-level document (no appid) is served too, and so is the domain as tenant.
-    assert_eq!(
-        get(&format!(
-            "{base}/fabrikam.com/federationmetadata/2007-06/federationmetadata.xml"
-        ))
-        .await
-        .0,
-        200
-    );
+    // The tenant-level document (no appid), also with the domain as tenant: signed with and
+    // listing the tenant-wide STS keys only, as Entra's, so it cannot verify the app's tokens.
+    let (status, tenant_md) = get(&format!(
+        "{base}/fabrikam.com/federationmetadata/2007-06/federationmetadata.xml"
+    ))
+    .await;
+    assert_eq!(status, 200);
+    for c in &app.certificates {
+        assert!(!tenant_md.contains(c.der_base64()));
+    }
+    let first = tenant_md
+        .split("<X509Certificate>")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(first)
+        .unwrap();
+    let cert = openssl::x509::X509::from_der(&der).unwrap();
+    let cn = cert
+        .subject_name()
+        .entries_by_nid(openssl::nid::Nid::COMMONNAME)
+        .next()
+        .unwrap()
+        .data()
+        .to_string()
+        .unwrap();
+    assert_eq!(cn, mock_idp::cert::TENANT_KEY_CN);
     assert_eq!(get(&format!("{base}/not-a-tenant/saml2")).await.0, 404);
 }
 

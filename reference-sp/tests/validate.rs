@@ -120,3 +120,29 @@ fn each_broken_response_is_refused_unless_its_flaw_is_on() {
         );
     }
 }
+
+#[test]
+fn an_sp_trusting_the_tenant_level_metadata_refuses_the_apps_tokens_as_with_entra() {
+    let idp = idp();
+    let tenant_md =
+        mock_idp::metadata::tenant_metadata(&idp.config.tenant, "http://idp.test").unwrap();
+    let app_cert = idp.config.apps[0].active_cert().der_base64().to_owned();
+    assert!(
+        !tenant_md.contains(&app_cert),
+        "the app's certificate is not in it"
+    );
+    let trust = IdpTrust::from_metadata(&tenant_md).unwrap();
+    assert_eq!(trust.certificates.len(), 3, "three tenant-wide keys");
+    assert_eq!(trust.entity_id, idp.entity_id());
+    let flaws = Flaws::new();
+    let checks = Checks {
+        sp_entity_id: SP,
+        acs_url: ACS,
+        idp: &trust,
+        now: OffsetDateTime::now_utc(),
+        skew: Duration::minutes(3),
+        flaws: &flaws,
+    };
+    let refused = validate(&signed(|_| {}), &checks).unwrap_err().0;
+    assert!(refused.contains("does not verify"), "{refused}");
+}
