@@ -426,7 +426,8 @@ pub struct App {
     pub request_verification_certificates: Vec<openssl::x509::X509>,
     /// SubjectConfirmationData lifetime.
     pub subject_confirmation_lifetime: Duration,
-    /// Prefix a non-URI Audience with `spn:` (seen in 2021 captures).
+    /// In IdP-initiated sign-on, an app whose Identifier is no URI gets Audience
+    /// `spn:{app id}` (a 2021 capture); SP-initiated captures never show `spn:`.
     pub audience_spn_prefix: bool,
     /// Token encryption: the SP certificate the signed Assertion is encrypted to.
     pub token_encryption_certificate: Option<openssl::x509::X509>,
@@ -460,13 +461,15 @@ impl App {
             .collect()
     }
 
-    /// The Audience value for an Identifier (with `spn:` when configured and not a URI).
-    pub fn audience_for(&self, identifier: &str) -> String {
-        if self.audience_spn_prefix
+    /// The Audience for `identifier`: the Identifier itself, or in IdP-initiated sign-on
+    /// `spn:{app id}` when configured and the Identifier is no URI.
+    pub fn audience_for(&self, identifier: &str, idp_initiated: bool) -> String {
+        if idp_initiated
+            && self.audience_spn_prefix
             && !identifier.contains("://")
             && !identifier.starts_with("urn:")
         {
-            format!("spn:{identifier}")
+            format!("spn:{}", self.app_id)
         } else {
             identifier.to_owned()
         }

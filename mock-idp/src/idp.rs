@@ -39,6 +39,17 @@ fn echo_authn_context(login: &mut LoginResponse, class: &str) {
     }
 }
 
+/// How AADSTS75011 names an authentication class: `'Password, ProtectedTransport'`,
+/// `'X509'`, `'MultiFactor'`; other classes by their last URI segment.
+fn method_names(class: &str) -> String {
+    let name = class.rsplit([':', '/']).next().unwrap_or(class);
+    match name {
+        "PasswordProtectedTransport" => "Password, ProtectedTransport".into(),
+        "multipleauthn" => "MultiFactor".into(),
+        other => other.into(),
+    }
+}
+
 /// What a sign-in request leads to.
 #[derive(Clone, Debug)]
 pub enum SsoOutcome {
@@ -194,7 +205,7 @@ impl Idp {
             destination: acs.to_owned(),
             recipient: acs.to_owned(),
             in_response_to: in_response_to.map(str::to_owned),
-            audience: app.audience_for(&app.identifiers[0]),
+            audience: app.audience_for(&app.identifiers[0], in_response_to.is_none()),
             name_id_format: format.uri().to_owned(),
             name_id: self.name_id(app, user, format),
             attributes: self.attributes(app, user),
@@ -261,7 +272,7 @@ impl Idp {
         let user = self.user_for(app, upn)?;
         if let Some(requested) = self.authn_context_mismatch(req) {
             return Err(Aadsts::AuthnContextMismatch {
-                used: PASSWORD_CLASSES[0].into(),
+                used: method_names(PASSWORD_CLASSES[1]),
                 requested,
             });
         }
@@ -379,7 +390,13 @@ impl Idp {
             .authn_context_classes
             .iter()
             .any(|c| PASSWORD_CLASSES.contains(&c.as_str()));
-        (!exact || !met).then(|| req.authn_context_classes.join(" "))
+        (!exact || !met).then(|| {
+            req.authn_context_classes
+                .iter()
+                .map(|c| method_names(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
     }
 
     /// A status-only response carrying `error` (e.g. Responder/NoPassive for AADSTS50058).
@@ -661,6 +678,40 @@ mod tests {
             },
         );
         assert_eq!(forced.authn_instant, NOW);
+    }
+
+    #[test]
+    fn spn_audiences_appear_only_in_idp_initiated_sign_on_with_the_app_id() {
+        let idp = idp("applications:\n  - {name: a, identifiers: [alchemy], reply_urls: [r], audience_spn_prefix: true}\n");
+        let app = &idp.config.apps[0];
+        let post = idp.idp_initiated(app, None, NOW).unwrap();
+        assert!(post
+            .saml_response
+            .contains(&format!("<Audience>spn:{}</Audience>", app.app_id)));
+        let sp_initiated = login_for(&idp, AuthnRequest::default());
+        assert_eq!(sp_initiated.audience, "alchemy");
+    }
+
+    #[test]
+    fn authn_context_mismatches_name_methods_as_entra_does() {
+        let idp = Idp::new(Config::builtin());
+        let req = AuthnRequest {
+            id: "_r".into(),
+            version: "2.0".into(),
+            issuer: idp.config.apps[0].identifiers[0].clone(),
+            authn_context_classes: vec!["urn:oasis:names:tc:SAML:2.0:ac:classes:X509".into()],
+            ..Default::default()
+        };
+        let Err(e) = idp.answer(&req, None, None, NOW) else {
+            panic!("expected AADSTS75011")
+        };
+        assert_eq!(e.code(), 75011);
+        let text = e.message();
+        assert!(
+            text.contains("'Password, ProtectedTransport' by which")
+                && text.contains("method 'X509'"),
+            "{text}"
+        );
     }
 
     #[test]

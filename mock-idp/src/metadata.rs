@@ -200,5 +200,9 @@ pub fn federation_metadata(
         .child(app_service)
         .child(idp);
     sign_enveloped(&mut doc, &[], 0, signer, Algorithm::Sha256)?;
-    Ok(doc.to_wire())
+    // Downloaded metadata starts with this declaration (responses have none).
+    Ok(format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>{}",
+        doc.to_wire()
+    ))
 }
