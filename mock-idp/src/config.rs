@@ -152,6 +152,51 @@ struct UserSpec {
     #[serde(default)]
     attributes: BTreeMap<String, String>,
     authn_age_seconds: Option<i64>,
+    identity_provider: Option<String>,
+    authn_methods: Option<Vec<AuthnMethod>>,
+}
+
+/// How a user signed in: the authnmethodsreferences values Entra sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthnMethod {
+    /// `…/authenticationmethod/password`.
+    Password,
+    /// `http://schemas.microsoft.com/claims/multipleauthn` (MFA).
+    Multipleauthn,
+    /// `…/authenticationmethod/x509` (certificate-based).
+    X509,
+    /// `…/authenticationmethod/windows` (federated Windows integrated auth).
+    Windows,
+}
+
+impl AuthnMethod {
+    /// The claim value.
+    pub fn uri(self) -> &'static str {
+        match self {
+            AuthnMethod::Password => {
+                "http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password"
+            }
+            AuthnMethod::Multipleauthn => "http://schemas.microsoft.com/claims/multipleauthn",
+            AuthnMethod::X509 => {
+                "http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/x509"
+            }
+            AuthnMethod::Windows => {
+                "http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/windows"
+            }
+        }
+    }
+}
+
+/// What the groups claim carries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupValues {
+    /// Group object ids (Entra's default).
+    #[default]
+    ObjectId,
+    /// Group names (synced groups with "sAMAccountName" as the source).
+    Name,
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,6 +226,9 @@ struct AppSpec {
     claims: Option<Vec<ClaimSpec>>,
     #[serde(default)]
     groups_claim: bool,
+    #[serde(default)]
+    groups_values: GroupValues,
+    claim_order: Option<Vec<String>>,
     #[serde(default)]
     app_roles: Vec<AppRoleSpec>,
     #[serde(default)]
@@ -309,6 +357,10 @@ pub struct User {
     /// How long before a token the user really signed in (Entra reuses the session: real
     /// AuthnInstants are seconds to weeks old).
     pub authn_age: Duration,
+    /// The identityprovider claim when not this tenant (a B2B guest's home tenant).
+    pub identity_provider: Option<String>,
+    /// How the user signed in (the authnmethodsreferences values, in order).
+    pub authn_methods: Vec<AuthnMethod>,
 }
 
 /// A few seconds: a fresh sign-in, as in most captures.
@@ -410,6 +462,12 @@ pub struct App {
     pub claims: Vec<Claim>,
     /// Whether to emit the groups claim.
     pub groups_claim: bool,
+    /// What the groups claim carries: object ids or names.
+    pub groups_values: GroupValues,
+    /// The claims to send, by their short name (the URI's last segment), in this order; any
+    /// other claim, automatic or configured, is left out (gallery apps interleave claims, some
+    /// tenants send no displayname). `None`: automatic claims first, then configured ones.
+    pub claim_order: Option<Vec<String>>,
     /// App roles.
     pub app_roles: Vec<AppRole>,
     /// Signing option.
@@ -674,6 +732,10 @@ impl Resolver<'_> {
                 authn_age: u
                     .authn_age_seconds
                     .map_or(DEFAULT_AUTHN_AGE, Duration::seconds),
+                identity_provider: u.identity_provider,
+                authn_methods: u
+                    .authn_methods
+                    .unwrap_or_else(|| vec![AuthnMethod::Password]),
                 upn: u.upn,
             });
         }
@@ -818,6 +880,33 @@ impl Resolver<'_> {
                 claims
             }
         };
+        if let Some(order) = &a.claim_order {
+            const AUTOMATIC: [&str; 8] = [
+                "tenantid",
+                "objectidentifier",
+                "displayname",
+                "role",
+                "groups",
+                "groups.link",
+                "identityprovider",
+                "authnmethodsreferences",
+            ];
+            let short = |name: &str| name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+            for name in order {
+                let known = AUTOMATIC.contains(&name.to_ascii_lowercase().as_str())
+                    || claims
+                        .iter()
+                        .any(|c| short(&c.name) == name.to_ascii_lowercase());
+                if !known {
+                    return self.invalid(
+                        &at,
+                        key("claim_order"),
+                        format!("{name:?} is no claim of this app"),
+                        "list short names: tenantid, objectidentifier, displayname, groups, identityprovider, authnmethodsreferences, or a configured claim such as emailaddress",
+                    );
+                }
+            }
+        }
         let mut app_roles = Vec::new();
         for (j, r) in a.app_roles.into_iter().enumerate() {
             for (k, u) in r.assigned.iter().enumerate() {
@@ -872,6 +961,8 @@ impl Resolver<'_> {
             name_id_source,
             claims,
             groups_claim: a.groups_claim,
+            groups_values: a.groups_values,
+            claim_order: a.claim_order,
             app_roles,
             sign: a.signing.option,
             algorithm: a.signing.algorithm,
@@ -995,6 +1086,8 @@ fn default_user(tenant: &Tenant) -> User {
         group_ids: Vec::new(),
         extra: BTreeMap::new(),
         authn_age: DEFAULT_AUTHN_AGE,
+        identity_provider: None,
+        authn_methods: vec![AuthnMethod::Password],
         upn,
     }
 }

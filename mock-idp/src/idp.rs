@@ -5,7 +5,7 @@ use base64::Engine;
 use time::OffsetDateTime;
 
 use crate::aadsts::Aadsts;
-use crate::config::{App, ClaimSource, Config, NameIdFormat, User};
+use crate::config::{App, AuthnMethod, ClaimSource, Config, GroupValues, NameIdFormat, User};
 use crate::request::{AuthnRequest, LogoutRequest, RedirectSignature};
 use crate::response::{Attribute, ErrorResponse, LoginResponse, Signing};
 use crate::xml::Element;
@@ -16,8 +16,8 @@ pub const GROUPS_OVERAGE_LIMIT: usize = 150;
 const MS_CLAIMS: &str = "http://schemas.microsoft.com/identity/claims";
 const MS_WS_CLAIMS: &str = "http://schemas.microsoft.com/ws/2008/06/identity/claims";
 const AMR_CLAIM: &str = "http://schemas.microsoft.com/claims/authnmethodsreferences";
-const PASSWORD_METHOD: &str =
-    "http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password";
+/// AuthnContextClassRef of a federated Windows-integrated sign-in (a 2019 capture).
+const WINDOWS_CLASS: &str = "urn:federation:authentication:windows";
 /// Authentication context classes a password sign-in satisfies (anything else → AADSTS75011).
 const PASSWORD_CLASSES: [&str; 3] = [
     "urn:oasis:names:tc:SAML:2.0:ac:classes:Password",
@@ -34,7 +34,7 @@ fn echo_authn_context(login: &mut LoginResponse, class: &str) {
     }
     login.authn_context_class = class.to_owned();
     if let Some(amr) = login.attributes.iter_mut().find(|a| a.name == AMR_CLAIM) {
-        amr.values.retain(|v| v != PASSWORD_METHOD);
+        amr.values.retain(|v| v != AuthnMethod::Password.uri());
         amr.values.insert(0, class.to_owned());
     }
 }
@@ -118,7 +118,8 @@ impl Idp {
         self.config.tenant.entity_id()
     }
 
-    /// The claims `user` gets in `app`: automatic ones first, then the configured ones.
+    /// The claims `user` gets in `app`: automatic ones first, then the configured ones (or as
+    /// the app's `claim_order` lists them).
     pub fn attributes(&self, app: &App, user: &User) -> Vec<Attribute> {
         let tid = &self.config.tenant.id;
         let one = |name: String, v: &str| Attribute {
@@ -137,6 +138,15 @@ impl Idp {
                 values: roles,
             });
         }
+        let group_value = |id: &String| match app.groups_values {
+            GroupValues::ObjectId => id.clone(),
+            GroupValues::Name => self
+                .config
+                .groups
+                .iter()
+                .find(|g| &g.object_id == id)
+                .map_or_else(|| id.clone(), |g| g.name.clone()),
+        };
         if app.groups_claim && !user.group_ids.is_empty() {
             if user.group_ids.len() > GROUPS_OVERAGE_LIMIT {
                 out.push(one(
@@ -149,15 +159,25 @@ impl Idp {
             } else {
                 out.push(Attribute {
                     name: format!("{MS_WS_CLAIMS}/groups"),
-                    values: user.group_ids.clone(),
+                    values: user.group_ids.iter().map(group_value).collect(),
                 });
             }
         }
         out.push(one(
             format!("{MS_CLAIMS}/identityprovider"),
-            &self.entity_id(),
+            &user
+                .identity_provider
+                .clone()
+                .unwrap_or_else(|| self.entity_id()),
         ));
-        out.push(one(AMR_CLAIM.into(), PASSWORD_METHOD));
+        out.push(Attribute {
+            name: AMR_CLAIM.into(),
+            values: user
+                .authn_methods
+                .iter()
+                .map(|m| m.uri().to_owned())
+                .collect(),
+        });
         for claim in &app.claims {
             let value = match &claim.source {
                 ClaimSource::Attribute(a) => user.attribute(a),
@@ -168,7 +188,22 @@ impl Idp {
                 out.push(one(claim.name.clone(), &v));
             }
         }
-        out
+        match &app.claim_order {
+            None => out,
+            Some(order) => order
+                .iter()
+                .filter_map(|short| {
+                    out.iter()
+                        .find(|a| {
+                            a.name
+                                .rsplit('/')
+                                .next()
+                                .is_some_and(|n| n.eq_ignore_ascii_case(short))
+                        })
+                        .cloned()
+                })
+                .collect(),
+        }
     }
 
     /// The NameID value for `user` in `app` under `format`.
@@ -211,7 +246,11 @@ impl Idp {
             attributes: self.attributes(app, user),
             token_time: now,
             authn_instant: now - user.authn_age,
-            authn_context_class: PASSWORD_CLASSES[0].into(),
+            authn_context_class: if user.authn_methods.first() == Some(&AuthnMethod::Windows) {
+                WINDOWS_CLASS.into()
+            } else {
+                PASSWORD_CLASSES[0].into()
+            },
             subject_confirmation_lifetime: app.subject_confirmation_lifetime,
             response_id: self.ids.next(),
             assertion_id: self.ids.next(),
@@ -645,7 +684,7 @@ mod tests {
         };
         let plain = login_for(&idp, AuthnRequest::default());
         assert_eq!(plain.authn_context_class, PASSWORD_CLASSES[0]);
-        assert_eq!(amr(&plain), [PASSWORD_METHOD]);
+        assert_eq!(amr(&plain), [AuthnMethod::Password.uri()]);
         let ppt = login_for(
             &idp,
             AuthnRequest {
@@ -712,6 +751,62 @@ mod tests {
                 && text.contains("method 'X509'"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn claims_follow_the_apps_order_and_the_users_sign_in_as_captures_show() {
+        let idp = idp(concat!(
+            "groups:\n  - {name: Sales, object_id: 11111111-1111-4111-8111-111111111111}\n",
+            "users:\n  - upn: a@x.test\n    surname: Simon\n    groups: [Sales]\n",
+            "    identity_provider: https://sts.windows.net/home-tenant/\n",
+            "    authn_methods: [windows, multipleauthn]\n",
+            "applications:\n  - name: a\n    identifiers: [i]\n    reply_urls: [r]\n",
+            "    groups_claim: true\n    groups_values: name\n",
+            "    claim_order: [tenantid, objectidentifier, name, surname, givenname, groups, identityprovider, authnmethodsreferences, emailaddress]\n",
+        ));
+        let (app, user) = (&idp.config.apps[0], &idp.config.users[0]);
+        let attrs = idp.attributes(app, user);
+        assert_eq!(
+            names(&attrs),
+            [
+                "tenantid",
+                "objectidentifier",
+                "name",
+                "surname",
+                "givenname",
+                "groups",
+                "identityprovider",
+                "authnmethodsreferences",
+                "emailaddress"
+            ],
+            "interleaved, no displayname"
+        );
+        let value = |n: &str| {
+            attrs
+                .iter()
+                .find(|a| a.name.ends_with(n))
+                .unwrap()
+                .values
+                .clone()
+        };
+        assert_eq!(value("/groups"), ["Sales"]);
+        assert_eq!(
+            value("/identityprovider"),
+            ["https://sts.windows.net/home-tenant/"]
+        );
+        assert_eq!(
+            value("/authnmethodsreferences"),
+            [AuthnMethod::Windows.uri(), AuthnMethod::Multipleauthn.uri()]
+        );
+        let login = idp.login_response(app, user, "r", None, None, NOW);
+        assert_eq!(login.authn_context_class, WINDOWS_CLASS);
+        let bad = Config::from_yaml_str(
+            "applications:\n  - {name: a, identifiers: [i], reply_urls: [r], claim_order: [displayname, emailadress]}\n",
+            "t.yaml",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert!(bad.to_string().contains("emailadress"), "{bad}");
     }
 
     #[test]
