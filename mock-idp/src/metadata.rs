@@ -10,83 +10,102 @@ const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 const WSA_NS: &str = "http://www.w3.org/2005/08/addressing";
 const AUTH_NS: &str = "http://docs.oasis-open.org/wsfed/authorization/200706";
 
-/// The 19 claim types Entra's metadata offers, with their display names.
-const CLAIM_TYPES: [(&str, &str); 19] = [
+/// The 19 claim types Entra's metadata offers: URI, DisplayName, Description (as in its documents).
+const CLAIM_TYPES: [(&str, &str, &str); 19] = [
     (
         "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
         "Name",
+        "The mutable display name of the user.",
     ),
     (
         "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier",
         "Subject",
+        "An immutable, globally unique, non-reusable identifier of the user that is unique to the application for which a token is issued.",
     ),
     (
         "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
         "Given Name",
+        "First name of the user.",
     ),
     (
         "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
         "Surname",
+        "Last name of the user.",
     ),
     (
         "http://schemas.microsoft.com/identity/claims/displayname",
         "Display Name",
+        "Display name of the user.",
     ),
     (
         "http://schemas.microsoft.com/identity/claims/nickname",
         "Nick Name",
+        "Nick name of the user.",
     ),
     (
         "http://schemas.microsoft.com/ws/2008/06/identity/claims/authenticationinstant",
         "Authentication Instant",
+        "The time (UTC) when the user is authenticated to Windows Azure Active Directory.",
     ),
     (
         "http://schemas.microsoft.com/ws/2008/06/identity/claims/authenticationmethod",
         "Authentication Method",
+        "The method that Windows Azure Active Directory uses to authenticate users.",
     ),
     (
         "http://schemas.microsoft.com/identity/claims/objectidentifier",
         "ObjectIdentifier",
+        "Primary identifier for the user in the directory. Immutable, globally unique, non-reusable.",
     ),
     (
         "http://schemas.microsoft.com/identity/claims/tenantid",
-        "Tenant Id",
+        "TenantId",
+        "Identifier for the user's tenant.",
     ),
     (
         "http://schemas.microsoft.com/identity/claims/identityprovider",
-        "Identity Provider",
+        "IdentityProvider",
+        "Identity provider for the user.",
     ),
     (
         "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
         "Email",
+        "Email address of the user.",
     ),
     (
         "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
         "Groups",
+        "Groups of the user.",
     ),
     (
         "http://schemas.microsoft.com/identity/claims/accesstoken",
         "External Access Token",
+        "Access token issued by external identity provider.",
     ),
     (
         "http://schemas.microsoft.com/ws/2008/06/identity/claims/expiration",
         "External Access Token Expiration",
+        "UTC expiration time of access token issued by external identity provider.",
     ),
     (
         "http://schemas.microsoft.com/identity/claims/openid2_id",
         "External OpenID 2.0 Identifier",
+        "OpenID 2.0 identifier issued by external identity provider.",
     ),
     (
         "http://schemas.microsoft.com/claims/groups.link",
         "GroupsOverageClaim",
+        "Issued when number of user's group claims exceeds return limit.",
     ),
     (
         "http://schemas.microsoft.com/ws/2008/06/identity/claims/role",
-        "Role",
+        "Role Claim",
+        "Roles that the user or Service Principal is attached to",
     ),
     (
         "http://schemas.microsoft.com/ws/2008/06/identity/claims/wids",
-        "RoleTemplate",
+        "RoleTemplate Id Claim",
+        "Role template id of the Built-in Directory Roles that the user is a member of",
     ),
 ];
 
@@ -164,12 +183,13 @@ pub fn federation_metadata(
         e
     };
     let mut claims = Element::prefixed("fed", "ClaimTypesOffered");
-    for (uri, name) in CLAIM_TYPES {
+    for (uri, name, description) in CLAIM_TYPES {
         claims = claims.child(
             Element::prefixed("auth", "ClaimType")
                 .attr("Uri", uri)
                 .xmlns_prefix("auth", AUTH_NS)
-                .child(Element::prefixed("auth", "DisplayName").text(name)),
+                .child(Element::prefixed("auth", "DisplayName").text(name))
+                .child(Element::prefixed("auth", "Description").text(description)),
         );
     }
     let sts = with_keys(role_descriptor("SecurityTokenServiceType"))
