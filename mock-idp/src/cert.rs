@@ -97,12 +97,21 @@ impl SigningCert {
             let mut seed = key.public_key_to_der()?;
             seed.extend_from_slice(&not_before.unix_timestamp().to_be_bytes());
             seed.extend_from_slice(&not_after.unix_timestamp().to_be_bytes());
+            // Entra's serials are byte-reversed v4 GUIDs: the version nibble 4 in byte 8, the
+            // variant bits 10 in byte 7; positive and exactly 16 bytes.
             let mut serial = openssl::sha::sha256(&seed)[..16].to_vec();
-            serial[0] = (serial[0] & 0x7f) | 0x40; // positive and exactly 16 bytes
+            serial[0] = (serial[0] & 0x7f).max(1);
+            serial[7] = (serial[7] & 0x3f) | 0x80;
+            serial[8] = (serial[8] & 0x0f) | 0x40;
             let serial = BigNum::from_slice(&serial)?.to_asn1_integer()?;
             b.set_serial_number(&serial)?;
             let mut name = X509NameBuilder::new()?;
-            name.append_entry_by_nid(Nid::COMMONNAME, cn)?;
+            // A PrintableString, as in every Entra certificate (not UTF8String).
+            name.append_entry_by_nid_with_type(
+                Nid::COMMONNAME,
+                cn,
+                openssl::asn1::Asn1Type::PRINTABLESTRING,
+            )?;
             let name = name.build();
             b.set_subject_name(&name)?;
             b.set_issuer_name(&name)?;
@@ -226,6 +235,15 @@ mod tests {
             .next()
             .unwrap();
         assert_eq!(cn.data().to_string().unwrap(), ENTRA_CERT_CN);
+        // DER of the CN value: tag 0x13 (PrintableString).
+        assert!(a
+            .der()
+            .windows(2 + ENTRA_CERT_CN.len())
+            .any(|w| w[0] == 0x13 && &w[2..] == ENTRA_CERT_CN.as_bytes()));
+        let serial = x.serial_number().to_bn().unwrap().to_vec();
+        assert_eq!(serial.len(), 16);
+        assert_eq!(serial[8] >> 4, 4, "GUID version nibble");
+        assert_eq!(serial[7] >> 6, 0b10, "GUID variant bits");
         assert_eq!(x.public_key().unwrap().bits(), 2048);
         let text = String::from_utf8(x.to_text().unwrap()).unwrap();
         assert!(!text.contains("X509v3 extensions"), "{text}");

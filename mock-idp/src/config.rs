@@ -13,7 +13,8 @@ use crate::response::SignWhat;
 use crate::sign::Algorithm;
 
 /// Where the bundled signing certificate's validity starts (it then lasts 3 years, as Entra's).
-pub const BUNDLED_CERT_NOT_BEFORE: OffsetDateTime = time::macros::datetime!(2025-11-01 0:00 UTC);
+pub const BUNDLED_CERT_NOT_BEFORE: OffsetDateTime =
+    time::macros::datetime!(2025-11-01 14:03:01 UTC);
 
 /// Namespace of the four default claims (givenname, surname, emailaddress, name).
 pub const XMLSOAP_CLAIMS: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims";
