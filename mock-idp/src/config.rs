@@ -244,6 +244,8 @@ struct AppSpec {
     subject_confirmation_minutes: i64,
     #[serde(default)]
     audience_spn_prefix: bool,
+    #[serde(default)]
+    whole_second_times: bool,
     token_encryption_certificate: Option<Spanned<String>>,
 }
 
@@ -488,6 +490,8 @@ pub struct App {
     /// In IdP-initiated sign-on, an app whose Identifier is no URI gets Audience
     /// `spn:{app id}` (a 2021 capture); SP-initiated captures never show `spn:`.
     pub audience_spn_prefix: bool,
+    /// The token time T0 on a whole second (`.000Z`), as in some captures.
+    pub whole_second_times: bool,
     /// Token encryption: the SP certificate the signed Assertion is encrypted to.
     pub token_encryption_certificate: Option<openssl::x509::X509>,
 }
@@ -973,6 +977,7 @@ impl Resolver<'_> {
             request_verification_certificates,
             subject_confirmation_lifetime: Duration::minutes(a.subject_confirmation_minutes),
             audience_spn_prefix: a.audience_spn_prefix,
+            whole_second_times: a.whole_second_times,
             token_encryption_certificate,
         })
     }

@@ -244,7 +244,11 @@ impl Idp {
             name_id_format: format.uri().to_owned(),
             name_id: self.name_id(app, user, format),
             attributes: self.attributes(app, user),
-            token_time: now,
+            token_time: if app.whole_second_times {
+                now.replace_nanosecond(0).unwrap_or(now)
+            } else {
+                now
+            },
             authn_instant: now - user.authn_age,
             authn_context_class: if user.authn_methods.first() == Some(&AuthnMethod::Windows) {
                 WINDOWS_CLASS.into()
@@ -807,6 +811,26 @@ mod tests {
         )
         .unwrap_err();
         assert!(bad.to_string().contains("emailadress"), "{bad}");
+    }
+
+    #[test]
+    fn whole_second_times_put_the_token_time_on_a_second() {
+        let idp = idp("applications:\n  - {name: a, identifiers: [i], reply_urls: [r], whole_second_times: true}\n");
+        let now = datetime!(2026-11-25 10:00:00.537 UTC);
+        let login = idp.login_response(
+            &idp.config.apps[0],
+            &idp.config.users[0],
+            "r",
+            None,
+            None,
+            now,
+        );
+        assert_eq!(login.token_time, datetime!(2026-11-25 10:00:00 UTC));
+        let xml = login.to_xml(None).unwrap();
+        assert!(
+            xml.contains("NotBefore=\"2026-11-25T09:55:00.000Z\""),
+            "{xml}"
+        );
     }
 
     #[test]
