@@ -250,6 +250,9 @@ pub(crate) fn idp_for(s: &Scenario, sp: &SpIds) -> Idp {
     Idp::new(config)
 }
 
+/// Why an SP refuses the IdP's own signature, most often: it trusts the wrong keys.
+const WRONG_CERTIFICATE_HINT: &str = "; hint: the SP does not trust the key that signed the response — Entra's tenant-level metadata (federationmetadata.xml without ?appid=) lists tenant-wide keys that never sign SAML tokens: configure the App Federation Metadata Url (with ?appid=) or the app's own certificate";
+
 struct CaseRun<'a> {
     clock: saml_protocol::Clock,
     donor: Option<Arc<str>>,
@@ -314,9 +317,17 @@ impl CaseRun<'_> {
             Session::SignedIn { identity: Some(id) } => Err(CaseEnd::Fail(format!(
                 "signed in as {id:?}, expected {expected:?}"
             ))),
-            Session::SignedOut { how } | Session::Unidentified { how } => Err(CaseEnd::Fail(
-                format!("no session: {}; {how}", attempt.acs_answer),
-            )),
+            Session::SignedOut { how } | Session::Unidentified { how } => {
+                let mut why = format!("no session: {}; {how}", attempt.acs_answer);
+                if attempt
+                    .acs_answer
+                    .to_ascii_lowercase()
+                    .contains("signature")
+                {
+                    why.push_str(WRONG_CERTIFICATE_HINT);
+                }
+                Err(CaseEnd::Fail(why))
+            }
         }
     }
 

@@ -188,3 +188,56 @@ fn the_running_idps_signed_metadata_is_the_donor_for_checks_that_transplant_one(
     assert_eq!(v["xsw/roots/donor-first"], "vulnerable", "{out}");
     assert_eq!(code, 1, "{out}");
 }
+
+#[test]
+fn an_sp_given_the_tenant_level_metadata_fails_the_good_login_and_the_harness_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sp_url = format!("http://127.0.0.1:{port}");
+    let config = tenant(dir.path(), &sp_url);
+    let idp = serve(&[
+        "idp",
+        "serve",
+        "--config",
+        config.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    // The tenant-level URL (no appid): what an admin copies by mistake.
+    let tenant_md = format!(
+        "{}/0a0b0c0d-1111-4222-8333-444455556666/federationmetadata/2007-06/federationmetadata.xml",
+        idp.url
+    );
+    let listen = format!("127.0.0.1:{port}");
+    let _sp = serve(&[
+        "sp",
+        "serve",
+        "--listen",
+        &listen,
+        "--idp-metadata",
+        &tenant_md,
+    ]);
+    let run = common::run_with_report(
+        &[
+            "conformance",
+            "scenarios/examples/05-live-idp.yaml",
+            "--only",
+            "prot/replay",
+        ],
+        &[("SP_URL", &sp_url), ("IDP_URL", &idp.url)],
+    );
+    let good = run
+        .cases()
+        .iter()
+        .find(|c| c["id"] == "login/good")
+        .cloned()
+        .unwrap();
+    assert_eq!(good["verdict"], "fail", "{}", run.stdout);
+    let reason = good["reason"].as_str().unwrap();
+    assert!(reason.contains("signature"), "{reason}");
+    assert!(reason.contains("?appid="), "{reason}");
+}
