@@ -39,7 +39,7 @@ pub enum Capability {
     /// One valid signed response for the attacker's own low-privilege account.
     #[serde(rename = "TM-B")]
     OwnAccount,
-    /// Any IdP-signed XML blob (signed metadata, a signed LogoutResponse).
+    /// Any IdP-signed XML blob (Entra's: the app's signed federation metadata).
     #[serde(rename = "TM-C")]
     AnySignedBlob,
     /// A valid assertion issued for someone or somewhere else (another SP, expired, replayed).

@@ -251,7 +251,7 @@ pub(crate) fn idp_for(s: &Scenario, sp: &SpIds) -> Idp {
 }
 
 /// Why an SP refuses the IdP's own signature, most often: it trusts the wrong keys.
-const WRONG_CERTIFICATE_HINT: &str = "; hint: the SP does not trust the key that signed the response — Entra's tenant-level metadata (federationmetadata.xml without ?appid=) lists tenant-wide keys that never sign SAML tokens: configure the App Federation Metadata Url (with ?appid=) or the app's own certificate";
+const WRONG_CERTIFICATE_HINT: &str = "; hint: if the SP could not verify the signature, it may trust the wrong key: Entra's tenant-level metadata (federationmetadata.xml without ?appid=) lists tenant-wide keys that never sign SAML tokens; configure the App Federation Metadata Url (with ?appid=) or the app's own certificate";
 
 struct CaseRun<'a> {
     clock: saml_protocol::Clock,
@@ -319,10 +319,11 @@ impl CaseRun<'_> {
             ))),
             Session::SignedOut { how } | Session::Unidentified { how } => {
                 let mut why = format!("no session: {}; {how}", attempt.acs_answer);
-                if attempt
-                    .acs_answer
-                    .to_ascii_lowercase()
-                    .contains("signature")
+                let answer = attempt.acs_answer.to_ascii_lowercase();
+                if answer.contains("signature")
+                    && ["verif", "validation", "invalid"]
+                        .iter()
+                        .any(|w| answer.contains(w))
                 {
                     why.push_str(WRONG_CERTIFICATE_HINT);
                 }

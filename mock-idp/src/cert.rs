@@ -75,11 +75,15 @@ impl SigningCert {
         Self::issue(key, ENTRA_CERT_CN, not_before, not_after, false)
     }
 
-    /// A tenant-wide STS key as tenant-level metadata lists it: subject [`TENANT_KEY_CN`], two
-    /// years, a SubjectKeyIdentifier extension.
-    pub fn tenant_key(key: PKey<Private>, not_before: OffsetDateTime) -> Result<Self, CertError> {
+    /// A tenant-wide STS key as tenant-level metadata lists it: subject `cn` (mostly
+    /// [`TENANT_KEY_CN`]), two years, a SubjectKeyIdentifier extension.
+    pub fn tenant_key(
+        key: PKey<Private>,
+        cn: &str,
+        not_before: OffsetDateTime,
+    ) -> Result<Self, CertError> {
         let not_after = not_before + time::Duration::days(730);
-        Self::issue(key, TENANT_KEY_CN, not_before, not_after, true)
+        Self::issue(key, cn, not_before, not_after, true)
     }
 
     fn issue(

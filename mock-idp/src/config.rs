@@ -366,6 +366,9 @@ pub struct User {
     pub authn_methods: Vec<AuthnMethod>,
 }
 
+/// The oldest session a user may have (ten years), in seconds.
+const MAX_AUTHN_AGE: i64 = 315_360_000;
+
 /// A few seconds: a fresh sign-in, as in most captures.
 const DEFAULT_AUTHN_AGE: Duration = Duration::seconds(3);
 
@@ -722,6 +725,25 @@ impl Resolver<'_> {
                     "each UPN may appear once",
                 );
             }
+            if let Some(age) = u
+                .authn_age_seconds
+                .filter(|a| !(0..=MAX_AUTHN_AGE).contains(a))
+            {
+                return self.invalid(
+                    &at,
+                    format!("users[{i}].authn_age_seconds"),
+                    format!("authn_age_seconds {age} is out of range"),
+                    "seconds since the user signed in, 0 to 315360000 (ten years), e.g. 3 or 86400",
+                );
+            }
+            if u.authn_methods.as_ref().is_some_and(Vec::is_empty) {
+                return self.invalid(
+                    &at,
+                    format!("users[{i}].authn_methods"),
+                    "authn_methods is empty".into(),
+                    "list how the user signs in, e.g. [password] or [password, multipleauthn]",
+                );
+            }
             users.push(User {
                 given_name: u.given_name.unwrap_or(first),
                 surname: u.surname.unwrap_or(last),
@@ -897,17 +919,24 @@ impl Resolver<'_> {
                 "authnmethodsreferences",
             ];
             let short = |name: &str| name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
-            for name in order {
-                let known = AUTOMATIC.contains(&name.to_ascii_lowercase().as_str())
-                    || claims
-                        .iter()
-                        .any(|c| short(&c.name) == name.to_ascii_lowercase());
-                if !known {
+            for (j, name) in order.iter().enumerate() {
+                let name = name.to_ascii_lowercase();
+                let matches = usize::from(AUTOMATIC.contains(&name.as_str()))
+                    + claims.iter().filter(|c| short(&c.name) == name).count();
+                let problem = match matches {
+                    0 => Some(format!("{name:?} is no claim of this app")),
+                    1 if order[..j].iter().any(|o| o.eq_ignore_ascii_case(&name)) => {
+                        Some(format!("{name:?} is listed twice"))
+                    }
+                    1 => None,
+                    n => Some(format!("{name:?} names {n} claims")),
+                };
+                if let Some(problem) = problem {
                     return self.invalid(
                         &at,
                         key("claim_order"),
-                        format!("{name:?} is no claim of this app"),
-                        "list short names: tenantid, objectidentifier, displayname, groups, identityprovider, authnmethodsreferences, or a configured claim such as emailaddress",
+                        problem,
+                        "list each claim once by short name: tenantid, objectidentifier, displayname, role, groups, groups.link, identityprovider, authnmethodsreferences, or a configured claim such as emailaddress (rename a configured claim that shares a name)",
                     );
                 }
             }

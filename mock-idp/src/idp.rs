@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use crate::aadsts::Aadsts;
 use crate::config::{App, AuthnMethod, ClaimSource, Config, GroupValues, NameIdFormat, User};
 use crate::request::{AuthnRequest, LogoutRequest, RedirectSignature};
-use crate::response::{Attribute, ErrorResponse, LoginResponse, Signing};
+use crate::response::{Attribute, ErrorResponse, LoginResponse, Signing, AC_PASSWORD};
 use crate::xml::Element;
 use saml_protocol::AcsPost;
 
@@ -18,24 +18,70 @@ const MS_WS_CLAIMS: &str = "http://schemas.microsoft.com/ws/2008/06/identity/cla
 const AMR_CLAIM: &str = "http://schemas.microsoft.com/claims/authnmethodsreferences";
 /// AuthnContextClassRef of a federated Windows-integrated sign-in (a 2019 capture).
 const WINDOWS_CLASS: &str = "urn:federation:authentication:windows";
-/// Authentication context classes a password sign-in satisfies (anything else → AADSTS75011).
-const PASSWORD_CLASSES: [&str; 3] = [
-    "urn:oasis:names:tc:SAML:2.0:ac:classes:Password",
-    "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
-    "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified",
-];
+/// PasswordProtectedTransport: what SPs (python3-saml's default) usually request.
+const AC_PPT: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
+/// Any sign-in satisfies `unspecified`.
+const AC_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified";
+/// A certificate sign-in.
+const AC_X509: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:X509";
 
-/// Entra answers a requested (and met) class with that class, and puts it first in the
-/// authnmethodsreferences claim in place of the password method (PasswordProtectedTransport in
-/// a 2024 capture).
+/// Entra answers a requested (and met) PasswordProtectedTransport with that class, and puts it
+/// first in the authnmethodsreferences claim in place of the password method (a 2024 capture).
 fn echo_authn_context(login: &mut LoginResponse, class: &str) {
-    if class != PASSWORD_CLASSES[1] {
+    if class != AC_PPT {
         return;
     }
     login.authn_context_class = class.to_owned();
     if let Some(amr) = login.attributes.iter_mut().find(|a| a.name == AMR_CLAIM) {
         amr.values.retain(|v| v != AuthnMethod::Password.uri());
         amr.values.insert(0, class.to_owned());
+    }
+}
+
+/// The SAML classes a user's sign-in (their authnmethodsreferences) satisfies.
+fn satisfied_classes(user: &User) -> Vec<&'static str> {
+    let mut out = vec![AC_UNSPECIFIED];
+    for m in &user.authn_methods {
+        match m {
+            AuthnMethod::Password => out.extend([AC_PASSWORD, AC_PPT]),
+            AuthnMethod::X509 => out.push(AC_X509),
+            AuthnMethod::Windows => out.push(WINDOWS_CLASS),
+            AuthnMethod::Multipleauthn => {}
+        }
+    }
+    out
+}
+
+/// The requested classes as AADSTS75011 names them, when RequestedAuthnContext (exact, the
+/// only comparison Entra honours) asks for none of `satisfied`.
+fn authn_context_mismatch(req: &AuthnRequest, satisfied: &[&str]) -> Option<String> {
+    if req.authn_context_classes.is_empty() {
+        return None;
+    }
+    let exact = req
+        .authn_context_comparison
+        .as_deref()
+        .is_none_or(|c| c == "exact");
+    let met = req
+        .authn_context_classes
+        .iter()
+        .any(|c| satisfied.contains(&c.as_str()));
+    (!exact || !met).then(|| {
+        req.authn_context_classes
+            .iter()
+            .map(|c| method_names(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
+
+/// How AADSTS75011 names the way a user signed in.
+fn method_name(m: AuthnMethod) -> &'static str {
+    match m {
+        AuthnMethod::Password => "Password, ProtectedTransport",
+        AuthnMethod::Multipleauthn => "MultiFactor",
+        AuthnMethod::X509 => "X509",
+        AuthnMethod::Windows => "Windows",
     }
 }
 
@@ -235,6 +281,11 @@ impl Idp {
         let format = requested_format
             .filter(|f| *f != NameIdFormat::Unspecified)
             .unwrap_or(app.name_id_format);
+        let t0 = if app.whole_second_times {
+            now.replace_nanosecond(0).unwrap_or(now)
+        } else {
+            now
+        };
         LoginResponse {
             issuer: self.entity_id(),
             destination: acs.to_owned(),
@@ -244,16 +295,12 @@ impl Idp {
             name_id_format: format.uri().to_owned(),
             name_id: self.name_id(app, user, format),
             attributes: self.attributes(app, user),
-            token_time: if app.whole_second_times {
-                now.replace_nanosecond(0).unwrap_or(now)
-            } else {
-                now
-            },
-            authn_instant: now - user.authn_age,
-            authn_context_class: if user.authn_methods.first() == Some(&AuthnMethod::Windows) {
-                WINDOWS_CLASS.into()
-            } else {
-                PASSWORD_CLASSES[0].into()
+            token_time: t0,
+            authn_instant: t0 - user.authn_age,
+            authn_context_class: match user.authn_methods.first() {
+                Some(AuthnMethod::Windows) => WINDOWS_CLASS.into(),
+                Some(AuthnMethod::X509) => AC_X509.into(),
+                _ => AC_PASSWORD.into(),
             },
             subject_confirmation_lifetime: app.subject_confirmation_lifetime,
             response_id: self.ids.next(),
@@ -313,9 +360,15 @@ impl Idp {
             return Ok(Answer::Status { acs, xml });
         }
         let user = self.user_for(app, upn)?;
-        if let Some(requested) = self.authn_context_mismatch(req) {
+        let satisfied = satisfied_classes(user);
+        if let Some(requested) = authn_context_mismatch(req, &satisfied) {
             return Err(Aadsts::AuthnContextMismatch {
-                used: method_names(PASSWORD_CLASSES[1]),
+                used: user
+                    .authn_methods
+                    .iter()
+                    .map(|m| method_name(*m))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 requested,
             });
         }
@@ -325,9 +378,13 @@ impl Idp {
             .and_then(NameIdFormat::from_uri);
         let mut login = self.login_response(app, user, &acs, Some(&req.id), requested_format, now);
         if req.force_authn {
-            login.authn_instant = now;
+            login.authn_instant = login.token_time;
         }
-        if let Some(class) = req.authn_context_classes.first() {
+        if let Some(class) = req
+            .authn_context_classes
+            .iter()
+            .find(|c| satisfied.contains(&c.as_str()))
+        {
             echo_authn_context(&mut login, class);
         }
         Ok(Answer::Login {
@@ -418,28 +475,6 @@ impl Idp {
             }
         }
         Ok((app, acs))
-    }
-
-    /// The requested class, when RequestedAuthnContext cannot be met by a password sign-in.
-    fn authn_context_mismatch(&self, req: &AuthnRequest) -> Option<String> {
-        if req.authn_context_classes.is_empty() {
-            return None;
-        }
-        let exact = req
-            .authn_context_comparison
-            .as_deref()
-            .is_none_or(|c| c == "exact");
-        let met = req
-            .authn_context_classes
-            .iter()
-            .any(|c| PASSWORD_CLASSES.contains(&c.as_str()));
-        (!exact || !met).then(|| {
-            req.authn_context_classes
-                .iter()
-                .map(|c| method_names(c))
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
     }
 
     /// A status-only response carrying `error` (e.g. Responder/NoPassive for AADSTS50058).
@@ -687,21 +722,24 @@ mod tests {
                 .clone()
         };
         let plain = login_for(&idp, AuthnRequest::default());
-        assert_eq!(plain.authn_context_class, PASSWORD_CLASSES[0]);
+        assert_eq!(plain.authn_context_class, AC_PASSWORD);
         assert_eq!(amr(&plain), [AuthnMethod::Password.uri()]);
         let ppt = login_for(
             &idp,
             AuthnRequest {
-                authn_context_classes: vec![PASSWORD_CLASSES[1].into()],
+                authn_context_classes: vec![AC_X509.into(), AC_PPT.into()],
                 ..Default::default()
             },
         );
-        assert_eq!(ppt.authn_context_class, PASSWORD_CLASSES[1]);
-        assert_eq!(amr(&ppt), [PASSWORD_CLASSES[1]]);
+        assert_eq!(
+            ppt.authn_context_class, AC_PPT,
+            "the first requested class met"
+        );
+        assert_eq!(amr(&ppt), [AC_PPT]);
         let xml = ppt.to_xml(None).unwrap();
         assert!(xml.contains(&format!(
             "<AuthnContextClassRef>{}</AuthnContextClassRef>",
-            PASSWORD_CLASSES[1]
+            AC_PPT
         )));
     }
 
@@ -755,6 +793,32 @@ mod tests {
                 && text.contains("method 'X509'"),
             "{text}"
         );
+        // A certificate user meets X509 (and gets no PasswordProtectedTransport echo).
+        let x509 = self::tests::idp("users:\n  - {upn: c@x.test, authn_methods: [x509]}\napplications:\n  - {name: a, identifiers: [i], reply_urls: [r]}\n");
+        let login = login_for(
+            &x509,
+            AuthnRequest {
+                authn_context_classes: vec![AC_X509.into()],
+                ..Default::default()
+            },
+        );
+        assert_eq!(login.authn_context_class, AC_X509);
+        let ppt = x509.answer(
+            &AuthnRequest {
+                id: "_r".into(),
+                version: "2.0".into(),
+                issuer: "i".into(),
+                authn_context_classes: vec![AC_PPT.into()],
+                ..Default::default()
+            },
+            None,
+            None,
+            NOW,
+        );
+        let Err(e) = ppt else {
+            panic!("a certificate user cannot meet PasswordProtectedTransport")
+        };
+        assert!(e.message().contains("'X509' by which"), "{}", e.message());
     }
 
     #[test]
@@ -811,6 +875,17 @@ mod tests {
         )
         .unwrap_err();
         assert!(bad.to_string().contains("emailadress"), "{bad}");
+        for (yaml, says) in [
+            ("users:\n  - {upn: a@x.test, authn_age_seconds: -5}\n", "out of range"),
+            ("users:\n  - {upn: a@x.test, authn_methods: []}\n", "is empty"),
+            (
+                "applications:\n  - {name: a, identifiers: [i], reply_urls: [r], claim_order: [tenantid, tenantid]}\n",
+                "listed twice",
+            ),
+        ] {
+            let err = Config::from_yaml_str(yaml, "t.yaml", Path::new(".")).unwrap_err();
+            assert!(err.to_string().contains(says), "{err}");
+        }
     }
 
     #[test]
@@ -831,6 +906,18 @@ mod tests {
             xml.contains("NotBefore=\"2026-11-25T09:55:00.000Z\""),
             "{xml}"
         );
+        // With ForceAuthn the sign-in is the token time, never after it.
+        let req = AuthnRequest {
+            id: "_r".into(),
+            version: "2.0".into(),
+            issuer: "i".into(),
+            force_authn: true,
+            ..Default::default()
+        };
+        let Ok(Answer::Login { login, .. }) = idp.answer(&req, None, None, now) else {
+            panic!("expected a login")
+        };
+        assert_eq!(login.authn_instant, login.token_time);
     }
 
     #[test]

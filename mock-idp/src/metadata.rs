@@ -1,6 +1,6 @@
 //! Entra's federation metadata: WS-Fed RoleDescriptors, then the SAML IDPSSODescriptor, signed.
 
-use crate::cert::SigningCert;
+use crate::cert::{SigningCert, TENANT_KEY_CN};
 use crate::config::{App, Tenant};
 use crate::sign::{sign_enveloped, Algorithm, SignError};
 use crate::xml::Element;
@@ -148,17 +148,20 @@ pub fn tenant_metadata(tenant: &Tenant, base_url: &str) -> Result<String, String
     federation_metadata(tenant, base_url, keys, &keys[0]).map_err(|e| e.to_string())
 }
 
-/// Three tenant-wide STS keys, made once per process (Entra's are shared by all tenants).
+/// Three tenant-wide STS keys as Microsoft's own copy of the document lists them, made once
+/// per process (Entra's are shared by all tenants; these dates are ours).
 fn tenant_keys() -> Result<&'static [SigningCert], &'static String> {
     static KEYS: std::sync::OnceLock<Result<Vec<SigningCert>, String>> = std::sync::OnceLock::new();
     KEYS.get_or_init(|| {
-        let issued = time::OffsetDateTime::now_utc() - time::Duration::days(90);
-        (0..3)
-            .map(|i| {
+        let issued = time::macros::datetime!(2025-09-15 08:12:47 UTC);
+        [TENANT_KEY_CN, TENANT_KEY_CN, "login.microsoftonline.us"]
+            .into_iter()
+            .enumerate()
+            .map(|(i, cn)| {
                 let key = openssl::rsa::Rsa::generate(2048)
                     .and_then(openssl::pkey::PKey::from_rsa)
                     .map_err(|e| e.to_string())?;
-                SigningCert::tenant_key(key, issued + time::Duration::days(30 * i))
+                SigningCert::tenant_key(key, cn, issued + time::Duration::days(30 * i as i64))
                     .map_err(|e| e.to_string())
             })
             .collect()

@@ -6,7 +6,7 @@ use time::{Duration, OffsetDateTime};
 use crate::cert::SigningCert;
 use crate::sign::{sign_enveloped, Algorithm, SignError};
 use crate::xml::{Element, NsBinding, Str};
-/// The authentication context class Entra reports for every sign-in.
+/// The authentication context class of a password sign-in (Entra's usual answer).
 pub const AC_PASSWORD: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:Password";
 
 /// Which elements carry a signature (Entra's "Signing Option").

@@ -412,7 +412,13 @@ async fn metadata(
     check_tenant(&state, &tenant)?;
     let tenant = &state.idp.config.tenant;
     let xml = match q.appid.as_deref() {
-        None => crate::metadata::tenant_metadata(tenant, &state.base_url),
+        // The first call makes RSA keys: off the async workers.
+        None => {
+            let (tenant, base) = (tenant.clone(), state.base_url.clone());
+            tokio::task::spawn_blocking(move || crate::metadata::tenant_metadata(&tenant, &base))
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()))
+        }
         Some(id) => {
             crate::metadata::app_metadata(tenant, &state.base_url, find_app(&state, Some(id))?)
                 .map_err(|e| e.to_string())

@@ -19,6 +19,7 @@ pub fn redirect_query(
     cert: &SigningCert,
     alg: Algorithm,
 ) -> Result<String, SignError> {
+    // Form encoding (a space would be `+`; base64 and URIs have none).
     let pair = |k: &str, v: &str| {
         let encoded: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
         format!("{k}={}", lowercase_escapes(&encoded))
