@@ -29,6 +29,9 @@ const EXIT_UNJUDGED: u8 = 3;
     not-applicable  the check needs something this run lacks (reason says what)
     error           the harness could not run the case
 
+SCENARIO FILES:
+    YAML, at most 1 MiB each; ${NAME} is replaced by the environment variable NAME.
+
 EXAMPLES:
     saml-harness conformance --reference-sp                    # the bundled careful SP
     saml-harness conformance --reference-sp --flaw xsw-root-assertion --only xsw

@@ -42,7 +42,7 @@ pub fn judge(oracle: &Oracle, body: &str, summary: &str) -> Session {
             }),
         IdentityRule::Regex(re) => re
             .captures(body)
-            .and_then(|c| c.get(1).or_else(|| c.get(0)))
+            .and_then(|c| c.get(1))
             .map(|m| m.as_str().to_owned()),
     };
     match identity {

@@ -99,7 +99,7 @@ impl RunOptions {
 /// Arguments of `run`.
 #[derive(Args)]
 #[command(
-    after_help = "EXAMPLES:\n    SP_URL=http://127.0.0.1:7081 saml-harness run scenarios/examples/\n    saml-harness run my-sp.yaml --report junit=saml.xml --report json=saml.json\n    saml-harness run my-sp.yaml --verbose\n\nEXIT STATUS:\n    0 every case met its expectation or does not apply; 1 some did not (failed, vulnerable,\n    nonstrict, could not run, or inconclusive);\n    2 usage or scenario-file error"
+    after_help = "SCENARIO FILES:\n    YAML, at most 1 MiB each; ${NAME} is replaced by the environment variable NAME.\n\nEXAMPLES:\n    SP_URL=http://127.0.0.1:7081 saml-harness run scenarios/examples/\n    saml-harness run my-sp.yaml --report junit=saml.xml --report json=saml.json\n    saml-harness run my-sp.yaml --verbose\n\nEXIT STATUS:\n    0 every case met its expectation or does not apply; 1 some did not (failed, vulnerable,\n    nonstrict, could not run, or inconclusive);\n    2 usage or scenario-file error"
 )]
 pub struct RunArgs {
     /// Scenario files or directories of them.

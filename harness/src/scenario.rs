@@ -106,7 +106,7 @@ pub enum Expect {
 pub enum IdentityRule {
     /// A JSON pointer into a JSON page (`/name_id`).
     JsonPointer(String),
-    /// A regex whose first capture group (or whole match) is the identity.
+    /// A regex whose first capture group is the identity (checked to have one).
     Regex(regex::Regex),
 }
 
@@ -253,10 +253,35 @@ pub fn load_path(path: &Path, vars: Vars) -> Result<Vec<Scenario>, ScenarioError
     }
 }
 
-/// Loads one scenario file.
+/// The largest scenario file read (1 MiB): named in `run --help` and `conformance --help`.
+pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
+
+/// Loads one scenario file (at most [`MAX_SCENARIO_BYTES`]).
 pub fn load_file(file: &Path, vars: Vars) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| error(file, 0, format!("cannot read: {e}"), "check the path"))?;
+    use std::io::Read;
+    let cannot = |e: std::io::Error| error(file, 0, format!("cannot read: {e}"), "check the path");
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .map_err(cannot)?
+        .take(MAX_SCENARIO_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(error(
+            file,
+            0,
+            format!("is larger than {MAX_SCENARIO_BYTES} bytes, the scenario size limit"),
+            "a scenario file is a few dozen lines of YAML; is this the right file?",
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        error(
+            file,
+            0,
+            "is not UTF-8 text",
+            "save the scenario as UTF-8 YAML",
+        )
+    })?;
     parse(&text, file, vars)
 }
 
@@ -285,6 +310,20 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
             "e.g. metadata: ${SP_URL}/saml/metadata",
         ));
     }
+    for (key, value) in [
+        ("sign_on_url", &sp.sign_on_url),
+        ("oracle.url", &sp.oracle.url),
+    ] {
+        let scheme = url::Url::parse(value).map(|u| u.scheme().to_owned());
+        if !matches!(scheme.as_deref(), Ok("http" | "https")) {
+            return Err(error(
+                file,
+                sp_at.line(),
+                format!("`sp.{key}` {value:?} is not an http(s) URL"),
+                "e.g. ${SP_URL}/login; the harness drives the SP over HTTP",
+            ));
+        }
+    }
     let source = |m: Spanned<String>| {
         if m.value.starts_with("http://") || m.value.starts_with("https://") {
             MetadataSource::Url(m.value)
@@ -297,15 +336,34 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
         match sp.oracle.identity {
             None => None,
             Some(rule) => Some(match (rule.value.json_pointer, rule.value.regex) {
-                (Some(p), None) => IdentityRule::JsonPointer(p),
-                (None, Some(r)) => IdentityRule::Regex(regex::Regex::new(&r).map_err(|e| {
-                    error(
+                (Some(p), None) if !p.starts_with('/') => {
+                    return Err(error(
                         file,
                         rule.referenced.line(),
-                        format!("`sp.oracle.identity.regex` does not compile: {e}"),
-                        "use Rust regex syntax, with one capture group around the identity",
-                    )
-                })?),
+                        format!("`sp.oracle.identity.json_pointer` {p:?} does not start with `/`"),
+                        "a JSON pointer names the path from the root, e.g. /name_id or /user/email",
+                    ))
+                }
+                (Some(p), None) => IdentityRule::JsonPointer(p),
+                (None, Some(r)) => {
+                    let re = regex::Regex::new(&r).map_err(|e| {
+                        error(
+                            file,
+                            rule.referenced.line(),
+                            format!("`sp.oracle.identity.regex` does not compile: {e}"),
+                            "use Rust regex syntax, with one capture group around the identity",
+                        )
+                    })?;
+                    if re.captures_len() < 2 {
+                        return Err(error(
+                            file,
+                            rule.referenced.line(),
+                            format!("`sp.oracle.identity.regex` {r:?} has no capture group"),
+                            "put parentheses around the identity, e.g. 'Signed in as (\\S+)'",
+                        ));
+                    }
+                    IdentityRule::Regex(re)
+                }
                 _ => return Err(error(
                     file,
                     rule.referenced.line(),
@@ -371,6 +429,14 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
     let mut cases = Vec::new();
     for (i, c) in spec.cases.into_iter().enumerate() {
         let (at, c) = (c.referenced.line(), c.value);
+        if let (Some(id), None) = (&c.identity, &identity) {
+            return Err(error(
+                file,
+                at,
+                format!("cases[{i}].identity {id:?} cannot be checked: `sp.oracle` has no `identity` rule"),
+                "add `identity: {json_pointer: /name_id}` (JSON page) or `{regex: 'Signed in as (\\S+)'}` to sp.oracle, or drop the case's identity",
+            ));
+        }
         let selected: Vec<&'static Check> = match (&c.attack, &c.attacks) {
             (Some(_), Some(_)) => {
                 return Err(error(
@@ -550,6 +616,52 @@ mod tests {
             s.idp_metadata,
             Some(MetadataSource::File(PathBuf::from("dir/idp.xml")))
         );
+    }
+
+    #[test]
+    fn oracle_rules_urls_and_case_identities_are_checked_before_running() {
+        for (scenario, says) in [
+            (
+                GOOD.replace("/name_id", "name_id"),
+                "does not start with `/`",
+            ),
+            (
+                GOOD.replace("{json_pointer: /name_id}", "{regex: 'Signed in as \\S+'}"),
+                "has no capture group",
+            ),
+            (
+                GOOD.replace("url: http://sp/me", "url: sp/me"),
+                "not an http(s) URL",
+            ),
+            (
+                GOOD.replace(
+                    "sign_on_url: http://sp/login",
+                    "sign_on_url: ftp://sp/login",
+                ),
+                "not an http(s) URL",
+            ),
+            (
+                GOOD.replace(", identity: {json_pointer: /name_id}", "")
+                    .replace(
+                        "  - expect: accept\n",
+                        "  - {expect: accept, identity: a@b.test}\n",
+                    ),
+                "cannot be checked",
+            ),
+        ] {
+            let err = parse(&scenario, Path::new("s.yaml"), &no_vars).unwrap_err();
+            assert!(err.to_string().contains(says), "{says}: {err}");
+            assert!(err.line > 0, "{err}");
+        }
+    }
+
+    #[test]
+    fn scenario_files_are_read_up_to_their_size_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.yaml");
+        std::fs::write(&big, "#".repeat(MAX_SCENARIO_BYTES as usize + 1)).unwrap();
+        let err = load_file(&big, &no_vars).unwrap_err();
+        assert!(err.to_string().contains("size limit"), "{err}");
     }
 
     #[test]
