@@ -118,6 +118,24 @@ pub struct Browser {
     origins: Vec<url::Origin>,
 }
 
+/// An error with every cause under it (`error sending request` alone hides the refused
+/// connection, the oversized headers or the cut-off body), and a hint for a refused connection.
+fn cause_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out = format!("{out}: {text}");
+        }
+        source = s.source();
+    }
+    if out.to_ascii_lowercase().contains("connection refused") {
+        out.push_str("; hint: nothing listens there: is the server running, on that port?");
+    }
+    out
+}
+
 /// Parses a URL, naming it in the error.
 pub fn parse_url(s: &str) -> Result<Url, FlowError> {
     Url::parse(s).map_err(|e| FlowError::BadUrl {
@@ -160,7 +178,7 @@ impl Browser {
                     self.limits.request_timeout
                 )
             } else {
-                e.to_string()
+                cause_chain(&e)
             },
         };
         let mut response = response.map_err(transport)?;
@@ -367,4 +385,30 @@ pub fn capture_post(form: SamlForm) -> Result<Captured, FlowError> {
         xml,
         request,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_refused_connection_says_so_and_what_to_check() {
+        // A port just released: nothing listens on it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let url = parse_url(&format!("http://127.0.0.1:{port}/login")).unwrap();
+        let err = Browser::new(Limits::default(), &[&url])
+            .get(&url)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.to_ascii_lowercase().contains("connection refused"),
+            "{err}"
+        );
+        assert!(err.contains("hint: nothing listens there"), "{err}");
+    }
 }
