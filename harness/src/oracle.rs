@@ -32,23 +32,75 @@ pub fn judge(oracle: &Oracle, body: &str, summary: &str) -> Session {
     let Some(rule) = &oracle.identity else {
         return Session::SignedIn { identity: None };
     };
-    let identity = match rule {
-        IdentityRule::JsonPointer(pointer) => serde_json::from_str::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| {
-                v.pointer(pointer)
-                    .and_then(|x| x.as_str())
-                    .map(str::to_owned)
-            }),
+    match identity_on_page(rule, body) {
+        Ok(id) => Session::SignedIn { identity: Some(id) },
+        Err(why) => Session::Unidentified {
+            how: format!("protected page shows no identity ({summary}): {why}"),
+        },
+    }
+}
+
+/// The identity `rule` finds in `body`, or what kept it from finding one.
+fn identity_on_page(rule: &IdentityRule, body: &str) -> Result<String, String> {
+    match rule {
+        IdentityRule::JsonPointer(pointer) => {
+            let json: serde_json::Value = serde_json::from_str(body).map_err(|e| {
+                format!("the page is not JSON ({e}); hint: for an HTML page use `identity: {{regex: 'Signed in as (\\S+)'}}`")
+            })?;
+            match json.pointer(pointer) {
+                Some(serde_json::Value::String(id)) => Ok(id.clone()),
+                Some(other) => Err(format!(
+                    "{pointer} holds {other}, not a string; hint: point at the text of the user's name"
+                )),
+                None => {
+                    let keys = json
+                        .as_object()
+                        .map(|o| o.keys().cloned().collect::<Vec<_>>().join(", "))
+                        .unwrap_or_default();
+                    Err(format!(
+                        "the JSON has nothing at {pointer} (top-level keys: {keys}); hint: fix `sp.oracle.identity.json_pointer`"
+                    ))
+                }
+            }
+        }
         IdentityRule::Regex(re) => re
             .captures(body)
             .and_then(|c| c.get(1))
-            .map(|m| m.as_str().to_owned()),
-    };
-    match identity {
-        Some(id) => Session::SignedIn { identity: Some(id) },
-        None => Session::Unidentified {
-            how: format!("protected page shows no identity ({summary})"),
-        },
+            .map(|m| m.as_str().to_owned())
+            .ok_or_else(|| {
+                format!("the regex {:?} does not match the page; hint: check `sp.oracle.identity.regex` against the page a signed-in user sees", re.as_str())
+            }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oracle(rule: IdentityRule) -> Oracle {
+        Oracle {
+            url: "http://sp/me".into(),
+            identity: Some(rule),
+        }
+    }
+
+    #[test]
+    fn an_unreadable_oracle_page_says_what_was_wrong() {
+        let pointer = oracle(IdentityRule::JsonPointer("/name_id".into()));
+        let how = |s: Session| match s {
+            Session::Unidentified { how } => how,
+            other => panic!("{other:?}"),
+        };
+        assert!(how(judge(&pointer, "<html>hi</html>", "200")).contains("not JSON"));
+        assert!(how(judge(&pointer, r#"{"user": "a"}"#, "200")).contains("top-level keys: user"));
+        assert!(how(judge(&pointer, r#"{"name_id": 7}"#, "200")).contains("not a string"));
+        assert_eq!(
+            judge(&pointer, r#"{"name_id": "a@b.test"}"#, "200"),
+            Session::SignedIn {
+                identity: Some("a@b.test".into())
+            }
+        );
+        let regex = oracle(IdentityRule::Regex(regex::Regex::new("as (\\S+)").unwrap()));
+        assert!(how(judge(&regex, "nobody", "200")).contains("does not match"));
     }
 }
