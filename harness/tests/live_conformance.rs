@@ -33,6 +33,25 @@ applications:
     path
 }
 
+/// A free port for the SP, the tenant config (in `dir`) pointed at it, and the running IdP.
+fn start_idp(dir: &std::path::Path) -> (u16, std::path::PathBuf, common::Server) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = tenant(dir, &format!("http://127.0.0.1:{port}"));
+    let idp = serve(&[
+        "idp",
+        "serve",
+        "--config",
+        config.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    (port, config, idp)
+}
+
 /// The live-IdP example, plus the running IdP's signed metadata as `idp.metadata`.
 fn with_idp_metadata(dir: &std::path::Path) -> String {
     let example = std::fs::read_to_string(concat!(
@@ -63,22 +82,9 @@ fn run_scenario(
     idp_metadata: bool,
 ) -> (i32, std::collections::BTreeMap<String, String>, String) {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (port, config, idp) = start_idp(dir.path());
     let sp_url = format!("http://127.0.0.1:{port}");
-    let config = tenant(dir.path(), &sp_url);
     let config = config.to_str().unwrap();
-    let idp = serve(&[
-        "idp",
-        "serve",
-        "--config",
-        config,
-        "--listen",
-        "127.0.0.1:0",
-    ]);
     let metadata = dir.path().join("idp.xml");
     let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
         .args([
@@ -192,21 +198,8 @@ fn the_running_idps_signed_metadata_is_the_donor_for_checks_that_transplant_one(
 #[test]
 fn an_sp_given_the_tenant_level_metadata_fails_the_good_login_and_the_harness_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (port, _, idp) = start_idp(dir.path());
     let sp_url = format!("http://127.0.0.1:{port}");
-    let config = tenant(dir.path(), &sp_url);
-    let idp = serve(&[
-        "idp",
-        "serve",
-        "--config",
-        config.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-    ]);
     // The tenant-level URL (no appid): what an admin copies by mistake.
     let tenant_md = format!(
         "{}/0a0b0c0d-1111-4222-8333-444455556666/federationmetadata/2007-06/federationmetadata.xml",

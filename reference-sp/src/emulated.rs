@@ -279,15 +279,7 @@ pub fn split_parsers(xml: &str, certificates: &[String]) -> Result<String, Strin
     )?;
     // Nokogiri's view, parsed afresh for each step (a partial canonicalization cuts the tree).
     let nokogiri = || -> Result<(Document, Node), String> {
-        let options = libxml::parser::ParserOptions {
-            no_net: true,
-            no_error: true,
-            no_warning: true,
-            ..Default::default()
-        };
-        let doc = libxml::parser::Parser::default()
-            .parse_string_with_options(xml, options)
-            .map_err(|e| format!("libxml2 cannot parse the response: {e:?}"))?;
+        let doc = libxml_parse(xml, false)?;
         let root = doc.get_root_element().ok_or("no root")?;
         let nsig = first_descendant(&root, "Signature").ok_or("no ds:Signature")?;
         Ok((doc, nsig))
@@ -694,20 +686,25 @@ pub fn split_roots(xml: &str) -> Vec<&str> {
     roots
 }
 
-/// The document as a recovering parser repairs it (libxml2 `XML_PARSE_RECOVER`): a missing
-/// end tag closed, trailing content dropped, a repeated attribute read as its first
-/// occurrence; then serialised again.
-pub fn recover(xml: &str) -> Result<String, String> {
+/// Parses `xml` with libxml2 (network off, its messages silenced), in recovery mode or not.
+pub fn libxml_parse(xml: &str, recover: bool) -> Result<Document, String> {
     let options = libxml::parser::ParserOptions {
-        recover: true,
+        recover,
         no_net: true,
         no_error: true,
         no_warning: true,
         ..Default::default()
     };
-    let doc = libxml::parser::Parser::default()
+    libxml::parser::Parser::default()
         .parse_string_with_options(xml, options)
-        .map_err(|e| format!("libxml2 cannot recover the response: {e:?}"))?;
+        .map_err(|e| format!("libxml2 cannot parse the response: {e:?}"))
+}
+
+/// The document as a recovering parser repairs it (libxml2 `XML_PARSE_RECOVER`): a missing
+/// end tag closed, trailing content dropped, a repeated attribute read as its first
+/// occurrence; then serialised again.
+pub fn recover(xml: &str) -> Result<String, String> {
+    let doc = libxml_parse(xml, true)?;
     first_attributes_only(&doc.to_string()).map_err(|e| format!("cannot re-serialise: {e}"))
 }
 

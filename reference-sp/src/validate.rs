@@ -697,16 +697,7 @@ fn ids_in_document_copy(xml: &str, certs: &[String]) -> Result<(), Rejection> {
 }
 
 fn libxml_doc(xml: &str) -> Result<libxml::tree::Document, Rejection> {
-    let options = libxml::parser::ParserOptions {
-        recover: false,
-        no_net: true,
-        no_error: true,
-        no_warning: true,
-        ..Default::default()
-    };
-    libxml::parser::Parser::default()
-        .parse_string_with_options(xml, options)
-        .map_err(|e| Rejection(format!("libxml2 cannot parse the response: {e:?}")))
+    crate::emulated::libxml_parse(xml, false).map_err(Rejection)
 }
 
 /// The first Signature child of the root and of each root-level Assertion.

@@ -24,13 +24,16 @@ fn trust(idp: &Idp) -> IdpTrust {
 }
 
 fn check(xml: &str, flaws: &[Flaw]) -> Result<String, String> {
-    let idp = idp();
-    let trust = trust(&idp);
+    check_with(&trust(&idp()), xml, flaws)
+}
+
+/// Validates `xml` for this SP trusting `trust`, with `flaws`.
+fn check_with(trust: &IdpTrust, xml: &str, flaws: &[Flaw]) -> Result<String, String> {
     let flaws: Flaws = flaws.iter().copied().collect();
     let checks = Checks {
         sp_entity_id: SP,
         acs_url: ACS,
-        idp: &trust,
+        idp: trust,
         now: OffsetDateTime::now_utc(),
         skew: Duration::minutes(3),
         flaws: &flaws,
@@ -134,15 +137,6 @@ fn an_sp_trusting_the_tenant_level_metadata_refuses_the_apps_tokens_as_with_entr
     let trust = IdpTrust::from_metadata(&tenant_md).unwrap();
     assert_eq!(trust.certificates.len(), 3, "three tenant-wide keys");
     assert_eq!(trust.entity_id, idp.entity_id());
-    let flaws = Flaws::new();
-    let checks = Checks {
-        sp_entity_id: SP,
-        acs_url: ACS,
-        idp: &trust,
-        now: OffsetDateTime::now_utc(),
-        skew: Duration::minutes(3),
-        flaws: &flaws,
-    };
-    let refused = validate(&signed(|_| {}), &checks).unwrap_err().0;
+    let refused = check_with(&trust, &signed(|_| {}), &[]).unwrap_err();
     assert!(refused.contains("does not verify"), "{refused}");
 }
