@@ -1,7 +1,7 @@
 //! The catalogue, in run order. Ids are stable: scripts and expectation files depend on them.
 
 use crate::check::{Capability as Cap, Check, Edit, Family, Goal, Seed, Severity as Sev};
-use crate::family::{canon, dsig, parse, sig, token, xsw, CORE_SIG, PROFILES, USENIX12};
+use crate::family::{canon, dsig, parse, sig, token, xsw, xxe, CORE_SIG, PROFILES, USENIX12};
 
 /// Defaults for a check that forges identity under TM-B on an assertion-signed seed.
 const FORGERY: Check = Check {
@@ -78,6 +78,28 @@ const MALFORMED: Check = Check {
     fix: "parse with a conforming parser in strict mode (no recover=True / XML_PARSE_RECOVER)",
     ..XSW
 };
+
+/// A probe that makes the SP fetch a URL on the harness's canary listener: the IdP's own
+/// response otherwise (TM-A), judged by whether anything reached the canary.
+const FETCH: Check = Check {
+    family: Family::Xxe,
+    severity: Sev::High,
+    capability: Cap::NothingSigned,
+    seed: Seed::Any,
+    goal: Goal::Contain,
+    tags: &["xxe", "ssrf", "canary"],
+    provenance: "payload shape from the research catalogue and SAML Raider's XXE templates; proven by a reference-SP flaw that parses with libxml2's external loading on",
+    must: "never load external entities or external DTDs while parsing a SAML message",
+    fix: "refuse any DOCTYPE before parsing; otherwise turn entity substitution and DTD loading off (lxml resolve_entities=False, no_network=True; libxml2 without XML_PARSE_NOENT/DTDLOAD; defusedxml)",
+    ..XSW
+};
+
+const XXE_REFERENCES: &[&str] = &[
+    "CVE-2016-10149 (pysaml2)",
+    "CVE-2017-1000452 (samlify)",
+    "CVE-2021-27736 (FusionAuth)",
+    "OWASP XML External Entity Prevention Cheat Sheet",
+];
 
 /// Every check, in run order.
 pub const CATALOGUE: &[Check] = &[
@@ -526,6 +548,30 @@ pub const CATALOGUE: &[Check] = &[
         ..STRICT
     },
     Check {
+        id: "dsig/reference/remote-uri",
+        title: "a second Reference in SignedInfo with a URI on the canary",
+        family: Family::Dsig,
+        research_id: "DSIG-08",
+        references: &["Pummel (SignedInfo remote reference)", "W3C XML Signature Best Practices §2.1.3 (only same-document References)", "SAML Core §5.4.2 (one Reference, URI=#ID)"],
+        tags: &["dsig", "ssrf", "canary"],
+        must: "dereference only same-document References (URI=\"#ID\"), and only the one SAML allows, before any digest is computed",
+        fix: "check SignedInfo has exactly one Reference to the signed element's ID before verifying; restrict the verifier to same-document URIs (xmlsec enabledReferenceUris = SameDocument)",
+        edit: Edit::Bytes(dsig::remote_reference),
+        ..FETCH
+    },
+    Check {
+        id: "dsig/keyinfo/retrieval-method",
+        title: "KeyInfo replaced by a RetrievalMethod on the canary (the signature still verifies)",
+        family: Family::Dsig,
+        research_id: "DSIG-07",
+        references: &["CVE-2023-36661 (xmltooling KeyInfoReference)", "W3C XML Signature §4.5.3 (RetrievalMethod)", "W3C XML Signature Best Practices §2.1.4"],
+        tags: &["dsig", "keyinfo", "ssrf", "canary"],
+        must: "take the verification key from configuration only and never resolve KeyInfo references",
+        fix: "verify with the IdP certificate from metadata and ignore KeyInfo; disable RetrievalMethod / KeyInfoReference resolution in the XML-DSig library",
+        edit: Edit::Bytes(dsig::retrieval_method),
+        ..FETCH
+    },
+    Check {
         id: "canon/comment/name-id",
         title: "IdP-signed look-alike account; <!----> in NameID cuts it to the target",
         family: Family::Canon,
@@ -698,6 +744,52 @@ pub const CATALOGUE: &[Check] = &[
         fix: "select the Assertion namespace-aware (or take it from the verifier); never by local-name() or tag string",
         edit: Edit::Bytes(parse::foreign_namespace_assertion),
         ..XSW
+    },
+    Check {
+        id: "xxe/external-entity",
+        title: "an external general entity on the canary, referenced in an Extensions element",
+        research_id: "XXE-01",
+        references: XXE_REFERENCES,
+        edit: Edit::Bytes(xxe::external_entity),
+        ..FETCH
+    },
+    Check {
+        id: "xxe/parameter-entity",
+        title: "an external parameter entity on the canary, expanded in the internal DTD subset",
+        research_id: "XXE-02",
+        references: XXE_REFERENCES,
+        edit: Edit::Bytes(xxe::parameter_entity),
+        ..FETCH
+    },
+    Check {
+        id: "xxe/external-dtd",
+        title: "a DOCTYPE whose external subset is on the canary",
+        research_id: "XXE-03",
+        references: XXE_REFERENCES,
+        edit: Edit::Bytes(xxe::external_dtd),
+        ..FETCH
+    },
+    Check {
+        id: "xxe/exfiltrate",
+        title: "a DTD from the canary reads a local file and sends its content back in a URL",
+        research_id: "XXE-02",
+        references: XXE_REFERENCES,
+        severity: Sev::Critical,
+        tags: &["xxe", "ssrf", "file-disclosure", "canary"],
+        edit: Edit::Bytes(xxe::exfiltrate),
+        ..FETCH
+    },
+    Check {
+        id: "xxe/xinclude",
+        title: "an XInclude of a canary URL in an Extensions element (no DTD)",
+        research_id: "XXE-05",
+        references: &["XML Inclusions (XInclude) 1.0", "OWASP XML Security Cheat Sheet (XInclude)"],
+        severity: Sev::Medium,
+        tags: &["xxe", "xinclude", "ssrf", "canary"],
+        must: "never process XInclude in a SAML message",
+        fix: "do not call XInclude processing (lxml xinclude(), libxml2 XML_PARSE_XINCLUDE) on untrusted input",
+        edit: Edit::Bytes(xxe::xinclude),
+        ..FETCH
     },
     Check {
         id: "cond/expired",

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::forge::{Donors, Forge, Forged, IdpKey, Skip};
+use crate::forge::{Canary, Donors, Forge, Forged, IdpKey, Skip};
 
 /// How bad it is when an SP lets the attack through (the check's, not the run's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -93,6 +93,9 @@ pub enum Goal {
     Misuse,
     /// The spec says MUST refuse, but there is no standalone exploit: acceptance is `nonstrict`.
     Strictness,
+    /// The document names URLs on the harness's canary listener: any fetch is `vulnerable`
+    /// (SSRF, and file disclosure when the fetch carries a file's content), whoever signs in.
+    Contain,
 }
 
 /// The check's family: the first segment of its id.
@@ -117,6 +120,8 @@ pub enum Family {
     Subj,
     /// Protocol fields (Destination, InResponseTo, Issuer, replay).
     Prot,
+    /// External entities, DTDs and XInclude that make the SP fetch URLs or read files.
+    Xxe,
 }
 
 /// How a check builds what it posts.
@@ -180,6 +185,11 @@ impl Check {
         self.capability.needs_idp_signature() || self.family == Family::Canon
     }
 
+    /// Whether the check's document names URLs on the canary listener (see [`Goal::Contain`]).
+    pub fn needs_canary(&self) -> bool {
+        self.goal == Goal::Contain
+    }
+
     /// Builds what this check posts from `seed` (the IdP-signed response of this login). The
     /// IdP's key is passed on only when [`Check::idp_signs`]; a replay has nothing to build.
     pub fn forge(
@@ -187,6 +197,7 @@ impl Check {
         seed: &str,
         idp_key: Option<&IdpKey>,
         donors: Donors,
+        canary: Option<&Canary>,
     ) -> Result<Forged, Skip> {
         let Edit::Bytes(edit) = self.edit else {
             return Err(Skip::NotApplicable(
@@ -197,6 +208,7 @@ impl Check {
             seed,
             idp_key: idp_key.filter(|_| self.idp_signs()),
             donors,
+            canary,
         })
     }
 }

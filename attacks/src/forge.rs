@@ -30,6 +30,29 @@ pub struct Forge<'a> {
     pub idp_key: Option<&'a IdpKey>,
     /// Unrelated IdP-signed XML blobs, for TM-C.
     pub donors: Donors<'a>,
+    /// Where this check's fetches land, for the checks that make the SP fetch.
+    pub canary: Option<&'a Canary>,
+}
+
+/// The harness's canary listener as one check sees it: a URL prefix no other check uses.
+/// Any request under it means the SP fetched a URL the document named.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Canary {
+    /// `http://127.0.0.1:PORT/canary/TOKEN`, without a trailing slash.
+    pub prefix: String,
+    /// An absolute path to a local file the harness wrote for this check: one line, no
+    /// newline, that only the canary knows, so its content arriving proves a file was read.
+    pub file: String,
+}
+
+/// A document the canary listener serves under a check's prefix (an external DTD that
+/// goes on to read a file, say).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Served {
+    /// The path below the check's prefix (`evil.dtd`).
+    pub path: String,
+    /// The body.
+    pub body: String,
 }
 
 /// IdP-signed XML an attacker can obtain without the key (TM-C): Entra publishes the app's
@@ -46,6 +69,13 @@ impl Forge<'_> {
     pub fn idp_key(&self) -> Result<&IdpKey, Skip> {
         self.idp_key.ok_or_else(|| {
             Skip::NotApplicable("needs a response the IdP itself signs this way; the harness does not hold the running IdP's key (use the built-in IdP, without `idp.url`)".into())
+        })
+    }
+
+    /// This check's canary prefix, or a not-applicable.
+    pub fn canary(&self) -> Result<&Canary, Skip> {
+        self.canary.ok_or_else(|| {
+            Skip::NotApplicable("needs the canary listener, which this run did not start".into())
         })
     }
 
@@ -66,6 +96,8 @@ pub struct Forged {
     pub xml: String,
     /// The identity swap (empty for checks that keep the user's identity).
     pub swap: Swap,
+    /// What the canary listener must serve for this document to do its work.
+    pub served: Vec<Served>,
 }
 
 impl Forged {
@@ -74,6 +106,7 @@ impl Forged {
         Forged {
             xml,
             swap: Swap::default(),
+            served: Vec::new(),
         }
     }
 }

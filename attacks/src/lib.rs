@@ -18,4 +18,5 @@ pub mod select;
 
 pub use catalogue::CATALOGUE;
 pub use check::{Capability, Check, Edit, Family, Goal, Seed, Severity};
-pub use forge::{Donors, Forge, Forged, Skip};
+pub use family::xxe::EXFILTRATION_PATH;
+pub use forge::{Canary, Donors, Forge, Forged, Served, Skip};

@@ -15,12 +15,18 @@ fn every_check_posts_what_its_snapshot_shows() {
     {
         let forged = common::forge(&idp, &login, check, SignWhat::Assertion)
             .unwrap_or_else(|e| panic!("{}: {e}", check.id));
-        let shown = format!(
+        let mut shown = format!(
             "forged identity: {:?}\nattacker's own: {:?}\n\n{}",
             forged.swap.forged,
             forged.swap.genuine,
             forged.xml.replace("><", ">\n<")
         );
+        for s in &forged.served {
+            shown.push_str(&format!(
+                "\n\nserved by the canary at {}:\n{}",
+                s.path, s.body
+            ));
+        }
         insta::with_settings!({filters => vec![
             (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z", "[TIME]"),
             (r"(<(ds:)?DigestValue>)[A-Za-z0-9+/=]+", "$1[DIGEST]"),

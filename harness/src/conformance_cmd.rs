@@ -32,8 +32,15 @@ const EXIT_UNJUDGED: u8 = 3;
 SCENARIO FILES:
     YAML, at most 1 MiB each; ${NAME} is replaced by the environment variable NAME.
 
+CANARY:
+    Fetch probes (xxe/, dsig/reference/remote-uri, dsig/keyinfo/retrieval-method) name URLs on
+    a listener the run serves on 127.0.0.1 (random port, a prefix per check, 32 requests kept
+    per check) and one file per probe in the temporary directory, removed at the end. Any
+    request is `vulnerable`; none is `pass` only for an ACS on loopback, else `inconclusive`.
+
 EXAMPLES:
     saml-harness conformance --reference-sp                    # the bundled careful SP
+    saml-harness conformance --reference-sp --flaw external-entities --only xxe
     saml-harness conformance --reference-sp --flaw xsw-root-assertion --only xsw
     SP_URL=http://127.0.0.1:8080 saml-harness conformance my-sp.yaml --report json=c.json
     saml-harness conformance my-sp.yaml --skip prot/replay --expect known.yaml --fail-on medium

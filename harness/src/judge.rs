@@ -1,8 +1,9 @@
 //! The verdict judge: what an SP's answer to one check means. Pure, so it is table-tested.
 
 use attacks::identity::Swap;
-use attacks::Goal;
+use attacks::{Goal, EXFILTRATION_PATH};
 
+use crate::canary::Hit;
 use crate::oracle::Session;
 use crate::runner::Outcome;
 
@@ -109,6 +110,71 @@ pub fn judge(
             ),
             who,
         ),
+        (Goal::Contain, who) => judged(
+            Outcome::Inconclusive,
+            "a fetch probe is judged by what reached the canary listener, and none ran".into(),
+            who,
+        ),
+    }
+}
+
+/// Judges a fetch probe ([`Goal::Contain`]) by what reached its canary prefix: any request is
+/// `vulnerable` (the probe's `secret` among them proves a file read); none is a pass only when
+/// the SP could have reached the canary at all (`unreachable` says why not).
+pub fn judge_fetch(
+    hits: &[Hit],
+    secret: &str,
+    session: &Session,
+    unreachable: Option<&str>,
+    acs_answer: &str,
+    must: &str,
+) -> Judged {
+    let signed_in_as = match session {
+        Session::SignedIn { identity } => identity.clone(),
+        _ => None,
+    };
+    let disclosed = hits.iter().find_map(|h| {
+        let query = h.query.as_deref()?;
+        let content = form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "content")
+            .map(|(_, v)| v.into_owned())?;
+        (h.path == EXFILTRATION_PATH && content.trim() == secret).then_some(content)
+    });
+    if disclosed.is_some() {
+        return Judged {
+            outcome: Outcome::Vulnerable,
+            reason: format!(
+                "the SP read a local file the document named and sent its content to the canary: an attacker reads the SP's files; the SP must {must}"
+            ),
+            signed_in_as,
+        };
+    }
+    if !hits.is_empty() {
+        let paths: Vec<&str> = hits.iter().map(|h| h.path.as_str()).collect();
+        return Judged {
+            outcome: Outcome::Vulnerable,
+            reason: format!(
+                "the SP fetched {} from the canary while reading the response (server-side request forgery); the SP must {must}",
+                paths.join(", ")
+            ),
+            signed_in_as,
+        };
+    }
+    let what = match &signed_in_as {
+        Some(who) => format!("signed in as {who}, the document's own identity"),
+        None => format!("refused: {acs_answer}"),
+    };
+    match unreachable {
+        Some(why) => Judged {
+            outcome: Outcome::Inconclusive,
+            reason: format!("nothing reached the canary, but {why}; {what}"),
+            signed_in_as,
+        },
+        None => Judged {
+            outcome: Outcome::Pass,
+            reason: format!("nothing reached the canary; {what}"),
+            signed_in_as,
+        },
     }
 }
 
@@ -202,6 +268,7 @@ mod tests {
             ),
             (Goal::Strictness, signed_in(None), &none, Outcome::Nonstrict),
             (Goal::Strictness, out, &none, Outcome::Pass),
+            (Goal::Contain, signed_in(None), &none, Outcome::Inconclusive),
         ];
         for (goal, session, baseline, expected) in table {
             let j = judge(
@@ -213,6 +280,68 @@ mod tests {
                 "refuse it",
             );
             assert_eq!(j.outcome, expected, "{goal:?} {session:?}: {}", j.reason);
+        }
+    }
+
+    #[test]
+    fn a_fetch_probe_is_judged_by_the_canary() {
+        let hit = |path: &str, query: Option<&str>| Hit {
+            path: path.into(),
+            query: query.map(str::to_owned),
+        };
+        let out = Session::SignedOut { how: "401".into() };
+        let b = signed_in(Some("B.Simon@contoso.com"));
+        // (hits, session, why unreachable, verdict, reason says)
+        type Row<'a> = (Vec<Hit>, &'a Session, Option<&'a str>, Outcome, &'a str);
+        let table: Vec<Row> = vec![
+            (vec![], &out, None, Outcome::Pass, "nothing reached"),
+            (vec![], &b, None, Outcome::Pass, "signed in as B.Simon"),
+            (
+                vec![],
+                &out,
+                Some("the ACS is remote"),
+                Outcome::Inconclusive,
+                "remote",
+            ),
+            (
+                vec![hit("entity", None)],
+                &out,
+                None,
+                Outcome::Vulnerable,
+                "fetched entity",
+            ),
+            (
+                vec![
+                    hit("exfiltrate.dtd", None),
+                    hit("file", Some("content=s3cret")),
+                ],
+                &b,
+                Some("the ACS is remote"),
+                Outcome::Vulnerable,
+                "read a local file",
+            ),
+            (
+                vec![
+                    hit("exfiltrate.dtd", None),
+                    hit("file", Some("content=guess")),
+                ],
+                &out,
+                None,
+                Outcome::Vulnerable,
+                "fetched exfiltrate.dtd, file",
+            ),
+        ];
+        for (hits, session, unreachable, expected, says) in table {
+            let j = judge_fetch(
+                &hits,
+                "s3cret",
+                session,
+                unreachable,
+                "ACS answered 403",
+                "refuse it",
+            );
+            assert_eq!(j.outcome, expected, "{hits:?}: {}", j.reason);
+            assert!(j.reason.contains(says), "{}", j.reason);
         }
     }
 }

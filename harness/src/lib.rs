@@ -1,6 +1,7 @@
 //! saml-harness: a SAML 2.0 conformance and testing harness for Microsoft Entra ID
 //! integrations. The library holds everything; `main.rs` only parses the command line.
 
+pub mod canary;
 pub mod conformance_cmd;
 pub mod demo;
 pub mod driver;

@@ -11,6 +11,7 @@ use mock_idp::request::redirect_signature;
 use mock_idp::response::SignWhat;
 use saml_protocol::AcsPost;
 
+use crate::canary::Probe;
 use crate::flow::{Captured, FlowError};
 
 /// A response delivered to the SP: what was posted and where (kept for the replay attack).
@@ -34,6 +35,7 @@ pub struct Responder {
     good: Option<Delivered>,
     clock: saml_protocol::Clock,
     donor: Option<Arc<str>>,
+    canary: Option<Probe>,
 }
 
 impl Responder {
@@ -53,12 +55,39 @@ impl Responder {
             good,
             clock,
             donor: None,
+            canary: None,
         }
     }
 
     /// With the running IdP's signed metadata for the checks that transplant one (TM-C).
     pub fn with_donor(self, donor: Option<Arc<str>>) -> Self {
         Responder { donor, ..self }
+    }
+
+    /// With this check's canary prefix, for the checks that make the SP fetch.
+    pub fn with_canary(self, canary: Option<Probe>) -> Self {
+        Responder { canary, ..self }
+    }
+
+    /// Runs the check's edit with this responder's canary, serving what the forgery asks for.
+    fn forge(
+        &self,
+        check: &Check,
+        seed: &str,
+        idp_key: Option<&IdpKey>,
+        donors: attacks::Donors,
+    ) -> Result<attacks::Forged, CaseEnd> {
+        let forged = forge(
+            check,
+            seed,
+            idp_key,
+            donors,
+            self.canary.as_ref().map(Probe::target),
+        )?;
+        if let Some(probe) = &self.canary {
+            probe.serve(&forged.served);
+        }
+        Ok(forged)
     }
 
     /// What to post for `captured`; a failure when Entra would refuse the request.
@@ -104,7 +133,9 @@ impl Responder {
         if let Edit::Replay = check.edit {
             return self.replay();
         }
-        let forged = forge_in_process(&self.idp, app, &login, check)?;
+        let forged = forge_in_process(&self.idp, app, &login, check, |seed, key, donors| {
+            self.forge(check, seed, key, donors)
+        })?;
         Ok(Delivered {
             swap: forged.swap,
             ..genuine(forged.xml)
@@ -129,7 +160,7 @@ impl Responder {
         let donors = attacks::Donors {
             metadata: self.donor.as_deref(),
         };
-        let forged = forge(check, &live.post.saml_response, None, donors)?;
+        let forged = self.forge(check, &live.post.saml_response, None, donors)?;
         Ok(Delivered {
             post: AcsPost {
                 saml_response: forged.xml,
@@ -144,11 +175,13 @@ impl Responder {
 /// Runs `check` against `login` with the in-process IdP: the seed is the IdP's own signed
 /// response, signed the way the check needs (as if the tenant's "Signing Option" were set so);
 /// the IdP's key and its signed app metadata are on hand for the checks that may use them.
+/// `forge` runs the edit (see [`forge`]).
 pub fn forge_in_process(
     idp: &Idp,
     app: &mock_idp::config::App,
     login: &mock_idp::response::LoginResponse,
     check: &Check,
+    forge: impl FnOnce(&str, Option<&IdpKey>, attacks::Donors) -> Result<attacks::Forged, CaseEnd>,
 ) -> Result<attacks::Forged, CaseEnd> {
     let mut signer = app.clone();
     signer.sign = match (check.seed, app.sign) {
@@ -177,7 +210,7 @@ pub fn forge_in_process(
     let donors = attacks::Donors {
         metadata: metadata.as_deref(),
     };
-    forge(check, &seed, Some(&key), donors)
+    forge(&seed, Some(&key), donors)
 }
 
 /// Runs `check`'s edit on `seed` (see [`Check::forge`] for who gets the IdP's key).
@@ -186,11 +219,16 @@ pub fn forge(
     seed: &str,
     idp_key: Option<&IdpKey>,
     donors: attacks::Donors,
+    canary: Option<&attacks::Canary>,
 ) -> Result<attacks::Forged, CaseEnd> {
-    check.forge(seed, idp_key, donors).map_err(|e| match e {
-        attacks::Skip::NotApplicable(why) => CaseEnd::NotApplicable(why),
-        attacks::Skip::Failed(why) => CaseEnd::Error(format!("could not build the forgery: {why}")),
-    })
+    check
+        .forge(seed, idp_key, donors, canary)
+        .map_err(|e| match e {
+            attacks::Skip::NotApplicable(why) => CaseEnd::NotApplicable(why),
+            attacks::Skip::Failed(why) => {
+                CaseEnd::Error(format!("could not build the forgery: {why}"))
+            }
+        })
 }
 
 /// How a case stopped short of passing: the SP failed it, or the harness could not run it.

@@ -261,6 +261,10 @@ struct CaseRun<'a> {
     limits: Limits,
     origins: Vec<url::Url>,
     driver: Driver,
+    /// The canary listener, when a selected check makes the SP fetch (or why it is missing).
+    canary: Result<Option<crate::canary::Canary>, String>,
+    /// Why the SP cannot reach the canary on 127.0.0.1, if it cannot.
+    canary_unreachable: Option<String>,
 }
 
 impl CaseRun<'_> {
@@ -440,6 +444,9 @@ impl CaseRun<'_> {
         } else {
             good
         };
+        if check.needs_canary() {
+            return self.fetch_probe(check, good, notes).await;
+        }
         let attempt = self
             .attempt(self.responder(Some(check), Some(replayed)))
             .await?;
@@ -457,6 +464,53 @@ impl CaseRun<'_> {
         notes.signed_in_as = judged.signed_in_as.clone();
         Ok((judged.reason.clone(), judged))
     }
+}
+
+impl CaseRun<'_> {
+    /// A check that makes the SP fetch: its document names a fresh canary prefix, and what
+    /// reached it decides.
+    async fn fetch_probe(
+        &self,
+        check: &'static Check,
+        good: &Delivered,
+        notes: &mut Notes,
+    ) -> Result<(String, Judged), CaseEnd> {
+        let canary = match &self.canary {
+            Ok(Some(canary)) => canary,
+            Ok(None) => return Err(CaseEnd::Error("the canary listener was not started".into())),
+            Err(e) => return Err(CaseEnd::Error(e.clone())),
+        };
+        let probe = canary.probe();
+        let responder = self
+            .responder(Some(check), Some(good))
+            .with_canary(Some(probe.clone()));
+        let attempt = self.attempt(responder).await?;
+        Self::record_details(&attempt, &mut notes.details);
+        let judged = crate::judge::judge_fetch(
+            &probe.hits(),
+            probe.secret(),
+            &attempt.session,
+            self.canary_unreachable.as_deref(),
+            &attempt.acs_answer,
+            check.must,
+        );
+        notes.signed_in_as = judged.signed_in_as.clone();
+        Ok((judged.reason.clone(), judged))
+    }
+}
+
+/// Why an SP behind `acs` cannot reach a listener on this machine's loopback, if it cannot.
+fn loopback_unreachable(acs: &str) -> Option<String> {
+    let url = url::Url::parse(acs).ok()?;
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    (!loopback).then(|| {
+        format!("the SP at {acs} is not on this machine's loopback, so it may not reach the canary on 127.0.0.1 (a refusal proves nothing)")
+    })
 }
 
 /// What the identity-switch control found.
@@ -587,6 +641,18 @@ pub async fn run_scenario(
     .filter_map(|u| url::Url::parse(u).ok())
     .chain(scenario.idp_url.clone())
     .collect();
+    let wants_canary = scenario
+        .cases
+        .iter()
+        .any(|c| c.attack.is_some_and(Check::needs_canary));
+    let canary = if wants_canary {
+        crate::canary::Canary::start()
+            .await
+            .map(Some)
+            .map_err(|e| format!("cannot start the canary listener on 127.0.0.1: {e}"))
+    } else {
+        Ok(None)
+    };
     let run = CaseRun {
         clock,
         donor,
@@ -595,6 +661,8 @@ pub async fn run_scenario(
         limits,
         origins,
         driver,
+        canary,
+        canary_unreachable: loopback_unreachable(&sp.acs_url),
     };
 
     let (accepts, rejects): (Vec<&Case>, Vec<&Case>) = scenario

@@ -26,7 +26,21 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
         None,
         time::OffsetDateTime::now_utc(),
     );
-    crate::respond::forge_in_process(&idp, app, &login, check)
-        .map(|f| f.xml)
-        .map_err(|e| format!("{e:?}"))
+    // A run gives each fetch probe a prefix on its canary listener; this one is an example.
+    let canary = attacks::Canary {
+        prefix: "http://127.0.0.1:PORT/canary/TOKEN".into(),
+        file: "/tmp/saml-harness-canary-TOKEN".into(),
+    };
+    let forged = crate::respond::forge_in_process(&idp, app, &login, check, |seed, key, donors| {
+        crate::respond::forge(check, seed, key, donors, Some(&canary))
+    })
+    .map_err(|e| format!("{e:?}"))?;
+    let mut out = forged.xml;
+    for s in &forged.served {
+        out.push_str(&format!(
+            "\n\nserved by the canary at {}/{}:\n{}",
+            canary.prefix, s.path, s.body
+        ));
+    }
+    Ok(out)
 }

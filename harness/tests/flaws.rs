@@ -70,6 +70,10 @@ flaw_is_caught! {
     void_canonicalization: "void-canonicalization" => 1 ["sig/reference/two=nonstrict", "dsig/void-canonicalization=vulnerable"];
     ids_in_document_copy: "ids-in-document-copy" => 1 ["dsig/entity-defined-id=vulnerable", "parse/doctype=nonstrict"];
     first_signature_in_scope: "first-signature-in-scope" => 1 ["sig/reference/two=nonstrict", "parse/schema/assertion-in-assertion=vulnerable"];
+    external_entities: "external-entities" => 1 ["xxe/external-entity=vulnerable", "xxe/parameter-entity=vulnerable", "xxe/external-dtd=vulnerable", "xxe/exfiltrate=vulnerable"];
+    xinclude: "xinclude" => 0 ["xxe/xinclude=vulnerable"];
+    remote_references: "remote-references" => 1 ["sig/reference/whole-document=nonstrict", "sig/reference/two=nonstrict", "dsig/reference/remote-uri=vulnerable"];
+    keyinfo_retrieval: "keyinfo-retrieval" => 1 ["dsig/keyinfo/retrieval-method=vulnerable"];
     signature_wrapping: "signature-wrapping" => 1 ["xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/advice=vulnerable"];
     status: "status" => 0 ["prot/status-responder=nonstrict", "prot/status-nested-success=nonstrict"];
     subject_confirmation: "subject-confirmation" => 1 ["subj/holder-of-key=vulnerable", "subj/no-confirmation=nonstrict"];

@@ -10,15 +10,25 @@ use xmlsec::{XmlSecDocumentExt, XmlSecKey, XmlSecKeyFormat, XmlSecSignatureConte
 /// never from the document's KeyInfo.
 pub fn verify_enveloped(xml: &str, signed_id: &str, certificates: &[String]) -> Result<(), String> {
     let keys: Vec<(&str, bool)> = certificates.iter().map(|c| (c.as_str(), true)).collect();
-    verify_enveloped_keys(xml, signed_id, &keys)
+    verify_enveloped_keys(xml, signed_id, &keys, References::SameDocument)
+}
+
+/// Which Reference URIs libxmlsec1 may dereference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum References {
+    /// Only `""` and `#id` (what SAML allows; set explicitly, whatever the library default).
+    SameDocument,
+    /// Any URI, files and the network included (libxmlsec1's own default).
+    Any,
 }
 
 /// As [`verify_enveloped`], with keys given as PEM: `(pem, true)` for a certificate,
-/// `(pem, false)` for a bare public key.
+/// `(pem, false)` for a bare public key, and the Reference URIs allowed.
 pub fn verify_enveloped_keys(
     xml: &str,
     signed_id: &str,
     keys: &[(&str, bool)],
+    references: References,
 ) -> Result<(), String> {
     QUIET.with(|_| ());
     let options = ParserOptions {
@@ -57,6 +67,13 @@ pub fn verify_enveloped_keys(
     for (pem, is_cert) in keys {
         let key = cached_key(pem, *is_cert)?;
         let mut ctx = XmlSecSignatureContext::new();
+        if references == References::SameDocument {
+            // SAFETY: the context outlives this write; the field is a plain bit mask.
+            unsafe {
+                (*ctx.as_ptr()).enabledReferenceUris = xmlsec::bindings::xmlSecTransformUriTypeEmpty
+                    | xmlsec::bindings::xmlSecTransformUriTypeSameDocument;
+            }
+        }
         ctx.insert_key(key);
         if let Ok(true) = ctx.verify_node(&signature) {
             return Ok(());

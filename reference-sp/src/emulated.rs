@@ -588,35 +588,58 @@ pub fn without_entity_references(xml: &str, node: roxmltree::Node) -> String {
     out
 }
 
-/// libxml2's loader for external entities and DTDs, replaced process-wide by one that loads
-/// nothing: no parse in this process ever reads a file or the network through an entity.
-fn refuse_external_entities() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    unsafe extern "C" fn refuse(
-        _url: *const std::os::raw::c_char,
-        _id: *const std::os::raw::c_char,
-        _ctxt: libxml::bindings::xmlParserCtxtPtr,
-    ) -> libxml::bindings::xmlParserInputPtr {
-        std::ptr::null_mut()
-    }
-    // SAFETY: installs a function pointer with the loader's signature; libxml2 reads the
-    // global on each external load.
-    ONCE.call_once(|| unsafe { libxml::bindings::xmlSetExternalEntityLoader(Some(refuse)) });
+thread_local! {
+    /// Whether this thread is inside an emulation of an XXE-prone parser (see
+    /// [`with_external_loads`]).
+    static EXTERNAL_LOADS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// The document with internal entities expanded in place (libxml2 `XML_PARSE_NOENT`, network
-/// off), as a verifier that substitutes entities canonicalizes it. External entities are
-/// never loaded (see [`refuse_external_entities`]).
-pub fn expand_entities(xml: &str) -> Result<String, String> {
+/// libxml2's loader for external entities and DTDs, replaced process-wide by one that loads
+/// nothing: no parse in this process reads a file or the network through an entity, except
+/// inside [`with_external_loads`]. Idempotent; every validation calls it first.
+pub fn refuse_external_entities() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    unsafe extern "C" fn load_or_refuse(
+        url: *const std::os::raw::c_char,
+        _id: *const std::os::raw::c_char,
+        ctxt: libxml::bindings::xmlParserCtxtPtr,
+    ) -> libxml::bindings::xmlParserInputPtr {
+        if ctxt.is_null() || url.is_null() || !EXTERNAL_LOADS.with(|on| on.get()) {
+            return std::ptr::null_mut();
+        }
+        // What libxml2's default loader does once its no-network check has passed.
+        libxml::bindings::xmlNewInputFromFile(ctxt, url)
+    }
+    // libxmlsec1's initialisation installs a loader of its own (one that still loads for a
+    // parse without entity substitution, XInclude's): initialise it first, then put this one
+    // on top so nothing replaces it later.
+    ONCE.call_once(|| {
+        drop(xmlsec::XmlSecSignatureContext::new());
+        // SAFETY: installs a function pointer with the loader's signature; libxml2 reads the
+        // global on each external load.
+        unsafe { libxml::bindings::xmlSetExternalEntityLoader(Some(load_or_refuse)) };
+    });
+}
+
+/// Runs `f` with libxml2's own external loader on this thread: what an SP whose parser loads
+/// external entities does. Only the flaws that emulate such parsers call this.
+fn with_external_loads<T>(f: impl FnOnce() -> T) -> T {
     refuse_external_entities();
+    EXTERNAL_LOADS.with(|on| on.set(true));
+    let out = f();
+    EXTERNAL_LOADS.with(|on| on.set(false));
+    out
+}
+
+/// Reads `xml` with libxml2 `options`, its messages silenced.
+fn read_memory(xml: &str, options: u32) -> Result<Document, String> {
     let len = i32::try_from(xml.len()).map_err(|_| "the response is too large")?;
-    let options = libxml::bindings::xmlParserOption_XML_PARSE_NOENT
-        | libxml::bindings::xmlParserOption_XML_PARSE_NONET
+    let options = options
         | libxml::bindings::xmlParserOption_XML_PARSE_NOERROR
         | libxml::bindings::xmlParserOption_XML_PARSE_NOWARNING;
     // SAFETY: the buffer outlives the call; a non-null result is a document libxml2 handed
     // over, owned (and freed) by the returned `Document`.
-    let doc = unsafe {
+    unsafe {
         let ptr = libxml::bindings::xmlReadMemory(
             xml.as_ptr().cast(),
             len,
@@ -627,8 +650,64 @@ pub fn expand_entities(xml: &str) -> Result<String, String> {
         if ptr.is_null() {
             return Err("libxml2 cannot parse the response".into());
         }
-        Document::new_ptr(ptr)
+        Ok(Document::new_ptr(ptr))
+    }
+}
+
+/// Parses `xml` as an XXE-prone SP does: entities substituted, the external DTD subset
+/// loaded, files and the network reachable (pysaml2 CVE-2016-10149, samlify
+/// CVE-2017-1000452). Whatever the parse makes of it, the fetches have happened.
+pub fn parse_with_external_entities(xml: &str) {
+    let options = libxml::bindings::xmlParserOption_XML_PARSE_NOENT
+        | libxml::bindings::xmlParserOption_XML_PARSE_DTDLOAD;
+    let _ = with_external_loads(|| read_memory(xml, options));
+}
+
+/// Runs XInclude processing over `xml` as an SP that calls it on messages does.
+pub fn process_xinclude(xml: &str) {
+    let Ok(doc) = read_memory(xml, 0) else {
+        return;
     };
+    // SAFETY: the document pointer is valid for `doc`'s lifetime.
+    with_external_loads(|| unsafe {
+        libxml::bindings::xmlXIncludeProcessFlags(doc.doc_ptr(), 0);
+    });
+}
+
+/// Fetches `signature`'s KeyInfo/RetrievalMethod URI, as a verifier that resolves KeyInfo
+/// does (the key it names is then ignored: the trusted certificate still decides).
+pub fn resolve_retrieval_method(signature: roxmltree::Node) {
+    let uri = signature
+        .children()
+        .filter(|n| n.has_tag_name((DSIG_NS, "KeyInfo")))
+        .flat_map(|k| k.children())
+        .find(|n| n.has_tag_name((DSIG_NS, "RetrievalMethod")))
+        .and_then(|r| r.attribute("URI"));
+    let Some(uri) = uri.filter(|u| !u.starts_with('#')) else {
+        return;
+    };
+    let Ok(c_uri) = std::ffi::CString::new(uri) else {
+        return;
+    };
+    let options = libxml::bindings::xmlParserOption_XML_PARSE_NOERROR
+        | libxml::bindings::xmlParserOption_XML_PARSE_NOWARNING;
+    // SAFETY: the URI is a valid C string for the call; a non-null result is freed at once.
+    with_external_loads(|| unsafe {
+        let doc = libxml::bindings::xmlReadFile(c_uri.as_ptr(), std::ptr::null(), options as i32);
+        if !doc.is_null() {
+            libxml::bindings::xmlFreeDoc(doc);
+        }
+    });
+}
+
+/// The document with internal entities expanded in place (libxml2 `XML_PARSE_NOENT`, network
+/// off), as a verifier that substitutes entities canonicalizes it. External entities are
+/// never loaded (see [`refuse_external_entities`]).
+pub fn expand_entities(xml: &str) -> Result<String, String> {
+    refuse_external_entities();
+    let options = libxml::bindings::xmlParserOption_XML_PARSE_NOENT
+        | libxml::bindings::xmlParserOption_XML_PARSE_NONET;
+    let doc = read_memory(xml, options)?;
     let root = doc.get_root_element().ok_or("no root")?;
     Ok(doc.node_to_string(&root))
 }
@@ -754,6 +833,27 @@ mod tests {
             let out = expand_entities(&xml).unwrap_or_default();
             assert!(!out.contains("SECRET-CANARY"), "{xml} -> {out}");
         }
+        std::fs::remove_file(secret).unwrap();
+    }
+
+    #[test]
+    fn the_xxe_prone_parse_reads_what_the_entity_names_and_the_careful_one_does_not() {
+        let secret = std::env::temp_dir().join(format!("xxe-flaw-{}", std::process::id()));
+        std::fs::write(&secret, "SECRET-CANARY").unwrap();
+        let xml = format!(
+            r#"<!DOCTYPE r [<!ENTITY x SYSTEM "file://{}">]><r>&x;</r>"#,
+            secret.display()
+        );
+        let options = libxml::bindings::xmlParserOption_XML_PARSE_NOENT
+            | libxml::bindings::xmlParserOption_XML_PARSE_DTDLOAD;
+        let flawed = with_external_loads(|| read_memory(&xml, options)).unwrap();
+        assert!(flawed.to_string().contains("SECRET-CANARY"), "{flawed}");
+        let careful = read_memory(&xml, options).unwrap();
+        assert!(!careful.to_string().contains("SECRET-CANARY"), "{careful}");
+        // libxmlsec1, initialised since, has not put its own loader above ours.
+        drop(xmlsec::XmlSecSignatureContext::new());
+        let careful = read_memory(&xml, options).unwrap();
+        assert!(!careful.to_string().contains("SECRET-CANARY"), "{careful}");
         std::fs::remove_file(secret).unwrap();
     }
 

@@ -95,11 +95,23 @@ pub enum Flaw {
     /// Check that the Assertion's own Signature names it, then verify the first Signature
     /// under it (pysaml2 < 6.5.0, CVE-2021-21238).
     FirstSignatureInScope,
+    /// Parse with libxml2's entity substitution and DTD loading on and the network allowed
+    /// (`XML_PARSE_NOENT | XML_PARSE_DTDLOAD`; pysaml2 CVE-2016-10149, samlify
+    /// CVE-2017-1000452).
+    ExternalEntities,
+    /// Run XInclude processing over the response (libxml2 `xmlXIncludeProcess`).
+    XInclude,
+    /// Let libxmlsec1 dereference every Reference in SignedInfo, remote URIs included (its
+    /// default `enabledReferenceUris`), instead of checking for the one `#ID` first.
+    RemoteReferences,
+    /// Resolve KeyInfo's RetrievalMethod by fetching its URI (xmltooling CVE-2023-36661's
+    /// class), then verify with the trusted certificate as before.
+    KeyInfoRetrieval,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 33] = [
+    pub const ALL: [Flaw; 37] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -133,6 +145,10 @@ impl Flaw {
         Flaw::VoidCanonicalization,
         Flaw::IdsInDocumentCopy,
         Flaw::FirstSignatureInScope,
+        Flaw::ExternalEntities,
+        Flaw::XInclude,
+        Flaw::RemoteReferences,
+        Flaw::KeyInfoRetrieval,
     ];
 
     /// The command-line name.
@@ -171,6 +187,10 @@ impl Flaw {
             Flaw::VoidCanonicalization => "void-canonicalization",
             Flaw::IdsInDocumentCopy => "ids-in-document-copy",
             Flaw::FirstSignatureInScope => "first-signature-in-scope",
+            Flaw::ExternalEntities => "external-entities",
+            Flaw::XInclude => "xinclude",
+            Flaw::RemoteReferences => "remote-references",
+            Flaw::KeyInfoRetrieval => "keyinfo-retrieval",
         }
     }
 
@@ -226,6 +246,10 @@ impl Flaw {
             Flaw::FirstSignatureInScope => {
                 "verify the first Signature under the Assertion (CVE-2021-21238)"
             }
+            Flaw::ExternalEntities => "load external entities and DTDs (CVE-2016-10149)",
+            Flaw::XInclude => "process XInclude in the response",
+            Flaw::RemoteReferences => "dereference remote Reference URIs (xmlsec default)",
+            Flaw::KeyInfoRetrieval => "fetch KeyInfo's RetrievalMethod URI (CVE-2023-36661)",
         }
     }
 

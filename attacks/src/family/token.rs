@@ -209,6 +209,7 @@ pub fn target_identity(f: &Forge) -> Result<Forged, Skip> {
     Ok(Forged {
         xml: idp_resign(&xml, key)?,
         swap,
+        served: Vec::new(),
     })
 }
 

