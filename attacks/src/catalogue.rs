@@ -560,6 +560,18 @@ pub const CATALOGUE: &[Check] = &[
         ..FETCH
     },
     Check {
+        id: "dsig/transform/xslt",
+        title: "an XSLT transform whose stylesheet reads a canary URL with document()",
+        family: Family::Dsig,
+        research_id: "DSIG-04",
+        references: &["SAML Raider (XSLT template)", "Project Zero 2022: XSLT in XML signatures (Java)", "SAML Core §5.4.4 (enveloped and exclusive C14N only)", "W3C XML Signature Best Practices §2.1.2 (avoid XSLT)"],
+        tags: &["dsig", "transform", "xslt", "ssrf", "canary"],
+        must: "check every Transform against the two SAML allows before running any (no XSLT, no XPath)",
+        fix: "allow-list Transforms (enveloped-signature, exclusive C14N) before verifying; never let the XML-DSig library run XSLT on untrusted signatures",
+        edit: Edit::Bytes(dsig::xslt_transform),
+        ..FETCH
+    },
+    Check {
         id: "dsig/keyinfo/retrieval-method",
         title: "KeyInfo replaced by a RetrievalMethod on the canary (the signature still verifies)",
         family: Family::Dsig,

