@@ -101,6 +101,32 @@ const XXE_REFERENCES: &[&str] = &[
     "OWASP XML External Entity Prevention Cheat Sheet",
 ];
 
+/// The host the RelayState checks send the browser to (reserved by RFC 2606).
+pub const EVIL_HOST: &str = "evil.test";
+
+/// A RelayState the SP should not follow off its own origin (the IdP's own response).
+const RELAY: Check = Check {
+    family: Family::Relay,
+    research_id: "RELAY-01",
+    severity: Sev::Medium,
+    capability: Cap::NothingSigned,
+    seed: Seed::Any,
+    goal: Goal::StayOnSite,
+    tags: &["relay-state", "open-redirect"],
+    provenance: "payload list from the research catalogue (RELAY-01); browsers resolve each as the WHATWG URL standard does, and so does the judge",
+    must: "redirect after login only to its own pages",
+    fix: "resolve RelayState against the SP's own base URL with a WHATWG URL parser and follow it only when the origin is the SP's (or on an allow-list); otherwise go to a default page",
+    ..XSW
+};
+
+const RELAY_REFERENCES: &[&str] = &[
+    "SAML Bindings §3.4.3 / §3.5.3 (RelayState)",
+    "CVE-2019-13038 (mod_auth_mellon)",
+    "CVE-2019-3877 (mod_auth_mellon)",
+    "CVE-2021-3639 (mod_auth_mellon)",
+    "WHATWG URL Standard (backslashes, tabs and newlines)",
+];
+
 /// Every check, in run order.
 pub const CATALOGUE: &[Check] = &[
     Check {
@@ -802,6 +828,55 @@ pub const CATALOGUE: &[Check] = &[
         fix: "do not call XInclude processing (lxml xinclude(), libxml2 XML_PARSE_XINCLUDE) on untrusted input",
         edit: Edit::Bytes(xxe::xinclude),
         ..FETCH
+    },
+    Check {
+        id: "relay/absolute",
+        title: "RelayState https://evil.test/ on the IdP's own response",
+        references: RELAY_REFERENCES,
+        edit: Edit::RelayState("https://evil.test/"),
+        ..RELAY
+    },
+    Check {
+        id: "relay/scheme-relative",
+        title: "RelayState //evil.test/ (scheme-relative)",
+        references: RELAY_REFERENCES,
+        edit: Edit::RelayState("//evil.test/"),
+        ..RELAY
+    },
+    Check {
+        id: "relay/triple-slash",
+        title: "RelayState ///evil.test/ (mellon CVE-2019-13038)",
+        references: RELAY_REFERENCES,
+        edit: Edit::RelayState("///evil.test/"),
+        ..RELAY
+    },
+    Check {
+        id: "relay/backslash",
+        title: "RelayState /\\evil.test/ (starts with one slash; browsers read \\ as /)",
+        references: RELAY_REFERENCES,
+        edit: Edit::RelayState("/\\evil.test/"),
+        ..RELAY
+    },
+    Check {
+        id: "relay/double-backslash",
+        title: "RelayState \\\\evil.test/",
+        references: RELAY_REFERENCES,
+        edit: Edit::RelayState("\\\\evil.test/"),
+        ..RELAY
+    },
+    Check {
+        id: "relay/tab",
+        title: "RelayState /<TAB>/evil.test/ (browsers drop the tab)",
+        references: RELAY_REFERENCES,
+        edit: Edit::RelayState("/\t/evil.test/"),
+        ..RELAY
+    },
+    Check {
+        id: "relay/scheme-colon",
+        title: "RelayState https:evil.test/ (no slashes)",
+        references: RELAY_REFERENCES,
+        edit: Edit::RelayState("https:evil.test/"),
+        ..RELAY
     },
     Check {
         id: "cond/expired",

@@ -96,6 +96,9 @@ pub enum Goal {
     /// The document names URLs on the harness's canary listener: any fetch is `vulnerable`
     /// (SSRF, and file disclosure when the fetch carries a file's content), whoever signs in.
     Contain,
+    /// After the login the browser must stay on the SP: a redirect to another origin is
+    /// `vulnerable` (an open redirect), whoever signs in.
+    StayOnSite,
 }
 
 /// The check's family: the first segment of its id.
@@ -122,6 +125,8 @@ pub enum Family {
     Prot,
     /// External entities, DTDs and XInclude that make the SP fetch URLs or read files.
     Xxe,
+    /// RelayState: where the SP sends the browser after the login.
+    Relay,
 }
 
 /// How a check builds what it posts.
@@ -131,6 +136,8 @@ pub enum Edit {
     Bytes(fn(&Forge) -> Result<Forged, Skip>),
     /// Post the accepted good response again, in a fresh session.
     Replay,
+    /// Post the IdP's own response with this RelayState instead of the SP's.
+    RelayState(&'static str),
 }
 
 impl std::fmt::Debug for Edit {
@@ -138,6 +145,7 @@ impl std::fmt::Debug for Edit {
         f.write_str(match self {
             Edit::Bytes(_) => "Bytes",
             Edit::Replay => "Replay",
+            Edit::RelayState(_) => "RelayState",
         })
     }
 }
@@ -199,10 +207,19 @@ impl Check {
         donors: Donors,
         canary: Option<&Canary>,
     ) -> Result<Forged, Skip> {
-        let Edit::Bytes(edit) = self.edit else {
-            return Err(Skip::NotApplicable(
-                "a replay posts the accepted response again; there is nothing to forge".into(),
-            ));
+        let edit = match self.edit {
+            Edit::Bytes(edit) => edit,
+            Edit::Replay => {
+                return Err(Skip::NotApplicable(
+                    "a replay posts the accepted response again; there is nothing to forge".into(),
+                ))
+            }
+            Edit::RelayState(_) => {
+                return Err(Skip::NotApplicable(
+                    "a RelayState check posts the IdP's own response; there is nothing to forge"
+                        .into(),
+                ))
+            }
         };
         edit(&Forge {
             seed,

@@ -58,6 +58,29 @@ pub enum FlowError {
     BadUrl { url: String, reason: String },
 }
 
+/// Resolves a `Location` against the URL that sent it as a browser does. The `url` crate
+/// (2.5.8) refuses a reference that starts with three or more slashes against an http(s) base
+/// (`///evil.test/` → EmptyHost) where the WHATWG URL standard's "special authority ignore
+/// slashes" state, and every browser, skip them all (`http://evil.test/`): servo/rust-url
+/// pull requests 1134, 1136 and 1137, unmerged. Collapsing the run to `//` first gives the
+/// browser's answer, so an open redirect of that shape is seen.
+pub fn resolve_location(base: &Url, location: &str) -> Option<Url> {
+    let cleaned: String = location
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let slashes = cleaned
+        .chars()
+        .take_while(|c| matches!(c, '/' | '\\'))
+        .count();
+    let special = matches!(base.scheme(), "http" | "https" | "ws" | "wss" | "ftp");
+    if special && slashes > 2 {
+        return base.join(&format!("//{}", &cleaned[slashes..])).ok();
+    }
+    base.join(location).ok()
+}
+
 /// One HTTP response, with its body read (bounded).
 #[derive(Clone, Debug)]
 pub struct Page {
@@ -187,7 +210,7 @@ impl Browser {
             .headers()
             .get(reqwest::header::LOCATION)
             .and_then(|l| l.to_str().ok())
-            .and_then(|l| url.join(l).ok());
+            .and_then(|l| resolve_location(&url, l));
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
             if body.len() + chunk.len() > self.limits.max_body {
@@ -390,6 +413,23 @@ pub fn capture_post(form: SamlForm) -> Result<Captured, FlowError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn locations_resolve_as_a_browser_resolves_them() {
+        let base = Url::parse("http://127.0.0.1:8080/saml/acs").unwrap();
+        for (location, want) in [
+            ("/me", "http://127.0.0.1:8080/me"),
+            ("///evil.test/", "http://evil.test/"),
+            ("///\\//\\//test", "http://test/"),
+            ("//evil.test/", "http://evil.test/"),
+            ("/\\evil.test/", "http://evil.test/"),
+            ("/\t/evil.test/", "http://evil.test/"),
+            ("https:evil.test/", "https://evil.test/"),
+        ] {
+            let got = resolve_location(&base, location).map(|u| u.to_string());
+            assert_eq!(got.as_deref(), Some(want), "{location:?}");
+        }
+    }
 
     #[tokio::test]
     async fn a_refused_connection_says_so_and_what_to_check() {

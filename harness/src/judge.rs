@@ -1,7 +1,7 @@
 //! The verdict judge: what an SP's answer to one check means. Pure, so it is table-tested.
 
 use attacks::identity::Swap;
-use attacks::{Goal, EXFILTRATION_PATH};
+use attacks::{Goal, EVIL_HOST, EXFILTRATION_PATH};
 
 use crate::canary::Hit;
 use crate::oracle::Session;
@@ -115,6 +115,51 @@ pub fn judge(
             "a fetch probe is judged by what reached the canary listener, and none ran".into(),
             who,
         ),
+        (Goal::StayOnSite, who) => judged(
+            Outcome::Inconclusive,
+            "a RelayState check is judged by where the browser went after the ACS".into(),
+            who,
+        ),
+    }
+}
+
+/// Judges a RelayState check ([`Goal::StayOnSite`]) by where the browser went after the
+/// ACS: off the SP's origins to the check's host is `vulnerable`.
+pub fn judge_redirect(
+    left_for: Option<&str>,
+    session: &Session,
+    acs_answer: &str,
+    must: &str,
+) -> Judged {
+    let signed_in_as = match session {
+        Session::SignedIn { identity } => identity.clone(),
+        _ => None,
+    };
+    let evil = left_for.filter(|to| {
+        url::Url::parse(to)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| h.eq_ignore_ascii_case(EVIL_HOST)))
+            .unwrap_or(false)
+    });
+    match evil {
+        Some(to) => Judged {
+            outcome: Outcome::Vulnerable,
+            reason: format!(
+                "after the login the SP sent the browser to {to}: an open redirect through RelayState; the SP must {must}"
+            ),
+            signed_in_as,
+        },
+        None => Judged {
+            outcome: Outcome::Pass,
+            reason: format!(
+                "the browser stayed on the SP ({acs_answer}){}",
+                signed_in_as
+                    .as_deref()
+                    .map(|w| format!("; signed in as {w}"))
+                    .unwrap_or_default()
+            ),
+            signed_in_as,
+        },
     }
 }
 
@@ -280,6 +325,22 @@ mod tests {
                 "refuse it",
             );
             assert_eq!(j.outcome, expected, "{goal:?} {session:?}: {}", j.reason);
+        }
+    }
+
+    #[test]
+    fn a_relay_state_check_is_judged_by_where_the_browser_went() {
+        let out = Session::SignedOut { how: "401".into() };
+        let b = signed_in(Some("B.Simon@contoso.com"));
+        let table = [
+            (None, &b, Outcome::Pass),
+            (Some("https://evil.test/"), &b, Outcome::Vulnerable),
+            (Some("http://EVIL.test:8080/x"), &out, Outcome::Vulnerable),
+            (Some("https://login.example.org/"), &b, Outcome::Pass),
+        ];
+        for (left_for, session, expected) in table {
+            let j = judge_redirect(left_for, session, "ACS answered 303", "stay");
+            assert_eq!(j.outcome, expected, "{left_for:?}: {}", j.reason);
         }
     }
 

@@ -123,12 +123,20 @@ impl Responder {
             name_id: login.name_id.clone(),
             swap: Swap::default(),
         };
-        let Some(check) = self.attack else {
+        let relay_state = match self.attack.map(|c| c.edit) {
+            Some(Edit::RelayState(value)) => Some(value),
+            _ => None,
+        };
+        let (Some(check), None) = (self.attack, relay_state) else {
             let xml = self
                 .idp
                 .sign(app, &login)
                 .map_err(|e| CaseEnd::Error(e.message()))?;
-            return Ok(genuine(xml));
+            let mut delivered = genuine(xml);
+            if let Some(value) = relay_state {
+                delivered.post.relay_state = Some(value.to_owned());
+            }
+            return Ok(delivered);
         };
         if let Edit::Replay = check.edit {
             return self.replay();
@@ -154,8 +162,18 @@ impl Responder {
         let Some(check) = self.attack else {
             return Ok(live);
         };
-        if let Edit::Replay = check.edit {
-            return self.replay();
+        match check.edit {
+            Edit::Replay => return self.replay(),
+            Edit::RelayState(value) => {
+                return Ok(Delivered {
+                    post: AcsPost {
+                        relay_state: Some(value.to_owned()),
+                        ..live.post
+                    },
+                    ..live
+                })
+            }
+            Edit::Bytes(_) => {}
         }
         let donors = attacks::Donors {
             metadata: self.donor.as_deref(),

@@ -447,6 +447,9 @@ impl CaseRun<'_> {
         if check.needs_canary() {
             return self.fetch_probe(check, good, notes).await;
         }
+        if check.goal == attacks::Goal::StayOnSite {
+            return self.relay_check(check, good, notes).await;
+        }
         let attempt = self
             .attempt(self.responder(Some(check), Some(replayed)))
             .await?;
@@ -491,6 +494,36 @@ impl CaseRun<'_> {
             probe.secret(),
             &attempt.session,
             self.canary_unreachable.as_deref(),
+            &attempt.acs_answer,
+            check.must,
+        );
+        notes.signed_in_as = judged.signed_in_as.clone();
+        Ok((judged.reason.clone(), judged))
+    }
+}
+
+impl CaseRun<'_> {
+    /// A RelayState check: the IdP's own response with the check's RelayState; where the
+    /// browser goes after the ACS decides.
+    async fn relay_check(
+        &self,
+        check: &'static Check,
+        good: &Delivered,
+        notes: &mut Notes,
+    ) -> Result<(String, Judged), CaseEnd> {
+        if let Driver::Chromium(_) = self.driver {
+            return Err(CaseEnd::NotApplicable(
+                "a RelayState check reads the ACS's redirect, which only `--driver http` sees"
+                    .into(),
+            ));
+        }
+        let attempt = self
+            .attempt(self.responder(Some(check), Some(good)))
+            .await?;
+        Self::record_details(&attempt, &mut notes.details);
+        let judged = crate::judge::judge_redirect(
+            attempt.left_for.as_deref(),
+            &attempt.session,
             &attempt.acs_answer,
             check.must,
         );

@@ -7,10 +7,16 @@ use mock_idp::idp::Idp;
 
 /// The edited XML `check` would post against the built-in tenant's first app.
 pub fn forged_example(check: &Check) -> Result<String, String> {
-    if let Edit::Replay = check.edit {
-        return Ok(
-            "(the response the SP accepted for the good login, posted again unchanged)".into(),
-        );
+    match check.edit {
+        Edit::Replay => {
+            return Ok(
+                "(the response the SP accepted for the good login, posted again unchanged)".into(),
+            )
+        }
+        Edit::RelayState(value) => return Ok(format!(
+            "(the IdP's own response for the login, posted to the ACS with RelayState={value:?})"
+        )),
+        Edit::Bytes(_) => {}
     }
     let idp = Idp::new(Config::builtin());
     let app = &idp.config.apps[0];

@@ -95,7 +95,21 @@ def acs():
     session.pop("request_id", None)
     session["name_id"] = auth.get_nameid()
     session["attributes"] = auth.get_attributes()
-    return redirect(request.form.get("RelayState") or "/me", code=303)
+    return redirect(local_path(request.form.get("RelayState")) or "/me", code=303)
+
+
+def local_path(relay_state):
+    """RelayState if it is a path on this site as a browser reads it, else None.
+
+    python3-saml leaves RelayState to the application (its demo redirects to it as is); Python's
+    urlparse and a browser disagree on backslashes and tabs, so anything but a plain
+    single-slash path is refused.
+    """
+    if not relay_state or not relay_state.startswith("/") or relay_state.startswith("//"):
+        return None
+    if "\\" in relay_state or any(ord(c) < 0x21 or ord(c) == 0x7F for c in relay_state):
+        return None
+    return relay_state
 
 
 @app.route("/me")

@@ -110,11 +110,16 @@ pub enum Flaw {
     /// Run every Transform the signature names before checking them, XSLT with file and
     /// network reads allowed (Apache Santuario without secure validation, Project Zero 2022).
     XsltTransforms,
+    /// Follow RelayState after the login when it starts with one `/` (mod_auth_mellon before
+    /// 0.14.2 / 0.16.0: `/\evil`, CVE-2019-3877, and a tab, CVE-2021-3639, get through).
+    RelayPrefixCheck,
+    /// Follow any RelayState after the login.
+    RelayAny,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 38] = [
+    pub const ALL: [Flaw; 40] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -153,6 +158,8 @@ impl Flaw {
         Flaw::RemoteReferences,
         Flaw::KeyInfoRetrieval,
         Flaw::XsltTransforms,
+        Flaw::RelayPrefixCheck,
+        Flaw::RelayAny,
     ];
 
     /// The command-line name.
@@ -196,6 +203,8 @@ impl Flaw {
             Flaw::RemoteReferences => "remote-references",
             Flaw::KeyInfoRetrieval => "keyinfo-retrieval",
             Flaw::XsltTransforms => "xslt-transforms",
+            Flaw::RelayPrefixCheck => "relay-prefix-check",
+            Flaw::RelayAny => "relay-any",
         }
     }
 
@@ -258,6 +267,8 @@ impl Flaw {
             Flaw::XsltTransforms => {
                 "run XSLT transforms with network reads (Santuario, no secure validation)"
             }
+            Flaw::RelayPrefixCheck => "follow RelayState starting with one '/' (CVE-2019-3877)",
+            Flaw::RelayAny => "follow any RelayState after the login (open redirect)",
         }
     }
 

@@ -152,6 +152,7 @@ impl Chromium {
                 delivered,
                 acs_answer,
                 session,
+                left_for: None,
             }),
             _ => Err(CaseEnd::Error(
                 "Chromium lost the intercepted request".into(),

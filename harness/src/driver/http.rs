@@ -7,7 +7,7 @@ use saml_protocol::AcsPost;
 use attacks::identity::Swap;
 
 use crate::driver::{Attempt, Target};
-use crate::flow::{parse_url, Browser, Captured};
+use crate::flow::{parse_url, Browser, Captured, FlowError};
 use crate::oracle::probe;
 use crate::respond::{CaseEnd, Delivered, Responder};
 
@@ -31,14 +31,18 @@ pub async fn attempt(target: &Target<'_>, responder: Responder) -> Result<Attemp
         )
         .await?;
     let acs_answer = format!("ACS answered {}", answer.summary());
-    // Redirects after the ACS may leave for pages the harness does not follow; that is fine.
-    let _ = browser.follow(answer).await;
+    // Redirects after the ACS may leave for pages the harness does not follow: note where.
+    let left_for = match browser.follow(answer).await {
+        Err(FlowError::OffSite { to, .. }) => Some(to),
+        _ => None,
+    };
     let session = probe(&browser, &scenario.sp.oracle).await?;
     Ok(Attempt {
         captured,
         delivered,
         acs_answer,
         session,
+        left_for,
     })
 }
 

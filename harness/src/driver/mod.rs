@@ -21,6 +21,9 @@ pub struct Attempt {
     pub acs_answer: String,
     /// Who the protected page says is signed in afterwards.
     pub session: Session,
+    /// Where a redirect after the ACS sent the browser off the SP's origins, if one did
+    /// (only the HTTP driver sees it).
+    pub left_for: Option<String>,
 }
 
 /// Which browser plays the user.
