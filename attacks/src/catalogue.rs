@@ -879,6 +879,23 @@ pub const CATALOGUE: &[Check] = &[
         ..RELAY
     },
     Check {
+        id: "session/fixation",
+        title: "the cookies the browser held before the login, replayed after it",
+        family: Family::Session,
+        research_id: "SESS-01",
+        references: &["OWASP Session Management Cheat Sheet (renew the session ID after login)", "CWE-384 (session fixation)"],
+        severity: Sev::Medium,
+        capability: Cap::NothingSigned,
+        seed: Seed::Any,
+        goal: Goal::FreshSession,
+        tags: &["session", "fixation"],
+        provenance: "judged directly: a second browser holding only the pre-login cookies asks the protected page",
+        must: "issue a new session identifier when the login succeeds, so cookies planted before it are worthless",
+        fix: "regenerate the session ID at the ACS (e.g. Flask/Django cycle_key, PHP session_regenerate_id) and drop the pre-login one",
+        edit: Edit::Genuine,
+        ..XSW
+    },
+    Check {
         id: "cond/expired",
         aliases: &["time/expired"],
         title: "issued two hours ago: every NotOnOrAfter has passed",

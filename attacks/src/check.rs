@@ -99,6 +99,9 @@ pub enum Goal {
     /// After the login the browser must stay on the SP: a redirect to another origin is
     /// `vulnerable` (an open redirect), whoever signs in.
     StayOnSite,
+    /// The session after the login must not be reachable with the cookies the browser held
+    /// before it: if it is, `vulnerable` (session fixation).
+    FreshSession,
 }
 
 /// The check's family: the first segment of its id.
@@ -127,6 +130,8 @@ pub enum Family {
     Xxe,
     /// RelayState: where the SP sends the browser after the login.
     Relay,
+    /// The session the login opens.
+    Session,
 }
 
 /// How a check builds what it posts.
@@ -138,6 +143,8 @@ pub enum Edit {
     Replay,
     /// Post the IdP's own response with this RelayState instead of the SP's.
     RelayState(&'static str),
+    /// Post the IdP's own response unchanged (checks that judge what surrounds a good login).
+    Genuine,
 }
 
 impl std::fmt::Debug for Edit {
@@ -146,6 +153,7 @@ impl std::fmt::Debug for Edit {
             Edit::Bytes(_) => "Bytes",
             Edit::Replay => "Replay",
             Edit::RelayState(_) => "RelayState",
+            Edit::Genuine => "Genuine",
         })
     }
 }
@@ -214,10 +222,9 @@ impl Check {
                     "a replay posts the accepted response again; there is nothing to forge".into(),
                 ))
             }
-            Edit::RelayState(_) => {
+            Edit::RelayState(_) | Edit::Genuine => {
                 return Err(Skip::NotApplicable(
-                    "a RelayState check posts the IdP's own response; there is nothing to forge"
-                        .into(),
+                    "this check posts the IdP's own response; there is nothing to forge".into(),
                 ))
             }
         };

@@ -137,6 +137,7 @@ pub struct Captured {
 /// A browser: one cookie jar, the limits, and the origins it may visit.
 pub struct Browser {
     client: reqwest::Client,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
     limits: Limits,
     origins: Vec<url::Origin>,
 }
@@ -170,8 +171,9 @@ pub fn parse_url(s: &str) -> Result<Url, FlowError> {
 impl Browser {
     /// A fresh browser (empty cookie jar) allowed to visit `origins`.
     pub fn new(limits: Limits, origins: &[&Url]) -> Browser {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         let client = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .timeout(limits.request_timeout)
             .user_agent(concat!("saml-harness/", env!("CARGO_PKG_VERSION")))
@@ -179,9 +181,32 @@ impl Browser {
             .unwrap_or_default();
         Browser {
             client,
+            jar,
             limits,
             origins: origins.iter().map(|u| u.origin()).collect(),
         }
+    }
+
+    /// A browser whose jar holds only `cookies` (a `Cookie` header value) for `url`.
+    pub fn with_cookies(limits: Limits, origins: &[&Url], url: &Url, cookies: &str) -> Browser {
+        use reqwest::cookie::CookieStore as _;
+        let browser = Browser::new(limits, origins);
+        let pairs: Vec<reqwest::header::HeaderValue> = cookies
+            .split(';')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .filter_map(|p| reqwest::header::HeaderValue::from_str(&format!("{p}; Path=/")).ok())
+            .collect();
+        browser.jar.set_cookies(&mut pairs.iter(), url);
+        browser
+    }
+
+    /// The `Cookie` header this browser would send to `url`, if any.
+    pub fn cookies(&self, url: &Url) -> Option<String> {
+        use reqwest::cookie::CookieStore as _;
+        self.jar
+            .cookies(url)
+            .and_then(|v| v.to_str().ok().map(str::to_owned))
     }
 
     fn allowed(&self, url: &Url) -> bool {

@@ -110,16 +110,48 @@ pub fn judge(
             ),
             who,
         ),
-        (Goal::Contain, who) => judged(
+        (Goal::Contain | Goal::StayOnSite | Goal::FreshSession, who) => judged(
             Outcome::Inconclusive,
-            "a fetch probe is judged by what reached the canary listener, and none ran".into(),
+            "this check is judged by its own evidence (canary, redirect or cookies), not by the session alone".into(),
             who,
         ),
-        (Goal::StayOnSite, who) => judged(
-            Outcome::Inconclusive,
-            "a RelayState check is judged by where the browser went after the ACS".into(),
-            who,
+    }
+}
+
+/// Judges the session-fixation check: `replayed` is what the protected page showed a second
+/// browser holding only the cookies the first held before the login (None: it held none).
+pub fn judge_fixation(session: &Session, replayed: Option<&Session>, acs_answer: &str) -> Judged {
+    let Session::SignedIn { identity } = session else {
+        return Judged {
+            outcome: Outcome::Inconclusive,
+            reason: format!(
+                "the login was refused ({acs_answer}), so there is no session to fixate"
+            ),
+            signed_in_as: None,
+        };
+    };
+    let who = identity.as_deref().unwrap_or("the user");
+    let (outcome, reason) = match replayed {
+        None => (
+            Outcome::Pass,
+            format!("the SP set no cookie before the login; signed in as {who}"),
         ),
+        Some(Session::SignedIn { identity: again }) => (
+            Outcome::Vulnerable,
+            format!(
+                "a browser holding only the cookies set before the login is signed in as {}: whoever planted them shares the victim's session (session fixation); the SP must issue a new session identifier at login",
+                again.as_deref().unwrap_or(who)
+            ),
+        ),
+        Some(_) => (
+            Outcome::Pass,
+            format!("the cookies from before the login are no session after it; signed in as {who}"),
+        ),
+    };
+    Judged {
+        outcome,
+        reason,
+        signed_in_as: identity.clone(),
     }
 }
 
@@ -325,6 +357,26 @@ mod tests {
                 "refuse it",
             );
             assert_eq!(j.outcome, expected, "{goal:?} {session:?}: {}", j.reason);
+        }
+    }
+
+    #[test]
+    fn session_fixation_is_judged_by_the_pre_login_cookies() {
+        let out = Session::SignedOut { how: "401".into() };
+        let b = signed_in(Some("B.Simon@contoso.com"));
+        let table = [
+            (&out, None, Outcome::Inconclusive),
+            (&b, None, Outcome::Pass),
+            (&b, Some(&out), Outcome::Pass),
+            (&b, Some(&b), Outcome::Vulnerable),
+        ];
+        for (session, replayed, expected) in table {
+            let j = judge_fixation(session, replayed, "ACS answered 303");
+            assert_eq!(
+                j.outcome, expected,
+                "{session:?} {replayed:?}: {}",
+                j.reason
+            );
         }
     }
 

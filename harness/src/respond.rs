@@ -123,11 +123,12 @@ impl Responder {
             name_id: login.name_id.clone(),
             swap: Swap::default(),
         };
-        let relay_state = match self.attack.map(|c| c.edit) {
-            Some(Edit::RelayState(value)) => Some(value),
-            _ => None,
+        let (relay_state, genuine_only) = match self.attack.map(|c| c.edit) {
+            Some(Edit::RelayState(value)) => (Some(value), true),
+            Some(Edit::Genuine) | None => (None, true),
+            _ => (None, false),
         };
-        let (Some(check), None) = (self.attack, relay_state) else {
+        let (Some(check), false) = (self.attack, genuine_only) else {
             let xml = self
                 .idp
                 .sign(app, &login)
@@ -173,6 +174,7 @@ impl Responder {
                     ..live
                 })
             }
+            Edit::Genuine => return Ok(live),
             Edit::Bytes(_) => {}
         }
         let donors = attacks::Donors {

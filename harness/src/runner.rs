@@ -450,6 +450,9 @@ impl CaseRun<'_> {
         if check.goal == attacks::Goal::StayOnSite {
             return self.relay_check(check, good, notes).await;
         }
+        if check.goal == attacks::Goal::FreshSession {
+            return self.fixation_check(check, good, notes).await;
+        }
         let attempt = self
             .attempt(self.responder(Some(check), Some(replayed)))
             .await?;
@@ -511,12 +514,7 @@ impl CaseRun<'_> {
         good: &Delivered,
         notes: &mut Notes,
     ) -> Result<(String, Judged), CaseEnd> {
-        if let Driver::Chromium(_) = self.driver {
-            return Err(CaseEnd::NotApplicable(
-                "a RelayState check reads the ACS's redirect, which only `--driver http` sees"
-                    .into(),
-            ));
-        }
+        self.http_driver_only("a RelayState check reads the ACS's redirect")?;
         let attempt = self
             .attempt(self.responder(Some(check), Some(good)))
             .await?;
@@ -527,6 +525,46 @@ impl CaseRun<'_> {
             &attempt.acs_answer,
             check.must,
         );
+        notes.signed_in_as = judged.signed_in_as.clone();
+        Ok((judged.reason.clone(), judged))
+    }
+}
+
+impl CaseRun<'_> {
+    /// Not-applicable under `--driver chromium`: `what` needs what only the HTTP driver sees.
+    fn http_driver_only(&self, what: &str) -> Result<(), CaseEnd> {
+        match self.driver {
+            Driver::Chromium(_) => Err(CaseEnd::NotApplicable(format!(
+                "{what}, which only `--driver http` sees"
+            ))),
+            Driver::Http => Ok(()),
+        }
+    }
+
+    /// Session fixation: a good login, then a second browser holding only the cookies the
+    /// first held before it asks the protected page who is signed in.
+    async fn fixation_check(
+        &self,
+        check: &'static Check,
+        good: &Delivered,
+        notes: &mut Notes,
+    ) -> Result<(String, Judged), CaseEnd> {
+        self.http_driver_only("the session-fixation check reads the cookie jar")?;
+        let attempt = self
+            .attempt(self.responder(Some(check), Some(good)))
+            .await?;
+        Self::record_details(&attempt, &mut notes.details);
+        let replayed = match &attempt.pre_login_cookies {
+            Some(cookies) => {
+                let origins: Vec<&url::Url> = self.origins.iter().collect();
+                let acs = parse_url(&attempt.delivered.post.acs)?;
+                let second = Browser::with_cookies(self.limits, &origins, &acs, cookies);
+                Some(probe(&second, &self.scenario.sp.oracle).await?)
+            }
+            None => None,
+        };
+        let judged =
+            crate::judge::judge_fixation(&attempt.session, replayed.as_ref(), &attempt.acs_answer);
         notes.signed_in_as = judged.signed_in_as.clone();
         Ok((judged.reason.clone(), judged))
     }

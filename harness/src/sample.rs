@@ -13,9 +13,14 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
                 "(the response the SP accepted for the good login, posted again unchanged)".into(),
             )
         }
-        Edit::RelayState(value) => return Ok(format!(
+        Edit::RelayState(value) => {
+            return Ok(format!(
             "(the IdP's own response for the login, posted to the ACS with RelayState={value:?})"
-        )),
+        ))
+        }
+        Edit::Genuine => {
+            return Ok("(the IdP's own response for the login, posted unchanged)".into())
+        }
         Edit::Bytes(_) => {}
     }
     let idp = Idp::new(Config::builtin());

@@ -76,6 +76,7 @@ flaw_is_caught! {
     keyinfo_retrieval: "keyinfo-retrieval" => 1 ["dsig/keyinfo/retrieval-method=vulnerable"];
     xslt_transforms: "xslt-transforms" => 1 ["dsig/transform/xpath=nonstrict", "dsig/transform/xslt=vulnerable"];
     relay_prefix_check: "relay-prefix-check" => 0 ["relay/backslash=vulnerable", "relay/tab=vulnerable"];
+    session_fixation: "session-fixation" => 0 ["session/fixation=vulnerable"];
     relay_any: "relay-any" => 0 ["relay/absolute=vulnerable", "relay/scheme-relative=vulnerable", "relay/triple-slash=vulnerable", "relay/backslash=vulnerable", "relay/double-backslash=vulnerable", "relay/tab=vulnerable", "relay/scheme-colon=vulnerable"];
     signature_wrapping: "signature-wrapping" => 1 ["xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/advice=vulnerable"];
     status: "status" => 0 ["prot/status-responder=nonstrict", "prot/status-nested-success=nonstrict"];

@@ -115,11 +115,13 @@ pub enum Flaw {
     RelayPrefixCheck,
     /// Follow any RelayState after the login.
     RelayAny,
+    /// Keep the session identifier the browser had before the login (session fixation).
+    SessionFixation,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 40] = [
+    pub const ALL: [Flaw; 41] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -160,6 +162,7 @@ impl Flaw {
         Flaw::XsltTransforms,
         Flaw::RelayPrefixCheck,
         Flaw::RelayAny,
+        Flaw::SessionFixation,
     ];
 
     /// The command-line name.
@@ -205,6 +208,7 @@ impl Flaw {
             Flaw::XsltTransforms => "xslt-transforms",
             Flaw::RelayPrefixCheck => "relay-prefix-check",
             Flaw::RelayAny => "relay-any",
+            Flaw::SessionFixation => "session-fixation",
         }
     }
 
@@ -269,6 +273,7 @@ impl Flaw {
             }
             Flaw::RelayPrefixCheck => "follow RelayState starting with one '/' (CVE-2019-3877)",
             Flaw::RelayAny => "follow any RelayState after the login (open redirect)",
+            Flaw::SessionFixation => "keep the pre-login session identifier (fixation)",
         }
     }
 

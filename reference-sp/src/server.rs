@@ -121,7 +121,11 @@ struct LoginQuery {
 }
 
 /// GET /login: starts an SP-initiated login with an AuthnRequest by HTTP-Redirect.
-async fn login(State(state): State<SpState>, Query(q): Query<LoginQuery>) -> Response {
+async fn login(
+    State(state): State<SpState>,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     let now = (state.clock)();
     let id = state.ids.next();
     {
@@ -154,7 +158,16 @@ async fn login(State(state): State<SpState>, Query(q): Query<LoginQuery>) -> Res
         '?'
     };
     let location = format!("{}{separator}{}", c.idp.sso_url, query.finish());
-    (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
+    // Like most web frameworks, a session (anonymous) exists before the login; the ACS must
+    // not promote it.
+    let anonymous =
+        session_id(&headers).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let cookie = format!("{SESSION_COOKIE}={anonymous}; Path=/; HttpOnly; SameSite=Lax");
+    (
+        StatusCode::FOUND,
+        [(header::LOCATION, location), (header::SET_COOKIE, cookie)],
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -174,7 +187,11 @@ fn refused(reason: impl Into<String>) -> Response {
 }
 
 /// POST /saml/acs: validates the SAMLResponse and, when it passes, opens a session.
-async fn acs(State(state): State<SpState>, Form(form): Form<AcsForm>) -> Response {
+async fn acs(
+    State(state): State<SpState>,
+    headers: HeaderMap,
+    Form(form): Form<AcsForm>,
+) -> Response {
     let now = (state.clock)();
     let compact: String = form
         .saml_response
@@ -244,7 +261,11 @@ async fn acs(State(state): State<SpState>, Form(form): Form<AcsForm>) -> Respons
                 login.assertion_id
             ));
         }
-        let session = uuid::Uuid::new_v4().simple().to_string();
+        // A fresh identifier for the signed-in session, unless the flaw keeps the one the
+        // browser brought.
+        let session = session_id(&headers)
+            .filter(|_| c.flaws.contains(&Flaw::SessionFixation))
+            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
         memory.sessions.insert(session.clone(), login);
         session
     };

@@ -153,6 +153,7 @@ impl Chromium {
                 acs_answer,
                 session,
                 left_for: None,
+                pre_login_cookies: None,
             }),
             _ => Err(CaseEnd::Error(
                 "Chromium lost the intercepted request".into(),

@@ -24,11 +24,10 @@ pub async fn attempt(target: &Target<'_>, responder: Responder) -> Result<Attemp
         Some(_) => responder.apply(live_response(&browser, &captured).await?)?,
         None => responder.respond(&captured)?,
     };
+    let acs = parse_url(&delivered.post.acs)?;
+    let pre_login_cookies = browser.cookies(&acs);
     let answer = browser
-        .post_form(
-            &parse_url(&delivered.post.acs)?,
-            &delivered.post.form_fields(),
-        )
+        .post_form(&acs, &delivered.post.form_fields())
         .await?;
     let acs_answer = format!("ACS answered {}", answer.summary());
     // Redirects after the ACS may leave for pages the harness does not follow: note where.
@@ -43,6 +42,7 @@ pub async fn attempt(target: &Target<'_>, responder: Responder) -> Result<Attemp
         acs_answer,
         session,
         left_for,
+        pre_login_cookies,
     })
 }
 

@@ -24,6 +24,8 @@ pub struct Attempt {
     /// Where a redirect after the ACS sent the browser off the SP's origins, if one did
     /// (only the HTTP driver sees it).
     pub left_for: Option<String>,
+    /// The cookies the browser held for the ACS just before posting to it (HTTP driver only).
+    pub pre_login_cookies: Option<String>,
 }
 
 /// Which browser plays the user.
