@@ -602,11 +602,23 @@ pub const CATALOGUE: &[Check] = &[
         title: "KeyInfo replaced by a RetrievalMethod on the canary (the signature still verifies)",
         family: Family::Dsig,
         research_id: "DSIG-07",
-        references: &["CVE-2023-36661 (xmltooling KeyInfoReference)", "W3C XML Signature §4.5.3 (RetrievalMethod)", "W3C XML Signature Best Practices §2.1.4"],
+        references: &["W3C XML Signature §4.5.3 (RetrievalMethod)", "W3C XML Signature Best Practices §2.1.4", "Pummel (KeyInfo remote retrieval)"],
         tags: &["dsig", "keyinfo", "ssrf", "canary"],
         must: "take the verification key from configuration only and never resolve KeyInfo references",
         fix: "verify with the IdP certificate from metadata and ignore KeyInfo; disable RetrievalMethod / KeyInfoReference resolution in the XML-DSig library",
         edit: Edit::Bytes(dsig::retrieval_method),
+        ..FETCH
+    },
+    Check {
+        id: "dsig/keyinfo/reference",
+        title: "KeyInfo replaced by a dsig11:KeyInfoReference on the canary (the signature still verifies)",
+        family: Family::Dsig,
+        research_id: "DSIG-07",
+        references: &["CVE-2023-36661 (Shibboleth xmltooling < 3.2.4)", "XML Signature 1.1 §4.5.11 (KeyInfoReference)"],
+        tags: &["dsig", "keyinfo", "ssrf", "canary", "cve-2023-36661"],
+        must: "take the verification key from configuration only and never resolve KeyInfo references",
+        fix: "upgrade xmltooling to 3.2.4 or later; in general verify with the IdP certificate from metadata and ignore KeyInfo",
+        edit: Edit::Bytes(dsig::key_info_reference),
         ..FETCH
     },
     Check {

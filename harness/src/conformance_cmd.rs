@@ -33,11 +33,11 @@ SCENARIO FILES:
     YAML, at most 1 MiB each; ${NAME} is replaced by the environment variable NAME.
 
 CANARY:
-    Fetch probes (xxe/, dsig/reference/remote-uri, dsig/transform/xslt,
-    dsig/keyinfo/retrieval-method) name URLs on a listener the run serves on 127.0.0.1
-    (random port, a prefix per check, 32 requests kept per check) and one file per probe in
-    the temporary directory, removed at the end. Any request is `vulnerable`; none is `pass`
-    only for an ACS on loopback, else `inconclusive`.
+    Fetch probes (xxe/, dsig/reference/remote-uri, dsig/transform/xslt, dsig/keyinfo/)
+    name URLs on a listener the run serves on 127.0.0.1 (random port, a prefix per check, 32
+    requests kept per check) and one file per probe in the temporary directory, removed at
+    the end. Any request is `vulnerable`; none is `pass` only for an ACS on loopback, else
+    `inconclusive`.
 
 EXAMPLES:
     saml-harness conformance --reference-sp                    # the bundled careful SP

@@ -73,7 +73,7 @@ flaw_is_caught! {
     external_entities: "external-entities" => 1 ["xxe/external-entity=vulnerable", "xxe/parameter-entity=vulnerable", "xxe/external-dtd=vulnerable", "xxe/exfiltrate=vulnerable"];
     xinclude: "xinclude" => 0 ["xxe/xinclude=vulnerable"];
     remote_references: "remote-references" => 1 ["sig/reference/whole-document=nonstrict", "sig/reference/two=nonstrict", "dsig/reference/remote-uri=vulnerable"];
-    keyinfo_retrieval: "keyinfo-retrieval" => 1 ["dsig/keyinfo/retrieval-method=vulnerable"];
+    keyinfo_retrieval: "keyinfo-retrieval" => 1 ["dsig/keyinfo/retrieval-method=vulnerable", "dsig/keyinfo/reference=vulnerable"];
     xslt_transforms: "xslt-transforms" => 1 ["dsig/transform/xpath=nonstrict", "dsig/transform/xslt=vulnerable"];
     relay_prefix_check: "relay-prefix-check" => 0 ["relay/backslash=vulnerable", "relay/tab=vulnerable"];
     session_fixation: "session-fixation" => 0 ["session/fixation=vulnerable"];

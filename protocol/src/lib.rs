@@ -19,6 +19,8 @@ pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 pub const EXC_C14N_WITH_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
 /// The enveloped-signature transform.
 pub const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+/// XML Signature 1.1 (KeyInfoReference and other 1.1 additions).
+pub const DSIG11_NS: &str = "http://www.w3.org/2009/xmldsig11#";
 /// XInclude 1.0 (only ever in documents built to probe a parser).
 pub const XINCLUDE_NS: &str = "http://www.w3.org/2001/XInclude";
 /// The HTTP-Redirect binding URI.

@@ -714,14 +714,19 @@ pub fn process_xinclude(xml: &str) {
     });
 }
 
-/// Fetches `signature`'s KeyInfo/RetrievalMethod URI, as a verifier that resolves KeyInfo
-/// does (the key it names is then ignored: the trusted certificate still decides).
+/// Fetches `signature`'s KeyInfo/RetrievalMethod or dsig11:KeyInfoReference URI, as a
+/// verifier that resolves KeyInfo does (xmltooling before 3.2.4, CVE-2023-36661); the key it
+/// names is then ignored: the trusted certificate still decides.
 pub fn resolve_retrieval_method(signature: roxmltree::Node) {
+    use saml_protocol::DSIG11_NS;
     let uri = signature
         .children()
         .filter(|n| n.has_tag_name((DSIG_NS, "KeyInfo")))
         .flat_map(|k| k.children())
-        .find(|n| n.has_tag_name((DSIG_NS, "RetrievalMethod")))
+        .find(|n| {
+            n.has_tag_name((DSIG_NS, "RetrievalMethod"))
+                || n.has_tag_name((DSIG11_NS, "KeyInfoReference"))
+        })
         .and_then(|r| r.attribute("URI"));
     let Some(uri) = uri.filter(|u| !u.starts_with('#')) else {
         return;

