@@ -64,7 +64,7 @@ pub enum IdpCommand {
         #[command(flatten)]
         config: ConfigArgs,
         /// Address to listen on; binding beyond loopback must be asked for explicitly.
-        #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
+        #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN, value_parser = crate::parse_listen)]
         listen: SocketAddr,
         /// The base URL SPs reach the server at (default: http://LISTEN-ADDRESS).
         #[arg(long, value_name = "URL")]

@@ -29,7 +29,46 @@ macro_rules! say {
     }};
 }
 
+/// `--listen`: `IP:PORT`, or `HOST:PORT` with a host name such as `localhost` (its first
+/// address, IPv4 preferred).
+pub fn parse_listen(s: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    if let Ok(addr) = s.parse() {
+        return Ok(addr);
+    }
+    let bad = |why: String| {
+        format!("cannot listen on {s:?}: {why}; hint: give HOST:PORT, e.g. 127.0.0.1:7081 or localhost:0")
+    };
+    let addrs: Vec<std::net::SocketAddr> = s
+        .to_socket_addrs()
+        .map_err(|e| bad(e.to_string()))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| bad("the name resolves to no address".into()))
+}
+
 /// An error in what the user asked for (flags, config or scenario file): exit status 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn listen_takes_an_address_or_a_host_name() {
+        assert_eq!(
+            super::parse_listen("127.0.0.1:0").unwrap().to_string(),
+            "127.0.0.1:0"
+        );
+        assert!(super::parse_listen("localhost:0")
+            .unwrap()
+            .ip()
+            .is_loopback());
+        let err = super::parse_listen("localhost").unwrap_err();
+        assert!(err.contains("localhost:0"), "{err}");
+    }
+}

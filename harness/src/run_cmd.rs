@@ -32,19 +32,21 @@ pub struct RunOptions {
     /// Largest response body read from the SP, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 2 * 1024 * 1024, help_heading = "Limits")]
     max_body: usize,
-    /// Per-request timeout, in seconds.
+    /// Per-request timeout, in seconds (at least 1).
     #[arg(
         long,
         value_name = "SECS",
         default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..),
         help_heading = "Limits"
     )]
     request_timeout: u64,
-    /// Time allowed for one case, in seconds.
+    /// Time allowed for one case, in seconds (at least 1).
     #[arg(
         long,
         value_name = "SECS",
         default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..),
         help_heading = "Limits"
     )]
     case_timeout: u64,
@@ -75,13 +77,25 @@ pub enum ReportKind {
     Json,
 }
 
+/// `KIND=FILE`, its directory checked now rather than after a long run.
 fn parse_report(s: &str) -> Result<(ReportKind, PathBuf), String> {
-    match s.split_once('=') {
-        Some(("junit", f)) if !f.is_empty() => Ok((ReportKind::Junit, f.into())),
-        Some(("json", f)) if !f.is_empty() => Ok((ReportKind::Json, f.into())),
-        _ => Err(format!(
-            "{s:?} is not KIND=FILE; use junit=report.xml or json=report.json"
+    let (kind, file) = match s.split_once('=') {
+        Some(("junit", f)) if !f.is_empty() => (ReportKind::Junit, PathBuf::from(f)),
+        Some(("json", f)) if !f.is_empty() => (ReportKind::Json, PathBuf::from(f)),
+        _ => {
+            return Err(format!(
+                "{s:?} is not KIND=FILE; use junit=report.xml or json=report.json"
+            ))
+        }
+    };
+    match file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => Err(format!(
+            "the directory {:?} of report {:?} does not exist; hint: create it first (mkdir -p {})",
+            dir.display().to_string(),
+            file.display().to_string(),
+            dir.display()
         )),
+        _ => Ok((kind, file)),
     }
 }
 

@@ -14,11 +14,16 @@ use crate::{say, UsageError};
 pub const DEFAULT_SP_LISTEN: &str = "127.0.0.1:7081";
 
 fn flaw_help() -> String {
-    let mut s = String::from("FLAWS (each turns off exactly one check):\n");
-    for f in Flaw::ALL {
-        s.push_str(&format!("    {:<20} {}\n", f.name(), f.describe()));
+    let mut s = String::from("ENDPOINTS:\n");
+    for line in reference_sp::server::endpoints_text().lines() {
+        s.push_str(&format!("    {line}\n"));
     }
-    s.push_str("\nEXAMPLES:\n    saml-harness sp serve\n    saml-harness sp serve --idp-metadata 'http://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml?appid=5e8f7a6b-1c2d-4e3f-8a9b-0c1d2e3f4a5b'\n    saml-harness sp serve --flaw audience --flaw replay --listen 127.0.0.1:0");
+    s.push_str("\nFLAWS (each turns off exactly one check):\n");
+    let width = Flaw::ALL.iter().map(|f| f.name().len()).max().unwrap_or(0);
+    for f in Flaw::ALL {
+        s.push_str(&format!("    {:<width$}  {}\n", f.name(), f.describe()));
+    }
+    s.push_str("\nEXAMPLES:\n    saml-harness sp serve\n    saml-harness sp serve --flaw audience --flaw replay --listen 127.0.0.1:0\n    META='http://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml?appid=5e8f7a6b-1c2d-4e3f-8a9b-0c1d2e3f4a5b'\n    saml-harness sp serve --idp-metadata \"$META\"");
     s
 }
 
@@ -26,7 +31,7 @@ fn flaw_help() -> String {
 #[command(after_help = flaw_help())]
 pub struct ServeArgs {
     /// Address to listen on; binding beyond loopback must be asked for explicitly.
-    #[arg(long, value_name = "ADDR", default_value = DEFAULT_SP_LISTEN)]
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_SP_LISTEN, value_parser = crate::parse_listen)]
     listen: SocketAddr,
     /// The IdP's federation metadata (URL or file); default: the built-in mock IdP at http://127.0.0.1:7080.
     #[arg(long, value_name = "URL|FILE")]

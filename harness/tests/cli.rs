@@ -116,3 +116,36 @@ fn a_broken_config_exits_2_naming_file_line_and_key() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("hint:"));
 }
+
+#[test]
+fn zero_timeouts_and_a_report_in_a_missing_directory_are_refused_before_running() {
+    for (args, says) in [
+        (
+            vec!["conformance", "--reference-sp", "--request-timeout", "0"],
+            "--request-timeout",
+        ),
+        (
+            vec!["run", "scenarios/examples", "--case-timeout", "0"],
+            "--case-timeout",
+        ),
+        (
+            vec![
+                "conformance",
+                "--reference-sp",
+                "--report",
+                "junit=/no/such/dir/x.xml",
+            ],
+            "mkdir -p /no/such/dir",
+        ),
+    ] {
+        let out = harness(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?} ran: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}

@@ -64,9 +64,11 @@ impl IdpState {
     }
 }
 
-/// The router: SSO/SLO at `/{tenant}/saml2`, metadata, certificate downloads, IdP-initiated launch.
+/// The router: SSO/SLO at `/{tenant}/saml2`, metadata, certificate downloads, IdP-initiated
+/// launch, and `/` saying where each is.
 pub fn app(state: IdpState) -> Router {
     Router::new()
+        .route("/", get(index))
         .route("/{tenant}/saml2", get(saml2_get).post(saml2_post))
         .route("/{tenant}/saml2/pick", axum::routing::post(pick_user))
         .route(
@@ -77,6 +79,26 @@ pub fn app(state: IdpState) -> Router {
         .route("/api/signin/{appid}", get(launch))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
+}
+
+/// GET `/`: what this mock serves, as `idp serve` prints it (Entra has no such page; this one
+/// spares a user who opens the base URL an empty 404).
+async fn index(State(state): State<IdpState>) -> String {
+    let tenant = &state.idp.config.tenant;
+    let mut out = format!(
+        "mock Entra ID tenant {} ({})\nLogin URL / Logout URL: {}\n",
+        tenant.name,
+        tenant.id,
+        state.login_url()
+    );
+    for app in &state.idp.config.apps {
+        out.push_str(&format!(
+            "app {}: App Federation Metadata Url {}\n",
+            app.name,
+            state.metadata_url(app)
+        ));
+    }
+    out
 }
 
 /// Entra's error page (HTML), or its machine-readable form on `Accept: application/json`.

@@ -87,3 +87,20 @@ async fn error_page() {
     let html = String::from_utf8(bytes.to_vec()).unwrap();
     assert_redacted_snapshot!("error_page", html.replace("><", ">\n<"));
 }
+
+#[tokio::test]
+async fn the_root_says_where_the_login_and_metadata_urls_are() {
+    use axum::body::Body;
+    use tower::ServiceExt;
+    let state =
+        mock_idp::server::IdpState::new(Idp::new(Config::builtin()), "http://127.0.0.1:7080");
+    let response = mock_idp::server::app(state)
+        .oneshot(axum::http::Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    insta::assert_snapshot!("root", String::from_utf8(bytes.to_vec()).unwrap());
+}

@@ -103,9 +103,41 @@ impl SpState {
     }
 }
 
-/// The router: `/login`, `/saml/acs`, `/me`, `/saml/metadata`, `/logout`.
+/// What the SP serves: method, path, what it does (for `/` and `sp serve --help`).
+pub const ENDPOINTS: [(&str, &str, &str); 6] = [
+    ("GET", "/", "this list"),
+    (
+        "GET",
+        "/login",
+        "start an SP-initiated login (AuthnRequest by HTTP-Redirect; ?next=PATH)",
+    ),
+    ("POST", "/saml/acs", "the ACS (HTTP-POST binding)"),
+    (
+        "GET",
+        "/me",
+        "the signed-in user as JSON (signed out: a redirect to /login)",
+    ),
+    ("GET", "/saml/metadata", "SP metadata"),
+    ("GET", "/logout", "end the session"),
+];
+
+/// The endpoint list as text, one per line, with the ACS body limit.
+pub fn endpoints_text() -> String {
+    let mut out = String::new();
+    for (method, path, what) in ENDPOINTS {
+        out.push_str(&format!("{method:<4} {path:<15} {what}\n"));
+    }
+    out.push_str(&format!(
+        "Request bodies are limited to {} KiB.\n",
+        MAX_BODY / 1024
+    ));
+    out
+}
+
+/// The router: `/`, `/login`, `/saml/acs`, `/me`, `/saml/metadata`, `/logout`.
 pub fn app(state: SpState) -> Router {
     Router::new()
+        .route("/", get(|| async { endpoints_text() }))
         .route("/login", get(login))
         .route("/saml/acs", post(acs))
         .route("/me", get(me))
@@ -361,18 +393,64 @@ mod tests {
     use super::*;
     use tower::ServiceExt;
 
-    #[tokio::test]
-    async fn authn_request_ids_come_from_the_injected_generator() {
+    fn config(flaws: Flaws) -> SpConfig {
         let idp = mock_idp::idp::Idp::new(mock_idp::config::Config::builtin());
         let metadata =
             mock_idp::metadata::app_metadata(&idp.config.tenant, "http://idp", &idp.config.apps[0])
                 .unwrap();
-        let config = SpConfig {
+        SpConfig {
             base_url: "http://sp".into(),
             idp: IdpTrust::from_metadata(&metadata).unwrap(),
-            flaws: Flaws::new(),
+            flaws,
             users: Vec::new(),
-        };
+        }
+    }
+
+    #[tokio::test]
+    async fn the_root_lists_the_endpoints() {
+        let request = axum::http::Request::get("/")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = app(SpState::new(config(Flaws::new())))
+            .oneshot(request)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&body);
+        for (_, path, _) in ENDPOINTS {
+            assert!(text.contains(path), "{text}");
+        }
+        assert!(text.contains("512 KiB"), "{text}");
+    }
+
+    #[test]
+    fn relay_state_is_followed_only_where_a_browser_stays_on_this_site() {
+        let careful = Flaws::new();
+        for (relay, next) in [
+            ("/me?x=1", Some("http://sp/me?x=1")),
+            ("/\\evil.test/", None),
+            ("/\t/evil.test/", None),
+            ("//evil.test/", None),
+            ("https://evil.test/", None),
+            ("https:evil.test/", None),
+        ] {
+            assert_eq!(
+                after_login("http://sp", relay, &careful).as_deref(),
+                next,
+                "{relay:?}"
+            );
+        }
+        let prefix = Flaws::from([Flaw::RelayPrefixCheck]);
+        assert!(after_login("http://sp", "/\\evil.test/", &prefix).is_some());
+        assert!(after_login("http://sp", "//evil.test/", &prefix).is_none());
+    }
+
+    #[tokio::test]
+    async fn authn_request_ids_come_from_the_injected_generator() {
+        let config = config(Flaws::new());
         let app = app(SpState::new(config).with_ids(saml_protocol::Ids::sequential("_req-")));
         for n in 1..=2 {
             let request = axum::http::Request::get("/login")
