@@ -16,6 +16,7 @@ pub mod respond;
 pub mod run_cmd;
 pub mod runner;
 pub mod sample;
+pub mod sarif;
 pub mod scenario;
 pub mod sp_cmd;
 

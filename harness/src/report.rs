@@ -146,6 +146,69 @@ pub fn write_json(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
     )
 }
 
+/// A Markdown table cell: one line, pipes escaped.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|")
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The Markdown report (for a CI step summary such as `$GITHUB_STEP_SUMMARY`): the overall
+/// line, the verdict table per scenario, and every case that did not pass.
+pub fn markdown(verdicts: &[Verdict]) -> String {
+    let mut scenarios: Vec<&str> = verdicts.iter().map(|v| v.scenario.as_str()).collect();
+    scenarios.dedup();
+    let columns: Vec<Outcome> = Outcome::ALL
+        .into_iter()
+        .filter(|o| *o == Outcome::Pass || verdicts.iter().any(|v| v.outcome == *o))
+        .collect();
+    let mut out = format!(
+        "## saml-harness\n\n**{}**\n\n| scenario |",
+        cell(&overall(verdicts))
+    );
+    for o in &columns {
+        out.push_str(&format!(" {} |", o.word()));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---:|".repeat(columns.len()));
+    out.push('\n');
+    for s in &scenarios {
+        out.push_str(&format!("| {} |", cell(s)));
+        for o in &columns {
+            let n = verdicts
+                .iter()
+                .filter(|v| v.scenario == *s && v.outcome == *o)
+                .count();
+            out.push_str(&format!(" {n} |"));
+        }
+        out.push('\n');
+    }
+    let findings: Vec<&Verdict> = verdicts
+        .iter()
+        .filter(|v| !matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable))
+        .collect();
+    if !findings.is_empty() {
+        out.push_str("\n### Cases that did not pass\n\n| verdict | severity | case | scenario | why |\n|---|---|---|---|---|\n");
+        for v in findings {
+            out.push_str(&format!(
+                "| {} | {} | `{}` | {} | {} |\n",
+                v.outcome.word(),
+                v.severity.map_or("", |s| s.name()),
+                cell(&v.id),
+                cell(&v.scenario),
+                cell(&v.reason)
+            ));
+        }
+    }
+    out
+}
+
+/// Writes the Markdown report.
+pub fn write_markdown(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
+    std::fs::write(path, markdown(verdicts))
+}
+
 /// Writes a JUnit XML report: one test suite per scenario, one test case per case.
 pub fn write_junit(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
     let mut report = Report::new("saml-harness");
@@ -185,4 +248,12 @@ pub fn write_junit(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
     }
     let xml = report.to_string().map_err(std::io::Error::other)?;
     std::fs::write(path, xml)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_markdown_cell_stays_one_cell_on_one_line() {
+        assert_eq!(super::cell("a|b\nc\u{1b}[31m"), "a\\|b c [31m");
+    }
 }

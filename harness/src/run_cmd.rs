@@ -20,7 +20,8 @@ use crate::{say, UsageError};
 /// Limits and output shared by `run` and `demo`.
 #[derive(Args, Clone)]
 pub struct RunOptions {
-    /// Write a report: `junit=FILE` or `json=FILE` (repeatable).
+    /// Write a report: `junit=FILE`, `json=FILE`, `markdown=FILE` (a CI step summary) or
+    /// `sarif=FILE` (SARIF 2.1.0, for code scanning). Repeatable.
     #[arg(long, value_name = "KIND=FILE", value_parser = parse_report)]
     report: Vec<(ReportKind, PathBuf)>,
     /// Show each decoded AuthnRequest and SAMLResponse.
@@ -75,6 +76,10 @@ pub enum ReportKind {
     Junit,
     /// JSON.
     Json,
+    /// Markdown.
+    Markdown,
+    /// SARIF 2.1.0.
+    Sarif,
 }
 
 /// `KIND=FILE`, its directory checked now rather than after a long run.
@@ -82,9 +87,11 @@ fn parse_report(s: &str) -> Result<(ReportKind, PathBuf), String> {
     let (kind, file) = match s.split_once('=') {
         Some(("junit", f)) if !f.is_empty() => (ReportKind::Junit, PathBuf::from(f)),
         Some(("json", f)) if !f.is_empty() => (ReportKind::Json, PathBuf::from(f)),
+        Some(("markdown" | "md", f)) if !f.is_empty() => (ReportKind::Markdown, PathBuf::from(f)),
+        Some(("sarif", f)) if !f.is_empty() => (ReportKind::Sarif, PathBuf::from(f)),
         _ => {
             return Err(format!(
-                "{s:?} is not KIND=FILE; use junit=report.xml or json=report.json"
+                "{s:?} is not KIND=FILE; use junit=report.xml, json=report.json, markdown=summary.md or sarif=results.sarif"
             ))
         }
     };
@@ -164,6 +171,8 @@ pub fn write_reports(options: &RunOptions, verdicts: &[Verdict]) -> Result<()> {
         match kind {
             ReportKind::Json => report::write_json(path, verdicts),
             ReportKind::Junit => report::write_junit(path, verdicts),
+            ReportKind::Markdown => report::write_markdown(path, verdicts),
+            ReportKind::Sarif => crate::sarif::write(path, verdicts),
         }
         .with_context(|| format!("cannot write report {}", path.display()))?;
     }

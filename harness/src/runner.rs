@@ -69,6 +69,9 @@ impl Outcome {
 pub struct Verdict {
     /// The scenario's name.
     pub scenario: String,
+    /// The scenario file (SARIF points findings at it).
+    #[serde(skip)]
+    pub file: String,
     /// The case id (`login/good`, `sig/none`, …).
     pub id: String,
     /// The case's human name.
@@ -659,6 +662,7 @@ pub async fn run_scenario(
         |case: &Case, (outcome, reason): (Outcome, String), duration: Duration, notes: Notes| {
             let v = Verdict {
                 scenario: scenario.name.clone(),
+                file: scenario.file.display().to_string(),
                 id: case.id.clone(),
                 name: case.name.clone(),
                 expect: case.expect,

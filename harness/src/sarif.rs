@@ -1,0 +1,109 @@
+//! SARIF 2.1.0 reports for code-scanning dashboards: one rule per check or case, one result
+//! per case that did not pass, pointed at the scenario file.
+
+use std::path::Path;
+
+use attacks::{Severity, CATALOGUE};
+use serde_json::{json, Value};
+
+use crate::runner::{Outcome, Verdict};
+
+/// The SARIF schema this writer follows.
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// GitHub code scanning's `security-severity` for a check's severity (CVSS-like, 0–10).
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+    }
+}
+
+/// The SARIF level of a verdict, or None for verdicts that are no finding.
+fn level(o: Outcome) -> Option<&'static str> {
+    match o {
+        Outcome::Vulnerable | Outcome::Fail => Some("error"),
+        Outcome::Nonstrict => Some("warning"),
+        Outcome::Inconclusive | Outcome::Error => Some("note"),
+        Outcome::Pass | Outcome::NotApplicable => None,
+    }
+}
+
+/// The rule for a case id: the catalogue's text for checks, the case's name otherwise.
+fn rule(v: &Verdict) -> Value {
+    let check = CATALOGUE.iter().find(|c| c.id == v.id);
+    let mut rule = json!({
+        "id": v.id,
+        "name": v.id.replace(['/', '-'], "_"),
+        "shortDescription": {"text": check.map_or(v.name.as_str(), |c| c.title)},
+    });
+    if let Some(c) = check {
+        rule["fullDescription"] = json!({"text": format!("The SP must {}.", c.must)});
+        rule["help"] = json!({
+            "text": format!("Fix: {}. References: {}.", c.fix, c.references.join("; ")),
+        });
+        let mut tags: Vec<&str> = vec!["security", "saml"];
+        tags.extend(c.tags);
+        rule["properties"] = json!({
+            "tags": tags,
+            "security-severity": security_severity(c.severity),
+            "precision": "high",
+        });
+    }
+    rule
+}
+
+/// The SARIF document for `verdicts`.
+pub fn document(verdicts: &[Verdict]) -> Value {
+    let mut rules: Vec<Value> = Vec::new();
+    let mut results: Vec<Value> = Vec::new();
+    for v in verdicts {
+        let Some(level) = level(v.outcome) else {
+            continue;
+        };
+        let index = match rules.iter().position(|r| r["id"] == v.id) {
+            Some(i) => i,
+            None => {
+                rules.push(rule(v));
+                rules.len() - 1
+            }
+        };
+        results.push(json!({
+            "ruleId": v.id,
+            "ruleIndex": index,
+            "level": level,
+            "message": {"text": format!("{} ({}): {}", v.outcome.word(), v.scenario, v.reason)},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": v.file.trim_start_matches("./")},
+                    "region": {"startLine": 1},
+                },
+            }],
+            "partialFingerprints": {"samlHarnessCase/v1": format!("{}/{}", v.scenario, v.id)},
+            "properties": {"verdict": v.outcome.word()},
+        }));
+    }
+    json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "saml-harness",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    })
+}
+
+/// Writes the SARIF report for `verdicts` to `path`.
+pub fn write(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
+    let doc = document(verdicts);
+    std::fs::write(
+        path,
+        serde_json::to_vec_pretty(&doc).map_err(std::io::Error::other)?,
+    )
+}
