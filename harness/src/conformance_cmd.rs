@@ -14,6 +14,12 @@ use crate::runner::{Outcome, Verdict};
 use crate::scenario::{Case, Expect, Scenario};
 use crate::{say, UsageError};
 
+/// The scenario `conformance --reference-sp` runs when given none (the repository's
+/// `scenarios/examples/01-login.yaml`, compiled in).
+const BUILT_IN_LOGIN: &str = include_str!("../../scenarios/examples/01-login.yaml");
+/// Where [`BUILT_IN_LOGIN`] lives in the repository (named in reports).
+const BUILT_IN_LOGIN_PATH: &str = "scenarios/examples/01-login.yaml";
+
 /// Exit status: something at or above `--fail-on` is vulnerable.
 const EXIT_VULNERABLE: u8 = 1;
 /// Exit status: the run could not judge (baseline or control failed, SP unreachable).
@@ -157,16 +163,23 @@ pub fn run(args: ConformanceArgs) -> Result<ExitCode> {
         let scenarios = if args.reference_sp {
             let (idp_url, sp_url) = crate::demo::start(args.flaw.iter().copied().collect()).await?;
             say!("mock Entra IdP  {idp_url}\nreference SP    {sp_url}");
-            let paths = if args.paths.is_empty() {
-                vec![PathBuf::from("scenarios/examples/01-login.yaml")]
-            } else {
-                args.paths.clone()
-            };
-            load(&paths, &|n| match n {
+            let vars = |n: &str| match n {
                 "SP_URL" => Some(sp_url.clone()),
                 "IDP_URL" => Some(idp_url.clone()),
                 _ => std::env::var(n).ok(),
-            })?
+            };
+            if args.paths.is_empty() {
+                // Built in, so it runs from any directory.
+                let login = crate::scenario::parse(
+                    BUILT_IN_LOGIN,
+                    std::path::Path::new(BUILT_IN_LOGIN_PATH),
+                    &vars,
+                )
+                .map_err(|e| UsageError(e.to_string()))?;
+                vec![login]
+            } else {
+                load(&args.paths, &vars)?
+            }
         } else {
             load(&args.paths, &|n| std::env::var(n).ok())?
         };

@@ -22,9 +22,12 @@ impl<W: Write> Human<W> {
     /// Renders one event.
     pub fn event(&mut self, event: &Event) {
         let _ = match event {
-            Event::ScenarioStarted { name, file, cases } => {
-                writeln!(self.out, "\n{name} ({file}): {cases} case(s)")
-            }
+            Event::ScenarioStarted { name, file, cases } => writeln!(
+                self.out,
+                "\n{} ({}): {cases} case(s)",
+                printable(name),
+                printable(file)
+            ),
             Event::CaseFinished(v) => self.case(v),
         };
         let _ = self.out.flush();
@@ -35,17 +38,17 @@ impl<W: Write> Human<W> {
             self.out,
             "  {:<12} {:<24} {} — {}",
             label(v.outcome),
-            v.id,
-            v.name,
-            v.reason
+            printable(&v.id),
+            printable(&v.name),
+            printable(&v.reason)
         )?;
         for note in &v.findings {
-            writeln!(self.out, "      note: {note}")?;
+            writeln!(self.out, "      note: {}", printable(note))?;
         }
         if self.verbose {
             for d in &v.details {
                 for line in d.lines() {
-                    writeln!(self.out, "      | {line}")?;
+                    writeln!(self.out, "      | {}", printable(line))?;
                 }
             }
         }
@@ -78,6 +81,27 @@ impl<W: Write> Human<W> {
         }
         let _ = writeln!(self.out, "\n{}", overall(verdicts));
     }
+}
+
+/// Whether `c` would act on a terminal instead of showing: control characters (escape
+/// sequences, carriage returns) and the bidirectional overrides that reorder a line (U+202E).
+fn acts(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` safe to print on one line of a terminal: what [`acts`] shown as `\u{…}` escapes, so a
+/// scenario name or an SP's page cannot recolour, rewrite or reorder the output.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if acts(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn label(o: Outcome) -> String {
@@ -148,10 +172,7 @@ pub fn write_json(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
 
 /// A Markdown table cell: one line, pipes escaped.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|")
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    printable(&s.replace(['\n', '\r', '\t'], " ")).replace('|', "\\|")
 }
 
 /// The Markdown report (for a CI step summary such as `$GITHUB_STEP_SUMMARY`): the overall
@@ -254,6 +275,15 @@ pub fn write_junit(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
 mod tests {
     #[test]
     fn a_markdown_cell_stays_one_cell_on_one_line() {
-        assert_eq!(super::cell("a|b\nc\u{1b}[31m"), "a\\|b c [31m");
+        assert_eq!(super::cell("a|b\nc\u{1b}[31m"), "a\\|b c\\u{1b}[31m");
+    }
+
+    #[test]
+    fn escapes_and_bidi_overrides_are_shown_not_obeyed() {
+        assert_eq!(
+            super::printable("ok\u{1b}[2J\u{202E}txt.exe\r"),
+            "ok\\u{1b}[2J\\u{202e}txt.exe\\u{d}"
+        );
+        assert_eq!(super::printable("B.Simon — ü"), "B.Simon — ü");
     }
 }

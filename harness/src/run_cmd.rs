@@ -219,6 +219,14 @@ pub struct DemoArgs {
 
 /// `saml-harness demo`.
 pub fn demo(args: DemoArgs) -> Result<ExitCode> {
+    if !args.scenarios.is_dir() {
+        return Err(UsageError(format!(
+            "the example scenarios are not at {:?} (relative to {}); hint: run `saml-harness demo` from the saml-harness checkout, pass --scenarios DIR, or run `saml-harness conformance --reference-sp`, which needs no files",
+            args.scenarios.display().to_string(),
+            std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default()
+        ))
+        .into());
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let (idp_url, sp_url) = crate::demo::start(args.flaw.into_iter().collect()).await?;

@@ -149,3 +149,24 @@ fn zero_timeouts_and_a_report_in_a_missing_directory_are_refused_before_running(
         );
     }
 }
+
+#[test]
+fn the_reference_sp_runs_from_any_directory_and_demo_says_where_its_examples_are() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+            .current_dir(elsewhere.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["conformance", "--reference-sp", "--only", "sig/none"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("sig/none"), "{stdout}");
+    let out = run(&["demo"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--scenarios DIR"), "{stderr}");
+    assert!(out.stdout.is_empty(), "demo started servers before failing");
+}
