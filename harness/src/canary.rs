@@ -10,7 +10,7 @@ use attacks::Served;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::any;
 use axum::Router;
 
 /// Requests kept per prefix: enough to judge, bounded whatever the SP does.
@@ -35,8 +35,8 @@ pub struct Ledger {
 /// The canary's routes, callable without a socket.
 pub fn app(ledger: Ledger) -> Router {
     Router::new()
-        .route("/canary/{token}", get(root_hit))
-        .route("/canary/{token}/{*rest}", get(hit))
+        .route("/canary/{token}", any(root_hit))
+        .route("/canary/{token}/{*rest}", any(hit))
         .with_state(ledger)
 }
 
@@ -79,16 +79,16 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// A running canary listener; stops, and removes the files it wrote, when dropped.
-pub struct Canary {
+pub struct CanaryListener {
     base: String,
     ledger: Ledger,
     server: tokio::task::JoinHandle<()>,
     files: Mutex<Vec<std::path::PathBuf>>,
 }
 
-impl Canary {
+impl CanaryListener {
     /// Binds 127.0.0.1 on a random port and serves until dropped.
-    pub async fn start() -> std::io::Result<Canary> {
+    pub async fn start() -> std::io::Result<CanaryListener> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let base = format!("http://{}", listener.local_addr()?);
         let ledger = Ledger::default();
@@ -96,7 +96,7 @@ impl Canary {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
-        Ok(Canary {
+        Ok(CanaryListener {
             base,
             ledger,
             server,
@@ -164,7 +164,7 @@ impl Probe {
     }
 }
 
-impl Drop for Canary {
+impl Drop for CanaryListener {
     fn drop(&mut self) {
         self.server.abort();
         for file in lock(&self.files).drain(..) {
@@ -179,7 +179,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_under_a_prefix_is_recorded_and_served_what_the_check_asked() {
-        let canary = Canary::start().await.unwrap();
+        let canary = CanaryListener::start().await.unwrap();
         let served = [Served {
             path: "x.dtd".into(),
             body: "<!ENTITY a 'b'>".into(),
@@ -222,7 +222,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_token_is_not_recorded() {
-        let canary = Canary::start().await.unwrap();
+        let canary = CanaryListener::start().await.unwrap();
         let url = format!("{}/canary/nobody/x", canary.base);
         reqwest::get(url).await.unwrap();
         assert!(lock(&canary.ledger.hits).is_empty());

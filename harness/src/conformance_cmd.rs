@@ -43,7 +43,8 @@ CANARY:
     name URLs on a listener the run serves on 127.0.0.1 (random port, a prefix per check, 32
     requests kept per check) and one file per probe in the temporary directory, removed at
     the end. Any request is `vulnerable`; none is `pass` only for an ACS on loopback, else
-    `inconclusive`.
+    `inconclusive`. An SP in a container, or one that fetches through an HTTP proxy, cannot
+    reach 127.0.0.1: run it on the host's network (no proxy) for these checks.
 
 EXAMPLES:
     saml-harness conformance --reference-sp                    # the bundled careful SP

@@ -81,6 +81,32 @@ pub fn resolve_location(base: &Url, location: &str) -> Option<Url> {
     base.join(location).ok()
 }
 
+/// Where a browser goes next from a page without a 3xx: the `Refresh` header's URL, else a
+/// `<meta http-equiv="refresh">` one, resolved against the page's URL.
+fn refresh_target(url: &Url, header: Option<&str>, body: &str) -> Option<Url> {
+    static META: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let meta = META.get_or_init(|| {
+        regex::Regex::new(
+            r#"(?is)<meta[^>]*http-equiv\s*=\s*["']?refresh["']?[^>]*content\s*=\s*(?:"([^"]*)"|'([^']*)')"#,
+        )
+        .ok()
+    });
+    let content = match header {
+        Some(h) => h.to_owned(),
+        None => {
+            let c = meta.as_ref()?.captures(body)?;
+            c.get(1).or(c.get(2))?.as_str().to_owned()
+        }
+    };
+    let (_, target) = content.split_once([';', ','])?;
+    let target = target.trim();
+    let target = match target.get(..4) {
+        Some(key) if key.eq_ignore_ascii_case("url=") => &target[4..],
+        _ => target,
+    };
+    resolve_location(url, target.trim_matches(['\'', '"']))
+}
+
 /// One HTTP response, with its body read (bounded).
 #[derive(Clone, Debug)]
 pub struct Page {
@@ -90,6 +116,8 @@ pub struct Page {
     pub status: u16,
     /// `Location`, resolved against `url`.
     pub location: Option<Url>,
+    /// Where a `Refresh` header or a meta refresh sends the browser, resolved against `url`.
+    pub refresh: Option<Url>,
     /// The body (lossy UTF-8).
     pub body: String,
 }
@@ -231,11 +259,14 @@ impl Browser {
         };
         let mut response = response.map_err(transport)?;
         let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|l| l.to_str().ok())
-            .and_then(|l| resolve_location(&url, l));
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        };
+        let location = header("location").and_then(|l| resolve_location(&url, &l));
+        let refresh_header = header("refresh");
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
             if body.len() + chunk.len() > self.limits.max_body {
@@ -246,11 +277,13 @@ impl Browser {
             }
             body.extend_from_slice(&chunk);
         }
+        let body = String::from_utf8_lossy(&body).into_owned();
         Ok(Page {
+            refresh: refresh_target(&url, refresh_header.as_deref(), &body),
             url,
             status,
             location,
-            body: String::from_utf8_lossy(&body).into_owned(),
+            body,
         })
     }
 
@@ -438,6 +471,28 @@ pub fn capture_post(form: SamlForm) -> Result<Captured, FlowError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refresh_header_or_meta_refresh_names_the_next_page() {
+        let base = Url::parse("http://127.0.0.1:8080/saml/acs").unwrap();
+        let target = |header: Option<&str>, body: &str| {
+            refresh_target(&base, header, body).map(|u| u.to_string())
+        };
+        assert_eq!(
+            target(Some("0; url=https://evil.test/"), "").as_deref(),
+            Some("https://evil.test/")
+        );
+        assert_eq!(
+            target(
+                None,
+                r#"<html><META HTTP-EQUIV="Refresh" CONTENT="0;URL='/\evil.test/'">"#
+            )
+            .as_deref(),
+            Some("http://evil.test/")
+        );
+        assert_eq!(target(None, "<p>signed in</p>"), None);
+        assert_eq!(target(Some("5"), ""), None);
+    }
 
     #[test]
     fn locations_resolve_as_a_browser_resolves_them() {

@@ -42,6 +42,15 @@ pub fn judge(
         reason,
         signed_in_as: who.cloned(),
     };
+    // These goals have evidence of their own (judge_fetch, judge_redirect, judge_fixation); a
+    // refusal alone must never read as a pass for them.
+    if matches!(goal, Goal::Contain | Goal::StayOnSite | Goal::FreshSession) {
+        return judged(
+            Outcome::Inconclusive,
+            "this check is judged by its own evidence (canary, redirect or cookies), not by the session alone".into(),
+            None,
+        );
+    }
     let id = match session {
         Session::SignedOut { .. } => {
             return judged(Outcome::Pass, format!("refused: {acs_answer}"), None)
@@ -112,7 +121,7 @@ pub fn judge(
         ),
         (Goal::Contain | Goal::StayOnSite | Goal::FreshSession, who) => judged(
             Outcome::Inconclusive,
-            "this check is judged by its own evidence (canary, redirect or cookies), not by the session alone".into(),
+            "judged by its own evidence".into(),
             who,
         ),
     }
@@ -120,7 +129,12 @@ pub fn judge(
 
 /// Judges the session-fixation check: `replayed` is what the protected page showed a second
 /// browser holding only the cookies the first held before the login (None: it held none).
-pub fn judge_fixation(session: &Session, replayed: Option<&Session>, acs_answer: &str) -> Judged {
+pub fn judge_fixation(
+    session: &Session,
+    replayed: Option<&Session>,
+    baseline: &Baseline,
+    acs_answer: &str,
+) -> Judged {
     let Session::SignedIn { identity } = session else {
         return Judged {
             outcome: Outcome::Inconclusive,
@@ -134,7 +148,11 @@ pub fn judge_fixation(session: &Session, replayed: Option<&Session>, acs_answer:
     let (outcome, reason) = match replayed {
         None => (
             Outcome::Pass,
-            format!("the SP set no cookie before the login; signed in as {who}"),
+            format!("the browser held no cookie for the protected page before the login; signed in as {who}"),
+        ),
+        Some(Session::Unidentified { how }) if !baseline.anonymous_unidentified => (
+            Outcome::Inconclusive,
+            format!("with only the pre-login cookies the protected page answered without an identity ({how}); whether that is a session cannot be told; hint: make `sp.oracle.identity` match any user"),
         ),
         Some(Session::SignedIn { identity: again }) => (
             Outcome::Vulnerable,
@@ -173,15 +191,22 @@ pub fn judge_redirect(
             .and_then(|u| u.host_str().map(|h| h.eq_ignore_ascii_case(EVIL_HOST)))
             .unwrap_or(false)
     });
-    match evil {
-        Some(to) => Judged {
+    match (evil, left_for) {
+        (Some(to), _) => Judged {
             outcome: Outcome::Vulnerable,
             reason: format!(
                 "after the login the SP sent the browser to {to}: an open redirect through RelayState; the SP must {must}"
             ),
             signed_in_as,
         },
-        None => Judged {
+        (None, Some(to)) => Judged {
+            outcome: Outcome::Inconclusive,
+            reason: format!(
+                "after the login the SP sent the browser to {to}, off its origins, which the harness does not follow; where RelayState leads from there cannot be told"
+            ),
+            signed_in_as,
+        },
+        (None, None) => Judged {
             outcome: Outcome::Pass,
             reason: format!(
                 "the browser stayed on the SP ({acs_answer}){}",
@@ -266,6 +291,10 @@ mod tests {
         }
     }
 
+    fn out_again() -> Session {
+        Session::SignedOut { how: "401".into() }
+    }
+
     fn signed_in(who: Option<&str>) -> Session {
         Session::SignedIn {
             identity: who.map(str::to_owned),
@@ -346,6 +375,14 @@ mod tests {
             (Goal::Strictness, signed_in(None), &none, Outcome::Nonstrict),
             (Goal::Strictness, out, &none, Outcome::Pass),
             (Goal::Contain, signed_in(None), &none, Outcome::Inconclusive),
+            (Goal::Contain, out_again(), &none, Outcome::Inconclusive),
+            (Goal::StayOnSite, out_again(), &none, Outcome::Inconclusive),
+            (
+                Goal::FreshSession,
+                out_again(),
+                &none,
+                Outcome::Inconclusive,
+            ),
         ];
         for (goal, session, baseline, expected) in table {
             let j = judge(
@@ -363,15 +400,17 @@ mod tests {
     #[test]
     fn session_fixation_is_judged_by_the_pre_login_cookies() {
         let out = Session::SignedOut { how: "401".into() };
+        let blank = Session::Unidentified { how: "200".into() };
         let b = signed_in(Some("B.Simon@contoso.com"));
         let table = [
             (&out, None, Outcome::Inconclusive),
             (&b, None, Outcome::Pass),
             (&b, Some(&out), Outcome::Pass),
             (&b, Some(&b), Outcome::Vulnerable),
+            (&b, Some(&blank), Outcome::Inconclusive),
         ];
         for (session, replayed, expected) in table {
-            let j = judge_fixation(session, replayed, "ACS answered 303");
+            let j = judge_fixation(session, replayed, &Baseline::default(), "ACS answered 303");
             assert_eq!(
                 j.outcome, expected,
                 "{session:?} {replayed:?}: {}",
@@ -388,7 +427,11 @@ mod tests {
             (None, &b, Outcome::Pass),
             (Some("https://evil.test/"), &b, Outcome::Vulnerable),
             (Some("http://EVIL.test:8080/x"), &out, Outcome::Vulnerable),
-            (Some("https://login.example.org/"), &b, Outcome::Pass),
+            (
+                Some("https://login.example.org/"),
+                &b,
+                Outcome::Inconclusive,
+            ),
         ];
         for (left_for, session, expected) in table {
             let j = judge_redirect(left_for, session, "ACS answered 303", "stay");

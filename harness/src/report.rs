@@ -57,8 +57,7 @@ impl<W: Write> Human<W> {
 
     /// The summary table (a column per verdict that occurred) and the overall line.
     pub fn summary(&mut self, verdicts: &[Verdict]) {
-        let mut scenarios: Vec<&str> = verdicts.iter().map(|v| v.scenario.as_str()).collect();
-        scenarios.dedup();
+        let scenarios = scenario_names(verdicts);
         let columns: Vec<Outcome> = Outcome::ALL
             .into_iter()
             .filter(|o| *o == Outcome::Pass || verdicts.iter().any(|v| v.outcome == *o))
@@ -102,6 +101,17 @@ pub fn printable(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The scenarios' names, each once, in the order they ran.
+fn scenario_names(verdicts: &[Verdict]) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    for v in verdicts {
+        if !names.contains(&v.scenario.as_str()) {
+            names.push(&v.scenario);
+        }
+    }
+    names
 }
 
 fn label(o: Outcome) -> String {
@@ -178,8 +188,7 @@ fn cell(s: &str) -> String {
 /// The Markdown report (for a CI step summary such as `$GITHUB_STEP_SUMMARY`): the overall
 /// line, the verdict table per scenario, and every case that did not pass.
 pub fn markdown(verdicts: &[Verdict]) -> String {
-    let mut scenarios: Vec<&str> = verdicts.iter().map(|v| v.scenario.as_str()).collect();
-    scenarios.dedup();
+    let scenarios = scenario_names(verdicts);
     let columns: Vec<Outcome> = Outcome::ALL
         .into_iter()
         .filter(|o| *o == Outcome::Pass || verdicts.iter().any(|v| v.outcome == *o))
@@ -225,16 +234,20 @@ pub fn markdown(verdicts: &[Verdict]) -> String {
     out
 }
 
-/// Writes the Markdown report.
+/// Appends the Markdown report to `path` (a CI step summary collects several writers).
 pub fn write_markdown(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
-    std::fs::write(path, markdown(verdicts))
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(markdown(verdicts).as_bytes())
 }
 
 /// Writes a JUnit XML report: one test suite per scenario, one test case per case.
 pub fn write_junit(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
     let mut report = Report::new("saml-harness");
-    let mut scenarios: Vec<&str> = verdicts.iter().map(|v| v.scenario.as_str()).collect();
-    scenarios.dedup();
+    let scenarios = scenario_names(verdicts);
     for s in scenarios {
         let mut suite = TestSuite::new(s);
         for v in verdicts.iter().filter(|v| v.scenario == s) {

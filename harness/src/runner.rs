@@ -265,9 +265,7 @@ struct CaseRun<'a> {
     origins: Vec<url::Url>,
     driver: Driver,
     /// The canary listener, when a selected check makes the SP fetch (or why it is missing).
-    canary: Result<Option<crate::canary::Canary>, String>,
-    /// Why the SP cannot reach the canary on 127.0.0.1, if it cannot.
-    canary_unreachable: Option<String>,
+    canary: Result<Option<crate::canary::CanaryListener>, String>,
 }
 
 impl CaseRun<'_> {
@@ -454,7 +452,7 @@ impl CaseRun<'_> {
             return self.relay_check(check, good, notes).await;
         }
         if check.goal == attacks::Goal::FreshSession {
-            return self.fixation_check(check, good, notes).await;
+            return self.fixation_check(check, good, baseline, notes).await;
         }
         let attempt = self
             .attempt(self.responder(Some(check), Some(replayed)))
@@ -493,13 +491,46 @@ impl CaseRun<'_> {
         let responder = self
             .responder(Some(check), Some(good))
             .with_canary(Some(probe.clone()));
-        let attempt = self.attempt(responder).await?;
+        // Within the case's time, so the fetches are read even when the SP never answers.
+        let within = self.limits.case_timeout.mul_f64(0.9);
+        let attempt = tokio::time::timeout(within, self.attempt(responder)).await;
+        // Fetches land while the SP reads the response, before it answers; a moment more
+        // catches one made in the background.
+        tokio::time::sleep(CANARY_GRACE).await;
+        let hits = probe.hits();
+        let attempt = match attempt {
+            Ok(Ok(attempt)) => attempt,
+            // The SP fetched, then failed or hung: the fetch decides.
+            failed if !hits.is_empty() => {
+                let then = match failed {
+                    Ok(Err(
+                        CaseEnd::Fail(why) | CaseEnd::Error(why) | CaseEnd::NotApplicable(why),
+                    )) => why,
+                    _ => format!("no answer within {within:?}"),
+                };
+                let judged = crate::judge::judge_fetch(
+                    &hits,
+                    probe.secret(),
+                    &Session::SignedOut { how: then.clone() },
+                    None,
+                    &then,
+                    check.must,
+                );
+                return Ok((format!("{}; then: {then}", judged.reason), judged));
+            }
+            Ok(Err(end)) => return Err(end),
+            Err(_) => {
+                return Err(CaseEnd::Error(format!(
+                    "no answer within {within:?}; hint: raise --case-timeout"
+                )))
+            }
+        };
         Self::record_details(&attempt, &mut notes.details);
         let judged = crate::judge::judge_fetch(
-            &probe.hits(),
+            &hits,
             probe.secret(),
             &attempt.session,
-            self.canary_unreachable.as_deref(),
+            loopback_unreachable(&attempt.delivered.post.acs).as_deref(),
             &attempt.acs_answer,
             check.must,
         );
@@ -550,6 +581,7 @@ impl CaseRun<'_> {
         &self,
         check: &'static Check,
         good: &Delivered,
+        baseline: &Baseline,
         notes: &mut Notes,
     ) -> Result<(String, Judged), CaseEnd> {
         self.http_driver_only("the session-fixation check reads the cookie jar")?;
@@ -560,18 +592,25 @@ impl CaseRun<'_> {
         let replayed = match &attempt.pre_login_cookies {
             Some(cookies) => {
                 let origins: Vec<&url::Url> = self.origins.iter().collect();
-                let acs = parse_url(&attempt.delivered.post.acs)?;
-                let second = Browser::with_cookies(self.limits, &origins, &acs, cookies);
+                let oracle = parse_url(&self.scenario.sp.oracle.url)?;
+                let second = Browser::with_cookies(self.limits, &origins, &oracle, cookies);
                 Some(probe(&second, &self.scenario.sp.oracle).await?)
             }
             None => None,
         };
-        let judged =
-            crate::judge::judge_fixation(&attempt.session, replayed.as_ref(), &attempt.acs_answer);
+        let judged = crate::judge::judge_fixation(
+            &attempt.session,
+            replayed.as_ref(),
+            baseline,
+            &attempt.acs_answer,
+        );
         notes.signed_in_as = judged.signed_in_as.clone();
         Ok((judged.reason.clone(), judged))
     }
 }
+
+/// How long after the SP's answer the canary is read (a fetch made in the background).
+const CANARY_GRACE: Duration = Duration::from_millis(200);
 
 /// Why an SP behind `acs` cannot reach a listener on this machine's loopback, if it cannot.
 fn loopback_unreachable(acs: &str) -> Option<String> {
@@ -721,7 +760,7 @@ pub async fn run_scenario(
         .iter()
         .any(|c| c.attack.is_some_and(Check::needs_canary));
     let canary = if wants_canary {
-        crate::canary::Canary::start()
+        crate::canary::CanaryListener::start()
             .await
             .map(Some)
             .map_err(|e| format!("cannot start the canary listener on 127.0.0.1: {e}"))
@@ -737,7 +776,6 @@ pub async fn run_scenario(
         origins,
         driver,
         canary,
-        canary_unreachable: loopback_unreachable(&sp.acs_url),
     };
 
     let (accepts, rejects): (Vec<&Case>, Vec<&Case>) = scenario

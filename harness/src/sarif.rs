@@ -55,6 +55,50 @@ fn rule(v: &Verdict) -> Value {
     rule
 }
 
+/// The scenario file as a SARIF artifact URI: relative to the working directory when it is
+/// under it (so code scanning maps it into the repository), percent-encoded, `/`-separated;
+/// a `file:` URL otherwise.
+fn artifact_uri(file: &str) -> String {
+    let path = Path::new(file);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let relative = if path.is_absolute() {
+        match path.strip_prefix(&cwd) {
+            Ok(r) => r.to_path_buf(),
+            Err(_) => {
+                return url::Url::from_file_path(path)
+                    .map(|u| u.to_string())
+                    .unwrap_or_else(|_| file.to_owned())
+            }
+        }
+    } else {
+        path.to_path_buf()
+    };
+    relative
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(
+                percent_encoding::utf8_percent_encode(&s.to_string_lossy(), SEGMENT).to_string(),
+            ),
+            std::path::Component::ParentDir => Some("..".to_owned()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// What a path segment of a URI must escape.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
 /// The SARIF document for `verdicts`.
 pub fn document(verdicts: &[Verdict]) -> Value {
     let mut rules: Vec<Value> = Vec::new();
@@ -77,7 +121,7 @@ pub fn document(verdicts: &[Verdict]) -> Value {
             "message": {"text": format!("{} ({}): {}", v.outcome.word(), v.scenario, v.reason)},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": v.file.trim_start_matches("./")},
+                    "artifactLocation": {"uri": artifact_uri(&v.file)},
                     "region": {"startLine": 1},
                 },
             }],
@@ -106,4 +150,22 @@ pub fn write(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
         path,
         serde_json::to_vec_pretty(&doc).map_err(std::io::Error::other)?,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn scenario_paths_become_relative_percent_encoded_uris() {
+        assert_eq!(
+            super::artifact_uri("./scenarios/my sp.yaml"),
+            "scenarios/my%20sp.yaml"
+        );
+        let cwd = std::env::current_dir().unwrap();
+        let inside = cwd.join("a#b.yaml");
+        assert_eq!(
+            super::artifact_uri(&inside.display().to_string()),
+            "a%23b.yaml"
+        );
+        assert!(super::artifact_uri("/elsewhere/x.yaml").starts_with("file:///elsewhere/"));
+    }
 }

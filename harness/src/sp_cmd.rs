@@ -18,7 +18,7 @@ fn flaw_help() -> String {
     for line in reference_sp::server::endpoints_text().lines() {
         s.push_str(&format!("    {line}\n"));
     }
-    s.push_str("\nFLAWS (each turns off exactly one check):\n");
+    s.push_str("\nFLAWS (each turns off one check or emulates one published bug):\n");
     let width = Flaw::ALL.iter().map(|f| f.name().len()).max().unwrap_or(0);
     for f in Flaw::ALL {
         s.push_str(&format!("    {:<width$}  {}\n", f.name(), f.describe()));

@@ -82,14 +82,18 @@ pub fn verify_enveloped_keys(
     Err("the signature does not verify with the IdP's certificate".into())
 }
 
+/// One `/dev/null` stream for the whole process (a `FILE*`, kept as an address).
+static DEVNULL: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
 thread_local! {
     /// libxmlsec1 reports every failed check on libxml2's per-thread generic error stream
     /// (stderr). The reason reaches the user through our own error; send that stream to
-    /// /dev/null, once per thread.
+    /// /dev/null, once per thread, through one stream opened once (threads come and go).
     static QUIET: () = unsafe {
-        let devnull = libc::fopen(c"/dev/null".as_ptr(), c"w".as_ptr());
-        if !devnull.is_null() {
-            xmlsec::bindings::xmlSetGenericErrorFunc(devnull.cast(), None);
+        let devnull = *DEVNULL
+            .get_or_init(|| libc::fopen(c"/dev/null".as_ptr(), c"w".as_ptr()) as usize);
+        if devnull != 0 {
+            xmlsec::bindings::xmlSetGenericErrorFunc(devnull as *mut std::os::raw::c_void, None);
         }
     };
 }

@@ -664,11 +664,17 @@ unsafe extern "C" {
 /// Runs `f` with libxml2's own external loader on this thread: what an SP whose parser loads
 /// external entities does. Only the flaws that emulate such parsers call this.
 pub fn with_external_loads<T>(f: impl FnOnce() -> T) -> T {
+    /// Restores the thread's previous setting however `f` ends (a panic included: the
+    /// thread may be reused).
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            EXTERNAL_LOADS.with(|on| on.set(self.0));
+        }
+    }
     refuse_external_entities();
-    EXTERNAL_LOADS.with(|on| on.set(true));
-    let out = f();
-    EXTERNAL_LOADS.with(|on| on.set(false));
-    out
+    let _restore = Restore(EXTERNAL_LOADS.with(|on| on.replace(true)));
+    f()
 }
 
 /// Reads `xml` with libxml2 `options`, its messages silenced.

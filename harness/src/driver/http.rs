@@ -25,7 +25,9 @@ pub async fn attempt(target: &Target<'_>, responder: Responder) -> Result<Attemp
         None => responder.respond(&captured)?,
     };
     let acs = parse_url(&delivered.post.acs)?;
-    let pre_login_cookies = browser.cookies(&acs);
+    // What the browser would send the protected page before the login (path and domain
+    // scoping included): what an attacker who planted cookies would hold.
+    let pre_login_cookies = browser.cookies(&parse_url(&scenario.sp.oracle.url)?);
     let answer = browser
         .post_form(&acs, &delivered.post.form_fields())
         .await?;
@@ -33,6 +35,11 @@ pub async fn attempt(target: &Target<'_>, responder: Responder) -> Result<Attemp
     // Redirects after the ACS may leave for pages the harness does not follow: note where.
     let left_for = match browser.follow(answer).await {
         Err(FlowError::OffSite { to, .. }) => Some(to),
+        // A page that moves on by Refresh or meta refresh leaves as a redirect would.
+        Ok(page) => page
+            .refresh
+            .filter(|next| !origins.iter().any(|o| o.origin() == next.origin()))
+            .map(|next| next.to_string()),
         _ => None,
     };
     let session = probe(&browser, &scenario.sp.oracle).await?;

@@ -24,7 +24,8 @@ pub struct Attempt {
     /// Where a redirect after the ACS sent the browser off the SP's origins, if one did
     /// (only the HTTP driver sees it).
     pub left_for: Option<String>,
-    /// The cookies the browser held for the ACS just before posting to it (HTTP driver only).
+    /// The cookies the browser would have sent the protected page just before posting to the
+    /// ACS (HTTP driver only).
     pub pre_login_cookies: Option<String>,
 }
 
