@@ -78,6 +78,25 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Where the canary listens, and the URL the SP reaches it at.
+#[derive(Clone, Debug)]
+pub struct CanaryOptions {
+    /// The address to bind: 127.0.0.1 on a random port unless the user asks otherwise.
+    pub listen: std::net::SocketAddr,
+    /// The base URL the SP reaches the listener at (`http://host.docker.internal:8099`),
+    /// when that is not `http://LISTEN`; giving it says the SP can reach it.
+    pub url: Option<String>,
+}
+
+impl Default for CanaryOptions {
+    fn default() -> Self {
+        CanaryOptions {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            url: None,
+        }
+    }
+}
+
 /// A running canary listener; stops, and removes the files it wrote, when dropped.
 pub struct CanaryListener {
     base: String,
@@ -87,10 +106,14 @@ pub struct CanaryListener {
 }
 
 impl CanaryListener {
-    /// Binds 127.0.0.1 on a random port and serves until dropped.
-    pub async fn start() -> std::io::Result<CanaryListener> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let base = format!("http://{}", listener.local_addr()?);
+    /// Binds as `options` say (127.0.0.1 on a random port by default) and serves until
+    /// dropped.
+    pub async fn start(options: &CanaryOptions) -> std::io::Result<CanaryListener> {
+        let listener = tokio::net::TcpListener::bind(options.listen).await?;
+        let base = match &options.url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", listener.local_addr()?),
+        };
         let ledger = Ledger::default();
         let router = app(ledger.clone());
         let server = tokio::spawn(async move {
@@ -179,7 +202,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_under_a_prefix_is_recorded_and_served_what_the_check_asked() {
-        let canary = CanaryListener::start().await.unwrap();
+        let canary = CanaryListener::start(&CanaryOptions::default())
+            .await
+            .unwrap();
         let served = [Served {
             path: "x.dtd".into(),
             body: "<!ENTITY a 'b'>".into(),
@@ -222,7 +247,9 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_token_is_not_recorded() {
-        let canary = CanaryListener::start().await.unwrap();
+        let canary = CanaryListener::start(&CanaryOptions::default())
+            .await
+            .unwrap();
         let url = format!("{}/canary/nobody/x", canary.base);
         reqwest::get(url).await.unwrap();
         assert!(lock(&canary.ledger.hits).is_empty());

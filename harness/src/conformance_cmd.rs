@@ -44,7 +44,8 @@ CANARY:
     requests kept per check) and one file per probe in the temporary directory, removed at
     the end. Any request is `vulnerable`; none is `pass` only for an ACS on loopback, else
     `inconclusive`. An SP in a container, or one that fetches through an HTTP proxy, cannot
-    reach 127.0.0.1: run it on the host's network (no proxy) for these checks.
+    reach 127.0.0.1: run it on the host's network (no proxy), or bind the canary where it
+    can (--canary-listen 0.0.0.0:8099 --canary-url http://host.docker.internal:8099).
 
 EXAMPLES:
     saml-harness conformance --reference-sp                    # the bundled careful SP

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::Args;
 
+use crate::canary::CanaryOptions;
 use crate::flow::Limits;
 use crate::report::{self, Human};
 use std::sync::Arc;
@@ -58,6 +59,13 @@ pub struct RunOptions {
     /// The Chromium binary for `--driver chromium`.
     #[arg(long, value_name = "PATH", default_value = crate::driver::chromium::DEFAULT_CHROMIUM)]
     chromium: String,
+    /// Where the canary listener for fetch probes binds (beyond loopback only when asked).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0", value_parser = crate::parse_listen, help_heading = "Canary")]
+    canary_listen: std::net::SocketAddr,
+    /// The base URL the SP reaches the canary at, when that is not 127.0.0.1 (an SP in a
+    /// container: http://host.docker.internal:8099 with --canary-listen 0.0.0.0:8099).
+    #[arg(long, value_name = "URL", help_heading = "Canary")]
+    canary_url: Option<url::Url>,
 }
 
 /// `--driver`.
@@ -107,6 +115,21 @@ fn parse_report(s: &str) -> Result<(ReportKind, PathBuf), String> {
 }
 
 impl RunOptions {
+    /// The canary settings, checked: a listener beyond loopback needs the URL the SP uses.
+    fn canary(&self) -> Result<CanaryOptions, UsageError> {
+        if !self.canary_listen.ip().is_loopback() && self.canary_url.is_none() {
+            return Err(UsageError(format!(
+                "--canary-listen {} binds beyond loopback but no --canary-url says where the SP reaches it; hint: add --canary-url http://HOST:{}",
+                self.canary_listen,
+                self.canary_listen.port()
+            )));
+        }
+        Ok(CanaryOptions {
+            listen: self.canary_listen,
+            url: self.canary_url.as_ref().map(|u| u.to_string()),
+        })
+    }
+
     fn limits(&self) -> Limits {
         Limits {
             max_redirects: self.max_redirects,
@@ -147,6 +170,7 @@ pub async fn run_and_print(scenarios: &[Scenario], options: &RunOptions) -> Resu
             Chromium::launch(&options.chromium).map_err(UsageError)?,
         )),
     };
+    let canary = options.canary()?;
     let mut human = Human::new(std::io::stdout(), options.verbose);
     let mut verdicts: Vec<Verdict> = Vec::new();
     for s in scenarios {
@@ -156,6 +180,7 @@ pub async fn run_and_print(scenarios: &[Scenario], options: &RunOptions) -> Resu
                 options.limits(),
                 driver.clone(),
                 saml_protocol::system_clock(),
+                &canary,
                 &mut |e| human.event(&e),
             )
             .await,

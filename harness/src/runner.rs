@@ -10,6 +10,7 @@ use mock_idp::idp::Idp;
 use saml_protocol::{METADATA_NS, POST_BINDING};
 use serde::Serialize;
 
+use crate::canary::CanaryOptions;
 use crate::driver::{Attempt, Driver, Target};
 use crate::flow::{parse_url, Browser, Limits};
 use crate::judge::{Baseline, Judged};
@@ -266,6 +267,8 @@ struct CaseRun<'a> {
     driver: Driver,
     /// The canary listener, when a selected check makes the SP fetch (or why it is missing).
     canary: Result<Option<crate::canary::CanaryListener>, String>,
+    /// Whether the user said where the SP reaches the canary (`--canary-url`).
+    canary_told: bool,
 }
 
 impl CaseRun<'_> {
@@ -530,7 +533,9 @@ impl CaseRun<'_> {
             &hits,
             probe.secret(),
             &attempt.session,
-            loopback_unreachable(&attempt.delivered.post.acs).as_deref(),
+            loopback_unreachable(&attempt.delivered.post.acs)
+                .filter(|_| !self.canary_told)
+                .as_deref(),
             &attempt.acs_answer,
             check.must,
         );
@@ -622,7 +627,7 @@ fn loopback_unreachable(acs: &str) -> Option<String> {
         None => false,
     };
     (!loopback).then(|| {
-        format!("the SP at {acs} is not on this machine's loopback, so it may not reach the canary on 127.0.0.1 (a refusal proves nothing)")
+        format!("the SP at {acs} is not on this machine's loopback, so it may not reach the canary on 127.0.0.1 (a refusal proves nothing; hint: --canary-listen and --canary-url give it an address it reaches)")
     })
 }
 
@@ -689,6 +694,7 @@ pub async fn run_scenario(
     limits: Limits,
     driver: Driver,
     clock: saml_protocol::Clock,
+    canary: &CanaryOptions,
     emit: &mut (dyn FnMut(Event) + Send),
 ) -> Vec<Verdict> {
     emit(Event::ScenarioStarted {
@@ -759,11 +765,17 @@ pub async fn run_scenario(
         .cases
         .iter()
         .any(|c| c.attack.is_some_and(Check::needs_canary));
+    let canary_told = canary.url.is_some();
     let canary = if wants_canary {
-        crate::canary::CanaryListener::start()
+        crate::canary::CanaryListener::start(canary)
             .await
             .map(Some)
-            .map_err(|e| format!("cannot start the canary listener on 127.0.0.1: {e}"))
+            .map_err(|e| {
+                format!(
+                    "cannot start the canary listener on {}: {e}; hint: pick a free port with --canary-listen",
+                    canary.listen
+                )
+            })
     } else {
         Ok(None)
     };
@@ -776,6 +788,7 @@ pub async fn run_scenario(
         origins,
         driver,
         canary,
+        canary_told,
     };
 
     let (accepts, rejects): (Vec<&Case>, Vec<&Case>) = scenario

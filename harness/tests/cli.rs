@@ -170,3 +170,42 @@ fn the_reference_sp_runs_from_any_directory_and_demo_says_where_its_examples_are
     assert!(stderr.contains("--scenarios DIR"), "{stderr}");
     assert!(out.stdout.is_empty(), "demo started servers before failing");
 }
+
+#[test]
+fn the_canary_can_be_given_the_address_an_sp_reaches_and_never_binds_wide_unasked() {
+    let out = harness(&[
+        "conformance",
+        "--reference-sp",
+        "--canary-listen",
+        "0.0.0.0:0",
+        "--only",
+        "xxe",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--canary-url"), "{stderr}");
+    // A fixed port and the URL given explicitly: a flawed SP's fetch still lands.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = harness(&[
+        "conformance",
+        "--reference-sp",
+        "--flaw",
+        "external-entities",
+        "--only",
+        "xxe/external-dtd",
+        "--canary-listen",
+        &format!("127.0.0.1:{port}"),
+        "--canary-url",
+        &format!("http://127.0.0.1:{port}/"),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("VULNERABLE   xxe/external-dtd"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
