@@ -8,7 +8,13 @@ pub enum Aadsts {
     AppNotFound { issuer: String, tenant: String },
     /// 50011: the requested ACS URL is not a registered Reply URL.
     #[error("The reply URL specified in the request does not match the reply URLs configured for the application: '{app_id}'. Make sure the reply URL sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/urlMismatchError to learn more about how to fix this.")]
-    ReplyUrlMismatch { app_id: String },
+    ReplyUrlMismatch {
+        app_id: String,
+        /// The AssertionConsumerServiceURL the request asked for (for the hint only).
+        received: String,
+        /// The app's Reply URLs (for the hint only).
+        configured: Vec<String>,
+    },
     /// 750054: neither SAMLRequest nor SAMLResponse was sent.
     #[error("SAMLRequest or SAMLResponse must be present as query string parameters in HTTP request for SAML Redirect binding.")]
     NoSamlRequest,
@@ -47,6 +53,38 @@ pub enum Aadsts {
     NoSigningKey,
 }
 
+/// What differs between the ACS an SP asked for and the closest Reply URL, in words.
+fn near_miss(received: &str, configured: &str) -> Option<&'static str> {
+    let trim = |s: &str| s.trim_end_matches('/').to_owned();
+    if trim(received) == trim(configured) {
+        return Some("a trailing slash");
+    }
+    if received.eq_ignore_ascii_case(configured) {
+        return Some("letter case");
+    }
+    let scheme_less = |s: &str| s.split_once("://").map(|(_, r)| r.to_owned());
+    if scheme_less(received).is_some() && scheme_less(received) == scheme_less(configured) {
+        return Some("the scheme (http or https)");
+    }
+    None
+}
+
+/// AADSTS50011's hint: the requested ACS, the configured Reply URLs, and a near miss.
+fn reply_url_hint(received: &str, configured: &[String]) -> String {
+    let list = configured
+        .iter()
+        .map(|u| format!("'{u}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let near = configured
+        .iter()
+        .find_map(|c| {
+            near_miss(received, c).map(|what| format!(" It differs from '{c}' only in {what}."))
+        })
+        .unwrap_or_default();
+    format!("the AuthnRequest asked for AssertionConsumerServiceURL '{received}'; the app's Reply URLs are {list}.{near} Add it to the Reply URLs in Entra, or fix the SP's ACS URL")
+}
+
 impl Aadsts {
     /// The numeric code, as in `AADSTS50011`.
     pub fn code(&self) -> u32 {
@@ -74,18 +112,46 @@ impl Aadsts {
     /// Our own explanation for the developer (not part of Entra's text): what to change.
     pub fn hint(&self) -> String {
         match self {
-            Aadsts::AppNotFound { issuer, .. } => format!("add {issuer:?} to the app's Identifier list, or fix the SP's entityID"),
-            Aadsts::ReplyUrlMismatch { .. } => "add the AuthnRequest's AssertionConsumerServiceURL to the app's Reply URLs, or fix the SP's ACS URL".into(),
+            Aadsts::AppNotFound { issuer, .. } => format!("add '{issuer}' to the app's Identifier list, or fix the SP's entityID"),
+            Aadsts::ReplyUrlMismatch {
+                received,
+                configured,
+                ..
+            } => reply_url_hint(received, configured),
             Aadsts::NoSamlRequest => "send the AuthnRequest as the SAMLRequest query parameter (deflate + base64)".into(),
             Aadsts::InvalidRequest { detail } => detail.clone(),
             Aadsts::UnsupportedProperty { property } => format!("remove <{property}> from the AuthnRequest"),
             Aadsts::InvalidId { .. } => "start the AuthnRequest ID with a letter or underscore (xs:ID is an NCName)".into(),
-            Aadsts::InvalidNameIdPolicy { format } => format!("NameIDPolicy Format {format:?} is not one of persistent, emailAddress, unspecified, transient"),
+            Aadsts::InvalidNameIdPolicy { format } => format!("NameIDPolicy Format '{format}' is not one of persistent, emailAddress, unspecified, transient"),
             Aadsts::AuthnContextMismatch { .. } => "drop RequestedAuthnContext or request a class matching how the user signs in".into(),
             Aadsts::NotAssigned { upn, .. } => format!("assign {upn} (or one of their groups) to the app, or turn off assignment_required"),
             Aadsts::UnsignedRequest => "sign the AuthnRequest (SigAlg + Signature on the Redirect binding) or turn off require_signed_requests".into(),
             Aadsts::NoPassive => "the SP sent IsPassive=\"true\" and no one is signed in at the IdP".into(),
             Aadsts::NoSigningKey => "give the app an active certificate".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reply_url_hint_shows_both_sides_and_the_near_miss() {
+        let e = Aadsts::ReplyUrlMismatch {
+            app_id: "a".into(),
+            received: "https://sp.test/acs/".into(),
+            configured: vec!["https://other.test/".into(), "https://sp.test/acs".into()],
+        };
+        let hint = e.hint();
+        assert!(hint.contains("'https://sp.test/acs/'"), "{hint}");
+        assert!(
+            hint.contains("'https://other.test/', 'https://sp.test/acs'"),
+            "{hint}"
+        );
+        assert!(hint.contains("only in a trailing slash"), "{hint}");
+        assert!(!e.message().contains("sp.test"), "Entra's own text is kept");
+        let scheme = reply_url_hint("http://sp.test/acs", &["https://sp.test/acs".into()]);
+        assert!(scheme.contains("only in the scheme"), "{scheme}");
     }
 }

@@ -463,9 +463,11 @@ impl Idp {
         let acs = match &req.acs_url {
             None => app.default_reply_url.clone(),
             Some(url) if app.reply_urls.contains(url) => url.clone(),
-            Some(_) => {
+            Some(url) => {
                 return Err(Aadsts::ReplyUrlMismatch {
                     app_id: app.app_id.clone(),
+                    received: url.clone(),
+                    configured: app.reply_urls.clone(),
                 })
             }
         };
