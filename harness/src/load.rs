@@ -25,8 +25,9 @@ use crate::{say, UsageError};
 #[command(
     after_help = "Drives complete SP-initiated logins (sign-on URL → AuthnRequest → signed response → ACS)\n\
 from concurrent workers and reports logins/s, latency percentiles, errors by kind, and whether\n\
-sampled logins really produced a session. Responses are signed as they are needed (not pre-minted).\n\n\
-LIMITS:\n    Bounded by --duration and --max-logins; targets must be loopback unless --allow-remote.\n\n\
+sampled logins really produced a session. Responses are signed as they are needed, unless\n\
+--acs-only --pre-mint N signs N of them before the clock starts.\n\n\
+LIMITS:\n    Bounded by --duration (logins in flight then are cut off) and --max-logins; each request\n    by --request-timeout; targets must be loopback unless --allow-remote.\n\n\
 EXAMPLES:\n    SP_URL=http://127.0.0.1:7081 saml-harness load scenarios/examples/01-login.yaml\n    saml-harness load sp.yaml --acs-only --concurrency 8 --duration 30 --report json=load.json"
 )]
 pub struct LoadArgs {
@@ -39,9 +40,12 @@ pub struct LoadArgs {
     /// Cap on logins started per second, all workers together (default: as fast as they go).
     #[arg(long, value_name = "N")]
     rate: Option<u32>,
-    /// How long to run, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    /// How long to run, in seconds: logins still in flight then are cut off, not waited for.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     duration: u64,
+    /// Per-request timeout, in seconds (at least 1).
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout: u64,
     /// Stop after this many logins.
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     max_logins: u64,
@@ -210,12 +214,9 @@ fn kind(message: &str) -> String {
         .collect()
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
+fn percentile(sorted: &[Duration], p: f64) -> Option<f64> {
+    let i = ((sorted.len().checked_sub(1)? as f64) * p).round() as usize;
+    Some(sorted.get(i)?.as_secs_f64() * 1000.0)
 }
 
 /// Signs `n` unique responses to `captured` on every core, before the clock starts.
@@ -261,7 +262,10 @@ pub fn load(args: LoadArgs) -> Result<ExitCode> {
 }
 
 async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
-    let limits = Limits::default();
+    let limits = Limits {
+        request_timeout: Duration::from_secs(args.request_timeout),
+        ..Limits::default()
+    };
     let sp = resolve_sp(&scenario, limits).await.map_err(UsageError)?;
     if !args.allow_remote && !is_loopback(&sp.acs_url) {
         return Err(UsageError(format!(
@@ -354,13 +358,21 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
                         break;
                     }
                     let t = Instant::now();
+                    // No login outlives --duration: one still running then is cut off.
+                    let left = shared.deadline.saturating_duration_since(t);
+                    let budget = shared.limits.case_timeout.min(left);
                     let result = tokio::time::timeout(
-                        shared.limits.case_timeout,
+                        budget,
                         shared.login(n % shared.sample_every == 0, &reused),
                     )
                     .await;
                     let took = t.elapsed();
-                    shared.record(result.unwrap_or_else(|_| Err("timed out".into())), took);
+                    match result {
+                        Err(_) if budget < shared.limits.case_timeout => break,
+                        result => {
+                            shared.record(result.unwrap_or_else(|_| Err("timed out".into())), took)
+                        }
+                    }
                     if let Some(p) = pace {
                         tokio::time::sleep(p.saturating_sub(took)).await;
                     }
@@ -387,7 +399,7 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
         logins_per_second: succeeded as f64 / seconds,
         latency_ms: [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)]
             .iter()
-            .map(|(k, p)| (k.to_string(), percentile(&latencies, *p)))
+            .filter_map(|(k, p)| Some((k.to_string(), percentile(&latencies, *p)?)))
             .collect(),
         errors,
         sampled,
@@ -395,16 +407,24 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
         seconds,
         mode,
     };
-    say!(
-        "{:.0} logins/s ({} ok of {} in {:.1} s); latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms",
-        report.logins_per_second,
-        report.succeeded,
-        report.attempted,
-        seconds,
-        report.latency_ms["p50"],
-        report.latency_ms["p90"],
-        report.latency_ms["p99"]
-    );
+    match (
+        report.latency_ms.get("p50"),
+        report.latency_ms.get("p90"),
+        report.latency_ms.get("p99"),
+    ) {
+        (Some(p50), Some(p90), Some(p99)) => say!(
+            "{:.0} logins/s ({} ok of {} in {:.1} s); latency p50 {p50:.1} ms, p90 {p90:.1} ms, p99 {p99:.1} ms",
+            report.logins_per_second,
+            report.succeeded,
+            report.attempted,
+            seconds
+        ),
+        _ => say!(
+            "no login succeeded ({} attempted in {:.1} s), so there is no latency to report",
+            report.attempted,
+            seconds
+        ),
+    }
     say!(
         "sessions: {} of {} sampled logins produced one",
         report.sampled_with_session,

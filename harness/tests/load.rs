@@ -66,3 +66,55 @@ fn a_non_loopback_target_needs_allow_remote() {
     assert!(report.is_none());
     assert!(stderr.contains("--allow-remote"), "{stderr}");
 }
+
+#[test]
+fn logins_in_flight_at_the_deadline_are_cut_off_and_no_success_means_no_latency() {
+    // An SP that accepts connections and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let sp = format!("http://{}", silent.local_addr().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("silent.yaml");
+    std::fs::write(
+        &scenario,
+        format!("sp:\n  sign_on_url: {sp}/login\n  entity_id: {sp}/metadata\n  acs_url: {sp}/acs\n  oracle: {{url: '{sp}/me'}}\ncases:\n  - expect: accept\n"),
+    )
+    .unwrap();
+    let report = dir.path().join("load.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .arg("load")
+        .arg(&scenario)
+        .args([
+            "--duration",
+            "2",
+            "--request-timeout",
+            "600",
+            "--concurrency",
+            "2",
+        ])
+        .arg("--report")
+        .arg(format!("json={}", report.display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Bounded by --duration, not by the request timeout: give it far less than 600 s.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("load outlived --duration by minutes");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("no login succeeded"), "{stdout}");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(r["succeeded"], 0, "{r:#}");
+    assert_eq!(r["latency_ms"], serde_json::json!({}), "{r:#}");
+    drop(silent);
+}
