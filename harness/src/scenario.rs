@@ -186,6 +186,9 @@ pub struct Scenario {
 /// Replaces `${NAME}` with the environment variable's value; a missing one is an error.
 pub fn expand_env(text: &str, file: &Path, lookup: Vars) -> Result<String, ScenarioError> {
     let mut out = String::with_capacity(text.len());
+    // Every missing variable is named at once, at the first one's line.
+    let mut missing: Vec<String> = Vec::new();
+    let mut first_missing = 0;
     for (n, line) in text.split_inclusive('\n').enumerate() {
         let mut rest = line;
         while let Some(start) = rest.find("${") {
@@ -203,21 +206,69 @@ pub fn expand_env(text: &str, file: &Path, lookup: Vars) -> Result<String, Scena
             match lookup(name) {
                 Some(v) => out.push_str(&v),
                 None => {
-                    return Err(error(
-                        file,
-                        n as u64 + 1,
-                        format!("environment variable {name:?} is not set"),
-                        format!(
-                            "export {name}=… before running (e.g. {name}=http://127.0.0.1:8080)"
-                        ),
-                    ))
+                    if missing.is_empty() {
+                        first_missing = n as u64 + 1;
+                    }
+                    if !missing.iter().any(|m| m == name) {
+                        missing.push(name.to_owned());
+                    }
                 }
             }
             rest = &after[end + 1..];
         }
         out.push_str(rest);
     }
-    Ok(out)
+    match missing.as_slice() {
+        [] => Ok(out),
+        [name] => Err(error(
+            file,
+            first_missing,
+            format!("environment variable {name} is not set"),
+            format!("export {name}=… before running (e.g. {name}=http://127.0.0.1:8080)"),
+        )),
+        names => Err(error(
+            file,
+            first_missing,
+            format!("environment variables {} are not set", names.join(", ")),
+            format!(
+                "export each before running (e.g. {}=http://127.0.0.1:8080)",
+                names[0]
+            ),
+        )),
+    }
+}
+
+/// A YAML error in words, with the offending line as the user wrote it: before `${VAR}`
+/// expansion, so no environment value (a token, say) reaches a log.
+fn yaml_message(e: &serde_saphyr::Error, raw: &str, line: u64) -> String {
+    let plain = e.without_snippet().to_string();
+    let mut message = plain.trim_start_matches("error: ").trim();
+    // "line 7 column 15: …" or "… at line 7, column 15": the line is ours to say (and its
+    // column counts the expanded text).
+    if let Some((place, rest)) = message.split_once(": ") {
+        if place.starts_with("line ") && place.contains(" column ") {
+            message = rest;
+        }
+    }
+    if let Some((before, place)) = message.rsplit_once(" at line ") {
+        if place.contains(", column ") {
+            message = before;
+        }
+    }
+    // The parser's advice to its own caller is not the user's to follow.
+    let message = message
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(message)
+        .replace("duplicate mapping key: ", "a key appears twice: ");
+    let shown = usize::try_from(line)
+        .ok()
+        .and_then(|l| l.checked_sub(1))
+        .and_then(|i| raw.lines().nth(i));
+    match shown {
+        Some(text) => format!("{message}\n  {line} | {text}"),
+        None => message,
+    }
 }
 
 /// Looks up a `${VAR}`: the environment, or an override (the demo sets SP_URL).
@@ -287,16 +338,14 @@ pub fn load_file(file: &Path, vars: Vars) -> Result<Scenario, ScenarioError> {
 
 /// Parses scenario text (from `file`, which names it in errors and anchors relative paths).
 pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioError> {
+    let raw = text;
     let text = expand_env(text, file, vars)?;
     let spec: ScenarioSpec = serde_saphyr::from_str(&text).map_err(|e| {
         let line = e.location().map_or(0, |l| l.line());
-        let message = e
-            .to_string()
-            .replace("<input>", &file.display().to_string());
         error(
             file,
             line,
-            message,
+            yaml_message(&e, raw, line),
             "see the \"Scenario files\" section of README.md",
         )
     })?;
@@ -593,6 +642,40 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.line, 8, "{err}");
         assert!(err.to_string().contains("selects nothing"), "{err}");
+    }
+
+    #[test]
+    fn yaml_errors_show_the_line_as_written_and_every_missing_variable_is_named() {
+        let text = "name: x\nsp:\n  sign_on_url: ${SP_URL}/login\n  metadata: ${TOKEN}\n  oracle:\n    url: ${SP_URL}/me\n    identity: 5\ncases: []\n";
+        let vars = |n: &str| match n {
+            "SP_URL" => Some("http://127.0.0.1:1".to_owned()),
+            "TOKEN" => Some("hunter2-secret".to_owned()),
+            _ => None,
+        };
+        let err = parse(text, Path::new("s.yaml"), &vars)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("s.yaml:7"), "{err}");
+        assert!(err.contains("7 |     identity: 5"), "{err}");
+        assert!(
+            !err.contains("hunter2") && !err.contains("127.0.0.1:1"),
+            "{err}"
+        );
+        assert_eq!(
+            err.matches("error").count(),
+            0,
+            "no repeated error prefix: {err}"
+        );
+        let err = parse(text, Path::new("s.yaml"), &no_vars)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("SP_URL, TOKEN are not set"), "{err}");
+        let twice = parse(&format!("{GOOD}cases: []\n"), Path::new("s.yaml"), &no_vars)
+            .unwrap_err()
+            .to_string();
+        assert!(twice.contains("a key appears twice: cases"), "{twice}");
+        assert!(!twice.contains("DuplicateKeyPolicy"), "{twice}");
+        assert!(err.contains("s.yaml:3"), "{err}");
     }
 
     #[test]
