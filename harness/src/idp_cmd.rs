@@ -58,7 +58,7 @@ impl ConfigArgs {
 pub enum IdpCommand {
     /// Serve the mock IdP over HTTP and print its URLs and test user.
     #[command(
-        after_help = "LIMITS:\n    SAMLRequest parameter: 64 KiB encoded, 256 KiB of XML after inflating; request body: 256 KiB.\n    DTDs in requests are refused (no entity expansion, nothing fetched).\n\nEXAMPLES:\n    saml-harness idp serve\n    saml-harness idp serve --config tenant.yaml --listen 127.0.0.1:0"
+        after_help = "LIMITS:\n    SAMLRequest parameter: 64 KiB encoded, 256 KiB of XML after inflating; request body: 256 KiB.\n    A Redirect-binding URL longer than 65,534 bytes after percent-encoding is refused by the\n    HTTP layer (414, no page): send large requests by HTTP-POST.\n    DTDs in requests are refused (no entity expansion, nothing fetched).\n\nEXAMPLES:\n    saml-harness idp serve\n    saml-harness idp serve --config tenant.yaml --listen 127.0.0.1:0"
     )]
     Serve {
         #[command(flatten)]

@@ -232,10 +232,15 @@ async fn saml2_get(
     State(state): State<IdpState>,
     Path(tenant): Path<String>,
     RawQuery(raw): RawQuery,
-    Query(params): Query<SamlParams>,
+    params: Result<Query<SamlParams>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, PlainError> {
     check_tenant(&state, &tenant)?;
+    // A query the parameters cannot be read from (SAMLRequest twice, say) gets Entra's page.
+    let params = match params {
+        Ok(Query(p)) => p,
+        Err(e) => return Ok(unreadable(&state, &headers, e.body_text())),
+    };
     Ok(handle_sp_message(
         &state,
         Binding::Redirect,
@@ -251,9 +256,13 @@ async fn saml2_post(
     State(state): State<IdpState>,
     Path(tenant): Path<String>,
     headers: HeaderMap,
-    Form(params): Form<SamlParams>,
+    params: Result<Form<SamlParams>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, PlainError> {
     check_tenant(&state, &tenant)?;
+    let params = match params {
+        Ok(Form(p)) => p,
+        Err(e) => return Ok(unreadable(&state, &headers, e.body_text())),
+    };
     Ok(handle_sp_message(
         &state,
         Binding::Post,
@@ -262,6 +271,18 @@ async fn saml2_post(
         None,
         &headers,
     ))
+}
+
+/// Entra's error page for a request whose SAML parameters cannot be read at all.
+fn unreadable(state: &IdpState, headers: &HeaderMap, why: String) -> Response {
+    ErrorPage::new(
+        Aadsts::InvalidRequest {
+            detail: format!("the SAML parameters cannot be read ({why}); send SAMLRequest once, as the binding says"),
+        },
+        headers,
+        (state.clock)(),
+    )
+    .into_response()
 }
 
 fn handle_sp_message(

@@ -104,3 +104,35 @@ async fn the_root_says_where_the_login_and_metadata_urls_are() {
         .unwrap();
     insta::assert_snapshot!("root", String::from_utf8(bytes.to_vec()).unwrap());
 }
+
+#[tokio::test]
+async fn unreadable_saml_parameters_get_entras_error_page_not_plain_text() {
+    use axum::body::Body;
+    use tower::ServiceExt;
+    let state =
+        mock_idp::server::IdpState::new(Idp::new(Config::builtin()), "http://127.0.0.1:7080");
+    let tenant = state.idp.config.tenant.id.clone();
+    let app = mock_idp::server::app(state);
+    for request in [
+        axum::http::Request::get(format!("/{tenant}/saml2?SAMLRequest=a&SAMLRequest=b"))
+            .body(Body::empty())
+            .unwrap(),
+        axum::http::Request::post(format!("/{tenant}/saml2"))
+            .header("content-type", "text/plain")
+            .body(Body::from("SAMLRequest=a"))
+            .unwrap(),
+    ] {
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), 400);
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let html = String::from_utf8(bytes.to_vec()).unwrap();
+        assert!(html.contains("AADSTS75005"), "{html}");
+    }
+}
