@@ -234,3 +234,48 @@ fn an_sp_given_the_tenant_level_metadata_fails_the_good_login_and_the_harness_sa
     assert!(reason.contains("signature"), "{reason}");
     assert!(reason.contains("?appid="), "{reason}");
 }
+
+#[test]
+fn an_idp_url_the_sp_does_not_use_fails_the_good_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, config, idp) = start_idp(dir.path());
+    let sp_url = format!("http://127.0.0.1:{port}");
+    let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .args(["idp", "metadata", "--config", config.to_str().unwrap()])
+        .args(["--base-url", &idp.url])
+        .output()
+        .unwrap();
+    let metadata = dir.path().join("idp.xml");
+    std::fs::write(&metadata, out.stdout).unwrap();
+    let listen = format!("127.0.0.1:{port}");
+    let _sp = serve(&[
+        "sp",
+        "serve",
+        "--listen",
+        &listen,
+        "--idp-metadata",
+        metadata.to_str().unwrap(),
+    ]);
+    // The scenario names an IdP nobody runs; the SP still uses the real one.
+    let run = common::run_with_report(
+        &[
+            "conformance",
+            "scenarios/examples/05-live-idp.yaml",
+            "--only",
+            "prot/replay",
+        ],
+        &[("SP_URL", &sp_url), ("IDP_URL", "http://127.0.0.1:9")],
+    );
+    let good = run
+        .cases()
+        .iter()
+        .find(|c| c["id"] == "login/good")
+        .cloned()
+        .unwrap();
+    assert_eq!(good["verdict"], "fail", "{}", run.stdout);
+    let reason = good["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("not to the IdP the scenario names"),
+        "{reason}"
+    );
+}

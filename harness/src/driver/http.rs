@@ -21,6 +21,12 @@ pub async fn attempt(target: &Target<'_>, responder: Responder) -> Result<Attemp
         .start_login(&parse_url(&scenario.sp.sign_on_url)?)
         .await?;
     let delivered = match &scenario.idp_url {
+        Some(idp) if idp.origin() != captured.idp_url.origin() => {
+            return Err(CaseEnd::Fail(format!(
+                "the SP sent its AuthnRequest to {}, not to the IdP the scenario names (idp.url {idp}); hint: point the SP at that IdP's metadata, or fix idp.url",
+                captured.idp_url
+            )))
+        }
         Some(_) => responder.apply(live_response(&browser, &captured).await?)?,
         None => responder.respond(&captured)?,
     };
