@@ -101,9 +101,8 @@ def acs():
 def local_path(relay_state):
     """RelayState if it is a path on this site as a browser reads it, else None.
 
-    python3-saml leaves RelayState to the application (its demo redirects to it as is); Python's
-    urlparse and a browser disagree on backslashes and tabs, so anything but a plain
-    single-slash path is refused.
+    python3-saml leaves RelayState to the application; Python's urlparse and a browser
+    disagree on backslashes and tabs, so anything but a plain single-slash path is refused.
     """
     if not relay_state or not relay_state.startswith("/") or relay_state.startswith("//"):
         return None
