@@ -19,6 +19,7 @@ pub mod sample;
 pub mod sarif;
 pub mod scenario;
 pub mod sp_cmd;
+pub mod validate_cmd;
 
 /// Prints a line to stdout, ignoring a closed pipe: a server's banner must not kill the server
 /// when whoever started it stops reading.
