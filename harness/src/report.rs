@@ -7,21 +7,33 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::runner::{Event, Outcome, Verdict};
 
+/// How much the human reporter prints, and whether it colours verdicts.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Style {
+    /// Decoded messages under each case.
+    pub verbose: bool,
+    /// Only the cases that did not pass, and the summary.
+    pub quiet: bool,
+    /// ANSI colours on the verdict labels.
+    pub color: bool,
+}
+
 /// Prints one line per case as it finishes (the progress), with details under `--verbose`.
 pub struct Human<W: Write> {
     out: W,
-    verbose: bool,
+    style: Style,
 }
 
 impl<W: Write> Human<W> {
-    /// A reporter writing to `out`.
-    pub fn new(out: W, verbose: bool) -> Self {
-        Human { out, verbose }
+    /// A reporter writing to `out` in `style`.
+    pub fn new(out: W, style: Style) -> Self {
+        Human { out, style }
     }
 
     /// Renders one event.
     pub fn event(&mut self, event: &Event) {
         let _ = match event {
+            Event::ScenarioStarted { .. } if self.style.quiet => Ok(()),
             Event::ScenarioStarted { name, file, cases } => writeln!(
                 self.out,
                 "\n{} ({}): {cases} case(s)",
@@ -34,10 +46,18 @@ impl<W: Write> Human<W> {
     }
 
     fn case(&mut self, v: &Verdict) -> std::io::Result<()> {
+        if self.style.quiet && matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable) {
+            return Ok(());
+        }
+        let label = format!("{:<12}", label(v.outcome));
+        let label = match (self.style.color, colour(v.outcome)) {
+            (true, Some(code)) => format!("\u{1b}[{code}m{label}\u{1b}[0m"),
+            _ => label,
+        };
         writeln!(
             self.out,
-            "  {:<12} {:<24} {} — {}",
-            label(v.outcome),
+            "  {} {:<24} {} — {}",
+            label,
             printable(&v.id),
             printable(&v.name),
             printable(&v.reason)
@@ -45,7 +65,7 @@ impl<W: Write> Human<W> {
         for note in &v.findings {
             writeln!(self.out, "      note: {}", printable(note))?;
         }
-        if self.verbose {
+        if self.style.verbose {
             for d in &v.details {
                 for line in d.lines() {
                     writeln!(self.out, "      | {}", printable(line))?;
@@ -112,6 +132,17 @@ fn scenario_names(verdicts: &[Verdict]) -> Vec<&str> {
         }
     }
     names
+}
+
+/// The ANSI colour of a verdict label (SGR parameter), if it has one.
+fn colour(o: Outcome) -> Option<&'static str> {
+    match o {
+        Outcome::Pass => Some("32"),
+        Outcome::Fail | Outcome::Vulnerable => Some("1;31"),
+        Outcome::Nonstrict | Outcome::Inconclusive => Some("33"),
+        Outcome::Error => Some("35"),
+        Outcome::NotApplicable => None,
+    }
 }
 
 fn label(o: Outcome) -> String {

@@ -26,8 +26,14 @@ pub struct RunOptions {
     #[arg(long, value_name = "KIND=FILE", value_parser = parse_report)]
     report: Vec<(ReportKind, PathBuf)>,
     /// Show each decoded AuthnRequest and SAMLResponse.
-    #[arg(long, short)]
+    #[arg(long, short, conflicts_with = "quiet")]
     verbose: bool,
+    /// Print only the cases that did not pass, and the summary.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Colour verdicts: auto (a terminal, and NO_COLOR unset), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    color: ColorArg,
     /// Redirects followed per navigation.
     #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Limits")]
     max_redirects: usize,
@@ -66,6 +72,32 @@ pub struct RunOptions {
     /// container: http://host.docker.internal:8099 with --canary-listen 0.0.0.0:8099).
     #[arg(long, value_name = "URL", help_heading = "Canary")]
     canary_url: Option<url::Url>,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ColorArg {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorArg {
+    /// Whether to colour output going to stdout.
+    fn on(self) -> bool {
+        use std::io::IsTerminal as _;
+        match self {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+            }
+        }
+    }
 }
 
 /// `--driver`.
@@ -171,7 +203,12 @@ pub async fn run_and_print(scenarios: &[Scenario], options: &RunOptions) -> Resu
         )),
     };
     let canary = options.canary()?;
-    let mut human = Human::new(std::io::stdout(), options.verbose);
+    let style = report::Style {
+        verbose: options.verbose,
+        quiet: options.quiet,
+        color: options.color.on(),
+    };
+    let mut human = Human::new(std::io::stdout(), style);
     let mut verdicts: Vec<Verdict> = Vec::new();
     for s in scenarios {
         verdicts.extend(

@@ -209,3 +209,37 @@ fn the_canary_can_be_given_the_address_an_sp_reaches_and_never_binds_wide_unaske
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn quiet_prints_only_what_did_not_pass_and_color_is_asked_for_or_off() {
+    let run = |args: &[&str]| {
+        let out = harness(args);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let quiet = run(&[
+        "conformance",
+        "--reference-sp",
+        "--flaw",
+        "signature",
+        "--only",
+        "sig/none",
+        "--quiet",
+    ]);
+    assert!(quiet.contains("VULNERABLE   sig/none"), "{quiet}");
+    assert!(!quiet.contains("PASS "), "{quiet}");
+    assert!(quiet.contains("FAILED: "), "the summary stays: {quiet}");
+    let coloured = run(&[
+        "conformance",
+        "--reference-sp",
+        "--flaw",
+        "signature",
+        "--only",
+        "sig/none",
+        "--color",
+        "always",
+    ]);
+    assert!(coloured.contains("\u{1b}[1;31mVULNERABLE"), "{coloured}");
+    // Not a terminal: auto means no colour.
+    let plain = run(&["conformance", "--reference-sp", "--only", "sig/none"]);
+    assert!(!plain.contains('\u{1b}'), "{plain}");
+}
