@@ -1292,3 +1292,36 @@ pub const CONTROL_TARGET: Check = Check {
     edit: Edit::Bytes(token::target_identity),
     ..CONTROL
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_relay_state_check_points_at_the_host_the_judge_looks_for() {
+        let relay: Vec<&Check> = CATALOGUE
+            .iter()
+            .filter(|c| c.family == Family::Relay)
+            .collect();
+        assert!(relay.len() >= 7);
+        for c in relay {
+            let Edit::RelayState(value) = c.edit else {
+                panic!("{} is a relay check without a RelayState", c.id);
+            };
+            assert!(value.contains(EVIL_HOST), "{}: {value:?}", c.id);
+        }
+    }
+
+    #[test]
+    fn ids_are_unique_and_every_evidence_judged_check_says_how() {
+        let mut ids: Vec<&str> = CATALOGUE.iter().map(|c| c.id).collect();
+        ids.sort_unstable();
+        let before = ids.len();
+        ids.dedup();
+        assert_eq!(before, ids.len(), "duplicate check ids");
+        for c in CATALOGUE.iter().filter(|c| c.needs_canary()) {
+            assert!(matches!(c.edit, Edit::Bytes(_)), "{}", c.id);
+            assert!(c.tags.contains(&"canary"), "{}", c.id);
+        }
+    }
+}
