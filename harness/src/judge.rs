@@ -173,6 +173,14 @@ pub fn judge_fixation(
     }
 }
 
+/// Who `session` shows signed in, if it names anyone.
+fn signed_in_as(session: &Session) -> Option<String> {
+    match session {
+        Session::SignedIn { identity } => identity.clone(),
+        _ => None,
+    }
+}
+
 /// Judges a RelayState check ([`Goal::StayOnSite`]) by where the browser went after the
 /// ACS: off the SP's origins to the check's host is `vulnerable`.
 pub fn judge_redirect(
@@ -181,10 +189,7 @@ pub fn judge_redirect(
     acs_answer: &str,
     must: &str,
 ) -> Judged {
-    let signed_in_as = match session {
-        Session::SignedIn { identity } => identity.clone(),
-        _ => None,
-    };
+    let signed_in_as = signed_in_as(session);
     let evil = left_for.filter(|to| {
         url::Url::parse(to)
             .ok()
@@ -231,10 +236,7 @@ pub fn judge_fetch(
     acs_answer: &str,
     must: &str,
 ) -> Judged {
-    let signed_in_as = match session {
-        Session::SignedIn { identity } => identity.clone(),
-        _ => None,
-    };
+    let signed_in_as = signed_in_as(session);
     let disclosed = hits.iter().find_map(|h| {
         let query = h.query.as_deref()?;
         let content = form_urlencoded::parse(query.as_bytes())

@@ -78,10 +78,7 @@ impl<W: Write> Human<W> {
     /// The summary table (a column per verdict that occurred) and the overall line.
     pub fn summary(&mut self, verdicts: &[Verdict]) {
         let scenarios = scenario_names(verdicts);
-        let columns: Vec<Outcome> = Outcome::ALL
-            .into_iter()
-            .filter(|o| *o == Outcome::Pass || verdicts.iter().any(|v| v.outcome == *o))
-            .collect();
+        let columns = columns(verdicts);
         let mut header = format!("\n{:<40}", "scenario");
         for o in &columns {
             header.push_str(&format!(" {:>14}", o.word()));
@@ -90,11 +87,7 @@ impl<W: Write> Human<W> {
         for s in &scenarios {
             let mut row = format!("{s:<40}");
             for o in &columns {
-                let n = verdicts
-                    .iter()
-                    .filter(|v| v.scenario == *s && v.outcome == *o)
-                    .count();
-                row.push_str(&format!(" {n:>14}"));
+                row.push_str(&format!(" {:>14}", count(verdicts, s, *o)));
             }
             let _ = writeln!(self.out, "{row}");
         }
@@ -121,6 +114,22 @@ pub fn printable(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The verdict columns a summary shows: pass, and every verdict that occurred.
+fn columns(verdicts: &[Verdict]) -> Vec<Outcome> {
+    Outcome::ALL
+        .into_iter()
+        .filter(|o| *o == Outcome::Pass || verdicts.iter().any(|v| v.outcome == *o))
+        .collect()
+}
+
+/// How many of `scenario`'s cases ended as `outcome`.
+fn count(verdicts: &[Verdict], scenario: &str, outcome: Outcome) -> usize {
+    verdicts
+        .iter()
+        .filter(|v| v.scenario == scenario && v.outcome == outcome)
+        .count()
 }
 
 /// The scenarios' names, each once, in the order they ran.
@@ -220,10 +229,7 @@ fn cell(s: &str) -> String {
 /// line, the verdict table per scenario, and every case that did not pass.
 pub fn markdown(verdicts: &[Verdict]) -> String {
     let scenarios = scenario_names(verdicts);
-    let columns: Vec<Outcome> = Outcome::ALL
-        .into_iter()
-        .filter(|o| *o == Outcome::Pass || verdicts.iter().any(|v| v.outcome == *o))
-        .collect();
+    let columns = columns(verdicts);
     let mut out = format!(
         "## saml-harness\n\n**{}**\n\n| scenario |",
         cell(&overall(verdicts))
@@ -237,11 +243,7 @@ pub fn markdown(verdicts: &[Verdict]) -> String {
     for s in &scenarios {
         out.push_str(&format!("| {} |", cell(s)));
         for o in &columns {
-            let n = verdicts
-                .iter()
-                .filter(|v| v.scenario == *s && v.outcome == *o)
-                .count();
-            out.push_str(&format!(" {n} |"));
+            out.push_str(&format!(" {} |", count(verdicts, s, *o)));
         }
         out.push('\n');
     }
