@@ -195,16 +195,9 @@ fn the_running_idps_signed_metadata_is_the_donor_for_checks_that_transplant_one(
     assert_eq!(code, 1, "{out}");
 }
 
-#[test]
-fn an_sp_given_the_tenant_level_metadata_fails_the_good_login_and_the_harness_says_why() {
-    let dir = tempfile::tempdir().unwrap();
-    let (port, _, idp) = start_idp(dir.path());
-    let sp_url = format!("http://127.0.0.1:{port}");
-    // The tenant-level URL (no appid): what an admin copies by mistake.
-    let tenant_md = format!(
-        "{}/0a0b0c0d-1111-4222-8333-444455556666/federationmetadata/2007-06/federationmetadata.xml",
-        idp.url
-    );
+/// Serves the reference SP on `port` trusting `idp_metadata`, runs the live scenario with
+/// `IDP_URL=idp_url`, and returns the good login's case and the output.
+fn good_login_behind(port: u16, idp_metadata: &str, idp_url: &str) -> (serde_json::Value, String) {
     let listen = format!("127.0.0.1:{port}");
     let _sp = serve(&[
         "sp",
@@ -212,8 +205,9 @@ fn an_sp_given_the_tenant_level_metadata_fails_the_good_login_and_the_harness_sa
         "--listen",
         &listen,
         "--idp-metadata",
-        &tenant_md,
+        idp_metadata,
     ]);
+    let sp_url = format!("http://127.0.0.1:{port}");
     let run = common::run_with_report(
         &[
             "conformance",
@@ -221,7 +215,7 @@ fn an_sp_given_the_tenant_level_metadata_fails_the_good_login_and_the_harness_sa
             "--only",
             "prot/replay",
         ],
-        &[("SP_URL", &sp_url), ("IDP_URL", &idp.url)],
+        &[("SP_URL", &sp_url), ("IDP_URL", idp_url)],
     );
     let good = run
         .cases()
@@ -229,7 +223,20 @@ fn an_sp_given_the_tenant_level_metadata_fails_the_good_login_and_the_harness_sa
         .find(|c| c["id"] == "login/good")
         .cloned()
         .unwrap();
-    assert_eq!(good["verdict"], "fail", "{}", run.stdout);
+    (good, run.stdout)
+}
+
+#[test]
+fn an_sp_given_the_tenant_level_metadata_fails_the_good_login_and_the_harness_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, _, idp) = start_idp(dir.path());
+    // The tenant-level URL (no appid): what an admin copies by mistake.
+    let tenant_md = format!(
+        "{}/0a0b0c0d-1111-4222-8333-444455556666/federationmetadata/2007-06/federationmetadata.xml",
+        idp.url
+    );
+    let (good, out) = good_login_behind(port, &tenant_md, &idp.url);
+    assert_eq!(good["verdict"], "fail", "{out}");
     let reason = good["reason"].as_str().unwrap();
     assert!(reason.contains("signature"), "{reason}");
     assert!(reason.contains("?appid="), "{reason}");
@@ -239,7 +246,6 @@ fn an_sp_given_the_tenant_level_metadata_fails_the_good_login_and_the_harness_sa
 fn an_idp_url_the_sp_does_not_use_fails_the_good_login() {
     let dir = tempfile::tempdir().unwrap();
     let (port, config, idp) = start_idp(dir.path());
-    let sp_url = format!("http://127.0.0.1:{port}");
     let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
         .args(["idp", "metadata", "--config", config.to_str().unwrap()])
         .args(["--base-url", &idp.url])
@@ -247,32 +253,9 @@ fn an_idp_url_the_sp_does_not_use_fails_the_good_login() {
         .unwrap();
     let metadata = dir.path().join("idp.xml");
     std::fs::write(&metadata, out.stdout).unwrap();
-    let listen = format!("127.0.0.1:{port}");
-    let _sp = serve(&[
-        "sp",
-        "serve",
-        "--listen",
-        &listen,
-        "--idp-metadata",
-        metadata.to_str().unwrap(),
-    ]);
     // The scenario names an IdP nobody runs; the SP still uses the real one.
-    let run = common::run_with_report(
-        &[
-            "conformance",
-            "scenarios/examples/05-live-idp.yaml",
-            "--only",
-            "prot/replay",
-        ],
-        &[("SP_URL", &sp_url), ("IDP_URL", "http://127.0.0.1:9")],
-    );
-    let good = run
-        .cases()
-        .iter()
-        .find(|c| c["id"] == "login/good")
-        .cloned()
-        .unwrap();
-    assert_eq!(good["verdict"], "fail", "{}", run.stdout);
+    let (good, out) = good_login_behind(port, metadata.to_str().unwrap(), "http://127.0.0.1:9");
+    assert_eq!(good["verdict"], "fail", "{out}");
     let reason = good["reason"].as_str().unwrap();
     assert!(
         reason.contains("not to the IdP the scenario names"),
