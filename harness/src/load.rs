@@ -374,7 +374,8 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
                         }
                     }
                     if let Some(p) = pace {
-                        tokio::time::sleep(p.saturating_sub(took)).await;
+                        let left = shared.deadline.saturating_duration_since(Instant::now());
+                        tokio::time::sleep(p.saturating_sub(took).min(left)).await;
                     }
                 }
             })

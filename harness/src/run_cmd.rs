@@ -156,6 +156,25 @@ impl RunOptions {
                 self.canary_listen.port()
             )));
         }
+        if let Some(url) = &self.canary_url {
+            // A URL the SP is told to use must lead to this listener, or a silent canary
+            // would read as a pass.
+            let port = url.port_or_known_default();
+            if self.canary_listen.port() == 0 || port != Some(self.canary_listen.port()) {
+                return Err(UsageError(format!(
+                    "--canary-url {url} must name the port --canary-listen binds ({}); hint: give both the same fixed port, e.g. --canary-listen 0.0.0.0:8099 --canary-url http://HOST:8099",
+                    self.canary_listen
+                )));
+            }
+            let remote = !matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+            if remote && self.canary_listen.ip().is_loopback() {
+                return Err(UsageError(format!(
+                    "--canary-url {url} names another host, but --canary-listen {} only accepts loopback connections; hint: --canary-listen 0.0.0.0:{}",
+                    self.canary_listen,
+                    self.canary_listen.port()
+                )));
+            }
+        }
         Ok(CanaryOptions {
             listen: self.canary_listen,
             url: self.canary_url.as_ref().map(|u| u.to_string()),

@@ -184,6 +184,22 @@ fn the_canary_can_be_given_the_address_an_sp_reaches_and_never_binds_wide_unaske
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--canary-url"), "{stderr}");
+    // A URL that does not lead to the listener would turn a silent canary into a pass.
+    for bad in [
+        vec!["--canary-url", "http://host.docker.internal:8099"],
+        vec![
+            "--canary-listen",
+            "127.0.0.1:8099",
+            "--canary-url",
+            "http://host.docker.internal:8099",
+        ],
+    ] {
+        let mut args = vec!["conformance", "--reference-sp", "--only", "xxe"];
+        args.extend(bad);
+        let out = harness(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    }
     // A fixed port and the URL given explicitly: a flawed SP's fetch still lands.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
