@@ -277,6 +277,32 @@ pub const CATALOGUE: &[Check] = &[
         ..SIG
     },
     Check {
+        id: "sig/verify-error/dsa-method",
+        title: "identity forged, SignatureMethod dsa-sha1 against the IdP's RSA key, SignatureValue meaningless",
+        research_id: "SIG-08",
+        references: &["CVE-2016-9814 (SimpleSAMLphp 201612-01, simplesamlphp/saml2 < 1.9.1 / 1.10.3 / 2.3.3)", "CVE-2016-9955 (SimpleSAMLphp < 1.14.11, SAML 1 validator)", "SimpleSAMLphp 201803-01 (HTTP-Redirect, saml2 <= 3.1.3)", "PHP openssl_verify returns -1 on error"],
+        seed: Seed::AssertionSigned,
+        tags: &["signature", "verify-error"],
+        provenance: "SimpleSAMLphp advisory 201612-01 shape: digests recomputed, the verification itself forced into an error",
+        must: "treat an error while verifying (a SignatureMethod that does not fit the key) as a failed signature",
+        fix: "pin the SignatureMethod to what the IdP uses and accept only an explicit success from the verifier (`=== 1` for openssl_verify)",
+        edit: Edit::Bytes(sig::verify_error_dsa),
+        ..SIG
+    },
+    Check {
+        id: "sig/verify-error/ecdsa-method",
+        title: "identity forged, SignatureMethod ecdsa-sha256 against the IdP's RSA key, SignatureValue meaningless",
+        research_id: "SIG-08",
+        references: &["CVE-2016-9814 (SimpleSAMLphp 201612-01)", "SimpleSAMLphp 201803-01"],
+        seed: Seed::AssertionSigned,
+        tags: &["signature", "verify-error"],
+        provenance: "SimpleSAMLphp advisory 201612-01 shape with another key type",
+        must: "treat an error while verifying (a SignatureMethod that does not fit the key) as a failed signature",
+        fix: "pin the SignatureMethod to what the IdP uses and accept only an explicit success from the verifier",
+        edit: Edit::Bytes(sig::verify_error_ecdsa),
+        ..SIG
+    },
+    Check {
         id: "sig/detached",
         title: "the Assertion's Signature moved to the Response (original inside its Object), Assertion forged and unsigned",
         research_id: "SIG-11",
@@ -706,6 +732,51 @@ pub const CATALOGUE: &[Check] = &[
         ..XSW
     },
     Check {
+        id: "canon/normalise/nbsp",
+        title: "IdP-signed look-alike account: the target's e-mail followed by a no-break space",
+        family: Family::Canon,
+        research_id: "CANON-06",
+        references: &["Unicode TR #15 (NFKC maps U+00A0 to a space)", "CWE-178, CWE-180 (normalise before validating)"],
+        severity: Sev::Medium,
+        seed: Seed::Any,
+        tags: &["canonicalization", "normalisation"],
+        provenance: "research catalogue CANON-06; account-mapping bugs where a Unicode-aware trim or NFKC runs before the lookup",
+        must: "map the account from the identifier exactly as signed (or refuse identifiers with spaces and invisible characters)",
+        fix: "compare identifiers byte for byte (ASCII case-folding at most); never trim or Unicode-normalise them before the account lookup",
+        edit: Edit::Bytes(canon::normalise_nbsp),
+        ..XSW
+    },
+    Check {
+        id: "canon/normalise/zero-width",
+        title: "IdP-signed look-alike account: the target's e-mail with a zero-width space after the @",
+        family: Family::Canon,
+        research_id: "CANON-06",
+        references: &["RFC 3454 table B.1 (nameprep maps U+200B to nothing)", "CWE-178, CWE-180"],
+        severity: Sev::Medium,
+        seed: Seed::Any,
+        tags: &["canonicalization", "normalisation"],
+        provenance: "research catalogue CANON-06; a domain normalised with IDNA2003 nameprep loses the character",
+        must: "map the account from the identifier exactly as signed (or refuse identifiers with invisible characters)",
+        fix: "compare identifiers byte for byte; never run nameprep or strip invisible characters before the account lookup",
+        edit: Edit::Bytes(canon::normalise_zero_width),
+        ..XSW
+    },
+    Check {
+        id: "canon/normalise/fullwidth",
+        title: "IdP-signed look-alike account: the target's e-mail with a fullwidth local part (ａｄｍｉｎ@)",
+        family: Family::Canon,
+        research_id: "CANON-06",
+        references: &["Unicode TR #15 (NFKC folds fullwidth forms)", "Django normalize_username (NFKC)", "CWE-178, CWE-180"],
+        severity: Sev::Medium,
+        seed: Seed::Any,
+        tags: &["canonicalization", "normalisation"],
+        provenance: "research catalogue CANON-06; NFKC before the account lookup folds the look-alike onto the target",
+        must: "map the account from the identifier exactly as signed",
+        fix: "compare identifiers byte for byte; if accounts are NFKC-normalised, normalise at creation and refuse identifiers that change under NFKC",
+        edit: Edit::Bytes(canon::normalise_fullwidth),
+        ..XSW
+    },
+    Check {
         id: "parse/doctype-round-trip",
         title: "DOCTYPE quote/comment round trip: one parser sees the forged Response, a re-serialised copy the original",
         family: Family::Parse,
@@ -891,6 +962,15 @@ pub const CATALOGUE: &[Check] = &[
         ..RELAY
     },
     Check {
+        id: "relay/javascript",
+        title: "RelayState javascript:alert(document.domain)// (a script URL)",
+        research_id: "RELAY-02",
+        references: RELAY_REFERENCES,
+        tags: &["relay-state", "open-redirect", "xss"],
+        edit: Edit::RelayState("javascript:alert(document.domain)//"),
+        ..RELAY
+    },
+    Check {
         id: "session/fixation",
         title: "the cookies the browser held before the login, replayed after it",
         family: Family::Session,
@@ -978,6 +1058,32 @@ pub const CATALOGUE: &[Check] = &[
         must: "refuse a message issued in the future beyond clock skew",
         fix: "check IssueInstant against the clock with a few minutes of skew",
         edit: Edit::Bytes(token::issue_instant_future),
+        ..STRICT
+    },
+    Check {
+        id: "cond/skew/late-10m",
+        title: "every NotOnOrAfter passed ten minutes ago (a clock-skew probe)",
+        research_id: "COND-07",
+        references: &["SAML Core §2.5.1.2", "SAML Profiles §4.1.4.2", "Shibboleth clockSkew default 180 s", "python3-saml ALLOWED_CLOCK_DRIFT 300 s"],
+        severity: Sev::Low,
+        tags: &["clock-skew"],
+        provenance: "research catalogue COND-07: beyond the 3–5 minutes of skew libraries allow by default",
+        must: "refuse an assertion more than a few minutes past its NotOnOrAfter",
+        fix: "allow at most 3–5 minutes of clock skew and keep the SP's clock synchronised (NTP)",
+        edit: Edit::Bytes(token::late_10m),
+        ..STRICT
+    },
+    Check {
+        id: "cond/skew/early-10m",
+        title: "every NotBefore ten minutes ahead (a clock-skew probe)",
+        research_id: "COND-07",
+        references: &["SAML Core §2.5.1.2", "Shibboleth clockSkew default 180 s"],
+        severity: Sev::Low,
+        tags: &["clock-skew"],
+        provenance: "research catalogue COND-07: beyond the 3–5 minutes of skew libraries allow by default",
+        must: "refuse an assertion more than a few minutes before its NotBefore",
+        fix: "allow at most 3–5 minutes of clock skew and keep the SP's clock synchronised (NTP)",
+        edit: Edit::Bytes(token::early_10m),
         ..STRICT
     },
     Check {
@@ -1094,6 +1200,18 @@ pub const CATALOGUE: &[Check] = &[
         ..STRICT
     },
     Check {
+        id: "subj/in-response-to-other",
+        title: "SubjectConfirmationData/@InResponseTo names another request; the Response's InResponseTo is this one",
+        family: Family::Subj,
+        research_id: "SUBJ-05",
+        references: &["SAML Profiles §4.1.4.3 (InResponseTo in the bearer confirmation)", "saml2test FL10", "spid-sp-test 62"],
+        tags: &["in-response-to", "session-binding"],
+        must: "check InResponseTo in the signed SubjectConfirmationData, not only on the (often unsigned) Response",
+        fix: "compare SubjectConfirmationData/@InResponseTo with the ID of a request this browser started, and require the Response's to agree",
+        edit: Edit::Bytes(token::scd_in_response_to_other),
+        ..TOKEN
+    },
+    Check {
         id: "subj/holder-of-key",
         title: "the only SubjectConfirmation is holder-of-key, not bearer",
         family: Family::Subj,
@@ -1149,6 +1267,17 @@ pub const CATALOGUE: &[Check] = &[
         must: "refuse an Issuer other than the configured IdP",
         fix: "compare Issuer with the IdP entity ID from its metadata",
         edit: Edit::Bytes(token::other_issuer),
+        ..STRICT
+    },
+    Check {
+        id: "prot/issuer-app-suffix",
+        title: "Issuer is the trusted IdP's entity ID plus a sibling app's id (Entra's issuer-with-application-id form)",
+        family: Family::Prot,
+        research_id: "PROT-07",
+        references: &["SAML Core §2.3.3", "Profiles §4.1.4.2", "Microsoft Entra app multi-instancing (issuer with application id)"],
+        must: "compare Issuer with the IdP entity ID exactly",
+        fix: "compare Issuer for equality with the entity ID from the IdP's metadata, never by prefix",
+        edit: Edit::Bytes(token::issuer_app_suffix),
         ..STRICT
     },
     Check {
@@ -1298,7 +1427,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_relay_state_check_points_at_the_host_the_judge_looks_for() {
+    fn every_relay_state_check_points_where_the_judge_looks() {
         let relay: Vec<&Check> = CATALOGUE
             .iter()
             .filter(|c| c.family == Family::Relay)
@@ -1308,7 +1437,12 @@ mod tests {
             let Edit::RelayState(value) = c.edit else {
                 panic!("{} is a relay check without a RelayState", c.id);
             };
-            assert!(value.contains(EVIL_HOST), "{}: {value:?}", c.id);
+            // The judge flags the check's host, or a script URL.
+            assert!(
+                value.contains(EVIL_HOST) || value.starts_with("javascript:"),
+                "{}: {value:?}",
+                c.id
+            );
         }
     }
 

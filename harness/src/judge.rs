@@ -71,7 +71,9 @@ pub fn judge(
         }
         Session::SignedIn { identity } => identity.as_ref(),
     };
-    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    // Only ASCII whitespace is layout: a no-break space may be what tells two accounts apart.
+    let bare = |s: &str| s.trim_matches(|c: char| c.is_ascii_whitespace()).to_owned();
+    let same = |a: &str, b: &str| bare(a).eq_ignore_ascii_case(&bare(b));
     let among = |list: &[String], id: &str| list.iter().any(|x| same(x, id));
     match (goal, id) {
         (Goal::Impersonate, Some(id)) if among(&swap.forged, id) => judged(
@@ -190,11 +192,13 @@ pub fn judge_redirect(
     must: &str,
 ) -> Judged {
     let signed_in_as = signed_in_as(session);
+    // The check's host, or a URL that runs script in the SP's origin when a page follows it.
     let evil = left_for.filter(|to| {
-        url::Url::parse(to)
-            .ok()
-            .and_then(|u| u.host_str().map(|h| h.eq_ignore_ascii_case(EVIL_HOST)))
-            .unwrap_or(false)
+        url::Url::parse(to).ok().is_some_and(|u| {
+            matches!(u.scheme(), "javascript" | "vbscript" | "data")
+                || u.host_str()
+                    .is_some_and(|h| h.eq_ignore_ascii_case(EVIL_HOST))
+        })
     });
     match (evil, left_for) {
         (Some(to), _) => Judged {
@@ -422,6 +426,27 @@ mod tests {
     }
 
     #[test]
+    fn a_look_alike_with_a_no_break_space_is_not_the_target() {
+        let swap = Swap {
+            genuine: vec!["admin@x.test\u{a0}".into()],
+            forged: vec!["admin@x.test".into()],
+        };
+        let judged = |who: &str| {
+            judge(
+                Goal::Impersonate,
+                &signed_in(Some(who)),
+                &swap,
+                &Baseline::default(),
+                "303",
+                "map exactly",
+            )
+            .outcome
+        };
+        assert_eq!(judged("admin@x.test\u{a0}"), Outcome::Pass);
+        assert_eq!(judged(" admin@x.test\n"), Outcome::Vulnerable);
+    }
+
+    #[test]
     fn a_relay_state_check_is_judged_by_where_the_browser_went() {
         let out = Session::SignedOut { how: "401".into() };
         let b = signed_in(Some("B.Simon@contoso.com"));
@@ -429,6 +454,8 @@ mod tests {
             (None, &b, Outcome::Pass),
             (Some("https://evil.test/"), &b, Outcome::Vulnerable),
             (Some("http://EVIL.test:8080/x"), &out, Outcome::Vulnerable),
+            (Some("javascript:alert(1)//"), &b, Outcome::Vulnerable),
+            (Some("data:text/html,x"), &b, Outcome::Vulnerable),
             (
                 Some("https://login.example.org/"),
                 &b,

@@ -45,7 +45,7 @@ fn identity_on_page(rule: &IdentityRule, body: &str) -> Result<String, String> {
     match rule {
         IdentityRule::JsonPointer(pointer) => {
             let json: serde_json::Value = serde_json::from_str(body).map_err(|e| {
-                format!("the page is not JSON ({e}); hint: for an HTML page use `identity: {{regex: 'Signed in as (\\S+)'}}`")
+                format!("the page is not JSON ({e}); hint: for an HTML page use `identity: {{regex: 'Signed in as ([^<]+)<'}}`")
             })?;
             match json.pointer(pointer) {
                 Some(serde_json::Value::String(id)) => Ok(id.clone()),

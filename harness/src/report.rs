@@ -95,11 +95,17 @@ impl<W: Write> Human<W> {
     }
 }
 
-/// Whether `c` would act on a terminal instead of showing: control characters (escape
-/// sequences, carriage returns) and the bidirectional overrides that reorder a line (U+202E).
+/// Whether `c` would act on a terminal instead of showing, or not show at all: control
+/// characters (escape sequences, carriage returns), the bidirectional overrides that reorder
+/// a line (U+202E), and the invisible or blank-looking characters a look-alike account hides
+/// behind (no-break space, zero-width characters, byte order mark).
 fn acts(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            '\u{a0}' | '\u{ad}' | '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}'
+        )
 }
 
 /// `s` safe to print on one line of a terminal: what [`acts`] shown as `\u{…}` escapes, so a

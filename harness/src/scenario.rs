@@ -381,46 +381,45 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
         }
     };
     let metadata = sp.metadata.map(source);
-    let identity =
-        match sp.oracle.identity {
-            None => None,
-            Some(rule) => Some(match (rule.value.json_pointer, rule.value.regex) {
-                (Some(p), None) if !p.starts_with('/') => {
+    let identity = match sp.oracle.identity {
+        None => None,
+        Some(rule) => Some(match (rule.value.json_pointer, rule.value.regex) {
+            (Some(p), None) if !p.starts_with('/') => {
+                return Err(error(
+                    file,
+                    rule.referenced.line(),
+                    format!("`sp.oracle.identity.json_pointer` {p:?} does not start with `/`"),
+                    "a JSON pointer names the path from the root, e.g. /name_id or /user/email",
+                ))
+            }
+            (Some(p), None) => IdentityRule::JsonPointer(p),
+            (None, Some(r)) => {
+                let re = regex::Regex::new(&r).map_err(|e| {
+                    error(
+                        file,
+                        rule.referenced.line(),
+                        format!("`sp.oracle.identity.regex` does not compile: {e}"),
+                        "use Rust regex syntax, with one capture group around the identity",
+                    )
+                })?;
+                if re.captures_len() < 2 {
                     return Err(error(
                         file,
                         rule.referenced.line(),
-                        format!("`sp.oracle.identity.json_pointer` {p:?} does not start with `/`"),
-                        "a JSON pointer names the path from the root, e.g. /name_id or /user/email",
-                    ))
+                        format!("`sp.oracle.identity.regex` {r:?} has no capture group"),
+                        "put parentheses around the identity, e.g. 'Signed in as ([^<]+)<'",
+                    ));
                 }
-                (Some(p), None) => IdentityRule::JsonPointer(p),
-                (None, Some(r)) => {
-                    let re = regex::Regex::new(&r).map_err(|e| {
-                        error(
-                            file,
-                            rule.referenced.line(),
-                            format!("`sp.oracle.identity.regex` does not compile: {e}"),
-                            "use Rust regex syntax, with one capture group around the identity",
-                        )
-                    })?;
-                    if re.captures_len() < 2 {
-                        return Err(error(
-                            file,
-                            rule.referenced.line(),
-                            format!("`sp.oracle.identity.regex` {r:?} has no capture group"),
-                            "put parentheses around the identity, e.g. 'Signed in as (\\S+)'",
-                        ));
-                    }
-                    IdentityRule::Regex(re)
-                }
-                _ => return Err(error(
-                    file,
-                    rule.referenced.line(),
-                    "`sp.oracle.identity` needs exactly one of `json_pointer` or `regex`",
-                    "json_pointer: /name_id for JSON pages, regex: 'Signed in as (\\S+)' for HTML",
-                )),
-            }),
-        };
+                IdentityRule::Regex(re)
+            }
+            _ => return Err(error(
+                file,
+                rule.referenced.line(),
+                "`sp.oracle.identity` needs exactly one of `json_pointer` or `regex`",
+                "json_pointer: /name_id for JSON pages, regex: 'Signed in as ([^<]+)<' for HTML",
+            )),
+        }),
+    };
     let idp_config = match &spec.idp.config {
         None => Config::builtin(),
         Some(p) => Config::load(&base.join(&p.value)).map_err(|e| {
@@ -483,7 +482,7 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
                 file,
                 at,
                 format!("cases[{i}].identity {id:?} cannot be checked: `sp.oracle` has no `identity` rule"),
-                "add `identity: {json_pointer: /name_id}` (JSON page) or `{regex: 'Signed in as (\\S+)'}` to sp.oracle, or drop the case's identity",
+                "add `identity: {json_pointer: /name_id}` (JSON page) or `{regex: 'Signed in as ([^<]+)<'}` to sp.oracle, or drop the case's identity",
             ));
         }
         let selected: Vec<&'static Check> = match (&c.attack, &c.attacks) {

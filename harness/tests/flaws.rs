@@ -49,7 +49,7 @@ macro_rules! flaw_is_caught {
 }
 
 flaw_is_caught! {
-    signature: "signature" => 1 ["sig/none=vulnerable", "sig/keyinfo/x509=vulnerable", "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/none=vulnerable", "sig/keyinfo/cloned-cert=vulnerable", "sig/tampered=vulnerable", "sig/empty/signature-value=vulnerable", "sig/empty/digest-value=vulnerable", "sig/hmac/sha1=vulnerable", "sig/hmac/sha256=vulnerable", "sig/hmac/sha384=vulnerable", "sig/hmac/sha512=vulnerable", "sig/hmac/der-key=vulnerable", "sig/hmac/base64-key=vulnerable", "sig/reference/whole-document=nonstrict", "sig/reference/two=nonstrict", "xsw/donor-signature-first=vulnerable", "dsig/comment-in-digest-value=vulnerable", "dsig/digest-value-smuggled=vulnerable", "dsig/namespace-hiding=vulnerable", "dsig/void-canonicalization=vulnerable"];
+    signature: "signature" => 1 ["sig/none=vulnerable", "sig/keyinfo/x509=vulnerable", "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/none=vulnerable", "sig/keyinfo/cloned-cert=vulnerable", "sig/tampered=vulnerable", "sig/empty/signature-value=vulnerable", "sig/empty/digest-value=vulnerable", "sig/hmac/sha1=vulnerable", "sig/hmac/sha256=vulnerable", "sig/hmac/sha384=vulnerable", "sig/hmac/sha512=vulnerable", "sig/hmac/der-key=vulnerable", "sig/hmac/base64-key=vulnerable", "sig/verify-error/dsa-method=vulnerable", "sig/verify-error/ecdsa-method=vulnerable", "sig/reference/whole-document=nonstrict", "sig/reference/two=nonstrict", "xsw/donor-signature-first=vulnerable", "dsig/comment-in-digest-value=vulnerable", "dsig/digest-value-smuggled=vulnerable", "dsig/namespace-hiding=vulnerable", "dsig/void-canonicalization=vulnerable"];
     key_from_keyinfo: "key-from-keyinfo" => 1 ["sig/keyinfo/x509=vulnerable", "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/cloned-cert=vulnerable"];
     hmac_key_confusion: "hmac-key-confusion" => 1 ["sig/hmac/sha1=vulnerable", "sig/hmac/sha256=vulnerable", "sig/hmac/sha384=vulnerable", "sig/hmac/sha512=vulnerable", "sig/hmac/der-key=vulnerable", "sig/hmac/base64-key=vulnerable", "sig/reference/two=nonstrict"];
     id_by_local_name: "id-by-local-name" => 1 ["sig/reference/two=nonstrict", "xsw/attribute-pollution=vulnerable"];
@@ -76,8 +76,13 @@ flaw_is_caught! {
     keyinfo_retrieval: "keyinfo-retrieval" => 1 ["dsig/keyinfo/retrieval-method=vulnerable", "dsig/keyinfo/reference=vulnerable"];
     xslt_transforms: "xslt-transforms" => 1 ["dsig/transform/xpath=nonstrict", "dsig/transform/xslt=vulnerable"];
     relay_prefix_check: "relay-prefix-check" => 0 ["relay/backslash=vulnerable", "relay/tab=vulnerable"];
+    verify_error_as_success: "verify-error-as-success" => 1 ["sig/verify-error/dsa-method=vulnerable", "sig/verify-error/ecdsa-method=vulnerable", "sig/reference/two=nonstrict"];
+    envelope_in_response_to: "envelope-in-response-to" => 1 ["subj/in-response-to-other=vulnerable"];
+    issuer_prefix: "issuer-prefix" => 0 ["prot/issuer-app-suffix=nonstrict"];
+    normalised_identity: "normalised-identity" => 0 ["canon/normalise/nbsp=vulnerable", "canon/normalise/zero-width=vulnerable", "canon/normalise/fullwidth=vulnerable"];
+    lax_clock_skew: "lax-clock-skew" => 1 ["cond/scd-expired=vulnerable", "cond/session-expired=nonstrict", "cond/skew/late-10m=nonstrict", "cond/skew/early-10m=nonstrict"];
     session_fixation: "session-fixation" => 0 ["session/fixation=vulnerable"];
-    relay_any: "relay-any" => 0 ["relay/absolute=vulnerable", "relay/scheme-relative=vulnerable", "relay/triple-slash=vulnerable", "relay/backslash=vulnerable", "relay/double-backslash=vulnerable", "relay/tab=vulnerable", "relay/scheme-colon=vulnerable"];
+    relay_any: "relay-any" => 0 ["relay/absolute=vulnerable", "relay/scheme-relative=vulnerable", "relay/triple-slash=vulnerable", "relay/backslash=vulnerable", "relay/double-backslash=vulnerable", "relay/tab=vulnerable", "relay/scheme-colon=vulnerable", "relay/javascript=vulnerable"];
     signature_wrapping: "signature-wrapping" => 1 ["xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/advice=vulnerable"];
     status: "status" => 0 ["prot/status-responder=nonstrict", "prot/status-nested-success=nonstrict"];
     subject_confirmation: "subject-confirmation" => 1 ["subj/holder-of-key=vulnerable", "subj/no-confirmation=nonstrict"];
@@ -86,10 +91,10 @@ flaw_is_caught! {
     lenient_profile: "lenient-profile" => 0 ["dsig/transform/xpath=nonstrict", "cond/issue-instant-future=nonstrict", "cond/scd-not-before=nonstrict", "cond/unknown-condition=nonstrict", "prot/destination-missing=nonstrict", "prot/authn-statement-missing=nonstrict", "prot/version=nonstrict"];
     recipient: "recipient" => 0 ["subj/recipient-other=nonstrict", "subj/recipient-missing=nonstrict"];
     destination: "destination" => 0 ["prot/destination-other=nonstrict"];
-    time_window: "time-window" => 1 ["cond/expired=vulnerable", "cond/scd-expired=vulnerable", "cond/no-expiry=nonstrict", "cond/session-expired=nonstrict", "cond/malformed-datetime=nonstrict"];
+    time_window: "time-window" => 1 ["cond/expired=vulnerable", "cond/scd-expired=vulnerable", "cond/no-expiry=nonstrict", "cond/session-expired=nonstrict", "cond/malformed-datetime=nonstrict", "cond/skew/late-10m=nonstrict"];
     in_response_to: "in-response-to" => 1 ["prot/in-response-to-unknown=vulnerable", "prot/unsolicited=nonstrict"];
     replay: "replay" => 1 ["prot/replay=vulnerable"];
-    issuer: "issuer" => 0 ["prot/issuer-other=nonstrict", "prot/issuer-missing=nonstrict"];
+    issuer: "issuer" => 0 ["prot/issuer-other=nonstrict", "prot/issuer-app-suffix=nonstrict", "prot/issuer-missing=nonstrict"];
 }
 
 #[test]

@@ -80,6 +80,7 @@ fn mod_auth_mellon_runs_the_whole_catalogue() {
             "prot/unsolicited=nonstrict",
             "prot/version=nonstrict",
             "sig/reference/two=nonstrict",
+            "subj/in-response-to-other=vulnerable",
             "subj/no-confirmation=nonstrict",
             "subj/recipient-missing=nonstrict",
         ],
@@ -100,6 +101,7 @@ fn shibboleth_sp_runs_the_whole_catalogue() {
             "prot/in-response-to-unknown=vulnerable",
             "prot/unsolicited=nonstrict",
             "sig/reference/whole-document=nonstrict",
+            "subj/in-response-to-other=vulnerable",
         ],
     );
 }

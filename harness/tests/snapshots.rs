@@ -14,6 +14,8 @@ fn filters() -> Vec<(&'static str, &'static str)> {
             r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
             "[GUID]",
         ),
+        // An ID cut short by a truncated reason.
+        (r"_[0-9a-f]{8}-[0-9a-f-]*…", "[ID]…"),
         (r#""duration_ms": \d+"#, r#""duration_ms": "[MS]""#),
     ]
 }

@@ -58,6 +58,9 @@ pub struct Loose {
     /// A canonicalization that fails yields what was written before the failure, often
     /// nothing (Nokogiri < 1.19.1, see [`partial_c14n`]).
     pub void_canonicalization: bool,
+    /// A SignatureMethod whose key type is not the trusted key's makes the verifier error,
+    /// and the error reads as success (PHP `openssl_verify` -1, CVE-2016-9814).
+    pub error_as_success: bool,
 }
 
 impl Loose {
@@ -70,6 +73,7 @@ impl Loose {
             enveloped: Enveloped::ThisSignature,
             hmac_with_certificate: false,
             void_canonicalization: false,
+            error_as_success: false,
         }
     }
 }
@@ -198,8 +202,37 @@ pub fn verify(
         }
         return Err("the HMAC does not verify".into());
     }
+    if how.error_as_success && method_misfits_keys(&alg, certificates)? {
+        return Ok(ids);
+    }
     rsa_verifies(&alg, &value, signed_info.as_bytes(), certificates)?;
     Ok(ids)
+}
+
+/// Whether SignatureMethod `alg` names DSA or ECDSA while every trusted key is RSA: OpenSSL
+/// then fails with an error (PHP's `openssl_verify` returns -1), not a mismatch.
+fn method_misfits_keys(alg: &str, certificates: &[String]) -> Result<bool, String> {
+    let foreign = alg.contains("#dsa-") || alg.contains("#ecdsa-");
+    let mut all_rsa = !certificates.is_empty();
+    for pem in certificates {
+        all_rsa &= public_key(pem)?.rsa().is_ok();
+    }
+    Ok(foreign && all_rsa)
+}
+
+/// An identity as an account lookup that normalises sees it: NFKC, the characters IDNA2003
+/// nameprep maps to nothing (RFC 3454 table B.1) removed, Unicode whitespace trimmed.
+pub fn normalise_identity(value: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    const MAPPED_TO_NOTHING: [char; 11] = [
+        '\u{ad}', '\u{34f}', '\u{1806}', '\u{180b}', '\u{180c}', '\u{180d}', '\u{200b}',
+        '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}',
+    ];
+    let kept: String = value
+        .nfkc()
+        .filter(|c| !MAPPED_TO_NOTHING.contains(c) && !('\u{fe00}'..='\u{fe0f}').contains(c))
+        .collect();
+    kept.trim().to_owned()
 }
 
 /// The bytes of a SignatureValue's base64 text (line breaks allowed).

@@ -117,11 +117,23 @@ pub enum Flaw {
     RelayAny,
     /// Keep the session identifier the browser had before the login (session fixation).
     SessionFixation,
+    /// Read a verification error (a SignatureMethod that does not fit the key) as success
+    /// (SimpleSAMLphp < 1.14.10, CVE-2016-9814: `openssl_verify` returned -1).
+    VerifyErrorAsSuccess,
+    /// Check InResponseTo on the Response only, not on the signed SubjectConfirmationData.
+    EnvelopeInResponseTo,
+    /// Match Issuer by prefix.
+    IssuerPrefix,
+    /// Look accounts up after NFKC, nameprep's mapped-to-nothing characters removed and a
+    /// Unicode trim (Django's `normalize_username`, IDNA2003 domains).
+    NormalisedIdentity,
+    /// Allow half an hour of clock skew instead of three minutes.
+    LaxClockSkew,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 41] = [
+    pub const ALL: [Flaw; 46] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -163,6 +175,11 @@ impl Flaw {
         Flaw::RelayPrefixCheck,
         Flaw::RelayAny,
         Flaw::SessionFixation,
+        Flaw::VerifyErrorAsSuccess,
+        Flaw::EnvelopeInResponseTo,
+        Flaw::IssuerPrefix,
+        Flaw::NormalisedIdentity,
+        Flaw::LaxClockSkew,
     ];
 
     /// The command-line name.
@@ -209,6 +226,11 @@ impl Flaw {
             Flaw::RelayPrefixCheck => "relay-prefix-check",
             Flaw::RelayAny => "relay-any",
             Flaw::SessionFixation => "session-fixation",
+            Flaw::VerifyErrorAsSuccess => "verify-error-as-success",
+            Flaw::EnvelopeInResponseTo => "envelope-in-response-to",
+            Flaw::IssuerPrefix => "issuer-prefix",
+            Flaw::NormalisedIdentity => "normalised-identity",
+            Flaw::LaxClockSkew => "lax-clock-skew",
         }
     }
 
@@ -274,6 +296,11 @@ impl Flaw {
             Flaw::RelayPrefixCheck => "follow RelayState starting with one '/' (CVE-2019-3877)",
             Flaw::RelayAny => "follow any RelayState after the login (open redirect)",
             Flaw::SessionFixation => "keep the pre-login session identifier (fixation)",
+            Flaw::VerifyErrorAsSuccess => "read a verification error as success (CVE-2016-9814)",
+            Flaw::EnvelopeInResponseTo => "check only the Response's InResponseTo",
+            Flaw::IssuerPrefix => "match Issuer by prefix",
+            Flaw::NormalisedIdentity => "NFKC-normalise and trim identities before lookup",
+            Flaw::LaxClockSkew => "allow 30 minutes of clock skew",
         }
     }
 

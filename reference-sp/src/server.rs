@@ -247,7 +247,11 @@ async fn acs(
             acs_url: &acs_url,
             idp: &c.idp,
             now,
-            skew: Duration::minutes(3),
+            skew: if c.flaws.contains(&Flaw::LaxClockSkew) {
+                Duration::minutes(30)
+            } else {
+                Duration::minutes(3)
+            },
             flaws: &c.flaws,
         };
         validate(&xml, &checks)

