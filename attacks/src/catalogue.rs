@@ -971,6 +971,51 @@ pub const CATALOGUE: &[Check] = &[
         ..RELAY
     },
     Check {
+        id: "relay/return-to/absolute",
+        title: "the login URL's return address https://evil.test/",
+        references: &["SAML Bindings §3.4.3 (RelayState)", "CWE-601"],
+        tags: &["relay-state", "open-redirect", "return-to"],
+        must: "redirect after login only to its own pages, whatever its login URL is given as the return address",
+        edit: Edit::ReturnTo("https://evil.test/"),
+        ..RELAY
+    },
+    Check {
+        id: "relay/return-to/scheme-colon",
+        title: "the login URL's return address https:evil.test/ (no slashes; mod_auth_mellon CVE-2019-13038)",
+        references: &["CVE-2019-13038 (mod_auth_mellon <= 0.14.2, login?ReturnTo=)"],
+        tags: &["relay-state", "open-redirect", "return-to"],
+        must: "redirect after login only to its own pages, whatever its login URL is given as the return address",
+        edit: Edit::ReturnTo("https:evil.test/"),
+        ..RELAY
+    },
+    Check {
+        id: "relay/return-to/backslash",
+        title: "the login URL's return address /\\evil.test/ (mod_auth_mellon CVE-2019-3877)",
+        references: &["CVE-2019-3877 (mod_auth_mellon < 0.14.2)"],
+        tags: &["relay-state", "open-redirect", "return-to"],
+        must: "redirect after login only to its own pages, whatever its login URL is given as the return address",
+        edit: Edit::ReturnTo("/\\evil.test/"),
+        ..RELAY
+    },
+    Check {
+        id: "relay/return-to/tab",
+        title: "the login URL's return address /<TAB>/evil.test/ (mod_auth_mellon CVE-2021-3639)",
+        references: &["CVE-2021-3639 (mod_auth_mellon < 0.17.0)"],
+        tags: &["relay-state", "open-redirect", "return-to"],
+        must: "redirect after login only to its own pages, whatever its login URL is given as the return address",
+        edit: Edit::ReturnTo("/\t/evil.test/"),
+        ..RELAY
+    },
+    Check {
+        id: "relay/return-to/triple-slash",
+        title: "the login URL's return address ///evil.test/",
+        references: &["CVE-2019-13038 (mod_auth_mellon)", "WHATWG URL Standard"],
+        tags: &["relay-state", "open-redirect", "return-to"],
+        must: "redirect after login only to its own pages, whatever its login URL is given as the return address",
+        edit: Edit::ReturnTo("///evil.test/"),
+        ..RELAY
+    },
+    Check {
         id: "session/fixation",
         title: "the cookies the browser held before the login, replayed after it",
         family: Family::Session,
@@ -985,6 +1030,26 @@ pub const CATALOGUE: &[Check] = &[
         must: "issue a new session identifier when the login succeeds, so cookies planted before it are worthless",
         fix: "regenerate the session ID at the ACS (e.g. Flask/Django cycle_key, PHP session_regenerate_id) and drop the pre-login one",
         edit: Edit::Genuine,
+        ..XSW
+    },
+    Check {
+        id: "bind/paos-header",
+        title: "no login: the protected page requested with ECP headers (Accept: application/vnd.paos+xml, PAOS: ver=…)",
+        family: Family::Bind,
+        research_id: "BIND-06",
+        references: &["CVE-2019-3878 (mod_auth_mellon < 0.14.2)", "SAML Profiles §4.2 (Enhanced Client or Proxy)", "Liberty PAOS binding"],
+        severity: Sev::Critical,
+        capability: Cap::NothingSigned,
+        seed: Seed::Any,
+        goal: Goal::StayProtected,
+        tags: &["ecp", "paos", "auth-bypass"],
+        provenance: "the headers an ECP client sends (Profiles §4.2.3.1), as in the mod_auth_mellon CVE-2019-3878 report",
+        must: "answer an anonymous request with ECP headers with an ECP AuthnRequest or a refusal, never with the protected page",
+        fix: "upgrade mod_auth_mellon to 0.14.2 or later; treat an ECP request as unauthenticated until an ECP login completes",
+        edit: Edit::AnonymousHeaders(&[
+            ("Accept", "text/html; application/vnd.paos+xml"),
+            ("PAOS", "ver=\"urn:liberty:paos:2003-08\";\"urn:oasis:names:tc:SAML:2.0:profiles:SSO:ecp\""),
+        ]),
         ..XSW
     },
     Check {
@@ -1434,8 +1499,8 @@ mod tests {
             .collect();
         assert!(relay.len() >= 7);
         for c in relay {
-            let Edit::RelayState(value) = c.edit else {
-                panic!("{} is a relay check without a RelayState", c.id);
+            let (Edit::RelayState(value) | Edit::ReturnTo(value)) = c.edit else {
+                panic!("{} is a relay check without a return address", c.id);
             };
             // The judge flags the check's host, or a script URL.
             assert!(

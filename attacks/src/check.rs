@@ -102,6 +102,9 @@ pub enum Goal {
     /// The session after the login must not be reachable with the cookies the browser held
     /// before it: if it is, `vulnerable` (session fixation).
     FreshSession,
+    /// A browser that never signed in must not get the protected page, whatever it sends:
+    /// served to it, the page is `vulnerable` (an authentication bypass).
+    StayProtected,
 }
 
 /// The check's family: the first segment of its id.
@@ -132,6 +135,8 @@ pub enum Family {
     Relay,
     /// The session the login opens.
     Session,
+    /// Bindings and endpoints: how requests reach the SP.
+    Bind,
 }
 
 /// How a check builds what it posts.
@@ -145,6 +150,11 @@ pub enum Edit {
     RelayState(&'static str),
     /// Post the IdP's own response unchanged (checks that judge what surrounds a good login).
     Genuine,
+    /// No login: a fresh browser asks for the protected page with these extra headers.
+    AnonymousHeaders(&'static [(&'static str, &'static str)]),
+    /// The login starts at the scenario's `sp.return_to` URL with this return address; the
+    /// IdP's own response is posted unchanged.
+    ReturnTo(&'static str),
 }
 
 impl std::fmt::Debug for Edit {
@@ -154,6 +164,8 @@ impl std::fmt::Debug for Edit {
             Edit::Replay => "Replay",
             Edit::RelayState(_) => "RelayState",
             Edit::Genuine => "Genuine",
+            Edit::AnonymousHeaders(_) => "AnonymousHeaders",
+            Edit::ReturnTo(_) => "ReturnTo",
         })
     }
 }
@@ -222,9 +234,14 @@ impl Check {
                     "a replay posts the accepted response again; there is nothing to forge".into(),
                 ))
             }
-            Edit::RelayState(_) | Edit::Genuine => {
+            Edit::RelayState(_) | Edit::Genuine | Edit::ReturnTo(_) => {
                 return Err(Skip::NotApplicable(
                     "this check posts the IdP's own response; there is nothing to forge".into(),
+                ))
+            }
+            Edit::AnonymousHeaders(_) => {
+                return Err(Skip::NotApplicable(
+                    "this check sends no response at all; there is nothing to forge".into(),
                 ))
             }
         };

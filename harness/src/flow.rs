@@ -120,6 +120,8 @@ pub struct Page {
     pub refresh: Option<Url>,
     /// The body (lossy UTF-8).
     pub body: String,
+    /// The `Content-Type` header, when sent.
+    pub content_type: Option<String>,
 }
 
 impl Page {
@@ -267,6 +269,7 @@ impl Browser {
         };
         let location = header("location").and_then(|l| resolve_location(&url, &l));
         let refresh_header = header("refresh");
+        let content_type = header("content-type");
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
             if body.len() + chunk.len() > self.limits.max_body {
@@ -284,12 +287,23 @@ impl Browser {
             status,
             location,
             body,
+            content_type,
         })
     }
 
     /// GET, without following redirects.
     pub async fn get(&self, url: &Url) -> Result<Page, FlowError> {
         let r = self.client.get(url.clone()).send().await;
+        self.read(url.clone(), r).await
+    }
+
+    /// GET with extra request `headers`, without following redirects.
+    pub async fn get_with(&self, url: &Url, headers: &[(&str, &str)]) -> Result<Page, FlowError> {
+        let mut request = self.client.get(url.clone());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let r = request.send().await;
         self.read(url.clone(), r).await
     }
 

@@ -44,7 +44,10 @@ pub fn judge(
     };
     // These goals have evidence of their own (judge_fetch, judge_redirect, judge_fixation); a
     // refusal alone must never read as a pass for them.
-    if matches!(goal, Goal::Contain | Goal::StayOnSite | Goal::FreshSession) {
+    if matches!(
+        goal,
+        Goal::Contain | Goal::StayOnSite | Goal::FreshSession | Goal::StayProtected
+    ) {
         return judged(
             Outcome::Inconclusive,
             "this check is judged by its own evidence (canary, redirect or cookies), not by the session alone".into(),
@@ -121,7 +124,7 @@ pub fn judge(
             ),
             who,
         ),
-        (Goal::Contain | Goal::StayOnSite | Goal::FreshSession, who) => judged(
+        (Goal::Contain | Goal::StayOnSite | Goal::FreshSession | Goal::StayProtected, who) => judged(
             Outcome::Inconclusive,
             "judged by its own evidence".into(),
             who,
@@ -180,6 +183,43 @@ fn signed_in_as(session: &Session) -> Option<String> {
     match session {
         Session::SignedIn { identity } => identity.clone(),
         _ => None,
+    }
+}
+
+/// Judges an anonymous probe of the protected page ([`Goal::StayProtected`]): `session` is
+/// what the page showed a browser that never signed in but sent the check's headers, `paos`
+/// whether the SP answered with an ECP (PAOS) AuthnRequest instead of the page.
+pub fn judge_anonymous(session: &Session, paos: bool, baseline: &Baseline, must: &str) -> Judged {
+    let judged = |outcome, reason: String, who: Option<String>| Judged {
+        outcome,
+        reason,
+        signed_in_as: who,
+    };
+    match session {
+        _ if paos => judged(
+            Outcome::Pass,
+            "the SP answered with an ECP AuthnRequest (application/vnd.paos+xml), not the protected page".into(),
+            None,
+        ),
+        Session::SignedOut { how } => judged(Outcome::Pass, format!("not served: {how}"), None),
+        Session::SignedIn { identity } => judged(
+            Outcome::Vulnerable,
+            format!(
+                "the protected page was served to a browser that never signed in, as {}; the SP must {must}",
+                identity.as_deref().unwrap_or("someone")
+            ),
+            identity.clone(),
+        ),
+        Session::Unidentified { how } if !baseline.anonymous_unidentified => judged(
+            Outcome::Vulnerable,
+            format!("the protected page was served to a browser that never signed in ({how}), where a plain anonymous request is bounced; the SP must {must}"),
+            None,
+        ),
+        Session::Unidentified { how } => judged(
+            Outcome::Inconclusive,
+            format!("the protected page answered ({how}), but it answers anonymous browsers this way too, so a bypass cannot be told"),
+            None,
+        ),
     }
 }
 
@@ -444,6 +484,30 @@ mod tests {
         };
         assert_eq!(judged("admin@x.test\u{a0}"), Outcome::Pass);
         assert_eq!(judged(" admin@x.test\n"), Outcome::Vulnerable);
+    }
+
+    #[test]
+    fn an_anonymous_probe_passes_only_when_the_page_is_not_served() {
+        let bounced = Baseline::default();
+        let open = Baseline {
+            anonymous_unidentified: true,
+            ..Baseline::default()
+        };
+        let page = Session::Unidentified { how: "200".into() };
+        let out = Session::SignedOut { how: "302".into() };
+        let table = [
+            (&out, false, &bounced, Outcome::Pass),
+            (&page, true, &bounced, Outcome::Pass),
+            (&page, false, &bounced, Outcome::Vulnerable),
+            (&page, false, &open, Outcome::Inconclusive),
+        ];
+        for (session, paos, baseline, expected) in table {
+            let j = judge_anonymous(session, paos, baseline, "bounce");
+            assert_eq!(j.outcome, expected, "{session:?} {paos}: {}", j.reason);
+        }
+        let someone = signed_in(Some("B.Simon@contoso.com"));
+        let j = judge_anonymous(&someone, false, &bounced, "bounce");
+        assert_eq!(j.outcome, Outcome::Vulnerable);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The oracle: who, if anyone, the SP says is signed in, judged from its protected page.
 
-use crate::flow::{parse_url, Browser, FlowError};
+use crate::flow::{parse_url, Browser, FlowError, Page};
 use crate::scenario::{IdentityRule, Oracle};
 
 /// What the protected page says about the browser's session.
@@ -18,13 +18,17 @@ pub enum Session {
 /// Asks the SP's protected page who is signed in (no redirects followed).
 pub async fn probe(browser: &Browser, oracle: &Oracle) -> Result<Session, FlowError> {
     let url = parse_url(&oracle.url)?;
-    let page = browser.get(&url).await?;
+    Ok(session_of(oracle, &browser.get(&url).await?))
+}
+
+/// What the protected page's answer `page` says: signed out unless it answered 2xx.
+pub fn session_of(oracle: &Oracle, page: &Page) -> Session {
     if !(200..300).contains(&page.status) {
-        return Ok(Session::SignedOut {
+        return Session::SignedOut {
             how: format!("protected page answered {}", page.summary()),
-        });
+        };
     }
-    Ok(judge(oracle, &page.body, &page.summary()))
+    judge(oracle, &page.body, &page.summary())
 }
 
 /// Judges a protected page that answered 2xx: signed in, as whom the identity rule says.

@@ -125,7 +125,7 @@ impl Responder {
         };
         let (relay_state, genuine_only) = match self.attack.map(|c| c.edit) {
             Some(Edit::RelayState(value)) => (Some(value), true),
-            Some(Edit::Genuine) | None => (None, true),
+            Some(Edit::Genuine | Edit::ReturnTo(_)) | None => (None, true),
             _ => (None, false),
         };
         let (Some(check), false) = (self.attack, genuine_only) else {
@@ -174,7 +174,13 @@ impl Responder {
                     ..live
                 })
             }
-            Edit::Genuine => return Ok(live),
+            Edit::Genuine | Edit::ReturnTo(_) => return Ok(live),
+            Edit::AnonymousHeaders(_) => {
+                return Err(CaseEnd::Error(
+                    "this check makes no login; the runner probes the protected page instead"
+                        .into(),
+                ))
+            }
             Edit::Bytes(_) => {}
         }
         let donors = attacks::Donors {

@@ -16,7 +16,7 @@ use crate::flow::{parse_url, Browser, Limits};
 use crate::judge::{Baseline, Judged};
 use crate::oracle::{probe, Session};
 use crate::respond::{CaseEnd, Delivered, Responder};
-use crate::scenario::{Case, Expect, MetadataSource, Scenario};
+use crate::scenario::{Case, Expect, MetadataSource, Scenario, RETURN_TO_PLACE};
 
 /// How a case ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -285,10 +285,20 @@ impl CaseRun<'_> {
 
     /// One attempt through the run's driver.
     async fn attempt(&self, responder: Responder) -> Result<Attempt, CaseEnd> {
+        self.attempt_from(responder, None).await
+    }
+
+    /// One attempt through the run's driver, the login started at `start` when given.
+    async fn attempt_from(
+        &self,
+        responder: Responder,
+        start: Option<url::Url>,
+    ) -> Result<Attempt, CaseEnd> {
         let target = Target {
             scenario: self.scenario,
             limits: self.limits,
             origins: &self.origins,
+            start,
         };
         self.driver.attempt(&target, responder).await
     }
@@ -451,11 +461,17 @@ impl CaseRun<'_> {
         if check.needs_canary() {
             return self.fetch_probe(check, good, notes).await;
         }
+        if let attacks::Edit::ReturnTo(address) = check.edit {
+            return self.return_to_check(check, address, good, notes).await;
+        }
         if check.goal == attacks::Goal::StayOnSite {
             return self.relay_check(check, good, notes).await;
         }
         if check.goal == attacks::Goal::FreshSession {
             return self.fixation_check(check, good, baseline, notes).await;
+        }
+        if let attacks::Edit::AnonymousHeaders(headers) = check.edit {
+            return self.anonymous_check(check, headers, baseline, notes).await;
         }
         let attempt = self
             .attempt(self.responder(Some(check), Some(replayed)))
@@ -570,6 +586,81 @@ impl CaseRun<'_> {
 }
 
 impl CaseRun<'_> {
+    /// A return-address check: the login starts at `sp.return_to` with `address`; an SP
+    /// that refuses to start it passes, one that redirects there (before or after the login)
+    /// does not.
+    async fn return_to_check(
+        &self,
+        check: &'static Check,
+        address: &str,
+        good: &Delivered,
+        notes: &mut Notes,
+    ) -> Result<(String, Judged), CaseEnd> {
+        self.http_driver_only("a return-address check reads the SP's redirects")?;
+        let Some(template) = &self.scenario.sp.return_to else {
+            return Err(CaseEnd::NotApplicable(format!(
+                "the scenario names no login URL that takes a return address; hint: set sp.return_to, e.g. ${{SP_URL}}/mellon/login?ReturnTo={RETURN_TO_PLACE}"
+            )));
+        };
+        let start_for = |address: &str| {
+            let encoded: String =
+                url::form_urlencoded::byte_serialize(address.as_bytes()).collect();
+            parse_url(&template.replace(RETURN_TO_PLACE, &encoded))
+        };
+        let start = start_for(address)?;
+        notes.details.push(format!("login started at {start}"));
+        // First look without following: a refusal ends it, a redirect off the SP is one.
+        let origins: Vec<&url::Url> = self.origins.iter().collect();
+        let first = Browser::new(self.limits, &origins).get(&start).await?;
+        if (400..600).contains(&first.status) {
+            // A refusal (Shibboleth answers 500) counts only if the SP starts a login back
+            // to its own page.
+            let own = start_for(&self.scenario.sp.oracle.url)?;
+            let control = Browser::new(self.limits, &origins).get(&own).await?;
+            if (400..600).contains(&control.status) {
+                return Err(CaseEnd::Error(format!(
+                    "sp.return_to refuses the SP's own page too ({own} answered {}); hint: check the template",
+                    control.summary()
+                )));
+            }
+            let judged = Judged {
+                outcome: Outcome::Pass,
+                reason: format!("refused to start a login towards it: {}", first.summary()),
+                signed_in_as: None,
+            };
+            return Ok((judged.reason.clone(), judged));
+        }
+        if let Some(next) = first.location.as_ref().filter(|n| {
+            (300..400).contains(&first.status)
+                && !n.query_pairs().any(|(k, _)| k == "SAMLRequest")
+                && !self.origins.iter().any(|o| o.origin() == n.origin())
+        }) {
+            let judged = crate::judge::judge_redirect(
+                Some(next.as_str()),
+                &Session::SignedOut {
+                    how: "no login yet".into(),
+                },
+                &format!("{start} answered {}", first.summary()),
+                check.must,
+            );
+            return Ok((judged.reason.clone(), judged));
+        }
+        let attempt = self
+            .attempt_from(self.responder(Some(check), Some(good)), Some(start))
+            .await?;
+        Self::record_details(&attempt, &mut notes.details);
+        let judged = crate::judge::judge_redirect(
+            attempt.left_for.as_deref(),
+            &attempt.session,
+            &attempt.acs_answer,
+            check.must,
+        );
+        notes.signed_in_as = judged.signed_in_as.clone();
+        Ok((judged.reason.clone(), judged))
+    }
+}
+
+impl CaseRun<'_> {
     /// Not-applicable under `--driver chromium`: `what` needs what only the HTTP driver sees.
     fn http_driver_only(&self, what: &str) -> Result<(), CaseEnd> {
         match self.driver {
@@ -613,6 +704,42 @@ impl CaseRun<'_> {
         Ok((judged.reason.clone(), judged))
     }
 }
+
+impl CaseRun<'_> {
+    /// No login: a fresh browser asks for the protected page with the check's `headers`; a
+    /// page served to it is a bypass.
+    async fn anonymous_check(
+        &self,
+        check: &'static Check,
+        headers: &[(&str, &str)],
+        baseline: &Baseline,
+        notes: &mut Notes,
+    ) -> Result<(String, Judged), CaseEnd> {
+        let origins: Vec<&url::Url> = self.origins.iter().collect();
+        let browser = Browser::new(self.limits, &origins);
+        let oracle = &self.scenario.sp.oracle;
+        let url = parse_url(&oracle.url)?;
+        let page = browser.get_with(&url, headers).await?;
+        let sent: Vec<String> = headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+        notes.details.push(format!(
+            "GET {url} with\n{}\nanswered {}",
+            sent.join("\n"),
+            page.summary()
+        ));
+        let paos = (200..300).contains(&page.status)
+            && page
+                .content_type
+                .as_deref()
+                .is_some_and(|t| t.to_ascii_lowercase().starts_with(PAOS_MEDIA_TYPE));
+        let session = crate::oracle::session_of(oracle, &page);
+        let judged = crate::judge::judge_anonymous(&session, paos, baseline, check.must);
+        notes.signed_in_as = judged.signed_in_as.clone();
+        Ok((judged.reason.clone(), judged))
+    }
+}
+
+/// The media type of an ECP (PAOS) message (SAML ECP profile, Profiles §4.2).
+const PAOS_MEDIA_TYPE: &str = "application/vnd.paos+xml";
 
 /// How long after the SP's answer the canary is read (a fetch made in the background).
 const CANARY_GRACE: Duration = Duration::from_millis(200);

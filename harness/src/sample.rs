@@ -21,6 +21,18 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
         Edit::Genuine => {
             return Ok("(the IdP's own response for the login, posted unchanged)".into())
         }
+        Edit::ReturnTo(value) => {
+            return Ok(format!(
+                "(the login starts at the scenario's sp.return_to URL with {value:?} as the return address; the IdP's own response is posted unchanged)"
+            ))
+        }
+        Edit::AnonymousHeaders(headers) => {
+            let sent: Vec<String> = headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+            return Ok(format!(
+                "(no login: a fresh browser asks for the protected page with\n  {})",
+                sent.join("\n  ")
+            ));
+        }
         Edit::Bytes(_) => {}
     }
     let idp = Idp::new(Config::builtin());

@@ -55,6 +55,7 @@ struct SpSpec {
     metadata: Option<Spanned<String>>,
     entity_id: Option<String>,
     acs_url: Option<String>,
+    return_to: Option<String>,
     oracle: OracleSpec,
 }
 
@@ -128,6 +129,9 @@ pub enum MetadataSource {
     File(PathBuf),
 }
 
+/// Where `sp.return_to` takes the address to return to.
+pub const RETURN_TO_PLACE: &str = "{url}";
+
 /// The SP under test.
 #[derive(Clone, Debug)]
 pub struct SpTarget {
@@ -139,6 +143,9 @@ pub struct SpTarget {
     pub entity_id: Option<String>,
     /// The SP's ACS URL (the app's Reply URL).
     pub acs_url: Option<String>,
+    /// A login URL that takes where to go afterwards, `{url}` marking the place
+    /// (`${SP_URL}/mellon/login?ReturnTo={url}`): the `relay/return-to/` checks start there.
+    pub return_to: Option<String>,
     /// How to tell a login worked.
     pub oracle: Oracle,
 }
@@ -373,6 +380,20 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
             ));
         }
     }
+    if let Some(return_to) = &sp.return_to {
+        let scheme = url::Url::parse(&return_to.replace(RETURN_TO_PLACE, "x"))
+            .map(|u| u.scheme().to_owned());
+        if !return_to.contains(RETURN_TO_PLACE)
+            || !matches!(scheme.as_deref(), Ok("http" | "https"))
+        {
+            return Err(error(
+                file,
+                sp_at.line(),
+                format!("`sp.return_to` {return_to:?} is not an http(s) URL with `{RETURN_TO_PLACE}` in it"),
+                "mark where the return address goes, e.g. ${SP_URL}/mellon/login?ReturnTo={url}",
+            ));
+        }
+    }
     let source = |m: Spanned<String>| {
         if m.value.starts_with("http://") || m.value.starts_with("https://") {
             MetadataSource::Url(m.value)
@@ -567,6 +588,7 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
             metadata,
             entity_id: sp.entity_id,
             acs_url: sp.acs_url,
+            return_to: sp.return_to,
             oracle: Oracle {
                 url: sp.oracle.url,
                 identity,
@@ -721,6 +743,13 @@ mod tests {
                     "sign_on_url: ftp://sp/login",
                 ),
                 "not an http(s) URL",
+            ),
+            (
+                GOOD.replace(
+                    "  acs_url: http://sp/acs\n",
+                    "  acs_url: http://sp/acs\n  return_to: http://sp/login?next=\n",
+                ),
+                "with `{url}` in it",
             ),
             (
                 GOOD.replace(", identity: {json_pointer: /name_id}", "")

@@ -75,14 +75,15 @@ flaw_is_caught! {
     remote_references: "remote-references" => 1 ["sig/reference/whole-document=nonstrict", "sig/reference/two=nonstrict", "dsig/reference/remote-uri=vulnerable"];
     keyinfo_retrieval: "keyinfo-retrieval" => 1 ["dsig/keyinfo/retrieval-method=vulnerable", "dsig/keyinfo/reference=vulnerable"];
     xslt_transforms: "xslt-transforms" => 1 ["dsig/transform/xpath=nonstrict", "dsig/transform/xslt=vulnerable"];
-    relay_prefix_check: "relay-prefix-check" => 0 ["relay/backslash=vulnerable", "relay/tab=vulnerable"];
+    relay_prefix_check: "relay-prefix-check" => 0 ["relay/backslash=vulnerable", "relay/tab=vulnerable", "relay/return-to/backslash=vulnerable", "relay/return-to/tab=vulnerable"];
     verify_error_as_success: "verify-error-as-success" => 1 ["sig/verify-error/dsa-method=vulnerable", "sig/verify-error/ecdsa-method=vulnerable", "sig/reference/two=nonstrict"];
     envelope_in_response_to: "envelope-in-response-to" => 1 ["subj/in-response-to-other=vulnerable"];
     issuer_prefix: "issuer-prefix" => 0 ["prot/issuer-app-suffix=nonstrict"];
     normalised_identity: "normalised-identity" => 0 ["canon/normalise/nbsp=vulnerable", "canon/normalise/zero-width=vulnerable", "canon/normalise/fullwidth=vulnerable"];
     lax_clock_skew: "lax-clock-skew" => 1 ["cond/scd-expired=vulnerable", "cond/session-expired=nonstrict", "cond/skew/late-10m=nonstrict", "cond/skew/early-10m=nonstrict"];
+    paos_bypass: "paos-bypass" => 1 ["bind/paos-header=vulnerable"];
     session_fixation: "session-fixation" => 0 ["session/fixation=vulnerable"];
-    relay_any: "relay-any" => 0 ["relay/absolute=vulnerable", "relay/scheme-relative=vulnerable", "relay/triple-slash=vulnerable", "relay/backslash=vulnerable", "relay/double-backslash=vulnerable", "relay/tab=vulnerable", "relay/scheme-colon=vulnerable", "relay/javascript=vulnerable"];
+    relay_any: "relay-any" => 0 ["relay/absolute=vulnerable", "relay/scheme-relative=vulnerable", "relay/triple-slash=vulnerable", "relay/backslash=vulnerable", "relay/double-backslash=vulnerable", "relay/tab=vulnerable", "relay/scheme-colon=vulnerable", "relay/javascript=vulnerable", "relay/return-to/absolute=vulnerable", "relay/return-to/scheme-colon=vulnerable", "relay/return-to/backslash=vulnerable", "relay/return-to/tab=vulnerable", "relay/return-to/triple-slash=vulnerable"];
     signature_wrapping: "signature-wrapping" => 1 ["xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/advice=vulnerable"];
     status: "status" => 0 ["prot/status-responder=nonstrict", "prot/status-nested-success=nonstrict"];
     subject_confirmation: "subject-confirmation" => 1 ["subj/holder-of-key=vulnerable", "subj/no-confirmation=nonstrict"];

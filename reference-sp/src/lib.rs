@@ -129,11 +129,14 @@ pub enum Flaw {
     NormalisedIdentity,
     /// Allow half an hour of clock skew instead of three minutes.
     LaxClockSkew,
+    /// Serve the protected page, unauthenticated, to a request with ECP headers
+    /// (mod_auth_mellon < 0.14.2, CVE-2019-3878).
+    PaosBypass,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 46] = [
+    pub const ALL: [Flaw; 47] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -180,6 +183,7 @@ impl Flaw {
         Flaw::IssuerPrefix,
         Flaw::NormalisedIdentity,
         Flaw::LaxClockSkew,
+        Flaw::PaosBypass,
     ];
 
     /// The command-line name.
@@ -231,6 +235,7 @@ impl Flaw {
             Flaw::IssuerPrefix => "issuer-prefix",
             Flaw::NormalisedIdentity => "normalised-identity",
             Flaw::LaxClockSkew => "lax-clock-skew",
+            Flaw::PaosBypass => "paos-bypass",
         }
     }
 
@@ -301,6 +306,7 @@ impl Flaw {
             Flaw::IssuerPrefix => "match Issuer by prefix",
             Flaw::NormalisedIdentity => "NFKC-normalise and trim identities before lookup",
             Flaw::LaxClockSkew => "allow 30 minutes of clock skew",
+            Flaw::PaosBypass => "serve protected pages to ECP headers (CVE-2019-3878)",
         }
     }
 

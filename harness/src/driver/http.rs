@@ -17,9 +17,11 @@ pub async fn attempt(target: &Target<'_>, responder: Responder) -> Result<Attemp
     let scenario = target.scenario;
     let origins: Vec<&url::Url> = target.origins.iter().collect();
     let browser = Browser::new(target.limits, &origins);
-    let captured = browser
-        .start_login(&parse_url(&scenario.sp.sign_on_url)?)
-        .await?;
+    let start = match &target.start {
+        Some(start) => start.clone(),
+        None => parse_url(&scenario.sp.sign_on_url)?,
+    };
+    let captured = browser.start_login(&start).await?;
     let delivered = match &scenario.idp_url {
         Some(idp) if idp.origin() != captured.idp_url.origin() => {
             return Err(CaseEnd::Fail(format!(

@@ -46,6 +46,8 @@ pub struct Target<'a> {
     pub limits: Limits,
     /// Origins the browser may follow redirects to.
     pub origins: &'a [url::Url],
+    /// Where the login starts instead of the scenario's sign-on URL.
+    pub start: Option<url::Url>,
 }
 
 impl Driver {
