@@ -1,7 +1,7 @@
 //! The catalogue, in run order. Ids are stable: scripts and expectation files depend on them.
 
 use crate::check::{Capability as Cap, Check, Edit, Family, Goal, Seed, Severity as Sev};
-use crate::family::{canon, dsig, parse, sig, token, xsw, xxe, CORE_SIG, PROFILES, USENIX12};
+use crate::family::{canon, dsig, enc, parse, sig, token, xsw, xxe, CORE_SIG, PROFILES, USENIX12};
 
 /// Defaults for a check that forges identity under TM-B on an assertion-signed seed.
 const FORGERY: Check = Check {
@@ -121,11 +121,18 @@ const RELAY: Check = Check {
 
 const RELAY_REFERENCES: &[&str] = &[
     "SAML Bindings §3.4.3 / §3.5.3 (RelayState)",
-    "CVE-2019-13038 (mod_auth_mellon)",
-    "CVE-2019-3877 (mod_auth_mellon)",
-    "CVE-2021-3639 (mod_auth_mellon)",
+    "CVE-2019-13038 (mod_auth_mellon login?ReturnTo=, `https:` without slashes)",
+    "CVE-2019-3877 (mod_auth_mellon logout?ReturnTo=, backslashes)",
+    "CVE-2021-3639 (mod_auth_mellon logout?ReturnTo=, `///`)",
     "WHATWG URL Standard (backslashes, tabs and newlines)",
 ];
+
+/// A login URL that takes a return address (`sp.return_to`), given one off the SP.
+const RETURN_TO: Check = Check {
+    tags: &["relay-state", "open-redirect", "return-to"],
+    must: "redirect after login only to its own pages, whatever its login URL is given as the return address",
+    ..RELAY
+};
 
 /// Every check, in run order.
 pub const CATALOGUE: &[Check] = &[
@@ -280,7 +287,7 @@ pub const CATALOGUE: &[Check] = &[
         id: "sig/verify-error/dsa-method",
         title: "identity forged, SignatureMethod dsa-sha1 against the IdP's RSA key, SignatureValue meaningless",
         research_id: "SIG-08",
-        references: &["CVE-2016-9814 (SimpleSAMLphp 201612-01, simplesamlphp/saml2 < 1.9.1 / 1.10.3 / 2.3.3)", "CVE-2016-9955 (SimpleSAMLphp < 1.14.11, SAML 1 validator)", "SimpleSAMLphp 201803-01 (HTTP-Redirect, saml2 <= 3.1.3)", "PHP openssl_verify returns -1 on error"],
+        references: &["CVE-2016-9814 (SimpleSAMLphp 201612-01, simplesamlphp/saml2 < 1.9.1 / 1.10.3 / 2.3.3)", "CVE-2016-9955 (SimpleSAMLphp < 1.14.11, SAML 1 validator)", "CVE-2018-7711 (SimpleSAMLphp 201803-01, the same bug on HTTP-Redirect)", "PHP openssl_verify returns -1 on error"],
         seed: Seed::AssertionSigned,
         tags: &["signature", "verify-error"],
         provenance: "SimpleSAMLphp advisory 201612-01 shape: digests recomputed, the verification itself forced into an error",
@@ -293,10 +300,10 @@ pub const CATALOGUE: &[Check] = &[
         id: "sig/verify-error/ecdsa-method",
         title: "identity forged, SignatureMethod ecdsa-sha256 against the IdP's RSA key, SignatureValue meaningless",
         research_id: "SIG-08",
-        references: &["CVE-2016-9814 (SimpleSAMLphp 201612-01)", "SimpleSAMLphp 201803-01"],
+        references: &["CWE-252 (unchecked return value)", "CVE-2016-9814 (the same bug class)"],
         seed: Seed::AssertionSigned,
         tags: &["signature", "verify-error"],
-        provenance: "SimpleSAMLphp advisory 201612-01 shape with another key type",
+        provenance: "the CVE-2016-9814 bug class for verifiers that error on an ECDSA method with an RSA key (xmlseclibs itself has no ECDSA: PHP reports a plain mismatch there)",
         must: "treat an error while verifying (a SignatureMethod that does not fit the key) as a failed signature",
         fix: "pin the SignatureMethod to what the IdP uses and accept only an explicit success from the verifier",
         edit: Edit::Bytes(sig::verify_error_ecdsa),
@@ -928,14 +935,14 @@ pub const CATALOGUE: &[Check] = &[
     },
     Check {
         id: "relay/triple-slash",
-        title: "RelayState ///evil.test/ (mellon CVE-2019-13038)",
+        title: "RelayState ///evil.test/ (the shape of mellon CVE-2021-3639)",
         references: RELAY_REFERENCES,
         edit: Edit::RelayState("///evil.test/"),
         ..RELAY
     },
     Check {
         id: "relay/backslash",
-        title: "RelayState /\\evil.test/ (starts with one slash; browsers read \\ as /)",
+        title: "RelayState /\\evil.test/ (starts with one slash; browsers read \\ as /; the shape of mellon CVE-2019-3877)",
         references: RELAY_REFERENCES,
         edit: Edit::RelayState("/\\evil.test/"),
         ..RELAY
@@ -956,7 +963,7 @@ pub const CATALOGUE: &[Check] = &[
     },
     Check {
         id: "relay/scheme-colon",
-        title: "RelayState https:evil.test/ (no slashes)",
+        title: "RelayState https:evil.test/ (no slashes; the shape of mellon CVE-2019-13038)",
         references: RELAY_REFERENCES,
         edit: Edit::RelayState("https:evil.test/"),
         ..RELAY
@@ -974,46 +981,60 @@ pub const CATALOGUE: &[Check] = &[
         id: "relay/return-to/absolute",
         title: "the login URL's return address https://evil.test/",
         references: &["SAML Bindings §3.4.3 (RelayState)", "CWE-601"],
-        tags: &["relay-state", "open-redirect", "return-to"],
-        must: "redirect after login only to its own pages, whatever its login URL is given as the return address",
         edit: Edit::ReturnTo("https://evil.test/"),
-        ..RELAY
+        ..RETURN_TO
     },
     Check {
         id: "relay/return-to/scheme-colon",
         title: "the login URL's return address https:evil.test/ (no slashes; mod_auth_mellon CVE-2019-13038)",
         references: &["CVE-2019-13038 (mod_auth_mellon <= 0.14.2, login?ReturnTo=)"],
-        tags: &["relay-state", "open-redirect", "return-to"],
-        must: "redirect after login only to its own pages, whatever its login URL is given as the return address",
         edit: Edit::ReturnTo("https:evil.test/"),
-        ..RELAY
+        ..RETURN_TO
     },
     Check {
         id: "relay/return-to/backslash",
-        title: "the login URL's return address /\\evil.test/ (mod_auth_mellon CVE-2019-3877)",
-        references: &["CVE-2019-3877 (mod_auth_mellon < 0.14.2)"],
-        tags: &["relay-state", "open-redirect", "return-to"],
-        must: "redirect after login only to its own pages, whatever its login URL is given as the return address",
+        title: "the login URL's return address /\\evil.test/ (the shape of mellon CVE-2019-3877, there on logout)",
+        references: &["CVE-2019-3877 (mod_auth_mellon < 0.14.2, logout?ReturnTo=)"],
         edit: Edit::ReturnTo("/\\evil.test/"),
-        ..RELAY
+        ..RETURN_TO
     },
     Check {
         id: "relay/return-to/tab",
-        title: "the login URL's return address /<TAB>/evil.test/ (mod_auth_mellon CVE-2021-3639)",
-        references: &["CVE-2021-3639 (mod_auth_mellon < 0.17.0)"],
-        tags: &["relay-state", "open-redirect", "return-to"],
-        must: "redirect after login only to its own pages, whatever its login URL is given as the return address",
+        title: "the login URL's return address /<TAB>/evil.test/ (browsers drop the tab)",
+        references: &["WHATWG URL Standard (tabs and newlines removed)", "CWE-601"],
         edit: Edit::ReturnTo("/\t/evil.test/"),
-        ..RELAY
+        ..RETURN_TO
     },
     Check {
         id: "relay/return-to/triple-slash",
-        title: "the login URL's return address ///evil.test/",
-        references: &["CVE-2019-13038 (mod_auth_mellon)", "WHATWG URL Standard"],
-        tags: &["relay-state", "open-redirect", "return-to"],
-        must: "redirect after login only to its own pages, whatever its login URL is given as the return address",
+        title: "the login URL's return address ///evil.test/ (the shape of mellon CVE-2021-3639, there on logout)",
+        references: &["CVE-2021-3639 (mod_auth_mellon < 0.18.0, logout?ReturnTo=)", "WHATWG URL Standard"],
         edit: Edit::ReturnTo("///evil.test/"),
-        ..RELAY
+        ..RETURN_TO
+    },
+    Check {
+        id: "relay/logout-return-to/absolute",
+        title: "no login: the logout URL's return address https://evil.test/",
+        references: &["SAML Bindings §3.4.3 (RelayState)", "CWE-601"],
+        must: "redirect after logout only to its own pages",
+        edit: Edit::LogoutReturnTo("https://evil.test/"),
+        ..RETURN_TO
+    },
+    Check {
+        id: "relay/logout-return-to/backslash",
+        title: "no login: the logout URL's return address /\\evil.test/ (mod_auth_mellon CVE-2019-3877)",
+        references: &["CVE-2019-3877 (mod_auth_mellon < 0.14.2, logout?ReturnTo=)"],
+        must: "redirect after logout only to its own pages",
+        edit: Edit::LogoutReturnTo("/\\evil.test/"),
+        ..RETURN_TO
+    },
+    Check {
+        id: "relay/logout-return-to/triple-slash",
+        title: "no login: the logout URL's return address ///evil.test/ (mod_auth_mellon CVE-2021-3639)",
+        references: &["CVE-2021-3639 (mod_auth_mellon < 0.18.0, logout?ReturnTo=)"],
+        must: "redirect after logout only to its own pages",
+        edit: Edit::LogoutReturnTo("///evil.test/"),
+        ..RETURN_TO
     },
     Check {
         id: "session/fixation",
@@ -1043,11 +1064,11 @@ pub const CATALOGUE: &[Check] = &[
         seed: Seed::Any,
         goal: Goal::StayProtected,
         tags: &["ecp", "paos", "auth-bypass"],
-        provenance: "the headers an ECP client sends (Profiles §4.2.3.1), as in the mod_auth_mellon CVE-2019-3878 report",
+        provenance: "the headers an ECP client sends (Profiles §4.2.3.1; Accept as in mellon's ECP documentation); the mellon bypass needed Apache as a reverse proxy (mod_proxy), so an SP serving local files may not show it",
         must: "answer an anonymous request with ECP headers with an ECP AuthnRequest or a refusal, never with the protected page",
         fix: "upgrade mod_auth_mellon to 0.14.2 or later; treat an ECP request as unauthenticated until an ECP login completes",
         edit: Edit::AnonymousHeaders(&[
-            ("Accept", "text/html; application/vnd.paos+xml"),
+            ("Accept", "text/html, application/vnd.paos+xml"),
             ("PAOS", "ver=\"urn:liberty:paos:2003-08\";\"urn:oasis:names:tc:SAML:2.0:profiles:SSO:ecp\""),
         ]),
         ..XSW
@@ -1437,6 +1458,79 @@ pub const CATALOGUE: &[Check] = &[
         edit: Edit::Replay,
         ..TOKEN
     },
+    Check {
+        id: "enc/unsigned-assertion",
+        title: "identity forged, every signature removed, the Assertion encrypted to the SP's certificate",
+        family: Family::Enc,
+        research_id: "ENC-01",
+        references: &["CVE-2024-4985 (GitHub Enterprise Server, encrypted assertions)", "CVE-2021-28091 class (Lasso)", "SAML Profiles §4.1.3.5 (the assertion or the response MUST be signed)"],
+        tags: &["encryption", "signature"],
+        provenance: "research catalogue ENC-01: encrypted with the SP's published certificate, as anyone can",
+        must: "require a valid IdP signature on the Response or on the decrypted Assertion: encryption proves nothing about who wrote it",
+        fix: "verify the decrypted Assertion's signature (or the Response's) exactly as for a plaintext assertion",
+        edit: Edit::Bytes(enc::unsigned_forgery),
+        ..SIG
+    },
+    Check {
+        id: "enc/expired",
+        title: "a token the IdP signed two hours ago, encrypted to the SP",
+        family: Family::Enc,
+        research_id: "ENC-02",
+        references: &["research catalogue ENC-02 (conditions skipped for encrypted assertions)", PROFILES],
+        tags: &["encryption", "time"],
+        must: "check the validity window of a decrypted assertion",
+        fix: "run every assertion check (time, audience, recipient) after decrypting",
+        edit: Edit::Bytes(enc::expired),
+        ..TOKEN
+    },
+    Check {
+        id: "enc/other-audience",
+        title: "a token the IdP signed for another SP (Audience), encrypted to this one",
+        family: Family::Enc,
+        research_id: "ENC-02",
+        references: &["research catalogue ENC-02", "SAML Core §2.5.1.4"],
+        tags: &["encryption", "audience"],
+        must: "check the Audience of a decrypted assertion",
+        fix: "run every assertion check (time, audience, recipient) after decrypting",
+        edit: Edit::Bytes(enc::other_audience),
+        ..TOKEN
+    },
+    Check {
+        id: "enc/rsa-1_5",
+        title: "the IdP's own assertion encrypted with RSA PKCS#1 v1.5 key transport",
+        family: Family::Enc,
+        research_id: "ENC-04",
+        references: &["XML Encryption 1.1 §5.5.1 (RSA-v1.5 only for compatibility)", "Jager, Schinzel, Somorovsky: One Bad Apple (ESORICS 2012)"],
+        tags: &["encryption", "padding-oracle"],
+        provenance: "research catalogue ENC-04: a decryptor that accepts PKCS#1 v1.5 can serve as a Bleichenbacher oracle",
+        must: "refuse RSA PKCS#1 v1.5 key transport",
+        fix: "accept only RSA-OAEP key transport (xmlenc#rsa-oaep-mgf1p, xmlenc11#rsa-oaep)",
+        edit: Edit::Bytes(enc::rsa_1_5),
+        ..STRICT
+    },
+    Check {
+        id: "enc/doctype-in-plaintext",
+        title: "the IdP's own assertion encrypted with a DOCTYPE before it whose parameter entity is on the canary",
+        family: Family::Enc,
+        research_id: "ENC-05",
+        references: &["research catalogue ENC-05", "OWASP XML External Entity Prevention Cheat Sheet"],
+        tags: &["encryption", "xxe", "canary"],
+        provenance: "research catalogue ENC-05: the decrypted plaintext parsed as a document of its own, DTD and all",
+        must: "parse decrypted plaintext in the context of the message (no DOCTYPE, no external entities)",
+        fix: "splice the decrypted element into the document, or parse it with DTDs and external entities off",
+        edit: Edit::Bytes(enc::doctype_in_plaintext),
+        ..FETCH
+    },
+    Check {
+        id: "xsw/encrypted",
+        title: "the signed Assertion encrypted, a forged unsigned copy (new ID) in plaintext before it",
+        research_id: "XSW-16",
+        references: &["CVE-2024-9487 (GitHub Enterprise Server)", "CVE-2024-4985", USENIX12],
+        tags: &["wrapping", "encryption"],
+        provenance: "research catalogue XSW-16 shape",
+        edit: Edit::Bytes(enc::wrapped),
+        ..XSW
+    },
 ];
 
 /// The control: the IdP's own response through the same byte pipeline, unchanged. It must sign
@@ -1499,7 +1593,9 @@ mod tests {
             .collect();
         assert!(relay.len() >= 7);
         for c in relay {
-            let (Edit::RelayState(value) | Edit::ReturnTo(value)) = c.edit else {
+            let (Edit::RelayState(value) | Edit::ReturnTo(value) | Edit::LogoutReturnTo(value)) =
+                c.edit
+            else {
                 panic!("{} is a relay check without a return address", c.id);
             };
             // The judge flags the check's host, or a script URL.

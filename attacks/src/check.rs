@@ -129,6 +129,8 @@ pub enum Family {
     Subj,
     /// Protocol fields (Destination, InResponseTo, Issuer, replay).
     Prot,
+    /// Encrypted assertions.
+    Enc,
     /// External entities, DTDs and XInclude that make the SP fetch URLs or read files.
     Xxe,
     /// RelayState: where the SP sends the browser after the login.
@@ -137,6 +139,15 @@ pub enum Family {
     Session,
     /// Bindings and endpoints: how requests reach the SP.
     Bind,
+}
+
+/// `headers` as `Name: value` lines joined by `separator`.
+pub fn header_lines(headers: &[(&str, &str)], separator: &str) -> String {
+    headers
+        .iter()
+        .map(|(n, v)| format!("{n}: {v}"))
+        .collect::<Vec<_>>()
+        .join(separator)
 }
 
 /// How a check builds what it posts.
@@ -155,6 +166,9 @@ pub enum Edit {
     /// The login starts at the scenario's `sp.return_to` URL with this return address; the
     /// IdP's own response is posted unchanged.
     ReturnTo(&'static str),
+    /// No login: a fresh browser opens the scenario's `sp.logout_return_to` URL with this
+    /// return address.
+    LogoutReturnTo(&'static str),
 }
 
 impl std::fmt::Debug for Edit {
@@ -166,6 +180,7 @@ impl std::fmt::Debug for Edit {
             Edit::Genuine => "Genuine",
             Edit::AnonymousHeaders(_) => "AnonymousHeaders",
             Edit::ReturnTo(_) => "ReturnTo",
+            Edit::LogoutReturnTo(_) => "LogoutReturnTo",
         })
     }
 }
@@ -226,6 +241,7 @@ impl Check {
         idp_key: Option<&IdpKey>,
         donors: Donors,
         canary: Option<&Canary>,
+        sp_certificate: Option<&openssl::x509::X509>,
     ) -> Result<Forged, Skip> {
         let edit = match self.edit {
             Edit::Bytes(edit) => edit,
@@ -239,7 +255,7 @@ impl Check {
                     "this check posts the IdP's own response; there is nothing to forge".into(),
                 ))
             }
-            Edit::AnonymousHeaders(_) => {
+            Edit::AnonymousHeaders(_) | Edit::LogoutReturnTo(_) => {
                 return Err(Skip::NotApplicable(
                     "this check sends no response at all; there is nothing to forge".into(),
                 ))
@@ -250,6 +266,7 @@ impl Check {
             idp_key: idp_key.filter(|_| self.idp_signs()),
             donors,
             canary,
+            sp_certificate,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The inputs an edit gets and what it gives back.
 
 use openssl::pkey::{PKey, Private};
+use openssl::x509::X509;
 
 use crate::identity::Swap;
 
@@ -32,6 +33,8 @@ pub struct Forge<'a> {
     pub donors: Donors<'a>,
     /// Where this check's fetches land, for the checks that make the SP fetch.
     pub canary: Option<&'a Canary>,
+    /// The SP's encryption certificate (from its metadata), for the encrypted-assertion checks.
+    pub sp_certificate: Option<&'a X509>,
 }
 
 /// The harness's canary listener as one check sees it: a URL prefix no other check uses.
@@ -76,6 +79,15 @@ impl Forge<'_> {
     pub fn canary(&self) -> Result<&Canary, Skip> {
         self.canary.ok_or_else(|| {
             Skip::NotApplicable("needs the canary listener, which this run did not start".into())
+        })
+    }
+
+    /// The SP's encryption certificate, or a not-applicable.
+    pub fn sp_certificate(&self) -> Result<&X509, Skip> {
+        self.sp_certificate.ok_or_else(|| {
+            Skip::NotApplicable(
+                "needs the SP's encryption certificate; its metadata lists none (a KeyDescriptor with use=\"encryption\" or no use)".into(),
+            )
         })
     }
 

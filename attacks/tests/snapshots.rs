@@ -35,6 +35,7 @@ fn every_check_posts_what_its_snapshot_shows() {
             (r"(<(ds:)?SignatureValue>)[^<]+", "$1[SIGNATURE]"),
             (r"(<(ds:)?X509Certificate>)[^<]+", "$1[CERT]"),
             (r"(<Modulus>)[^<]+", "$1[MODULUS]"),
+            (r"(<xenc:CipherValue>)[^<]+", "$1[CIPHER]"),
             (r#"(ID|SessionIndex)="_[0-9a-f-]{36}"#, "$1=\"[ID]"),
             (r##"URI="#_[0-9a-f-]{36}"##, "URI=\"#[ID]"),
         ], snapshot_suffix => check.id.replace('/', "__")}, {

@@ -345,6 +345,19 @@ impl Browser {
         Ok(page)
     }
 
+    /// Follows `page`'s redirects (a `Refresh` or meta refresh too): where the browser left
+    /// the allowed origins, if it did.
+    pub async fn exit(&self, page: Page) -> Result<Option<String>, FlowError> {
+        match self.follow(page).await {
+            Err(FlowError::OffSite { to, .. }) => Ok(Some(to)),
+            Ok(page) => Ok(page
+                .refresh
+                .filter(|next| !self.allowed(next))
+                .map(|next| next.to_string())),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Starts an SP-initiated login at `sign_on_url` and captures the AuthnRequest, sent by
     /// HTTP-Redirect (a Location carrying SAMLRequest) or HTTP-POST (an auto-submit form).
     pub async fn start_login(&self, sign_on_url: &Url) -> Result<Captured, FlowError> {

@@ -74,9 +74,8 @@ pub fn judge(
         }
         Session::SignedIn { identity } => identity.as_ref(),
     };
-    // Only ASCII whitespace is layout: a no-break space may be what tells two accounts apart.
-    let bare = |s: &str| s.trim_matches(|c: char| c.is_ascii_whitespace()).to_owned();
-    let same = |a: &str, b: &str| bare(a).eq_ignore_ascii_case(&bare(b));
+    let bare = saml_protocol::trim_xml_whitespace;
+    let same = |a: &str, b: &str| bare(a).eq_ignore_ascii_case(bare(b));
     let among = |list: &[String], id: &str| list.iter().any(|x| same(x, id));
     match (goal, id) {
         (Goal::Impersonate, Some(id)) if among(&swap.forged, id) => judged(
@@ -188,7 +187,7 @@ fn signed_in_as(session: &Session) -> Option<String> {
 
 /// Judges an anonymous probe of the protected page ([`Goal::StayProtected`]): `session` is
 /// what the page showed a browser that never signed in but sent the check's headers, `paos`
-/// whether the SP answered with an ECP (PAOS) AuthnRequest instead of the page.
+/// whether the SP answered with an ECP AuthnRequest (a PAOS message) instead of the page.
 pub fn judge_anonymous(session: &Session, paos: bool, baseline: &Baseline, must: &str) -> Judged {
     let judged = |outcome, reason: String, who: Option<String>| Judged {
         outcome,
@@ -196,12 +195,6 @@ pub fn judge_anonymous(session: &Session, paos: bool, baseline: &Baseline, must:
         signed_in_as: who,
     };
     match session {
-        _ if paos => judged(
-            Outcome::Pass,
-            "the SP answered with an ECP AuthnRequest (application/vnd.paos+xml), not the protected page".into(),
-            None,
-        ),
-        Session::SignedOut { how } => judged(Outcome::Pass, format!("not served: {how}"), None),
         Session::SignedIn { identity } => judged(
             Outcome::Vulnerable,
             format!(
@@ -210,6 +203,12 @@ pub fn judge_anonymous(session: &Session, paos: bool, baseline: &Baseline, must:
             ),
             identity.clone(),
         ),
+        _ if paos => judged(
+            Outcome::Pass,
+            "the SP answered with an ECP AuthnRequest (a PAOS message), not the protected page".into(),
+            None,
+        ),
+        Session::SignedOut { how } => judged(Outcome::Pass, format!("not served: {how}"), None),
         Session::Unidentified { how } if !baseline.anonymous_unidentified => judged(
             Outcome::Vulnerable,
             format!("the protected page was served to a browser that never signed in ({how}), where a plain anonymous request is bounced; the SP must {must}"),
@@ -232,7 +231,7 @@ pub fn judge_redirect(
     must: &str,
 ) -> Judged {
     let signed_in_as = signed_in_as(session);
-    // The check's host, or a URL that runs script in the SP's origin when a page follows it.
+    // The check's host, or a script URL (javascript:, vbscript:, data:) as the target.
     let evil = left_for.filter(|to| {
         url::Url::parse(to).ok().is_some_and(|u| {
             matches!(u.scheme(), "javascript" | "vbscript" | "data")
@@ -244,14 +243,14 @@ pub fn judge_redirect(
         (Some(to), _) => Judged {
             outcome: Outcome::Vulnerable,
             reason: format!(
-                "after the login the SP sent the browser to {to}: an open redirect through RelayState; the SP must {must}"
+                "the SP sent the browser to {to}, the address the check supplied: an open redirect; the SP must {must}"
             ),
             signed_in_as,
         },
         (None, Some(to)) => Judged {
             outcome: Outcome::Inconclusive,
             reason: format!(
-                "after the login the SP sent the browser to {to}, off its origins, which the harness does not follow; where RelayState leads from there cannot be told"
+                "the SP sent the browser to {to}, off its origins, which the harness does not follow; where it leads from there cannot be told"
             ),
             signed_in_as,
         },

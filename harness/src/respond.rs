@@ -36,6 +36,7 @@ pub struct Responder {
     clock: saml_protocol::Clock,
     donor: Option<Arc<str>>,
     canary: Option<Probe>,
+    sp_certificate: Option<Arc<openssl::x509::X509>>,
 }
 
 impl Responder {
@@ -56,12 +57,21 @@ impl Responder {
             clock,
             donor: None,
             canary: None,
+            sp_certificate: None,
         }
     }
 
     /// With the running IdP's signed metadata for the checks that transplant one (TM-C).
     pub fn with_donor(self, donor: Option<Arc<str>>) -> Self {
         Responder { donor, ..self }
+    }
+
+    /// With the SP's encryption certificate, for the encrypted-assertion checks.
+    pub fn with_sp_certificate(self, sp_certificate: Option<Arc<openssl::x509::X509>>) -> Self {
+        Responder {
+            sp_certificate,
+            ..self
+        }
     }
 
     /// With this check's canary prefix, for the checks that make the SP fetch.
@@ -83,6 +93,7 @@ impl Responder {
             idp_key,
             donors,
             self.canary.as_ref().map(Probe::target),
+            self.sp_certificate.as_deref(),
         )?;
         if let Some(probe) = &self.canary {
             probe.serve(&forged.served);
@@ -175,9 +186,9 @@ impl Responder {
                 })
             }
             Edit::Genuine | Edit::ReturnTo(_) => return Ok(live),
-            Edit::AnonymousHeaders(_) => {
+            Edit::AnonymousHeaders(_) | Edit::LogoutReturnTo(_) => {
                 return Err(CaseEnd::Error(
-                    "this check makes no login; the runner probes the protected page instead"
+                    "this check makes no login, so there is no response to edit; hint: run it through `conformance` or `run`, which probe the protected page for it"
                         .into(),
                 ))
             }
@@ -215,6 +226,10 @@ pub fn forge_in_process(
         | (Seed::AssertionSigned, SignWhat::Response) => SignWhat::Both,
         (_, what) => what,
     };
+    // The encrypted-assertion checks encrypt the plaintext themselves.
+    if check.family == attacks::Family::Enc || check.id == "xsw/encrypted" {
+        signer.token_encryption_certificate = None;
+    }
     let seed = idp
         .sign(&signer, login)
         .map_err(|e| CaseEnd::Error(e.message()))?;
@@ -246,9 +261,10 @@ pub fn forge(
     idp_key: Option<&IdpKey>,
     donors: attacks::Donors,
     canary: Option<&attacks::Canary>,
+    sp_certificate: Option<&openssl::x509::X509>,
 ) -> Result<attacks::Forged, CaseEnd> {
     check
-        .forge(seed, idp_key, donors, canary)
+        .forge(seed, idp_key, donors, canary, sp_certificate)
         .map_err(|e| match e {
             attacks::Skip::NotApplicable(why) => CaseEnd::NotApplicable(why),
             attacks::Skip::Failed(why) => {

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::canary::CanaryOptions;
 use crate::driver::{Attempt, Driver, Target};
-use crate::flow::{parse_url, Browser, Limits};
+use crate::flow::{parse_url, Browser, FlowError, Limits};
 use crate::judge::{Baseline, Judged};
 use crate::oracle::{probe, Session};
 use crate::respond::{CaseEnd, Delivered, Responder};
@@ -140,6 +140,8 @@ pub(crate) struct SpIds {
     pub(crate) entity_id: String,
     /// The SP's ACS URL.
     pub(crate) acs_url: String,
+    /// The SP's encryption certificate from its metadata, if it lists one.
+    pub(crate) encryption_certificate: Option<Arc<openssl::x509::X509>>,
 }
 
 /// Reads `what` (`SP` or `IdP` metadata) from a file, or fetches it within `limits`.
@@ -199,8 +201,8 @@ pub(crate) async fn resolve_sp(s: &Scenario, limits: Limits) -> Result<SpIds, St
             }
         })?),
     };
-    let (md_entity, md_acs) = match &metadata {
-        None => (None, None),
+    let (md_entity, md_acs, encryption_certificate) = match &metadata {
+        None => (None, None, None),
         Some(xml) => sp_metadata(xml)?,
     };
     Ok(SpIds {
@@ -216,11 +218,20 @@ pub(crate) async fn resolve_sp(s: &Scenario, limits: Limits) -> Result<SpIds, St
             .clone()
             .or(md_acs)
             .ok_or("the SP metadata has no HTTP-POST AssertionConsumerService")?,
+        encryption_certificate,
     })
 }
 
-/// Entity ID and HTTP-POST ACS from SP metadata (DTDs refused).
-fn sp_metadata(xml: &str) -> Result<(Option<String>, Option<String>), String> {
+/// What SP metadata says: entity ID, HTTP-POST ACS, encryption certificate.
+type SpMetadata = (
+    Option<String>,
+    Option<String>,
+    Option<Arc<openssl::x509::X509>>,
+);
+
+/// Entity ID, HTTP-POST ACS and the encryption certificate (a KeyDescriptor with
+/// `use="encryption"` or no `use`) from SP metadata (DTDs refused).
+fn sp_metadata(xml: &str) -> Result<SpMetadata, String> {
     let doc = roxmltree::Document::parse(xml)
         .map_err(|e| format!("SP metadata is not well-formed XML: {e}"))?;
     let root = doc.root_element();
@@ -232,7 +243,29 @@ fn sp_metadata(xml: &str) -> Result<(Option<String>, Option<String>), String> {
         })
         .and_then(|n| n.attribute("Location"))
         .map(str::to_owned);
-    Ok((root.attribute("entityID").map(str::to_owned), acs))
+    let encryption = doc
+        .descendants()
+        .filter(|n| n.has_tag_name((METADATA_NS, "KeyDescriptor")))
+        .filter(|n| n.attribute("use").is_none_or(|u| u == "encryption"))
+        .flat_map(|n| n.descendants())
+        .find(|n| n.has_tag_name((saml_protocol::DSIG_NS, "X509Certificate")))
+        .and_then(|n| n.text())
+        .map(|b64| b64.split_whitespace().collect::<String>())
+        .map(|b64| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD
+                .decode(&b64)
+                .ok()
+                .and_then(|der| openssl::x509::X509::from_der(&der).ok())
+                .map(Arc::new)
+                .ok_or_else(|| "the SP metadata's encryption certificate is not a base64 X.509 certificate; hint: fix its KeyDescriptor".to_owned())
+        })
+        .transpose()?;
+    Ok((
+        root.attribute("entityID").map(str::to_owned),
+        acs,
+        encryption,
+    ))
 }
 
 /// The mock IdP for this scenario, with the app pointed at the SP.
@@ -260,6 +293,7 @@ const WRONG_CERTIFICATE_HINT: &str = "; hint: if the SP could not verify the sig
 struct CaseRun<'a> {
     clock: saml_protocol::Clock,
     donor: Option<Arc<str>>,
+    sp_certificate: Option<Arc<openssl::x509::X509>>,
     scenario: &'a Scenario,
     idp: Arc<Idp>,
     limits: Limits,
@@ -281,6 +315,7 @@ impl CaseRun<'_> {
             self.clock.clone(),
         )
         .with_donor(self.donor.clone())
+        .with_sp_certificate(self.sp_certificate.clone())
     }
 
     /// One attempt through the run's driver.
@@ -461,6 +496,9 @@ impl CaseRun<'_> {
         if check.needs_canary() {
             return self.fetch_probe(check, good, notes).await;
         }
+        if let attacks::Edit::LogoutReturnTo(address) = check.edit {
+            return self.logout_return_to_check(check, address, notes).await;
+        }
         if let attacks::Edit::ReturnTo(address) = check.edit {
             return self.return_to_check(check, address, good, notes).await;
         }
@@ -602,25 +640,19 @@ impl CaseRun<'_> {
                 "the scenario names no login URL that takes a return address; hint: set sp.return_to, e.g. ${{SP_URL}}/mellon/login?ReturnTo={RETURN_TO_PLACE}"
             )));
         };
-        let start_for = |address: &str| {
-            let encoded: String =
-                url::form_urlencoded::byte_serialize(address.as_bytes()).collect();
-            parse_url(&template.replace(RETURN_TO_PLACE, &encoded))
-        };
+        let start_for = |address: &str| return_address_url(template, address);
         let start = start_for(address)?;
         notes.details.push(format!("login started at {start}"));
         // First look without following: a refusal ends it, a redirect off the SP is one.
         let origins: Vec<&url::Url> = self.origins.iter().collect();
         let first = Browser::new(self.limits, &origins).get(&start).await?;
         if (400..600).contains(&first.status) {
-            // A refusal (Shibboleth answers 500) counts only if the SP starts a login back
-            // to its own page.
+            // A refusal (Shibboleth answers 500) counts only if the same URL with the SP's own
+            // page starts a login.
             let own = start_for(&self.scenario.sp.oracle.url)?;
-            let control = Browser::new(self.limits, &origins).get(&own).await?;
-            if (400..600).contains(&control.status) {
+            if let Err(e) = Browser::new(self.limits, &origins).start_login(&own).await {
                 return Err(CaseEnd::Error(format!(
-                    "sp.return_to refuses the SP's own page too ({own} answered {}); hint: check the template",
-                    control.summary()
+                    "sp.return_to starts no login even for the SP's own page ({e}); hint: check the template"
                 )));
             }
             let judged = Judged {
@@ -658,6 +690,63 @@ impl CaseRun<'_> {
         notes.signed_in_as = judged.signed_in_as.clone();
         Ok((judged.reason.clone(), judged))
     }
+}
+
+impl CaseRun<'_> {
+    /// A logout return-address check: no login; a fresh browser opens `sp.logout_return_to`
+    /// with `address` and follows the SP's redirects.
+    async fn logout_return_to_check(
+        &self,
+        check: &'static Check,
+        address: &str,
+        notes: &mut Notes,
+    ) -> Result<(String, Judged), CaseEnd> {
+        self.http_driver_only("a return-address check reads the SP's redirects")?;
+        let Some(template) = &self.scenario.sp.logout_return_to else {
+            return Err(CaseEnd::NotApplicable(format!(
+                "the scenario names no logout URL that takes a return address; hint: set sp.logout_return_to, e.g. ${{SP_URL}}/mellon/logout?ReturnTo={RETURN_TO_PLACE}"
+            )));
+        };
+        let start = return_address_url(template, address)?;
+        notes.details.push(format!("logout opened at {start}"));
+        let origins: Vec<&url::Url> = self.origins.iter().collect();
+        let browser = Browser::new(self.limits, &origins);
+        let first = browser.get(&start).await?;
+        let answer = format!("{start} answered {}", first.summary());
+        if (400..600).contains(&first.status) {
+            // A refusal counts only if the same URL with the SP's own page is not refused.
+            let own = return_address_url(template, &self.scenario.sp.oracle.url)?;
+            let control = Browser::new(self.limits, &origins).get(&own).await?;
+            if (400..600).contains(&control.status) {
+                return Err(CaseEnd::Error(format!(
+                    "sp.logout_return_to refuses the SP's own page too ({own} answered {}); hint: check the template",
+                    control.summary()
+                )));
+            }
+            let judged = Judged {
+                outcome: Outcome::Pass,
+                reason: format!("refused the return address: {answer}"),
+                signed_in_as: None,
+            };
+            return Ok((judged.reason.clone(), judged));
+        }
+        let left_for = browser.exit(first).await?;
+        let judged = crate::judge::judge_redirect(
+            left_for.as_deref(),
+            &Session::SignedOut {
+                how: "no login".into(),
+            },
+            &answer,
+            check.must,
+        );
+        Ok((judged.reason.clone(), judged))
+    }
+}
+
+/// `template` (`sp.return_to` or `sp.logout_return_to`) with `address` in place of `{url}`.
+fn return_address_url(template: &str, address: &str) -> Result<url::Url, FlowError> {
+    let encoded: String = url::form_urlencoded::byte_serialize(address.as_bytes()).collect();
+    parse_url(&template.replace(RETURN_TO_PLACE, &encoded))
 }
 
 impl CaseRun<'_> {
@@ -720,26 +809,24 @@ impl CaseRun<'_> {
         let oracle = &self.scenario.sp.oracle;
         let url = parse_url(&oracle.url)?;
         let page = browser.get_with(&url, headers).await?;
-        let sent: Vec<String> = headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
         notes.details.push(format!(
             "GET {url} with\n{}\nanswered {}",
-            sent.join("\n"),
+            attacks::header_lines(headers, "\n"),
             page.summary()
         ));
+        // An ECP client's answer: a PAOS message carrying an AuthnRequest.
         let paos = (200..300).contains(&page.status)
-            && page
-                .content_type
-                .as_deref()
-                .is_some_and(|t| t.to_ascii_lowercase().starts_with(PAOS_MEDIA_TYPE));
+            && page.body.contains("AuthnRequest")
+            && page.content_type.as_deref().is_some_and(|t| {
+                t.to_ascii_lowercase()
+                    .starts_with(saml_protocol::PAOS_MEDIA_TYPE)
+            });
         let session = crate::oracle::session_of(oracle, &page);
         let judged = crate::judge::judge_anonymous(&session, paos, baseline, check.must);
         notes.signed_in_as = judged.signed_in_as.clone();
         Ok((judged.reason.clone(), judged))
     }
 }
-
-/// The media type of an ECP (PAOS) message (SAML ECP profile, Profiles §4.2).
-const PAOS_MEDIA_TYPE: &str = "application/vnd.paos+xml";
 
 /// How long after the SP's answer the canary is read (a fetch made in the background).
 const CANARY_GRACE: Duration = Duration::from_millis(200);
@@ -909,6 +996,7 @@ pub async fn run_scenario(
     let run = CaseRun {
         clock,
         donor,
+        sp_certificate: sp.encryption_certificate.clone(),
         scenario,
         idp,
         limits,

@@ -26,11 +26,15 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
                 "(the login starts at the scenario's sp.return_to URL with {value:?} as the return address; the IdP's own response is posted unchanged)"
             ))
         }
+        Edit::LogoutReturnTo(value) => {
+            return Ok(format!(
+                "(no login: a fresh browser opens the scenario's sp.logout_return_to URL with {value:?} as the return address)"
+            ))
+        }
         Edit::AnonymousHeaders(headers) => {
-            let sent: Vec<String> = headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
             return Ok(format!(
                 "(no login: a fresh browser asks for the protected page with\n  {})",
-                sent.join("\n  ")
+                attacks::header_lines(headers, "\n  ")
             ));
         }
         Edit::Bytes(_) => {}
@@ -54,8 +58,12 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
         prefix: "http://127.0.0.1:PORT/canary/TOKEN".into(),
         file: "/tmp/saml-harness-canary-TOKEN".into(),
     };
+    // The encrypted-assertion checks encrypt to the reference SP's certificate here.
+    let example_sp =
+        openssl::x509::X509::from_pem(reference_sp::decrypt::ENCRYPTION_CERTIFICATE_PEM.as_bytes())
+            .ok();
     let forged = crate::respond::forge_in_process(&idp, app, &login, check, |seed, key, donors| {
-        crate::respond::forge(check, seed, key, donors, Some(&canary))
+        crate::respond::forge(check, seed, key, donors, Some(&canary), example_sp.as_ref())
     })
     .map_err(|e| format!("{e:?}"))?;
     let mut out = forged.xml;

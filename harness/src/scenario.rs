@@ -56,6 +56,7 @@ struct SpSpec {
     entity_id: Option<String>,
     acs_url: Option<String>,
     return_to: Option<String>,
+    logout_return_to: Option<String>,
     oracle: OracleSpec,
 }
 
@@ -146,6 +147,9 @@ pub struct SpTarget {
     /// A login URL that takes where to go afterwards, `{url}` marking the place
     /// (`${SP_URL}/mellon/login?ReturnTo={url}`): the `relay/return-to/` checks start there.
     pub return_to: Option<String>,
+    /// A logout URL that takes where to go afterwards, `{url}` marking the place
+    /// (`${SP_URL}/mellon/logout?ReturnTo={url}`): the `relay/logout-return-to/` checks.
+    pub logout_return_to: Option<String>,
     /// How to tell a login worked.
     pub oracle: Oracle,
 }
@@ -380,16 +384,21 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
             ));
         }
     }
-    if let Some(return_to) = &sp.return_to {
-        let scheme = url::Url::parse(&return_to.replace(RETURN_TO_PLACE, "x"))
-            .map(|u| u.scheme().to_owned());
-        if !return_to.contains(RETURN_TO_PLACE)
-            || !matches!(scheme.as_deref(), Ok("http" | "https"))
+    for (key, template) in [
+        ("return_to", &sp.return_to),
+        ("logout_return_to", &sp.logout_return_to),
+    ] {
+        let Some(template) = template else { continue };
+        let scheme =
+            url::Url::parse(&template.replace(RETURN_TO_PLACE, "x")).map(|u| u.scheme().to_owned());
+        if !template.contains(RETURN_TO_PLACE) || !matches!(scheme.as_deref(), Ok("http" | "https"))
         {
             return Err(error(
                 file,
                 sp_at.line(),
-                format!("`sp.return_to` {return_to:?} is not an http(s) URL with `{RETURN_TO_PLACE}` in it"),
+                format!(
+                    "`sp.{key}` {template:?} is not an http(s) URL with `{RETURN_TO_PLACE}` in it"
+                ),
                 "mark where the return address goes, e.g. ${SP_URL}/mellon/login?ReturnTo={url}",
             ));
         }
@@ -589,6 +598,7 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
             entity_id: sp.entity_id,
             acs_url: sp.acs_url,
             return_to: sp.return_to,
+            logout_return_to: sp.logout_return_to,
             oracle: Oracle {
                 url: sp.oracle.url,
                 identity,

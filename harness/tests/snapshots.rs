@@ -70,5 +70,5 @@ fn junit_report_has_a_suite_per_scenario_and_a_failure_per_failed_case() {
         .filter(|n| n.has_tag_name("testcase") && n.children().any(|c| c.has_tag_name("failure")))
         .filter_map(|n| n.attribute("name"))
         .collect();
-    assert_eq!(failed, ["aud/other-sp", "aud/prefix"]);
+    assert_eq!(failed, ["aud/other-sp", "aud/prefix", "enc/other-audience"]);
 }

@@ -1,6 +1,8 @@
 //! What every saml-harness crate shares: the SAML 2.0 namespace and URI constants, the
 //! HTTP-Redirect and HTTP-POST encodings, and the response an IdP posts to an ACS.
 
+pub mod xmlenc;
+
 use std::io::{Read, Write};
 
 use base64::Engine;
@@ -31,6 +33,14 @@ pub const POST_BINDING: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
 pub const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 /// The bearer subject confirmation method.
 pub const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+/// The media type of a PAOS (ECP) message (SAML Profiles §4.2).
+pub const PAOS_MEDIA_TYPE: &str = "application/vnd.paos+xml";
+
+/// `s` without surrounding XML whitespace (space, tab, CR, LF): a Unicode trim would also drop
+/// a no-break space, which may be all that tells two accounts apart.
+pub fn trim_xml_whitespace(s: &str) -> &str {
+    s.trim_matches([' ', '\t', '\r', '\n'])
+}
 
 /// Where "now" comes from: injected everywhere so tests can fix time.
 pub type Clock = std::sync::Arc<dyn Fn() -> time::OffsetDateTime + Send + Sync>;

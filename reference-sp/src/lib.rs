@@ -3,6 +3,7 @@
 //! destination, recipient, time window, InResponseTo, replay, audience), and each [`Flaw`]
 //! switches exactly one of those checks off, so tests can show every expectation failing.
 
+pub mod decrypt;
 pub mod dsig;
 pub mod emulated;
 pub mod server;
@@ -110,8 +111,8 @@ pub enum Flaw {
     /// Run every Transform the signature names before checking them, XSLT with file and
     /// network reads allowed (Apache Santuario without secure validation, Project Zero 2022).
     XsltTransforms,
-    /// Follow RelayState after the login when it starts with one `/` (mod_auth_mellon before
-    /// 0.14.2 / 0.16.0: `/\evil`, CVE-2019-3877, and a tab, CVE-2021-3639, get through).
+    /// Follow RelayState after the login when it starts with one `/` and not `//` (the check
+    /// mod_auth_mellon made before 0.14.2: `/\evil`, CVE-2019-3877, and a tab get through).
     RelayPrefixCheck,
     /// Follow any RelayState after the login.
     RelayAny,
@@ -132,11 +133,20 @@ pub enum Flaw {
     /// Serve the protected page, unauthenticated, to a request with ECP headers
     /// (mod_auth_mellon < 0.14.2, CVE-2019-3878).
     PaosBypass,
+    /// Take a decrypted assertion as authenticated: no signature needed (GHES CVE-2024-4985
+    /// class).
+    EncryptedTrusted,
+    /// Skip the time and audience checks for decrypted assertions.
+    EncryptedConditions,
+    /// Accept RSA PKCS#1 v1.5 key transport.
+    Rsa15,
+    /// Parse each decrypted plaintext as a document of its own, external entities loaded.
+    DecryptedEntities,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 47] = [
+    pub const ALL: [Flaw; 51] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -184,6 +194,10 @@ impl Flaw {
         Flaw::NormalisedIdentity,
         Flaw::LaxClockSkew,
         Flaw::PaosBypass,
+        Flaw::EncryptedTrusted,
+        Flaw::EncryptedConditions,
+        Flaw::Rsa15,
+        Flaw::DecryptedEntities,
     ];
 
     /// The command-line name.
@@ -236,6 +250,10 @@ impl Flaw {
             Flaw::NormalisedIdentity => "normalised-identity",
             Flaw::LaxClockSkew => "lax-clock-skew",
             Flaw::PaosBypass => "paos-bypass",
+            Flaw::EncryptedTrusted => "encrypted-trusted",
+            Flaw::EncryptedConditions => "encrypted-conditions",
+            Flaw::Rsa15 => "rsa-1_5",
+            Flaw::DecryptedEntities => "decrypted-entities",
         }
     }
 
@@ -307,6 +325,10 @@ impl Flaw {
             Flaw::NormalisedIdentity => "NFKC-normalise and trim identities before lookup",
             Flaw::LaxClockSkew => "allow 30 minutes of clock skew",
             Flaw::PaosBypass => "serve protected pages to ECP headers (CVE-2019-3878)",
+            Flaw::EncryptedTrusted => "take decrypted assertions as signed (CVE-2024-4985 class)",
+            Flaw::EncryptedConditions => "skip time and audience checks on decrypted assertions",
+            Flaw::Rsa15 => "accept RSA PKCS#1 v1.5 key transport",
+            Flaw::DecryptedEntities => "parse decrypted plaintext with external entities",
         }
     }
 

@@ -73,6 +73,7 @@ pub struct SpState {
     memory: Arc<Mutex<Memory>>,
     clock: saml_protocol::Clock,
     ids: saml_protocol::Ids,
+    decryption_key: Arc<openssl::pkey::PKey<openssl::pkey::Private>>,
 }
 
 impl SpState {
@@ -83,6 +84,7 @@ impl SpState {
             memory: Arc::default(),
             clock: saml_protocol::system_clock(),
             ids: saml_protocol::Ids::random(),
+            decryption_key: Arc::new(crate::decrypt::encryption_key()),
         }
     }
 
@@ -253,6 +255,7 @@ async fn acs(
                 Duration::minutes(3)
             },
             flaws: &c.flaws,
+            decryption_key: Some(&checking.decryption_key),
         };
         validate(&xml, &checks)
     })
@@ -317,7 +320,7 @@ async fn acs(
         .into_response()
 }
 
-/// Where RelayState sends the browser after the login, if anywhere: resolved as a browser
+/// Where RelayState (or logout's `next`) sends the browser, if anywhere: resolved as a browser
 /// resolves it (WHATWG URL: backslashes, tabs and newlines included) and followed only when it
 /// stays on this SP's origin; the flaws emulate the checks mellon once made.
 fn after_login(base_url: &str, relay_state: &str, flaws: &Flaws) -> Option<String> {
@@ -373,11 +376,18 @@ async fn me(State(state): State<SpState>, headers: HeaderMap) -> Response {
 /// Whether a request announces an ECP client: `PAOS` header and PAOS in `Accept` (SAML
 /// Profiles §4.2.3.1).
 fn is_ecp(headers: &HeaderMap) -> bool {
+    // Media ranges are comma-separated, each with `;` parameters (as mellon parses them).
     let accepts_paos = headers
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains("application/vnd.paos+xml"));
+        .flat_map(|v| v.split(','))
+        .any(|range| {
+            range.split(';').next().is_some_and(|t| {
+                t.trim()
+                    .eq_ignore_ascii_case(saml_protocol::PAOS_MEDIA_TYPE)
+            })
+        });
     accepts_paos && headers.contains_key("paos")
 }
 
@@ -386,9 +396,11 @@ async fn metadata(State(state): State<SpState>) -> Response {
     let c = state.config();
     let xml = format!(
         "<EntityDescriptor xmlns=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{}\"><SPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\" AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"true\">\
+         <KeyDescriptor use=\"encryption\"><ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor>\
          <NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</NameIDFormat>\
          <AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{}\" index=\"0\" isDefault=\"true\"/></SPSSODescriptor></EntityDescriptor>",
         c.entity_id(),
+        encryption_certificate_base64(),
         c.acs_url()
     );
     (
@@ -398,13 +410,33 @@ async fn metadata(State(state): State<SpState>) -> Response {
         .into_response()
 }
 
-/// GET /logout: ends the local session.
-async fn logout(State(state): State<SpState>, headers: HeaderMap) -> Response {
+/// The encryption certificate's base64 DER body, as metadata carries it.
+fn encryption_certificate_base64() -> String {
+    crate::decrypt::ENCRYPTION_CERTIFICATE_PEM
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect()
+}
+
+/// GET /logout: ends the local session; `next` (checked as RelayState is) says where to go.
+async fn logout(
+    State(state): State<SpState>,
+    Query(q): Query<LoginQuery>,
+    headers: HeaderMap,
+) -> Response {
     if let Some(s) = session_id(&headers) {
         state.memory().sessions.remove(&s);
     }
     let expired = format!("{SESSION_COOKIE}=; Path=/; Max-Age=0");
-    ([(header::SET_COOKIE, expired)], "signed out\n").into_response()
+    let c = state.config();
+    match q.next.and_then(|n| after_login(&c.base_url, &n, &c.flaws)) {
+        Some(next) => (
+            StatusCode::SEE_OTHER,
+            [(header::SET_COOKIE, expired), (header::LOCATION, next)],
+        )
+            .into_response(),
+        None => ([(header::SET_COOKIE, expired)], "signed out\n").into_response(),
+    }
 }
 
 #[cfg(test)]

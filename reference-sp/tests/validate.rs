@@ -37,6 +37,7 @@ fn check_with(trust: &IdpTrust, xml: &str, flaws: &[Flaw]) -> Result<String, Str
         now: OffsetDateTime::now_utc(),
         skew: Duration::minutes(3),
         flaws: &flaws,
+        decryption_key: None,
     };
     validate(xml, &checks).map(|l| l.name_id).map_err(|e| e.0)
 }

@@ -192,7 +192,7 @@ pub fn other_issuer(f: &Forge) -> Result<Forged, Skip> {
 
 /// The app id Entra appends to the Issuer when an app sets "issuer with application id"
 /// (multi-instance apps): a sibling instance's tokens carry it.
-pub const SIBLING_APP_ID: &str = "00000000-0000-4000-8000-0000000a9915";
+const SIBLING_APP_ID: &str = "00000000-0000-4000-8000-0000000a9915";
 
 /// Both Issuers carry a sibling app's id after the trusted IdP's entity ID (Entra's
 /// "issuer with application id" form): equal by prefix only.
@@ -228,7 +228,7 @@ pub fn scd_in_response_to_other(f: &Forge) -> Result<Forged, Skip> {
     })
 }
 
-/// Every time attribute in `doc`, parsed, with its name.
+/// Every `name` time attribute in `doc`, parsed.
 fn times<'d>(doc: &'d Doc, name: &'d str) -> impl Iterator<Item = OffsetDateTime> + 'd {
     doc.tree
         .descendants()
@@ -260,7 +260,7 @@ fn early_by(f: &Forge, early: Duration) -> Result<Forged, Skip> {
 }
 
 /// How far past (or before) the validity window the skew probes go.
-pub const SKEW_PROBE: Duration = Duration::minutes(10);
+const SKEW_PROBE: Duration = Duration::minutes(10);
 
 /// The earliest NotOnOrAfter passed ten minutes ago.
 pub fn late_10m(f: &Forge) -> Result<Forged, Skip> {

@@ -57,5 +57,9 @@ pub fn forge(
         prefix: "http://127.0.0.1:9/canary/test".into(),
         file: "/tmp/saml-harness-canary-test".into(),
     };
-    check.forge(&seed, Some(&key), donors, Some(&canary))
+    let sp = openssl::x509::X509::from_pem(SP_CERTIFICATE.as_bytes()).unwrap();
+    check.forge(&seed, Some(&key), donors, Some(&canary), Some(&sp))
 }
+
+/// The SP certificate the encrypted-assertion checks encrypt to (the fixture `sp-1`).
+const SP_CERTIFICATE: &str = include_str!("../../../fixtures/keys/sp-1.cert.pem");

