@@ -310,6 +310,22 @@ pub const CATALOGUE: &[Check] = &[
         ..SIG
     },
     Check {
+        id: "sig/assertion-unsigned",
+        title: "a signed Response around an unsigned Assertion, where the SP's metadata asks for signed assertions",
+        research_id: "SIG-02",
+        references: &["SAML Metadata §2.4.4 (WantAssertionsSigned)", "SAML Profiles §4.1.3.5 (and errata E26)", "spid-sp-test 03"],
+        severity: Sev::Medium,
+        capability: Cap::NonConformingIdp,
+        seed: Seed::ResponseSigned,
+        goal: Goal::Strictness,
+        tags: &["signature", "metadata"],
+        provenance: "research catalogue SIG-02: Entra's \"Sign SAML response\" option against an SP that asked for signed assertions",
+        must: "refuse an unsigned Assertion when its metadata says WantAssertionsSigned=\"true\"",
+        fix: "require the Assertion's own signature, as the metadata promises (or publish WantAssertionsSigned=\"false\")",
+        edit: Edit::Bytes(sig::assertion_unsigned),
+        ..SIG
+    },
+    Check {
         id: "sig/detached",
         title: "the Assertion's Signature moved to the Response (original inside its Object), Assertion forged and unsigned",
         research_id: "SIG-11",

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::forge::{Canary, Donors, Forge, Forged, IdpKey, Skip};
+use crate::forge::{Canary, Donors, Forge, Forged, IdpKey, Skip, SpFacts};
 
 /// How bad it is when an SP lets the attack through (the check's, not the run's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -241,7 +241,7 @@ impl Check {
         idp_key: Option<&IdpKey>,
         donors: Donors,
         canary: Option<&Canary>,
-        sp_certificate: Option<&openssl::x509::X509>,
+        sp: SpFacts,
     ) -> Result<Forged, Skip> {
         let edit = match self.edit {
             Edit::Bytes(edit) => edit,
@@ -266,7 +266,7 @@ impl Check {
             idp_key: idp_key.filter(|_| self.idp_signs()),
             donors,
             canary,
-            sp_certificate,
+            sp,
         })
     }
 }

@@ -33,8 +33,17 @@ pub struct Forge<'a> {
     pub donors: Donors<'a>,
     /// Where this check's fetches land, for the checks that make the SP fetch.
     pub canary: Option<&'a Canary>,
-    /// The SP's encryption certificate (from its metadata), for the encrypted-assertion checks.
-    pub sp_certificate: Option<&'a X509>,
+    /// What the SP's metadata says.
+    pub sp: SpFacts<'a>,
+}
+
+/// What the SP's metadata says that some checks need.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SpFacts<'a> {
+    /// Its encryption certificate, for the encrypted-assertion checks.
+    pub encryption_certificate: Option<&'a X509>,
+    /// Whether it asks for signed assertions (`WantAssertionsSigned="true"`).
+    pub wants_assertions_signed: bool,
 }
 
 /// The harness's canary listener as one check sees it: a URL prefix no other check uses.
@@ -84,7 +93,7 @@ impl Forge<'_> {
 
     /// The SP's encryption certificate, or a not-applicable.
     pub fn sp_certificate(&self) -> Result<&X509, Skip> {
-        self.sp_certificate.ok_or_else(|| {
+        self.sp.encryption_certificate.ok_or_else(|| {
             Skip::NotApplicable(
                 "needs the SP's encryption certificate; its metadata lists none (a KeyDescriptor with use=\"encryption\" or no use)".into(),
             )

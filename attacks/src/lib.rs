@@ -19,4 +19,4 @@ pub mod select;
 pub use catalogue::{CATALOGUE, EVIL_HOST};
 pub use check::{header_lines, Capability, Check, Edit, Family, Goal, Seed, Severity};
 pub use family::xxe::EXFILTRATION_PATH;
-pub use forge::{Canary, Donors, Forge, Forged, Served, Skip};
+pub use forge::{Canary, Donors, Forge, Forged, Served, Skip, SpFacts};

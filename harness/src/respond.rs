@@ -36,7 +36,26 @@ pub struct Responder {
     clock: saml_protocol::Clock,
     donor: Option<Arc<str>>,
     canary: Option<Probe>,
-    sp_certificate: Option<Arc<openssl::x509::X509>>,
+    sp: SpMetadata,
+}
+
+/// What the SP's metadata says that some checks need (owned; see [`attacks::SpFacts`]).
+#[derive(Clone, Debug, Default)]
+pub struct SpMetadata {
+    /// Its encryption certificate.
+    pub encryption_certificate: Option<Arc<openssl::x509::X509>>,
+    /// Whether it asks for signed assertions.
+    pub wants_assertions_signed: bool,
+}
+
+impl SpMetadata {
+    /// The borrowed form the checks take.
+    pub fn facts(&self) -> attacks::SpFacts<'_> {
+        attacks::SpFacts {
+            encryption_certificate: self.encryption_certificate.as_deref(),
+            wants_assertions_signed: self.wants_assertions_signed,
+        }
+    }
 }
 
 impl Responder {
@@ -57,7 +76,7 @@ impl Responder {
             clock,
             donor: None,
             canary: None,
-            sp_certificate: None,
+            sp: SpMetadata::default(),
         }
     }
 
@@ -66,12 +85,9 @@ impl Responder {
         Responder { donor, ..self }
     }
 
-    /// With the SP's encryption certificate, for the encrypted-assertion checks.
-    pub fn with_sp_certificate(self, sp_certificate: Option<Arc<openssl::x509::X509>>) -> Self {
-        Responder {
-            sp_certificate,
-            ..self
-        }
+    /// With what the SP's metadata says, for the checks that depend on it.
+    pub fn with_sp(self, sp: SpMetadata) -> Self {
+        Responder { sp, ..self }
     }
 
     /// With this check's canary prefix, for the checks that make the SP fetch.
@@ -93,7 +109,7 @@ impl Responder {
             idp_key,
             donors,
             self.canary.as_ref().map(Probe::target),
-            self.sp_certificate.as_deref(),
+            self.sp.facts(),
         )?;
         if let Some(probe) = &self.canary {
             probe.serve(&forged.served);
@@ -261,10 +277,10 @@ pub fn forge(
     idp_key: Option<&IdpKey>,
     donors: attacks::Donors,
     canary: Option<&attacks::Canary>,
-    sp_certificate: Option<&openssl::x509::X509>,
+    sp: attacks::SpFacts,
 ) -> Result<attacks::Forged, CaseEnd> {
     check
-        .forge(seed, idp_key, donors, canary, sp_certificate)
+        .forge(seed, idp_key, donors, canary, sp)
         .map_err(|e| match e {
             attacks::Skip::NotApplicable(why) => CaseEnd::NotApplicable(why),
             attacks::Skip::Failed(why) => {

@@ -140,8 +140,8 @@ pub(crate) struct SpIds {
     pub(crate) entity_id: String,
     /// The SP's ACS URL.
     pub(crate) acs_url: String,
-    /// The SP's encryption certificate from its metadata, if it lists one.
-    pub(crate) encryption_certificate: Option<Arc<openssl::x509::X509>>,
+    /// What else its metadata says (encryption certificate, WantAssertionsSigned).
+    pub(crate) metadata: crate::respond::SpMetadata,
 }
 
 /// Reads `what` (`SP` or `IdP` metadata) from a file, or fetches it within `limits`.
@@ -201,8 +201,8 @@ pub(crate) async fn resolve_sp(s: &Scenario, limits: Limits) -> Result<SpIds, St
             }
         })?),
     };
-    let (md_entity, md_acs, encryption_certificate) = match &metadata {
-        None => (None, None, None),
+    let (md_entity, md_acs, facts) = match &metadata {
+        None => (None, None, crate::respond::SpMetadata::default()),
         Some(xml) => sp_metadata(xml)?,
     };
     Ok(SpIds {
@@ -218,20 +218,16 @@ pub(crate) async fn resolve_sp(s: &Scenario, limits: Limits) -> Result<SpIds, St
             .clone()
             .or(md_acs)
             .ok_or("the SP metadata has no HTTP-POST AssertionConsumerService")?,
-        encryption_certificate,
+        metadata: facts,
     })
 }
 
-/// What SP metadata says: entity ID, HTTP-POST ACS, encryption certificate.
-type SpMetadata = (
-    Option<String>,
-    Option<String>,
-    Option<Arc<openssl::x509::X509>>,
-);
+/// What SP metadata says: entity ID, HTTP-POST ACS, and the rest.
+type ReadSpMetadata = (Option<String>, Option<String>, crate::respond::SpMetadata);
 
-/// Entity ID, HTTP-POST ACS and the encryption certificate (a KeyDescriptor with
-/// `use="encryption"` or no `use`) from SP metadata (DTDs refused).
-fn sp_metadata(xml: &str) -> Result<SpMetadata, String> {
+/// Entity ID, HTTP-POST ACS, the encryption certificate (a KeyDescriptor with
+/// `use="encryption"` or no `use`) and WantAssertionsSigned from SP metadata (DTDs refused).
+fn sp_metadata(xml: &str) -> Result<ReadSpMetadata, String> {
     let doc = roxmltree::Document::parse(xml)
         .map_err(|e| format!("SP metadata is not well-formed XML: {e}"))?;
     let root = doc.root_element();
@@ -261,10 +257,18 @@ fn sp_metadata(xml: &str) -> Result<SpMetadata, String> {
                 .ok_or_else(|| "the SP metadata's encryption certificate is not a base64 X.509 certificate; hint: fix its KeyDescriptor".to_owned())
         })
         .transpose()?;
+    let wants_assertions_signed = doc
+        .descendants()
+        .find(|n| n.has_tag_name((METADATA_NS, "SPSSODescriptor")))
+        .and_then(|n| n.attribute("WantAssertionsSigned"))
+        .is_some_and(|v| v == "true" || v == "1");
     Ok((
         root.attribute("entityID").map(str::to_owned),
         acs,
-        encryption,
+        crate::respond::SpMetadata {
+            encryption_certificate: encryption,
+            wants_assertions_signed,
+        },
     ))
 }
 
@@ -293,7 +297,7 @@ const WRONG_CERTIFICATE_HINT: &str = "; hint: if the SP could not verify the sig
 struct CaseRun<'a> {
     clock: saml_protocol::Clock,
     donor: Option<Arc<str>>,
-    sp_certificate: Option<Arc<openssl::x509::X509>>,
+    sp_metadata: crate::respond::SpMetadata,
     scenario: &'a Scenario,
     idp: Arc<Idp>,
     limits: Limits,
@@ -315,7 +319,7 @@ impl CaseRun<'_> {
             self.clock.clone(),
         )
         .with_donor(self.donor.clone())
-        .with_sp_certificate(self.sp_certificate.clone())
+        .with_sp(self.sp_metadata.clone())
     }
 
     /// One attempt through the run's driver.
@@ -996,7 +1000,7 @@ pub async fn run_scenario(
     let run = CaseRun {
         clock,
         donor,
-        sp_certificate: sp.encryption_certificate.clone(),
+        sp_metadata: sp.metadata.clone(),
         scenario,
         idp,
         limits,

@@ -63,7 +63,11 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
         openssl::x509::X509::from_pem(reference_sp::decrypt::ENCRYPTION_CERTIFICATE_PEM.as_bytes())
             .ok();
     let forged = crate::respond::forge_in_process(&idp, app, &login, check, |seed, key, donors| {
-        crate::respond::forge(check, seed, key, donors, Some(&canary), example_sp.as_ref())
+        let sp = attacks::SpFacts {
+            encryption_certificate: example_sp.as_ref(),
+            wants_assertions_signed: true,
+        };
+        crate::respond::forge(check, seed, key, donors, Some(&canary), sp)
     })
     .map_err(|e| format!("{e:?}"))?;
     let mut out = forged.xml;

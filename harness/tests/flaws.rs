@@ -49,26 +49,26 @@ macro_rules! flaw_is_caught {
 }
 
 flaw_is_caught! {
-    signature: "signature" => 1 ["sig/none=vulnerable", "sig/keyinfo/x509=vulnerable", "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/none=vulnerable", "sig/keyinfo/cloned-cert=vulnerable", "sig/tampered=vulnerable", "sig/empty/signature-value=vulnerable", "sig/empty/digest-value=vulnerable", "sig/hmac/sha1=vulnerable", "sig/hmac/sha256=vulnerable", "sig/hmac/sha384=vulnerable", "sig/hmac/sha512=vulnerable", "sig/hmac/der-key=vulnerable", "sig/hmac/base64-key=vulnerable", "sig/verify-error/dsa-method=vulnerable", "sig/verify-error/ecdsa-method=vulnerable", "sig/reference/whole-document=nonstrict", "sig/reference/two=nonstrict", "xsw/donor-signature-first=vulnerable", "dsig/comment-in-digest-value=vulnerable", "dsig/digest-value-smuggled=vulnerable", "dsig/namespace-hiding=vulnerable", "dsig/void-canonicalization=vulnerable", "enc/unsigned-assertion=vulnerable"];
+    signature: "signature" => 1 ["sig/none=vulnerable", "sig/keyinfo/x509=vulnerable", "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/none=vulnerable", "sig/keyinfo/cloned-cert=vulnerable", "sig/tampered=vulnerable", "sig/empty/signature-value=vulnerable", "sig/empty/digest-value=vulnerable", "sig/hmac/sha1=vulnerable", "sig/hmac/sha256=vulnerable", "sig/hmac/sha384=vulnerable", "sig/hmac/sha512=vulnerable", "sig/hmac/der-key=vulnerable", "sig/hmac/base64-key=vulnerable", "sig/verify-error/dsa-method=vulnerable", "sig/verify-error/ecdsa-method=vulnerable", "sig/assertion-unsigned=nonstrict", "sig/reference/whole-document=nonstrict", "sig/reference/two=nonstrict", "xsw/donor-signature-first=vulnerable", "dsig/comment-in-digest-value=vulnerable", "dsig/digest-value-smuggled=vulnerable", "dsig/namespace-hiding=vulnerable", "dsig/void-canonicalization=vulnerable", "enc/unsigned-assertion=vulnerable"];
     key_from_keyinfo: "key-from-keyinfo" => 1 ["sig/keyinfo/x509=vulnerable", "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/cloned-cert=vulnerable"];
-    hmac_key_confusion: "hmac-key-confusion" => 1 ["sig/hmac/sha1=vulnerable", "sig/hmac/sha256=vulnerable", "sig/hmac/sha384=vulnerable", "sig/hmac/sha512=vulnerable", "sig/hmac/der-key=vulnerable", "sig/hmac/base64-key=vulnerable", "sig/reference/two=nonstrict"];
-    id_by_local_name: "id-by-local-name" => 1 ["sig/reference/two=nonstrict", "xsw/attribute-pollution=vulnerable"];
-    enveloped_over_removal: "enveloped-over-removal" => 1 ["sig/reference/two=nonstrict", "dsig/enveloped-over-removal=vulnerable"];
+    hmac_key_confusion: "hmac-key-confusion" => 1 ["sig/hmac/sha1=vulnerable", "sig/hmac/sha256=vulnerable", "sig/hmac/sha384=vulnerable", "sig/hmac/sha512=vulnerable", "sig/hmac/der-key=vulnerable", "sig/hmac/base64-key=vulnerable", "sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict"];
+    id_by_local_name: "id-by-local-name" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "xsw/attribute-pollution=vulnerable"];
+    enveloped_over_removal: "enveloped-over-removal" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "dsig/enveloped-over-removal=vulnerable"];
     first_text_node: "first-text-node" => 1 ["canon/comment/name-id=vulnerable", "canon/cdata/name-id=vulnerable"];
-    xsw_root_assertion: "xsw-root-assertion" => 1 ["sig/detached=vulnerable", "sig/reference/two=nonstrict", "xsw/1=vulnerable", "xsw/2=vulnerable", "xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "xsw/status-detail=vulnerable", "xsw/advice=vulnerable", "xsw/attribute-pollution=vulnerable", "xsw/donor-signature-first=vulnerable", "parse/schema/assertion-in-assertion=vulnerable", "xsw/encrypted=vulnerable"];
-    xsw_last_id: "xsw-last-id" => 1 ["sig/reference/two=nonstrict", "xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "xsw/7=vulnerable", "xsw/8=vulnerable", "xsw/advice=vulnerable", "xsw/assertions/forged-first=vulnerable", "xsw/attribute-pollution=vulnerable", "xsw/donor-signature-first=vulnerable", "parse/schema/assertion-in-assertion=vulnerable", "xsw/encrypted=vulnerable"];
-    last_assertion: "last-assertion" => 1 ["xsw/assertions/signed-first=vulnerable"];
-    digest_first_child: "digest-first-child" => 1 ["sig/reference/two=nonstrict", "dsig/comment-in-digest-value=vulnerable"];
-    digest_anywhere: "digest-anywhere" => 1 ["sig/reference/two=nonstrict", "dsig/digest-value-smuggled=vulnerable"];
-    all_signed_info: "all-signed-info" => 1 ["sig/reference/two=nonstrict", "xsw/3=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "xsw/attribute-pollution=vulnerable", "dsig/multiple-signed-info=vulnerable", "xsw/encrypted=vulnerable"];
+    xsw_root_assertion: "xsw-root-assertion" => 1 ["sig/assertion-unsigned=nonstrict", "sig/detached=vulnerable", "sig/reference/two=nonstrict", "xsw/1=vulnerable", "xsw/2=vulnerable", "xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "xsw/status-detail=vulnerable", "xsw/advice=vulnerable", "xsw/attribute-pollution=vulnerable", "xsw/donor-signature-first=vulnerable", "parse/schema/assertion-in-assertion=vulnerable", "xsw/encrypted=vulnerable"];
+    xsw_last_id: "xsw-last-id" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "xsw/7=vulnerable", "xsw/8=vulnerable", "xsw/advice=vulnerable", "xsw/assertions/forged-first=vulnerable", "xsw/attribute-pollution=vulnerable", "xsw/donor-signature-first=vulnerable", "parse/schema/assertion-in-assertion=vulnerable", "xsw/encrypted=vulnerable"];
+    last_assertion: "last-assertion" => 1 ["sig/assertion-unsigned=nonstrict", "xsw/assertions/signed-first=vulnerable"];
+    digest_first_child: "digest-first-child" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "dsig/comment-in-digest-value=vulnerable"];
+    digest_anywhere: "digest-anywhere" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "dsig/digest-value-smuggled=vulnerable"];
+    all_signed_info: "all-signed-info" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "xsw/3=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "xsw/attribute-pollution=vulnerable", "dsig/multiple-signed-info=vulnerable", "xsw/encrypted=vulnerable"];
     multiple_roots: "multiple-roots" => 1 ["xsw/roots/donor-first=vulnerable"];
     doctype_round_trip: "doctype-round-trip" => 1 ["parse/doctype-round-trip=vulnerable", "parse/doctype=nonstrict"];
     recovering_parser: "recovering-parser" => 0 ["parse/malformed/trailing-content=nonstrict", "parse/malformed/duplicate-attribute=nonstrict", "parse/malformed/unclosed-root=nonstrict", "parse/encoding/mislabelled=nonstrict"];
     namespace_blind: "namespace-blind" => 1 ["parse/namespace/foreign-assertion=vulnerable"];
-    skip_entity_references: "skip-entity-references" => 1 ["canon/entity/name-id=vulnerable", "parse/doctype=nonstrict"];
-    split_signature_parsers: "split-signature-parsers" => 1 ["sig/reference/two=nonstrict", "dsig/namespace-confusion=vulnerable", "dsig/namespace-hiding=vulnerable", "dsig/void-canonicalization=vulnerable", "parse/doctype=nonstrict"];
-    void_canonicalization: "void-canonicalization" => 1 ["sig/reference/two=nonstrict", "dsig/void-canonicalization=vulnerable"];
-    ids_in_document_copy: "ids-in-document-copy" => 1 ["dsig/entity-defined-id=vulnerable", "parse/doctype=nonstrict"];
+    skip_entity_references: "skip-entity-references" => 1 ["sig/assertion-unsigned=nonstrict", "canon/entity/name-id=vulnerable", "parse/doctype=nonstrict"];
+    split_signature_parsers: "split-signature-parsers" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "dsig/namespace-confusion=vulnerable", "dsig/namespace-hiding=vulnerable", "dsig/void-canonicalization=vulnerable", "parse/doctype=nonstrict"];
+    void_canonicalization: "void-canonicalization" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "dsig/void-canonicalization=vulnerable"];
+    ids_in_document_copy: "ids-in-document-copy" => 1 ["sig/assertion-unsigned=nonstrict", "dsig/entity-defined-id=vulnerable", "parse/doctype=nonstrict"];
     first_signature_in_scope: "first-signature-in-scope" => 1 ["sig/reference/two=nonstrict", "parse/schema/assertion-in-assertion=vulnerable"];
     external_entities: "external-entities" => 1 ["xxe/external-entity=vulnerable", "xxe/parameter-entity=vulnerable", "xxe/external-dtd=vulnerable", "xxe/exfiltrate=vulnerable"];
     xinclude: "xinclude" => 0 ["xxe/xinclude=vulnerable"];
@@ -76,7 +76,7 @@ flaw_is_caught! {
     keyinfo_retrieval: "keyinfo-retrieval" => 1 ["dsig/keyinfo/retrieval-method=vulnerable", "dsig/keyinfo/reference=vulnerable"];
     xslt_transforms: "xslt-transforms" => 1 ["dsig/transform/xpath=nonstrict", "dsig/transform/xslt=vulnerable"];
     relay_prefix_check: "relay-prefix-check" => 0 ["relay/backslash=vulnerable", "relay/tab=vulnerable", "relay/return-to/backslash=vulnerable", "relay/return-to/tab=vulnerable", "relay/logout-return-to/backslash=vulnerable"];
-    verify_error_as_success: "verify-error-as-success" => 1 ["sig/verify-error/dsa-method=vulnerable", "sig/verify-error/ecdsa-method=vulnerable", "sig/reference/two=nonstrict"];
+    verify_error_as_success: "verify-error-as-success" => 1 ["sig/verify-error/dsa-method=vulnerable", "sig/verify-error/ecdsa-method=vulnerable", "sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict"];
     envelope_in_response_to: "envelope-in-response-to" => 1 ["subj/in-response-to-other=vulnerable"];
     issuer_prefix: "issuer-prefix" => 0 ["prot/issuer-app-suffix=nonstrict"];
     normalised_identity: "normalised-identity" => 0 ["canon/normalise/nbsp=vulnerable", "canon/normalise/zero-width=vulnerable", "canon/normalise/fullwidth=vulnerable"];
@@ -86,9 +86,10 @@ flaw_is_caught! {
     encrypted_conditions: "encrypted-conditions" => 1 ["enc/expired=vulnerable", "enc/other-audience=vulnerable"];
     rsa_1_5: "rsa-1_5" => 0 ["enc/rsa-1_5=nonstrict"];
     decrypted_entities: "decrypted-entities" => 1 ["enc/doctype-in-plaintext=vulnerable"];
+    assertion_signature_optional: "assertion-signature-optional" => 0 ["sig/assertion-unsigned=nonstrict"];
     session_fixation: "session-fixation" => 0 ["session/fixation=vulnerable"];
     relay_any: "relay-any" => 0 ["relay/absolute=vulnerable", "relay/scheme-relative=vulnerable", "relay/triple-slash=vulnerable", "relay/backslash=vulnerable", "relay/double-backslash=vulnerable", "relay/tab=vulnerable", "relay/scheme-colon=vulnerable", "relay/javascript=vulnerable", "relay/return-to/absolute=vulnerable", "relay/return-to/scheme-colon=vulnerable", "relay/return-to/backslash=vulnerable", "relay/return-to/tab=vulnerable", "relay/return-to/triple-slash=vulnerable", "relay/logout-return-to/absolute=vulnerable", "relay/logout-return-to/backslash=vulnerable", "relay/logout-return-to/triple-slash=vulnerable"];
-    signature_wrapping: "signature-wrapping" => 1 ["xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/advice=vulnerable", "xsw/encrypted=vulnerable"];
+    signature_wrapping: "signature-wrapping" => 1 ["sig/assertion-unsigned=nonstrict", "xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/advice=vulnerable", "xsw/encrypted=vulnerable"];
     status: "status" => 0 ["prot/status-responder=nonstrict", "prot/status-nested-success=nonstrict"];
     subject_confirmation: "subject-confirmation" => 1 ["subj/holder-of-key=vulnerable", "subj/no-confirmation=nonstrict"];
     audience: "audience" => 1 ["aud/other-sp=vulnerable", "aud/prefix=vulnerable", "aud/missing=nonstrict", "aud/empty=nonstrict", "aud/second-restriction=nonstrict", "enc/other-audience=vulnerable"];

@@ -142,11 +142,14 @@ pub enum Flaw {
     Rsa15,
     /// Parse each decrypted plaintext as a document of its own, external entities loaded.
     DecryptedEntities,
+    /// Accept an unsigned Assertion in a signed Response, though the metadata says
+    /// WantAssertionsSigned="true".
+    AssertionSignatureOptional,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 51] = [
+    pub const ALL: [Flaw; 52] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -198,6 +201,7 @@ impl Flaw {
         Flaw::EncryptedConditions,
         Flaw::Rsa15,
         Flaw::DecryptedEntities,
+        Flaw::AssertionSignatureOptional,
     ];
 
     /// The command-line name.
@@ -254,6 +258,7 @@ impl Flaw {
             Flaw::EncryptedConditions => "encrypted-conditions",
             Flaw::Rsa15 => "rsa-1_5",
             Flaw::DecryptedEntities => "decrypted-entities",
+            Flaw::AssertionSignatureOptional => "assertion-signature-optional",
         }
     }
 
@@ -329,6 +334,9 @@ impl Flaw {
             Flaw::EncryptedConditions => "skip time and audience checks on decrypted assertions",
             Flaw::Rsa15 => "accept RSA PKCS#1 v1.5 key transport",
             Flaw::DecryptedEntities => "parse decrypted plaintext with external entities",
+            Flaw::AssertionSignatureOptional => {
+                "accept unsigned assertions in signed responses (WantAssertionsSigned)"
+            }
         }
     }
 

@@ -689,7 +689,24 @@ fn verify_signatures(
         let elements: Vec<_> = std::iter::once(vresponse).chain(vassertions).collect();
         return check_enveloped(&verify_xml, &vdoc, &elements, checks);
     }
-    check_enveloped(&verify_xml, doc, &elements, checks)
+    check_enveloped(&verify_xml, doc, &elements, checks)?;
+    // The careful verifier keeps the metadata's promise (WantAssertionsSigned="true"): every
+    // Assertion carries its own signature. The emulated verifiers that end here do not.
+    let emulated = flawed(Flaw::LastAssertion)
+        || flawed(Flaw::SignatureWrapping)
+        || flawed(Flaw::SkipEntityReferences);
+    if !emulated && !flawed(Flaw::AssertionSignatureOptional) {
+        if let Some(unsigned) = assertions
+            .iter()
+            .find(|a| child(**a, DSIG_NS, "Signature").is_none())
+        {
+            return reject(format!(
+                "Assertion {:?} is not signed, and this SP's metadata asks for signed assertions (WantAssertionsSigned)",
+                unsigned.attribute("ID").unwrap_or_default()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// pysaml2 before CVE-2021-21238's fix: the root-level Assertion's own Signature must name

@@ -53,6 +53,23 @@ pub fn cloned_cert(f: &Forge) -> Result<Forged, Skip> {
     )
 }
 
+/// The Assertion's signature removed and the Response re-signed by the IdP (Entra's "Sign
+/// SAML response" option), for an SP whose metadata asks for signed assertions.
+pub fn assertion_unsigned(f: &Forge) -> Result<Forged, Skip> {
+    if !f.sp.wants_assertions_signed {
+        return Err(Skip::NotApplicable(
+            "the SP's metadata does not ask for signed assertions (WantAssertionsSigned), so a signed Response is enough (SAML Profiles §4.1.3.5)".into(),
+        ));
+    }
+    let key = f.idp_key()?;
+    let doc = Doc::parse(f.seed)?;
+    let p = Parts::of(&doc)?;
+    p.need_response_sig()?;
+    let signature = p.need_assertion_sig()?;
+    let xml = splice(doc.src, vec![(signature.range(), String::new())]);
+    Ok(Forged::same_identity(crypto::idp_resign(&xml, key)?))
+}
+
 /// Identity changed after signing; signatures untouched (digest no longer matches).
 pub fn tampered(f: &Forge) -> Result<Forged, Skip> {
     let doc = Doc::parse(f.seed)?;

@@ -58,7 +58,11 @@ pub fn forge(
         file: "/tmp/saml-harness-canary-test".into(),
     };
     let sp = openssl::x509::X509::from_pem(SP_CERTIFICATE.as_bytes()).unwrap();
-    check.forge(&seed, Some(&key), donors, Some(&canary), Some(&sp))
+    let facts = attacks::SpFacts {
+        encryption_certificate: Some(&sp),
+        wants_assertions_signed: true,
+    };
+    check.forge(&seed, Some(&key), donors, Some(&canary), facts)
 }
 
 /// The SP certificate the encrypted-assertion checks encrypt to (the fixture `sp-1`).
