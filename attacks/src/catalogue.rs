@@ -1,7 +1,9 @@
 //! The catalogue, in run order. Ids are stable: scripts and expectation files depend on them.
 
 use crate::check::{Capability as Cap, Check, Edit, Family, Goal, Seed, Severity as Sev};
-use crate::family::{canon, dsig, enc, parse, sig, token, xsw, xxe, CORE_SIG, PROFILES, USENIX12};
+use crate::family::{
+    canon, dsig, enc, info, parse, sig, token, xsw, xxe, CORE_SIG, PROFILES, USENIX12,
+};
 
 /// Defaults for a check that forges identity under TM-B on an assertion-signed seed.
 const FORGERY: Check = Check {
@@ -464,6 +466,16 @@ pub const CATALOGUE: &[Check] = &[
         research_id: "XSW-12",
         references: &["CVE-2025-47949 (samlify)", "W3C XML Signature Best Practices"],
         edit: Edit::Bytes(xsw::forged_first_same_id),
+        ..XSW
+    },
+    Check {
+        id: "xsw/assertions/signed-first-same-id",
+        title: "two Assertions with one ID: the signed original, then a forged copy",
+        research_id: "XSW-13",
+        references: &["W3C XML Signature Best Practices (ID uniqueness)", "CVE-2024-8698 (Keycloak) class", "CVE-2022-41912 (crewjam/saml)"],
+        tags: &["wrapping", "duplicate-id"],
+        provenance: "research catalogue XSW-13: the forged copy placed later with the signed ID",
+        edit: Edit::Bytes(xsw::signed_first_same_id),
         ..XSW
     },
     Check {
@@ -1087,6 +1099,23 @@ pub const CATALOGUE: &[Check] = &[
             ("Accept", "text/html, application/vnd.paos+xml"),
             ("PAOS", "ver=\"urn:liberty:paos:2003-08\";\"urn:oasis:names:tc:SAML:2.0:profiles:SSO:ecp\""),
         ]),
+        ..XSW
+    },
+    Check {
+        id: "info/stack-trace",
+        title: "the IdP's own response cut off inside the Assertion: does the error page show a stack trace?",
+        family: Family::Info,
+        research_id: "INFO-01",
+        references: &["CWE-209 (error message with sensitive information)", "OWASP Error Handling Cheat Sheet"],
+        severity: Sev::Low,
+        capability: Cap::NothingSigned,
+        seed: Seed::Any,
+        goal: Goal::Discreet,
+        tags: &["information-disclosure", "error-page"],
+        provenance: "research catalogue INFO-01: stack traces of Python, Java, Ruby, Node.js, PHP, .NET, Go and Rust recognised in the ACS's answer",
+        must: "answer a message it cannot process with a short error, without stack traces or internal paths",
+        fix: "turn the framework's debug mode off in production and render SAML errors through a generic error page",
+        edit: Edit::Bytes(info::truncated),
         ..XSW
     },
     Check {

@@ -105,6 +105,9 @@ pub enum Goal {
     /// A browser that never signed in must not get the protected page, whatever it sends:
     /// served to it, the page is `vulnerable` (an authentication bypass).
     StayProtected,
+    /// The ACS's answer to a message it cannot process must not show a stack trace: if it
+    /// does, `vulnerable` (information disclosure), whoever signs in.
+    Discreet,
 }
 
 /// The check's family: the first segment of its id.
@@ -139,6 +142,8 @@ pub enum Family {
     Session,
     /// Bindings and endpoints: how requests reach the SP.
     Bind,
+    /// What the SP's error pages reveal.
+    Info,
 }
 
 /// `headers` as `Name: value` lines joined by `separator`.

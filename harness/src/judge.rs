@@ -46,7 +46,11 @@ pub fn judge(
     // refusal alone must never read as a pass for them.
     if matches!(
         goal,
-        Goal::Contain | Goal::StayOnSite | Goal::FreshSession | Goal::StayProtected
+        Goal::Contain
+            | Goal::StayOnSite
+            | Goal::FreshSession
+            | Goal::StayProtected
+            | Goal::Discreet
     ) {
         return judged(
             Outcome::Inconclusive,
@@ -123,7 +127,14 @@ pub fn judge(
             ),
             who,
         ),
-        (Goal::Contain | Goal::StayOnSite | Goal::FreshSession | Goal::StayProtected, who) => judged(
+        (
+            Goal::Contain
+            | Goal::StayOnSite
+            | Goal::FreshSession
+            | Goal::StayProtected
+            | Goal::Discreet,
+            who,
+        ) => judged(
             Outcome::Inconclusive,
             "judged by its own evidence".into(),
             who,
@@ -219,6 +230,43 @@ pub fn judge_anonymous(session: &Session, paos: bool, baseline: &Baseline, must:
             format!("the protected page answered ({how}), but it answers anonymous browsers this way too, so a bypass cannot be told"),
             None,
         ),
+    }
+}
+
+/// What a stack trace looks like in an error page, per platform.
+const STACK_TRACES: [(&str, &str); 9] = [
+    ("Python", r"Traceback \(most recent call last\)"),
+    ("Java", r"(?m)^\s+at [\w$.]+\([\w$]+\.java:\d+\)"),
+    ("Ruby", r"\.rb:\d+:in `"),
+    ("Node.js", r"(?m)^\s+at .+\(.+\.[cm]?js:\d+:\d+\)"),
+    ("PHP", r"Stack trace:\s*(<br\s*/?>)?\s*#0 "),
+    (".NET", r"(?m)^\s+at System\.[\w.`]+\("),
+    ("Go", r"goroutine \d+ \[running\]:"),
+    ("Rust", r"panicked at [\w/.-]+\.rs:\d+"),
+    ("Rust", r"stack backtrace:\s*\n\s+0: "),
+];
+
+/// Judges an error-page check ([`Goal::Discreet`]) by the ACS's answer `body`: a stack trace
+/// in it is `vulnerable`.
+pub fn judge_discreet(body: &str, acs_answer: &str, must: &str) -> Judged {
+    let found = STACK_TRACES.iter().find_map(|(platform, pattern)| {
+        let re = regex::Regex::new(pattern).ok()?;
+        re.find(body).map(|m| (platform, m.as_str().to_owned()))
+    });
+    match found {
+        Some((platform, text)) => Judged {
+            outcome: Outcome::Vulnerable,
+            reason: format!(
+                "the ACS's error page shows a {platform} stack trace ({}); the SP must {must}",
+                crate::report::printable(text.trim())
+            ),
+            signed_in_as: None,
+        },
+        None => Judged {
+            outcome: Outcome::Pass,
+            reason: format!("no stack trace in the ACS's answer ({acs_answer})"),
+            signed_in_as: None,
+        },
     }
 }
 
@@ -507,6 +555,27 @@ mod tests {
         let someone = signed_in(Some("B.Simon@contoso.com"));
         let j = judge_anonymous(&someone, false, &bounced, "bounce");
         assert_eq!(j.outcome, Outcome::Vulnerable);
+    }
+
+    #[test]
+    fn a_stack_trace_in_an_error_page_is_found_per_platform() {
+        let traces = [
+            "Traceback (most recent call last):\n  File \"app.py\", line 3",
+            "java.lang.NullPointerException\n\tat org.opensaml.Foo.bar(Foo.java:42)",
+            "/gems/ruby-saml-1.17.0/lib/onelogin/ruby-saml/response.rb:88:in `validate'",
+            "Error: bad\n    at validate (/app/node_modules/@node-saml/node-saml/lib/saml.js:10:5)",
+            "Stack trace:\n#0 /var/www/vendor/simplesamlphp/saml2/src/Utils.php(12)",
+            "   at System.Xml.XmlDocument.Load(String s)",
+            "goroutine 1 [running]:\nmain.main()",
+            "thread 'main' panicked at src/acs.rs:10:5",
+            "error: bad\n\nstack backtrace:\n   0: std::backtrace::Backtrace::create",
+        ];
+        for t in traces {
+            let j = judge_discreet(t, "500", "hide traces");
+            assert_eq!(j.outcome, Outcome::Vulnerable, "{t}");
+        }
+        let plain = r#"{"error":"login refused","reason":"the response is not well-formed XML"}"#;
+        assert_eq!(judge_discreet(plain, "403", "x").outcome, Outcome::Pass);
     }
 
     #[test]

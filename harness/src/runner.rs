@@ -512,6 +512,16 @@ impl CaseRun<'_> {
         if check.goal == attacks::Goal::FreshSession {
             return self.fixation_check(check, good, baseline, notes).await;
         }
+        if check.goal == attacks::Goal::Discreet {
+            self.http_driver_only("an error-page check reads the ACS's answer")?;
+            let attempt = self
+                .attempt(self.responder(Some(check), Some(good)))
+                .await?;
+            Self::record_details(&attempt, &mut notes.details);
+            let judged =
+                crate::judge::judge_discreet(&attempt.acs_body, &attempt.acs_answer, check.must);
+            return Ok((judged.reason.clone(), judged));
+        }
         if let attacks::Edit::AnonymousHeaders(headers) = check.edit {
             return self.anonymous_check(check, headers, baseline, notes).await;
         }

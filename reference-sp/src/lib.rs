@@ -145,11 +145,17 @@ pub enum Flaw {
     /// Accept an unsigned Assertion in a signed Response, though the metadata says
     /// WantAssertionsSigned="true".
     AssertionSignatureOptional,
+    /// Resolve each Reference to the first element with its ID, duplicates allowed, and read
+    /// the last Assertion (a verifier without ID uniqueness, e.g. goxmldsig under crewjam/saml).
+    DuplicateIds,
+    /// Answer a refused response with the error and a stack backtrace, as a framework in debug
+    /// mode does.
+    VerboseErrors,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 52] = [
+    pub const ALL: [Flaw; 54] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -202,6 +208,8 @@ impl Flaw {
         Flaw::Rsa15,
         Flaw::DecryptedEntities,
         Flaw::AssertionSignatureOptional,
+        Flaw::DuplicateIds,
+        Flaw::VerboseErrors,
     ];
 
     /// The command-line name.
@@ -259,6 +267,8 @@ impl Flaw {
             Flaw::Rsa15 => "rsa-1_5",
             Flaw::DecryptedEntities => "decrypted-entities",
             Flaw::AssertionSignatureOptional => "assertion-signature-optional",
+            Flaw::DuplicateIds => "duplicate-ids",
+            Flaw::VerboseErrors => "verbose-errors",
         }
     }
 
@@ -337,6 +347,8 @@ impl Flaw {
             Flaw::AssertionSignatureOptional => {
                 "accept unsigned assertions in signed responses (WantAssertionsSigned)"
             }
+            Flaw::DuplicateIds => "resolve duplicate IDs to the first, read the last Assertion",
+            Flaw::VerboseErrors => "show a stack backtrace on refusals (debug mode)",
         }
     }
 

@@ -262,6 +262,15 @@ async fn acs(
     .await;
     let login = match validated {
         Ok(Ok(login)) => login,
+        // A framework in debug mode renders the failure with its stack.
+        Ok(Err(e)) if state.config().flaws.contains(&Flaw::VerboseErrors) => {
+            let trace = std::backtrace::Backtrace::force_capture();
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("error: {}\n\nstack backtrace:\n{trace}", e.0),
+            )
+                .into_response();
+        }
         Ok(Err(e)) => return refused(e.0),
         Err(e) => return refused(format!("validation failed: {e}")),
     };

@@ -246,7 +246,9 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         }
         _ if flawed(Flaw::IdByLocalName) => by_local_name_id(&root_assertions)
             .ok_or_else(|| Rejection("no Assertion carries the signed ID".into()))?,
-        _ if flawed(Flaw::LastAssertion) && !root_assertions.is_empty() => {
+        _ if (flawed(Flaw::LastAssertion) || flawed(Flaw::DuplicateIds))
+            && !root_assertions.is_empty() =>
+        {
             root_assertions[root_assertions.len() - 1]
         }
         _ => {
@@ -619,6 +621,11 @@ fn verify_signatures(
     }
     if flawed(Flaw::XswLastId) {
         return loose(how(IdLookup::Last, DigestSource::Text), true);
+    }
+    if flawed(Flaw::DuplicateIds) {
+        // Each enveloped Signature checked, its Reference resolved to the first element with
+        // the ID (duplicates allowed); the reader then takes the last Assertion.
+        return loose(how(IdLookup::First, DigestSource::Text), false);
     }
     if flawed(Flaw::DigestFirstChild) {
         return loose(how(IdLookup::First, DigestSource::FirstChild), false);

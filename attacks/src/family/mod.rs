@@ -4,6 +4,7 @@ use saml_protocol::{ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
 pub mod canon;
 pub mod dsig;
 pub mod enc;
+pub mod info;
 pub mod parse;
 pub mod sig;
 pub mod token;

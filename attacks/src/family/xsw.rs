@@ -198,6 +198,19 @@ pub fn forged_first_same_id(f: &Forge) -> Result<Forged, Skip> {
     )
 }
 
+/// Two assertions with one ID: the signed original first, a forged copy after it (duplicate
+/// IDs; a verifier resolving the ID to the first match and a reader taking the last).
+pub fn signed_first_same_id(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    p.need_assertion_sig()?;
+    let (evil, swap) = p.forged_assertion(None)?;
+    forged(
+        p.splice_unsigned_response(vec![insert(p.assertion.range().end, evil)]),
+        swap,
+    )
+}
+
 /// Strips an XML declaration so a standalone document can be embedded.
 pub fn embeddable(xml: &str) -> &str {
     let t = xml.trim_start_matches('\u{feff}').trim_start();

@@ -151,6 +151,7 @@ impl Chromium {
                 captured,
                 delivered,
                 acs_answer,
+                acs_body: String::new(),
                 session,
                 left_for: None,
                 pre_login_cookies: None,

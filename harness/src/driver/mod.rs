@@ -19,6 +19,8 @@ pub struct Attempt {
     pub delivered: Delivered,
     /// How the ACS answered.
     pub acs_answer: String,
+    /// The body of the ACS's answer (HTTP driver only; empty under Chromium).
+    pub acs_body: String,
     /// Who the protected page says is signed in afterwards.
     pub session: Session,
     /// Where a redirect after the ACS sent the browser off the SP's origins, if one did
