@@ -1613,6 +1613,16 @@ pub const CONTROL_RESIGNED: Check = Check {
     ..CONTROL
 };
 
+/// The decryption control: the IdP's own response, its Assertion encrypted to the SP's
+/// certificate. If the SP refuses it, refusals of the encrypted-assertion checks prove nothing.
+pub const CONTROL_ENCRYPTED: Check = Check {
+    id: "control/encrypted",
+    title: "the IdP's own response, its Assertion encrypted to the SP's certificate",
+    tags: &["encryption"],
+    edit: Edit::Bytes(enc::genuine),
+    ..CONTROL
+};
+
 /// The identity-switch control: a login the IdP validly signs for the target identity. The SP
 /// must sign the target in and the oracle must say so; otherwise refusing a forged identity
 /// proves nothing (no such account, or an oracle that does not tell users apart).

@@ -233,6 +233,11 @@ impl Check {
         self.capability.needs_idp_signature() || self.family == Family::Canon
     }
 
+    /// Whether the check encrypts an assertion to the SP's certificate (tag `encryption`).
+    pub fn encrypts(&self) -> bool {
+        self.tags.contains(&"encryption")
+    }
+
     /// Whether the check's document names URLs on the canary listener (see [`Goal::Contain`]).
     pub fn needs_canary(&self) -> bool {
         self.goal == Goal::Contain

@@ -95,7 +95,7 @@ impl Forge<'_> {
     pub fn sp_certificate(&self) -> Result<&X509, Skip> {
         self.sp.encryption_certificate.ok_or_else(|| {
             Skip::NotApplicable(
-                "needs the SP's encryption certificate; its metadata lists none (a KeyDescriptor with use=\"encryption\" or no use)".into(),
+                "needs the SP's encryption certificate: its metadata lists none (a KeyDescriptor with use=\"encryption\" or no use); hint: set sp.metadata to the SP's metadata".into(),
             )
         })
     }

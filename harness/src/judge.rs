@@ -234,25 +234,36 @@ pub fn judge_anonymous(session: &Session, paos: bool, baseline: &Baseline, must:
 }
 
 /// What a stack trace looks like in an error page, per platform.
-const STACK_TRACES: [(&str, &str); 9] = [
+const STACK_TRACES: [(&str, &str); 11] = [
     ("Python", r"Traceback \(most recent call last\)"),
-    ("Java", r"(?m)^\s+at [\w$.]+\([\w$]+\.java:\d+\)"),
-    ("Ruby", r"\.rb:\d+:in `"),
+    ("Java", r"(?m)^\s+at [\w$.]+\([\w$]+\.(java|kt):\d+\)"),
+    ("Ruby", r"\.rb:\d+:in [`']"),
+    (".NET", r"(?m)^\s*\[?[A-Z][\w.`]+\.[\w`]+\([^)]*\) \+\d+"),
     ("Node.js", r"(?m)^\s+at .+\(.+\.[cm]?js:\d+:\d+\)"),
     ("PHP", r"Stack trace:\s*(<br\s*/?>)?\s*#0 "),
     (".NET", r"(?m)^\s+at System\.[\w.`]+\("),
     ("Go", r"goroutine \d+ \[running\]:"),
     ("Rust", r"panicked at [\w/.-]+\.rs:\d+"),
+    ("Rust", r"panicked at '.*', [\w/.-]+\.rs:\d+"),
     ("Rust", r"stack backtrace:\s*\n\s+0: "),
 ];
 
 /// Judges an error-page check ([`Goal::Discreet`]) by the ACS's answer `body`: a stack trace
 /// in it is `vulnerable`.
 pub fn judge_discreet(body: &str, acs_answer: &str, must: &str) -> Judged {
-    let found = STACK_TRACES.iter().find_map(|(platform, pattern)| {
-        let re = regex::Regex::new(pattern).ok()?;
-        re.find(body).map(|m| (platform, m.as_str().to_owned()))
-    });
+    static COMPILED: std::sync::LazyLock<Vec<(&str, regex::Regex)>> =
+        std::sync::LazyLock::new(|| {
+            STACK_TRACES
+                .iter()
+                .map(|(platform, pattern)| {
+                    let re = regex::Regex::new(pattern).expect("the stack-trace patterns compile");
+                    (*platform, re)
+                })
+                .collect()
+        });
+    let found = COMPILED
+        .iter()
+        .find_map(|(platform, re)| re.find(body).map(|m| (platform, m.as_str().to_owned())));
     match found {
         Some((platform, text)) => Judged {
             outcome: Outcome::Vulnerable,
@@ -568,6 +579,10 @@ mod tests {
             "   at System.Xml.XmlDocument.Load(String s)",
             "goroutine 1 [running]:\nmain.main()",
             "thread 'main' panicked at src/acs.rs:10:5",
+            "thread 'main' panicked at 'bad', src/acs.rs:10:5",
+            "/gems/ruby-saml-1.18.0/lib/onelogin/ruby-saml/response.rb:88:in 'validate'",
+            "[XmlException: Root element is missing.]\n   System.Xml.XmlTextReaderImpl.Throw(Exception e) +76",
+            "\tat com.example.Acs.handle(Acs.kt:12)",
             "error: bad\n\nstack backtrace:\n   0: std::backtrace::Backtrace::create",
         ];
         for t in traces {

