@@ -33,13 +33,28 @@ applications:
     path
 }
 
-/// A free port for the SP, the tenant config (in `dir`) pointed at it, and the running IdP.
-fn start_idp(dir: &std::path::Path) -> (u16, std::path::PathBuf, common::Server) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+/// A port for the SP, held (so no other server takes it) until the SP is about to bind it.
+struct SpPort(std::net::TcpListener);
+
+impl SpPort {
+    fn new() -> SpPort {
+        SpPort(std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+    }
+
+    fn port(&self) -> u16 {
+        self.0.local_addr().unwrap().port()
+    }
+
+    /// Frees the port for the SP and returns it.
+    fn release(self) -> u16 {
+        self.port()
+    }
+}
+
+/// A port for the SP, the tenant config (in `dir`) pointed at it, and the running IdP.
+fn start_idp(dir: &std::path::Path) -> (SpPort, std::path::PathBuf, common::Server) {
+    let sp_port = SpPort::new();
+    let port = sp_port.port();
     let config = tenant(dir, &format!("http://127.0.0.1:{port}"));
     let idp = serve(&[
         "idp",
@@ -49,7 +64,7 @@ fn start_idp(dir: &std::path::Path) -> (u16, std::path::PathBuf, common::Server)
         "--listen",
         "127.0.0.1:0",
     ]);
-    (port, config, idp)
+    (sp_port, config, idp)
 }
 
 /// The live-IdP example, plus the running IdP's signed metadata as `idp.metadata`.
@@ -82,7 +97,8 @@ fn run_scenario(
     idp_metadata: bool,
 ) -> (i32, std::collections::BTreeMap<String, String>, String) {
     let dir = tempfile::tempdir().unwrap();
-    let (port, config, idp) = start_idp(dir.path());
+    let (sp_port, config, idp) = start_idp(dir.path());
+    let port = sp_port.port();
     let sp_url = format!("http://127.0.0.1:{port}");
     let config = config.to_str().unwrap();
     let metadata = dir.path().join("idp.xml");
@@ -109,6 +125,7 @@ fn run_scenario(
     for f in flaws {
         args.extend(["--flaw", f]);
     }
+    sp_port.release();
     let _sp = serve(&args);
     let scenario = if idp_metadata {
         with_idp_metadata(dir.path())
@@ -197,7 +214,12 @@ fn the_running_idps_signed_metadata_is_the_donor_for_checks_that_transplant_one(
 
 /// Serves the reference SP on `port` trusting `idp_metadata`, runs the live scenario with
 /// `IDP_URL=idp_url`, and returns the good login's case and the output.
-fn good_login_behind(port: u16, idp_metadata: &str, idp_url: &str) -> (serde_json::Value, String) {
+fn good_login_behind(
+    sp_port: SpPort,
+    idp_metadata: &str,
+    idp_url: &str,
+) -> (serde_json::Value, String) {
+    let port = sp_port.release();
     let listen = format!("127.0.0.1:{port}");
     let _sp = serve(&[
         "sp",
@@ -229,13 +251,13 @@ fn good_login_behind(port: u16, idp_metadata: &str, idp_url: &str) -> (serde_jso
 #[test]
 fn an_sp_given_the_tenant_level_metadata_fails_the_good_login_and_the_harness_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    let (port, _, idp) = start_idp(dir.path());
+    let (sp_port, _, idp) = start_idp(dir.path());
     // The tenant-level URL (no appid): what an admin copies by mistake.
     let tenant_md = format!(
         "{}/0a0b0c0d-1111-4222-8333-444455556666/federationmetadata/2007-06/federationmetadata.xml",
         idp.url
     );
-    let (good, out) = good_login_behind(port, &tenant_md, &idp.url);
+    let (good, out) = good_login_behind(sp_port, &tenant_md, &idp.url);
     assert_eq!(good["verdict"], "fail", "{out}");
     let reason = good["reason"].as_str().unwrap();
     assert!(reason.contains("signature"), "{reason}");
@@ -245,7 +267,7 @@ fn an_sp_given_the_tenant_level_metadata_fails_the_good_login_and_the_harness_sa
 #[test]
 fn an_idp_url_the_sp_does_not_use_fails_the_good_login() {
     let dir = tempfile::tempdir().unwrap();
-    let (port, config, idp) = start_idp(dir.path());
+    let (sp_port, config, idp) = start_idp(dir.path());
     let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
         .args(["idp", "metadata", "--config", config.to_str().unwrap()])
         .args(["--base-url", &idp.url])
@@ -254,7 +276,7 @@ fn an_idp_url_the_sp_does_not_use_fails_the_good_login() {
     let metadata = dir.path().join("idp.xml");
     std::fs::write(&metadata, out.stdout).unwrap();
     // The scenario names an IdP nobody runs; the SP still uses the real one.
-    let (good, out) = good_login_behind(port, metadata.to_str().unwrap(), "http://127.0.0.1:9");
+    let (good, out) = good_login_behind(sp_port, metadata.to_str().unwrap(), "http://127.0.0.1:9");
     assert_eq!(good["verdict"], "fail", "{out}");
     let reason = good["reason"].as_str().unwrap();
     assert!(
