@@ -67,10 +67,14 @@ fn identity_on_page(rule: &IdentityRule, body: &str) -> Result<String, String> {
                 }
             }
         }
+        // An HTML page may write the identity with character references (`&nbsp;`, `&#xFF41;`).
         IdentityRule::Regex(re) => re
             .captures(body)
             .and_then(|c| c.get(1))
-            .map(|m| m.as_str().to_owned())
+            .map(|m| {
+                quick_xml::escape::unescape_with(m.as_str(), quick_xml::escape::resolve_html5_entity)
+                    .map_or_else(|_| m.as_str().to_owned(), |s| s.into_owned())
+            })
             .ok_or_else(|| {
                 format!("the regex {:?} does not match the page; hint: check `sp.oracle.identity.regex` against the page a signed-in user sees", re.as_str())
             }),
@@ -86,6 +90,23 @@ mod tests {
             url: "http://sp/me".into(),
             identity: Some(rule),
         }
+    }
+
+    #[test]
+    fn a_regex_oracle_reads_character_references() {
+        let regex = oracle(IdentityRule::Regex(
+            regex::Regex::new("Signed in as ([^<]+)<").unwrap(),
+        ));
+        assert_eq!(
+            judge(
+                &regex,
+                "<p>Signed in as a&amp;b&#xFF41;@x.test&nbsp;</p>",
+                "200"
+            ),
+            Session::SignedIn {
+                identity: Some("a&b\u{ff41}@x.test\u{a0}".into())
+            }
+        );
     }
 
     #[test]

@@ -200,24 +200,38 @@ fn the_canary_can_be_given_the_address_an_sp_reaches_and_never_binds_wide_unaske
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
     }
-    // A fixed port and the URL given explicitly: a flawed SP's fetch still lands.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let out = harness(&[
-        "conformance",
-        "--reference-sp",
-        "--flaw",
-        "external-entities",
-        "--only",
-        "xxe/external-dtd",
-        "--canary-listen",
-        &format!("127.0.0.1:{port}"),
-        "--canary-url",
-        &format!("http://127.0.0.1:{port}/"),
-    ]);
+    // A fixed port and the URL given explicitly: a flawed SP's fetch still lands. The port is
+    // free when picked; another server may take it before the run binds it, so try again.
+    let run_on_free_port = || {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        harness(&[
+            "conformance",
+            "--reference-sp",
+            "--flaw",
+            "external-entities",
+            "--only",
+            "xxe/external-dtd",
+            "--canary-listen",
+            &format!("127.0.0.1:{port}"),
+            "--canary-url",
+            &format!("http://127.0.0.1:{port}/"),
+        ])
+    };
+    let in_use = |out: &std::process::Output| {
+        String::from_utf8_lossy(&out.stdout).contains("Address already in use")
+            || String::from_utf8_lossy(&out.stderr).contains("Address already in use")
+    };
+    let mut out = run_on_free_port();
+    for _ in 0..3 {
+        if !in_use(&out) {
+            break;
+        }
+        out = run_on_free_port();
+    }
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("VULNERABLE   xxe/external-dtd"),
