@@ -623,8 +623,20 @@ impl CaseRun<'_> {
         notes: &mut Notes,
     ) -> Result<(String, Judged), CaseEnd> {
         self.http_driver_only("a RelayState check reads the ACS's redirect")?;
+        self.redirect_after_login(check, good, None, notes).await
+    }
+
+    /// A login answered with the IdP's own response (started at `start` when given); where
+    /// the browser goes after the ACS decides.
+    async fn redirect_after_login(
+        &self,
+        check: &'static Check,
+        good: &Delivered,
+        start: Option<url::Url>,
+        notes: &mut Notes,
+    ) -> Result<(String, Judged), CaseEnd> {
         let attempt = self
-            .attempt(self.responder(Some(check), Some(good)))
+            .attempt_from(self.responder(Some(check), Some(good)), start)
             .await?;
         Self::record_details(&attempt, &mut notes.details);
         let judged = crate::judge::judge_redirect(
@@ -692,18 +704,8 @@ impl CaseRun<'_> {
             );
             return Ok((judged.reason.clone(), judged));
         }
-        let attempt = self
-            .attempt_from(self.responder(Some(check), Some(good)), Some(start))
-            .await?;
-        Self::record_details(&attempt, &mut notes.details);
-        let judged = crate::judge::judge_redirect(
-            attempt.left_for.as_deref(),
-            &attempt.session,
-            &attempt.acs_answer,
-            check.must,
-        );
-        notes.signed_in_as = judged.signed_in_as.clone();
-        Ok((judged.reason.clone(), judged))
+        self.redirect_after_login(check, good, Some(start), notes)
+            .await
     }
 }
 
