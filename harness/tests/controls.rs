@@ -76,3 +76,82 @@ fn an_oracle_that_cannot_tell_users_apart_blocks_forged_identity_verdicts() {
     assert_eq!(verdict("xsw/3"), "inconclusive", "{}", run.stdout);
     assert_eq!(run.code, 3, "{}", run.stdout);
 }
+
+#[test]
+fn an_sp_that_cannot_decrypt_what_its_metadata_invites_makes_encryption_refusals_inconclusive() {
+    // Metadata naming a certificate whose key the SP does not hold (a rollover gone wrong):
+    // every encrypted-assertion check is refused, so none of those refusals may pass. With
+    // encryption-trusted on, the SP would take an unsigned encrypted forgery if it could read it.
+    let sp = serve(&[
+        "sp",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--flaw",
+        "encrypted-trusted",
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let der = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        other_certificate().to_der().unwrap(),
+    );
+    let metadata = dir.path().join("sp.xml");
+    std::fs::write(
+        &metadata,
+        format!(
+            "<EntityDescriptor xmlns=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{0}/saml/metadata\"><SPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\"><KeyDescriptor use=\"encryption\"><KeyInfo xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><X509Data><X509Certificate>{der}</X509Certificate></X509Data></KeyInfo></KeyDescriptor><AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{0}/saml/acs\" index=\"0\"/></SPSSODescriptor></EntityDescriptor>",
+            sp.url
+        ),
+    )
+    .unwrap();
+    let scenario = dir.path().join("wrong-cert.yaml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "sp:\n  sign_on_url: {0}/login\n  metadata: {1}\n  oracle: {{url: {0}/me, identity: {{json_pointer: /name_id}}}}\ncases:\n  - expect: accept\n  - attacks: [enc/, xsw/encrypted]\n",
+            sp.url,
+            metadata.display()
+        ),
+    )
+    .unwrap();
+    let run = run_with_report(&["conformance", scenario.to_str().unwrap()], &[]);
+    assert_eq!(run.verdict("login/good"), "pass", "{}", run.stdout);
+    assert_eq!(
+        run.verdict("control/encrypted"),
+        "inconclusive",
+        "{}",
+        run.stdout
+    );
+    for id in [
+        "enc/unsigned-assertion",
+        "enc/expired",
+        "enc/other-audience",
+        "enc/rsa-1_5",
+        "enc/doctype-in-plaintext",
+        "xsw/encrypted",
+    ] {
+        assert_eq!(run.verdict(id), "inconclusive", "{id}: {}", run.stdout);
+    }
+}
+
+/// A self-signed certificate for a key nobody here holds.
+fn other_certificate() -> openssl::x509::X509 {
+    let key = openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+    let mut name = openssl::x509::X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", "other.test").unwrap();
+    let name = name.build();
+    let mut builder = openssl::x509::X509::builder().unwrap();
+    builder.set_subject_name(&name).unwrap();
+    builder.set_issuer_name(&name).unwrap();
+    builder.set_pubkey(&key).unwrap();
+    builder
+        .set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    builder
+        .set_not_after(&openssl::asn1::Asn1Time::days_from_now(1).unwrap())
+        .unwrap();
+    builder
+        .sign(&key, openssl::hash::MessageDigest::sha256())
+        .unwrap();
+    builder.build()
+}
