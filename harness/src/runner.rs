@@ -667,27 +667,15 @@ impl CaseRun<'_> {
                 "the scenario names no login URL that takes a return address; hint: set sp.return_to, e.g. ${{SP_URL}}/mellon/login?ReturnTo={RETURN_TO_PLACE}"
             )));
         };
-        let start_for = |address: &str| return_address_url(template, address);
-        let start = start_for(address)?;
+        let start = return_address_url(template, address)?;
         notes.details.push(format!("login started at {start}"));
         // First look without following: a refusal ends it, a redirect off the SP is one.
         let origins: Vec<&url::Url> = self.origins.iter().collect();
         let first = Browser::new(self.limits, &origins).get(&start).await?;
         if (400..600).contains(&first.status) {
-            // A refusal (Shibboleth answers 500) counts only if the same URL with the SP's own
-            // page starts a login.
-            let own = start_for(&self.scenario.sp.oracle.url)?;
-            if let Err(e) = Browser::new(self.limits, &origins).start_login(&own).await {
-                return Err(CaseEnd::Error(format!(
-                    "sp.return_to starts no login even for the SP's own page ({e}); hint: check the template"
-                )));
-            }
-            let judged = Judged {
-                outcome: Outcome::Pass,
-                reason: format!("refused to start a login towards it: {}", first.summary()),
-                signed_in_as: None,
-            };
-            return Ok((judged.reason.clone(), judged));
+            return self
+                .refusal(ReturnEndpoint::Login, template, &first.summary())
+                .await;
         }
         if let Some(next) = first.location.as_ref().filter(|n| {
             (300..400).contains(&first.status)
@@ -731,21 +719,9 @@ impl CaseRun<'_> {
         let first = browser.get(&start).await?;
         let answer = format!("{start} answered {}", first.summary());
         if (400..600).contains(&first.status) {
-            // A refusal counts only if the same URL with the SP's own page is not refused.
-            let own = return_address_url(template, &self.scenario.sp.oracle.url)?;
-            let control = Browser::new(self.limits, &origins).get(&own).await?;
-            if (400..600).contains(&control.status) {
-                return Err(CaseEnd::Error(format!(
-                    "sp.logout_return_to refuses the SP's own page too ({own} answered {}); hint: check the template",
-                    control.summary()
-                )));
-            }
-            let judged = Judged {
-                outcome: Outcome::Pass,
-                reason: format!("refused the return address: {answer}"),
-                signed_in_as: None,
-            };
-            return Ok((judged.reason.clone(), judged));
+            return self
+                .refusal(ReturnEndpoint::Logout, template, &answer)
+                .await;
         }
         let left_for = browser.exit(first).await?;
         let judged = crate::judge::judge_redirect(
@@ -756,6 +732,52 @@ impl CaseRun<'_> {
             &answer,
             check.must,
         );
+        Ok((judged.reason.clone(), judged))
+    }
+}
+
+/// Which URL of the SP takes a return address.
+#[derive(Clone, Copy)]
+enum ReturnEndpoint {
+    /// `sp.return_to`: the SP's own page there must start a login.
+    Login,
+    /// `sp.logout_return_to`: the SP's own page there must not be refused.
+    Logout,
+}
+
+impl CaseRun<'_> {
+    /// A return address refused (4xx/5xx; Shibboleth answers 500) passes only if `template`
+    /// with the SP's own page works, else the template is wrong and nothing was tested.
+    async fn refusal(
+        &self,
+        endpoint: ReturnEndpoint,
+        template: &str,
+        answer: &str,
+    ) -> Result<(String, Judged), CaseEnd> {
+        let own = return_address_url(template, &self.scenario.sp.oracle.url)?;
+        let origins: Vec<&url::Url> = self.origins.iter().collect();
+        let browser = Browser::new(self.limits, &origins);
+        let (key, failed) = match endpoint {
+            ReturnEndpoint::Login => (
+                "sp.return_to",
+                browser.start_login(&own).await.err().map(|e| e.to_string()),
+            ),
+            ReturnEndpoint::Logout => {
+                let page = browser.get(&own).await?;
+                let refused = (400..600).contains(&page.status);
+                ("sp.logout_return_to", refused.then(|| page.summary()))
+            }
+        };
+        if let Some(why) = failed {
+            return Err(CaseEnd::Error(format!(
+                "{key} does not work even for the SP's own page ({own}: {why}); hint: check the template"
+            )));
+        }
+        let judged = Judged {
+            outcome: Outcome::Pass,
+            reason: format!("refused the return address: {answer}"),
+            signed_in_as: None,
+        };
         Ok((judged.reason.clone(), judged))
     }
 }

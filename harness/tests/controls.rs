@@ -155,3 +155,31 @@ fn other_certificate() -> openssl::x509::X509 {
         .unwrap();
     builder.build()
 }
+
+#[test]
+fn a_return_address_template_that_leads_nowhere_is_an_error_not_a_pass() {
+    // Both templates answer 404 for any address, the SP's own page included.
+    let sp = serve(&["sp", "serve", "--listen", "127.0.0.1:0"]);
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("nowhere.yaml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "sp:\n  sign_on_url: {0}/login\n  metadata: {0}/saml/metadata\n  return_to: {0}/nowhere?next={{url}}\n  logout_return_to: {0}/nowhere/logout?next={{url}}\n  oracle: {{url: {0}/me, identity: {{json_pointer: /name_id}}}}\ncases:\n  - expect: accept\n  - attacks: [relay/return-to/absolute, relay/logout-return-to/absolute]\n",
+            sp.url
+        ),
+    )
+    .unwrap();
+    let run = run_with_report(&["conformance", scenario.to_str().unwrap()], &[]);
+    for id in [
+        "relay/return-to/absolute",
+        "relay/logout-return-to/absolute",
+    ] {
+        assert_eq!(run.verdict(id), "error", "{id}: {}", run.stdout);
+    }
+    assert!(
+        run.stdout.contains("hint: check the template"),
+        "{}",
+        run.stdout
+    );
+}
