@@ -278,9 +278,13 @@ pub(crate) fn idp_for(s: &Scenario, sp: &SpIds) -> Idp {
     let mut config = s.idp_config.clone();
     if s.idp_app.is_none() {
         if let Some(app) = config.apps.first_mut() {
-            app.identifiers = vec![sp.entity_id.clone()];
-            app.reply_urls = vec![sp.acs_url.clone()];
-            app.default_reply_url = sp.acs_url.clone();
+            if !s.idp_urls_kept.identifiers {
+                app.identifiers = vec![sp.entity_id.clone()];
+            }
+            if !s.idp_urls_kept.reply_urls {
+                app.reply_urls = vec![sp.acs_url.clone()];
+                app.default_reply_url = sp.acs_url.clone();
+            }
         }
     } else if let Some(i) = config
         .apps

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use attacks::select;
 use attacks::{Check, CATALOGUE};
-use mock_idp::config::Config;
+use mock_idp::config::{AppSettings, Config, ConfigError, UserSpec};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -44,7 +44,7 @@ struct ScenarioSpec {
     sp: Spanned<SpSpec>,
     #[serde(default)]
     idp: IdpSpec,
-    user: Option<String>,
+    user: Option<Spanned<String>>,
     cases: Vec<Spanned<CaseSpec>>,
 }
 
@@ -81,6 +81,9 @@ struct IdpSpec {
     app: Option<Spanned<String>>,
     url: Option<Spanned<String>>,
     metadata: Option<Spanned<String>>,
+    settings: Option<Spanned<AppSettings>>,
+    #[serde(default)]
+    users: Vec<Spanned<UserSpec>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,6 +131,15 @@ pub enum MetadataSource {
     Url(String),
     /// Read from a file.
     File(PathBuf),
+}
+
+/// Which of the app's SP addresses a scenario wrote out itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeptUrls {
+    /// The Identifier (Entity ID) list.
+    pub identifiers: bool,
+    /// The Reply URL (ACS) list.
+    pub reply_urls: bool,
 }
 
 /// Where `sp.return_to` takes the address to return to.
@@ -182,6 +194,9 @@ pub struct Scenario {
     pub idp_config: Config,
     /// The app to use; `None` means the first app, re-pointed at the SP.
     pub idp_app: Option<String>,
+    /// `idp.settings` named the Identifiers and/or Reply URLs: the run keeps them instead
+    /// of re-pointing the app at the SP (to show what a mismatch does at login).
+    pub idp_urls_kept: KeptUrls,
     /// A running IdP (its base URL): every login follows the AuthnRequest to it; attack cases
     /// edit the response it gives (its key is not held here).
     pub idp_url: Option<url::Url>,
@@ -450,7 +465,7 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
             )),
         }),
     };
-    let idp_config = match &spec.idp.config {
+    let mut idp_config = match &spec.idp.config {
         None => Config::builtin(),
         Some(p) => Config::load(&base.join(&p.value)).map_err(|e| {
             error(
@@ -471,6 +486,58 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
                     app.value
                 ),
                 "name one of the config's applications",
+            ));
+        }
+    }
+    let idp_urls_kept = KeptUrls {
+        identifiers: spec
+            .idp
+            .settings
+            .as_ref()
+            .is_some_and(|s| s.value.sets_identifiers()),
+        reply_urls: spec
+            .idp
+            .settings
+            .as_ref()
+            .is_some_and(|s| s.value.sets_reply_urls()),
+    };
+    let at = spec.idp.settings.as_ref().map(|s| s.referenced.line());
+    idp_config
+        .apply(
+            spec.idp.app.as_ref().map(|a| a.value.as_str()),
+            spec.idp.settings,
+            spec.idp.users,
+            &file.display().to_string(),
+            base,
+            "idp.",
+        )
+        .map_err(|e| match e {
+            ConfigError::Invalid {
+                line,
+                key,
+                message,
+                hint,
+                ..
+            } => error(file, line, format!("`{key}`: {message}"), hint),
+            other => error(
+                file,
+                at.unwrap_or(0),
+                other.to_string(),
+                "see the \"mock-idp configuration\" section of README.md",
+            ),
+        })?;
+    if let Some(Spanned {
+        value: upn,
+        referenced,
+        ..
+    }) = &spec.user
+    {
+        if idp_config.user(Some(upn)).is_none() {
+            return Err(error(
+                file,
+                referenced.line(),
+                format!("`user` {upn:?} is no user of the IdP's tenant"),
+                "name one of the config's users, or add it under `idp.users`",
             ));
         }
     }
@@ -606,9 +673,10 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
         },
         idp_config,
         idp_app: spec.idp.app.map(|a| a.value),
+        idp_urls_kept,
         idp_url,
         idp_metadata,
-        user: spec.user,
+        user: spec.user.map(|u| u.value),
         cases,
     })
 }
@@ -707,6 +775,88 @@ mod tests {
         assert!(twice.contains("a key appears twice: cases"), "{twice}");
         assert!(!twice.contains("DuplicateKeyPolicy"), "{twice}");
         assert!(err.contains("s.yaml:3"), "{err}");
+    }
+
+    #[test]
+    fn inline_idp_settings_lay_claims_name_id_and_user_attributes_over_the_tenant() {
+        let idp = "idp:\n  settings:\n    claims:\n      - {name: email, source: user.mail}\n      - {name: Phone number, source: user.telephonenumber}\n    name_id: {format: persistent}\n    signing: {option: both, algorithm: sha1}\n    reply_urls: [https://sso.vendor.test/saml2]\n  users:\n    - {upn: B.Simon@contoso.com, attributes: {telephonenumber: '+1 555 0100'}}\n    - {upn: E.Mallory@contoso.com}\n";
+        let s = parse(
+            &GOOD.replace(
+                "cases:\n",
+                &format!("{idp}user: E.Mallory@contoso.com\ncases:\n"),
+            ),
+            Path::new("s.yaml"),
+            &no_vars,
+        )
+        .unwrap();
+        let app = &s.idp_config.apps[0];
+        let names: Vec<&str> = app.claims.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["email", "Phone number"]);
+        assert_eq!(
+            app.name_id_format,
+            mock_idp::config::NameIdFormat::Persistent
+        );
+        assert_eq!(app.reply_urls, ["https://sso.vendor.test/saml2"]);
+        assert_eq!(
+            s.idp_urls_kept,
+            KeptUrls {
+                identifiers: false,
+                reply_urls: true
+            }
+        );
+        let simon = s.idp_config.user(Some("b.simon@contoso.com")).unwrap();
+        assert_eq!(
+            simon.attribute("user.telephonenumber").as_deref(),
+            Some("+1 555 0100")
+        );
+        // The patch keeps what it does not name.
+        assert_eq!(simon.display_name, "B.Simon");
+        assert_eq!(s.user.as_deref(), Some("E.Mallory@contoso.com"));
+    }
+
+    #[test]
+    fn inline_idp_settings_errors_point_into_the_scenario() {
+        let with = |idp: &str| GOOD.replace("cases:\n", &format!("idp:\n{idp}cases:\n"));
+        let err = parse(
+            &with("  settings:\n    claims:\n      - {name: email, source: mail}\n"),
+            Path::new("s.yaml"),
+            &no_vars,
+        )
+        .unwrap_err();
+        assert_eq!(err.line, 9, "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("`idp.settings.claims[0].source`") && text.contains("\"mail\""),
+            "{text}"
+        );
+        assert!(text.contains("user.mail"), "{text}");
+        let err = parse(
+            &with("  settings:\n    claim: []\n"),
+            Path::new("s.yaml"),
+            &no_vars,
+        )
+        .unwrap_err();
+        assert_eq!(err.line, 8, "{err}");
+        assert!(err.to_string().contains("claim"), "{err}");
+        let err = parse(
+            &with("  users:\n    - {upn: a@contoso.com, groups: [Nope]}\n"),
+            Path::new("s.yaml"),
+            &no_vars,
+        )
+        .unwrap_err();
+        assert_eq!(err.line, 8, "{err}");
+        assert!(
+            err.to_string().contains("`idp.users[0].groups[0]`"),
+            "{err}"
+        );
+        let err = parse(
+            &GOOD.replace("cases:\n", "user: nobody@contoso.com\ncases:\n"),
+            Path::new("s.yaml"),
+            &no_vars,
+        )
+        .unwrap_err();
+        assert_eq!(err.line, 6, "{err}");
+        assert!(err.to_string().contains("idp.users"), "{err}");
     }
 
     #[test]

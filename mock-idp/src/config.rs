@@ -139,9 +139,11 @@ impl Default for TenantSpec {
     }
 }
 
+/// A user as written in YAML (a config file's `users:`, or a scenario's `idp.users:` laid over
+/// a tenant with [`Config::apply`]).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct UserSpec {
+pub struct UserSpec {
     upn: String,
     given_name: Option<String>,
     surname: Option<String>,
@@ -247,6 +249,41 @@ struct AppSpec {
     #[serde(default)]
     whole_second_times: bool,
     token_encryption_certificate: Option<Spanned<String>>,
+}
+
+/// Settings laid over one application with [`Config::apply`]: a scenario's `idp.settings`, a
+/// vendor profile's Entra side. Every key is optional and has the shape it has in a config
+/// file's `applications:` entry; a key given replaces the app's value.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppSettings {
+    identifiers: Option<Vec<String>>,
+    reply_urls: Option<Vec<String>>,
+    sign_on_url: Option<String>,
+    logout_url: Option<String>,
+    relay_state: Option<String>,
+    name_id: Option<NameIdSpec>,
+    claims: Option<Vec<ClaimSpec>>,
+    groups_claim: Option<bool>,
+    groups_values: Option<GroupValues>,
+    claim_order: Option<Vec<String>>,
+    signing: Option<SigningSpec>,
+    certificates: Option<Vec<Spanned<CertSpec>>>,
+    audience_spn_prefix: Option<bool>,
+    whole_second_times: Option<bool>,
+    token_encryption_certificate: Option<Spanned<String>>,
+}
+
+impl AppSettings {
+    /// Whether the Identifier list is set here (then a run keeps it instead of using the SP's).
+    pub fn sets_identifiers(&self) -> bool {
+        self.identifiers.is_some()
+    }
+
+    /// Whether the Reply URL list is set here (then a run keeps it instead of the SP's ACS).
+    pub fn sets_reply_urls(&self) -> bool {
+        self.reply_urls.is_some()
+    }
 }
 
 fn sixty() -> i64 {
@@ -576,6 +613,124 @@ impl Config {
         Resolver { file, base }.resolve(spec)
     }
 
+    /// Lays `settings` over the application `app` (the first when `None`) and patches `users`
+    /// in: a user whose UPN exists keeps every field the patch leaves out (attributes are
+    /// merged), any other is added. Errors name `file` and keys starting with `prefix`
+    /// (`idp.`); paths are relative to `base`.
+    pub fn apply(
+        &mut self,
+        app: Option<&str>,
+        settings: Option<Spanned<AppSettings>>,
+        users: Vec<Spanned<UserSpec>>,
+        file: &str,
+        base: &Path,
+        prefix: &str,
+    ) -> Result<(), ConfigError> {
+        let r = Resolver { file, base };
+        for (i, u) in users.into_iter().enumerate() {
+            let key = format!("{prefix}users[{i}]");
+            let upn = u.value.upn.clone();
+            let index = self
+                .users
+                .iter()
+                .position(|x| x.upn.eq_ignore_ascii_case(&upn));
+            let user = r.resolve_user(&key, u, &self.groups, index.map(|n| &self.users[n]))?;
+            match index {
+                Some(n) => self.users[n] = user,
+                None => self.users.push(user),
+            }
+        }
+        let Some(settings) = settings else {
+            return Ok(());
+        };
+        let at = settings.referenced;
+        let a = settings.value;
+        let key = |k: &str| format!("{prefix}settings.{k}");
+        let index = match app {
+            None => 0,
+            Some(n) => self
+                .apps
+                .iter()
+                .position(|x| x.name.eq_ignore_ascii_case(n) || x.app_id.eq_ignore_ascii_case(n))
+                .ok_or_else(|| {
+                    r.error(
+                        &at,
+                        format!("{prefix}app"),
+                        format!("no application {n:?}"),
+                        "name one of the config's applications",
+                    )
+                })?,
+        };
+        let old = &mut self.apps[index];
+        for (k, list) in [
+            ("identifiers", &a.identifiers),
+            ("reply_urls", &a.reply_urls),
+        ] {
+            if list.as_ref().is_some_and(Vec::is_empty) {
+                return r.invalid(
+                    &at,
+                    key(k),
+                    format!("empty {k} list"),
+                    "leave the key out to use the SP's, or list at least one URL",
+                );
+            }
+        }
+        if let Some(ids) = a.identifiers {
+            old.identifiers = ids;
+        }
+        if let Some(urls) = a.reply_urls {
+            old.default_reply_url = urls[0].clone();
+            old.reply_urls = urls;
+        }
+        if let Some(v) = a.sign_on_url {
+            old.sign_on_url = Some(v);
+        }
+        if let Some(v) = a.logout_url {
+            old.logout_url = Some(v);
+        }
+        if let Some(v) = a.relay_state {
+            old.relay_state = Some(v);
+        }
+        if let Some(n) = a.name_id {
+            old.name_id_source = r.name_id_source(&key(""), n.source)?;
+            old.name_id_format = n.format;
+        }
+        if let Some(list) = a.claims {
+            old.claims = r.claims(&key(""), &at, list)?;
+        }
+        if let Some(v) = a.groups_claim {
+            old.groups_claim = v;
+        }
+        if let Some(v) = a.groups_values {
+            old.groups_values = v;
+        }
+        if let Some(order) = a.claim_order {
+            old.claim_order = Some(order);
+        }
+        if let Some(order) = &old.claim_order {
+            r.check_claim_order(&key(""), &at, order, &old.claims)?;
+        }
+        if let Some(sign) = a.signing {
+            old.sign = sign.option;
+            old.algorithm = sign.algorithm;
+        }
+        if let Some(certs) = a.certificates {
+            (old.certificates, old.active_certificate) =
+                r.resolve_certs(&key("certificates"), &at, certs)?;
+        }
+        if let Some(v) = a.audience_spn_prefix {
+            old.audience_spn_prefix = v;
+        }
+        if let Some(v) = a.whole_second_times {
+            old.whole_second_times = v;
+        }
+        if let Some(p) = &a.token_encryption_certificate {
+            old.token_encryption_certificate =
+                Some(r.certificate(p, key("token_encryption_certificate"))?);
+        }
+        Ok(())
+    }
+
     /// An application by name (case-insensitive) or application id; the first one when `None`.
     pub fn app(&self, name: Option<&str>) -> Option<&App> {
         match name {
@@ -651,7 +806,7 @@ impl Resolver<'_> {
                 at,
                 key,
                 format!("cannot read {:?}: {e}", full.display().to_string()),
-                "paths are relative to the config file",
+                "paths are relative to the file they are written in",
             )
         })
     }
@@ -688,83 +843,21 @@ impl Resolver<'_> {
                 name: g.name,
             })
             .collect();
-        let group_id = |name: &str| {
-            groups
-                .iter()
-                .find(|g| g.name.eq_ignore_ascii_case(name))
-                .map(|g| g.object_id.clone())
-        };
-
-        let mut users = Vec::new();
+        let mut users: Vec<User> = Vec::new();
         for (i, u) in spec.users.into_iter().enumerate() {
-            let at = u.referenced;
-            let u = u.value;
-            let (first, last) = split_name(&u.upn);
-            let mut group_ids = Vec::new();
-            for (j, g) in u.groups.iter().enumerate() {
-                match group_id(&g.value) {
-                    Some(id) => group_ids.push(id),
-                    None => {
-                        return self.invalid(
-                            &g.referenced,
-                            format!("users[{i}].groups[{j}]"),
-                            format!("unknown group {:?}", g.value),
-                            "declare it under `groups:` first",
-                        )
-                    }
-                }
-            }
+            let key = format!("users[{i}]");
             if users
                 .iter()
-                .any(|x: &User| x.upn.eq_ignore_ascii_case(&u.upn))
+                .any(|x| x.upn.eq_ignore_ascii_case(&u.value.upn))
             {
                 return self.invalid(
-                    &at,
-                    format!("users[{i}].upn"),
-                    format!("duplicate user {:?}", u.upn),
+                    &u.referenced,
+                    format!("{key}.upn"),
+                    format!("duplicate user {:?}", u.value.upn),
                     "each UPN may appear once",
                 );
             }
-            if let Some(age) = u
-                .authn_age_seconds
-                .filter(|a| !(0..=MAX_AUTHN_AGE).contains(a))
-            {
-                return self.invalid(
-                    &at,
-                    format!("users[{i}].authn_age_seconds"),
-                    format!("authn_age_seconds {age} is out of range"),
-                    "seconds since the user signed in, 0 to 315360000 (ten years), e.g. 3 or 86400",
-                );
-            }
-            if u.authn_methods.as_ref().is_some_and(Vec::is_empty) {
-                return self.invalid(
-                    &at,
-                    format!("users[{i}].authn_methods"),
-                    "authn_methods is empty".into(),
-                    "list how the user signs in, e.g. [password] or [password, multipleauthn]",
-                );
-            }
-            users.push(User {
-                given_name: u.given_name.unwrap_or(first),
-                surname: u.surname.unwrap_or(last),
-                display_name: u
-                    .display_name
-                    .unwrap_or_else(|| u.upn.split('@').next().unwrap_or_default().to_owned()),
-                mail: u.mail.unwrap_or_else(|| u.upn.clone()),
-                object_id: u
-                    .object_id
-                    .unwrap_or_else(|| stable_guid(&format!("user:{}", u.upn))),
-                group_ids,
-                extra: u.attributes,
-                authn_age: u
-                    .authn_age_seconds
-                    .map_or(DEFAULT_AUTHN_AGE, Duration::seconds),
-                identity_provider: u.identity_provider,
-                authn_methods: u
-                    .authn_methods
-                    .unwrap_or_else(|| vec![AuthnMethod::Password]),
-                upn: u.upn,
-            });
+            users.push(self.resolve_user(&key, u, &groups, None)?);
         }
         if users.is_empty() {
             users.push(default_user(&tenant));
@@ -809,6 +902,97 @@ impl Resolver<'_> {
         })
     }
 
+    /// One user; the fields `u` leaves out come from `existing` (a scenario's patch of a
+    /// config's user) or are derived from the UPN.
+    fn resolve_user(
+        &self,
+        key: &str,
+        u: Spanned<UserSpec>,
+        groups: &[Group],
+        existing: Option<&User>,
+    ) -> Result<User, ConfigError> {
+        let at = u.referenced;
+        let u = u.value;
+        let (first, last) = split_name(&u.upn);
+        let mut group_ids = Vec::new();
+        for (j, g) in u.groups.iter().enumerate() {
+            match groups
+                .iter()
+                .find(|x| x.name.eq_ignore_ascii_case(&g.value))
+            {
+                Some(x) => group_ids.push(x.object_id.clone()),
+                None => {
+                    return self.invalid(
+                        &g.referenced,
+                        format!("{key}.groups[{j}]"),
+                        format!("unknown group {:?}", g.value),
+                        "declare it under `groups:` first",
+                    )
+                }
+            }
+        }
+        if let Some(age) = u
+            .authn_age_seconds
+            .filter(|a| !(0..=MAX_AUTHN_AGE).contains(a))
+        {
+            return self.invalid(
+                &at,
+                format!("{key}.authn_age_seconds"),
+                format!("authn_age_seconds {age} is out of range"),
+                "seconds since the user signed in, 0 to 315360000 (ten years), e.g. 3 or 86400",
+            );
+        }
+        if u.authn_methods.as_ref().is_some_and(Vec::is_empty) {
+            return self.invalid(
+                &at,
+                format!("{key}.authn_methods"),
+                "authn_methods is empty".into(),
+                "list how the user signs in, e.g. [password] or [password, multipleauthn]",
+            );
+        }
+        let local = u.upn.split('@').next().unwrap_or_default().to_owned();
+        let old = |f: fn(&User) -> String| existing.map(f);
+        let mut extra = existing.map(|e| e.extra.clone()).unwrap_or_default();
+        extra.extend(u.attributes);
+        Ok(User {
+            given_name: u
+                .given_name
+                .or(old(|e| e.given_name.clone()))
+                .unwrap_or(first),
+            surname: u.surname.or(old(|e| e.surname.clone())).unwrap_or(last),
+            display_name: u
+                .display_name
+                .or(old(|e| e.display_name.clone()))
+                .unwrap_or(local),
+            mail: u
+                .mail
+                .or(old(|e| e.mail.clone()))
+                .unwrap_or_else(|| u.upn.clone()),
+            object_id: u
+                .object_id
+                .or(old(|e| e.object_id.clone()))
+                .unwrap_or_else(|| stable_guid(&format!("user:{}", u.upn))),
+            group_ids: match existing {
+                Some(e) if u.groups.is_empty() => e.group_ids.clone(),
+                _ => group_ids,
+            },
+            extra,
+            authn_age: u
+                .authn_age_seconds
+                .map(Duration::seconds)
+                .or(existing.map(|e| e.authn_age))
+                .unwrap_or(DEFAULT_AUTHN_AGE),
+            identity_provider: u
+                .identity_provider
+                .or(existing.and_then(|e| e.identity_provider.clone())),
+            authn_methods: u
+                .authn_methods
+                .or(existing.map(|e| e.authn_methods.clone()))
+                .unwrap_or_else(|| vec![AuthnMethod::Password]),
+            upn: existing.map_or(u.upn, |e| e.upn.clone()),
+        })
+    }
+
     fn resolve_app(
         &self,
         i: usize,
@@ -847,7 +1031,6 @@ impl Resolver<'_> {
                 )
             }
         };
-        let known_source = |s: &str| s.starts_with("user.") && s.len() > 5;
         let mut assigned_users = Vec::new();
         let mut assigned_groups = Vec::new();
         for (j, who) in a.assigned.iter().enumerate() {
@@ -874,72 +1057,14 @@ impl Resolver<'_> {
                 );
             }
         }
-        let name_id_source = match a.name_id.source {
-            None => "user.userprincipalname".to_owned(),
-            Some(s) if known_source(&s.value) => s.value,
-            Some(s) => {
-                return self.invalid(
-                    &s.referenced,
-                    key("name_id.source"),
-                    format!("unknown source attribute {:?}", s.value),
-                    "use e.g. user.userprincipalname, user.mail, user.objectid",
-                )
-            }
-        };
+        let prefix = key("");
+        let name_id_source = self.name_id_source(&prefix, a.name_id.source)?;
         let claims = match a.claims {
             None => default_claims(),
-            Some(list) => {
-                let mut claims = Vec::new();
-                for (j, c) in list.into_iter().enumerate() {
-                    let name = if c.namespace.is_empty() {
-                        c.name.clone()
-                    } else {
-                        format!("{}/{}", c.namespace.trim_end_matches('/'), c.name)
-                    };
-                    let source = match (c.source, c.value) {
-                        (Some(s), None) if known_source(&s.value) => ClaimSource::Attribute(s.value),
-                        (Some(s), None) => return self.invalid(&s.referenced, key(&format!("claims[{j}].source")), format!("unknown source attribute {:?}", s.value), "use e.g. user.mail, user.givenname, user.surname, user.userprincipalname, user.objectid"),
-                        (None, Some(v)) => ClaimSource::Constant(v),
-                        _ => return self.invalid(&at, key(&format!("claims[{j}]")), format!("claim {:?} needs exactly one of `source` or `value`", c.name), "`source: user.mail` for an attribute, `value: text` for a constant"),
-                    };
-                    claims.push(Claim { name, source });
-                }
-                claims
-            }
+            Some(list) => self.claims(&prefix, &at, list)?,
         };
         if let Some(order) = &a.claim_order {
-            const AUTOMATIC: [&str; 8] = [
-                "tenantid",
-                "objectidentifier",
-                "displayname",
-                "role",
-                "groups",
-                "groups.link",
-                "identityprovider",
-                "authnmethodsreferences",
-            ];
-            let short = |name: &str| name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
-            for (j, name) in order.iter().enumerate() {
-                let name = name.to_ascii_lowercase();
-                let matches = usize::from(AUTOMATIC.contains(&name.as_str()))
-                    + claims.iter().filter(|c| short(&c.name) == name).count();
-                let problem = match matches {
-                    0 => Some(format!("{name:?} is no claim of this app")),
-                    1 if order[..j].iter().any(|o| o.eq_ignore_ascii_case(&name)) => {
-                        Some(format!("{name:?} is listed twice"))
-                    }
-                    1 => None,
-                    n => Some(format!("{name:?} names {n} claims")),
-                };
-                if let Some(problem) = problem {
-                    return self.invalid(
-                        &at,
-                        key("claim_order"),
-                        problem,
-                        "list each claim once by short name: tenantid, objectidentifier, displayname, role, groups, groups.link, identityprovider, authnmethodsreferences, or a configured claim such as emailaddress (rename a configured claim that shares a name)",
-                    );
-                }
-            }
+            self.check_claim_order(&prefix, &at, order, &claims)?;
         }
         let mut app_roles = Vec::new();
         for (j, r) in a.app_roles.into_iter().enumerate() {
@@ -1009,6 +1134,106 @@ impl Resolver<'_> {
             whole_second_times: a.whole_second_times,
             token_encryption_certificate,
         })
+    }
+
+    /// The NameID source attribute (`prefix` starts the key named in errors).
+    fn name_id_source(
+        &self,
+        prefix: &str,
+        source: Option<Spanned<String>>,
+    ) -> Result<String, ConfigError> {
+        match source {
+            None => Ok("user.userprincipalname".to_owned()),
+            Some(s) if known_source(&s.value) => Ok(s.value),
+            Some(s) => self.invalid(
+                &s.referenced,
+                format!("{prefix}name_id.source"),
+                format!("unknown source attribute {:?}", s.value),
+                "use e.g. user.userprincipalname, user.mail, user.objectid",
+            ),
+        }
+    }
+
+    /// Configured claims, named as they will be emitted (`namespace/name`, or the bare name).
+    fn claims(
+        &self,
+        prefix: &str,
+        at: &serde_saphyr::Location,
+        list: Vec<ClaimSpec>,
+    ) -> Result<Vec<Claim>, ConfigError> {
+        let mut claims = Vec::new();
+        for (j, c) in list.into_iter().enumerate() {
+            let name = if c.namespace.is_empty() {
+                c.name.clone()
+            } else {
+                format!("{}/{}", c.namespace.trim_end_matches('/'), c.name)
+            };
+            let source = match (c.source, c.value) {
+                (Some(s), None) if known_source(&s.value) => ClaimSource::Attribute(s.value),
+                (Some(s), None) => {
+                    return self.invalid(
+                        &s.referenced,
+                        format!("{prefix}claims[{j}].source"),
+                        format!("unknown source attribute {:?}", s.value),
+                        "use e.g. user.mail, user.givenname, user.surname, user.userprincipalname, user.objectid",
+                    )
+                }
+                (None, Some(v)) => ClaimSource::Constant(v),
+                _ => {
+                    return self.invalid(
+                        at,
+                        format!("{prefix}claims[{j}]"),
+                        format!("claim {:?} needs exactly one of `source` or `value`", c.name),
+                        "`source: user.mail` for an attribute, `value: text` for a constant",
+                    )
+                }
+            };
+            claims.push(Claim { name, source });
+        }
+        Ok(claims)
+    }
+
+    /// `claim_order` names each claim of the app once, by short name.
+    fn check_claim_order(
+        &self,
+        prefix: &str,
+        at: &serde_saphyr::Location,
+        order: &[String],
+        claims: &[Claim],
+    ) -> Result<(), ConfigError> {
+        const AUTOMATIC: [&str; 8] = [
+            "tenantid",
+            "objectidentifier",
+            "displayname",
+            "role",
+            "groups",
+            "groups.link",
+            "identityprovider",
+            "authnmethodsreferences",
+        ];
+        let short = |name: &str| name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+        for (j, name) in order.iter().enumerate() {
+            let name = name.to_ascii_lowercase();
+            let matches = usize::from(AUTOMATIC.contains(&name.as_str()))
+                + claims.iter().filter(|c| short(&c.name) == name).count();
+            let problem = match matches {
+                0 => Some(format!("{name:?} is no claim of this app")),
+                1 if order[..j].iter().any(|o| o.eq_ignore_ascii_case(&name)) => {
+                    Some(format!("{name:?} is listed twice"))
+                }
+                1 => None,
+                n => Some(format!("{name:?} names {n} claims")),
+            };
+            if let Some(problem) = problem {
+                return self.invalid(
+                    at,
+                    format!("{prefix}claim_order"),
+                    problem,
+                    "list each claim once by short name: tenantid, objectidentifier, displayname, role, groups, groups.link, identityprovider, authnmethodsreferences, or a configured claim such as emailaddress (rename a configured claim that shares a name)",
+                );
+            }
+        }
+        Ok(())
     }
 
     fn resolve_certs(
@@ -1087,6 +1312,11 @@ impl Resolver<'_> {
             ),
         }
     }
+}
+
+/// A claim or NameID source: a user attribute such as `user.mail`.
+fn known_source(s: &str) -> bool {
+    s.starts_with("user.") && s.len() > 5
 }
 
 fn three_years_after(t: OffsetDateTime) -> OffsetDateTime {
