@@ -29,6 +29,7 @@ pub async fn start(flaws: Flaws) -> Result<(String, String)> {
         idp: IdpTrust::from_metadata(&metadata)?,
         flaws,
         users: Vec::new(),
+        needs: Default::default(),
     };
 
     let state = mock_idp::server::IdpState::new(idp, idp_url.clone());

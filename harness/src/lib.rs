@@ -2,6 +2,8 @@
 //! integrations. The library holds everything; `main.rs` only parses the command line.
 
 pub mod canary;
+pub mod check;
+pub mod check_cmd;
 pub mod conformance_cmd;
 pub mod demo;
 pub mod driver;
@@ -20,6 +22,8 @@ pub mod sarif;
 pub mod scenario;
 pub mod sp_cmd;
 pub mod validate_cmd;
+pub mod vendor;
+pub mod vendor_cmd;
 
 /// Prints a line to stdout, ignoring a closed pipe: a server's banner must not kill the server
 /// when whoever started it stops reading.

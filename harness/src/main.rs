@@ -3,7 +3,10 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use saml_harness::{conformance_cmd, idp_cmd, load, run_cmd, sp_cmd, validate_cmd, UsageError};
+use saml_harness::{
+    check_cmd, conformance_cmd, idp_cmd, load, run_cmd, sp_cmd, validate_cmd, vendor_cmd,
+    UsageError,
+};
 
 /// Exit status for a usage or configuration error (the run could not start).
 const EXIT_USAGE: u8 = 2;
@@ -15,7 +18,7 @@ const EXIT_FAILURE: u8 = 1;
     name = "saml-harness",
     version,
     about = "SAML 2.0 conformance and testing harness for Microsoft Entra ID integrations",
-    after_help = "EXAMPLES:\n    saml-harness demo                           # mock IdP + reference SP + the example scenarios\n    saml-harness validate my-sp.yaml           # check a scenario and the SP it names, no login\n    saml-harness run scenarios/examples/        # judge an SP (set SP_URL first)\n    saml-harness conformance --reference-sp     # the whole catalogue against the bundled SP\n    saml-harness idp serve                      # mock Entra IdP on http://127.0.0.1:7080\n    saml-harness sp serve --flaw replay         # reference SP on http://127.0.0.1:7081, one check off\n    saml-harness idp response --acs https://sp.test/acs --base64\n\nEXIT STATUS:\n    0 success (every case met its expectation), 1 failure while running or a case that did\n    not, 2 usage or configuration error"
+    after_help = "EXAMPLES:\n    saml-harness demo                           # mock IdP + reference SP + the example scenarios\n    saml-harness validate my-sp.yaml           # check a scenario and the SP it names, no login\n    saml-harness check --vendor mixpanel --set ORG_ID=42 --config tenant.yaml  # before any login\n    saml-harness run scenarios/examples/        # judge an SP (set SP_URL first)\n    saml-harness conformance --reference-sp     # the whole catalogue against the bundled SP\n    saml-harness idp serve                      # mock Entra IdP on http://127.0.0.1:7080\n    saml-harness sp serve --flaw replay         # reference SP on http://127.0.0.1:7081, one check off\n    saml-harness idp response --acs https://sp.test/acs --base64\n\nEXIT STATUS:\n    0 success (every case met its expectation), 1 failure while running or a case that did\n    not, 2 usage or configuration error"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -28,6 +31,11 @@ enum Command {
     Run(run_cmd::RunArgs),
     /// Check scenario files and what they point at, without logging in (a dry run).
     Validate(validate_cmd::ValidateArgs),
+    /// Explain a misconfiguration between an Entra app and an SP before anyone signs in.
+    Check(check_cmd::CheckArgs),
+    /// The bundled vendor profiles (setup guides as data): list them, show one.
+    #[command(subcommand)]
+    Vendor(vendor_cmd::VendorCommand),
     /// Run the conformance catalogue against an SP: good login, control, every check.
     Conformance(Box<conformance_cmd::ConformanceArgs>),
     /// Start the mock IdP and the reference SP and run the example scenarios against them.
@@ -53,6 +61,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run_cmd::run(args),
         Command::Validate(args) => validate_cmd::validate(args),
+        Command::Check(args) => check_cmd::run(args),
+        Command::Vendor(cmd) => vendor_cmd::run(cmd).map(|()| ExitCode::SUCCESS),
         Command::Conformance(args) => conformance_cmd::run(*args),
         Command::Demo(args) => run_cmd::demo(args),
         Command::Load(args) => load::load(args),

@@ -46,6 +46,8 @@ pub struct SpMetadata {
     pub encryption_certificate: Option<Arc<openssl::x509::X509>>,
     /// Whether it asks for signed assertions.
     pub wants_assertions_signed: bool,
+    /// The NameID formats it lists (`NameIDFormat`), in order.
+    pub name_id_formats: Vec<String>,
 }
 
 impl SpMetadata {

@@ -145,7 +145,7 @@ pub(crate) struct SpIds {
 }
 
 /// Reads `what` (`SP` or `IdP` metadata) from a file, or fetches it within `limits`.
-async fn read_metadata(
+pub(crate) async fn read_metadata(
     source: &MetadataSource,
     what: &str,
     limits: Limits,
@@ -223,11 +223,11 @@ pub(crate) async fn resolve_sp(s: &Scenario, limits: Limits) -> Result<SpIds, St
 }
 
 /// What SP metadata says: entity ID, HTTP-POST ACS, and the rest.
-type ReadSpMetadata = (Option<String>, Option<String>, crate::respond::SpMetadata);
+pub(crate) type ReadSpMetadata = (Option<String>, Option<String>, crate::respond::SpMetadata);
 
 /// Entity ID, HTTP-POST ACS, the encryption certificate (a KeyDescriptor with
 /// `use="encryption"` or no `use`) and WantAssertionsSigned from SP metadata (DTDs refused).
-fn sp_metadata(xml: &str) -> Result<ReadSpMetadata, String> {
+pub(crate) fn sp_metadata(xml: &str) -> Result<ReadSpMetadata, String> {
     let doc = roxmltree::Document::parse(xml)
         .map_err(|e| format!("SP metadata is not well-formed XML: {e}"))?;
     let root = doc.root_element();
@@ -263,12 +263,20 @@ fn sp_metadata(xml: &str) -> Result<ReadSpMetadata, String> {
     let wants_assertions_signed = descriptor
         .and_then(|n| n.attribute("WantAssertionsSigned"))
         .is_some_and(|v| v == "true" || v == "1");
+    let name_id_formats = descriptor
+        .into_iter()
+        .flat_map(|d| d.children())
+        .filter(|n| n.has_tag_name((METADATA_NS, "NameIDFormat")))
+        .filter_map(|n| n.text())
+        .map(|t| t.trim().to_owned())
+        .collect();
     Ok((
         root.attribute("entityID").map(str::to_owned),
         acs,
         crate::respond::SpMetadata {
             encryption_certificate: encryption,
             wants_assertions_signed,
+            name_id_formats,
         },
     ))
 }
@@ -296,6 +304,47 @@ pub(crate) fn idp_for(s: &Scenario, sp: &SpIds) -> Idp {
     Idp::new(config)
 }
 
+/// `check`'s errors for the scenario's vendor profile, as a hint to a refused good login.
+fn vendor_hint(
+    s: &Scenario,
+    sp: &SpIds,
+    app: &mock_idp::config::App,
+    now: time::OffsetDateTime,
+) -> Option<String> {
+    let profile = s.vendor.as_ref()?;
+    let facts = crate::check::SpFacts {
+        entity_id: Some(sp.entity_id.clone()),
+        acs_url: Some(sp.acs_url.clone()),
+        metadata: sp.metadata.clone(),
+    };
+    let findings: Vec<String> = crate::check::check(&crate::check::Inputs {
+        profile: Some(profile),
+        sp: Some(&facts),
+        app,
+        held: None,
+        now,
+    })
+    .into_iter()
+    .filter(|f| f.severity == crate::check::Severity::Error)
+    .map(|f| {
+        format!(
+            "{}[{}]: {} (fix: {})",
+            f.severity.name(),
+            f.id,
+            f.message,
+            f.fix
+        )
+    })
+    .collect();
+    (!findings.is_empty()).then(|| {
+        format!(
+            "; the {} profile explains: {}",
+            profile.name,
+            findings.join("; ")
+        )
+    })
+}
+
 /// Why an SP refuses the IdP's own signature, most often: it trusts the wrong keys.
 const WRONG_CERTIFICATE_HINT: &str = "; hint: if the SP could not verify the signature, it may trust the wrong key: Entra's tenant-level metadata (federationmetadata.xml without ?appid=) lists tenant-wide keys that never sign SAML tokens; configure the App Federation Metadata Url (with ?appid=) or the app's own certificate";
 
@@ -312,6 +361,8 @@ struct CaseRun<'a> {
     canary: Result<Option<crate::canary::CanaryListener>, String>,
     /// Whether the user said where the SP reaches the canary (`--canary-url`).
     canary_told: bool,
+    /// With a vendor profile: `check`'s errors, told when the good login fails.
+    vendor_hint: Option<String>,
 }
 
 impl CaseRun<'_> {
@@ -360,6 +411,22 @@ impl CaseRun<'_> {
     }
 
     async fn accept(&self, case: &Case, notes: &mut Notes) -> Result<(String, Delivered), CaseEnd> {
+        let hint = |why: String| match &self.vendor_hint {
+            Some(h) => format!("{why}{h}"),
+            None => why,
+        };
+        match self.accept_as_expected(case, notes).await {
+            Err(CaseEnd::Fail(why)) => Err(CaseEnd::Fail(hint(why))),
+            Err(CaseEnd::Error(why)) => Err(CaseEnd::Error(hint(why))),
+            other => other,
+        }
+    }
+
+    async fn accept_as_expected(
+        &self,
+        case: &Case,
+        notes: &mut Notes,
+    ) -> Result<(String, Delivered), CaseEnd> {
         let attempt = self.attempt(self.responder(None, None)).await?;
         Self::record_details(&attempt, &mut notes.details);
         notes.findings = crate::findings::review(&attempt.captured);
@@ -1036,6 +1103,7 @@ pub async fn run_scenario(
     } else {
         Ok(None)
     };
+    let vendor_hint = vendor_hint(scenario, &sp, &idp.config.apps[0], clock());
     let run = CaseRun {
         clock,
         donor,
@@ -1047,6 +1115,7 @@ pub async fn run_scenario(
         driver,
         canary,
         canary_told,
+        vendor_hint,
     };
 
     let (accepts, rejects): (Vec<&Case>, Vec<&Case>) = scenario

@@ -44,6 +44,7 @@ struct ScenarioSpec {
     sp: Spanned<SpSpec>,
     #[serde(default)]
     idp: IdpSpec,
+    vendor: Option<Spanned<VendorSpec>>,
     user: Option<Spanned<String>>,
     cases: Vec<Spanned<CaseSpec>>,
 }
@@ -84,6 +85,14 @@ struct IdpSpec {
     settings: Option<Spanned<AppSettings>>,
     #[serde(default)]
     users: Vec<Spanned<UserSpec>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VendorSpec {
+    name: String,
+    #[serde(default)]
+    set: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -203,6 +212,9 @@ pub struct Scenario {
     /// The running IdP's signed federation metadata (URL or file): the IdP-signed blob the
     /// checks that reuse one (TM-C) transplant.
     pub idp_metadata: Option<MetadataSource>,
+    /// The vendor profile the app is set up by (claims, NameID), filled in; a refused good
+    /// login is explained by `check`'s findings against it.
+    pub vendor: Option<crate::vendor::Profile>,
     /// The user who signs in (UPN); `None` is the config's default user.
     pub user: Option<String>,
     /// The cases, in file order (the runner runs accept cases first).
@@ -489,6 +501,41 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
             ));
         }
     }
+    let vendor = match spec.vendor {
+        None => None,
+        Some(v) => {
+            let line = v.referenced.line();
+            let v = v.value;
+            let local = base.join(&v.name);
+            let name = if local.is_file() {
+                local.display().to_string()
+            } else {
+                v.name.clone()
+            };
+            let values: Vec<(String, String)> = v.set.into_iter().collect();
+            let profile = crate::vendor::load(&name)
+                .and_then(|p| p.fill(&values))
+                .map_err(|e| {
+                    error(
+                        file,
+                        line,
+                        format!("`vendor`: {e}"),
+                        "see `saml-harness vendor list`",
+                    )
+                })?;
+            let index = match &spec.idp.app {
+                None => Some(0),
+                Some(a) => idp_config
+                    .apps
+                    .iter()
+                    .position(|x| x.name.eq_ignore_ascii_case(&a.value)),
+            };
+            if let Some(app) = index.and_then(|i| idp_config.apps.get_mut(i)) {
+                profile.configure(app);
+            }
+            Some(profile)
+        }
+    };
     let idp_urls_kept = KeptUrls {
         identifiers: spec
             .idp
@@ -676,6 +723,7 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
         idp_urls_kept,
         idp_url,
         idp_metadata,
+        vendor,
         user: spec.user.map(|u| u.value),
         cases,
     })

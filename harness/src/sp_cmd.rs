@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use reference_sp::server::{app, SpConfig, SpState};
+use reference_sp::server::{app, Requirements, SpConfig, SpState};
 use reference_sp::trust::IdpTrust;
 use reference_sp::{Flaw, Flaws};
 
@@ -46,6 +46,39 @@ pub struct ServeArgs {
     /// provisioning does. Default: anyone the IdP vouches for (just-in-time).
     #[arg(long, value_name = "UPN")]
     user: Vec<String>,
+    /// The SP's entity ID (default: BASE-URL/saml/metadata), e.g. a vendor's fixed Identifier.
+    #[arg(
+        long,
+        value_name = "ID",
+        help_heading = "Requirements (a vendor's stand-in)"
+    )]
+    entity_id: Option<String>,
+    /// Sign in the account named by this attribute (exact name) instead of the NameID; a login
+    /// without it is refused (Mixpanel: email).
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = "Requirements (a vendor's stand-in)"
+    )]
+    identity_attribute: Option<String>,
+    /// Refuse a login that lacks this attribute (exact name; repeatable).
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = "Requirements (a vendor's stand-in)"
+    )]
+    require_attribute: Vec<String>,
+    /// Refuse a NameID of another format (emailAddress, persistent, transient, unspecified).
+    #[arg(long, value_name = "FORMAT", value_parser = parse_name_id_format, help_heading = "Requirements (a vendor's stand-in)")]
+    name_id_format: Option<mock_idp::config::NameIdFormat>,
+}
+
+fn parse_name_id_format(s: &str) -> Result<mock_idp::config::NameIdFormat, String> {
+    mock_idp::config::NameIdFormat::from_name(s).ok_or_else(|| {
+        format!(
+            "unknown NameID format {s:?}; known: emailAddress, persistent, transient, unspecified"
+        )
+    })
 }
 
 fn parse_flaw(s: &str) -> Result<Flaw, String> {
@@ -106,6 +139,12 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             idp,
             flaws,
             users: args.user.clone(),
+            needs: Requirements {
+                entity_id: args.entity_id.clone(),
+                identity_attribute: args.identity_attribute.clone(),
+                attributes: args.require_attribute.clone(),
+                name_id_format: args.name_id_format.map(|f| f.uri().to_owned()),
+            },
         };
         say!("reference SP listening on {base_url}");
         say!("  sign-on URL      {base_url}/login");
@@ -126,6 +165,24 @@ pub fn serve(args: ServeArgs) -> Result<()> {
                 flaw_names.join(", ")
             }
         );
+        let n = &config.needs;
+        let mut needs: Vec<String> = n
+            .attributes
+            .iter()
+            .map(|a| format!("attribute {a:?}"))
+            .collect();
+        if let Some(a) = &n.identity_attribute {
+            needs.push(format!("the account from attribute {a:?}"));
+        }
+        if let Some(f) = &n.name_id_format {
+            needs.push(format!("NameID Format {f}"));
+        }
+        if !config.users.is_empty() {
+            needs.push(format!("an existing account ({})", config.users.join(", ")));
+        }
+        if !needs.is_empty() {
+            say!("  requires         {}", needs.join("; "));
+        }
         say!("press Ctrl-C to stop");
         axum::serve(listener, app(SpState::new(config)))
             .with_graceful_shutdown(async {

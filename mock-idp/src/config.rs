@@ -89,6 +89,28 @@ impl NameIdFormat {
         }
     }
 
+    /// The format for its short name as written in YAML (`emailAddress`, `persistent`, …).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Self::EmailAddress,
+            Self::Persistent,
+            Self::Transient,
+            Self::Unspecified,
+        ]
+        .into_iter()
+        .find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The short name, as written in YAML and shown in the portal.
+    pub fn name(self) -> &'static str {
+        match self {
+            NameIdFormat::EmailAddress => "emailAddress",
+            NameIdFormat::Persistent => "persistent",
+            NameIdFormat::Transient => "transient",
+            NameIdFormat::Unspecified => "unspecified",
+        }
+    }
+
     /// The format for a URI an AuthnRequest's NameIDPolicy may carry (Entra accepts these four).
     pub fn from_uri(uri: &str) -> Option<Self> {
         [
@@ -1144,7 +1166,7 @@ impl Resolver<'_> {
     ) -> Result<String, ConfigError> {
         match source {
             None => Ok("user.userprincipalname".to_owned()),
-            Some(s) if known_source(&s.value) => Ok(s.value),
+            Some(s) if is_attribute_source(&s.value) => Ok(s.value),
             Some(s) => self.invalid(
                 &s.referenced,
                 format!("{prefix}name_id.source"),
@@ -1169,7 +1191,7 @@ impl Resolver<'_> {
                 format!("{}/{}", c.namespace.trim_end_matches('/'), c.name)
             };
             let source = match (c.source, c.value) {
-                (Some(s), None) if known_source(&s.value) => ClaimSource::Attribute(s.value),
+                (Some(s), None) if is_attribute_source(&s.value) => ClaimSource::Attribute(s.value),
                 (Some(s), None) => {
                     return self.invalid(
                         &s.referenced,
@@ -1314,8 +1336,8 @@ impl Resolver<'_> {
     }
 }
 
-/// A claim or NameID source: a user attribute such as `user.mail`.
-fn known_source(s: &str) -> bool {
+/// Whether `s` names a claim or NameID source: a user attribute such as `user.mail`.
+pub fn is_attribute_source(s: &str) -> bool {
     s.starts_with("user.") && s.len() > 5
 }
 

@@ -35,12 +35,75 @@ pub struct SpConfig {
     /// Accounts that exist (manual provisioning): a NameID not listed is refused. Empty: every
     /// user the IdP vouches for is signed in (just-in-time provisioning).
     pub users: Vec<String>,
+    /// What this SP demands of a login beyond a valid response (a vendor's stand-in).
+    pub needs: Requirements,
+}
+
+/// What an SP demands of a login beyond a valid response: how a vendor's SP is configured.
+#[derive(Clone, Debug, Default)]
+pub struct Requirements {
+    /// Its entity ID when not `{base}/saml/metadata` (a vendor's fixed Identifier).
+    pub entity_id: Option<String>,
+    /// The account is this attribute's value (exact name), not the NameID (Mixpanel: `email`).
+    pub identity_attribute: Option<String>,
+    /// Attributes that must be present, by exact name.
+    pub attributes: Vec<String>,
+    /// The NameID Format URI the SP is set to (RunMyProcess: emailAddress). It enforces it
+    /// without asking for it (its AuthnRequest's NameIDPolicy says unspecified), so the Entra
+    /// app's setting decides what arrives.
+    pub name_id_format: Option<String>,
+}
+
+impl Requirements {
+    /// The account a login signs in, or why the SP refuses it.
+    pub fn account(&self, login: &crate::validate::Login) -> Result<String, String> {
+        let names = || {
+            let all: Vec<&str> = login.attributes.iter().map(|(n, _)| n.as_str()).collect();
+            if all.is_empty() {
+                "none".to_owned()
+            } else {
+                all.join(", ")
+            }
+        };
+        for name in self.attributes.iter().chain(&self.identity_attribute) {
+            if !login
+                .attributes
+                .iter()
+                .any(|(n, v)| n == name && !v.is_empty())
+            {
+                return Err(format!(
+                    "no attribute named {name:?} in the assertion (attributes: {})",
+                    names()
+                ));
+            }
+        }
+        if let Some(want) = &self.name_id_format {
+            if login.name_id_format.as_deref() != Some(want.as_str()) {
+                return Err(format!(
+                    "NameID Format {:?} is not the configured {want:?}",
+                    login.name_id_format.as_deref().unwrap_or("(none)")
+                ));
+            }
+        }
+        Ok(match &self.identity_attribute {
+            Some(name) => login
+                .attributes
+                .iter()
+                .find(|(n, _)| n == name)
+                .and_then(|(_, v)| v.first().cloned())
+                .unwrap_or_default(),
+            None => login.name_id.clone(),
+        })
+    }
 }
 
 impl SpConfig {
-    /// The SP's entity ID: `{base}/saml/metadata`.
+    /// The SP's entity ID: `{base}/saml/metadata`, or the one it was given.
     pub fn entity_id(&self) -> String {
-        entity_id_at(&self.base_url)
+        self.needs
+            .entity_id
+            .clone()
+            .unwrap_or_else(|| entity_id_at(&self.base_url))
     }
 
     /// The ACS URL: `{base}/saml/acs`.
@@ -177,10 +240,17 @@ async fn login(
         "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" \
          ID=\"{id}\" Version=\"2.0\" IssueInstant=\"{issue_instant}\" Destination=\"{}\" AssertionConsumerServiceURL=\"{}\" \
          ProtocolBinding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\"><saml:Issuer>{}</saml:Issuer>\
-         <samlp:NameIDPolicy Format=\"urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress\" AllowCreate=\"true\"/></samlp:AuthnRequest>",
+         <samlp:NameIDPolicy Format=\"{}\" AllowCreate=\"true\"/></samlp:AuthnRequest>",
         c.idp.sso_url,
         c.acs_url(),
-        c.entity_id()
+        c.entity_id(),
+        // Entra honours a requested format over the app's setting: a stand-in that enforces one
+        // asks for none, so the app's setting decides, as it does for an SP that only checks.
+        if c.needs.name_id_format.is_some() {
+            "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
+        } else {
+            "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+        }
     );
     let encoded = saml_protocol::deflate_base64(&request);
     let mut query = form_urlencoded::Serializer::new(String::new());
@@ -275,15 +345,13 @@ async fn acs(
         Err(e) => return refused(format!("validation failed: {e}")),
     };
     let c = state.config();
-    if !c.users.is_empty()
-        && !c
-            .users
-            .iter()
-            .any(|u| u.eq_ignore_ascii_case(&login.name_id))
-    {
+    let account = match c.needs.account(&login) {
+        Ok(account) => account,
+        Err(why) => return refused(why),
+    };
+    if !c.users.is_empty() && !c.users.iter().any(|u| u.eq_ignore_ascii_case(&account)) {
         return refused(format!(
-            "no account for {:?} (this SP provisions users manually)",
-            login.name_id
+            "no account for {account:?} (this SP provisions users manually)"
         ));
     }
     let session = {
@@ -366,7 +434,9 @@ async fn me(State(state): State<SpState>, headers: HeaderMap) -> Response {
                 .iter()
                 .map(|(k, v)| (k.clone(), serde_json::json!(v)))
                 .collect();
+            let user = state.config().needs.account(&login).unwrap_or_default();
             Json(serde_json::json!({
+                "user": user,
                 "name_id": login.name_id,
                 "name_id_format": login.name_id_format,
                 "session_index": login.session_index,
@@ -406,10 +476,14 @@ async fn metadata(State(state): State<SpState>) -> Response {
     let xml = format!(
         "<EntityDescriptor xmlns=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{}\"><SPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\" AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"true\">\
          <KeyDescriptor use=\"encryption\"><ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor>\
-         <NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</NameIDFormat>\
+         <NameIDFormat>{}</NameIDFormat>\
          <AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{}\" index=\"0\" isDefault=\"true\"/></SPSSODescriptor></EntityDescriptor>",
         c.entity_id(),
         encryption_certificate_base64(),
+        c.needs
+            .name_id_format
+            .as_deref()
+            .unwrap_or("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"),
         c.acs_url()
     );
     (
@@ -463,6 +537,7 @@ mod tests {
             idp: IdpTrust::from_metadata(&metadata).unwrap(),
             flaws,
             users: Vec::new(),
+            needs: Requirements::default(),
         }
     }
 

@@ -1,0 +1,132 @@
+//! `saml-harness vendor list|show`: the bundled vendor profiles.
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+
+use crate::vendor::{self, Flow, Profile};
+use crate::{say, UsageError};
+
+/// `vendor`'s subcommands.
+#[derive(Subcommand)]
+pub enum VendorCommand {
+    /// List the bundled vendor profiles.
+    List,
+    /// Print how a vendor is set up in Entra (the guide as data), filled in with --set values.
+    #[command(
+        after_help = "EXAMPLES:\n    saml-harness vendor show mixpanel --set ORG_ID=42\n    saml-harness vendor show pymetrics --set CUSTOMERNAME=acme --json"
+    )]
+    Show(ShowArgs),
+}
+
+/// `vendor show`'s arguments.
+#[derive(Args)]
+pub struct ShowArgs {
+    /// A bundled profile's name, or a profile file.
+    #[arg(value_name = "NAME|FILE")]
+    name: String,
+    /// Fill a placeholder (repeatable), e.g. --set CUSTOMERNAME=acme.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = crate::check_cmd::parse_set)]
+    set: Vec<(String, String)>,
+    /// Print the profile as JSON instead of the setup steps.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs a `vendor` subcommand.
+pub fn run(cmd: VendorCommand) -> Result<()> {
+    match cmd {
+        VendorCommand::List => {
+            for name in vendor::bundled_names() {
+                let p = vendor::load(name).map_err(|e| UsageError(e.to_string()))?;
+                say!("{:<14} {} ({})", p.name, p.title, p.guide);
+            }
+        }
+        VendorCommand::Show(args) => {
+            let p = vendor::load(&args.name)
+                .and_then(|p| p.fill(&args.set))
+                .map_err(|e| UsageError(e.to_string()))?;
+            if args.json {
+                say!("{}", serde_json::to_string_pretty(&p)?);
+            } else {
+                say!("{}", describe(&p));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The setup as the portal asks for it, in order.
+pub fn describe(p: &Profile) -> String {
+    let mut s = format!("{}\n  guide: {}\n", p.title, p.guide);
+    let flows: Vec<&str> = p
+        .flows
+        .iter()
+        .map(|f| match f {
+            Flow::Sp => "SP-initiated",
+            Flow::Idp => "IdP-initiated",
+        })
+        .collect();
+    s.push_str(&format!("  sign-in: {}\n", flows.join(", ")));
+    s.push_str(&format!("  provisioning: {}\n", p.provisioning.describe()));
+    if let Some(u) = &p.scim_url {
+        s.push_str(&format!("  SCIM Tenant URL: {u}\n"));
+    }
+    s.push_str("\nBasic SAML Configuration\n");
+    let unset = "(as the gallery app fills it in)".to_owned();
+    s.push_str(&format!(
+        "  Identifier (Entity ID)  {}\n",
+        p.identifier.as_ref().unwrap_or(&unset)
+    ));
+    s.push_str(&format!(
+        "  Reply URL               {}\n",
+        p.reply_url.as_ref().unwrap_or(&unset)
+    ));
+    s.push_str(&format!(
+        "  Sign on URL             {}\n",
+        p.sign_on_url.as_ref().unwrap_or(&unset)
+    ));
+    s.push_str("\nAttributes & Claims\n");
+    match p.name_id_format {
+        Some(f) => s.push_str(&format!(
+            "  Name ID format          {} ({})\n",
+            f.0.name(),
+            f.0.uri()
+        )),
+        None => s.push_str("  Name ID format          (the default)\n"),
+    }
+    if let Some(a) = &p.account.attribute {
+        s.push_str(&format!("  the account is found by claim '{a}'\n"));
+    }
+    for c in &p.claims {
+        s.push_str(&format!(
+            "  claim {:<18} source {:<24} namespace {}{}\n",
+            c.name,
+            c.source,
+            if c.namespace.is_empty() {
+                "(empty: clear the field)"
+            } else {
+                &c.namespace
+            },
+            if c.required { "" } else { "  (optional)" }
+        ));
+    }
+    s.push_str(&format!(
+        "\nSAML Certificates\n  give {} the {}\n",
+        p.title,
+        p.certificate.label()
+    ));
+    if !p.notes.is_empty() {
+        s.push_str("\nNotes\n");
+        for n in &p.notes {
+            s.push_str(&format!("  - {n}\n"));
+        }
+    }
+    let left = p.unfilled();
+    if !left.is_empty() {
+        s.push_str(&format!(
+            "\nplaceholders left: {} (fill them with --set KEY=VALUE)\n",
+            left.join(", ")
+        ));
+    }
+    s.trim_end().to_owned()
+}
