@@ -58,7 +58,7 @@ impl ConfigArgs {
 pub enum IdpCommand {
     /// Serve the mock IdP over HTTP and print its URLs and test user.
     #[command(
-        after_help = "LIMITS:\n    SAMLRequest parameter: 64 KiB encoded, 256 KiB of XML after inflating; request body: 256 KiB.\n    A Redirect-binding URL longer than 65,534 bytes after percent-encoding is refused by the\n    HTTP layer (414, no page): send large requests by HTTP-POST.\n    DTDs in requests are refused (no entity expansion, nothing fetched).\n\nEXAMPLES:\n    saml-harness idp serve\n    saml-harness idp serve --config tenant.yaml --listen 127.0.0.1:0"
+        after_help = "LIMITS:\n    SAMLRequest parameter: 64 KiB encoded, 256 KiB of XML after inflating; request body: 256 KiB.\n    A Redirect-binding URL longer than 65,534 bytes after percent-encoding is refused by the\n    HTTP layer (414, no page): send large requests by HTTP-POST.\n    DTDs in requests are refused (no entity expansion, nothing fetched).\n\nEXAMPLES:\n    saml-harness idp serve\n    saml-harness idp serve --config tenant.yaml --listen 127.0.0.1:0\n    saml-harness idp serve --tls        # https://127.0.0.1:7080, certificate from a local test CA\n    SSL_CERT_FILE=/tmp/saml-harness-tls/ca.pem saml-harness sp serve \\\n      --idp-metadata 'https://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml?appid=5e8f7a6b-1c2d-4e3f-8a9b-0c1d2e3f4a5b'"
     )]
     Serve {
         #[command(flatten)]
@@ -66,9 +66,11 @@ pub enum IdpCommand {
         /// Address to listen on; binding beyond loopback must be asked for explicitly.
         #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN, value_parser = crate::parse_listen)]
         listen: SocketAddr,
-        /// The base URL SPs reach the server at (default: http://LISTEN-ADDRESS).
+        /// The base URL SPs reach the server at (default: http(s)://LISTEN-ADDRESS).
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// Print the app's signed federation metadata XML.
     #[command(
@@ -147,7 +149,8 @@ pub fn run(cmd: IdpCommand) -> Result<()> {
             config,
             listen,
             base_url,
-        } => serve(&config, listen, base_url),
+            tls,
+        } => serve(&config, listen, base_url, &tls),
         IdpCommand::Metadata { config, base_url } => {
             let idp = config.load()?;
             let app = config.app(&idp);
@@ -217,8 +220,36 @@ pub fn run(cmd: IdpCommand) -> Result<()> {
     }
 }
 
-fn serve(config: &ConfigArgs, listen: SocketAddr, base_url: Option<String>) -> Result<()> {
+/// `idp serve`'s HTTPS options.
+#[derive(clap::Args)]
+#[command(next_help_heading = "HTTPS")]
+pub struct TlsArgs {
+    /// Serve HTTPS with a certificate from a local test CA (metadata and forms carry https
+    /// URLs): Entra is https, and several SP stacks and MSAL refuse an http IdP.
+    #[arg(long)]
+    tls: bool,
+    /// Where the test CA is kept (`ca.pem`, `ca.key.pem`); created on first use and reused,
+    /// so a client told to trust it keeps trusting it.
+    #[arg(long, value_name = "DIR", default_value_os_t = std::env::temp_dir().join("saml-harness-tls"))]
+    tls_dir: PathBuf,
+    /// Use this CA (PEM certificate) instead; needs --tls-ca-key.
+    #[arg(long, value_name = "FILE", requires = "tls_ca_key")]
+    tls_ca_cert: Option<PathBuf>,
+    /// The given CA's PEM private key.
+    #[arg(long, value_name = "FILE", requires = "tls_ca_cert")]
+    tls_ca_key: Option<PathBuf>,
+}
+
+fn serve(
+    config: &ConfigArgs,
+    listen: SocketAddr,
+    base_url: Option<String>,
+    tls: &TlsArgs,
+) -> Result<()> {
     let idp = config.load()?;
+    if !tls.tls && tls.tls_ca_cert.is_some() {
+        return Err(UsageError("--tls-ca-cert is for HTTPS: add --tls".into()).into());
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
@@ -227,21 +258,61 @@ fn serve(config: &ConfigArgs, listen: SocketAddr, base_url: Option<String>) -> R
             ))
         })?;
         let local = listener.local_addr()?;
-        let state = IdpState::new(idp, base_url.unwrap_or_else(|| format!("http://{local}")));
-        print_banner(&state);
+        let scheme = if tls.tls { "https" } else { "http" };
+        let base = base_url.unwrap_or_else(|| format!("{scheme}://{local}"));
+        let state = IdpState::new(idp, base.clone());
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        if !tls.tls {
+            print_banner(&state, &[]);
+            return axum::serve(listener, server::app(state))
+                .with_graceful_shutdown(shutdown)
+                .await
+                .context("the server stopped");
+        }
+        let (ca, ca_path) = match (&tls.tls_ca_cert, &tls.tls_ca_key) {
+            (Some(cert), Some(key)) => (mock_idp::tls::TestCa::from_files(cert, key), cert.clone()),
+            _ => (
+                mock_idp::tls::TestCa::in_dir(&tls.tls_dir),
+                tls.tls_dir.join(mock_idp::tls::CA_CERT_FILE),
+            ),
+        };
+        let ca = ca.map_err(|e| UsageError(format!("{e}; hint: --tls-dir names a writable directory, or give --tls-ca-cert and --tls-ca-key")))?;
+        let mut hosts = vec![local.ip().to_string(), "localhost".to_owned()];
+        if let Some(h) = url::Url::parse(&base).ok().and_then(|u| u.host_str().map(str::to_owned)) {
+            let h = h.trim_start_matches('[').trim_end_matches(']').to_owned();
+            if !hosts.contains(&h) {
+                hosts.insert(0, h);
+            }
+        }
+        let acceptor = ca.acceptor(&hosts).map_err(|e| UsageError(e.to_string()))?;
+        print_banner(
+            &state,
+            &[
+                format!(
+                    "  HTTPS certificate            for {}, issued by the test CA {}",
+                    hosts.join(", "),
+                    ca_path.display()
+                ),
+                format!("  trust it                     SSL_CERT_FILE={} (OpenSSL clients), or copy it to /usr/local/share/ca-certificates/saml-harness.crt and run update-ca-certificates", ca_path.display()),
+            ],
+        );
+        let listener = mock_idp::tls::TlsListener::new(listener, acceptor)?;
         axum::serve(listener, server::app(state))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+            .with_graceful_shutdown(shutdown)
             .await
             .context("the server stopped")
     })
 }
 
-fn print_banner(state: &IdpState) {
+fn print_banner(state: &IdpState, tls: &[String]) {
     let c = &state.idp.config;
     let base = state.base_url.trim_end_matches('/');
     say!("mock Microsoft Entra ID listening on {base}");
+    for line in tls {
+        say!("{line}");
+    }
     say!(
         "  tenant                       {} ({})",
         c.tenant.id,

@@ -13,4 +13,5 @@ pub mod request;
 pub mod response;
 pub mod server;
 pub mod sign;
+pub mod tls;
 pub mod xml;

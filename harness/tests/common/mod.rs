@@ -22,8 +22,14 @@ impl Drop for Server {
 /// Runs `saml-harness ARGS` (a `serve` command listening on 127.0.0.1:0) and reads its URL
 /// from the first banner line.
 pub fn serve(args: &[&str]) -> Server {
+    serve_with_env(args, &[])
+}
+
+/// As [`serve`], with environment variables set; the URL may be https.
+pub fn serve_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -33,7 +39,10 @@ pub fn serve(args: &[&str]) -> Server {
     // Keep reading, as a terminal would (the server must survive either way).
     std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
     let url = first.trim().rsplit(' ').next().unwrap().to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    assert!(
+        url.starts_with("http://127.0.0.1:") || url.starts_with("https://127.0.0.1:"),
+        "{first}"
+    );
     Server { child, url }
 }
 
