@@ -67,6 +67,7 @@ impl HeldCertificate {
     pub fn read(file: &str, bytes: &[u8]) -> Result<HeldCertificate, String> {
         let text = String::from_utf8_lossy(bytes);
         let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+        let mut unreadable = 0;
         let (is_metadata, certificates) = if trimmed.starts_with('<') {
             let doc = roxmltree::Document::parse(trimmed)
                 .map_err(|e| format!("{file:?} looks like XML but does not parse: {e}"))?;
@@ -77,10 +78,14 @@ impl HeldCertificate {
                 .filter_map(|b64| {
                     use base64::Engine;
                     let compact: String = b64.split_whitespace().collect();
-                    let der = base64::engine::general_purpose::STANDARD
+                    let cert = base64::engine::general_purpose::STANDARD
                         .decode(compact)
-                        .ok()?;
-                    X509::from_der(&der).ok()
+                        .ok()
+                        .and_then(|der| X509::from_der(&der).ok());
+                    if cert.is_none() {
+                        unreadable += 1;
+                    }
+                    cert
                 })
                 .collect();
             (true, certs)
@@ -97,7 +102,11 @@ impl HeldCertificate {
             (false, vec![cert])
         };
         if certificates.is_empty() {
-            return Err(format!("{file:?} holds no certificate"));
+            return Err(if unreadable > 0 {
+                format!("{file:?} holds {unreadable} X509Certificate element(s), none of them a readable certificate; hint: download it again")
+            } else {
+                format!("{file:?} holds no certificate; hint: give the .cer/.pem or the Federation Metadata XML the SP was given")
+            });
         }
         Ok(HeldCertificate {
             file: file.to_owned(),
@@ -147,6 +156,22 @@ pub struct Inputs<'a> {
 /// Every finding, errors first, in a stable order.
 pub fn check(i: &Inputs) -> Vec<Finding> {
     let mut out = Vec::new();
+    if let Some(p) = i.profile {
+        let left = p.unfilled();
+        if !left.is_empty() {
+            out.push(Finding {
+                id: "profile/unfilled",
+                severity: Severity::Warning,
+                message: format!(
+                    "{}'s placeholders {} are not filled in, so the app's Identifier, Reply URL and Sign-on URL were not compared with it",
+                    p.title,
+                    left.join(", ")
+                ),
+                symptom: "a mismatch there (AADSTS700016, AADSTS50011) goes unseen here".into(),
+                fix: format!("give --set {}=… (the vendor's support gives the values)", left[0]),
+            });
+        }
+    }
     urls(i, &mut out);
     claims(i, &mut out);
     name_id(i, &mut out);

@@ -294,11 +294,7 @@ pub(crate) fn idp_for(s: &Scenario, sp: &SpIds) -> Idp {
                 app.default_reply_url = sp.acs_url.clone();
             }
         }
-    } else if let Some(i) = config
-        .apps
-        .iter()
-        .position(|a| Some(a.name.as_str()) == s.idp_app.as_deref())
-    {
+    } else if let Some(i) = s.idp_app.as_deref().and_then(|n| config.app_index(n)) {
         config.apps.swap(0, i);
     }
     Idp::new(config)
@@ -416,8 +412,8 @@ impl CaseRun<'_> {
             None => why,
         };
         match self.accept_as_expected(case, notes).await {
+            // Only a refusal: an SP that could not be reached is not explained by its setup.
             Err(CaseEnd::Fail(why)) => Err(CaseEnd::Fail(hint(why))),
-            Err(CaseEnd::Error(why)) => Err(CaseEnd::Error(hint(why))),
             other => other,
         }
     }

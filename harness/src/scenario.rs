@@ -516,19 +516,14 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
             let profile = crate::vendor::load(&name)
                 .and_then(|p| p.fill(&values))
                 .map_err(|e| {
-                    error(
-                        file,
-                        line,
-                        format!("`vendor`: {e}"),
-                        "see `saml-harness vendor list`",
-                    )
+                    let (message, hint) =
+                        e.0.split_once("; hint: ")
+                            .unwrap_or((e.0.as_str(), "see `saml-harness vendor list`"));
+                    error(file, line, format!("`vendor`: {message}"), hint)
                 })?;
             let index = match &spec.idp.app {
                 None => Some(0),
-                Some(a) => idp_config
-                    .apps
-                    .iter()
-                    .position(|x| x.name.eq_ignore_ascii_case(&a.value)),
+                Some(a) => idp_config.app_index(&a.value),
             };
             if let Some(app) = index.and_then(|i| idp_config.apps.get_mut(i)) {
                 profile.configure(app);
@@ -860,6 +855,66 @@ mod tests {
         // The patch keeps what it does not name.
         assert_eq!(simon.display_name, "B.Simon");
         assert_eq!(s.user.as_deref(), Some("E.Mallory@contoso.com"));
+    }
+
+    #[test]
+    fn inline_patches_keep_what_they_do_not_name() {
+        let with = |idp: &str| GOOD.replace("cases:\n", &format!("idp:\n{idp}cases:\n"));
+        let s = parse(
+            &with(
+                "  settings:\n    name_id: {source: user.mail}\n    signing: {algorithm: sha1}\n",
+            ),
+            Path::new("s.yaml"),
+            &no_vars,
+        )
+        .unwrap();
+        let app = &s.idp_config.apps[0];
+        // The built-in app: emailAddress from the UPN, assertion signed with SHA-256.
+        assert_eq!(
+            app.name_id_format,
+            mock_idp::config::NameIdFormat::EmailAddress
+        );
+        assert_eq!(app.name_id_source, "user.mail");
+        assert_eq!(app.sign, mock_idp::response::SignWhat::Assertion);
+        assert_eq!(app.algorithm, mock_idp::sign::Algorithm::Sha1);
+        let err = parse(
+            &with("  users:\n    - {upn: a@contoso.com}\n    - {upn: A@contoso.com}\n"),
+            Path::new("s.yaml"),
+            &no_vars,
+        )
+        .unwrap_err();
+        assert_eq!(err.line, 9, "{err}");
+        assert!(err.to_string().contains("duplicate user"), "{err}");
+        // A vendor profile sets up the app `idp.app` names, by name or application id.
+        let vendor = "vendor: {name: mixpanel}\n";
+        let s = parse(
+            &with("  app: 5E8F7A6B-1C2D-4E3F-8A9B-0C1D2E3F4A5B\n")
+                .replace("cases:\n", &format!("{vendor}cases:\n")),
+            Path::new("s.yaml"),
+            &no_vars,
+        )
+        .unwrap();
+        let names: Vec<&str> = s.idp_config.apps[0]
+            .claims
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert!(names.contains(&"email") && names.len() == 7, "{names:?}");
+        let err = parse(
+            &GOOD.replace(
+                "cases:\n",
+                "vendor: {name: mixpanel, set: {ORG: x}}\ncases:\n",
+            ),
+            Path::new("s.yaml"),
+            &no_vars,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("s.yaml:6: `vendor`: mixpanel has no placeholder \"ORG\""),
+            "{err}"
+        );
+        assert!(err.contains("hint: its placeholders are ORG_ID ("), "{err}");
     }
 
     #[test]

@@ -42,8 +42,9 @@ pub struct ServeArgs {
     /// The base URL browsers reach the SP at (default: http://LISTEN-ADDRESS).
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    /// Only this user has an account (repeatable): others are refused, as an SP with manual
-    /// provisioning does. Default: anyone the IdP vouches for (just-in-time).
+    /// Only this account exists (repeatable; the NameID, or the --identity-attribute value):
+    /// others are refused, as an SP with manual provisioning does. Default: anyone the IdP
+    /// vouches for (just-in-time).
     #[arg(long, value_name = "UPN")]
     user: Vec<String>,
     /// The SP's entity ID (default: BASE-URL/saml/metadata), e.g. a vendor's fixed Identifier.

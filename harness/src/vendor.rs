@@ -312,8 +312,8 @@ impl Profile {
             return "none".into();
         }
         self.placeholders
-            .keys()
-            .map(|k| normalise(k))
+            .iter()
+            .map(|(k, what)| format!("{} ({what})", normalise(k)))
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -331,18 +331,22 @@ impl Profile {
         left
     }
 
-    /// Sets `app` up as the guide says: claims (named exactly, no namespace unless the SP wants
-    /// one) and the NameID format. The Identifier and Reply URL stay the SP's own.
+    /// Sets `app` up as the guide says: its claims added (named exactly, no namespace unless
+    /// the SP wants one; the default claims stay, as in the portal, and a claim of the same
+    /// name is replaced) and the NameID format. The Identifier and Reply URL stay the SP's own.
     pub fn configure(&self, app: &mut App) {
         if !self.claims.is_empty() {
-            app.claims = self
-                .claims
-                .iter()
-                .map(|c| Claim {
-                    name: c.wire_name(),
-                    source: ClaimSource::Attribute(c.source.clone()),
-                })
-                .collect();
+            let short = |n: &str| n.rsplit('/').next().unwrap_or(n).to_ascii_lowercase();
+            app.claims.retain(|c| {
+                !self
+                    .claims
+                    .iter()
+                    .any(|n| short(&c.name) == n.name.to_ascii_lowercase())
+            });
+            app.claims.extend(self.claims.iter().map(|c| Claim {
+                name: c.wire_name(),
+                source: ClaimSource::Attribute(c.source.clone()),
+            }));
             app.claim_order = None;
         }
         if let Some(f) = self.name_id_format {
@@ -404,7 +408,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("\"ORG_ID\"") && err.contains("TENANT_ID"),
+            err.contains("\"ORG_ID\"") && err.contains("TENANT_ID (your RunMyProcess tenant id"),
             "{err}"
         );
         let err = load("nope").unwrap_err().to_string();

@@ -12,6 +12,8 @@ use saml_harness::vendor::{self, Provisioning};
 /// A vendor, the values that fill its placeholders, and one mistake from its guide.
 struct Vendor {
     name: &'static str,
+    /// The account the stand-in signs in (Mixpanel's is the `email` claim: user.mail).
+    account: &'static str,
     set: &'static [(&'static str, &'static str)],
     /// `idp.settings` keys that make the mistake in a scenario.
     mistake: &'static str,
@@ -20,10 +22,13 @@ struct Vendor {
 }
 
 const USER: &str = "B.Simon@contoso.com";
+/// B.Simon's mail, unlike the UPN, so an account found by `email` shows it came from there.
+const MAIL: &str = "britta.simon@mail.contoso.com";
 
 const VENDORS: [Vendor; 4] = [
     Vendor {
         name: "pymetrics",
+        account: USER,
         set: &[("CUSTOMERNAME", "acme")],
         // The guide's pattern pasted as is.
         mistake: "    identifiers: ['https://www.pymetrics.com/saml2-sp/<CUSTOMERNAME>/<CUSTOMERNAME>/metadata/']\n",
@@ -31,6 +36,7 @@ const VENDORS: [Vendor; 4] = [
     },
     Vendor {
         name: "runmyprocess",
+        account: USER,
         set: &[("TENANT_ID", "t-42")],
         // The portal's Name identifier format left at another value.
         mistake: "    name_id: {format: persistent}\n",
@@ -38,6 +44,7 @@ const VENDORS: [Vendor; 4] = [
     },
     Vendor {
         name: "mixpanel",
+        account: MAIL,
         set: &[("ORG_ID", "42")],
         // "Make sure to clear out the Namespace field as well, or else it won't work!"
         mistake: "    claims:\n      - {name: email, namespace: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims', source: user.mail}\n",
@@ -45,6 +52,7 @@ const VENDORS: [Vendor; 4] = [
     },
     Vendor {
         name: "numlyengage",
+        account: USER,
         set: &[
             ("SUBDOMAIN", "acme"),
             ("CUSTOM_IDENTIFIER", "b.simon@contoso.com"),
@@ -84,7 +92,7 @@ fn stand_in(v: &Vendor) -> common::Server {
         args.extend(["--name-id-format".into(), f.0.name().to_owned()]);
     }
     if p.provisioning == Provisioning::Manual {
-        args.extend(["--user".into(), USER.into()]);
+        args.extend(["--user".into(), v.account.into()]);
     }
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     common::serve(&refs)
@@ -99,11 +107,10 @@ fn scenario(dir: &std::path::Path, v: &Vendor, settings: &str) -> std::path::Pat
         format!("  settings:\n{settings}")
     };
     let text = format!(
-        "name: {name}\nvendor: {{name: {name}, set: {{{set}}}}}\nsp:\n  sign_on_url: ${{SP_URL}}/login\n  metadata: ${{SP_URL}}/saml/metadata\n  oracle: {{url: ${{SP_URL}}/me, identity: {{json_pointer: /user}}}}\nidp:\n{settings}  users:\n    - {{upn: {USER}, attributes: {{telephonenumber: '+1 555 0100'}}}}\ncases:\n  - {{expect: accept, identity: {identity}}}\n",
+        "name: {name}\nvendor: {{name: {name}, set: {{{set}}}}}\nsp:\n  sign_on_url: ${{SP_URL}}/login\n  metadata: ${{SP_URL}}/saml/metadata\n  oracle: {{url: ${{SP_URL}}/me, identity: {{json_pointer: /user}}}}\nidp:\n{settings}  users:\n    - {{upn: {USER}, mail: {MAIL}, attributes: {{telephonenumber: '+1 555 0100'}}}}\ncases:\n  - {{expect: accept, identity: {identity}}}\n",
         name = v.name,
         set = set.join(", "),
-        // Mixpanel signs in the account its email claim names: user.mail.
-        identity = USER,
+        identity = v.account,
     );
     let file = dir.join(format!("{}.yaml", v.name));
     std::fs::write(&file, text).unwrap();
@@ -133,7 +140,12 @@ fn each_vendor_signs_b_simon_in_and_a_mistake_from_its_guide_is_explained() {
             v.name, run.stdout
         );
         assert_ne!(run.verdict("login/good"), "pass", "{}", run.stdout);
-        let reason = run.cases()[0]["reason"].as_str().unwrap_or_default();
+        let reason = run
+            .cases()
+            .iter()
+            .find(|c| c["id"] == "login/good")
+            .and_then(|c| c["reason"].as_str())
+            .unwrap_or_default();
         assert!(
             reason.contains(&format!("the {} profile explains", v.name))
                 && reason.contains(v.explained),
@@ -181,7 +193,7 @@ fn tenant(v: &Vendor, mistaken: bool) -> String {
             ));
         }
     }
-    format!("users:\n  - {{upn: {USER}, attributes: {{telephonenumber: '+1 555 0100'}}}}\napplications:\n{app}")
+    format!("users:\n  - {{upn: {USER}, mail: {MAIL}, attributes: {{telephonenumber: '+1 555 0100'}}}}\napplications:\n{app}")
 }
 
 fn check(args: &[&str]) -> (i32, String) {
@@ -291,4 +303,75 @@ fn check_says_which_certificate_file_is_wrong() {
     assert_eq!(ids(&metadata), (1, vec!["cert/artifact".to_owned()]));
     assert_eq!(ids(&pem), (0, vec![]));
     assert_eq!(ids(&other), (1, vec!["cert/not-active".to_owned()]));
+}
+
+#[test]
+fn check_reads_the_sps_metadata_and_says_what_it_could_not_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let mixpanel = &VENDORS[2];
+    let sp = stand_in(mixpanel);
+    let config = dir.path().join("tenant.yaml");
+    std::fs::write(&config, tenant(mixpanel, false)).unwrap();
+    let metadata = format!("{}/saml/metadata", sp.url);
+    // The stand-in's ACS is local: not among the Reply URLs the guide sets.
+    let (code, out) = check(&[
+        "--sp-metadata",
+        &metadata,
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("error[url/reply-url]") && out.contains(&format!("'{}/saml/acs'", sp.url)),
+        "{out}"
+    );
+    assert!(
+        !out.contains("url/identifier"),
+        "the entity ID matches: {out}"
+    );
+    // Without --set, the URLs cannot be compared, and check says so.
+    let config = dir.path().join("pymetrics.yaml");
+    std::fs::write(&config, tenant(&VENDORS[0], false)).unwrap();
+    let (code, out) = check(&[
+        "--vendor",
+        "pymetrics",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("warning[profile/unfilled]") && out.contains("--set CUSTOMERNAME="),
+        "{out}"
+    );
+    let (code, out) = check(&[
+        "--vendor",
+        "pymetrics",
+        "--set",
+        "ORG_ID=1",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("no placeholder \"ORG_ID\"") && out.contains("CUSTOMERNAME ("),
+        "{out}"
+    );
+}
+
+#[test]
+fn vendor_show_prints_the_portal_settings_filled_in() {
+    let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .args(["vendor", "show", "numlyengage", "--set", "SUBDOMAIN=acme"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+    let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .args(["vendor", "list"])
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&out.stdout);
+    for v in &VENDORS {
+        assert!(list.contains(v.name), "{list}");
+    }
 }

@@ -284,16 +284,32 @@ pub struct AppSettings {
     sign_on_url: Option<String>,
     logout_url: Option<String>,
     relay_state: Option<String>,
-    name_id: Option<NameIdSpec>,
+    name_id: Option<NameIdPatch>,
     claims: Option<Vec<ClaimSpec>>,
     groups_claim: Option<bool>,
     groups_values: Option<GroupValues>,
     claim_order: Option<Vec<String>>,
-    signing: Option<SigningSpec>,
+    signing: Option<SigningPatch>,
     certificates: Option<Vec<Spanned<CertSpec>>>,
     audience_spn_prefix: Option<bool>,
     whole_second_times: Option<bool>,
     token_encryption_certificate: Option<Spanned<String>>,
+}
+
+/// `name_id` in [`AppSettings`]: the key given replaces that half only.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameIdPatch {
+    format: Option<NameIdFormat>,
+    source: Option<Spanned<String>>,
+}
+
+/// `signing` in [`AppSettings`]: the key given replaces that half only.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SigningPatch {
+    option: Option<SignWhat>,
+    algorithm: Option<Algorithm>,
 }
 
 impl AppSettings {
@@ -649,9 +665,19 @@ impl Config {
         prefix: &str,
     ) -> Result<(), ConfigError> {
         let r = Resolver { file, base };
+        let mut patched: Vec<String> = Vec::new();
         for (i, u) in users.into_iter().enumerate() {
             let key = format!("{prefix}users[{i}]");
             let upn = u.value.upn.clone();
+            if patched.iter().any(|p| p.eq_ignore_ascii_case(&upn)) {
+                return r.invalid(
+                    &u.referenced,
+                    format!("{key}.upn"),
+                    format!("duplicate user {upn:?}"),
+                    "patch each UPN once",
+                );
+            }
+            patched.push(upn.clone());
             let index = self
                 .users
                 .iter()
@@ -670,18 +696,14 @@ impl Config {
         let key = |k: &str| format!("{prefix}settings.{k}");
         let index = match app {
             None => 0,
-            Some(n) => self
-                .apps
-                .iter()
-                .position(|x| x.name.eq_ignore_ascii_case(n) || x.app_id.eq_ignore_ascii_case(n))
-                .ok_or_else(|| {
-                    r.error(
-                        &at,
-                        format!("{prefix}app"),
-                        format!("no application {n:?}"),
-                        "name one of the config's applications",
-                    )
-                })?,
+            Some(n) => self.app_index(n).ok_or_else(|| {
+                r.error(
+                    &at,
+                    format!("{prefix}app"),
+                    format!("no application {n:?}"),
+                    "name one of the config's applications",
+                )
+            })?,
         };
         let old = &mut self.apps[index];
         for (k, list) in [
@@ -714,11 +736,17 @@ impl Config {
             old.relay_state = Some(v);
         }
         if let Some(n) = a.name_id {
-            old.name_id_source = r.name_id_source(&key(""), n.source)?;
-            old.name_id_format = n.format;
+            if n.source.is_some() {
+                old.name_id_source = r.name_id_source(&key(""), n.source)?;
+            }
+            if let Some(f) = n.format {
+                old.name_id_format = f;
+            }
         }
         if let Some(list) = a.claims {
             old.claims = r.claims(&key(""), &at, list)?;
+            // An order written for the old claims does not describe the new ones.
+            old.claim_order = None;
         }
         if let Some(v) = a.groups_claim {
             old.groups_claim = v;
@@ -733,8 +761,12 @@ impl Config {
             r.check_claim_order(&key(""), &at, order, &old.claims)?;
         }
         if let Some(sign) = a.signing {
-            old.sign = sign.option;
-            old.algorithm = sign.algorithm;
+            if let Some(o) = sign.option {
+                old.sign = o;
+            }
+            if let Some(alg) = sign.algorithm {
+                old.algorithm = alg;
+            }
         }
         if let Some(certs) = a.certificates {
             (old.certificates, old.active_certificate) =
@@ -757,11 +789,16 @@ impl Config {
     pub fn app(&self, name: Option<&str>) -> Option<&App> {
         match name {
             None => self.apps.first(),
-            Some(n) => self
-                .apps
-                .iter()
-                .find(|a| a.name.eq_ignore_ascii_case(n) || a.app_id.eq_ignore_ascii_case(n)),
+            Some(n) => self.app_index(n).map(|i| &self.apps[i]),
         }
+    }
+
+    /// Where in `apps` the application named `name` (case-insensitive) or with that
+    /// application id is.
+    pub fn app_index(&self, name: &str) -> Option<usize> {
+        self.apps
+            .iter()
+            .position(|a| a.name.eq_ignore_ascii_case(name) || a.app_id.eq_ignore_ascii_case(name))
     }
 
     /// A user by UPN (case-insensitive); the default user when `None`.

@@ -32,8 +32,9 @@ pub struct SpConfig {
     pub idp: IdpTrust,
     /// Checks switched off.
     pub flaws: Flaws,
-    /// Accounts that exist (manual provisioning): a NameID not listed is refused. Empty: every
-    /// user the IdP vouches for is signed in (just-in-time provisioning).
+    /// Accounts that exist (manual provisioning): an account (the NameID, or the
+    /// `identity_attribute`) not listed is refused. Empty: every user the IdP vouches for is
+    /// signed in (just-in-time provisioning).
     pub users: Vec<String>,
     /// What this SP demands of a login beyond a valid response (a vendor's stand-in).
     pub needs: Requirements,
