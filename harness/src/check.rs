@@ -492,6 +492,79 @@ fn name_id(i: &Inputs, out: &mut Vec<Finding>) {
 
 fn signing(i: &Inputs, out: &mut Vec<Finding>) {
     let app = i.app;
+    if let Some(p) = i.profile {
+        let signs_response = matches!(app.sign, SignWhat::Response | SignWhat::Both);
+        let signs_assertion = matches!(app.sign, SignWhat::Assertion | SignWhat::Both);
+        let (wants_response, wants_assertion) = match p.signed {
+            None => (false, false),
+            Some(SignWhat::Response) => (true, false),
+            Some(SignWhat::Assertion) => (false, true),
+            Some(SignWhat::Both) => (true, true),
+        };
+        let option = if wants_response && wants_assertion {
+            "Sign SAML response and assertion"
+        } else if wants_response {
+            "Sign SAML response"
+        } else {
+            "Sign SAML assertion"
+        };
+        for (wanted, signed, id, what) in [
+            (
+                wants_response,
+                signs_response,
+                "signing/response",
+                "the Response",
+            ),
+            (
+                wants_assertion,
+                signs_assertion,
+                "signing/assertion",
+                "the assertion",
+            ),
+        ] {
+            if wanted && !signed {
+                out.push(Finding {
+                    id,
+                    severity: Severity::Error,
+                    message: format!(
+                        "{} needs {what} signed; the app's Signing Option signs only {}",
+                        p.title,
+                        if signs_response {
+                            "the Response"
+                        } else {
+                            "the assertion"
+                        }
+                    ),
+                    symptom: format!(
+                        "{} refuses the sign-in: {what} carries no signature",
+                        p.title
+                    ),
+                    fix: format!("in SAML Certificates, set Signing Option to {option}"),
+                });
+            }
+        }
+        if let Some(want) = p.algorithm.filter(|a| *a != app.algorithm) {
+            let name = |a: mock_idp::sign::Algorithm| match a {
+                mock_idp::sign::Algorithm::Sha256 => "SHA-256",
+                mock_idp::sign::Algorithm::Sha1 => "SHA-1",
+            };
+            out.push(Finding {
+                id: "signing/algorithm",
+                severity: Severity::Error,
+                message: format!(
+                    "the app signs with {}; {} accepts {}",
+                    name(app.algorithm),
+                    p.title,
+                    name(want)
+                ),
+                symptom: format!("{} refuses the signature", p.title),
+                fix: format!(
+                    "in SAML Certificates, set Signing Algorithm to {}",
+                    name(want)
+                ),
+            });
+        }
+    }
     if let Some(sp) = i.sp {
         if sp.metadata.wants_assertions_signed && app.sign == SignWhat::Response {
             out.push(Finding {
@@ -520,7 +593,9 @@ fn signing(i: &Inputs, out: &mut Vec<Finding>) {
             _ => {}
         }
     }
-    if app.algorithm == mock_idp::sign::Algorithm::Sha1 {
+    let vendor_wants_sha1 =
+        i.profile.and_then(|p| p.algorithm) == Some(mock_idp::sign::Algorithm::Sha1);
+    if app.algorithm == mock_idp::sign::Algorithm::Sha1 && !vendor_wants_sha1 {
         out.push(Finding {
             id: "signing/sha1",
             severity: Severity::Warning,
@@ -759,6 +834,45 @@ mod tests {
                 ("claim/namespace", Severity::Error),
                 ("claim/source", Severity::Warning)
             ]
+        );
+    }
+
+    #[test]
+    fn a_vendor_that_needs_a_signed_response_or_another_algorithm_is_told() {
+        let now = at(2026, time::Month::January, 1);
+        let p = crate::vendor::parse(
+            "name: v\ntitle: V\nguide: g\nflows: [sp]\nprovisioning: just-in-time\ncertificate: certificate-base64\nsigned: response\nalgorithm: sha1\n",
+            "v.yaml",
+        )
+        .unwrap();
+        // Entra's default: the assertion signed, SHA-256.
+        let a = app(URLS);
+        assert_eq!(
+            ids(&Inputs {
+                profile: Some(&p),
+                sp: None,
+                app: &a,
+                held: None,
+                now
+            }),
+            [
+                ("signing/response", Severity::Error),
+                ("signing/algorithm", Severity::Error)
+            ]
+        );
+        let a = app(&format!(
+            "{URLS}    signing: {{option: both, algorithm: sha1}}\n"
+        ));
+        assert_eq!(
+            ids(&Inputs {
+                profile: Some(&p),
+                sp: None,
+                app: &a,
+                held: None,
+                now
+            }),
+            [],
+            "a vendor that asks for SHA-1 gets no warning for it"
         );
     }
 

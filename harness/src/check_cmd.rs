@@ -36,9 +36,8 @@ pub struct CheckArgs {
     /// A vendor profile: a bundled name (see `saml-harness vendor list`) or a profile file.
     #[arg(long, value_name = "NAME|FILE")]
     vendor: Option<String>,
-    /// Fill a placeholder of the vendor profile (repeatable), e.g. --set CUSTOMERNAME=acme.
-    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
-    set: Vec<(String, String)>,
+    #[command(flatten)]
+    values: crate::vendor_cmd::ValueArgs,
     /// The SP's metadata: a URL (fetched within 10 s and 2 MiB) or a file.
     #[arg(long, value_name = "URL|FILE")]
     sp_metadata: Option<String>,
@@ -57,16 +56,6 @@ pub struct CheckArgs {
     json: bool,
 }
 
-/// `--set KEY=VALUE`.
-pub fn parse_set(s: &str) -> Result<(String, String), String> {
-    match s.split_once('=') {
-        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
-        _ => Err(format!(
-            "{s:?} is not KEY=VALUE; hint: e.g. --set CUSTOMERNAME=acme"
-        )),
-    }
-}
-
 /// Runs `check`.
 pub fn run(args: CheckArgs) -> Result<ExitCode> {
     if args.vendor.is_none() && args.sp_metadata.is_none() {
@@ -75,9 +64,9 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         )
         .into());
     }
-    if !args.set.is_empty() && args.vendor.is_none() {
+    if !args.values.is_empty() && args.vendor.is_none() {
         return Err(UsageError(
-            "--set fills a vendor profile's placeholders: give --vendor too".into(),
+            "--set and --values fill a vendor profile's placeholders: give --vendor too".into(),
         )
         .into());
     }
@@ -85,7 +74,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         None => None,
         Some(v) => Some(
             vendor::load(v)
-                .and_then(|p| p.fill(&args.set))
+                .and_then(|p| p.fill(&args.values.resolve()?))
                 .map_err(|e| UsageError(e.to_string()))?,
         ),
     };

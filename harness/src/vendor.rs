@@ -155,6 +155,10 @@ pub struct Profile {
     pub sign_on_url: Option<String>,
     /// The NameID Format the SP is set to, when the guide names one.
     pub name_id_format: Option<NameIdFormatName>,
+    /// What the SP needs signed (response, assertion or both), when the guide says.
+    pub signed: Option<mock_idp::response::SignWhat>,
+    /// The signature algorithm the SP accepts (sha256 or sha1), when the guide says.
+    pub algorithm: Option<mock_idp::sign::Algorithm>,
     /// How the SP finds the account.
     #[serde(default)]
     pub account: Account,
@@ -239,6 +243,25 @@ pub fn parse(text: &str, origin: &str) -> Result<Profile, ProfileError> {
     Ok(profile)
 }
 
+/// Placeholder values from a YAML file of `KEY: VALUE` lines (a customer's overlay).
+pub fn read_values(path: &Path) -> Result<Vec<(String, String)>, ProfileError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ProfileError(format!(
+            "cannot read values file {}: {e}; hint: give a YAML file of KEY: VALUE lines",
+            path.display()
+        ))
+    })?;
+    let map: BTreeMap<String, String> = serde_saphyr::from_str(&text).map_err(|e| {
+        let line = e.location().map_or(0, |l| l.line());
+        ProfileError(format!(
+            "{}:{line}: not a map of placeholder values: {}; hint: write KEY: VALUE lines, e.g. CUSTOMERNAME: acme",
+            path.display(),
+            e.without_snippet()
+        ))
+    })?;
+    Ok(map.into_iter().collect())
+}
+
 /// Placeholders still in `text` (`<CUSTOMERNAME>`, `<tenant id>`).
 pub fn placeholders_in(text: &str) -> Vec<String> {
     let mut found = Vec::new();
@@ -267,8 +290,8 @@ fn normalise(name: &str) -> String {
 }
 
 impl Profile {
-    /// Fills placeholders with `values` (`KEY=VALUE`s); a key the profile does not have is an
-    /// error that lists the ones it has.
+    /// Fills placeholders with `values` (`KEY=VALUE`s; the last of one key wins); a key the
+    /// profile does not have is an error that lists the ones it has.
     pub fn fill(mut self, values: &[(String, String)]) -> Result<Profile, ProfileError> {
         for (key, _) in values {
             if !self
@@ -285,8 +308,10 @@ impl Profile {
         }
         let fill = |text: &mut String| {
             for name in placeholders_in(text) {
+                // The last value given wins (--set over --values).
                 if let Some((_, v)) = values
                     .iter()
+                    .rev()
                     .find(|(k, _)| normalise(k) == normalise(&name))
                 {
                     *text = text.replace(&format!("<{name}>"), v);

@@ -6,6 +6,45 @@ use clap::{Args, Subcommand};
 use crate::vendor::{self, Flow, Profile};
 use crate::{say, UsageError};
 
+/// A customer's values for a profile's placeholders: `--set` and a `--values` file.
+#[derive(Args)]
+pub struct ValueArgs {
+    /// Fill a placeholder of the vendor profile (repeatable), e.g. --set CUSTOMERNAME=acme;
+    /// wins over --values.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
+    set: Vec<(String, String)>,
+    /// A YAML file of placeholder values (`CUSTOMERNAME: acme`, one per line).
+    #[arg(long, value_name = "FILE")]
+    values: Option<std::path::PathBuf>,
+}
+
+impl ValueArgs {
+    /// Whether any value was given.
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty() && self.values.is_none()
+    }
+
+    /// The values: the file's first, then each --set.
+    pub fn resolve(&self) -> Result<Vec<(String, String)>, vendor::ProfileError> {
+        let mut out: Vec<(String, String)> = match &self.values {
+            None => Vec::new(),
+            Some(path) => vendor::read_values(path)?,
+        };
+        out.extend(self.set.iter().cloned());
+        Ok(out)
+    }
+}
+
+/// `--set KEY=VALUE`.
+pub fn parse_set(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
+        _ => Err(format!(
+            "{s:?} is not KEY=VALUE; hint: e.g. --set CUSTOMERNAME=acme"
+        )),
+    }
+}
+
 /// `vendor`'s subcommands.
 #[derive(Subcommand)]
 pub enum VendorCommand {
@@ -13,7 +52,7 @@ pub enum VendorCommand {
     List,
     /// Print how a vendor is set up in Entra (the guide as data), filled in with --set values.
     #[command(
-        after_help = "EXAMPLES:\n    saml-harness vendor show mixpanel --set ORG_ID=42\n    saml-harness vendor show pymetrics --set CUSTOMERNAME=acme --json"
+        after_help = "EXAMPLES:\n    saml-harness vendor show mixpanel --set ORG_ID=42\n    saml-harness vendor show numlyengage --values acme-numly.yaml\n    saml-harness vendor show pymetrics --set CUSTOMERNAME=acme --json"
     )]
     Show(ShowArgs),
 }
@@ -24,9 +63,8 @@ pub struct ShowArgs {
     /// A bundled profile's name, or a profile file.
     #[arg(value_name = "NAME|FILE")]
     name: String,
-    /// Fill a placeholder (repeatable), e.g. --set CUSTOMERNAME=acme.
-    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = crate::check_cmd::parse_set)]
-    set: Vec<(String, String)>,
+    #[command(flatten)]
+    values: ValueArgs,
     /// Print the profile as JSON instead of the setup steps.
     #[arg(long)]
     json: bool,
@@ -43,7 +81,7 @@ pub fn run(cmd: VendorCommand) -> Result<()> {
         }
         VendorCommand::Show(args) => {
             let p = vendor::load(&args.name)
-                .and_then(|p| p.fill(&args.set))
+                .and_then(|p| p.fill(&args.values.resolve()?))
                 .map_err(|e| UsageError(e.to_string()))?;
             if args.json {
                 say!("{}", serde_json::to_string_pretty(&p)?);

@@ -366,6 +366,43 @@ fn vendor_show_prints_the_portal_settings_filled_in() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+    // A customer's values file, with --set winning over it.
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("acme.yaml");
+    std::fs::write(
+        &values,
+        "SUBDOMAIN: acme\nCUSTOM_IDENTIFIER: b.simon@contoso.com\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .args([
+            "vendor",
+            "show",
+            "numlyengage",
+            "--set",
+            "SUBDOMAIN=zed",
+            "--values",
+        ])
+        .arg(&values)
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("https://zed.numly.io/registration?mail=b.simon@contoso.com"),
+        "{shown}"
+    );
+    std::fs::write(&values, "SUBDOMAIN: [a, b]\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .args(["vendor", "show", "numlyengage", "--values"])
+        .arg(&values)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("acme.yaml:1: not a map of placeholder values"),
+        "{err}"
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
         .args(["vendor", "list"])
         .output()

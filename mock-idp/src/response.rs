@@ -10,7 +10,7 @@ use crate::xml::{Element, NsBinding, Str};
 pub const AC_PASSWORD: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:Password";
 
 /// Which elements carry a signature (Entra's "Signing Option").
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SignWhat {
     /// "Sign SAML assertion": Entra's default.

@@ -53,7 +53,7 @@ fn lowercase_escapes(encoded: &str) -> String {
 }
 
 /// Which signature and digest algorithm pair to use (Entra offers exactly these two).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
     /// RSA-SHA256 with a SHA-256 digest: Entra's default.
