@@ -877,6 +877,40 @@ mod tests {
     }
 
     #[test]
+    fn an_sp_given_the_tenant_level_metadata_holds_no_certificate_of_the_app() {
+        let config = Config::builtin();
+        let tenant = mock_idp::metadata::tenant_metadata(&config.tenant, "http://idp").unwrap();
+        let held = HeldCertificate::read("federationmetadata.xml", tenant.as_bytes()).unwrap();
+        assert!(held.is_metadata && held.certificates.len() >= 3);
+        let found = check(&Inputs {
+            profile: None,
+            sp: None,
+            app: &config.apps[0],
+            held: Some(&held),
+            now: at(2026, time::Month::January, 1),
+        });
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].id, "cert/not-active");
+        assert!(
+            found[0].fix.contains("with ?appid=") && found[0].fix.contains("tenant-wide"),
+            "{}",
+            found[0].fix
+        );
+        let app_xml =
+            mock_idp::metadata::app_metadata(&config.tenant, "http://idp", &config.apps[0])
+                .unwrap();
+        let held = HeldCertificate::read("app.xml", app_xml.as_bytes()).unwrap();
+        let found = check(&Inputs {
+            profile: None,
+            sp: None,
+            app: &config.apps[0],
+            held: Some(&held),
+            now: at(2026, time::Month::January, 1),
+        });
+        assert_eq!(found, []);
+    }
+
+    #[test]
     fn a_certificate_file_is_read_as_pem_der_or_metadata() {
         let pem = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),

@@ -918,6 +918,54 @@ mod tests {
     }
 
     #[test]
+    fn the_fidelity_knobs_where_real_tenants_differ_are_set_per_scenario() {
+        let idp = "idp:\n  settings:\n    claim_order: [objectidentifier, emailaddress, authnmethodsreferences]\n    groups_values: name\n    audience_spn_prefix: true\n    whole_second_times: true\n  users:\n    - {upn: B.Simon@contoso.com, authn_methods: [x509, multipleauthn], authn_age_seconds: 86400, identity_provider: 'https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/'}\n";
+        let s = parse(
+            &GOOD.replace("cases:\n", &format!("{idp}cases:\n")),
+            Path::new("s.yaml"),
+            &no_vars,
+        )
+        .unwrap();
+        let app = &s.idp_config.apps[0];
+        assert_eq!(
+            app.claim_order.as_deref(),
+            Some(
+                &[
+                    "objectidentifier".to_owned(),
+                    "emailaddress".into(),
+                    "authnmethodsreferences".into()
+                ][..]
+            )
+        );
+        assert_eq!(app.groups_values, mock_idp::config::GroupValues::Name);
+        assert!(app.audience_spn_prefix && app.whole_second_times);
+        let u = s.idp_config.user(None).unwrap();
+        assert_eq!(
+            u.authn_methods,
+            [
+                mock_idp::config::AuthnMethod::X509,
+                mock_idp::config::AuthnMethod::Multipleauthn
+            ]
+        );
+        assert_eq!(u.authn_age, time::Duration::days(1));
+        assert!(u.identity_provider.as_deref().unwrap().contains("72f988bf"));
+        let err = parse(
+            &GOOD.replace(
+                "cases:\n",
+                "idp:\n  settings:\n    claim_order: [nope]\ncases:\n",
+            ),
+            Path::new("s.yaml"),
+            &no_vars,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`idp.settings.claim_order`: \"nope\" is no claim"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn inline_idp_settings_errors_point_into_the_scenario() {
         let with = |idp: &str| GOOD.replace("cases:\n", &format!("idp:\n{idp}cases:\n"));
         let err = parse(
