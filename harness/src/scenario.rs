@@ -966,6 +966,33 @@ mod tests {
     }
 
     #[test]
+    fn a_user_added_inline_can_be_assigned_to_the_app() {
+        let with = |idp: &str| GOOD.replace("cases:\n", &format!("idp:\n{idp}cases:\n"));
+        let s = parse(
+            &with("  settings:\n    assignment_required: true\n    assigned: [E.Mallory@contoso.com]\n  users:\n    - {upn: E.Mallory@contoso.com}\n"),
+            Path::new("s.yaml"),
+            &no_vars,
+        )
+        .unwrap();
+        let app = &s.idp_config.apps[0];
+        let user = |upn| s.idp_config.user(Some(upn)).unwrap();
+        assert!(app.is_assigned(user("E.Mallory@contoso.com")));
+        assert!(!app.is_assigned(user("B.Simon@contoso.com")));
+        let err = parse(
+            &with("  settings:\n    assigned: [nobody@contoso.com]\n"),
+            Path::new("s.yaml"),
+            &no_vars,
+        )
+        .unwrap_err();
+        assert_eq!(err.line, 8, "{err}");
+        assert!(
+            err.to_string()
+                .contains("`idp.settings.assigned[0]`: unknown user"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn inline_idp_settings_errors_point_into_the_scenario() {
         let with = |idp: &str| GOOD.replace("cases:\n", &format!("idp:\n{idp}cases:\n"));
         let err = parse(

@@ -284,6 +284,8 @@ pub struct AppSettings {
     sign_on_url: Option<String>,
     logout_url: Option<String>,
     relay_state: Option<String>,
+    assignment_required: Option<bool>,
+    assigned: Option<Vec<Spanned<String>>>,
     name_id: Option<NameIdPatch>,
     claims: Option<Vec<ClaimSpec>>,
     groups_claim: Option<bool>,
@@ -735,6 +737,13 @@ impl Config {
         if let Some(v) = a.relay_state {
             old.relay_state = Some(v);
         }
+        if let Some(v) = a.assignment_required {
+            old.assignment_required = v;
+        }
+        if let Some(list) = &a.assigned {
+            (old.assigned_users, old.assigned_groups) =
+                r.assignments(&key(""), list, &self.users, &self.groups)?;
+        }
         if let Some(n) = a.name_id {
             if n.source.is_some() {
                 old.name_id_source = r.name_id_source(&key(""), n.source)?;
@@ -1090,33 +1099,9 @@ impl Resolver<'_> {
                 )
             }
         };
-        let mut assigned_users = Vec::new();
-        let mut assigned_groups = Vec::new();
-        for (j, who) in a.assigned.iter().enumerate() {
-            if let Some(g) = who.value.strip_prefix("group:") {
-                match groups.iter().find(|x| x.name.eq_ignore_ascii_case(g)) {
-                    Some(g) => assigned_groups.push(g.object_id.clone()),
-                    None => {
-                        return self.invalid(
-                            &who.referenced,
-                            key(&format!("assigned[{j}]")),
-                            format!("unknown group {g:?}"),
-                            "declare it under `groups:`",
-                        )
-                    }
-                }
-            } else if users.iter().any(|u| u.upn.eq_ignore_ascii_case(&who.value)) {
-                assigned_users.push(who.value.clone());
-            } else {
-                return self.invalid(
-                    &who.referenced,
-                    key(&format!("assigned[{j}]")),
-                    format!("unknown user {:?}", who.value),
-                    "use a user's UPN or `group:NAME`",
-                );
-            }
-        }
         let prefix = key("");
+        let (assigned_users, assigned_groups) =
+            self.assignments(&prefix, &a.assigned, users, groups)?;
         let name_id_source = self.name_id_source(&prefix, a.name_id.source)?;
         let claims = match a.claims {
             None => default_claims(),
@@ -1193,6 +1178,43 @@ impl Resolver<'_> {
             whole_second_times: a.whole_second_times,
             token_encryption_certificate,
         })
+    }
+
+    /// Who is assigned: user UPNs and group object ids (`group:NAME`).
+    fn assignments(
+        &self,
+        prefix: &str,
+        assigned: &[Spanned<String>],
+        users: &[User],
+        groups: &[Group],
+    ) -> Result<(Vec<String>, Vec<String>), ConfigError> {
+        let mut assigned_users = Vec::new();
+        let mut assigned_groups = Vec::new();
+        for (j, who) in assigned.iter().enumerate() {
+            if let Some(g) = who.value.strip_prefix("group:") {
+                match groups.iter().find(|x| x.name.eq_ignore_ascii_case(g)) {
+                    Some(g) => assigned_groups.push(g.object_id.clone()),
+                    None => {
+                        return self.invalid(
+                            &who.referenced,
+                            format!("{prefix}assigned[{j}]"),
+                            format!("unknown group {g:?}"),
+                            "declare it under `groups:`",
+                        )
+                    }
+                }
+            } else if users.iter().any(|u| u.upn.eq_ignore_ascii_case(&who.value)) {
+                assigned_users.push(who.value.clone());
+            } else {
+                return self.invalid(
+                    &who.referenced,
+                    format!("{prefix}assigned[{j}]"),
+                    format!("unknown user {:?}", who.value),
+                    "use a user's UPN or `group:NAME`",
+                );
+            }
+        }
+        Ok((assigned_users, assigned_groups))
     }
 
     /// The NameID source attribute (`prefix` starts the key named in errors).
