@@ -300,6 +300,29 @@ pub(crate) fn idp_for(s: &Scenario, sp: &SpIds) -> Idp {
     Idp::new(config)
 }
 
+/// `check`'s findings for the scenario's vendor profile against the app a run uses and the SP
+/// it resolved; `None` without a profile.
+pub(crate) fn vendor_findings(
+    s: &Scenario,
+    sp: &SpIds,
+    app: &mock_idp::config::App,
+    now: time::OffsetDateTime,
+) -> Option<Vec<crate::check::Finding>> {
+    let profile = s.vendor.as_ref()?;
+    let facts = crate::check::SpFacts {
+        entity_id: Some(sp.entity_id.clone()),
+        acs_url: Some(sp.acs_url.clone()),
+        metadata: sp.metadata.clone(),
+    };
+    Some(crate::check::check(&crate::check::Inputs {
+        profile: Some(profile),
+        sp: Some(&facts),
+        app,
+        held: None,
+        now,
+    }))
+}
+
 /// `check`'s errors for the scenario's vendor profile, as a hint to a refused good login.
 fn vendor_hint(
     s: &Scenario,
@@ -308,30 +331,19 @@ fn vendor_hint(
     now: time::OffsetDateTime,
 ) -> Option<String> {
     let profile = s.vendor.as_ref()?;
-    let facts = crate::check::SpFacts {
-        entity_id: Some(sp.entity_id.clone()),
-        acs_url: Some(sp.acs_url.clone()),
-        metadata: sp.metadata.clone(),
-    };
-    let findings: Vec<String> = crate::check::check(&crate::check::Inputs {
-        profile: Some(profile),
-        sp: Some(&facts),
-        app,
-        held: None,
-        now,
-    })
-    .into_iter()
-    .filter(|f| f.severity == crate::check::Severity::Error)
-    .map(|f| {
-        format!(
-            "{}[{}]: {} (fix: {})",
-            f.severity.name(),
-            f.id,
-            f.message,
-            f.fix
-        )
-    })
-    .collect();
+    let findings: Vec<String> = vendor_findings(s, sp, app, now)?
+        .into_iter()
+        .filter(|f| f.severity == crate::check::Severity::Error)
+        .map(|f| {
+            format!(
+                "{}[{}]: {} (fix: {})",
+                f.severity.name(),
+                f.id,
+                f.message,
+                f.fix
+            )
+        })
+        .collect();
     (!findings.is_empty()).then(|| {
         format!(
             "; the {} profile explains: {}",

@@ -13,14 +13,14 @@ use crate::flow::{parse_url, Browser, Limits};
 use crate::oracle::{probe, Session};
 use crate::report::printable;
 use crate::run_cmd::load;
-use crate::runner::{idp_for, resolve_donor, resolve_sp};
+use crate::runner::{idp_for, resolve_donor, resolve_sp, vendor_findings};
 use crate::say;
 use crate::scenario::Scenario;
 
 /// Arguments of `validate`.
 #[derive(Args)]
 #[command(
-    after_help = "CHECKS (per scenario, nobody is signed in):\n    the file loads (else exit 2); the SP's entity ID and ACS resolve (metadata fetched);\n    the user exists; the sign-on URL sends an AuthnRequest Entra would accept; the protected\n    page does not look signed in without a login; the SP sends its AuthnRequest to idp.url\n    (when given) and idp.metadata is signed.\n\nEXAMPLES:\n    SP_URL=http://127.0.0.1:7081 saml-harness validate scenarios/examples/01-login.yaml\n    saml-harness validate my-sp.yaml --request-timeout 5\n\nEXIT STATUS:\n    0 every check passed; 1 something a scenario points at is wrong; 2 a scenario file is broken"
+    after_help = "CHECKS (per scenario, nobody is signed in):\n    the file loads (else exit 2); the SP's entity ID and ACS resolve (metadata fetched);\n    the user exists; with a vendor profile, the app is set up as it needs (check's errors);\n    the sign-on URL sends an AuthnRequest Entra would accept; the protected\n    page does not look signed in without a login; the SP sends its AuthnRequest to idp.url\n    (when given) and idp.metadata is signed.\n\nEXAMPLES:\n    SP_URL=http://127.0.0.1:7081 saml-harness validate scenarios/examples/01-login.yaml\n    saml-harness validate my-sp.yaml --request-timeout 5\n\nEXIT STATUS:\n    0 every check passed; 1 something a scenario points at is wrong; 2 a scenario file is broken"
 )]
 pub struct ValidateArgs {
     /// Scenario files or directories of them.
@@ -103,6 +103,35 @@ async fn check(s: &Scenario, limits: Limits) -> Vec<Finding> {
                 s.user.as_deref().unwrap_or_default()
             ),
         )),
+    }
+    if let Some(findings) =
+        vendor_findings(s, &sp, &idp.config.apps[0], time::OffsetDateTime::now_utc())
+    {
+        let name = s.vendor.as_ref().map_or("", |p| p.name.as_str());
+        let mut errors = 0;
+        for f in findings
+            .iter()
+            .filter(|f| f.severity == crate::check::Severity::Error)
+        {
+            errors += 1;
+            out.push((
+                false,
+                format!(
+                    "the {name} profile: {}; at login: {}; fix: {}",
+                    f.message, f.symptom, f.fix
+                ),
+            ));
+        }
+        if errors == 0 {
+            let warnings = findings
+                .iter()
+                .filter(|f| f.severity == crate::check::Severity::Warning)
+                .count();
+            out.push((
+                true,
+                format!("the app is set up as the {name} profile needs ({warnings} warning(s); `saml-harness check` shows them)"),
+            ));
+        }
     }
     let origins: Vec<url::Url> = [&s.sp.sign_on_url, &sp.acs_url, &s.sp.oracle.url]
         .iter()

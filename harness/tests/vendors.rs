@@ -412,3 +412,35 @@ fn vendor_show_prints_the_portal_settings_filled_in() {
         assert!(list.contains(v.name), "{list}");
     }
 }
+
+#[test]
+fn validate_explains_the_mistake_without_logging_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let mixpanel = &VENDORS[2];
+    let sp = stand_in(mixpanel);
+    let validate = |file: &std::path::Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+            .args(["validate"])
+            .arg(file)
+            .env("SP_URL", &sp.url)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = validate(&scenario(dir.path(), mixpanel, ""));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("ok    the app is set up as the mixpanel profile needs"),
+        "{out}"
+    );
+    let (code, out) = validate(&scenario(dir.path(), mixpanel, mixpanel.mistake));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("FAIL  the mixpanel profile: claim 'email' is sent as")
+            && out.contains(mixpanel.explained),
+        "{out}"
+    );
+}
