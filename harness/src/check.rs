@@ -163,12 +163,15 @@ pub fn check(i: &Inputs) -> Vec<Finding> {
                 id: "profile/unfilled",
                 severity: Severity::Warning,
                 message: format!(
-                    "{}'s placeholders {} are not filled in, so the app's Identifier, Reply URL and Sign-on URL were not compared with it",
+                    "{}'s placeholders {} are not filled in, so the profile's URLs holding them were not compared with the app",
                     p.title,
                     left.join(", ")
                 ),
                 symptom: "a mismatch there (AADSTS700016, AADSTS50011) goes unseen here".into(),
-                fix: format!("give --set {}=… (the vendor's support gives the values)", left[0]),
+                fix: format!(
+                    "give every value: {} (with --set KEY=VALUE or --values FILE; in a scenario, vendor: {{set: {{KEY: VALUE}}}}; the vendor's support gives them)",
+                    left.iter().map(|k| format!("{k}=…")).collect::<Vec<_>>().join(" ")
+                ),
             });
         }
     }
@@ -492,57 +495,61 @@ fn name_id(i: &Inputs, out: &mut Vec<Finding>) {
 
 fn signing(i: &Inputs, out: &mut Vec<Finding>) {
     let app = i.app;
-    if let Some(p) = i.profile {
-        let signs_response = matches!(app.sign, SignWhat::Response | SignWhat::Both);
-        let signs_assertion = matches!(app.sign, SignWhat::Assertion | SignWhat::Both);
-        let (wants_response, wants_assertion) = match p.signed {
-            None => (false, false),
-            Some(SignWhat::Response) => (true, false),
-            Some(SignWhat::Assertion) => (false, true),
-            Some(SignWhat::Both) => (true, true),
-        };
-        let option = if wants_response && wants_assertion {
-            "Sign SAML response and assertion"
-        } else if wants_response {
-            "Sign SAML response"
-        } else {
-            "Sign SAML assertion"
-        };
-        for (wanted, signed, id, what) in [
-            (
-                wants_response,
-                signs_response,
-                "signing/response",
-                "the Response",
-            ),
-            (
-                wants_assertion,
-                signs_assertion,
-                "signing/assertion",
-                "the assertion",
-            ),
-        ] {
-            if wanted && !signed {
-                out.push(Finding {
-                    id,
-                    severity: Severity::Error,
-                    message: format!(
-                        "{} needs {what} signed; the app's Signing Option signs only {}",
-                        p.title,
-                        if signs_response {
-                            "the Response"
-                        } else {
-                            "the assertion"
-                        }
-                    ),
-                    symptom: format!(
-                        "{} refuses the sign-in: {what} carries no signature",
-                        p.title
-                    ),
-                    fix: format!("in SAML Certificates, set Signing Option to {option}"),
-                });
-            }
+    // What must be signed, from the profile and the SP's metadata together: one finding each.
+    let (profile_response, profile_assertion) = match i.profile.and_then(|p| p.signed) {
+        None => (false, false),
+        Some(SignWhat::Response) => (true, false),
+        Some(SignWhat::Assertion) => (false, true),
+        Some(SignWhat::Both) => (true, true),
+    };
+    let metadata_assertion = i.sp.is_some_and(|sp| sp.metadata.wants_assertions_signed);
+    let wants_response = profile_response;
+    let wants_assertion = profile_assertion || metadata_assertion;
+    let signs_response = matches!(app.sign, SignWhat::Response | SignWhat::Both);
+    let signs_assertion = matches!(app.sign, SignWhat::Assertion | SignWhat::Both);
+    let option = match (wants_response, wants_assertion) {
+        (true, true) => "Sign SAML response and assertion",
+        (true, false) => "Sign SAML response (or Sign SAML response and assertion)",
+        _ => "Sign SAML assertion (or Sign SAML response and assertion)",
+    };
+    let who = |profile_says: bool| match i.profile {
+        Some(p) if profile_says => p.title.clone(),
+        _ => "the SP (its metadata says WantAssertionsSigned=\"true\")".to_owned(),
+    };
+    for (wanted, signed, id, what, by) in [
+        (
+            wants_response,
+            signs_response,
+            "signing/response",
+            "the Response",
+            who(profile_response),
+        ),
+        (
+            wants_assertion,
+            signs_assertion,
+            "signing/assertion",
+            "the assertion",
+            who(profile_assertion),
+        ),
+    ] {
+        if wanted && !signed {
+            out.push(Finding {
+                id,
+                severity: Severity::Error,
+                message: format!(
+                    "{by} needs {what} signed; the app's Signing Option signs only {}",
+                    if signs_response {
+                        "the Response"
+                    } else {
+                        "the assertion"
+                    }
+                ),
+                symptom: format!("the sign-in is refused: {what} carries no signature"),
+                fix: format!("in SAML Certificates, set Signing Option to {option}"),
+            });
         }
+    }
+    if let Some(p) = i.profile {
         if let Some(want) = p.algorithm.filter(|a| *a != app.algorithm) {
             let name = |a: mock_idp::sign::Algorithm| match a {
                 mock_idp::sign::Algorithm::Sha256 => "SHA-256",
@@ -566,15 +573,6 @@ fn signing(i: &Inputs, out: &mut Vec<Finding>) {
         }
     }
     if let Some(sp) = i.sp {
-        if sp.metadata.wants_assertions_signed && app.sign == SignWhat::Response {
-            out.push(Finding {
-                id: "signing/assertion",
-                severity: Severity::Error,
-                message: "the SP's metadata says WantAssertionsSigned=\"true\" but the app signs only the response".into(),
-                symptom: "the SP refuses the unsigned assertion".into(),
-                fix: "in SAML Certificates, set Signing Option to Sign SAML assertion (or Sign SAML response and assertion)".into(),
-            });
-        }
         match (&app.token_encryption_certificate, &sp.metadata.encryption_certificate) {
             (Some(_), None) => out.push(Finding {
                 id: "encryption/unexpected",
@@ -908,6 +906,37 @@ mod tests {
             now: at(2026, time::Month::January, 1),
         });
         assert_eq!(found, []);
+    }
+
+    #[test]
+    fn a_signing_need_said_twice_is_one_finding() {
+        let p = crate::vendor::parse(
+            "name: v\ntitle: V\nguide: g\nflows: [sp]\nprovisioning: just-in-time\ncertificate: certificate-base64\nsigned: assertion\n",
+            "v.yaml",
+        )
+        .unwrap();
+        let sp = SpFacts {
+            metadata: crate::respond::SpMetadata {
+                wants_assertions_signed: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let a = app(&format!("{URLS}    signing: {{option: response}}\n"));
+        let found = check(&Inputs {
+            profile: Some(&p),
+            sp: Some(&sp),
+            app: &a,
+            held: None,
+            now: at(2026, time::Month::January, 1),
+        });
+        let ids: Vec<&str> = found.iter().map(|f| f.id).collect();
+        assert_eq!(ids, ["signing/assertion"]);
+        assert!(
+            found[0].message.starts_with("V needs the assertion signed"),
+            "{}",
+            found[0].message
+        );
     }
 
     #[test]

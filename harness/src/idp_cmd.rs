@@ -58,7 +58,7 @@ impl ConfigArgs {
 pub enum IdpCommand {
     /// Serve the mock IdP over HTTP and print its URLs and test user.
     #[command(
-        after_help = "LIMITS:\n    SAMLRequest parameter: 64 KiB encoded, 256 KiB of XML after inflating; request body: 256 KiB.\n    A Redirect-binding URL longer than 65,534 bytes after percent-encoding is refused by the\n    HTTP layer (414, no page): send large requests by HTTP-POST.\n    DTDs in requests are refused (no entity expansion, nothing fetched).\n\nEXAMPLES:\n    saml-harness idp serve\n    saml-harness idp serve --config tenant.yaml --listen 127.0.0.1:0\n    saml-harness idp serve --tls        # https://127.0.0.1:7080, certificate from a local test CA\n    SSL_CERT_FILE=/tmp/saml-harness-tls/ca.pem saml-harness sp serve \\\n      --idp-metadata 'https://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml?appid=5e8f7a6b-1c2d-4e3f-8a9b-0c1d2e3f4a5b'"
+        after_help = "LIMITS:\n    SAMLRequest parameter: 64 KiB encoded, 256 KiB of XML after inflating; request body: 256 KiB.\n    A Redirect-binding URL longer than 65,534 bytes after percent-encoding is refused by the\n    HTTP layer (414, no page): send large requests by HTTP-POST.\n    DTDs in requests are refused (no entity expansion, nothing fetched).\n\nEXAMPLES:\n    saml-harness idp serve\n    saml-harness idp serve --config tenant.yaml --listen 127.0.0.1:0\n    saml-harness idp serve --tls        # https://127.0.0.1:7080, certificate from a local test CA\n    SSL_CERT_FILE=~/.local/share/saml-harness/tls/ca.pem saml-harness sp serve \\\n      --idp-metadata 'https://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml?appid=5e8f7a6b-1c2d-4e3f-8a9b-0c1d2e3f4a5b'"
     )]
     Serve {
         #[command(flatten)]
@@ -228,9 +228,9 @@ pub struct TlsArgs {
     /// URLs): Entra is https, and several SP stacks and MSAL refuse an http IdP.
     #[arg(long)]
     tls: bool,
-    /// Where the test CA is kept (`ca.pem`, `ca.key.pem`); created on first use and reused,
-    /// so a client told to trust it keeps trusting it.
-    #[arg(long, value_name = "DIR", default_value_os_t = std::env::temp_dir().join("saml-harness-tls"))]
+    /// Where the test CA is kept (`ca.pem`, `ca.key.pem`; a private directory, created 0700
+    /// on first use and reused, so a client told to trust it keeps trusting it).
+    #[arg(long, value_name = "DIR", default_value_os_t = default_tls_dir())]
     tls_dir: PathBuf,
     /// Use this CA (PEM certificate) instead; needs --tls-ca-key.
     #[arg(long, value_name = "FILE", requires = "tls_ca_key")]
@@ -238,6 +238,17 @@ pub struct TlsArgs {
     /// The given CA's PEM private key.
     #[arg(long, value_name = "FILE", requires = "tls_ca_cert")]
     tls_ca_key: Option<PathBuf>,
+}
+
+/// `$XDG_DATA_HOME/saml-harness/tls`, or `~/.local/share/saml-harness/tls`: private to the
+/// user (a shared temp directory would let another user plant the CA they are told to trust).
+fn default_tls_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("saml-harness/tls")
 }
 
 fn serve(
@@ -259,6 +270,19 @@ fn serve(
         })?;
         let local = listener.local_addr()?;
         let scheme = if tls.tls { "https" } else { "http" };
+        if let Some(b) = &base_url {
+            if !b.starts_with(&format!("{scheme}://")) {
+                return Err(UsageError(format!(
+                    "--base-url {b:?} is not {scheme}; hint: {}",
+                    if tls.tls {
+                        "with --tls the mock serves https: give an https:// base URL"
+                    } else {
+                        "add --tls to serve https, or give an http:// base URL"
+                    }
+                ))
+                .into());
+            }
+        }
         let base = base_url.unwrap_or_else(|| format!("{scheme}://{local}"));
         let state = IdpState::new(idp, base.clone());
         let shutdown = async {
@@ -278,8 +302,20 @@ fn serve(
                 tls.tls_dir.join(mock_idp::tls::CA_CERT_FILE),
             ),
         };
-        let ca = ca.map_err(|e| UsageError(format!("{e}; hint: --tls-dir names a writable directory, or give --tls-ca-cert and --tls-ca-key")))?;
-        let mut hosts = vec![local.ip().to_string(), "localhost".to_owned()];
+        let ca = ca.map_err(|e| {
+            let hint = if tls.tls_ca_cert.is_some() {
+                "--tls-ca-cert and --tls-ca-key are a PEM CA certificate and its own private key"
+            } else {
+                "--tls-dir names a private directory you can write to, or give --tls-ca-cert and --tls-ca-key"
+            };
+            UsageError(format!("{e}; hint: {hint}"))
+        })?;
+        // A wildcard listen address names no host: certify the loopback ones instead.
+        let mut hosts = if local.ip().is_unspecified() {
+            vec!["127.0.0.1".to_owned(), "::1".to_owned(), "localhost".to_owned()]
+        } else {
+            vec![local.ip().to_string(), "localhost".to_owned()]
+        };
         if let Some(h) = url::Url::parse(&base).ok().and_then(|u| u.host_str().map(str::to_owned)) {
             let h = h.trim_start_matches('[').trim_end_matches(']').to_owned();
             if !hosts.contains(&h) {
@@ -295,7 +331,7 @@ fn serve(
                     hosts.join(", "),
                     ca_path.display()
                 ),
-                format!("  trust it                     SSL_CERT_FILE={} (OpenSSL clients), or copy it to /usr/local/share/ca-certificates/saml-harness.crt and run update-ca-certificates", ca_path.display()),
+                format!("  trust it                     SSL_CERT_FILE={} (OpenSSL clients; Node: NODE_EXTRA_CA_CERTS, Python requests: REQUESTS_CA_BUNDLE), or copy it to /usr/local/share/ca-certificates/saml-harness.crt and run update-ca-certificates", ca_path.display()),
             ],
         );
         let listener = mock_idp::tls::TlsListener::new(listener, acceptor)?;

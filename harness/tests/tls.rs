@@ -56,7 +56,27 @@ fn an_https_idp_is_trusted_through_its_test_ca_and_a_login_runs_over_it() {
         .unwrap();
     assert_ne!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("cannot fetch IdP metadata"), "{err}");
+    assert!(
+        err.contains("cannot fetch IdP metadata") && err.contains("certificate verify failed"),
+        "{err}"
+    );
+
+    // A client that connects and never starts its handshake holds up no one.
+    let _stalled = std::net::TcpStream::connect(idp.url.trim_start_matches("https://")).unwrap();
+    let ca_cert = reqwest::Certificate::from_pem(&std::fs::read(&ca).unwrap()).unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(ca_cert)
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let xml = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async { client.get(&metadata_url).send().await?.text().await })
+        .unwrap();
+    assert!(
+        xml.contains(&format!("Location=\"{}/", idp.url)),
+        "the metadata's endpoints are https: {xml}"
+    );
 
     // Trusted: the metadata's endpoints are https, and B.Simon signs in through them.
     let trust = [("SSL_CERT_FILE", ca.to_str().unwrap())];

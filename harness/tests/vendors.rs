@@ -340,7 +340,7 @@ fn check_reads_the_sps_metadata_and_says_what_it_could_not_compare() {
     ]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("warning[profile/unfilled]") && out.contains("--set CUSTOMERNAME="),
+        out.contains("warning[profile/unfilled]") && out.contains("CUSTOMERNAME=…"),
         "{out}"
     );
     let (code, out) = check(&[

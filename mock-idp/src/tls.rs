@@ -3,7 +3,7 @@
 //! (a client that stalls its handshake holds up no one, and is dropped after a timeout).
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -15,7 +15,8 @@ use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
 use openssl::ssl::{Ssl, SslAcceptor, SslMethod};
 use openssl::x509::extension::{
-    BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
+    SubjectKeyIdentifier,
 };
 use openssl::x509::{X509NameBuilder, X509};
 use tokio::net::{TcpListener, TcpStream};
@@ -26,6 +27,9 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Handshakes finished but not yet taken by the server.
 const PENDING: usize = 64;
+
+/// Connections in their handshake at once; further ones wait in the kernel's backlog.
+pub const MAX_HANDSHAKES: usize = 256;
 
 /// A TLS problem: reading or writing the CA, or OpenSSL.
 #[derive(Debug, thiserror::Error)]
@@ -63,33 +67,36 @@ pub const CA_CERT_FILE: &str = "ca.pem";
 
 impl TestCa {
     /// The CA in `dir` (`ca.pem`, `ca.key.pem`), created there on first use so that a client
-    /// told to trust it keeps trusting it across restarts.
+    /// told to trust it keeps trusting it across restarts. The directory is made private
+    /// (0700) and one that others may write to is refused: whoever controls it controls what
+    /// the clients told to trust it will trust.
     pub fn in_dir(dir: &Path) -> Result<TestCa, TlsError> {
         let (cert_path, key_path) = (dir.join(CA_CERT_FILE), dir.join("ca.key.pem"));
-        if cert_path.is_file() && key_path.is_file() {
-            return Self::from_files(&cert_path, &key_path);
+        let io = |what: &'static str, path: &Path| {
+            let path = path.display().to_string();
+            move |source| TlsError::File { what, path, source }
+        };
+        private_dir(dir).map_err(io("cannot use the CA directory", dir))?;
+        match (cert_path.is_file(), key_path.is_file()) {
+            (true, true) => return Self::from_files(&cert_path, &key_path),
+            (false, false) => {}
+            _ => {
+                return Err(TlsError::File {
+                    what: "only half of the test CA is in",
+                    path: dir.display().to_string(),
+                    source: std::io::Error::other(
+                        "ca.pem and ca.key.pem go together; remove the one left, or give another --tls-dir",
+                    ),
+                })
+            }
         }
         let ca = Self::generate()?;
-        let write = |path: &PathBuf, bytes: Vec<u8>| {
-            std::fs::create_dir_all(dir)
-                .and_then(|()| std::fs::write(path, bytes))
-                .map_err(|source| TlsError::File {
-                    what: "cannot write",
-                    path: path.display().to_string(),
-                    source,
-                })
-        };
         let key_pem = ca
             .key
             .private_key_to_pem_pkcs8()
             .map_err(ssl("cannot encode the CA key"))?;
-        write(&key_path, key_pem)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600));
-        }
-        write(&cert_path, ca.cert_pem()?)?;
+        write_new(&key_path, &key_pem, 0o600).map_err(io("cannot write", &key_path))?;
+        write_new(&cert_path, &ca.cert_pem()?, 0o644).map_err(io("cannot write", &cert_path))?;
         Ok(ca)
     }
 
@@ -112,9 +119,10 @@ impl TestCa {
             .map(|p| p.public_eq(&ca.key))
             .unwrap_or(false);
         if !matches {
-            return Err(TlsError::OpenSsl {
-                what: "the CA key does not belong to the CA certificate",
-                source: ErrorStack::get(),
+            return Err(TlsError::File {
+                what: "the CA key does not belong to the certificate",
+                path: cert.display().to_string(),
+                source: std::io::Error::other(format!("{} holds another key", key.display())),
             });
         }
         Ok(ca)
@@ -126,7 +134,16 @@ impl TestCa {
             .map_err(ssl("cannot make a key"))?;
         let mut b = X509::builder().map_err(ssl("cannot build the CA"))?;
         let mut name = X509NameBuilder::new().map_err(ssl("cannot build the CA"))?;
-        name.append_entry_by_text("CN", "saml-harness local test CA")
+        // A CN of its own: a CA made again after the first was deleted must not be taken
+        // for the one a client already trusts.
+        let tag = serial()
+            .and_then(|n| n.to_bn())
+            .and_then(|n| {
+                n.to_hex_str()
+                    .map(|h| h.chars().take(8).collect::<String>())
+            })
+            .map_err(ssl("cannot build the CA"))?;
+        name.append_entry_by_text("CN", &format!("saml-harness local test CA {tag}"))
             .map_err(ssl("cannot build the CA"))?;
         let name = name.build();
         let built = (|| -> Result<(), ErrorStack> {
@@ -136,7 +153,7 @@ impl TestCa {
             b.set_subject_name(&name)?;
             b.set_issuer_name(&name)?;
             b.set_pubkey(&key)?;
-            let from = Asn1Time::days_from_now(0)?;
+            let from = yesterday()?;
             b.set_not_before(&from)?;
             let until = Asn1Time::days_from_now(3650)?;
             b.set_not_after(&until)?;
@@ -148,6 +165,8 @@ impl TestCa {
                     .crl_sign()
                     .build()?,
             )?;
+            let ski = SubjectKeyIdentifier::new().build(&b.x509v3_context(None, None))?;
+            b.append_extension(ski)?;
             b.sign(&key, MessageDigest::sha256())?;
             Ok(())
         })();
@@ -178,7 +197,7 @@ impl TestCa {
             b.set_subject_name(&name)?;
             b.set_issuer_name(self.cert.subject_name())?;
             b.set_pubkey(&key)?;
-            let from = Asn1Time::days_from_now(0)?;
+            let from = yesterday()?;
             b.set_not_before(&from)?;
             let until = Asn1Time::days_from_now(365)?;
             b.set_not_after(&until)?;
@@ -201,6 +220,13 @@ impl TestCa {
                     .build()?,
             )?;
             b.append_extension(ExtendedKeyUsage::new().server_auth().build()?)?;
+            let ski =
+                SubjectKeyIdentifier::new().build(&b.x509v3_context(Some(&self.cert), None))?;
+            b.append_extension(ski)?;
+            let aki = AuthorityKeyIdentifier::new()
+                .keyid(true)
+                .build(&b.x509v3_context(Some(&self.cert), None))?;
+            b.append_extension(aki)?;
             b.sign(&self.key, MessageDigest::sha256())?;
             Ok(())
         })();
@@ -219,6 +245,56 @@ impl TestCa {
             .map_err(ssl("cannot set up TLS"))?;
         Ok(a.build())
     }
+}
+
+/// Creates `dir` (0700) or checks an existing one is not writable by group or others.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        if !dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)?;
+        }
+        let mode = std::fs::metadata(dir)?.permissions().mode();
+        if mode & 0o022 != 0 {
+            return Err(std::io::Error::other(format!(
+                "others may write to it (mode {:o}); give a private --tls-dir",
+                mode & 0o777
+            )));
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)
+    }
+}
+
+/// Writes a file that must not exist yet, with `mode` from the start (never readable by
+/// others in between, never through a planted link).
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    options.open(path)?.write_all(bytes)
+}
+
+/// A day ago: a client whose clock lags a little still sees the certificate as valid.
+fn yesterday() -> Result<Asn1Time, ErrorStack> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    Asn1Time::from_unix(now - 86_400)
 }
 
 fn serial() -> Result<Asn1Integer, ErrorStack> {
@@ -240,18 +316,39 @@ impl TlsListener {
         let local = tcp.local_addr()?;
         let (tx, ready) = tokio::sync::mpsc::channel(PENDING);
         let acceptor = std::sync::Arc::new(acceptor);
+        let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_HANDSHAKES));
         tokio::spawn(async move {
             loop {
-                let Ok((stream, peer)) = tcp.accept().await else {
-                    // Out of file descriptors and the like: wait, as axum's own loop does.
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
+                let accepted = tokio::select! {
+                    // The server dropped the listener: stop accepting (and free the port).
+                    () = tx.closed() => return,
+                    slot = slots.clone().acquire_owned() => match slot {
+                        Ok(slot) => tcp.accept().await.map(|conn| (conn, slot)),
+                        Err(_) => return,
+                    },
                 };
-                if tx.is_closed() {
-                    return;
-                }
+                let ((stream, peer), slot) = match accepted {
+                    Ok(ok) => ok,
+                    // One connection that went away: nothing to wait for.
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            std::io::ErrorKind::ConnectionAborted
+                                | std::io::ErrorKind::ConnectionReset
+                                | std::io::ErrorKind::ConnectionRefused
+                        ) =>
+                    {
+                        continue
+                    }
+                    // Out of file descriptors and the like: wait, as axum's own loop does.
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
                 let (tx, acceptor) = (tx.clone(), acceptor.clone());
                 tokio::spawn(async move {
+                    let _slot = slot;
                     let Ok(ssl) = Ssl::new(acceptor.context()) else {
                         return;
                     };
@@ -318,5 +415,57 @@ mod tests {
         .unwrap()
         .to_string();
         assert!(err.contains("does not belong"), "{err}");
+    }
+
+    #[test]
+    fn the_chain_passes_openssls_strict_server_verification() {
+        use openssl::stack::Stack;
+        use openssl::x509::store::X509StoreBuilder;
+        use openssl::x509::verify::X509VerifyFlags;
+        use openssl::x509::X509StoreContext;
+        let ca = TestCa::generate().unwrap();
+        let (cert, _) = ca.issue(&["127.0.0.1".into(), "localhost".into()]).unwrap();
+        let mut store = X509StoreBuilder::new().unwrap();
+        store.add_cert(ca.cert.clone()).unwrap();
+        store.set_flags(X509VerifyFlags::X509_STRICT).unwrap();
+        store
+            .set_purpose(openssl::x509::X509PurposeId::SSL_SERVER)
+            .unwrap();
+        let store = store.build();
+        let chain = Stack::new().unwrap();
+        let mut ctx = X509StoreContext::new().unwrap();
+        let ok = ctx
+            .init(&store, &cert, &chain, |c| {
+                c.verify_cert()?;
+                Ok(c.error())
+            })
+            .unwrap();
+        assert_eq!(ok.as_raw(), 0, "{}", ok.error_string());
+        // Two CAs made apart have names of their own.
+        assert_ne!(
+            format!("{:?}", ca.cert.subject_name()),
+            format!("{:?}", TestCa::generate().unwrap().cert.subject_name())
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_ca_key_is_private_and_a_directory_others_can_write_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let kept = dir.path().join("tls");
+        TestCa::in_dir(&kept).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&kept), 0o700);
+        assert_eq!(mode(&kept.join("ca.key.pem")), 0o600);
+        std::fs::remove_file(kept.join(CA_CERT_FILE)).unwrap();
+        let err = TestCa::in_dir(&kept).err().unwrap().to_string();
+        assert!(err.contains("only half of the test CA"), "{err}");
+        let shared = dir.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = TestCa::in_dir(&shared).err().unwrap().to_string();
+        assert!(err.contains("others may write to it (mode 777)"), "{err}");
+        assert!(!shared.join(CA_CERT_FILE).exists());
     }
 }
