@@ -78,6 +78,25 @@ fn an_https_idp_is_trusted_through_its_test_ca_and_a_login_runs_over_it() {
         "the metadata's endpoints are https: {xml}"
     );
 
+    // A CA given by file serves as well as the one kept in --tls-dir.
+    let given = serve(&[
+        "idp",
+        "serve",
+        "--tls",
+        "--tls-ca-cert",
+        ca.to_str().unwrap(),
+        "--tls-ca-key",
+        ca_dir.join("ca.key.pem").to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    let status = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async { client.get(format!("{}/", given.url)).send().await })
+        .unwrap()
+        .status();
+    assert!(status.is_success(), "{status}");
+
     // Trusted: the metadata's endpoints are https, and B.Simon signs in through them.
     let trust = [("SSL_CERT_FILE", ca.to_str().unwrap())];
     drop(hold);

@@ -234,9 +234,11 @@ impl TestCa {
         Ok((b.build(), key))
     }
 
-    /// A TLS acceptor presenting a certificate for `hosts` issued by this CA.
+    /// A TLS acceptor presenting a certificate for `hosts` issued by this CA; a CA whose
+    /// certificate cannot vouch for it (not a CA, expired) is refused here, not by clients.
     pub fn acceptor(&self, hosts: &[String]) -> Result<SslAcceptor, TlsError> {
         let (cert, key) = self.issue(hosts)?;
+        self.vouches_for(&cert)?;
         let mut a = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls())
             .map_err(ssl("cannot set up TLS"))?;
         a.set_private_key(&key).map_err(ssl("cannot set up TLS"))?;
@@ -295,6 +297,40 @@ fn yesterday() -> Result<Asn1Time, ErrorStack> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     Asn1Time::from_unix(now - 86_400)
+}
+
+impl TestCa {
+    /// Whether a client trusting this CA accepts `cert` as a server certificate (OpenSSL's
+    /// strict checks).
+    fn vouches_for(&self, cert: &X509) -> Result<(), TlsError> {
+        use openssl::x509::store::X509StoreBuilder;
+        use openssl::x509::verify::X509VerifyFlags;
+        let verdict = (|| -> Result<openssl::x509::X509VerifyResult, ErrorStack> {
+            let mut store = X509StoreBuilder::new()?;
+            store.add_cert(self.cert.clone())?;
+            store.set_flags(X509VerifyFlags::X509_STRICT)?;
+            store.set_purpose(openssl::x509::X509PurposeId::SSL_SERVER)?;
+            let store = store.build();
+            let chain = openssl::stack::Stack::new()?;
+            let mut ctx = openssl::x509::X509StoreContext::new()?;
+            ctx.init(&store, cert, &chain, |c| {
+                c.verify_cert()?;
+                Ok(c.error())
+            })
+        })()
+        .map_err(ssl("cannot verify the server certificate"))?;
+        if verdict.as_raw() == 0 {
+            return Ok(());
+        }
+        Err(TlsError::File {
+            what: "clients would refuse certificates issued by the CA",
+            path: format!("{:?}", self.cert.subject_name()),
+            source: std::io::Error::other(format!(
+                "{} (is it a CA certificate, and still valid?)",
+                verdict.error_string()
+            )),
+        })
+    }
 }
 
 fn serial() -> Result<Asn1Integer, ErrorStack> {
@@ -441,6 +477,23 @@ mod tests {
             })
             .unwrap();
         assert_eq!(ok.as_raw(), 0, "{}", ok.error_string());
+        ca.vouches_for(&cert).unwrap();
+        // A server certificate given as the CA cannot issue.
+        let dir = tempfile::tempdir().unwrap();
+        let (leaf, leaf_key) = ca.issue(&["localhost".into()]).unwrap();
+        let (c, k) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        std::fs::write(&c, leaf.to_pem().unwrap()).unwrap();
+        std::fs::write(&k, leaf_key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+        let not_a_ca = TestCa::from_files(&c, &k).unwrap();
+        let err = not_a_ca
+            .acceptor(&["localhost".into()])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("clients would refuse certificates issued by the CA"),
+            "{err}"
+        );
         // Two CAs made apart have names of their own.
         assert_ne!(
             format!("{:?}", ca.cert.subject_name()),
