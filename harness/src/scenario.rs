@@ -966,6 +966,35 @@ mod tests {
     }
 
     #[test]
+    fn a_user_patch_keeps_groups_unless_it_lists_them() {
+        let tenant = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/config/test-tenant.yaml"
+        );
+        let groups = |patch: &str| {
+            let s = parse(
+                &GOOD.replace(
+                    "cases:\n",
+                    &format!(
+                        "idp:\n  config: {tenant}\n  app: open\n  users:\n    - {patch}\ncases:\n"
+                    ),
+                ),
+                Path::new("s.yaml"),
+                &no_vars,
+            )
+            .unwrap();
+            s.idp_config
+                .user(Some("B.Simon@fabrikam.com"))
+                .unwrap()
+                .group_ids
+                .len()
+        };
+        assert_eq!(groups("{upn: B.Simon@fabrikam.com}"), 1);
+        assert_eq!(groups("{upn: B.Simon@fabrikam.com, groups: []}"), 0);
+        assert_eq!(groups("{upn: B.Simon@fabrikam.com, groups: [Sales]}"), 1);
+    }
+
+    #[test]
     fn a_user_added_inline_can_be_assigned_to_the_app() {
         let with = |idp: &str| GOOD.replace("cases:\n", &format!("idp:\n{idp}cases:\n"));
         let s = parse(

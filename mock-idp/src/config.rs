@@ -172,8 +172,7 @@ pub struct UserSpec {
     display_name: Option<String>,
     mail: Option<String>,
     object_id: Option<String>,
-    #[serde(default)]
-    groups: Vec<Spanned<String>>,
+    groups: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     attributes: BTreeMap<String, String>,
     authn_age_seconds: Option<i64>,
@@ -983,7 +982,7 @@ impl Resolver<'_> {
         let u = u.value;
         let (first, last) = split_name(&u.upn);
         let mut group_ids = Vec::new();
-        for (j, g) in u.groups.iter().enumerate() {
+        for (j, g) in u.groups.iter().flatten().enumerate() {
             match groups
                 .iter()
                 .find(|x| x.name.eq_ignore_ascii_case(&g.value))
@@ -1041,7 +1040,8 @@ impl Resolver<'_> {
                 .or(old(|e| e.object_id.clone()))
                 .unwrap_or_else(|| stable_guid(&format!("user:{}", u.upn))),
             group_ids: match existing {
-                Some(e) if u.groups.is_empty() => e.group_ids.clone(),
+                // Leaving `groups` out keeps them; `groups: []` clears them.
+                Some(e) if u.groups.is_none() => e.group_ids.clone(),
                 _ => group_ids,
             },
             extra,
