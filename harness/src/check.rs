@@ -364,7 +364,7 @@ fn claims(i: &Inputs, out: &mut Vec<Finding>) {
                 p.title
             )
         };
-        let short = |n: &str| n.rsplit('/').next().unwrap_or(n).to_owned();
+        let short = |n: &str| mock_idp::config::claim_short_name(n).to_owned();
         if let Some(c) = app.claims.iter().find(|c| c.name == wire) {
             if let ClaimSource::Attribute(source) = &c.source {
                 if !source.eq_ignore_ascii_case(&need.source) {

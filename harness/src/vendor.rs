@@ -118,11 +118,7 @@ fn yes() -> bool {
 impl ClaimNeed {
     /// The attribute name on the wire: `namespace/name`, or the bare name.
     pub fn wire_name(&self) -> String {
-        if self.namespace.is_empty() {
-            self.name.clone()
-        } else {
-            format!("{}/{}", self.namespace.trim_end_matches('/'), self.name)
-        }
+        mock_idp::config::claim_wire_name(&self.namespace, &self.name)
     }
 }
 
@@ -361,7 +357,7 @@ impl Profile {
     /// name is replaced) and the NameID format. The Identifier and Reply URL stay the SP's own.
     pub fn configure(&self, app: &mut App) {
         if !self.claims.is_empty() {
-            let short = |n: &str| n.rsplit('/').next().unwrap_or(n).to_ascii_lowercase();
+            let short = |n: &str| mock_idp::config::claim_short_name(n).to_ascii_lowercase();
             app.claims.retain(|c| {
                 !self
                     .claims

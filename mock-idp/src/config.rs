@@ -493,6 +493,22 @@ pub enum ClaimSource {
     Constant(String),
 }
 
+/// A claim's name as emitted: `namespace/name`, or the bare name when the namespace is empty
+/// (the portal's Namespace field cleared).
+pub fn claim_wire_name(namespace: &str, name: &str) -> String {
+    if namespace.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{}/{name}", namespace.trim_end_matches('/'))
+    }
+}
+
+/// A claim's short name: what follows the namespace (`emailaddress` of
+/// `http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress`).
+pub fn claim_short_name(wire_name: &str) -> &str {
+    wire_name.rsplit('/').next().unwrap_or(wire_name)
+}
+
 /// One configured claim, named exactly as it will be emitted.
 #[derive(Clone, Debug)]
 pub struct Claim {
@@ -1244,11 +1260,7 @@ impl Resolver<'_> {
     ) -> Result<Vec<Claim>, ConfigError> {
         let mut claims = Vec::new();
         for (j, c) in list.into_iter().enumerate() {
-            let name = if c.namespace.is_empty() {
-                c.name.clone()
-            } else {
-                format!("{}/{}", c.namespace.trim_end_matches('/'), c.name)
-            };
+            let name = claim_wire_name(&c.namespace, &c.name);
             let source = match (c.source, c.value) {
                 (Some(s), None) if is_attribute_source(&s.value) => ClaimSource::Attribute(s.value),
                 (Some(s), None) => {
@@ -1292,7 +1304,7 @@ impl Resolver<'_> {
             "identityprovider",
             "authnmethodsreferences",
         ];
-        let short = |name: &str| name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+        let short = |name: &str| claim_short_name(name).to_ascii_lowercase();
         for (j, name) in order.iter().enumerate() {
             let name = name.to_ascii_lowercase();
             let matches = usize::from(AUTOMATIC.contains(&name.as_str()))
