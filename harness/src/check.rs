@@ -710,6 +710,17 @@ mod tests {
             .assume_utc()
     }
 
+    /// SP metadata that says WantAssertionsSigned="true".
+    fn wants_signed_assertions() -> SpFacts {
+        SpFacts {
+            metadata: crate::respond::SpMetadata {
+                wants_assertions_signed: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
     const URLS: &str =
         "    identifiers: [https://sp.test/md]\n    reply_urls: [https://sp.test/acs]\n";
 
@@ -772,13 +783,7 @@ mod tests {
     #[test]
     fn signing_and_encryption_follow_the_sp_metadata() {
         let now = at(2026, time::Month::January, 1);
-        let sp = SpFacts {
-            metadata: crate::respond::SpMetadata {
-                wants_assertions_signed: true,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
+        let sp = wants_signed_assertions();
         let a = app(&format!("{URLS}    signing: {{option: response, algorithm: sha1}}\n    token_encryption_certificate: ../keys/sp-1.cert.pem\n"));
         assert_eq!(
             ids(&Inputs {
@@ -804,6 +809,27 @@ mod tests {
                 now
             }),
             []
+        );
+        // The SP publishes one encryption certificate; the app encrypts to another.
+        let mut sp = wants_signed_assertions();
+        sp.metadata.encryption_certificate = Some(std::sync::Arc::new(
+            mock_idp::config::Config::builtin().apps[0]
+                .active_cert()
+                .x509()
+                .clone(),
+        ));
+        let a = app(&format!(
+            "{URLS}    token_encryption_certificate: ../keys/sp-1.cert.pem\n"
+        ));
+        assert_eq!(
+            ids(&Inputs {
+                profile: None,
+                sp: Some(&sp),
+                app: &a,
+                held: None,
+                now
+            }),
+            [("encryption/certificate", Severity::Error)]
         );
     }
 
@@ -915,13 +941,7 @@ mod tests {
             "v.yaml",
         )
         .unwrap();
-        let sp = SpFacts {
-            metadata: crate::respond::SpMetadata {
-                wants_assertions_signed: true,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
+        let sp = wants_signed_assertions();
         let a = app(&format!("{URLS}    signing: {{option: response}}\n"));
         let found = check(&Inputs {
             profile: Some(&p),

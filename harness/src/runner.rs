@@ -1266,16 +1266,14 @@ pub async fn run_scenario(
     }
     for case in &rejects {
         let (started, mut notes) = (Instant::now(), Notes::default());
-        if let (Some(why), true) = (&target_blocked, impersonates(case)) {
-            record(
-                case,
-                (Outcome::Inconclusive, why.clone()),
-                Duration::ZERO,
-                notes,
-            );
-            continue;
-        }
-        if let (Some(why), true) = (&decrypt_blocked, case.attack.is_some_and(Check::encrypts)) {
+        // A control that failed leaves the checks resting on it without a verdict.
+        let blocked_by = [
+            (&target_blocked, impersonates(case)),
+            (&decrypt_blocked, case.attack.is_some_and(Check::encrypts)),
+        ]
+        .into_iter()
+        .find_map(|(why, applies)| why.as_ref().filter(|_| applies));
+        if let Some(why) = blocked_by {
             record(
                 case,
                 (Outcome::Inconclusive, why.clone()),
