@@ -20,6 +20,7 @@ pub mod runner;
 pub mod sample;
 pub mod sarif;
 pub mod scenario;
+pub mod scim_cmd;
 pub mod sp_cmd;
 pub mod validate_cmd;
 pub mod vendor;

@@ -123,7 +123,8 @@ pub enum ReportKind {
 }
 
 /// `KIND=FILE`, its directory checked now rather than after a long run.
-fn parse_report(s: &str) -> Result<(ReportKind, PathBuf), String> {
+/// `--report KIND=FILE`.
+pub fn parse_report(s: &str) -> Result<(ReportKind, PathBuf), String> {
     let (kind, file) = match s.split_once('=') {
         Some(("junit", f)) if !f.is_empty() => (ReportKind::Junit, PathBuf::from(f)),
         Some(("json", f)) if !f.is_empty() => (ReportKind::Json, PathBuf::from(f)),

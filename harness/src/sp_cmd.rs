@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use reference_sp::scim::{ScimConfig, ScimFlaw, ScimState};
 use reference_sp::server::{app, Requirements, SpConfig, SpState};
 use reference_sp::trust::IdpTrust;
 use reference_sp::{Flaw, Flaws};
@@ -23,7 +24,18 @@ fn flaw_help() -> String {
     for f in Flaw::ALL {
         s.push_str(&format!("    {:<width$}  {}\n", f.name(), f.describe()));
     }
-    s.push_str("\nEXAMPLES:\n    saml-harness sp serve\n    saml-harness sp serve --flaw audience --flaw replay --listen 127.0.0.1:0\n    META='http://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml?appid=5e8f7a6b-1c2d-4e3f-8a9b-0c1d2e3f4a5b'\n    saml-harness sp serve --idp-metadata \"$META\"");
+    s.push_str(
+        "\nSCIM FLAWS (with --scim-token; each is caught by a step of `saml-harness scim`):\n",
+    );
+    let width = ScimFlaw::ALL
+        .iter()
+        .map(|f| f.name().len())
+        .max()
+        .unwrap_or(0);
+    for f in ScimFlaw::ALL {
+        s.push_str(&format!("    {:<width$}  {}\n", f.name(), f.describe()));
+    }
+    s.push_str("\nEXAMPLES:\n    saml-harness sp serve\n    saml-harness sp serve --scim-token s3cret   # then: saml-harness scim --base-url http://127.0.0.1:7081/scim/v2 --token s3cret\n    saml-harness sp serve --flaw audience --flaw replay --listen 127.0.0.1:0\n    META='http://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml?appid=5e8f7a6b-1c2d-4e3f-8a9b-0c1d2e3f4a5b'\n    saml-harness sp serve --idp-metadata \"$META\"");
     s
 }
 
@@ -72,6 +84,13 @@ pub struct ServeArgs {
     /// Refuse a NameID of another format (emailAddress, persistent, transient, unspecified).
     #[arg(long, value_name = "FORMAT", value_parser = parse_name_id_format, help_heading = "Requirements (a vendor's stand-in)")]
     name_id_format: Option<mock_idp::config::NameIdFormat>,
+    /// Serve a SCIM 2.0 endpoint at /scim/v2 that requires this bearer token (users and groups
+    /// in memory; drive it with `saml-harness scim`).
+    #[arg(long, value_name = "TOKEN", help_heading = "SCIM provisioning")]
+    scim_token: Option<String>,
+    /// Switch on one SCIM flaw (repeatable; see SCIM FLAWS below).
+    #[arg(long, value_name = "NAME", value_parser = crate::scim_cmd::parse_scim_flaw, requires = "scim_token", help_heading = "SCIM provisioning")]
+    scim_flaw: Vec<reference_sp::scim::ScimFlaw>,
 }
 
 fn parse_name_id_format(s: &str) -> Result<mock_idp::config::NameIdFormat, String> {
@@ -184,8 +203,21 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         if !needs.is_empty() {
             say!("  requires         {}", needs.join("; "));
         }
+        let mut router = app(SpState::new(config));
+        if let Some(token) = args.scim_token {
+            say!("  SCIM             {base_url}/scim/v2 (bearer token required)");
+            let flaws: Vec<&str> = args.scim_flaw.iter().map(|f| f.name()).collect();
+            if !flaws.is_empty() {
+                say!("  SCIM flaws       {}", flaws.join(", "));
+            }
+            let scim = ScimState::new(ScimConfig {
+                token,
+                flaws: args.scim_flaw,
+            });
+            router = router.nest("/scim/v2", reference_sp::scim::app(scim));
+        }
         say!("press Ctrl-C to stop");
-        axum::serve(listener, app(SpState::new(config)))
+        axum::serve(listener, router)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })

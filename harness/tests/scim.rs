@@ -1,0 +1,190 @@
+//! `saml-harness scim` against SCIM endpoints: the careful reference endpoint passes every
+//! step in both dialects, each emulated flaw fails exactly the steps it should, a real server
+//! from PyPI (scim2-server) runs the whole lifecycle, and an endpoint that is down or hangs
+//! gets "could not run" in bounded time.
+
+use std::collections::BTreeSet;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn scim(args: &[&str]) -> (Output, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("scim.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .arg("scim")
+        .args(args)
+        .arg("--report")
+        .arg(format!("json={}", report.display()))
+        .output()
+        .unwrap();
+    let json = std::fs::read_to_string(&report)
+        .map(|text| serde_json::from_str(&text).unwrap())
+        .unwrap_or(Value::Null);
+    (output, json)
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+}
+
+/// The ids of the steps with `verdict`.
+fn with_verdict(report: &Value, verdict: &str) -> BTreeSet<String> {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["verdict"] == verdict)
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn both(names: &[&str]) -> BTreeSet<String> {
+    ["default", "aadOptscim062020"]
+        .iter()
+        .flat_map(|d| names.iter().map(move |n| format!("{d}/{n}")))
+        .collect()
+}
+
+fn default_only(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|n| format!("default/{n}")).collect()
+}
+
+#[test]
+fn the_careful_reference_endpoint_passes_every_step_in_both_dialects() {
+    let (output, report) = scim(&["--reference-sp", "--dialect", "both"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let steps = report["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2 * scim::lifecycle::STEPS.len(), "{text}");
+    assert_eq!(with_verdict(&report, "pass").len(), steps.len(), "{text}");
+    assert!(text.contains("PASS  default/user/disable"), "{text}");
+}
+
+#[test]
+fn each_scim_flaw_fails_exactly_its_steps() {
+    let cases: [(&str, BTreeSet<String>); 8] = [
+        ("scim-no-auth", both(&["auth/no-token"])),
+        ("scim-case-sensitive-username", both(&["user/match-case"])),
+        ("scim-no-conflict", both(&["user/duplicate"])),
+        (
+            "scim-patch-ignored",
+            both(&[
+                "user/update",
+                "user/rename",
+                "user/disable",
+                "group/add-member",
+                "group/rename",
+            ]),
+        ),
+        (
+            "scim-op-case-sensitive",
+            default_only(&[
+                "user/update",
+                "user/rename",
+                "user/disable",
+                "user/enable",
+                "group/add-member",
+                "group/remove-member",
+                "group/rename",
+            ]),
+        ),
+        (
+            "scim-string-booleans",
+            default_only(&["user/disable", "user/enable"]),
+        ),
+        ("scim-404-on-no-match", both(&["connection/test"])),
+        ("scim-hides-inactive", both(&["user/disabled-listed"])),
+    ];
+    let names: BTreeSet<&str> = cases.iter().map(|(n, _)| *n).collect();
+    let all: BTreeSet<&str> = reference_sp::scim::ScimFlaw::ALL
+        .iter()
+        .map(|f| f.name())
+        .collect();
+    assert_eq!(names, all, "every SCIM flaw has a row here");
+    for (flaw, failing) in cases {
+        let (output, report) = scim(&["--reference-sp", "--dialect", "both", "--scim-flaw", flaw]);
+        let text = stdout(&output);
+        assert_eq!(output.status.code(), Some(1), "{flaw}: {text}");
+        assert_eq!(with_verdict(&report, "fail"), failing, "{flaw}: {text}");
+        assert!(with_verdict(&report, "error").is_empty(), "{flaw}: {text}");
+    }
+}
+
+#[test]
+fn a_failure_names_what_entra_would_log_and_the_fix() {
+    let (output, _) = scim(&[
+        "--reference-sp",
+        "--scim-flaw",
+        "scim-case-sensitive-username",
+    ]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("compared case-sensitively") && text.contains("Entra logs EntryConflict"),
+        "{text}"
+    );
+    let (output, _) = scim(&["--reference-sp", "--scim-flaw", "scim-patch-ignored"]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("answered as a success but not applied")
+            && text.contains("Entra logs success"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_endpoint_that_is_down_or_hangs_could_not_be_run() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let (output, report) = scim(&[
+        "--base-url",
+        &format!("http://127.0.0.1:{port}/scim/v2"),
+        "--token",
+        "t",
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(3), "{text}");
+    assert!(
+        with_verdict(&report, "error").contains("default/auth/no-token"),
+        "{text}"
+    );
+    assert!(with_verdict(&report, "fail").is_empty(), "{text}");
+    assert!(text.contains("no answer to GET /Users"), "{text}");
+
+    // Accepts connections (the backlog) and never answers.
+    let hanging = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = hanging.local_addr().unwrap().port();
+    let (output, report) = scim(&[
+        "--base-url",
+        &format!("http://127.0.0.1:{port}/scim/v2"),
+        "--timeout",
+        "1",
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(3), "{text}");
+    assert_eq!(
+        with_verdict(&report, "error").len(),
+        1,
+        "one timeout, then skips: {text}"
+    );
+    drop(hanging);
+}
+
+#[test]
+fn bad_arguments_are_usage_errors() {
+    let (output, _) = scim(&["--base-url", "not a url"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stdout(&output).contains("is not a URL"),
+        "{}",
+        stdout(&output)
+    );
+    let (output, _) = scim(&["--reference-sp", "--dialect", "legacy"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stdout(&output).contains("unknown dialect"),
+        "{}",
+        stdout(&output)
+    );
+}

@@ -1,0 +1,1158 @@
+//! Entra's sync engine, replayed: Test Connection, then a user's and a group's whole life
+//! (match, create, read back, update, rename, disable, enable, members, delete), each step
+//! judged by what Entra's provisioning logs would say and by whether the change really landed.
+
+use std::future::Future;
+
+use serde_json::{json, Value};
+
+use crate::dialect::Dialect;
+use crate::mapping::{self, EntraGroup, EntraUser};
+use crate::wire;
+
+/// An HTTP method Entra's client uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+    /// PATCH.
+    Patch,
+    /// DELETE.
+    Delete,
+}
+
+impl Method {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// One request, relative to the SP's SCIM base URL.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    /// The method.
+    pub method: Method,
+    /// The path under the base URL, e.g. `/Users/42`.
+    pub path: String,
+    /// Query parameters, unencoded.
+    pub query: Vec<(&'static str, String)>,
+    /// The JSON body (sent as `application/scim+json; charset=utf-8`).
+    pub body: Option<Value>,
+    /// Whether the request carries the credentials (false only for the probe without them).
+    pub authorized: bool,
+}
+
+impl Request {
+    fn new(method: Method, path: impl Into<String>) -> Request {
+        Request {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            authorized: true,
+        }
+    }
+
+    fn query(mut self, name: &'static str, value: impl Into<String>) -> Request {
+        self.query.push((name, value.into()));
+        self
+    }
+
+    fn body(mut self, body: Value) -> Request {
+        self.body = Some(body);
+        self
+    }
+
+    /// `METHOD /path?query` for reports.
+    pub fn line(&self) -> String {
+        let mut line = format!("{} {}", self.method.as_str(), self.path);
+        for (i, (name, value)) in self.query.iter().enumerate() {
+            line.push(if i == 0 { '?' } else { '&' });
+            line.push_str(&format!("{name}={value}"));
+        }
+        line
+    }
+}
+
+/// What the SP answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    /// The HTTP status.
+    pub status: u16,
+    /// The Content-Type header, if any.
+    pub content_type: Option<String>,
+    /// The body (bounded by the transport).
+    pub body: String,
+}
+
+/// Carries requests to the SP; an `Err` means no answer came (refused, timed out, too big).
+pub trait Transport {
+    /// Sends `request` and waits for the answer.
+    fn send(&mut self, request: &Request) -> impl Future<Output = Result<Response, String>>;
+}
+
+/// How a step went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The SP did what Entra needs.
+    Pass,
+    /// It works with Entra, but not as Microsoft asks (the text says what).
+    Warn(String),
+    /// It breaks provisioning: why, and the code Entra's provisioning log would show (none when
+    /// Entra would log success while the SP is left wrong).
+    Fail {
+        /// What went wrong and how to fix it.
+        reason: String,
+        /// Entra's provisioning-log error code, when it would log one.
+        entra: Option<&'static str>,
+    },
+    /// Not run: a step it needs failed.
+    Skip(String),
+    /// The SP could not be asked (no answer at all): "could not run", not "failed".
+    Broken(String),
+}
+
+impl Outcome {
+    /// The verdict word used in reports: pass, warn, fail, skip, error.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Warn(_) => "warn",
+            Outcome::Fail { .. } => "fail",
+            Outcome::Skip(_) => "skip",
+            Outcome::Broken(_) => "error",
+        }
+    }
+
+    /// The explanation, if the verdict has one.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Outcome::Pass => None,
+            Outcome::Warn(s) | Outcome::Skip(s) | Outcome::Broken(s) => Some(s.clone()),
+            Outcome::Fail {
+                reason,
+                entra: Some(code),
+            } => Some(format!("{reason} (Entra logs {code})")),
+            Outcome::Fail {
+                reason,
+                entra: None,
+            } => Some(format!(
+                "{reason} (Entra logs success: nothing tells the admin)"
+            )),
+        }
+    }
+
+    fn fail(reason: impl Into<String>, entra: Option<&'static str>) -> Outcome {
+        Outcome::Fail {
+            reason: reason.into(),
+            entra,
+        }
+    }
+}
+
+/// One judged step of the lifecycle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// Stable id, `DIALECT/FAMILY/NAME`, e.g. `default/user/disable`.
+    pub id: String,
+    /// What Entra needs of the SP here.
+    pub title: &'static str,
+    /// The verdict.
+    pub outcome: Outcome,
+    /// The requests sent and the status each got (`None`: no answer).
+    pub exchanges: Vec<(String, Option<u16>)>,
+}
+
+/// Every step of a run, in order: (name, what Entra needs). Ids are `DIALECT/NAME`.
+pub const STEPS: [(&str, &str); 20] = [
+    (
+        "auth/no-token",
+        "a request without the token is refused with 401",
+    ),
+    (
+        "connection/test",
+        "Test Connection: a query for a random GUID gives 200 and an empty ListResponse",
+    ),
+    (
+        "user/match",
+        "the query by the matching attribute (userName) finds no user yet",
+    ),
+    (
+        "user/create",
+        "POST /Users creates the user (201 with its id)",
+    ),
+    (
+        "user/read",
+        "GET /Users/{id} returns the values exactly as sent",
+    ),
+    (
+        "user/match-case",
+        "userName matches case-insensitively (caseExact false)",
+    ),
+    (
+        "user/duplicate",
+        "a second POST with the same userName is refused with 409",
+    ),
+    (
+        "user/update",
+        "a PATCH replacing email, surname and display name is applied",
+    ),
+    (
+        "user/rename",
+        "a PATCH of userName (a UPN change) is applied",
+    ),
+    (
+        "user/disable",
+        "a PATCH of active to false (unassigned or blocked in Entra) is applied",
+    ),
+    (
+        "user/disabled-listed",
+        "an inactive user is still found by the matching query",
+    ),
+    (
+        "user/enable",
+        "a PATCH of active to true (reassigned) is applied",
+    ),
+    (
+        "group/match",
+        "the group query (excludedAttributes=members, displayName) finds no group yet",
+    ),
+    (
+        "group/create",
+        "POST /Groups creates the group, empty (201 with its id)",
+    ),
+    (
+        "group/add-member",
+        "a PATCH adding the user to the group is applied (204)",
+    ),
+    (
+        "group/excluded-members",
+        "GET /Groups/{id}?excludedAttributes=members leaves members out",
+    ),
+    (
+        "group/remove-member",
+        "a PATCH removing the user from the group is applied",
+    ),
+    ("group/rename", "a PATCH of displayName is applied"),
+    (
+        "group/delete",
+        "DELETE /Groups/{id} gives 204 and the group is gone (404)",
+    ),
+    (
+        "user/delete",
+        "DELETE /Users/{id} gives 204, then 404 with a SCIM Error for its id",
+    ),
+];
+
+/// What one run provisions and how.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The PATCH dialect.
+    pub dialect: Dialect,
+    /// The user Entra provisions.
+    pub user: EntraUser,
+    /// The group Entra provisions (the user becomes its member).
+    pub group: EntraGroup,
+    /// Whether the client has credentials, so that their absence can be probed.
+    pub has_credentials: bool,
+}
+
+/// Runs the plan against the SP behind `transport`, calling `on_step` as each step is judged.
+pub async fn run<T: Transport>(
+    plan: &Plan,
+    transport: &mut T,
+    mut on_step: impl FnMut(&Step),
+) -> Vec<Step> {
+    let mut run = Run {
+        plan,
+        transport,
+        steps: Vec::new(),
+        exchanges: Vec::new(),
+        notes: Vec::new(),
+        user_id: None,
+        user_name: plan.user.user_principal_name.clone(),
+        group_id: None,
+        stopped: None,
+    };
+    let mut emit = |run: &mut Run<'_, T>, name: &'static str, outcome: Outcome| {
+        let step = run.finish(name, outcome);
+        on_step(&step);
+        run.steps.push(step);
+    };
+    let outcome = run.no_token().await;
+    emit(&mut run, "auth/no-token", outcome);
+    let outcome = run.test_connection().await;
+    emit(&mut run, "connection/test", outcome);
+    let outcome = run.user_match().await;
+    emit(&mut run, "user/match", outcome);
+    let outcome = run.user_create().await;
+    emit(&mut run, "user/create", outcome);
+    let outcome = run.user_read().await;
+    emit(&mut run, "user/read", outcome);
+    let outcome = run.user_match_case().await;
+    emit(&mut run, "user/match-case", outcome);
+    let outcome = run.user_duplicate().await;
+    emit(&mut run, "user/duplicate", outcome);
+    let outcome = run.user_update().await;
+    emit(&mut run, "user/update", outcome);
+    let outcome = run.user_rename().await;
+    emit(&mut run, "user/rename", outcome);
+    let outcome = run.user_active(false).await;
+    emit(&mut run, "user/disable", outcome);
+    let outcome = run.user_disabled_listed().await;
+    emit(&mut run, "user/disabled-listed", outcome);
+    let outcome = run.user_active(true).await;
+    emit(&mut run, "user/enable", outcome);
+    let outcome = run.group_match().await;
+    emit(&mut run, "group/match", outcome);
+    let outcome = run.group_create().await;
+    emit(&mut run, "group/create", outcome);
+    let outcome = run.group_member(true).await;
+    emit(&mut run, "group/add-member", outcome);
+    let outcome = run.group_excluded_members().await;
+    emit(&mut run, "group/excluded-members", outcome);
+    let outcome = run.group_member(false).await;
+    emit(&mut run, "group/remove-member", outcome);
+    let outcome = run.group_rename().await;
+    emit(&mut run, "group/rename", outcome);
+    let outcome = run.delete("/Groups", true).await;
+    emit(&mut run, "group/delete", outcome);
+    let outcome = run.delete("/Users", false).await;
+    emit(&mut run, "user/delete", outcome);
+    run.steps
+}
+
+/// The provisioning-log code Entra records for an unexpected HTTP status.
+pub fn entra_code(status: u16) -> &'static str {
+    match status {
+        401 => "Unauthorized",
+        403 => "InsufficientRights",
+        404 => "InvalidAnchor",
+        405 => "MethodNotAllowed",
+        409 => "EntryConflict",
+        422 => "UnprocessableEntity",
+        429 => "TooManyRequests",
+        500..=599 => "InternalServerError",
+        _ => "SystemForCrossDomainIdentityManagementServiceIncompatible",
+    }
+}
+
+const INCOMPATIBLE: &str = "SystemForCrossDomainIdentityManagementServiceIncompatible";
+
+type Judged<V> = Result<V, Outcome>;
+
+struct Run<'a, T> {
+    plan: &'a Plan,
+    transport: &'a mut T,
+    steps: Vec<Step>,
+    exchanges: Vec<(String, Option<u16>)>,
+    notes: Vec<String>,
+    user_id: Option<String>,
+    user_name: String,
+    group_id: Option<String>,
+    /// Set when the SP cannot be worked with at all: every later step is skipped with it.
+    stopped: Option<String>,
+}
+
+impl<T: Transport> Run<'_, T> {
+    fn finish(&mut self, name: &'static str, outcome: Outcome) -> Step {
+        let title = STEPS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or("", |(_, t)| t);
+        let outcome = match outcome {
+            Outcome::Pass if !self.notes.is_empty() => Outcome::Warn(self.notes.join("; ")),
+            other => other,
+        };
+        self.notes.clear();
+        Step {
+            id: format!("{}/{name}", self.plan.dialect.name()),
+            title,
+            outcome,
+            exchanges: std::mem::take(&mut self.exchanges),
+        }
+    }
+
+    fn skip_if_stopped(&self) -> Judged<()> {
+        match &self.stopped {
+            Some(why) => Err(Outcome::Skip(why.clone())),
+            None => Ok(()),
+        }
+    }
+
+    fn user_id(&self) -> Judged<String> {
+        self.skip_if_stopped()?;
+        self.user_id
+            .clone()
+            .ok_or_else(|| Outcome::Skip("needs user/create".into()))
+    }
+
+    fn group_id(&self) -> Judged<String> {
+        self.skip_if_stopped()?;
+        self.group_id
+            .clone()
+            .ok_or_else(|| Outcome::Skip("needs group/create".into()))
+    }
+
+    async fn send(&mut self, request: Request) -> Judged<Response> {
+        let line = request.line();
+        match self.transport.send(&request).await {
+            Ok(response) => {
+                self.exchanges.push((line, Some(response.status)));
+                Ok(response)
+            }
+            Err(e) => {
+                self.exchanges.push((line.clone(), None));
+                let why = format!("no answer to {line}: {e}");
+                self.stopped = Some(format!("the SP stopped answering ({why})"));
+                Err(Outcome::Broken(why))
+            }
+        }
+    }
+
+    /// The body as JSON, noting a media type other than SCIM's.
+    fn json(&mut self, request: &str, response: &Response) -> Judged<Value> {
+        let media = response
+            .content_type
+            .as_deref()
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if media != wire::MEDIA_TYPE {
+            let note = format!(
+                "answers with Content-Type {:?}, not {} (Microsoft's SCIM Validator stops on it)",
+                response.content_type.as_deref().unwrap_or(""),
+                wire::MEDIA_TYPE
+            );
+            if !self.notes.contains(&note) {
+                self.notes.push(note);
+            }
+        }
+        serde_json::from_str(&response.body).map_err(|e| {
+            Outcome::fail(
+                format!(
+                    "{request} answered {} with a body that is not JSON ({e}): {}",
+                    response.status,
+                    excerpt(&response.body)
+                ),
+                Some(INCOMPATIBLE),
+            )
+        })
+    }
+
+    /// Fails unless the status is one of `want`.
+    fn expect(&self, request: &str, response: &Response, want: &[u16]) -> Judged<()> {
+        if want.contains(&response.status) {
+            return Ok(());
+        }
+        let wanted: Vec<String> = want.iter().map(u16::to_string).collect();
+        Err(Outcome::fail(
+            format!(
+                "{request} answered {}, expected {}: {}",
+                response.status,
+                wanted.join(" or "),
+                excerpt(&response.body)
+            ),
+            Some(entra_code(response.status)),
+        ))
+    }
+
+    /// A query's resources, after checking it is a 200 ListResponse.
+    async fn query(&mut self, request: Request) -> Judged<Vec<Value>> {
+        let line = request.line();
+        let response = self.send(request).await?;
+        self.expect(&line, &response, &[200])?;
+        let doc = self.json(&line, &response)?;
+        let Some(total) = doc.get("totalResults").and_then(Value::as_u64) else {
+            return Err(Outcome::fail(
+                format!(
+                    "{line} did not answer a ListResponse with totalResults: {}",
+                    excerpt(&response.body)
+                ),
+                Some(INCOMPATIBLE),
+            ));
+        };
+        if !wire::has_schema(&doc, wire::LIST_RESPONSE) {
+            self.notes
+                .push(format!("{line}: the ListResponse lacks its schemas URI"));
+        }
+        let resources = match doc.get("Resources") {
+            Some(Value::Array(items)) => items.clone(),
+            None if total == 0 => Vec::new(),
+            _ => {
+                return Err(Outcome::fail(
+                    format!("{line}: totalResults is {total} but Resources is not a list"),
+                    Some(INCOMPATIBLE),
+                ))
+            }
+        };
+        Ok(resources)
+    }
+
+    fn users_by_name(&self, name: &str) -> Request {
+        Request::new(Method::Get, "/Users").query("filter", wire::eq_filter("userName", name))
+    }
+
+    fn groups_by_name(&self, name: &str) -> Request {
+        Request::new(Method::Get, "/Groups")
+            .query("excludedAttributes", "members")
+            .query("filter", wire::eq_filter("displayName", name))
+    }
+
+    /// GET of one resource, as JSON.
+    async fn read(&mut self, path: String) -> Judged<Value> {
+        let request = Request::new(Method::Get, path);
+        let line = request.line();
+        let response = self.send(request).await?;
+        self.expect(&line, &response, &[200])?;
+        self.json(&line, &response)
+    }
+
+    /// A PATCH that must succeed (200 or 204).
+    async fn patch(&mut self, path: String, body: Value) -> Judged<()> {
+        let request = Request::new(Method::Patch, path).body(body);
+        let line = request.line();
+        let response = self.send(request).await?;
+        self.expect(&line, &response, &[200, 204])
+            .map_err(|e| match e {
+                Outcome::Fail { reason, entra } => Outcome::fail(
+                    format!(
+                        "refused Entra's {} PATCH: {reason}",
+                        self.plan.dialect.name()
+                    ),
+                    entra,
+                ),
+                other => other,
+            })
+    }
+
+    async fn no_token(&mut self) -> Outcome {
+        if !self.plan.has_credentials {
+            return Outcome::Skip("no --token or --oauth given".into());
+        }
+        let mut request = self.users_by_name(&uuid::Uuid::new_v4().to_string());
+        request.authorized = false;
+        let line = request.line();
+        match self.send(request).await {
+            Err(outcome) => outcome,
+            Ok(r) if r.status == 401 => Outcome::Pass,
+            Ok(r) if r.status == 403 => {
+                Outcome::Warn("refused with 403; RFC 7644 §3.12 asks for 401 when credentials are missing".into())
+            }
+            Ok(r) if (200..300).contains(&r.status) => Outcome::fail(
+                format!(
+                    "{line} without a token answered {}: anyone who reaches the endpoint can read and change users; require the bearer token on every request",
+                    r.status
+                ),
+                None,
+            ),
+            Ok(r) => Outcome::Warn(format!("without a token the SP answered {}, not 401", r.status)),
+        }
+    }
+
+    async fn test_connection(&mut self) -> Outcome {
+        if let Err(o) = self.skip_if_stopped() {
+            return o;
+        }
+        let request = self.users_by_name(&uuid::Uuid::new_v4().to_string());
+        match self.query(request).await {
+            Ok(found) if found.is_empty() => Outcome::Pass,
+            Ok(found) => {
+                self.stopped = Some("Test Connection failed".into());
+                Outcome::fail(
+                    format!(
+                        "a query for a random GUID found {} user(s): the filter is ignored",
+                        found.len()
+                    ),
+                    Some("DuplicateTargetEntries"),
+                )
+            }
+            Err(outcome) => {
+                if self.stopped.is_none() {
+                    self.stopped = Some("Test Connection failed".into());
+                }
+                outcome
+            }
+        }
+    }
+
+    async fn user_match(&mut self) -> Outcome {
+        if let Err(o) = self.skip_if_stopped() {
+            return o;
+        }
+        let name = self.user_name.clone();
+        match self.query(self.users_by_name(&name)).await {
+            Ok(found) if found.is_empty() => Outcome::Pass,
+            Ok(found) if found.len() == 1 => {
+                self.user_id = found[0]
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                Outcome::Warn(format!(
+                    "a user {name:?} already exists (left by an earlier run?): matched, as Entra does, and updated instead of created"
+                ))
+            }
+            Ok(found) => Outcome::fail(
+                format!("{} users match userName {name:?}", found.len()),
+                Some("DuplicateTargetEntries"),
+            ),
+            Err(outcome) => outcome,
+        }
+    }
+
+    async fn user_create(&mut self) -> Outcome {
+        if let Err(o) = self.skip_if_stopped() {
+            return o;
+        }
+        let body = mapping::user_resource(&self.plan.user);
+        if let Some(id) = self.user_id.clone() {
+            // Matched: Entra sends the differences; here, every mapped value.
+            let u = &self.plan.user;
+            let patch = self.plan.dialect.replace(
+                Some(&u.mail),
+                &[
+                    ("name.givenName", &u.given_name),
+                    ("name.familyName", &u.surname),
+                    ("displayName", &u.display_name),
+                ],
+            );
+            return match self.patch(format!("/Users/{id}"), patch).await {
+                Ok(()) => Outcome::Pass,
+                Err(o) => o,
+            };
+        }
+        let request = Request::new(Method::Post, "/Users").body(body);
+        let line = request.line();
+        let response = match self.send(request).await {
+            Ok(r) => r,
+            Err(o) => return o,
+        };
+        if response.status == 409 {
+            return Outcome::fail(
+                format!("{line} answered 409 although the matching query found no such user: the userName filter does not find existing users"),
+                Some("EntryConflict"),
+            );
+        }
+        if let Err(o) = self.expect(&line, &response, &[201, 200]) {
+            return o;
+        }
+        if response.status == 200 {
+            self.notes
+                .push("created with 200; RFC 7644 §3.3 says 201".into());
+        }
+        let doc = match self.json(&line, &response) {
+            Ok(d) => d,
+            Err(o) => return o,
+        };
+        match doc
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        {
+            Some(id) => {
+                self.user_id = Some(id.to_string());
+                Outcome::Pass
+            }
+            None => Outcome::fail(
+                format!(
+                    "{line} answered {} without an id: Entra cannot address the user again",
+                    response.status
+                ),
+                Some(INCOMPATIBLE),
+            ),
+        }
+    }
+
+    async fn read_user(&mut self) -> Judged<Value> {
+        let id = self.user_id()?;
+        self.read(format!("/Users/{id}")).await
+    }
+
+    async fn user_read(&mut self) -> Outcome {
+        let doc = match self.read_user().await {
+            Ok(d) => d,
+            Err(o) => return o,
+        };
+        let u = self.plan.user.clone();
+        let mut wrong = Vec::new();
+        for (path, want) in [
+            ("userName", json!(u.user_principal_name)),
+            ("active", json!(true)),
+            ("name.givenName", json!(u.given_name)),
+            ("name.familyName", json!(u.surname)),
+            ("displayName", json!(u.display_name)),
+            ("emails[type eq \"work\"].value", json!(u.mail)),
+        ] {
+            let got = lookup(&doc, path);
+            if got.as_ref() != Some(&want) {
+                wrong.push(format!("{path} is {} (sent {want})", shown(got.as_ref())));
+            }
+        }
+        if wrong.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::fail(
+                format!("the created user reads back differently: {}; Entra would PATCH it again every cycle", wrong.join(", ")),
+                None,
+            )
+        }
+    }
+
+    async fn user_match_case(&mut self) -> Outcome {
+        let id = match self.user_id() {
+            Ok(id) => id,
+            Err(o) => return o,
+        };
+        let swapped: String = self
+            .user_name
+            .chars()
+            .map(|c| {
+                if c.is_uppercase() {
+                    c.to_lowercase().next().unwrap_or(c)
+                } else {
+                    c.to_uppercase().next().unwrap_or(c)
+                }
+            })
+            .collect();
+        match self.query(self.users_by_name(&swapped)).await {
+            Ok(found) if found.len() == 1 && found[0].get("id").and_then(Value::as_str) == Some(&id) => Outcome::Pass,
+            Ok(found) if found.is_empty() => Outcome::fail(
+                format!(
+                    "userName eq {swapped:?} found nothing although {:?} exists: userName is compared case-sensitively (RFC 7643 §4.1.1: caseExact false); Entra would try to create the user again",
+                    self.user_name
+                ),
+                Some("EntryConflict"),
+            ),
+            Ok(found) => Outcome::fail(
+                format!("userName eq {swapped:?} found {} other user(s)", found.len()),
+                Some("DuplicateTargetEntries"),
+            ),
+            Err(o) => o,
+        }
+    }
+
+    async fn user_duplicate(&mut self) -> Outcome {
+        if let Err(o) = self.user_id() {
+            return o;
+        }
+        let request =
+            Request::new(Method::Post, "/Users").body(mapping::user_resource(&self.plan.user));
+        let line = request.line();
+        let response = match self.send(request).await {
+            Ok(r) => r,
+            Err(o) => return o,
+        };
+        match response.status {
+            409 => {
+                if let Ok(doc) = serde_json::from_str::<Value>(&response.body) {
+                    if !doc.get("status").is_some_and(Value::is_string) {
+                        self.notes.push(
+                            "the 409's SCIM Error has no status string (RFC 7644 §3.12)".into(),
+                        );
+                    }
+                }
+                Outcome::Pass
+            }
+            200..=299 => {
+                let extra = serde_json::from_str::<Value>(&response.body)
+                    .ok()
+                    .and_then(|d| d.get("id").and_then(Value::as_str).map(str::to_string));
+                if let Some(extra) = extra.filter(|e| Some(e) != self.user_id.as_ref()) {
+                    // Leave the SP as it was: the duplicate would break the next matching query.
+                    let _ = self
+                        .send(Request::new(Method::Delete, format!("/Users/{extra}")))
+                        .await;
+                }
+                Outcome::fail(
+                    format!("{line} with a userName that exists answered {}: a second account was created; answer 409 (scimType uniqueness)", response.status),
+                    Some("DuplicateTargetEntries"),
+                )
+            }
+            status => Outcome::Warn(format!(
+                "a duplicate was refused with {status}, not 409: Entra logs it as {}",
+                entra_code(status)
+            )),
+        }
+    }
+
+    /// PATCHes the user, then reads it back and compares `want` (path, value).
+    async fn patch_user(&mut self, body: Value, want: &[(&str, Value)]) -> Outcome {
+        let id = match self.user_id() {
+            Ok(id) => id,
+            Err(o) => return o,
+        };
+        if let Err(o) = self.patch(format!("/Users/{id}"), body).await {
+            return o;
+        }
+        let doc = match self.read_user().await {
+            Ok(d) => d,
+            Err(o) => return o,
+        };
+        let wrong: Vec<String> = want
+            .iter()
+            .filter_map(|(path, value)| {
+                let got = lookup(&doc, path);
+                (got.as_ref() != Some(value))
+                    .then(|| format!("{path} is {} (sent {value})", shown(got.as_ref())))
+            })
+            .collect();
+        if wrong.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::fail(
+                format!(
+                    "the PATCH was answered as a success but not applied: {}",
+                    wrong.join(", ")
+                ),
+                None,
+            )
+        }
+    }
+
+    async fn user_update(&mut self) -> Outcome {
+        let u = &self.plan.user;
+        let mail = format!("updated.{}", u.mail);
+        let surname = format!("{}-Updated", u.surname);
+        let display = format!("{} (updated)", u.display_name);
+        let body = self.plan.dialect.replace(
+            Some(&mail),
+            &[("name.familyName", &surname), ("displayName", &display)],
+        );
+        self.patch_user(
+            body,
+            &[
+                ("emails[type eq \"work\"].value", json!(mail)),
+                ("name.familyName", json!(surname)),
+                ("displayName", json!(display)),
+            ],
+        )
+        .await
+    }
+
+    async fn user_rename(&mut self) -> Outcome {
+        let renamed = format!("renamed.{}", self.plan.user.user_principal_name);
+        let body = self.plan.dialect.replace(None, &[("userName", &renamed)]);
+        let outcome = self.patch_user(body, &[("userName", json!(renamed))]).await;
+        if outcome == Outcome::Pass {
+            self.user_name = renamed;
+        }
+        outcome
+    }
+
+    async fn user_active(&mut self, active: bool) -> Outcome {
+        let outcome = self
+            .patch_user(
+                self.plan.dialect.set_active(active),
+                &[("active", json!(active))],
+            )
+            .await;
+        match outcome {
+            Outcome::Fail { reason, entra } if self.plan.dialect == Dialect::Default => {
+                Outcome::Fail {
+                    reason: format!(
+                        "{reason}; Entra's default dialect sends active as the string \"{}\"",
+                        if active { "True" } else { "False" }
+                    ),
+                    entra,
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn user_disabled_listed(&mut self) -> Outcome {
+        let id = match self.user_id() {
+            Ok(id) => id,
+            Err(o) => return o,
+        };
+        let name = self.user_name.clone();
+        match self.query(self.users_by_name(&name)).await {
+            Ok(found) if found.iter().any(|u| u.get("id").and_then(Value::as_str) == Some(&id)) => Outcome::Pass,
+            Ok(_) => Outcome::fail(
+                format!("the inactive user {name:?} is not found by userName: Entra would create it again when it is reassigned (Microsoft: still return inactive users)"),
+                Some("EntryConflict"),
+            ),
+            Err(o) => o,
+        }
+    }
+
+    async fn group_match(&mut self) -> Outcome {
+        if let Err(o) = self.skip_if_stopped() {
+            return o;
+        }
+        let name = self.plan.group.display_name.clone();
+        match self.query(self.groups_by_name(&name)).await {
+            Ok(found) if found.is_empty() => Outcome::Pass,
+            Ok(found) if found.len() == 1 => {
+                self.group_id = found[0]
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                Outcome::Warn(format!("a group {name:?} already exists (left by an earlier run?): matched, as Entra does"))
+            }
+            Ok(found) => Outcome::fail(
+                format!("{} groups match displayName {name:?}", found.len()),
+                Some("DuplicateTargetEntries"),
+            ),
+            Err(o) => o,
+        }
+    }
+
+    async fn group_create(&mut self) -> Outcome {
+        if let Err(o) = self.skip_if_stopped() {
+            return o;
+        }
+        if self.group_id.is_some() {
+            return Outcome::Pass;
+        }
+        let request =
+            Request::new(Method::Post, "/Groups").body(mapping::group_resource(&self.plan.group));
+        let line = request.line();
+        let response = match self.send(request).await {
+            Ok(r) => r,
+            Err(o) => return o,
+        };
+        if let Err(o) = self.expect(&line, &response, &[201, 200]) {
+            return o;
+        }
+        let doc = match self.json(&line, &response) {
+            Ok(d) => d,
+            Err(o) => return o,
+        };
+        match doc
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        {
+            Some(id) => {
+                self.group_id = Some(id.to_string());
+                Outcome::Pass
+            }
+            None => Outcome::fail(format!("{line} answered without an id"), Some(INCOMPATIBLE)),
+        }
+    }
+
+    /// Whether the group lists the user: `None` when the SP does not return members at all.
+    async fn is_member(&mut self, group: &str, user: &str) -> Judged<Option<bool>> {
+        let doc = self.read(format!("/Groups/{group}")).await?;
+        Ok(doc.get("members").and_then(Value::as_array).map(|members| {
+            members
+                .iter()
+                .any(|m| m.get("value").and_then(Value::as_str) == Some(user))
+        }))
+    }
+
+    async fn group_member(&mut self, add: bool) -> Outcome {
+        let (group, user) = match (self.group_id(), self.user_id()) {
+            (Ok(g), Ok(u)) => (g, u),
+            (Err(o), _) | (_, Err(o)) => return o,
+        };
+        let body = if add {
+            self.plan.dialect.add_members(&[&user])
+        } else {
+            self.plan.dialect.remove_members(&[&user])
+        };
+        if let Err(o) = self.patch(format!("/Groups/{group}"), body).await {
+            return o;
+        }
+        if self.exchanges.last().and_then(|e| e.1) == Some(200) {
+            self.notes
+                .push("the group PATCH answered 200; Microsoft asks for 204 No Content".into());
+        }
+        match self.is_member(&group, &user).await {
+            Ok(Some(listed)) if listed == add => Outcome::Pass,
+            Ok(Some(_)) => Outcome::fail(
+                format!(
+                    "the PATCH was answered as a success but the user is {} the group's members",
+                    if add { "not among" } else { "still among" }
+                ),
+                None,
+            ),
+            Ok(None) if add => Outcome::Warn(
+                "GET /Groups/{id} returns no members, so the change cannot be read back".into(),
+            ),
+            Ok(None) => Outcome::Pass,
+            Err(o) => o,
+        }
+    }
+
+    async fn group_excluded_members(&mut self) -> Outcome {
+        let group = match self.group_id() {
+            Ok(g) => g,
+            Err(o) => return o,
+        };
+        let request = Request::new(Method::Get, format!("/Groups/{group}"))
+            .query("excludedAttributes", "members");
+        let line = request.line();
+        let response = match self.send(request).await {
+            Ok(r) => r,
+            Err(o) => return o,
+        };
+        if let Err(o) = self.expect(&line, &response, &[200]) {
+            return o;
+        }
+        match self.json(&line, &response) {
+            Ok(doc) if doc.get("members").and_then(Value::as_array).is_some_and(|m| !m.is_empty()) => {
+                Outcome::Warn("members are returned although excludedAttributes=members: Entra reads every group on every cycle, so large groups make cycles slow".into())
+            }
+            Ok(_) => Outcome::Pass,
+            Err(o) => o,
+        }
+    }
+
+    async fn group_rename(&mut self) -> Outcome {
+        let group = match self.group_id() {
+            Ok(g) => g,
+            Err(o) => return o,
+        };
+        let renamed = format!("{} (renamed)", self.plan.group.display_name);
+        let body = self
+            .plan
+            .dialect
+            .replace(None, &[("displayName", &renamed)]);
+        if let Err(o) = self.patch(format!("/Groups/{group}"), body).await {
+            return o;
+        }
+        match self.read(format!("/Groups/{group}")).await {
+            Ok(doc) if doc.get("displayName") == Some(&json!(renamed)) => Outcome::Pass,
+            Ok(doc) => Outcome::fail(
+                format!(
+                    "the PATCH was answered as a success but displayName is {}",
+                    shown(doc.get("displayName"))
+                ),
+                None,
+            ),
+            Err(o) => o,
+        }
+    }
+
+    async fn delete(&mut self, collection: &str, group: bool) -> Outcome {
+        let id = match if group {
+            self.group_id()
+        } else {
+            self.user_id()
+        } {
+            Ok(id) => id,
+            Err(o) => return o,
+        };
+        let path = format!("{collection}/{id}");
+        let request = Request::new(Method::Delete, path.clone());
+        let line = request.line();
+        let response = match self.send(request).await {
+            Ok(r) => r,
+            Err(o) => return o,
+        };
+        if let Err(o) = self.expect(&line, &response, &[204, 200]) {
+            return o;
+        }
+        let request = Request::new(Method::Get, path);
+        let line = request.line();
+        let response = match self.send(request).await {
+            Ok(r) => r,
+            Err(o) => return o,
+        };
+        if response.status != 404 {
+            return Outcome::fail(
+                format!(
+                    "after DELETE, {line} answered {}, not 404: the resource was not deleted",
+                    response.status
+                ),
+                None,
+            );
+        }
+        match serde_json::from_str::<Value>(&response.body) {
+            Ok(doc)
+                if wire::has_schema(&doc, wire::ERROR)
+                    && doc.get("status").is_some_and(Value::is_string) =>
+            {
+                Outcome::Pass
+            }
+            _ => Outcome::Warn(format!(
+                "{line}'s 404 is not a SCIM Error with a status string (RFC 7644 §3.12)"
+            )),
+        }
+    }
+}
+
+/// The value at a simple SCIM path: `a`, `a.b`, or `emails[type eq "work"].value`.
+pub fn lookup(doc: &Value, path: &str) -> Option<Value> {
+    if let Some((attr, rest)) = path.split_once('[') {
+        let (filter, sub) = rest.split_once(']')?;
+        let (key, value) = filter.split_once(" eq ")?;
+        let value: Value = serde_json::from_str(value.trim()).ok()?;
+        let item = doc
+            .get(attr)?
+            .as_array()?
+            .iter()
+            .find(|item| item.get(key.trim()) == Some(&value))?;
+        return match sub.strip_prefix('.') {
+            Some(sub) => item.get(sub).cloned(),
+            None => Some(item.clone()),
+        };
+    }
+    let mut at = doc;
+    for part in path.split('.') {
+        at = at.get(part)?;
+    }
+    Some(at.clone())
+}
+
+fn shown(value: Option<&Value>) -> String {
+    value.map_or_else(|| "missing".to_string(), Value::to_string)
+}
+
+/// The first 200 characters of a body, on one line.
+fn excerpt(body: &str) -> String {
+    let flat: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.is_empty() {
+        return "(empty body)".into();
+    }
+    match flat.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &flat[..cut]),
+        None => flat,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_follows_entra_s_paths() {
+        let doc = json!({"name": {"givenName": "B"}, "emails": [{"type": "home", "value": "h"}, {"type": "work", "value": "w"}]});
+        assert_eq!(lookup(&doc, "name.givenName"), Some(json!("B")));
+        assert_eq!(
+            lookup(&doc, "emails[type eq \"work\"].value"),
+            Some(json!("w"))
+        );
+        assert_eq!(lookup(&doc, "emails[type eq \"other\"].value"), None);
+        assert_eq!(lookup(&doc, "title"), None);
+    }
+
+    #[test]
+    fn every_step_id_is_named_once() {
+        let mut names: Vec<_> = STEPS.iter().map(|(n, _)| *n).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), STEPS.len());
+    }
+
+    #[test]
+    fn statuses_map_to_provisioning_log_codes() {
+        assert_eq!(entra_code(409), "EntryConflict");
+        assert_eq!(entra_code(404), "InvalidAnchor");
+        assert_eq!(entra_code(503), "InternalServerError");
+        assert_eq!(entra_code(400), INCOMPATIBLE);
+    }
+}

@@ -1,0 +1,118 @@
+//! Entra's default attribute mappings: what its SCIM client sends for a user and a group
+//! (Microsoft's SCIM tutorial, "Design your user and group schema").
+
+use serde_json::{json, Map, Value};
+
+use crate::wire;
+
+/// An Entra user, in the directory's attribute names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EntraUser {
+    /// userPrincipalName: `userName`, and the matching attribute.
+    pub user_principal_name: String,
+    /// mailNickname: `externalId`.
+    pub mail_nickname: String,
+    /// givenName: `name.givenName`.
+    pub given_name: String,
+    /// surname: `name.familyName`.
+    pub surname: String,
+    /// displayName: `displayName`.
+    pub display_name: String,
+    /// mail: `emails[type eq "work"].value`.
+    pub mail: String,
+    /// jobTitle: `title` (left out when empty: Entra does not send null attributes).
+    pub job_title: String,
+    /// department: the enterprise extension's `department`.
+    pub department: String,
+    /// employeeId: the enterprise extension's `employeeNumber`.
+    pub employee_id: String,
+}
+
+/// An Entra group.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EntraGroup {
+    /// displayName: `displayName`, and the matching attribute.
+    pub display_name: String,
+    /// objectId: `externalId`.
+    pub object_id: String,
+}
+
+/// The body of Entra's `POST /Users`: active, with every non-empty mapped attribute.
+pub fn user_resource(user: &EntraUser) -> Value {
+    let mut enterprise = Map::new();
+    if !user.department.is_empty() {
+        enterprise.insert("department".into(), json!(user.department));
+    }
+    if !user.employee_id.is_empty() {
+        enterprise.insert("employeeNumber".into(), json!(user.employee_id));
+    }
+    let mut body = json!({
+        "schemas": [wire::USER_SCHEMA, wire::ENTERPRISE_USER_SCHEMA],
+        "externalId": user.mail_nickname,
+        "userName": user.user_principal_name,
+        "active": true,
+        "displayName": user.display_name,
+        "emails": [{"primary": true, "type": "work", "value": user.mail}],
+        "meta": {"resourceType": "User"},
+        "name": {
+            "formatted": format!("{} {}", user.given_name, user.surname),
+            "familyName": user.surname,
+            "givenName": user.given_name,
+        },
+        "roles": [],
+    });
+    if !user.job_title.is_empty() {
+        body["title"] = json!(user.job_title);
+    }
+    if !enterprise.is_empty() {
+        body[wire::ENTERPRISE_USER_SCHEMA] = Value::Object(enterprise);
+    }
+    body
+}
+
+/// The body of Entra's `POST /Groups`: always without members (they follow by PATCH).
+pub fn group_resource(group: &EntraGroup) -> Value {
+    json!({
+        "schemas": [wire::GROUP_SCHEMA, wire::ENTRA_GROUP_SCHEMA],
+        "externalId": group.object_id,
+        "displayName": group.display_name,
+        "meta": {"resourceType": "Group"},
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_user_is_created_active_with_entra_s_default_mappings() {
+        let user = EntraUser {
+            user_principal_name: "B.Simon@contoso.com".into(),
+            mail_nickname: "B.Simon".into(),
+            given_name: "B".into(),
+            surname: "Simon".into(),
+            display_name: "B. Simon".into(),
+            mail: "B.Simon@contoso.com".into(),
+            department: "Sales".into(),
+            ..EntraUser::default()
+        };
+        let body = user_resource(&user);
+        assert_eq!(body["userName"], "B.Simon@contoso.com");
+        assert_eq!(body["externalId"], "B.Simon");
+        assert_eq!(body["active"], true);
+        assert_eq!(body["emails"][0]["type"], "work");
+        assert_eq!(body["name"]["formatted"], "B Simon");
+        assert_eq!(body[wire::ENTERPRISE_USER_SCHEMA]["department"], "Sales");
+        assert!(body.get("title").is_none(), "null attributes are not sent");
+    }
+
+    #[test]
+    fn a_group_is_created_without_members() {
+        let body = group_resource(&EntraGroup {
+            display_name: "Sales".into(),
+            object_id: "g1".into(),
+        });
+        assert!(body.get("members").is_none());
+        assert!(wire::has_schema(&body, wire::ENTRA_GROUP_SCHEMA));
+    }
+}
