@@ -63,7 +63,7 @@ fn the_careful_reference_endpoint_passes_every_step_in_both_dialects() {
 
 #[test]
 fn each_scim_flaw_fails_exactly_its_steps() {
-    let cases: [(&str, BTreeSet<String>); 8] = [
+    let cases: [(&str, BTreeSet<String>); 9] = [
         ("scim-no-auth", both(&["auth/no-token"])),
         ("scim-case-sensitive-username", both(&["user/match-case"])),
         ("scim-no-conflict", both(&["user/duplicate"])),
@@ -95,6 +95,7 @@ fn each_scim_flaw_fails_exactly_its_steps() {
         ),
         ("scim-404-on-no-match", both(&["connection/test"])),
         ("scim-hides-inactive", both(&["user/disabled-listed"])),
+        ("scim-unknown-schema-refused", both(&["group/create"])),
     ];
     let names: BTreeSet<&str> = cases.iter().map(|(n, _)| *n).collect();
     let all: BTreeSet<&str> = reference_sp::scim::ScimFlaw::ALL
@@ -186,5 +187,48 @@ fn bad_arguments_are_usage_errors() {
         stdout(&output).contains("unknown dialect"),
         "{}",
         stdout(&output)
+    );
+}
+
+/// scim2-server 0.8.3 (PyPI) against Entra's requests: everything about users passes in both
+/// dialects; groups stop at the create, because Entra names Microsoft's ADSCIM Group schema
+/// beside the core one (Microsoft's SCIM tutorial, "Create Group") and scim2-server refuses
+/// extension schemas it does not know. A real incompatibility, pinned here.
+#[test]
+fn scim2_server_from_pypi_runs_the_lifecycle() {
+    let server = real_sps::scim2_server("s3cret").unwrap();
+    let (output, report) = scim(&[
+        "--base-url",
+        &server.base_url,
+        "--token",
+        "s3cret",
+        "--dialect",
+        "both",
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}\n{}", server.logs());
+    assert_eq!(
+        with_verdict(&report, "fail"),
+        both(&["group/create"]),
+        "{text}"
+    );
+    assert!(text.contains("Unknown extension schemas"), "{text}");
+    let skipped = both(&[
+        "group/add-member",
+        "group/excluded-members",
+        "group/remove-member",
+        "group/rename",
+        "group/delete",
+    ]);
+    assert_eq!(with_verdict(&report, "skip"), skipped, "{text}");
+    let passed = with_verdict(&report, "pass");
+    assert_eq!(
+        passed.len(),
+        2 * (scim::lifecycle::STEPS.len() - 6),
+        "{text}"
+    );
+    assert!(
+        passed.contains("default/user/disable"),
+        "Entra's \"False\" is applied: {text}"
     );
 }

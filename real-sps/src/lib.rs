@@ -336,7 +336,7 @@ DocumentRoot {dd}/htdocs
     Ok(sp)
 }
 
-/// The virtualenv `scripts/setup --test` installs python3-saml and Flask into.
+/// The virtualenv `scripts/setup --test` installs python3-saml, Flask and scim2-server into.
 pub fn python_venv() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/real-sps-venv")
 }
@@ -370,6 +370,38 @@ pub fn python3_saml(idp_metadata: &str) -> Result<RealSp, String> {
         RealSp {
             name: "python3-saml",
             base_url,
+            child,
+            dir,
+            helper: None,
+        },
+        port,
+    )
+}
+
+/// scim2-server (python-scim, from PyPI): a SCIM 2.0 server with users and groups in memory,
+/// requiring `token` as bearer token. Its `base_url` is the SCIM base (`…/v2`).
+pub fn scim2_server(token: &str) -> Result<RealSp, String> {
+    let server = python_venv().join("bin/scim2-server");
+    if !server.exists() {
+        return Err(format!(
+            "{} is missing; run scripts/setup --test",
+            server.display()
+        ));
+    }
+    let io = |e: std::io::Error| e.to_string();
+    let dir = world_readable_dir("scim2-server").map_err(io)?;
+    let port = free_port().map_err(io)?;
+    let child = Command::new(server)
+        .args(["--hostname", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--bearer-token", token])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("stderr.log")).map_err(io)?)
+        .spawn()
+        .map_err(|e| format!("cannot start scim2-server: {e}"))?;
+    wait_until_listening(
+        RealSp {
+            name: "scim2-server",
+            base_url: format!("http://127.0.0.1:{port}/v2"),
             child,
             dir,
             helper: None,

@@ -33,11 +33,14 @@ pub enum ScimFlaw {
     NotFoundOnEmpty,
     /// Leaves inactive users out of queries.
     HidesInactive,
+    /// Refuses a resource whose `schemas` name an extension it does not know (Entra's groups
+    /// carry Microsoft's ADSCIM Group schema).
+    UnknownSchemaRefused,
 }
 
 impl ScimFlaw {
     /// Every flaw.
-    pub const ALL: [ScimFlaw; 8] = [
+    pub const ALL: [ScimFlaw; 9] = [
         ScimFlaw::NoAuth,
         ScimFlaw::CaseSensitiveUserName,
         ScimFlaw::NoConflict,
@@ -46,6 +49,7 @@ impl ScimFlaw {
         ScimFlaw::StringBooleans,
         ScimFlaw::NotFoundOnEmpty,
         ScimFlaw::HidesInactive,
+        ScimFlaw::UnknownSchemaRefused,
     ];
 
     /// The name used on the command line.
@@ -59,6 +63,7 @@ impl ScimFlaw {
             ScimFlaw::StringBooleans => "scim-string-booleans",
             ScimFlaw::NotFoundOnEmpty => "scim-404-on-no-match",
             ScimFlaw::HidesInactive => "scim-hides-inactive",
+            ScimFlaw::UnknownSchemaRefused => "scim-unknown-schema-refused",
         }
     }
 
@@ -73,6 +78,9 @@ impl ScimFlaw {
             ScimFlaw::StringBooleans => "stores active \"False\" as a string",
             ScimFlaw::NotFoundOnEmpty => "answers 404 to a query with no match",
             ScimFlaw::HidesInactive => "leaves inactive users out of queries",
+            ScimFlaw::UnknownSchemaRefused => {
+                "refuses resources naming an unknown schema (Entra's ADSCIM Group)"
+            }
         }
     }
 
@@ -379,7 +387,7 @@ async fn list_groups(
 }
 
 /// A new resource from a POST body: the client's attributes, the server's id and meta.
-fn new_resource(mut body: Value, kind: &str) -> Result<Value, ScimError> {
+fn new_resource(state: &ScimState, mut body: Value, kind: &str) -> Result<Value, ScimError> {
     let Some(object) = body.as_object_mut() else {
         return Err(error(
             StatusCode::BAD_REQUEST,
@@ -387,6 +395,28 @@ fn new_resource(mut body: Value, kind: &str) -> Result<Value, ScimError> {
             "the body is not a JSON object",
         ));
     };
+    if state.has(ScimFlaw::UnknownSchemaRefused) {
+        let known = [
+            wire::USER_SCHEMA,
+            wire::ENTERPRISE_USER_SCHEMA,
+            wire::GROUP_SCHEMA,
+        ];
+        let unknown: Vec<&str> = object
+            .get("schemas")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter(|s| !known.contains(s))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                Some("invalidSyntax"),
+                &format!("unknown extension schemas: {}", unknown.join(", ")),
+            ));
+        }
+    }
     object.remove("meta");
     let id = uuid::Uuid::new_v4().simple().to_string();
     object.insert("id".into(), json!(id));
@@ -416,7 +446,7 @@ async fn create_user(
         ));
     };
     let user_name = user_name.to_string();
-    let mut user = new_resource(body, "User")?;
+    let mut user = new_resource(&state, body, "User")?;
     if let Some(active) = user.get("active").cloned() {
         user["active"] = coerce_boolean(&state, active);
     } else {
@@ -467,7 +497,7 @@ async fn create_group(
             "displayName is required",
         ));
     }
-    let mut group = new_resource(body, "Group")?;
+    let mut group = new_resource(&state, body, "Group")?;
     if group.get("members").is_none() {
         group["members"] = json!([]);
     }
