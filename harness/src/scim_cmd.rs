@@ -54,6 +54,7 @@ EXAMPLES:
     saml-harness scim --reference-sp
     saml-harness scim --reference-sp --scim-flaw scim-op-case-sensitive --dialect both
     saml-harness scim --base-url https://app.example.com/scim/v2 --token \"$SCIM_TOKEN\"
+    saml-harness scim --base-url http://127.0.0.1:7081/scim/v2 --token s3cret --on-demand --user B.Simon@contoso.com
     saml-harness scim --base-url http://127.0.0.1:8000/scim/v2 --oauth https://app.example.com/oauth/token,CLIENT_ID,SECRET --report junit=scim.xml";
 
 /// `scim`'s arguments.
@@ -87,6 +88,10 @@ pub struct ScimArgs {
     /// Also write a report (repeatable): junit=FILE, json=FILE or markdown=FILE.
     #[arg(long, value_name = "KIND=FILE", value_parser = crate::run_cmd::parse_report)]
     report: Vec<(ReportKind, PathBuf)>,
+    /// Provision on demand: create the user (or update it when it matches), read it back and
+    /// leave it there, as the portal's "Provision on demand" does; no group, no deletion.
+    #[arg(long)]
+    on_demand: bool,
     /// Run against the bundled reference SP's SCIM endpoint, started on 127.0.0.1.
     #[arg(long, help_heading = "Reference SP")]
     reference_sp: bool,
@@ -196,6 +201,7 @@ pub fn run(args: ScimArgs) -> Result<ExitCode> {
                 user: user.clone(),
                 group: group.clone(),
                 has_credentials: token.is_some(),
+                on_demand: args.on_demand,
             };
             let done = lifecycle::run(&plan, &mut transport, print_step).await;
             steps.extend(done);

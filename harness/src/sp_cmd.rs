@@ -85,7 +85,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FORMAT", value_parser = parse_name_id_format, help_heading = "Requirements (a vendor's stand-in)")]
     name_id_format: Option<mock_idp::config::NameIdFormat>,
     /// Serve a SCIM 2.0 endpoint at /scim/v2 that requires this bearer token (users and groups
-    /// in memory; drive it with `saml-harness scim`).
+    /// in memory; drive it with `saml-harness scim`). Only users provisioned there and active
+    /// (and --user accounts) may then sign in.
     #[arg(long, value_name = "TOKEN", help_heading = "SCIM provisioning")]
     scim_token: Option<String>,
     /// Switch on one SCIM flaw (repeatable; see SCIM FLAWS below).
@@ -203,7 +204,8 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         if !needs.is_empty() {
             say!("  requires         {}", needs.join("; "));
         }
-        let mut router = app(SpState::new(config));
+        let mut state = SpState::new(config);
+        let mut scim_router = None;
         if let Some(token) = args.scim_token {
             say!("  SCIM             {base_url}/scim/v2 (bearer token required)");
             let flaws: Vec<&str> = args.scim_flaw.iter().map(|f| f.name()).collect();
@@ -214,7 +216,12 @@ pub fn serve(args: ServeArgs) -> Result<()> {
                 token,
                 flaws: args.scim_flaw,
             });
-            router = router.nest("/scim/v2", reference_sp::scim::app(scim));
+            state = state.with_scim(scim.clone());
+            scim_router = Some(reference_sp::scim::app(scim));
+        }
+        let mut router = app(state);
+        if let Some(scim) = scim_router {
+            router = router.nest("/scim/v2", scim);
         }
         say!("press Ctrl-C to stop");
         axum::serve(listener, router)

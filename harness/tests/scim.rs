@@ -8,6 +8,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod common;
+
 fn scim(args: &[&str]) -> (Output, Value) {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("scim.json");
@@ -230,5 +232,90 @@ fn scim2_server_from_pypi_runs_the_lifecycle() {
     assert!(
         passed.contains("default/user/disable"),
         "Entra's \"False\" is applied: {text}"
+    );
+}
+
+/// One tenant, both directions: an SP provisioned over SCIM lets B.Simon sign in over SAML
+/// only after Entra's provision on demand created him, and no longer once he is disabled.
+#[test]
+fn a_user_signs_in_over_saml_only_while_provisioned_and_active() {
+    let sp = common::serve(&[
+        "sp",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--scim-token",
+        "s3cret",
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("login.yaml");
+    std::fs::write(
+        &scenario,
+        "name: provisioned\nsp:\n  sign_on_url: ${SP_URL}/login\n  metadata: ${SP_URL}/saml/metadata\n  oracle: {url: ${SP_URL}/me, identity: {json_pointer: /user}}\ncases:\n  - {expect: accept, identity: B.Simon@contoso.com}\n",
+    )
+    .unwrap();
+    let env = [("SP_URL", sp.url.as_str())];
+    let login = || common::run_with_report(&["run", scenario.to_str().unwrap()], &env);
+    let reason = |run: &common::Run| {
+        run.cases()[0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+
+    let before = login();
+    assert_eq!(before.code, 1, "{}", before.stdout);
+    assert!(
+        reason(&before).contains("never provisioned"),
+        "{}",
+        before.stdout
+    );
+
+    let base = format!("{}/scim/v2", sp.url);
+    let (output, report) = scim(&["--base-url", &base, "--token", "s3cret", "--on-demand"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert_eq!(
+        report["steps"].as_array().unwrap().len(),
+        5,
+        "{}",
+        stdout(&output)
+    );
+    let provisioned = login();
+    assert_eq!(provisioned.code, 0, "{}", provisioned.stdout);
+
+    // Entra's disable (unassigned or blocked): the default dialect's PATCH.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let found: Value = client
+            .get(format!("{base}/Users"))
+            .query(&[("filter", "userName eq \"B.Simon@contoso.com\"")])
+            .bearer_auth("s3cret")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = found["Resources"][0]["id"].as_str().unwrap().to_owned();
+        let disabled = client
+            .patch(format!("{base}/Users/{id}"))
+            .bearer_auth("s3cret")
+            .body(
+                scim::dialect::Dialect::Default
+                    .set_active(false)
+                    .to_string(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(disabled.status().is_success());
+    });
+    let after = login();
+    assert_eq!(after.code, 1, "{}", after.stdout);
+    assert!(
+        reason(&after).contains("no active account"),
+        "{}",
+        after.stdout
     );
 }

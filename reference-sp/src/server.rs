@@ -138,6 +138,7 @@ pub struct SpState {
     clock: saml_protocol::Clock,
     ids: saml_protocol::Ids,
     decryption_key: Arc<openssl::pkey::PKey<openssl::pkey::Private>>,
+    scim: Option<crate::scim::ScimState>,
 }
 
 impl SpState {
@@ -149,6 +150,16 @@ impl SpState {
             clock: saml_protocol::system_clock(),
             ids: saml_protocol::Ids::random(),
             decryption_key: Arc::new(crate::decrypt::encryption_key()),
+            scim: None,
+        }
+    }
+
+    /// The same SP, provisioned over SCIM by `scim`: only its active users (and `users`) may
+    /// sign in.
+    pub fn with_scim(self, scim: crate::scim::ScimState) -> Self {
+        SpState {
+            scim: Some(scim),
+            ..self
         }
     }
 
@@ -350,10 +361,19 @@ async fn acs(
         Ok(account) => account,
         Err(why) => return refused(why),
     };
-    if !c.users.is_empty() && !c.users.iter().any(|u| u.eq_ignore_ascii_case(&account)) {
-        return refused(format!(
-            "no account for {account:?} (this SP provisions users manually)"
-        ));
+    let listed = c.users.iter().any(|u| u.eq_ignore_ascii_case(&account));
+    match &state.scim {
+        Some(scim) if !listed && !scim.is_active_user(&account) => {
+            return refused(format!(
+                "no active account for {account:?} (this SP is provisioned over SCIM: the user was never provisioned, or was disabled or deleted)"
+            ));
+        }
+        None if !c.users.is_empty() && !listed => {
+            return refused(format!(
+                "no account for {account:?} (this SP provisions users manually)"
+            ));
+        }
+        _ => {}
     }
     let session = {
         let mut memory = state.memory();

@@ -263,6 +263,8 @@ pub struct Plan {
     pub group: EntraGroup,
     /// Whether the client has credentials, so that their absence can be probed.
     pub has_credentials: bool,
+    /// Provision on demand: stop once the user is created and read back, and leave it there.
+    pub on_demand: bool,
 }
 
 /// Runs the plan against the SP behind `transport`, calling `on_step` as each step is judged.
@@ -297,6 +299,9 @@ pub async fn run<T: Transport>(
     emit(&mut run, "user/create", outcome);
     let outcome = run.user_read().await;
     emit(&mut run, "user/read", outcome);
+    if plan.on_demand {
+        return run.steps;
+    }
     let outcome = run.user_match_case().await;
     emit(&mut run, "user/match-case", outcome);
     let outcome = run.user_duplicate().await;
