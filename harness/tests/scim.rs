@@ -319,3 +319,41 @@ fn a_user_signs_in_over_saml_only_while_provisioned_and_active() {
         after.stdout
     );
 }
+
+/// django-scim2-server 1.1.0 (PyPI) against Entra's requests, each finding a real behaviour:
+/// it drops a user's displayName and emails (read-back and update fail), answers the
+/// aadOptscim062020 path-less replace of userName with 500, keeps a deleted user readable
+/// (RFC 7644 §3.6 wants 404), returns members despite excludedAttributes=members and answers
+/// group PATCHes with 200 (warnings).
+#[test]
+fn django_scim2_server_from_pypi_runs_the_lifecycle() {
+    let server = real_sps::django_scim2_server("s3cret").unwrap();
+    let (output, report) = scim(&[
+        "--base-url",
+        &server.base_url,
+        "--token",
+        "s3cret",
+        "--dialect",
+        "both",
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}\n{}", server.logs());
+    let mut failing = both(&["user/read", "user/update", "user/delete"]);
+    failing.insert("aadOptscim062020/user/rename".into());
+    assert_eq!(with_verdict(&report, "fail"), failing, "{text}");
+    assert_eq!(
+        with_verdict(&report, "warn"),
+        both(&[
+            "group/add-member",
+            "group/excluded-members",
+            "group/remove-member"
+        ]),
+        "{text}"
+    );
+    assert!(text.contains("displayName is missing"), "{text}");
+    assert!(text.contains("RFC 7644 §3.6"), "{text}");
+    assert!(
+        with_verdict(&report, "pass").contains("default/user/disable"),
+        "{text}"
+    );
+}

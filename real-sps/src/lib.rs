@@ -336,7 +336,8 @@ DocumentRoot {dd}/htdocs
     Ok(sp)
 }
 
-/// The virtualenv `scripts/setup --test` installs python3-saml, Flask and scim2-server into.
+/// The virtualenv `scripts/setup --test` installs python3-saml, Flask, scim2-server and
+/// django-scim2-server into.
 pub fn python_venv() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/real-sps-venv")
 }
@@ -402,6 +403,57 @@ pub fn scim2_server(token: &str) -> Result<RealSp, String> {
         RealSp {
             name: "scim2-server",
             base_url: format!("http://127.0.0.1:{port}/v2"),
+            child,
+            dir,
+            helper: None,
+        },
+        port,
+    )
+}
+
+/// django-scim2-server (PyPI) under Django's development server, its SQLite database in a
+/// temporary directory, requiring `token` as bearer token. `base_url` is the SCIM base
+/// (`…/scim/v2`); the settings are in `real-sps/django-scim2-server/`.
+pub fn django_scim2_server(token: &str) -> Result<RealSp, String> {
+    let python = python_venv().join("bin/python");
+    if !python.exists() {
+        return Err(format!(
+            "{} is missing; run scripts/setup --test",
+            python.display()
+        ));
+    }
+    let io = |e: std::io::Error| e.to_string();
+    let dir = world_readable_dir("django-scim2-server").map_err(io)?;
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("django-scim2-server");
+    let django = |args: &[&str]| {
+        let mut c = Command::new(&python);
+        c.args(["-m", "django"])
+            .args(args)
+            .env("PYTHONPATH", &project)
+            .env("DJANGO_SETTINGS_MODULE", "settings")
+            .env("SCIM_DB", dir.path().join("scim.sqlite3"))
+            .env("SCIM_TOKEN", token);
+        c
+    };
+    let migrated = django(&["migrate", "-v0"])
+        .output()
+        .map_err(|e| format!("cannot run Django's migrate: {e}"))?;
+    if !migrated.status.success() {
+        return Err(format!(
+            "Django's migrate failed: {}",
+            String::from_utf8_lossy(&migrated.stderr)
+        ));
+    }
+    let port = free_port().map_err(io)?;
+    let child = django(&["runserver", "--noreload", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("stderr.log")).map_err(io)?)
+        .spawn()
+        .map_err(|e| format!("cannot start django-scim2-server: {e}"))?;
+    wait_until_listening(
+        RealSp {
+            name: "django-scim2-server",
+            base_url: format!("http://127.0.0.1:{port}/scim/v2"),
             child,
             dir,
             helper: None,

@@ -1070,7 +1070,7 @@ impl<T: Transport> Run<'_, T> {
         if response.status != 404 {
             return Outcome::fail(
                 format!(
-                    "after DELETE, {line} answered {}, not 404: the resource was not deleted",
+                    "after DELETE, {line} answered {}, not 404: the resource is still there (RFC 7644 §3.6: an SP may keep it, but must answer 404 for it)",
                     response.status
                 ),
                 None,
