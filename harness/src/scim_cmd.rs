@@ -70,9 +70,10 @@ pub struct ScimArgs {
     /// Fetch a token first by OAuth 2.0 client credentials: TOKEN_URL,CLIENT_ID,SECRET.
     #[arg(long, value_name = "TOKEN_URL,CLIENT_ID,SECRET")]
     oauth: Option<String>,
-    /// Which PATCH dialect: default, aadOptscim062020 or both.
-    #[arg(long, value_name = "NAME", default_value = "default", value_parser = parse_dialects)]
-    dialect: DialectChoice,
+    /// Which PATCH dialect: default, aadOptscim062020 or both (default: aadOptscim062020 when
+    /// the Tenant URL ends in ?aadOptscim062020, as in Entra, else default).
+    #[arg(long, value_name = "NAME", value_parser = parse_dialects)]
+    dialect: Option<DialectChoice>,
     /// The user Entra provisions, by UPN, from the tenant in --config (default: B.Simon).
     #[arg(long, value_name = "UPN")]
     user: Option<String>,
@@ -175,7 +176,8 @@ pub fn run(args: ScimArgs) -> Result<ExitCode> {
             let base = args.base_url.clone().unwrap_or_default();
             (base, None, None)
         };
-        let base_url = check_base_url(&base_url)?;
+        let (base_url, flagged) = check_base_url(&base_url)?;
+        let dialects = dialects(&args, flagged)?;
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(args.timeout.max(1)))
             .redirect(reqwest::redirect::Policy::none())
@@ -195,7 +197,7 @@ pub fn run(args: ScimArgs) -> Result<ExitCode> {
             token: token.clone(),
         };
         let mut steps = Vec::new();
-        for dialect in &args.dialect.0 {
+        for dialect in &dialects {
             let plan = Plan {
                 dialect: *dialect,
                 user: user.clone(),
@@ -215,8 +217,10 @@ pub fn run(args: ScimArgs) -> Result<ExitCode> {
     })
 }
 
-fn check_base_url(base: &str) -> Result<String> {
-    let url = url::Url::parse(base).map_err(|e| {
+/// The SCIM base URL without its query, and whether the query carried Entra's
+/// `aadOptscim062020` flag.
+fn check_base_url(base: &str) -> Result<(String, bool)> {
+    let mut url = url::Url::parse(base).map_err(|e| {
         UsageError(format!(
             "--base-url {base:?} is not a URL ({e}); hint: the Tenant URL, e.g. https://app.example.com/scim/v2"
         ))
@@ -224,7 +228,35 @@ fn check_base_url(base: &str) -> Result<String> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(UsageError(format!("--base-url {base:?} must be http or https")).into());
     }
-    Ok(base.trim_end_matches('/').to_string())
+    let flagged = url.query().is_some_and(|q| {
+        q.split('&')
+            .any(|p| p.eq_ignore_ascii_case(Dialect::Scim062020.name()))
+    });
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok((url.as_str().trim_end_matches('/').to_string(), flagged))
+}
+
+/// The dialects to run: asked for, or told by the Tenant URL's flag.
+fn dialects(args: &ScimArgs, flagged: bool) -> Result<Vec<Dialect>> {
+    let chosen = match (&args.dialect, flagged) {
+        (Some(DialectChoice(d)), true) if !d.contains(&Dialect::Scim062020) => {
+            return Err(UsageError(
+                "the Tenant URL ends in ?aadOptscim062020, so Entra sends the aadOptscim062020 dialect; hint: drop --dialect or the flag".into(),
+            )
+            .into())
+        }
+        (Some(DialectChoice(d)), _) => d.clone(),
+        (None, true) => vec![Dialect::Scim062020],
+        (None, false) => vec![Dialect::Default],
+    };
+    if args.on_demand && chosen.contains(&Dialect::Scim062020) {
+        return Err(UsageError(
+            "Entra's provision on demand ignores the aadOptscim062020 flag (Microsoft's SCIM known issues): it always sends the default dialect; hint: drop --dialect with --on-demand".into(),
+        )
+        .into());
+    }
+    Ok(chosen)
 }
 
 /// Starts the reference SP's SCIM endpoint on 127.0.0.1 (a free port).
@@ -262,10 +294,18 @@ async fn client_credentials(client: &reqwest::Client, oauth: &str) -> Result<Str
         .await
         .with_context(|| format!("cannot reach the token endpoint {token_url}"))?;
     let status = answer.status();
-    let body: serde_json::Value = answer
-        .json()
+    let body = read_bounded(answer)
         .await
-        .with_context(|| format!("the token endpoint {token_url} did not answer JSON"))?;
+        .map_err(|e| anyhow::anyhow!("the token endpoint {token_url} answered {status}: {e}"))?;
+    let body: serde_json::Value = serde_json::from_slice(&body).with_context(|| {
+        format!(
+            "the token endpoint {token_url} answered {status} without JSON: {}",
+            String::from_utf8_lossy(&body)
+                .chars()
+                .take(200)
+                .collect::<String>()
+        )
+    })?;
     match body.get("access_token").and_then(|t| t.as_str()) {
         Some(token) if status.is_success() => Ok(token.to_string()),
         _ => anyhow::bail!(
@@ -304,29 +344,35 @@ impl Transport for HttpTransport {
                 )
                 .body(body.to_string());
         }
-        let mut answer = builder.send().await.map_err(|e| error_chain(&e))?;
+        let answer = builder.send().await.map_err(|e| error_chain(&e))?;
         let status = answer.status().as_u16();
         let content_type = answer
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let mut body = Vec::new();
-        while let Some(chunk) = answer.chunk().await.map_err(|e| error_chain(&e))? {
-            if body.len() + chunk.len() > MAX_ANSWER {
-                return Err(format!(
-                    "the answer is larger than {} KiB",
-                    MAX_ANSWER / 1024
-                ));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_bounded(answer).await?;
         Ok(Response {
             status,
             content_type,
             body: String::from_utf8_lossy(&body).into_owned(),
         })
     }
+}
+
+/// An answer's body, up to [`MAX_ANSWER`] bytes (more is an error).
+async fn read_bounded(mut answer: reqwest::Response) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = answer.chunk().await.map_err(|e| error_chain(&e))? {
+        if body.len() + chunk.len() > MAX_ANSWER {
+            return Err(format!(
+                "the answer is larger than {} KiB",
+                MAX_ANSWER / 1024
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -400,7 +446,7 @@ pub fn json_report(base_url: &str, steps: &[Step]) -> serde_json::Value {
             "title": s.title,
             "verdict": s.outcome.word(),
             "detail": s.outcome.detail(),
-            "entra_code": match &s.outcome { Outcome::Fail { entra, .. } => *entra, _ => None },
+            "entra_code": s.outcome.entra_code(),
             "requests": s.exchanges.iter().map(|(line, status)| json!({"request": line, "status": status})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })

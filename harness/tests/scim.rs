@@ -65,7 +65,7 @@ fn the_careful_reference_endpoint_passes_every_step_in_both_dialects() {
 
 #[test]
 fn each_scim_flaw_fails_exactly_its_steps() {
-    let cases: [(&str, BTreeSet<String>); 9] = [
+    let cases: [(&str, BTreeSet<String>); 10] = [
         ("scim-no-auth", both(&["auth/no-token"])),
         ("scim-case-sensitive-username", both(&["user/match-case"])),
         ("scim-no-conflict", both(&["user/duplicate"])),
@@ -87,7 +87,6 @@ fn each_scim_flaw_fails_exactly_its_steps() {
                 "user/disable",
                 "user/enable",
                 "group/add-member",
-                "group/remove-member",
                 "group/rename",
             ]),
         ),
@@ -98,6 +97,7 @@ fn each_scim_flaw_fails_exactly_its_steps() {
         ("scim-404-on-no-match", both(&["connection/test"])),
         ("scim-hides-inactive", both(&["user/disabled-listed"])),
         ("scim-unknown-schema-refused", both(&["group/create"])),
+        ("scim-filter-ignored", both(&["user/match-case"])),
     ];
     let names: BTreeSet<&str> = cases.iter().map(|(n, _)| *n).collect();
     let all: BTreeSet<&str> = reference_sp::scim::ScimFlaw::ALL
@@ -355,5 +355,44 @@ fn django_scim2_server_from_pypi_runs_the_lifecycle() {
     assert!(
         with_verdict(&report, "pass").contains("default/user/disable"),
         "{text}"
+    );
+}
+
+/// The Tenant URL as typed into Entra, flag included, picks the dialect; on-demand refuses it.
+#[test]
+fn the_tenant_url_flag_picks_the_dialect() {
+    let sp = common::serve(&[
+        "sp",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--scim-token",
+        "t",
+    ]);
+    let flagged = format!("{}/scim/v2?aadOptscim062020", sp.url);
+    let (output, report) = scim(&["--base-url", &flagged, "--token", "t"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let ids = with_verdict(&report, "pass");
+    assert!(
+        ids.iter().all(|id| id.starts_with("aadOptscim062020/")),
+        "{ids:?}"
+    );
+    assert_eq!(ids.len(), scim::lifecycle::STEPS.len());
+
+    let (output, _) = scim(&[
+        "--base-url",
+        &flagged,
+        "--token",
+        "t",
+        "--dialect",
+        "default",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    let (output, _) = scim(&["--base-url", &flagged, "--token", "t", "--on-demand"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stdout(&output).contains("provision on demand ignores"),
+        "{}",
+        stdout(&output)
     );
 }

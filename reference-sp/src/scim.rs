@@ -33,6 +33,8 @@ pub enum ScimFlaw {
     NotFoundOnEmpty,
     /// Leaves inactive users out of queries.
     HidesInactive,
+    /// Ignores `filter`: every query lists every resource.
+    FilterIgnored,
     /// Refuses a resource whose `schemas` name an extension it does not know (Entra's groups
     /// carry Microsoft's ADSCIM Group schema).
     UnknownSchemaRefused,
@@ -40,7 +42,7 @@ pub enum ScimFlaw {
 
 impl ScimFlaw {
     /// Every flaw.
-    pub const ALL: [ScimFlaw; 9] = [
+    pub const ALL: [ScimFlaw; 10] = [
         ScimFlaw::NoAuth,
         ScimFlaw::CaseSensitiveUserName,
         ScimFlaw::NoConflict,
@@ -49,6 +51,7 @@ impl ScimFlaw {
         ScimFlaw::StringBooleans,
         ScimFlaw::NotFoundOnEmpty,
         ScimFlaw::HidesInactive,
+        ScimFlaw::FilterIgnored,
         ScimFlaw::UnknownSchemaRefused,
     ];
 
@@ -63,6 +66,7 @@ impl ScimFlaw {
             ScimFlaw::StringBooleans => "scim-string-booleans",
             ScimFlaw::NotFoundOnEmpty => "scim-404-on-no-match",
             ScimFlaw::HidesInactive => "scim-hides-inactive",
+            ScimFlaw::FilterIgnored => "scim-filter-ignored",
             ScimFlaw::UnknownSchemaRefused => "scim-unknown-schema-refused",
         }
     }
@@ -78,6 +82,7 @@ impl ScimFlaw {
             ScimFlaw::StringBooleans => "stores active \"False\" as a string",
             ScimFlaw::NotFoundOnEmpty => "answers 404 to a query with no match",
             ScimFlaw::HidesInactive => "leaves inactive users out of queries",
+            ScimFlaw::FilterIgnored => "ignores filter: every query lists every resource",
             ScimFlaw::UnknownSchemaRefused => {
                 "refuses resources naming an unknown schema (Entra's ADSCIM Group)"
             }
@@ -272,9 +277,9 @@ impl Filter {
             if after.is_empty() {
                 return Ok(Filter(terms));
             }
-            let (and, after) = after.split_at(after.len().min(4));
-            if !and.trim_end().eq_ignore_ascii_case("and") {
-                return Err(format!("only `and` joins terms, near {after:?}"));
+            let (and, after) = after.split_once(char::is_whitespace).unwrap_or((after, ""));
+            if !and.eq_ignore_ascii_case("and") {
+                return Err(format!("only `and` joins terms, near {and:?}"));
             }
             rest = after.trim_start();
         }
@@ -321,6 +326,7 @@ fn list(
 ) -> Result<Response, ScimError> {
     let filter = match query.get("filter").map(|f| Filter::parse(f)) {
         Some(Err(e)) => return Err(error(StatusCode::BAD_REQUEST, Some("invalidFilter"), &e)),
+        Some(Ok(_)) if state.has(ScimFlaw::FilterIgnored) => None,
         Some(Ok(f)) => Some(f),
         None => None,
     };
@@ -710,6 +716,12 @@ fn members_of(resource: &mut Value) -> &mut Vec<Value> {
 /// Sets the attribute at `path`: `a`, `a.b`, `emails[type eq "work"].value` (added when no
 /// element matches, as Entra expects) or an extension's `urn:…:attribute`.
 fn set(state: &ScimState, resource: &mut Value, path: &str, value: Value) -> Result<(), String> {
+    if path.is_empty() || path.split('.').any(str::is_empty) {
+        return Err(format!("a bad path {path:?}"));
+    }
+    if matches!(path, "id" | "meta" | "schemas") || path.starts_with("meta.") {
+        return Err(format!("{path} is read-only"));
+    }
     let value = if path == "active" {
         coerce_boolean(state, value)
     } else {
@@ -835,6 +847,11 @@ mod tests {
         assert!(Filter::parse("userName sw \"B\"").is_err());
         assert!(Filter::parse("userName eq \"B").is_err());
         assert!(Filter::parse("userName").is_err());
+        assert!(
+            Filter::parse("userName eq \"x\" aaaé").is_err(),
+            "no panic on a multi-byte joiner"
+        );
+        assert!(Filter::parse("userName eq \"x\" and").is_err());
     }
 
     #[test]

@@ -106,18 +106,29 @@ pub enum Outcome {
     Pass,
     /// It works with Entra, but not as Microsoft asks (the text says what).
     Warn(String),
-    /// It breaks provisioning: why, and the code Entra's provisioning log would show (none when
-    /// Entra would log success while the SP is left wrong).
+    /// It breaks provisioning (or exposes the directory): why, and what Entra's provisioning
+    /// log would show.
     Fail {
         /// What went wrong and how to fix it.
         reason: String,
-        /// Entra's provisioning-log error code, when it would log one.
-        entra: Option<&'static str>,
+        /// What Entra's provisioning log shows for it.
+        entra: EntraLog,
     },
     /// Not run: a step it needs failed.
     Skip(String),
     /// The SP could not be asked (no answer at all): "could not run", not "failed".
     Broken(String),
+}
+
+/// What Entra's provisioning log shows for a failed step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntraLog {
+    /// This error code.
+    Code(&'static str),
+    /// Success: the SP is left wrong and nothing tells the admin.
+    Success,
+    /// Nothing: Entra never sends such a request (a security probe).
+    NotSent,
 }
 
 impl Outcome {
@@ -139,21 +150,37 @@ impl Outcome {
             Outcome::Warn(s) | Outcome::Skip(s) | Outcome::Broken(s) => Some(s.clone()),
             Outcome::Fail {
                 reason,
-                entra: Some(code),
+                entra: EntraLog::Code(code),
             } => Some(format!("{reason} (Entra logs {code})")),
             Outcome::Fail {
                 reason,
-                entra: None,
+                entra: EntraLog::Success,
             } => Some(format!(
                 "{reason} (Entra logs success: nothing tells the admin)"
             )),
+            Outcome::Fail {
+                reason,
+                entra: EntraLog::NotSent,
+            } => Some(reason.clone()),
         }
     }
 
-    fn fail(reason: impl Into<String>, entra: Option<&'static str>) -> Outcome {
+    /// A failure Entra logs with `code`, or as a success when `None`.
+    fn fail(reason: impl Into<String>, code: Option<&'static str>) -> Outcome {
         Outcome::Fail {
             reason: reason.into(),
-            entra,
+            entra: code.map_or(EntraLog::Success, EntraLog::Code),
+        }
+    }
+
+    /// The error code Entra's provisioning log shows, if any.
+    pub fn entra_code(&self) -> Option<&'static str> {
+        match self {
+            Outcome::Fail {
+                entra: EntraLog::Code(code),
+                ..
+            } => Some(code),
+            _ => None,
         }
     }
 }
@@ -282,6 +309,7 @@ pub async fn run<T: Transport>(
         user_id: None,
         user_name: plan.user.user_principal_name.clone(),
         group_id: None,
+        done: Vec::new(),
         stopped: None,
     };
     let mut emit = |run: &mut Run<'_, T>, name: &'static str, outcome: Outcome| {
@@ -363,6 +391,8 @@ struct Run<'a, T> {
     user_id: Option<String>,
     user_name: String,
     group_id: Option<String>,
+    /// The steps that passed (or passed with a warning) so far.
+    done: Vec<&'static str>,
     /// Set when the SP cannot be worked with at all: every later step is skipped with it.
     stopped: Option<String>,
 }
@@ -375,9 +405,15 @@ impl<T: Transport> Run<'_, T> {
             .map_or("", |(_, t)| t);
         let outcome = match outcome {
             Outcome::Pass if !self.notes.is_empty() => Outcome::Warn(self.notes.join("; ")),
+            Outcome::Warn(w) if !self.notes.is_empty() => {
+                Outcome::Warn(format!("{w}; {}", self.notes.join("; ")))
+            }
             other => other,
         };
         self.notes.clear();
+        if matches!(outcome, Outcome::Pass | Outcome::Warn(_)) {
+            self.done.push(name);
+        }
         Step {
             id: format!("{}/{name}", self.plan.dialect.name()),
             title,
@@ -390,6 +426,16 @@ impl<T: Transport> Run<'_, T> {
         match &self.stopped {
             Some(why) => Err(Outcome::Skip(why.clone())),
             None => Ok(()),
+        }
+    }
+
+    /// Skips unless step `name` passed: what comes next means nothing without it.
+    fn needs(&self, name: &str) -> Judged<()> {
+        self.skip_if_stopped()?;
+        if self.done.contains(&name) {
+            Ok(())
+        } else {
+            Err(Outcome::Skip(format!("needs {name}")))
         }
     }
 
@@ -494,7 +540,7 @@ impl<T: Transport> Run<'_, T> {
         }
         let resources = match doc.get("Resources") {
             Some(Value::Array(items)) => items.clone(),
-            None if total == 0 => Vec::new(),
+            None | Some(Value::Null) if total == 0 => Vec::new(),
             _ => {
                 return Err(Outcome::fail(
                     format!("{line}: totalResults is {total} but Resources is not a list"),
@@ -531,13 +577,13 @@ impl<T: Transport> Run<'_, T> {
         let response = self.send(request).await?;
         self.expect(&line, &response, &[200, 204])
             .map_err(|e| match e {
-                Outcome::Fail { reason, entra } => Outcome::fail(
-                    format!(
+                Outcome::Fail { reason, entra } => Outcome::Fail {
+                    reason: format!(
                         "refused Entra's {} PATCH: {reason}",
                         self.plan.dialect.name()
                     ),
                     entra,
-                ),
+                },
                 other => other,
             })
     }
@@ -555,13 +601,13 @@ impl<T: Transport> Run<'_, T> {
             Ok(r) if r.status == 403 => {
                 Outcome::Warn("refused with 403; RFC 7644 §3.12 asks for 401 when credentials are missing".into())
             }
-            Ok(r) if (200..300).contains(&r.status) => Outcome::fail(
-                format!(
+            Ok(r) if (200..300).contains(&r.status) => Outcome::Fail {
+                reason: format!(
                     "{line} without a token answered {}: anyone who reaches the endpoint can read and change users; require the bearer token on every request",
                     r.status
                 ),
-                None,
-            ),
+                entra: EntraLog::NotSent,
+            },
             Ok(r) => Outcome::Warn(format!("without a token the SP answered {}, not 401", r.status)),
         }
     }
@@ -701,7 +747,10 @@ impl<T: Transport> Run<'_, T> {
         ] {
             let got = lookup(&doc, path);
             if got.as_ref() != Some(&want) {
-                wrong.push(format!("{path} is {} (sent {want})", shown(got.as_ref())));
+                wrong.push(format!(
+                    "{path} is {} (expected {want})",
+                    shown(got.as_ref())
+                ));
             }
         }
         if wrong.is_empty() {
@@ -730,6 +779,19 @@ impl<T: Transport> Run<'_, T> {
                 }
             })
             .collect();
+        // With a user in place, a filter that is ignored shows: Entra would match every
+        // user it provisions to this one and overwrite it.
+        let stranger = uuid::Uuid::new_v4().to_string();
+        match self.query(self.users_by_name(&stranger)).await {
+            Ok(found) if found.is_empty() => {}
+            Ok(found) => {
+                return Outcome::fail(
+                    format!("userName eq {stranger:?} (nobody) found {} user(s): the filter is ignored, so Entra would match every user to these and overwrite them", found.len()),
+                    Some("DuplicateTargetEntries"),
+                )
+            }
+            Err(o) => return o,
+        }
         match self.query(self.users_by_name(&swapped)).await {
             Ok(found) if found.len() == 1 && found[0].get("id").and_then(Value::as_str) == Some(&id) => Outcome::Pass,
             Ok(found) if found.is_empty() => Outcome::fail(
@@ -809,7 +871,7 @@ impl<T: Transport> Run<'_, T> {
             .filter_map(|(path, value)| {
                 let got = lookup(&doc, path);
                 (got.as_ref() != Some(value))
-                    .then(|| format!("{path} is {} (sent {value})", shown(got.as_ref())))
+                    .then(|| format!("{path} is {} (expected {value})", shown(got.as_ref())))
             })
             .collect();
         if wrong.is_empty() {
@@ -877,13 +939,16 @@ impl<T: Transport> Run<'_, T> {
     }
 
     async fn user_disabled_listed(&mut self) -> Outcome {
+        if let Err(o) = self.needs("user/disable") {
+            return o;
+        }
         let id = match self.user_id() {
             Ok(id) => id,
             Err(o) => return o,
         };
         let name = self.user_name.clone();
         match self.query(self.users_by_name(&name)).await {
-            Ok(found) if found.iter().any(|u| u.get("id").and_then(Value::as_str) == Some(&id)) => Outcome::Pass,
+            Ok(found) if found.len() == 1 && found[0].get("id").and_then(Value::as_str) == Some(&id) => Outcome::Pass,
             Ok(_) => Outcome::fail(
                 format!("the inactive user {name:?} is not found by userName: Entra would create it again when it is reassigned (Microsoft: still return inactive users)"),
                 Some("EntryConflict"),
@@ -959,6 +1024,11 @@ impl<T: Transport> Run<'_, T> {
     }
 
     async fn group_member(&mut self, add: bool) -> Outcome {
+        if !add {
+            if let Err(o) = self.needs("group/add-member") {
+                return o;
+            }
+        }
         let (group, user) = match (self.group_id(), self.user_id()) {
             (Ok(g), Ok(u)) => (g, u),
             (Err(o), _) | (_, Err(o)) => return o,
