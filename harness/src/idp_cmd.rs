@@ -71,6 +71,8 @@ pub enum IdpCommand {
         base_url: Option<String>,
         #[command(flatten)]
         tls: TlsArgs,
+        #[command(flatten)]
+        graph: GraphArgs,
     },
     /// Print the app's signed federation metadata XML.
     #[command(
@@ -150,7 +152,8 @@ pub fn run(cmd: IdpCommand) -> Result<()> {
             listen,
             base_url,
             tls,
-        } => serve(&config, listen, base_url, &tls),
+            graph,
+        } => serve(&config, listen, base_url, &tls, &graph),
         IdpCommand::Metadata { config, base_url } => {
             let idp = config.load()?;
             let app = config.app(&idp);
@@ -220,6 +223,72 @@ pub fn run(cmd: IdpCommand) -> Result<()> {
     }
 }
 
+/// The app registration `--graph` serves when none is given (a test value, loopback only).
+pub const DEFAULT_GRAPH_CLIENT: &str = "6b7f3c5e-2d1a-4e8b-9c0d-1f2e3a4b5c6d";
+/// Its secret.
+pub const DEFAULT_GRAPH_SECRET: &str = "mock~graph~secret~0123456789";
+/// The application permissions it is granted by default.
+pub const DEFAULT_GRAPH_ROLES: &str =
+    "User.ReadWrite.All,Group.ReadWrite.All,GroupMember.ReadWrite.All,Organization.Read.All";
+
+/// `idp serve`'s Microsoft Graph options.
+#[derive(clap::Args)]
+#[command(next_help_heading = "MICROSOFT GRAPH")]
+pub struct GraphArgs {
+    /// Also serve Microsoft Graph (`/v1.0`: users, licences, groups) and the token endpoint
+    /// (`/{tenant}/oauth2/v2.0/token`) over the same directory: users created there sign in
+    /// over SAML. Microsoft's SDKs need https: add --tls.
+    #[arg(long)]
+    graph: bool,
+    /// The app registration allowed to get tokens, as CLIENT_ID:SECRET.
+    #[arg(long, value_name = "CLIENT_ID:SECRET", requires = "graph", default_value_t = format!("{DEFAULT_GRAPH_CLIENT}:{DEFAULT_GRAPH_SECRET}"))]
+    graph_client: String,
+    /// Its granted application permissions, comma-separated (a call needing another is 403).
+    #[arg(long, value_name = "ROLES", requires = "graph", default_value = DEFAULT_GRAPH_ROLES)]
+    graph_roles: String,
+    /// Seats of Microsoft Teams Exploratory (skuId 710779e8-…) the tenant holds.
+    #[arg(long, value_name = "N", requires = "graph", default_value_t = 100)]
+    graph_seats: u32,
+    /// Answer every Nth Graph request with 429 and Retry-After: 1 (throttling on demand).
+    #[arg(long, value_name = "N", requires = "graph")]
+    graph_throttle_every: Option<u64>,
+}
+
+impl GraphArgs {
+    fn settings(&self) -> Result<Option<mock_idp::graph::GraphSettings>> {
+        if !self.graph {
+            return Ok(None);
+        }
+        let Some((client_id, secret)) = self
+            .graph_client
+            .split_once(':')
+            .filter(|(i, s)| !i.is_empty() && !s.is_empty())
+        else {
+            return Err(UsageError(format!(
+                "--graph-client {:?} is not CLIENT_ID:SECRET",
+                self.graph_client
+            ))
+            .into());
+        };
+        let mut sku = mock_idp::graph::Sku::teams_exploratory();
+        sku.seats = self.graph_seats;
+        Ok(Some(mock_idp::graph::GraphSettings {
+            apps: vec![mock_idp::graph::AppRegistration {
+                client_id: client_id.to_string(),
+                secret: secret.to_string(),
+                roles: self
+                    .graph_roles
+                    .split(',')
+                    .map(|r| r.trim().to_string())
+                    .filter(|r| !r.is_empty())
+                    .collect(),
+            }],
+            skus: vec![sku],
+            throttle_every: self.graph_throttle_every,
+        }))
+    }
+}
+
 /// `idp serve`'s HTTPS options.
 #[derive(clap::Args)]
 #[command(next_help_heading = "HTTPS")]
@@ -256,8 +325,10 @@ fn serve(
     listen: SocketAddr,
     base_url: Option<String>,
     tls: &TlsArgs,
+    graph: &GraphArgs,
 ) -> Result<()> {
     let idp = config.load()?;
+    let graph = graph.settings()?;
     if !tls.tls && tls.tls_ca_cert.is_some() {
         return Err(UsageError("--tls-ca-cert is for HTTPS: add --tls".into()).into());
     }
@@ -284,7 +355,10 @@ fn serve(
             }
         }
         let base = base_url.unwrap_or_else(|| format!("{scheme}://{local}"));
-        let state = IdpState::new(idp, base.clone());
+        let mut state = IdpState::new(idp, base.clone());
+        if let Some(settings) = graph {
+            state = state.with_graph(settings);
+        }
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
@@ -343,7 +417,8 @@ fn serve(
 }
 
 fn print_banner(state: &IdpState, tls: &[String]) {
-    let c = &state.idp.config;
+    let idp = state.idp();
+    let c = &idp.config;
     let base = state.base_url.trim_end_matches('/');
     say!("mock Microsoft Entra ID listening on {base}");
     for line in tls {
@@ -356,6 +431,23 @@ fn print_banner(state: &IdpState, tls: &[String]) {
     );
     say!("  Microsoft Entra Identifier   {}", c.tenant.entity_id());
     say!("  Login URL / Logout URL       {}", state.login_url());
+    if let Some(graph) = &state.graph {
+        let app = &graph.settings().apps[0];
+        say!(
+            "  Microsoft Graph              {base}/v1.0 (authority {base}/{})",
+            c.tenant.id
+        );
+        say!(
+            "  token endpoint               {base}/{}/oauth2/v2.0/token",
+            c.tenant.id
+        );
+        say!(
+            "  app registration             client id {}, secret {}, roles {}",
+            app.client_id,
+            app.secret,
+            app.roles.join(",")
+        );
+    }
     for app in &c.apps {
         let cert = app.active_cert();
         say!("app {:?} (app id {})", app.name, app.app_id);

@@ -7,6 +7,7 @@ pub mod aadsts;
 pub mod cert;
 pub mod config;
 pub mod encrypt;
+pub mod graph;
 pub mod idp;
 pub mod metadata;
 pub mod request;

@@ -26,8 +26,10 @@ pub const MAX_BODY: usize = 256 * 1024;
 /// What every handler shares.
 #[derive(Clone)]
 pub struct IdpState {
-    /// The IdP logic and its configuration.
-    pub idp: Arc<Idp>,
+    /// The IdP logic and its configuration; replaced whole when Graph changes the directory.
+    idp: Arc<std::sync::RwLock<Arc<Idp>>>,
+    /// Microsoft Graph over the same directory, when served (`idp serve --graph`).
+    pub graph: Option<Arc<crate::graph::Graph>>,
     /// The externally visible base URL (`http://127.0.0.1:PORT`), used in metadata.
     pub base_url: String,
     /// Now.
@@ -38,10 +40,32 @@ impl IdpState {
     /// State for `idp` served at `base_url`, on the system clock.
     pub fn new(idp: Idp, base_url: impl Into<String>) -> Self {
         IdpState {
-            idp: Arc::new(idp),
+            idp: Arc::new(std::sync::RwLock::new(Arc::new(idp))),
+            graph: None,
             base_url: base_url.into(),
             clock: saml_protocol::system_clock(),
         }
+    }
+
+    /// The same state with Microsoft Graph over its directory.
+    pub fn with_graph(self, settings: crate::graph::GraphSettings) -> Self {
+        let graph = crate::graph::Graph::new(settings, &self.idp().config);
+        IdpState {
+            graph: Some(Arc::new(graph)),
+            ..self
+        }
+    }
+
+    /// The IdP as it is now.
+    pub fn idp(&self) -> Arc<Idp> {
+        self.idp.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Serves `config` from now on (Graph changed the directory); IDs keep their source.
+    pub fn replace_config(&self, config: crate::config::Config) {
+        let mut idp = self.idp.write().unwrap_or_else(|p| p.into_inner());
+        let ids = idp.ids.clone();
+        *idp = Arc::new(Idp { config, ids });
     }
 
     /// The Login URL (and Logout URL) Entra shows for this tenant.
@@ -49,7 +73,7 @@ impl IdpState {
         format!(
             "{}/{}/saml2",
             self.base_url.trim_end_matches('/'),
-            self.idp.config.tenant.id
+            self.idp().config.tenant.id
         )
     }
 
@@ -58,7 +82,7 @@ impl IdpState {
         format!(
             "{}/{}/federationmetadata/2007-06/federationmetadata.xml?appid={}",
             self.base_url.trim_end_matches('/'),
-            self.idp.config.tenant.id,
+            self.idp().config.tenant.id,
             app.app_id
         )
     }
@@ -77,6 +101,7 @@ pub fn app(state: IdpState) -> Router {
         )
         .route("/{tenant}/saml2/certificate", get(certificate))
         .route("/api/signin/{appid}", get(launch))
+        .merge(crate::graph::routes())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
@@ -84,14 +109,16 @@ pub fn app(state: IdpState) -> Router {
 /// GET `/`: what this mock serves, as `idp serve` prints it (Entra has no such page; this one
 /// spares a user who opens the base URL an empty 404).
 async fn index(State(state): State<IdpState>) -> String {
-    let tenant = &state.idp.config.tenant;
+    let idp = state.idp();
+    let tenant = &idp.config.tenant;
     let mut out = format!(
         "mock Entra ID tenant {} ({})\nLogin URL / Logout URL: {}\n",
         tenant.name,
         tenant.id,
         state.login_url()
     );
-    for app in &state.idp.config.apps {
+    let idp = state.idp();
+    for app in &idp.config.apps {
         out.push_str(&format!(
             "app {}: App Federation Metadata Url {}\n",
             app.name,
@@ -204,7 +231,8 @@ impl IntoResponse for PlainError {
 }
 
 fn check_tenant(state: &IdpState, tenant: &str) -> Result<(), PlainError> {
-    let t = &state.idp.config.tenant;
+    let idp = state.idp();
+    let t = &idp.config.tenant;
     if tenant.eq_ignore_ascii_case(&t.id) || tenant.eq_ignore_ascii_case(&t.domain) {
         return Ok(());
     }
@@ -317,7 +345,7 @@ fn handle_sp_message(
     };
     match message {
         SpRequest::Logout(req) => {
-            match state.idp.logout(&req, params.relay_state.as_deref(), now) {
+            match state.idp().logout(&req, params.relay_state.as_deref(), now) {
                 Err(e) => error(e),
                 Ok(out) => match out.logout_url {
                     Some(url) => {
@@ -333,7 +361,7 @@ fn handle_sp_message(
             }
         }
         SpRequest::Authn(req) => {
-            if state.idp.config.sign_in == SignInMode::Interactive && picked_user.is_none() {
+            if state.idp().config.sign_in == SignInMode::Interactive && picked_user.is_none() {
                 return user_picker(
                     state,
                     binding,
@@ -342,7 +370,7 @@ fn handle_sp_message(
                     params.relay_state.as_deref(),
                 );
             }
-            match state.idp.sso(
+            match state.idp().sso(
                 &req,
                 signature.as_ref(),
                 params.relay_state,
@@ -364,7 +392,8 @@ fn user_picker(
     relay_state: Option<&str>,
 ) -> Response {
     let mut users = String::new();
-    for (i, u) in state.idp.config.users.iter().enumerate() {
+    let idp = state.idp();
+    for (i, u) in idp.config.users.iter().enumerate() {
         users.push_str(&format!(
             "<li><button type=\"submit\" name=\"user\" value=\"{upn}\" id=\"user-{i}\">{name} ({upn})</button></li>",
             upn = html_escape(&u.upn),
@@ -435,8 +464,8 @@ struct AppQuery {
     format: Option<String>,
 }
 
-fn find_app<'a>(state: &'a IdpState, appid: Option<&str>) -> Result<&'a App, PlainError> {
-    state.idp.config.app(appid).ok_or_else(|| {
+fn find_app(state: &IdpState, appid: Option<&str>) -> Result<App, PlainError> {
+    state.idp().config.app(appid).cloned().ok_or_else(|| {
         let hint = "hint: use an app id or name from the config";
         PlainError(
             StatusCode::NOT_FOUND,
@@ -453,7 +482,8 @@ async fn metadata(
     Query(q): Query<AppQuery>,
 ) -> Result<Response, PlainError> {
     check_tenant(&state, &tenant)?;
-    let tenant = &state.idp.config.tenant;
+    let idp = state.idp();
+    let tenant = &idp.config.tenant;
     let xml = match q.appid.as_deref() {
         // The first call makes RSA keys: off the async workers.
         None => {
@@ -463,7 +493,7 @@ async fn metadata(
                 .unwrap_or_else(|e| Err(e.to_string()))
         }
         Some(id) => {
-            crate::metadata::app_metadata(tenant, &state.base_url, find_app(&state, Some(id))?)
+            crate::metadata::app_metadata(tenant, &state.base_url, &find_app(&state, Some(id))?)
                 .map_err(|e| e.to_string())
         }
     }
@@ -542,13 +572,15 @@ async fn launch(
 ) -> Result<Response, PlainError> {
     let now = (state.clock)();
     let app = find_app(&state, Some(&appid))?;
-    Ok(match state.idp.idp_initiated(app, q.user.as_deref(), now) {
-        Ok(mut post) => {
-            if q.relay_state.is_some() {
-                post.relay_state = q.relay_state;
+    Ok(
+        match state.idp().idp_initiated(&app, q.user.as_deref(), now) {
+            Ok(mut post) => {
+                if q.relay_state.is_some() {
+                    post.relay_state = q.relay_state;
+                }
+                acs_form(&post).into_response()
             }
-            acs_form(&post).into_response()
-        }
-        Err(e) => ErrorPage::new(e, &headers, now).into_response(),
-    })
+            Err(e) => ErrorPage::new(e, &headers, now).into_response(),
+        },
+    )
 }

@@ -71,7 +71,7 @@ async fn error_page() {
     use tower::ServiceExt;
     let state =
         mock_idp::server::IdpState::new(Idp::new(Config::builtin()), "http://127.0.0.1:7080");
-    let tenant = state.idp.config.tenant.id.clone();
+    let tenant = state.idp().config.tenant.id.clone();
     let response = mock_idp::server::app(state)
         .oneshot(
             axum::http::Request::get(format!("/{tenant}/saml2"))
@@ -111,7 +111,7 @@ async fn unreadable_saml_parameters_get_entras_error_page_not_plain_text() {
     use tower::ServiceExt;
     let state =
         mock_idp::server::IdpState::new(Idp::new(Config::builtin()), "http://127.0.0.1:7080");
-    let tenant = state.idp.config.tenant.id.clone();
+    let tenant = state.idp().config.tenant.id.clone();
     let app = mock_idp::server::app(state);
     for request in [
         axum::http::Request::get(format!("/{tenant}/saml2?SAMLRequest=a&SAMLRequest=b"))

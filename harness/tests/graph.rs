@@ -1,0 +1,203 @@
+//! `idp serve --graph`: Microsoft Graph inside the mock tenant, driven as a Cymmetri-style
+//! platform drives Entra (client-credentials token, create a user with usageLocation, assign
+//! Teams Exploratory, add to a group), with Graph's and Entra's errors on the way, and the
+//! created user then signing in over SAML.
+
+mod common;
+
+use serde_json::{json, Value};
+
+const APP: &str = "5e8f7a6b-1c2d-4e3f-8a9b-0c1d2e3f4a5b";
+const TEAMS_EXPLORATORY: &str = "710779e8-3d4a-4c88-adb9-386c958d1fdf";
+
+struct Graph {
+    base: String,
+    client: reqwest::Client,
+    token: String,
+}
+
+impl Graph {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+}
+
+async fn token(base: &str, tenant: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/{tenant}/oauth2/v2.0/token"))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+/// Whether the IdP signs `upn` in (IdP-initiated, as "Test this application" does).
+async fn signs_in(base: &str, upn: &str) -> bool {
+    let page = reqwest::get(format!("{base}/api/signin/{APP}?user={upn}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    page.contains("name=\"SAMLResponse\"")
+}
+
+#[test]
+fn a_cymmetri_style_platform_provisions_into_the_tenant_and_the_user_signs_in() {
+    let idp = common::serve(&["idp", "serve", "--listen", "127.0.0.1:0", "--graph"]);
+    let base = idp.url.clone();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let index = reqwest::get(format!("{base}/")).await.unwrap().text().await.unwrap();
+        let tenant = index.split_whitespace().nth(5).unwrap().trim_matches(|c| c == '(' || c == ')').to_owned();
+        let client_id = saml_harness::idp_cmd::DEFAULT_GRAPH_CLIENT;
+        let secret = saml_harness::idp_cmd::DEFAULT_GRAPH_SECRET;
+        let scope = "https://graph.microsoft.com/.default";
+
+        let (status, err) = token(&base, &tenant, &[("grant_type", "client_credentials"), ("client_id", "00000000-0000-0000-0000-000000000001"), ("client_secret", secret), ("scope", scope)]).await;
+        assert_eq!(status, 400, "{err}");
+        assert!(err["error_description"].as_str().unwrap().starts_with("AADSTS700016:"), "{err}");
+        let (status, err) = token(&base, &tenant, &[("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", "wrong"), ("scope", scope)]).await;
+        assert_eq!(status, 401, "{err}");
+        assert_eq!(err["error_codes"], json!([7000215]), "{err}");
+        let (status, err) = token(&base, &tenant, &[("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", secret), ("scope", "User.Read")]).await;
+        assert_eq!(status, 400, "{err}");
+        assert_eq!(err["error"], "invalid_scope");
+        let (status, granted) = token(&base, &tenant, &[("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", secret), ("scope", scope)]).await;
+        assert_eq!(status, 200, "{granted}");
+        assert_eq!(granted["token_type"], "Bearer");
+
+        let mut graph = Graph { base: base.clone(), client: reqwest::Client::new(), token: String::new() };
+        let (status, err) = graph.call(reqwest::Method::GET, "/v1.0/users", None).await;
+        assert_eq!((status, err["error"]["code"].as_str()), (401, Some("InvalidAuthenticationToken")));
+        graph.token = granted["access_token"].as_str().unwrap().to_owned();
+
+        let upn = "Cym.User@contoso.com";
+        assert!(!signs_in(&base, upn).await, "nobody by that name yet");
+        let new_user = |upn: &str, password: &str| json!({
+            "accountEnabled": true, "displayName": "Cym User", "mailNickname": "cym.user",
+            "userPrincipalName": upn, "givenName": "Cym", "surname": "User",
+            "passwordProfile": {"forceChangePasswordNextSignIn": false, "password": password},
+        });
+        let post = reqwest::Method::POST;
+        let (status, err) = graph.call(post.clone(), "/v1.0/users", Some(new_user("cym@fabrikam.example", "Str0ng!Passw0rd"))).await;
+        assert_eq!(status, 400, "{err}");
+        assert!(err["error"]["message"].as_str().unwrap().contains("verified domain"), "{err}");
+        let (status, err) = graph.call(post.clone(), "/v1.0/users", Some(new_user(upn, "short"))).await;
+        assert_eq!(status, 400);
+        assert!(err["error"]["message"].as_str().unwrap().contains("complexity"), "{err}");
+        let (status, created) = graph.call(post.clone(), "/v1.0/users", Some(new_user(upn, "Str0ng!Passw0rd"))).await;
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(created["@odata.context"], "https://graph.microsoft.com/v1.0/$metadata#users/$entity");
+        let id = created["id"].as_str().unwrap().to_owned();
+        let (status, err) = graph.call(post.clone(), "/v1.0/users", Some(new_user(upn, "Str0ng!Passw0rd"))).await;
+        assert_eq!(status, 400);
+        assert!(err["error"]["message"].as_str().unwrap().contains("already exists"), "{err}");
+        assert!(signs_in(&base, upn).await, "the created user signs in over SAML");
+
+        let licence = json!({"addLicenses": [{"disabledPlans": [], "skuId": TEAMS_EXPLORATORY}], "removeLicenses": []});
+        let path = format!("/v1.0/users/{id}/assignLicense");
+        let (status, err) = graph.call(post.clone(), &path, Some(licence.clone())).await;
+        assert_eq!(status, 400);
+        assert!(err["error"]["message"].as_str().unwrap().contains("invalid usage location"), "{err}");
+        let (status, _) = graph.call(reqwest::Method::PATCH, &format!("/v1.0/users/{id}"), Some(json!({"usageLocation": "US"}))).await;
+        assert_eq!(status, 204);
+        let (status, user) = graph.call(post.clone(), &path, Some(licence)).await;
+        assert_eq!(status, 200, "{user}");
+        assert_eq!(user["assignedLicenses"][0]["skuId"], TEAMS_EXPLORATORY);
+        let (_, skus) = graph.call(reqwest::Method::GET, "/v1.0/subscribedSkus", None).await;
+        assert_eq!(skus["value"][0]["skuPartNumber"], "TEAMS_EXPLORATORY");
+        assert_eq!(skus["value"][0]["consumedUnits"], 1);
+
+        let filter = format!("/v1.0/users?$filter=userPrincipalName%20eq%20'{upn}'&$count=true");
+        let (status, err) = graph.call(reqwest::Method::GET, &filter, None).await;
+        assert_eq!(status, 400, "$count needs ConsistencyLevel: {err}");
+        let found: Value = graph.client.get(format!("{base}{filter}")).bearer_auth(&graph.token).header("ConsistencyLevel", "eventual").send().await.unwrap().json().await.unwrap();
+        assert_eq!(found["@odata.count"], 1, "{found}");
+        assert_eq!(found["value"][0]["id"], id.as_str());
+        let (_, page) = graph.call(reqwest::Method::GET, "/v1.0/users?$top=1", None).await;
+        assert!(page["@odata.nextLink"].as_str().unwrap().contains("$skiptoken=1"), "{page}");
+
+        let (status, group) = graph.call(post.clone(), "/v1.0/groups", Some(json!({"displayName": "Teams Users", "mailEnabled": false, "mailNickname": "teamsusers", "securityEnabled": true}))).await;
+        assert_eq!(status, 201, "{group}");
+        let gid = group["id"].as_str().unwrap().to_owned();
+        let reference = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}")});
+        let (status, _) = graph.call(post.clone(), &format!("/v1.0/groups/{gid}/members/$ref"), Some(reference.clone())).await;
+        assert_eq!(status, 204);
+        let (status, err) = graph.call(post.clone(), &format!("/v1.0/groups/{gid}/members/$ref"), Some(reference)).await;
+        assert_eq!(status, 400, "{err}");
+        let (_, members) = graph.call(reqwest::Method::GET, &format!("/v1.0/groups/{gid}/members"), None).await;
+        assert_eq!(members["value"][0]["userPrincipalName"], upn);
+
+        let (status, _) = graph.call(reqwest::Method::PATCH, &format!("/v1.0/users/{id}"), Some(json!({"accountEnabled": false}))).await;
+        assert_eq!(status, 204);
+        assert!(!signs_in(&base, upn).await, "a disabled user no longer signs in");
+    });
+}
+
+#[test]
+fn permissions_come_from_the_app_registration_and_throttling_is_on_demand() {
+    let idp = common::serve(&[
+        "idp",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--graph",
+        "--graph-roles",
+        "User.Read.All",
+        "--graph-throttle-every",
+        "3",
+    ]);
+    let base = idp.url.clone();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let tenant = "contoso.com";
+        let (status, granted) = token(
+            &base,
+            tenant,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", saml_harness::idp_cmd::DEFAULT_GRAPH_CLIENT),
+                ("client_secret", saml_harness::idp_cmd::DEFAULT_GRAPH_SECRET),
+                ("scope", "https://graph.microsoft.com/.default"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "{granted}");
+        let graph = Graph {
+            base: base.clone(),
+            client: reqwest::Client::new(),
+            token: granted["access_token"].as_str().unwrap().to_owned(),
+        };
+        let (status, _) = graph.call(reqwest::Method::GET, "/v1.0/users", None).await;
+        assert_eq!(status, 200);
+        let (status, err) = graph
+            .call(reqwest::Method::POST, "/v1.0/users", Some(json!({})))
+            .await;
+        assert_eq!(
+            (status, err["error"]["code"].as_str()),
+            (403, Some("Authorization_RequestDenied")),
+            "{err}"
+        );
+        let response = graph
+            .client
+            .get(format!("{base}/v1.0/users"))
+            .bearer_auth(&graph.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 429);
+        assert_eq!(response.headers()["retry-after"], "1");
+    });
+}
