@@ -65,7 +65,7 @@ fn the_careful_reference_endpoint_passes_every_step_in_both_dialects() {
 
 #[test]
 fn each_scim_flaw_fails_exactly_its_steps() {
-    let cases: [(&str, BTreeSet<String>); 10] = [
+    let cases: [(&str, BTreeSet<String>); 11] = [
         ("scim-no-auth", both(&["auth/no-token"])),
         ("scim-case-sensitive-username", both(&["user/match-case"])),
         ("scim-no-conflict", both(&["user/duplicate"])),
@@ -98,6 +98,10 @@ fn each_scim_flaw_fails_exactly_its_steps() {
         ("scim-hides-inactive", both(&["user/disabled-listed"])),
         ("scim-unknown-schema-refused", both(&["group/create"])),
         ("scim-filter-ignored", both(&["user/match-case"])),
+        (
+            "scim-remove-clears-members",
+            default_only(&["group/remove-member"]),
+        ),
     ];
     let names: BTreeSet<&str> = cases.iter().map(|(n, _)| *n).collect();
     let all: BTreeSet<&str> = reference_sp::scim::ScimFlaw::ALL

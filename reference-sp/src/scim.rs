@@ -35,6 +35,9 @@ pub enum ScimFlaw {
     HidesInactive,
     /// Ignores `filter`: every query lists every resource.
     FilterIgnored,
+    /// Reads a `remove` of `members` with a value list as "remove all members" (RFC 7644's
+    /// reading of a remove without a filter).
+    RemoveClearsMembers,
     /// Refuses a resource whose `schemas` name an extension it does not know (Entra's groups
     /// carry Microsoft's ADSCIM Group schema).
     UnknownSchemaRefused,
@@ -42,7 +45,7 @@ pub enum ScimFlaw {
 
 impl ScimFlaw {
     /// Every flaw.
-    pub const ALL: [ScimFlaw; 10] = [
+    pub const ALL: [ScimFlaw; 11] = [
         ScimFlaw::NoAuth,
         ScimFlaw::CaseSensitiveUserName,
         ScimFlaw::NoConflict,
@@ -52,6 +55,7 @@ impl ScimFlaw {
         ScimFlaw::NotFoundOnEmpty,
         ScimFlaw::HidesInactive,
         ScimFlaw::FilterIgnored,
+        ScimFlaw::RemoveClearsMembers,
         ScimFlaw::UnknownSchemaRefused,
     ];
 
@@ -67,6 +71,7 @@ impl ScimFlaw {
             ScimFlaw::NotFoundOnEmpty => "scim-404-on-no-match",
             ScimFlaw::HidesInactive => "scim-hides-inactive",
             ScimFlaw::FilterIgnored => "scim-filter-ignored",
+            ScimFlaw::RemoveClearsMembers => "scim-remove-clears-members",
             ScimFlaw::UnknownSchemaRefused => "scim-unknown-schema-refused",
         }
     }
@@ -83,6 +88,9 @@ impl ScimFlaw {
             ScimFlaw::NotFoundOnEmpty => "answers 404 to a query with no match",
             ScimFlaw::HidesInactive => "leaves inactive users out of queries",
             ScimFlaw::FilterIgnored => "ignores filter: every query lists every resource",
+            ScimFlaw::RemoveClearsMembers => {
+                "reads a members remove with a value list as remove-all"
+            }
             ScimFlaw::UnknownSchemaRefused => {
                 "refuses resources naming an unknown schema (Entra's ADSCIM Group)"
             }
@@ -670,7 +678,10 @@ fn apply(state: &ScimState, resource: &mut Value, operation: &Value) -> Result<(
         }
         ("remove", Some("members")) => {
             let members = members_of(resource);
-            match value.and_then(|v| v.as_array().cloned()) {
+            match value
+                .and_then(|v| v.as_array().cloned())
+                .filter(|_| !state.has(ScimFlaw::RemoveClearsMembers))
+            {
                 Some(removed) => {
                     members.retain(|m| !removed.iter().any(|r| r.get("value") == m.get("value")))
                 }

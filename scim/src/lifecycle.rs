@@ -309,6 +309,7 @@ pub async fn run<T: Transport>(
         user_id: None,
         user_name: plan.user.user_principal_name.clone(),
         group_id: None,
+        colleague_id: None,
         done: Vec::new(),
         stopped: None,
     };
@@ -391,6 +392,8 @@ struct Run<'a, T> {
     user_id: Option<String>,
     user_name: String,
     group_id: Option<String>,
+    /// A second member for the group, so that removing one can be told from emptying it.
+    colleague_id: Option<String>,
     /// The steps that passed (or passed with a warning) so far.
     done: Vec<&'static str>,
     /// Set when the SP cannot be worked with at all: every later step is skipped with it.
@@ -745,6 +748,9 @@ impl<T: Transport> Run<'_, T> {
             ("displayName", json!(u.display_name)),
             ("emails[type eq \"work\"].value", json!(u.mail)),
         ] {
+            if want == json!("") {
+                continue; // not sent
+            }
             let got = lookup(&doc, path);
             if got.as_ref() != Some(&want) {
                 wrong.push(format!(
@@ -1013,14 +1019,34 @@ impl<T: Transport> Run<'_, T> {
         }
     }
 
-    /// Whether the group lists the user: `None` when the SP does not return members at all.
-    async fn is_member(&mut self, group: &str, user: &str) -> Judged<Option<bool>> {
+    /// The ids of the group's members: `None` when the SP does not return members at all.
+    async fn members(&mut self, group: &str) -> Judged<Option<Vec<String>>> {
         let doc = self.read(format!("/Groups/{group}")).await?;
         Ok(doc.get("members").and_then(Value::as_array).map(|members| {
             members
                 .iter()
-                .any(|m| m.get("value").and_then(Value::as_str) == Some(user))
+                .filter_map(|m| m.get("value").and_then(Value::as_str).map(str::to_string))
+                .collect()
         }))
+    }
+
+    /// Provisions a second user (as Entra does for every member in scope) to share the group.
+    async fn provision_colleague(&mut self) {
+        let u = &self.plan.user;
+        let colleague = EntraUser {
+            user_principal_name: format!("colleague.{}", u.user_principal_name),
+            mail_nickname: format!("colleague.{}", u.mail_nickname),
+            display_name: format!("Colleague of {}", u.display_name),
+            mail: format!("colleague.{}", u.mail),
+            ..u.clone()
+        };
+        let request = Request::new(Method::Post, "/Users").body(mapping::user_resource(&colleague));
+        if let Ok(response) = self.send(request).await {
+            self.colleague_id = serde_json::from_str::<Value>(&response.body)
+                .ok()
+                .and_then(|d| d.get("id").and_then(Value::as_str).map(str::to_string))
+                .filter(|_| response.status == 201 || response.status == 200);
+        }
     }
 
     async fn group_member(&mut self, add: bool) -> Outcome {
@@ -1033,10 +1059,14 @@ impl<T: Transport> Run<'_, T> {
             (Ok(g), Ok(u)) => (g, u),
             (Err(o), _) | (_, Err(o)) => return o,
         };
-        let body = if add {
-            self.plan.dialect.add_members(&[&user])
-        } else {
-            self.plan.dialect.remove_members(&[&user])
+        if add {
+            self.provision_colleague().await;
+        }
+        let colleague = self.colleague_id.clone();
+        let body = match (&colleague, add) {
+            (Some(c), true) => self.plan.dialect.add_members(&[&user, c]),
+            (None, true) => self.plan.dialect.add_members(&[&user]),
+            (_, false) => self.plan.dialect.remove_members(&[&user]),
         };
         if let Err(o) = self.patch(format!("/Groups/{group}"), body).await {
             return o;
@@ -1045,8 +1075,18 @@ impl<T: Transport> Run<'_, T> {
             self.notes
                 .push("the group PATCH answered 200; Microsoft asks for 204 No Content".into());
         }
-        match self.is_member(&group, &user).await {
-            Ok(Some(listed)) if listed == add => Outcome::Pass,
+        match self.members(&group).await {
+            Ok(Some(ids)) if ids.contains(&user) == add => match colleague {
+                Some(c) if !ids.contains(&c) && add => Outcome::fail(
+                    "the PATCH added two members and only the first is listed: Entra adds several members in one PATCH",
+                    None,
+                ),
+                Some(c) if !ids.contains(&c) => Outcome::fail(
+                    "removing one member emptied the group: Entra's default dialect removes a member with a value list ({\"op\":\"Remove\",\"path\":\"members\",\"value\":[…]}), which this SP reads as \"remove all members\"",
+                    None,
+                ),
+                _ => Outcome::Pass,
+            },
             Ok(Some(_)) => Outcome::fail(
                 format!(
                     "the PATCH was answered as a success but the user is {} the group's members",
@@ -1121,6 +1161,14 @@ impl<T: Transport> Run<'_, T> {
             Ok(id) => id,
             Err(o) => return o,
         };
+        if !group {
+            if let Some(colleague) = self.colleague_id.take() {
+                // Clean up; Entra would delete it in its own cycle.
+                let _ = self
+                    .send(Request::new(Method::Delete, format!("/Users/{colleague}")))
+                    .await;
+            }
+        }
         let path = format!("{collection}/{id}");
         let request = Request::new(Method::Delete, path.clone());
         let line = request.line();

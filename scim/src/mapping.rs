@@ -48,21 +48,38 @@ pub fn user_resource(user: &EntraUser) -> Value {
     }
     let mut body = json!({
         "schemas": [wire::USER_SCHEMA, wire::ENTERPRISE_USER_SCHEMA],
-        "externalId": user.mail_nickname,
         "userName": user.user_principal_name,
         "active": true,
-        "displayName": user.display_name,
-        "emails": [{"primary": true, "type": "work", "value": user.mail}],
         "meta": {"resourceType": "User"},
-        "name": {
-            "formatted": format!("{} {}", user.given_name, user.surname),
-            "familyName": user.surname,
-            "givenName": user.given_name,
-        },
         "roles": [],
     });
-    if !user.job_title.is_empty() {
-        body["title"] = json!(user.job_title);
+    // Entra does not send an attribute whose source is empty.
+    let mut set = |key: &str, value: &str, json: Value| {
+        if !value.is_empty() {
+            body[key] = json;
+        }
+    };
+    set("externalId", &user.mail_nickname, json!(user.mail_nickname));
+    set("displayName", &user.display_name, json!(user.display_name));
+    set("title", &user.job_title, json!(user.job_title));
+    set(
+        "emails",
+        &user.mail,
+        json!([{"primary": true, "type": "work", "value": user.mail}]),
+    );
+    let mut name = Map::new();
+    for (key, value) in [
+        ("familyName", &user.surname),
+        ("givenName", &user.given_name),
+    ] {
+        if !value.is_empty() {
+            name.insert(key.into(), json!(value));
+        }
+    }
+    if !name.is_empty() {
+        let formatted = format!("{} {}", user.given_name, user.surname);
+        name.insert("formatted".into(), json!(formatted.trim()));
+        body["name"] = Value::Object(name);
     }
     if !enterprise.is_empty() {
         body[wire::ENTERPRISE_USER_SCHEMA] = Value::Object(enterprise);
@@ -104,6 +121,16 @@ mod tests {
         assert_eq!(body["name"]["formatted"], "B Simon");
         assert_eq!(body[wire::ENTERPRISE_USER_SCHEMA]["department"], "Sales");
         assert!(body.get("title").is_none(), "null attributes are not sent");
+        let bare = user_resource(&EntraUser {
+            user_principal_name: "x@contoso.com".into(),
+            ..EntraUser::default()
+        });
+        assert!(
+            bare.get("emails").is_none()
+                && bare.get("name").is_none()
+                && bare.get("externalId").is_none(),
+            "{bare}"
+        );
     }
 
     #[test]
