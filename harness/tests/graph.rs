@@ -201,3 +201,138 @@ fn permissions_come_from_the_app_registration_and_throttling_is_on_demand() {
         assert_eq!(response.headers()["retry-after"], "1");
     });
 }
+
+/// Where `scripts/setup --test` installs Microsoft's SDKs.
+fn target_dir(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target")
+        .join(name)
+}
+
+fn script(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../real-sps/graph-clients")
+        .join(name)
+}
+
+/// Microsoft's own SDKs (Node: @microsoft/microsoft-graph-client with @azure/identity;
+/// Python: msgraph-sdk with azure-identity) run a Cymmetri-style provisioning against the mock
+/// over HTTPS, and the users they create then sign in over SAML.
+#[test]
+fn microsofts_graph_sdks_provision_users_who_then_sign_in() {
+    let tls = tempfile::tempdir().unwrap();
+    let dir = tls.path().to_str().unwrap().to_owned();
+    let idp = common::serve(&[
+        "idp",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--graph",
+        "--tls",
+        "--tls-dir",
+        &dir,
+    ]);
+    let ca = tls.path().join("ca.pem");
+    let index = {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            https_client(&ca)
+                .get(format!("{}/", idp.url))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        })
+    };
+    let tenant = index
+        .split_whitespace()
+        .nth(5)
+        .unwrap()
+        .trim_matches(|c| c == '(' || c == ')')
+        .to_owned();
+    let env = |upn: &str| {
+        vec![
+            ("GRAPH_ORIGIN", idp.url.clone()),
+            ("TENANT_ID", tenant.clone()),
+            (
+                "CLIENT_ID",
+                saml_harness::idp_cmd::DEFAULT_GRAPH_CLIENT.to_owned(),
+            ),
+            (
+                "CLIENT_SECRET",
+                saml_harness::idp_cmd::DEFAULT_GRAPH_SECRET.to_owned(),
+            ),
+            ("NEW_UPN", upn.to_owned()),
+            ("NODE_EXTRA_CA_CERTS", ca.display().to_string()),
+            ("SSL_CERT_FILE", ca.display().to_string()),
+            ("REQUESTS_CA_BUNDLE", ca.display().to_string()),
+            (
+                "NODE_PATH",
+                target_dir("graph-clients-node/node_modules")
+                    .display()
+                    .to_string(),
+            ),
+        ]
+    };
+    let node = std::process::Command::new("node")
+        .arg(script("cymmetri.js"))
+        .envs(env("Cym.Node@contoso.com"))
+        .output()
+        .expect("node (scripts/setup --test installs it)");
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&node.stdout),
+        String::from_utf8_lossy(&node.stderr)
+    );
+    assert!(node.status.success(), "{out}");
+    assert!(
+        out.contains("licensed 710779e8-3d4a-4c88-adb9-386c958d1fdf"),
+        "{out}"
+    );
+    assert!(
+        out.contains("duplicate refused Request_BadRequest"),
+        "{out}"
+    );
+
+    let python = std::process::Command::new(target_dir("graph-sdk-venv/bin/python"))
+        .arg(script("cymmetri.py"))
+        .envs(env("Cym.Python@contoso.com"))
+        .output()
+        .expect("the msgraph-sdk venv (scripts/setup --test)");
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&python.stdout),
+        String::from_utf8_lossy(&python.stderr)
+    );
+    assert!(python.status.success(), "{out}");
+    assert!(out.contains("licence refused 400 License assignment cannot be done for user with invalid usage location."), "{out}");
+    assert!(out.contains("member of Cymmetri Python Users"), "{out}");
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        for upn in ["Cym.Node@contoso.com", "Cym.Python@contoso.com"] {
+            let page = https_client(&ca)
+                .get(format!("{}/api/signin/{APP}?user={upn}", idp.url))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                page.contains("name=\"SAMLResponse\""),
+                "{upn} signs in over SAML: {page}"
+            );
+        }
+    });
+}
+
+fn https_client(ca: &std::path::Path) -> reqwest::Client {
+    let pem = std::fs::read(ca).unwrap();
+    reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+        .build()
+        .unwrap()
+}

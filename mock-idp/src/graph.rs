@@ -780,7 +780,8 @@ async fn update_user(
         .map(|a| a.user.upn.to_ascii_lowercase())
         .collect();
     let account = find_account(&mut directory, &id)?;
-    for (key, value) in changes {
+    // SDKs send "@odata.type" with every entity.
+    for (key, value) in changes.iter().filter(|(k, _)| !k.starts_with('@')) {
         let text = value.as_str().map(str::to_string);
         match (key.as_str(), text) {
             ("displayName", Some(v)) => account.user.display_name = v,
