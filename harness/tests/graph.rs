@@ -106,6 +106,18 @@ fn a_cymmetri_style_platform_provisions_into_the_tenant_and_the_user_signs_in() 
         assert!(err["error"]["message"].as_str().unwrap().contains("already exists"), "{err}");
         assert!(signs_in(&base, upn).await, "the created user signs in over SAML");
 
+        // The password grant (ROPC), as ConnId-style connectors sign in.
+        let ropc = |password: &'static str| {
+            [("grant_type", "password"), ("client_id", client_id), ("client_secret", secret), ("scope", "https://graph.microsoft.com/.default openid profile"), ("username", upn), ("password", password)]
+        };
+        let (status, err) = token(&base, &tenant, &ropc("Wrong!Passw0rd")).await;
+        assert_eq!((status, err["error_codes"].clone()), (400, json!([50126])), "{err}");
+        let (status, delegated) = token(&base, &tenant, &ropc("Str0ng!Passw0rd")).await;
+        assert_eq!(status, 200, "{delegated}");
+        let payload = delegated["id_token"].as_str().unwrap().split('.').nth(1).unwrap().to_owned();
+        let claims: Value = serde_json::from_slice(&base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).unwrap()).unwrap();
+        assert_eq!(claims["preferred_username"], upn);
+
         let licence = json!({"addLicenses": [{"disabledPlans": [], "skuId": TEAMS_EXPLORATORY}], "removeLicenses": []});
         let path = format!("/v1.0/users/{id}/assignLicense");
         let (status, err) = graph.call(post.clone(), &path, Some(licence.clone())).await;

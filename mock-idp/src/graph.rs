@@ -317,6 +317,7 @@ async fn token(
         None => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
     }
     let scope = form.get("scope").cloned().unwrap_or_default();
+    let mut signed_in: Option<User> = None;
     match form.get("grant_type").map(String::as_str) {
         Some("client_credentials") => {
             if !scope
@@ -332,12 +333,13 @@ async fn token(
                 form.get("password").cloned().unwrap_or_default(),
             );
             let directory = graph.directory();
-            let ok = directory.accounts.iter().any(|a| {
+            let account = directory.accounts.iter().find(|a| {
                 a.enabled
                     && a.user.upn.eq_ignore_ascii_case(&user)
                     && a.password.as_deref() == Some(password.as_str())
             });
-            if !ok {
+            signed_in = account.map(|a| a.user.clone());
+            if signed_in.is_none() {
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",
@@ -369,7 +371,38 @@ async fn token(
             expires: now + Duration::seconds(TOKEN_LIFETIME_SECS),
         },
     );
-    Json(json!({"token_type": "Bearer", "expires_in": TOKEN_LIFETIME_SECS, "ext_expires_in": TOKEN_LIFETIME_SECS, "access_token": access_token})).into_response()
+    let mut answer = json!({"token_type": "Bearer", "expires_in": TOKEN_LIFETIME_SECS, "ext_expires_in": TOKEN_LIFETIME_SECS, "access_token": access_token});
+    if let Some(user) = signed_in {
+        answer["scope"] = json!(scope);
+        answer["id_token"] = json!(id_token(&state, &app.client_id, &user, now));
+    }
+    Json(answer).into_response()
+}
+
+/// The password grant's ID token: the user's claims in JWT form, unsigned (`alg: none`):
+/// clients read its claims, and nothing here should trust it.
+fn id_token(state: &IdpState, client_id: &str, user: &User, now: OffsetDateTime) -> String {
+    use base64::Engine as _;
+    let tid = state.idp().config.tenant.id.clone();
+    let part = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    let claims = json!({
+        "aud": client_id,
+        "iss": format!("{}/{tid}/v2.0", state.base_url.trim_end_matches('/')),
+        "iat": now.unix_timestamp(),
+        "nbf": now.unix_timestamp(),
+        "exp": now.unix_timestamp() + TOKEN_LIFETIME_SECS,
+        "name": user.display_name,
+        "oid": user.object_id,
+        "preferred_username": user.upn,
+        "sub": user.object_id,
+        "tid": tid,
+        "ver": "2.0",
+    });
+    format!(
+        "{}.{}.",
+        part(json!({"typ": "JWT", "alg": "none"})),
+        part(claims)
+    )
 }
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
