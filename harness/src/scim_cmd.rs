@@ -53,6 +53,7 @@ EXIT STATUS:
 EXAMPLES:
     saml-harness scim --reference-sp
     saml-harness scim --reference-sp --scim-flaw scim-op-case-sensitive --dialect both
+    saml-harness scim --reference-sp --vendor mixpanel   # Mixpanel's mapping: userName, displayName
     saml-harness scim --base-url https://app.example.com/scim/v2 --token \"$SCIM_TOKEN\"
     saml-harness scim --base-url http://127.0.0.1:7081/scim/v2 --token s3cret --on-demand --user B.Simon@contoso.com
     saml-harness scim --base-url http://127.0.0.1:8000/scim/v2 --oauth https://app.example.com/oauth/token,CLIENT_ID,SECRET --report junit=scim.xml";
@@ -80,6 +81,10 @@ pub struct ScimArgs {
     /// The tenant's users (a mock-idp config; default: the built-in tenant).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// A vendor profile (bundled name or file) whose SCIM attribute mapping replaces Entra's
+    /// default one (Mixpanel: userName and displayName).
+    #[arg(long, value_name = "NAME|FILE")]
+    vendor: Option<String>,
     /// The group Entra provisions, with the user as member.
     #[arg(long, value_name = "NAME", default_value = "Sales")]
     group: String,
@@ -162,6 +167,24 @@ pub fn run(args: ScimArgs) -> Result<ExitCode> {
         None => mock_idp::config::Config::builtin(),
     };
     let user = entra_user(&config, args.user.as_deref())?;
+    let mapping = match &args.vendor {
+        None => scim::mapping::Mapping::default(),
+        Some(v) => {
+            let profile = crate::vendor::load(v).map_err(|e| UsageError(e.to_string()))?;
+            if profile.provisioning != crate::vendor::Provisioning::Scim {
+                return Err(UsageError(format!(
+                    "the {} profile does not provision over SCIM ({:?}); hint: `saml-harness vendor list` shows which do",
+                    profile.name, profile.provisioning
+                ))
+                .into());
+            }
+            if profile.scim_attributes.is_empty() {
+                scim::mapping::Mapping::default()
+            } else {
+                scim::mapping::Mapping::only(profile.scim_attributes.clone())
+            }
+        }
+    };
     let group = EntraGroup {
         display_name: args.group.clone(),
         object_id: uuid::Uuid::new_v4().to_string(),
@@ -204,6 +227,7 @@ pub fn run(args: ScimArgs) -> Result<ExitCode> {
                 group: group.clone(),
                 has_credentials: token.is_some(),
                 on_demand: args.on_demand,
+                mapping: mapping.clone(),
             };
             let done = lifecycle::run(&plan, &mut transport, print_step).await;
             steps.extend(done);

@@ -141,6 +141,9 @@ pub struct Profile {
     pub provisioning: Provisioning,
     /// The SCIM tenant URL, with SCIM provisioning.
     pub scim_url: Option<String>,
+    /// The user attributes the app's SCIM mapping sends (empty: Entra's default mapping).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scim_attributes: Vec<String>,
     /// The certificate artifact the vendor takes.
     pub certificate: CertificateArtifact,
     /// The Identifier (Entity ID) the vendor's SP has, when the guide gives it.

@@ -109,6 +109,13 @@ pub fn describe(p: &Profile) -> String {
     if let Some(u) = &p.scim_url {
         s.push_str(&format!("  SCIM Tenant URL: {u}\n"));
     }
+    if !p.scim_attributes.is_empty() {
+        s.push_str(&format!(
+            "  SCIM user mapping: {} (try it: saml-harness scim --vendor {} --base-url URL --token T)\n",
+            p.scim_attributes.join(", "),
+            p.name
+        ));
+    }
     s.push_str("\nBasic SAML Configuration\n");
     let unset = "(as the gallery app fills it in)".to_owned();
     s.push_str(&format!(

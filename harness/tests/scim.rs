@@ -400,3 +400,36 @@ fn the_tenant_url_flag_picks_the_dialect() {
         stdout(&output)
     );
 }
+
+/// A vendor profile's mapping (Mixpanel: userName and displayName) decides what is sent and
+/// read back: against django-scim2-server only the displayName it drops is missed, no longer
+/// the emails Mixpanel's mapping does not send.
+#[test]
+fn a_vendor_profile_narrows_the_mapping() {
+    let sp = real_sps::django_scim2_server("s3cret").unwrap();
+    let (output, report) = scim(&[
+        "--base-url",
+        &sp.base_url,
+        "--token",
+        "s3cret",
+        "--vendor",
+        "mixpanel",
+    ]);
+    let text = stdout(&output);
+    assert!(
+        !text.contains("emails"),
+        "Mixpanel's mapping sends no email: {text}"
+    );
+    assert!(text.contains("displayName is missing"), "{text}");
+    assert!(
+        with_verdict(&report, "fail").contains("default/user/read"),
+        "{text}"
+    );
+    let (output, _) = scim(&["--reference-sp", "--vendor", "pymetrics"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stdout(&output).contains("does not provision over SCIM"),
+        "{}",
+        stdout(&output)
+    );
+}

@@ -292,6 +292,8 @@ pub struct Plan {
     pub has_credentials: bool,
     /// Provision on demand: stop once the user is created and read back, and leave it there.
     pub on_demand: bool,
+    /// The app's attribute mapping.
+    pub mapping: mapping::Mapping,
 }
 
 /// Runs the plan against the SP behind `transport`, calling `on_step` as each step is judged.
@@ -669,18 +671,21 @@ impl<T: Transport> Run<'_, T> {
         if let Err(o) = self.skip_if_stopped() {
             return o;
         }
-        let body = mapping::user_resource(&self.plan.user);
+        let body = self.plan.mapping.user_resource(&self.plan.user);
         if let Some(id) = self.user_id.clone() {
             // Matched: Entra sends the differences; here, every mapped value.
             let u = &self.plan.user;
-            let patch = self.plan.dialect.replace(
-                Some(&u.mail),
-                &[
-                    ("name.givenName", &u.given_name),
-                    ("name.familyName", &u.surname),
-                    ("displayName", &u.display_name),
-                ],
-            );
+            let m = &self.plan.mapping;
+            let values: Vec<(&str, &str)> = [
+                ("name.givenName", u.given_name.as_str()),
+                ("name.familyName", u.surname.as_str()),
+                ("displayName", u.display_name.as_str()),
+            ]
+            .into_iter()
+            .filter(|(p, v)| m.sends(p) && !v.is_empty())
+            .collect();
+            let mail = Some(u.mail.as_str()).filter(|v| m.sends("emails") && !v.is_empty());
+            let patch = self.plan.dialect.replace(mail, &values);
             return match self.patch(format!("/Users/{id}"), patch).await {
                 Ok(()) => Outcome::Pass,
                 Err(o) => o,
@@ -748,7 +753,7 @@ impl<T: Transport> Run<'_, T> {
             ("displayName", json!(u.display_name)),
             ("emails[type eq \"work\"].value", json!(u.mail)),
         ] {
-            if want == json!("") {
+            if want == json!("") || !self.plan.mapping.sends(path) {
                 continue; // not sent
             }
             let got = lookup(&doc, path);
@@ -819,8 +824,8 @@ impl<T: Transport> Run<'_, T> {
         if let Err(o) = self.user_id() {
             return o;
         }
-        let request =
-            Request::new(Method::Post, "/Users").body(mapping::user_resource(&self.plan.user));
+        let request = Request::new(Method::Post, "/Users")
+            .body(self.plan.mapping.user_resource(&self.plan.user));
         let line = request.line();
         let response = match self.send(request).await {
             Ok(r) => r,
@@ -895,22 +900,31 @@ impl<T: Transport> Run<'_, T> {
 
     async fn user_update(&mut self) -> Outcome {
         let u = &self.plan.user;
+        let m = &self.plan.mapping;
         let mail = format!("updated.{}", u.mail);
         let surname = format!("{}-Updated", u.surname);
         let display = format!("{} (updated)", u.display_name);
-        let body = self.plan.dialect.replace(
-            Some(&mail),
-            &[("name.familyName", &surname), ("displayName", &display)],
-        );
-        self.patch_user(
-            body,
-            &[
-                ("emails[type eq \"work\"].value", json!(mail)),
-                ("name.familyName", json!(surname)),
-                ("displayName", json!(display)),
-            ],
-        )
-        .await
+        let values: Vec<(&str, &str)> = [
+            ("name.familyName", surname.as_str()),
+            ("displayName", display.as_str()),
+        ]
+        .into_iter()
+        .filter(|(p, _)| m.sends(p))
+        .collect();
+        let work = "emails[type eq \"work\"].value";
+        let send_mail = m.sends(work);
+        if values.is_empty() && !send_mail {
+            return Outcome::Skip("the app's mapping sends no attribute this step changes".into());
+        }
+        let body = self
+            .plan
+            .dialect
+            .replace(send_mail.then_some(mail.as_str()), &values);
+        let mut want: Vec<(&str, Value)> = values.iter().map(|(p, v)| (*p, json!(v))).collect();
+        if send_mail {
+            want.push((work, json!(mail)));
+        }
+        self.patch_user(body, &want).await
     }
 
     async fn user_rename(&mut self) -> Outcome {
@@ -1040,7 +1054,8 @@ impl<T: Transport> Run<'_, T> {
             mail: format!("colleague.{}", u.mail),
             ..u.clone()
         };
-        let request = Request::new(Method::Post, "/Users").body(mapping::user_resource(&colleague));
+        let request =
+            Request::new(Method::Post, "/Users").body(self.plan.mapping.user_resource(&colleague));
         if let Ok(response) = self.send(request).await {
             self.colleague_id = serde_json::from_str::<Value>(&response.body)
                 .ok()

@@ -87,6 +87,40 @@ pub fn user_resource(user: &EntraUser) -> Value {
     body
 }
 
+/// Which user attributes an app's attribute mapping sends: Entra's default set, or a gallery
+/// app's own (Mixpanel: userName and displayName). `userName` (the matching attribute) and
+/// `active` (the disable switch) are always sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Mapping(Option<Vec<String>>);
+
+impl Mapping {
+    /// Only these SCIM attributes (top-level names, e.g. `displayName`, `emails`, `name`).
+    pub fn only(attributes: Vec<String>) -> Mapping {
+        Mapping(Some(attributes))
+    }
+
+    /// Whether the attribute at `path` (`name.familyName`, `emails[type eq "work"].value`)
+    /// is sent.
+    pub fn sends(&self, path: &str) -> bool {
+        let top = path.split(['.', '[']).next().unwrap_or(path);
+        match &self.0 {
+            None => true,
+            Some(_) if top == "userName" || top == "active" => true,
+            Some(names) => names.iter().any(|n| n.eq_ignore_ascii_case(top)),
+        }
+    }
+
+    /// Entra's `POST /Users` body under this mapping.
+    pub fn user_resource(&self, user: &EntraUser) -> Value {
+        let mut body = user_resource(user);
+        if let (Some(_), Some(object)) = (&self.0, body.as_object_mut()) {
+            object
+                .retain(|k, _| matches!(k.as_str(), "schemas" | "meta" | "roles") || self.sends(k));
+        }
+        body
+    }
+}
+
 /// The body of Entra's `POST /Groups`: always without members (they follow by PATCH).
 pub fn group_resource(group: &EntraGroup) -> Value {
     json!({
@@ -131,6 +165,26 @@ mod tests {
                 && bare.get("externalId").is_none(),
             "{bare}"
         );
+    }
+
+    #[test]
+    fn a_gallery_mapping_sends_only_its_attributes() {
+        let mixpanel = Mapping::only(vec!["userName".into(), "displayName".into()]);
+        let body = mixpanel.user_resource(&EntraUser {
+            user_principal_name: "b@contoso.com".into(),
+            display_name: "B".into(),
+            mail: "b@contoso.com".into(),
+            given_name: "B".into(),
+            ..EntraUser::default()
+        });
+        assert_eq!(body["displayName"], "B");
+        assert_eq!(body["active"], true);
+        assert!(
+            body.get("emails").is_none() && body.get("name").is_none(),
+            "{body}"
+        );
+        assert!(mixpanel.sends("userName") && !mixpanel.sends("name.familyName"));
+        assert!(Mapping::default().sends("emails[type eq \"work\"].value"));
     }
 
     #[test]
