@@ -68,6 +68,8 @@ fn a_cymmetri_style_platform_provisions_into_the_tenant_and_the_user_signs_in() 
         let (status, err) = token(&base, &tenant, &[("grant_type", "client_credentials"), ("client_id", "00000000-0000-0000-0000-000000000001"), ("client_secret", secret), ("scope", scope)]).await;
         assert_eq!(status, 400, "{err}");
         assert!(err["error_description"].as_str().unwrap().starts_with("AADSTS700016:"), "{err}");
+        let (status, err) = token(&base, "fabrikam.example", &[("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", secret), ("scope", scope)]).await;
+        assert_eq!((status, err["error_codes"].clone()), (400, json!([90002])), "{err}");
         let (status, err) = token(&base, &tenant, &[("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", "wrong"), ("scope", scope)]).await;
         assert_eq!(status, 401, "{err}");
         assert_eq!(err["error_codes"], json!([7000215]), "{err}");

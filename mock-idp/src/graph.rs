@@ -233,18 +233,30 @@ fn oauth_error(status: StatusCode, error: &str, aadsts: u32, description: &str) 
         .into_response()
 }
 
+/// Entra's AADSTS90002 for a tenant in the path that is not this one.
+fn unknown_tenant(state: &IdpState, tenant: &str) -> Option<Response> {
+    let t = &state.idp().config.tenant;
+    let known = tenant.eq_ignore_ascii_case(&t.id)
+        || tenant.eq_ignore_ascii_case(&t.domain)
+        || tenant == "organizations";
+    (!known).then(|| {
+        oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_tenant",
+            90002,
+            &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+        )
+    })
+}
+
 async fn openid_configuration(
     State(state): State<IdpState>,
     Path(tenant): Path<String>,
 ) -> Response {
     let base = state.base_url.trim_end_matches('/');
     let tid = state.idp().config.tenant.id.clone();
-    if tenant != tid
-        && !tenant.eq_ignore_ascii_case(&state.idp().config.tenant.domain)
-        && tenant != "organizations"
-        && tenant != "common"
-    {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_tenant", 90002, &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."));
+    if let Some(refused) = unknown_tenant(&state, &tenant) {
+        return refused;
     }
     Json(json!({
         "token_endpoint": format!("{base}/{tid}/oauth2/v2.0/token"),
@@ -275,9 +287,12 @@ async fn openid_configuration(
 async fn token(
     State(state): State<IdpState>,
     headers: HeaderMap,
-    Path(_tenant): Path<String>,
+    Path(tenant): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
+    if let Some(refused) = unknown_tenant(&state, &tenant) {
+        return refused;
+    }
     let Ok(graph) = graph(&state) else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
