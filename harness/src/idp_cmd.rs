@@ -264,10 +264,9 @@ impl GraphArgs {
             .split_once(':')
             .filter(|(i, s)| !i.is_empty() && !s.is_empty())
         else {
-            return Err(UsageError(format!(
-                "--graph-client {:?} is not CLIENT_ID:SECRET",
-                self.graph_client
-            ))
+            return Err(UsageError(
+                "--graph-client is not CLIENT_ID:SECRET (both non-empty)".into(),
+            )
             .into());
         };
         let mut sku = mock_idp::graph::Sku::teams_exploratory();
@@ -328,6 +327,15 @@ fn serve(
     graph: &GraphArgs,
 ) -> Result<()> {
     let idp = config.load()?;
+    if graph.graph
+        && !listen.ip().is_loopback()
+        && graph.graph_client.ends_with(DEFAULT_GRAPH_SECRET)
+    {
+        return Err(UsageError(format!(
+            "--graph on {listen} with the default app registration would let anyone who reaches it create users that sign in; hint: give --graph-client CLIENT_ID:SECRET with a secret of your own"
+        ))
+        .into());
+    }
     let graph = graph.settings()?;
     if !tls.tls && tls.tls_ca_cert.is_some() {
         return Err(UsageError("--tls-ca-cert is for HTTPS: add --tls".into()).into());
@@ -441,10 +449,15 @@ fn print_banner(state: &IdpState, tls: &[String]) {
             "  token endpoint               {base}/{}/oauth2/v2.0/token",
             c.tenant.id
         );
+        // The built-in test secret is printed; one the user gave is theirs to know.
+        let secret = if app.secret == DEFAULT_GRAPH_SECRET {
+            app.secret.as_str()
+        } else {
+            "(as given)"
+        };
         say!(
-            "  app registration             client id {}, secret {}, roles {}",
+            "  app registration             client id {}, secret {secret}, roles {}",
             app.client_id,
-            app.secret,
             app.roles.join(",")
         );
     }

@@ -42,15 +42,75 @@ async fn token(base: &str, tenant: &str, form: &[(&str, &str)]) -> (u16, Value) 
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
-/// Whether the IdP signs `upn` in (IdP-initiated, as "Test this application" does).
+/// The NameID of the SAMLResponse in an auto-post form, if the page is one.
+fn name_id(page: &str) -> Option<String> {
+    let value = page
+        .split("name=\"SAMLResponse\" value=\"")
+        .nth(1)?
+        .split('"')
+        .next()?;
+    let xml = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, value).ok()?;
+    let xml = String::from_utf8(xml).ok()?;
+    let doc = roxmltree::Document::parse(&xml).ok()?;
+    let node = doc.descendants().find(|n| n.has_tag_name("NameID"))?;
+    node.text().map(str::to_owned)
+}
+
+/// Whether the IdP signs `upn` in, twice over: IdP-initiated (as "Test this application"
+/// does) and SP-initiated with `login_hint` on the single sign-on URL. Both must agree, and
+/// the response must be for `upn`, not the default user.
 async fn signs_in(base: &str, upn: &str) -> bool {
-    let page = reqwest::get(format!("{base}/api/signin/{APP}?user={upn}"))
+    let client = reqwest::Client::new();
+    let launched = client
+        .get(format!("{base}/api/signin/{APP}?user={upn}"))
+        .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    page.contains("name=\"SAMLResponse\"")
+    let index = client
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let login_url = index
+        .lines()
+        .find_map(|l| l.strip_prefix("Login URL / Logout URL: "))
+        .unwrap()
+        .to_owned();
+    let request = format!(
+        "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"_{}\" Version=\"2.0\" IssueInstant=\"{}\"><Issuer xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\">https://sp.contoso.test/saml</Issuer></samlp:AuthnRequest>",
+        uuid::Uuid::new_v4().simple(),
+        time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap()
+    );
+    let hinted = client
+        .get(&login_url)
+        .query(&[
+            ("SAMLRequest", saml_protocol::deflate_base64(&request)),
+            ("login_hint", upn.to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (a, b) = (name_id(&launched), name_id(&hinted));
+    assert_eq!(
+        a, b,
+        "IdP- and SP-initiated disagree:\n{launched}\n{hinted}"
+    );
+    match a {
+        Some(n) => {
+            assert!(n.eq_ignore_ascii_case(upn), "signed in {n}, not {upn}");
+            true
+        }
+        None => false,
+    }
 }
 
 #[test]
@@ -157,6 +217,66 @@ fn a_cymmetri_style_platform_provisions_into_the_tenant_and_the_user_signs_in() 
         let (status, _) = graph.call(reqwest::Method::PATCH, &format!("/v1.0/users/{id}"), Some(json!({"accountEnabled": false}))).await;
         assert_eq!(status, 204);
         assert!(!signs_in(&base, upn).await, "a disabled user no longer signs in");
+        let (_, user) = graph.call(reqwest::Method::GET, &format!("/v1.0/users/{id}?$select=accountEnabled,userPrincipalName"), None).await;
+        assert_eq!(user["accountEnabled"], false, "disabled, not deleted: {user}");
+        let (status, _) = graph.call(reqwest::Method::PATCH, &format!("/v1.0/users/{id}"), Some(json!({"accountEnabled": true, "userPrincipalName": "Cym.User@fabrikam.example"}))).await;
+        assert_eq!(status, 400, "an unverified domain in a PATCH is refused");
+        assert!(!signs_in(&base, upn).await, "a refused PATCH changes nothing, not even accountEnabled");
+        let (status, _) = graph.call(reqwest::Method::PATCH, &format!("/v1.0/users/{id}"), Some(json!({"accountEnabled": true}))).await;
+        assert_eq!(status, 204);
+        assert!(signs_in(&base, upn).await, "re-enabled, the user signs in again");
+
+        // The password grant of a public client (no secret), as ConnId-style connectors use it.
+        let (status, delegated) = token(&base, &tenant, &[("grant_type", "password"), ("client_id", client_id), ("scope", "https://graph.microsoft.com/.default"), ("username", upn), ("password", "Str0ng!Passw0rd")]).await;
+        assert_eq!(status, 200, "{delegated}");
+    });
+}
+
+#[test]
+fn licences_are_counted_against_the_seats_bought() {
+    let idp = common::serve(&[
+        "idp",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--graph",
+        "--graph-seats",
+        "1",
+    ]);
+    let base = idp.url.clone();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let (_, granted) = token(&base, "contoso.com", &[("grant_type", "client_credentials"), ("client_id", saml_harness::idp_cmd::DEFAULT_GRAPH_CLIENT), ("client_secret", saml_harness::idp_cmd::DEFAULT_GRAPH_SECRET), ("scope", "00000003-0000-0000-c000-000000000000/.default")]).await;
+        let graph = Graph { base: base.clone(), client: reqwest::Client::new(), token: granted["access_token"].as_str().unwrap().to_owned() };
+        let mut ids = Vec::new();
+        for upn in ["L1@contoso.com", "L2@contoso.com"] {
+            let (status, created) = graph.call(reqwest::Method::POST, "/v1.0/users", Some(json!({"accountEnabled": true, "displayName": upn, "mailNickname": "l", "userPrincipalName": upn, "usageLocation": "DE", "passwordProfile": {"password": "Str0ng!Passw0rd"}}))).await;
+            assert_eq!(status, 201, "{created}");
+            assert!(created.get("usageLocation").is_none(), "POST answers the default properties: {created}");
+            ids.push(created["id"].as_str().unwrap().to_owned());
+        }
+        let add = json!({"addLicenses": [{"disabledPlans": [], "skuId": TEAMS_EXPLORATORY}], "removeLicenses": []});
+        let remove = json!({"addLicenses": [], "removeLicenses": [TEAMS_EXPLORATORY]});
+        let assign = |i: usize, body: &Value| (format!("/v1.0/users/{}/assignLicense", ids[i]), body.clone());
+        let (path, body) = assign(0, &add);
+        assert_eq!(graph.call(reqwest::Method::POST, &path, Some(body.clone())).await.0, 200);
+        assert_eq!(graph.call(reqwest::Method::POST, &path, Some(body)).await.0, 200, "assigning a held licence again needs no seat");
+        let (path, body) = assign(1, &add);
+        let (status, err) = graph.call(reqwest::Method::POST, &path, Some(body)).await;
+        assert_eq!(status, 400);
+        assert!(err["error"]["message"].as_str().unwrap().contains("does not have any available licenses"), "{err}");
+        let (path, body) = assign(0, &remove);
+        assert_eq!(graph.call(reqwest::Method::POST, &path, Some(body)).await.0, 200);
+        let (path, body) = assign(1, &add);
+        assert_eq!(graph.call(reqwest::Method::POST, &path, Some(body)).await.0, 200, "the freed seat is taken");
+        let (status, err) = graph.call(reqwest::Method::GET, "/v1.0/users?$filter=department%20eq%20'x'", None).await;
+        assert_eq!((status, err["error"]["code"].as_str()), (400, Some("Request_UnsupportedQuery")), "{err}");
+        let (_, page) = graph.call(reqwest::Method::GET, "/v1.0/users?$top=1", None).await;
+        assert_eq!(page["value"].as_array().unwrap().len(), 1);
+        let next = page["@odata.nextLink"].as_str().unwrap().to_owned();
+        let second: Value = graph.client.get(&next).bearer_auth(&graph.token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(second["value"].as_array().unwrap().len(), 1, "{second}");
+        assert_ne!(second["value"][0]["id"], page["value"][0]["id"]);
     });
 }
 
@@ -309,6 +429,7 @@ fn microsofts_graph_sdks_provision_users_who_then_sign_in() {
         out.contains("duplicate refused Request_BadRequest"),
         "{out}"
     );
+    assert!(out.contains("found 1"), "{out}");
 
     let python = std::process::Command::new(target_dir("graph-sdk-venv/bin/python"))
         .arg(script("cymmetri.py"))
@@ -335,8 +456,9 @@ fn microsofts_graph_sdks_provision_users_who_then_sign_in() {
                 .text()
                 .await
                 .unwrap();
-            assert!(
-                page.contains("name=\"SAMLResponse\""),
+            assert_eq!(
+                name_id(&page).as_deref(),
+                Some(upn),
                 "{upn} signs in over SAML: {page}"
             );
         }

@@ -28,6 +28,8 @@ pub const TOKEN_LIFETIME_SECS: i64 = 3599;
 pub const MAX_PAGE: usize = 999;
 /// Largest number of users or groups Graph may create (a bound, not Entra's).
 pub const MAX_OBJECTS: usize = 10_000;
+/// Largest number of live access tokens (a bound: expired ones are dropped first).
+pub const MAX_TOKENS: usize = 10_000;
 
 /// An app registration allowed to call Graph: its client id, secret and granted application
 /// permissions (e.g. `User.ReadWrite.All`).
@@ -326,8 +328,11 @@ async fn token(
     else {
         return oauth_error(StatusCode::BAD_REQUEST, "unauthorized_client", 700016, &format!("Application with identifier '{client_id}' was not found in the directory '{tenant_id}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."));
     };
+    let public_client = form.get("grant_type").map(String::as_str) == Some("password");
     match secret {
         Some(s) if s == app.secret => {}
+        // "Allow public client flows": the password grant without a secret.
+        None if public_client => {}
         Some(_) => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", 7000215, &format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.", app.client_id)),
         None => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
     }
@@ -335,10 +340,10 @@ async fn token(
     let mut signed_in: Option<User> = None;
     match form.get("grant_type").map(String::as_str) {
         Some("client_credentials") => {
-            if !scope
-                .split(' ')
-                .any(|s| s.eq_ignore_ascii_case(DEFAULT_SCOPE))
-            {
+            if !scope.split(' ').any(|s| {
+                s.eq_ignore_ascii_case(DEFAULT_SCOPE)
+                    || s.eq_ignore_ascii_case(&format!("{GRAPH_APP_ID}/.default"))
+            }) {
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", 1002012, &format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."));
             }
         }
@@ -379,6 +384,14 @@ async fn token(
     let mut directory = graph.directory();
     let now = (state.clock)();
     directory.tokens.retain(|_, g| g.expires > now);
+    if directory.tokens.len() >= MAX_TOKENS {
+        return oauth_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            90033,
+            &format!("Too many live tokens ({MAX_TOKENS}, the mock's bound); reuse a token until it expires."),
+        );
+    }
     directory.tokens.insert(
         access_token.clone(),
         Grant {
@@ -551,6 +564,17 @@ fn non_empty(s: &str) -> Value {
     }
 }
 
+/// The user properties `$filter … eq` is served for here.
+const FILTERABLE_USER_FIELDS: [&str; 7] = [
+    "userPrincipalName",
+    "mail",
+    "mailNickname",
+    "displayName",
+    "givenName",
+    "surname",
+    "id",
+];
+
 const DEFAULT_USER_FIELDS: [&str; 11] = [
     "businessPhones",
     "displayName",
@@ -620,6 +644,13 @@ async fn list_users(
     let mut users: Vec<Value> = directory.accounts.iter().map(user_json).collect();
     if let Some(filter) = q.get("$filter") {
         let (property, value) = parse_filter(filter)?;
+        if !FILTERABLE_USER_FIELDS.contains(&property.as_str()) {
+            return Err(graph_error(
+                StatusCode::BAD_REQUEST,
+                "Request_UnsupportedQuery",
+                format!("Unsupported or invalid query filter clause specified for property '{property}' of resource 'User'."),
+            ));
+        }
         users.retain(|u| {
             u.get(&property)
                 .and_then(Value::as_str)
@@ -656,7 +687,7 @@ async fn list_users(
         }
         body["@odata.count"] = json!(count);
     }
-    if skip + top < count {
+    if skip.saturating_add(top) < count {
         // Graph writes the `$` of system query options as is.
         let mut pairs: Vec<String> = q
             .iter()
@@ -667,7 +698,7 @@ async fn list_users(
                 format!("{}={v}", k.replace("%24", "$"))
             })
             .collect();
-        pairs.push(format!("$skiptoken={}", skip + top));
+        pairs.push(format!("$skiptoken={}", skip.saturating_add(top)));
         body["@odata.nextLink"] = json!(format!("{base}/v1.0/users?{}", pairs.join("&")));
     }
     Ok(Json(body).into_response())
@@ -697,6 +728,35 @@ fn strong(password: &str) -> bool {
         password.chars().any(|c| !c.is_ascii_alphanumeric()),
     ];
     (8..=256).contains(&password.chars().count()) && classes.iter().filter(|c| **c).count() >= 3
+}
+
+/// A userPrincipalName Graph accepts: allowed characters, and a verified domain of the tenant.
+fn check_upn(state: &IdpState, upn: &str) -> Result<(), GraphError> {
+    let config = state.idp().config.clone();
+    let verified = [
+        config.tenant.domain.to_ascii_lowercase(),
+        format!(
+            "{}.onmicrosoft.com",
+            config.tenant.name.to_ascii_lowercase().replace(' ', "")
+        ),
+    ];
+    match upn.rsplit_once('@') {
+        Some((local, domain))
+            if !local.is_empty()
+                && local
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "'.-_!#^~".contains(c)) =>
+        {
+            if verified.contains(&domain.to_ascii_lowercase()) {
+                Ok(())
+            } else {
+                Err(bad_request(format!("The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization. (verified here: {})", verified.join(", "))))
+            }
+        }
+        _ => Err(bad_request(
+            "Invalid value specified for property 'userPrincipalName' of resource 'User'.",
+        )),
+    }
 }
 
 fn bad_request(message: impl Into<String>) -> GraphError {
@@ -734,31 +794,7 @@ async fn create_user(
         return Err(bad_request("The specified password does not comply with password complexity requirements. Please provide a different password."));
     }
     let upn = text("userPrincipalName").unwrap_or_default();
-    let config = state.idp().config.clone();
-    let verified = [
-        config.tenant.domain.to_ascii_lowercase(),
-        format!(
-            "{}.onmicrosoft.com",
-            config.tenant.name.to_ascii_lowercase().replace(' ', "")
-        ),
-    ];
-    match upn.rsplit_once('@') {
-        Some((local, domain))
-            if !local.is_empty()
-                && local
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "'.-_!#^~".contains(c)) =>
-        {
-            if !verified.contains(&domain.to_ascii_lowercase()) {
-                return Err(bad_request(format!("The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization. (verified here: {})", verified.join(", "))));
-            }
-        }
-        _ => {
-            return Err(bad_request(
-                "Invalid value specified for property 'userPrincipalName' of resource 'User'.",
-            ))
-        }
-    }
+    check_upn(&state, &upn)?;
     if let Some(location) = text("usageLocation") {
         if location.len() != 2 || !location.chars().all(|c| c.is_ascii_alphabetic()) {
             return Err(bad_request(format!("Invalid value specified for property 'usageLocation' of resource 'User': {location:?} is not an ISO 3166 two-letter country code.")));
@@ -804,7 +840,7 @@ async fn create_user(
         licences: Vec::new(),
         password: Some(password.to_string()),
     };
-    let mut created = user_json(&account);
+    let mut created = project(user_json(&account), None);
     created["@odata.context"] = json!("https://graph.microsoft.com/v1.0/$metadata#users/$entity");
     directory.accounts.push(account);
     publish(&state, &directory);
@@ -827,10 +863,15 @@ async fn update_user(
         .iter()
         .map(|a| a.user.upn.to_ascii_lowercase())
         .collect();
-    let account = find_account(&mut directory, &id)?;
+    let stored = find_account(&mut directory, &id)?;
+    // Applied to a copy: a refused property leaves the user as it was.
+    let mut account = stored.clone();
     // SDKs send "@odata.type" with every entity.
     for (key, value) in changes.iter().filter(|(k, _)| !k.starts_with('@')) {
-        let text = value.as_str().map(str::to_string);
+        let text = match value {
+            Value::Null => Some(String::new()),
+            v => v.as_str().map(str::to_string),
+        };
         match (key.as_str(), text) {
             ("displayName", Some(v)) => account.user.display_name = v,
             ("givenName", Some(v)) => account.user.given_name = v,
@@ -841,6 +882,7 @@ async fn update_user(
             }
             ("mailNickname", Some(v)) => account.mail_nickname = v,
             ("userPrincipalName", Some(v)) => {
+                check_upn(&state, &v)?;
                 if taken.contains(&v.to_ascii_lowercase()) && !v.eq_ignore_ascii_case(&account.user.upn) {
                     return Err(bad_request("Another object with the same value for property userPrincipalName already exists."));
                 }
@@ -859,6 +901,7 @@ async fn update_user(
             (other, _) => return Err(bad_request(format!("Invalid value specified for property '{other}' of resource 'User'."))),
         }
     }
+    *find_account(&mut directory, &id)? = account;
     publish(&state, &directory);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -888,12 +931,13 @@ async fn assign_license(
         .and_then(Value::as_array)
         .ok_or_else(|| bad_request("Property 'addLicenses' is required."))?
         .iter()
-        .filter_map(|l| {
+        .map(|l| {
             l.get("skuId")
                 .and_then(Value::as_str)
                 .map(str::to_ascii_lowercase)
+                .ok_or_else(|| bad_request("Each of addLicenses needs a skuId."))
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     let removes: Vec<String> = body
         .get("removeLicenses")
         .and_then(Value::as_array)
@@ -902,6 +946,7 @@ async fn assign_license(
         .filter_map(|v| v.as_str().map(str::to_ascii_lowercase))
         .collect();
     let mut directory = graph.directory();
+    let object_id = find_account(&mut directory, &id)?.user.object_id.clone();
     for sku in &adds {
         let Some(known) = graph
             .settings
@@ -916,7 +961,7 @@ async fn assign_license(
         let used = directory
             .accounts
             .iter()
-            .filter(|a| a.licences.contains(sku))
+            .filter(|a| a.user.object_id != object_id && a.licences.contains(sku))
             .count() as u32;
         if used >= known.seats {
             return Err(bad_request(format!(

@@ -253,6 +253,9 @@ struct SamlParams {
     saml_response: Option<String>,
     #[serde(rename = "RelayState")]
     relay_state: Option<String>,
+    /// The user to sign in, as Entra takes it on the single sign-on URL (its SAML protocol
+    /// page: "a subject can instead be provided by adding a login_hint parameter").
+    login_hint: Option<String>,
 }
 
 /// GET /{tenant}/saml2: AuthnRequest or LogoutRequest by HTTP-Redirect, or the SP's LogoutResponse.
@@ -323,6 +326,8 @@ fn handle_sp_message(
 ) -> Response {
     let now = (state.clock)();
     let error = |e: Aadsts| ErrorPage::new(e, headers, now).into_response();
+    let hint = params.login_hint.clone();
+    let picked_user = picked_user.or(hint.as_deref());
     let Some(encoded) = params.saml_request else {
         if params.saml_response.is_some() {
             // The SP's LogoutResponse to an IdP-initiated sign-out: nothing more to do.
@@ -447,6 +452,7 @@ async fn pick_user(
         saml_request: Some(f.saml_request),
         saml_response: None,
         relay_state: Some(f.relay_state).filter(|r| !r.is_empty()),
+        login_hint: None,
     };
     Ok(handle_sp_message(
         &state,
