@@ -35,6 +35,10 @@ pub enum ScimFlaw {
     HidesInactive,
     /// Ignores `filter`: every query lists every resource.
     FilterIgnored,
+    /// Compares a group's displayName case-sensitively.
+    CaseSensitiveGroupName,
+    /// Refuses the manager as Entra sends it, a bare id string instead of `{"value": id}`.
+    ManagerStringRefused,
     /// Reads a `remove` of `members` with a value list as "remove all members" (RFC 7644's
     /// reading of a remove without a filter).
     RemoveClearsMembers,
@@ -45,7 +49,7 @@ pub enum ScimFlaw {
 
 impl ScimFlaw {
     /// Every flaw.
-    pub const ALL: [ScimFlaw; 11] = [
+    pub const ALL: [ScimFlaw; 13] = [
         ScimFlaw::NoAuth,
         ScimFlaw::CaseSensitiveUserName,
         ScimFlaw::NoConflict,
@@ -55,6 +59,8 @@ impl ScimFlaw {
         ScimFlaw::NotFoundOnEmpty,
         ScimFlaw::HidesInactive,
         ScimFlaw::FilterIgnored,
+        ScimFlaw::CaseSensitiveGroupName,
+        ScimFlaw::ManagerStringRefused,
         ScimFlaw::RemoveClearsMembers,
         ScimFlaw::UnknownSchemaRefused,
     ];
@@ -71,6 +77,8 @@ impl ScimFlaw {
             ScimFlaw::NotFoundOnEmpty => "scim-404-on-no-match",
             ScimFlaw::HidesInactive => "scim-hides-inactive",
             ScimFlaw::FilterIgnored => "scim-filter-ignored",
+            ScimFlaw::CaseSensitiveGroupName => "scim-case-sensitive-group-name",
+            ScimFlaw::ManagerStringRefused => "scim-manager-string-refused",
             ScimFlaw::RemoveClearsMembers => "scim-remove-clears-members",
             ScimFlaw::UnknownSchemaRefused => "scim-unknown-schema-refused",
         }
@@ -88,6 +96,10 @@ impl ScimFlaw {
             ScimFlaw::NotFoundOnEmpty => "answers 404 to a query with no match",
             ScimFlaw::HidesInactive => "leaves inactive users out of queries",
             ScimFlaw::FilterIgnored => "ignores filter: every query lists every resource",
+            ScimFlaw::CaseSensitiveGroupName => "compares a group's displayName case-sensitively",
+            ScimFlaw::ManagerStringRefused => {
+                "refuses the manager as a bare id string (Entra's form)"
+            }
             ScimFlaw::RemoveClearsMembers => {
                 "reads a members remove with a value list as remove-all"
             }
@@ -245,7 +257,7 @@ fn id_of(resource: &Value) -> Option<&str> {
 fn case_insensitive(state: &ScimState, attribute: &str) -> bool {
     match attribute {
         "userName" => !state.has(ScimFlaw::CaseSensitiveUserName),
-        "displayName" => true,
+        "displayName" => !state.has(ScimFlaw::CaseSensitiveGroupName),
         _ => false,
     }
 }
@@ -773,6 +785,15 @@ fn set(state: &ScimState, resource: &mut Value, path: &str, value: Value) -> Res
         if !resource.get(extension).is_some_and(Value::is_object) {
             resource[extension] = json!({});
         }
+        // Entra sends the manager as a bare id string; SCIM's form is {"value": id}.
+        let value = match (attribute, value) {
+            ("manager", Value::String(_)) if state.has(ScimFlaw::ManagerStringRefused) => {
+                return Err("manager must be a complex value {\"value\": id}".into())
+            }
+            ("manager", Value::String(id)) if id.is_empty() => Value::Null,
+            ("manager", Value::String(id)) => json!({"value": id}),
+            (_, value) => value,
+        };
         resource[extension][attribute] = value;
         return Ok(());
     }

@@ -199,7 +199,7 @@ pub struct Step {
 }
 
 /// Every step of a run, in order: (name, what Entra needs). Ids are `DIALECT/NAME`.
-pub const STEPS: [(&str, &str); 20] = [
+pub const STEPS: [(&str, &str); 22] = [
     (
         "auth/no-token",
         "a request without the token is refused with 401",
@@ -257,8 +257,16 @@ pub const STEPS: [(&str, &str); 20] = [
         "POST /Groups creates the group, empty (201 with its id)",
     ),
     (
+        "group/match-case",
+        "the group query matches displayName case-insensitively",
+    ),
+    (
         "group/add-member",
         "a PATCH adding the user to the group is applied (204)",
+    ),
+    (
+        "user/manager",
+        "a PATCH adding the manager as Entra sends it (a bare id string) is applied",
     ),
     (
         "group/excluded-members",
@@ -351,8 +359,12 @@ pub async fn run<T: Transport>(
     emit(&mut run, "group/match", outcome);
     let outcome = run.group_create().await;
     emit(&mut run, "group/create", outcome);
+    let outcome = run.group_match_case().await;
+    emit(&mut run, "group/match-case", outcome);
     let outcome = run.group_member(true).await;
     emit(&mut run, "group/add-member", outcome);
+    let outcome = run.user_manager().await;
+    emit(&mut run, "user/manager", outcome);
     let outcome = run.group_excluded_members().await;
     emit(&mut run, "group/excluded-members", outcome);
     let outcome = run.group_member(false).await;
@@ -779,17 +791,7 @@ impl<T: Transport> Run<'_, T> {
             Ok(id) => id,
             Err(o) => return o,
         };
-        let swapped: String = self
-            .user_name
-            .chars()
-            .map(|c| {
-                if c.is_uppercase() {
-                    c.to_lowercase().next().unwrap_or(c)
-                } else {
-                    c.to_uppercase().next().unwrap_or(c)
-                }
-            })
-            .collect();
+        let swapped = swap_case(&self.user_name);
         // With a user in place, a filter that is ignored shows: Entra would match every
         // user it provisions to this one and overwrite it.
         let stranger = uuid::Uuid::new_v4().to_string();
@@ -1117,6 +1119,82 @@ impl<T: Transport> Run<'_, T> {
         }
     }
 
+    async fn group_match_case(&mut self) -> Outcome {
+        let group = match self.group_id() {
+            Ok(g) => g,
+            Err(o) => return o,
+        };
+        let swapped = swap_case(&self.plan.group.display_name);
+        match self.query(self.groups_by_name(&swapped)).await {
+            Ok(found)
+                if found.len() == 1
+                    && found[0].get("id").and_then(Value::as_str) == Some(&group) =>
+            {
+                Outcome::Pass
+            }
+            Ok(found) if found.is_empty() => Outcome::fail(
+                format!(
+                    "displayName eq {swapped:?} found nothing although {:?} exists: Entra would create the group again",
+                    self.plan.group.display_name
+                ),
+                Some("EntryConflict"),
+            ),
+            Ok(found) => Outcome::fail(
+                format!("displayName eq {swapped:?} found {} other group(s)", found.len()),
+                Some("DuplicateTargetEntries"),
+            ),
+            Err(o) => o,
+        }
+    }
+
+    /// Entra links the manager after both users exist, sending the manager's id as a bare
+    /// string, not `{"value": id}` (azure-docs#73842, SCIM-SDK#541).
+    async fn user_manager(&mut self) -> Outcome {
+        let user = match self.user_id() {
+            Ok(u) => u,
+            Err(o) => return o,
+        };
+        if self.colleague_id.is_none() {
+            self.provision_colleague().await;
+        }
+        let Some(manager) = self.colleague_id.clone() else {
+            return Outcome::Skip(
+                "needs a second user to be the manager, and none could be created".into(),
+            );
+        };
+        if !self.plan.mapping.sends(wire::ENTERPRISE_USER_SCHEMA) {
+            return Outcome::Skip("the app's mapping sends no manager".into());
+        }
+        let path = format!("{}:manager", wire::ENTERPRISE_USER_SCHEMA);
+        let op = if self.plan.dialect == Dialect::Default {
+            "Add"
+        } else {
+            "add"
+        };
+        let body = wire::patch(vec![json!({"op": op, "path": path, "value": manager})]);
+        if let Err(o) = self.patch(format!("/Users/{user}"), body).await {
+            return o;
+        }
+        let doc = match self.read_user().await {
+            Ok(d) => d,
+            Err(o) => return o,
+        };
+        let got = doc
+            .get(wire::ENTERPRISE_USER_SCHEMA)
+            .and_then(|e| e.get("manager"))
+            .cloned();
+        match got.as_ref().and_then(|m| m.get("value")).and_then(Value::as_str) {
+            Some(v) if v == manager => Outcome::Pass,
+            _ => Outcome::fail(
+                format!(
+                    "the manager PATCH was answered as a success but manager reads back as {} (expected {{\"value\": {manager:?}}}): accept the bare id string Entra sends",
+                    shown(got.as_ref())
+                ),
+                None,
+            ),
+        }
+    }
+
     async fn group_excluded_members(&mut self) -> Outcome {
         let group = match self.group_id() {
             Ok(g) => g,
@@ -1244,6 +1322,19 @@ pub fn lookup(doc: &Value, path: &str) -> Option<Value> {
         at = at.get(part)?;
     }
     Some(at.clone())
+}
+
+/// `text` with upper and lower case swapped.
+fn swap_case(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_uppercase() {
+                c.to_lowercase().next().unwrap_or(c)
+            } else {
+                c.to_uppercase().next().unwrap_or(c)
+            }
+        })
+        .collect()
 }
 
 fn shown(value: Option<&Value>) -> String {

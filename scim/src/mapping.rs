@@ -102,7 +102,12 @@ impl Mapping {
     /// Whether the attribute at `path` (`name.familyName`, `emails[type eq "work"].value`)
     /// is sent.
     pub fn sends(&self, path: &str) -> bool {
-        let top = path.split(['.', '[']).next().unwrap_or(path);
+        // An extension's URN (with the `.` of `2.0` in it) names itself.
+        let top = if path.starts_with("urn:") {
+            path
+        } else {
+            path.split(['.', '[']).next().unwrap_or(path)
+        };
         match &self.0 {
             None => true,
             Some(_) if top == "userName" || top == "active" => true,
