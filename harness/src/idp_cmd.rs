@@ -249,6 +249,10 @@ pub struct GraphArgs {
     /// Seats of Microsoft Teams Exploratory (skuId 710779e8-…) the tenant holds.
     #[arg(long, value_name = "N", requires = "graph", default_value_t = 100)]
     graph_seats: u32,
+    /// Another subscription the tenant holds, as PART_NUMBER:SKU_ID:SEATS (repeatable), e.g.
+    /// ENTERPRISEPACK:6fd2c87f-b296-42f0-b197-1e91e994b900:25 (Office 365 E3).
+    #[arg(long, value_name = "PART:SKU_ID:SEATS", requires = "graph", value_parser = parse_sku)]
+    graph_sku: Vec<mock_idp::graph::Sku>,
     /// Answer every Nth Graph request with 429 and Retry-After: 1 (throttling on demand).
     #[arg(long, value_name = "N", requires = "graph")]
     graph_throttle_every: Option<u64>,
@@ -271,6 +275,18 @@ impl GraphArgs {
         };
         let mut sku = mock_idp::graph::Sku::teams_exploratory();
         sku.seats = self.graph_seats;
+        let mut skus = vec![sku];
+        for extra in &self.graph_sku {
+            if skus
+                .iter()
+                .any(|s| s.sku_id.eq_ignore_ascii_case(&extra.sku_id))
+            {
+                return Err(
+                    UsageError(format!("--graph-sku {} is given twice", extra.sku_id)).into(),
+                );
+            }
+            skus.push(extra.clone());
+        }
         Ok(Some(mock_idp::graph::GraphSettings {
             apps: vec![mock_idp::graph::AppRegistration {
                 client_id: client_id.to_string(),
@@ -282,10 +298,31 @@ impl GraphArgs {
                     .filter(|r| !r.is_empty())
                     .collect(),
             }],
-            skus: vec![sku],
+            skus,
             throttle_every: self.graph_throttle_every,
         }))
     }
+}
+
+/// `--graph-sku PART:SKU_ID:SEATS`.
+fn parse_sku(s: &str) -> Result<mock_idp::graph::Sku, String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let [part, id, seats] = parts[..] else {
+        return Err(format!("{s:?} is not PART_NUMBER:SKU_ID:SEATS"));
+    };
+    if part.is_empty() {
+        return Err(format!("{s:?} has no part number"));
+    }
+    let id = uuid::Uuid::parse_str(id)
+        .map_err(|_| format!("the skuId {id:?} is not a GUID (Microsoft's SDKs refuse others)"))?;
+    let seats = seats
+        .parse()
+        .map_err(|_| format!("the seats {seats:?} are not a number"))?;
+    Ok(mock_idp::graph::Sku {
+        sku_id: id.to_string(),
+        part_number: part.to_string(),
+        seats,
+    })
 }
 
 /// `idp serve`'s HTTPS options.

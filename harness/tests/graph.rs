@@ -242,6 +242,8 @@ fn licences_are_counted_against_the_seats_bought() {
         "--graph",
         "--graph-seats",
         "1",
+        "--graph-sku",
+        "ENTERPRISEPACK:6fd2c87f-b296-42f0-b197-1e91e994b900:25",
     ]);
     let base = idp.url.clone();
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -269,6 +271,10 @@ fn licences_are_counted_against_the_seats_bought() {
         assert_eq!(graph.call(reqwest::Method::POST, &path, Some(body)).await.0, 200);
         let (path, body) = assign(1, &add);
         assert_eq!(graph.call(reqwest::Method::POST, &path, Some(body)).await.0, 200, "the freed seat is taken");
+        let (_, skus) = graph.call(reqwest::Method::GET, "/v1.0/subscribedSkus", None).await;
+        let parts: Vec<&str> = skus["value"].as_array().unwrap().iter().map(|s| s["skuPartNumber"].as_str().unwrap()).collect();
+        assert_eq!(parts, ["TEAMS_EXPLORATORY", "ENTERPRISEPACK"], "{skus}");
+        assert_eq!(skus["value"][1]["prepaidUnits"]["enabled"], 25);
         let (status, err) = graph.call(reqwest::Method::GET, "/v1.0/users?$filter=department%20eq%20'x'", None).await;
         assert_eq!((status, err["error"]["code"].as_str()), (400, Some("Request_UnsupportedQuery")), "{err}");
         let (_, page) = graph.call(reqwest::Method::GET, "/v1.0/users?$top=1", None).await;
@@ -471,4 +477,108 @@ fn https_client(ca: &std::path::Path) -> reqwest::Client {
         .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
         .build()
         .unwrap()
+}
+
+/// A form field's value in an auto-post page.
+fn field(page: &str, name: &str) -> Option<String> {
+    let value = page
+        .split(&format!("name=\"{name}\" value=\""))
+        .nth(1)?
+        .split('"')
+        .next()?;
+    Some(
+        value
+            .replace("&amp;", "&")
+            .replace("&quot;", "\"")
+            .replace("&#x2F;", "/")
+            .replace("&#47;", "/"),
+    )
+}
+
+/// The whole story of the Cymmetri seed: a platform creates a user through Graph, and the user
+/// then signs in over SAML to an SP (the reference SP, SP-initiated, the user named by
+/// `login_hint` on the single sign-on URL as Entra takes it); disabled, the user cannot.
+#[test]
+fn a_user_created_through_graph_signs_in_to_the_reference_sp() {
+    let dir = tempfile::tempdir().unwrap();
+    // The SP's port, held until the SP binds it (the tenant must name its ACS).
+    let hold = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = hold.local_addr().unwrap().port();
+    let sp_url = format!("http://127.0.0.1:{port}");
+    let tenant = dir.path().join("tenant.yaml");
+    std::fs::write(
+        &tenant,
+        format!("applications:\n  - name: graph\n    identifiers: [{sp_url}/saml/metadata]\n    reply_urls: [{sp_url}/saml/acs]\n"),
+    )
+    .unwrap();
+    let idp = common::serve(&[
+        "idp",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--graph",
+        "--config",
+        tenant.to_str().unwrap(),
+    ]);
+    let metadata = format!(
+        "{}/contoso.com/federationmetadata/2007-06/federationmetadata.xml?appid=graph",
+        idp.url
+    );
+    drop(hold);
+    let sp = common::serve(&[
+        "sp",
+        "serve",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--idp-metadata",
+        &metadata,
+    ]);
+    let base = idp.url.clone();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let (_, granted) = token(&base, "contoso.com", &[("grant_type", "client_credentials"), ("client_id", saml_harness::idp_cmd::DEFAULT_GRAPH_CLIENT), ("client_secret", saml_harness::idp_cmd::DEFAULT_GRAPH_SECRET), ("scope", "https://graph.microsoft.com/.default")]).await;
+        let graph = Graph { base: base.clone(), client: reqwest::Client::new(), token: granted["access_token"].as_str().unwrap().to_owned() };
+        let upn = "Cym.Saml@contoso.com";
+        let login = |upn: &'static str| {
+            let sp = sp.url.clone();
+            async move {
+                let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+                let to_idp = browser.get(format!("{sp}/login?next=/me")).send().await.unwrap();
+                let location = to_idp.headers()["location"].to_str().unwrap().to_owned();
+                let page = browser.get(format!("{location}&login_hint={upn}")).send().await.unwrap().text().await.unwrap();
+                let Some(response) = field(&page, "SAMLResponse") else {
+                    return Err(page);
+                };
+                let mut form = vec![("SAMLResponse", response)];
+                if let Some(relay) = field(&page, "RelayState") {
+                    form.push(("RelayState", relay));
+                }
+                let acs = browser.post(format!("{sp}/saml/acs")).form(&form).send().await.unwrap();
+                if !acs.status().is_redirection() && !acs.status().is_success() {
+                    return Err(acs.text().await.unwrap());
+                }
+                let me = browser.get(format!("{sp}/me")).send().await.unwrap();
+                let me: Value = me.json().await.map_err(|e| e.to_string())?;
+                Ok(me["user"].as_str().unwrap_or_default().to_owned())
+            }
+        };
+        assert!(login(upn).await.is_err(), "nobody by that name yet");
+        let (status, created) = graph.call(reqwest::Method::POST, "/v1.0/users", Some(json!({"accountEnabled": true, "displayName": "Cym Saml", "mailNickname": "cym.saml", "userPrincipalName": upn, "passwordProfile": {"password": "Str0ng!Passw0rd"}}))).await;
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(login(upn).await.as_deref(), Ok(upn), "the Graph-created user signs in to the SP");
+        let id = created["id"].as_str().unwrap();
+        let (status, _) = graph.call(reqwest::Method::PATCH, &format!("/v1.0/users/{id}"), Some(json!({"accountEnabled": false}))).await;
+        assert_eq!(status, 204);
+        assert!(login(upn).await.is_err(), "disabled, no longer");
+    });
+}
+
+#[test]
+fn a_malformed_sku_is_a_usage_error() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .args(["idp", "serve", "--graph", "--graph-sku", "E3:not-a-guid:5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a GUID"));
 }
