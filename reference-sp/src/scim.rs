@@ -37,6 +37,10 @@ pub enum ScimFlaw {
     FilterIgnored,
     /// Compares a group's displayName case-sensitively.
     CaseSensitiveGroupName,
+    /// Ignores `count`: every page holds every resource.
+    CountIgnored,
+    /// Serves no `/Schemas` (no schema discovery).
+    NoSchemas,
     /// Refuses the manager as Entra sends it, a bare id string instead of `{"value": id}`.
     ManagerStringRefused,
     /// Reads a `remove` of `members` with a value list as "remove all members" (RFC 7644's
@@ -49,7 +53,7 @@ pub enum ScimFlaw {
 
 impl ScimFlaw {
     /// Every flaw.
-    pub const ALL: [ScimFlaw; 13] = [
+    pub const ALL: [ScimFlaw; 15] = [
         ScimFlaw::NoAuth,
         ScimFlaw::CaseSensitiveUserName,
         ScimFlaw::NoConflict,
@@ -60,6 +64,8 @@ impl ScimFlaw {
         ScimFlaw::HidesInactive,
         ScimFlaw::FilterIgnored,
         ScimFlaw::CaseSensitiveGroupName,
+        ScimFlaw::CountIgnored,
+        ScimFlaw::NoSchemas,
         ScimFlaw::ManagerStringRefused,
         ScimFlaw::RemoveClearsMembers,
         ScimFlaw::UnknownSchemaRefused,
@@ -78,6 +84,8 @@ impl ScimFlaw {
             ScimFlaw::HidesInactive => "scim-hides-inactive",
             ScimFlaw::FilterIgnored => "scim-filter-ignored",
             ScimFlaw::CaseSensitiveGroupName => "scim-case-sensitive-group-name",
+            ScimFlaw::CountIgnored => "scim-count-ignored",
+            ScimFlaw::NoSchemas => "scim-no-schemas",
             ScimFlaw::ManagerStringRefused => "scim-manager-string-refused",
             ScimFlaw::RemoveClearsMembers => "scim-remove-clears-members",
             ScimFlaw::UnknownSchemaRefused => "scim-unknown-schema-refused",
@@ -97,6 +105,8 @@ impl ScimFlaw {
             ScimFlaw::HidesInactive => "leaves inactive users out of queries",
             ScimFlaw::FilterIgnored => "ignores filter: every query lists every resource",
             ScimFlaw::CaseSensitiveGroupName => "compares a group's displayName case-sensitively",
+            ScimFlaw::CountIgnored => "ignores count: every page holds every resource",
+            ScimFlaw::NoSchemas => "serves no /Schemas (no schema discovery)",
             ScimFlaw::ManagerStringRefused => {
                 "refuses the manager as a bare id string (Entra's form)"
             }
@@ -183,6 +193,7 @@ pub fn app(state: ScimState) -> Router {
             get(get_group).patch(patch_group).delete(delete_group),
         )
         .route("/ServiceProviderConfig", get(service_provider_config))
+        .route("/Schemas", get(schemas))
         .with_state(state)
 }
 
@@ -371,6 +382,7 @@ fn list(
     let count = query
         .get("count")
         .and_then(|s| s.parse::<usize>().ok())
+        .filter(|_| !state.has(ScimFlaw::CountIgnored))
         .unwrap_or(100);
     found = found.into_iter().skip(start - 1).take(count).collect();
     for r in &mut found {
@@ -840,6 +852,94 @@ async fn delete_group(
         return Err(not_found(&id));
     }
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// One attribute's schema entry (RFC 7643 §7), with sub-attributes when complex.
+fn attribute(name: &str, kind: &str, multi: bool, case_exact: bool, subs: &[&str]) -> Value {
+    let mut a = json!({
+        "name": name, "type": kind, "multiValued": multi, "required": name == "userName",
+        "caseExact": case_exact, "mutability": "readWrite", "returned": "default",
+        "uniqueness": if name == "userName" { "server" } else { "none" },
+    });
+    if !subs.is_empty() {
+        a["subAttributes"] = subs
+            .iter()
+            .map(|s| {
+                attribute(
+                    s,
+                    if *s == "primary" { "boolean" } else { "string" },
+                    false,
+                    false,
+                    &[],
+                )
+            })
+            .collect();
+    }
+    a
+}
+
+/// GET /Schemas: the User, EnterpriseUser and Group schemas (RFC 7643 §8.7.1, abridged).
+async fn schemas(
+    State(state): State<ScimState>,
+    headers: HeaderMap,
+) -> Result<Response, ScimError> {
+    authorize(&state, &headers)?;
+    if state.has(ScimFlaw::NoSchemas) {
+        return Err(error(StatusCode::NOT_FOUND, None, "no such endpoint"));
+    }
+    let schema = |id: &str, name: &str, attributes: Vec<Value>| json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"], "id": id, "name": name, "attributes": attributes});
+    let user = schema(
+        wire::USER_SCHEMA,
+        "User",
+        vec![
+            attribute("userName", "string", false, false, &[]),
+            attribute(
+                "name",
+                "complex",
+                false,
+                false,
+                &["formatted", "familyName", "givenName"],
+            ),
+            attribute("displayName", "string", false, false, &[]),
+            attribute("title", "string", false, false, &[]),
+            attribute("active", "boolean", false, false, &[]),
+            attribute(
+                "emails",
+                "complex",
+                true,
+                false,
+                &["value", "type", "primary"],
+            ),
+            attribute(
+                "roles",
+                "complex",
+                true,
+                false,
+                &["value", "type", "primary"],
+            ),
+        ],
+    );
+    let enterprise = schema(
+        wire::ENTERPRISE_USER_SCHEMA,
+        "EnterpriseUser",
+        vec![
+            attribute("employeeNumber", "string", false, false, &[]),
+            attribute("department", "string", false, false, &[]),
+            attribute("manager", "complex", false, false, &["value"]),
+        ],
+    );
+    let group = schema(
+        wire::GROUP_SCHEMA,
+        "Group",
+        vec![
+            attribute("displayName", "string", false, false, &[]),
+            attribute("members", "complex", true, false, &["value"]),
+        ],
+    );
+    Ok(answer(
+        StatusCode::OK,
+        &wire::list_response(vec![user, enterprise, group]),
+    ))
 }
 
 async fn service_provider_config(

@@ -199,7 +199,7 @@ pub struct Step {
 }
 
 /// Every step of a run, in order: (name, what Entra needs). Ids are `DIALECT/NAME`.
-pub const STEPS: [(&str, &str); 22] = [
+pub const STEPS: [(&str, &str); 24] = [
     (
         "auth/no-token",
         "a request without the token is refused with 401",
@@ -207,6 +207,10 @@ pub const STEPS: [(&str, &str); 22] = [
     (
         "connection/test",
         "Test Connection: a query for a random GUID gives 200 and an empty ListResponse",
+    ),
+    (
+        "discovery/schemas",
+        "GET /Schemas describes the User attributes the mapping sends (gallery apps need it)",
     ),
     (
         "user/match",
@@ -267,6 +271,10 @@ pub const STEPS: [(&str, &str); 22] = [
     (
         "user/manager",
         "a PATCH adding the manager as Entra sends it (a bare id string) is applied",
+    ),
+    (
+        "user/paging",
+        "a listing with startIndex and count pages (count=1: one user per page)",
     ),
     (
         "group/excluded-members",
@@ -332,6 +340,8 @@ pub async fn run<T: Transport>(
     emit(&mut run, "auth/no-token", outcome);
     let outcome = run.test_connection().await;
     emit(&mut run, "connection/test", outcome);
+    let outcome = run.discovery().await;
+    emit(&mut run, "discovery/schemas", outcome);
     let outcome = run.user_match().await;
     emit(&mut run, "user/match", outcome);
     let outcome = run.user_create().await;
@@ -365,6 +375,8 @@ pub async fn run<T: Transport>(
     emit(&mut run, "group/add-member", outcome);
     let outcome = run.user_manager().await;
     emit(&mut run, "user/manager", outcome);
+    let outcome = run.paging().await;
+    emit(&mut run, "user/paging", outcome);
     let outcome = run.group_excluded_members().await;
     emit(&mut run, "group/excluded-members", outcome);
     let outcome = run.group_member(false).await;
@@ -1193,6 +1205,117 @@ impl<T: Transport> Run<'_, T> {
                 None,
             ),
         }
+    }
+
+    /// Schema discovery (RFC 7644 §4): what the portal reads for a gallery app's mappings.
+    async fn discovery(&mut self) -> Outcome {
+        if let Err(o) = self.skip_if_stopped() {
+            return o;
+        }
+        let request = Request::new(Method::Get, "/Schemas");
+        let line = request.line();
+        let response = match self.send(request).await {
+            Ok(r) => r,
+            Err(o) => return o,
+        };
+        if matches!(response.status, 404 | 501) {
+            return Outcome::Warn(format!(
+                "{line} answered {}: no schema discovery; custom apps work without it, gallery apps need it (Microsoft's gallery provisioning requirements)",
+                response.status
+            ));
+        }
+        if let Err(o) = self.expect(&line, &response, &[200]) {
+            return o;
+        }
+        let doc = match self.json(&line, &response) {
+            Ok(d) => d,
+            Err(o) => return o,
+        };
+        let schemas = doc
+            .get("Resources")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let Some(user) = schemas
+            .iter()
+            .find(|s| s.get("id").and_then(Value::as_str) == Some(wire::USER_SCHEMA))
+        else {
+            return Outcome::fail(
+                format!(
+                    "{line} lists no {} schema: the portal cannot map attributes",
+                    wire::USER_SCHEMA
+                ),
+                Some(INCOMPATIBLE),
+            );
+        };
+        let described: Vec<&str> = user
+            .get("attributes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a.get("name").and_then(Value::as_str))
+            .collect();
+        let body = self.plan.mapping.user_resource(&self.plan.user);
+        let missing: Vec<&str> = body
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| k.as_str())
+            // id, externalId and meta are common to every resource (RFC 7643 §3.1), not
+            // attributes of the User schema.
+            .filter(|k| {
+                !matches!(*k, "schemas" | "meta" | "roles" | "externalId" | "id")
+                    && !k.starts_with("urn:")
+            })
+            .filter(|k| !described.iter().any(|d| d.eq_ignore_ascii_case(k)))
+            .collect();
+        if missing.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::Warn(format!(
+                "the User schema does not describe {}: Microsoft's validation wants every mapped attribute discoverable",
+                missing.join(", ")
+            ))
+        }
+    }
+
+    /// Listing with `startIndex`/`count`, with the user and the second user in place.
+    async fn paging(&mut self) -> Outcome {
+        if let Err(o) = self.user_id() {
+            return o;
+        }
+        if self.colleague_id.is_none() {
+            return Outcome::Skip("needs two users (user/manager provisions the second)".into());
+        }
+        let mut seen = Vec::new();
+        for start in [1, 2] {
+            let request = Request::new(Method::Get, "/Users")
+                .query("startIndex", start.to_string())
+                .query("count", "1");
+            let line = request.line();
+            match self.query(request).await {
+                Ok(page) if page.len() == 1 => {
+                    seen.push(page[0].get("id").and_then(Value::as_str).unwrap_or_default().to_string())
+                }
+                Ok(page) => {
+                    return Outcome::fail(
+                        format!("{line} answered {} users: count is a maximum the SP must not exceed (RFC 7644 §3.4.2.4)", page.len()),
+                        Some(INCOMPATIBLE),
+                    )
+                }
+                Err(o) => return o,
+            }
+        }
+        if seen[0] == seen[1] {
+            return Outcome::fail(
+                format!(
+                    "startIndex=1 and startIndex=2 gave the same user {}: startIndex is ignored",
+                    seen[0]
+                ),
+                Some(INCOMPATIBLE),
+            );
+        }
+        Outcome::Pass
     }
 
     async fn group_excluded_members(&mut self) -> Outcome {
