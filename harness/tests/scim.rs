@@ -374,6 +374,7 @@ fn django_scim2_server_from_pypi_runs_the_lifecycle() {
         with_verdict(&report, "warn"),
         both(&[
             "discovery/schemas",
+            "group/create",
             "group/add-member",
             "group/excluded-members",
             "group/remove-member"

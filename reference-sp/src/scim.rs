@@ -194,6 +194,7 @@ pub fn app(state: ScimState) -> Router {
         )
         .route("/ServiceProviderConfig", get(service_provider_config))
         .route("/Schemas", get(schemas))
+        .route("/ResourceTypes", get(resource_types))
         .with_state(state)
 }
 
@@ -540,6 +541,26 @@ async fn create_group(
         group["members"] = json!([]);
     }
     let mut store = state.store();
+    // Entra matches groups by displayName: a second one would break the match.
+    let name = group["displayName"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let taken = store.groups.iter().any(|g| {
+        let other = g["displayName"].as_str().unwrap_or_default();
+        if case_insensitive(&state, "displayName") {
+            other.eq_ignore_ascii_case(&name)
+        } else {
+            other == name
+        }
+    });
+    if taken {
+        return Err(error(
+            StatusCode::CONFLICT,
+            Some("uniqueness"),
+            &format!("displayName {name:?} is taken"),
+        ));
+    }
     if store.groups.len() >= MAX_RESOURCES {
         return Err(error(
             StatusCode::INSUFFICIENT_STORAGE,
@@ -939,6 +960,26 @@ async fn schemas(
     Ok(answer(
         StatusCode::OK,
         &wire::list_response(vec![user, enterprise, group]),
+    ))
+}
+
+/// GET /ResourceTypes: User (with the enterprise extension) and Group.
+async fn resource_types(
+    State(state): State<ScimState>,
+    headers: HeaderMap,
+) -> Result<Response, ScimError> {
+    authorize(&state, &headers)?;
+    if state.has(ScimFlaw::NoSchemas) {
+        return Err(error(StatusCode::NOT_FOUND, None, "no such endpoint"));
+    }
+    let kind = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
+    Ok(answer(
+        StatusCode::OK,
+        &wire::list_response(vec![
+            json!({"schemas": [kind], "id": "User", "name": "User", "endpoint": "/Users", "schema": wire::USER_SCHEMA,
+                   "schemaExtensions": [{"schema": wire::ENTERPRISE_USER_SCHEMA, "required": false}]}),
+            json!({"schemas": [kind], "id": "Group", "name": "Group", "endpoint": "/Groups", "schema": wire::GROUP_SCHEMA}),
+        ]),
     ))
 }
 

@@ -270,7 +270,7 @@ pub const STEPS: [(&str, &str); 24] = [
     ),
     (
         "user/manager",
-        "a PATCH adding the manager as Entra sends it (a bare id string) is applied",
+        "the manager, added as Entra sends it (a bare id string) and removed, reads back so",
     ),
     (
         "user/paging",
@@ -1041,9 +1041,37 @@ impl<T: Transport> Run<'_, T> {
         {
             Some(id) => {
                 self.group_id = Some(id.to_string());
+                self.duplicate_group(id).await;
                 Outcome::Pass
             }
             None => Outcome::fail(format!("{line} answered without an id"), Some(INCOMPATIBLE)),
+        }
+    }
+
+    /// The SCIM Validator's duplicate group: a second POST with the same displayName should be
+    /// refused (409), since Entra matches groups by it; a duplicate made is removed again.
+    async fn duplicate_group(&mut self, first: &str) {
+        let request =
+            Request::new(Method::Post, "/Groups").body(mapping::group_resource(&self.plan.group));
+        let Ok(response) = self.send(request).await else {
+            return;
+        };
+        match response.status {
+            409 => {}
+            200..=299 => {
+                let made = serde_json::from_str::<Value>(&response.body)
+                    .ok()
+                    .and_then(|d| d.get("id").and_then(Value::as_str).map(str::to_string));
+                if let Some(made) = made.filter(|m| m != first) {
+                    let _ = self
+                        .send(Request::new(Method::Delete, format!("/Groups/{made}")))
+                        .await;
+                }
+                self.notes.push("a second group with the same displayName was created: Entra matches groups by displayName, so a leftover duplicate breaks the match (DuplicateTargetEntries); answer 409".into());
+            }
+            status => self.notes.push(format!(
+                "a duplicate group was refused with {status}, not 409"
+            )),
         }
     }
 
@@ -1196,7 +1224,7 @@ impl<T: Transport> Run<'_, T> {
             .and_then(|e| e.get("manager"))
             .cloned();
         match got.as_ref().and_then(|m| m.get("value")).and_then(Value::as_str) {
-            Some(v) if v == manager => Outcome::Pass,
+            Some(v) if v == manager => self.remove_manager(&user).await,
             _ => Outcome::fail(
                 format!(
                     "the manager PATCH was answered as a success but manager reads back as {} (expected {{\"value\": {manager:?}}}): accept the bare id string Entra sends",
@@ -1269,6 +1297,16 @@ impl<T: Transport> Run<'_, T> {
             })
             .filter(|k| !described.iter().any(|d| d.eq_ignore_ascii_case(k)))
             .collect();
+        for endpoint in ["/ServiceProviderConfig", "/ResourceTypes"] {
+            match self.send(Request::new(Method::Get, endpoint)).await {
+                Ok(r) if r.status == 200 => {}
+                Ok(r) => self.notes.push(format!(
+                    "GET {endpoint} answered {} (RFC 7644 §4 discovery)",
+                    r.status
+                )),
+                Err(o) => return o,
+            }
+        }
         if missing.is_empty() {
             Outcome::Pass
         } else {
@@ -1316,6 +1354,37 @@ impl<T: Transport> Run<'_, T> {
             );
         }
         Outcome::Pass
+    }
+
+    /// Removes the manager as the SCIM Validator does (a replace with `""`) and reads back.
+    async fn remove_manager(&mut self, user: &str) -> Outcome {
+        let path = format!("{}:manager", wire::ENTERPRISE_USER_SCHEMA);
+        let op = if self.plan.dialect == Dialect::Default {
+            "Replace"
+        } else {
+            "replace"
+        };
+        let body = wire::patch(vec![json!({"op": op, "path": path, "value": ""})]);
+        if let Err(o) = self.patch(format!("/Users/{user}"), body).await {
+            return o;
+        }
+        let doc = match self.read_user().await {
+            Ok(d) => d,
+            Err(o) => return o,
+        };
+        let left = doc
+            .get(wire::ENTERPRISE_USER_SCHEMA)
+            .and_then(|e| e.get("manager"))
+            .and_then(|m| m.get("value"))
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty());
+        match left {
+            None => Outcome::Pass,
+            Some(v) => Outcome::fail(
+                format!("the manager was removed (a replace with \"\", as the SCIM Validator sends) but still reads back as {v:?}"),
+                None,
+            ),
+        }
     }
 
     async fn group_excluded_members(&mut self) -> Outcome {
@@ -1410,7 +1479,7 @@ impl<T: Transport> Run<'_, T> {
                 None,
             );
         }
-        match serde_json::from_str::<Value>(&response.body) {
+        let outcome = match serde_json::from_str::<Value>(&response.body) {
             Ok(doc)
                 if wire::has_schema(&doc, wire::ERROR)
                     && doc.get("status").is_some_and(Value::is_string) =>
@@ -1420,7 +1489,18 @@ impl<T: Transport> Run<'_, T> {
             _ => Outcome::Warn(format!(
                 "{line}'s 404 is not a SCIM Error with a status string (RFC 7644 §3.12)"
             )),
+        };
+        // The SCIM Validator deletes twice: the second must be 404 too.
+        let again = Request::new(Method::Delete, format!("{collection}/{id}"));
+        match self.send(again).await {
+            Ok(r) if r.status == 404 => {}
+            Ok(r) => self.notes.push(format!(
+                "deleting it again answered {}, not 404 (RFC 7644 §3.6)",
+                r.status
+            )),
+            Err(o) => return o,
         }
+        outcome
     }
 }
 
