@@ -569,7 +569,8 @@ fn a_user_created_through_graph_signs_in_to_the_reference_sp() {
         let id = created["id"].as_str().unwrap();
         let (status, _) = graph.call(reqwest::Method::PATCH, &format!("/v1.0/users/{id}"), Some(json!({"accountEnabled": false}))).await;
         assert_eq!(status, 204);
-        assert!(login(upn).await.is_err(), "disabled, no longer");
+        let refused = login(upn).await.unwrap_err();
+        assert!(refused.contains("AADSTS50057"), "disabled, no longer: {refused}");
     });
 }
 

@@ -65,7 +65,7 @@ fn the_careful_reference_endpoint_passes_every_step_in_both_dialects() {
 
 #[test]
 fn each_scim_flaw_fails_exactly_its_steps() {
-    let cases: [(&str, BTreeSet<String>); 15] = [
+    let cases: [(&str, BTreeSet<String>); 16] = [
         ("scim-no-auth", both(&["auth/no-token"])),
         ("scim-case-sensitive-username", both(&["user/match-case"])),
         ("scim-no-conflict", both(&["user/duplicate"])),
@@ -106,6 +106,7 @@ fn each_scim_flaw_fails_exactly_its_steps() {
         ),
         ("scim-manager-string-refused", both(&["user/manager"])),
         ("scim-count-ignored", both(&["user/paging"])),
+        ("scim-bare-list", both(&["connection/test"])),
         ("scim-no-schemas", BTreeSet::new()),
         (
             "scim-remove-clears-members",

@@ -33,6 +33,9 @@ pub enum Aadsts {
     /// 75011: the requested authentication context does not match how the user signed in.
     #[error("Authentication method '{used}' by which the user authenticated with the service doesn't match requested authentication method '{requested}'.")]
     AuthnContextMismatch { used: String, requested: String },
+    /// 50057: the user account is disabled (accountEnabled false).
+    #[error("The user account is disabled.")]
+    UserDisabled { upn: String },
     /// 50105: assignment is required and the user is not assigned.
     #[error("Your administrator has configured the application {app_name} ('{app_id}') to block users unless they are specifically granted ('assigned') access to the application. The signed in user '{upn}' is blocked because they are not a direct member of a group with access, nor had access directly assigned by an administrator. Please contact your administrator to assign access to this application.")]
     NotAssigned {
@@ -97,6 +100,7 @@ impl Aadsts {
             Aadsts::InvalidId { .. } => 7500529,
             Aadsts::InvalidNameIdPolicy { .. } => 75016,
             Aadsts::AuthnContextMismatch { .. } => 75011,
+            Aadsts::UserDisabled { .. } => 50057,
             Aadsts::NotAssigned { .. } => 50105,
             Aadsts::UnsignedRequest => 76021,
             Aadsts::NoPassive => 50058,
@@ -124,6 +128,7 @@ impl Aadsts {
             Aadsts::InvalidId { .. } => "start the AuthnRequest ID with a letter or underscore (xs:ID is an NCName)".into(),
             Aadsts::InvalidNameIdPolicy { format } => format!("NameIDPolicy Format '{format}' is not one of persistent, emailAddress, unspecified, transient"),
             Aadsts::AuthnContextMismatch { .. } => "drop RequestedAuthnContext or request a class matching how the user signs in".into(),
+            Aadsts::UserDisabled { upn } => format!("enable {upn} (accountEnabled: true)"),
             Aadsts::NotAssigned { upn, .. } => format!("assign {upn} (or one of their groups) to the app, or turn off assignment_required"),
             Aadsts::UnsignedRequest => "sign the AuthnRequest (SigAlg + Signature on the Redirect binding) or turn off require_signed_requests".into(),
             Aadsts::NoPassive => "the SP sent IsPassive=\"true\" and no one is signed in at the IdP".into(),

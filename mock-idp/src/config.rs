@@ -440,6 +440,8 @@ pub struct User {
     pub identity_provider: Option<String>,
     /// How the user signed in (the authnmethodsreferences values, in order).
     pub authn_methods: Vec<AuthnMethod>,
+    /// Whether sign-in is allowed (Graph's accountEnabled); a disabled user gets AADSTS50057.
+    pub enabled: bool,
 }
 
 /// The oldest session a user may have (ten years), in seconds.
@@ -1073,6 +1075,7 @@ impl Resolver<'_> {
                 .authn_methods
                 .or(existing.map(|e| e.authn_methods.clone()))
                 .unwrap_or_else(|| vec![AuthnMethod::Password]),
+            enabled: existing.is_none_or(|e| e.enabled),
             upn: existing.map_or(u.upn, |e| e.upn.clone()),
         })
     }
@@ -1446,6 +1449,7 @@ fn default_user(tenant: &Tenant) -> User {
         authn_age: DEFAULT_AUTHN_AGE,
         identity_provider: None,
         authn_methods: vec![AuthnMethod::Password],
+        enabled: true,
         upn,
     }
 }

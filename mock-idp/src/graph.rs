@@ -208,6 +208,24 @@ impl IntoResponse for GraphError {
 
 type Answer = Result<Response, GraphError>;
 
+/// A JSON request body; one that cannot be read gets Graph's own error, not a plain-text one.
+pub struct GraphJson(Value);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for GraphJson {
+    type Rejection = GraphError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, GraphError> {
+        match Json::<Value>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(GraphJson(v)),
+            Err(_) => Err(graph_error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+            )),
+        }
+    }
+}
+
 fn graph(state: &IdpState) -> Result<&Graph, GraphError> {
     state.graph.as_deref().ok_or_else(|| {
         graph_error(
@@ -766,7 +784,7 @@ fn bad_request(message: impl Into<String>) -> GraphError {
 async fn create_user(
     State(state): State<IdpState>,
     headers: HeaderMap,
-    Json(body): Json<Value>,
+    GraphJson(body): GraphJson,
 ) -> Answer {
     let graph = authorize(&state, &headers, WRITE_USERS)?;
     let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
@@ -833,6 +851,7 @@ async fn create_user(
             authn_age: Duration::ZERO,
             identity_provider: None,
             authn_methods: vec![crate::config::AuthnMethod::Password],
+            enabled,
         },
         mail_nickname: text("mailNickname").unwrap_or_default(),
         enabled,
@@ -851,7 +870,7 @@ async fn update_user(
     State(state): State<IdpState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Json(body): Json<Value>,
+    GraphJson(body): GraphJson,
 ) -> Answer {
     let graph = authorize(&state, &headers, WRITE_USERS)?;
     let Some(changes) = body.as_object() else {
@@ -923,7 +942,7 @@ async fn assign_license(
     State(state): State<IdpState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Json(body): Json<Value>,
+    GraphJson(body): GraphJson,
 ) -> Answer {
     let graph = authorize(&state, &headers, ASSIGN_LICENSES)?;
     let adds: Vec<String> = body
@@ -1060,7 +1079,7 @@ async fn get_group(
 async fn create_group(
     State(state): State<IdpState>,
     headers: HeaderMap,
-    Json(body): Json<Value>,
+    GraphJson(body): GraphJson,
 ) -> Answer {
     let graph = authorize(&state, &headers, WRITE_GROUPS)?;
     let Some(name) = body
@@ -1072,6 +1091,22 @@ async fn create_group(
             "Property 'displayName' is required and must be a non-empty string.",
         ));
     };
+    if body
+        .get("mailNickname")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
+        return Err(bad_request(
+            "Property 'mailNickname' is required and must be a non-empty string.",
+        ));
+    }
+    for flag in ["mailEnabled", "securityEnabled"] {
+        if !body.get(flag).is_some_and(Value::is_boolean) {
+            return Err(bad_request(format!(
+                "Property '{flag}' is required when creating the entity."
+            )));
+        }
+    }
     let mut directory = graph.directory();
     if directory.groups.len() >= MAX_OBJECTS {
         return Err(graph_error(
@@ -1137,7 +1172,7 @@ async fn add_member(
     State(state): State<IdpState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Json(body): Json<Value>,
+    GraphJson(body): GraphJson,
 ) -> Answer {
     let graph = authorize(&state, &headers, WRITE_MEMBERS)?;
     let reference = body.get("@odata.id").and_then(Value::as_str).ok_or_else(|| bad_request("Property '@odata.id' is required: the member's URL, e.g. https://graph.microsoft.com/v1.0/directoryObjects/{id}."))?;
@@ -1180,11 +1215,14 @@ fn publish(state: &IdpState, directory: &Directory) {
     let current = state.idp();
     let mut config = current.config.clone();
     let default_upn = config.user(None).map(|u| u.upn.clone());
+    // Disabled users stay in the directory: signing in, they get AADSTS50057.
     config.users = directory
         .accounts
         .iter()
-        .filter(|a| a.enabled)
-        .map(|a| a.user.clone())
+        .map(|a| User {
+            enabled: a.enabled,
+            ..a.user.clone()
+        })
         .collect();
     config.groups = directory.groups.clone();
     config.default_user = default_upn

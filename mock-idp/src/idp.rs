@@ -401,6 +401,11 @@ impl Idp {
             .ok_or_else(|| Aadsts::InvalidRequest {
                 detail: format!("no user {:?} in the directory", upn.unwrap_or_default()),
             })?;
+        if !user.enabled {
+            return Err(Aadsts::UserDisabled {
+                upn: user.upn.clone(),
+            });
+        }
         if !app.is_assigned(user) {
             return Err(Aadsts::NotAssigned {
                 app_name: app.name.clone(),

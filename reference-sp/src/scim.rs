@@ -37,6 +37,8 @@ pub enum ScimFlaw {
     FilterIgnored,
     /// Compares a group's displayName case-sensitively.
     CaseSensitiveGroupName,
+    /// Answers a query with a bare JSON array of resources instead of a ListResponse.
+    BareList,
     /// Ignores `count`: every page holds every resource.
     CountIgnored,
     /// Serves no `/Schemas` (no schema discovery).
@@ -53,7 +55,7 @@ pub enum ScimFlaw {
 
 impl ScimFlaw {
     /// Every flaw.
-    pub const ALL: [ScimFlaw; 15] = [
+    pub const ALL: [ScimFlaw; 16] = [
         ScimFlaw::NoAuth,
         ScimFlaw::CaseSensitiveUserName,
         ScimFlaw::NoConflict,
@@ -64,6 +66,7 @@ impl ScimFlaw {
         ScimFlaw::HidesInactive,
         ScimFlaw::FilterIgnored,
         ScimFlaw::CaseSensitiveGroupName,
+        ScimFlaw::BareList,
         ScimFlaw::CountIgnored,
         ScimFlaw::NoSchemas,
         ScimFlaw::ManagerStringRefused,
@@ -84,6 +87,7 @@ impl ScimFlaw {
             ScimFlaw::HidesInactive => "scim-hides-inactive",
             ScimFlaw::FilterIgnored => "scim-filter-ignored",
             ScimFlaw::CaseSensitiveGroupName => "scim-case-sensitive-group-name",
+            ScimFlaw::BareList => "scim-bare-list",
             ScimFlaw::CountIgnored => "scim-count-ignored",
             ScimFlaw::NoSchemas => "scim-no-schemas",
             ScimFlaw::ManagerStringRefused => "scim-manager-string-refused",
@@ -105,6 +109,7 @@ impl ScimFlaw {
             ScimFlaw::HidesInactive => "leaves inactive users out of queries",
             ScimFlaw::FilterIgnored => "ignores filter: every query lists every resource",
             ScimFlaw::CaseSensitiveGroupName => "compares a group's displayName case-sensitively",
+            ScimFlaw::BareList => "answers a query with a bare JSON array, not a ListResponse",
             ScimFlaw::CountIgnored => "ignores count: every page holds every resource",
             ScimFlaw::NoSchemas => "serves no /Schemas (no schema discovery)",
             ScimFlaw::ManagerStringRefused => {
@@ -388,6 +393,9 @@ fn list(
     found = found.into_iter().skip(start - 1).take(count).collect();
     for r in &mut found {
         exclude(r, query);
+    }
+    if state.has(ScimFlaw::BareList) {
+        return Ok(answer(StatusCode::OK, &Value::Array(found)));
     }
     let mut body = wire::list_response(found);
     body["totalResults"] = json!(total);
