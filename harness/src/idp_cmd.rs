@@ -253,6 +253,9 @@ pub struct GraphArgs {
     /// ENTERPRISEPACK:6fd2c87f-b296-42f0-b197-1e91e994b900:25 (Office 365 E3).
     #[arg(long, value_name = "PART:SKU_ID:SEATS", requires = "graph", value_parser = parse_sku)]
     graph_sku: Vec<mock_idp::graph::Sku>,
+    /// Allow public client flows: the password grant without the client secret.
+    #[arg(long, requires = "graph")]
+    graph_public_client: bool,
     /// Answer every Nth Graph request with 429 and Retry-After: 1 (throttling on demand).
     #[arg(long, value_name = "N", requires = "graph")]
     graph_throttle_every: Option<u64>,
@@ -297,6 +300,7 @@ impl GraphArgs {
                     .map(|r| r.trim().to_string())
                     .filter(|r| !r.is_empty())
                     .collect(),
+                public_client: self.graph_public_client,
             }],
             skus,
             throttle_every: self.graph_throttle_every,

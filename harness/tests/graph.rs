@@ -115,7 +115,14 @@ async fn signs_in(base: &str, upn: &str) -> bool {
 
 #[test]
 fn a_cymmetri_style_platform_provisions_into_the_tenant_and_the_user_signs_in() {
-    let idp = common::serve(&["idp", "serve", "--listen", "127.0.0.1:0", "--graph"]);
+    let idp = common::serve(&[
+        "idp",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--graph",
+        "--graph-public-client",
+    ]);
     let base = idp.url.clone();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -277,6 +284,9 @@ fn licences_are_counted_against_the_seats_bought() {
         assert_eq!(skus["value"][1]["prepaidUnits"]["enabled"], 25);
         let (status, err) = graph.call(reqwest::Method::GET, "/v1.0/users?$filter=department%20eq%20'x'", None).await;
         assert_eq!((status, err["error"]["code"].as_str()), (400, Some("Request_UnsupportedQuery")), "{err}");
+        // Without "Allow public client flows" the password grant needs the secret.
+        let (status, err) = token(&base, "contoso.com", &[("grant_type", "password"), ("client_id", saml_harness::idp_cmd::DEFAULT_GRAPH_CLIENT), ("scope", "https://graph.microsoft.com/.default"), ("username", "L1@contoso.com"), ("password", "Str0ng!Passw0rd")]).await;
+        assert_eq!((status, err["error_codes"].clone()), (401, json!([7000218])), "{err}");
         let (_, page) = graph.call(reqwest::Method::GET, "/v1.0/users?$top=1", None).await;
         assert_eq!(page["value"].as_array().unwrap().len(), 1);
         let next = page["@odata.nextLink"].as_str().unwrap().to_owned();
@@ -562,7 +572,8 @@ fn a_user_created_through_graph_signs_in_to_the_reference_sp() {
                 Ok(me["user"].as_str().unwrap_or_default().to_owned())
             }
         };
-        assert!(login(upn).await.is_err(), "nobody by that name yet");
+        let refused = login(upn).await.unwrap_err();
+        assert!(refused.contains("AADSTS50034"), "nobody by that name yet: {refused}");
         let (status, created) = graph.call(reqwest::Method::POST, "/v1.0/users", Some(json!({"accountEnabled": true, "displayName": "Cym Saml", "mailNickname": "cym.saml", "userPrincipalName": upn, "passwordProfile": {"password": "Str0ng!Passw0rd"}}))).await;
         assert_eq!(status, 201, "{created}");
         assert_eq!(login(upn).await.as_deref(), Ok(upn), "the Graph-created user signs in to the SP");

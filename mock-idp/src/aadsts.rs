@@ -33,6 +33,9 @@ pub enum Aadsts {
     /// 75011: the requested authentication context does not match how the user signed in.
     #[error("Authentication method '{used}' by which the user authenticated with the service doesn't match requested authentication method '{requested}'.")]
     AuthnContextMismatch { used: String, requested: String },
+    /// 50034: the user named (login_hint, a picked user) is not in the directory.
+    #[error("The user account {{EUII Hidden}} does not exist in the {tenant} directory. To sign into this application, the account must be added to the directory.")]
+    UserNotFound { upn: String, tenant: String },
     /// 50057: the user account is disabled (accountEnabled false).
     #[error("The user account is disabled.")]
     UserDisabled { upn: String },
@@ -100,6 +103,7 @@ impl Aadsts {
             Aadsts::InvalidId { .. } => 7500529,
             Aadsts::InvalidNameIdPolicy { .. } => 75016,
             Aadsts::AuthnContextMismatch { .. } => 75011,
+            Aadsts::UserNotFound { .. } => 50034,
             Aadsts::UserDisabled { .. } => 50057,
             Aadsts::NotAssigned { .. } => 50105,
             Aadsts::UnsignedRequest => 76021,
@@ -128,6 +132,7 @@ impl Aadsts {
             Aadsts::InvalidId { .. } => "start the AuthnRequest ID with a letter or underscore (xs:ID is an NCName)".into(),
             Aadsts::InvalidNameIdPolicy { format } => format!("NameIDPolicy Format '{format}' is not one of persistent, emailAddress, unspecified, transient"),
             Aadsts::AuthnContextMismatch { .. } => "drop RequestedAuthnContext or request a class matching how the user signs in".into(),
+            Aadsts::UserNotFound { upn, .. } => format!("no user {upn:?} in the directory: add it to the config's users (or create it through Graph)"),
             Aadsts::UserDisabled { upn } => format!("enable {upn} (accountEnabled: true)"),
             Aadsts::NotAssigned { upn, .. } => format!("assign {upn} (or one of their groups) to the app, or turn off assignment_required"),
             Aadsts::UnsignedRequest => "sign the AuthnRequest (SigAlg + Signature on the Redirect binding) or turn off require_signed_requests".into(),

@@ -41,6 +41,8 @@ pub struct AppRegistration {
     pub secret: String,
     /// Granted application permissions, admin-consented.
     pub roles: Vec<String>,
+    /// "Allow public client flows": the password grant without the secret.
+    pub public_client: bool,
 }
 
 /// A subscription the tenant holds (a licence SKU and its seats).
@@ -350,7 +352,7 @@ async fn token(
     match secret {
         Some(s) if s == app.secret => {}
         // "Allow public client flows": the password grant without a secret.
-        None if public_client => {}
+        None if public_client && app.public_client => {}
         Some(_) => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", 7000215, &format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.", app.client_id)),
         None => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
     }

@@ -395,12 +395,15 @@ impl Idp {
 
     /// The user who signs in (`upn`, or the default user), if they may use `app`.
     fn user_for(&self, app: &App, upn: Option<&str>) -> Result<&User, Aadsts> {
-        let user = self
-            .config
-            .user(upn)
-            .ok_or_else(|| Aadsts::InvalidRequest {
-                detail: format!("no user {:?} in the directory", upn.unwrap_or_default()),
-            })?;
+        let user = self.config.user(upn).ok_or_else(|| match upn {
+            Some(upn) => Aadsts::UserNotFound {
+                upn: upn.to_string(),
+                tenant: self.config.tenant.id.clone(),
+            },
+            None => Aadsts::InvalidRequest {
+                detail: "the directory has no users".into(),
+            },
+        })?;
         if !user.enabled {
             return Err(Aadsts::UserDisabled {
                 upn: user.upn.clone(),

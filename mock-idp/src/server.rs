@@ -326,7 +326,12 @@ fn handle_sp_message(
 ) -> Response {
     let now = (state.clock)();
     let error = |e: Aadsts| ErrorPage::new(e, headers, now).into_response();
-    let hint = params.login_hint.clone();
+    // login_hint names who signs in; with the picker on, the user still picks.
+    let hint = params
+        .login_hint
+        .clone()
+        .filter(|h| !h.trim().is_empty())
+        .filter(|_| state.idp().config.sign_in != SignInMode::Interactive);
     let picked_user = picked_user.or(hint.as_deref());
     let Some(encoded) = params.saml_request else {
         if params.saml_response.is_some() {

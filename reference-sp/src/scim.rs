@@ -45,6 +45,8 @@ pub enum ScimFlaw {
     NoSchemas,
     /// Refuses the manager as Entra sends it, a bare id string instead of `{"value": id}`.
     ManagerStringRefused,
+    /// Answers a manager removal (a replace with `""`) with success and keeps the manager.
+    ManagerKept,
     /// Reads a `remove` of `members` with a value list as "remove all members" (RFC 7644's
     /// reading of a remove without a filter).
     RemoveClearsMembers,
@@ -55,7 +57,7 @@ pub enum ScimFlaw {
 
 impl ScimFlaw {
     /// Every flaw.
-    pub const ALL: [ScimFlaw; 16] = [
+    pub const ALL: [ScimFlaw; 17] = [
         ScimFlaw::NoAuth,
         ScimFlaw::CaseSensitiveUserName,
         ScimFlaw::NoConflict,
@@ -70,6 +72,7 @@ impl ScimFlaw {
         ScimFlaw::CountIgnored,
         ScimFlaw::NoSchemas,
         ScimFlaw::ManagerStringRefused,
+        ScimFlaw::ManagerKept,
         ScimFlaw::RemoveClearsMembers,
         ScimFlaw::UnknownSchemaRefused,
     ];
@@ -91,6 +94,7 @@ impl ScimFlaw {
             ScimFlaw::CountIgnored => "scim-count-ignored",
             ScimFlaw::NoSchemas => "scim-no-schemas",
             ScimFlaw::ManagerStringRefused => "scim-manager-string-refused",
+            ScimFlaw::ManagerKept => "scim-manager-kept",
             ScimFlaw::RemoveClearsMembers => "scim-remove-clears-members",
             ScimFlaw::UnknownSchemaRefused => "scim-unknown-schema-refused",
         }
@@ -115,6 +119,7 @@ impl ScimFlaw {
             ScimFlaw::ManagerStringRefused => {
                 "refuses the manager as a bare id string (Entra's form)"
             }
+            ScimFlaw::ManagerKept => "keeps the manager when it is removed",
             ScimFlaw::RemoveClearsMembers => {
                 "reads a members remove with a value list as remove-all"
             }
@@ -758,10 +763,21 @@ fn apply(state: &ScimState, resource: &mut Value, operation: &Value) -> Result<(
             value.ok_or("an operation without value")?,
         ),
         ("remove", Some(path)) => {
-            if let Some(object) = resource.as_object_mut() {
-                object.remove(path);
+            let extension = [wire::ENTERPRISE_USER_SCHEMA]
+                .into_iter()
+                .find(|e| path.starts_with(&format!("{e}:")));
+            let (object, attribute) = match extension {
+                Some(e) => (resource.get_mut(e), &path[e.len() + 1..]),
+                None => (Some(&mut *resource), path),
+            };
+            match object.and_then(Value::as_object_mut) {
+                Some(object) if !attribute.contains(['[', '.']) => {
+                    object.remove(attribute);
+                    Ok(())
+                }
+                Some(_) => Err(format!("removing {path:?} is not supported here")),
+                None => Ok(()),
             }
-            Ok(())
         }
         (other, _) => Err(format!("unknown op {other:?}")),
     }
@@ -831,7 +847,12 @@ fn set(state: &ScimState, resource: &mut Value, path: &str, value: Value) -> Res
             ("manager", Value::String(_)) if state.has(ScimFlaw::ManagerStringRefused) => {
                 return Err("manager must be a complex value {\"value\": id}".into())
             }
-            ("manager", Value::String(id)) if id.is_empty() => Value::Null,
+            ("manager", Value::String(id)) if id.is_empty() => {
+                if state.has(ScimFlaw::ManagerKept) {
+                    return Ok(());
+                }
+                Value::Null
+            }
             ("manager", Value::String(id)) => json!({"value": id}),
             (_, value) => value,
         };
