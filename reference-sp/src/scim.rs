@@ -43,6 +43,14 @@ pub enum ScimFlaw {
     CountIgnored,
     /// Serves no `/Schemas` (no schema discovery).
     NoSchemas,
+    /// Leaves displayName out of the User schema it serves.
+    SchemaIncomplete,
+    /// Ignores `startIndex`: every page starts at the first resource.
+    StartIndexIgnored,
+    /// Creates a second group with a displayName that exists.
+    DuplicateGroups,
+    /// Answers a DELETE of a resource already deleted with 204, not 404.
+    DeleteTwice,
     /// Refuses the manager as Entra sends it, a bare id string instead of `{"value": id}`.
     ManagerStringRefused,
     /// Answers a manager removal (a replace with `""`) with success and keeps the manager.
@@ -57,7 +65,7 @@ pub enum ScimFlaw {
 
 impl ScimFlaw {
     /// Every flaw.
-    pub const ALL: [ScimFlaw; 17] = [
+    pub const ALL: [ScimFlaw; 21] = [
         ScimFlaw::NoAuth,
         ScimFlaw::CaseSensitiveUserName,
         ScimFlaw::NoConflict,
@@ -71,6 +79,10 @@ impl ScimFlaw {
         ScimFlaw::BareList,
         ScimFlaw::CountIgnored,
         ScimFlaw::NoSchemas,
+        ScimFlaw::SchemaIncomplete,
+        ScimFlaw::StartIndexIgnored,
+        ScimFlaw::DuplicateGroups,
+        ScimFlaw::DeleteTwice,
         ScimFlaw::ManagerStringRefused,
         ScimFlaw::ManagerKept,
         ScimFlaw::RemoveClearsMembers,
@@ -93,6 +105,10 @@ impl ScimFlaw {
             ScimFlaw::BareList => "scim-bare-list",
             ScimFlaw::CountIgnored => "scim-count-ignored",
             ScimFlaw::NoSchemas => "scim-no-schemas",
+            ScimFlaw::SchemaIncomplete => "scim-schema-incomplete",
+            ScimFlaw::StartIndexIgnored => "scim-start-index-ignored",
+            ScimFlaw::DuplicateGroups => "scim-duplicate-groups",
+            ScimFlaw::DeleteTwice => "scim-delete-twice-204",
             ScimFlaw::ManagerStringRefused => "scim-manager-string-refused",
             ScimFlaw::ManagerKept => "scim-manager-kept",
             ScimFlaw::RemoveClearsMembers => "scim-remove-clears-members",
@@ -116,6 +132,10 @@ impl ScimFlaw {
             ScimFlaw::BareList => "answers a query with a bare JSON array, not a ListResponse",
             ScimFlaw::CountIgnored => "ignores count: every page holds every resource",
             ScimFlaw::NoSchemas => "serves no /Schemas (no schema discovery)",
+            ScimFlaw::SchemaIncomplete => "leaves displayName out of the User schema it serves",
+            ScimFlaw::StartIndexIgnored => "ignores startIndex: every page starts at the first",
+            ScimFlaw::DuplicateGroups => "creates a second group with a displayName that exists",
+            ScimFlaw::DeleteTwice => "answers a second DELETE with 204, not 404",
             ScimFlaw::ManagerStringRefused => {
                 "refuses the manager as a bare id string (Entra's form)"
             }
@@ -388,6 +408,7 @@ fn list(
     let start = query
         .get("startIndex")
         .and_then(|s| s.parse::<usize>().ok())
+        .filter(|_| !state.has(ScimFlaw::StartIndexIgnored))
         .unwrap_or(1)
         .max(1);
     let count = query
@@ -567,7 +588,7 @@ async fn create_group(
             other == name
         }
     });
-    if taken {
+    if taken && !state.has(ScimFlaw::DuplicateGroups) {
         return Err(error(
             StatusCode::CONFLICT,
             Some("uniqueness"),
@@ -881,6 +902,9 @@ async fn delete_user(
     let before = store.users.len();
     store.users.retain(|u| id_of(u) != Some(id.as_str()));
     if store.users.len() == before {
+        if state.has(ScimFlaw::DeleteTwice) {
+            return Ok(StatusCode::NO_CONTENT.into_response());
+        }
         return Err(not_found(&id));
     }
     for group in &mut store.groups {
@@ -899,6 +923,9 @@ async fn delete_group(
     let before = store.groups.len();
     store.groups.retain(|g| id_of(g) != Some(id.as_str()));
     if store.groups.len() == before {
+        if state.has(ScimFlaw::DeleteTwice) {
+            return Ok(StatusCode::NO_CONTENT.into_response());
+        }
         return Err(not_found(&id));
     }
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -938,7 +965,7 @@ async fn schemas(
         return Err(error(StatusCode::NOT_FOUND, None, "no such endpoint"));
     }
     let schema = |id: &str, name: &str, attributes: Vec<Value>| json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"], "id": id, "name": name, "attributes": attributes});
-    let user = schema(
+    let mut user = schema(
         wire::USER_SCHEMA,
         "User",
         vec![
@@ -969,6 +996,11 @@ async fn schemas(
             ),
         ],
     );
+    if state.has(ScimFlaw::SchemaIncomplete) {
+        if let Some(Value::Array(attributes)) = user.get_mut("attributes") {
+            attributes.retain(|a| a["name"] != "displayName");
+        }
+    }
     let enterprise = schema(
         wire::ENTERPRISE_USER_SCHEMA,
         "EnterpriseUser",
