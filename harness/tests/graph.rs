@@ -17,6 +17,27 @@ struct Graph {
 }
 
 impl Graph {
+    /// A client with a client-credentials token of the default app registration for `scope`.
+    async fn signed_in(base: &str, scope: &str) -> Graph {
+        let (status, granted) = token(
+            base,
+            "contoso.com",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", saml_harness::idp_cmd::DEFAULT_GRAPH_CLIENT),
+                ("client_secret", saml_harness::idp_cmd::DEFAULT_GRAPH_SECRET),
+                ("scope", scope),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "{granted}");
+        Graph {
+            base: base.to_owned(),
+            client: reqwest::Client::new(),
+            token: granted["access_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
         let mut request = self
             .client
@@ -255,8 +276,8 @@ fn licences_are_counted_against_the_seats_bought() {
     let base = idp.url.clone();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let (_, granted) = token(&base, "contoso.com", &[("grant_type", "client_credentials"), ("client_id", saml_harness::idp_cmd::DEFAULT_GRAPH_CLIENT), ("client_secret", saml_harness::idp_cmd::DEFAULT_GRAPH_SECRET), ("scope", "00000003-0000-0000-c000-000000000000/.default")]).await;
-        let graph = Graph { base: base.clone(), client: reqwest::Client::new(), token: granted["access_token"].as_str().unwrap().to_owned() };
+        // The scope in its app-id form, which Entra takes as well.
+        let graph = Graph::signed_in(&base, "00000003-0000-0000-c000-000000000000/.default").await;
         let mut ids = Vec::new();
         for upn in ["L1@contoso.com", "L2@contoso.com"] {
             let (status, created) = graph.call(reqwest::Method::POST, "/v1.0/users", Some(json!({"accountEnabled": true, "displayName": upn, "mailNickname": "l", "userPrincipalName": upn, "usageLocation": "DE", "passwordProfile": {"password": "Str0ng!Passw0rd"}}))).await;
@@ -312,24 +333,7 @@ fn permissions_come_from_the_app_registration_and_throttling_is_on_demand() {
     let base = idp.url.clone();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let tenant = "contoso.com";
-        let (status, granted) = token(
-            &base,
-            tenant,
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", saml_harness::idp_cmd::DEFAULT_GRAPH_CLIENT),
-                ("client_secret", saml_harness::idp_cmd::DEFAULT_GRAPH_SECRET),
-                ("scope", "https://graph.microsoft.com/.default"),
-            ],
-        )
-        .await;
-        assert_eq!(status, 200, "{granted}");
-        let graph = Graph {
-            base: base.clone(),
-            client: reqwest::Client::new(),
-            token: granted["access_token"].as_str().unwrap().to_owned(),
-        };
+        let graph = Graph::signed_in(&base, "https://graph.microsoft.com/.default").await;
         let (status, _) = graph.call(reqwest::Method::GET, "/v1.0/users", None).await;
         assert_eq!(status, 200);
         let (status, err) = graph
@@ -546,8 +550,7 @@ fn a_user_created_through_graph_signs_in_to_the_reference_sp() {
     let base = idp.url.clone();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let (_, granted) = token(&base, "contoso.com", &[("grant_type", "client_credentials"), ("client_id", saml_harness::idp_cmd::DEFAULT_GRAPH_CLIENT), ("client_secret", saml_harness::idp_cmd::DEFAULT_GRAPH_SECRET), ("scope", "https://graph.microsoft.com/.default")]).await;
-        let graph = Graph { base: base.clone(), client: reqwest::Client::new(), token: granted["access_token"].as_str().unwrap().to_owned() };
+        let graph = Graph::signed_in(&base, "https://graph.microsoft.com/.default").await;
         let upn = "Cym.Saml@contoso.com";
         let login = |upn: &'static str| {
             let sp = sp.url.clone();

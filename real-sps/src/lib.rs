@@ -342,34 +342,36 @@ pub fn python_venv() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/real-sps-venv")
 }
 
-/// python3-saml (OneLogin's toolkit, from PyPI) in a minimal Flask app, strict mode. Sign-on
-/// `/login`, metadata `/metadata`, ACS `/acs`, protected JSON page `/me` (`/name_id`).
-pub fn python3_saml(idp_metadata: &str) -> Result<RealSp, String> {
-    let python = python_venv().join("bin/python");
-    if !python.exists() {
-        return Err(format!(
+/// A program of the test virtualenv, or what to run when it is missing.
+fn from_venv(program: &str) -> Result<PathBuf, String> {
+    let path = python_venv().join("bin").join(program);
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!(
             "{} is missing; run scripts/setup --test",
-            python.display()
-        ));
+            path.display()
+        ))
     }
-    let io = |e: std::io::Error| e.to_string();
-    let dir = world_readable_dir("python3-saml").map_err(io)?;
-    std::fs::write(dir.path().join("idp-metadata.xml"), idp_metadata).map_err(io)?;
-    let port = free_port().map_err(io)?;
-    let base_url = format!("http://127.0.0.1:{port}");
-    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("python3-saml/app.py");
-    let child = Command::new(python)
-        .arg(app)
-        .env("SP_BASE_URL", &base_url)
-        .env("SP_PORT", port.to_string())
-        .env("IDP_METADATA", dir.path().join("idp-metadata.xml"))
+}
+
+/// Starts `command` (its stderr to `stderr.log` in `dir`) and waits until it listens on `port`.
+fn start(
+    name: &'static str,
+    mut command: Command,
+    dir: tempfile::TempDir,
+    port: u16,
+    base_url: String,
+) -> Result<RealSp, String> {
+    let stderr = std::fs::File::create(dir.path().join("stderr.log")).map_err(|e| e.to_string())?;
+    let child = command
         .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.path().join("stderr.log")).map_err(io)?)
+        .stderr(stderr)
         .spawn()
-        .map_err(|e| format!("cannot start python3-saml: {e}"))?;
+        .map_err(|e| format!("cannot start {name}: {e}"))?;
     wait_until_listening(
         RealSp {
-            name: "python3-saml",
+            name,
             base_url,
             child,
             dir,
@@ -379,49 +381,45 @@ pub fn python3_saml(idp_metadata: &str) -> Result<RealSp, String> {
     )
 }
 
+/// python3-saml (OneLogin's toolkit, from PyPI) in a minimal Flask app, strict mode. Sign-on
+/// `/login`, metadata `/metadata`, ACS `/acs`, protected JSON page `/me` (`/name_id`).
+pub fn python3_saml(idp_metadata: &str) -> Result<RealSp, String> {
+    let python = from_venv("python")?;
+    let io = |e: std::io::Error| e.to_string();
+    let dir = world_readable_dir("python3-saml").map_err(io)?;
+    std::fs::write(dir.path().join("idp-metadata.xml"), idp_metadata).map_err(io)?;
+    let port = free_port().map_err(io)?;
+    let base_url = format!("http://127.0.0.1:{port}");
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("python3-saml/app.py");
+    let mut command = Command::new(python);
+    command
+        .arg(app)
+        .env("SP_BASE_URL", &base_url)
+        .env("SP_PORT", port.to_string())
+        .env("IDP_METADATA", dir.path().join("idp-metadata.xml"));
+    start("python3-saml", command, dir, port, base_url)
+}
+
 /// scim2-server (python-scim, from PyPI): a SCIM 2.0 server with users and groups in memory,
 /// requiring `token` as bearer token. Its `base_url` is the SCIM base (`…/v2`).
 pub fn scim2_server(token: &str) -> Result<RealSp, String> {
-    let server = python_venv().join("bin/scim2-server");
-    if !server.exists() {
-        return Err(format!(
-            "{} is missing; run scripts/setup --test",
-            server.display()
-        ));
-    }
+    let server = from_venv("scim2-server")?;
     let io = |e: std::io::Error| e.to_string();
     let dir = world_readable_dir("scim2-server").map_err(io)?;
     let port = free_port().map_err(io)?;
-    let child = Command::new(server)
+    let mut command = Command::new(server);
+    command
         .args(["--hostname", "127.0.0.1", "--port", &port.to_string()])
-        .args(["--bearer-token", token])
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.path().join("stderr.log")).map_err(io)?)
-        .spawn()
-        .map_err(|e| format!("cannot start scim2-server: {e}"))?;
-    wait_until_listening(
-        RealSp {
-            name: "scim2-server",
-            base_url: format!("http://127.0.0.1:{port}/v2"),
-            child,
-            dir,
-            helper: None,
-        },
-        port,
-    )
+        .args(["--bearer-token", token]);
+    let base_url = format!("http://127.0.0.1:{port}/v2");
+    start("scim2-server", command, dir, port, base_url)
 }
 
 /// django-scim2-server (PyPI) under Django's development server, its SQLite database in a
 /// temporary directory, requiring `token` as bearer token. `base_url` is the SCIM base
 /// (`…/scim/v2`); the settings are in `real-sps/django-scim2-server/`.
 pub fn django_scim2_server(token: &str) -> Result<RealSp, String> {
-    let python = python_venv().join("bin/python");
-    if !python.exists() {
-        return Err(format!(
-            "{} is missing; run scripts/setup --test",
-            python.display()
-        ));
-    }
+    let python = from_venv("python")?;
     let io = |e: std::io::Error| e.to_string();
     let dir = world_readable_dir("django-scim2-server").map_err(io)?;
     let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("django-scim2-server");
@@ -445,19 +443,7 @@ pub fn django_scim2_server(token: &str) -> Result<RealSp, String> {
         ));
     }
     let port = free_port().map_err(io)?;
-    let child = django(&["runserver", "--noreload", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.path().join("stderr.log")).map_err(io)?)
-        .spawn()
-        .map_err(|e| format!("cannot start django-scim2-server: {e}"))?;
-    wait_until_listening(
-        RealSp {
-            name: "django-scim2-server",
-            base_url: format!("http://127.0.0.1:{port}/scim/v2"),
-            child,
-            dir,
-            helper: None,
-        },
-        port,
-    )
+    let command = django(&["runserver", "--noreload", &format!("127.0.0.1:{port}")]);
+    let base_url = format!("http://127.0.0.1:{port}/scim/v2");
+    start("django-scim2-server", command, dir, port, base_url)
 }

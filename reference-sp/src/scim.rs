@@ -199,12 +199,11 @@ impl ScimState {
 
     /// Whether `user_name` is a provisioned, active user (compared as SCIM compares userName).
     pub fn is_active_user(&self, user_name: &str) -> bool {
-        self.store().users.iter().any(|u| {
-            u.get("userName")
-                .and_then(Value::as_str)
-                .is_some_and(|n| n.eq_ignore_ascii_case(user_name))
-                && u.get("active") == Some(&json!(true))
-        })
+        let filter = Filter(vec![
+            ("userName".into(), json!(user_name)),
+            ("active".into(), json!(true)),
+        ]);
+        self.store().users.iter().any(|u| filter.matches(self, u))
     }
 }
 
@@ -526,30 +525,14 @@ async fn create_user(
         user["active"] = json!(true);
     }
     let mut store = state.store();
-    let taken = store.users.iter().any(|u| {
-        let other = u.get("userName").and_then(Value::as_str).unwrap_or("");
-        if case_insensitive(&state, "userName") {
-            other.eq_ignore_ascii_case(&user_name)
-        } else {
-            other == user_name
-        }
-    });
-    if taken && !state.has(ScimFlaw::NoConflict) {
+    if taken(&state, &store.users, "userName", &user_name) && !state.has(ScimFlaw::NoConflict) {
         return Err(error(
             StatusCode::CONFLICT,
             Some("uniqueness"),
             &format!("userName {user_name:?} is taken"),
         ));
     }
-    if store.users.len() >= MAX_RESOURCES {
-        return Err(error(
-            StatusCode::INSUFFICIENT_STORAGE,
-            None,
-            "too many users",
-        ));
-    }
-    store.users.push(user.clone());
-    Ok(answer(StatusCode::CREATED, &user))
+    add(&mut store.users, user)
 }
 
 async fn create_group(
@@ -580,30 +563,45 @@ async fn create_group(
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let taken = store.groups.iter().any(|g| {
-        let other = g["displayName"].as_str().unwrap_or_default();
-        if case_insensitive(&state, "displayName") {
-            other.eq_ignore_ascii_case(&name)
-        } else {
-            other == name
-        }
-    });
-    if taken && !state.has(ScimFlaw::DuplicateGroups) {
+    if taken(&state, &store.groups, "displayName", &name) && !state.has(ScimFlaw::DuplicateGroups) {
         return Err(error(
             StatusCode::CONFLICT,
             Some("uniqueness"),
             &format!("displayName {name:?} is taken"),
         ));
     }
-    if store.groups.len() >= MAX_RESOURCES {
+    add(&mut store.groups, group)
+}
+
+/// Whether a resource already has `value` at `attribute`, compared as a filter compares it.
+fn taken(state: &ScimState, resources: &[Value], attribute: &str, value: &str) -> bool {
+    let filter = Filter(vec![(attribute.to_string(), json!(value))]);
+    resources.iter().any(|r| filter.matches(state, r))
+}
+
+/// Stores a created resource (within [`MAX_RESOURCES`]) and answers 201 with it.
+fn add(resources: &mut Vec<Value>, resource: Value) -> Result<Response, ScimError> {
+    if resources.len() >= MAX_RESOURCES {
         return Err(error(
             StatusCode::INSUFFICIENT_STORAGE,
             None,
-            "too many groups",
+            "too many resources",
         ));
     }
-    store.groups.push(group.clone());
-    Ok(answer(StatusCode::CREATED, &group))
+    let created = answer(StatusCode::CREATED, &resource);
+    resources.push(resource);
+    Ok(created)
+}
+
+/// Removes resource `id`: whether it was there; gone already is 404 (or, with the flaw, not).
+fn take_out(state: &ScimState, resources: &mut Vec<Value>, id: &str) -> Result<bool, ScimError> {
+    let before = resources.len();
+    resources.retain(|r| id_of(r) != Some(id));
+    match resources.len() < before {
+        true => Ok(true),
+        false if state.has(ScimFlaw::DeleteTwice) => Ok(false),
+        false => Err(not_found(id)),
+    }
 }
 
 fn find<'a>(resources: &'a mut [Value], id: &str) -> Option<&'a mut Value> {
@@ -899,13 +897,8 @@ async fn delete_user(
 ) -> Result<Response, ScimError> {
     authorize(&state, &headers)?;
     let mut store = state.store();
-    let before = store.users.len();
-    store.users.retain(|u| id_of(u) != Some(id.as_str()));
-    if store.users.len() == before {
-        if state.has(ScimFlaw::DeleteTwice) {
-            return Ok(StatusCode::NO_CONTENT.into_response());
-        }
-        return Err(not_found(&id));
+    if !take_out(&state, &mut store.users, &id)? {
+        return Ok(StatusCode::NO_CONTENT.into_response());
     }
     for group in &mut store.groups {
         members_of(group).retain(|m| m.get("value").and_then(Value::as_str) != Some(id.as_str()));
@@ -919,15 +912,7 @@ async fn delete_group(
     Path(id): Path<String>,
 ) -> Result<Response, ScimError> {
     authorize(&state, &headers)?;
-    let mut store = state.store();
-    let before = store.groups.len();
-    store.groups.retain(|g| id_of(g) != Some(id.as_str()));
-    if store.groups.len() == before {
-        if state.has(ScimFlaw::DeleteTwice) {
-            return Ok(StatusCode::NO_CONTENT.into_response());
-        }
-        return Err(not_found(&id));
-    }
+    take_out(&state, &mut state.store().groups, &id)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -812,6 +812,9 @@ impl<T: Transport> Run<'_, T> {
             Err(o) => return o,
         };
         let swapped = swap_case(&self.user_name);
+        if swapped == self.user_name {
+            return Outcome::Skip("the userName has no letters to change the case of".into());
+        }
         // With a user in place, a filter that is ignored shows: Entra would match every
         // user it provisions to this one and overwrite it.
         let stranger = uuid::Uuid::new_v4().to_string();
@@ -1199,6 +1202,9 @@ impl<T: Transport> Run<'_, T> {
             Err(o) => return o,
         };
         let swapped = swap_case(&self.plan.group.display_name);
+        if swapped == self.plan.group.display_name {
+            return Outcome::Skip("the group name has no letters to change the case of".into());
+        }
         match self.query(self.groups_by_name(&swapped)).await {
             Ok(found)
                 if found.len() == 1
