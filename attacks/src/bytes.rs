@@ -153,6 +153,25 @@ pub fn splice(src: &str, mut edits: Edits) -> String {
     out
 }
 
+/// As [`splice`], for edits computed on documents an earlier edit may have nested in odd
+/// ways: overlapping edits are a typed not-applicable, never a panic.
+pub fn try_splice(src: &str, mut edits: Edits) -> Result<String, Skip> {
+    if overlapping(&edits) {
+        return Err(Skip::NotApplicable(
+            "the edits overlap in this document".into(),
+        ));
+    }
+    edits.sort_by_key(|(r, _)| (r.start, r.end));
+    Ok(splice(src, edits))
+}
+
+/// Whether any two of `edits` overlap (an insertion at the edge of a replacement does not).
+pub fn overlapping(edits: &Edits) -> bool {
+    let mut ranges: Vec<&Range<usize>> = edits.iter().map(|(r, _)| r).collect();
+    ranges.sort_by_key(|r| (r.start, r.end));
+    ranges.windows(2).any(|w| w[1].start < w[0].end)
+}
+
 /// An insertion at `at`.
 pub fn insert(at: usize, text: impl Into<String>) -> (Range<usize>, String) {
     (at..at, text.into())

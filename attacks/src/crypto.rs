@@ -94,7 +94,13 @@ pub fn reference_digest(xml: &str, id: &str, method: MessageDigest) -> Result<St
 /// signed, so a signed Response covers its re-signed Assertion exactly as sent.
 pub fn resign(xml: &str, key: &PKey<Private>, key_info: Option<&str>) -> Result<String, Skip> {
     let doc = Doc::parse_built(xml)?;
+    // The outermost ones: a KeyInfo may hold another (an edited document can nest anything).
     let stripped: Vec<_> = signature_key_infos(&doc)
+        .filter(|n| {
+            !n.ancestors()
+                .skip(1)
+                .any(|a| a.has_tag_name((DSIG_NS, "KeyInfo")))
+        })
         .map(|n| (n.range(), String::new()))
         .collect();
     let count = doc
@@ -308,4 +314,16 @@ pub fn hmac(digest: MessageDigest, key: &[u8], data: &[u8]) -> Result<Vec<u8>, S
     let key = PKey::hmac(key).map_err(ossl)?;
     let mut signer = openssl::sign::Signer::new(digest, &key).map_err(ossl)?;
     signer.sign_oneshot_to_vec(data).map_err(ossl)
+}
+
+extern "C" {
+    /// libxmlsec1's switch for printing its errors to stderr (`errors.h`).
+    fn xmlSecErrorsDefaultCallbackEnableOutput(enabled: std::os::raw::c_int);
+}
+
+/// Stops libxmlsec1 printing an error line for every signature it cannot make or check: a
+/// fuzz run breaks thousands on purpose, and its verdicts already say what failed.
+pub fn quiet_xmlsec_errors() {
+    // SAFETY: sets one global flag libxmlsec1 reads before printing; takes no pointers.
+    unsafe { xmlSecErrorsDefaultCallbackEnableOutput(0) }
 }

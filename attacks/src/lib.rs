@@ -14,6 +14,7 @@ pub mod crypto;
 mod family;
 pub mod forge;
 pub mod identity;
+pub mod mutate;
 pub mod select;
 
 pub use catalogue::{CATALOGUE, EVIL_HOST};

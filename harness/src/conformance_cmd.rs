@@ -163,25 +163,7 @@ pub fn run(args: ConformanceArgs) -> Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let result: Result<ExitCode> = runtime.block_on(async move {
         let scenarios = if args.reference_sp {
-            let (idp_url, sp_url) = crate::demo::start(args.flaw.iter().copied().collect()).await?;
-            say!("mock Entra IdP  {idp_url}\nreference SP    {sp_url}");
-            let vars = |n: &str| match n {
-                "SP_URL" => Some(sp_url.clone()),
-                "IDP_URL" => Some(idp_url.clone()),
-                _ => std::env::var(n).ok(),
-            };
-            if args.paths.is_empty() {
-                // Built in, so it runs from any directory.
-                let login = crate::scenario::parse(
-                    BUILT_IN_LOGIN,
-                    std::path::Path::new(BUILT_IN_LOGIN_PATH),
-                    &vars,
-                )
-                .map_err(|e| UsageError(e.to_string()))?;
-                vec![login]
-            } else {
-                load(&args.paths, &vars)?
-            }
+            reference_sp_scenarios(&args.flaw, &args.paths).await?
         } else {
             load(&args.paths, &|n| std::env::var(n).ok())?
         };
@@ -208,6 +190,33 @@ pub fn run(args: ConformanceArgs) -> Result<ExitCode> {
     }
 }
 
+/// Starts the bundled mock IdP and reference SP (with `flaws`) on 127.0.0.1 and loads
+/// `paths` against them, or the built-in login scenario when none are given.
+pub(crate) async fn reference_sp_scenarios(
+    flaws: &[reference_sp::Flaw],
+    paths: &[PathBuf],
+) -> Result<Vec<Scenario>> {
+    let (idp_url, sp_url) = crate::demo::start(flaws.iter().copied().collect()).await?;
+    say!("mock Entra IdP  {idp_url}\nreference SP    {sp_url}");
+    let vars = |n: &str| match n {
+        "SP_URL" => Some(sp_url.clone()),
+        "IDP_URL" => Some(idp_url.clone()),
+        _ => std::env::var(n).ok(),
+    };
+    if paths.is_empty() {
+        // Built in, so it runs from any directory.
+        let login = crate::scenario::parse(
+            BUILT_IN_LOGIN,
+            std::path::Path::new(BUILT_IN_LOGIN_PATH),
+            &vars,
+        )
+        .map_err(|e| UsageError(e.to_string()))?;
+        Ok(vec![login])
+    } else {
+        load(paths, &vars)
+    }
+}
+
 /// The scenario's accept cases (or a plain good login), then every selected check.
 fn with_checks(mut s: Scenario, checks: &[&'static Check]) -> Scenario {
     let mut cases: Vec<Case> = s
@@ -223,6 +232,7 @@ fn with_checks(mut s: Scenario, checks: &[&'static Check]) -> Scenario {
             expect: Expect::Accept,
             identity: None,
             attack: None,
+            mutations: None,
         });
     }
     cases.extend(checks.iter().map(|c| Case {
@@ -231,6 +241,7 @@ fn with_checks(mut s: Scenario, checks: &[&'static Check]) -> Scenario {
         expect: Expect::Reject,
         identity: None,
         attack: Some(c),
+        mutations: None,
     }));
     s.cases = cases;
     s

@@ -28,6 +28,57 @@ pub struct Baseline {
     pub anonymous_unidentified: bool,
 }
 
+/// Judges a fuzz case: a forged identity signed in is `vulnerable`; the genuine user signed
+/// in from a document the specs say must be refused is `nonstrict`; an ACS that answers 5xx
+/// is `error` (a robustness finding); anything else the SP did is a pass.
+pub fn judge_mutated(
+    spec_invalid: bool,
+    session: &Session,
+    swap: &Swap,
+    baseline: &Baseline,
+    acs_answer: &str,
+) -> Judged {
+    const MUST: &str = "read identity only from the element its trusted signature covers";
+    if !swap.forged.is_empty() {
+        return judge(Goal::Impersonate, session, swap, baseline, acs_answer, MUST);
+    }
+    if spec_invalid {
+        return judge(
+            Goal::Strictness,
+            session,
+            swap,
+            baseline,
+            acs_answer,
+            "refuse a document that is not well-formed or carries a DTD",
+        );
+    }
+    let server_error = acs_answer
+        .strip_prefix("ACS answered ")
+        .is_some_and(|a| a.starts_with('5'));
+    let (outcome, reason) = match session {
+        _ if server_error => (
+            Outcome::Error,
+            format!("the SP failed on the edited response ({acs_answer}); an SP must refuse bad input, not crash"),
+        ),
+        Session::SignedIn { identity } => (
+            Outcome::Pass,
+            format!(
+                "accepted a document the edits left valid: signed in as {}",
+                identity.as_deref().unwrap_or("the user")
+            ),
+        ),
+        _ => (Outcome::Pass, format!("refused: {acs_answer}")),
+    };
+    Judged {
+        outcome,
+        reason,
+        signed_in_as: match session {
+            Session::SignedIn { identity } => identity.clone(),
+            _ => None,
+        },
+    }
+}
+
 /// Judges the session an attack left, given what it forged and what the SP must do.
 pub fn judge(
     goal: Goal,

@@ -9,6 +9,8 @@ pub mod demo;
 pub mod driver;
 pub mod findings;
 pub mod flow;
+pub mod fuzz;
+pub mod fuzz_cmd;
 pub mod idp_cmd;
 pub mod judge;
 pub mod load;

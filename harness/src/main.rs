@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use saml_harness::{
-    check_cmd, conformance_cmd, idp_cmd, load, run_cmd, scim_cmd, sp_cmd, validate_cmd, vendor_cmd,
-    UsageError,
+    check_cmd, conformance_cmd, fuzz_cmd, idp_cmd, load, run_cmd, scim_cmd, sp_cmd, validate_cmd,
+    vendor_cmd, UsageError,
 };
 
 /// Exit status for a usage or configuration error (the run could not start).
@@ -18,7 +18,7 @@ const EXIT_FAILURE: u8 = 1;
     name = "saml-harness",
     version,
     about = "SAML 2.0 conformance and testing harness for Microsoft Entra ID integrations",
-    after_help = "EXAMPLES:\n    saml-harness demo                           # mock IdP + reference SP + the example scenarios\n    saml-harness validate my-sp.yaml           # check a scenario and the SP it names, no login\n    saml-harness check --vendor mixpanel --set ORG_ID=42 --config tenant.yaml  # before any login\n    saml-harness run scenarios/examples/        # judge an SP (set SP_URL first)\n    saml-harness conformance --reference-sp     # the whole catalogue against the bundled SP\n    saml-harness scim --reference-sp --dialect both   # Entra's SCIM provisioning, replayed\n    saml-harness idp serve                      # mock Entra IdP on http://127.0.0.1:7080\n    saml-harness sp serve --flaw replay         # reference SP on http://127.0.0.1:7081, one check off\n    saml-harness idp response --acs https://sp.test/acs --base64\n\nEXIT STATUS:\n    0 success (every case met its expectation), 1 failure while running or a case that did\n    not, 2 usage or configuration error"
+    after_help = "EXAMPLES:\n    saml-harness demo                           # mock IdP + reference SP + the example scenarios\n    saml-harness validate my-sp.yaml           # check a scenario and the SP it names, no login\n    saml-harness check --vendor mixpanel --set ORG_ID=42 --config tenant.yaml  # before any login\n    saml-harness run scenarios/examples/        # judge an SP (set SP_URL first)\n    saml-harness conformance --reference-sp     # the whole catalogue against the bundled SP\n    saml-harness fuzz --reference-sp --max-cases 500  # composed edits, judged the same way\n    saml-harness scim --reference-sp --dialect both   # Entra's SCIM provisioning, replayed\n    saml-harness idp serve                      # mock Entra IdP on http://127.0.0.1:7080\n    saml-harness sp serve --flaw replay         # reference SP on http://127.0.0.1:7081, one check off\n    saml-harness idp response --acs https://sp.test/acs --base64\n\nEXIT STATUS:\n    0 success (every case met its expectation), 1 failure while running or a case that did\n    not, 2 usage or configuration error"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -38,6 +38,8 @@ enum Command {
     Vendor(vendor_cmd::VendorCommand),
     /// Run the conformance catalogue against an SP: good login, control, every check.
     Conformance(Box<conformance_cmd::ConformanceArgs>),
+    /// Fuzz an SP's ACS with chains of primitive edits of the IdP's signed response.
+    Fuzz(Box<fuzz_cmd::FuzzArgs>),
     /// Start the mock IdP and the reference SP and run the example scenarios against them.
     Demo(run_cmd::DemoArgs),
     /// Replay Entra's SCIM provisioning against an SP's SCIM endpoint and judge each step.
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check_cmd::run(args),
         Command::Vendor(cmd) => vendor_cmd::run(cmd).map(|()| ExitCode::SUCCESS),
         Command::Conformance(args) => conformance_cmd::run(*args),
+        Command::Fuzz(args) => fuzz_cmd::run(*args),
         Command::Demo(args) => run_cmd::demo(args),
         Command::Scim(args) => scim_cmd::run(args),
         Command::Load(args) => load::load(args),

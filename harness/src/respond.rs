@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use attacks::forge::IdpKey;
 use attacks::identity::Swap;
+use attacks::mutate::{Applied, Chain, SeedSigning};
 use attacks::{Check, Edit, Seed};
 use mock_idp::idp::{Answer, Idp};
 use mock_idp::request::redirect_signature;
@@ -23,6 +24,8 @@ pub struct Delivered {
     pub name_id: String,
     /// The identity swap a forgery made (empty for genuine responses).
     pub swap: Swap,
+    /// A fuzz case's edits as applied (which took effect).
+    pub mutated: Option<Arc<Applied>>,
 }
 
 /// Turns a captured AuthnRequest into what the browser posts to the ACS: the IdP's good
@@ -37,6 +40,7 @@ pub struct Responder {
     donor: Option<Arc<str>>,
     canary: Option<Probe>,
     sp: SpMetadata,
+    chain: Option<Arc<Chain>>,
 }
 
 /// What the SP's metadata says that some checks need (owned; see [`attacks::SpFacts`]).
@@ -79,6 +83,7 @@ impl Responder {
             donor: None,
             canary: None,
             sp: SpMetadata::default(),
+            chain: None,
         }
     }
 
@@ -90,6 +95,12 @@ impl Responder {
     /// With what the SP's metadata says, for the checks that depend on it.
     pub fn with_sp(self, sp: SpMetadata) -> Self {
         Responder { sp, ..self }
+    }
+
+    /// With a fuzz case's edits: the response is the IdP's, signed as the chain says, then
+    /// edited by it (instead of a check's forgery).
+    pub fn with_chain(self, chain: Option<Arc<Chain>>) -> Self {
+        Responder { chain, ..self }
     }
 
     /// With this check's canary prefix, for the checks that make the SP fetch.
@@ -151,7 +162,26 @@ impl Responder {
             },
             name_id: login.name_id.clone(),
             swap: Swap::default(),
+            mutated: None,
         };
+        if let Some(chain) = &self.chain {
+            let mut signer = app.clone();
+            signer.sign = match chain.seed {
+                SeedSigning::Assertion => SignWhat::Assertion,
+                SeedSigning::Response => SignWhat::Response,
+                SeedSigning::Both => SignWhat::Both,
+            };
+            let seed = self
+                .idp
+                .sign(&signer, &login)
+                .map_err(|e| CaseEnd::Error(e.message()))?;
+            let applied = chain.apply(&seed);
+            return Ok(Delivered {
+                swap: applied.swap.clone(),
+                ..genuine(applied.xml.clone())
+            }
+            .mutated(applied));
+        }
         let (relay_state, genuine_only) = match self.attack.map(|c| c.edit) {
             Some(Edit::RelayState(value)) => (Some(value), true),
             Some(Edit::Genuine | Edit::ReturnTo(_)) | None => (None, true),
@@ -189,6 +219,18 @@ impl Responder {
 
     /// Applies the check to a response a running IdP gave (its key is not held here).
     pub fn apply(&self, live: Delivered) -> Result<Delivered, CaseEnd> {
+        if let Some(chain) = &self.chain {
+            let applied = chain.apply(&live.post.saml_response);
+            return Ok(Delivered {
+                post: AcsPost {
+                    saml_response: applied.xml.clone(),
+                    ..live.post
+                },
+                swap: applied.swap.clone(),
+                ..live
+            }
+            .mutated(applied));
+        }
         let Some(check) = self.attack else {
             return Ok(live);
         };
@@ -300,6 +342,16 @@ pub enum CaseEnd {
     Error(String),
     /// The check does not apply here.
     NotApplicable(String),
+}
+
+impl Delivered {
+    /// This delivery, noting the fuzz edits that made it.
+    fn mutated(self, applied: Applied) -> Delivered {
+        Delivered {
+            mutated: Some(Arc::new(applied)),
+            ..self
+        }
+    }
 }
 
 impl From<FlowError> for CaseEnd {

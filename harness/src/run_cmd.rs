@@ -149,7 +149,7 @@ pub fn parse_report(s: &str) -> Result<(ReportKind, PathBuf), String> {
 
 impl RunOptions {
     /// The canary settings, checked: a listener beyond loopback needs the URL the SP uses.
-    fn canary(&self) -> Result<CanaryOptions, UsageError> {
+    pub(crate) fn canary(&self) -> Result<CanaryOptions, UsageError> {
         if !self.canary_listen.ip().is_loopback() && self.canary_url.is_none() {
             return Err(UsageError(format!(
                 "--canary-listen {} binds beyond loopback but no --canary-url says where the SP reaches it; hint: add --canary-url http://HOST:{}",
@@ -182,7 +182,17 @@ impl RunOptions {
         })
     }
 
-    fn limits(&self) -> Limits {
+    /// The browser `--driver` asks for (Chromium is launched now).
+    pub(crate) fn driver(&self) -> Result<Driver, UsageError> {
+        Ok(match self.driver {
+            DriverArg::Http => Driver::Http,
+            DriverArg::Chromium => Driver::Chromium(Arc::new(
+                Chromium::launch(&self.chromium).map_err(UsageError)?,
+            )),
+        })
+    }
+
+    pub(crate) fn limits(&self) -> Limits {
         Limits {
             max_redirects: self.max_redirects,
             max_body: self.max_body,
@@ -216,12 +226,7 @@ pub fn load(paths: &[PathBuf], vars: &dyn Fn(&str) -> Option<String>) -> Result<
 
 /// Runs scenarios with the human reporter on stdout (cases as they finish, then the table).
 pub async fn run_and_print(scenarios: &[Scenario], options: &RunOptions) -> Result<Vec<Verdict>> {
-    let driver = match options.driver {
-        DriverArg::Http => Driver::Http,
-        DriverArg::Chromium => Driver::Chromium(Arc::new(
-            Chromium::launch(&options.chromium).map_err(UsageError)?,
-        )),
-    };
+    let driver = options.driver()?;
     let canary = options.canary()?;
     let style = report::Style {
         verbose: options.verbose,

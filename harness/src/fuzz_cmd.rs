@@ -1,0 +1,291 @@
+//! `saml-harness fuzz`: composes primitive edits of the IdP's signed response, posts each to
+//! the SP's ACS after a fresh login, and reports what got anyone in that should not have.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use crate::fuzz::{self, Bench, Plan, Summary};
+use crate::run_cmd::{load, write_reports, RunOptions};
+use crate::runner::Outcome;
+use crate::{say, UsageError};
+
+/// Exit status: a chain got a forged identity in.
+const EXIT_VULNERABLE: u8 = 1;
+/// Exit status: the run could not judge (good login or control failed).
+const EXIT_UNJUDGED: u8 = 3;
+
+/// Arguments of `fuzz`.
+#[derive(Args)]
+#[command(after_help = "HOW IT WORKS:
+    Each case is a fresh SP-initiated login; the IdP's correctly signed response is then
+    edited by a chain of 1-4 primitives drawn from --seed (copy, move, wrap or remove the
+    signed elements, forge the identity in one of them, re-sign with the attacker's key,
+    split the NameID with a comment, PI, CDATA or character reference, add ID-like and
+    xml: attributes, a DOCTYPE, a BOM or trailing bytes) and posted to the ACS. Chains whose
+    answer was new are grown further. Cases run in batches; every batch first re-checks the
+    good login and the identity-switch control, so a refusal means something.
+
+VERDICTS:
+    vulnerable  a forged identity was signed in: a finding (exit 1)
+    nonstrict   the genuine user was signed in from a document that is not well-formed or
+                carries a DTD: reported, does not fail the run
+    error       the ACS answered 5xx, hung past --case-timeout, or the good login stopped
+                working afterwards (robustness): reported, does not fail the run
+    pass        refused, or a still-valid document accepted for the genuine user
+
+FINDINGS:
+    Repeats of one answer class are counted, not listed again. Each finding is shrunk (an
+    edit at a time, while the verdict holds) and, with --out DIR, written to
+    DIR/finding-N.json. Re-run one through `run` with a scenario case:
+        cases:
+          - {expect: accept}
+          - {fuzz: findings/finding-1.json}
+
+EXAMPLES:
+    saml-harness fuzz --reference-sp --flaw signature-wrapping --seed 1 --max-cases 200
+    saml-harness fuzz --reference-sp --max-cases 1000        # the careful SP: expect nothing
+    SP_URL=http://127.0.0.1:8080 saml-harness fuzz my-sp.yaml --duration 10m --out findings
+    saml-harness fuzz my-sp.yaml --seed 7 --report junit=fuzz.xml --report json=fuzz.json
+
+EXIT STATUS:
+    0 no vulnerable finding
+    1 a vulnerable finding
+    2 usage or scenario-file error
+    3 could not judge: the good login or the identity-switch control failed")]
+pub struct FuzzArgs {
+    /// The scenario describing the SP (its accept case gives the good login); with
+    /// --reference-sp, optional.
+    #[arg(value_name = "SCENARIO")]
+    scenario: Option<PathBuf>,
+    /// Fuzz the bundled reference SP and mock IdP, started on 127.0.0.1.
+    #[arg(long)]
+    reference_sp: bool,
+    /// With --reference-sp: switch one of its checks off (repeatable; see `sp serve --help`).
+    #[arg(long, value_name = "NAME", requires = "reference_sp", value_parser = |s: &str| reference_sp::Flaw::from_name(s).ok_or_else(|| format!("unknown flaw {s:?}; see `saml-harness sp serve --help`")))]
+    flaw: Vec<reference_sp::Flaw>,
+    /// The generator's seed: the same seed draws the same chains.
+    #[arg(long, value_name = "N", default_value_t = 1, help_heading = "Fuzzing")]
+    seed: u64,
+    /// Stop after this many cases.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Fuzzing")]
+    max_cases: u64,
+    /// Stop after this long (`90s`, `10m`, `2h`; checked between batches).
+    #[arg(long, value_name = "TIME", default_value = "10m", value_parser = parse_duration, help_heading = "Fuzzing")]
+    duration: Duration,
+    /// Cases per batch; each batch re-checks the good login and the controls first.
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000), help_heading = "Fuzzing")]
+    batch: u64,
+    /// Keep findings as found, without shrinking them.
+    #[arg(long, help_heading = "Fuzzing")]
+    no_shrink: bool,
+    /// Write each finding's reproducer to DIR/finding-N.json (DIR is created).
+    #[arg(long, value_name = "DIR", help_heading = "Fuzzing")]
+    out: Option<PathBuf>,
+    /// Send cases to an SP beyond this machine's loopback (off by default: a fuzzer floods).
+    #[arg(long, help_heading = "Fuzzing")]
+    allow_remote: bool,
+    #[command(flatten)]
+    options: RunOptions,
+}
+
+/// `90s`, `10m`, `2h` or plain seconds.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let bad = || format!("{s:?} is not a duration; hint: 90s, 10m or 2h");
+    let (number, unit) = s
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((s, ""), |i| s.split_at(i));
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(bad()),
+    };
+    if secs == 0 {
+        return Err(format!("{s:?} is no time at all; hint: at least 1s"));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// `saml-harness fuzz`.
+pub fn run(args: FuzzArgs) -> Result<ExitCode> {
+    if args.scenario.is_none() && !args.reference_sp {
+        return Err(UsageError(
+            "give a SCENARIO describing the SP, or --reference-sp; hint: see scenarios/examples/01-login.yaml".into(),
+        )
+        .into());
+    }
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| UsageError(format!("cannot create --out {}: {e}", dir.display())))?;
+    }
+    attacks::crypto::quiet_xmlsec_errors();
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let paths: Vec<PathBuf> = args.scenario.iter().cloned().collect();
+        let mut scenarios = if args.reference_sp {
+            crate::conformance_cmd::reference_sp_scenarios(&args.flaw, &paths).await?
+        } else {
+            load(&paths, &|n| std::env::var(n).ok())?
+        };
+        if scenarios.len() != 1 {
+            return Err(UsageError(format!(
+                "fuzz takes one scenario, {} were given; hint: name one file",
+                scenarios.len()
+            ))
+            .into());
+        }
+        let scenario = scenarios.remove(0);
+        if !args.allow_remote {
+            refuse_remote(&scenario.sp.sign_on_url)?;
+        }
+        let bench = Bench {
+            scenario: &scenario,
+            limits: args.options.limits(),
+            driver: args.options.driver()?,
+            canary: args.options.canary()?,
+        };
+        let plan = Plan {
+            seed: args.seed,
+            max_cases: args.max_cases,
+            duration: args.duration,
+            batch: args.batch as usize,
+            shrink: !args.no_shrink,
+            out: args.out.clone(),
+        };
+        say!(
+            "fuzzing {} (seed {}, at most {} cases or {:?})",
+            scenario.sp.sign_on_url,
+            plan.seed,
+            plan.max_cases,
+            plan.duration
+        );
+        let summary = fuzz::fuzz(&bench, &plan, &mut |p| {
+            eprintln!(
+                "fuzz: {} cases, {:.1}/s, {} finding(s), {} answer class(es){}",
+                p.cases,
+                p.rate,
+                p.findings,
+                p.classes,
+                p.last_new_class
+                    .as_ref()
+                    .map(|c| format!("; last new: {}", shorten(c)))
+                    .unwrap_or_default()
+            )
+        })
+        .await;
+        print_summary(&summary);
+        write_reports(&args.options, &fuzz::as_verdicts(&scenario, &summary))?;
+        Ok(exit_status(&summary))
+    })
+}
+
+/// A fuzzer floods: only SPs on this machine unless `--allow-remote`.
+fn refuse_remote(sign_on_url: &str) -> Result<(), UsageError> {
+    let url = url::Url::parse(sign_on_url)
+        .map_err(|e| UsageError(format!("sp.sign_on_url {sign_on_url:?}: {e}")))?;
+    let local = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if local {
+        Ok(())
+    } else {
+        Err(UsageError(format!(
+            "{sign_on_url} is not on this machine's loopback; hint: fuzzing sends thousands of logins, so pass --allow-remote only for an SP you may flood"
+        )))
+    }
+}
+
+fn shorten(s: &str) -> String {
+    const SHOWN: usize = 90;
+    if s.chars().count() <= SHOWN {
+        return s.to_owned();
+    }
+    s.chars().take(SHOWN).chain(['…']).collect()
+}
+
+fn print_summary(summary: &Summary) {
+    if let Some(why) = &summary.unjudged {
+        say!("could not judge: {why}");
+    }
+    let counts: Vec<String> = summary
+        .outcomes
+        .iter()
+        .map(|(word, n)| format!("{n} {word}"))
+        .collect();
+    say!(
+        "{} cases in {:.1}s ({}); {} answer class(es)",
+        summary.cases,
+        summary.elapsed.as_secs_f64(),
+        if counts.is_empty() {
+            "none".to_owned()
+        } else {
+            counts.join(", ")
+        },
+        summary.classes
+    );
+    if summary.findings.is_empty() {
+        say!("no findings");
+    }
+    for (i, f) in summary.findings.iter().enumerate() {
+        say!(
+            "\nfinding {} — {} (case {}, seen {} time(s); {} edit(s), shrunk from {})",
+            i + 1,
+            f.outcome.word(),
+            f.case,
+            f.hits,
+            f.chain.edits.len(),
+            f.original_len
+        );
+        say!("  edits:  {}", f.chain.describe());
+        say!("  answer: {}", f.reason);
+        if let Some(p) = &f.reproducer {
+            say!("  reproducer: {}", p.display());
+        }
+    }
+}
+
+fn exit_status(summary: &Summary) -> ExitCode {
+    if summary
+        .findings
+        .iter()
+        .any(|f| f.outcome == Outcome::Vulnerable)
+    {
+        ExitCode::from(EXIT_VULNERABLE)
+    } else if summary.unjudged.is_some() {
+        ExitCode::from(EXIT_UNJUDGED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_units_and_refuse_nonsense() {
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
+        assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
+        assert_eq!(parse_duration("5").unwrap(), Duration::from_secs(5));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("10d").is_err());
+        assert!(parse_duration("m").is_err());
+    }
+
+    #[test]
+    fn only_loopback_sps_are_fuzzed_by_default() {
+        assert!(refuse_remote("http://127.0.0.1:8080/login").is_ok());
+        assert!(refuse_remote("http://localhost/login").is_ok());
+        let e = refuse_remote("https://sp.example.com/login").unwrap_err();
+        assert!(e.0.contains("--allow-remote"), "{e}");
+    }
+}

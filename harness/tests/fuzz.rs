@@ -1,0 +1,221 @@
+//! `saml-harness fuzz` with only its primitives: with a fixed seed it finds the reference SP's
+//! identity-forging flaws within the stated number of cases, finds nothing against the
+//! careful reference SP or a real SP, and a reproducer it writes re-runs through `run` with
+//! the same verdict.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn harness(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .envs(env.iter().copied())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Each flaw and the number of cases seed 1 needs to find it (measured, see the README's
+/// fuzzing section: the first vulnerable case, rounded up to the batch).
+const FOUND_WITHIN: [(&str, &str); 7] = [
+    ("signature", "30"),
+    ("digest-first-child", "30"),
+    ("multiple-roots", "40"),
+    ("first-text-node", "50"),
+    ("xsw-root-assertion", "60"),
+    ("hmac-key-confusion", "120"),
+    ("id-by-local-name", "300"),
+];
+
+#[test]
+fn seed_1_finds_each_flaw_within_its_stated_number_of_cases() {
+    for (flaw, cases) in FOUND_WITHIN {
+        let out = harness(
+            &[
+                "fuzz",
+                "--reference-sp",
+                "--flaw",
+                flaw,
+                "--seed",
+                "1",
+                "--max-cases",
+                cases,
+                "--no-shrink",
+            ],
+            &[],
+        );
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{flaw}: {said}");
+        assert!(said.contains("— vulnerable (case "), "{flaw}: {said}");
+        assert!(said.contains("signed in as"), "{flaw}: {said}");
+    }
+}
+
+#[test]
+fn the_careful_reference_sp_gives_the_fuzzer_nothing() {
+    let out = harness(
+        &[
+            "fuzz",
+            "--reference-sp",
+            "--seed",
+            "2",
+            "--max-cases",
+            "300",
+        ],
+        &[],
+    );
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("300 cases in"), "{said}");
+    assert!(said.contains("no findings"), "{said}");
+}
+
+#[test]
+fn a_shrunk_reproducer_re_runs_through_run_with_the_same_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("findings");
+    let out = harness(
+        &[
+            "fuzz",
+            "--reference-sp",
+            "--flaw",
+            "signature",
+            "--seed",
+            "1",
+            "--max-cases",
+            "50",
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--report",
+            &format!("junit={}", dir.path().join("fuzz.xml").display()),
+        ],
+        &[],
+    );
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    let reproducer = out_dir.join("finding-1.json");
+    let found: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&reproducer).unwrap()).unwrap();
+    assert_eq!(found["verdict"], "vulnerable", "{found}");
+    // Shrunk to the one edit that matters: forging the identity with the signature ignored.
+    assert_eq!(
+        found["chain"]["edits"].as_array().unwrap().len(),
+        1,
+        "{found}"
+    );
+    assert!(found["xml"].as_str().unwrap().contains("admin@contoso.com"));
+    let junit = std::fs::read_to_string(dir.path().join("fuzz.xml")).unwrap();
+    assert!(junit.contains("fuzz/"), "{junit}");
+
+    let scenarios = dir.path().join("scenarios");
+    std::fs::create_dir(&scenarios).unwrap();
+    let login = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/examples/01-login.yaml"),
+    )
+    .unwrap();
+    let sp_part = &login[..login.find("cases:").unwrap()];
+    std::fs::write(
+        scenarios.join("repro.yaml"),
+        format!(
+            "{sp_part}cases:\n  - {{expect: accept}}\n  - {{fuzz: ../findings/finding-1.json}}\n"
+        ),
+    )
+    .unwrap();
+    let dir_arg = scenarios.to_str().unwrap();
+    // The flawed SP again: the same verdict.
+    let flawed = harness(
+        &["demo", "--scenarios", dir_arg, "--flaw", "signature"],
+        &[],
+    );
+    let said = text(&flawed);
+    assert_eq!(flawed.status.code(), Some(1), "{said}");
+    assert!(said.contains("VULNERABLE   fuzz/finding-1"), "{said}");
+    // The careful SP refuses it.
+    let careful = harness(&["demo", "--scenarios", dir_arg], &[]);
+    let said = text(&careful);
+    assert_eq!(careful.status.code(), Some(0), "{said}");
+    assert!(said.contains("PASS         fuzz/finding-1"), "{said}");
+}
+
+#[test]
+fn a_broken_reproducer_is_a_scenario_error_that_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.json"), "{\"chain\": 3}").unwrap();
+    let scenario = dir.path().join("s.yaml");
+    std::fs::write(
+        &scenario,
+        "sp:\n  sign_on_url: http://127.0.0.1:9/login\n  entity_id: x\n  acs_url: http://127.0.0.1:9/acs\n  oracle: {url: http://127.0.0.1:9/me}\ncases:\n  - {expect: accept}\n  - {fuzz: bad.json}\n",
+    )
+    .unwrap();
+    let out = harness(&["run", scenario.to_str().unwrap()], &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("bad.json is not a fuzz reproducer"), "{said}");
+    let missing = scenario.with_file_name("s2.yaml");
+    std::fs::write(
+        &missing,
+        std::fs::read_to_string(&scenario)
+            .unwrap()
+            .replace("bad.json", "gone.json"),
+    )
+    .unwrap();
+    let out = harness(&["run", missing.to_str().unwrap()], &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("gone.json"), "{said}");
+}
+
+#[test]
+fn fuzzing_refuses_an_sp_beyond_loopback_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("remote.yaml");
+    std::fs::write(
+        &scenario,
+        "sp:\n  sign_on_url: https://sp.example.com/login\n  entity_id: x\n  acs_url: https://sp.example.com/acs\n  oracle: {url: https://sp.example.com/me}\ncases:\n  - {expect: accept}\n",
+    )
+    .unwrap();
+    let out = harness(&["fuzz", scenario.to_str().unwrap()], &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("--allow-remote"), "{said}");
+}
+
+/// python3-saml (PyPI), started on loopback: a few hundred composed edits get nobody in.
+#[test]
+fn python3_saml_gives_the_fuzzer_nothing() {
+    let config = mock_idp::config::Config::builtin();
+    let metadata =
+        mock_idp::metadata::app_metadata(&config.tenant, "http://127.0.0.1:7080", &config.apps[0])
+            .unwrap();
+    let sp = real_sps::python3_saml(&metadata).unwrap();
+    let out = harness(
+        &[
+            "fuzz",
+            "scenarios/sps/python3-saml.yaml",
+            "--seed",
+            "1",
+            "--max-cases",
+            "200",
+        ],
+        &[("SP_URL", &sp.base_url)],
+    );
+    let said = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{said}\nSP logs:\n{}",
+        sp.logs()
+    );
+    assert!(said.contains("200 cases in"), "{said}");
+    assert!(!said.contains("— vulnerable"), "{said}");
+}
