@@ -104,7 +104,7 @@ pub enum Splitter {
     ProcessingInstruction,
     /// The rest as a CDATA section.
     Cdata,
-    /// `&#46;` for the character at the split (a character reference).
+    /// A character reference for the character at the split (`&#64;` for `@`).
     CharacterReference,
 }
 
@@ -295,7 +295,8 @@ impl Chain {
             }
         }
         Applied {
-            spec_invalid: spec_invalid(&xml),
+            // Judged against the seed: a seed roxmltree already refuses says nothing about edits.
+            spec_invalid: spec_invalid(&xml) && !spec_invalid(seed),
             xml,
             swap,
             took_effect,
@@ -361,15 +362,12 @@ fn missing(what: Target) -> Skip {
     Skip::NotApplicable(format!("no {what:?} in the document"))
 }
 
-/// Whether `xml` is not namespace-well-formed XML 1.0 (a UTF-8 byte order mark allowed), or
+/// Whether `xml` is not namespace-well-formed XML 1.0 (one UTF-8 byte order mark allowed), or
 /// carries a DTD, which SAML's XML Signature profile forbids: roxmltree is a strict,
 /// non-validating parser that loads nothing.
 pub fn spec_invalid(xml: &str) -> bool {
-    let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
-    match roxmltree::Document::parse(xml) {
-        Err(_) => true,
-        Ok(doc) => xml[..doc.root_element().range().start].contains("<!DOCTYPE"),
-    }
+    // roxmltree skips one byte order mark itself, and refuses any DTD by default.
+    roxmltree::Document::parse(xml).is_err()
 }
 
 impl Mutation {
@@ -451,6 +449,7 @@ impl Mutation {
                     .and_then(|r| r.attribute("URI"))
                     .and_then(|u| u.strip_prefix('#'))
                     .unwrap_or(own);
+                let signed = bytes::escape(signed);
                 let text = match attribute {
                     ExtraAttribute::DuplicateId => format!(" ID=\"{signed}\""),
                     ExtraAttribute::NamespacedId => {
@@ -490,7 +489,7 @@ impl Mutation {
     }
 }
 
-/// The two edits handled before parsing never reach the parsed path.
+/// The edits handled before parsing never reach the parsed path.
 fn unreachable_edit() -> Outcome {
     Err(Skip::Failed("handled before parsing".into()))
 }
@@ -638,12 +637,28 @@ fn split_identity(doc: &Doc, with: Splitter) -> Outcome {
     if value.contains('&') || value.chars().count() < 2 {
         return Err(Skip::NotApplicable("the NameID cannot be split".into()));
     }
-    let at = value.find('@').filter(|i| *i > 0).unwrap_or_else(|| {
-        value
-            .char_indices()
-            .nth(value.chars().count() / 2)
-            .map_or(1, |(i, _)| i)
-    });
+    // The head must be an identity nobody was given: not empty, not one the response carries
+    // (the display name is often exactly the NameID's local part). Split before the `@`, else
+    // halfway, else after the first character.
+    let existing = identity::values(doc);
+    let fresh = |head: &str| {
+        !head.trim().is_empty()
+            && !existing
+                .iter()
+                .any(|v| v.trim().eq_ignore_ascii_case(head.trim()))
+    };
+    let half = value
+        .char_indices()
+        .nth(value.chars().count() / 2)
+        .map(|(i, _)| i);
+    let first = value.char_indices().nth(1).map(|(i, _)| i);
+    let at = [value.find('@'), half, first]
+        .into_iter()
+        .flatten()
+        .find(|at| *at > 0 && fresh(&value[..*at]))
+        .ok_or_else(|| {
+            Skip::NotApplicable("every split of the NameID names an identity it carries".into())
+        })?;
     let (head, tail) = value.split_at(at);
     let split = match with {
         Splitter::Comment => format!("{head}<!---->{tail}"),
@@ -698,7 +713,16 @@ fn text_range(doc: &Doc, name: &str) -> Result<std::ops::Range<usize>, Skip> {
         .descendants()
         .find(|n| n.has_tag_name((DSIG_NS, name)))
         .ok_or_else(|| Skip::NotApplicable(format!("no {name}")))?;
-    Ok(after_start_tag(doc.src, node)..before_end_tag(doc.src, node))
+    let (start, end) = (
+        after_start_tag(doc.src, node),
+        before_end_tag(doc.src, node),
+    );
+    if start > end {
+        return Err(Skip::NotApplicable(format!(
+            "{name} is an empty-element tag"
+        )));
+    }
+    Ok(start..end)
 }
 
 fn redigest(xml: &str, into: DigestPlacement) -> Outcome {
@@ -995,7 +1019,7 @@ fn order(edits: &mut [Mutation]) {
         Mutation::SelfSign | Mutation::HmacSign => 2,
         Mutation::Doctype { .. } | Mutation::Bytes { .. } => 3,
         Mutation::Attribute {
-            attribute: ExtraAttribute::DuplicateId,
+            attribute: ExtraAttribute::DuplicateId | ExtraAttribute::XmlXmlns,
             ..
         } => 3,
         _ => 0,
@@ -1081,6 +1105,21 @@ mod tests {
     }
 
     #[test]
+    fn a_split_never_names_an_identity_the_response_carries() {
+        let with_display_name = SEED.replace(
+            "</Subject>",
+            "</Subject><AttributeStatement><Attribute Name=\"http://schemas.microsoft.com/identity/claims/displayname\"><AttributeValue>b.simon</AttributeValue></Attribute></AttributeStatement>",
+        );
+        let (xml, swap) = Mutation::SplitIdentity {
+            with: Splitter::Cdata,
+        }
+        .apply(&with_display_name)
+        .unwrap();
+        assert!(xml.contains("<NameID>b.simon@c<![CDATA["), "{xml}");
+        assert_eq!(swap.forged, ["b.simon@c"]);
+    }
+
+    #[test]
     fn moving_an_element_into_itself_is_refused() {
         let m = Mutation::Move {
             what: Target::Assertion,
@@ -1091,7 +1130,7 @@ mod tests {
     }
 
     #[test]
-    fn chains_are_deterministic_and_round_trip_as_yaml_data() {
+    fn chains_are_deterministic_and_round_trip_as_json_data() {
         let (mut a, mut b) = (Generator::new(7), Generator::new(7));
         for _ in 0..200 {
             let chain = a.chain();

@@ -190,7 +190,7 @@ impl Bench<'_> {
         )
         .await;
         if let Some(bad) = verdicts.iter().find(|v| {
-            (v.id.starts_with("login/") || v.id == "control/identity-switch")
+            (v.id.starts_with("login/") || v.id == attacks::catalogue::CONTROL.id)
                 && !matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable)
         }) {
             return Err(format!("{} {}: {}", bad.id, bad.outcome.word(), bad.reason));
@@ -203,6 +203,13 @@ impl Bench<'_> {
             .filter(|v| v.id.starts_with("fuzz/"))
             .cloned()
             .collect();
+        // A control that failed (the identity-switch control, say) leaves every case without
+        // a verdict: nothing was judged.
+        if let Some(first) = fuzzed.first() {
+            if fuzzed.iter().all(|v| v.outcome == Outcome::Inconclusive) {
+                return Err(format!("every case was inconclusive: {}", first.reason));
+            }
+        }
         if let (Some(after), Some(last)) = (after, fuzzed.last_mut()) {
             // The good login stopped working during the batch: a robustness finding, put on
             // the batch's last case (the shrink then finds which one did it).
@@ -278,7 +285,7 @@ pub async fn fuzz(
     };
     let mut last_new_class = None;
     while summary.cases < plan.max_cases && started.elapsed() < plan.duration {
-        let n = (plan.max_cases - summary.cases).min(plan.batch as u64) as usize;
+        let n = (plan.max_cases - summary.cases).min(plan.batch.max(1) as u64) as usize;
         // Half the cases grow a chain whose answer was new; the rest are fresh draws.
         let chains: Vec<Chain> = (0..n)
             .map(|_| match corpus.len() {
@@ -354,7 +361,10 @@ pub async fn fuzz(
                 verdict: f.outcome.word().to_owned(),
                 reason: f.reason.clone(),
                 signed_in_as: f.signed_in_as.clone(),
-                found_by: format!("--seed {} case {}", plan.seed, f.case),
+                found_by: format!(
+                    "--seed {} --batch {}: case {}, shrunk from {} edit(s)",
+                    plan.seed, plan.batch, f.case, f.original_len
+                ),
                 xml: f.xml.clone(),
             };
             let written = serde_json::to_string_pretty(&reproducer)

@@ -22,7 +22,7 @@ const EXIT_UNJUDGED: u8 = 3;
 #[derive(Args)]
 #[command(after_help = "HOW IT WORKS:
     Each case is a fresh SP-initiated login; the IdP's correctly signed response is then
-    edited by a chain of 1-4 primitives drawn from --seed (copy, move, wrap or remove the
+    edited by a chain of 1-4 primitives (grown to at most 6) drawn from --seed (copy, move, wrap or remove the
     signed elements, forge the identity in one of them, re-sign with the attacker's key,
     split the NameID with a comment, PI, CDATA or character reference, add ID-like and
     xml: attributes, a DOCTYPE, a BOM or trailing bytes) and posted to the ACS. Chains whose
@@ -53,7 +53,7 @@ EXAMPLES:
 
 EXIT STATUS:
     0 no vulnerable finding
-    1 a vulnerable finding
+    1 a vulnerable finding (or the run failed: the message says which)
     2 usage or scenario-file error
     3 could not judge: the good login or the identity-switch control failed")]
 pub struct FuzzArgs {
@@ -67,7 +67,7 @@ pub struct FuzzArgs {
     /// With --reference-sp: switch one of its checks off (repeatable; see `sp serve --help`).
     #[arg(long, value_name = "NAME", requires = "reference_sp", value_parser = |s: &str| reference_sp::Flaw::from_name(s).ok_or_else(|| format!("unknown flaw {s:?}; see `saml-harness sp serve --help`")))]
     flaw: Vec<reference_sp::Flaw>,
-    /// The generator's seed: the same seed draws the same chains.
+    /// The generator's seed: the same seed, --batch and SP answers draw the same chains.
     #[arg(long, value_name = "N", default_value_t = 1, help_heading = "Fuzzing")]
     seed: u64,
     /// Stop after this many cases.
@@ -100,11 +100,12 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
         .map_or((s, ""), |i| s.split_at(i));
     let n: u64 = number.parse().map_err(|_| bad())?;
     let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
+        "" | "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
         _ => return Err(bad()),
-    };
+    }
+    .ok_or_else(bad)?;
     if secs == 0 {
         return Err(format!("{s:?} is no time at all; hint: at least 1s"));
     }
@@ -141,7 +142,16 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
         }
         let scenario = scenarios.remove(0);
         if !args.allow_remote {
-            refuse_remote(&scenario.sp.sign_on_url)?;
+            // Every address the run will send logins to.
+            let urls = [
+                Some(scenario.sp.sign_on_url.as_str()),
+                scenario.sp.acs_url.as_deref(),
+                Some(scenario.sp.oracle.url.as_str()),
+                scenario.idp_url.as_ref().map(|u| u.as_str()),
+            ];
+            for url in urls.into_iter().flatten() {
+                refuse_remote(url)?;
+            }
         }
         let bench = Bench {
             scenario: &scenario,
@@ -187,7 +197,7 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
 /// A fuzzer floods: only SPs on this machine unless `--allow-remote`.
 fn refuse_remote(sign_on_url: &str) -> Result<(), UsageError> {
     let url = url::Url::parse(sign_on_url)
-        .map_err(|e| UsageError(format!("sp.sign_on_url {sign_on_url:?}: {e}")))?;
+        .map_err(|e| UsageError(format!("{sign_on_url:?} is not a URL: {e}")))?;
     let local = match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
@@ -279,6 +289,7 @@ mod tests {
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("10d").is_err());
         assert!(parse_duration("m").is_err());
+        assert!(parse_duration("99999999999999999h").is_err());
     }
 
     #[test]

@@ -39,43 +39,71 @@ pub fn judge_mutated(
     acs_answer: &str,
 ) -> Judged {
     const MUST: &str = "read identity only from the element its trusted signature covers";
-    if !swap.forged.is_empty() {
-        return judge(Goal::Impersonate, session, swap, baseline, acs_answer, MUST);
+    let server_error = acs_answer
+        .strip_prefix("ACS answered ")
+        .is_some_and(|a| a.starts_with('5'));
+    if server_error && !matches!(session, Session::SignedIn { .. }) {
+        return Judged {
+            outcome: Outcome::Error,
+            reason: format!("the SP failed on the edited response ({acs_answer}); an SP must refuse bad input, not crash"),
+            signed_in_as: None,
+        };
     }
-    if spec_invalid {
-        return judge(
+    // A "forged" value that is the user's own (or what the good login showed) proves nothing.
+    let bare = saml_protocol::trim_xml_whitespace;
+    let own = |f: &String| {
+        swap.genuine
+            .iter()
+            .chain(baseline.good_identity.iter())
+            .any(|g| bare(g).eq_ignore_ascii_case(bare(f)))
+    };
+    let swap = Swap {
+        genuine: swap.genuine.clone(),
+        forged: swap.forged.iter().filter(|f| !own(f)).cloned().collect(),
+    };
+    let signed_in = match session {
+        Session::SignedIn { identity } => Some(identity.clone()),
+        _ => None,
+    };
+    let who = |id: &Option<String>| id.clone().unwrap_or_else(|| "the user".into());
+    if swap.forged.is_empty() {
+        let judged = judge(
             Goal::Strictness,
             session,
-            swap,
+            &swap,
             baseline,
             acs_answer,
             "refuse a document that is not well-formed or carries a DTD",
         );
+        return match signed_in {
+            // Nothing forged and the document well-formed: accepting it is no finding.
+            Some(id) if !spec_invalid => Judged {
+                outcome: Outcome::Pass,
+                reason: format!("accepted the edited response for {}: nothing was forged and it stayed well-formed", who(&id)),
+                signed_in_as: id,
+            },
+            _ => judged,
+        };
     }
-    let server_error = acs_answer
-        .strip_prefix("ACS answered ")
-        .is_some_and(|a| a.starts_with('5'));
-    let (outcome, reason) = match session {
-        _ if server_error => (
-            Outcome::Error,
-            format!("the SP failed on the edited response ({acs_answer}); an SP must refuse bad input, not crash"),
-        ),
-        Session::SignedIn { identity } => (
-            Outcome::Pass,
-            format!(
-                "accepted a document the edits left valid: signed in as {}",
-                identity.as_deref().unwrap_or("the user")
+    let judged = judge(
+        Goal::Impersonate,
+        session,
+        &swap,
+        baseline,
+        acs_answer,
+        MUST,
+    );
+    match signed_in {
+        // The genuine user signed in from a document the specs reject.
+        Some(id) if spec_invalid && judged.outcome == Outcome::Pass => Judged {
+            outcome: Outcome::Nonstrict,
+            reason: format!(
+                "accepted: signed in as {}; the spec says it must refuse a document that is not well-formed or carries a DTD",
+                who(&id)
             ),
-        ),
-        _ => (Outcome::Pass, format!("refused: {acs_answer}")),
-    };
-    Judged {
-        outcome,
-        reason,
-        signed_in_as: match session {
-            Session::SignedIn { identity } => identity.clone(),
-            _ => None,
+            signed_in_as: id,
         },
+        _ => judged,
     }
 }
 
@@ -454,6 +482,39 @@ mod tests {
         Session::SignedIn {
             identity: who.map(str::to_owned),
         }
+    }
+
+    #[test]
+    fn fuzz_cases_are_judged_by_who_gets_in_and_what_was_posted() {
+        let base = Baseline {
+            good_identity: Some("B.Simon@contoso.com".into()),
+            anonymous_unidentified: false,
+        };
+        let ok = "ACS answered 302";
+        let judged = |invalid, session: &Session, swap: &Swap, answer| {
+            judge_mutated(invalid, session, swap, &base, answer).outcome
+        };
+        let nothing = Swap::default();
+        let genuine = signed_in(Some("B.Simon@contoso.com"));
+        assert_eq!(
+            judged(false, &signed_in(Some("admin@contoso.com")), &swap(), ok),
+            Outcome::Vulnerable
+        );
+        assert_eq!(judged(false, &genuine, &swap(), ok), Outcome::Pass);
+        assert_eq!(judged(true, &genuine, &swap(), ok), Outcome::Nonstrict);
+        assert_eq!(judged(false, &genuine, &nothing, ok), Outcome::Pass);
+        assert_eq!(judged(true, &genuine, &nothing, ok), Outcome::Nonstrict);
+        assert_eq!(judged(true, &out_again(), &nothing, ok), Outcome::Pass);
+        assert_eq!(
+            judged(false, &out_again(), &swap(), "ACS answered 500 boom"),
+            Outcome::Error
+        );
+        // A "forged" value that is the user's own identity is no forgery.
+        let own = Swap {
+            genuine: vec!["B.Simon@contoso.com".into()],
+            forged: vec!["b.simon@contoso.com".into()],
+        };
+        assert_eq!(judged(false, &genuine, &own, ok), Outcome::Pass);
     }
 
     #[test]
