@@ -45,6 +45,10 @@ FINDINGS:
           - {expect: accept}
           - {fuzz: findings/finding-1.json}
 
+OUTPUT:
+    A progress line per batch on stderr (--quiet: none); the findings at the end, each
+    with its posted response under --verbose. --color has no effect here.
+
 EXAMPLES:
     saml-harness fuzz --reference-sp --flaw signature-wrapping --seed 1 --max-cases 200
     saml-harness fuzz --reference-sp --max-cases 1000        # the careful SP: expect nothing
@@ -174,7 +178,11 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
             plan.max_cases,
             plan.duration
         );
+        let quiet = args.options.quiet();
         let summary = fuzz::fuzz(&bench, &plan, &mut |p| {
+            if quiet {
+                return;
+            }
             eprintln!(
                 "fuzz: {} cases, {:.1}/s, {} finding(s), {} answer class(es){}",
                 p.cases,
@@ -188,7 +196,7 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
             )
         })
         .await;
-        print_summary(&summary);
+        print_summary(&summary, args.options.verbose());
         write_reports(&args.options, &fuzz::as_verdicts(&scenario, &summary))?;
         Ok(exit_status(&summary))
     })
@@ -221,7 +229,8 @@ fn shorten(s: &str) -> String {
     s.chars().take(SHOWN).chain(['…']).collect()
 }
 
-fn print_summary(summary: &Summary) {
+/// The run's end: counts, then each finding (with its posted response under `--verbose`).
+fn print_summary(summary: &Summary, verbose: bool) {
     if let Some(why) = &summary.unjudged {
         say!("could not judge: {why}");
     }
@@ -258,6 +267,9 @@ fn print_summary(summary: &Summary) {
         say!("  answer: {}", f.reason);
         if let Some(p) = &f.reproducer {
             say!("  reproducer: {}", p.display());
+        }
+        if verbose {
+            say!("  posted:\n{}", f.xml);
         }
     }
 }

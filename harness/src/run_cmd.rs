@@ -192,6 +192,16 @@ impl RunOptions {
         })
     }
 
+    /// `--verbose`.
+    pub(crate) fn verbose(&self) -> bool {
+        self.verbose
+    }
+
+    /// `--quiet`.
+    pub(crate) fn quiet(&self) -> bool {
+        self.quiet
+    }
+
     pub(crate) fn limits(&self) -> Limits {
         Limits {
             max_redirects: self.max_redirects,

@@ -71,12 +71,14 @@ fn the_careful_reference_sp_gives_the_fuzzer_nothing() {
             "2",
             "--max-cases",
             "300",
+            "--quiet",
         ],
         &[],
     );
     let said = text(&out);
     assert_eq!(out.status.code(), Some(0), "{said}");
     assert!(said.contains("300 cases in"), "{said}");
+    assert!(!said.contains("fuzz: 50 cases"), "--quiet: {said}");
     assert!(said.contains("no findings"), "{said}");
     assert!(!said.contains("inconclusive"), "{said}");
 }
