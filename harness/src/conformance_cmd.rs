@@ -226,14 +226,7 @@ fn with_checks(mut s: Scenario, checks: &[&'static Check]) -> Scenario {
         .cloned()
         .collect();
     if cases.is_empty() {
-        cases.push(Case {
-            id: "login/good".into(),
-            name: "good login".into(),
-            expect: Expect::Accept,
-            identity: None,
-            attack: None,
-            mutations: None,
-        });
+        cases.push(Case::good_login());
     }
     cases.extend(checks.iter().map(|c| Case {
         id: c.id.to_owned(),

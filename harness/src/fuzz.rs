@@ -162,14 +162,7 @@ impl Bench<'_> {
             .cloned()
             .collect();
         if cases.is_empty() {
-            cases.push(Case {
-                id: "login/good".into(),
-                name: "good login".into(),
-                expect: Expect::Accept,
-                identity: None,
-                attack: None,
-                mutations: None,
-            });
+            cases.push(Case::good_login());
         }
         cases.extend(chains.iter().enumerate().map(|(i, chain)| Case {
             id: format!("fuzz/{}", first + i as u64),

@@ -193,6 +193,20 @@ pub struct Case {
     pub mutations: Option<std::sync::Arc<attacks::mutate::Chain>>,
 }
 
+impl Case {
+    /// A plain good login (what a run does when the scenario names no accept case).
+    pub fn good_login() -> Case {
+        Case {
+            id: "login/good".into(),
+            name: "good login".into(),
+            expect: Expect::Accept,
+            identity: None,
+            attack: None,
+            mutations: None,
+        }
+    }
+}
+
 /// A parsed scenario file, resolved into a plan.
 #[derive(Clone, Debug)]
 pub struct Scenario {
