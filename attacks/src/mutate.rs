@@ -4,7 +4,11 @@
 //! copying the signed element, re-parenting, prefix games and DOCTYPE pieces compose, and
 //! the SP's answer says what worked.
 
+mod nearest;
+
 use serde::{Deserialize, Serialize};
+
+pub use nearest::nearest_check;
 
 use crate::bytes::{
     self, after_name, after_start_tag, before_end_tag, insert, try_splice, Doc, Node,
@@ -59,6 +63,9 @@ pub enum Place {
     FirstChild,
     /// The anchor's new last child.
     LastChild,
+    /// Around the anchor: a copy takes the anchor's place and holds it as its last child
+    /// (the original nested inside its copy). Copies only.
+    Around,
 }
 
 /// What happens to a copy's `ID` attribute.
@@ -94,6 +101,20 @@ pub enum Wrapper {
     Signature,
 }
 
+/// What a copy looks like from outside.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outer {
+    /// The element as it is.
+    #[default]
+    Same,
+    /// Inside a wrapper element (one edit for the classic wrapping shapes).
+    Wrapped(Wrapper),
+    /// Its own element name moved to a namespace nobody knows (consumers that find
+    /// elements by local name take it for the real one).
+    ForeignNamespace,
+}
+
 /// What splits an identity value in two.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -106,6 +127,9 @@ pub enum Splitter {
     Cdata,
     /// A character reference for the character at the split (`&#64;` for `@`).
     CharacterReference,
+    /// An entity reference whose replacement text, declared in a new internal DTD, is the
+    /// rest (readers that skip entity references see only the head).
+    Entity,
 }
 
 /// An attribute added to an element's start tag.
@@ -134,6 +158,29 @@ pub enum DoctypeKind {
     AttlistId,
     /// An internal subset declaring an entity that is not used.
     UnusedEntity,
+}
+
+/// A signature algorithm a `SignatureMethod` is switched to (the value stays the RSA one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Algorithm {
+    /// `dsa-sha1`: verifiers given the IdP's RSA key error out, and some read the error as
+    /// success.
+    DsaSha1,
+    /// `ecdsa-sha256`, likewise.
+    EcdsaSha256,
+    /// `rsa-sha1`, a weaker digest under the same key.
+    RsaSha1,
+}
+
+impl Algorithm {
+    fn uri(self) -> &'static str {
+        match self {
+            Algorithm::DsaSha1 => "http://www.w3.org/2000/09/xmldsig#dsa-sha1",
+            Algorithm::EcdsaSha256 => "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+            Algorithm::RsaSha1 => "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+        }
+    }
 }
 
 /// Where a recomputed digest goes.
@@ -184,6 +231,9 @@ pub enum Mutation {
         place: Place,
         /// Relative to which element.
         anchor: Target,
+        /// How the copy looks from outside.
+        #[serde(default, skip_serializing_if = "is_same")]
+        outer: Outer,
     },
     /// Move `what` to `place` relative to `anchor`.
     Move {
@@ -211,6 +261,12 @@ pub enum Mutation {
     /// "Sign" the first Signature with HMAC-SHA256 keyed with the certificate in the
     /// document's KeyInfo (public, so anyone can), its digest recomputed and KeyInfo dropped.
     HmacSign,
+    /// Declare the first Signature as made with `to` over the document as it now is: its
+    /// digest recomputed, its SignatureValue kept (no key is needed to claim an algorithm).
+    Algorithm {
+        /// The algorithm named.
+        to: Algorithm,
+    },
     /// Recompute the digest of what the first Reference points at, as the document now is,
     /// and put it `into` a place some verifiers read it from.
     Redigest {
@@ -310,6 +366,10 @@ impl Chain {
     }
 }
 
+fn is_same(outer: &Outer) -> bool {
+    *outer == Outer::Same
+}
+
 fn merge(into: &mut Swap, from: Swap) {
     for g in from.genuine {
         if !into.genuine.contains(&g) {
@@ -333,10 +393,16 @@ impl std::fmt::Display for Mutation {
                 id,
                 place,
                 anchor,
+                outer,
             } => write!(
                 f,
-                "copy {what:?}{} (ID {id:?}) {place:?} {anchor:?}",
-                if *forged { " forged" } else { "" }
+                "copy {what:?}{} (ID {id:?}{}) {place:?} {anchor:?}",
+                if *forged { " forged" } else { "" },
+                match outer {
+                    Outer::Same => String::new(),
+                    Outer::Wrapped(w) => format!(", wrapped in {w:?}"),
+                    Outer::ForeignNamespace => ", foreign namespace".to_owned(),
+                }
             ),
             Mutation::Move {
                 what,
@@ -347,6 +413,9 @@ impl std::fmt::Display for Mutation {
             Mutation::Remove { what } => write!(f, "remove {what:?}"),
             Mutation::SelfSign => f.write_str("re-sign with the attacker's key"),
             Mutation::HmacSign => f.write_str("HMAC-sign keyed with the IdP certificate"),
+            Mutation::Algorithm { to } => {
+                write!(f, "claim {to:?} (digest recomputed, SignatureValue kept)")
+            }
             Mutation::Redigest { into } => write!(f, "recompute the digest into {into:?}"),
             Mutation::SplitIdentity { with } => write!(f, "split the NameID with a {with:?}"),
             Mutation::Attribute { on, attribute } => write!(f, "add {attribute:?} to {on:?}"),
@@ -378,6 +447,7 @@ impl Mutation {
             Mutation::SelfSign => return self_sign(xml),
             Mutation::HmacSign => return hmac_sign(xml),
             Mutation::Redigest { into } => return redigest(xml, into),
+            Mutation::Algorithm { to } => return switch_algorithm(xml, to),
             _ => {}
         }
         let doc = Doc::parse(xml)?;
@@ -395,13 +465,25 @@ impl Mutation {
                 id,
                 place,
                 anchor,
+                outer,
             } => {
                 let (node, at) = (find(what)?, find(anchor)?);
                 let (copy, swap) = copy_of(&doc, node, forged, id)?;
-                Ok((
-                    try_splice(xml, vec![insert(position(&doc, at, place), copy)])?,
-                    swap,
-                ))
+                let copy = dress(&doc, node, copy, outer);
+                let edit = match place {
+                    Place::Around => {
+                        let end = copy
+                            .rfind("</")
+                            .filter(|_| copy.ends_with('>') && !copy.ends_with("/>"))
+                            .ok_or_else(|| {
+                                Skip::NotApplicable("the copy cannot hold an element".into())
+                            })?;
+                        let held = format!("{}{}{}", &copy[..end], doc.outer(at), &copy[end..]);
+                        (at.range(), held)
+                    }
+                    _ => insert(position(&doc, at, place), copy),
+                };
+                Ok((try_splice(xml, vec![edit])?, swap))
             }
             Mutation::Move {
                 what,
@@ -409,6 +491,11 @@ impl Mutation {
                 anchor,
             } => {
                 let (node, at) = (find(what)?, find(anchor)?);
+                if place == Place::Around {
+                    return Err(Skip::NotApplicable(
+                        "only a copy goes around an element".into(),
+                    ));
+                }
                 if at.ancestors().any(|a| a == node) || node == doc.root() {
                     return Err(Skip::NotApplicable(
                         "cannot move an element into itself, or the root".into(),
@@ -484,6 +571,7 @@ impl Mutation {
             Mutation::Bytes { .. }
             | Mutation::SelfSign
             | Mutation::HmacSign
+            | Mutation::Algorithm { .. }
             | Mutation::Redigest { .. } => unreachable_edit(),
         }
     }
@@ -531,6 +619,8 @@ fn position(doc: &Doc, anchor: Node, place: Place) -> usize {
         Place::After => anchor.range().end,
         Place::FirstChild => after_start_tag(doc.src, anchor),
         Place::LastChild => before_end_tag(doc.src, anchor),
+        // Callers handle it; as a position it is the anchor's start.
+        Place::Around => anchor.range().start,
     }
 }
 
@@ -580,12 +670,68 @@ fn copy_of(doc: &Doc, node: Node, forged: bool, id: IdChange) -> Result<(String,
             }
         }
     }
+    if let Some(declarations) = inherited_namespaces(doc, node) {
+        edits.push(insert(after_name(doc.src, node), declarations));
+    }
     if bytes::overlapping(&edits) {
         return Err(Skip::NotApplicable(
             "the edits overlap in this document".into(),
         ));
     }
     Ok((crate::family::cut(doc.src, range, edits), swap))
+}
+
+/// Declarations of the namespaces `node` inherits, for its start tag, so a copy means the
+/// same wherever it goes (inside a `ds:Signature` with its own default namespace, say).
+fn inherited_namespaces(doc: &Doc, node: Node) -> Option<String> {
+    let start_tag = &doc.src[node.range().start..after_start_tag(doc.src, node)];
+    let declarations: String = node
+        .namespaces()
+        .filter(|ns| ns.name() != Some("xml"))
+        .filter_map(|ns| {
+            let attr = match ns.name() {
+                Some(prefix) => format!("xmlns:{prefix}"),
+                None => "xmlns".to_owned(),
+            };
+            let declared_here = [format!("{attr}=\""), format!("{attr}='")].iter().any(|a| {
+                start_tag.contains(&format!(" {a}")) || start_tag.contains(&format!("\n{a}"))
+            });
+            (!declared_here).then(|| format!(" {attr}=\"{}\"", bytes::escape(ns.uri())))
+        })
+        .collect();
+    (!declarations.is_empty()).then_some(declarations)
+}
+
+/// `copy` (the outer markup of `node`) as `outer` says: wrapped, or its element name moved
+/// to an unknown namespace (a prefix of its own, bound on the copy).
+fn dress(doc: &Doc, node: Node, copy: String, outer: Outer) -> String {
+    match outer {
+        Outer::Same => copy,
+        Outer::Wrapped(w) => {
+            let (open, close) = wrapper_tags(w);
+            format!("{open}{copy}{close}")
+        }
+        Outer::ForeignNamespace => {
+            let name = bytes::qualified_name(doc.src, node);
+            let local = node.tag_name().name();
+            let open = format!("<{name}");
+            let close = format!("</{name}>");
+            let body = copy
+                .strip_prefix(&open)
+                .and_then(|rest| rest.strip_suffix(&close).map(|r| (r, true)))
+                .or_else(|| {
+                    copy.strip_prefix(&open)
+                        .and_then(|rest| rest.strip_suffix("/>").map(|r| (r, false)))
+                });
+            match body {
+                Some((rest, true)) => {
+                    format!("<fz:{local} xmlns:fz=\"urn:fuzz\"{rest}</fz:{local}>")
+                }
+                Some((rest, false)) => format!("<fz:{local} xmlns:fz=\"urn:fuzz\"{rest}/>"),
+                None => copy,
+            }
+        }
+    }
 }
 
 fn swap_case(s: &str) -> String {
@@ -660,6 +806,7 @@ fn split_identity(doc: &Doc, with: Splitter) -> Outcome {
             Skip::NotApplicable("every split of the NameID names an identity it carries".into())
         })?;
     let (head, tail) = value.split_at(at);
+    let mut edits = Vec::new();
     let split = match with {
         Splitter::Comment => format!("{head}<!---->{tail}"),
         Splitter::ProcessingInstruction => format!("{head}<?fz?>{tail}"),
@@ -669,12 +816,29 @@ fn split_identity(doc: &Doc, with: Splitter) -> Outcome {
             let first = chars.next().unwrap_or('.');
             format!("{head}&#{};{}", first as u32, chars.as_str())
         }
+        Splitter::Entity => {
+            if doc.src.contains("<!DOCTYPE") {
+                return Err(Skip::NotApplicable(
+                    "the document has a DOCTYPE already".into(),
+                ));
+            }
+            let root = doc.root();
+            let name = bytes::qualified_name(doc.src, root);
+            // The tail is text already escaped for content; in an entity value `%` and `"` matter.
+            let value = tail.replace('%', "&#37;").replace('"', "&#34;");
+            edits.push(insert(
+                root.range().start,
+                format!("<!DOCTYPE {name} [<!ENTITY fz \"{value}\">]>"),
+            ));
+            format!("{head}&fz;")
+        }
     };
     let swap = Swap {
         genuine: vec![value.trim().to_owned()],
         forged: vec![head.trim().to_owned()],
     };
-    Ok((try_splice(doc.src, vec![(text.range(), split)])?, swap))
+    edits.push((text.range(), split));
+    Ok((try_splice(doc.src, edits)?, swap))
 }
 
 fn self_sign(xml: &str) -> Outcome {
@@ -752,6 +916,21 @@ fn redigest(xml: &str, into: DigestPlacement) -> Outcome {
     Ok((try_splice(xml, vec![edit])?, Swap::default()))
 }
 
+fn switch_algorithm(xml: &str, to: Algorithm) -> Outcome {
+    let doc = Doc::parse(xml)?;
+    let method = doc
+        .tree
+        .descendants()
+        .find(|n| n.has_tag_name((DSIG_NS, "SignatureMethod")))
+        .and_then(|m| bytes::attr_value(m, "Algorithm"))
+        .ok_or_else(|| Skip::NotApplicable("no SignatureMethod".into()))?;
+    let edits = vec![
+        (method, to.uri().to_owned()),
+        (text_range(&doc, "DigestValue")?, current_digest(&doc)?),
+    ];
+    Ok((try_splice(xml, edits)?, Swap::default()))
+}
+
 /// HMAC-SHA256 over the first SignedInfo, keyed with the PEM of the document's certificate.
 fn hmac_sign(xml: &str) -> Outcome {
     use base64::Engine as _;
@@ -800,9 +979,48 @@ fn bytes_edit(xml: &str, kind: ByteEdit) -> String {
     }
 }
 
+/// The kinds of edit, as `--only` names them (the `edit` tag of a chain's JSON).
+pub const KINDS: [&str; 13] = [
+    "forge-identity",
+    "copy",
+    "move",
+    "wrap",
+    "remove",
+    "self-sign",
+    "hmac-sign",
+    "algorithm",
+    "redigest",
+    "split-identity",
+    "attribute",
+    "doctype",
+    "bytes",
+];
+
+impl Mutation {
+    /// This edit's kind, one of [`KINDS`].
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Mutation::ForgeIdentity { .. } => "forge-identity",
+            Mutation::Copy { .. } => "copy",
+            Mutation::Move { .. } => "move",
+            Mutation::Wrap { .. } => "wrap",
+            Mutation::Remove { .. } => "remove",
+            Mutation::SelfSign => "self-sign",
+            Mutation::HmacSign => "hmac-sign",
+            Mutation::Algorithm { .. } => "algorithm",
+            Mutation::Redigest { .. } => "redigest",
+            Mutation::SplitIdentity { .. } => "split-identity",
+            Mutation::Attribute { .. } => "attribute",
+            Mutation::Doctype { .. } => "doctype",
+            Mutation::Bytes { .. } => "bytes",
+        }
+    }
+}
+
 /// Draws chains from a seeded generator: the same seed gives the same chains.
 pub struct Generator {
     rng: fastrand::Rng,
+    only: Vec<&'static str>,
 }
 
 const STRUCTURAL: [Target; 14] = [
@@ -827,14 +1045,42 @@ impl Generator {
     pub fn new(seed: u64) -> Self {
         Generator {
             rng: fastrand::Rng::with_seed(seed),
+            only: Vec::new(),
         }
+    }
+
+    /// The same generator drawing only edits of these kinds (all when empty); unknown
+    /// names are the caller's to refuse (see [`KINDS`]).
+    pub fn only(mut self, kinds: &[&str]) -> Self {
+        self.only = KINDS
+            .iter()
+            .copied()
+            .filter(|k| kinds.contains(k))
+            .collect();
+        self
     }
 
     fn pick<T: Copy>(&mut self, from: &[T]) -> T {
         from[self.rng.usize(..from.len())]
     }
 
-    /// Elements worth copying or moving: mostly the signed ones and their identity.
+    /// Elements a forged copy is made of: the ones that carry identity, mostly the Assertion.
+    fn forgeable(&mut self) -> Target {
+        self.pick(&[
+            Target::Assertion,
+            Target::Assertion,
+            Target::Assertion,
+            Target::Assertion,
+            Target::LastAssertion,
+            Target::Response,
+            Target::Subject,
+            Target::Subject,
+            Target::NameId,
+            Target::AttributeStatement,
+        ])
+    }
+
+    /// Elements worth copying verbatim, moving or wrapping: mostly the signed ones.
     fn carried(&mut self) -> Target {
         self.pick(&[
             Target::Assertion,
@@ -862,14 +1108,38 @@ impl Generator {
         ])
     }
 
-    /// One edit.
+    fn wrapper(&mut self) -> Wrapper {
+        self.pick(&[
+            Wrapper::Extensions,
+            Wrapper::Advice,
+            Wrapper::Object,
+            Wrapper::Unknown,
+            Wrapper::Signature,
+        ])
+    }
+
+    /// One edit, of a kind `only` allows.
     pub fn mutation(&mut self) -> Mutation {
+        loop {
+            let m = self.any_mutation();
+            if self.only.is_empty() || self.only.contains(&m.kind()) {
+                return m;
+            }
+        }
+    }
+
+    fn any_mutation(&mut self) -> Mutation {
         match self.rng.u32(..100) {
             0..=29 => {
-                let what = self.carried();
+                let forged = self.rng.u32(..4) != 0;
+                let what = if forged {
+                    self.forgeable()
+                } else {
+                    self.carried()
+                };
                 Mutation::Copy {
                     what,
-                    forged: self.rng.u32(..4) != 0,
+                    forged,
                     id: self.pick(&[
                         IdChange::Keep,
                         IdChange::Fresh,
@@ -877,8 +1147,19 @@ impl Generator {
                         IdChange::Namespaced,
                         IdChange::Remove,
                     ]),
-                    place: self.place(),
+                    place: self.pick(&[
+                        Place::Before,
+                        Place::After,
+                        Place::FirstChild,
+                        Place::LastChild,
+                        Place::Around,
+                    ]),
                     anchor: self.anchor(what),
+                    outer: match self.rng.u32(..6) {
+                        0 => Outer::Wrapped(self.wrapper()),
+                        1 => Outer::ForeignNamespace,
+                        _ => Outer::Same,
+                    },
                 }
             }
             30..=39 => Mutation::ForgeIdentity {
@@ -891,14 +1172,14 @@ impl Generator {
                     Target::AttributeStatement,
                 ]),
             },
-            40..=44 => Mutation::Redigest {
+            40..=46 => Mutation::Redigest {
                 into: self.pick(&[
                     DigestPlacement::Replace,
                     DigestPlacement::CommentFirst,
                     DigestPlacement::StatusDetail,
                 ]),
             },
-            45..=54 => {
+            47..=54 => {
                 let what = self.carried();
                 Mutation::Move {
                     what,
@@ -906,30 +1187,32 @@ impl Generator {
                     anchor: self.anchor(what),
                 }
             }
-            55..=62 => Mutation::Wrap {
+            55..=60 => Mutation::Wrap {
                 what: self.carried(),
-                wrapper: self.pick(&[
-                    Wrapper::Extensions,
-                    Wrapper::Advice,
-                    Wrapper::Object,
-                    Wrapper::Unknown,
-                    Wrapper::Signature,
-                ]),
+                wrapper: self.wrapper(),
             },
-            63..=70 => Mutation::Remove {
+            61..=66 => Mutation::Remove {
                 what: self.pick(&STRUCTURAL),
             },
-            71..=73 => Mutation::SelfSign,
-            74..=75 => Mutation::HmacSign,
-            76..=82 => Mutation::SplitIdentity {
+            67..=68 => Mutation::SelfSign,
+            69..=70 => Mutation::HmacSign,
+            71..=72 => Mutation::Algorithm {
+                to: self.pick(&[
+                    Algorithm::DsaSha1,
+                    Algorithm::EcdsaSha256,
+                    Algorithm::RsaSha1,
+                ]),
+            },
+            73..=80 => Mutation::SplitIdentity {
                 with: self.pick(&[
                     Splitter::Comment,
                     Splitter::ProcessingInstruction,
                     Splitter::Cdata,
                     Splitter::CharacterReference,
+                    Splitter::Entity,
                 ]),
             },
-            83..=90 => Mutation::Attribute {
+            81..=88 => Mutation::Attribute {
                 on: self.carried(),
                 attribute: self.pick(&[
                     ExtraAttribute::DuplicateId,
@@ -939,7 +1222,7 @@ impl Generator {
                     ExtraAttribute::XmlXmlns,
                 ]),
             },
-            91..=95 => Mutation::Doctype {
+            89..=94 => Mutation::Doctype {
                 kind: self.pick(&[
                     DoctypeKind::Empty,
                     DoctypeKind::AttlistId,
@@ -970,13 +1253,16 @@ impl Generator {
     /// One chain of 1–4 edits. Edits that break well-formedness go last, so the structural
     /// ones before them still find their elements; re-signing goes after the edits it covers.
     pub fn chain(&mut self) -> Chain {
+        // Entra signs the assertion by default; short chains are the ones that stay readable.
         let seed = self.pick(&[
+            SeedSigning::Assertion,
+            SeedSigning::Assertion,
             SeedSigning::Assertion,
             SeedSigning::Assertion,
             SeedSigning::Response,
             SeedSigning::Both,
         ]);
-        let n = 1 + self.rng.usize(..4);
+        let n = self.pick(&[1, 1, 1, 1, 2, 2, 2, 3, 3, 4]);
         let mut edits: Vec<Mutation> = (0..n).map(|_| self.mutation()).collect();
         order(&mut edits);
         Chain { seed, edits }
@@ -1015,9 +1301,13 @@ pub const MAX_EDITS: usize = 6;
 /// their elements, and re-signing after the edits it covers.
 fn order(edits: &mut [Mutation]) {
     edits.sort_by_key(|m| match m {
-        Mutation::Redigest { .. } => 1,
+        Mutation::Redigest { .. } | Mutation::Algorithm { .. } => 1,
         Mutation::SelfSign | Mutation::HmacSign => 2,
-        Mutation::Doctype { .. } | Mutation::Bytes { .. } => 3,
+        Mutation::Doctype { .. }
+        | Mutation::Bytes { .. }
+        | Mutation::SplitIdentity {
+            with: Splitter::Entity,
+        } => 3,
         Mutation::Attribute {
             attribute: ExtraAttribute::DuplicateId | ExtraAttribute::XmlXmlns,
             ..
@@ -1042,6 +1332,7 @@ mod tests {
                 id: IdChange::Fresh,
                 place: Place::Before,
                 anchor: Target::Assertion,
+                outer: Outer::Same,
             }],
         };
         let applied = chain.apply(SEED);
@@ -1117,6 +1408,129 @@ mod tests {
         .unwrap();
         assert!(xml.contains("<NameID>b.simon@c<![CDATA["), "{xml}");
         assert_eq!(swap.forged, ["b.simon@c"]);
+    }
+
+    fn copy(what: Target, place: Place, anchor: Target, outer: Outer) -> Mutation {
+        Mutation::Copy {
+            what,
+            forged: true,
+            id: IdChange::Fresh,
+            place,
+            anchor,
+            outer,
+        }
+    }
+
+    #[test]
+    fn a_forged_copy_can_be_wrapped_or_moved_to_a_foreign_namespace() {
+        let wrapped = copy(
+            Target::Subject,
+            Place::LastChild,
+            Target::AssertionSignature,
+            Outer::Wrapped(Wrapper::Signature),
+        );
+        let (xml, swap) = wrapped.apply(SEED).unwrap();
+        assert!(
+            // Inside the Signature's default namespace the copy still is a saml:Subject.
+            xml.contains("<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><Subject xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\" xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"><NameID>admin@contoso.com</NameID></Subject></ds:Signature></Signature>"),
+            "{xml}"
+        );
+        assert_eq!(swap.forged, ["admin@contoso.com"]);
+        let foreign = copy(
+            Target::Assertion,
+            Place::Before,
+            Target::Assertion,
+            Outer::ForeignNamespace,
+        );
+        let (xml, _) = foreign.apply(SEED).unwrap();
+        assert!(
+            xml.contains("<fz:Assertion xmlns:fz=\"urn:fuzz\" xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_a-fz\">"),
+            "{xml}"
+        );
+        assert!(xml.contains("</Subject></fz:Assertion><Assertion"), "{xml}");
+        assert!(!spec_invalid(&xml));
+    }
+
+    #[test]
+    fn a_copy_around_its_original_holds_it_last() {
+        let around = copy(
+            Target::Assertion,
+            Place::Around,
+            Target::Assertion,
+            Outer::Same,
+        );
+        let (xml, _) = around.apply(SEED).unwrap();
+        let doc = Doc::parse(&xml).unwrap();
+        let outer = resolve(&doc, Target::Assertion).unwrap();
+        let inner = resolve(&doc, Target::LastAssertion).unwrap();
+        assert_eq!(outer.attribute("ID"), Some("_a-fz"));
+        assert_eq!(inner.attribute("ID"), Some("_a"));
+        assert_eq!(inner.parent(), Some(outer));
+        // A move cannot go around anything.
+        let m = Mutation::Move {
+            what: Target::Subject,
+            place: Place::Around,
+            anchor: Target::Issuer,
+        };
+        assert!(m.apply(SEED).is_err());
+    }
+
+    #[test]
+    fn an_entity_split_declares_the_rest_in_a_dtd() {
+        let (xml, swap) = Mutation::SplitIdentity {
+            with: Splitter::Entity,
+        }
+        .apply(SEED)
+        .unwrap();
+        assert!(
+            xml.starts_with(
+                "<!DOCTYPE samlp:Response [<!ENTITY fz \"@contoso.com\">]><samlp:Response"
+            ),
+            "{xml}"
+        );
+        assert!(xml.contains("<NameID>b.simon&fz;</NameID>"), "{xml}");
+        assert_eq!(swap.forged, ["b.simon"]);
+        assert!(spec_invalid(&xml));
+        // One DTD only: a second entity split does not apply.
+        let again = Mutation::SplitIdentity {
+            with: Splitter::Entity,
+        };
+        assert!(again.apply(&xml).is_err());
+    }
+
+    #[test]
+    fn claiming_an_algorithm_recomputes_the_digest_and_keeps_the_value() {
+        let seed = SEED.replace(
+            "<SignedInfo>",
+            "<SignedInfo><SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/>",
+        )
+        .replace("</SignedInfo>", "</SignedInfo><SignatureValue>v</SignatureValue>");
+        let (xml, _) = Mutation::Algorithm {
+            to: Algorithm::DsaSha1,
+        }
+        .apply(&seed)
+        .unwrap();
+        assert!(
+            xml.contains("Algorithm=\"http://www.w3.org/2000/09/xmldsig#dsa-sha1\""),
+            "{xml}"
+        );
+        assert!(xml.contains("<SignatureValue>v</SignatureValue>"), "{xml}");
+        assert!(!xml.contains("<DigestValue>d</DigestValue>"), "{xml}");
+    }
+
+    #[test]
+    fn a_generator_told_only_some_kinds_draws_only_those() {
+        let mut g = Generator::new(3).only(&["split-identity", "bytes"]);
+        for _ in 0..200 {
+            let chain = g.chain();
+            assert!(chain
+                .edits
+                .iter()
+                .all(|m| ["split-identity", "bytes"].contains(&m.kind())));
+            // The kind is the edit's JSON tag.
+            let json = serde_json::to_value(chain.edits[0]).unwrap();
+            assert_eq!(json["edit"], chain.edits[0].kind());
+        }
     }
 
     #[test]

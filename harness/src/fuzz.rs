@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use attacks::mutate::{Chain, Generator};
+use attacks::mutate::{Chain, Generator, SeedSigning};
 use serde::{Deserialize, Serialize};
 
 use crate::canary::CanaryOptions;
@@ -33,6 +33,9 @@ pub struct Reproducer {
     pub signed_in_as: Option<String>,
     /// `--seed` of the run that found it, and the case number.
     pub found_by: String,
+    /// The catalogue check whose shape the chain reproduces, if one does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nearest_check: Option<String>,
     /// The edited SAMLResponse as posted (for people; a re-run edits a fresh one).
     pub xml: String,
 }
@@ -63,6 +66,91 @@ impl Reproducer {
     }
 }
 
+/// How many draws a chain gets to take effect on the sample before it is used anyway.
+const DRAW_TRIES: usize = 32;
+
+/// The chains a run tries, from a seeded generator: each is first applied to the built-in mock
+/// IdP's response (Entra-shaped, signed as the chain's seed says) and redrawn while one of its
+/// edits finds nothing there, so the cases posted to the SP change what they claim to.
+pub struct Draws {
+    generator: Generator,
+    samples: Vec<(SeedSigning, String)>,
+}
+
+impl Draws {
+    /// Draws seeded with `seed`, of edits of the `only` kinds (all when empty): the same
+    /// seed gives the same chains.
+    pub fn new(seed: u64, only: &[&str]) -> Draws {
+        let idp = mock_idp::idp::Idp::new(mock_idp::config::Config::builtin());
+        let mut samples = Vec::new();
+        if let (Some(app), Some(user)) = (idp.config.apps.first(), idp.config.user(None)) {
+            let login = idp.login_response(
+                app,
+                user,
+                &app.default_reply_url,
+                Some("_request"),
+                None,
+                time::OffsetDateTime::now_utc(),
+            );
+            for (seed, what) in [
+                (
+                    SeedSigning::Assertion,
+                    mock_idp::response::SignWhat::Assertion,
+                ),
+                (
+                    SeedSigning::Response,
+                    mock_idp::response::SignWhat::Response,
+                ),
+                (SeedSigning::Both, mock_idp::response::SignWhat::Both),
+            ] {
+                let mut signer = app.clone();
+                signer.sign = what;
+                if let Ok(xml) = idp.sign(&signer, &login) {
+                    samples.push((seed, xml));
+                }
+            }
+        }
+        Draws {
+            generator: Generator::new(seed).only(only),
+            samples,
+        }
+    }
+
+    /// Whether every edit of `chain` changes the sample signed as its seed says.
+    fn takes_effect(&self, chain: &Chain) -> bool {
+        self.samples
+            .iter()
+            .find(|(s, _)| *s == chain.seed)
+            .is_none_or(|(_, xml)| !chain.apply(xml).took_effect.contains(&false))
+    }
+
+    fn first_effective(&mut self, draw: impl Fn(&mut Generator) -> Chain) -> Chain {
+        let mut chain = draw(&mut self.generator);
+        for _ in 1..DRAW_TRIES {
+            if self.takes_effect(&chain) {
+                break;
+            }
+            chain = draw(&mut self.generator);
+        }
+        chain
+    }
+
+    /// A fresh chain.
+    pub fn fresh(&mut self) -> Chain {
+        self.first_effective(Generator::chain)
+    }
+
+    /// `parent` grown or changed by one edit.
+    pub fn grow(&mut self, parent: &Chain) -> Chain {
+        self.first_effective(|g| g.extend(parent))
+    }
+
+    /// A number below `n` (at least 1).
+    fn index(&mut self, n: usize) -> usize {
+        self.generator.index(n)
+    }
+}
+
 /// What a fuzz run does.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -76,6 +164,13 @@ pub struct Plan {
     pub batch: usize,
     /// Shrink findings (each shrink step costs a batch).
     pub shrink: bool,
+    /// Stop after the batch that found the first `vulnerable` case.
+    pub fail_fast: bool,
+    /// Draw only edits of these kinds ([`attacks::mutate::KINDS`]); empty: all.
+    pub only: Vec<String>,
+    /// Where the corpus lives between runs: its chains are grown from the start, and each
+    /// chain with a new answer class is added as `DIR/seed-S-case-N.json`.
+    pub corpus: Option<PathBuf>,
     /// Where reproducers go (`DIR/finding-N.json`); none: not written.
     pub out: Option<PathBuf>,
 }
@@ -135,6 +230,8 @@ pub struct Summary {
     pub elapsed: Duration,
     /// Why the run stopped before judging anything, if it did.
     pub unjudged: Option<String>,
+    /// What went wrong that did not stop the run (a reproducer that could not be written).
+    pub warnings: Vec<String>,
 }
 
 /// The shared settings of every batch.
@@ -265,8 +362,13 @@ pub async fn fuzz(
     progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Summary {
     let started = Instant::now();
-    let mut generator = Generator::new(plan.seed);
+    let only: Vec<&str> = plan.only.iter().map(String::as_str).collect();
+    let mut draws = Draws::new(plan.seed, &only);
     let mut corpus: Vec<Chain> = Vec::new();
+    let mut warnings = Vec::new();
+    if let Some(dir) = &plan.corpus {
+        corpus = load_corpus(dir, &mut warnings);
+    }
     let mut classes: BTreeMap<String, u64> = BTreeMap::new();
     let mut summary = Summary {
         cases: 0,
@@ -275,6 +377,7 @@ pub async fn fuzz(
         classes: 0,
         elapsed: Duration::ZERO,
         unjudged: None,
+        warnings,
     };
     let mut last_new_class = None;
     while summary.cases < plan.max_cases && started.elapsed() < plan.duration {
@@ -282,12 +385,12 @@ pub async fn fuzz(
         // Half the cases grow a chain whose answer was new; the rest are fresh draws.
         let chains: Vec<Chain> = (0..n)
             .map(|_| match corpus.len() {
-                0 => generator.chain(),
+                0 => draws.fresh(),
                 len => {
-                    let pick = generator.index(len * 2);
+                    let pick = draws.index(len * 2);
                     match corpus.get(pick) {
-                        Some(parent) => generator.extend(parent),
-                        None => generator.chain(),
+                        Some(parent) => draws.grow(parent),
+                        None => draws.fresh(),
                     }
                 }
             })
@@ -307,6 +410,17 @@ pub async fn fuzz(
             let count = classes.entry(class.clone()).or_default();
             *count += 1;
             if *count == 1 {
+                if let Some(dir) = &plan.corpus {
+                    let path = dir.join(format!("seed-{}-case-{case}.json", plan.seed));
+                    let written = serde_json::to_string_pretty(chain)
+                        .map_err(std::io::Error::other)
+                        .and_then(|json| std::fs::write(&path, json + "\n"));
+                    if let Err(e) = written {
+                        summary
+                            .warnings
+                            .push(format!("cannot write {}: {e}", path.display()));
+                    }
+                }
                 corpus.push(chain.clone());
                 last_new_class = Some(class.clone());
             }
@@ -331,6 +445,11 @@ pub async fn fuzz(
             });
         }
         summary.cases += n as u64;
+        let stop = plan.fail_fast
+            && summary
+                .findings
+                .iter()
+                .any(|f| f.outcome == Outcome::Vulnerable);
         let secs = started.elapsed().as_secs_f64().max(1e-3);
         progress(&Progress {
             cases: summary.cases,
@@ -339,6 +458,9 @@ pub async fn fuzz(
             classes: classes.len(),
             last_new_class: last_new_class.clone(),
         });
+        if stop {
+            break;
+        }
     }
     summary.classes = classes.len();
     if plan.shrink {
@@ -359,17 +481,52 @@ pub async fn fuzz(
                     plan.seed, plan.batch, f.case, f.original_len
                 ),
                 xml: f.xml.clone(),
+                nearest_check: attacks::mutate::nearest_check(&f.chain).map(str::to_owned),
             };
             let written = serde_json::to_string_pretty(&reproducer)
                 .map_err(std::io::Error::other)
                 .and_then(|json| std::fs::write(&path, json + "\n"));
-            if written.is_ok() {
-                f.reproducer = Some(path);
+            match written {
+                Ok(()) => f.reproducer = Some(path),
+                Err(e) => summary
+                    .warnings
+                    .push(format!("cannot write {}: {e}", path.display())),
             }
         }
     }
     summary.elapsed = started.elapsed();
     summary
+}
+
+/// The chains in `dir` (`*.json`, in name order); files that are not chains are warnings.
+fn load_corpus(dir: &Path, warnings: &mut Vec<String>) -> Vec<Chain> {
+    let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect(),
+        Err(e) => {
+            warnings.push(format!("cannot read the corpus {}: {e}", dir.display()));
+            return Vec::new();
+        }
+    };
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(&p).map_err(|e| e.to_string());
+            match text.and_then(|t| serde_json::from_str::<Chain>(&t).map_err(|e| e.to_string())) {
+                Ok(chain) => Some(chain),
+                Err(e) => {
+                    warnings.push(format!(
+                        "{} is not a corpus chain, skipped: {e}",
+                        p.display()
+                    ));
+                    None
+                }
+            }
+        })
+        .collect()
 }
 
 fn placeholder_verdict() -> Verdict {
@@ -440,6 +597,9 @@ pub fn as_verdicts(scenario: &Scenario, summary: &Summary) -> Vec<Verdict> {
         .iter()
         .map(|f| {
             let mut details = vec![format!("edits: {}", f.chain.describe())];
+            if let Some(id) = attacks::mutate::nearest_check(&f.chain) {
+                details.push(format!("nearest catalogue check: {id}"));
+            }
             if let Some(p) = &f.reproducer {
                 details.push(format!("reproducer: {}", p.display()));
             }

@@ -22,12 +22,16 @@ const EXIT_UNJUDGED: u8 = 3;
 #[derive(Args)]
 #[command(after_help = "HOW IT WORKS:
     Each case is a fresh SP-initiated login; the IdP's correctly signed response is then
-    edited by a chain of 1-4 primitives (grown to at most 6) drawn from --seed (copy, move, wrap or remove the
-    signed elements, forge the identity in one of them, re-sign with the attacker's key,
-    split the NameID with a comment, PI, CDATA or character reference, add ID-like and
-    xml: attributes, a DOCTYPE, a BOM or trailing bytes) and posted to the ACS. Chains whose
-    answer was new are grown further. Cases run in batches; every batch first re-checks the
-    good login and the identity-switch control, so a refusal means something.
+    edited by a chain of 1-4 primitives (grown to at most 6) drawn from --seed (copy the
+    signed elements forged or verbatim, wrapped, in a foreign namespace or around the
+    original; move, wrap or remove them; forge the identity in one; re-sign with the
+    attacker's key, HMAC or a claimed DSA/ECDSA method; split the NameID with a comment, PI,
+    CDATA, character or entity reference; add ID-like and xml: attributes, a DOCTYPE, a BOM
+    or trailing bytes) and posted to the ACS. A chain is drawn again while one of its edits
+    finds nothing in the mock IdP's Entra-shaped response; a case none of whose edits
+    applies to the SP's actual response is not-applicable. Chains whose answer was new are
+    grown further. Cases run in batches; every batch first re-checks the good login and the
+    identity-switch control, so a refusal means something.
 
 VERDICTS:
     vulnerable  a forged identity was signed in: a finding (exit 1)
@@ -36,6 +40,7 @@ VERDICTS:
     error       the ACS answered 5xx, hung past --case-timeout, or the good login stopped
                 working afterwards (robustness): reported, does not fail the run
     pass        refused, or a still-valid document accepted for the genuine user
+    not-applicable  none of the chain's edits found its element in this response
 
 FINDINGS:
     Repeats of one answer class are counted, not listed again. Each finding is shrunk (an
@@ -51,8 +56,11 @@ OUTPUT:
 
 EXAMPLES:
     saml-harness fuzz --reference-sp --flaw signature-wrapping --seed 1 --max-cases 200
+    saml-harness fuzz --reference-sp --flaw last-assertion --max-cases 3000 --fail-fast
+    saml-harness fuzz --reference-sp --flaw first-text-node --only split-identity,bytes
     saml-harness fuzz --reference-sp --max-cases 1000        # the careful SP: expect nothing
     SP_URL=http://127.0.0.1:8080 saml-harness fuzz my-sp.yaml --duration 10m --out findings
+    saml-harness fuzz my-sp.yaml --corpus fuzz-corpus --seed 2   # grow last night's corpus
     saml-harness fuzz my-sp.yaml --seed 7 --report junit=fuzz.xml --report json=fuzz.json
 
 EXIT STATUS:
@@ -86,6 +94,18 @@ pub struct FuzzArgs {
     /// Keep findings as found, without shrinking them.
     #[arg(long, help_heading = "Fuzzing")]
     no_shrink: bool,
+    /// Stop after the batch that found the first vulnerable case.
+    #[arg(long, help_heading = "Fuzzing")]
+    fail_fast: bool,
+    /// Draw only these kinds of edit (comma-separated or repeated): forge-identity, copy,
+    /// move, wrap, remove, self-sign, hmac-sign, algorithm, redigest, split-identity,
+    /// attribute, doctype, bytes.
+    #[arg(long, value_name = "KIND", value_delimiter = ',', value_parser = parse_kind, help_heading = "Fuzzing")]
+    only: Vec<String>,
+    /// Keep the corpus in DIR between runs: its chains are grown from the start, and every
+    /// chain with a new answer class is added (DIR is created).
+    #[arg(long, value_name = "DIR", help_heading = "Fuzzing")]
+    corpus: Option<PathBuf>,
     /// Write each finding's reproducer to DIR/finding-N.json (DIR is created).
     #[arg(long, value_name = "DIR", help_heading = "Fuzzing")]
     out: Option<PathBuf>,
@@ -94,6 +114,19 @@ pub struct FuzzArgs {
     allow_remote: bool,
     #[command(flatten)]
     options: RunOptions,
+}
+
+/// One of the edit kinds `--only` names.
+fn parse_kind(s: &str) -> Result<String, String> {
+    attacks::mutate::KINDS
+        .contains(&s)
+        .then(|| s.to_owned())
+        .ok_or_else(|| {
+            format!(
+                "unknown edit kind {s:?}; hint: one of {}",
+                attacks::mutate::KINDS.join(", ")
+            )
+        })
 }
 
 /// `90s`, `10m`, `2h` or plain seconds.
@@ -124,9 +157,11 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
         )
         .into());
     }
-    if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| UsageError(format!("cannot create --out {}: {e}", dir.display())))?;
+    for (flag, dir) in [("--out", &args.out), ("--corpus", &args.corpus)] {
+        if let Some(dir) = dir {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| UsageError(format!("cannot create {flag} {}: {e}", dir.display())))?;
+        }
     }
     attacks::crypto::quiet_xmlsec_errors();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -169,6 +204,9 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
             duration: args.duration,
             batch: args.batch as usize,
             shrink: !args.no_shrink,
+            fail_fast: args.fail_fast,
+            only: args.only.clone(),
+            corpus: args.corpus.clone(),
             out: args.out.clone(),
         };
         say!(
@@ -253,6 +291,9 @@ fn print_summary(summary: &Summary, verbose: bool) {
     if summary.findings.is_empty() {
         say!("no findings");
     }
+    for w in &summary.warnings {
+        say!("warning: {w}");
+    }
     for (i, f) in summary.findings.iter().enumerate() {
         say!(
             "\nfinding {} — {} (case {}, seen {} time(s); {} edit(s), shrunk from {})",
@@ -265,6 +306,14 @@ fn print_summary(summary: &Summary, verbose: bool) {
         );
         say!("  edits:  {}", f.chain.describe());
         say!("  answer: {}", f.reason);
+        if f.outcome == Outcome::Vulnerable {
+            match attacks::mutate::nearest_check(&f.chain) {
+                Some(id) => say!(
+                    "  nearest catalogue check: {id} (saml-harness conformance SCENARIO --only {id})"
+                ),
+                None => say!("  nearest catalogue check: none has this shape"),
+            }
+        }
         if let Some(p) = &f.reproducer {
             say!("  reproducer: {}", p.display());
         }

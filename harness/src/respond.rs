@@ -175,7 +175,7 @@ impl Responder {
                 .idp
                 .sign(&signer, &login)
                 .map_err(|e| CaseEnd::Error(e.message()))?;
-            let applied = chain.apply(&seed);
+            let applied = effective(chain.apply(&seed))?;
             return Ok(Delivered {
                 swap: applied.swap.clone(),
                 ..genuine(applied.xml.clone())
@@ -220,7 +220,7 @@ impl Responder {
     /// Applies the check to a response a running IdP gave (its key is not held here).
     pub fn apply(&self, live: Delivered) -> Result<Delivered, CaseEnd> {
         if let Some(chain) = &self.chain {
-            let applied = chain.apply(&live.post.saml_response);
+            let applied = effective(chain.apply(&live.post.saml_response))?;
             return Ok(Delivered {
                 post: AcsPost {
                     saml_response: applied.xml.clone(),
@@ -357,5 +357,17 @@ impl Delivered {
 impl From<FlowError> for CaseEnd {
     fn from(e: FlowError) -> Self {
         CaseEnd::Error(e.to_string())
+    }
+}
+
+/// A chain none of whose edits changed this response would post the genuine one: the case
+/// does not apply (it is not a pass).
+fn effective(applied: Applied) -> Result<Applied, CaseEnd> {
+    if applied.took_effect.contains(&true) {
+        Ok(applied)
+    } else {
+        Err(CaseEnd::NotApplicable(
+            "none of the edits found what it works on in this response".into(),
+        ))
     }
 }

@@ -193,23 +193,18 @@ fn fuzzing_refuses_an_sp_beyond_loopback_unless_allowed() {
     assert!(said.contains("--allow-remote"), "{said}");
 }
 
-/// python3-saml (PyPI), started on loopback: a few hundred composed edits get nobody in.
-#[test]
-fn python3_saml_gives_the_fuzzer_nothing() {
+/// The built-in mock IdP's metadata (the in-process IdP signs with its key).
+fn idp_metadata() -> String {
     let config = mock_idp::config::Config::builtin();
-    let metadata =
-        mock_idp::metadata::app_metadata(&config.tenant, "http://127.0.0.1:7080", &config.apps[0])
-            .unwrap();
-    let sp = real_sps::python3_saml(&metadata).unwrap();
+    mock_idp::metadata::app_metadata(&config.tenant, "http://127.0.0.1:7080", &config.apps[0])
+        .unwrap()
+}
+
+/// `cases` composed edits against a real SP started on loopback get nobody in: exit 0, every
+/// case judged, no `vulnerable` finding.
+fn gives_the_fuzzer_nothing(sp: &real_sps::RealSp, scenario: &str, cases: &str) {
     let out = harness(
-        &[
-            "fuzz",
-            "scenarios/sps/python3-saml.yaml",
-            "--seed",
-            "1",
-            "--max-cases",
-            "200",
-        ],
+        &["fuzz", scenario, "--seed", "1", "--max-cases", cases],
         &[("SP_URL", &sp.base_url)],
     );
     let said = text(&out);
@@ -219,7 +214,29 @@ fn python3_saml_gives_the_fuzzer_nothing() {
         "{said}\nSP logs:\n{}",
         sp.logs()
     );
-    assert!(said.contains("200 cases in"), "{said}");
+    assert!(said.contains(&format!("{cases} cases in")), "{said}");
     assert!(!said.contains("inconclusive"), "{said}");
     assert!(!said.contains("— vulnerable"), "{said}");
+}
+
+/// python3-saml (PyPI).
+#[test]
+fn python3_saml_gives_the_fuzzer_nothing() {
+    let sp = real_sps::python3_saml(&idp_metadata()).unwrap();
+    gives_the_fuzzer_nothing(&sp, "scenarios/sps/python3-saml.yaml", "200");
+}
+
+/// mod_auth_mellon (Debian).
+#[test]
+fn mod_auth_mellon_gives_the_fuzzer_nothing() {
+    let sp = real_sps::mellon(&idp_metadata()).unwrap();
+    gives_the_fuzzer_nothing(&sp, "scenarios/sps/mod_auth_mellon.yaml", "200");
+}
+
+/// Shibboleth SP (Debian).
+#[test]
+fn shibboleth_sp_gives_the_fuzzer_nothing() {
+    let config = mock_idp::config::Config::builtin();
+    let sp = real_sps::shibboleth(&idp_metadata(), &config.tenant.entity_id()).unwrap();
+    gives_the_fuzzer_nothing(&sp, "scenarios/sps/shibboleth.yaml", "200");
 }
