@@ -182,6 +182,9 @@ pub struct Finding {
     pub case: u64,
     /// The answer class it was first seen with (repeats of it are counted in `hits`).
     pub class: String,
+    /// The nearest catalogue check of the chain as first found: one answer class reached
+    /// through two published shapes is two findings.
+    pub shape: Option<&'static str>,
     /// Its verdict (`vulnerable`, `nonstrict` or `error`).
     pub outcome: Outcome,
     /// Why.
@@ -427,13 +430,19 @@ pub async fn fuzz(
             if !is_finding(v.outcome) {
                 continue;
             }
-            if let Some(known) = summary.findings.iter_mut().find(|f| f.class == class) {
+            let shape = attacks::mutate::nearest_check(chain);
+            if let Some(known) = summary
+                .findings
+                .iter_mut()
+                .find(|f| f.class == class && f.shape == shape)
+            {
                 known.hits += 1;
                 continue;
             }
             summary.findings.push(Finding {
                 case,
                 class,
+                shape,
                 outcome: v.outcome,
                 reason: v.reason.clone(),
                 signed_in_as: v.signed_in_as.clone(),
@@ -467,6 +476,18 @@ pub async fn fuzz(
         for f in summary.findings.iter_mut() {
             shrink(bench, f).await;
         }
+        // Findings that shrank to one chain are one finding.
+        let mut merged: Vec<Finding> = Vec::new();
+        for f in std::mem::take(&mut summary.findings) {
+            match merged
+                .iter_mut()
+                .find(|m| m.outcome == f.outcome && m.chain == f.chain)
+            {
+                Some(m) => m.hits += f.hits,
+                None => merged.push(f),
+            }
+        }
+        summary.findings = merged;
     }
     if let Some(dir) = &plan.out {
         for (i, f) in summary.findings.iter_mut().enumerate() {

@@ -26,15 +26,16 @@ fn text(out: &Output) -> String {
 }
 
 /// Each flaw and the number of cases seed 1 needs to find it (measured, see the README's
-/// fuzzing section: the first vulnerable case, rounded up to ten).
+/// fuzzing section: the first vulnerable case, rounded up to ten). `tests/fuzz_generator.rs`
+/// shows the generator reaching all eighteen flaws it reaches; these go end to end.
 const FOUND_WITHIN: [(&str, &str); 7] = [
-    ("signature", "30"),
-    ("digest-first-child", "30"),
-    ("multiple-roots", "40"),
-    ("first-text-node", "50"),
-    ("xsw-root-assertion", "60"),
-    ("hmac-key-confusion", "220"),
-    ("id-by-local-name", "300"),
+    ("signature", "10"),
+    ("digest-anywhere", "10"),
+    ("enveloped-over-removal", "30"),
+    ("signature-wrapping", "30"),
+    ("first-text-node", "40"),
+    ("xsw-root-assertion", "170"),
+    ("hmac-key-confusion", "180"),
 ];
 
 #[test]
@@ -51,6 +52,7 @@ fn seed_1_finds_each_flaw_within_its_stated_number_of_cases() {
                 "--max-cases",
                 cases,
                 "--no-shrink",
+                "--fail-fast",
             ],
             &[],
         );
@@ -200,9 +202,14 @@ fn idp_metadata() -> String {
         .unwrap()
 }
 
-/// `cases` composed edits against a real SP started on loopback get nobody in: exit 0, every
-/// case judged, no `vulnerable` finding.
-fn gives_the_fuzzer_nothing(sp: &real_sps::RealSp, scenario: &str, cases: &str) {
+/// `cases` composed edits against a real SP started on loopback get nobody in: exit 0, no
+/// `vulnerable` finding, and (unless `inconclusive_allowed`) every case judged.
+fn gives_the_fuzzer_nothing(
+    sp: &real_sps::RealSp,
+    scenario: &str,
+    cases: &str,
+    inconclusive_allowed: bool,
+) {
     let out = harness(
         &["fuzz", scenario, "--seed", "1", "--max-cases", cases],
         &[("SP_URL", &sp.base_url)],
@@ -215,7 +222,10 @@ fn gives_the_fuzzer_nothing(sp: &real_sps::RealSp, scenario: &str, cases: &str) 
         sp.logs()
     );
     assert!(said.contains(&format!("{cases} cases in")), "{said}");
-    assert!(!said.contains("inconclusive"), "{said}");
+    assert!(
+        inconclusive_allowed || !said.contains("inconclusive"),
+        "{said}"
+    );
     assert!(!said.contains("— vulnerable"), "{said}");
 }
 
@@ -223,14 +233,16 @@ fn gives_the_fuzzer_nothing(sp: &real_sps::RealSp, scenario: &str, cases: &str) 
 #[test]
 fn python3_saml_gives_the_fuzzer_nothing() {
     let sp = real_sps::python3_saml(&idp_metadata()).unwrap();
-    gives_the_fuzzer_nothing(&sp, "scenarios/sps/python3-saml.yaml", "200");
+    gives_the_fuzzer_nothing(&sp, "scenarios/sps/python3-saml.yaml", "200", false);
 }
 
-/// mod_auth_mellon (Debian).
+/// mod_auth_mellon (Debian). Its oracle reads the UPN claim (mellon asks for a transient
+/// NameID), so a case that forges only a NameID mellon ignores while signing B.Simon in
+/// cannot be told apart: inconclusive, as the judge says. About 1.2 cases/s here (Apache).
 #[test]
 fn mod_auth_mellon_gives_the_fuzzer_nothing() {
     let sp = real_sps::mellon(&idp_metadata()).unwrap();
-    gives_the_fuzzer_nothing(&sp, "scenarios/sps/mod_auth_mellon.yaml", "200");
+    gives_the_fuzzer_nothing(&sp, "scenarios/sps/mod_auth_mellon.yaml", "60", true);
 }
 
 /// Shibboleth SP (Debian).
@@ -238,5 +250,70 @@ fn mod_auth_mellon_gives_the_fuzzer_nothing() {
 fn shibboleth_sp_gives_the_fuzzer_nothing() {
     let config = mock_idp::config::Config::builtin();
     let sp = real_sps::shibboleth(&idp_metadata(), &config.tenant.entity_id()).unwrap();
-    gives_the_fuzzer_nothing(&sp, "scenarios/sps/shibboleth.yaml", "200");
+    gives_the_fuzzer_nothing(&sp, "scenarios/sps/shibboleth.yaml", "200", false);
+}
+
+#[test]
+fn only_corpus_fail_fast_and_the_nearest_check_work_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    let findings = dir.path().join("findings");
+    let args = |seed: &str| {
+        let a = [
+            "fuzz",
+            "--reference-sp",
+            "--flaw",
+            "first-text-node",
+            "--only",
+            "split-identity,bytes",
+            "--seed",
+            seed,
+            "--max-cases",
+            "500",
+            "--batch",
+            "20",
+            "--fail-fast",
+            "--no-shrink",
+            "--quiet",
+            "--corpus",
+            corpus.to_str().unwrap(),
+            "--out",
+            findings.to_str().unwrap(),
+        ];
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let first = args("1");
+    let out = harness(&first.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    // --fail-fast: it stopped after the batch that found it, well before 500 cases.
+    assert!(!said.contains("500 cases in"), "{said}");
+    assert!(
+        said.contains("nearest catalogue check: canon/comment/name-id")
+            || said.contains("nearest catalogue check: canon/cdata/name-id")
+            || said.contains("nearest catalogue check: none has this shape"),
+        "{said}"
+    );
+    let found: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(findings.join("finding-1.json")).unwrap()).unwrap();
+    for edit in found["chain"]["edits"].as_array().unwrap() {
+        assert!(
+            ["split-identity", "bytes"].contains(&edit["edit"].as_str().unwrap()),
+            "--only: {found}"
+        );
+    }
+    let kept = std::fs::read_dir(&corpus).unwrap().count();
+    assert!(kept >= 2, "every new answer class is kept: {kept}");
+    // The next run starts from that corpus; a file that is no chain is a warning, not a stop.
+    std::fs::write(corpus.join("junk.json"), "{}").unwrap();
+    let again = args("2");
+    let out = harness(&again.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("junk.json is not a corpus chain"), "{said}");
+    // An unknown kind is a usage error that lists the kinds.
+    let out = harness(&["fuzz", "--reference-sp", "--only", "teleport"], &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("split-identity"), "{said}");
 }
