@@ -198,17 +198,28 @@ pub fn parse_url(s: &str) -> Result<Url, FlowError> {
     })
 }
 
+/// One TLS setup for every browser of the process: building one loads the system's root
+/// certificates (and `SSL_CERT_FILE`), which OpenSSL 3 decodes slowly — about 0.1 s, more than
+/// a whole login against a loopback SP — and each case is a fresh browser.
+fn shared_tls() -> Option<native_tls::TlsConnector> {
+    static TLS: std::sync::OnceLock<Option<native_tls::TlsConnector>> = std::sync::OnceLock::new();
+    TLS.get_or_init(|| native_tls::TlsConnector::new().ok())
+        .clone()
+}
+
 impl Browser {
     /// A fresh browser (empty cookie jar) allowed to visit `origins`.
     pub fn new(limits: Limits, origins: &[&Url]) -> Browser {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .timeout(limits.request_timeout)
-            .user_agent(concat!("saml-harness/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
+            .user_agent(concat!("saml-harness/", env!("CARGO_PKG_VERSION")));
+        if let Some(tls) = shared_tls() {
+            builder = builder.use_preconfigured_tls(tls);
+        }
+        let client = builder.build().unwrap_or_default();
         Browser {
             client,
             jar,

@@ -162,6 +162,8 @@ pub struct Plan {
     pub duration: Duration,
     /// Cases per batch (each batch re-checks the good login and the controls).
     pub batch: usize,
+    /// Batches run at once.
+    pub jobs: usize,
     /// Shrink findings (each shrink step costs a batch).
     pub shrink: bool,
     /// Stop after the batch that found the first `vulnerable` case.
@@ -383,77 +385,93 @@ pub async fn fuzz(
         warnings,
     };
     let mut last_new_class = None;
-    while summary.cases < plan.max_cases && started.elapsed() < plan.duration {
-        let n = (plan.max_cases - summary.cases).min(plan.batch.max(1) as u64) as usize;
-        // Half the cases grow a chain whose answer was new; the rest are fresh draws.
-        let chains: Vec<Chain> = (0..n)
-            .map(|_| match corpus.len() {
-                0 => draws.fresh(),
-                len => {
-                    let pick = draws.index(len * 2);
-                    match corpus.get(pick) {
-                        Some(parent) => draws.grow(parent),
-                        None => draws.fresh(),
+    'rounds: while summary.cases < plan.max_cases && started.elapsed() < plan.duration {
+        // One round: up to --jobs batches, drawn in order before any runs (so a seed, --batch
+        // and --jobs give the same chains), run at once, their answers read in order.
+        let mut round: Vec<(u64, Vec<Chain>)> = Vec::new();
+        let mut drawn = summary.cases;
+        while round.len() < plan.jobs.max(1) && drawn < plan.max_cases {
+            let n = (plan.max_cases - drawn).min(plan.batch.max(1) as u64) as usize;
+            // Half the cases grow a chain whose answer was new; the rest are fresh draws.
+            let chains: Vec<Chain> = (0..n)
+                .map(|_| match corpus.len() {
+                    0 => draws.fresh(),
+                    len => {
+                        let pick = draws.index(len * 2);
+                        match corpus.get(pick) {
+                            Some(parent) => draws.grow(parent),
+                            None => draws.fresh(),
+                        }
                     }
-                }
-            })
-            .collect();
-        let first = summary.cases + 1;
-        let verdicts = match bench.batch(first, &chains).await {
-            Ok(v) => v,
-            Err(why) => {
-                summary.unjudged = Some(why);
-                break;
-            }
-        };
-        for (i, (v, chain)) in verdicts.iter().zip(&chains).enumerate() {
-            let case = first + i as u64;
-            *summary.outcomes.entry(v.outcome.word()).or_default() += 1;
-            let class = class_of(v);
-            let count = classes.entry(class.clone()).or_default();
-            *count += 1;
-            if *count == 1 {
-                if let Some(dir) = &plan.corpus {
-                    let path = dir.join(format!("seed-{}-case-{case}.json", plan.seed));
-                    let written = serde_json::to_string_pretty(chain)
-                        .map_err(std::io::Error::other)
-                        .and_then(|json| std::fs::write(&path, json + "\n"));
-                    if let Err(e) = written {
-                        summary
-                            .warnings
-                            .push(format!("cannot write {}: {e}", path.display()));
-                    }
-                }
-                corpus.push(chain.clone());
-                last_new_class = Some(class.clone());
-            }
-            if !is_finding(v.outcome) {
-                continue;
-            }
-            let shape = attacks::mutate::nearest_check(chain);
-            if let Some(known) = summary
-                .findings
-                .iter_mut()
-                .find(|f| f.class == class && f.shape == shape)
-            {
-                known.hits += 1;
-                continue;
-            }
-            summary.findings.push(Finding {
-                case,
-                class,
-                shape,
-                outcome: v.outcome,
-                reason: v.reason.clone(),
-                signed_in_as: v.signed_in_as.clone(),
-                chain: chain.clone(),
-                original_len: chain.edits.len(),
-                xml: posted_xml(v),
-                hits: 1,
-                reproducer: None,
-            });
+                })
+                .collect();
+            round.push((drawn + 1, chains));
+            drawn += n as u64;
         }
-        summary.cases += n as u64;
+        let answers = futures_util::future::join_all(
+            round
+                .iter()
+                .map(|(first, chains)| bench.batch(*first, chains)),
+        )
+        .await;
+        for ((first, chains), answer) in round.iter().zip(answers) {
+            let (first, n) = (*first, chains.len());
+            let verdicts = match answer {
+                Ok(v) => v,
+                Err(why) => {
+                    summary.unjudged = Some(why);
+                    break 'rounds;
+                }
+            };
+            for (i, (v, chain)) in verdicts.iter().zip(chains.iter()).enumerate() {
+                let case = first + i as u64;
+                *summary.outcomes.entry(v.outcome.word()).or_default() += 1;
+                let class = class_of(v);
+                let count = classes.entry(class.clone()).or_default();
+                *count += 1;
+                if *count == 1 {
+                    if let Some(dir) = &plan.corpus {
+                        let path = dir.join(format!("seed-{}-case-{case}.json", plan.seed));
+                        let written = serde_json::to_string_pretty(chain)
+                            .map_err(std::io::Error::other)
+                            .and_then(|json| std::fs::write(&path, json + "\n"));
+                        if let Err(e) = written {
+                            summary
+                                .warnings
+                                .push(format!("cannot write {}: {e}", path.display()));
+                        }
+                    }
+                    corpus.push(chain.clone());
+                    last_new_class = Some(class.clone());
+                }
+                if !is_finding(v.outcome) {
+                    continue;
+                }
+                let shape = attacks::mutate::nearest_check(chain);
+                if let Some(known) = summary
+                    .findings
+                    .iter_mut()
+                    .find(|f| f.class == class && f.shape == shape)
+                {
+                    known.hits += 1;
+                    continue;
+                }
+                summary.findings.push(Finding {
+                    case,
+                    class,
+                    shape,
+                    outcome: v.outcome,
+                    reason: v.reason.clone(),
+                    signed_in_as: v.signed_in_as.clone(),
+                    chain: chain.clone(),
+                    original_len: chain.edits.len(),
+                    xml: posted_xml(v),
+                    hits: 1,
+                    reproducer: None,
+                });
+            }
+            summary.cases += n as u64;
+        }
         let stop = plan.fail_fast
             && summary
                 .findings

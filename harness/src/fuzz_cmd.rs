@@ -79,7 +79,7 @@ pub struct FuzzArgs {
     /// With --reference-sp: switch one of its checks off (repeatable; see `sp serve --help`).
     #[arg(long, value_name = "NAME", requires = "reference_sp", value_parser = |s: &str| reference_sp::Flaw::from_name(s).ok_or_else(|| format!("unknown flaw {s:?}; see `saml-harness sp serve --help`")))]
     flaw: Vec<reference_sp::Flaw>,
-    /// The generator's seed: the same seed, --batch and SP answers draw the same chains.
+    /// The generator's seed: the same seed, --batch, --jobs and SP answers draw the same chains.
     #[arg(long, value_name = "N", default_value_t = 1, help_heading = "Fuzzing")]
     seed: u64,
     /// Stop after this many cases.
@@ -91,6 +91,9 @@ pub struct FuzzArgs {
     /// Cases per batch; each batch re-checks the good login and the controls first.
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000), help_heading = "Fuzzing")]
     batch: u64,
+    /// Batches run at once (each its own logins; the in-process SP and IdP share the cores).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64), help_heading = "Fuzzing")]
+    jobs: u64,
     /// Keep findings as found, without shrinking them.
     #[arg(long, help_heading = "Fuzzing")]
     no_shrink: bool,
@@ -203,6 +206,7 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
             max_cases: args.max_cases,
             duration: args.duration,
             batch: args.batch as usize,
+            jobs: args.jobs as usize,
             shrink: !args.no_shrink,
             fail_fast: args.fail_fast,
             only: args.only.clone(),
