@@ -252,9 +252,66 @@ pub struct Bench<'a> {
 }
 
 impl Bench<'_> {
-    /// Runs `chains` as one batch: the scenario's good login, the controls, then each chain.
-    /// Returns each chain's verdict, or why nothing could be judged.
+    /// Runs `chains` as one batch and returns each chain's verdict, or why nothing could be
+    /// judged. A robustness finding must be the case's own: each case that got `error`, and
+    /// every case when the good login stopped working during the batch, is run again in a
+    /// batch of its own, and that answer is its verdict (`error` too when the good login fails
+    /// right after it). A stateful SP can fail on a case because of the one before it.
     async fn batch(&self, first: u64, chains: &[Chain]) -> Result<Vec<Verdict>, String> {
+        let (mut verdicts, broken) = self.run_batch(first, chains).await?;
+        if chains.len() == 1 {
+            if let (Some(why), Some(v)) = (&broken, verdicts.first_mut()) {
+                blame(
+                    v,
+                    &format!("after this case the good login no longer worked ({why})"),
+                );
+            }
+            return Ok(verdicts);
+        }
+        let suspects: Vec<usize> = (0..verdicts.len())
+            .filter(|&i| broken.is_some() || verdicts[i].outcome == Outcome::Error)
+            .collect();
+        let mut blamed = false;
+        for i in suspects {
+            let alone = self
+                .run_batch(first + i as u64, std::slice::from_ref(&chains[i]))
+                .await;
+            match alone {
+                Ok((mut own, after)) => {
+                    if let Some(mut v) = own.pop() {
+                        if let Some(why) = after {
+                            blame(
+                                &mut v,
+                                &format!("after this case the good login no longer worked ({why})"),
+                            );
+                        }
+                        blamed |= v.outcome == Outcome::Error;
+                        verdicts[i] = v;
+                    }
+                }
+                Err(why) => verdicts[i]
+                    .reason
+                    .push_str(&format!(" (not confirmed alone: {why})")),
+            }
+        }
+        if let (Some(why), false, Some(last)) = (broken, blamed, verdicts.last_mut()) {
+            blame(
+                last,
+                &format!(
+                    "after this batch the good login no longer worked ({why}); no case does it alone"
+                ),
+            );
+        }
+        Ok(verdicts)
+    }
+
+    /// Runs `chains` as one batch: the scenario's good login, the controls, then each chain.
+    /// Returns each chain's verdict and, if the good login failed after the cases, why.
+    async fn run_batch(
+        &self,
+        first: u64,
+        chains: &[Chain],
+    ) -> Result<(Vec<Verdict>, Option<String>), String> {
         let mut s = self.scenario.clone();
         let mut cases: Vec<Case> = s
             .cases
@@ -293,7 +350,7 @@ impl Bench<'_> {
         let after = verdicts
             .iter()
             .find(|v| v.id == "control/after-checks" && v.outcome != Outcome::Pass);
-        let mut fuzzed: Vec<Verdict> = verdicts
+        let fuzzed: Vec<Verdict> = verdicts
             .iter()
             .filter(|v| v.id.starts_with("fuzz/"))
             .cloned()
@@ -305,18 +362,18 @@ impl Bench<'_> {
                 return Err(format!("every case was inconclusive: {}", first.reason));
             }
         }
-        if let (Some(after), Some(last)) = (after, fuzzed.last_mut()) {
-            // The good login stopped working during the batch: a robustness finding, put on
-            // the batch's last case (the shrink then finds which one did it).
-            if last.outcome == Outcome::Pass {
-                last.outcome = Outcome::Error;
-                last.reason = format!(
-                    "after this batch the good login no longer worked ({})",
-                    after.reason
-                );
-            }
-        }
-        Ok(fuzzed)
+        Ok((fuzzed, after.map(|a| a.reason.clone())))
+    }
+}
+
+/// Makes `v` a robustness finding, unless it is a worse one already.
+fn blame(v: &mut Verdict, why: &str) {
+    if matches!(
+        v.outcome,
+        Outcome::Pass | Outcome::NotApplicable | Outcome::Inconclusive
+    ) {
+        v.outcome = Outcome::Error;
+        v.reason = why.to_owned();
     }
 }
 

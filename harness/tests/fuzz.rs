@@ -317,3 +317,41 @@ fn only_corpus_fail_fast_and_the_nearest_check_work_together() {
     assert_eq!(out.status.code(), Some(2), "{said}");
     assert!(said.contains("split-identity"), "{said}");
 }
+
+#[test]
+fn a_robustness_finding_is_the_cases_own_confirmed_alone() {
+    // Every case carries a DOCTYPE: the SP crashes on each (500) and answers the next
+    // response 503 while it restarts. In a batch, the 503s land on the neighbours; run alone,
+    // each case shows its own crash, and the good login right after it fails.
+    let args = |flaws: &[&'static str]| {
+        let mut a: Vec<&'static str> = vec!["fuzz", "--reference-sp"];
+        for f in flaws {
+            a.extend(["--flaw", f]);
+        }
+        a.extend([
+            "--only",
+            "doctype",
+            "--seed",
+            "1",
+            "--max-cases",
+            "4",
+            "--batch",
+            "4",
+            "--no-shrink",
+            "--quiet",
+        ]);
+        a
+    };
+    let out = harness(&args(&["doctype-crashes-worker"]), &[]);
+    let said = text(&out);
+    // Robustness findings are reported; they do not fail the run.
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("(4 error)"), "{said}");
+    assert!(said.contains("500 worker crashed"), "{said}");
+    assert!(!said.contains("503 worker restarting"), "{said}");
+    // The careful SP refuses the DOCTYPE and keeps working.
+    let out = harness(&args(&[]), &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("no findings"), "{said}");
+}

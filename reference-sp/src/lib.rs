@@ -152,11 +152,14 @@ pub enum Flaw {
     /// Answer a refused response with the error and a stack backtrace, as a framework in debug
     /// mode does.
     VerboseErrors,
+    /// A response carrying a DOCTYPE crashes the worker that parses it; the next response
+    /// gets 503 while it restarts (a robustness bug, for the fuzzer's `error`).
+    DoctypeCrashesWorker,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 54] = [
+    pub const ALL: [Flaw; 55] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -211,6 +214,7 @@ impl Flaw {
         Flaw::AssertionSignatureOptional,
         Flaw::DuplicateIds,
         Flaw::VerboseErrors,
+        Flaw::DoctypeCrashesWorker,
     ];
 
     /// The command-line name.
@@ -270,6 +274,7 @@ impl Flaw {
             Flaw::AssertionSignatureOptional => "assertion-signature-optional",
             Flaw::DuplicateIds => "duplicate-ids",
             Flaw::VerboseErrors => "verbose-errors",
+            Flaw::DoctypeCrashesWorker => "doctype-crashes-worker",
         }
     }
 
@@ -350,6 +355,9 @@ impl Flaw {
             }
             Flaw::DuplicateIds => "resolve duplicate IDs to the first, read the last Assertion",
             Flaw::VerboseErrors => "show a stack backtrace on refusals (debug mode)",
+            Flaw::DoctypeCrashesWorker => {
+                "crash on a DOCTYPE; 503 for the next response (robustness)"
+            }
         }
     }
 

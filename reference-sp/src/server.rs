@@ -128,6 +128,8 @@ struct Memory {
     sent_requests: HashMap<String, OffsetDateTime>,
     seen_assertions: HashSet<String>,
     sessions: HashMap<String, Login>,
+    /// Responses still answered 503 after a crash (flaw `doctype-crashes-worker`).
+    restarting: u32,
 }
 
 /// Shared state of the running SP.
@@ -321,6 +323,17 @@ async fn acs(
         Ok(Ok(xml)) => xml,
         _ => return refused("SAMLResponse is not base64 of UTF-8 XML"),
     };
+    if state.config().flaws.contains(&Flaw::DoctypeCrashesWorker) {
+        let mut memory = state.memory();
+        if memory.restarting > 0 {
+            memory.restarting -= 1;
+            return (StatusCode::SERVICE_UNAVAILABLE, "worker restarting\n").into_response();
+        }
+        if xml.contains("<!DOCTYPE") {
+            memory.restarting = 1;
+            return (StatusCode::INTERNAL_SERVER_ERROR, "worker crashed\n").into_response();
+        }
+    }
     // Validation parses and verifies (and, under the XXE flaws, may fetch): off the runtime.
     let checking = state.clone();
     let validated = tokio::task::spawn_blocking(move || {
