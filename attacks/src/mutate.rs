@@ -469,7 +469,12 @@ impl Mutation {
             } => {
                 let (node, at) = (find(what)?, find(anchor)?);
                 let (copy, swap) = copy_of(&doc, node, forged, id)?;
-                let copy = dress(&doc, node, copy, outer);
+                if place == Place::Around && matches!(outer, Outer::Wrapped(_)) {
+                    return Err(Skip::NotApplicable(
+                        "a wrapped copy cannot go around its original".into(),
+                    ));
+                }
+                let copy = dress(&doc, node, copy, outer)?;
                 let edit = match place {
                     Place::Around => {
                         let end = copy
@@ -693,23 +698,30 @@ fn inherited_namespaces(doc: &Doc, node: Node) -> Option<String> {
                 Some(prefix) => format!("xmlns:{prefix}"),
                 None => "xmlns".to_owned(),
             };
-            let declared_here = [format!("{attr}=\""), format!("{attr}='")].iter().any(|a| {
-                start_tag.contains(&format!(" {a}")) || start_tag.contains(&format!("\n{a}"))
-            });
+            let declared_here = declares(start_tag, &attr);
             (!declared_here).then(|| format!(" {attr}=\"{}\"", bytes::escape(ns.uri())))
         })
         .collect();
     (!declarations.is_empty()).then_some(declarations)
 }
 
+/// Whether `start_tag` holds the attribute `name` (any whitespace around its `=`).
+fn declares(start_tag: &str, name: &str) -> bool {
+    start_tag.match_indices(name).any(|(at, _)| {
+        let before = start_tag[..at].chars().next_back();
+        let after = start_tag[at + name.len()..].trim_start();
+        before.is_some_and(char::is_whitespace) && after.starts_with('=')
+    })
+}
+
 /// `copy` (the outer markup of `node`) as `outer` says: wrapped, or its element name moved
 /// to an unknown namespace (a prefix of its own, bound on the copy).
-fn dress(doc: &Doc, node: Node, copy: String, outer: Outer) -> String {
+fn dress(doc: &Doc, node: Node, copy: String, outer: Outer) -> Result<String, Skip> {
     match outer {
-        Outer::Same => copy,
+        Outer::Same => Ok(copy),
         Outer::Wrapped(w) => {
             let (open, close) = wrapper_tags(w);
-            format!("{open}{copy}{close}")
+            Ok(format!("{open}{copy}{close}"))
         }
         Outer::ForeignNamespace => {
             let name = bytes::qualified_name(doc.src, node);
@@ -723,12 +735,17 @@ fn dress(doc: &Doc, node: Node, copy: String, outer: Outer) -> String {
                     copy.strip_prefix(&open)
                         .and_then(|rest| rest.strip_suffix("/>").map(|r| (r, false)))
                 });
+            // A prefix of its own: `fz` may be declared on the copy already (a namespaced ID).
             match body {
-                Some((rest, true)) => {
-                    format!("<fz:{local} xmlns:fz=\"urn:fuzz\"{rest}</fz:{local}>")
-                }
-                Some((rest, false)) => format!("<fz:{local} xmlns:fz=\"urn:fuzz\"{rest}/>"),
-                None => copy,
+                Some((rest, true)) => Ok(format!(
+                    "<fzn:{local} xmlns:fzn=\"urn:fuzz:foreign\"{rest}</fzn:{local}>"
+                )),
+                Some((rest, false)) => Ok(format!(
+                    "<fzn:{local} xmlns:fzn=\"urn:fuzz:foreign\"{rest}/>"
+                )),
+                None => Err(Skip::NotApplicable(
+                    "the copy's tags cannot be renamed".into(),
+                )),
             }
         }
     }
@@ -1444,10 +1461,32 @@ mod tests {
         );
         let (xml, _) = foreign.apply(SEED).unwrap();
         assert!(
-            xml.contains("<fz:Assertion xmlns:fz=\"urn:fuzz\" xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_a-fz\">"),
+            xml.contains("<fzn:Assertion xmlns:fzn=\"urn:fuzz:foreign\" xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_a-fz\">"),
             "{xml}"
         );
-        assert!(xml.contains("</Subject></fz:Assertion><Assertion"), "{xml}");
+        assert!(
+            xml.contains("</Subject></fzn:Assertion><Assertion"),
+            "{xml}"
+        );
+        // A namespaced ID on a foreign copy: two prefixes, still well-formed.
+        let both = Mutation::Copy {
+            what: Target::Assertion,
+            forged: true,
+            id: IdChange::Namespaced,
+            place: Place::Before,
+            anchor: Target::Assertion,
+            outer: Outer::ForeignNamespace,
+        };
+        let (xml, _) = both.apply(SEED).unwrap();
+        assert!(!spec_invalid(&xml), "{xml}");
+        // Around with a wrapper would nest the original in the wrapper, not the copy.
+        let wrapped_around = copy(
+            Target::Assertion,
+            Place::Around,
+            Target::Assertion,
+            Outer::Wrapped(Wrapper::Advice),
+        );
+        assert!(wrapped_around.apply(SEED).is_err());
         assert!(!spec_invalid(&xml));
     }
 
@@ -1531,6 +1570,14 @@ mod tests {
             let json = serde_json::to_value(chain.edits[0]).unwrap();
             assert_eq!(json["edit"], chain.edits[0].kind());
         }
+    }
+
+    #[test]
+    fn a_declaration_is_found_whatever_the_whitespace() {
+        assert!(declares("<a\txmlns:x = 'u'>", "xmlns:x"));
+        assert!(declares("<a\r\nxmlns=\"u\">", "xmlns"));
+        assert!(!declares("<a xmlns:xy=\"u\">", "xmlns:x"));
+        assert!(!declares("<a fooxmlns:x=\"u\">", "xmlns:x"));
     }
 
     #[test]

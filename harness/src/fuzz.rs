@@ -254,22 +254,36 @@ pub struct Bench<'a> {
 impl Bench<'_> {
     /// Runs `chains` as one batch and returns each chain's verdict, or why nothing could be
     /// judged. A robustness finding must be the case's own: each case that got `error`, and
-    /// every case when the good login stopped working during the batch, is run again in a
-    /// batch of its own, and that answer is its verdict (`error` too when the good login fails
-    /// right after it). A stateful SP can fail on a case because of the one before it.
+    /// every case but the `vulnerable` and `nonstrict` ones when the good login stopped
+    /// working during the batch, is run again in a batch of its own, and that answer is its
+    /// verdict (`error` too when the good login fails right after it). A stateful SP can fail
+    /// on a case because of the one before it.
     async fn batch(&self, first: u64, chains: &[Chain]) -> Result<Vec<Verdict>, String> {
-        let (mut verdicts, broken) = self.run_batch(first, chains).await?;
+        let (verdicts, broken) = self.run_batch(first, chains).await?;
+        Ok(self.confirm(first, chains, verdicts, broken).await)
+    }
+
+    /// Re-runs alone each case whose robustness verdict may be a neighbour's doing (see
+    /// [`Bench::batch`]); `vulnerable` and `nonstrict` verdicts are never re-run or lowered.
+    async fn confirm(
+        &self,
+        first: u64,
+        chains: &[Chain],
+        mut verdicts: Vec<Verdict>,
+        broken: Option<String>,
+    ) -> Vec<Verdict> {
         if chains.len() == 1 {
             if let (Some(why), Some(v)) = (&broken, verdicts.first_mut()) {
-                blame(
-                    v,
-                    &format!("after this case the good login no longer worked ({why})"),
-                );
+                blame(v, &login_broke_after(why));
             }
-            return Ok(verdicts);
+            return verdicts;
         }
         let suspects: Vec<usize> = (0..verdicts.len())
-            .filter(|&i| broken.is_some() || verdicts[i].outcome == Outcome::Error)
+            .filter(|&i| match verdicts[i].outcome {
+                Outcome::Error => true,
+                Outcome::Vulnerable | Outcome::Nonstrict => false,
+                _ => broken.is_some(),
+            })
             .collect();
         let mut blamed = false;
         for i in suspects {
@@ -279,13 +293,10 @@ impl Bench<'_> {
             match alone {
                 Ok((mut own, after)) => {
                     if let Some(mut v) = own.pop() {
-                        if let Some(why) = after {
-                            blame(
-                                &mut v,
-                                &format!("after this case the good login no longer worked ({why})"),
-                            );
+                        if let Some(why) = &after {
+                            blame(&mut v, &login_broke_after(why));
                         }
-                        blamed |= v.outcome == Outcome::Error;
+                        blamed |= after.is_some();
                         verdicts[i] = v;
                     }
                 }
@@ -302,7 +313,7 @@ impl Bench<'_> {
                 ),
             );
         }
-        Ok(verdicts)
+        verdicts
     }
 
     /// Runs `chains` as one batch: the scenario's good login, the controls, then each chain.
@@ -364,6 +375,10 @@ impl Bench<'_> {
         }
         Ok((fuzzed, after.map(|a| a.reason.clone())))
     }
+}
+
+fn login_broke_after(why: &str) -> String {
+    format!("after this case the good login no longer worked ({why})")
 }
 
 /// Makes `v` a robustness finding, unless it is a worse one already.
@@ -465,16 +480,18 @@ pub async fn fuzz(
             round.push((drawn + 1, chains));
             drawn += n as u64;
         }
+        // The batches run at once; re-running suspects alone waits for all of them, one at a
+        // time, so no other batch's cases land on a case run alone.
         let answers = futures_util::future::join_all(
             round
                 .iter()
-                .map(|(first, chains)| bench.batch(*first, chains)),
+                .map(|(first, chains)| bench.run_batch(*first, chains)),
         )
         .await;
         for ((first, chains), answer) in round.iter().zip(answers) {
             let (first, n) = (*first, chains.len());
             let verdicts = match answer {
-                Ok(v) => v,
+                Ok((verdicts, broken)) => bench.confirm(first, chains, verdicts, broken).await,
                 Err(why) => {
                     summary.unjudged = Some(why);
                     break 'rounds;
@@ -573,8 +590,21 @@ pub async fn fuzz(
                 reason: f.reason.clone(),
                 signed_in_as: f.signed_in_as.clone(),
                 found_by: format!(
-                    "--seed {} --batch {}: case {}, shrunk from {} edit(s)",
-                    plan.seed, plan.batch, f.case, f.original_len
+                    "--seed {} --batch {} --jobs {}{}{}: case {}, shrunk from {} edit(s)",
+                    plan.seed,
+                    plan.batch,
+                    plan.jobs,
+                    if plan.only.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" --only {}", plan.only.join(","))
+                    },
+                    plan.corpus
+                        .as_ref()
+                        .map(|d| format!(" --corpus {}", d.display()))
+                        .unwrap_or_default(),
+                    f.case,
+                    f.original_len
                 ),
                 xml: f.xml.clone(),
                 nearest_check: attacks::mutate::nearest_check(&f.chain).map(str::to_owned),

@@ -79,7 +79,8 @@ pub struct FuzzArgs {
     /// With --reference-sp: switch one of its checks off (repeatable; see `sp serve --help`).
     #[arg(long, value_name = "NAME", requires = "reference_sp", value_parser = |s: &str| reference_sp::Flaw::from_name(s).ok_or_else(|| format!("unknown flaw {s:?}; see `saml-harness sp serve --help`")))]
     flaw: Vec<reference_sp::Flaw>,
-    /// The generator's seed: the same seed, --batch, --jobs and SP answers draw the same chains.
+    /// The generator's seed: the same seed, --batch, --jobs, --only, corpus and SP answers draw
+    /// the same chains.
     #[arg(long, value_name = "N", default_value_t = 1, help_heading = "Fuzzing")]
     seed: u64,
     /// Stop after this many cases.
@@ -97,7 +98,8 @@ pub struct FuzzArgs {
     /// Keep findings as found, without shrinking them.
     #[arg(long, help_heading = "Fuzzing")]
     no_shrink: bool,
-    /// Stop after the batch that found the first vulnerable case.
+    /// Stop after the batch (with --jobs: the round of batches) that found the first
+    /// vulnerable case.
     #[arg(long, help_heading = "Fuzzing")]
     fail_fast: bool,
     /// Draw only these kinds of edit (comma-separated or repeated): forge-identity, copy,

@@ -371,3 +371,23 @@ fn effective(applied: Applied) -> Result<Applied, CaseEnd> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chain_that_changed_nothing_does_not_apply() {
+        let applied = |took_effect: Vec<bool>| Applied {
+            xml: String::new(),
+            swap: Swap::default(),
+            took_effect,
+            spec_invalid: false,
+        };
+        assert!(matches!(
+            effective(applied(vec![false, false])),
+            Err(CaseEnd::NotApplicable(_))
+        ));
+        assert!(effective(applied(vec![false, true])).is_ok());
+    }
+}
