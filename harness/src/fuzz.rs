@@ -184,8 +184,8 @@ pub struct Finding {
     pub case: u64,
     /// The answer class it was first seen with (repeats of it are counted in `hits`).
     pub class: String,
-    /// The nearest catalogue check of the chain as first found: one answer class reached
-    /// through two published shapes is two findings.
+    /// The nearest catalogue check of its chain (as found while running: one answer class
+    /// reached through two published shapes is two findings; of the shrunk chain at the end).
     pub shape: Option<&'static str>,
     /// Its verdict (`vulnerable`, `nonstrict` or `error`).
     pub outcome: Outcome,
@@ -506,14 +506,7 @@ pub async fn fuzz(
                 if *count == 1 {
                     if let Some(dir) = &plan.corpus {
                         let path = dir.join(format!("seed-{}-case-{case}.json", plan.seed));
-                        let written = serde_json::to_string_pretty(chain)
-                            .map_err(std::io::Error::other)
-                            .and_then(|json| std::fs::write(&path, json + "\n"));
-                        if let Err(e) = written {
-                            summary
-                                .warnings
-                                .push(format!("cannot write {}: {e}", path.display()));
-                        }
+                        write_json(&path, chain, &mut summary.warnings);
                     }
                     corpus.push(chain.clone());
                     last_new_class = Some(class.clone());
@@ -567,6 +560,7 @@ pub async fn fuzz(
     if plan.shrink {
         for f in summary.findings.iter_mut() {
             shrink(bench, f).await;
+            f.shape = attacks::mutate::nearest_check(&f.chain);
         }
         // Findings that shrank to one chain are one finding.
         let mut merged: Vec<Finding> = Vec::new();
@@ -607,21 +601,29 @@ pub async fn fuzz(
                     f.original_len
                 ),
                 xml: f.xml.clone(),
-                nearest_check: attacks::mutate::nearest_check(&f.chain).map(str::to_owned),
+                nearest_check: f.shape.map(str::to_owned),
             };
-            let written = serde_json::to_string_pretty(&reproducer)
-                .map_err(std::io::Error::other)
-                .and_then(|json| std::fs::write(&path, json + "\n"));
-            match written {
-                Ok(()) => f.reproducer = Some(path),
-                Err(e) => summary
-                    .warnings
-                    .push(format!("cannot write {}: {e}", path.display())),
+            if write_json(&path, &reproducer, &mut summary.warnings) {
+                f.reproducer = Some(path);
             }
         }
     }
     summary.elapsed = started.elapsed();
     summary
+}
+
+/// Writes `value` as pretty JSON to `path`; a failure becomes a warning. Whether it worked.
+fn write_json(path: &Path, value: &impl Serialize, warnings: &mut Vec<String>) -> bool {
+    let written = serde_json::to_string_pretty(value)
+        .map_err(std::io::Error::other)
+        .and_then(|json| std::fs::write(path, json + "\n"));
+    if let Err(e) = &written {
+        warnings.push(format!(
+            "cannot write {}: {e}; hint: check the directory is writable and has space",
+            path.display()
+        ));
+    }
+    written.is_ok()
 }
 
 /// The chains in `dir` (`*.json`, in name order); files that are not chains are warnings.
@@ -723,7 +725,7 @@ pub fn as_verdicts(scenario: &Scenario, summary: &Summary) -> Vec<Verdict> {
         .iter()
         .map(|f| {
             let mut details = vec![format!("edits: {}", f.chain.describe())];
-            if let Some(id) = attacks::mutate::nearest_check(&f.chain) {
+            if let Some(id) = f.shape {
                 details.push(format!("nearest catalogue check: {id}"));
             }
             if let Some(p) = &f.reproducer {

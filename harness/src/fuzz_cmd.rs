@@ -102,10 +102,8 @@ pub struct FuzzArgs {
     /// vulnerable case.
     #[arg(long, help_heading = "Fuzzing")]
     fail_fast: bool,
-    /// Draw only these kinds of edit (comma-separated or repeated): forge-identity, copy,
-    /// move, wrap, remove, self-sign, hmac-sign, algorithm, redigest, split-identity,
-    /// attribute, doctype, bytes.
-    #[arg(long, value_name = "KIND", value_delimiter = ',', value_parser = parse_kind, help_heading = "Fuzzing")]
+    /// Draw only these kinds of edit (comma-separated or repeated).
+    #[arg(long, value_name = "KIND", value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(attacks::mutate::KINDS), help_heading = "Fuzzing")]
     only: Vec<String>,
     /// Keep the corpus in DIR between runs: its chains are grown from the start, and every
     /// chain with a new answer class is added (DIR is created).
@@ -119,19 +117,6 @@ pub struct FuzzArgs {
     allow_remote: bool,
     #[command(flatten)]
     options: RunOptions,
-}
-
-/// One of the edit kinds `--only` names.
-fn parse_kind(s: &str) -> Result<String, String> {
-    attacks::mutate::KINDS
-        .contains(&s)
-        .then(|| s.to_owned())
-        .ok_or_else(|| {
-            format!(
-                "unknown edit kind {s:?}; hint: one of {}",
-                attacks::mutate::KINDS.join(", ")
-            )
-        })
 }
 
 /// `90s`, `10m`, `2h` or plain seconds.
@@ -313,7 +298,7 @@ fn print_summary(summary: &Summary, verbose: bool) {
         say!("  edits:  {}", f.chain.describe());
         say!("  answer: {}", f.reason);
         if f.outcome == Outcome::Vulnerable {
-            match attacks::mutate::nearest_check(&f.chain) {
+            match f.shape {
                 Some(id) => say!(
                     "  nearest catalogue check: {id} (saml-harness conformance SCENARIO --only {id})"
                 ),
