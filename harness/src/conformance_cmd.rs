@@ -14,12 +14,6 @@ use crate::runner::{Outcome, Verdict};
 use crate::scenario::{Case, Expect, Scenario};
 use crate::{say, UsageError};
 
-/// The scenario `conformance --reference-sp` runs when given none (the repository's
-/// `scenarios/examples/01-login.yaml`, compiled in).
-const BUILT_IN_LOGIN: &str = include_str!("../../scenarios/examples/01-login.yaml");
-/// Where [`BUILT_IN_LOGIN`] lives in the repository (named in reports).
-const BUILT_IN_LOGIN_PATH: &str = "scenarios/examples/01-login.yaml";
-
 /// Exit status: something at or above `--fail-on` is vulnerable.
 const EXIT_VULNERABLE: u8 = 1;
 /// Exit status: the run could not judge (baseline or control failed, SP unreachable).
@@ -196,7 +190,7 @@ pub(crate) async fn reference_sp_scenarios(
     flaws: &[reference_sp::Flaw],
     paths: &[PathBuf],
 ) -> Result<Vec<Scenario>> {
-    let (idp_url, sp_url) = crate::demo::start(flaws.iter().copied().collect()).await?;
+    let (idp_url, sp_url) = crate::demo::start(flaws.iter().copied().collect(), false).await?;
     say!("mock Entra IdP  {idp_url}\nreference SP    {sp_url}");
     let vars = |n: &str| match n {
         "SP_URL" => Some(sp_url.clone()),
@@ -204,14 +198,7 @@ pub(crate) async fn reference_sp_scenarios(
         _ => std::env::var(n).ok(),
     };
     if paths.is_empty() {
-        // Built in, so it runs from any directory.
-        let login = crate::scenario::parse(
-            BUILT_IN_LOGIN,
-            std::path::Path::new(BUILT_IN_LOGIN_PATH),
-            &vars,
-        )
-        .map_err(|e| UsageError(e.to_string()))?;
-        Ok(vec![login])
+        Ok(vec![crate::demo::login_scenario(&idp_url, &sp_url)?])
     } else {
         load(paths, &vars)
     }

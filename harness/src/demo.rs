@@ -8,8 +8,30 @@ use reference_sp::server::{acs_url_at, entity_id_at, SpConfig, SpState};
 use reference_sp::trust::IdpTrust;
 use reference_sp::Flaws;
 
-/// Starts both servers; returns the IdP's and the SP's base URLs.
-pub async fn start(flaws: Flaws) -> Result<(String, String)> {
+/// The scenario `conformance --reference-sp` runs when given none (the repository's
+/// `scenarios/examples/01-login.yaml`, compiled in so it runs from any directory).
+const BUILT_IN_LOGIN: &str = include_str!("../../scenarios/examples/01-login.yaml");
+/// Where [`BUILT_IN_LOGIN`] lives in the repository (named in reports).
+const BUILT_IN_LOGIN_PATH: &str = "scenarios/examples/01-login.yaml";
+
+/// The built-in good-login scenario against the servers [`start`] returned.
+pub fn login_scenario(idp_url: &str, sp_url: &str) -> Result<crate::scenario::Scenario> {
+    let vars = |n: &str| match n {
+        "SP_URL" => Some(sp_url.to_owned()),
+        "IDP_URL" => Some(idp_url.to_owned()),
+        _ => std::env::var(n).ok(),
+    };
+    crate::scenario::parse(
+        BUILT_IN_LOGIN,
+        std::path::Path::new(BUILT_IN_LOGIN_PATH),
+        &vars,
+    )
+    .map_err(|e| crate::UsageError(e.to_string()).into())
+}
+
+/// Starts both servers (the SP with `flaws`, or with the trivial ACS that checks nothing, see
+/// `reference_sp::trivial`); returns the IdP's and the SP's base URLs.
+pub async fn start(flaws: Flaws, trivial_acs: bool) -> Result<(String, String)> {
     let idp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let sp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let idp_url = format!("http://{}", idp_listener.local_addr()?);
@@ -30,6 +52,7 @@ pub async fn start(flaws: Flaws) -> Result<(String, String)> {
         flaws,
         users: Vec::new(),
         needs: Default::default(),
+        trivial_acs,
     };
 
     let state = mock_idp::server::IdpState::new(idp, idp_url.clone());

@@ -239,10 +239,12 @@ pub struct Summary {
     pub warnings: Vec<String>,
 }
 
-/// The shared settings of every batch.
-pub struct Bench<'a> {
+/// The shared settings of every batch (cheap to clone: each batch of a round runs as its own
+/// task, so signing and judging use every core).
+#[derive(Clone)]
+pub struct Bench {
     /// The SP, its good login and its oracle (its own cases are replaced).
-    pub scenario: &'a Scenario,
+    pub scenario: Arc<Scenario>,
     /// Limits.
     pub limits: Limits,
     /// The browser.
@@ -251,7 +253,7 @@ pub struct Bench<'a> {
     pub canary: CanaryOptions,
 }
 
-impl Bench<'_> {
+impl Bench {
     /// Runs `chains` as one batch and returns each chain's verdict, or why nothing could be
     /// judged. A robustness finding must be the case's own: each case that got `error`, and
     /// every case but the `vulnerable` and `nonstrict` ones when the good login stopped
@@ -323,7 +325,7 @@ impl Bench<'_> {
         first: u64,
         chains: &[Chain],
     ) -> Result<(Vec<Verdict>, Option<String>), String> {
-        let mut s = self.scenario.clone();
+        let mut s = Scenario::clone(&self.scenario);
         let mut cases: Vec<Case> = s
             .cases
             .iter()
@@ -432,9 +434,39 @@ fn posted_xml(v: &Verdict) -> String {
         .unwrap_or_default()
 }
 
+/// Draws one round: up to `plan.jobs` batches of `plan.batch` chains, numbered from
+/// `drawn + 1`, never past `plan.max_cases`. Half the cases grow a chain of `corpus` (whose
+/// answer was new); the rest are fresh draws.
+fn draw_round(
+    draws: &mut Draws,
+    corpus: &[Chain],
+    mut drawn: u64,
+    plan: &Plan,
+) -> Vec<(u64, Vec<Chain>)> {
+    let mut round = Vec::new();
+    while round.len() < plan.jobs.max(1) && drawn < plan.max_cases {
+        let n = (plan.max_cases - drawn).min(plan.batch.max(1) as u64) as usize;
+        let chains: Vec<Chain> = (0..n)
+            .map(|_| match corpus.len() {
+                0 => draws.fresh(),
+                len => {
+                    let pick = draws.index(len * 2);
+                    match corpus.get(pick) {
+                        Some(parent) => draws.grow(parent),
+                        None => draws.fresh(),
+                    }
+                }
+            })
+            .collect();
+        round.push((drawn + 1, chains));
+        drawn += n as u64;
+    }
+    round
+}
+
 /// Runs the fuzzer.
 pub async fn fuzz(
-    bench: &Bench<'_>,
+    bench: &Bench,
     plan: &Plan,
     progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Summary {
@@ -460,34 +492,23 @@ pub async fn fuzz(
     'rounds: while summary.cases < plan.max_cases && started.elapsed() < plan.duration {
         // One round: up to --jobs batches, drawn in order before any runs (so a seed, --batch
         // and --jobs give the same chains), run at once, their answers read in order.
-        let mut round: Vec<(u64, Vec<Chain>)> = Vec::new();
-        let mut drawn = summary.cases;
-        while round.len() < plan.jobs.max(1) && drawn < plan.max_cases {
-            let n = (plan.max_cases - drawn).min(plan.batch.max(1) as u64) as usize;
-            // Half the cases grow a chain whose answer was new; the rest are fresh draws.
-            let chains: Vec<Chain> = (0..n)
-                .map(|_| match corpus.len() {
-                    0 => draws.fresh(),
-                    len => {
-                        let pick = draws.index(len * 2);
-                        match corpus.get(pick) {
-                            Some(parent) => draws.grow(parent),
-                            None => draws.fresh(),
-                        }
-                    }
-                })
-                .collect();
-            round.push((drawn + 1, chains));
-            drawn += n as u64;
-        }
+        let round = draw_round(&mut draws, &corpus, summary.cases, plan);
         // The batches run at once; re-running suspects alone waits for all of them, one at a
         // time, so no other batch's cases land on a case run alone.
-        let answers = futures_util::future::join_all(
-            round
-                .iter()
-                .map(|(first, chains)| bench.run_batch(*first, chains)),
-        )
-        .await;
+        let tasks: Vec<_> = round
+            .iter()
+            .map(|(first, chains)| {
+                let (bench, first, chains) = (bench.clone(), *first, chains.clone());
+                tokio::spawn(async move { bench.run_batch(first, &chains).await })
+            })
+            .collect();
+        let mut answers = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            answers.push(
+                task.await
+                    .unwrap_or_else(|e| Err(format!("a batch stopped: {e}"))),
+            );
+        }
         for ((first, chains), answer) in round.iter().zip(answers) {
             let (first, n) = (*first, chains.len());
             let verdicts = match answer {
@@ -682,7 +703,7 @@ fn placeholder_verdict() -> Verdict {
 
 /// Drops edits while the verdict stays the same (delta debugging over the chain: each round
 /// tries every one-edit-shorter chain in one batch and keeps the first that still shows it).
-async fn shrink(bench: &Bench<'_>, finding: &mut Finding) {
+async fn shrink(bench: &Bench, finding: &mut Finding) {
     loop {
         let len = finding.chain.edits.len();
         if len <= 1 {

@@ -183,7 +183,7 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
             }
         }
         let bench = Bench {
-            scenario: &scenario,
+            scenario: std::sync::Arc::new(scenario.clone()),
             limits: args.options.limits(),
             driver: args.options.driver()?,
             canary: args.options.canary()?,

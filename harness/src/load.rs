@@ -75,6 +75,45 @@ fn parse_json_report(s: &str) -> Result<PathBuf, String> {
         .ok_or_else(|| format!("{s:?} is not json=FILE"))
 }
 
+/// What a load run does: `load`'s options, resolved.
+#[derive(Clone, Debug)]
+pub struct LoadPlan {
+    /// Concurrent workers.
+    pub concurrency: usize,
+    /// Cap on logins started per second, all workers together.
+    pub rate: Option<u32>,
+    /// How long to run.
+    pub duration: Duration,
+    /// Per-request timeout.
+    pub request_timeout: Duration,
+    /// Stop after this many logins.
+    pub max_logins: u64,
+    /// Post fresh responses to one captured AuthnRequest straight to the ACS.
+    pub acs_only: bool,
+    /// With `acs_only`: responses signed before the clock starts.
+    pub pre_mint: Option<usize>,
+    /// Check every Nth login with the oracle.
+    pub sample_every: u64,
+    /// Print a progress line each second (stderr).
+    pub progress: bool,
+}
+
+impl LoadArgs {
+    fn plan(&self) -> LoadPlan {
+        LoadPlan {
+            concurrency: self.concurrency,
+            rate: self.rate,
+            duration: Duration::from_secs(self.duration),
+            request_timeout: Duration::from_secs(self.request_timeout),
+            max_logins: self.max_logins,
+            acs_only: self.acs_only,
+            pre_mint: self.pre_mint,
+            sample_every: self.sample_every,
+            progress: true,
+        }
+    }
+}
+
 /// The outcome of a load run.
 #[derive(Debug, Default, Serialize)]
 pub struct LoadReport {
@@ -258,16 +297,21 @@ pub fn load(args: LoadArgs) -> Result<ExitCode> {
         return Err(UsageError("--concurrency must be at least 1".into()).into());
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(run(args, scenario))
+    runtime.block_on(async {
+        let report = drive(&args.plan(), scenario, args.allow_remote).await?;
+        print_and_save(&report, args.report.as_deref())
+    })
 }
 
-async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
+/// Runs the load `plan` describes against `scenario`'s SP (its ACS must be on the loopback
+/// interface unless `allow_remote`) and measures it.
+pub async fn drive(plan: &LoadPlan, scenario: Scenario, allow_remote: bool) -> Result<LoadReport> {
     let limits = Limits {
-        request_timeout: Duration::from_secs(args.request_timeout),
+        request_timeout: plan.request_timeout,
         ..Limits::default()
     };
     let sp = resolve_sp(&scenario, limits).await.map_err(UsageError)?;
-    if !args.allow_remote && !is_loopback(&sp.acs_url) {
+    if !allow_remote && !is_loopback(&sp.acs_url) {
         return Err(UsageError(format!(
             "the ACS {} is not on the loopback interface; hint: pass --allow-remote",
             sp.acs_url
@@ -290,7 +334,7 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
         None,
         saml_protocol::system_clock(),
     );
-    let acs_only = if args.acs_only {
+    let acs_only = if plan.acs_only {
         let origin_refs: Vec<&url::Url> = origins.iter().collect();
         let first = Browser::new(limits, &origin_refs)
             .start_login(&parse_url(&scenario.sp.sign_on_url)?)
@@ -300,19 +344,22 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
     } else {
         None
     };
-    let pre_minted = match (&acs_only, args.pre_mint) {
+    let pre_minted = match (&acs_only, plan.pre_mint) {
         (Some(captured), Some(n)) => pre_mint(&responder, captured, n).await?,
         _ => Vec::new(),
     };
-    let mode = match (args.acs_only, pre_minted.len()) {
+    let mode = match (plan.acs_only, pre_minted.len()) {
         (false, _) => "complete SP-initiated logins, responses signed on the fly".to_owned(),
         (true, 0) => "fresh signed responses to one captured AuthnRequest, posted to the ACS, signed on the fly".to_owned(),
         (true, n) => format!("fresh signed responses to one captured AuthnRequest, posted to the ACS, {n} pre-minted (then signed on the fly)"),
     };
-    eprintln!(
-        "load: {mode}; {} workers for {} s",
-        args.concurrency, args.duration
-    );
+    if plan.progress {
+        eprintln!(
+            "load: {mode}; {} workers for {} s",
+            plan.concurrency,
+            plan.duration.as_secs()
+        );
+    }
     let shared = Arc::new(Shared {
         scenario,
         responder,
@@ -320,17 +367,17 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
         origins,
         acs_only,
         pre_minted: Mutex::new(pre_minted),
-        sample_every: args.sample_every.max(1),
+        sample_every: plan.sample_every.max(1),
         started: AtomicU64::new(0),
-        max_logins: args.max_logins,
-        deadline: Instant::now() + Duration::from_secs(args.duration),
+        max_logins: plan.max_logins,
+        deadline: Instant::now() + plan.duration,
         tally: Mutex::default(),
     });
-    let pace = args
+    let pace = plan
         .rate
-        .map(|r| Duration::from_secs_f64(args.concurrency as f64 / r.max(1) as f64));
+        .map(|r| Duration::from_secs_f64(plan.concurrency as f64 / r.max(1) as f64));
     let begun = Instant::now();
-    let progress = {
+    let progress = plan.progress.then(|| {
         let shared = shared.clone();
         tokio::spawn(async move {
             loop {
@@ -346,8 +393,8 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
                 );
             }
         })
-    };
-    let workers: Vec<_> = (0..args.concurrency)
+    });
+    let workers: Vec<_> = (0..plan.concurrency)
         .map(|_| {
             let shared = shared.clone();
             tokio::spawn(async move {
@@ -384,7 +431,9 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
     for w in workers {
         let _ = w.await;
     }
-    progress.abort();
+    if let Some(progress) = progress {
+        progress.abort();
+    }
     let seconds = begun.elapsed().as_secs_f64();
     let Tally {
         mut latencies,
@@ -408,6 +457,12 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
         seconds,
         mode,
     };
+    Ok(report)
+}
+
+/// Prints `report`, writes it as JSON to `path` when given, and says how `load` exits.
+fn print_and_save(report: &LoadReport, path: Option<&std::path::Path>) -> Result<ExitCode> {
+    let seconds = report.seconds;
     match (
         report.latency_ms.get("p50"),
         report.latency_ms.get("p90"),
@@ -434,8 +489,8 @@ async fn run(args: LoadArgs, scenario: Scenario) -> Result<ExitCode> {
     for (kind, n) in &report.errors {
         say!("error: {n} × {kind}");
     }
-    if let Some(path) = &args.report {
-        std::fs::write(path, serde_json::to_vec_pretty(&report)?)
+    if let Some(path) = path {
+        std::fs::write(path, serde_json::to_vec_pretty(report)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     let healthy = report.succeeded > 0

@@ -326,7 +326,7 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let (idp_url, sp_url) = crate::demo::start(args.flaw.into_iter().collect()).await?;
+        let (idp_url, sp_url) = crate::demo::start(args.flaw.into_iter().collect(), false).await?;
         say!("mock Entra IdP  {idp_url}\nreference SP    {sp_url}");
         let scenarios = load(std::slice::from_ref(&args.scenarios), &|n| match n {
             "SP_URL" => Some(sp_url.clone()),

@@ -35,7 +35,7 @@ fn flaw_help() -> String {
     for f in ScimFlaw::ALL {
         s.push_str(&format!("    {:<width$}  {}\n", f.name(), f.describe()));
     }
-    s.push_str("\nEXAMPLES:\n    saml-harness sp serve\n    saml-harness sp serve --scim-token s3cret   # then: saml-harness scim --base-url http://127.0.0.1:7081/scim/v2 --token s3cret\n    saml-harness sp serve --flaw audience --flaw replay --listen 127.0.0.1:0\n    META='http://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml?appid=5e8f7a6b-1c2d-4e3f-8a9b-0c1d2e3f4a5b'\n    saml-harness sp serve --idp-metadata \"$META\"");
+    s.push_str("\nEXAMPLES:\n    saml-harness sp serve\n    saml-harness sp serve --scim-token s3cret   # then: saml-harness scim --base-url http://127.0.0.1:7081/scim/v2 --token s3cret\n    saml-harness sp serve --flaw audience --flaw replay --listen 127.0.0.1:0\n    saml-harness sp serve --trivial-acs --listen 127.0.0.1:7082   # then: saml-harness load SCENARIO --acs-only\n    META='http://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml?appid=5e8f7a6b-1c2d-4e3f-8a9b-0c1d2e3f4a5b'\n    saml-harness sp serve --idp-metadata \"$META\"");
     s
 }
 
@@ -89,6 +89,10 @@ pub struct ServeArgs {
     /// (and --user accounts) may then sign in.
     #[arg(long, value_name = "TOKEN", help_heading = "SCIM provisioning")]
     scim_token: Option<String>,
+    /// Check nothing at the ACS: sign in the first NameID read. A sink for measuring `load`
+    /// and `fuzz` themselves; every forgery passes it.
+    #[arg(long, conflicts_with_all = ["flaw", "user", "identity_attribute", "require_attribute", "name_id_format"], help_heading = "Measuring")]
+    trivial_acs: bool,
     /// Switch on one SCIM flaw (repeatable; see SCIM FLAWS below).
     #[arg(long, value_name = "NAME", value_parser = crate::scim_cmd::parse_scim_flaw, requires = "scim_token", help_heading = "SCIM provisioning")]
     scim_flaw: Vec<reference_sp::scim::ScimFlaw>,
@@ -166,6 +170,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
                 attributes: args.require_attribute.clone(),
                 name_id_format: args.name_id_format.map(|f| f.uri().to_owned()),
             },
+            trivial_acs: args.trivial_acs,
         };
         say!("reference SP listening on {base_url}");
         say!("  sign-on URL      {base_url}/login");
@@ -177,6 +182,9 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             config.idp.entity_id,
             config.idp.sso_url
         );
+        if config.trivial_acs {
+            say!("  ACS checks       NOTHING (--trivial-acs: the first NameID read signs in; a sink for measuring, not an SP to judge)");
+        }
         let flaw_names: Vec<&str> = config.flaws.iter().map(|f| f.name()).collect();
         say!(
             "  flaws            {}",

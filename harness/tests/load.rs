@@ -60,6 +60,16 @@ fn complete_logins_and_acs_only_are_counted_and_sampled() {
 }
 
 #[test]
+fn the_trivial_acs_is_a_sink_load_can_measure_itself_against() {
+    let sp = common::serve(&["sp", "serve", "--trivial-acs", "--listen", "127.0.0.1:0"]);
+    let (code, report, stderr) = load(&sp.url, &["--max-logins", "40", "--acs-only"]);
+    assert_eq!(code, 0, "{stderr}");
+    let r = report.unwrap();
+    assert_eq!(r["succeeded"], 40, "{r:#}");
+    assert_eq!(r["sampled_with_session"], 2, "{r:#}");
+}
+
+#[test]
 fn a_non_loopback_target_needs_allow_remote() {
     let (code, report, stderr) = load("http://sp.example.com", &[]);
     assert_eq!(code, 2, "{stderr}");

@@ -8,6 +8,7 @@ pub mod dsig;
 pub mod emulated;
 pub mod scim;
 pub mod server;
+pub mod trivial;
 pub mod trust;
 pub mod validate;
 

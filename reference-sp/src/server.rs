@@ -38,6 +38,9 @@ pub struct SpConfig {
     pub users: Vec<String>,
     /// What this SP demands of a login beyond a valid response (a vendor's stand-in).
     pub needs: Requirements,
+    /// The ACS checks nothing and signs in the first NameID it reads ([`crate::trivial`]): a
+    /// sink for measuring load generators and fuzzers, never an SP to judge.
+    pub trivial_acs: bool,
 }
 
 /// What an SP demands of a login beyond a valid response: how a vendor's SP is configured.
@@ -323,6 +326,12 @@ async fn acs(
         Ok(Ok(xml)) => xml,
         _ => return refused("SAMLResponse is not base64 of UTF-8 XML"),
     };
+    if state.config().trivial_acs {
+        return match crate::trivial::login(&xml) {
+            Some(login) => open_session(&state, login, &headers, form.relay_state),
+            None => refused("no NameID (this is the trivial ACS: it reads nothing else)"),
+        };
+    }
     if state.config().flaws.contains(&Flaw::DoctypeCrashesWorker) {
         let mut memory = state.memory();
         if memory.restarting > 0 {
@@ -388,7 +397,7 @@ async fn acs(
         }
         _ => {}
     }
-    let session = {
+    {
         let mut memory = state.memory();
         if !c.flaws.contains(&Flaw::InResponseTo) {
             match &login.in_response_to {
@@ -411,16 +420,26 @@ async fn acs(
                 login.assertion_id
             ));
         }
-        // A fresh identifier for the signed-in session, unless the flaw keeps the one the
-        // browser brought.
-        let session = session_id(&headers)
-            .filter(|_| c.flaws.contains(&Flaw::SessionFixation))
-            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-        memory.sessions.insert(session.clone(), login);
-        session
-    };
-    let next = form
-        .relay_state
+    }
+    open_session(&state, login, &headers, form.relay_state)
+}
+
+/// Signs `login` in: a session cookie and a redirect to RelayState (when it stays on this SP)
+/// or `/me`.
+fn open_session(
+    state: &SpState,
+    login: Login,
+    headers: &HeaderMap,
+    relay_state: Option<String>,
+) -> Response {
+    let c = state.config();
+    // A fresh identifier for the signed-in session, unless the flaw keeps the one the browser
+    // brought.
+    let session = session_id(headers)
+        .filter(|_| c.flaws.contains(&Flaw::SessionFixation))
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    state.memory().sessions.insert(session.clone(), login);
+    let next = relay_state
         .and_then(|r| after_login(&c.base_url, &r, &c.flaws))
         .unwrap_or_else(|| "/me".into());
     let cookie = format!("{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax");
@@ -572,6 +591,7 @@ mod tests {
             flaws,
             users: Vec::new(),
             needs: Requirements::default(),
+            trivial_acs: false,
         }
     }
 
@@ -593,6 +613,45 @@ mod tests {
             assert!(text.contains(path), "{text}");
         }
         assert!(text.contains("512 KiB"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn the_trivial_acs_signs_in_any_name_id_and_the_careful_one_does_not() {
+        use base64::Engine as _;
+        let unsigned = r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion"><Subject><NameID>admin@contoso.com</NameID></Subject></Assertion></samlp:Response>"#;
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair(
+                "SAMLResponse",
+                &base64::engine::general_purpose::STANDARD.encode(unsigned),
+            )
+            .finish();
+        for trivial_acs in [true, false] {
+            let router = app(SpState::new(SpConfig {
+                trivial_acs,
+                ..config(Flaws::new())
+            }));
+            let post = axum::http::Request::post("/saml/acs")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from(body.clone()))
+                .unwrap();
+            let answer = router.clone().oneshot(post).await.unwrap();
+            if !trivial_acs {
+                assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+                continue;
+            }
+            assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+            let cookie = answer.headers()[header::SET_COOKIE].to_str().unwrap();
+            let me = axum::http::Request::get("/me")
+                .header(header::COOKIE, cookie.split(';').next().unwrap())
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let page = router.oneshot(me).await.unwrap();
+            let body = axum::body::to_bytes(page.into_body(), 1 << 16)
+                .await
+                .unwrap();
+            let me: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(me["name_id"], "admin@contoso.com", "{me}");
+        }
     }
 
     #[test]

@@ -1,0 +1,216 @@
+//! The harness's own rates next to their limits, measured in the same run in alternating rounds
+//! (limit, subject, limit, subject …), so a busy neighbour lands on both sides of each ratio:
+//!
+//! - `load --acs-only`, signing on the fly, at the trivial ACS (`sp serve --trivial-acs`), to the
+//!   2-core RSA-2048 sign limit (target ≥ 0.8×);
+//! - `fuzz` cases/s at the careful reference SP, to that SP's capacity (complete logins/s from
+//!   `load`; target ≥ 0.7×), and the same at the trivial ACS.
+//!
+//! Run it:
+//!
+//!     cargo bench -p saml-harness-benches --bench rates      # about 2 minutes on 2 cores
+//!     SAML_BENCH_ROUNDS=7 SAML_BENCH_SECONDS=5 cargo bench -p saml-harness-benches --bench rates
+//!
+//! Everything runs in this process on 127.0.0.1: the mock IdP, the SPs and the drivers share
+//! the cores, as they do when CI runs `saml-harness fuzz --reference-sp`.
+
+use std::time::Duration;
+
+use mock_idp::response::SignWhat;
+use mock_idp::sign::{rsa_sign, Algorithm};
+use saml_harness::fuzz::{Bench, Plan};
+use saml_harness::load::LoadPlan;
+use saml_harness::scenario::Scenario;
+use saml_harness_benches::{cert_2048, rate_threads, signed, signed_info, Size};
+
+/// One server pair started by `saml_harness::demo::start`, described by its login scenario.
+struct Target {
+    scenario: Scenario,
+}
+
+impl Target {
+    async fn start(trivial_acs: bool) -> Target {
+        let (idp, sp) = saml_harness::demo::start(Default::default(), trivial_acs)
+            .await
+            .expect("cannot start the mock IdP and reference SP");
+        Target {
+            scenario: saml_harness::demo::login_scenario(&idp, &sp)
+                .expect("the built-in login scenario"),
+        }
+    }
+
+    /// Logins (or, with `acs_only`, posts) per second from `load` for `budget`.
+    async fn load(&self, budget: Duration, acs_only: bool) -> f64 {
+        let plan = LoadPlan {
+            concurrency: 4,
+            rate: None,
+            duration: budget,
+            request_timeout: Duration::from_secs(10),
+            max_logins: u64::MAX,
+            acs_only,
+            pre_mint: None,
+            sample_every: 20,
+            progress: false,
+        };
+        let report = saml_harness::load::drive(&plan, self.scenario.clone(), false)
+            .await
+            .expect("load ran");
+        assert!(
+            report.errors.is_empty() && report.sampled_with_session == report.sampled,
+            "load was not healthy: {:?}",
+            report.errors
+        );
+        report.logins_per_second
+    }
+
+    /// Fuzz cases per second for `budget` (2 batches at once, nothing shrunk).
+    async fn fuzz(&self, budget: Duration) -> f64 {
+        let bench = Bench {
+            scenario: std::sync::Arc::new(self.scenario.clone()),
+            limits: Default::default(),
+            driver: saml_harness::driver::Driver::Http,
+            canary: Default::default(),
+        };
+        let plan = Plan {
+            seed: 1,
+            max_cases: u64::MAX,
+            duration: budget,
+            batch: 50,
+            jobs: 2,
+            shrink: false,
+            fail_fast: false,
+            only: Vec::new(),
+            corpus: None,
+            out: None,
+        };
+        let summary = saml_harness::fuzz::fuzz(&bench, &plan, &mut |_| {}).await;
+        assert!(
+            summary.unjudged.is_none(),
+            "fuzz could not judge: {:?}",
+            summary.unjudged
+        );
+        summary.cases as f64 / summary.elapsed.as_secs_f64()
+    }
+}
+
+/// A ratio measured once per round.
+struct Ratio {
+    name: &'static str,
+    target: Option<f64>,
+    subject: Vec<f64>,
+    limit: Vec<f64>,
+}
+
+impl Ratio {
+    fn new(name: &'static str, target: Option<f64>) -> Ratio {
+        Ratio {
+            name,
+            target,
+            subject: Vec::new(),
+            limit: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, subject: f64, limit: f64) {
+        self.subject.push(subject);
+        self.limit.push(limit);
+    }
+
+    fn print(&self) {
+        let mut ratios: Vec<f64> = self
+            .subject
+            .iter()
+            .zip(&self.limit)
+            .map(|(s, l)| s / l)
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        let median = |v: &[f64]| {
+            let mut v = v.to_vec();
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let verdict = match self.target {
+            Some(t) if median(&ratios) >= t => format!("(≥ {t} ✓)"),
+            Some(t) => format!("(≥ {t} ✗)"),
+            None => String::new(),
+        };
+        println!(
+            "{:<64} {:>7.0}/s of {:>7.0}/s  {:.2}× [{:.2}–{:.2}] {verdict}",
+            self.name,
+            median(&self.subject),
+            median(&self.limit),
+            median(&ratios),
+            ratios[0],
+            ratios[ratios.len() - 1],
+        );
+    }
+}
+
+fn main() {
+    let env = |name: &str, default: f64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    let budget = Duration::from_secs_f64(env("SAML_BENCH_SECONDS", 3.0));
+    let rounds = env("SAML_BENCH_ROUNDS", 5.0).max(1.0) as usize;
+    attacks::crypto::quiet_xmlsec_errors();
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    let (careful, trivial) =
+        runtime.block_on(async { (Target::start(false).await, Target::start(true).await) });
+    let cert = cert_2048();
+    let xml = signed(Size::Default, SignWhat::Assertion, Algorithm::Sha256, &cert);
+    let to_sign = signed_info(&xml).to_owned();
+    let rsa_limit = || {
+        rate_threads(budget, 2, || {
+            rsa_sign(&cert, Algorithm::Sha256, to_sign.as_bytes())
+        })
+    };
+
+    let mut on_the_fly = Ratio::new(
+        "load --acs-only at the trivial ACS / RSA-2048 sign, 2 threads",
+        Some(0.8),
+    );
+    let mut fuzz_careful = Ratio::new(
+        "fuzz at the reference SP / its capacity (load, complete logins)",
+        Some(0.7),
+    );
+    let mut fuzz_trivial = Ratio::new(
+        "fuzz at the trivial ACS / its capacity (load, complete logins)",
+        None,
+    );
+    let mut capacity = Ratio::new(
+        "load at the trivial ACS, complete logins / RSA-2048 sign, 2 threads",
+        None,
+    );
+    // Warm-up: keys made once per process, connections, the allocator.
+    runtime.block_on(async {
+        careful.fuzz(Duration::from_millis(500)).await;
+        trivial.load(Duration::from_millis(500), true).await;
+    });
+    for round in 1..=rounds {
+        eprintln!("round {round} of {rounds}");
+        let limit = rsa_limit();
+        let fly = runtime.block_on(trivial.load(budget, true));
+        let limit = (limit + rsa_limit()) / 2.0;
+        on_the_fly.push(fly, limit);
+        let (cap_careful, fuzzed_careful, cap_trivial, fuzzed_trivial) = runtime.block_on(async {
+            let cap_careful = careful.load(budget, false).await;
+            let fuzzed_careful = careful.fuzz(budget).await;
+            let cap_trivial = trivial.load(budget, false).await;
+            let fuzzed_trivial = trivial.fuzz(budget).await;
+            (cap_careful, fuzzed_careful, cap_trivial, fuzzed_trivial)
+        });
+        fuzz_careful.push(fuzzed_careful, cap_careful);
+        fuzz_trivial.push(fuzzed_trivial, cap_trivial);
+        capacity.push(cap_trivial, limit);
+    }
+    println!(
+        "{rounds} rounds of {} s each; median ratio [lowest–highest round]",
+        budget.as_secs_f64()
+    );
+    for r in [&on_the_fly, &fuzz_careful, &fuzz_trivial, &capacity] {
+        r.print();
+    }
+}
