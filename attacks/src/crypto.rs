@@ -321,9 +321,21 @@ extern "C" {
     fn xmlSecErrorsDefaultCallbackEnableOutput(enabled: std::os::raw::c_int);
 }
 
-/// Stops libxmlsec1 printing an error line for every signature it cannot make or check: a
-/// fuzz run breaks thousands on purpose, and its verdicts already say what failed.
+/// Stops libxmlsec1 printing an error line for every signature it cannot make or check, and
+/// libxml2 printing validity errors found outside a parser (a duplicate ID registered, say):
+/// a fuzz run breaks thousands on purpose, and its verdicts already say what failed. Call it
+/// before starting threads: libxml2's error stream is per thread, and a thread takes the
+/// default set here when it first uses libxml2.
 pub fn quiet_xmlsec_errors() {
     // SAFETY: sets one global flag libxmlsec1 reads before printing; takes no pointers.
     unsafe { xmlSecErrorsDefaultCallbackEnableOutput(0) }
+    // SAFETY: one stream opened once and never closed, handed to libxml2 as the context of
+    // its default handler (which writes to it with fprintf).
+    unsafe {
+        let devnull = xmlsec::bindings::fopen(c"/dev/null".as_ptr(), c"w".as_ptr());
+        if !devnull.is_null() {
+            xmlsec::bindings::xmlThrDefSetGenericErrorFunc(devnull.cast(), None);
+            xmlsec::bindings::xmlSetGenericErrorFunc(devnull.cast(), None);
+        }
+    }
 }
