@@ -198,9 +198,21 @@ fn ossl(e: openssl::error::ErrorStack) -> Skip {
     Skip::Failed(format!("openssl: {e}"))
 }
 
-/// A certificate for the attacker's key: self-signed `CN=attacker.evil.test`, or, with
-/// `clone_of`, copying that certificate's subject, issuer, serial and validity.
+/// A certificate for the attacker's key: self-signed `CN=attacker.evil.test` (made once per
+/// process: signing it costs an RSA signature), or, with `clone_of`, copying that
+/// certificate's subject, issuer, serial and validity.
 pub fn attacker_cert(clone_of: Option<&X509>) -> Result<X509, Skip> {
+    if clone_of.is_none() {
+        static SELF_SIGNED: OnceLock<Result<X509, String>> = OnceLock::new();
+        return SELF_SIGNED
+            .get_or_init(|| make_attacker_cert(None).map_err(|e| e.to_string()))
+            .clone()
+            .map_err(|e| Skip::Failed(format!("cannot make the attacker's certificate: {e}")));
+    }
+    make_attacker_cert(clone_of)
+}
+
+fn make_attacker_cert(clone_of: Option<&X509>) -> Result<X509, Skip> {
     let key = attacker_key()?;
     let mut b = X509::builder().map_err(ossl)?;
     b.set_version(2).map_err(ossl)?;
@@ -253,6 +265,12 @@ pub fn key_info_rsa_value() -> Result<String, Skip> {
     ))
 }
 
+thread_local! {
+    /// The last certificate [`seed_certificate`] decoded, by its base64 text: every seed of a
+    /// run carries the same one, and OpenSSL 3's decoders are slow.
+    static LAST_SEED_CERT: std::cell::RefCell<Option<(String, X509)>> = const { std::cell::RefCell::new(None) };
+}
+
 /// The IdP certificate a seed carries in its first KeyInfo.
 pub fn seed_certificate(doc: &Doc) -> Result<X509, Skip> {
     let text = doc
@@ -263,11 +281,20 @@ pub fn seed_certificate(doc: &Doc) -> Result<X509, Skip> {
         .ok_or_else(|| {
             Skip::NotApplicable("the seed carries no X509Certificate to clone".into())
         })?;
+    if let Some(cert) = LAST_SEED_CERT.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(seen, _)| seen == text)
+            .map(|(_, cert)| cert.clone())
+    }) {
+        return Ok(cert);
+    }
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let der = base64::engine::general_purpose::STANDARD
         .decode(compact)
         .map_err(|e| Skip::NotApplicable(format!("the seed's certificate is not base64: {e}")))?;
-    X509::from_der(&der).map_err(ossl)
+    let cert = X509::from_der(&der).map_err(ossl)?;
+    LAST_SEED_CERT.set(Some((text.to_owned(), cert.clone())));
+    Ok(cert)
 }
 
 /// The DigestMethod of the first Reference under `signature`.

@@ -186,3 +186,97 @@ pub fn first_signed_id(xml: &str) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// A ratio measured in alternating rounds (reference, subject, reference, subject …) so a busy
+/// neighbour lands on both sides of it; reported as the median ratio and the spread of rounds.
+#[derive(Clone, Debug, Default)]
+pub struct Paired {
+    /// The subject's rate in each round.
+    pub subject: Vec<f64>,
+    /// The reference's rate in each round.
+    pub reference: Vec<f64>,
+}
+
+impl Paired {
+    /// Measures `subject` against `reference` in `rounds` rounds, each side given `budget`
+    /// per round.
+    pub fn measure(
+        rounds: usize,
+        budget: Duration,
+        mut subject: impl FnMut(Duration) -> f64,
+        mut reference: impl FnMut(Duration) -> f64,
+    ) -> Paired {
+        let mut p = Paired::default();
+        for _ in 0..rounds.max(1) {
+            let r = reference(budget);
+            p.push(subject(budget), r);
+        }
+        p
+    }
+
+    /// Adds one round.
+    pub fn push(&mut self, subject: f64, reference: f64) {
+        self.subject.push(subject);
+        self.reference.push(reference);
+    }
+
+    fn ratios(&self) -> Vec<f64> {
+        let mut r: Vec<f64> = self
+            .subject
+            .iter()
+            .zip(&self.reference)
+            .map(|(s, r)| s / r)
+            .collect();
+        r.sort_by(f64::total_cmp);
+        r
+    }
+
+    /// The median of the rounds' ratios.
+    pub fn ratio(&self) -> f64 {
+        median(&self.ratios())
+    }
+
+    /// The lowest and the highest round's ratio.
+    pub fn spread(&self) -> (f64, f64) {
+        let r = self.ratios();
+        (
+            r.first().copied().unwrap_or(f64::NAN),
+            r.last().copied().unwrap_or(f64::NAN),
+        )
+    }
+
+    /// The median rates of the subject and of the reference.
+    pub fn rates(&self) -> (f64, f64) {
+        (median(&self.subject), median(&self.reference))
+    }
+
+    /// `0.95× [0.93–0.97]`.
+    pub fn describe(&self) -> String {
+        let (lo, hi) = self.spread();
+        format!("{:.2}× [{lo:.2}–{hi:.2}]", self.ratio())
+    }
+}
+
+/// The median of `values` (NaN when empty).
+pub fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// [`Paired::measure`], measured again (up to `attempts` times in all) while the median ratio
+/// beats `ceiling`, a physical limit such as signing outrunning the RSA inside it; returns the
+/// last measurement and how many it took.
+pub fn paired_within(
+    ceiling: Option<f64>,
+    attempts: usize,
+    mut measure: impl FnMut() -> Paired,
+) -> (Paired, usize) {
+    let mut p = measure();
+    let mut n = 1;
+    while n < attempts && ceiling.is_some_and(|c| p.ratio() > c) {
+        p = measure();
+        n += 1;
+    }
+    (p, n)
+}
