@@ -348,6 +348,7 @@ impl Bench {
         let verdicts = run_scenario(
             &s,
             self.limits,
+            1,
             self.driver.clone(),
             saml_protocol::system_clock(),
             &self.canary,

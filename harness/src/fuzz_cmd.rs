@@ -92,9 +92,6 @@ pub struct FuzzArgs {
     /// Cases per batch; each batch re-checks the good login and the controls first.
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000), help_heading = "Fuzzing")]
     batch: u64,
-    /// Batches run at once (each its own logins; the in-process SP and IdP share the cores).
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64), help_heading = "Fuzzing")]
-    jobs: u64,
     /// Keep findings as found, without shrinking them.
     #[arg(long, help_heading = "Fuzzing")]
     no_shrink: bool,
@@ -193,7 +190,7 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
             max_cases: args.max_cases,
             duration: args.duration,
             batch: args.batch as usize,
-            jobs: args.jobs as usize,
+            jobs: args.options.jobs(),
             shrink: !args.no_shrink,
             fail_fast: args.fail_fast,
             only: args.only.clone(),

@@ -58,6 +58,11 @@ pub struct RunOptions {
         help_heading = "Limits"
     )]
     case_timeout: u64,
+    /// Checks run at once, each in its own browser session (fuzz: batches at once); verdicts
+    /// still come in catalogue order. More than 1 is faster when the SP or the signing is the
+    /// bottleneck, and wrong for an SP that a check can crash or slow down for its neighbours.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64))]
+    jobs: u64,
     /// Who plays the browser: the built-in HTTP client, or headless Chromium (for sign-on
     /// pages that need JavaScript).
     #[arg(long, value_enum, default_value_t = DriverArg::Http)]
@@ -202,6 +207,12 @@ impl RunOptions {
         self.quiet
     }
 
+    /// `--jobs`.
+    pub(crate) fn jobs(&self) -> usize {
+        self.jobs as usize
+    }
+
+    /// The limits `--max-redirects`, `--max-body`, `--request-timeout` and `--case-timeout` set.
     pub(crate) fn limits(&self) -> Limits {
         Limits {
             max_redirects: self.max_redirects,
@@ -250,6 +261,7 @@ pub async fn run_and_print(scenarios: &[Scenario], options: &RunOptions) -> Resu
             run_scenario(
                 s,
                 options.limits(),
+                options.jobs(),
                 driver.clone(),
                 saml_protocol::system_clock(),
                 &canary,

@@ -5,6 +5,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
+
 use attacks::{Check, Severity};
 use mock_idp::idp::Idp;
 use saml_protocol::{METADATA_NS, POST_BINDING};
@@ -1059,6 +1061,7 @@ fn conclude<T>(
 pub async fn run_scenario(
     scenario: &Scenario,
     limits: Limits,
+    jobs: usize,
     driver: Driver,
     clock: saml_protocol::Clock,
     canary: &CanaryOptions,
@@ -1300,66 +1303,81 @@ pub async fn run_scenario(
             Notes::default(),
         );
     }
-    for case in &rejects {
-        let (started, mut notes) = (Instant::now(), Notes::default());
-        // A control that failed leaves the checks resting on it without a verdict.
-        let blocked_by = [
-            (&target_blocked, impersonates(case)),
-            (&decrypt_blocked, case.attack.is_some_and(Check::encrypts)),
-        ]
-        .into_iter()
-        .find_map(|(why, applies)| why.as_ref().filter(|_| applies));
-        if let Some(why) = blocked_by {
-            record(
-                case,
-                (Outcome::Inconclusive, why.clone()),
-                Duration::ZERO,
-                notes,
-            );
-            continue;
-        }
-        let resign = case.attack.is_some_and(|c| c.idp_signs());
-        let (Some(good), None) = (
-            &good,
-            blocked
-                .as_ref()
-                .or(resign_blocked.as_ref().filter(|_| resign)),
-        ) else {
-            let why = blocked
-                .clone()
-                .or(resign_blocked.clone())
-                .unwrap_or_default();
-            record(case, (Outcome::Inconclusive, why), Duration::ZERO, notes);
-            continue;
-        };
-        let result = tokio::time::timeout(
-            limits.case_timeout,
-            run.reject(case, good, &baseline, &mut notes),
-        )
-        .await;
-        let forged_identity = notes.forged_identity.is_some();
-        let verdict = match conclude(result, limits.case_timeout) {
-            // A refusal of a forged identity the SP would refuse even validly signed is moot.
-            (_, Some(judged))
-                if judged.outcome == Outcome::Pass
-                    && judged.signed_in_as.is_none()
-                    && forged_identity
-                    && target_refused.is_some() =>
-            {
-                (
-                    Outcome::Inconclusive,
-                    format!(
-                        "{}; but {}",
-                        judged.reason,
-                        target_refused.clone().unwrap_or_default()
-                    ),
+    // The checks, `jobs` at once, each in its own browser; recorded in catalogue order.
+    // Collected first: a stream holding the closure would not be `Send` for every lifetime.
+    let checks: Vec<_> = rejects
+        .iter()
+        .copied()
+        .map(|case| {
+            let (run, baseline, good) = (&run, &baseline, &good);
+            let (blocked, resign_blocked) = (&blocked, &resign_blocked);
+            let (target_blocked, decrypt_blocked, target_refused) =
+                (&target_blocked, &decrypt_blocked, &target_refused);
+            async move {
+                let (started, mut notes) = (Instant::now(), Notes::default());
+                // A control that failed leaves the checks resting on it without a verdict.
+                let blocked_by = [
+                    (&target_blocked, impersonates(&case)),
+                    (&decrypt_blocked, case.attack.is_some_and(Check::encrypts)),
+                ]
+                .into_iter()
+                .find_map(|(why, applies)| why.as_ref().filter(|_| applies));
+                if let Some(why) = blocked_by {
+                    return (
+                        case,
+                        (Outcome::Inconclusive, why.clone()),
+                        Duration::ZERO,
+                        notes,
+                    );
+                }
+                let resign = case.attack.is_some_and(|c| c.idp_signs());
+                let (Some(good), None) = (
+                    &good,
+                    blocked
+                        .as_ref()
+                        .or(resign_blocked.as_ref().filter(|_| resign)),
+                ) else {
+                    let why = blocked
+                        .clone()
+                        .or(resign_blocked.clone())
+                        .unwrap_or_default();
+                    return (case, (Outcome::Inconclusive, why), Duration::ZERO, notes);
+                };
+                let result = tokio::time::timeout(
+                    limits.case_timeout,
+                    run.reject(case, good, baseline, &mut notes),
                 )
+                .await;
+                let forged_identity = notes.forged_identity.is_some();
+                let verdict = match conclude(result, limits.case_timeout) {
+                    // A refusal of a forged identity the SP would refuse even validly signed is moot.
+                    (_, Some(judged))
+                        if judged.outcome == Outcome::Pass
+                            && judged.signed_in_as.is_none()
+                            && forged_identity
+                            && target_refused.is_some() =>
+                    {
+                        (
+                            Outcome::Inconclusive,
+                            format!(
+                                "{}; but {}",
+                                judged.reason,
+                                target_refused.clone().unwrap_or_default()
+                            ),
+                        )
+                    }
+                    (_, Some(judged)) => (judged.outcome, judged.reason),
+                    (verdict, None) => verdict,
+                };
+                (case, verdict, started.elapsed(), notes)
             }
-            (_, Some(judged)) => (judged.outcome, judged.reason),
-            (verdict, None) => verdict,
-        };
-        record(case, verdict, started.elapsed(), notes);
+        })
+        .collect();
+    let mut checked = futures_util::stream::iter(checks).buffered(jobs.max(1));
+    while let Some((case, verdict, took, notes)) = checked.next().await {
+        record(case, verdict, took, notes);
     }
+    drop(checked);
     // The control again: an SP that stopped accepting anyone midway makes later refusals moot.
     if let (Some(g), false, None) = (&good, rejects.is_empty(), &blocked) {
         let expected = baseline.good_identity.as_deref();

@@ -183,3 +183,36 @@ fn a_return_address_template_that_leads_nowhere_is_an_error_not_a_pass() {
         run.stdout
     );
 }
+
+#[test]
+fn jobs_run_checks_at_once_and_give_the_same_verdicts_in_the_same_order() {
+    let verdicts = |jobs: &str| {
+        let run = common::run_with_report(
+            &[
+                "conformance",
+                "--reference-sp",
+                "--flaw",
+                "signature-wrapping",
+                "--flaw",
+                "replay",
+                "--quiet",
+                "--jobs",
+                jobs,
+            ],
+            &[],
+        );
+        run.cases()
+            .iter()
+            .map(|c| format!("{}={}", c["id"].as_str().unwrap(), c["verdict"]))
+            .collect::<Vec<_>>()
+    };
+    let one = verdicts("1");
+    assert!(
+        one.iter()
+            .filter(|v| v.ends_with("=\"vulnerable\""))
+            .count()
+            > 3,
+        "{one:#?}"
+    );
+    assert_eq!(verdicts("4"), one);
+}
