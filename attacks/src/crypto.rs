@@ -356,13 +356,18 @@ extern "C" {
 pub fn quiet_xmlsec_errors() {
     // SAFETY: sets one global flag libxmlsec1 reads before printing; takes no pointers.
     unsafe { xmlSecErrorsDefaultCallbackEnableOutput(0) }
-    // SAFETY: one stream opened once and never closed, handed to libxml2 as the context of
-    // its default handler (which writes to it with fprintf).
-    unsafe {
-        let devnull = xmlsec::bindings::fopen(c"/dev/null".as_ptr(), c"w".as_ptr());
-        if !devnull.is_null() {
-            xmlsec::bindings::xmlThrDefSetGenericErrorFunc(devnull.cast(), None);
-            xmlsec::bindings::xmlSetGenericErrorFunc(devnull.cast(), None);
+    // One stream for the process (an address: a `FILE*` is not `Sync`), never closed.
+    static DEVNULL: OnceLock<usize> = OnceLock::new();
+    // SAFETY: fopen takes two NUL-terminated strings.
+    let devnull = *DEVNULL.get_or_init(|| unsafe {
+        xmlsec::bindings::fopen(c"/dev/null".as_ptr(), c"w".as_ptr()) as usize
+    });
+    if devnull != 0 {
+        // SAFETY: the stream stays open for the process; libxml2's default handler writes to
+        // its context with fprintf.
+        unsafe {
+            xmlsec::bindings::xmlThrDefSetGenericErrorFunc(devnull as *mut _, None);
+            xmlsec::bindings::xmlSetGenericErrorFunc(devnull as *mut _, None);
         }
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! Run it:
 //!
-//!     cargo bench -p saml-harness-benches --bench rates      # about 2 minutes on 2 cores
+//!     cargo bench -p saml-harness-benches --bench rates      # about 3½ minutes on 2 cores
 //!     SAML_BENCH_ROUNDS=7 SAML_BENCH_SECONDS=5 cargo bench -p saml-harness-benches --bench rates
 //!
 //! Everything runs in this process on 127.0.0.1: the mock IdP, the SPs and the drivers share

@@ -257,11 +257,15 @@ impl Paired {
     }
 }
 
-/// The median of `values` (NaN when empty).
+/// The median of `values` (the mean of the middle two for an even count; NaN when empty).
 pub fn median(values: &[f64]) -> f64 {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
 }
 
 /// [`Paired::measure`], measured again (up to `attempts` times in all) while the median ratio

@@ -50,6 +50,10 @@ FINDINGS:
           - {expect: accept}
           - {fuzz: findings/finding-1.json}
 
+JOBS:
+    --jobs N runs N batches at once, each with its own logins; a case that got 5xx is run
+    again alone after the round. The chains a seed draws depend on --jobs and --batch.
+
 OUTPUT:
     A progress line per batch on stderr (--quiet: none); the findings at the end, each
     with its posted response under --verbose. --color has no effect here.

@@ -28,6 +28,13 @@ pub struct Baseline {
     pub anonymous_unidentified: bool,
 }
 
+/// Whether an ACS answer says the SP failed or is overloaded (5xx, 429), rather than refused.
+pub fn in_trouble(acs_answer: &str) -> bool {
+    acs_answer
+        .strip_prefix("ACS answered ")
+        .is_some_and(|a| a.starts_with('5') || a.starts_with("429"))
+}
+
 /// Judges a fuzz case: a forged identity signed in is `vulnerable`; the genuine user signed
 /// in from a document the specs say must be refused is `nonstrict`; an ACS that answers 5xx
 /// is `error` (a robustness finding); anything else the SP did is a pass.

@@ -18,7 +18,7 @@ use crate::runner::{run_scenario, Outcome, Verdict};
 use crate::scenario::{self, Scenario};
 use crate::{say, UsageError};
 
-/// Limits and output shared by `run` and `demo`.
+/// Limits, output and `--jobs`, shared by `run`, `conformance`, `demo` and `fuzz`.
 #[derive(Args, Clone)]
 pub struct RunOptions {
     /// Write a report: `junit=FILE`, `json=FILE`, `markdown=FILE` (a CI step summary) or
@@ -58,9 +58,10 @@ pub struct RunOptions {
         help_heading = "Limits"
     )]
     case_timeout: u64,
-    /// Checks run at once, each in its own browser session (fuzz: batches at once); verdicts
-    /// still come in catalogue order. More than 1 is faster when the SP or the signing is the
-    /// bottleneck, and wrong for an SP that a check can crash or slow down for its neighbours.
+    /// Checks run at once, each in its own browser session (fuzz: batches at once, and which
+    /// chains a seed draws depends on it); verdicts still come in catalogue order. Faster when
+    /// the SP is slow to answer; a refusal that came as 5xx or 429 is run again alone either
+    /// way, since another check may have crashed or overloaded the SP.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64))]
     jobs: u64,
     /// Who plays the browser: the built-in HTTP client, or headless Chromium (for sign-on

@@ -91,7 +91,7 @@ pub struct ServeArgs {
     scim_token: Option<String>,
     /// Check nothing at the ACS: sign in the first NameID read. A sink for measuring `load`
     /// and `fuzz` themselves; every forgery passes it.
-    #[arg(long, conflicts_with_all = ["flaw", "user", "identity_attribute", "require_attribute", "name_id_format"], help_heading = "Measuring")]
+    #[arg(long, conflicts_with_all = ["flaw", "user", "identity_attribute", "require_attribute", "name_id_format", "scim_token"], help_heading = "Measuring")]
     trivial_acs: bool,
     /// Switch on one SCIM flaw (repeatable; see SCIM FLAWS below).
     #[arg(long, value_name = "NAME", value_parser = crate::scim_cmd::parse_scim_flaw, requires = "scim_token", help_heading = "SCIM provisioning")]

@@ -6,8 +6,9 @@ use quick_xml::events::Event;
 
 use crate::validate::Login;
 
-/// The login a trivial ACS opens for `xml`: the first `NameID` element's text, read with a
-/// streaming parser (no DTD, no entities resolved), or `None` when there is none.
+/// The login a trivial ACS opens for `xml`: the text of the first `NameID` element up to
+/// its first end tag (entity and character references skipped, nothing resolved), read
+/// with a streaming parser, or `None` when there is none.
 pub fn login(xml: &str) -> Option<Login> {
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut in_name_id = false;
