@@ -51,8 +51,9 @@ FINDINGS:
           - {fuzz: findings/finding-1.json}
 
 JOBS:
-    --jobs N runs N batches at once, each with its own logins; a case that got 5xx is run
-    again alone after the round. The chains a seed draws depend on --jobs and --batch.
+    --jobs N runs N batches at once, each with its own logins; a case of a batch of several
+    that got 5xx is run again alone after the round. The chains a seed draws depend on
+    --jobs and --batch.
 
 OUTPUT:
     A progress line per batch on stderr (--quiet: none); the findings at the end, each

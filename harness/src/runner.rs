@@ -410,6 +410,7 @@ impl CaseRun<'_> {
 
     fn record_details(attempt: &Attempt, notes: &mut Notes) {
         notes.acs_in_trouble |= crate::judge::in_trouble(&attempt.acs_answer);
+        notes.acs_answer = attempt.acs_answer.clone();
         let details = &mut notes.details;
         let c = &attempt.captured;
         details.push(format!(
@@ -551,6 +552,22 @@ impl CaseRun<'_> {
             other => other,
         };
         (outcome, reason, started.elapsed())
+    }
+
+    /// Runs the control until it signs the user in, pausing [`RECOVERY_PAUSES`] between
+    /// tries (an SP restarting after a crash, or a rate limit cooling down); false when it
+    /// never does.
+    async fn recovered(&self, good: &Delivered, expected: Option<&str>, limits: Limits) -> bool {
+        for pause in RECOVERY_PAUSES {
+            tokio::time::sleep(pause).await;
+            let (outcome, _, _) = self
+                .run_control(&attacks::catalogue::CONTROL, good, expected, limits)
+                .await;
+            if outcome == Outcome::Pass {
+                return true;
+            }
+        }
+        false
     }
 
     /// Every attack starts from a fresh login, so the SP has a request outstanding and only
@@ -1042,9 +1059,20 @@ struct Notes {
     details: Vec<String>,
     signed_in_as: Option<String>,
     forged_identity: Option<String>,
-    /// The ACS answered 5xx or 429: a refusal then may be a neighbour's doing (`--jobs`).
+    /// The ACS answered 5xx or 429: a refusal then may be another check's doing.
     acs_in_trouble: bool,
+    /// How the ACS answered the last post.
+    acs_answer: String,
 }
+
+/// The pauses before each try of [`CaseRun::recovered`] (3.75 s in all).
+const RECOVERY_PAUSES: [Duration; 5] = [
+    Duration::ZERO,
+    Duration::from_millis(250),
+    Duration::from_millis(500),
+    Duration::from_millis(1000),
+    Duration::from_millis(2000),
+];
 
 /// A case run: the case, its outcome and reason, how long it took, what it left.
 type Checked<'c> = (&'c Case, (Outcome, String), Duration, Notes);
@@ -1392,25 +1420,53 @@ pub async fn run_scenario<'s>(
         }
     }
     drop(checked);
+    let expected = baseline.good_identity.as_deref();
+    let mut reran = false;
     for ((case, verdict, took, notes), suspect) in held {
-        if !suspect {
+        let (true, Some(g)) = (suspect, &good) else {
             record(case, verdict, took, notes);
             continue;
+        };
+        reran = true;
+        let first = notes.acs_answer;
+        if !run.recovered(g, expected, limits).await {
+            let why = format!(
+                "the SP answered {first:?} to this forgery and then did not sign the user in again ({} tries), so the forgery was never judged",
+                RECOVERY_PAUSES.len()
+            );
+            record(case, (Outcome::Inconclusive, why), took, Notes::default());
+            continue;
         }
-        let mut again = check(case).await;
-        if again.1 .0 == Outcome::Pass && again.3.acs_in_trouble {
-            again = check(case).await;
-        }
-        let (case, (outcome, reason), took, notes) = again;
-        let reason = format!(
-            "{reason} (run again alone: among the other checks the ACS had answered {})",
-            verdict.1.strip_prefix("refused: ").unwrap_or(&verdict.1)
-        );
-        record(case, (outcome, reason), took, notes);
+        let (case, (outcome, reason), again, notes) = check(case).await;
+        // A 500 right after a working login is this document's own doing: a refusal, as
+        // with one job. A 502, 503, 504 or 429 again means the forgery was never read.
+        let verdict = if outcome == Outcome::Pass
+            && notes.acs_in_trouble
+            && !notes.acs_answer.starts_with("ACS answered 500")
+        {
+            (
+                Outcome::Inconclusive,
+                format!(
+                    "run alone, right after a working login, the SP answered {:?} again, so the forgery was never read",
+                    notes.acs_answer
+                ),
+            )
+        } else {
+            (
+                outcome,
+                format!(
+                    "{reason} (run again alone; among the other checks the SP had answered {first:?})"
+                ),
+            )
+        };
+        record(case, verdict, took + again, notes);
+    }
+    // A check run again may have left the SP in trouble: let it recover before the control.
+    if let (true, Some(g)) = (reran, &good) {
+        run.recovered(g, expected, limits).await;
     }
     // The control again: an SP that stopped accepting anyone midway makes later refusals moot.
     if let (Some(g), false, None) = (&good, rejects.is_empty(), &blocked) {
-        let expected = baseline.good_identity.as_deref();
         let control = &attacks::catalogue::CONTROL;
         let (outcome, reason, took) = run.run_control(control, g, expected, limits).await;
         let mut case = control_case(control, expected);

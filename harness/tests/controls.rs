@@ -233,4 +233,32 @@ fn a_refusal_that_was_another_checks_crash_is_run_again_alone() {
         ]);
         assert_eq!(crashing, careful_about_crashes, "--jobs {jobs}");
     }
+    // With one job the check after dsig/namespace-confusion (a DOCTYPE) gets the 503.
+    let run = run_with_report(
+        &[
+            "conformance",
+            "--reference-sp",
+            "--flaw",
+            "signature",
+            "--flaw",
+            "doctype-crashes-worker",
+            "--only",
+            "dsig",
+        ],
+        &[],
+    );
+    let hiding = run
+        .cases()
+        .iter()
+        .find(|c| c["id"] == "dsig/namespace-hiding")
+        .cloned()
+        .unwrap();
+    assert_eq!(hiding["verdict"], "vulnerable", "{}", run.stdout);
+    assert!(
+        hiding["reason"]
+            .as_str()
+            .unwrap()
+            .contains("run again alone"),
+        "{hiding}"
+    );
 }
