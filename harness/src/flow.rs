@@ -56,6 +56,10 @@ pub enum FlowError {
     /// A URL could not be parsed.
     #[error("bad URL {url:?}: {reason}")]
     BadUrl { url: String, reason: String },
+    /// The protected page failed or was rate-limited (5xx, 429): nobody can tell who is
+    /// signed in.
+    #[error("the protected page {url} answered {saw}, so nobody can tell who is signed in; hint: the SP failed or is overloaded (another check may have crashed it)")]
+    OracleInTrouble { url: String, saw: String },
 }
 
 /// Resolves a `Location` against the URL that sent it as a browser does. The `url` crate

@@ -15,10 +15,19 @@ pub enum Session {
     Unidentified { how: String },
 }
 
-/// Asks the SP's protected page who is signed in (no redirects followed).
+/// Asks the SP's protected page who is signed in (no redirects followed). A page that fails
+/// or is rate-limited (5xx, 429) is an error, not "signed out": an accepted forgery must not
+/// read as refused because the page was down.
 pub async fn probe(browser: &Browser, oracle: &Oracle) -> Result<Session, FlowError> {
     let url = parse_url(&oracle.url)?;
-    Ok(session_of(oracle, &browser.get(&url).await?))
+    let page = browser.get(&url).await?;
+    if page.status >= 500 || page.status == 429 {
+        return Err(FlowError::OracleInTrouble {
+            url: oracle.url.clone(),
+            saw: page.summary(),
+        });
+    }
+    Ok(session_of(oracle, &page))
 }
 
 /// What the protected page's answer `page` says: signed out unless it answered 2xx.

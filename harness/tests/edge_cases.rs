@@ -146,6 +146,32 @@ async fn a_50_mb_body_is_cut_off_at_the_limit() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_protected_page_that_fails_is_not_read_as_signed_out() {
+    // After an accepted forgery a page that is down must not read as "nobody signed in".
+    use saml_harness::oracle::{probe, Session};
+    let sp = MockServer::start().await;
+    for (route, status) in [("/down", 503), ("/limited", 429), ("/bounce", 302)] {
+        Mock::given(path(route))
+            .respond_with(ResponseTemplate::new(status).insert_header("Location", "/login"))
+            .mount(&sp)
+            .await;
+    }
+    let browser = saml_harness::flow::Browser::new(Default::default(), &[]);
+    let ask = |route: &str| saml_harness::scenario::Oracle {
+        url: format!("{}{route}", sp.uri()),
+        identity: None,
+    };
+    for route in ["/down", "/limited"] {
+        let err = probe(&browser, &ask(route)).await.unwrap_err().to_string();
+        assert!(err.contains("nobody can tell who is signed in"), "{err}");
+    }
+    assert!(matches!(
+        probe(&browser, &ask("/bounce")).await.unwrap(),
+        Session::SignedOut { .. }
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_5xx_at_the_acs_fails_the_good_login_and_leaves_refusals_inconclusive() {
     let sp = MockServer::start().await;
     Mock::given(path("/login"))
