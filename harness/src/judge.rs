@@ -28,11 +28,18 @@ pub struct Baseline {
     pub anonymous_unidentified: bool,
 }
 
+/// The HTTP status in an ACS answer (`ACS answered 503 …`), when the driver saw one.
+pub fn acs_status(acs_answer: &str) -> Option<u16> {
+    acs_answer
+        .strip_prefix("ACS answered ")?
+        .get(..3)?
+        .parse()
+        .ok()
+}
+
 /// Whether an ACS answer says the SP failed or is overloaded (5xx, 429), rather than refused.
 pub fn in_trouble(acs_answer: &str) -> bool {
-    acs_answer
-        .strip_prefix("ACS answered ")
-        .is_some_and(|a| a.starts_with('5') || a.starts_with("429"))
+    acs_status(acs_answer).is_some_and(|s| s >= 500 || s == 429)
 }
 
 /// Judges a fuzz case: a forged identity signed in is `vulnerable`; the genuine user signed
@@ -46,9 +53,7 @@ pub fn judge_mutated(
     acs_answer: &str,
 ) -> Judged {
     const MUST: &str = "read identity only from the element its trusted signature covers";
-    let server_error = acs_answer
-        .strip_prefix("ACS answered ")
-        .is_some_and(|a| a.starts_with('5'));
+    let server_error = acs_status(acs_answer).is_some_and(|s| s >= 500);
     if server_error && !matches!(session, Session::SignedIn { .. }) {
         return Judged {
             outcome: Outcome::Error,
@@ -473,6 +478,25 @@ pub fn judge_fetch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trouble_is_5xx_or_429_at_the_acs_and_nothing_else() {
+        for (answer, status, trouble) in [
+            ("ACS answered 503 worker restarting", Some(503), true),
+            ("ACS answered 500", Some(500), true),
+            ("ACS answered 429 slow down", Some(429), true),
+            (
+                "ACS answered 403 {\"error\":\"login refused\"}",
+                Some(403),
+                false,
+            ),
+            ("ACS answered 303 → http://sp/me", Some(303), false),
+            ("the ACS left Chromium at http://sp/me", None, false),
+        ] {
+            assert_eq!(acs_status(answer), status, "{answer}");
+            assert_eq!(in_trouble(answer), trouble, "{answer}");
+        }
+    }
 
     fn swap() -> Swap {
         Swap {

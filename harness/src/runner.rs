@@ -1442,7 +1442,7 @@ pub async fn run_scenario<'s>(
         // with one job. A 502, 503, 504 or 429 again means the forgery was never read.
         let verdict = if outcome == Outcome::Pass
             && notes.acs_in_trouble
-            && !notes.acs_answer.starts_with("ACS answered 500")
+            && crate::judge::acs_status(&notes.acs_answer) != Some(500)
         {
             (
                 Outcome::Inconclusive,
