@@ -28,18 +28,9 @@ pub struct Baseline {
     pub anonymous_unidentified: bool,
 }
 
-/// The HTTP status in an ACS answer (`ACS answered 503 …`), when the driver saw one.
-pub fn acs_status(acs_answer: &str) -> Option<u16> {
-    acs_answer
-        .strip_prefix("ACS answered ")?
-        .get(..3)?
-        .parse()
-        .ok()
-}
-
-/// Whether an ACS answer says the SP failed or is overloaded (5xx, 429), rather than refused.
-pub fn in_trouble(acs_answer: &str) -> bool {
-    acs_status(acs_answer).is_some_and(|s| s >= 500 || s == 429)
+/// Whether an HTTP status says the SP failed or is overloaded (5xx, 429), rather than refused.
+pub fn in_trouble(status: Option<u16>) -> bool {
+    status.is_some_and(|s| s >= 500 || s == 429)
 }
 
 /// Judges a fuzz case: a forged identity signed in is `vulnerable`; the genuine user signed
@@ -51,9 +42,10 @@ pub fn judge_mutated(
     swap: &Swap,
     baseline: &Baseline,
     acs_answer: &str,
+    acs_status: Option<u16>,
 ) -> Judged {
     const MUST: &str = "read identity only from the element its trusted signature covers";
-    let server_error = acs_status(acs_answer).is_some_and(|s| s >= 500);
+    let server_error = acs_status.is_some_and(|s| s >= 500);
     if server_error && !matches!(session, Session::SignedIn { .. }) {
         return Judged {
             outcome: Outcome::Error,
@@ -480,21 +472,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn trouble_is_5xx_or_429_at_the_acs_and_nothing_else() {
-        for (answer, status, trouble) in [
-            ("ACS answered 503 worker restarting", Some(503), true),
-            ("ACS answered 500", Some(500), true),
-            ("ACS answered 429 slow down", Some(429), true),
-            (
-                "ACS answered 403 {\"error\":\"login refused\"}",
-                Some(403),
-                false,
-            ),
-            ("ACS answered 303 → http://sp/me", Some(303), false),
-            ("the ACS left Chromium at http://sp/me", None, false),
+    fn trouble_is_5xx_or_429_and_nothing_else() {
+        for (status, trouble) in [
+            (Some(503), true),
+            (Some(500), true),
+            (Some(429), true),
+            (Some(403), false),
+            (Some(303), false),
+            (None, false),
         ] {
-            assert_eq!(acs_status(answer), status, "{answer}");
-            assert_eq!(in_trouble(answer), trouble, "{answer}");
+            assert_eq!(in_trouble(status), trouble, "{status:?}");
         }
     }
 
@@ -521,9 +508,9 @@ mod tests {
             good_identity: Some("B.Simon@contoso.com".into()),
             anonymous_unidentified: false,
         };
-        let ok = "ACS answered 302";
-        let judged = |invalid, session: &Session, swap: &Swap, answer| {
-            judge_mutated(invalid, session, swap, &base, answer).outcome
+        let ok = ("ACS answered 302", Some(302));
+        let judged = |invalid, session: &Session, swap: &Swap, (answer, status)| {
+            judge_mutated(invalid, session, swap, &base, answer, status).outcome
         };
         let nothing = Swap::default();
         let genuine = signed_in(Some("B.Simon@contoso.com"));
@@ -537,7 +524,12 @@ mod tests {
         assert_eq!(judged(true, &genuine, &nothing, ok), Outcome::Nonstrict);
         assert_eq!(judged(true, &out_again(), &nothing, ok), Outcome::Pass);
         assert_eq!(
-            judged(false, &out_again(), &swap(), "ACS answered 500 boom"),
+            judged(
+                false,
+                &out_again(),
+                &swap(),
+                ("ACS answered 500 boom", Some(500))
+            ),
             Outcome::Error
         );
         // A "forged" value that is the user's own identity is no forgery.

@@ -409,8 +409,7 @@ impl CaseRun<'_> {
     }
 
     fn record_details(attempt: &Attempt, notes: &mut Notes) {
-        notes.acs_in_trouble |= crate::judge::in_trouble(&attempt.acs_answer);
-        notes.acs_answer = attempt.acs_answer.clone();
+        notes.answered(attempt.acs_status, &attempt.acs_answer);
         let details = &mut notes.details;
         let c = &attempt.captured;
         details.push(format!(
@@ -674,6 +673,7 @@ impl CaseRun<'_> {
             swap,
             baseline,
             &attempt.acs_answer,
+            attempt.acs_status,
         );
         notes.forged_identity = swap.forged.first().cloned();
         notes.signed_in_as = judged.signed_in_as.clone();
@@ -807,6 +807,10 @@ impl CaseRun<'_> {
         let origins: Vec<&url::Url> = self.origins.iter().collect();
         let first = Browser::new(self.limits, &origins).get(&start).await?;
         if (400..600).contains(&first.status) {
+            notes.answered(
+                Some(first.status),
+                &format!("{start} answered {}", first.summary()),
+            );
             return self
                 .refusal(ReturnEndpoint::Login, template, &first.summary())
                 .await;
@@ -853,6 +857,7 @@ impl CaseRun<'_> {
         let first = browser.get(&start).await?;
         let answer = format!("{start} answered {}", first.summary());
         if (400..600).contains(&first.status) {
+            notes.answered(Some(first.status), &answer);
             return self
                 .refusal(ReturnEndpoint::Logout, template, &answer)
                 .await;
@@ -881,7 +886,8 @@ enum ReturnEndpoint {
 
 impl CaseRun<'_> {
     /// A return address refused (4xx/5xx; Shibboleth answers 500) passes only if `template`
-    /// with the SP's own page works, else the template is wrong and nothing was tested.
+    /// with the SP's own page works, else the template is wrong and nothing was tested. A
+    /// 5xx or 429 (noted by the caller) is run again alone: it may be another check's crash.
     async fn refusal(
         &self,
         endpoint: ReturnEndpoint,
@@ -987,6 +993,10 @@ impl CaseRun<'_> {
             attacks::header_lines(headers, "\n"),
             page.summary()
         ));
+        notes.answered(
+            Some(page.status),
+            &format!("the protected page answered {}", page.summary()),
+        );
         // An ECP client's answer: a PAOS message carrying an AuthnRequest.
         let paos = (200..300).contains(&page.status)
             && page.body.contains("AuthnRequest")
@@ -1059,10 +1069,20 @@ struct Notes {
     details: Vec<String>,
     signed_in_as: Option<String>,
     forged_identity: Option<String>,
-    /// The ACS answered 5xx or 429: a refusal then may be another check's doing.
-    acs_in_trouble: bool,
-    /// How the ACS answered the last post.
-    acs_answer: String,
+    /// The first answer of the SP's that was 5xx or 429, with its status: a refusal then
+    /// may be another check's doing.
+    trouble: Option<(u16, String)>,
+}
+
+impl Notes {
+    /// Notes how the SP answered (`status`, when the driver saw one): a 5xx or 429 is kept.
+    fn answered(&mut self, status: Option<u16>, answer: &str) {
+        if let (Some(status), None) = (status, &self.trouble) {
+            if crate::judge::in_trouble(Some(status)) {
+                self.trouble = Some((status, answer.to_owned()));
+            }
+        }
+    }
 }
 
 /// The pauses before each try of [`CaseRun::recovered`] (3.75 s in all).
@@ -1412,7 +1432,7 @@ pub async fn run_scenario<'s>(
     // check on, so they are still recorded in order.
     let mut held: Vec<(Checked, bool)> = Vec::new();
     while let Some((case, verdict, took, notes)) = checked.next().await {
-        let suspect = verdict.0 == Outcome::Pass && notes.acs_in_trouble;
+        let suspect = verdict.0 == Outcome::Pass && notes.trouble.is_some();
         if held.is_empty() && !suspect {
             record(case, verdict, took, notes);
         } else {
@@ -1428,7 +1448,7 @@ pub async fn run_scenario<'s>(
             continue;
         };
         reran = true;
-        let first = notes.acs_answer;
+        let first = notes.trouble.map(|(_, answer)| answer).unwrap_or_default();
         if !run.recovered(g, expected, limits).await {
             let why = format!(
                 "the SP answered {first:?} to this forgery and then did not sign the user in again ({} tries), so the forgery was never judged",
@@ -1440,24 +1460,19 @@ pub async fn run_scenario<'s>(
         let (case, (outcome, reason), again, notes) = check(case).await;
         // A 500 right after a working login is this document's own doing: a refusal, as
         // with one job. A 502, 503, 504 or 429 again means the forgery was never read.
-        let verdict = if outcome == Outcome::Pass
-            && notes.acs_in_trouble
-            && crate::judge::acs_status(&notes.acs_answer) != Some(500)
-        {
-            (
+        let verdict = match &notes.trouble {
+            Some((status, again)) if outcome == Outcome::Pass && *status != 500 => (
                 Outcome::Inconclusive,
                 format!(
-                    "run alone, right after a working login, the SP answered {:?} again, so the forgery was never read",
-                    notes.acs_answer
+                    "run alone, right after a working login, the SP answered {again:?} again, so the forgery was never read"
                 ),
-            )
-        } else {
-            (
+            ),
+            _ => (
                 outcome,
                 format!(
                     "{reason} (run again alone; among the other checks the SP had answered {first:?})"
                 ),
-            )
+            ),
         };
         record(case, verdict, took + again, notes);
     }

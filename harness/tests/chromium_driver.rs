@@ -3,8 +3,8 @@
 
 use std::process::Command;
 
-/// Runs the login example plus two attacks through Chromium (about 3 s a case).
-fn demo_with_chromium(flaws: &[&str]) -> (i32, serde_json::Value) {
+/// Runs the login example plus `attacks` through Chromium (about 3 s a case).
+fn demo_with_chromium(attacks: &str, flaws: &[&str]) -> (i32, serde_json::Value) {
     assert!(
         std::path::Path::new("/usr/bin/chromium").exists(),
         "Chromium is missing; run scripts/setup --test"
@@ -17,7 +17,7 @@ fn demo_with_chromium(flaws: &[&str]) -> (i32, serde_json::Value) {
     .unwrap();
     std::fs::write(
         dir.path().join("login.yaml"),
-        format!("{login}  - attacks: [sig/tampered, replay/]\n"),
+        format!("{login}  - attacks: [{attacks}]\n"),
     )
     .unwrap();
     let report = dir.path().join("report.json");
@@ -44,6 +44,9 @@ fn demo_with_chromium(flaws: &[&str]) -> (i32, serde_json::Value) {
     )
 }
 
+/// The attacks of the first test.
+const TWO_ATTACKS: &str = "sig/tampered, replay/";
+
 fn ids(report: &serde_json::Value, outcome: &str) -> Vec<String> {
     report["cases"]
         .as_array()
@@ -56,7 +59,7 @@ fn ids(report: &serde_json::Value, outcome: &str) -> Vec<String> {
 
 #[test]
 fn chromium_logs_b_simon_in_and_catches_a_flaw() {
-    let (code, report) = demo_with_chromium(&[]);
+    let (code, report) = demo_with_chromium(TWO_ATTACKS, &[]);
     let good = report["cases"]
         .as_array()
         .unwrap()
@@ -84,10 +87,35 @@ fn chromium_logs_b_simon_in_and_catches_a_flaw() {
         "{report:#}"
     );
 
-    let (code, report) = demo_with_chromium(&["replay"]);
+    let (code, report) = demo_with_chromium(TWO_ATTACKS, &["replay"]);
     assert_eq!(
         (code, ids(&report, "vulnerable")),
         (1, vec!["prot/replay".to_owned()]),
         "{report:#}"
     );
+}
+
+#[test]
+fn chromium_sees_the_acs_status_so_another_checks_crash_is_no_refusal() {
+    // The SP checks no signature, answers 500 to a DOCTYPE and 503 to the response after it:
+    // the forgery after the DOCTYPE check lands on the 503 and must be run again, not pass.
+    let (code, report) = demo_with_chromium(
+        "dsig/namespace-confusion, dsig/namespace-hiding",
+        &["signature", "doctype-crashes-worker"],
+    );
+    let hiding = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "dsig/namespace-hiding")
+        .unwrap();
+    assert_eq!(hiding["verdict"], "vulnerable", "{report:#}");
+    assert!(
+        hiding["reason"]
+            .as_str()
+            .unwrap()
+            .contains("run again alone"),
+        "{hiding}"
+    );
+    assert_eq!(code, 1, "{report:#}");
 }

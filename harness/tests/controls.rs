@@ -262,3 +262,98 @@ fn a_refusal_that_was_another_checks_crash_is_run_again_alone() {
         "{hiding}"
     );
 }
+
+/// A proxy in front of the SP at `upstream` that answers 503 ("worker restarting") to the
+/// first request whose URL names `evil.test` or that carries a `PAOS` header, once per path,
+/// and forwards everything else: another check's crash, as the next check would meet it.
+async fn stumbling_proxy(upstream: String) -> String {
+    use axum::http::{HeaderMap, Method, StatusCode, Uri};
+    use std::collections::HashSet;
+    use std::sync::{Arc, Mutex};
+    let stumbled = Arc::new(Mutex::new(HashSet::<String>::new()));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let handler = move |method: Method, uri: Uri, headers: HeaderMap, body: axum::body::Bytes| {
+        let (client, upstream, stumbled) = (client.clone(), upstream.clone(), stumbled.clone());
+        async move {
+            let trigger = uri.to_string().contains("evil.test") || headers.contains_key("paos");
+            if trigger && stumbled.lock().unwrap().insert(uri.path().to_owned()) {
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    HeaderMap::new(),
+                    b"worker restarting\n".to_vec(),
+                );
+            }
+            let mut forward = client
+                .request(method, format!("{upstream}{uri}"))
+                .body(body);
+            for (name, value) in &headers {
+                if name != "host" {
+                    forward = forward.header(name, value);
+                }
+            }
+            let answer = forward.send().await.unwrap();
+            let status = answer.status();
+            let mut back = HeaderMap::new();
+            for (name, value) in answer.headers() {
+                if ["location", "set-cookie", "content-type"].contains(&name.as_str()) {
+                    back.append(name, value.clone());
+                }
+            }
+            (status, back, answer.bytes().await.unwrap().to_vec())
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, axum::Router::new().fallback(handler))
+            .await
+            .unwrap()
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_return_address_or_protected_page_in_trouble_is_not_a_refusal() {
+    // An SP that follows any return address and serves its page to ECP headers, behind a
+    // proxy that answers 503 to the first such request: that 503 is not the SP refusing.
+    let sp = serve(&[
+        "sp",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--flaw",
+        "relay-any",
+        "--flaw",
+        "paos-bypass",
+    ]);
+    let proxy = stumbling_proxy(sp.url.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("stumbling.yaml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "sp:\n  sign_on_url: {1}/login\n  metadata: {0}/saml/metadata\n  return_to: {1}/login?next={{url}}\n  logout_return_to: {1}/logout?next={{url}}\n  oracle: {{url: {1}/me, identity: {{json_pointer: /name_id}}}}\ncases:\n  - expect: accept\n  - attacks: [relay/return-to/absolute, relay/logout-return-to/absolute, bind/paos-header]\n",
+            sp.url, proxy
+        ),
+    )
+    .unwrap();
+    let path = scenario.to_str().unwrap().to_owned();
+    let run = tokio::task::spawn_blocking(move || run_with_report(&["conformance", &path], &[]))
+        .await
+        .unwrap();
+    for id in [
+        "relay/return-to/absolute",
+        "relay/logout-return-to/absolute",
+        "bind/paos-header",
+    ] {
+        assert_eq!(run.verdict(id), "vulnerable", "{id}: {}", run.stdout);
+        let case = run.cases().iter().find(|c| c["id"] == id).unwrap();
+        assert!(
+            case["reason"].as_str().unwrap().contains("run again alone"),
+            "{case}"
+        );
+    }
+}

@@ -30,12 +30,32 @@ pub struct Chromium {
     browser: Browser,
 }
 
-/// What the interception saw: the AuthnRequest, what was served for it, or why not.
+/// What the interception saw: the AuthnRequest, what was served for it, or why not, and the
+/// status of every document response in order.
 #[derive(Default)]
 struct Intercepted {
     captured: Option<Captured>,
     delivered: Option<Delivered>,
     error: Option<CaseEnd>,
+    responses: Vec<Answered>,
+}
+
+/// One document response: the request's method and URL, and the status it got.
+struct Answered {
+    method: String,
+    url: String,
+    status: u16,
+}
+
+impl Intercepted {
+    /// The status of the first response from `responses[from..]` to `method` at `url`'s page.
+    fn status_of(&self, from: usize, method: &str, url: &str) -> Option<u16> {
+        self.responses
+            .get(from..)?
+            .iter()
+            .find(|a| a.method == method && same_page(&a.url, url))
+            .map(|a| a.status)
+    }
 }
 
 impl Chromium {
@@ -81,13 +101,21 @@ impl Chromium {
         let tab = context.new_tab().map_err(|e| fail("new tab", e))?;
         tab.set_default_timeout(limits.request_timeout);
         let seen = Arc::new(Mutex::new(Intercepted::default()));
-        let pattern = RequestPattern {
+        // Documents are paused twice: as requests (to answer the IdP's) and as responses (to
+        // read their status: a 5xx is trouble, not a refusal).
+        let pattern = |stage| RequestPattern {
             url_pattern: Some("*".into()),
             resource_Type: Some(ResourceType::Document),
-            request_stage: Some(RequestStage::Request),
+            request_stage: Some(stage),
         };
-        tab.enable_fetch(Some(&[pattern]), None)
-            .map_err(|e| fail("enable fetch", e))?;
+        tab.enable_fetch(
+            Some(&[
+                pattern(RequestStage::Request),
+                pattern(RequestStage::Response),
+            ]),
+            None,
+        )
+        .map_err(|e| fail("enable fetch", e))?;
         let state = seen.clone();
         tab.enable_request_interception(Arc::new(
             move |_: Arc<Transport>, _: SessionId, event: RequestPausedEvent| {
@@ -128,16 +156,44 @@ impl Chromium {
         };
         wait_for_new_page(&tab, Some(&idp_page), deadline).ok_or_else(timed_out)?;
         let shown: String = body_text(&tab).chars().take(160).collect();
-        let acs_answer = format!(
-            "the ACS left Chromium at {} showing {shown:?}",
-            tab.get_url()
-        );
+        let (acs_status, before_oracle) = {
+            let s = seen.lock().unwrap_or_else(|p| p.into_inner());
+            let acs = s.delivered.as_ref().map(|d| d.post.acs.as_str());
+            let status = acs.and_then(|acs| s.status_of(0, "POST", acs));
+            (status, s.responses.len())
+        };
+        let acs_answer = match acs_status {
+            // The same words as the HTTP driver's, so a reader sees one shape.
+            Some(status) => format!(
+                "ACS answered {status}; Chromium then showed {} with {shown:?}",
+                tab.get_url()
+            ),
+            None => format!(
+                "the ACS left Chromium at {} showing {shown:?}",
+                tab.get_url()
+            ),
+        };
 
         // The oracle: the protected page in the same browser.
         mark_page(&tab);
         tab.navigate_to(&oracle.url)
             .map_err(|e| fail("navigate to the protected page", e))?;
         let landed = wait_for_new_page(&tab, None, deadline).ok_or_else(timed_out)?;
+        let page_status = seen.lock().unwrap_or_else(|p| p.into_inner()).status_of(
+            before_oracle,
+            "GET",
+            &oracle.url,
+        );
+        if crate::judge::in_trouble(page_status) {
+            return Err(CaseEnd::from(crate::flow::FlowError::OracleInTrouble {
+                url: oracle.url.clone(),
+                saw: format!(
+                    "{} {:?}",
+                    page_status.unwrap_or_default(),
+                    body_text(&tab).chars().take(160).collect::<String>()
+                ),
+            }));
+        }
         let session = if same_page(&landed, &oracle.url) {
             judge(oracle, &body_text(&tab), &landed)
         } else {
@@ -151,6 +207,7 @@ impl Chromium {
                 captured,
                 delivered,
                 acs_answer,
+                acs_status,
                 acs_body: String::new(),
                 session,
                 left_for: None,
@@ -219,6 +276,15 @@ fn intercept(
 ) -> RequestPausedDecision {
     let request_id = event.params.request_id.clone();
     let request = &event.params.request;
+    if let Some(status) = event.params.response_status_code {
+        let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+        s.responses.push(Answered {
+            method: request.method.clone(),
+            url: request.url.clone(),
+            status: u16::try_from(status).unwrap_or(u16::MAX),
+        });
+        return RequestPausedDecision::Continue(None);
+    }
     let captured = match parse_url(&request.url) {
         Ok(url) if url.query_pairs().any(|(k, _)| k == "SAMLRequest") => {
             Some(capture_redirect(url))

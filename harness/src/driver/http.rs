@@ -40,6 +40,7 @@ pub async fn attempt(target: &Target<'_>, responder: Responder) -> Result<Attemp
         .post_form(&acs, &delivered.post.form_fields())
         .await?;
     let acs_answer = format!("ACS answered {}", answer.summary());
+    let acs_status = Some(answer.status);
     let acs_body = answer.body.clone();
     // Redirects after the ACS may leave for pages the harness does not follow: note where.
     let left_for = browser.exit(answer).await.unwrap_or(None);
@@ -48,6 +49,7 @@ pub async fn attempt(target: &Target<'_>, responder: Responder) -> Result<Attemp
         captured,
         delivered,
         acs_answer,
+        acs_status,
         acs_body,
         session,
         left_for,

@@ -19,6 +19,8 @@ pub struct Attempt {
     pub delivered: Delivered,
     /// How the ACS answered.
     pub acs_answer: String,
+    /// The HTTP status of the ACS's answer, when the driver saw one.
+    pub acs_status: Option<u16>,
     /// The body of the ACS's answer (HTTP driver only; empty under Chromium).
     pub acs_body: String,
     /// Who the protected page says is signed in afterwards.
