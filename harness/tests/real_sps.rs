@@ -157,6 +157,94 @@ fn python3_saml_runs_the_whole_catalogue() {
 /// verifies (a tampered query does not), and the message is then refused for its Issuer
 /// `https://login.microsoftonline.com/{tenant}/`, as python3-saml refuses Entra's own.
 #[test]
+fn node_saml_runs_the_whole_catalogue() {
+    let sp = real_sps::node_saml(&idp_metadata()).unwrap();
+    // It checks signature, audience, times and InResponseTo; it reads the Status only when
+    // there is no assertion, and never the Response's Issuer, Destination, Recipient or
+    // SubjectConfirmation Method (lib/saml.js).
+    assert_conforms(
+        &sp,
+        "scenarios/sps/node-saml.yaml",
+        &[
+            "cond/issue-instant-future=nonstrict",
+            "cond/scd-not-before=nonstrict",
+            "cond/session-expired=nonstrict",
+            "cond/unknown-condition=nonstrict",
+            "parse/doctype=nonstrict",
+            "parse/encoding/mislabelled=nonstrict",
+            "parse/malformed/trailing-content=nonstrict",
+            "prot/authn-statement-missing=nonstrict",
+            "prot/destination-missing=nonstrict",
+            "prot/destination-other=nonstrict",
+            "prot/issuer-app-suffix=nonstrict",
+            "prot/issuer-missing=nonstrict",
+            "prot/issuer-other=nonstrict",
+            "prot/status-nested-success=nonstrict",
+            "prot/status-responder=nonstrict",
+            "prot/version=nonstrict",
+            "relay/logout-return-to/absolute=not-applicable",
+            "relay/logout-return-to/backslash=not-applicable",
+            "relay/logout-return-to/triple-slash=not-applicable",
+            "relay/return-to/absolute=not-applicable",
+            "relay/return-to/backslash=not-applicable",
+            "relay/return-to/scheme-colon=not-applicable",
+            "relay/return-to/tab=not-applicable",
+            "relay/return-to/triple-slash=not-applicable",
+            "subj/holder-of-key=vulnerable",
+            "subj/no-confirmation=nonstrict",
+            "subj/recipient-missing=nonstrict",
+            "subj/recipient-other=nonstrict",
+        ],
+    );
+}
+
+#[test]
+fn samlify_runs_the_whole_catalogue() {
+    let sp = real_sps::samlify(&idp_metadata()).unwrap();
+    // It verifies the signature, the IdP's Issuer, Conditions' times, SessionNotOnOrAfter and
+    // the Status; the test app adds the Audience and InResponseTo. Nothing else is read
+    // (build/src/flow.js, extractor.js). No encryption certificate in its metadata: enc/ n/a.
+    assert_conforms(
+        &sp,
+        "scenarios/sps/samlify.yaml",
+        &[
+            "cond/issue-instant-future=nonstrict",
+            "cond/no-expiry=nonstrict",
+            "cond/scd-expired=vulnerable",
+            "cond/scd-not-before=nonstrict",
+            "control/encrypted=not-applicable",
+            "enc/doctype-in-plaintext=not-applicable",
+            "enc/expired=not-applicable",
+            "enc/other-audience=not-applicable",
+            "enc/rsa-1_5=not-applicable",
+            "enc/unsigned-assertion=not-applicable",
+            "parse/doctype=nonstrict",
+            "prot/authn-statement-missing=nonstrict",
+            "prot/destination-missing=nonstrict",
+            "prot/destination-other=nonstrict",
+            "prot/version=nonstrict",
+            "relay/logout-return-to/absolute=not-applicable",
+            "relay/logout-return-to/backslash=not-applicable",
+            "relay/logout-return-to/triple-slash=not-applicable",
+            "relay/return-to/absolute=not-applicable",
+            "relay/return-to/backslash=not-applicable",
+            "relay/return-to/scheme-colon=not-applicable",
+            "relay/return-to/tab=not-applicable",
+            "relay/return-to/triple-slash=not-applicable",
+            "sig/assertion-unsigned=nonstrict",
+            "sig/reference/two=nonstrict",
+            "sig/reference/whole-document=nonstrict",
+            "subj/holder-of-key=vulnerable",
+            "subj/in-response-to-other=vulnerable",
+            "subj/no-confirmation=nonstrict",
+            "subj/recipient-missing=nonstrict",
+            "subj/recipient-other=nonstrict",
+            "xsw/encrypted=not-applicable",
+        ],
+    );
+}
+
+#[test]
 fn python3_saml_verifies_the_logout_responses_query_signature() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let listener = rt

@@ -400,6 +400,57 @@ pub fn python3_saml(idp_metadata: &str) -> Result<RealSp, String> {
     start("python3-saml", command, dir, port, base_url)
 }
 
+/// The npm packages `scripts/setup --test` installs for the Node SPs.
+pub fn node_modules() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/real-sps-node/node_modules")
+}
+
+/// A Node SP: `real-sps/NAME/app.js` with the npm packages, the IdP metadata and the test SP
+/// key pair (decryption key, certificate in its metadata). Sign-on `/login`, metadata
+/// `/metadata`, ACS `/acs`, protected JSON page `/me` (`/name_id`).
+fn node_sp(name: &'static str, package: &str, idp_metadata: &str) -> Result<RealSp, String> {
+    let modules = node_modules();
+    if !modules.join(package).exists() {
+        return Err(format!(
+            "{} is missing; run scripts/setup --test",
+            modules.join(package).display()
+        ));
+    }
+    let io = |e: std::io::Error| e.to_string();
+    let dir = world_readable_dir(name).map_err(io)?;
+    let d = dir.path();
+    std::fs::write(d.join("idp-metadata.xml"), idp_metadata).map_err(io)?;
+    std::fs::copy(fixture("sp-1.key.pem"), d.join("sp.key")).map_err(io)?;
+    std::fs::copy(fixture("sp-1.cert.pem"), d.join("sp.crt")).map_err(io)?;
+    let port = free_port().map_err(io)?;
+    let base_url = format!("http://127.0.0.1:{port}");
+    let app = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(name)
+        .join("app.js");
+    let mut command = Command::new("node");
+    command
+        .arg(app)
+        .env("NODE_PATH", &modules)
+        .env("SP_BASE_URL", &base_url)
+        .env("SP_PORT", port.to_string())
+        .env("IDP_METADATA", d.join("idp-metadata.xml"))
+        .env("SP_KEY", d.join("sp.key"))
+        .env("SP_CERT", d.join("sp.crt"));
+    start(name, command, dir, port, base_url)
+}
+
+/// @node-saml/node-saml (npm; the SAML core of passport-saml) in a minimal Node app: see
+/// `real-sps/node-saml/app.js`.
+pub fn node_saml(idp_metadata: &str) -> Result<RealSp, String> {
+    node_sp("node-saml", "@node-saml/node-saml", idp_metadata)
+}
+
+/// samlify (npm) in a minimal Node app with the node-xmllint schema validator: see
+/// `real-sps/samlify/app.js`.
+pub fn samlify(idp_metadata: &str) -> Result<RealSp, String> {
+    node_sp("samlify", "samlify", idp_metadata)
+}
+
 /// scim2-server (python-scim, from PyPI): a SCIM 2.0 server with users and groups in memory,
 /// requiring `token` as bearer token. Its `base_url` is the SCIM base (`…/v2`).
 pub fn scim2_server(token: &str) -> Result<RealSp, String> {
