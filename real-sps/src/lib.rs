@@ -336,7 +336,7 @@ DocumentRoot {dd}/htdocs
     Ok(sp)
 }
 
-/// The virtualenv `scripts/setup --test` installs python3-saml, Flask, scim2-server and
+/// The virtualenv `scripts/setup --test` installs python3-saml, pysaml2, Flask, scim2-server and
 /// django-scim2-server into.
 pub fn python_venv() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/real-sps-venv")
@@ -449,6 +449,30 @@ pub fn node_saml(idp_metadata: &str) -> Result<RealSp, String> {
 /// `real-sps/samlify/app.js`.
 pub fn samlify(idp_metadata: &str) -> Result<RealSp, String> {
     node_sp("samlify", "samlify", idp_metadata)
+}
+
+/// pysaml2 (PyPI, with Debian's xmlsec1) in a minimal Flask app: see `real-sps/pysaml2/app.py`.
+/// Sign-on `/login`, metadata `/metadata`, ACS `/acs`, protected JSON page `/me` (`/name_id`).
+pub fn pysaml2(idp_metadata: &str) -> Result<RealSp, String> {
+    let python = from_venv("python")?;
+    let io = |e: std::io::Error| e.to_string();
+    let dir = world_readable_dir("pysaml2").map_err(io)?;
+    let d = dir.path();
+    std::fs::write(d.join("idp-metadata.xml"), idp_metadata).map_err(io)?;
+    std::fs::copy(fixture("sp-1.key.pem"), d.join("sp.key")).map_err(io)?;
+    std::fs::copy(fixture("sp-1.cert.pem"), d.join("sp.crt")).map_err(io)?;
+    let port = free_port().map_err(io)?;
+    let base_url = format!("http://127.0.0.1:{port}");
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("pysaml2/app.py");
+    let mut command = Command::new(python);
+    command
+        .arg(app)
+        .env("SP_BASE_URL", &base_url)
+        .env("SP_PORT", port.to_string())
+        .env("IDP_METADATA", d.join("idp-metadata.xml"))
+        .env("SP_KEY", d.join("sp.key"))
+        .env("SP_CERT", d.join("sp.crt"));
+    start("pysaml2", command, dir, port, base_url)
 }
 
 /// scim2-server (python-scim, from PyPI): a SCIM 2.0 server with users and groups in memory,
