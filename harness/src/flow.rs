@@ -188,7 +188,13 @@ fn cause_chain(e: &dyn std::error::Error) -> String {
         }
         source = s.source();
     }
-    if out.to_ascii_lowercase().contains("connection refused") {
+    let lower = out.to_ascii_lowercase();
+    if lower.contains("connection closed before message completed")
+        || lower.contains("connection reset")
+    {
+        out.push_str("; hint: the server dropped the connection without answering: did what was sent crash it?");
+    }
+    if lower.contains("connection refused") {
         out.push_str("; hint: nothing listens there: is the server running, on that port?");
     }
     out

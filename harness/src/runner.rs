@@ -1425,14 +1425,20 @@ pub async fn run_scenario<'s>(
     };
     let checks: Vec<_> = rejects.iter().map(|case| check(case)).collect();
     let mut checked = futures_util::stream::iter(checks).buffered(jobs.max(1));
-    // A refusal that came as 5xx or 429 may be another check's doing (one before it, or one
-    // running at the same time, crashed or overloaded the SP): such a check is run again
-    // alone, after the rest, and that run decides; twice if it is in trouble again (an SP
-    // may answer the request after a crash with 503 too). Verdicts wait from the first such
-    // check on, so they are still recorded in order.
+    // A refusal that came as 5xx or 429, and an error with no 5xx or 429 to show for it
+    // (the SP dropped the connection, was not there, or its protected page was in trouble),
+    // may be another check's doing: one before it, or one running at the same time, crashed
+    // or overloaded the SP. Such a check is run again alone, after the rest, once the good
+    // login works again, and that run decides. (An error judged from the SP's own 5xx, as
+    // the fuzzer judges, is its caller's to confirm.) Verdicts wait from the first such check
+    // on, so they are still recorded in order.
     let mut held: Vec<(Checked, bool)> = Vec::new();
     while let Some((case, verdict, took, notes)) = checked.next().await {
-        let suspect = verdict.0 == Outcome::Pass && notes.trouble.is_some();
+        let suspect = match verdict.0 {
+            Outcome::Pass => notes.trouble.is_some(),
+            Outcome::Error => notes.trouble.is_none(),
+            _ => false,
+        };
         if held.is_empty() && !suspect {
             record(case, verdict, took, notes);
         } else {
@@ -1442,21 +1448,42 @@ pub async fn run_scenario<'s>(
     drop(checked);
     let expected = baseline.good_identity.as_deref();
     let mut reran = false;
+    // Set once the SP did not recover: the rest keep their first verdicts (no more waiting).
+    let mut gone: Option<String> = None;
     for ((case, verdict, took, notes), suspect) in held {
         let (true, Some(g)) = (suspect, &good) else {
             record(case, verdict, took, notes);
             continue;
         };
-        reran = true;
-        let first = notes.trouble.map(|(_, answer)| answer).unwrap_or_default();
-        if !run.recovered(g, expected, limits).await {
-            let why = format!(
-                "the SP answered {first:?} to this forgery and then did not sign the user in again ({} tries), so the forgery was never judged",
+        let errored = verdict.0 == Outcome::Error;
+        let first = if errored {
+            verdict.1.clone()
+        } else {
+            notes
+                .trouble
+                .clone()
+                .map(|(_, answer)| answer)
+                .unwrap_or_default()
+        };
+        if gone.is_none() && !run.recovered(g, expected, limits).await {
+            gone = Some(format!(
+                "the good login did not work again afterwards ({} tries)",
                 RECOVERY_PAUSES.len()
-            );
-            record(case, (Outcome::Inconclusive, why), took, Notes::default());
+            ));
+        }
+        if let Some(gone) = &gone {
+            let verdict = if errored {
+                (Outcome::Error, format!("{first} ({gone})"))
+            } else {
+                (
+                    Outcome::Inconclusive,
+                    format!("the SP answered {first:?} to this forgery and {gone}, so the forgery was never judged"),
+                )
+            };
+            record(case, verdict, took, Notes::default());
             continue;
         }
+        reran = true;
         let (case, (outcome, reason), again, notes) = check(case).await;
         // A 500 right after a working login is this document's own doing: a refusal, as
         // with one job. A 502, 503, 504 or 429 again means the forgery was never read.
@@ -1466,6 +1493,10 @@ pub async fn run_scenario<'s>(
                 format!(
                     "run alone, right after a working login, the SP answered {again:?} again, so the forgery was never read"
                 ),
+            ),
+            _ if errored => (
+                outcome,
+                format!("{reason} (run again alone; among the other checks: {first})"),
             ),
             _ => (
                 outcome,

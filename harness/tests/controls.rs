@@ -265,19 +265,32 @@ fn a_refusal_that_was_another_checks_crash_is_run_again_alone() {
 
 /// A proxy in front of the SP at `upstream` that answers 503 ("worker restarting") to the
 /// first request whose URL names `evil.test` or that carries a `PAOS` header, once per path,
-/// and forwards everything else: another check's crash, as the next check would meet it.
-async fn stumbling_proxy(upstream: String) -> String {
+/// drops the connection without an answer under the POSTs to the ACS numbered in `drop_posts`
+/// (from 1), and forwards everything else: another check's crash, as the next check would
+/// meet it.
+fn stumbling_proxy(
+    listener: tokio::net::TcpListener,
+    upstream: String,
+    drop_posts: &'static [usize],
+) {
     use axum::http::{HeaderMap, Method, StatusCode, Uri};
     use std::collections::HashSet;
     use std::sync::{Arc, Mutex};
     let stumbled = Arc::new(Mutex::new(HashSet::<String>::new()));
+    let posts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
     let handler = move |method: Method, uri: Uri, headers: HeaderMap, body: axum::body::Bytes| {
         let (client, upstream, stumbled) = (client.clone(), upstream.clone(), stumbled.clone());
+        let posts = posts.clone();
         async move {
+            if method == Method::POST && uri.path().ends_with("/acs") {
+                let n = posts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                // A panic ends the connection's task: the client sees it closed, unanswered.
+                assert!(!drop_posts.contains(&n), "dropping ACS POST {n} unanswered");
+            }
             let trigger = uri.to_string().contains("evil.test") || headers.contains_key("paos");
             if trigger && stumbled.lock().unwrap().insert(uri.path().to_owned()) {
                 return (
@@ -305,14 +318,18 @@ async fn stumbling_proxy(upstream: String) -> String {
             (status, back, answer.bytes().await.unwrap().to_vec())
         }
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
         axum::serve(listener, axum::Router::new().fallback(handler))
             .await
             .unwrap()
     });
-    url
+}
+
+/// A listener on 127.0.0.1 for a proxy, and its URL.
+async fn proxy_listener() -> (tokio::net::TcpListener, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    (listener, url)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -329,7 +346,8 @@ async fn a_return_address_or_protected_page_in_trouble_is_not_a_refusal() {
         "--flaw",
         "paos-bypass",
     ]);
-    let proxy = stumbling_proxy(sp.url.clone()).await;
+    let (listener, proxy) = proxy_listener().await;
+    stumbling_proxy(listener, sp.url.clone(), &[]);
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("stumbling.yaml");
     std::fs::write(
@@ -356,4 +374,77 @@ async fn a_return_address_or_protected_page_in_trouble_is_not_a_refusal() {
             "{case}"
         );
     }
+}
+
+/// Runs the `sig/` family against a reference SP that checks no signature, behind a
+/// [`stumbling_proxy`] dropping `drop_posts` (the SP's base URL is the proxy's, so the IdP
+/// posts through it).
+async fn sig_family_through_a_proxy(drop_posts: &'static [usize]) -> common::Run {
+    let (listener, proxy) = proxy_listener().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let sp = serve(&[
+        "sp",
+        "serve",
+        "--listen",
+        &listen,
+        "--base-url",
+        &proxy,
+        "--flaw",
+        "signature",
+    ]);
+    stumbling_proxy(listener, format!("http://{listen}"), drop_posts);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("proxied.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "sp:\n  sign_on_url: {proxy}/login\n  metadata: {proxy}/saml/metadata\n  oracle: {{url: {proxy}/me, identity: {{json_pointer: /name_id}}}}\ncases:\n  - expect: accept\n  - attacks: [sig/]\n"
+        ),
+    )
+    .unwrap();
+    let path = path.to_str().unwrap().to_owned();
+    let run = tokio::task::spawn_blocking(move || run_with_report(&["run", &path], &[]))
+        .await
+        .unwrap();
+    drop(sp);
+    run
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_whose_connection_another_checks_crash_dropped_is_run_again_alone() {
+    // The 6th and 7th ACS posts dropped unanswered (a crash the check before caused, as the
+    // next checks meet it): those checks are not errors but run again alone, and every
+    // verdict is the one without the drops.
+    let verdicts = |run: &common::Run| -> Vec<String> {
+        run.cases()
+            .iter()
+            .map(|c| format!("{}={}", c["id"], c["verdict"]))
+            .collect()
+    };
+    let steady = sig_family_through_a_proxy(&[]).await;
+    let dropping = sig_family_through_a_proxy(&[6, 7]).await;
+    assert_eq!(
+        verdicts(&dropping),
+        verdicts(&steady),
+        "{}",
+        dropping.stdout
+    );
+    assert_eq!(
+        dropping.verdict("sig/none"),
+        "vulnerable",
+        "{}",
+        dropping.stdout
+    );
+    let rerun: Vec<_> = dropping
+        .cases()
+        .iter()
+        .filter(|c| c["reason"].as_str().unwrap().contains("run again alone"))
+        .map(|c| c["id"].to_string())
+        .collect();
+    assert_eq!(rerun.len(), 2, "{rerun:?}\n{}", dropping.stdout);
 }
