@@ -406,7 +406,8 @@ pub fn node_modules() -> PathBuf {
 }
 
 /// A Node SP: `real-sps/NAME/app.js` with the npm packages, the IdP metadata and the test SP
-/// key pair (decryption key, certificate in its metadata). Sign-on `/login`, metadata
+/// key pair (decryption key, certificate in its metadata), under `supervise.js` (started again
+/// when it dies, as a process manager would). Sign-on `/login`, metadata
 /// `/metadata`, ACS `/acs`, protected JSON page `/me` (`/name_id`).
 fn node_sp(name: &'static str, package: &str, idp_metadata: &str) -> Result<RealSp, String> {
     let modules = node_modules();
@@ -424,12 +425,11 @@ fn node_sp(name: &'static str, package: &str, idp_metadata: &str) -> Result<Real
     std::fs::copy(fixture("sp-1.cert.pem"), d.join("sp.crt")).map_err(io)?;
     let port = free_port().map_err(io)?;
     let base_url = format!("http://127.0.0.1:{port}");
-    let app = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(name)
-        .join("app.js");
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut command = Command::new("node");
     command
-        .arg(app)
+        .arg(here.join("supervise.js"))
+        .arg(here.join(name).join("app.js"))
         .env("NODE_PATH", &modules)
         .env("SP_BASE_URL", &base_url)
         .env("SP_PORT", port.to_string())
@@ -449,6 +449,11 @@ pub fn node_saml(idp_metadata: &str) -> Result<RealSp, String> {
 /// `real-sps/samlify/app.js`.
 pub fn samlify(idp_metadata: &str) -> Result<RealSp, String> {
     node_sp("samlify", "samlify", idp_metadata)
+}
+
+/// saml2-js (npm) in a minimal Node app: see `real-sps/saml2-js/app.js`.
+pub fn saml2_js(idp_metadata: &str) -> Result<RealSp, String> {
+    node_sp("saml2-js", "saml2-js", idp_metadata)
 }
 
 /// pysaml2 (PyPI, with Debian's xmlsec1) in a minimal Flask app: see `real-sps/pysaml2/app.py`.
@@ -473,6 +478,39 @@ pub fn pysaml2(idp_metadata: &str) -> Result<RealSp, String> {
         .env("SP_KEY", d.join("sp.key"))
         .env("SP_CERT", d.join("sp.crt"));
     start("pysaml2", command, dir, port, base_url)
+}
+
+/// ruby-saml (Debian's ruby-saml package) in a minimal WEBrick app: see
+/// `real-sps/ruby-saml/app.rb`. Sign-on `/login`, metadata `/metadata`, ACS `/acs`, protected
+/// JSON page `/me` (`/name_id`).
+pub fn ruby_saml(idp_metadata: &str) -> Result<RealSp, String> {
+    let installed = std::fs::read_dir("/usr/share/rubygems-integration/all/gems")
+        .map(|gems| {
+            gems.flatten()
+                .any(|g| g.file_name().to_string_lossy().starts_with("ruby-saml-"))
+        })
+        .unwrap_or(false);
+    if !Path::new("/usr/bin/ruby").exists() || !installed {
+        return Err("ruby or ruby-saml is missing; run scripts/setup --test".into());
+    }
+    let io = |e: std::io::Error| e.to_string();
+    let dir = world_readable_dir("ruby-saml").map_err(io)?;
+    let d = dir.path();
+    std::fs::write(d.join("idp-metadata.xml"), idp_metadata).map_err(io)?;
+    std::fs::copy(fixture("sp-1.key.pem"), d.join("sp.key")).map_err(io)?;
+    std::fs::copy(fixture("sp-1.cert.pem"), d.join("sp.crt")).map_err(io)?;
+    let port = free_port().map_err(io)?;
+    let base_url = format!("http://127.0.0.1:{port}");
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("ruby-saml/app.rb");
+    let mut command = Command::new("ruby");
+    command
+        .arg(app)
+        .env("SP_BASE_URL", &base_url)
+        .env("SP_PORT", port.to_string())
+        .env("IDP_METADATA", d.join("idp-metadata.xml"))
+        .env("SP_KEY", d.join("sp.key"))
+        .env("SP_CERT", d.join("sp.crt"));
+    start("ruby-saml", command, dir, port, base_url)
 }
 
 /// scim2-server (python-scim, from PyPI): a SCIM 2.0 server with users and groups in memory,
