@@ -33,9 +33,15 @@ impl Default for Limits {
 /// Why a flow could not go on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FlowError {
-    /// The connection failed or timed out.
+    /// The connection failed: refused, reset, or closed without an answer.
     #[error("{url}: {reason}")]
     Transport { url: String, reason: String },
+    /// No answer within the request timeout.
+    #[error("{url}: no answer within {limit:?}; hint: raise --request-timeout")]
+    TimedOut {
+        url: String,
+        limit: std::time::Duration,
+    },
     /// More redirects than the limit.
     #[error("more than {limit} redirects starting at {url} (a redirect loop?); hint: raise --max-redirects if the SP really needs more")]
     TooManyRedirects { url: String, limit: usize },
@@ -269,16 +275,18 @@ impl Browser {
         url: Url,
         response: Result<reqwest::Response, reqwest::Error>,
     ) -> Result<Page, FlowError> {
-        let transport = |e: reqwest::Error| FlowError::Transport {
-            url: url.to_string(),
-            reason: if e.is_timeout() {
-                format!(
-                    "no answer within {:?}; hint: raise --request-timeout",
-                    self.limits.request_timeout
-                )
+        let transport = |e: reqwest::Error| {
+            if e.is_timeout() {
+                FlowError::TimedOut {
+                    url: url.to_string(),
+                    limit: self.limits.request_timeout,
+                }
             } else {
-                cause_chain(&e)
-            },
+                FlowError::Transport {
+                    url: url.to_string(),
+                    reason: cause_chain(&e),
+                }
+            }
         };
         let mut response = response.map_err(transport)?;
         let status = response.status().as_u16();

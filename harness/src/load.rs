@@ -217,7 +217,10 @@ impl Shared {
         let delivered: Delivered = match minted {
             Some(d) => d,
             None => self.responder.respond(&captured).map_err(|e| match e {
-                CaseEnd::Fail(m) | CaseEnd::Error(m) | CaseEnd::NotApplicable(m) => kind(&m),
+                CaseEnd::Fail(m)
+                | CaseEnd::Error(m)
+                | CaseEnd::Unanswered(m)
+                | CaseEnd::NotApplicable(m) => kind(&m),
             })?,
         };
         let fields = delivered.post.form_fields();

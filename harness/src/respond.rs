@@ -340,6 +340,10 @@ pub enum CaseEnd {
     Fail(String),
     /// The case could not run.
     Error(String),
+    /// The case could not run because the SP did not answer (the connection was refused,
+    /// reset or closed unanswered) or its protected page was in trouble: another check may
+    /// have crashed it.
+    Unanswered(String),
     /// The check does not apply here.
     NotApplicable(String),
 }
@@ -356,7 +360,12 @@ impl Delivered {
 
 impl From<FlowError> for CaseEnd {
     fn from(e: FlowError) -> Self {
-        CaseEnd::Error(e.to_string())
+        match e {
+            FlowError::Transport { .. } | FlowError::OracleInTrouble { .. } => {
+                CaseEnd::Unanswered(e.to_string())
+            }
+            _ => CaseEnd::Error(e.to_string()),
+        }
     }
 }
 

@@ -60,9 +60,9 @@ pub struct RunOptions {
     case_timeout: u64,
     /// Checks run at once, each in its own browser session (fuzz: batches at once, and which
     /// chains a seed draws depends on it); verdicts still come in catalogue order. Faster when
-    /// the SP is slow to answer. Either way a refusal that came as 5xx or 429 (HTTP driver)
-    /// is run again alone once the good login works, since another check may have crashed or
-    /// overloaded the SP.
+    /// the SP is slow to answer. Either way a refusal that came as 5xx or 429, a check the SP
+    /// did not answer, and a refusal that ran beside one are run again alone once the good
+    /// login works, since another check may have crashed or overloaded the SP.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64))]
     jobs: u64,
     /// Who plays the browser: the built-in HTTP client, or headless Chromium (for sign-on

@@ -2,6 +2,7 @@
 //! first: until one of them works, reject cases are inconclusive (an SP that rejects
 //! everything must not look secure).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -510,7 +511,7 @@ impl CaseRun<'_> {
         {
             Ok(attempt) => attempt,
             Err(CaseEnd::NotApplicable(why)) => return TargetControl::Unavailable(why),
-            Err(CaseEnd::Fail(why) | CaseEnd::Error(why)) => {
+            Err(CaseEnd::Fail(why) | CaseEnd::Error(why) | CaseEnd::Unanswered(why)) => {
                 return TargetControl::Unrecognised(format!("could not run: {why}"))
             }
         };
@@ -710,7 +711,10 @@ impl CaseRun<'_> {
             failed if !hits.is_empty() => {
                 let then = match failed {
                     Ok(Err(
-                        CaseEnd::Fail(why) | CaseEnd::Error(why) | CaseEnd::NotApplicable(why),
+                        CaseEnd::Fail(why)
+                        | CaseEnd::Error(why)
+                        | CaseEnd::Unanswered(why)
+                        | CaseEnd::NotApplicable(why),
                     )) => why,
                     _ => format!("no answer within {within:?}"),
                 };
@@ -1072,6 +1076,8 @@ struct Notes {
     /// The first answer of the SP's that was 5xx or 429, with its status: a refusal then
     /// may be another check's doing.
     trouble: Option<(u16, String)>,
+    /// The case could not run because the SP did not answer ([`CaseEnd::Unanswered`]).
+    unanswered: bool,
 }
 
 impl Notes {
@@ -1094,8 +1100,71 @@ const RECOVERY_PAUSES: [Duration; 5] = [
     Duration::from_millis(2000),
 ];
 
-/// A case run: the case, its outcome and reason, how long it took, what it left.
-type Checked<'c> = (&'c Case, (Outcome, String), Duration, Notes);
+/// Checks' first verdicts, in order, waiting to be recorded: a check to be run again holds
+/// every later one (so verdicts stay in order), and with `jobs` at once the last `jobs - 1`
+/// wait too, since a later check the SP did not answer may show they ran beside a crash (at
+/// most `jobs` consecutive checks are ever in flight together).
+struct Waiting<T> {
+    lag: usize,
+    queue: VecDeque<(T, bool, Option<Suspicion>)>,
+    holding: bool,
+    beside_a_crash: usize,
+}
+
+impl<T> Waiting<T> {
+    /// Nothing waiting yet, for checks run `jobs` at once.
+    fn new(jobs: usize) -> Self {
+        Waiting {
+            lag: jobs.max(1) - 1,
+            queue: VecDeque::new(),
+            holding: false,
+            beside_a_crash: 0,
+        }
+    }
+
+    /// Takes the next check (whether it passed, and why it must be run again, if so);
+    /// returns those that can be recorded now, in order.
+    fn push(&mut self, item: T, passed: bool, mut why: Option<Suspicion>) -> Vec<T> {
+        if matches!(why, Some(Suspicion::Unanswered(_))) {
+            for (_, passed, suspicion) in self.queue.iter_mut().rev().take(self.lag) {
+                if *passed && suspicion.is_none() {
+                    *suspicion = Some(Suspicion::BesideACrash);
+                }
+            }
+            self.beside_a_crash = self.lag;
+        } else if self.beside_a_crash > 0 {
+            self.beside_a_crash -= 1;
+            if passed && why.is_none() {
+                why = Some(Suspicion::BesideACrash);
+            }
+        }
+        self.queue.push_back((item, passed, why));
+        let mut ready = Vec::new();
+        while !self.holding && self.queue.len() > self.lag {
+            if self.queue.front().is_some_and(|(_, _, why)| why.is_some()) {
+                self.holding = true;
+            } else if let Some((item, _, _)) = self.queue.pop_front() {
+                ready.push(item);
+            }
+        }
+        ready
+    }
+
+    /// Every check still waiting, in order, with why it must be run again (if so).
+    fn rest(self) -> impl Iterator<Item = (T, Option<Suspicion>)> {
+        self.queue.into_iter().map(|(item, _, why)| (item, why))
+    }
+}
+
+/// Why a check's first verdict is not final: it is run again alone after the others.
+enum Suspicion {
+    /// It was refused with this 5xx or 429 answer.
+    Trouble(String),
+    /// It could not run (this error) because the SP did not answer.
+    Unanswered(String),
+    /// It was refused while a check running at the same time found the SP not answering.
+    BesideACrash,
+}
 
 /// Turns a case's result (or its timeout) into an outcome and a reason, keeping what it produced.
 fn conclude<T>(
@@ -1106,7 +1175,9 @@ fn conclude<T>(
         Err(_) => ((Outcome::Error, format!("could not run: the case took longer than {limit:?}; hint: raise --case-timeout")), None),
         Ok(Ok((reason, produced))) => ((Outcome::Pass, reason), Some(produced)),
         Ok(Err(CaseEnd::Fail(reason))) => ((Outcome::Fail, reason), None),
-        Ok(Err(CaseEnd::Error(e))) => ((Outcome::Error, format!("could not run: {e}")), None),
+        Ok(Err(CaseEnd::Error(e) | CaseEnd::Unanswered(e))) => {
+            ((Outcome::Error, format!("could not run: {e}")), None)
+        }
         Ok(Err(CaseEnd::NotApplicable(why))) => ((Outcome::NotApplicable, why), None),
     }
 }
@@ -1399,6 +1470,7 @@ pub async fn run_scenario<'s>(
                 run.reject(case, good, baseline, &mut notes),
             )
             .await;
+            notes.unanswered = matches!(result, Ok(Err(CaseEnd::Unanswered(_))));
             let forged_identity = notes.forged_identity.is_some();
             let verdict = match conclude(result, limits.case_timeout) {
                 // A refusal of a forged identity the SP would refuse even validly signed is moot.
@@ -1425,24 +1497,31 @@ pub async fn run_scenario<'s>(
     };
     let checks: Vec<_> = rejects.iter().map(|case| check(case)).collect();
     let mut checked = futures_util::stream::iter(checks).buffered(jobs.max(1));
-    // A refusal that came as 5xx or 429, and an error with no 5xx or 429 to show for it
-    // (the SP dropped the connection, was not there, or its protected page was in trouble),
-    // may be another check's doing: one before it, or one running at the same time, crashed
-    // or overloaded the SP. Such a check is run again alone, after the rest, once the good
-    // login works again, and that run decides. (An error judged from the SP's own 5xx, as
-    // the fuzzer judges, is its caller's to confirm.) Verdicts wait from the first such check
-    // on, so they are still recorded in order.
-    let mut held: Vec<(Checked, bool)> = Vec::new();
+    // A refusal that came as 5xx or 429, and a check that could not run because the SP did
+    // not answer (a dropped or refused connection, a protected page in trouble), may be
+    // another check's doing: one before it, or one running at the same time, crashed or
+    // overloaded the SP. So may a refusal that ran at the same time as such a check (an SP
+    // started again after a crash has forgotten the sessions its login began). Such a check
+    // is run again alone, after the rest, once the good login works again, and that run
+    // decides. (Fuzzed cases are left to the fuzzer's own confirmation.) Verdicts wait from
+    // the first such check on, so they are still recorded in order; with `jobs` at once, the
+    // last `jobs - 1` wait too, as a later check may show they ran beside a crash.
+    let mut waiting = Waiting::new(jobs);
     while let Some((case, verdict, took, notes)) = checked.next().await {
-        let suspect = match verdict.0 {
-            Outcome::Pass => notes.trouble.is_some(),
-            Outcome::Error => notes.trouble.is_none(),
-            _ => false,
+        let why = match verdict.0 {
+            Outcome::Pass => notes
+                .trouble
+                .as_ref()
+                .map(|(_, answer)| Suspicion::Trouble(answer.clone())),
+            Outcome::Error if notes.unanswered && case.mutations.is_none() => {
+                Some(Suspicion::Unanswered(verdict.1.clone()))
+            }
+            _ => None,
         };
-        if held.is_empty() && !suspect {
+        let passed = verdict.0 == Outcome::Pass;
+        for (case, verdict, took, notes) in waiting.push((case, verdict, took, notes), passed, why)
+        {
             record(case, verdict, took, notes);
-        } else {
-            held.push(((case, verdict, took, notes), suspect));
         }
     }
     drop(checked);
@@ -1450,20 +1529,10 @@ pub async fn run_scenario<'s>(
     let mut reran = false;
     // Set once the SP did not recover: the rest keep their first verdicts (no more waiting).
     let mut gone: Option<String> = None;
-    for ((case, verdict, took, notes), suspect) in held {
-        let (true, Some(g)) = (suspect, &good) else {
+    for ((case, verdict, took, notes), why) in waiting.rest() {
+        let (Some(why), Some(g)) = (why, &good) else {
             record(case, verdict, took, notes);
             continue;
-        };
-        let errored = verdict.0 == Outcome::Error;
-        let first = if errored {
-            verdict.1.clone()
-        } else {
-            notes
-                .trouble
-                .clone()
-                .map(|(_, answer)| answer)
-                .unwrap_or_default()
         };
         if gone.is_none() && !run.recovered(g, expected, limits).await {
             gone = Some(format!(
@@ -1472,37 +1541,44 @@ pub async fn run_scenario<'s>(
             ));
         }
         if let Some(gone) = &gone {
-            let verdict = if errored {
-                (Outcome::Error, format!("{first} ({gone})"))
-            } else {
-                (
+            let verdict = match &why {
+                Suspicion::Unanswered(first) => (Outcome::Error, format!("{first} ({gone})")),
+                Suspicion::Trouble(first) => (
                     Outcome::Inconclusive,
                     format!("the SP answered {first:?} to this forgery and {gone}, so the forgery was never judged"),
-                )
+                ),
+                Suspicion::BesideACrash => (
+                    Outcome::Inconclusive,
+                    format!("{}; but it ran beside a check the SP did not answer, and {gone}, so the refusal proves nothing", verdict.1),
+                ),
             };
-            record(case, verdict, took, Notes::default());
+            record(case, verdict, took, notes);
             continue;
         }
         reran = true;
         let (case, (outcome, reason), again, notes) = check(case).await;
         // A 500 right after a working login is this document's own doing: a refusal, as
         // with one job. A 502, 503, 504 or 429 again means the forgery was never read.
-        let verdict = match &notes.trouble {
-            Some((status, again)) if outcome == Outcome::Pass && *status != 500 => (
+        let verdict = match (&notes.trouble, &why) {
+            (Some((status, again)), _) if outcome == Outcome::Pass && *status != 500 => (
                 Outcome::Inconclusive,
                 format!(
                     "run alone, right after a working login, the SP answered {again:?} again, so the forgery was never read"
                 ),
             ),
-            _ if errored => (
+            (_, Suspicion::Unanswered(first)) => (
                 outcome,
                 format!("{reason} (run again alone; among the other checks: {first})"),
             ),
-            _ => (
+            (_, Suspicion::Trouble(first)) => (
                 outcome,
                 format!(
                     "{reason} (run again alone; among the other checks the SP had answered {first:?})"
                 ),
+            ),
+            (_, Suspicion::BesideACrash) => (
+                outcome,
+                format!("{reason} (run again alone: it ran beside a check the SP did not answer)"),
             ),
         };
         record(case, verdict, took + again, notes);
@@ -1521,4 +1597,82 @@ pub async fn run_scenario<'s>(
         record(&case, (outcome, reason), took, Notes::default());
     }
     verdicts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `checks` (name, passed, why) through [`Waiting`] for `jobs`; returns what was
+    /// recorded at once, then what waited, each waiting one marked with why.
+    fn wait(jobs: usize, checks: Vec<(&'static str, bool, Option<Suspicion>)>) -> Vec<String> {
+        let mut waiting = Waiting::new(jobs);
+        let mut out = Vec::new();
+        for (name, passed, why) in checks {
+            out.extend(
+                waiting
+                    .push(name, passed, why)
+                    .into_iter()
+                    .map(String::from),
+            );
+        }
+        out.extend(waiting.rest().map(|(name, why)| match why {
+            None => format!("{name} (waited)"),
+            Some(Suspicion::Trouble(_)) => format!("{name} again: 5xx"),
+            Some(Suspicion::Unanswered(_)) => format!("{name} again: unanswered"),
+            Some(Suspicion::BesideACrash) => format!("{name} again: beside"),
+        }));
+        out
+    }
+
+    fn unanswered() -> Option<Suspicion> {
+        Some(Suspicion::Unanswered("connection closed".into()))
+    }
+
+    #[test]
+    fn one_job_runs_again_only_the_checks_in_trouble_and_keeps_the_order() {
+        let got = wait(
+            1,
+            vec![
+                ("a", true, None),
+                ("b", false, unanswered()),
+                ("c", true, None),
+                ("d", true, Some(Suspicion::Trouble("503".into()))),
+            ],
+        );
+        assert_eq!(
+            got,
+            ["a", "b again: unanswered", "c (waited)", "d again: 5xx"]
+        );
+    }
+
+    #[test]
+    fn with_two_jobs_the_refusals_beside_an_unanswered_check_run_again() {
+        // b and d ran at the same time as c, which the SP did not answer; a and e did not.
+        // A vulnerable check beside it (f beside g) stays as it is: a crash signs nobody in.
+        let got = wait(
+            2,
+            vec![
+                ("a", true, None),
+                ("b", true, None),
+                ("c", false, unanswered()),
+                ("d", true, None),
+                ("e", true, None),
+                ("f", false, None),
+                ("g", false, unanswered()),
+            ],
+        );
+        assert_eq!(
+            got,
+            [
+                "a",
+                "b again: beside",
+                "c again: unanswered",
+                "d again: beside",
+                "e (waited)",
+                "f (waited)",
+                "g again: unanswered"
+            ]
+        );
+    }
 }

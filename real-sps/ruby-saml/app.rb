@@ -21,10 +21,10 @@ SETTINGS = OneLogin::RubySaml::Settings.new(
     name_identifier_format: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
     certificate: File.read(ENV.fetch("SP_CERT")),
     private_key: File.read(ENV.fetch("SP_KEY")),
-    soft: true,
-    security: { want_assertions_signed: true }
+    soft: true
   )
 )
+SETTINGS.security[:want_assertions_signed] = true
 
 # Sessions by the random `sid` cookie: { request_id } before the login, { name_id, attributes }
 # after it.
@@ -83,17 +83,16 @@ server.mount_proc("/acs") do |req, res|
       settings: SETTINGS,
       matches_request_id: pending[:request_id] || ""
     )
-    if response.is_valid?
-      close_session(req)
-      attributes = response.attributes.all.to_h
-      open_session(res, { name_id: response.nameid, attributes: attributes })
-      redirect(res, 303, "/me")
-    else
-      answer(res, 403, JSON.generate(error: "login refused", reason: response.errors.join("; ")))
-    end
+    valid = response.is_valid?
   rescue StandardError => e # ruby-saml raises on some malformed input even in soft mode
-    answer(res, 403, JSON.generate(error: "login refused", reason: "#{e.class}: #{e.message}"))
+    next answer(res, 403, JSON.generate(error: "login refused", reason: "#{e.class}: #{e.message}"))
   end
+  next answer(res, 403, JSON.generate(error: "login refused", reason: response.errors.join("; "))) unless valid
+
+  # Accepted: what the application reads from it (an error here is WEBrick's 500).
+  close_session(req)
+  open_session(res, { name_id: response.nameid, attributes: response.attributes.all.to_h })
+  redirect(res, 303, "/me")
 end
 
 server.mount_proc("/me") do |req, res|

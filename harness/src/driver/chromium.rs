@@ -156,12 +156,19 @@ impl Chromium {
         };
         wait_for_new_page(&tab, Some(&idp_page), deadline).ok_or_else(timed_out)?;
         let shown: String = body_text(&tab).chars().take(160).collect();
-        let (acs_status, before_oracle) = {
+        let (posted, acs_status, before_oracle) = {
             let s = seen.lock().unwrap_or_else(|p| p.into_inner());
             let acs = s.delivered.as_ref().map(|d| d.post.acs.as_str());
             let status = acs.and_then(|acs| s.status_of(0, "POST", acs));
-            (status, s.responses.len())
+            (acs.is_some(), status, s.responses.len())
         };
+        // A post to the ACS with no answer (refused, reset, closed unanswered; Chromium shows
+        // its own error page at the ACS's URL) must not read as the SP refusing.
+        if posted && acs_status.is_none() {
+            return Err(CaseEnd::Unanswered(format!(
+                "the ACS did not answer the post; Chromium showed {shown:?}"
+            )));
+        }
         let acs_answer = match acs_status {
             // The same words as the HTTP driver's, so a reader sees one shape.
             Some(status) => format!(
@@ -184,6 +191,13 @@ impl Chromium {
             "GET",
             &oracle.url,
         );
+        if page_status.is_none() {
+            return Err(CaseEnd::Unanswered(format!(
+                "the protected page {} did not answer; Chromium showed {:?}",
+                oracle.url,
+                body_text(&tab).chars().take(160).collect::<String>()
+            )));
+        }
         if crate::judge::in_trouble(page_status) {
             return Err(CaseEnd::from(crate::flow::FlowError::OracleInTrouble {
                 url: oracle.url.clone(),
