@@ -451,6 +451,17 @@ pub const CATALOGUE: &[Check] = &[
         ..XSW
     },
     Check {
+        id: "xsw/lifted-signature",
+        title: "the Assertion's Signature lifted to the Response, the signed original hidden in samlp:Extensions, a forged Assertion (new ID) in its place",
+        research_id: "SIG-11",
+        references: &["CVE-2025-47949 (samlify < 2.10.0)", "GHSA-r683-v43c-6xqv"],
+        tags: &["wrapping", "cve-2025-47949"],
+        provenance: "reconstructed from samlify 2.9.1's verifySignature; checked against samlify 2.9.1 (forged identity signed in) and 2.13.1 (the real user signed in)",
+        must: "read the identity only from the element the verified signature covers, and accept only a Signature enveloped in the element it covers",
+        edit: Edit::Bytes(xsw::lifted_signature),
+        ..XSW
+    },
+    Check {
         id: "xsw/assertions/signed-first",
         title: "two Assertions: the signed original, then a forged copy",
         research_id: "XSW-11",
@@ -464,7 +475,8 @@ pub const CATALOGUE: &[Check] = &[
         id: "xsw/assertions/forged-first",
         title: "two Assertions with one ID: a forged copy, then the signed original",
         research_id: "XSW-12",
-        references: &["CVE-2025-47949 (samlify)", "W3C XML Signature Best Practices"],
+        references: &["W3C XML Signature Best Practices (ID uniqueness)"],
+        provenance: "research catalogue XSW-12, which names samlify CVE-2025-47949; samlify 2.9.1 refuses this shape (duplicate ID), its bug is xsw/lifted-signature",
         edit: Edit::Bytes(xsw::forged_first_same_id),
         ..XSW
     },

@@ -130,6 +130,18 @@ impl<'d, 'a> Parts<'d, 'a> {
         bytes::splice(self.doc.src, edits)
     }
 
+    /// The Assertion's Signature `sig` as raw text that can stand elsewhere in the document:
+    /// refused when its namespace is declared on an ancestor (moved, it would be unbound).
+    pub fn movable_signature(&self, sig: Node<'d, 'a>) -> Result<&'d str, Skip> {
+        if !bytes::declares_own_namespace(self.doc.src, sig) {
+            return Err(Skip::NotApplicable(
+                "the Signature's namespace is declared on an ancestor; moved, it would be unbound"
+                    .into(),
+            ));
+        }
+        Ok(self.doc.outer(sig))
+    }
+
     /// Where a child goes right after the Response's Issuer (and its Signature, if any).
     pub fn after_response_header(&self) -> usize {
         self.response_sig

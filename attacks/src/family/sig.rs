@@ -275,13 +275,7 @@ pub fn detached(f: &Forge) -> Result<Forged, Skip> {
         "<ds:Object xmlns:ds=\"{DSIG_NS}\">{}</ds:Object>",
         p.assertion_unsigned()
     );
-    let raw = doc.outer(sig);
-    if !crate::bytes::declares_own_namespace(doc.src, sig) {
-        return Err(Skip::NotApplicable(
-            "the Signature's namespace is declared on an ancestor; moved, it would be unbound"
-                .into(),
-        ));
-    }
+    let raw = p.movable_signature(sig)?;
     let at = before_end_tag(doc.src, sig) - sig.range().start;
     let moved = format!("{}{object}{}", &raw[..at], &raw[at..]);
     let (evil, swap) = p.forged_assertion_with_id(&crate::family::evil_id(p.assertion_id()))?;

