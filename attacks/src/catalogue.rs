@@ -709,6 +709,20 @@ pub const CATALOGUE: &[Check] = &[
         ..XSW
     },
     Check {
+        id: "canon/pi/name-id",
+        title: "IdP-signed look-alike account; its suffix moved into a processing instruction in NameID",
+        family: Family::Canon,
+        research_id: "CANON-03",
+        references: &["CVE-2025-54419 (@node-saml/node-saml < 5.1.0)", "GHSA-4mxg-3p6v-xgq3", "CVE-2025-54369"],
+        seed: Seed::Any,
+        tags: &["canonicalization", "cve-2025-54419"],
+        provenance: "reconstructed from xml-crypto's canonicalization of processing instructions and node-saml's xml2js reading; checked against node-saml 5.0.1 (forged identity signed in) and 5.1.0 (the look-alike account)",
+        must: "canonicalize processing instructions as C14N says (the signature then breaks) and read the identity from what was signed",
+        fix: "upgrade @node-saml/node-saml to 5.1.0 or later; in general read the identity from the verifier's signed bytes",
+        edit: Edit::Bytes(canon::pi_name_id),
+        ..XSW
+    },
+    Check {
         id: "canon/comment/claims",
         title: "IdP-signed look-alike account; <!----> in the e-mail and name claims",
         family: Family::Canon,

@@ -215,6 +215,7 @@ const MELLON: &[&str] = &[
     "canon/cdata/name-id=not-applicable",
     "canon/comment/name-id=not-applicable",
     "canon/entity/name-id=not-applicable",
+    "canon/pi/name-id=not-applicable",
     "cond/issue-instant-future=nonstrict",
     "cond/no-expiry=nonstrict",
     "cond/scd-not-before=nonstrict",

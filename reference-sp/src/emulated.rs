@@ -784,6 +784,24 @@ pub fn resolve_retrieval_method(signature: roxmltree::Node) {
     });
 }
 
+/// xml-crypto's canonicalization of a processing instruction (node-saml < 5.1.0,
+/// CVE-2025-54419): its data alone, as if it were text. Returns `xml` with every processing
+/// instruction inside the root element replaced by its data, for the verifier only.
+pub fn pi_as_text(xml: &str) -> Result<String, String> {
+    let doc = roxmltree::Document::parse(xml).map_err(|e| e.to_string())?;
+    let mut out = xml.to_owned();
+    let mut instructions: Vec<_> = doc
+        .root_element()
+        .descendants()
+        .filter_map(|n| n.pi().map(|pi| (n.range(), pi.value.unwrap_or_default())))
+        .collect();
+    instructions.sort_by_key(|(range, _)| std::cmp::Reverse(range.start));
+    for (range, data) in instructions {
+        out.replace_range(range, data);
+    }
+    Ok(out)
+}
+
 /// The document with internal entities expanded in place (libxml2 `XML_PARSE_NOENT`, network
 /// off), as a verifier that substitutes entities canonicalizes it. External entities are
 /// never loaded (see [`refuse_external_entities`]).

@@ -84,6 +84,9 @@ pub enum Flaw {
     NamespaceBlind,
     /// Allow a DTD and read text without its entity references (CVE-2018-0486).
     SkipEntityReferences,
+    /// Canonicalize a processing instruction as its data alone, as plain text (xml-crypto
+    /// under node-saml < 5.1.0, CVE-2025-54419).
+    PiAsText,
     /// Take SignatureValue, Reference and DigestValue from REXML's first Signature, SignedInfo
     /// and the digested element from libxml2's; digest a failed canonicalization as empty
     /// (ruby-saml <= 1.17.0, CVE-2025-25292).
@@ -160,7 +163,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 55] = [
+    pub const ALL: [Flaw; 56] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -190,6 +193,7 @@ impl Flaw {
         Flaw::RecoveringParser,
         Flaw::NamespaceBlind,
         Flaw::SkipEntityReferences,
+        Flaw::PiAsText,
         Flaw::SplitSignatureParsers,
         Flaw::VoidCanonicalization,
         Flaw::IdsInDocumentCopy,
@@ -250,6 +254,7 @@ impl Flaw {
             Flaw::RecoveringParser => "recovering-parser",
             Flaw::NamespaceBlind => "namespace-blind",
             Flaw::SkipEntityReferences => "skip-entity-references",
+            Flaw::PiAsText => "pi-as-text",
             Flaw::SplitSignatureParsers => "split-signature-parsers",
             Flaw::VoidCanonicalization => "void-canonicalization",
             Flaw::IdsInDocumentCopy => "ids-in-document-copy",
@@ -322,6 +327,9 @@ impl Flaw {
             Flaw::NamespaceBlind => "find the Assertion by local name, any namespace",
             Flaw::SkipEntityReferences => {
                 "allow DTDs, read text without entity references (CVE-2018-0486)"
+            }
+            Flaw::PiAsText => {
+                "canonicalize a processing instruction as its data, as text (CVE-2025-54419)"
             }
             Flaw::SplitSignatureParsers => "REXML/libxml2 split signature checks (CVE-2025-25292)",
             Flaw::VoidCanonicalization => {

