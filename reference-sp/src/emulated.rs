@@ -797,7 +797,12 @@ pub fn pi_as_text(xml: &str) -> Result<String, String> {
         .collect();
     instructions.sort_by_key(|(range, _)| std::cmp::Reverse(range.start));
     for (range, data) in instructions {
-        out.replace_range(range, data);
+        // As text, escaped as xml-crypto escapes it.
+        let text = data
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        out.replace_range(range, &text);
     }
     Ok(out)
 }
