@@ -400,6 +400,27 @@ pub fn python3_saml(idp_metadata: &str) -> Result<RealSp, String> {
     start("python3-saml", command, dir, port, base_url)
 }
 
+/// Starts `command`, a minimal SP app, with what every such app reads from its environment:
+/// SP_BASE_URL and SP_PORT (a free port on 127.0.0.1), IDP_METADATA (`idp_metadata` in a
+/// file), SP_KEY and SP_CERT (the test SP key pair: decryption key, certificate published).
+fn app_sp(name: &'static str, mut command: Command, idp_metadata: &str) -> Result<RealSp, String> {
+    let io = |e: std::io::Error| e.to_string();
+    let dir = world_readable_dir(name).map_err(io)?;
+    let d = dir.path();
+    std::fs::write(d.join("idp-metadata.xml"), idp_metadata).map_err(io)?;
+    std::fs::copy(fixture("sp-1.key.pem"), d.join("sp.key")).map_err(io)?;
+    std::fs::copy(fixture("sp-1.cert.pem"), d.join("sp.crt")).map_err(io)?;
+    let port = free_port().map_err(io)?;
+    let base_url = format!("http://127.0.0.1:{port}");
+    command
+        .env("SP_BASE_URL", &base_url)
+        .env("SP_PORT", port.to_string())
+        .env("IDP_METADATA", d.join("idp-metadata.xml"))
+        .env("SP_KEY", d.join("sp.key"))
+        .env("SP_CERT", d.join("sp.crt"));
+    start(name, command, dir, port, base_url)
+}
+
 /// The npm packages `scripts/setup --test` installs for the Node SPs.
 pub fn node_modules() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/real-sps-node/node_modules")
@@ -417,26 +438,13 @@ fn node_sp(name: &'static str, package: &str, idp_metadata: &str) -> Result<Real
             modules.join(package).display()
         ));
     }
-    let io = |e: std::io::Error| e.to_string();
-    let dir = world_readable_dir(name).map_err(io)?;
-    let d = dir.path();
-    std::fs::write(d.join("idp-metadata.xml"), idp_metadata).map_err(io)?;
-    std::fs::copy(fixture("sp-1.key.pem"), d.join("sp.key")).map_err(io)?;
-    std::fs::copy(fixture("sp-1.cert.pem"), d.join("sp.crt")).map_err(io)?;
-    let port = free_port().map_err(io)?;
-    let base_url = format!("http://127.0.0.1:{port}");
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut command = Command::new("node");
     command
         .arg(here.join("supervise.js"))
         .arg(here.join(name).join("app.js"))
-        .env("NODE_PATH", &modules)
-        .env("SP_BASE_URL", &base_url)
-        .env("SP_PORT", port.to_string())
-        .env("IDP_METADATA", d.join("idp-metadata.xml"))
-        .env("SP_KEY", d.join("sp.key"))
-        .env("SP_CERT", d.join("sp.crt"));
-    start(name, command, dir, port, base_url)
+        .env("NODE_PATH", &modules);
+    app_sp(name, command, idp_metadata)
 }
 
 /// @node-saml/node-saml (npm; the SAML core of passport-saml) in a minimal Node app: see
@@ -459,25 +467,9 @@ pub fn saml2_js(idp_metadata: &str) -> Result<RealSp, String> {
 /// pysaml2 (PyPI, with Debian's xmlsec1) in a minimal Flask app: see `real-sps/pysaml2/app.py`.
 /// Sign-on `/login`, metadata `/metadata`, ACS `/acs`, protected JSON page `/me` (`/name_id`).
 pub fn pysaml2(idp_metadata: &str) -> Result<RealSp, String> {
-    let python = from_venv("python")?;
-    let io = |e: std::io::Error| e.to_string();
-    let dir = world_readable_dir("pysaml2").map_err(io)?;
-    let d = dir.path();
-    std::fs::write(d.join("idp-metadata.xml"), idp_metadata).map_err(io)?;
-    std::fs::copy(fixture("sp-1.key.pem"), d.join("sp.key")).map_err(io)?;
-    std::fs::copy(fixture("sp-1.cert.pem"), d.join("sp.crt")).map_err(io)?;
-    let port = free_port().map_err(io)?;
-    let base_url = format!("http://127.0.0.1:{port}");
-    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("pysaml2/app.py");
-    let mut command = Command::new(python);
-    command
-        .arg(app)
-        .env("SP_BASE_URL", &base_url)
-        .env("SP_PORT", port.to_string())
-        .env("IDP_METADATA", d.join("idp-metadata.xml"))
-        .env("SP_KEY", d.join("sp.key"))
-        .env("SP_CERT", d.join("sp.crt"));
-    start("pysaml2", command, dir, port, base_url)
+    let mut command = Command::new(from_venv("python")?);
+    command.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("pysaml2/app.py"));
+    app_sp("pysaml2", command, idp_metadata)
 }
 
 /// ruby-saml (Debian's ruby-saml package) in a minimal WEBrick app: see
@@ -493,24 +485,9 @@ pub fn ruby_saml(idp_metadata: &str) -> Result<RealSp, String> {
     if !Path::new("/usr/bin/ruby").exists() || !installed {
         return Err("ruby or ruby-saml is missing; run scripts/setup --test".into());
     }
-    let io = |e: std::io::Error| e.to_string();
-    let dir = world_readable_dir("ruby-saml").map_err(io)?;
-    let d = dir.path();
-    std::fs::write(d.join("idp-metadata.xml"), idp_metadata).map_err(io)?;
-    std::fs::copy(fixture("sp-1.key.pem"), d.join("sp.key")).map_err(io)?;
-    std::fs::copy(fixture("sp-1.cert.pem"), d.join("sp.crt")).map_err(io)?;
-    let port = free_port().map_err(io)?;
-    let base_url = format!("http://127.0.0.1:{port}");
-    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("ruby-saml/app.rb");
     let mut command = Command::new("ruby");
-    command
-        .arg(app)
-        .env("SP_BASE_URL", &base_url)
-        .env("SP_PORT", port.to_string())
-        .env("IDP_METADATA", d.join("idp-metadata.xml"))
-        .env("SP_KEY", d.join("sp.key"))
-        .env("SP_CERT", d.join("sp.crt"));
-    start("ruby-saml", command, dir, port, base_url)
+    command.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("ruby-saml/app.rb"));
+    app_sp("ruby-saml", command, idp_metadata)
 }
 
 /// scim2-server (python-scim, from PyPI): a SCIM 2.0 server with users and groups in memory,
