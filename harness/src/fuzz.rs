@@ -427,11 +427,10 @@ fn is_finding(outcome: Outcome) -> bool {
 
 /// The posted response a verdict's details recorded.
 fn posted_xml(v: &Verdict) -> String {
-    v.details
-        .iter()
-        .find_map(|d| d.strip_prefix("SAMLResponse posted to "))
-        .and_then(|d| d.split_once('\n'))
-        .map(|(_, xml)| xml.to_owned())
+    v.exchange
+        .response
+        .as_ref()
+        .map(|m| m.xml.clone())
         .unwrap_or_default()
 }
 
@@ -679,7 +678,8 @@ fn load_corpus(dir: &Path, warnings: &mut Vec<String>) -> Vec<Chain> {
         .collect()
 }
 
-fn placeholder_verdict() -> Verdict {
+/// A verdict with every field empty, to fill in with `..`.
+pub(crate) fn placeholder_verdict() -> Verdict {
     Verdict {
         scenario: String::new(),
         file: String::new(),
@@ -699,6 +699,7 @@ fn placeholder_verdict() -> Verdict {
         duration: Duration::ZERO,
         findings: Vec::new(),
         details: Vec::new(),
+        exchange: Default::default(),
     }
 }
 

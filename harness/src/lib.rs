@@ -11,6 +11,7 @@ pub mod findings;
 pub mod flow;
 pub mod fuzz;
 pub mod fuzz_cmd;
+pub mod html;
 pub mod idp_cmd;
 pub mod judge;
 pub mod load;

@@ -26,6 +26,8 @@ pub struct Delivered {
     pub swap: Swap,
     /// A fuzz case's edits as applied (which took effect).
     pub mutated: Option<Arc<Applied>>,
+    /// The IdP's signed response a forgery or fuzz case was made from (`None` when genuine).
+    pub original: Option<Arc<str>>,
 }
 
 /// Turns a captured AuthnRequest into what the browser posts to the ACS: the IdP's good
@@ -163,6 +165,7 @@ impl Responder {
             name_id: login.name_id.clone(),
             swap: Swap::default(),
             mutated: None,
+            original: None,
         };
         if let Some(chain) = &self.chain {
             let mut signer = app.clone();
@@ -178,6 +181,7 @@ impl Responder {
             let applied = effective(chain.apply(&seed))?;
             return Ok(Delivered {
                 swap: applied.swap.clone(),
+                original: Some(seed.into()),
                 ..genuine(applied.xml.clone())
             }
             .mutated(applied));
@@ -201,11 +205,14 @@ impl Responder {
         if let Edit::Replay = check.edit {
             return self.replay();
         }
+        let mut original = None;
         let forged = forge_in_process(&self.idp, app, &login, check, |seed, key, donors| {
+            original = Some(seed.into());
             self.forge(check, seed, key, donors)
         })?;
         Ok(Delivered {
             swap: forged.swap,
+            original,
             ..genuine(forged.xml)
         })
     }
@@ -222,6 +229,7 @@ impl Responder {
         if let Some(chain) = &self.chain {
             let applied = effective(chain.apply(&live.post.saml_response))?;
             return Ok(Delivered {
+                original: Some(live.post.saml_response.as_str().into()),
                 post: AcsPost {
                     saml_response: applied.xml.clone(),
                     ..live.post
@@ -259,6 +267,7 @@ impl Responder {
         };
         let forged = self.forge(check, &live.post.saml_response, None, donors)?;
         Ok(Delivered {
+            original: Some(live.post.saml_response.as_str().into()),
             post: AcsPost {
                 saml_response: forged.xml,
                 ..live.post

@@ -21,8 +21,10 @@ use crate::{say, UsageError};
 /// Limits, output and `--jobs`, shared by `run`, `conformance`, `demo` and `fuzz`.
 #[derive(Args, Clone)]
 pub struct RunOptions {
-    /// Write a report: `junit=FILE`, `json=FILE`, `markdown=FILE` (a CI step summary) or
-    /// `sarif=FILE` (SARIF 2.1.0, for code scanning). Repeatable.
+    /// Write a report: `html=FILE` (one page to read: filterable verdicts, each login's
+    /// messages and the forged response's difference), `junit=FILE`, `json=FILE`,
+    /// `markdown=FILE` (a CI step summary) or `sarif=FILE` (SARIF 2.1.0, for code scanning).
+    /// Repeatable.
     #[arg(long, value_name = "KIND=FILE", value_parser = parse_report)]
     report: Vec<(ReportKind, PathBuf)>,
     /// Show each decoded AuthnRequest and SAMLResponse.
@@ -119,6 +121,8 @@ pub enum DriverArg {
 /// A report format.
 #[derive(Clone, Copy, Debug)]
 pub enum ReportKind {
+    /// A self-contained HTML page.
+    Html,
     /// JUnit XML.
     Junit,
     /// JSON.
@@ -133,13 +137,14 @@ pub enum ReportKind {
 /// `--report KIND=FILE`.
 pub fn parse_report(s: &str) -> Result<(ReportKind, PathBuf), String> {
     let (kind, file) = match s.split_once('=') {
+        Some(("html", f)) if !f.is_empty() => (ReportKind::Html, PathBuf::from(f)),
         Some(("junit", f)) if !f.is_empty() => (ReportKind::Junit, PathBuf::from(f)),
         Some(("json", f)) if !f.is_empty() => (ReportKind::Json, PathBuf::from(f)),
         Some(("markdown" | "md", f)) if !f.is_empty() => (ReportKind::Markdown, PathBuf::from(f)),
         Some(("sarif", f)) if !f.is_empty() => (ReportKind::Sarif, PathBuf::from(f)),
         _ => {
             return Err(format!(
-                "{s:?} is not KIND=FILE; use junit=report.xml, json=report.json, markdown=summary.md or sarif=results.sarif"
+                "{s:?} is not KIND=FILE; use html=report.html, junit=report.xml, json=report.json, markdown=summary.md or sarif=results.sarif"
             ))
         }
     };
@@ -280,6 +285,7 @@ pub async fn run_and_print(scenarios: &[Scenario], options: &RunOptions) -> Resu
 pub fn write_reports(options: &RunOptions, verdicts: &[Verdict]) -> Result<()> {
     for (kind, path) in &options.report {
         match kind {
+            ReportKind::Html => crate::html::write(path, verdicts),
             ReportKind::Json => report::write_json(path, verdicts),
             ReportKind::Junit => report::write_junit(path, verdicts),
             ReportKind::Markdown => report::write_markdown(path, verdicts),

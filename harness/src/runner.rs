@@ -118,6 +118,36 @@ pub struct Verdict {
     /// Decoded messages, for `--verbose`.
     #[serde(skip)]
     pub details: Vec<String>,
+    /// The login's messages and the SP's answers, step by step (the HTML report's flow).
+    #[serde(skip)]
+    pub exchange: Exchange,
+}
+
+/// One SAML message a case carried, decoded.
+#[derive(Clone, Debug)]
+pub struct Message {
+    /// The binding it travelled by.
+    pub binding: String,
+    /// Where it went: the IdP's sign-on URL, or the ACS.
+    pub to: String,
+    /// The XML, as sent.
+    pub xml: String,
+}
+
+/// What a case's login sent and got, in order: the SP's AuthnRequest, the response posted
+/// to the ACS, the ACS's answer and where the browser was sent off the SP.
+#[derive(Clone, Debug, Default)]
+pub struct Exchange {
+    /// The AuthnRequest the SP sent to the IdP.
+    pub authn_request: Option<Message>,
+    /// The SAMLResponse posted to the ACS (the IdP's, or the forgery).
+    pub response: Option<Message>,
+    /// The IdP's signed response a forgery was made from, when the case forged one.
+    pub original: Option<String>,
+    /// How the ACS answered, in one line.
+    pub acs_answer: Option<String>,
+    /// Where a redirect sent the browser off the SP's origins after the ACS, if one did.
+    pub left_for: Option<String>,
 }
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -411,6 +441,22 @@ impl CaseRun<'_> {
 
     fn record_details(attempt: &Attempt, notes: &mut Notes) {
         notes.answered(attempt.acs_status, &attempt.acs_answer);
+        let c = &attempt.captured;
+        notes.exchange = Exchange {
+            authn_request: Some(Message {
+                binding: format!("{:?}", c.binding),
+                to: c.idp_url.to_string(),
+                xml: c.xml.clone(),
+            }),
+            response: Some(Message {
+                binding: "POST".into(),
+                to: attempt.delivered.post.acs.clone(),
+                xml: attempt.delivered.post.saml_response.clone(),
+            }),
+            original: attempt.delivered.original.as_deref().map(str::to_owned),
+            acs_answer: Some(attempt.acs_answer.clone()),
+            left_for: attempt.left_for.clone(),
+        };
         let details = &mut notes.details;
         let c = &attempt.captured;
         details.push(format!(
@@ -1078,6 +1124,8 @@ struct Notes {
     trouble: Option<(u16, String)>,
     /// The case could not run because the SP did not answer ([`CaseEnd::Unanswered`]).
     unanswered: bool,
+    /// The login's messages and answers.
+    exchange: Exchange,
 }
 
 impl Notes {
@@ -1223,6 +1271,7 @@ pub async fn run_scenario<'s>(
                 duration,
                 findings: notes.findings,
                 details: notes.details,
+                exchange: notes.exchange,
             };
             emit(Event::CaseFinished(Box::new(v.clone())));
             verdicts.push(v);

@@ -160,6 +160,17 @@ fn entra_user(config: &mock_idp::config::Config, upn: Option<&str>) -> Result<En
 
 /// Runs `scim`.
 pub fn run(args: ScimArgs) -> Result<ExitCode> {
+    if let Some((_, path)) = args
+        .report
+        .iter()
+        .find(|(kind, _)| matches!(kind, ReportKind::Sarif | ReportKind::Html))
+    {
+        return Err(UsageError(format!(
+            "scim writes junit, json or markdown reports, not {:?}; hint: --report junit=scim.xml",
+            path.display().to_string()
+        ))
+        .into());
+    }
     let config = match &args.config {
         Some(path) => {
             mock_idp::config::Config::load(path).map_err(|e| UsageError(e.to_string()))?
@@ -534,10 +545,8 @@ fn write_report(
             }
             md
         }
-        ReportKind::Sarif => {
-            return Err(
-                UsageError("scim writes junit, json or markdown reports, not sarif".into()).into(),
-            )
+        ReportKind::Sarif | ReportKind::Html => {
+            return Err(UsageError("scim writes junit, json or markdown reports".into()).into())
         }
     };
     std::fs::write(path, text)?;

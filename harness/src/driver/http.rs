@@ -114,5 +114,6 @@ async fn live_response(browser: &Browser, captured: &Captured) -> Result<Deliver
         name_id,
         swap: Swap::default(),
         mutated: None,
+        original: None,
     })
 }
