@@ -165,9 +165,18 @@ pub fn run(args: ConformanceArgs) -> Result<ExitCode> {
             .into_iter()
             .map(|s| with_checks(s, &checks))
             .collect();
-        let mut verdicts = run_and_print(&scenarios, &args.options).await?;
-        apply_expectations(&mut verdicts, &expectations);
         let threshold = threshold(&args.fail_on);
+        // Under --fail-fast: the first verdict that makes the exit status non-zero.
+        let fails = |v: &Verdict| {
+            let foreseen = expectations
+                .iter()
+                .any(|e| glob(&e.id, &v.id) && e.verdict == v.outcome.word());
+            let mut v = v.clone();
+            v.expected = foreseen.then(String::new);
+            gates(&v, threshold) || unjudged(&v)
+        };
+        let mut verdicts = run_and_print(&scenarios, &args.options, &fails).await?;
+        apply_expectations(&mut verdicts, &expectations);
         for v in verdicts.iter_mut() {
             v.gating = gates(v, threshold);
         }
@@ -277,17 +286,22 @@ fn gates(v: &Verdict, threshold: u8) -> bool {
         && v.severity.is_some_and(|s| severity_rank(s) >= threshold)
 }
 
+/// Whether `v` leaves the run unjudged (exit 3): an unexpected inconclusive, error or failed
+/// good login.
+fn unjudged(v: &Verdict) -> bool {
+    v.expected.is_none()
+        && matches!(
+            v.outcome,
+            Outcome::Inconclusive | Outcome::Error | Outcome::Fail
+        )
+}
+
 /// The exit status for `verdicts` (their `gating` already set).
 fn exit_status(verdicts: &[Verdict]) -> ExitCode {
     if verdicts.iter().any(|v| v.gating) {
         return ExitCode::from(EXIT_VULNERABLE);
     }
-    let unjudged = verdicts.iter().filter(|v| v.expected.is_none()).any(|v| {
-        matches!(
-            v.outcome,
-            Outcome::Inconclusive | Outcome::Error | Outcome::Fail
-        )
-    });
+    let unjudged = verdicts.iter().any(unjudged);
     let checks: Vec<&Verdict> = verdicts.iter().filter(|v| v.severity.is_some()).collect();
     let nothing_tested =
         !checks.is_empty() && checks.iter().all(|v| v.outcome == Outcome::NotApplicable);

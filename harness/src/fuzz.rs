@@ -747,14 +747,13 @@ pub fn as_verdicts(scenario: &Scenario, summary: &Summary) -> Vec<Verdict> {
         .findings
         .iter()
         .map(|f| {
-            let mut details = vec![format!("edits: {}", f.chain.describe())];
+            let mut findings = vec![format!("edits: {}", f.chain.describe())];
             if let Some(id) = f.shape {
-                details.push(format!("nearest catalogue check: {id}"));
+                findings.push(format!("nearest catalogue check: {id}"));
             }
             if let Some(p) = &f.reproducer {
-                details.push(format!("reproducer: {}", p.display()));
+                findings.push(format!("reproducer: {}", p.display()));
             }
-            details.push(format!("SAMLResponse posted:\n{}", f.xml));
             Verdict {
                 scenario: scenario.name.clone(),
                 file: scenario.file.display().to_string(),
@@ -764,7 +763,16 @@ pub fn as_verdicts(scenario: &Scenario, summary: &Summary) -> Vec<Verdict> {
                 reason: f.reason.clone(),
                 signed_in_as: f.signed_in_as.clone(),
                 gating: f.outcome == Outcome::Vulnerable,
-                details,
+                details: vec![format!("SAMLResponse posted:\n{}", f.xml)],
+                exchange: crate::runner::Exchange {
+                    response: Some(crate::runner::Message {
+                        binding: "POST".into(),
+                        to: "the ACS".into(),
+                        xml: f.xml.clone(),
+                    }),
+                    ..Default::default()
+                },
+                findings,
                 ..placeholder_verdict()
             }
         })

@@ -100,10 +100,6 @@ pub struct FuzzArgs {
     /// Keep findings as found, without shrinking them.
     #[arg(long, help_heading = "Fuzzing")]
     no_shrink: bool,
-    /// Stop after the batch (with --jobs: the round of batches) that found the first
-    /// vulnerable case.
-    #[arg(long, help_heading = "Fuzzing")]
-    fail_fast: bool,
     /// Draw only these kinds of edit (comma-separated or repeated).
     #[arg(long, value_name = "KIND", value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(attacks::mutate::KINDS), help_heading = "Fuzzing")]
     only: Vec<String>,
@@ -197,7 +193,7 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
             batch: args.batch as usize,
             jobs: args.options.jobs(),
             shrink: !args.no_shrink,
-            fail_fast: args.fail_fast,
+            fail_fast: args.options.fail_fast(),
             only: args.only.clone(),
             corpus: args.corpus.clone(),
             out: args.out.clone(),

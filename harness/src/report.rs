@@ -283,6 +283,23 @@ pub fn write_markdown(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> 
     file.write_all(markdown(verdicts).as_bytes())
 }
 
+/// The body of a JUnit failure: why, what the forgery tried and who got in, the references,
+/// and the case's notes (a fuzz finding's edits, nearest check and reproducer path).
+fn junit_description(v: &Verdict) -> String {
+    let mut lines = vec![v.reason.clone()];
+    if let Some(f) = &v.forged_identity {
+        lines.push(format!("forged identity: {f}"));
+    }
+    if let Some(who) = &v.signed_in_as {
+        lines.push(format!("signed in as: {who}"));
+    }
+    if !v.references.is_empty() {
+        lines.push(format!("references: {}", v.references.join("; ")));
+    }
+    lines.extend(v.findings.iter().cloned());
+    lines.join("\n")
+}
+
 /// Writes a JUnit XML report: one test suite per scenario, one test case per case.
 pub fn write_junit(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
     let mut report = Report::new("saml-harness");
@@ -296,11 +313,13 @@ pub fn write_junit(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
                 Outcome::Fail | Outcome::Vulnerable | Outcome::Nonstrict => {
                     let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     st.set_message(v.reason.clone());
+                    st.set_description(junit_description(v));
                     st
                 }
                 Outcome::Error => {
                     let mut st = TestCaseStatus::non_success(NonSuccessKind::Error);
                     st.set_message(v.reason.clone());
+                    st.set_description(junit_description(v));
                     st
                 }
                 Outcome::Inconclusive | Outcome::NotApplicable => {
@@ -310,8 +329,12 @@ pub fn write_junit(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
                 }
             };
             let mut case = TestCase::new(v.id.clone(), status);
+            let mut out: Vec<String> = v.findings.clone();
             if v.outcome == Outcome::Nonstrict {
-                case.set_system_out(format!("nonstrict: {}", v.reason));
+                out.insert(0, format!("nonstrict: {}", v.reason));
+            }
+            if !out.is_empty() {
+                case.set_system_out(out.join("\n"));
             }
             case.set_classname(s.to_owned());
             case.set_time(v.duration);

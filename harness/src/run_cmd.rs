@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::driver::chromium::Chromium;
 use crate::driver::Driver;
-use crate::runner::{run_scenario, Outcome, Verdict};
+use crate::runner::{run_scenario, Event, Outcome, Verdict};
 use crate::scenario::{self, Scenario};
 use crate::{say, UsageError};
 
@@ -33,6 +33,12 @@ pub struct RunOptions {
     /// Print only the cases that did not pass, and the summary.
     #[arg(long, short)]
     quiet: bool,
+    /// Stop at the first case that fails the run (`run`, `demo`: any case that did not pass;
+    /// `conformance`: what makes its exit status non-zero; `fuzz`: after the batch, or with
+    /// --jobs the round of batches, that found the first vulnerable case). Reports hold the
+    /// verdicts so far.
+    #[arg(long)]
+    fail_fast: bool,
     /// Colour verdicts: auto (a terminal, and NO_COLOR unset), always or never.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
     color: ColorArg,
@@ -214,6 +220,11 @@ impl RunOptions {
         self.quiet
     }
 
+    /// `--fail-fast`.
+    pub(crate) fn fail_fast(&self) -> bool {
+        self.fail_fast
+    }
+
     /// `--jobs`.
     pub(crate) fn jobs(&self) -> usize {
         self.jobs as usize
@@ -252,8 +263,18 @@ pub fn load(paths: &[PathBuf], vars: &dyn Fn(&str) -> Option<String>) -> Result<
     Ok(all)
 }
 
-/// Runs scenarios with the human reporter on stdout (cases as they finish, then the table).
-pub async fn run_and_print(scenarios: &[Scenario], options: &RunOptions) -> Result<Vec<Verdict>> {
+/// Whether a verdict fails a `run` or `demo`: anything but pass and not-applicable.
+pub fn fails_run(v: &Verdict) -> bool {
+    !matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable)
+}
+
+/// Runs scenarios with the human reporter on stdout (cases as they finish, then the table);
+/// with `--fail-fast`, stops at the first verdict `fails` says fails the run.
+pub async fn run_and_print(
+    scenarios: &[Scenario],
+    options: &RunOptions,
+    fails: &(dyn Fn(&Verdict) -> bool + Sync),
+) -> Result<Vec<Verdict>> {
     let driver = options.driver()?;
     let canary = options.canary()?;
     let style = report::Style {
@@ -263,19 +284,42 @@ pub async fn run_and_print(scenarios: &[Scenario], options: &RunOptions) -> Resu
     };
     let mut human = Human::new(std::io::stdout(), style);
     let mut verdicts: Vec<Verdict> = Vec::new();
-    for s in scenarios {
-        verdicts.extend(
-            run_scenario(
-                s,
-                options.limits(),
-                options.jobs(),
-                driver.clone(),
-                saml_protocol::system_clock(),
-                &canary,
-                &mut |e| human.event(&e),
-            )
-            .await,
+    let stop = tokio::sync::Notify::new();
+    for (i, s) in scenarios.iter().enumerate() {
+        let mut failed: Option<String> = None;
+        let mut emit = |e: Event| {
+            human.event(&e);
+            if let Event::CaseFinished(v) = e {
+                if options.fail_fast && failed.is_none() && fails(&v) {
+                    failed = Some(v.id.clone());
+                    stop.notify_one();
+                }
+                verdicts.push(*v);
+            }
+        };
+        let run = run_scenario(
+            s,
+            options.limits(),
+            options.jobs(),
+            driver.clone(),
+            saml_protocol::system_clock(),
+            &canary,
+            &mut emit,
         );
+        // Dropping the run stops its cases in flight; the verdicts so far are kept.
+        tokio::select! {
+            _ = run => {}
+            _ = stop.notified() => {}
+        }
+        if let Some(id) = failed {
+            let left = s.cases.len() - verdicts.iter().filter(|v| v.scenario == s.name).count();
+            say!(
+                "\nstopped at {id} (--fail-fast): {left} case(s) of {} and {} later scenario(s) not run",
+                report::printable(&s.name),
+                scenarios.len() - i - 1
+            );
+            break;
+        }
     }
     human.summary(&verdicts);
     Ok(verdicts)
@@ -298,12 +342,10 @@ pub fn write_reports(options: &RunOptions, verdicts: &[Verdict]) -> Result<()> {
 
 /// Runs scenarios, reports, and exits 0 only if every case met its expectation.
 pub async fn execute(scenarios: &[Scenario], options: &RunOptions) -> Result<ExitCode> {
-    let verdicts = run_and_print(scenarios, options).await?;
+    let verdicts = run_and_print(scenarios, options, &fails_run).await?;
     write_reports(options, &verdicts)?;
     // A check that does not apply is no failure; everything else must pass.
-    let all_pass = verdicts
-        .iter()
-        .all(|v| matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable));
+    let all_pass = !verdicts.iter().any(fails_run);
     Ok(if all_pass {
         ExitCode::SUCCESS
     } else {

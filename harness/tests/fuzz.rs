@@ -121,6 +121,17 @@ fn a_shrunk_reproducer_re_runs_through_run_with_the_same_verdict() {
     assert!(found["xml"].as_str().unwrap().contains("admin@contoso.com"));
     let junit = std::fs::read_to_string(dir.path().join("fuzz.xml")).unwrap();
     assert!(junit.contains("fuzz/"), "{junit}");
+    // The finding's failure carries the reproducer's path, for CI to link or upload.
+    let doc = roxmltree::Document::parse(&junit).unwrap();
+    let failure = doc
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .and_then(|n| n.text())
+        .unwrap_or_default();
+    assert!(
+        failure.contains(&format!("reproducer: {}", reproducer.display())),
+        "{junit}"
+    );
 
     let scenarios = dir.path().join("scenarios");
     std::fs::create_dir(&scenarios).unwrap();

@@ -75,3 +75,79 @@ fn a_clean_run_has_no_sarif_results_and_no_markdown_findings() {
     assert!(md.contains("**ok: all"), "{md}");
     assert!(!md.contains("did not pass"), "{md}");
 }
+
+#[test]
+fn fail_fast_stops_at_the_first_verdict_that_fails_the_run_and_reports_what_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .args([
+            "conformance",
+            "--reference-sp",
+            "--only",
+            "xsw",
+            "--fail-fast",
+        ])
+        .args(["--flaw", "signature-wrapping", "--report"])
+        .arg(format!("json={}", json.display()))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let cases = report["cases"].as_array().unwrap();
+    let vulnerable: Vec<&serde_json::Value> = cases
+        .iter()
+        .filter(|c| c["verdict"] == "vulnerable")
+        .collect();
+    assert_eq!(vulnerable.len(), 1, "{report}");
+    let first = vulnerable[0]["id"].as_str().unwrap();
+    assert!(
+        stdout.contains(&format!("stopped at {first} (--fail-fast)")),
+        "{stdout}"
+    );
+    let selected = attacks::select::select(&["xsw".into()], &[]).unwrap().len();
+    assert!(cases.len() < selected, "{} cases ran", cases.len());
+
+    // An expected deviation (--expect) does not stop the run; the next one does.
+    let expect = dir.path().join("known.yaml");
+    std::fs::write(
+        &expect,
+        format!("- {{id: {first}, verdict: vulnerable, reason: known}}\n"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .args([
+            "conformance",
+            "--reference-sp",
+            "--only",
+            "xsw",
+            "--fail-fast",
+        ])
+        .args(["--flaw", "signature-wrapping", "--expect"])
+        .arg(&expect)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let stopped = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("stopped at "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(!stopped.starts_with(&format!("{first} ")), "{stdout}");
+
+    // A careful SP runs to the end.
+    let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .args([
+            "conformance",
+            "--reference-sp",
+            "--only",
+            "xsw",
+            "--fail-fast",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(!stdout.contains("stopped at"), "{stdout}");
+}

@@ -71,4 +71,12 @@ fn junit_report_has_a_suite_per_scenario_and_a_failure_per_failed_case() {
         .filter_map(|n| n.attribute("name"))
         .collect();
     assert_eq!(failed, ["aud/other-sp", "aud/prefix", "enc/other-audience"]);
+    // A failure's body says who got in and what the check cites.
+    let body = doc
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .and_then(|n| n.text())
+        .unwrap_or_default();
+    assert!(body.contains("signed in as: "), "{body}");
+    assert!(body.contains("references: "), "{body}");
 }
