@@ -27,6 +27,63 @@ fn reports(flaw: Option<&str>) -> (i32, String, serde_json::Value) {
     )
 }
 
+/// The errors the SARIF 2.1.0 JSON schema finds in `doc` (Microsoft's copy of the schema, as
+/// `@microsoft/jest-sarif` ships it, checked by ajv as that package does; both installed by
+/// `scripts/setup --test`).
+fn schema_errors(doc: &serde_json::Value) -> Vec<String> {
+    let modules = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/sarif-schema-node/node_modules");
+    assert!(
+        modules.join("ajv").is_dir(),
+        "the SARIF schema is missing; run scripts/setup --test"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("doc.sarif");
+    std::fs::write(&file, serde_json::to_vec(doc).unwrap()).unwrap();
+    let script = r#"
+const [modules, file] = process.argv.slice(1);
+const Ajv = require(modules + '/ajv');
+const ajv = new Ajv({schemaId: 'auto', allErrors: true});
+ajv.addMetaSchema(require(modules + '/ajv/lib/refs/json-schema-draft-04.json'));
+const schema = require(modules + '/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
+const ok = ajv.validate(schema, JSON.parse(require('fs').readFileSync(file, 'utf8')));
+for (const e of ok ? [] : ajv.errors) console.log(`${e.dataPath} ${e.message} ${JSON.stringify(e.params)}`);
+"#;
+    let out = Command::new("node")
+        .arg("-e")
+        .arg(script)
+        .arg(&modules)
+        .arg(&file)
+        .output()
+        .expect("node; run scripts/setup --test");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn sarif_reports_are_valid_against_the_sarif_2_1_0_schema() {
+    for flaw in [Some("xsw-root-assertion"), None] {
+        let (_, _, sarif) = reports(flaw);
+        let errors = schema_errors(&sarif);
+        assert!(errors.is_empty(), "{flaw:?}: {errors:#?}\n{sarif:#}");
+    }
+    // The validator does refuse what the schema forbids.
+    let (_, _, mut sarif) = reports(Some("xsw-root-assertion"));
+    sarif["runs"][0]["results"][0]["level"] = "fatal".into();
+    sarif["version"] = "2.0".into();
+    let errors = schema_errors(&sarif);
+    assert!(errors.iter().any(|e| e.contains(".level")), "{errors:#?}");
+    assert!(errors.iter().any(|e| e.contains(".version")), "{errors:#?}");
+}
+
 #[test]
 fn a_vulnerable_run_is_a_sarif_error_per_case_with_its_rule_and_a_markdown_row() {
     let (code, md, sarif) = reports(Some("xsw-root-assertion"));
