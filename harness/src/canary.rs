@@ -117,7 +117,7 @@ impl CanaryListener {
         let ledger = Ledger::default();
         let router = app(ledger.clone());
         let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            mock_idp::serve::serve(listener, router, std::future::pending()).await;
         });
         Ok(CanaryListener {
             base,

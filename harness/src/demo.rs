@@ -4,6 +4,7 @@
 use anyhow::Result;
 use mock_idp::config::Config;
 use mock_idp::idp::Idp;
+use mock_idp::serve::serve;
 use reference_sp::server::{acs_url_at, entity_id_at, SpConfig, SpState};
 use reference_sp::trust::IdpTrust;
 use reference_sp::Flaws;
@@ -56,13 +57,12 @@ pub async fn start(flaws: Flaws, trivial_acs: bool) -> Result<(String, String)> 
     };
 
     let state = mock_idp::server::IdpState::new(idp, idp_url.clone());
-    tokio::spawn(async move { axum::serve(idp_listener, mock_idp::server::app(state)).await });
-    tokio::spawn(async move {
-        axum::serve(
-            sp_listener,
-            reference_sp::server::app(SpState::new(sp_config)),
-        )
-        .await
-    });
+    let never = std::future::pending::<()>;
+    tokio::spawn(serve(idp_listener, mock_idp::server::app(state), never()));
+    tokio::spawn(serve(
+        sp_listener,
+        reference_sp::server::app(SpState::new(sp_config)),
+        never(),
+    ));
     Ok((idp_url, sp_url))
 }

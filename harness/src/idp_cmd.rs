@@ -58,7 +58,7 @@ impl ConfigArgs {
 pub enum IdpCommand {
     /// Serve the mock IdP over HTTP and print its URLs and test user.
     #[command(
-        after_help = "LIMITS:\n    SAMLRequest parameter: 64 KiB encoded, 256 KiB of XML after inflating; request body: 256 KiB.\n    A Redirect-binding URL longer than 65,534 bytes after percent-encoding is refused by the\n    HTTP layer (414, no page): send large requests by HTTP-POST.\n    DTDs in requests are refused (no entity expansion, nothing fetched).\n\nEXAMPLES:\n    saml-harness idp serve\n    saml-harness idp serve --config tenant.yaml --listen 127.0.0.1:0\n    saml-harness idp serve --tls        # https://127.0.0.1:7080, certificate from a local test CA\n    SSL_CERT_FILE=~/.local/share/saml-harness/tls/ca.pem saml-harness sp serve \\\n      --idp-metadata 'https://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml?appid=5e8f7a6b-1c2d-4e3f-8a9b-0c1d2e3f4a5b'"
+        after_help = "LIMITS:\n    SAMLRequest parameter: 64 KiB encoded, 256 KiB of XML after inflating; request body: 256 KiB;\n    request headers must arrive within 10 s.\n    A Redirect-binding URL longer than 65,534 bytes after percent-encoding is refused by the\n    HTTP layer (414, no page): send large requests by HTTP-POST.\n    DTDs in requests are refused (no entity expansion, nothing fetched).\n\nEXAMPLES:\n    saml-harness idp serve\n    saml-harness idp serve --config tenant.yaml --listen 127.0.0.1:0\n    saml-harness idp serve --tls        # https://127.0.0.1:7080, certificate from a local test CA\n    SSL_CERT_FILE=~/.local/share/saml-harness/tls/ca.pem saml-harness sp serve \\\n      --idp-metadata 'https://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml?appid=5e8f7a6b-1c2d-4e3f-8a9b-0c1d2e3f4a5b'"
     )]
     Serve {
         #[command(flatten)]
@@ -413,10 +413,8 @@ fn serve(
         };
         if !tls.tls {
             print_banner(&state, &[]);
-            return axum::serve(listener, server::app(state))
-                .with_graceful_shutdown(shutdown)
-                .await
-                .context("the server stopped");
+            mock_idp::serve::serve(listener, server::app(state), shutdown).await;
+            return Ok(());
         }
         let (ca, ca_path) = match (&tls.tls_ca_cert, &tls.tls_ca_key) {
             (Some(cert), Some(key)) => (mock_idp::tls::TestCa::from_files(cert, key), cert.clone()),
@@ -458,10 +456,8 @@ fn serve(
             ],
         );
         let listener = mock_idp::tls::TlsListener::new(listener, acceptor)?;
-        axum::serve(listener, server::app(state))
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("the server stopped")
+        mock_idp::serve::serve(listener, server::app(state), shutdown).await;
+        Ok(())
     })
 }
 

@@ -304,7 +304,7 @@ async fn serve_reference(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
+        mock_idp::serve::serve(listener, app, std::future::pending()).await;
     });
     Ok((addr, server))
 }

@@ -19,6 +19,10 @@ fn flaw_help() -> String {
     for line in reference_sp::server::endpoints_text().lines() {
         s.push_str(&format!("    {line}\n"));
     }
+    s.push_str(&format!(
+        "    Request headers must arrive within {} s.\n",
+        mock_idp::serve::HEADER_TIMEOUT.as_secs()
+    ));
     s.push_str("\nFLAWS (each turns off one check or emulates one published bug):\n");
     let width = Flaw::ALL.iter().map(|f| f.name().len()).max().unwrap_or(0);
     for f in Flaw::ALL {
@@ -232,11 +236,10 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             router = router.nest("/scim/v2", scim);
         }
         say!("press Ctrl-C to stop");
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .context("the server stopped")
+        mock_idp::serve::serve(listener, router, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
+        Ok(())
     })
 }

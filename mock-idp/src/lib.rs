@@ -12,6 +12,7 @@ pub mod idp;
 pub mod metadata;
 pub mod request;
 pub mod response;
+pub mod serve;
 pub mod server;
 pub mod sign;
 pub mod tls;

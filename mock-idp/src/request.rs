@@ -115,8 +115,35 @@ fn parse_bool(v: Option<&str>) -> bool {
     matches!(v, Some("true") | Some("1"))
 }
 
+/// Most attributes one element of a request may carry: Entra's requests have a handful, and
+/// the XML parser's duplicate check takes time quadratic in them.
+pub const MAX_ATTRIBUTES: usize = 256;
+
+/// Refuses a request with an element carrying more than [`MAX_ATTRIBUTES`] attributes, in one
+/// linear pass (malformed XML is left to the parser to describe).
+fn attributes_bounded(xml: &str) -> Result<(), Aadsts> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) => {
+                let n = e.attributes().with_checks(false).count();
+                if n > MAX_ATTRIBUTES {
+                    return Err(invalid(format!(
+                        "<{}> carries {n} attributes; a request element may carry at most {MAX_ATTRIBUTES}",
+                        String::from_utf8_lossy(e.name().as_ref())
+                    )));
+                }
+            }
+            Ok(Event::Eof) | Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+    }
+}
+
 /// Parses request XML (DTDs refused) into an AuthnRequest or LogoutRequest.
 pub fn parse(xml: &str) -> Result<SpRequest, Aadsts> {
+    attributes_bounded(xml)?;
     let doc = roxmltree::Document::parse_with_options(
         xml,
         roxmltree::ParsingOptions {
@@ -272,6 +299,23 @@ mod tests {
     fn a_dtd_is_refused() {
         let xml = r#"<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_a">&e;</samlp:AuthnRequest>"#;
         assert_eq!(parse(xml).unwrap_err().code(), 75005);
+    }
+
+    #[test]
+    fn an_element_with_too_many_attributes_is_refused_before_parsing() {
+        let request = |n: usize| {
+            let attrs: Vec<String> = (0..n).map(|i| format!("a{i}=\"\"")).collect();
+            format!(
+                r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_a" Version="2.0" {}/>"#,
+                attrs.join(" ")
+            )
+        };
+        let err = parse(&request(20_000)).unwrap_err();
+        assert!(
+            matches!(err, Aadsts::InvalidRequest { ref detail } if detail.contains("20003 attributes")),
+            "{err:?}"
+        );
+        assert!(parse(&request(MAX_ATTRIBUTES - 3)).is_ok());
     }
 
     #[test]
