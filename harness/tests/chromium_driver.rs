@@ -119,3 +119,61 @@ fn chromium_sees_the_acs_status_so_another_checks_crash_is_no_refusal() {
     );
     assert_eq!(code, 1, "{report:#}");
 }
+
+/// An SP that accepts connections and never answers: the case ends at its timeout and the
+/// process exits soon after (it used to wait ten minutes for Chromium's idle timeout).
+#[test]
+fn under_chromium_an_sp_that_never_answers_ends_the_run_in_bounded_time() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream); // accepted, never answered
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("silent.yaml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "name: silent\nsp:\n  sign_on_url: http://127.0.0.1:{port}/login\n  entity_id: urn:silent\n  acs_url: http://127.0.0.1:{port}/acs\n  oracle:\n    url: http://127.0.0.1:{port}/me\ncases:\n  - name: login\n    expect: accept\n"
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .args([
+            "run",
+            "--driver",
+            "chromium",
+            "--case-timeout",
+            "3",
+            "--request-timeout",
+            "2",
+        ])
+        .arg(&scenario)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(90) {
+            let _ = child.kill();
+            panic!("still running after 90 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("ERROR"), "{stdout}");
+}

@@ -134,9 +134,11 @@ impl Chromium {
             ))
         };
         mark_page(&tab);
-        tab.navigate_to(sign_on)
-            .map_err(|e| fail("navigate to the sign-on URL", e))?;
+        let navigation = navigate(&tab, sign_on);
         let idp_page = loop {
+            if let Ok(Err(e)) = navigation.try_recv() {
+                return Err(fail("navigate to the sign-on URL", e));
+            }
             {
                 let mut s = seen.lock().unwrap_or_else(|p| p.into_inner());
                 if let Some(e) = s.error.take() {
@@ -183,9 +185,12 @@ impl Chromium {
 
         // The oracle: the protected page in the same browser.
         mark_page(&tab);
-        tab.navigate_to(&oracle.url)
-            .map_err(|e| fail("navigate to the protected page", e))?;
-        let landed = wait_for_new_page(&tab, None, deadline).ok_or_else(timed_out)?;
+        let navigation = navigate(&tab, &oracle.url);
+        let landed =
+            wait_for_new_page(&tab, None, deadline).ok_or_else(|| match navigation.try_recv() {
+                Ok(Err(e)) => fail("navigate to the protected page", e),
+                _ => timed_out(),
+            })?;
         let page_status = seen.lock().unwrap_or_else(|p| p.into_inner()).status_of(
             before_oracle,
             "GET",
@@ -236,6 +241,20 @@ impl Chromium {
 
 /// How often the driver looks at the page.
 const POLL: Duration = Duration::from_millis(25);
+
+/// Starts navigating `tab` to `url` on a thread of its own and returns at once; how the
+/// navigation started arrives on the channel. (Chromium answers `Page.navigate` only once the
+/// server answers, and headless_chrome waits for that up to the browser's idle timeout, so an
+/// SP that accepts the connection and never answers would hold the case — and the run's exit
+/// — for ten minutes. The thread ends when Chromium answers or the browser goes.)
+fn navigate(tab: &Arc<Tab>, url: &str) -> std::sync::mpsc::Receiver<Result<(), anyhow::Error>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (tab, url) = (tab.clone(), url.to_owned());
+    std::thread::spawn(move || {
+        let _ = tx.send(tab.navigate_to(&url).map(|_| ()));
+    });
+    rx
+}
 
 /// Marks the current document, so a later load can be told from it.
 fn mark_page(tab: &Tab) {
