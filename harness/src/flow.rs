@@ -138,8 +138,11 @@ impl Page {
     /// A short description for verdict reasons: status and the start of the body.
     pub fn summary(&self) -> String {
         const SHOWN: usize = 160;
-        let mut snippet: String = self
-            .body
+        let shown = match self.is_html() {
+            true => visible_text(&self.body),
+            false => self.body.clone(),
+        };
+        let mut snippet: String = shown
             .chars()
             .filter(|c| !c.is_control())
             .take(SHOWN + 1)
@@ -153,6 +156,41 @@ impl Page {
             None => format!("{} {snippet}", self.status),
         }
     }
+}
+
+impl Page {
+    /// Whether the body is an HTML page (by its Content-Type, or its start when none is sent).
+    pub fn is_html(&self) -> bool {
+        match &self.content_type {
+            Some(t) => t.to_ascii_lowercase().contains("html"),
+            None => {
+                let start: String = self.body.trim_start().chars().take(15).collect();
+                let start = start.to_ascii_lowercase();
+                start.starts_with("<!doctype html") || start.starts_with("<html")
+            }
+        }
+    }
+}
+
+/// The text a browser shows for the HTML page `body`: title and body text, scripts and
+/// styles left out, character references decoded, whitespace collapsed.
+pub fn visible_text(body: &str) -> String {
+    let html = scraper::Html::parse_document(body);
+    let mut words: Vec<&str> = Vec::new();
+    for node in html.root_element().descendants() {
+        let Some(text) = node.value().as_text() else {
+            continue;
+        };
+        let hidden = node.ancestors().any(|a| {
+            a.value()
+                .as_element()
+                .is_some_and(|e| matches!(e.name(), "script" | "style" | "noscript" | "template"))
+        });
+        if !hidden {
+            words.extend(text.split_whitespace());
+        }
+    }
+    words.join(" ")
 }
 
 /// The AuthnRequest the SP sent, as captured on its way to the IdP.
@@ -474,6 +512,65 @@ pub fn saml_form(page: &Page, message: &str) -> Option<SamlForm> {
     })
 }
 
+/// Which account to pick on an IdP's sign-in page.
+#[derive(Clone, Copy, Debug)]
+pub enum Pick<'a> {
+    /// This one, or say which are offered (the scenario's `user`).
+    Exactly(&'a str),
+    /// This one if offered, else the first (the identity the good login expects).
+    Preferably(&'a str),
+    /// The first offered.
+    First,
+}
+
+/// An IdP sign-in page that asks which account signs in (a form of `user` buttons, as the
+/// mock IdP's `sign_in: interactive` shows): the form as submitted for the account `pick`
+/// chooses, or which accounts it offers when the one asked for is not among them.
+pub fn account_picker(page: &Page, pick: Pick) -> Option<Result<SamlForm, String>> {
+    let html = scraper::Html::parse_document(&page.body);
+    let forms = scraper::Selector::parse("form").ok()?;
+    let buttons =
+        scraper::Selector::parse("button[name=user], input[type=submit][name=user]").ok()?;
+    let hidden = scraper::Selector::parse("input[type=hidden][name]").ok()?;
+    html.select(&forms).find_map(|form| {
+        let offered: Vec<&str> = form
+            .select(&buttons)
+            .filter_map(|b| b.attr("value"))
+            .collect();
+        let first = *offered.first()?;
+        let chosen = match pick {
+            Pick::First => first,
+            Pick::Exactly(u) | Pick::Preferably(u) => {
+                match (offered.iter().find(|o| o.eq_ignore_ascii_case(u)), pick) {
+                    (Some(o), _) => o,
+                    (None, Pick::Exactly(_)) => {
+                        return Some(Err(format!(
+                            "its sign-in page offers {}, not {u}",
+                            offered.join(", ")
+                        )))
+                    }
+                    (None, _) => first,
+                }
+            }
+        };
+        let mut fields: Vec<(String, String)> = form
+            .select(&hidden)
+            .map(|i| {
+                (
+                    i.attr("name").unwrap_or_default().to_owned(),
+                    i.attr("value").unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        fields.push(("user".into(), chosen.to_owned()));
+        let action = page
+            .url
+            .join(form.attr("action").unwrap_or_default())
+            .ok()?;
+        Some(Ok(SamlForm { action, fields }))
+    })
+}
+
 fn decode_request(encoded: &str, binding: Binding) -> Result<(String, AuthnRequest), FlowError> {
     let xml = request::decode(encoded, binding)
         .map_err(|e| FlowError::BadAuthnRequest(format!("{}: {}", e.message(), e.hint())))?;
@@ -526,6 +623,22 @@ pub fn capture_post(form: SamlForm) -> Result<Captured, FlowError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_html_answer_is_summarised_as_the_text_a_browser_shows() {
+        let page = super::Page {
+            url: url::Url::parse("http://sp.test/acs").unwrap(),
+            status: 403,
+            location: None,
+            refresh: None,
+            body: "<html><head><title>Error &amp; Co</title><style>p{}</style></head><body><script>var x=1;</script><p>We couldn&#39;t sign you in: &lt;saml&gt;</p></body></html>".into(),
+            content_type: Some("text/html; charset=utf-8".into()),
+        };
+        assert_eq!(
+            page.summary(),
+            "403 Error & Co We couldn't sign you in: <saml>"
+        );
+    }
+
     use super::*;
 
     #[test]

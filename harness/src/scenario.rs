@@ -316,6 +316,18 @@ fn yaml_message(e: &serde_saphyr::Error, raw: &str, line: u64) -> String {
         .next()
         .unwrap_or(message)
         .replace("duplicate mapping key: ", "a key appears twice: ");
+    // The path of keys to the line, unless the message names the key itself (an unknown
+    // field) or is about a key that is not there (a missing field, located elsewhere).
+    let message = match key_path(raw, line) {
+        Some(path)
+            if !message.starts_with("missing field")
+                && !message
+                    .contains(&format!("`{}`", path.rsplit('.').next().unwrap_or(&path))) =>
+        {
+            format!("`{path}`: {message}")
+        }
+        _ => message,
+    };
     let shown = usize::try_from(line)
         .ok()
         .and_then(|l| l.checked_sub(1))
@@ -324,6 +336,65 @@ fn yaml_message(e: &serde_saphyr::Error, raw: &str, line: u64) -> String {
         Some(text) => format!("{message}\n  {line} | {text}"),
         None => message,
     }
+}
+
+/// The key at the start of a YAML line's content (`url` in `url: x`), if it has one.
+fn line_key(content: &str) -> Option<&str> {
+    let (key, _) = content.split_once(':')?;
+    (!key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    .then_some(key)
+}
+
+/// The path of keys that leads to `line` (1-based) of block-style YAML `text`, such as
+/// `sp.oracle.url` or `cases[1].expect`, read from the indentation; `None` off any key.
+fn key_path(text: &str, line: u64) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let at = usize::try_from(line).ok()?.checked_sub(1)?;
+    let indent_of = |l: &str| l.len() - l.trim_start().len();
+    let mut parts: Vec<String> = Vec::new();
+    let mut below = usize::MAX;
+    for i in (0..=at).rev() {
+        let l = lines.get(i)?;
+        let content = l.trim_start();
+        let indent = indent_of(l);
+        if content.is_empty() || content.starts_with('#') || indent >= below {
+            continue;
+        }
+        match content.strip_prefix("- ") {
+            // A value with no key of its own on the error line: the error is its sequence's.
+            Some(item) if i == at && line_key(item.trim_start()).is_none() => {}
+            Some(item) => {
+                if i == at {
+                    parts.extend(line_key(item.trim_start()).map(str::to_owned));
+                }
+                // Its index: the items at this indentation since the sequence's key.
+                let index = lines[..i]
+                    .iter()
+                    .rev()
+                    .take_while(|l| l.trim().is_empty() || indent_of(l) >= indent)
+                    .filter(|l| indent_of(l) == indent && l.trim_start().starts_with("- "))
+                    .count();
+                parts.push(format!("[{index}]"));
+            }
+            None => parts.extend(line_key(content).map(str::to_owned)),
+        }
+        below = indent;
+        if indent == 0 {
+            break;
+        }
+    }
+    parts.reverse();
+    let mut path = String::new();
+    for p in parts {
+        if !path.is_empty() && !p.starts_with('[') {
+            path.push('.');
+        }
+        path.push_str(&p);
+    }
+    (!path.is_empty()).then_some(path)
 }
 
 /// Looks up a `${VAR}`: the environment, or an override (the demo sets SP_URL).
@@ -447,14 +518,40 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
             ));
         }
     }
-    let source = |m: Spanned<String>| {
+    // A metadata file is read now: a missing or broken one is the scenario's mistake.
+    let source = |key: &str, m: Spanned<String>| {
         if m.value.starts_with("http://") || m.value.starts_with("https://") {
-            MetadataSource::Url(m.value)
-        } else {
-            MetadataSource::File(base.join(m.value))
+            return Ok(MetadataSource::Url(m.value));
         }
+        let path = base.join(&m.value);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            error(
+                file,
+                m.referenced.line(),
+                format!("`{key}` {:?}: cannot read {}: {e}", m.value, path.display()),
+                "a path relative to the scenario file, or the metadata URL (http://…)",
+            )
+        })?;
+        if let Err(e) = roxmltree::Document::parse_with_options(
+            &text,
+            roxmltree::ParsingOptions {
+                allow_dtd: false,
+                ..Default::default()
+            },
+        ) {
+            return Err(error(
+                file,
+                m.referenced.line(),
+                format!(
+                    "`{key}` {:?} is not well-formed XML (DTDs refused): {e}",
+                    m.value
+                ),
+                "save the metadata XML as the SP (or IdP) serves it",
+            ));
+        }
+        Ok(MetadataSource::File(path))
     };
-    let metadata = sp.metadata.map(source);
+    let metadata = sp.metadata.map(|m| source("sp.metadata", m)).transpose()?;
     let identity = match sp.oracle.identity {
         None => None,
         Some(rule) => Some(match (rule.value.json_pointer, rule.value.regex) {
@@ -620,7 +717,7 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
                 "add `url: ${IDP_URL}`, or drop `metadata` (the built-in IdP signs its own)",
             ))
         }
-        m => m.map(source),
+        m => m.map(|m| source("idp.metadata", m)).transpose()?,
     };
     if spec.cases.is_empty() {
         return Err(error(
@@ -779,6 +876,19 @@ fn catalogue_ids() -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_yaml_error_names_the_path_of_keys_to_its_line() {
+        let text = "name: x\nsp:\n  oracle:\n    url:\n      - 1\ncases:\n  - name: a\n    expect: accept\n  # two\n  - name: b\n    expect: 3\n";
+        assert_eq!(super::key_path(text, 5).as_deref(), Some("sp.oracle.url"));
+        assert_eq!(
+            super::key_path(text, 11).as_deref(),
+            Some("cases[1].expect")
+        );
+        assert_eq!(super::key_path(text, 10).as_deref(), Some("cases[1].name"));
+        assert_eq!(super::key_path(text, 6).as_deref(), Some("cases"));
+        assert_eq!(super::key_path(text, 99), None);
+    }
+
     use super::*;
 
     fn no_vars(_: &str) -> Option<String> {
@@ -1122,15 +1232,22 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.line, 7, "{err}");
         assert!(err.to_string().contains("idp.url"), "{err}");
-        let s = parse(
-            &with("  url: http://idp\n  metadata: idp.xml\n"),
-            Path::new("dir/s.yaml"),
-            &no_vars,
-        )
-        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("s.yaml");
+        let at_file = |idp: &str| parse(&with(idp), &file, &no_vars);
+        // A metadata file is read when the scenario loads: missing or not XML, it is the
+        // scenario's mistake, with its line.
+        let err = at_file("  url: http://idp\n  metadata: idp.xml\n").unwrap_err();
+        assert_eq!(err.line, 8, "{err}");
+        assert!(err.to_string().contains("cannot read"), "{err}");
+        std::fs::write(dir.path().join("idp.xml"), "not xml").unwrap();
+        let err = at_file("  url: http://idp\n  metadata: idp.xml\n").unwrap_err();
+        assert!(err.to_string().contains("not well-formed XML"), "{err}");
+        std::fs::write(dir.path().join("idp.xml"), "<EntityDescriptor/>").unwrap();
+        let s = at_file("  url: http://idp\n  metadata: idp.xml\n").unwrap();
         assert_eq!(
             s.idp_metadata,
-            Some(MetadataSource::File(PathBuf::from("dir/idp.xml")))
+            Some(MetadataSource::File(dir.path().join("idp.xml")))
         );
     }
 

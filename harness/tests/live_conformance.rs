@@ -10,16 +10,21 @@ use std::process::Command;
 
 use common::serve;
 
-/// A tenant unlike the built-in one (another tenant id and signing key), its app pointed at `sp`.
-fn tenant(dir: &std::path::Path, sp: &str) -> std::path::PathBuf {
+/// A tenant unlike the built-in one (another tenant id and signing key), its app pointed at `sp`;
+/// with `interactive`, a person picks the account on a sign-in page (E.Mallory listed first).
+fn tenant(dir: &std::path::Path, sp: &str, interactive: bool) -> std::path::PathBuf {
     let key = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../fixtures/keys/idp-signing-2.key.pem"
     );
+    let sign_in = if interactive {
+        "sign_in: interactive\nusers:\n  - {upn: E.Mallory@contoso.com, display_name: E.Mallory}\n"
+    } else {
+        "users:\n"
+    };
     let config = format!(
         "tenant: {{id: 0a0b0c0d-1111-4222-8333-444455556666, domain: contoso.com, name: Contoso (another tenant)}}
-users:
-  - {{upn: B.Simon@contoso.com, given_name: B, surname: Simon, display_name: B.Simon}}
+{sign_in}  - {{upn: B.Simon@contoso.com, given_name: B, surname: Simon, display_name: B.Simon}}
 applications:
   - name: live
     identifiers: [{sp}/saml/metadata]
@@ -52,10 +57,13 @@ impl SpPort {
 }
 
 /// A port for the SP, the tenant config (in `dir`) pointed at it, and the running IdP.
-fn start_idp(dir: &std::path::Path) -> (SpPort, std::path::PathBuf, common::Server) {
+fn start_idp(
+    dir: &std::path::Path,
+    interactive: bool,
+) -> (SpPort, std::path::PathBuf, common::Server) {
     let sp_port = SpPort::new();
     let port = sp_port.port();
-    let config = tenant(dir, &format!("http://127.0.0.1:{port}"));
+    let config = tenant(dir, &format!("http://127.0.0.1:{port}"), interactive);
     let idp = serve(&[
         "idp",
         "serve",
@@ -88,16 +96,18 @@ fn with_idp_metadata(dir: &std::path::Path) -> String {
 /// Starts the IdP and a reference SP (with `flaws`) that trusts it; runs `conformance` on the
 /// live-IdP example; returns the exit code and `id → verdict`.
 fn run(flaws: &[&str]) -> (i32, std::collections::BTreeMap<String, String>, String) {
-    run_scenario(flaws, false)
+    run_scenario(flaws, false, false)
 }
 
-/// As [`run`]; with `idp_metadata`, the scenario also names the running IdP's metadata.
+/// As [`run`]; with `idp_metadata`, the scenario also names the running IdP's metadata; with
+/// `interactive`, the IdP shows its account picker.
 fn run_scenario(
     flaws: &[&str],
     idp_metadata: bool,
+    interactive: bool,
 ) -> (i32, std::collections::BTreeMap<String, String>, String) {
     let dir = tempfile::tempdir().unwrap();
-    let (sp_port, config, idp) = start_idp(dir.path());
+    let (sp_port, config, idp) = start_idp(dir.path(), interactive);
     let port = sp_port.port();
     let sp_url = format!("http://127.0.0.1:{port}");
     let config = config.to_str().unwrap();
@@ -203,12 +213,22 @@ fn a_flawed_sp_behind_a_running_idp_is_caught() {
 
 #[test]
 fn the_running_idps_signed_metadata_is_the_donor_for_checks_that_transplant_one() {
-    let (_, v, out) = run_scenario(&[], true);
+    let (_, v, out) = run_scenario(&[], true, false);
     for id in ["xsw/roots/donor-first", "xsw/donor-signature-first"] {
         assert_eq!(v[id], "inconclusive", "{id}: {out}");
     }
-    let (code, v, out) = run_scenario(&["multiple-roots"], true);
+    let (code, v, out) = run_scenario(&["multiple-roots"], true, false);
     assert_eq!(v["xsw/roots/donor-first"], "vulnerable", "{out}");
+    assert_eq!(code, 1, "{out}");
+}
+
+#[test]
+fn an_idp_that_asks_which_account_gets_the_scenarios_user_and_the_run_goes_on() {
+    // The picker lists E.Mallory first; the good login expects B.Simon, and gets her.
+    let (code, v, out) = run_scenario(&["xsw-root-assertion"], false, true);
+    assert_eq!(v["login/good"], "pass", "{out}");
+    assert_eq!(v["prot/replay"], "pass", "{out}");
+    assert_eq!(v["xsw/3"], "vulnerable", "{out}");
     assert_eq!(code, 1, "{out}");
 }
 
@@ -251,7 +271,7 @@ fn good_login_behind(
 #[test]
 fn an_sp_given_the_tenant_level_metadata_fails_the_good_login_and_the_harness_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    let (sp_port, _, idp) = start_idp(dir.path());
+    let (sp_port, _, idp) = start_idp(dir.path(), false);
     // The tenant-level URL (no appid): what an admin copies by mistake.
     let tenant_md = format!(
         "{}/0a0b0c0d-1111-4222-8333-444455556666/federationmetadata/2007-06/federationmetadata.xml",
@@ -267,7 +287,7 @@ fn an_sp_given_the_tenant_level_metadata_fails_the_good_login_and_the_harness_sa
 #[test]
 fn an_idp_url_the_sp_does_not_use_fails_the_good_login() {
     let dir = tempfile::tempdir().unwrap();
-    let (sp_port, config, idp) = start_idp(dir.path());
+    let (sp_port, config, idp) = start_idp(dir.path(), false);
     let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
         .args(["idp", "metadata", "--config", config.to_str().unwrap()])
         .args(["--base-url", &idp.url])

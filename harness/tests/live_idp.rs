@@ -45,8 +45,8 @@ fn a_running_idp_that_refuses_the_sp_fails_the_good_login_with_its_aadsts_code()
     assert_eq!(good["verdict"], "fail", "{json:#}");
     let reason = good["reason"].as_str().unwrap();
     assert!(
-        reason.contains("refused the SP's request: AADSTS700016: Application with identifier"),
-        "{reason}"
+        reason.contains("refused the SP's request: AADSTS700016: Application with identifier '"),
+        "the page's text, character references decoded: {reason}"
     );
     assert_eq!(json["cases"][1]["verdict"], "inconclusive");
 }

@@ -430,7 +430,7 @@ impl Idp {
     }
 
     /// The request-level checks, in Entra's order; returns the app and the ACS to post to.
-    fn check_request(
+    pub fn check_request(
         &self,
         req: &AuthnRequest,
         signature: Option<&RedirectSignature>,

@@ -372,13 +372,19 @@ fn handle_sp_message(
         }
         SpRequest::Authn(req) => {
             if state.idp().config.sign_in == SignInMode::Interactive && picked_user.is_none() {
-                return user_picker(
-                    state,
-                    binding,
-                    raw_query,
-                    &encoded,
-                    params.relay_state.as_deref(),
-                );
+                // Entra refuses an unknown app or Reply URL before anyone signs in.
+                let idp = state.idp();
+                return match idp.check_request(&req, signature.as_ref()) {
+                    Err(e) => error(e),
+                    Ok((app, _)) => user_picker(
+                        state,
+                        &app.name,
+                        binding,
+                        raw_query,
+                        &encoded,
+                        params.relay_state.as_deref(),
+                    ),
+                };
             }
             match state.idp().sso(
                 &req,
@@ -396,6 +402,7 @@ fn handle_sp_message(
 
 fn user_picker(
     state: &IdpState,
+    app_name: &str,
     binding: Binding,
     raw_query: &str,
     encoded: &str,
@@ -418,7 +425,9 @@ fn user_picker(
     };
     let page = format!(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Sign in to your account</title></head><body>\
-         <h1>Pick an account</h1><form method=\"POST\" action=\"{}/pick\">{}{}{}{}<ul>{users}</ul></form></body></html>",
+         <h1>Pick an account</h1><p>to continue to {}</p><p>{}</p><form method=\"POST\" action=\"{}/pick\">{}{}{}{}<ul>{users}</ul></form></body></html>",
+        html_escape(app_name),
+        html_escape(&idp.config.tenant.name),
         html_escape(&state.login_url()),
         hidden("binding", if binding == Binding::Redirect { "redirect" } else { "post" }),
         hidden("query", raw_query),

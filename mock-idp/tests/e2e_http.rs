@@ -415,6 +415,10 @@ async fn interactive_mode_lets_a_person_pick_the_user() {
         "{page}"
     );
     assert!(!page.contains("SAMLResponse"));
+    assert!(
+        page.contains("to continue to "),
+        "the picker names the app: {page}"
+    );
     let fields: Vec<(String, String)> = ["binding", "query", "SAMLRequest", "RelayState"]
         .iter()
         .map(|n| (n.to_string(), form_field(&page, n).unwrap()))
@@ -430,6 +434,37 @@ async fn interactive_mode_lets_a_person_pick_the_user() {
     let xml = saml_response(&body);
     assert!(xml.contains(">E.Mallory@fabrikam.com</NameID>"), "{xml}");
     assert_eq!(form_field(&body, "RelayState").as_deref(), Some("r1"));
+}
+
+#[tokio::test]
+async fn interactive_mode_refuses_an_unknown_app_or_reply_url_before_the_picker() {
+    let mut cfg = test_config();
+    cfg.sign_in = mock_idp::config::SignInMode::Interactive;
+    let (base, tenant) = spawn(cfg).await;
+    let (status, page) = redirect(
+        &base,
+        &tenant,
+        &authn_request("_i2", "urn:nobody:knows", None, "", ""),
+        "",
+    )
+    .await;
+    assert_eq!(status, 400, "{page}");
+    assert!(
+        page.contains("AADSTS700016") && !page.contains("Pick an account"),
+        "{page}"
+    );
+    let (status, page) = redirect(
+        &base,
+        &tenant,
+        &authn_request("_i3", OPEN, Some("https://evil.test/acs"), "", ""),
+        "",
+    )
+    .await;
+    assert_eq!(status, 400, "{page}");
+    assert!(
+        page.contains("AADSTS50011") && !page.contains("Pick an account"),
+        "{page}"
+    );
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use saml_protocol::AcsPost;
 use attacks::identity::Swap;
 
 use crate::driver::{Attempt, Target};
-use crate::flow::{parse_url, Browser, Captured};
+use crate::flow::{parse_url, Browser, Captured, Pick};
 use crate::oracle::probe;
 use crate::respond::{CaseEnd, Delivered, Responder};
 
@@ -29,7 +29,19 @@ pub async fn attempt(target: &Target<'_>, responder: Responder) -> Result<Attemp
                 captured.idp_url
             )))
         }
-        Some(_) => responder.apply(live_response(&browser, &captured).await?)?,
+        Some(_) => {
+            let expected = scenario
+                .cases
+                .iter()
+                .find(|c| c.expect == crate::scenario::Expect::Accept)
+                .and_then(|c| c.identity.as_deref());
+            let pick = match (scenario.user.as_deref(), expected) {
+                (Some(user), _) => Pick::Exactly(user),
+                (None, Some(identity)) => Pick::Preferably(identity),
+                (None, None) => Pick::First,
+            };
+            responder.apply(live_response(&browser, &captured, pick).await?)?
+        }
         None => responder.respond(&captured)?,
     };
     let acs = parse_url(&delivered.post.acs)?;
@@ -59,7 +71,12 @@ pub async fn attempt(target: &Target<'_>, responder: Responder) -> Result<Attemp
 
 /// Follows the AuthnRequest to the running IdP (as the browser would) and takes the response
 /// from its auto-submit form; an error page there fails the case with what the IdP said.
-async fn live_response(browser: &Browser, captured: &Captured) -> Result<Delivered, CaseEnd> {
+/// A sign-in page that asks which account signs in gets the account `pick` chooses.
+async fn live_response(
+    browser: &Browser,
+    captured: &Captured,
+    pick: Pick<'_>,
+) -> Result<Delivered, CaseEnd> {
     let page = match captured.binding {
         mock_idp::request::Binding::Redirect => {
             let mut url = captured.idp_url.clone();
@@ -74,22 +91,41 @@ async fn live_response(browser: &Browser, captured: &Captured) -> Result<Deliver
             browser.post_form(&captured.idp_url, &fields).await?
         }
     };
-    let page = browser.follow(page).await?;
+    let mut page = browser.follow(page).await?;
+    if crate::flow::saml_form(&page, "SAMLResponse").is_none() {
+        match crate::flow::account_picker(&page, pick) {
+            Some(Ok(pick)) => {
+                let picked = browser.post_form(&pick.action, &pick.fields).await?;
+                page = browser.follow(picked).await?;
+            }
+            Some(Err(why)) => {
+                return Err(CaseEnd::Error(format!(
+                    "the IdP at {} asks which account signs in, and {why}; hint: set the scenario's `user:` to one of them",
+                    captured.idp_url
+                )))
+            }
+            None => {}
+        }
+    }
     let Some(form) = crate::flow::saml_form(&page, "SAMLResponse") else {
         // Entra's error pages carry "AADSTSnnnn: text": say that rather than the page's start.
-        let aadsts = regex::Regex::new(r"AADSTS\d+:[^<\n]*")
-            .ok()
-            .and_then(|re| re.find(&page.body).map(|m| m.as_str().to_owned()));
+        let aadsts = regex::Regex::new(r"AADSTS\d+:[^<\n]*").ok().and_then(|re| {
+            re.find(&page.body)
+                .map(|m| crate::flow::visible_text(m.as_str()))
+        });
         return Err(CaseEnd::Fail(match aadsts {
             Some(error) => format!(
                 "the IdP at {} refused the SP's request: {error}",
                 captured.idp_url
             ),
-            None => format!(
-                "the IdP at {} gave no SAMLResponse form: {}",
-                captured.idp_url,
-                page.summary()
-            ),
+            // Not the SP's doing: the IdP showed a page the harness cannot get past.
+            None => {
+                return Err(CaseEnd::Error(format!(
+                    "the IdP at {} gave no SAMLResponse form: {}; hint: the harness submits no passwords or MFA: let the IdP sign the test user in without a page (mock IdP: sign_in: auto), or leave out idp.url to use the built-in IdP",
+                    captured.idp_url,
+                    page.summary()
+                )))
+            }
         }));
     };
     let bytes = base64::engine::general_purpose::STANDARD
