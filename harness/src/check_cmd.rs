@@ -26,8 +26,10 @@ EXIT STATUS:
 EXAMPLES:
     saml-harness vendor list
     saml-harness check --vendor mixpanel --set ORG_ID=42 --config my-tenant.yaml
-    saml-harness check --vendor mixpanel --set ORG_ID=42 --config my-tenant.yaml --cert 'Contoso.xml'
-    saml-harness check --sp-metadata https://sp.example.com/saml/metadata --config my-tenant.yaml --app 'My App' --json";
+    saml-harness check --vendor mixpanel --set ORG_ID=42 --config my-tenant.yaml \\
+      --cert 'Contoso.xml'
+    saml-harness check --sp-metadata https://sp.example.com/saml/metadata \\
+      --config my-tenant.yaml --app 'My App' --json";
 
 /// `check`'s arguments.
 #[derive(Args)]

@@ -23,7 +23,8 @@ const EXIT_UNJUDGED: u8 = 3;
 #[derive(Args)]
 #[command(after_help = "VERDICTS:
     pass            refused, or signed in the attacker's own identity only
-    vulnerable      the attack worked under its capability (forged identity in, stale token honoured)
+    vulnerable      the attack worked under its capability (forged identity in, stale token
+                    honoured)
     nonstrict       accepted what the spec says MUST be refused, with no standalone exploit
     inconclusive    the good login or the control failed: a refusal proves nothing
     not-applicable  the check needs something this run lacks (reason says what)

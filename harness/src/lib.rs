@@ -61,6 +61,28 @@ pub fn parse_listen(s: &str) -> Result<std::net::SocketAddr, String> {
         .ok_or_else(|| bad("the name resolves to no address".into()))
 }
 
+/// One row of a `--help` list: `name` padded to `width`, then `text` wrapped at 100 columns
+/// under itself, so clap never breaks a row mid-sentence.
+pub fn hanging(name: &str, width: usize, text: &str) -> String {
+    let indent = 4 + width + 2;
+    let mut out = format!("    {name:<width$}  ");
+    let mut column = indent;
+    for (i, word) in text.split_whitespace().enumerate() {
+        if i > 0 && column + 1 + word.chars().count() > 100 {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            column = indent;
+        } else if i > 0 {
+            out.push(' ');
+            column += 1;
+        }
+        out.push_str(word);
+        column += word.chars().count();
+    }
+    out.push('\n');
+    out
+}
+
 /// An error in what the user asked for (flags, config or scenario file): exit status 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

@@ -25,8 +25,8 @@ use crate::{say, UsageError};
 #[command(
     after_help = "Drives complete SP-initiated logins (sign-on URL → AuthnRequest → signed response → ACS)\n\
 from concurrent workers and reports logins/s, latency percentiles, errors by kind, and whether\n\
-sampled logins really produced a session. Responses are signed as they are needed, unless\n\
---acs-only --pre-mint N signs N of them before the clock starts.\n\n\
+sampled logins really produced a session. Responses are signed as they are needed; with\n\
+--acs-only --pre-mint N the first N are signed before the clock starts.\n\n\
 LIMITS:\n    Bounded by --duration (logins in flight then are cut off) and --max-logins; each request\n    by --request-timeout; targets must be loopback unless --allow-remote.\n\n\
 EXAMPLES:\n    SP_URL=http://127.0.0.1:7081 saml-harness load scenarios/examples/01-login.yaml\n    saml-harness load sp.yaml --acs-only --concurrency 8 --duration 30 --report json=load.json"
 )]
@@ -53,8 +53,9 @@ pub struct LoadArgs {
     /// unique signed responses posted straight to the ACS.
     #[arg(long)]
     acs_only: bool,
-    /// With --acs-only: sign N responses before the clock starts (all cores), then only post
-    /// them, so the figure is the ACS's, not the signer's. Said in the output and report.
+    /// With --acs-only: sign N responses before the clock starts (all cores) and post those
+    /// first, so the figure is the ACS's, not the signer's; past N, responses are signed on the
+    /// fly. The output and report say how many were pre-minted.
     #[arg(long, value_name = "N", requires = "acs_only")]
     pre_mint: Option<usize>,
     /// Check every Nth login with the oracle (did it really produce a session?).

@@ -18,7 +18,7 @@ const EXIT_FAILURE: u8 = 1;
     name = "saml-harness",
     version,
     about = "SAML 2.0 conformance and testing harness for Microsoft Entra ID integrations",
-    after_help = "EXAMPLES:\n    saml-harness demo                           # mock IdP + reference SP + the example scenarios\n    saml-harness validate my-sp.yaml           # check a scenario and the SP it names, no login\n    saml-harness check --vendor mixpanel --set ORG_ID=42 --config tenant.yaml  # before any login\n    saml-harness run scenarios/examples/        # judge an SP (set SP_URL first)\n    saml-harness conformance --reference-sp     # the whole catalogue against the bundled SP\n    saml-harness fuzz --reference-sp --max-cases 500  # composed edits, judged the same way\n    saml-harness scim --reference-sp --dialect both   # Entra's SCIM provisioning, replayed\n    saml-harness idp serve                      # mock Entra IdP on http://127.0.0.1:7080\n    saml-harness sp serve --flaw replay         # reference SP on http://127.0.0.1:7081, one check off\n    saml-harness idp response --acs https://sp.test/acs --base64\n\nEXIT STATUS:\n    0 success (every case met its expectation), 1 failure while running or a case that did\n    not, 2 usage or configuration error"
+    after_help = "EXAMPLES:\n    saml-harness demo                           # mock IdP + reference SP + the example scenarios\n    saml-harness validate my-sp.yaml           # check a scenario and the SP it names, no login\n    saml-harness check --vendor mixpanel --set ORG_ID=42 --config tenant.yaml  # before any login\n    saml-harness run scenarios/examples/        # judge an SP (set SP_URL first)\n    saml-harness conformance --reference-sp     # the whole catalogue against the bundled SP\n    saml-harness fuzz --reference-sp --max-cases 500  # composed edits, judged the same way\n    saml-harness scim --reference-sp --dialect both   # Entra's SCIM provisioning, replayed\n    saml-harness idp serve                      # mock Entra IdP on http://127.0.0.1:7080\n    saml-harness sp serve --flaw replay         # reference SP on port 7081, one check off\n    saml-harness idp response --acs https://sp.test/acs --base64\n\nEXIT STATUS:\n    0 success (every case met its expectation), 1 failure while running or a case that did\n    not, 2 usage or configuration error"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -85,5 +85,33 @@ fn main() -> ExitCode {
                 EXIT_FAILURE
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every line of every command's closing help text fits the 100 columns clap wraps help
+    /// at, so no example is split where a copy-paste would break it.
+    #[test]
+    fn help_texts_fit_without_wrapping() {
+        use clap::CommandFactory as _;
+        fn walk(cmd: &clap::Command, path: &str, long: &mut Vec<String>) {
+            for text in [cmd.get_after_help(), cmd.get_after_long_help()]
+                .into_iter()
+                .flatten()
+            {
+                for line in text.to_string().lines() {
+                    if line.chars().count() > 100 {
+                        long.push(format!("{path}: {line}"));
+                    }
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), long);
+            }
+        }
+        let mut long = Vec::new();
+        walk(&super::Cli::command(), "saml-harness", &mut long);
+        assert!(long.is_empty(), "{}", long.join("\n"));
     }
 }

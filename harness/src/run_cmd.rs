@@ -241,11 +241,44 @@ impl RunOptions {
     }
 }
 
+/// A scenario file with the keys people use, shown by `run --help` (a test loads it).
+const SCENARIO_SKETCH: &str = "name: my-sp
+sp:
+  sign_on_url: ${SP_URL}/login          # where an SP-initiated login starts
+  metadata: ${SP_URL}/saml/metadata     # entity ID and ACS (or entity_id: and acs_url:)
+  oracle:
+    url: ${SP_URL}/me                   # the protected page: 2xx means signed in
+    identity: {json_pointer: /name_id}  # who it shows (or {regex: 'user: ([^<]+)<'})
+user: B.Simon@contoso.com               # who signs in (default: the IdP's first user)
+cases:
+  - {expect: accept, identity: B.Simon@contoso.com}
+  - attacks: [sig/, xsw/]               # catalogue checks, by id segment
+";
+
+/// `run --help`'s closing text: the scenario format, where the checks are listed, examples.
+fn run_help() -> String {
+    let sketch: String = SCENARIO_SKETCH
+        .lines()
+        .map(|l| format!("      {l}\n"))
+        .collect();
+    format!(
+        "SCENARIO FILES:\n    YAML, at most 1 MiB each; ${{NAME}} is replaced by the environment variable NAME.\n{sketch}    \
+         More keys (a running IdP's idp.url, idp.settings, vendor:, return_to:, ...): README.md,\n    \
+         \"Scenario files\"; examples in scenarios/examples/. Check one with `saml-harness validate`.\n\n\
+         CHECKS:\n    `saml-harness conformance --list` lists the catalogue's {} checks (id, severity, title);\n    \
+         `saml-harness conformance --explain ID` shows one, with an example of what it posts.\n\n\
+         EXAMPLES:\n    SP_URL=http://127.0.0.1:7081 saml-harness run scenarios/examples/\n    \
+         saml-harness run my-sp.yaml --report junit=saml.xml --report html=saml.html\n    \
+         saml-harness run my-sp.yaml --verbose --fail-fast\n\n\
+         EXIT STATUS:\n    0 every case met its expectation or does not apply; 1 some did not (failed, vulnerable,\n    \
+         nonstrict, could not run, or inconclusive); 2 usage or scenario-file error",
+        attacks::CATALOGUE.len()
+    )
+}
+
 /// Arguments of `run`.
 #[derive(Args)]
-#[command(
-    after_help = "SCENARIO FILES:\n    YAML, at most 1 MiB each; ${NAME} is replaced by the environment variable NAME.\n\nEXAMPLES:\n    SP_URL=http://127.0.0.1:7081 saml-harness run scenarios/examples/\n    saml-harness run my-sp.yaml --report junit=saml.xml --report json=saml.json\n    saml-harness run my-sp.yaml --verbose\n\nEXIT STATUS:\n    0 every case met its expectation or does not apply; 1 some did not (failed, vulnerable,\n    nonstrict, could not run, or inconclusive);\n    2 usage or scenario-file error"
-)]
+#[command(after_help = run_help())]
 pub struct RunArgs {
     /// Scenario files or directories of them.
     #[arg(required = true, value_name = "PATH")]
@@ -397,4 +430,19 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
         })?;
         execute(&scenarios, &args.options).await
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_scenario_sketch_in_run_help_is_a_valid_scenario() {
+        let vars = |n: &str| (n == "SP_URL").then(|| "http://127.0.0.1:7081".to_owned());
+        let s = crate::scenario::parse(
+            super::SCENARIO_SKETCH,
+            std::path::Path::new("my-sp.yaml"),
+            &vars,
+        )
+        .unwrap();
+        assert!(s.cases.len() > 10, "the attacks expand to checks");
+    }
 }

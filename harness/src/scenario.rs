@@ -397,6 +397,14 @@ fn key_path(text: &str, line: u64) -> Option<String> {
     (!path.is_empty()).then_some(path)
 }
 
+/// The line (1-based) of the key at `path` in `text`, looked for in the 200 lines from
+/// `from`; `from` when it is not there (flow style, say).
+fn line_of(text: &str, path: &str, from: u64) -> u64 {
+    (from..from + 200)
+        .find(|&l| key_path(text, l).as_deref() == Some(path))
+        .unwrap_or(from)
+}
+
 /// Looks up a `${VAR}`: the environment, or an override (the demo sets SP_URL).
 pub type Vars<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -485,17 +493,21 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
             "e.g. metadata: ${SP_URL}/saml/metadata",
         ));
     }
-    for (key, value) in [
-        ("sign_on_url", &sp.sign_on_url),
-        ("oracle.url", &sp.oracle.url),
+    for (key, value, example) in [
+        ("sign_on_url", &sp.sign_on_url, "e.g. ${SP_URL}/login"),
+        (
+            "oracle.url",
+            &sp.oracle.url,
+            "e.g. ${SP_URL}/me, a page that needs a session",
+        ),
     ] {
         let scheme = url::Url::parse(value).map(|u| u.scheme().to_owned());
         if !matches!(scheme.as_deref(), Ok("http" | "https")) {
             return Err(error(
                 file,
-                sp_at.line(),
+                line_of(raw, &format!("sp.{key}"), sp_at.line()),
                 format!("`sp.{key}` {value:?} is not an http(s) URL"),
-                "e.g. ${SP_URL}/login; the harness drives the SP over HTTP",
+                format!("{example}; the harness drives the SP over HTTP"),
             ));
         }
     }
@@ -1293,6 +1305,14 @@ mod tests {
             assert!(err.to_string().contains(says), "{says}: {err}");
             assert!(err.line > 0, "{err}");
         }
+    }
+
+    #[test]
+    fn a_bad_oracle_url_is_reported_at_its_own_line_with_its_own_example() {
+        let text = "sp:\n  sign_on_url: http://sp/login\n  entity_id: urn:sp\n  acs_url: http://sp/acs\n  oracle:\n    url: sp/me\ncases:\n  - expect: accept\n";
+        let err = parse(text, Path::new("s.yaml"), &no_vars).unwrap_err();
+        assert_eq!(err.line, 6, "{err}");
+        assert!(err.to_string().contains("needs a session"), "{err}");
     }
 
     #[test]

@@ -55,8 +55,10 @@ EXAMPLES:
     saml-harness scim --reference-sp --scim-flaw scim-op-case-sensitive --dialect both
     saml-harness scim --reference-sp --vendor mixpanel   # Mixpanel's mapping: userName, displayName
     saml-harness scim --base-url https://app.example.com/scim/v2 --token \"$SCIM_TOKEN\"
-    saml-harness scim --base-url http://127.0.0.1:7081/scim/v2 --token s3cret --on-demand --user B.Simon@contoso.com
-    saml-harness scim --base-url http://127.0.0.1:8000/scim/v2 --oauth https://app.example.com/oauth/token,CLIENT_ID,SECRET --report junit=scim.xml";
+    saml-harness scim --base-url http://127.0.0.1:7081/scim/v2 --token s3cret \\
+      --on-demand --user B.Simon@contoso.com
+    saml-harness scim --base-url http://127.0.0.1:8000/scim/v2 \\
+      --oauth https://app.example.com/oauth/token,CLIENT_ID,SECRET --report junit=scim.xml";
 
 /// `scim`'s arguments.
 #[derive(Args)]

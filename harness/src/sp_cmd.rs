@@ -26,7 +26,7 @@ fn flaw_help() -> String {
     s.push_str("\nFLAWS (each turns off one check or emulates one published bug):\n");
     let width = Flaw::ALL.iter().map(|f| f.name().len()).max().unwrap_or(0);
     for f in Flaw::ALL {
-        s.push_str(&format!("    {:<width$}  {}\n", f.name(), f.describe()));
+        s.push_str(&crate::hanging(f.name(), width, f.describe()));
     }
     s.push_str(
         "\nSCIM FLAWS (with --scim-token; each is caught by a step of `saml-harness scim`):\n",
@@ -37,9 +37,19 @@ fn flaw_help() -> String {
         .max()
         .unwrap_or(0);
     for f in ScimFlaw::ALL {
-        s.push_str(&format!("    {:<width$}  {}\n", f.name(), f.describe()));
+        s.push_str(&crate::hanging(f.name(), width, f.describe()));
     }
-    s.push_str("\nEXAMPLES:\n    saml-harness sp serve\n    saml-harness sp serve --scim-token s3cret   # then: saml-harness scim --base-url http://127.0.0.1:7081/scim/v2 --token s3cret\n    saml-harness sp serve --flaw audience --flaw replay --listen 127.0.0.1:0\n    saml-harness sp serve --trivial-acs --listen 127.0.0.1:7082   # then: saml-harness load SCENARIO --acs-only\n    META='http://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml?appid=5e8f7a6b-1c2d-4e3f-8a9b-0c1d2e3f4a5b'\n    saml-harness sp serve --idp-metadata \"$META\"");
+    s.push_str(concat!(
+        "\nEXAMPLES:\n",
+        "    saml-harness sp serve\n",
+        "    saml-harness sp serve --flaw audience --flaw replay --listen 127.0.0.1:0\n",
+        "    saml-harness sp serve --scim-token s3cret\n",
+        "    saml-harness scim --base-url http://127.0.0.1:7081/scim/v2 --token s3cret  # drive it\n",
+        "    saml-harness sp serve --trivial-acs --listen 127.0.0.1:7082\n",
+        "    saml-harness load SCENARIO --acs-only     # measure the harness against it\n",
+        "    META=http://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml\n",
+        "    saml-harness sp serve --idp-metadata \"$META?appid=5e8f7a6b-1c2d-4e3f-8a9b-0c1d2e3f4a5b\""
+    ));
     s
 }
 

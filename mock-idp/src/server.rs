@@ -270,7 +270,10 @@ async fn saml2_get(
     // A query the parameters cannot be read from (SAMLRequest twice, say) gets Entra's page.
     let params = match params {
         Ok(Query(p)) => p,
-        Err(e) => return Ok(unreadable(&state, &headers, e.body_text())),
+        Err(e) => {
+            let advice = "send SAMLRequest once, as the binding says";
+            return Ok(unreadable(&state, &headers, e.body_text(), advice));
+        }
     };
     Ok(handle_sp_message(
         &state,
@@ -290,9 +293,17 @@ async fn saml2_post(
     params: Result<Form<SamlParams>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, PlainError> {
     check_tenant(&state, &tenant)?;
+    use axum::extract::rejection::FormRejection;
     let params = match params {
         Ok(Form(p)) => p,
-        Err(e) => return Ok(unreadable(&state, &headers, e.body_text())),
+        Err(e) => {
+            let advice = match &e {
+                FormRejection::InvalidFormContentType(_) => "the HTTP-POST binding sends an HTML form (Content-Type: application/x-www-form-urlencoded) with SAMLRequest; or send the request by GET (HTTP-Redirect binding)",
+                FormRejection::BytesRejection(_) => "the request body is limited to 256 KiB; a SAMLRequest is at most 64 KiB",
+                _ => "send SAMLRequest once, as the binding says",
+            };
+            return Ok(unreadable(&state, &headers, e.body_text(), advice));
+        }
     };
     Ok(handle_sp_message(
         &state,
@@ -304,11 +315,12 @@ async fn saml2_post(
     ))
 }
 
-/// Entra's error page for a request whose SAML parameters cannot be read at all.
-fn unreadable(state: &IdpState, headers: &HeaderMap, why: String) -> Response {
+/// Entra's error page for a request whose SAML parameters cannot be read at all (`why`),
+/// with `advice` on how to send them.
+fn unreadable(state: &IdpState, headers: &HeaderMap, why: String, advice: &str) -> Response {
     ErrorPage::new(
         Aadsts::InvalidRequest {
-            detail: format!("the SAML parameters cannot be read ({why}); send SAMLRequest once, as the binding says"),
+            detail: format!("the SAML parameters cannot be read ({why}); {advice}"),
         },
         headers,
         (state.clock)(),

@@ -437,6 +437,24 @@ async fn interactive_mode_lets_a_person_pick_the_user() {
 }
 
 #[tokio::test]
+async fn a_post_that_is_no_form_gets_entras_page_saying_how_to_send_the_request() {
+    let (base, tenant) = spawn(test_config()).await;
+    let r = client()
+        .post(format!("{base}/{tenant}/saml2"))
+        .body("SAMLRequest=abc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("AADSTS75005"), "{page}");
+    assert!(
+        page.contains("sends an HTML form") && page.contains("by GET"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
 async fn interactive_mode_refuses_an_unknown_app_or_reply_url_before_the_picker() {
     let mut cfg = test_config();
     cfg.sign_in = mock_idp::config::SignInMode::Interactive;
