@@ -259,6 +259,15 @@ pub fn expand_env(text: &str, file: &Path, lookup: Vars) -> Result<String, Scena
             };
             let name = &after[..end];
             match lookup(name) {
+                // A line break would shift every line number after it (and is no URL).
+                Some(v) if v.contains(['\n', '\r']) => {
+                    return Err(error(
+                        file,
+                        n as u64 + 1,
+                        format!("environment variable {name} holds a line break"),
+                        format!("a scenario value is one line; check how {name} is set"),
+                    ))
+                }
                 Some(v) => out.push_str(&v),
                 None => {
                     if missing.is_empty() {
@@ -471,7 +480,51 @@ pub fn load_file(file: &Path, vars: Vars) -> Result<Scenario, ScenarioError> {
 }
 
 /// Parses scenario text (from `file`, which names it in errors and anchors relative paths).
+/// Errors never show what a `${VAR}` held (CI logs keep them): the value reads as `${VAR}`.
 pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioError> {
+    parse_unredacted(text, file, vars).map_err(|mut e| {
+        let (message, hint) = (
+            redacted(&e.message, text, vars),
+            redacted(&e.hint, text, vars),
+        );
+        if message != e.message || hint != e.hint {
+            e.hint = format!("{hint} (values from the environment are shown as ${{NAME}})");
+        } else {
+            e.hint = hint;
+        }
+        e.message = message;
+        e
+    })
+}
+
+/// `s` with the value of every `${NAME}` that `raw` uses written as `${NAME}` again (the
+/// longest values first; values under 3 characters are left alone).
+fn redacted(s: &str, raw: &str, vars: Vars) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    let mut rest = raw;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        if !names.contains(&&after[..end]) {
+            names.push(&after[..end]);
+        }
+        rest = &after[end + 1..];
+    }
+    let mut values: Vec<(String, &str)> = names
+        .into_iter()
+        .filter_map(|n| vars(n).map(|v| (v, n)))
+        .filter(|(v, _)| v.chars().count() >= 3)
+        .collect();
+    values.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
+    let mut out = s.to_owned();
+    for (value, name) in values {
+        out = out.replace(&value, &format!("${{{name}}}"));
+    }
+    out
+}
+
+/// [`parse`] without hiding environment values in errors.
+fn parse_unredacted(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioError> {
     let raw = text;
     let text = expand_env(text, file, vars)?;
     let spec: ScenarioSpec = serde_saphyr::from_str(&text).map_err(|e| {
@@ -734,7 +787,7 @@ pub fn parse(text: &str, file: &Path, vars: Vars) -> Result<Scenario, ScenarioEr
     if spec.cases.is_empty() {
         return Err(error(
             file,
-            0,
+            line_of(raw, "cases", 1),
             "`cases` is empty",
             "add at least `- {expect: accept}`",
         ));
@@ -1305,6 +1358,20 @@ mod tests {
             assert!(err.to_string().contains(says), "{says}: {err}");
             assert!(err.line > 0, "{err}");
         }
+    }
+
+    #[test]
+    fn errors_never_show_what_an_environment_variable_holds() {
+        let text = "sp:\n  sign_on_url: http://sp/login\n  entity_id: urn:sp\n  acs_url: http://sp/acs\n  oracle: {url: http://sp/me, identity: {json_pointer: ${TOKEN}}}\ncases:\n  - expect: accept\n";
+        let vars = |n: &str| (n == "TOKEN").then(|| "s3cr3t-t0ken".to_owned());
+        let err = parse(text, Path::new("s.yaml"), &vars).unwrap_err();
+        let shown = err.to_string();
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("${TOKEN}"), "{shown}");
+        let broken = |n: &str| (n == "TOKEN").then(|| "a\nb".to_owned());
+        let err = parse(text, Path::new("s.yaml"), &broken).unwrap_err();
+        assert!(err.to_string().contains("holds a line break"), "{err}");
+        assert_eq!(err.line, 5);
     }
 
     #[test]
