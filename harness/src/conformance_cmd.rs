@@ -50,6 +50,8 @@ EXAMPLES:
     saml-harness conformance my-sp.yaml --skip prot/replay --expect known.yaml --fail-on medium
     saml-harness conformance --list --json
     saml-harness conformance --explain xsw/3
+    saml-harness conformance --reference-sp --profile entra-app-validator --flows sp,idp \\
+      --identity-mapping objectid     # Microsoft's App Validator scenarios, offline
 
 EXIT STATUS:
     0 nothing at or above --fail-on is vulnerable (expected verdicts from --expect excluded)
@@ -88,6 +90,34 @@ pub struct ConformanceArgs {
     /// Explain one check: what it sends (an example), why, what the SP must do, how to fix it.
     #[arg(long, value_name = "ID", help_heading = "Catalogue")]
     explain: Option<String>,
+    /// Run a profile instead of the catalogue: `entra-app-validator`, the SAML scenarios of
+    /// Microsoft's Entra App Validator (Working certificate, Expired certificate, Single Logout
+    /// per declared flow, and the identity-mapping declaration), reported in its terms.
+    #[arg(long, value_name = "NAME", value_parser = ["entra-app-validator"], help_heading = "Profile")]
+    profile: Option<String>,
+    /// With --profile: the sign-in flows the app declares (sp, idp, or sp,idp).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "FLOW",
+        default_value = "sp",
+        help_heading = "Profile"
+    )]
+    flows: Vec<crate::validator::Flow>,
+    /// With --profile: the token value the app matches its user by: objectid, upn, email,
+    /// employeeid, samaccountname or claim:NAME.
+    #[arg(long, value_name = "VALUE", value_parser = crate::validator::Mapping::parse, requires = "profile", help_heading = "Profile")]
+    identity_mapping: Option<crate::validator::Mapping>,
+    /// With --profile: the SP's sign-out URL, which must send a LogoutRequest to the IdP
+    /// (Single Logout); without it the scenario is recorded as not supported.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "profile",
+        help_heading = "Profile"
+    )]
+    logout_url: Option<String>,
     #[command(flatten)]
     options: RunOptions,
 }
@@ -117,6 +147,9 @@ pub fn run(args: ConformanceArgs) -> Result<ExitCode> {
     if let Some(id) = &args.explain {
         explain(id)?;
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(profile) = &args.profile {
+        return run_profile(profile, &args);
     }
     let checks = select::select(&args.only, &args.skip).map_err(UsageError)?;
     if checks.is_empty() {
@@ -194,13 +227,98 @@ pub fn run(args: ConformanceArgs) -> Result<ExitCode> {
     }
 }
 
+/// `--profile entra-app-validator`: the validator's scenarios per scenario file, its table,
+/// the reports; exit 0 when every required scenario passed, 1 when one failed, 3 when one
+/// could not run.
+fn run_profile(profile: &str, args: &ConformanceArgs) -> Result<ExitCode> {
+    use crate::validator::{Flow, Plan};
+    if args.options.uses_chromium() {
+        return Err(UsageError(format!(
+            "--profile {profile} drives the SP with the built-in HTTP client; hint: leave out --driver chromium"
+        ))
+        .into());
+    }
+    if args.paths.is_empty() && !args.reference_sp {
+        return Err(UsageError(
+            "give a SCENARIO file describing the SP, or --reference-sp; hint: see scenarios/examples/01-login.yaml".into(),
+        )
+        .into());
+    }
+    let mut flows = args.flows.clone();
+    flows.dedup();
+    let plan = Plan {
+        flows: flows.clone(),
+        logout_url: args.logout_url.clone(),
+        mapping: args.identity_mapping.clone(),
+    };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let scenarios = if args.reference_sp {
+            // The bundled SP stands in for an app that supports the flows declared.
+            let needs = reference_sp::server::Requirements {
+                idp_initiated: flows.contains(&Flow::Idp),
+                ..Default::default()
+            };
+            reference_sp_scenarios_with(&args.flaw, &args.paths, needs).await?
+        } else {
+            load(&args.paths, &|n| std::env::var(n).ok())?
+        };
+        let mut verdicts = Vec::new();
+        let mut required_failed = false;
+        let mut required_unrun = false;
+        for s in &scenarios {
+            say!(
+                "\n{} ({})",
+                crate::report::printable(&s.name),
+                s.file.display()
+            );
+            let rows = crate::validator::run(
+                s,
+                &plan,
+                args.options.limits(),
+                saml_protocol::system_clock(),
+            )
+            .await;
+            say!("{}", crate::validator::render(&rows, &flows));
+            for r in rows.iter().filter(|r| r.required) {
+                match r.verdict.outcome {
+                    Outcome::Pass => {}
+                    Outcome::Fail | Outcome::Vulnerable | Outcome::Nonstrict => {
+                        required_failed = true
+                    }
+                    _ => required_unrun = true,
+                }
+            }
+            verdicts.extend(rows.into_iter().map(|r| r.verdict));
+        }
+        write_reports(&args.options, &verdicts)?;
+        Ok(if required_failed {
+            ExitCode::from(EXIT_VULNERABLE)
+        } else if required_unrun {
+            ExitCode::from(EXIT_UNJUDGED)
+        } else {
+            ExitCode::SUCCESS
+        })
+    })
+}
+
 /// Starts the bundled mock IdP and reference SP (with `flaws`) on 127.0.0.1 and loads
 /// `paths` against them, or the built-in login scenario when none are given.
 pub(crate) async fn reference_sp_scenarios(
     flaws: &[reference_sp::Flaw],
     paths: &[PathBuf],
 ) -> Result<Vec<Scenario>> {
-    let (idp_url, sp_url) = crate::demo::start(flaws.iter().copied().collect(), false).await?;
+    reference_sp_scenarios_with(flaws, paths, Default::default()).await
+}
+
+/// [`reference_sp_scenarios`] with an SP that demands `needs`.
+async fn reference_sp_scenarios_with(
+    flaws: &[reference_sp::Flaw],
+    paths: &[PathBuf],
+    needs: reference_sp::server::Requirements,
+) -> Result<Vec<Scenario>> {
+    let (idp_url, sp_url) =
+        crate::demo::start_with(flaws.iter().copied().collect(), false, needs).await?;
     say!("mock Entra IdP  {idp_url}\nreference SP    {sp_url}");
     let vars = |n: &str| match n {
         "SP_URL" => Some(sp_url.clone()),

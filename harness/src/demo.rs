@@ -33,6 +33,15 @@ pub fn login_scenario(idp_url: &str, sp_url: &str) -> Result<crate::scenario::Sc
 /// Starts both servers (the SP with `flaws`, or with the trivial ACS that checks nothing, see
 /// `reference_sp::trivial`); returns the IdP's and the SP's base URLs.
 pub async fn start(flaws: Flaws, trivial_acs: bool) -> Result<(String, String)> {
+    start_with(flaws, trivial_acs, Default::default()).await
+}
+
+/// [`start`] with an SP that demands `needs` of a login (or takes IdP-initiated sign-ins).
+pub async fn start_with(
+    flaws: Flaws,
+    trivial_acs: bool,
+    needs: reference_sp::server::Requirements,
+) -> Result<(String, String)> {
     let idp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let sp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let idp_url = format!("http://{}", idp_listener.local_addr()?);
@@ -52,7 +61,7 @@ pub async fn start(flaws: Flaws, trivial_acs: bool) -> Result<(String, String)> 
         idp: IdpTrust::from_metadata(&metadata)?,
         flaws,
         users: Vec::new(),
-        needs: Default::default(),
+        needs,
         trivial_acs,
     };
 

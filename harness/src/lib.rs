@@ -26,6 +26,7 @@ pub mod scenario;
 pub mod scim_cmd;
 pub mod sp_cmd;
 pub mod validate_cmd;
+pub mod validator;
 pub mod vendor;
 pub mod vendor_cmd;
 

@@ -210,6 +210,11 @@ impl RunOptions {
         })
     }
 
+    /// Whether `--driver chromium` was asked for.
+    pub(crate) fn uses_chromium(&self) -> bool {
+        matches!(self.driver, DriverArg::Chromium)
+    }
+
     /// `--verbose`.
     pub(crate) fn verbose(&self) -> bool {
         self.verbose

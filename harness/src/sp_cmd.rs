@@ -98,6 +98,10 @@ pub struct ServeArgs {
     /// Refuse a NameID of another format (emailAddress, persistent, transient, unspecified).
     #[arg(long, value_name = "FORMAT", value_parser = parse_name_id_format, help_heading = "Requirements (a vendor's stand-in)")]
     name_id_format: Option<mock_idp::config::NameIdFormat>,
+    /// Take IdP-initiated sign-ins (My Apps): a response with no InResponseTo is welcome (one
+    /// answering a request this SP never sent is still refused).
+    #[arg(long, help_heading = "Requirements (a vendor's stand-in)")]
+    idp_initiated: bool,
     /// Serve a SCIM 2.0 endpoint at /scim/v2 that requires this bearer token (users and groups
     /// in memory; drive it with `saml-harness scim`). Only users provisioned there and active
     /// (and --user accounts) may then sign in.
@@ -183,6 +187,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
                 identity_attribute: args.identity_attribute.clone(),
                 attributes: args.require_attribute.clone(),
                 name_id_format: args.name_id_format.map(|f| f.uri().to_owned()),
+                idp_initiated: args.idp_initiated,
             },
             trivial_acs: args.trivial_acs,
         };

@@ -390,6 +390,7 @@ impl Profile {
                 .map(ClaimNeed::wire_name)
                 .collect(),
             name_id_format: self.name_id_format.map(|f| f.0.uri().to_owned()),
+            idp_initiated: false,
         }
     }
 }

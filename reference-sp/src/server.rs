@@ -56,6 +56,9 @@ pub struct Requirements {
     /// without asking for it (its AuthnRequest's NameIDPolicy says unspecified), so the Entra
     /// app's setting decides what arrives.
     pub name_id_format: Option<String>,
+    /// Takes IdP-initiated sign-ins (My Apps): a response with no InResponseTo is welcome; one
+    /// naming a request this SP never sent is still refused.
+    pub idp_initiated: bool,
 }
 
 impl Requirements {
@@ -407,6 +410,7 @@ async fn acs(
                         "InResponseTo {id:?} answers no request this SP sent"
                     ))
                 }
+                None if c.needs.idp_initiated => {}
                 None => return refused(
                     "unsolicited response (no InResponseTo); this SP only does SP-initiated login",
                 ),

@@ -14,9 +14,18 @@ use crate::respond::{CaseEnd, Delivered, Responder};
 /// One login attempt over plain HTTP; with a running IdP (`idp.url`) the AuthnRequest is
 /// followed there and the check applied to the response it gives.
 pub async fn attempt(target: &Target<'_>, responder: Responder) -> Result<Attempt, CaseEnd> {
-    let scenario = target.scenario;
     let origins: Vec<&url::Url> = target.origins.iter().collect();
     let browser = Browser::new(target.limits, &origins);
+    attempt_in(&browser, target, responder).await
+}
+
+/// [`attempt`] in `browser`, which keeps the session for whatever comes next (a sign-out).
+pub async fn attempt_in(
+    browser: &Browser,
+    target: &Target<'_>,
+    responder: Responder,
+) -> Result<Attempt, CaseEnd> {
+    let scenario = target.scenario;
     let start = match &target.start {
         Some(start) => start.clone(),
         None => parse_url(&scenario.sp.sign_on_url)?,
@@ -40,7 +49,7 @@ pub async fn attempt(target: &Target<'_>, responder: Responder) -> Result<Attemp
                 (None, Some(identity)) => Pick::Preferably(identity),
                 (None, None) => Pick::First,
             };
-            responder.apply(live_response(&browser, &captured, pick).await?)?
+            responder.apply(live_response(browser, &captured, pick).await?)?
         }
         None => responder.respond(&captured)?,
     };
@@ -56,7 +65,7 @@ pub async fn attempt(target: &Target<'_>, responder: Responder) -> Result<Attemp
     let acs_body = answer.body.clone();
     // Redirects after the ACS may leave for pages the harness does not follow: note where.
     let left_for = browser.exit(answer).await.unwrap_or(None);
-    let session = probe(&browser, &scenario.sp.oracle).await?;
+    let session = probe(browser, &scenario.sp.oracle).await?;
     Ok(Attempt {
         captured,
         delivered,

@@ -1,0 +1,133 @@
+//! `conformance --profile entra-app-validator`: Microsoft's App Validator scenarios, offline.
+//! The careful reference SP is ready to submit; an SP that trusts whatever certificate signs
+//! fails "Expired certificate"; an SP that only does SP-initiated sign-in fails the IdP flow;
+//! a missing or wrong identity-mapping declaration keeps it from being ready.
+
+mod common;
+
+use common::{run_with_report, serve};
+
+const PROFILE: [&str; 4] = ["conformance", "--profile", "entra-app-validator", "--flows"];
+
+#[test]
+fn the_careful_reference_sp_passes_every_required_scenario_of_both_flows() {
+    let mut args = PROFILE.to_vec();
+    args.extend(["sp,idp", "--reference-sp", "--identity-mapping", "objectid"]);
+    let run = run_with_report(&args, &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    for flow in ["sp", "idp"] {
+        for scenario in ["working-certificate", "expired-certificate"] {
+            assert_eq!(
+                run.verdict(&format!("validator/{flow}/{scenario}")),
+                "pass",
+                "{}",
+                run.stdout
+            );
+        }
+        // No --logout-url: recorded as "My app does not support this".
+        assert_eq!(
+            run.verdict(&format!("validator/{flow}/single-logout")),
+            "not-applicable"
+        );
+    }
+    assert_eq!(run.verdict("validator/identity-mapping"), "pass");
+    for said in [
+        "SP sign-in (your app's login page)",
+        "IdP sign-in (My Apps)",
+        "Expired certificate",
+        "required",
+        "optional",
+        "not supported",
+        "the token's NameID",
+        "ready to submit",
+    ] {
+        assert!(run.stdout.contains(said), "{said}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn an_sp_that_trusts_the_certificate_in_the_message_fails_expired_certificate() {
+    let mut args = PROFILE.to_vec();
+    args.extend([
+        "sp,idp",
+        "--reference-sp",
+        "--flaw",
+        "key-from-keyinfo",
+        "--identity-mapping",
+        "objectid",
+    ]);
+    let run = run_with_report(&args, &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    for flow in ["sp", "idp"] {
+        assert_eq!(
+            run.verdict(&format!("validator/{flow}/working-certificate")),
+            "pass"
+        );
+        assert_eq!(
+            run.verdict(&format!("validator/{flow}/expired-certificate")),
+            "fail",
+            "{}",
+            run.stdout
+        );
+    }
+    assert!(run
+        .stdout
+        .contains("signed in with a response signed by an expired certificate"));
+    assert!(
+        run.stdout
+            .contains("not ready: 2 required scenario(s) did not pass"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_sp_that_only_starts_sign_ins_itself_fails_the_idp_flow_and_a_mapping_must_be_declared() {
+    // A separate reference SP without --idp-initiated, trusting the built-in tenant.
+    let dir = tempfile::tempdir().unwrap();
+    let metadata = dir.path().join("idp.xml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .args(["idp", "metadata", "--base-url", "http://127.0.0.1:7080"])
+        .output()
+        .unwrap();
+    std::fs::write(&metadata, out.stdout).unwrap();
+    let sp = serve(&[
+        "sp",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--idp-metadata",
+        metadata.to_str().unwrap(),
+    ]);
+    let mut args = PROFILE.to_vec();
+    let logout = format!("{}/logout", sp.url);
+    args.extend([
+        "sp,idp",
+        "scenarios/examples/01-login.yaml",
+        "--logout-url",
+        &logout,
+    ]);
+    let run = run_with_report(&args, &[("SP_URL", &sp.url)]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(run.verdict("validator/sp/working-certificate"), "pass");
+    assert_eq!(run.verdict("validator/sp/expired-certificate"), "pass");
+    assert_eq!(run.verdict("validator/idp/working-certificate"), "fail");
+    // Its sign-out ends only the local session: Single Logout fails, but it is optional.
+    assert_eq!(run.verdict("validator/sp/single-logout"), "fail");
+    assert_eq!(run.verdict("validator/identity-mapping"), "fail");
+    assert!(
+        run.stdout.contains("unsolicited response"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("hint: --identity-mapping"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("not ready: 2 required"),
+        "{}",
+        run.stdout
+    );
+}
