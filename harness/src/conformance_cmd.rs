@@ -263,6 +263,13 @@ fn run_profile(profile: &str, args: &ConformanceArgs) -> Result<ExitCode> {
         } else {
             load(&args.paths, &|n| std::env::var(n).ok())?
         };
+        if let Some(s) = scenarios.iter().find(|s| s.idp_url.is_some()) {
+            return Err(UsageError(format!(
+                "{}: --profile {profile} signs as the mock tenant (a working and an expired certificate), so it cannot use the running IdP of `idp.url`; hint: leave idp.url out and point the SP at the built-in tenant's metadata (`saml-harness idp metadata`)",
+                s.file.display()
+            ))
+            .into());
+        }
         let mut verdicts = Vec::new();
         let mut required_failed = false;
         let mut required_unrun = false;

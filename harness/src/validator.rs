@@ -286,6 +286,13 @@ pub async fn run(
                     format!("signed in with a response signed by an expired certificate: {reason}"),
                     exchange,
                 ),
+                // An SP that signs nobody in also refuses this: only a working sign-in makes
+                // the refusal mean something.
+                _ if !signed_in => (
+                    Outcome::Inconclusive,
+                    format!("refused ({reason}), but so was the working certificate's sign-in, so the refusal proves nothing"),
+                    exchange,
+                ),
                 _ => (
                     Outcome::Pass,
                     format!("sign-in failed, as it must: {reason}"),

@@ -112,6 +112,11 @@ fn an_sp_that_only_starts_sign_ins_itself_fails_the_idp_flow_and_a_mapping_must_
     assert_eq!(run.verdict("validator/sp/working-certificate"), "pass");
     assert_eq!(run.verdict("validator/sp/expired-certificate"), "pass");
     assert_eq!(run.verdict("validator/idp/working-certificate"), "fail");
+    // Its refusal of the expired certificate proves nothing once the working one failed too.
+    assert_eq!(
+        run.verdict("validator/idp/expired-certificate"),
+        "inconclusive"
+    );
     // Its sign-out ends only the local session: Single Logout fails, but it is optional.
     assert_eq!(run.verdict("validator/sp/single-logout"), "fail");
     assert_eq!(run.verdict("validator/identity-mapping"), "fail");
@@ -126,8 +131,23 @@ fn an_sp_that_only_starts_sign_ins_itself_fails_the_idp_flow_and_a_mapping_must_
         run.stdout
     );
     assert!(
-        run.stdout.contains("not ready: 2 required"),
+        run.stdout.contains("not ready: 3 required"),
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn the_profile_refuses_a_scenario_with_a_running_idp_and_says_why() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env("SP_URL", "http://127.0.0.1:9")
+        .env("IDP_URL", "http://127.0.0.1:9")
+        .args(["conformance", "--profile", "entra-app-validator"])
+        .arg("scenarios/examples/05-live-idp.yaml")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("idp.url") && said.contains("hint:"), "{said}");
 }
