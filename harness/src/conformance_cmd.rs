@@ -202,9 +202,8 @@ pub fn run(args: ConformanceArgs) -> Result<ExitCode> {
         let threshold = threshold(&args.fail_on);
         // Under --fail-fast: the first verdict that makes the exit status non-zero.
         let fails = |v: &Verdict| {
-            let foreseen = expectations
-                .iter()
-                .any(|e| glob(&e.id, &v.id) && e.verdict == v.outcome.word());
+            let foreseen =
+                foreseen(&expectations, &v.id).is_some_and(|e| e.verdict == v.outcome.word());
             let mut v = v.clone();
             v.expected = foreseen.then(String::new);
             gates(&v, threshold) || unjudged(&v)
@@ -244,8 +243,12 @@ fn run_profile(profile: &str, args: &ConformanceArgs) -> Result<ExitCode> {
         )
         .into());
     }
-    let mut flows = args.flows.clone();
-    flows.dedup();
+    let mut flows: Vec<Flow> = Vec::new();
+    for f in &args.flows {
+        if !flows.contains(f) {
+            flows.push(*f);
+        }
+    }
     let plan = Plan {
         flows: flows.clone(),
         logout_url: args.logout_url.clone(),
@@ -362,10 +365,15 @@ fn with_checks(mut s: Scenario, checks: &[&'static Check]) -> Scenario {
     s
 }
 
+/// The expectation for case `id`: the first whose glob matches.
+fn foreseen<'e>(expectations: &'e [Expectation], id: &str) -> Option<&'e Expectation> {
+    expectations.iter().find(|e| glob(&e.id, id))
+}
+
 /// Marks verdicts a `--expect` file foresaw, and says when a foreseen failure now passes.
 fn apply_expectations(verdicts: &mut [Verdict], expectations: &[Expectation]) {
     for v in verdicts.iter_mut() {
-        let Some(e) = expectations.iter().find(|e| glob(&e.id, &v.id)) else {
+        let Some(e) = foreseen(expectations, &v.id) else {
             continue;
         };
         if v.outcome.word() == e.verdict {

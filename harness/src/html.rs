@@ -111,9 +111,10 @@ pub fn render(verdicts: &[Verdict]) -> String {
     page
 }
 
-/// `s` escaped for HTML text and attribute values.
+/// `s` escaped for HTML text and attribute values, with the characters that would reorder or
+/// hide text (bidi overrides, zero-width and no-break spaces, controls) shown as `\u{…}`.
 fn text(s: &str) -> String {
-    escape(s).into_owned()
+    escape(crate::report::printable_lines(s)).into_owned()
 }
 
 /// One table row per scenario, one column per verdict that occurred.
@@ -366,7 +367,7 @@ fn message(what: &str, m: &Message, forged: bool) -> String {
             text(&p)
         ),
         None => format!(
-            "<details class=\"msg\"><summary>{} ({} bytes, not well-formed: shown as sent)</summary><pre>{}</pre></details>\n",
+            "<details class=\"msg\"><summary>{} ({} bytes, not indented: not well-formed or with a DTD)</summary><pre>{}</pre></details>\n",
             text(&label),
             m.xml.len(),
             text(&m.xml)
@@ -383,10 +384,15 @@ fn message(what: &str, m: &Message, forged: bool) -> String {
 
 /// The forged response against `good`, line by line over the indented forms, under `title`.
 fn diff(good: &str, forged: &str, title: &str) -> String {
-    let (a, b) = (
+    let (mut a, mut b) = (
         pretty(good).unwrap_or_else(|| good.to_owned()),
         pretty(forged).unwrap_or_else(|| forged.to_owned()),
     );
+    // Indenting drops only whitespace between elements: when that is all that differs, show
+    // the documents as sent.
+    if a == b && good != forged {
+        (a, b) = (good.to_owned(), forged.to_owned());
+    }
     let diff = TextDiff::from_lines(&a, &b);
     let mut out = String::new();
     for (i, group) in diff.grouped_ops(2).iter().enumerate() {
@@ -422,8 +428,9 @@ fn diff(good: &str, forged: &str, title: &str) -> String {
 /// kept as sent and mixed content (text, comments, CDATA) left on its line untouched, so
 /// nothing an attack hides in a value is rearranged. `None` when it is not well-formed.
 pub fn pretty(xml: &str) -> Option<String> {
+    // No DTDs: an SP's (or a forgery's) entities could expand without bound here.
     let options = roxmltree::ParsingOptions {
-        allow_dtd: true,
+        allow_dtd: false,
         nodes_limit: 200_000,
     };
     let doc = roxmltree::Document::parse_with_options(xml, options).ok()?;
@@ -450,7 +457,11 @@ fn indent(xml: &str, node: roxmltree::Node, depth: usize, out: &mut String) {
     let children: Vec<roxmltree::Node> = node.children().collect();
     let element_only = !children.is_empty()
         && children.iter().all(|c| {
-            c.is_element() || (c.is_text() && c.text().is_some_and(|t| t.trim().is_empty()))
+            c.is_element()
+                || (c.is_text()
+                    && c.text().is_some_and(|t| {
+                        t.chars().all(|ch| matches!(ch, ' ' | '\t' | '\r' | '\n'))
+                    }))
         })
         && children.iter().any(|c| c.is_element());
     // Children must lie inside the element, in order, for its tags to be cut out (entity
@@ -494,6 +505,12 @@ mod tests {
             "<?xml version=\"1.0\"?>\n<a x='1'>\n  <b>\n    <c>admin<!---->@evil</c>\n    <d/>\n  </b>\n  <e>t</e>\n</a>\n"
         );
         assert_eq!(pretty("<a><b>"), None);
+        // A no-break space between elements is content, not indentation.
+        assert!(pretty("<a>\u{a0}<b/></a>").unwrap().contains('\u{a0}'));
+        // Entities from a DTD are not expanded here.
+        assert_eq!(pretty("<!DOCTYPE a [<!ENTITY e 'x'>]><a>&e;</a>"), None);
+        // When only whitespace between elements differs, the diff shows the bytes as sent.
+        assert!(diff("<a><b/></a>", "<a> <b/></a>", "t").contains("add"));
     }
 
     #[test]
@@ -507,8 +524,13 @@ mod tests {
             to: "http://127.0.0.1/acs\"><script>".into(),
             xml: "<a>]]></pre><script>x</script></a>".into(),
         });
+        v.name = "\"><svg onload=alert(3)> \u{202e}gpj.exe".into();
         let page = render(&[v]);
         assert_eq!(page.matches("<script").count(), 1, "{page}");
-        assert!(!page.contains("<img"), "{page}");
+        assert!(!page.contains("<img") && !page.contains("<svg"), "{page}");
+        assert!(
+            !page.contains('\u{202e}'),
+            "a bidi override is shown, not obeyed"
+        );
     }
 }

@@ -122,6 +122,19 @@ pub fn printable(s: &str) -> String {
         .collect()
 }
 
+/// [`printable`] for text of several lines: line feeds and tabs kept, the rest the same.
+pub fn printable_lines(s: &str) -> String {
+    s.split('\n')
+        .map(|line| {
+            line.split('\t')
+                .map(printable)
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The verdict columns a summary shows: pass, and every verdict that occurred.
 fn columns(verdicts: &[Verdict]) -> Vec<Outcome> {
     Outcome::ALL

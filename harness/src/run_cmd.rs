@@ -324,6 +324,7 @@ pub async fn run_and_print(
     let mut verdicts: Vec<Verdict> = Vec::new();
     let stop = tokio::sync::Notify::new();
     for (i, s) in scenarios.iter().enumerate() {
+        let before = verdicts.len();
         let mut failed: Option<String> = None;
         let mut emit = |e: Event| {
             human.event(&e);
@@ -350,7 +351,8 @@ pub async fn run_and_print(
             _ = stop.notified() => {}
         }
         if let Some(id) = failed {
-            let left = s.cases.len() - verdicts.iter().filter(|v| v.scenario == s.name).count();
+            // Controls are reported beside the scenario's cases, so this may undercount.
+            let left = s.cases.len().saturating_sub(verdicts.len() - before);
             say!(
                 "\nstopped at {id} (--fail-fast): {left} case(s) of {} and {} later scenario(s) not run",
                 report::printable(&s.name),

@@ -447,6 +447,9 @@ pub fn load_path(path: &Path, vars: Vars) -> Result<Vec<Scenario>, ScenarioError
     }
 }
 
+/// The largest metadata file a scenario may name (8 MiB; Entra's tenant metadata is ~100 KB).
+pub const MAX_METADATA_BYTES: u64 = 8 << 20;
+
 /// The largest scenario file read (1 MiB): named in `run --help` and `conformance --help`.
 pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
 
@@ -510,15 +513,21 @@ fn redacted(s: &str, raw: &str, vars: Vars) -> String {
         }
         rest = &after[end + 1..];
     }
+    // Short values (a port, "1") would rewrite the harness's own words and numbers.
     let mut values: Vec<(String, &str)> = names
         .into_iter()
         .filter_map(|n| vars(n).map(|v| (v, n)))
-        .filter(|(v, _)| v.chars().count() >= 3)
+        .filter(|(v, _)| v.chars().count() >= 6)
         .collect();
     values.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
     let mut out = s.to_owned();
     for (value, name) in values {
-        out = out.replace(&value, &format!("${{{name}}}"));
+        // Also as `{:?}` quotes it inside a message (escapes and all).
+        let debug = format!("{value:?}");
+        let quoted = debug.trim_matches('"');
+        out = out
+            .replace(quoted, &format!("${{{name}}}"))
+            .replace(&value, &format!("${{{name}}}"));
     }
     out
 }
@@ -589,7 +598,20 @@ fn parse_unredacted(text: &str, file: &Path, vars: Vars) -> Result<Scenario, Sce
             return Ok(MetadataSource::Url(m.value));
         }
         let path = base.join(&m.value);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
+        let read = || -> std::io::Result<String> {
+            use std::io::Read as _;
+            let mut text = String::new();
+            std::fs::File::open(&path)?
+                .take(MAX_METADATA_BYTES + 1)
+                .read_to_string(&mut text)?;
+            if text.len() as u64 > MAX_METADATA_BYTES {
+                return Err(std::io::Error::other(format!(
+                    "larger than {MAX_METADATA_BYTES} bytes, the metadata size limit"
+                )));
+            }
+            Ok(text)
+        };
+        let text = read().map_err(|e| {
             error(
                 file,
                 m.referenced.line(),

@@ -163,11 +163,13 @@ impl Row {
     }
 }
 
-/// The expired signing certificate "Expired certificate" activates: a new key (as
-/// `New-SelfSignedCertificate` in Microsoft's procedure makes), valid from two years ago to
-/// one year ago, in Entra's certificate shape.
+/// The expired signing certificate "Expired certificate" activates: a key of its own, made
+/// now (as `New-SelfSignedCertificate` in Microsoft's procedure makes one, so no tenant or SP
+/// can already trust it), valid from two years ago to one year ago, in Entra's certificate
+/// shape.
 fn expired_certificate(now: time::OffsetDateTime) -> Result<SigningCert, String> {
-    let key = SigningCert::parse_key(include_str!("../../fixtures/keys/idp-signing-2.key.pem"))
+    let key = openssl::rsa::Rsa::generate(2048)
+        .and_then(openssl::pkey::PKey::from_rsa)
         .map_err(|e| e.to_string())?;
     SigningCert::generate(
         key,
@@ -256,16 +258,57 @@ pub async fn run(
             .and_then(|c| c.identity.clone()),
     };
     let mut rows = Vec::new();
-    let mut token: Option<String> = None;
+    // The control: with no sign-in at all the protected page must not look signed in, or a
+    // "working" sign-in proves nothing (and an expired one would be blamed wrongly).
+    match probe(&bench.browser(), &scenario.sp.oracle).await {
+        Ok(Session::SignedIn { .. }) => {
+            rows.push(row(
+                scenario,
+                "could-not-start",
+                "Working certificate",
+                Flow::Sp.section(),
+                true,
+                Expect::Accept,
+                (
+                    Outcome::Error,
+                    format!("could not run: the protected page {} answers as signed in with no sign-in at all; hint: `sp.oracle.url` must need a session", scenario.sp.oracle.url),
+                ),
+            ));
+            return rows;
+        }
+        Err(e) => {
+            rows.push(row(
+                scenario,
+                "could-not-start",
+                "Working certificate",
+                Flow::Sp.section(),
+                true,
+                Expect::Accept,
+                (Outcome::Error, format!("could not run: {e}")),
+            ));
+            return rows;
+        }
+        Ok(_) => {}
+    }
+    // The token of the first working sign-in, and who the protected page showed then.
+    let mut token: Option<(String, Option<String>)> = None;
     for flow in &plan.flows {
         let id = |name: &str| format!("{}/{name}", flow.segment());
         // Working certificate, then Single Logout in the same browser session.
         let started = Instant::now();
         let browser = bench.browser();
         let working = bench.sign_in(*flow, &bench.working, &browser).await;
-        let signed_in = matches!(&working, Ok((Outcome::Pass, _, _)));
-        if let (Ok((Outcome::Pass, _, x)), None) = (&working, &token) {
-            token = x.response.as_ref().map(|m| m.xml.clone());
+        let worked = working.as_ref().ok().filter(|w| w.signed_in_as_expected());
+        let (signed_in, idp_origin, name_id) = match worked {
+            Some(w) => (true, w.idp_origin.clone(), Some(w.name_id.clone())),
+            None => (false, None, None),
+        };
+        if let (Some(w), None) = (worked, &token) {
+            token = w
+                .exchange
+                .response
+                .as_ref()
+                .map(|m| (m.xml.clone(), w.shown.clone()));
         }
         rows.push(bench.row(
             &id("working-certificate"),
@@ -273,32 +316,14 @@ pub async fn run(
             flow.section(),
             true,
             Expect::Accept,
-            working,
+            working.map(SignIn::into_working),
             started,
         ));
         let started = Instant::now();
         let expired = bench
             .sign_in(*flow, &bench.expired, &bench.browser())
             .await
-            .map(|(outcome, reason, exchange)| match outcome {
-                Outcome::Pass => (
-                    Outcome::Fail,
-                    format!("signed in with a response signed by an expired certificate: {reason}"),
-                    exchange,
-                ),
-                // An SP that signs nobody in also refuses this: only a working sign-in makes
-                // the refusal mean something.
-                _ if !signed_in => (
-                    Outcome::Inconclusive,
-                    format!("refused ({reason}), but so was the working certificate's sign-in, so the refusal proves nothing"),
-                    exchange,
-                ),
-                _ => (
-                    Outcome::Pass,
-                    format!("sign-in failed, as it must: {reason}"),
-                    exchange,
-                ),
-            });
+            .map(|e| e.into_expired(signed_in));
         rows.push(bench.row(
             &id("expired-certificate"),
             "Expired certificate",
@@ -309,19 +334,32 @@ pub async fn run(
             started,
         ));
         let started = Instant::now();
-        let logout = match (&plan.logout_url, signed_in) {
+        let logout = match (&plan.logout_url, name_id) {
             (None, _) => Ok((
                 Outcome::NotApplicable,
                 "My app does not support this (recorded; give --logout-url to run it)".into(),
                 Exchange::default(),
             )),
-            (Some(_), false) => Ok((
+            (Some(_), None) => Ok((
                 Outcome::Inconclusive,
                 "the sign-in before it did not work".into(),
                 Exchange::default(),
             )),
-            (Some(url), true) => {
-                single_logout(url, &browser, &bench.origins, bench.limits.max_redirects).await
+            (Some(url), Some(name_id)) => {
+                let limit = bench.limits.case_timeout;
+                let expect = Logout {
+                    origins: &bench.origins,
+                    idp: idp_origin.as_ref(),
+                    name_id: &name_id,
+                    max_redirects: bench.limits.max_redirects,
+                };
+                tokio::time::timeout(limit, single_logout(url, &browser, &expect))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(CaseEnd::Error(format!(
+                            "signing out took longer than {limit:?}; hint: raise --case-timeout"
+                        )))
+                    })
             }
         };
         rows.push(bench.row(
@@ -334,13 +372,96 @@ pub async fn run(
             started,
         ));
     }
+    let (token, shown) = match &token {
+        Some((xml, shown)) => (Some(xml.as_str()), shown.as_deref()),
+        None => (None, None),
+    };
     rows.push(identity_mapping(
         scenario,
         plan.mapping.as_ref(),
-        token.as_deref(),
-        bench.expected.as_deref(),
+        token,
+        shown,
     ));
     rows
+}
+
+/// What one sign-in ended with.
+struct SignIn {
+    /// Who the protected page showed afterwards.
+    session: Session,
+    /// The ACS's answer, in one line.
+    answer: String,
+    /// The messages.
+    exchange: Exchange,
+    /// The identity the sign-in should show (the accept case's, else the token's NameID).
+    expected: String,
+    /// The token's NameID.
+    name_id: String,
+    /// Who the protected page showed, when its identity rule found someone.
+    shown: Option<String>,
+    /// Where the SP sent its AuthnRequest (SP flow): the IdP as the SP knows it.
+    idp_origin: Option<url::Origin>,
+}
+
+impl SignIn {
+    /// Whether the expected user is signed in.
+    fn signed_in_as_expected(&self) -> bool {
+        match &self.session {
+            Session::SignedIn { identity: None } => true,
+            Session::SignedIn { identity: Some(id) } => *id == self.expected,
+            _ => false,
+        }
+    }
+
+    /// "Working certificate": the expected user must be signed in.
+    fn into_working(self) -> (Outcome, String, Exchange) {
+        let reason = match &self.session {
+            Session::SignedIn { identity: None } => format!("signed in ({})", self.answer),
+            Session::SignedIn { identity: Some(id) } if *id == self.expected => {
+                format!("signed in as {id}")
+            }
+            Session::SignedIn { identity: Some(id) } => {
+                format!("signed in as {id:?}, expected {:?}", self.expected)
+            }
+            Session::SignedOut { how } | Session::Unidentified { how } => {
+                format!("no session: {}; {how}", self.answer)
+            }
+        };
+        let outcome = if self.signed_in_as_expected() {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        };
+        (outcome, reason, self.exchange)
+    }
+
+    /// "Expired certificate": nobody may be signed in; a refusal counts only when the working
+    /// certificate's sign-in worked, and a page the identity rule cannot read proves nothing.
+    fn into_expired(self, working_signed_in: bool) -> (Outcome, String, Exchange) {
+        let answer = &self.answer;
+        let (outcome, reason) = match &self.session {
+            Session::SignedIn { identity } => (
+                Outcome::Fail,
+                format!(
+                    "signed in{} with a response signed by an expired certificate ({answer})",
+                    identity.as_deref().map(|i| format!(" as {i}")).unwrap_or_default()
+                ),
+            ),
+            Session::Unidentified { how } => (
+                Outcome::Inconclusive,
+                format!("the protected page answered but its identity rule found nobody ({how}); cannot tell whether the sign-in failed"),
+            ),
+            Session::SignedOut { how } if !working_signed_in => (
+                Outcome::Inconclusive,
+                format!("refused ({answer}; {how}), but so was the working certificate's sign-in, so the refusal proves nothing"),
+            ),
+            Session::SignedOut { how } => (
+                Outcome::Pass,
+                format!("sign-in failed, as it must: {answer}; {how}"),
+            ),
+        };
+        (outcome, reason, self.exchange)
+    }
 }
 
 impl Bench<'_> {
@@ -350,14 +471,13 @@ impl Bench<'_> {
         Browser::new(self.limits, &origins)
     }
 
-    /// One sign-in by `flow` with `idp` signing, in `browser`: pass when the protected page
-    /// shows the expected user, fail when nobody (or someone else) is signed in.
+    /// One sign-in by `flow` with `idp` signing, in `browser`, within the case time limit.
     async fn sign_in(
         &self,
         flow: Flow,
         idp: &Arc<Idp>,
         browser: &Browser,
-    ) -> Result<(Outcome, String, Exchange), CaseEnd> {
+    ) -> Result<SignIn, CaseEnd> {
         let limit = self.limits.case_timeout;
         let attempt = async {
             match flow {
@@ -371,24 +491,23 @@ impl Bench<'_> {
                     "the sign-in took longer than {limit:?}; hint: raise --case-timeout"
                 ))
             })??;
-        let expected = self.expected.clone().unwrap_or(name_id);
-        Ok(match session {
-            Session::SignedIn { identity: None } => {
-                (Outcome::Pass, format!("signed in ({answer})"), exchange)
-            }
-            Session::SignedIn { identity: Some(id) } if id == expected => {
-                (Outcome::Pass, format!("signed in as {id}"), exchange)
-            }
-            Session::SignedIn { identity: Some(id) } => (
-                Outcome::Fail,
-                format!("signed in as {id:?}, expected {expected:?}"),
-                exchange,
-            ),
-            Session::SignedOut { how } | Session::Unidentified { how } => (
-                Outcome::Fail,
-                format!("no session: {answer}; {how}"),
-                exchange,
-            ),
+        let shown = match &session {
+            Session::SignedIn { identity } => identity.clone(),
+            _ => None,
+        };
+        let idp_origin = exchange
+            .authn_request
+            .as_ref()
+            .and_then(|m| url::Url::parse(&m.to).ok())
+            .map(|u| u.origin());
+        Ok(SignIn {
+            session,
+            answer,
+            exchange,
+            expected: self.expected.clone().unwrap_or_else(|| name_id.clone()),
+            name_id,
+            shown,
+            idp_origin,
         })
     }
 
@@ -481,92 +600,123 @@ impl Bench<'_> {
     }
 }
 
-/// Single Logout: in the signed-in `browser`, the SP's sign-out URL must send a LogoutRequest
-/// to the IdP (what the validator captures after sign-out); redirects are followed within
-/// `origins`, at most `max_redirects`.
+/// What a sign-out must show to pass Single Logout.
+struct Logout<'a> {
+    /// The SP's origins: redirects among them are followed; a SAMLRequest there is the SP's own.
+    origins: &'a [url::Url],
+    /// The IdP the SP sent its AuthnRequest to (SP flow), which the LogoutRequest must reach.
+    idp: Option<&'a url::Origin>,
+    /// The NameID of the session being ended.
+    name_id: &'a str,
+    /// Redirects followed at most.
+    max_redirects: usize,
+}
+
+/// Single Logout: in the signed-in `browser`, the SP's sign-out URL must send the browser to
+/// the IdP (off the SP's origins, to the IdP it signs in with when that is known) carrying a
+/// LogoutRequest for the signed-in user's NameID: what the validator captures after sign-out.
 async fn single_logout(
     logout_url: &str,
     browser: &Browser,
-    origins: &[url::Url],
-    max_redirects: usize,
+    expect: &Logout<'_>,
 ) -> Result<(Outcome, String, Exchange), CaseEnd> {
-    {
-        let mut url = parse_url(logout_url)?;
-        for _ in 0..=max_redirects {
-            let page = browser.get(&url).await?;
-            let request = match (&page.location, crate::flow::saml_form(&page, "SAMLRequest")) {
-                (Some(next), _) if next.query_pairs().any(|(k, _)| k == "SAMLRequest") => {
-                    let value = next
-                        .query_pairs()
-                        .find(|(k, _)| k == "SAMLRequest")
-                        .map(|(_, v)| v.into_owned())
-                        .unwrap_or_default();
-                    Some((
-                        next.clone(),
-                        mock_idp::request::decode(&value, mock_idp::request::Binding::Redirect),
-                    ))
-                }
-                (_, Some(form)) => Some((
-                    form.action.clone(),
-                    mock_idp::request::decode(
-                        form.field("SAMLRequest").unwrap_or_default(),
-                        mock_idp::request::Binding::Post,
-                    ),
-                )),
-                _ => None,
-            };
-            if let Some((to, xml)) = request {
-                let xml = xml.map_err(|e| {
-                    CaseEnd::Fail(format!(
-                        "the SP's sign-out sent an unreadable SAMLRequest: {}",
-                        e.message()
-                    ))
-                })?;
-                let exchange = Exchange {
-                    authn_request: Some(Message {
-                        binding: "LogoutRequest".into(),
-                        to: to.to_string(),
-                        xml: xml.clone(),
-                    }),
-                    ..Exchange::default()
-                };
-                return Ok(match mock_idp::request::parse(&xml) {
-                    Ok(mock_idp::request::SpRequest::Logout(req)) => (
-                        Outcome::Pass,
-                        format!(
-                            "a LogoutRequest for {} went to {}",
-                            req.name_id.as_deref().unwrap_or("(no NameID)"),
-                            to.origin().ascii_serialization()
-                        ),
-                        exchange,
-                    ),
-                    _ => (
-                        Outcome::Fail,
-                        "the SP's sign-out sent a SAMLRequest that is no LogoutRequest".into(),
-                        exchange,
-                    ),
-                });
+    use mock_idp::request::{decode, parse, Binding, SpRequest};
+    let own = |u: &url::Url| expect.origins.iter().any(|o| o.origin() == u.origin());
+    let mut url = parse_url(logout_url)?;
+    for _ in 0..=expect.max_redirects {
+        let page = browser.get(&url).await?;
+        let redirect = page
+            .location
+            .clone()
+            .filter(|_| (300..400).contains(&page.status));
+        let request = match (&redirect, crate::flow::saml_form(&page, "SAMLRequest")) {
+            (Some(next), _) if next.query_pairs().any(|(k, _)| k == "SAMLRequest") => {
+                let value = next
+                    .query_pairs()
+                    .find(|(k, _)| k == "SAMLRequest")
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+                Some((next.clone(), decode(&value, Binding::Redirect)))
             }
-            match page.location {
-                Some(next) if origins.iter().any(|o| o.origin() == next.origin()) => url = next,
+            (_, Some(form)) => Some((
+                form.action.clone(),
+                decode(form.field("SAMLRequest").unwrap_or_default(), Binding::Post),
+            )),
+            _ => None,
+        };
+        if let Some((to, xml)) = request {
+            let xml = xml.map_err(|e| {
+                CaseEnd::Fail(format!(
+                    "the SP's sign-out sent an unreadable SAMLRequest: {}",
+                    e.message()
+                ))
+            })?;
+            let exchange = Exchange {
+                authn_request: Some(Message {
+                    binding: "LogoutRequest".into(),
+                    to: to.to_string(),
+                    xml: xml.clone(),
+                }),
+                ..Exchange::default()
+            };
+            let fail = |why: String| Ok((Outcome::Fail, why, exchange.clone()));
+            if own(&to) {
+                return fail(format!(
+                    "the SP's sign-out sent its SAMLRequest to itself ({to}), not to the IdP"
+                ));
+            }
+            if let Some(idp) = expect.idp.filter(|idp| **idp != to.origin()) {
+                return fail(format!(
+                    "the SP's sign-out sent its SAMLRequest to {}, not to the IdP it signs in with ({})",
+                    to.origin().ascii_serialization(),
+                    idp.ascii_serialization()
+                ));
+            }
+            let name_id = match parse(&xml) {
+                Ok(SpRequest::Logout(req)) => req.name_id,
                 _ => {
-                    return Ok((
-                        Outcome::Fail,
-                        format!(
-                            "signing out at {logout_url} sent no LogoutRequest to the IdP (last answer {})",
-                            page.summary()
-                        ),
-                        Exchange::default(),
-                    ))
+                    return fail(
+                        "the SP's sign-out sent a SAMLRequest that is no LogoutRequest".into(),
+                    )
                 }
+            };
+            return match name_id.as_deref().map(str::trim) {
+                Some(n) if n == expect.name_id => Ok((
+                    Outcome::Pass,
+                    format!(
+                        "a LogoutRequest for {n} went to {}",
+                        to.origin().ascii_serialization()
+                    ),
+                    exchange,
+                )),
+                other => fail(format!(
+                    "the LogoutRequest names {}, not the signed-in {:?}",
+                    other
+                        .map(|n| format!("{n:?}"))
+                        .unwrap_or_else(|| "no NameID".into()),
+                    expect.name_id
+                )),
+            };
+        }
+        match redirect {
+            Some(next) if own(&next) => url = next,
+            _ => {
+                return Ok((
+                    Outcome::Fail,
+                    format!(
+                    "signing out at {logout_url} sent no LogoutRequest to the IdP (last answer {})",
+                    page.summary()
+                ),
+                    Exchange::default(),
+                ))
             }
         }
-        Ok((
-            Outcome::Fail,
-            format!("signing out at {logout_url} redirected more than --max-redirects times"),
-            Exchange::default(),
-        ))
     }
+    Ok((
+        Outcome::Fail,
+        format!("signing out at {logout_url} redirected more than --max-redirects times"),
+        Exchange::default(),
+    ))
 }
 
 impl Bench<'_> {
@@ -805,20 +955,11 @@ mod tests {
         url::form_urlencoded::byte_serialize(b64.as_bytes()).collect()
     }
 
-    async fn logout_at(sp: &MockServer) -> (Outcome, String) {
-        let origin = url::Url::parse(&sp.uri()).unwrap();
-        let browser = Browser::new(Limits::default(), &[&origin]);
-        let (outcome, reason, _) =
-            single_logout(&format!("{}/logout", sp.uri()), &browser, &[origin], 5)
-                .await
-                .unwrap();
-        (outcome, reason)
-    }
+    const LOGOUT: &str = r#"<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_l1" Version="2.0" IssueInstant="2026-12-01T00:00:00Z"><saml:Issuer>urn:sp</saml:Issuer><saml:NameID>B.Simon@contoso.com</saml:NameID></samlp:LogoutRequest>"#;
 
-    #[tokio::test]
-    async fn a_sign_out_that_sends_a_logout_request_to_the_idp_passes() {
+    /// Signs out at a stand-in SP whose /logout redirects to /bye, which redirects to `to`.
+    async fn logout_to(to: impl Fn(&str) -> String, name_id: &str) -> (Outcome, String) {
         let sp = MockServer::start().await;
-        let request = r#"<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_l1" Version="2.0" IssueInstant="2026-12-01T00:00:00Z"><saml:Issuer>urn:sp</saml:Issuer><saml:NameID>B.Simon@contoso.com</saml:NameID></samlp:LogoutRequest>"#;
         Mock::given(path("/logout"))
             .respond_with(
                 ResponseTemplate::new(302).insert_header("Location", format!("{}/bye", sp.uri())),
@@ -826,33 +967,62 @@ mod tests {
             .mount(&sp)
             .await;
         Mock::given(path("/bye"))
-            .respond_with(ResponseTemplate::new(302).insert_header(
-                "Location",
-                format!(
-                    "https://login.example.test/t/saml2?SAMLRequest={}",
-                    redirect_value(request)
-                ),
-            ))
+            .respond_with(ResponseTemplate::new(302).insert_header("Location", to(&sp.uri())))
             .mount(&sp)
             .await;
-        let (outcome, reason) = logout_at(&sp).await;
+        let origin = url::Url::parse(&sp.uri()).unwrap();
+        let idp = url::Url::parse("https://login.example.test/")
+            .unwrap()
+            .origin();
+        let browser = Browser::new(Limits::default(), &[&origin]);
+        let expect = Logout {
+            origins: std::slice::from_ref(&origin),
+            idp: Some(&idp),
+            name_id,
+            max_redirects: 5,
+        };
+        let (outcome, reason, _) =
+            single_logout(&format!("{}/logout", sp.uri()), &browser, &expect)
+                .await
+                .unwrap();
+        (outcome, reason)
+    }
+
+    #[tokio::test]
+    async fn a_sign_out_that_sends_the_users_logout_request_to_the_idp_passes() {
+        let to_idp = |_: &str| {
+            format!(
+                "https://login.example.test/t/saml2?SAMLRequest={}",
+                redirect_value(LOGOUT)
+            )
+        };
+        let (outcome, reason) = logout_to(to_idp, "B.Simon@contoso.com").await;
         assert_eq!(outcome, Outcome::Pass, "{reason}");
         assert!(
             reason.contains("LogoutRequest for B.Simon@contoso.com"),
             "{reason}"
         );
+        // Another user's session, the SP's own endpoint, another host: each fails.
+        let (outcome, reason) = logout_to(to_idp, "E.Mallory@contoso.com").await;
+        assert_eq!(outcome, Outcome::Fail, "{reason}");
+        let to_itself = |sp: &str| format!("{sp}/slo?SAMLRequest={}", redirect_value(LOGOUT));
+        let (outcome, reason) = logout_to(to_itself, "B.Simon@contoso.com").await;
+        assert_eq!(outcome, Outcome::Fail, "{reason}");
+        assert!(reason.contains("to itself"), "{reason}");
+        let elsewhere = |_: &str| {
+            format!(
+                "https://evil.example.test/saml2?SAMLRequest={}",
+                redirect_value(LOGOUT)
+            )
+        };
+        let (outcome, reason) = logout_to(elsewhere, "B.Simon@contoso.com").await;
+        assert_eq!(outcome, Outcome::Fail, "{reason}");
     }
 
     #[tokio::test]
     async fn a_sign_out_that_only_ends_the_local_session_fails() {
-        let sp = MockServer::start().await;
-        Mock::given(path("/logout"))
-            .respond_with(
-                ResponseTemplate::new(302).insert_header("Location", "https://elsewhere.test/"),
-            )
-            .mount(&sp)
-            .await;
-        let (outcome, reason) = logout_at(&sp).await;
+        let (outcome, reason) =
+            logout_to(|_| "https://elsewhere.test/".into(), "B.Simon@contoso.com").await;
         assert_eq!(outcome, Outcome::Fail, "{reason}");
         assert!(reason.contains("sent no LogoutRequest"), "{reason}");
     }

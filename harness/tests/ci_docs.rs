@@ -125,10 +125,10 @@ fn the_ci_examples_run_as_written() {
     let steps = jobs[0]["jobs"]["saml"]["steps"].as_array().unwrap();
     let mut script = String::new();
     for step in steps {
-        let (Some(run), Some(name)) = (step["run"].as_str(), step["name"].as_str()) else {
+        let Some(run) = step["run"].as_str() else {
             continue;
         };
-        if name == "Install saml-harness" {
+        if step["name"].as_str() == Some("Install saml-harness") {
             continue;
         }
         script.push_str("(\nset -euo pipefail\n");

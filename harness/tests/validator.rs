@@ -72,7 +72,7 @@ fn an_sp_that_trusts_the_certificate_in_the_message_fails_expired_certificate() 
     }
     assert!(run
         .stdout
-        .contains("signed in with a response signed by an expired certificate"));
+        .contains("with a response signed by an expired certificate"));
     assert!(
         run.stdout
             .contains("not ready: 2 required scenario(s) did not pass"),

@@ -186,11 +186,23 @@ impl Chromium {
         // The oracle: the protected page in the same browser.
         mark_page(&tab);
         let navigation = navigate(&tab, &oracle.url);
-        let landed =
-            wait_for_new_page(&tab, None, deadline).ok_or_else(|| match navigation.try_recv() {
-                Ok(Err(e)) => fail("navigate to the protected page", e),
-                _ => timed_out(),
-            })?;
+        // Chromium answers the navigation once the page's server does: only then can a loaded
+        // document be the protected page (a redirect after the ACS still in flight could
+        // otherwise finish first and pass for it).
+        loop {
+            match navigation.try_recv() {
+                Ok(Ok(())) => break,
+                Ok(Err(e)) => {
+                    return Err(CaseEnd::Unanswered(format!(
+                        "the protected page {} did not answer: {e}",
+                        oracle.url
+                    )))
+                }
+                Err(_) if Instant::now() < deadline => std::thread::sleep(POLL),
+                Err(_) => return Err(timed_out()),
+            }
+        }
+        let landed = wait_for_new_page(&tab, None, deadline).ok_or_else(timed_out)?;
         let page_status = seen.lock().unwrap_or_else(|p| p.into_inner()).status_of(
             before_oracle,
             "GET",
