@@ -257,9 +257,11 @@ fn run_profile(profile: &str, args: &ConformanceArgs) -> Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let scenarios = if args.reference_sp {
-            // The bundled SP stands in for an app that supports the flows declared.
+            // The bundled SP stands in for an app that supports the flows declared, and Single
+            // Logout (at its /logout, unless --logout-url says otherwise).
             let needs = reference_sp::server::Requirements {
                 idp_initiated: flows.contains(&Flow::Idp),
+                single_logout: true,
                 ..Default::default()
             };
             reference_sp_scenarios_with(&args.flaw, &args.paths, needs).await?
@@ -282,6 +284,14 @@ fn run_profile(profile: &str, args: &ConformanceArgs) -> Result<ExitCode> {
                 crate::report::printable(&s.name),
                 s.file.display()
             );
+            let mut plan = plan.clone();
+            if args.reference_sp && plan.logout_url.is_none() {
+                plan.logout_url = s
+                    .sp
+                    .sign_on_url
+                    .strip_suffix("/login")
+                    .map(|base| format!("{base}/logout"));
+            }
             let rows = crate::validator::run(
                 s,
                 &plan,

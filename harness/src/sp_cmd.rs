@@ -102,6 +102,10 @@ pub struct ServeArgs {
     /// answering a request this SP never sent is still refused).
     #[arg(long, help_heading = "Requirements (a vendor's stand-in)")]
     idp_initiated: bool,
+    /// Sign out at the IdP too: /logout of a session sends a LogoutRequest for its NameID to
+    /// the IdP's sign-in URL (Entra's sign-out URL), RelayState the `next` address.
+    #[arg(long, help_heading = "Requirements (a vendor's stand-in)")]
+    single_logout: bool,
     /// Serve a SCIM 2.0 endpoint at /scim/v2 that requires this bearer token (users and groups
     /// in memory; drive it with `saml-harness scim`). Only users provisioned there and active
     /// (and --user accounts) may then sign in.
@@ -188,6 +192,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
                 attributes: args.require_attribute.clone(),
                 name_id_format: args.name_id_format.map(|f| f.uri().to_owned()),
                 idp_initiated: args.idp_initiated,
+                single_logout: args.single_logout,
             },
             trivial_acs: args.trivial_acs,
         };

@@ -391,6 +391,7 @@ impl Profile {
                 .collect(),
             name_id_format: self.name_id_format.map(|f| f.0.uri().to_owned()),
             idp_initiated: false,
+            single_logout: false,
         }
     }
 }

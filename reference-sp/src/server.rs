@@ -59,6 +59,10 @@ pub struct Requirements {
     /// Takes IdP-initiated sign-ins (My Apps): a response with no InResponseTo is welcome; one
     /// naming a request this SP never sent is still refused.
     pub idp_initiated: bool,
+    /// Signing out of a session also signs out at the IdP: `/logout` sends a LogoutRequest
+    /// (HTTP-Redirect) for the session's NameID to the IdP's sign-in URL, which for Entra is
+    /// also its sign-out URL.
+    pub single_logout: bool,
 }
 
 impl Requirements {
@@ -564,11 +568,17 @@ async fn logout(
     Query(q): Query<LoginQuery>,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(s) = session_id(&headers) {
-        state.memory().sessions.remove(&s);
-    }
+    let ended = session_id(&headers).and_then(|s| state.memory().sessions.remove(&s));
     let expired = format!("{SESSION_COOKIE}=; Path=/; Max-Age=0");
     let c = state.config();
+    if let (true, Some(login)) = (c.needs.single_logout, ended) {
+        let location = logout_request_url(&state, &c, &login, q.next.as_deref());
+        return (
+            StatusCode::FOUND,
+            [(header::SET_COOKIE, expired), (header::LOCATION, location)],
+        )
+            .into_response();
+    }
     match q.next.and_then(|n| after_login(&c.base_url, &n, &c.flaws)) {
         Some(next) => (
             StatusCode::SEE_OTHER,
@@ -577,6 +587,48 @@ async fn logout(
             .into_response(),
         None => ([(header::SET_COOKIE, expired)], "signed out\n").into_response(),
     }
+}
+
+/// The IdP's sign-out URL carrying a LogoutRequest (HTTP-Redirect) for `login`'s NameID, with
+/// `next` as RelayState.
+fn logout_request_url(
+    state: &SpState,
+    c: &SpConfig,
+    login: &crate::validate::Login,
+    next: Option<&str>,
+) -> String {
+    use quick_xml::escape::escape;
+    let issue_instant = (state.clock)()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let format = login
+        .name_id_format
+        .as_deref()
+        .map(|f| format!(" Format=\"{}\"", escape(f)))
+        .unwrap_or_default();
+    let request = format!(
+        "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" \
+         ID=\"{}\" Version=\"2.0\" IssueInstant=\"{issue_instant}\" Destination=\"{}\"><saml:Issuer>{}</saml:Issuer>\
+         <saml:NameID{format}>{}</saml:NameID>{}</samlp:LogoutRequest>",
+        state.ids.next(),
+        escape(&c.idp.sso_url),
+        escape(&c.entity_id()),
+        escape(&login.name_id),
+        login
+            .session_index
+            .as_deref()
+            .map(|i| format!("<samlp:SessionIndex>{}</samlp:SessionIndex>", escape(i)))
+            .unwrap_or_default(),
+    );
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("SAMLRequest", &saml_protocol::deflate_base64(&request));
+    query.append_pair("RelayState", next.unwrap_or("/"));
+    let separator = if c.idp.sso_url.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    format!("{}{separator}{}", c.idp.sso_url, query.finish())
 }
 
 #[cfg(test)]
