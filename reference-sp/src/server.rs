@@ -572,7 +572,7 @@ async fn logout(
     let expired = format!("{SESSION_COOKIE}=; Path=/; Max-Age=0");
     let c = state.config();
     if let (true, Some(login)) = (c.needs.single_logout, ended) {
-        let location = logout_request_url(&state, &c, &login, q.next.as_deref());
+        let location = logout_request_url(&state, c, &login, q.next.as_deref());
         return (
             StatusCode::FOUND,
             [(header::SET_COOKIE, expired), (header::LOCATION, location)],
@@ -612,7 +612,7 @@ fn logout_request_url(
          <saml:NameID{format}>{}</saml:NameID>{}</samlp:LogoutRequest>",
         state.ids.next(),
         escape(&c.idp.sso_url),
-        escape(&c.entity_id()),
+        escape(c.entity_id()),
         escape(&login.name_id),
         login
             .session_index
