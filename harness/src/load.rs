@@ -323,14 +323,7 @@ pub async fn drive(plan: &LoadPlan, scenario: Scenario, allow_remote: bool) -> R
         .into());
     }
     let idp = Arc::new(idp_for(&scenario, &sp));
-    let origins = [
-        &scenario.sp.sign_on_url,
-        &sp.acs_url,
-        &scenario.sp.oracle.url,
-    ]
-    .iter()
-    .filter_map(|u| url::Url::parse(u).ok())
-    .collect::<Vec<_>>();
+    let origins = crate::runner::sp_origins(&scenario, &sp);
     let responder = Responder::new(
         idp,
         scenario.user.clone(),

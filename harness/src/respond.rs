@@ -357,6 +357,19 @@ pub enum CaseEnd {
     NotApplicable(String),
 }
 
+/// The first NameID's text in the response `xml` (empty when there is none, or it is no XML).
+pub fn name_id_of(xml: &str) -> String {
+    roxmltree::Document::parse(xml)
+        .ok()
+        .and_then(|d| {
+            d.descendants()
+                .find(|n| n.tag_name().name() == "NameID")
+                .and_then(|n| n.text())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default()
+}
+
 impl Delivered {
     /// This delivery, noting the fuzz edits that made it.
     fn mutated(self, applied: Applied) -> Delivered {

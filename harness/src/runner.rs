@@ -123,6 +123,37 @@ pub struct Verdict {
     pub exchange: Exchange,
 }
 
+impl Exchange {
+    /// What `attempt`, an SP-initiated login, sent and got.
+    pub(crate) fn of(attempt: &Attempt) -> Exchange {
+        let c = &attempt.captured;
+        Exchange {
+            authn_request: Some(Message {
+                binding: format!("{:?}", c.binding),
+                to: c.idp_url.to_string(),
+                xml: c.xml.clone(),
+            }),
+            response: Some(Message {
+                binding: "POST".into(),
+                to: attempt.delivered.post.acs.clone(),
+                xml: attempt.delivered.post.saml_response.clone(),
+            }),
+            original: attempt.delivered.original.as_deref().map(str::to_owned),
+            acs_answer: Some(attempt.acs_answer.clone()),
+            left_for: attempt.left_for.clone(),
+        }
+    }
+}
+
+/// The origins a browser may follow redirects to for `s`'s SP: its sign-on URL, its ACS and
+/// its protected page.
+pub(crate) fn sp_origins(s: &Scenario, sp: &SpIds) -> Vec<url::Url> {
+    [&s.sp.sign_on_url, &sp.acs_url, &s.sp.oracle.url]
+        .iter()
+        .filter_map(|u| url::Url::parse(u).ok())
+        .collect()
+}
+
 /// One SAML message a case carried, decoded.
 #[derive(Clone, Debug)]
 pub struct Message {
@@ -441,22 +472,7 @@ impl CaseRun<'_> {
 
     fn record_details(attempt: &Attempt, notes: &mut Notes) {
         notes.answered(attempt.acs_status, &attempt.acs_answer);
-        let c = &attempt.captured;
-        notes.exchange = Exchange {
-            authn_request: Some(Message {
-                binding: format!("{:?}", c.binding),
-                to: c.idp_url.to_string(),
-                xml: c.xml.clone(),
-            }),
-            response: Some(Message {
-                binding: "POST".into(),
-                to: attempt.delivered.post.acs.clone(),
-                xml: attempt.delivered.post.saml_response.clone(),
-            }),
-            original: attempt.delivered.original.as_deref().map(str::to_owned),
-            acs_answer: Some(attempt.acs_answer.clone()),
-            left_for: attempt.left_for.clone(),
-        };
+        notes.exchange = Exchange::of(attempt);
         let details = &mut notes.details;
         let c = &attempt.captured;
         details.push(format!(
@@ -1297,15 +1313,10 @@ pub async fn run_scenario<'s>(
         }
     };
     let idp = Arc::new(idp_for(scenario, &sp));
-    let origins = [
-        &scenario.sp.sign_on_url,
-        &sp.acs_url,
-        &scenario.sp.oracle.url,
-    ]
-    .iter()
-    .filter_map(|u| url::Url::parse(u).ok())
-    .chain(scenario.idp_url.clone())
-    .collect();
+    let origins = sp_origins(scenario, &sp)
+        .into_iter()
+        .chain(scenario.idp_url.clone())
+        .collect();
     let wants_canary = scenario
         .cases
         .iter()

@@ -236,14 +236,7 @@ pub async fn run(
             )]
         }
     }
-    let origins = [
-        &scenario.sp.sign_on_url,
-        &sp.acs_url,
-        &scenario.sp.oracle.url,
-    ]
-    .iter()
-    .filter_map(|u| url::Url::parse(u).ok())
-    .collect();
+    let origins = crate::runner::sp_origins(scenario, &sp);
     let bench = Bench {
         scenario,
         limits,
@@ -531,22 +524,7 @@ impl Bench<'_> {
             self.clock.clone(),
         );
         let attempt = http::attempt_in(browser, &target, responder).await?;
-        let c = &attempt.captured;
-        let exchange = Exchange {
-            authn_request: Some(Message {
-                binding: format!("{:?}", c.binding),
-                to: c.idp_url.to_string(),
-                xml: c.xml.clone(),
-            }),
-            response: Some(Message {
-                binding: "POST".into(),
-                to: attempt.delivered.post.acs.clone(),
-                xml: attempt.delivered.post.saml_response.clone(),
-            }),
-            original: None,
-            acs_answer: Some(attempt.acs_answer.clone()),
-            left_for: attempt.left_for.clone(),
-        };
+        let exchange = Exchange::of(&attempt);
         Ok((
             attempt.session,
             attempt.acs_answer,
@@ -576,15 +554,7 @@ impl Bench<'_> {
         let acs_answer = format!("ACS answered {}", answer.summary());
         let left_for = browser.exit(answer).await.unwrap_or(None);
         let session = probe(browser, &self.scenario.sp.oracle).await?;
-        let name_id = roxmltree::Document::parse(&post.saml_response)
-            .ok()
-            .and_then(|d| {
-                d.descendants()
-                    .find(|n| n.tag_name().name() == "NameID")
-                    .and_then(|n| n.text())
-                    .map(str::to_owned)
-            })
-            .unwrap_or_default();
+        let name_id = crate::respond::name_id_of(&post.saml_response);
         let exchange = Exchange {
             authn_request: None,
             response: Some(Message {

@@ -141,15 +141,7 @@ async fn live_response(
         .decode(form.field("SAMLResponse").unwrap_or_default())
         .map_err(|e| CaseEnd::Fail(format!("the IdP's SAMLResponse is not base64: {e}")))?;
     let saml_response = String::from_utf8_lossy(&bytes).into_owned();
-    let name_id = roxmltree::Document::parse(&saml_response)
-        .ok()
-        .and_then(|d| {
-            d.descendants()
-                .find(|n| n.tag_name().name() == "NameID")
-                .and_then(|n| n.text())
-                .map(str::to_owned)
-        })
-        .unwrap_or_default();
+    let name_id = crate::respond::name_id_of(&saml_response);
     Ok(Delivered {
         post: AcsPost {
             acs: form.action.to_string(),
