@@ -505,6 +505,22 @@ pub fn scim2_server(token: &str) -> Result<RealSp, String> {
     start("scim2-server", command, dir, port, base_url)
 }
 
+/// scim2-server (PyPI) as an administrator connects it to Entra: the same server with the
+/// three tolerances its `ScimPolicy` names for Microsoft Entra switched on
+/// (`real-sps/scim2-server/entra.py`). `base_url` is the SCIM base (`…/v2`).
+pub fn scim2_server_for_entra(token: &str) -> Result<RealSp, String> {
+    let python = from_venv("python")?;
+    let io = |e: std::io::Error| e.to_string();
+    let dir = world_readable_dir("scim2-server-entra").map_err(io)?;
+    let port = free_port().map_err(io)?;
+    let mut command = Command::new(python);
+    command
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scim2-server/entra.py"))
+        .args(["--port", &port.to_string(), "--bearer-token", token]);
+    let base_url = format!("http://127.0.0.1:{port}/v2");
+    start("scim2-server (Entra policy)", command, dir, port, base_url)
+}
+
 /// django-scim2-server (PyPI) under Django's development server, its SQLite database in a
 /// temporary directory, requiring `token` as bearer token. `base_url` is the SCIM base
 /// (`…/scim/v2`); the settings are in `real-sps/django-scim2-server/`.
