@@ -245,6 +245,8 @@ fn a_cymmetri_style_platform_provisions_into_the_tenant_and_the_user_signs_in() 
         let (status, _) = graph.call(reqwest::Method::PATCH, &format!("/v1.0/users/{id}"), Some(json!({"accountEnabled": false}))).await;
         assert_eq!(status, 204);
         assert!(!signs_in(&base, upn).await, "a disabled user no longer signs in");
+        let (status, err) = token(&base, &tenant, &ropc("Str0ng!Passw0rd")).await;
+        assert_eq!((status, err["error_codes"].clone()), (400, json!([50057])), "the password grant too: {err}");
         let (_, user) = graph.call(reqwest::Method::GET, &format!("/v1.0/users/{id}?$select=accountEnabled,userPrincipalName"), None).await;
         assert_eq!(user["accountEnabled"], false, "disabled, not deleted: {user}");
         let (status, _) = graph.call(reqwest::Method::PATCH, &format!("/v1.0/users/{id}"), Some(json!({"accountEnabled": true, "userPrincipalName": "Cym.User@fabrikam.example"}))).await;

@@ -178,6 +178,8 @@ pub struct UserSpec {
     authn_age_seconds: Option<i64>,
     identity_provider: Option<String>,
     authn_methods: Option<Vec<AuthnMethod>>,
+    /// Graph's accountEnabled: `false` makes sign-in answer AADSTS50057.
+    enabled: Option<bool>,
 }
 
 /// How a user signed in: the authnmethodsreferences values Entra sends.
@@ -1075,7 +1077,9 @@ impl Resolver<'_> {
                 .authn_methods
                 .or(existing.map(|e| e.authn_methods.clone()))
                 .unwrap_or_else(|| vec![AuthnMethod::Password]),
-            enabled: existing.is_none_or(|e| e.enabled),
+            enabled: u
+                .enabled
+                .unwrap_or_else(|| existing.is_none_or(|e| e.enabled)),
             upn: existing.map_or(u.upn, |e| e.upn.clone()),
         })
     }

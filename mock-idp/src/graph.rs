@@ -28,7 +28,7 @@ pub const TOKEN_LIFETIME_SECS: i64 = 3599;
 pub const MAX_PAGE: usize = 999;
 /// Largest number of users or groups Graph may create (a bound, not Entra's).
 pub const MAX_OBJECTS: usize = 10_000;
-/// Largest number of live access tokens (a bound: expired ones are dropped first).
+/// Largest number of live access tokens (a bound: expired ones go first, then the oldest).
 pub const MAX_TOKENS: usize = 10_000;
 
 /// An app registration allowed to call Graph: its client id, secret and granted application
@@ -99,6 +99,25 @@ struct Directory {
     groups: Vec<Group>,
     tokens: HashMap<String, Grant>,
     served: u64,
+}
+
+impl Directory {
+    /// Keeps `grant` under `token`: expired tokens go first, then, at [`MAX_TOKENS`], the
+    /// oldest (as a cache evicts: a client that fetches a token per call keeps working).
+    fn issue(&mut self, token: String, grant: Grant, now: OffsetDateTime) {
+        self.tokens.retain(|_, g| g.expires > now);
+        if self.tokens.len() >= MAX_TOKENS {
+            let oldest = self
+                .tokens
+                .iter()
+                .min_by_key(|(_, g)| g.expires)
+                .map(|(t, _)| t.clone());
+            if let Some(oldest) = oldest {
+                self.tokens.remove(&oldest);
+            }
+        }
+        self.tokens.insert(token, grant);
+    }
 }
 
 /// The Graph surface's state: settings and the live directory.
@@ -374,18 +393,27 @@ async fn token(
             );
             let directory = graph.directory();
             let account = directory.accounts.iter().find(|a| {
-                a.enabled
-                    && a.user.upn.eq_ignore_ascii_case(&user)
+                a.user.upn.eq_ignore_ascii_case(&user)
                     && a.password.as_deref() == Some(password.as_str())
             });
-            signed_in = account.map(|a| a.user.clone());
-            if signed_in.is_none() {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    50126,
-                    "Error validating credentials due to invalid username or password.",
-                );
+            match account {
+                None => {
+                    return oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_grant",
+                        50126,
+                        "Error validating credentials due to invalid username or password.",
+                    );
+                }
+                Some(a) if !a.enabled => {
+                    return oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_grant",
+                        50057,
+                        "The user account is disabled.",
+                    );
+                }
+                Some(a) => signed_in = Some(a.user.clone()),
             }
         }
         other => {
@@ -401,23 +429,14 @@ async fn token(
         }
     }
     let access_token = format!("mock-graph.{}", uuid::Uuid::new_v4().simple());
-    let mut directory = graph.directory();
     let now = (state.clock)();
-    directory.tokens.retain(|_, g| g.expires > now);
-    if directory.tokens.len() >= MAX_TOKENS {
-        return oauth_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "temporarily_unavailable",
-            90033,
-            &format!("Too many live tokens ({MAX_TOKENS}, the mock's bound); reuse a token until it expires."),
-        );
-    }
-    directory.tokens.insert(
+    graph.directory().issue(
         access_token.clone(),
         Grant {
             roles: app.roles.clone(),
             expires: now + Duration::seconds(TOKEN_LIFETIME_SECS),
         },
+        now,
     );
     let mut answer = json!({"token_type": "Bearer", "expires_in": TOKEN_LIFETIME_SECS, "ext_expires_in": TOKEN_LIFETIME_SECS, "access_token": access_token});
     if let Some(user) = signed_in {
@@ -1231,4 +1250,37 @@ fn publish(state: &IdpState, directory: &Directory) {
         .and_then(|upn| config.users.iter().position(|u| u.upn == upn))
         .unwrap_or(0);
     state.replace_config(config);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_the_bound_the_oldest_token_gives_way() {
+        let mut directory = Directory {
+            accounts: Vec::new(),
+            groups: Vec::new(),
+            tokens: HashMap::new(),
+            served: 0,
+        };
+        let start = OffsetDateTime::UNIX_EPOCH;
+        let grant = |i: i64| Grant {
+            roles: Vec::new(),
+            expires: start + Duration::seconds(TOKEN_LIFETIME_SECS + i),
+        };
+        let full = MAX_TOKENS as i64;
+        directory.tokens = (0..full).map(|i| (format!("t{i}"), grant(i))).collect();
+        directory.issue("new".into(), grant(full), start);
+        assert_eq!(directory.tokens.len(), MAX_TOKENS);
+        assert!(!directory.tokens.contains_key("t0"), "the oldest went");
+        assert!(directory.tokens.contains_key("t1") && directory.tokens.contains_key("new"));
+        let later = start + Duration::seconds(TOKEN_LIFETIME_SECS + full / 2);
+        directory.issue("late".into(), grant(full), later);
+        assert_eq!(
+            directory.tokens.len(),
+            MAX_TOKENS / 2 + 1,
+            "expired ones went first, and no live one"
+        );
+    }
 }

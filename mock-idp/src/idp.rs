@@ -832,6 +832,18 @@ mod tests {
     }
 
     #[test]
+    fn a_user_disabled_in_the_config_gets_aadsts50057() {
+        let idp = idp(concat!(
+            "users:\n  - upn: a@x.test\n    enabled: false\n  - upn: b@x.test\n",
+            "applications:\n  - name: a\n    identifiers: [i]\n    reply_urls: [r]\n",
+        ));
+        let app = &idp.config.apps[0];
+        let refused = idp.user_for(app, Some("a@x.test")).unwrap_err();
+        assert_eq!(refused.code(), 50057, "{}", refused.message());
+        assert!(idp.user_for(app, Some("b@x.test")).is_ok());
+    }
+
+    #[test]
     fn claims_follow_the_apps_order_and_the_users_sign_in_as_captures_show() {
         let idp = idp(concat!(
             "groups:\n  - {name: Sales, object_id: 11111111-1111-4111-8111-111111111111}\n",

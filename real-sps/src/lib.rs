@@ -521,6 +521,38 @@ pub fn scim2_server_for_entra(token: &str) -> Result<RealSp, String> {
     start("scim2-server (Entra policy)", command, dir, port, base_url)
 }
 
+/// better-auth (npm) with its SCIM plugin, `@better-auth/scim`, users in memory and the
+/// plugin's Entra option on (`real-sps/better-auth-scim/server.mjs`), requiring `token` as
+/// bearer token. `base_url` is the SCIM base (`…/api/auth/scim/v2`).
+pub fn better_auth_scim(token: &str) -> Result<RealSp, String> {
+    let modules =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/better-auth-scim-node/node_modules");
+    if !modules.join("@better-auth/scim").exists() {
+        return Err(format!(
+            "{} is missing; run scripts/setup --test",
+            modules.join("@better-auth/scim").display()
+        ));
+    }
+    let io = |e: std::io::Error| e.to_string();
+    let dir = world_readable_dir("better-auth-scim").map_err(io)?;
+    // ES modules ignore NODE_PATH: the script runs beside a link to its node_modules.
+    let script = dir.path().join("server.mjs");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("better-auth-scim/server.mjs"),
+        &script,
+    )
+    .map_err(io)?;
+    std::os::unix::fs::symlink(&modules, dir.path().join("node_modules")).map_err(io)?;
+    let port = free_port().map_err(io)?;
+    let mut command = Command::new("node");
+    command
+        .arg(&script)
+        .arg(port.to_string())
+        .env("SCIM_TOKEN", token);
+    let base_url = format!("http://127.0.0.1:{port}/api/auth/scim/v2");
+    start("better-auth-scim", command, dir, port, base_url)
+}
+
 /// django-scim2-server (PyPI) under Django's development server, its SQLite database in a
 /// temporary directory, requiring `token` as bearer token. `base_url` is the SCIM base
 /// (`…/scim/v2`); the settings are in `real-sps/django-scim2-server/`.

@@ -55,6 +55,9 @@ pub enum ScimFlaw {
     ManagerStringRefused,
     /// Answers a manager removal (a replace with `""`) with success and keeps the manager.
     ManagerKept,
+    /// Keeps the first manager: a replace by another user is answered with success and
+    /// ignored (only an empty manager is ever set).
+    ManagerFirstKept,
     /// Reads a `remove` of `members` with a value list as "remove all members" (RFC 7644's
     /// reading of a remove without a filter).
     RemoveClearsMembers,
@@ -65,7 +68,7 @@ pub enum ScimFlaw {
 
 impl ScimFlaw {
     /// Every flaw.
-    pub const ALL: [ScimFlaw; 21] = [
+    pub const ALL: [ScimFlaw; 22] = [
         ScimFlaw::NoAuth,
         ScimFlaw::CaseSensitiveUserName,
         ScimFlaw::NoConflict,
@@ -85,6 +88,7 @@ impl ScimFlaw {
         ScimFlaw::DeleteTwice,
         ScimFlaw::ManagerStringRefused,
         ScimFlaw::ManagerKept,
+        ScimFlaw::ManagerFirstKept,
         ScimFlaw::RemoveClearsMembers,
         ScimFlaw::UnknownSchemaRefused,
     ];
@@ -111,6 +115,7 @@ impl ScimFlaw {
             ScimFlaw::DeleteTwice => "scim-delete-twice-204",
             ScimFlaw::ManagerStringRefused => "scim-manager-string-refused",
             ScimFlaw::ManagerKept => "scim-manager-kept",
+            ScimFlaw::ManagerFirstKept => "scim-manager-first-kept",
             ScimFlaw::RemoveClearsMembers => "scim-remove-clears-members",
             ScimFlaw::UnknownSchemaRefused => "scim-unknown-schema-refused",
         }
@@ -140,6 +145,7 @@ impl ScimFlaw {
                 "refuses the manager as a bare id string (Entra's form)"
             }
             ScimFlaw::ManagerKept => "keeps the manager when it is removed",
+            ScimFlaw::ManagerFirstKept => "keeps the first manager when another replaces it",
             ScimFlaw::RemoveClearsMembers => {
                 "reads a members remove with a value list as remove-all"
             }
@@ -871,6 +877,14 @@ fn set(state: &ScimState, resource: &mut Value, path: &str, value: Value) -> Res
                     return Ok(());
                 }
                 Value::Null
+            }
+            ("manager", Value::String(_))
+                if state.has(ScimFlaw::ManagerFirstKept)
+                    && resource[extension]
+                        .get("manager")
+                        .is_some_and(|m| !m.is_null()) =>
+            {
+                return Ok(());
             }
             ("manager", Value::String(id)) => json!({"value": id}),
             (_, value) => value,

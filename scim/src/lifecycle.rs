@@ -278,7 +278,7 @@ pub const STEPS: [(&str, &str); 24] = [
     ),
     (
         "user/manager",
-        "the manager, added as Entra sends it (a bare id string) and removed, reads back so",
+        "the manager, added as Entra sends it (a bare id string), replaced by another and removed, reads back so",
     ),
     (
         "user/paging",
@@ -336,6 +336,7 @@ pub async fn run<T: Transport>(
         user_name: plan.user.user_principal_name.clone(),
         group_id: None,
         colleague_id: None,
+        extra_ids: Vec::new(),
         done: Vec::new(),
         stopped: None,
     };
@@ -428,6 +429,8 @@ struct Run<'a, T> {
     group_id: Option<String>,
     /// A second member for the group, so that removing one can be told from emptying it.
     colleague_id: Option<String>,
+    /// Further users made for one step (the manager's replacement), deleted with the user.
+    extra_ids: Vec<String>,
     /// The steps that passed (or passed with a warning) so far.
     done: Vec<&'static str>,
     /// Set when the SP cannot be worked with at all: every later step is skipped with it.
@@ -788,12 +791,8 @@ impl<T: Transport> Run<'_, T> {
             if want == json!("") || !self.plan.mapping.sends(path) {
                 continue; // not sent
             }
-            let got = lookup(&doc, path);
-            if got.as_ref() != Some(&want) {
-                wrong.push(format!(
-                    "{path} is {} (expected {want})",
-                    shown(got.as_ref())
-                ));
+            if let Some(wrong_value) = read_back(&doc, path, &want) {
+                wrong.push(wrong_value);
             }
         }
         if wrong.is_empty() {
@@ -904,18 +903,14 @@ impl<T: Transport> Run<'_, T> {
         };
         let wrong: Vec<String> = want
             .iter()
-            .filter_map(|(path, value)| {
-                let got = lookup(&doc, path);
-                (got.as_ref() != Some(value))
-                    .then(|| format!("{path} is {} (expected {value})", shown(got.as_ref())))
-            })
+            .filter_map(|(path, value)| read_back(&doc, path, value))
             .collect();
         if wrong.is_empty() {
             Outcome::Pass
         } else {
             Outcome::fail(
                 format!(
-                    "the PATCH was answered as a success but not applied: {}",
+                    "the PATCH was answered as a success but not applied as sent: {}",
                     wrong.join(", ")
                 ),
                 None,
@@ -1264,7 +1259,10 @@ impl<T: Transport> Run<'_, T> {
             .and_then(|e| e.get("manager"))
             .cloned();
         match got.as_ref().and_then(|m| m.get("value")).and_then(Value::as_str) {
-            Some(v) if v == manager => self.remove_manager(&user).await,
+            Some(v) if v == manager => match self.replace_manager(&user).await {
+                Some(broken) => broken,
+                None => self.remove_manager(&user).await,
+            },
             _ => Outcome::fail(
                 format!(
                     "the manager PATCH was answered as a success but manager reads back as {} (expected {{\"value\": {manager:?}}}): accept the bare id string Entra sends",
@@ -1408,6 +1406,78 @@ impl<T: Transport> Run<'_, T> {
     }
 
     /// Removes the manager as the SCIM Validator does (a replace with `""`) and reads back.
+    /// The manager changes to another user (the SCIM Validator's "Replace Manager": a replace
+    /// with the new manager's bare id). `None` when it reads back so, or when no second
+    /// manager could be created (noted).
+    async fn replace_manager(&mut self, user: &str) -> Option<Outcome> {
+        let u = &self.plan.user;
+        let next = EntraUser {
+            user_principal_name: format!("manager.{}", u.user_principal_name),
+            mail_nickname: format!("manager.{}", u.mail_nickname),
+            display_name: format!("Manager of {}", u.display_name),
+            mail: format!("manager.{}", u.mail),
+            ..u.clone()
+        };
+        let Some(next) = self.provision_extra(next).await else {
+            self.notes.push(
+                "replacing the manager by another user was not tried: no third user could be created"
+                    .into(),
+            );
+            return None;
+        };
+        let path = format!("{}:manager", wire::ENTERPRISE_USER_SCHEMA);
+        let op = if self.plan.dialect == Dialect::Default {
+            "Replace"
+        } else {
+            "replace"
+        };
+        let body = wire::patch(vec![json!({"op": op, "path": path, "value": next})]);
+        if let Err(o) = self.patch(format!("/Users/{user}"), body).await {
+            return Some(o);
+        }
+        let doc = match self.read_user().await {
+            Ok(d) => d,
+            Err(o) => return Some(o),
+        };
+        let got = doc
+            .get(wire::ENTERPRISE_USER_SCHEMA)
+            .and_then(|e| e.get("manager"))
+            .cloned();
+        match got.as_ref().and_then(|m| m.get("value")).and_then(Value::as_str) {
+            Some(v) if v == next => None,
+            _ => Some(Outcome::fail(
+                format!(
+                    "the manager was replaced by another user (a replace with the bare id {next:?}, as Entra sends a changed manager) but reads back as {}",
+                    shown(got.as_ref())
+                ),
+                None,
+            )),
+        }
+    }
+
+    /// Creates one more user for a step (or adopts one an earlier run left), remembered for
+    /// clean-up; its id.
+    async fn provision_extra(&mut self, user: EntraUser) -> Option<String> {
+        let request =
+            Request::new(Method::Post, "/Users").body(self.plan.mapping.user_resource(&user));
+        let id = match self.send(request).await {
+            Ok(response) if response.status == 409 => self
+                .query(self.users_by_name(&user.user_principal_name))
+                .await
+                .ok()?
+                .first()
+                .and_then(|d| d.get("id").and_then(Value::as_str).map(str::to_string)),
+            Ok(response) if response.status == 201 || response.status == 200 => {
+                serde_json::from_str::<Value>(&response.body)
+                    .ok()
+                    .and_then(|d| d.get("id").and_then(Value::as_str).map(str::to_string))
+            }
+            _ => None,
+        }?;
+        self.extra_ids.push(id.clone());
+        Some(id)
+    }
+
     async fn remove_manager(&mut self, user: &str) -> Outcome {
         let path = format!("{}:manager", wire::ENTERPRISE_USER_SCHEMA);
         let op = if self.plan.dialect == Dialect::Default {
@@ -1511,10 +1581,11 @@ impl<T: Transport> Run<'_, T> {
             Err(o) => return o,
         };
         if !group {
-            if let Some(colleague) = self.colleague_id.take() {
-                // Clean up; Entra would delete it in its own cycle.
+            let extra = std::mem::take(&mut self.extra_ids);
+            for other in self.colleague_id.take().into_iter().chain(extra) {
+                // Clean up; Entra would delete them in its own cycle.
                 let _ = self
-                    .send(Request::new(Method::Delete, format!("/Users/{colleague}")))
+                    .send(Request::new(Method::Delete, format!("/Users/{other}")))
                     .await;
             }
         }
@@ -1605,6 +1676,25 @@ fn swap_case(text: &str) -> String {
         .collect()
 }
 
+/// What is wrong with `path` in a read-back `doc` that should hold `want`, if anything; a
+/// value kept in other letter case is named as such (the write was applied, not as sent).
+fn read_back(doc: &Value, path: &str, want: &Value) -> Option<String> {
+    let got = lookup(doc, path);
+    if got.as_ref() == Some(want) {
+        return None;
+    }
+    let case_only = matches!((got.as_ref(), want), (Some(Value::String(g)), Value::String(w)) if g.to_lowercase() == w.to_lowercase());
+    let how = if case_only {
+        ", stored in other letter case than sent"
+    } else {
+        ""
+    };
+    Some(format!(
+        "{path} is {}{how} (expected {want})",
+        shown(got.as_ref())
+    ))
+}
+
 fn shown(value: Option<&Value>) -> String {
     value.map_or_else(|| "missing".to_string(), Value::to_string)
 }
@@ -1624,6 +1714,20 @@ fn excerpt(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_back_in_other_letter_case_is_named_so() {
+        let doc = json!({"userName": "b.simon@x.test", "displayName": "B"});
+        assert_eq!(read_back(&doc, "displayName", &json!("B")), None);
+        assert_eq!(
+            read_back(&doc, "userName", &json!("B.Simon@x.test")).unwrap(),
+            "userName is \"b.simon@x.test\", stored in other letter case than sent (expected \"B.Simon@x.test\")"
+        );
+        assert_eq!(
+            read_back(&doc, "nickName", &json!("b")).unwrap(),
+            "nickName is missing (expected \"b\")"
+        );
+    }
 
     #[test]
     fn lookup_follows_entra_s_paths() {
