@@ -1254,10 +1254,7 @@ impl<T: Transport> Run<'_, T> {
             Ok(d) => d,
             Err(o) => return o,
         };
-        let got = doc
-            .get(wire::ENTERPRISE_USER_SCHEMA)
-            .and_then(|e| e.get("manager"))
-            .cloned();
+        let got = lookup(&doc, &path);
         match got.as_ref().and_then(|m| m.get("value")).and_then(Value::as_str) {
             Some(v) if v == manager => match self.replace_manager(&user).await {
                 Some(broken) => broken,
@@ -1439,10 +1436,7 @@ impl<T: Transport> Run<'_, T> {
             Ok(d) => d,
             Err(o) => return Some(o),
         };
-        let got = doc
-            .get(wire::ENTERPRISE_USER_SCHEMA)
-            .and_then(|e| e.get("manager"))
-            .cloned();
+        let got = lookup(&doc, &path);
         match got.as_ref().and_then(|m| m.get("value")).and_then(Value::as_str) {
             Some(v) if v == next => None,
             _ => Some(Outcome::fail(
@@ -1506,13 +1500,8 @@ impl<T: Transport> Run<'_, T> {
             Ok(d) => d,
             Err(o) => return o,
         };
-        let left = doc
-            .get(wire::ENTERPRISE_USER_SCHEMA)
-            .and_then(|e| e.get("manager"))
-            .and_then(|m| m.get("value"))
-            .and_then(Value::as_str)
-            .filter(|v| !v.is_empty());
-        match left {
+        let left = lookup(&doc, &format!("{path}.value"));
+        match left.as_ref().and_then(Value::as_str).filter(|v| !v.is_empty()) {
             None => Outcome::Pass,
             Some(v) => Outcome::fail(
                 format!("the manager was removed (a replace with \"\", as the SCIM Validator sends) but still reads back as {v:?}"),
@@ -1655,7 +1644,11 @@ pub fn lookup(doc: &Value, path: &str) -> Option<Value> {
             None => Some(item.clone()),
         };
     }
-    let mut at = doc;
+    // An extension's attributes live under its URN, whose own dots (`2.0`) are not steps.
+    let (mut at, path) = match path.strip_prefix("urn:").and(path.rsplit_once(':')) {
+        Some((urn, attribute)) => (doc.get(urn)?, attribute),
+        None => (doc, path),
+    };
     for part in path.split('.') {
         at = at.get(part)?;
     }
@@ -1727,6 +1720,15 @@ mod tests {
             read_back(&doc, "nickName", &json!("b")).unwrap(),
             "nickName is missing (expected \"b\")"
         );
+    }
+
+    #[test]
+    fn lookup_reads_an_extension_attribute_by_its_urn() {
+        let doc = json!({wire::ENTERPRISE_USER_SCHEMA: {"manager": {"value": "m1"}, "department": "Sales"}});
+        let path = |a: &str| format!("{}:{a}", wire::ENTERPRISE_USER_SCHEMA);
+        assert_eq!(lookup(&doc, &path("manager.value")), Some(json!("m1")));
+        assert_eq!(lookup(&doc, &path("department")), Some(json!("Sales")));
+        assert_eq!(lookup(&doc, &path("costCenter")), None);
     }
 
     #[test]
