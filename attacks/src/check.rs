@@ -108,6 +108,9 @@ pub enum Goal {
     /// The ACS's answer to a message it cannot process must not show a stack trace: if it
     /// does, `vulnerable` (information disclosure), whoever signs in.
     Discreet,
+    /// A signed-in session must survive a forged sign-out message: ended by it, `vulnerable`
+    /// (anyone can sign the victim out); a pass needs the IdP's own message to end it.
+    StaySignedIn,
 }
 
 /// The check's family: the first segment of its id.
@@ -144,6 +147,8 @@ pub enum Family {
     Bind,
     /// What the SP's error pages reveal.
     Info,
+    /// Single logout: sign-out messages the SP must authenticate.
+    Slo,
 }
 
 /// `headers` as `Name: value` lines joined by `separator`.
@@ -174,6 +179,19 @@ pub enum Edit {
     /// No login: a fresh browser opens the scenario's `sp.logout_return_to` URL with this
     /// return address.
     LogoutReturnTo(&'static str),
+    /// After a good login, the browser opens the SP's single logout URL with the IdP's
+    /// LogoutRequest for that session, forged this way.
+    Logout(LogoutForgery),
+}
+
+/// How a check forges the IdP's LogoutRequest (HTTP-Redirect binding, Entra's only one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogoutForgery {
+    /// Sent without `SigAlg` and `Signature`.
+    Unsigned,
+    /// The query signed with a key the attacker made (what an SP that checks only that a
+    /// signature is there accepts).
+    UntrustedKey,
 }
 
 impl std::fmt::Debug for Edit {
@@ -186,6 +204,7 @@ impl std::fmt::Debug for Edit {
             Edit::AnonymousHeaders(_) => "AnonymousHeaders",
             Edit::ReturnTo(_) => "ReturnTo",
             Edit::LogoutReturnTo(_) => "LogoutReturnTo",
+            Edit::Logout(_) => "Logout",
         })
     }
 }
@@ -243,6 +262,17 @@ impl Check {
         self.goal == Goal::Contain
     }
 
+    /// The Redirect-binding query a `slo/` check sends the SP's single logout URL, built from
+    /// `logout_request`, the IdP's LogoutRequest for the signed-in session.
+    pub fn logout_query(&self, logout_request: &str) -> Result<String, Skip> {
+        match self.edit {
+            Edit::Logout(forgery) => crate::family::slo::redirect_query(forgery, logout_request),
+            _ => Err(Skip::NotApplicable(
+                "this check sends no sign-out message".into(),
+            )),
+        }
+    }
+
     /// Builds what this check posts from `seed` (the IdP-signed response of this login). The
     /// IdP's key is passed on only when [`Check::idp_signs`]; a replay has nothing to build.
     pub fn forge(
@@ -265,7 +295,7 @@ impl Check {
                     "this check posts the IdP's own response; there is nothing to forge".into(),
                 ))
             }
-            Edit::AnonymousHeaders(_) | Edit::LogoutReturnTo(_) => {
+            Edit::AnonymousHeaders(_) | Edit::LogoutReturnTo(_) | Edit::Logout(_) => {
                 return Err(Skip::NotApplicable(
                     "this check sends no response at all; there is nothing to forge".into(),
                 ))

@@ -18,6 +18,8 @@ pub mod mutate;
 pub mod select;
 
 pub use catalogue::{CATALOGUE, EVIL_HOST};
-pub use check::{header_lines, Capability, Check, Edit, Family, Goal, Seed, Severity};
+pub use check::{
+    header_lines, Capability, Check, Edit, Family, Goal, LogoutForgery, Seed, Severity,
+};
 pub use family::xxe::EXFILTRATION_PATH;
 pub use forge::{Canary, Donors, Forge, Forged, Served, Skip, SpFacts};

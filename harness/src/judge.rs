@@ -134,6 +134,7 @@ pub fn judge(
             | Goal::FreshSession
             | Goal::StayProtected
             | Goal::Discreet
+            | Goal::StaySignedIn
     ) {
         return judged(
             Outcome::Inconclusive,
@@ -215,7 +216,8 @@ pub fn judge(
             | Goal::StayOnSite
             | Goal::FreshSession
             | Goal::StayProtected
-            | Goal::Discreet,
+            | Goal::Discreet
+            | Goal::StaySignedIn,
             who,
         ) => judged(
             Outcome::Inconclusive,
@@ -268,6 +270,56 @@ pub fn judge_fixation(
         outcome,
         reason,
         signed_in_as: identity.clone(),
+    }
+}
+
+/// Judges a single-logout check ([`Goal::StaySignedIn`]): `forged` is what the protected page
+/// showed the victim's browser after the forged LogoutRequest, `genuine` what it showed after
+/// the IdP's own signed one (sent only when the session survived the forgery).
+pub fn judge_logout(
+    victim: Option<&str>,
+    forged: &Session,
+    genuine: Option<&Session>,
+    baseline: &Baseline,
+    must: &str,
+) -> Judged {
+    let victim_name = victim.unwrap_or("the user");
+    let ended = |s: &Session| match s {
+        Session::SignedOut { .. } => Some(true),
+        Session::Unidentified { .. } if baseline.anonymous_unidentified => Some(true),
+        Session::Unidentified { .. } => None,
+        Session::SignedIn { .. } => Some(false),
+    };
+    let (outcome, reason) = match (ended(forged), genuine.map(ended)) {
+        (Some(true), _) => (
+            Outcome::Vulnerable,
+            format!("the forged LogoutRequest ended {victim_name}'s session: a sign-out message anyone can make ends a user's session; the SP must {must}"),
+        ),
+        (None, _) => (
+            Outcome::Inconclusive,
+            "after the forged LogoutRequest the protected page answered without an identity; whether the session ended cannot be told; hint: make `sp.oracle.identity` match any user".into(),
+        ),
+        (Some(false), Some(Some(true))) => (
+            Outcome::Pass,
+            format!("{victim_name}'s session survived the forged LogoutRequest; the IdP's signed one ended it"),
+        ),
+        (Some(false), Some(Some(false))) => (
+            Outcome::Inconclusive,
+            format!("{victim_name}'s session survived the forged LogoutRequest, but the IdP's own signed one did not end it either, so the SP may not take IdP-initiated logout there; hint: check sp.single_logout_url (or the SP metadata's SingleLogoutService)"),
+        ),
+        (Some(false), Some(None)) => (
+            Outcome::Inconclusive,
+            "the session survived the forged LogoutRequest; after the IdP's signed one the protected page answered without an identity, so whether that one works cannot be told".into(),
+        ),
+        (Some(false), None) => (
+            Outcome::Inconclusive,
+            "the session survived the forged LogoutRequest, but the IdP's signed one was not sent, so whether the SP takes sign-out messages there cannot be told".into(),
+        ),
+    };
+    Judged {
+        outcome,
+        reason,
+        signed_in_as: signed_in_as(forged),
     }
 }
 
@@ -634,6 +686,36 @@ mod tests {
             );
             assert_eq!(j.outcome, expected, "{goal:?} {session:?}: {}", j.reason);
         }
+    }
+
+    #[test]
+    fn a_logout_check_passes_only_when_the_forgery_fails_and_the_genuine_message_works() {
+        let signed_in = || Session::SignedIn {
+            identity: Some("B.Simon@contoso.com".into()),
+        };
+        let out = || Session::SignedOut {
+            how: "302 to /login".into(),
+        };
+        let base = Baseline::default();
+        let outcome = |forged: Session, genuine: Option<Session>| {
+            judge_logout(Some("B.Simon"), &forged, genuine.as_ref(), &base, "keep it").outcome
+        };
+        assert_eq!(outcome(out(), None), Outcome::Vulnerable);
+        assert_eq!(outcome(signed_in(), Some(out())), Outcome::Pass);
+        assert_eq!(
+            outcome(signed_in(), Some(signed_in())),
+            Outcome::Inconclusive,
+            "an SP that takes no IdP logout there proves nothing"
+        );
+        assert_eq!(outcome(signed_in(), None), Outcome::Inconclusive);
+        let unidentified = || Session::Unidentified { how: "200".into() };
+        assert_eq!(outcome(unidentified(), None), Outcome::Inconclusive);
+        let anonymous_looks_so = Baseline {
+            anonymous_unidentified: true,
+            ..Baseline::default()
+        };
+        let j = judge_logout(None, &unidentified(), None, &anonymous_looks_so, "keep it");
+        assert_eq!(j.outcome, Outcome::Vulnerable, "{}", j.reason);
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub struct SpMetadata {
     pub wants_assertions_signed: bool,
     /// The NameID formats it lists (`NameIDFormat`), in order.
     pub name_id_formats: Vec<String>,
+    /// Its HTTP-Redirect SingleLogoutService, where the IdP's LogoutRequests go.
+    pub single_logout: Option<String>,
 }
 
 impl SpMetadata {
@@ -254,6 +256,7 @@ impl Responder {
                 })
             }
             Edit::Genuine | Edit::ReturnTo(_) => return Ok(live),
+            Edit::Logout(_) => return Ok(live),
             Edit::AnonymousHeaders(_) | Edit::LogoutReturnTo(_) => {
                 return Err(CaseEnd::Error(
                     "this check makes no login, so there is no response to edit; hint: run it through `conformance` or `run`, which make its requests themselves"
@@ -368,6 +371,24 @@ pub fn name_id_of(xml: &str) -> String {
                 .map(str::to_owned)
         })
         .unwrap_or_default()
+}
+
+/// Whose session a response opens, as a LogoutRequest names it: the NameID, its Format and
+/// the AuthnStatement's SessionIndex.
+pub fn session_of(xml: &str) -> Option<(String, Option<String>, Option<String>)> {
+    let doc = roxmltree::Document::parse(xml).ok()?;
+    let name_id = doc
+        .descendants()
+        .find(|n| n.has_tag_name((saml_protocol::ASSERTION_NS, "NameID")))?;
+    let session_index = doc
+        .descendants()
+        .find(|n| n.has_tag_name((saml_protocol::ASSERTION_NS, "AuthnStatement")))
+        .and_then(|n| n.attribute("SessionIndex"));
+    Some((
+        name_id.text().unwrap_or_default().to_owned(),
+        name_id.attribute("Format").map(str::to_owned),
+        session_index.map(str::to_owned),
+    ))
 }
 
 impl Delivered {

@@ -334,6 +334,15 @@ pub fn sp_metadata(xml: &str) -> Result<ReadSpMetadata, String> {
         .filter_map(|n| n.text())
         .map(|t| t.trim().to_owned())
         .collect();
+    let single_logout = descriptor
+        .into_iter()
+        .flat_map(|d| d.children())
+        .find(|n| {
+            n.has_tag_name((METADATA_NS, "SingleLogoutService"))
+                && n.attribute("Binding") == Some(saml_protocol::REDIRECT_BINDING)
+        })
+        .and_then(|n| n.attribute("Location"))
+        .map(str::to_owned);
     Ok((
         root.attribute("entityID").map(str::to_owned),
         acs,
@@ -341,6 +350,7 @@ pub fn sp_metadata(xml: &str) -> Result<ReadSpMetadata, String> {
             encryption_certificate: encryption,
             wants_assertions_signed,
             name_id_formats,
+            single_logout,
         },
     ))
 }
@@ -677,6 +687,9 @@ impl CaseRun<'_> {
         }
         if check.goal == attacks::Goal::FreshSession {
             return self.fixation_check(check, good, baseline, notes).await;
+        }
+        if check.goal == attacks::Goal::StaySignedIn {
+            return self.logout_check(check, baseline, notes).await;
         }
         if check.goal == attacks::Goal::Discreet {
             self.http_driver_only("an error-page check reads the ACS's answer")?;
@@ -1040,6 +1053,128 @@ impl CaseRun<'_> {
 }
 
 impl CaseRun<'_> {
+    /// A single-logout check: the victim signs in; the same browser opens the SP's single
+    /// logout URL with the IdP's LogoutRequest for that session, forged by the check; the
+    /// session must survive it, and (to prove the URL takes sign-out messages at all) end on
+    /// the IdP's own signed LogoutRequest.
+    async fn logout_check(
+        &self,
+        check: &'static Check,
+        baseline: &Baseline,
+        notes: &mut Notes,
+    ) -> Result<(String, Judged), CaseEnd> {
+        self.http_driver_only("a single-logout check keeps the victim's browser")?;
+        if self.scenario.idp_url.is_some() {
+            return Err(CaseEnd::NotApplicable(
+                "the IdP's own signed LogoutRequest (the control) needs the IdP's key, which a live IdP keeps".into(),
+            ));
+        }
+        let Some(slo) = self
+            .scenario
+            .sp
+            .single_logout_url
+            .clone()
+            .or_else(|| self.sp_metadata.single_logout.clone())
+        else {
+            return Err(CaseEnd::NotApplicable(
+                "the SP names no single logout URL (its metadata has no HTTP-Redirect SingleLogoutService); hint: set sp.single_logout_url, e.g. ${SP_URL}/mellon/logout".into(),
+            ));
+        };
+        let slo_url = parse_url(&slo)?;
+        let origins: Vec<&url::Url> = self.origins.iter().collect();
+        let browser = Browser::new(self.limits, &origins);
+        let target = Target {
+            scenario: self.scenario,
+            limits: self.limits,
+            origins: &self.origins,
+            start: None,
+        };
+        let login =
+            crate::driver::http::attempt_in(&browser, &target, self.responder(None, None)).await?;
+        Self::record_details(&login, notes);
+        let Session::SignedIn { identity } = &login.session else {
+            return Ok(inconclusive(format!(
+                "the victim's login was refused, so there is no session to end: {}",
+                login.acs_answer
+            )));
+        };
+        let Some((name_id, format, session_index)) =
+            crate::respond::session_of(&login.delivered.post.saml_response)
+        else {
+            return Err(CaseEnd::Error("the IdP's response names no NameID".into()));
+        };
+        let app = self
+            .idp
+            .config
+            .apps
+            .first()
+            .ok_or_else(|| CaseEnd::Error("the tenant has no application".into()))?;
+        // Two messages with IDs of their own: an SP's replay cache may keep the forged one's.
+        let logout_request = || {
+            self.idp
+                .logout_request(
+                    app,
+                    &name_id,
+                    format.as_deref(),
+                    session_index.as_deref(),
+                    &slo,
+                    (self.clock)(),
+                )
+                .map_err(|e| {
+                    CaseEnd::Error(format!(
+                        "the mock IdP could not sign a LogoutRequest: {}",
+                        e.message()
+                    ))
+                })
+        };
+        let (genuine, control) = (logout_request()?, logout_request()?);
+        let forged = check.logout_query(&genuine.xml).map_err(|e| {
+            CaseEnd::Error(format!("could not build the forged LogoutRequest: {e}"))
+        })?;
+        let send = |query: String| {
+            let mut url = slo_url.clone();
+            let joined = match url.query() {
+                Some(q) if !q.is_empty() => format!("{q}&{query}"),
+                _ => query,
+            };
+            url.set_query(Some(&joined));
+            url
+        };
+        let forged_url = send(forged);
+        let answer = browser.get(&forged_url).await?;
+        let summary = format!("the single logout URL answered {}", answer.summary());
+        notes.details.push(format!(
+            "the IdP's LogoutRequest for the session:\n{}\nforged and sent as GET {forged_url}\n{summary}",
+            genuine.xml
+        ));
+        notes.answered(Some(answer.status), &summary);
+        // Wherever the SP sends the browser next (its own pages, or the IdP with a
+        // LogoutResponse), the session is read at the protected page.
+        browser.exit(answer).await?;
+        let after_forged = probe(&browser, &self.scenario.sp.oracle).await?;
+        let after_genuine = match after_forged {
+            Session::SignedIn { .. } => {
+                let answer = browser.get(&send(control.query)).await?;
+                notes.details.push(format!(
+                    "then the IdP's signed LogoutRequest: the single logout URL answered {}",
+                    answer.summary()
+                ));
+                browser.exit(answer).await?;
+                Some(probe(&browser, &self.scenario.sp.oracle).await?)
+            }
+            _ => None,
+        };
+        let judged = crate::judge::judge_logout(
+            identity.as_deref(),
+            &after_forged,
+            after_genuine.as_ref(),
+            baseline,
+            check.must,
+        );
+        notes.signed_in_as = judged.signed_in_as.clone();
+        Ok((judged.reason.clone(), judged))
+    }
+
     /// No login: a fresh browser asks for the protected page with the check's `headers`; a
     /// page served to it is a bypass.
     async fn anonymous_check(

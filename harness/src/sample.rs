@@ -37,6 +37,7 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
                 attacks::header_lines(headers, "\n  ")
             ));
         }
+        Edit::Logout(_) => return logout_example(check),
         Edit::Bytes(_) => {}
     }
     let idp = Idp::new(Config::builtin());
@@ -78,4 +79,28 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
         ));
     }
     Ok(out)
+}
+
+/// What a `slo/` check sends: the IdP's LogoutRequest for B.Simon's session and the query
+/// the check forges from it.
+fn logout_example(check: &Check) -> Result<String, String> {
+    let idp = Idp::new(Config::builtin());
+    let app = &idp.config.apps[0];
+    let genuine = idp
+        .logout_request(
+            app,
+            "B.Simon@contoso.com",
+            Some(mock_idp::config::NameIdFormat::EmailAddress.uri()),
+            Some("_session-index-of-the-login"),
+            "https://sp.example/saml/slo",
+            time::OffsetDateTime::now_utc(),
+        )
+        .map_err(|e| e.message())?;
+    let query = check
+        .logout_query(&genuine.xml)
+        .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "(after a good login, the same browser opens the SP's single logout URL with the IdP's LogoutRequest for that session)\n{}\n\nGET https://sp.example/saml/slo?{query}",
+        genuine.xml
+    ))
 }

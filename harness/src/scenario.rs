@@ -58,6 +58,7 @@ struct SpSpec {
     acs_url: Option<String>,
     return_to: Option<String>,
     logout_return_to: Option<String>,
+    single_logout_url: Option<String>,
     oracle: OracleSpec,
 }
 
@@ -172,6 +173,9 @@ pub struct SpTarget {
     /// A logout URL that takes where to go afterwards, `{url}` marking the place
     /// (`${SP_URL}/mellon/logout?ReturnTo={url}`): the `relay/logout-return-to/` checks.
     pub logout_return_to: Option<String>,
+    /// Where the SP takes the IdP's LogoutRequests by HTTP-Redirect (default: its metadata's
+    /// SingleLogoutService): the `slo/` checks.
+    pub single_logout_url: Option<String>,
     /// How to tell a login worked.
     pub oracle: Oracle,
 }
@@ -562,7 +566,15 @@ fn parse_unredacted(text: &str, file: &Path, vars: Vars) -> Result<Scenario, Sce
             &sp.oracle.url,
             "e.g. ${SP_URL}/me, a page that needs a session",
         ),
-    ] {
+    ]
+    .into_iter()
+    .chain(sp.single_logout_url.as_ref().map(|url| {
+        (
+            "single_logout_url",
+            url,
+            "e.g. ${SP_URL}/mellon/logout, where the SP takes the IdP's LogoutRequests",
+        )
+    })) {
         let scheme = url::Url::parse(value).map(|u| u.scheme().to_owned());
         if !matches!(scheme.as_deref(), Ok("http" | "https")) {
             return Err(error(
@@ -937,6 +949,7 @@ fn parse_unredacted(text: &str, file: &Path, vars: Vars) -> Result<Scenario, Sce
             acs_url: sp.acs_url,
             return_to: sp.return_to,
             logout_return_to: sp.logout_return_to,
+            single_logout_url: sp.single_logout_url,
             oracle: Oracle {
                 url: sp.oracle.url,
                 identity,

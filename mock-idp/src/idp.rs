@@ -136,6 +136,15 @@ pub struct LogoutOutcome {
     pub query: String,
 }
 
+/// An IdP-initiated LogoutRequest for one session, as the SP's single logout endpoint gets it.
+#[derive(Clone, Debug)]
+pub struct SignedLogoutRequest {
+    /// The LogoutRequest XML (no XML signature: the Redirect binding signs the query).
+    pub xml: String,
+    /// The signed Redirect query carrying it (`SAMLRequest`, `SigAlg`, `Signature`).
+    pub query: String,
+}
+
 /// The mock Entra IdP over one configuration.
 #[derive(Clone, Debug)]
 pub struct Idp {
@@ -526,6 +535,51 @@ impl Idp {
             saml_response: self.sign(app, &login)?,
             relay_state: app.relay_state.clone(),
         })
+    }
+
+    /// Ends the session `session_index` of `name_id` (its `format`) at the SP's single logout
+    /// endpoint `destination`: a LogoutRequest by HTTP-Redirect with a query signature by
+    /// `app`'s active certificate, as the IdP sends one when the user signs out elsewhere.
+    pub fn logout_request(
+        &self,
+        app: &App,
+        name_id: &str,
+        format: Option<&str>,
+        session_index: Option<&str>,
+        destination: &str,
+        now: OffsetDateTime,
+    ) -> Result<SignedLogoutRequest, Aadsts> {
+        let mut name = Element::new("NameID")
+            .xmlns(saml_protocol::ASSERTION_NS)
+            .text(name_id.to_owned());
+        if let Some(format) = format {
+            name = name.attr("Format", format.to_owned());
+        }
+        let mut el = Element::prefixed("samlp", "LogoutRequest")
+            .attr("ID", self.ids.next())
+            .attr("Version", "2.0")
+            .attr("IssueInstant", saml_protocol::saml_time(now))
+            .attr("Destination", destination.to_owned())
+            .xmlns_prefix("samlp", saml_protocol::PROTOCOL_NS)
+            .child(
+                Element::new("Issuer")
+                    .xmlns(saml_protocol::ASSERTION_NS)
+                    .text(self.entity_id()),
+            )
+            .child(name);
+        if let Some(index) = session_index {
+            el = el.child(Element::prefixed("samlp", "SessionIndex").text(index.to_owned()));
+        }
+        let xml = el.to_wire();
+        let query = crate::sign::redirect_query(
+            "SAMLRequest",
+            &xml,
+            None,
+            app.active_cert(),
+            app.algorithm,
+        )
+        .map_err(|_| Aadsts::NoSigningKey)?;
+        Ok(SignedLogoutRequest { xml, query })
     }
 
     /// Answers a LogoutRequest with a LogoutResponse (Success) for the app's Logout URL, by

@@ -226,69 +226,12 @@ pub fn parse(xml: &str) -> Result<SpRequest, Aadsts> {
     }
 }
 
-/// The parts of a Redirect-binding query that a signature covers, kept as sent.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RedirectSignature {
-    /// `SAMLRequest=…[&RelayState=…]&SigAlg=…`, byte for byte from the raw query.
-    pub signed_octets: String,
-    /// The SigAlg URI (decoded).
-    pub sig_alg: String,
-    /// The decoded signature bytes.
-    pub signature: Vec<u8>,
-}
+pub use saml_protocol::redirect::RedirectSignature;
 
-/// Extracts the signature of a Redirect-binding query, if it carries one. The signed octets
-/// are the raw `name=value` pairs as they appear in the query (never re-encoded).
+/// Extracts the signature of a Redirect-binding query, if it carries one (see
+/// [`saml_protocol::redirect::signature_of`]); an unreadable one is Entra's AADSTS75005.
 pub fn redirect_signature(raw_query: &str) -> Result<Option<RedirectSignature>, Aadsts> {
-    let raw = |name: &str| {
-        raw_query
-            .split('&')
-            .find(|p| p.split('=').next() == Some(name))
-    };
-    let (Some(sig_alg_raw), Some(sig_raw)) = (raw("SigAlg"), raw("Signature")) else {
-        return Ok(None);
-    };
-    let decoded = |pair: &str| {
-        form_urlencoded::parse(pair.as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
-    };
-    let message = raw("SAMLRequest")
-        .or_else(|| raw("SAMLResponse"))
-        .unwrap_or_default();
-    let mut signed_octets = message.to_owned();
-    if let Some(rs) = raw("RelayState") {
-        signed_octets.push('&');
-        signed_octets.push_str(rs);
-    }
-    signed_octets.push('&');
-    signed_octets.push_str(sig_alg_raw);
-    let signature = base64::engine::general_purpose::STANDARD
-        .decode(decoded(sig_raw).trim())
-        .map_err(|e| invalid(format!("the Signature parameter is not base64: {e}")))?;
-    Ok(Some(RedirectSignature {
-        signed_octets,
-        sig_alg: decoded(sig_alg_raw),
-        signature,
-    }))
-}
-
-impl RedirectSignature {
-    /// Whether any of `certs` verifies the signature with the announced algorithm.
-    pub fn verifies_with(&self, certs: &[openssl::x509::X509]) -> bool {
-        let Some(alg) = crate::sign::Algorithm::from_signature_uri(&self.sig_alg) else {
-            return false;
-        };
-        certs.iter().any(|c| {
-            c.public_key()
-                .and_then(|k| {
-                    let mut v = openssl::sign::Verifier::new(alg.message_digest(), &k)?;
-                    v.verify_oneshot(&self.signature, self.signed_octets.as_bytes())
-                })
-                .unwrap_or(false)
-        })
-    }
+    saml_protocol::redirect::signature_of(raw_query).map_err(invalid)
 }
 
 #[cfg(test)]
@@ -329,17 +272,5 @@ mod tests {
             matches!(err, Aadsts::InvalidRequest { ref detail } if detail.contains("exceeds")),
             "{err:?}"
         );
-    }
-
-    #[test]
-    fn signed_octets_are_taken_raw_in_protocol_order() {
-        let q = "Signature=c2ln&SAMLRequest=abc%2B&SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256&RelayState=r%20s";
-        let s = redirect_signature(q).unwrap().unwrap();
-        assert_eq!(s.signed_octets, "SAMLRequest=abc%2B&RelayState=r%20s&SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256");
-        assert_eq!(
-            s.sig_alg,
-            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-        );
-        assert_eq!(s.signature, b"sig");
     }
 }

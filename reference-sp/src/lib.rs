@@ -123,6 +123,11 @@ pub enum Flaw {
     RelayAny,
     /// Keep the session identifier the browser had before the login (session fixation).
     SessionFixation,
+    /// Take a LogoutRequest with no query signature (python3-saml's default,
+    /// `wantMessagesSigned: false`).
+    SloUnsigned,
+    /// Take a LogoutRequest whose query signature is there but does not verify.
+    SloSignatureUnchecked,
     /// Read a verification error (a SignatureMethod that does not fit the key) as success
     /// (SimpleSAMLphp < 1.14.10, CVE-2016-9814: `openssl_verify` returned -1).
     VerifyErrorAsSuccess,
@@ -163,7 +168,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 56] = [
+    pub const ALL: [Flaw; 58] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -206,6 +211,8 @@ impl Flaw {
         Flaw::RelayPrefixCheck,
         Flaw::RelayAny,
         Flaw::SessionFixation,
+        Flaw::SloUnsigned,
+        Flaw::SloSignatureUnchecked,
         Flaw::VerifyErrorAsSuccess,
         Flaw::EnvelopeInResponseTo,
         Flaw::IssuerPrefix,
@@ -267,6 +274,8 @@ impl Flaw {
             Flaw::RelayPrefixCheck => "relay-prefix-check",
             Flaw::RelayAny => "relay-any",
             Flaw::SessionFixation => "session-fixation",
+            Flaw::SloUnsigned => "slo-unsigned",
+            Flaw::SloSignatureUnchecked => "slo-signature-unchecked",
             Flaw::VerifyErrorAsSuccess => "verify-error-as-success",
             Flaw::EnvelopeInResponseTo => "envelope-in-response-to",
             Flaw::IssuerPrefix => "issuer-prefix",
@@ -349,6 +358,8 @@ impl Flaw {
             Flaw::RelayPrefixCheck => "follow RelayState starting with one '/' (CVE-2019-3877)",
             Flaw::RelayAny => "follow any RelayState after the login (open redirect)",
             Flaw::SessionFixation => "keep the pre-login session identifier (fixation)",
+            Flaw::SloUnsigned => "take unsigned LogoutRequests at /saml/slo",
+            Flaw::SloSignatureUnchecked => "take LogoutRequests whose signature does not verify",
             Flaw::VerifyErrorAsSuccess => "read a verification error as success (CVE-2016-9814)",
             Flaw::EnvelopeInResponseTo => "check only the Response's InResponseTo",
             Flaw::IssuerPrefix => "match Issuer by prefix",

@@ -121,6 +121,11 @@ impl SpConfig {
     pub fn acs_url(&self) -> String {
         acs_url_at(&self.base_url)
     }
+
+    /// Where the IdP's LogoutRequests come (HTTP-Redirect): `{base}/saml/slo`.
+    pub fn single_logout_url(&self) -> String {
+        format!("{}/saml/slo", self.base_url.trim_end_matches('/'))
+    }
 }
 
 /// The entity ID of a reference SP served at `base_url`.
@@ -193,7 +198,7 @@ impl SpState {
 }
 
 /// What the SP serves: method, path, what it does (for `/` and `sp serve --help`).
-pub const ENDPOINTS: [(&str, &str, &str); 6] = [
+pub const ENDPOINTS: [(&str, &str, &str); 7] = [
     ("GET", "/", "this list"),
     (
         "GET",
@@ -208,6 +213,11 @@ pub const ENDPOINTS: [(&str, &str, &str); 6] = [
     ),
     ("GET", "/saml/metadata", "SP metadata"),
     ("GET", "/logout", "end the session"),
+    (
+        "GET",
+        "/saml/slo",
+        "single logout: the IdP's LogoutRequest (HTTP-Redirect, signed) ends its sessions",
+    ),
 ];
 
 /// The endpoint list as text, one per line, with the ACS body limit.
@@ -223,7 +233,7 @@ pub fn endpoints_text() -> String {
     out
 }
 
-/// The router: `/`, `/login`, `/saml/acs`, `/me`, `/saml/metadata`, `/logout`.
+/// The router: `/`, `/login`, `/saml/acs`, `/me`, `/saml/metadata`, `/logout`, `/saml/slo`.
 pub fn app(state: SpState) -> Router {
     Router::new()
         .route("/", get(|| async { endpoints_text() }))
@@ -232,6 +242,7 @@ pub fn app(state: SpState) -> Router {
         .route("/me", get(me))
         .route("/saml/metadata", get(metadata))
         .route("/logout", get(logout))
+        .route("/saml/slo", get(single_logout))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
@@ -537,10 +548,12 @@ async fn metadata(State(state): State<SpState>) -> Response {
     let xml = format!(
         "<EntityDescriptor xmlns=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{}\"><SPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\" AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"true\">\
          <KeyDescriptor use=\"encryption\"><ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor>\
+         <SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" Location=\"{}\"/>\
          <NameIDFormat>{}</NameIDFormat>\
          <AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{}\" index=\"0\" isDefault=\"true\"/></SPSSODescriptor></EntityDescriptor>",
         c.entity_id(),
         encryption_certificate_base64(),
+        c.single_logout_url(),
         c.needs
             .name_id_format
             .as_deref()
@@ -587,6 +600,102 @@ async fn logout(
             .into_response(),
         None => ([(header::SET_COOKIE, expired)], "signed out\n").into_response(),
     }
+}
+
+/// GET /saml/slo: the IdP's LogoutRequest by HTTP-Redirect. Its query signature must verify
+/// with the IdP's certificate (flaws `slo-unsigned`, `slo-signature-unchecked` relax that);
+/// then every session of its NameID (of its SessionIndex, when it names one) ends.
+async fn single_logout(
+    State(state): State<SpState>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Response {
+    let refuse = |status: StatusCode, why: String| (status, format!("{why}\n")).into_response();
+    let raw = raw.unwrap_or_default();
+    let c = state.config();
+    let Some(encoded) = form_urlencoded::parse(raw.as_bytes())
+        .find(|(k, _)| k == "SAMLRequest")
+        .map(|(_, v)| v.into_owned())
+    else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "no SAMLRequest: this URL takes the IdP's LogoutRequests by HTTP-Redirect".into(),
+        );
+    };
+    match saml_protocol::redirect::signature_of(&raw) {
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, e),
+        Ok(None) if !c.flaws.contains(&Flaw::SloUnsigned) => {
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "refused: the LogoutRequest carries no signature (SigAlg, Signature)".into(),
+            )
+        }
+        Ok(Some(signature))
+            if !c.flaws.contains(&Flaw::SloSignatureUnchecked)
+                && !signature.verifies_with(&c.idp.x509_certificates()) =>
+        {
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "refused: the LogoutRequest's signature does not verify with the IdP's certificate"
+                    .into(),
+            )
+        }
+        Ok(_) => {}
+    }
+    let request = match logout_request(&encoded, c) {
+        Ok(r) => r,
+        Err(why) => return refuse(StatusCode::BAD_REQUEST, why),
+    };
+    let ended = {
+        let mut memory = state.memory();
+        let before = memory.sessions.len();
+        memory.sessions.retain(|_, login| {
+            login.name_id != request.0
+                || request
+                    .1
+                    .as_ref()
+                    .is_some_and(|index| login.session_index.as_ref() != Some(index))
+        });
+        before - memory.sessions.len()
+    };
+    format!("signed out {ended} session(s)\n").into_response()
+}
+
+/// The NameID and SessionIndex of a Redirect-encoded LogoutRequest from the IdP `c` trusts,
+/// addressed to this SP (DTDs refused).
+fn logout_request(encoded: &str, c: &SpConfig) -> Result<(String, Option<String>), String> {
+    let deflated = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|e| format!("SAMLRequest is not base64: {e}"))?;
+    let xml = saml_protocol::inflate_bounded(&deflated, MAX_BODY as u64)
+        .map_err(|e| format!("SAMLRequest is not DEFLATE data: {e}"))?;
+    if xml.len() > MAX_BODY {
+        return Err(format!("the LogoutRequest exceeds {} KiB", MAX_BODY / 1024));
+    }
+    let xml = String::from_utf8(xml).map_err(|_| "the LogoutRequest is not UTF-8".to_owned())?;
+    let doc = roxmltree::Document::parse(&xml)
+        .map_err(|e| format!("the LogoutRequest is not well-formed XML: {e}"))?;
+    let root = doc.root_element();
+    if !root.has_tag_name((saml_protocol::PROTOCOL_NS, "LogoutRequest")) {
+        return Err("not a LogoutRequest".into());
+    }
+    let child = |ns: &str, name: &str| {
+        root.children()
+            .find(|n| n.has_tag_name((ns, name)))
+            .and_then(|n| n.text())
+            .map(|t| saml_protocol::trim_xml_whitespace(t).to_owned())
+    };
+    if child(saml_protocol::ASSERTION_NS, "Issuer").as_deref() != Some(c.idp.entity_id.as_str()) {
+        return Err("the LogoutRequest's Issuer is not the IdP".into());
+    }
+    if root
+        .attribute("Destination")
+        .is_some_and(|d| d != c.single_logout_url())
+    {
+        return Err("the LogoutRequest's Destination is not this URL".into());
+    }
+    let name_id = child(saml_protocol::ASSERTION_NS, "NameID")
+        .ok_or_else(|| "the LogoutRequest names no NameID".to_owned())?;
+    Ok((name_id, child(saml_protocol::PROTOCOL_NS, "SessionIndex")))
 }
 
 /// The IdP's sign-out URL carrying a LogoutRequest (HTTP-Redirect) for `login`'s NameID, with

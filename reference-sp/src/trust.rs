@@ -70,6 +70,16 @@ impl IdpTrust {
     }
 }
 
+impl IdpTrust {
+    /// The signing certificates, parsed (one that does not parse is left out).
+    pub fn x509_certificates(&self) -> Vec<openssl::x509::X509> {
+        self.certificates
+            .iter()
+            .filter_map(|pem| openssl::x509::X509::from_pem(pem.as_bytes()).ok())
+            .collect()
+    }
+}
+
 /// PEM armour around base64 DER (whitespace removed, 64-column lines).
 fn pem_from_base64(b64: &str) -> String {
     let compact: String = b64.chars().filter(|c| !c.is_whitespace()).collect();

@@ -7,6 +7,7 @@ pub mod enc;
 pub mod info;
 pub mod parse;
 pub mod sig;
+pub mod slo;
 pub mod token;
 pub mod xsw;
 pub mod xxe;
