@@ -129,6 +129,13 @@ const RELAY_REFERENCES: &[&str] = &[
     "WHATWG URL Standard (backslashes, tabs and newlines)",
 ];
 
+/// The RelayState of `relay/reflected-markup`: it starts with `/`, so same-site checks let it
+/// through to wherever the SP writes it.
+pub const REFLECTED_MARKUP: &str = "/\"><svg data-saml-harness onload=alert(document.domain)>";
+
+/// What of [`REFLECTED_MARKUP`] shows it was written into a page unescaped.
+pub const REFLECTION_MARKER: &str = "<svg data-saml-harness";
+
 /// A login URL that takes a return address (`sp.return_to`), given one off the SP.
 const RETURN_TO: Check = Check {
     tags: &["relay-state", "open-redirect", "return-to"],
@@ -1029,6 +1036,19 @@ pub const CATALOGUE: &[Check] = &[
         references: RELAY_REFERENCES,
         tags: &["relay-state", "open-redirect", "xss"],
         edit: Edit::RelayState("javascript:alert(document.domain)//"),
+        ..RELAY
+    },
+    Check {
+        id: "relay/reflected-markup",
+        title: "the IdP's own response with RelayState /\"><svg data-saml-harness onload=…>: written into the ACS's page unescaped?",
+        research_id: "RELAY-02",
+        references: &["SAML Bindings §3.4.3 (RelayState)", "CWE-79 (reflected cross-site scripting)", "OWASP Cross Site Scripting Prevention Cheat Sheet"],
+        goal: Goal::Escape,
+        tags: &["relay-state", "xss"],
+        provenance: "research catalogue RELAY-02; judged by the ACS's answer: the markup appearing in an HTML page with its < unescaped (HTML-escaped or URL-encoded copies pass)",
+        must: "never write RelayState into a page without HTML-escaping it",
+        fix: "send the browser on with a Location header (URL-encoded), or HTML-escape RelayState, attribute context included, in any page that carries it (an auto-submit form, a link, a meta refresh)",
+        edit: Edit::RelayState(REFLECTED_MARKUP),
         ..RELAY
     },
     Check {

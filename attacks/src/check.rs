@@ -108,6 +108,9 @@ pub enum Goal {
     /// The ACS's answer to a message it cannot process must not show a stack trace: if it
     /// does, `vulnerable` (information disclosure), whoever signs in.
     Discreet,
+    /// The ACS's answer must not carry the check's RelayState markup unescaped: if its HTML
+    /// does, `vulnerable` (reflected cross-site scripting), whoever signs in.
+    Escape,
     /// A signed-in session must survive a forged sign-out message: ended by it, `vulnerable`
     /// (anyone can sign the victim out); a pass needs the IdP's own message to end it.
     StaySignedIn,

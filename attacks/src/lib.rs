@@ -17,7 +17,7 @@ pub mod identity;
 pub mod mutate;
 pub mod select;
 
-pub use catalogue::{CATALOGUE, EVIL_HOST};
+pub use catalogue::{CATALOGUE, EVIL_HOST, REFLECTION_MARKER};
 pub use check::{
     header_lines, Capability, Check, Edit, Family, Goal, LogoutForgery, Seed, Severity,
 };

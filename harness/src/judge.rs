@@ -135,6 +135,7 @@ pub fn judge(
             | Goal::StayProtected
             | Goal::Discreet
             | Goal::StaySignedIn
+            | Goal::Escape
     ) {
         return judged(
             Outcome::Inconclusive,
@@ -217,7 +218,8 @@ pub fn judge(
             | Goal::FreshSession
             | Goal::StayProtected
             | Goal::Discreet
-            | Goal::StaySignedIn,
+            | Goal::StaySignedIn
+            | Goal::Escape,
             who,
         ) => judged(
             Outcome::Inconclusive,
@@ -270,6 +272,31 @@ pub fn judge_fixation(
         outcome,
         reason,
         signed_in_as: identity.clone(),
+    }
+}
+
+/// Judges a reflection check ([`Goal::Escape`]) by the ACS's answer `body`: the check's
+/// markup there, unescaped, in an HTML page, is `vulnerable`.
+pub fn judge_reflection(
+    body: &str,
+    html: bool,
+    session: &Session,
+    acs_answer: &str,
+    must: &str,
+) -> Judged {
+    let reflected = html && body.contains(attacks::REFLECTION_MARKER);
+    Judged {
+        outcome: if reflected {
+            Outcome::Vulnerable
+        } else {
+            Outcome::Pass
+        },
+        reason: if reflected {
+            format!("the ACS's HTML page carries RelayState's markup unescaped ({}…>): a login link with this RelayState runs the attacker's script on the SP's origin; the SP must {must}", attacks::REFLECTION_MARKER)
+        } else {
+            format!("RelayState's markup is not in the ACS's answer unescaped ({acs_answer})")
+        },
+        signed_in_as: signed_in_as(session),
     }
 }
 
@@ -686,6 +713,25 @@ mod tests {
             );
             assert_eq!(j.outcome, expected, "{goal:?} {session:?}: {}", j.reason);
         }
+    }
+
+    #[test]
+    fn reflected_markup_counts_only_unescaped_in_html() {
+        let out = Session::SignedOut { how: "x".into() };
+        let page = format!(
+            "<a href=\"/\"> {}onload=alert(1)>",
+            attacks::REFLECTION_MARKER
+        );
+        let outcome = |body: &str, html| {
+            judge_reflection(body, html, &out, "ACS answered 200", "escape").outcome
+        };
+        assert_eq!(outcome(&page, true), Outcome::Vulnerable);
+        assert_eq!(outcome(&page, false), Outcome::Pass, "not an HTML page");
+        assert_eq!(
+            outcome("&lt;svg data-saml-harness onload=…&gt;", true),
+            Outcome::Pass
+        );
+        assert_eq!(outcome("%3Csvg%20data-saml-harness", true), Outcome::Pass);
     }
 
     #[test]

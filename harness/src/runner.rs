@@ -685,6 +685,22 @@ impl CaseRun<'_> {
         if check.goal == attacks::Goal::StayOnSite {
             return self.relay_check(check, good, notes).await;
         }
+        if check.goal == attacks::Goal::Escape {
+            self.http_driver_only("a reflection check reads the ACS's page")?;
+            let attempt = self
+                .attempt(self.responder(Some(check), Some(good)))
+                .await?;
+            Self::record_details(&attempt, notes);
+            let judged = crate::judge::judge_reflection(
+                &attempt.acs_body,
+                attempt.acs_html,
+                &attempt.session,
+                &attempt.acs_answer,
+                check.must,
+            );
+            notes.signed_in_as = judged.signed_in_as.clone();
+            return Ok((judged.reason.clone(), judged));
+        }
         if check.goal == attacks::Goal::FreshSession {
             return self.fixation_check(check, good, baseline, notes).await;
         }

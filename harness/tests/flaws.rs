@@ -91,6 +91,7 @@ flaw_is_caught! {
     duplicate_ids: "duplicate-ids" => 1 ["sig/assertion-unsigned=nonstrict", "sig/detached=vulnerable", "sig/reference/two=nonstrict", "xsw/1=vulnerable", "xsw/2=vulnerable", "xsw/6=vulnerable", "xsw/lifted-signature=vulnerable", "xsw/assertions/signed-first=vulnerable", "xsw/assertions/signed-first-same-id=vulnerable"];
     verbose_errors: "verbose-errors" => 0 ["info/stack-trace=vulnerable"];
     session_fixation: "session-fixation" => 0 ["session/fixation=vulnerable"];
+    relay_reflected: "relay-reflected" => 0 ["relay/reflected-markup=vulnerable"];
     slo_unsigned: "slo-unsigned" => 0 ["slo/unsigned=vulnerable"];
     slo_signature_unchecked: "slo-signature-unchecked" => 0 ["slo/untrusted-key=vulnerable"];
     relay_any: "relay-any" => 0 ["relay/absolute=vulnerable", "relay/scheme-relative=vulnerable", "relay/triple-slash=vulnerable", "relay/backslash=vulnerable", "relay/double-backslash=vulnerable", "relay/tab=vulnerable", "relay/scheme-colon=vulnerable", "relay/javascript=vulnerable", "relay/return-to/absolute=vulnerable", "relay/return-to/scheme-colon=vulnerable", "relay/return-to/backslash=vulnerable", "relay/return-to/tab=vulnerable", "relay/return-to/triple-slash=vulnerable", "relay/logout-return-to/absolute=vulnerable", "relay/logout-return-to/backslash=vulnerable", "relay/logout-return-to/triple-slash=vulnerable"];

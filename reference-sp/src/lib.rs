@@ -121,6 +121,9 @@ pub enum Flaw {
     RelayPrefixCheck,
     /// Follow any RelayState after the login.
     RelayAny,
+    /// Send the browser on after the login with a page that links to RelayState as given,
+    /// unescaped (reflected cross-site scripting).
+    RelayReflected,
     /// Keep the session identifier the browser had before the login (session fixation).
     SessionFixation,
     /// Take a LogoutRequest with no query signature (python3-saml's default,
@@ -168,7 +171,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 58] = [
+    pub const ALL: [Flaw; 59] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -210,6 +213,7 @@ impl Flaw {
         Flaw::XsltTransforms,
         Flaw::RelayPrefixCheck,
         Flaw::RelayAny,
+        Flaw::RelayReflected,
         Flaw::SessionFixation,
         Flaw::SloUnsigned,
         Flaw::SloSignatureUnchecked,
@@ -273,6 +277,7 @@ impl Flaw {
             Flaw::XsltTransforms => "xslt-transforms",
             Flaw::RelayPrefixCheck => "relay-prefix-check",
             Flaw::RelayAny => "relay-any",
+            Flaw::RelayReflected => "relay-reflected",
             Flaw::SessionFixation => "session-fixation",
             Flaw::SloUnsigned => "slo-unsigned",
             Flaw::SloSignatureUnchecked => "slo-signature-unchecked",
@@ -357,6 +362,7 @@ impl Flaw {
             }
             Flaw::RelayPrefixCheck => "follow RelayState starting with one '/' (CVE-2019-3877)",
             Flaw::RelayAny => "follow any RelayState after the login (open redirect)",
+            Flaw::RelayReflected => "write RelayState into the page after the login unescaped",
             Flaw::SessionFixation => "keep the pre-login session identifier (fixation)",
             Flaw::SloUnsigned => "take unsigned LogoutRequests at /saml/slo",
             Flaw::SloSignatureUnchecked => "take LogoutRequests whose signature does not verify",

@@ -459,9 +459,17 @@ fn open_session(
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     state.memory().sessions.insert(session.clone(), login);
     let next = relay_state
-        .and_then(|r| after_login(&c.base_url, &r, &c.flaws))
+        .as_deref()
+        .and_then(|r| after_login(&c.base_url, r, &c.flaws))
         .unwrap_or_else(|| "/me".into());
     let cookie = format!("{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(relay) = relay_state.filter(|_| c.flaws.contains(&Flaw::RelayReflected)) {
+        // The flaw: a "you are being redirected" page with RelayState pasted in as given.
+        let page = format!(
+            "<!doctype html><html><head><meta http-equiv=\"refresh\" content=\"0;url={next}\"></head><body>Signed in. <a href=\"{relay}\">Continue</a></body></html>"
+        );
+        return ([(header::SET_COOKIE, cookie)], axum::response::Html(page)).into_response();
+    }
     (
         StatusCode::SEE_OTHER,
         [(header::SET_COOKIE, cookie), (header::LOCATION, next)],

@@ -240,6 +240,7 @@ impl Chromium {
                 acs_answer,
                 acs_status,
                 acs_body: String::new(),
+                acs_html: false,
                 session,
                 left_for: None,
                 pre_login_cookies: None,

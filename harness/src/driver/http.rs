@@ -63,6 +63,7 @@ pub async fn attempt_in(
     let acs_answer = format!("ACS answered {}", answer.summary());
     let acs_status = Some(answer.status);
     let acs_body = answer.body.clone();
+    let acs_html = answer.is_html();
     // Redirects after the ACS may leave for pages the harness does not follow: note where.
     let left_for = browser.exit(answer).await.unwrap_or(None);
     let session = probe(browser, &scenario.sp.oracle).await?;
@@ -72,6 +73,7 @@ pub async fn attempt_in(
         acs_answer,
         acs_status,
         acs_body,
+        acs_html,
         session,
         left_for,
         pre_login_cookies,

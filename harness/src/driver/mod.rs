@@ -23,6 +23,8 @@ pub struct Attempt {
     pub acs_status: Option<u16>,
     /// The body of the ACS's answer (HTTP driver only; empty under Chromium).
     pub acs_body: String,
+    /// Whether that body is an HTML page (HTTP driver only).
+    pub acs_html: bool,
     /// Who the protected page says is signed in afterwards.
     pub session: Session,
     /// Where a redirect after the ACS sent the browser off the SP's origins, if one did
