@@ -143,6 +143,21 @@ const RETURN_TO: Check = Check {
     ..RELAY
 };
 
+/// A Redirect-binding query that splices the IdP-signed parameters of the attacker's own
+/// sign-out with the victim's LogoutRequest (BIND-02), sent to the SP's single logout URL.
+const REDIRECT_SPLICE: Check = Check {
+    family: Family::Bind,
+    research_id: "BIND-02",
+    severity: Sev::Medium,
+    capability: Cap::OwnAccount,
+    seed: Seed::Any,
+    goal: Goal::StaySignedIn,
+    tags: &["logout", "redirect-binding", "signature"],
+    must: "read a Redirect query's message from the same parameter its signature covers, and refuse a query with a binding parameter twice, under an encoded name, or with both SAMLRequest and SAMLResponse",
+    fix: "upgrade (OpenSAML C++ 3.3.1, simplesamlphp/saml2 4.17.0); build the signed octets and decode the message from the same raw pair, and refuse duplicate, encoded-name or mixed message parameters",
+    ..XSW
+};
+
 /// Every check, in run order.
 pub const CATALOGUE: &[Check] = &[
     Check {
@@ -1152,7 +1167,7 @@ pub const CATALOGUE: &[Check] = &[
         title: "after a good login, the IdP's LogoutRequest for that session sent to the SP's single logout URL without its signature",
         family: Family::Slo,
         research_id: "SLO-01",
-        references: &["SAML Profiles §4.4.4.1 (the LogoutRequest MUST be signed on the HTTP-Redirect and HTTP-POST bindings)", "SAML Bindings §3.4.4.1 (query signature)", "CWE-345"],
+        references: &["SAML Profiles §4.4.4.1 (the requester MUST authenticate itself: on the front channel, by signing)", "SAML Bindings §3.4.4.1 (query signature)", "CWE-345"],
         severity: Sev::Medium,
         capability: Cap::NothingSigned,
         seed: Seed::Any,
@@ -1160,7 +1175,7 @@ pub const CATALOGUE: &[Check] = &[
         tags: &["logout", "signature"],
         provenance: "the IdP's own LogoutRequest (NameID and SessionIndex of the victim's session) with SigAlg and Signature left out; judged by whether the victim's session survives, and passed only once the IdP's signed LogoutRequest ends it",
         must: "refuse a LogoutRequest whose query signature is missing and keep the session",
-        fix: "require signed LogoutRequests from the IdP (python3-saml: security.wantMessagesSigned; pysaml2: want_logout_request_signed) and verify SigAlg/Signature over the raw query with the IdP certificate",
+        fix: "require signed LogoutRequests from the IdP (python3-saml: security.wantMessagesSigned; samlify: wantLogoutRequestSigned) and verify SigAlg/Signature over the raw query with the IdP certificate",
         edit: Edit::Logout(crate::check::LogoutForgery::Unsigned),
         ..XSW
     },
@@ -1180,6 +1195,38 @@ pub const CATALOGUE: &[Check] = &[
         fix: "verify SigAlg/Signature over the raw query octets with the IdP's certificate and treat any verification failure or error as a refusal",
         edit: Edit::Logout(crate::check::LogoutForgery::UntrustedKey),
         ..XSW
+    },
+    Check {
+        id: "bind/redirect/response-name-confusion",
+        title: "after a good login, the victim's LogoutRequest as SAMLResponse, beside the IdP-signed SAMLRequest, SigAlg and Signature of the attacker's own LogoutRequest",
+        references: &["CVE-2025-31335 (OpenSAML C++ < 3.3.1, Shibboleth SP)", "SAML Bindings §3.4.4.1 (the signature covers SAMLRequest or SAMLResponse, RelayState and SigAlg as sent)"],
+        provenance: "Shibboleth advisory 2025-03-13 (CPPOST-126): the decoder read SAMLResponse before SAMLRequest and checked no message type, the signature check covered SAMLRequest",
+        edit: Edit::Logout(crate::check::LogoutForgery::ResponseNameConfusion),
+        ..REDIRECT_SPLICE
+    },
+    Check {
+        id: "bind/redirect/prefixed-parameter",
+        title: "after a good login, the attacker's IdP-signed SAMLRequest renamed xSAMLRequest, then SAMLRequest with the victim's LogoutRequest",
+        references: &["CVE-2025-31335 (OpenSAML C++ < 3.3.1, Shibboleth SP)", "SAML Bindings §3.4.4.1 (the signature covers SAMLRequest or SAMLResponse, RelayState and SigAlg as sent)"],
+        provenance: "Shibboleth advisory 2025-03-13 (CPPOST-126): the signature check found `SAMLRequest=` anywhere in the raw query (strstr), the decoder read the real parameter; the fix refuses a prefixed parameter",
+        edit: Edit::Logout(crate::check::LogoutForgery::PrefixedParameter),
+        ..REDIRECT_SPLICE
+    },
+    Check {
+        id: "bind/redirect/encoded-name",
+        title: "after a good login, SAML%52equest with the victim's LogoutRequest before the attacker's IdP-signed SAMLRequest",
+        references: &["CVE-2025-31335 (OpenSAML C++ < 3.3.1, Shibboleth SP)", "SAML Bindings §3.4.4.1 (the signature covers SAMLRequest or SAMLResponse, RelayState and SigAlg as sent)"],
+        provenance: "Shibboleth advisory 2025-03-13 (CPPOST-126): the decoder decoded parameter names, the signature check matched them as sent; the fix refuses a second occurrence",
+        edit: Edit::Logout(crate::check::LogoutForgery::EncodedName),
+        ..REDIRECT_SPLICE
+    },
+    Check {
+        id: "bind/redirect/request-beside-response",
+        title: "after a good login, SAMLRequest with the victim's LogoutRequest beside the IdP-signed SAMLResponse, SigAlg and Signature of the attacker's own sign-out",
+        references: &["CVE-2025-27773 (simplesamlphp/saml2 < 4.17.0, GHSA-46r4-f8gj-xg56)", "SAML Bindings §3.4.4.1 (the signature covers SAMLRequest or SAMLResponse, RelayState and SigAlg as sent)"],
+        provenance: "GHSA-46r4-f8gj-xg56 and fix 226d10c: the signature covered the last SAMLRequest or SAMLResponse, the message was SAMLRequest when present; the fix refuses both together and duplicates",
+        edit: Edit::Logout(crate::check::LogoutForgery::RequestBesideResponse),
+        ..REDIRECT_SPLICE
     },
     Check {
         id: "info/stack-trace",
@@ -1733,12 +1780,12 @@ mod tests {
             else {
                 panic!("{} is a relay check without a return address", c.id);
             };
-            // The judge flags the check's host, or a script URL.
-            assert!(
-                value.contains(EVIL_HOST) || value.starts_with("javascript:"),
-                "{}: {value:?}",
-                c.id
-            );
+            // The judge flags the check's host or a script URL, or (reflection) its marker.
+            let judged_by = match c.goal {
+                Goal::Escape => value.contains(REFLECTION_MARKER),
+                _ => value.contains(EVIL_HOST) || value.starts_with("javascript:"),
+            };
+            assert!(judged_by, "{}: {value:?}", c.id);
         }
     }
 

@@ -195,6 +195,34 @@ pub enum LogoutForgery {
     /// The query signed with a key the attacker made (what an SP that checks only that a
     /// signature is there accepts).
     UntrustedKey,
+    /// `SAMLResponse=<forged>` beside the IdP-signed `SAMLRequest`, `SigAlg`, `Signature` of
+    /// the attacker's own LogoutRequest (CVE-2025-31335: OpenSAML C++ decoded SAMLResponse
+    /// first and signed over SAMLRequest).
+    ResponseNameConfusion,
+    /// The attacker's signed `SAMLRequest` renamed `xSAMLRequest`, then `SAMLRequest=<forged>`
+    /// (CVE-2025-31335: the signature check found `SAMLRequest=` anywhere in the query).
+    PrefixedParameter,
+    /// `SAML%52equest=<forged>` before the attacker's signed `SAMLRequest` (CVE-2025-31335:
+    /// the decoder decoded names, the signature check did not).
+    EncodedName,
+    /// `SAMLRequest=<forged>` beside the IdP-signed `SAMLResponse` of the attacker's own
+    /// sign-out (CVE-2025-27773: simplesamlphp/saml2 signed over the last message parameter
+    /// and decoded SAMLRequest first).
+    RequestBesideResponse,
+}
+
+/// IdP-signed Redirect queries anyone holds after signing in and out with their own account
+/// (TM-B), for the forgeries that splice them.
+#[derive(Clone, Copy, Debug)]
+pub struct LogoutDonors<'a> {
+    /// The IdP's LogoutRequest for the attacker's own session (`SAMLRequest`, `SigAlg`,
+    /// `Signature`).
+    pub request: &'a str,
+    /// The IdP's LogoutResponse to the attacker's own sign-out (`SAMLResponse`, `SigAlg`,
+    /// `Signature`).
+    pub response: &'a str,
+    /// The SigAlg the IdP signs with (the attacker's own signature uses it too).
+    pub sig_alg: &'a str,
 }
 
 impl std::fmt::Debug for Edit {
@@ -265,11 +293,14 @@ impl Check {
         self.goal == Goal::Contain
     }
 
-    /// The Redirect-binding query a `slo/` check sends the SP's single logout URL, built from
-    /// `logout_request`, the IdP's LogoutRequest for the signed-in session.
-    pub fn logout_query(&self, logout_request: &str) -> Result<String, Skip> {
+    /// The Redirect-binding query a sign-out check sends the SP's single logout URL, built
+    /// from `logout_request` (the IdP's LogoutRequest for the victim's session, unsigned) and
+    /// the attacker's `donors`.
+    pub fn logout_query(&self, logout_request: &str, donors: LogoutDonors) -> Result<String, Skip> {
         match self.edit {
-            Edit::Logout(forgery) => crate::family::slo::redirect_query(forgery, logout_request),
+            Edit::Logout(forgery) => {
+                crate::family::slo::redirect_query(forgery, logout_request, donors)
+            }
             _ => Err(Skip::NotApplicable(
                 "this check sends no sign-out message".into(),
             )),

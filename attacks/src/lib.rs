@@ -19,7 +19,8 @@ pub mod select;
 
 pub use catalogue::{CATALOGUE, EVIL_HOST, REFLECTION_MARKER};
 pub use check::{
-    header_lines, Capability, Check, Edit, Family, Goal, LogoutForgery, Seed, Severity,
+    header_lines, Capability, Check, Edit, Family, Goal, LogoutDonors, LogoutForgery, Seed,
+    Severity,
 };
 pub use family::xxe::EXFILTRATION_PATH;
 pub use forge::{Canary, Donors, Forge, Forged, Served, Skip, SpFacts};

@@ -300,53 +300,73 @@ pub fn judge_reflection(
     }
 }
 
-/// Judges a single-logout check ([`Goal::StaySignedIn`]): `forged` is what the protected page
-/// showed the victim's browser after the forged LogoutRequest, `genuine` what it showed after
-/// the IdP's own signed one (sent only when the session survived the forgery).
-pub fn judge_logout(
-    victim: Option<&str>,
-    forged: &Session,
-    genuine: Option<&Session>,
-    baseline: &Baseline,
-    must: &str,
-) -> Judged {
-    let victim_name = victim.unwrap_or("the user");
+/// What a sign-out check ([`Goal::StaySignedIn`]) saw.
+pub struct LogoutEvidence<'a> {
+    /// Who the victim was signed in as.
+    pub victim: Option<&'a str>,
+    /// The victim's session after the forged message.
+    pub forged: &'a Session,
+    /// Whether the SP answered the forged message with a 5xx or 429.
+    pub forged_trouble: bool,
+    /// Whether the URL ends a session when opened with no message at all.
+    pub any_request_ends: bool,
+    /// The control's session after the IdP's own signed LogoutRequest.
+    pub control: &'a Session,
+    /// Whether the SP answered that with a 5xx or 429.
+    pub control_trouble: bool,
+}
+
+/// Judges a sign-out check: the forgery ending the victim's session is `vulnerable` (unless
+/// the SP was in trouble, or the URL ends sessions on any request); its surviving is a `pass`
+/// only when the IdP's own signed LogoutRequest ends a session there.
+pub fn judge_logout(seen: &LogoutEvidence, baseline: &Baseline, must: &str) -> Judged {
+    let victim = seen.victim.unwrap_or("the user");
     let ended = |s: &Session| match s {
         Session::SignedOut { .. } => Some(true),
         Session::Unidentified { .. } if baseline.anonymous_unidentified => Some(true),
         Session::Unidentified { .. } => None,
         Session::SignedIn { .. } => Some(false),
     };
-    let (outcome, reason) = match (ended(forged), genuine.map(ended)) {
-        (Some(true), _) => (
+    let (outcome, reason) = match ended(seen.forged) {
+        Some(true) if seen.forged_trouble => (
+            Outcome::Inconclusive,
+            format!("the SP answered the forged message with an error and {victim}'s session was gone afterwards: a crash that forgot its sessions cannot be told from a sign-out"),
+        ),
+        Some(true) if seen.any_request_ends => (
+            Outcome::Inconclusive,
+            format!("the forged message ended {victim}'s session, but so does opening that URL with no message at all (a sign-out anyone can trigger with a link), so whether it checks sign-out messages cannot be told; hint: set sp.single_logout_url to the URL that takes the IdP's LogoutRequests"),
+        ),
+        Some(true) => (
             Outcome::Vulnerable,
-            format!("the forged LogoutRequest ended {victim_name}'s session: a sign-out message anyone can make ends a user's session; the SP must {must}"),
+            format!("the forged message ended {victim}'s session: a sign-out message anyone can make ends a user's session; the SP must {must}"),
         ),
-        (None, _) => (
+        None => (
             Outcome::Inconclusive,
-            "after the forged LogoutRequest the protected page answered without an identity; whether the session ended cannot be told; hint: make `sp.oracle.identity` match any user".into(),
+            "after the forged message the protected page answered without an identity; whether the session ended cannot be told; hint: make `sp.oracle.identity` match any user".into(),
         ),
-        (Some(false), Some(Some(true))) => (
-            Outcome::Pass,
-            format!("{victim_name}'s session survived the forged LogoutRequest; the IdP's signed one ended it"),
-        ),
-        (Some(false), Some(Some(false))) => (
-            Outcome::Inconclusive,
-            format!("{victim_name}'s session survived the forged LogoutRequest, but the IdP's own signed one did not end it either, so the SP may not take IdP-initiated logout there; hint: check sp.single_logout_url (or the SP metadata's SingleLogoutService)"),
-        ),
-        (Some(false), Some(None)) => (
-            Outcome::Inconclusive,
-            "the session survived the forged LogoutRequest; after the IdP's signed one the protected page answered without an identity, so whether that one works cannot be told".into(),
-        ),
-        (Some(false), None) => (
-            Outcome::Inconclusive,
-            "the session survived the forged LogoutRequest, but the IdP's signed one was not sent, so whether the SP takes sign-out messages there cannot be told".into(),
-        ),
+        Some(false) => match (seen.control_trouble, ended(seen.control)) {
+            (false, Some(true)) => (
+                Outcome::Pass,
+                format!("{victim}'s session survived the forged message; the IdP's signed LogoutRequest ends a session there"),
+            ),
+            (true, _) => (
+                Outcome::Inconclusive,
+                format!("{victim}'s session survived the forged message, but the SP answered the IdP's signed LogoutRequest with an error, so whether it takes sign-out messages there cannot be told"),
+            ),
+            (false, Some(false)) => (
+                Outcome::Inconclusive,
+                format!("{victim}'s session survived the forged message, but the IdP's own signed LogoutRequest does not end a session there either, so the SP may not take IdP-initiated logout at that URL; hint: check sp.single_logout_url (or the SP metadata's SingleLogoutService)"),
+            ),
+            (false, None) => (
+                Outcome::Inconclusive,
+                "the session survived the forged message; after the IdP's signed one the protected page answered without an identity, so whether that one works cannot be told".into(),
+            ),
+        },
     };
     Judged {
         outcome,
         reason,
-        signed_in_as: signed_in_as(forged),
+        signed_in_as: signed_in_as(seen.forged),
     }
 }
 
@@ -742,26 +762,61 @@ mod tests {
         let out = || Session::SignedOut {
             how: "302 to /login".into(),
         };
-        let base = Baseline::default();
-        let outcome = |forged: Session, genuine: Option<Session>| {
-            judge_logout(Some("B.Simon"), &forged, genuine.as_ref(), &base, "keep it").outcome
-        };
-        assert_eq!(outcome(out(), None), Outcome::Vulnerable);
-        assert_eq!(outcome(signed_in(), Some(out())), Outcome::Pass);
-        assert_eq!(
-            outcome(signed_in(), Some(signed_in())),
-            Outcome::Inconclusive,
-            "an SP that takes no IdP logout there proves nothing"
-        );
-        assert_eq!(outcome(signed_in(), None), Outcome::Inconclusive);
         let unidentified = || Session::Unidentified { how: "200".into() };
-        assert_eq!(outcome(unidentified(), None), Outcome::Inconclusive);
+        let base = Baseline::default();
+        let judge =
+            |forged: Session, control: Session, flags: (bool, bool, bool), base: &Baseline| {
+                let (forged_trouble, any_request_ends, control_trouble) = flags;
+                let seen = LogoutEvidence {
+                    victim: Some("B.Simon"),
+                    forged: &forged,
+                    forged_trouble,
+                    any_request_ends,
+                    control: &control,
+                    control_trouble,
+                };
+                judge_logout(&seen, base, "keep it").outcome
+            };
+        let clean = (false, false, false);
+        assert_eq!(judge(out(), out(), clean, &base), Outcome::Vulnerable);
+        assert_eq!(
+            judge(out(), signed_in(), clean, &base),
+            Outcome::Vulnerable,
+            "whatever the control did"
+        );
+        assert_eq!(
+            judge(out(), out(), (true, false, false), &base),
+            Outcome::Inconclusive,
+            "a crash may forget sessions"
+        );
+        assert_eq!(
+            judge(out(), out(), (false, true, false), &base),
+            Outcome::Inconclusive,
+            "any request ends it"
+        );
+        assert_eq!(judge(signed_in(), out(), clean, &base), Outcome::Pass);
+        assert_eq!(
+            judge(signed_in(), signed_in(), clean, &base),
+            Outcome::Inconclusive,
+            "an URL that takes no logout proves nothing"
+        );
+        assert_eq!(
+            judge(signed_in(), out(), (false, false, true), &base),
+            Outcome::Inconclusive,
+            "a control in trouble proves nothing"
+        );
+        assert_eq!(
+            judge(unidentified(), out(), clean, &base),
+            Outcome::Inconclusive
+        );
         let anonymous_looks_so = Baseline {
             anonymous_unidentified: true,
             ..Baseline::default()
         };
-        let j = judge_logout(None, &unidentified(), None, &anonymous_looks_so, "keep it");
-        assert_eq!(j.outcome, Outcome::Vulnerable, "{}", j.reason);
+        assert_eq!(
+            judge(unidentified(), out(), clean, &anonymous_looks_so),
+            Outcome::Vulnerable
+        );
     }
 
     #[test]

@@ -1069,17 +1069,18 @@ impl CaseRun<'_> {
 }
 
 impl CaseRun<'_> {
-    /// A single-logout check: the victim signs in; the same browser opens the SP's single
-    /// logout URL with the IdP's LogoutRequest for that session, forged by the check; the
-    /// session must survive it, and (to prove the URL takes sign-out messages at all) end on
-    /// the IdP's own signed LogoutRequest.
+    /// A sign-out check. First the URL is proven: the IdP's own signed LogoutRequest must end a
+    /// session there (else nothing can be judged). Then the victim signs in again and the same
+    /// browser opens the URL with the IdP's LogoutRequest for that session, forged by the
+    /// check; the session must survive it. A session ended by the forgery is `vulnerable` only
+    /// when the SP was not in trouble and the URL does not end sessions on any request.
     async fn logout_check(
         &self,
         check: &'static Check,
         baseline: &Baseline,
         notes: &mut Notes,
     ) -> Result<(String, Judged), CaseEnd> {
-        self.http_driver_only("a single-logout check keeps the victim's browser")?;
+        self.http_driver_only("a sign-out check keeps the victim's browser")?;
         if self.scenario.idp_url.is_some() {
             return Err(CaseEnd::NotApplicable(
                 "the IdP's own signed LogoutRequest (the control) needs the IdP's key, which a live IdP keeps".into(),
@@ -1097,6 +1098,162 @@ impl CaseRun<'_> {
             ));
         };
         let slo_url = parse_url(&slo)?;
+        if !self.origins.iter().any(|o| o.origin() == slo_url.origin()) {
+            return Err(CaseEnd::NotApplicable(format!(
+                "the single logout URL {slo} is not on the SP's origin, so the harness does not send it the victim's browser; hint: set sp.single_logout_url"
+            )));
+        }
+        let app = self
+            .idp
+            .config
+            .apps
+            .first()
+            .ok_or_else(|| CaseEnd::Error("the tenant has no application".into()))?;
+        let now = (self.clock)();
+        let idp_error = |e: mock_idp::aadsts::Aadsts| {
+            CaseEnd::Error(format!(
+                "the mock IdP could not sign a sign-out message: {}",
+                e.message()
+            ))
+        };
+        let url_with = |query: &str| {
+            let mut url = slo_url.clone();
+            let joined = match url.query() {
+                Some(q) if !q.is_empty() => format!("{q}&{query}"),
+                _ => query.to_owned(),
+            };
+            url.set_query(Some(&joined));
+            url
+        };
+        // The control: the IdP's signed LogoutRequest (an ID of its own: an SP's replay cache
+        // may keep a refused message's) ends a session of its own.
+        let (control_browser, control_login) = self.victim().await?;
+        let Some(victim) = control_login else {
+            return Ok(inconclusive(
+                "the victim's login was refused, so there is no session to end".into(),
+            ));
+        };
+        let control = self
+            .idp
+            .logout_request(
+                app,
+                &victim.name_id,
+                victim.format.as_deref(),
+                victim.session_index.as_deref(),
+                &slo,
+                now,
+            )
+            .map_err(idp_error)?;
+        let answer = control_browser.get(&url_with(&control.query)).await?;
+        let control_answer = format!(
+            "the IdP's signed LogoutRequest: the single logout URL answered {}",
+            answer.summary()
+        );
+        notes.details.push(control_answer.clone());
+        let control_trouble = crate::judge::in_trouble(Some(answer.status));
+        control_browser.exit(answer).await?;
+        let after_control = probe(&control_browser, &self.scenario.sp.oracle).await?;
+        // The forgery, on a fresh session.
+        let (browser, login) = self.victim().await?;
+        let Some(victim) = login else {
+            return Ok(inconclusive(
+                "the victim's second login was refused, so there is no session to end".into(),
+            ));
+        };
+        let genuine = self
+            .idp
+            .logout_request(
+                app,
+                &victim.name_id,
+                victim.format.as_deref(),
+                victim.session_index.as_deref(),
+                &slo,
+                now,
+            )
+            .map_err(idp_error)?;
+        // What the attacker holds after signing in and out with an account of their own.
+        let own = self
+            .idp
+            .logout_request(
+                app,
+                &format!("attacker.{}", victim.name_id),
+                victim.format.as_deref(),
+                Some("_attacker-session"),
+                &slo,
+                now,
+            )
+            .map_err(idp_error)?;
+        let issuer = app.identifiers.first().cloned().unwrap_or_default();
+        let own_sign_out = mock_idp::request::LogoutRequest {
+            id: format!("_attacker-{}", uuid::Uuid::new_v4()),
+            issuer,
+            name_id: None,
+        };
+        let own_response = self
+            .idp
+            .logout(&own_sign_out, None, now)
+            .map_err(idp_error)?;
+        let donors = attacks::LogoutDonors {
+            request: &own.query,
+            response: &own_response.query,
+            sig_alg: app.algorithm.signature_uri(),
+        };
+        let forged = check
+            .logout_query(&genuine.xml, donors)
+            .map_err(|e| CaseEnd::Error(format!("could not build the forged query: {e}")))?;
+        let forged_url = url_with(&forged);
+        let answer = browser.get(&forged_url).await?;
+        let summary = format!("the single logout URL answered {}", answer.summary());
+        notes.details.push(format!(
+            "the victim's LogoutRequest:\n{}\nforged and sent as GET {forged_url}\n{summary}",
+            genuine.xml
+        ));
+        notes.answered(Some(answer.status), &summary);
+        let forged_trouble = crate::judge::in_trouble(Some(answer.status));
+        // On-site redirects are followed; the session is read at the protected page, twice
+        // (a sign-out that takes effect a moment later still counts).
+        browser.exit(answer).await?;
+        let mut after_forged = probe(&browser, &self.scenario.sp.oracle).await?;
+        if matches!(after_forged, Session::SignedIn { .. }) {
+            tokio::time::sleep(LOGOUT_SETTLE).await;
+            after_forged = probe(&browser, &self.scenario.sp.oracle).await?;
+        }
+        // An URL that ends sessions whatever it is sent says nothing about signatures.
+        let any_request_ends = match after_forged {
+            Session::SignedIn { .. } => false,
+            _ => {
+                let (bare_browser, login) = self.victim().await?;
+                if login.is_none() {
+                    false
+                } else {
+                    let answer = bare_browser.get(&slo_url).await?;
+                    bare_browser.exit(answer).await?;
+                    !matches!(
+                        probe(&bare_browser, &self.scenario.sp.oracle).await?,
+                        Session::SignedIn { .. }
+                    )
+                }
+            }
+        };
+        let judged = crate::judge::judge_logout(
+            &crate::judge::LogoutEvidence {
+                victim: victim.identity.as_deref(),
+                forged: &after_forged,
+                forged_trouble,
+                any_request_ends,
+                control: &after_control,
+                control_trouble,
+            },
+            baseline,
+            check.must,
+        );
+        notes.signed_in_as = judged.signed_in_as.clone();
+        Ok((judged.reason.clone(), judged))
+    }
+
+    /// The victim signs in through the SP in a browser of their own; their session's NameID,
+    /// Format and SessionIndex (None: the login was refused).
+    async fn victim(&self) -> Result<(Browser, Option<Victim>), CaseEnd> {
         let origins: Vec<&url::Url> = self.origins.iter().collect();
         let browser = Browser::new(self.limits, &origins);
         let target = Target {
@@ -1107,88 +1264,23 @@ impl CaseRun<'_> {
         };
         let login =
             crate::driver::http::attempt_in(&browser, &target, self.responder(None, None)).await?;
-        Self::record_details(&login, notes);
-        let Session::SignedIn { identity } = &login.session else {
-            return Ok(inconclusive(format!(
-                "the victim's login was refused, so there is no session to end: {}",
-                login.acs_answer
-            )));
+        let Session::SignedIn { identity } = login.session else {
+            return Ok((browser, None));
         };
-        let Some((name_id, format, session_index)) =
-            crate::respond::session_of(&login.delivered.post.saml_response)
-        else {
-            return Err(CaseEnd::Error("the IdP's response names no NameID".into()));
-        };
-        let app = self
-            .idp
-            .config
-            .apps
-            .first()
-            .ok_or_else(|| CaseEnd::Error("the tenant has no application".into()))?;
-        // Two messages with IDs of their own: an SP's replay cache may keep the forged one's.
-        let logout_request = || {
-            self.idp
-                .logout_request(
-                    app,
-                    &name_id,
-                    format.as_deref(),
-                    session_index.as_deref(),
-                    &slo,
-                    (self.clock)(),
-                )
-                .map_err(|e| {
-                    CaseEnd::Error(format!(
-                        "the mock IdP could not sign a LogoutRequest: {}",
-                        e.message()
-                    ))
-                })
-        };
-        let (genuine, control) = (logout_request()?, logout_request()?);
-        let forged = check.logout_query(&genuine.xml).map_err(|e| {
-            CaseEnd::Error(format!("could not build the forged LogoutRequest: {e}"))
-        })?;
-        let send = |query: String| {
-            let mut url = slo_url.clone();
-            let joined = match url.query() {
-                Some(q) if !q.is_empty() => format!("{q}&{query}"),
-                _ => query,
-            };
-            url.set_query(Some(&joined));
-            url
-        };
-        let forged_url = send(forged);
-        let answer = browser.get(&forged_url).await?;
-        let summary = format!("the single logout URL answered {}", answer.summary());
-        notes.details.push(format!(
-            "the IdP's LogoutRequest for the session:\n{}\nforged and sent as GET {forged_url}\n{summary}",
-            genuine.xml
-        ));
-        notes.answered(Some(answer.status), &summary);
-        // Wherever the SP sends the browser next (its own pages, or the IdP with a
-        // LogoutResponse), the session is read at the protected page.
-        browser.exit(answer).await?;
-        let after_forged = probe(&browser, &self.scenario.sp.oracle).await?;
-        let after_genuine = match after_forged {
-            Session::SignedIn { .. } => {
-                let answer = browser.get(&send(control.query)).await?;
-                notes.details.push(format!(
-                    "then the IdP's signed LogoutRequest: the single logout URL answered {}",
-                    answer.summary()
-                ));
-                browser.exit(answer).await?;
-                Some(probe(&browser, &self.scenario.sp.oracle).await?)
-            }
-            _ => None,
-        };
-        let judged = crate::judge::judge_logout(
-            identity.as_deref(),
-            &after_forged,
-            after_genuine.as_ref(),
-            baseline,
-            check.must,
-        );
-        notes.signed_in_as = judged.signed_in_as.clone();
-        Ok((judged.reason.clone(), judged))
+        // An encrypted assertion shows no NameID: the delivery still knows it.
+        let (name_id, format, session_index) = crate::respond::session_of(
+            &login.delivered.post.saml_response,
+        )
+        .unwrap_or((login.delivered.name_id.clone(), None, None));
+        Ok((
+            browser,
+            Some(Victim {
+                identity,
+                name_id,
+                format,
+                session_index,
+            }),
+        ))
     }
 
     /// No login: a fresh browser asks for the protected page with the check's `headers`; a
@@ -1306,6 +1398,19 @@ impl Notes {
     }
 }
 
+/// A signed-in victim of a sign-out check.
+struct Victim {
+    /// Who the protected page showed.
+    identity: Option<String>,
+    /// The session's NameID, Format and SessionIndex.
+    name_id: String,
+    format: Option<String>,
+    session_index: Option<String>,
+}
+
+/// How long a sign-out check waits before reading the session a second time.
+const LOGOUT_SETTLE: Duration = Duration::from_millis(200);
+
 /// The pauses before each try of [`CaseRun::recovered`] (3.75 s in all).
 const RECOVERY_PAUSES: [Duration; 5] = [
     Duration::ZERO,
@@ -1379,6 +1484,9 @@ enum Suspicion {
     Unanswered(String),
     /// It was refused while a check running at the same time found the SP not answering.
     BesideACrash,
+    /// It found the victim's session ended (this reason) while other checks ran, or after
+    /// the SP was in trouble.
+    SessionShared(String),
 }
 
 /// Turns a case's result (or its timeout) into an outcome and a reason, keeping what it produced.
@@ -1727,6 +1835,16 @@ pub async fn run_scenario<'s>(
             Outcome::Error if notes.unanswered && case.mutations.is_none() => {
                 Some(Suspicion::Unanswered(verdict.1.clone()))
             }
+            // A session ended beside other checks may be their doing (a sign-out check's
+            // control ends the same user's sessions; a crash forgets them).
+            Outcome::Vulnerable
+                if case
+                    .attack
+                    .is_some_and(|c| c.goal == attacks::Goal::StaySignedIn)
+                    && (jobs > 1 || notes.trouble.is_some()) =>
+            {
+                Some(Suspicion::SessionShared(verdict.1.clone()))
+            }
             _ => None,
         };
         let passed = verdict.0 == Outcome::Pass;
@@ -1762,6 +1880,10 @@ pub async fn run_scenario<'s>(
                     Outcome::Inconclusive,
                     format!("{}; but it ran beside a check the SP did not answer, and {gone}, so the refusal proves nothing", verdict.1),
                 ),
+                Suspicion::SessionShared(first) => (
+                    Outcome::Inconclusive,
+                    format!("{first}; but other checks ran at the same time and {gone}, so whose doing it was cannot be told"),
+                ),
             };
             record(case, verdict, took, notes);
             continue;
@@ -1790,6 +1912,10 @@ pub async fn run_scenario<'s>(
             (_, Suspicion::BesideACrash) => (
                 outcome,
                 format!("{reason} (run again alone: it ran beside a check the SP did not answer)"),
+            ),
+            (_, Suspicion::SessionShared(_)) => (
+                outcome,
+                format!("{reason} (run again alone: other checks could have ended the session)"),
             ),
         };
         record(case, verdict, took + again, notes);
@@ -1832,6 +1958,7 @@ mod tests {
             Some(Suspicion::Trouble(_)) => format!("{name} again: 5xx"),
             Some(Suspicion::Unanswered(_)) => format!("{name} again: unanswered"),
             Some(Suspicion::BesideACrash) => format!("{name} again: beside"),
+            Some(Suspicion::SessionShared(_)) => format!("{name} again: shared session"),
         }));
         out
     }

