@@ -218,7 +218,7 @@ pub const ENDPOINTS: [(&str, &str, &str); 7] = [
     (
         "GET",
         "/saml/slo",
-        "single logout: the IdP's LogoutRequest (HTTP-Redirect, signed) ends its sessions",
+        "the IdP's signed LogoutRequest (HTTP-Redirect) ends sessions",
     ),
 ];
 
