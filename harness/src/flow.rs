@@ -412,6 +412,25 @@ impl Browser {
         Ok(page)
     }
 
+    /// Follows `page` as a browser left alone would: redirects and on-site refreshes (a
+    /// `Refresh` header or meta refresh), within the redirect limit; it stops where the
+    /// browser would leave the allowed origins.
+    pub async fn settle(&self, page: Page) -> Result<(), FlowError> {
+        let mut page = page;
+        for _ in 0..self.limits.max_redirects {
+            page = match self.follow(page).await {
+                Ok(p) => p,
+                Err(FlowError::OffSite { .. }) => return Ok(()),
+                Err(e) => return Err(e),
+            };
+            match page.refresh.clone().filter(|next| self.allowed(next)) {
+                Some(next) => page = self.get(&next).await?,
+                None => return Ok(()),
+            }
+        }
+        Ok(())
+    }
+
     /// Follows `page`'s redirects (a `Refresh` or meta refresh too): where the browser left
     /// the allowed origins, if it did.
     pub async fn exit(&self, page: Page) -> Result<Option<String>, FlowError> {

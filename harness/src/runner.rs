@@ -1130,7 +1130,7 @@ impl CaseRun<'_> {
         let (control_browser, control_login) = self.victim().await?;
         let Some(victim) = control_login else {
             return Ok(inconclusive(
-                "the victim's login was refused, so there is no session to end".into(),
+                "the victim's login showed no signed-in user, so there is no session to end".into(),
             ));
         };
         let control = self
@@ -1151,13 +1151,14 @@ impl CaseRun<'_> {
         );
         notes.details.push(control_answer.clone());
         let control_trouble = crate::judge::in_trouble(Some(answer.status));
-        control_browser.exit(answer).await?;
+        control_browser.settle(answer).await?;
         let after_control = probe(&control_browser, &self.scenario.sp.oracle).await?;
         // The forgery, on a fresh session.
         let (browser, login) = self.victim().await?;
         let Some(victim) = login else {
             return Ok(inconclusive(
-                "the victim's second login was refused, so there is no session to end".into(),
+                "the victim's second login showed no signed-in user, so there is no session to end"
+                    .into(),
             ));
         };
         let genuine = self
@@ -1210,9 +1211,9 @@ impl CaseRun<'_> {
         ));
         notes.answered(Some(answer.status), &summary);
         let forged_trouble = crate::judge::in_trouble(Some(answer.status));
-        // On-site redirects are followed; the session is read at the protected page, twice
-        // (a sign-out that takes effect a moment later still counts).
-        browser.exit(answer).await?;
+        // On-site redirects and refreshes are followed; the session is read at the protected
+        // page, twice (a sign-out that takes effect a moment later still counts).
+        browser.settle(answer).await?;
         let mut after_forged = probe(&browser, &self.scenario.sp.oracle).await?;
         if matches!(after_forged, Session::SignedIn { .. }) {
             tokio::time::sleep(LOGOUT_SETTLE).await;
@@ -1227,7 +1228,7 @@ impl CaseRun<'_> {
                     false
                 } else {
                     let answer = bare_browser.get(&slo_url).await?;
-                    bare_browser.exit(answer).await?;
+                    bare_browser.settle(answer).await?;
                     !matches!(
                         probe(&bare_browser, &self.scenario.sp.oracle).await?,
                         Session::SignedIn { .. }

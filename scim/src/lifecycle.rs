@@ -1634,8 +1634,18 @@ pub fn lookup(doc: &Value, path: &str) -> Option<Value> {
         };
     }
     // An extension's attributes live under its URN, whose own dots (`2.0`) are not steps.
-    let (mut at, path) = match path.strip_prefix("urn:").and(path.rsplit_once(':')) {
-        Some((urn, attribute)) => (doc.get(urn)?, attribute),
+    let is_urn = path
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
+    let (mut at, path) = match is_urn.then_some(()).and(path.rsplit_once(':')) {
+        // Attribute names and URNs compare without regard to case (RFC 7643 §2.1).
+        Some((urn, attribute)) => (
+            doc.as_object()?
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(urn))
+                .map(|(_, value)| value)?,
+            attribute,
+        ),
         None => (doc, path),
     };
     for part in path.split('.') {
@@ -1718,6 +1728,8 @@ mod tests {
         assert_eq!(lookup(&doc, &path("manager.value")), Some(json!("m1")));
         assert_eq!(lookup(&doc, &path("department")), Some(json!("Sales")));
         assert_eq!(lookup(&doc, &path("costCenter")), None);
+        let shouting = path("department").replacen("urn:ietf", "URN:IETF", 1);
+        assert_eq!(lookup(&doc, &shouting), Some(json!("Sales")));
     }
 
     #[test]
