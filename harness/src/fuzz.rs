@@ -418,6 +418,15 @@ fn class_of(v: &Verdict) -> String {
     format!("{} {}", v.outcome.word(), shape.join(" "))
 }
 
+/// A spawned task that is aborted when its handle is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 fn is_finding(outcome: Outcome) -> bool {
     matches!(
         outcome,
@@ -495,17 +504,22 @@ pub async fn fuzz(
         let round = draw_round(&mut draws, &corpus, summary.cases, plan);
         // The batches run at once; re-running suspects alone waits for all of them, one at a
         // time, so no other batch's cases land on a case run alone.
+        // Aborted when dropped: a run stopped midway (fail-fast, Ctrl-C, a dropped future)
+        // leaves no batch running.
         let tasks: Vec<_> = round
             .iter()
             .map(|(first, chains)| {
                 let (bench, first, chains) = (bench.clone(), *first, chains.clone());
-                tokio::spawn(async move { bench.run_batch(first, &chains).await })
+                AbortOnDrop(tokio::spawn(async move {
+                    bench.run_batch(first, &chains).await
+                }))
             })
             .collect();
         let mut answers = Vec::with_capacity(tasks.len());
-        for task in tasks {
+        for mut task in tasks {
             answers.push(
-                task.await
+                (&mut task.0)
+                    .await
                     .unwrap_or_else(|e| Err(format!("a batch stopped: {e}"))),
             );
         }
@@ -703,8 +717,10 @@ pub(crate) fn placeholder_verdict() -> Verdict {
     }
 }
 
-/// Drops edits while the verdict stays the same (delta debugging over the chain: each round
-/// tries every one-edit-shorter chain in one batch and keeps the first that still shows it).
+/// Drops edits while the answer class stays the same (delta debugging over the chain: each
+/// round tries every one-edit-shorter chain in one batch and keeps the first that still
+/// shows it). The class, not only the verdict: a shorter chain that is vulnerable another way
+/// is another finding.
 async fn shrink(bench: &Bench, finding: &mut Finding) {
     loop {
         let len = finding.chain.edits.len();
@@ -730,7 +746,7 @@ async fn shrink(bench: &Bench, finding: &mut Finding) {
         let Some((v, chain)) = verdicts
             .iter()
             .zip(candidates)
-            .find(|(v, _)| v.outcome == finding.outcome)
+            .find(|(v, _)| class_of(v) == finding.class)
         else {
             return;
         };
@@ -777,4 +793,31 @@ pub fn as_verdicts(scenario: &Scenario, summary: &Summary) -> Vec<Verdict> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    #[tokio::test]
+    async fn a_batch_task_whose_handle_is_dropped_stops() {
+        let (done, flag) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let (d, f) = (done.clone(), flag.clone());
+        let task = AbortOnDrop(tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            d.store(true, Ordering::SeqCst);
+        }));
+        let mut kept = AbortOnDrop(tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            f.store(true, Ordering::SeqCst);
+        }));
+        drop(task);
+        let _ = (&mut kept.0).await;
+        assert!(flag.load(Ordering::SeqCst), "a kept task runs to its end");
+        assert!(!done.load(Ordering::SeqCst), "the dropped one was aborted");
+    }
 }
