@@ -51,6 +51,17 @@ class Sessions {
   close(req) {
     this.all.delete(this.sid(req));
   }
+  /** Drops every session of `nameId` (what an IdP's LogoutRequest asks); how many. */
+  closeFor(nameId) {
+    let ended = 0;
+    for (const [sid, session] of this.all) {
+      if (nameId && session.name_id === nameId) {
+        this.all.delete(sid);
+        ended += 1;
+      }
+    }
+    return ended;
+  }
 }
 
 function send(res, status, headers, body) {

@@ -4,7 +4,8 @@
 //
 // Environment: SP_BASE_URL (http://127.0.0.1:PORT), SP_PORT, IDP_METADATA (file),
 // SP_KEY and SP_CERT (PEM files: decryption key and the certificate published for it).
-// Routes: /login (SP-initiated), /acs, /me (JSON: name_id, attributes), /metadata.
+// Routes: /login (SP-initiated), /acs, /me (JSON: name_id, attributes), /metadata, /slo (the
+// IdP's LogoutRequest by HTTP-Redirect, as Entra sends it).
 // RelayState is not used: the ACS always sends the browser to /me.
 "use strict";
 const fs = require("node:fs");
@@ -25,6 +26,7 @@ const saml = new SAML({
   wantAuthnResponseSigned: false,
   validateInResponseTo: ValidateInResponseTo.always,
   decryptionPvk: fs.readFileSync(process.env.SP_KEY, "utf8"),
+  logoutCallbackUrl: BASE + "/slo",
 });
 const sessions = new Sessions();
 
@@ -39,6 +41,21 @@ serve(sessions, async (req, res, url) => {
       const { nameID, issuer, ...attributes } = profile;
       const cookie = sessions.open({ name_id: nameID, attributes });
       return send(res, 303, { Location: "/me", "Set-Cookie": cookie }, "");
+    } catch (e) {
+      return refuse(res, e);
+    }
+  }
+  if (req.method === "GET" && url.pathname === "/slo") {
+    // node-saml's Redirect entry point: the binding's parameters (each one's first value) and
+    // the raw query for the signature; then the sessions of the NameID it names end.
+    const q = url.searchParams;
+    const container = {};
+    for (const name of ["SAMLRequest", "SAMLResponse", "RelayState", "SigAlg", "Signature"]) {
+      if (q.has(name)) container[name] = q.get(name);
+    }
+    try {
+      const { profile } = await saml.validateRedirectAsync(container, url.search.slice(1));
+      return send(res, 200, { "Content-Type": "text/plain" }, `signed out ${sessions.closeFor(profile && profile.nameID)} session(s)\n`);
     } catch (e) {
       return refuse(res, e);
     }
