@@ -465,8 +465,9 @@ fn list(json: bool) {
         say!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
         return;
     }
+    let width = CATALOGUE.iter().map(|c| c.id.len()).max().unwrap_or(0);
     say!(
-        "{:<32} {:<9} {:<5} {:<9} TITLE",
+        "{:<width$} {:<9} {:<5} {:<9} TITLE",
         "ID",
         "SEVERITY",
         "TM",
@@ -474,7 +475,7 @@ fn list(json: bool) {
     );
     for c in CATALOGUE {
         say!(
-            "{:<32} {:<9} {:<5} {:<9} {}",
+            "{:<width$} {:<9} {:<5} {:<9} {}",
             c.id,
             c.severity.name(),
             c.capability.code(),
