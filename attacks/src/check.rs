@@ -211,6 +211,28 @@ pub enum LogoutForgery {
     RequestBesideResponse,
 }
 
+impl LogoutForgery {
+    /// Which of the attacker's signed messages the forgery splices in, if any.
+    pub fn donor(self) -> Option<Donor> {
+        match self {
+            LogoutForgery::Unsigned | LogoutForgery::UntrustedKey => None,
+            LogoutForgery::ResponseNameConfusion
+            | LogoutForgery::PrefixedParameter
+            | LogoutForgery::EncodedName => Some(Donor::Request),
+            LogoutForgery::RequestBesideResponse => Some(Donor::Response),
+        }
+    }
+}
+
+/// One of the attacker's IdP-signed sign-out messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Donor {
+    /// The IdP's LogoutRequest for the attacker's own session.
+    Request,
+    /// The IdP's LogoutResponse to the attacker's own sign-out.
+    Response,
+}
+
 /// IdP-signed Redirect queries anyone holds after signing in and out with their own account
 /// (TM-B), for the forgeries that splice them.
 #[derive(Clone, Copy, Debug)]

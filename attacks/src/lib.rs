@@ -19,7 +19,7 @@ pub mod select;
 
 pub use catalogue::{CATALOGUE, EVIL_HOST, REFLECTION_MARKER};
 pub use check::{
-    header_lines, Capability, Check, Edit, Family, Goal, LogoutDonors, LogoutForgery, Seed,
+    header_lines, Capability, Check, Donor, Edit, Family, Goal, LogoutDonors, LogoutForgery, Seed,
     Severity,
 };
 pub use family::xxe::EXFILTRATION_PATH;

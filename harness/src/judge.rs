@@ -310,6 +310,9 @@ pub struct LogoutEvidence<'a> {
     pub forged_trouble: bool,
     /// Whether the URL ends a session when opened with no message at all.
     pub any_request_ends: bool,
+    /// Whether the attacker's own signed message, sent unchanged, ends a session too (for the
+    /// forgeries that splice one in).
+    pub donor_alone_ends: bool,
     /// The control's session after the IdP's own signed LogoutRequest.
     pub control: &'a Session,
     /// Whether the SP answered that with a 5xx or 429.
@@ -336,9 +339,13 @@ pub fn judge_logout(seen: &LogoutEvidence, baseline: &Baseline, must: &str) -> J
             Outcome::Inconclusive,
             format!("the forged message ended {victim}'s session, but so does opening that URL with no message at all (a sign-out anyone can trigger with a link), so whether it checks sign-out messages cannot be told; hint: set sp.single_logout_url to the URL that takes the IdP's LogoutRequests"),
         ),
+        Some(true) if seen.donor_alone_ends => (
+            Outcome::Inconclusive,
+            format!("the forged query ended {victim}'s session, but so does the attacker's own IdP-signed message sent unchanged: the SP ends the browser's session on a signed sign-out message whoever it names, so the splice is not what did it (that alone lets anyone holding one sign others out)"),
+        ),
         Some(true) => (
             Outcome::Vulnerable,
-            format!("the forged message ended {victim}'s session: a sign-out message anyone can make ends a user's session; the SP must {must}"),
+            format!("the forged message ended {victim}'s session: a sign-out message an attacker can make ends a user's session; the SP must {must}"),
         ),
         None => (
             Outcome::Inconclusive,
@@ -772,6 +779,7 @@ mod tests {
                     forged: &forged,
                     forged_trouble,
                     any_request_ends,
+                    donor_alone_ends: false,
                     control: &control,
                     control_trouble,
                 };
@@ -793,6 +801,21 @@ mod tests {
             judge(out(), out(), (false, true, false), &base),
             Outcome::Inconclusive,
             "any request ends it"
+        );
+        let (forged, control) = (out(), out());
+        let donor_did_it = LogoutEvidence {
+            victim: None,
+            forged: &forged,
+            forged_trouble: false,
+            any_request_ends: false,
+            donor_alone_ends: true,
+            control: &control,
+            control_trouble: false,
+        };
+        assert_eq!(
+            judge_logout(&donor_did_it, &base, "keep it").outcome,
+            Outcome::Inconclusive,
+            "the donor alone ends it"
         );
         assert_eq!(judge(signed_in(), out(), clean, &base), Outcome::Pass);
         assert_eq!(

@@ -373,6 +373,49 @@ pub fn name_id_of(xml: &str) -> String {
         .unwrap_or_default()
 }
 
+/// What an attacker holds after signing in and out with an account of their own: the IdP's
+/// signed LogoutRequest for that session and its signed LogoutResponse to their sign-out
+/// (both Redirect queries), the donors of the `bind/redirect/` splices.
+pub struct AttackerSignOut {
+    /// The IdP's LogoutRequest for the attacker's own session.
+    pub request: mock_idp::idp::SignedLogoutRequest,
+    /// The IdP's LogoutResponse to the attacker's own sign-out.
+    pub response: mock_idp::idp::LogoutOutcome,
+}
+
+impl AttackerSignOut {
+    /// The attacker's messages from `idp`'s `app`: their NameID is the victim's `name_id`
+    /// with `attacker.` before it (another user, same `format`), sent to `slo`.
+    pub fn of(
+        idp: &Idp,
+        app: &mock_idp::config::App,
+        name_id: &str,
+        format: Option<&str>,
+        slo: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<AttackerSignOut, mock_idp::aadsts::Aadsts> {
+        let attacker = format!("attacker.{name_id}");
+        let request =
+            idp.logout_request(app, &attacker, format, Some("_attacker-session"), slo, now)?;
+        let sign_out = mock_idp::request::LogoutRequest {
+            id: format!("_attacker-{}", uuid::Uuid::new_v4()),
+            issuer: app.identifiers.first().cloned().unwrap_or_default(),
+            name_id: Some(attacker),
+        };
+        let response = idp.logout(&sign_out, None, now)?;
+        Ok(AttackerSignOut { request, response })
+    }
+
+    /// The donors a forgery splices, signed with `app`'s algorithm.
+    pub fn donors<'a>(&'a self, app: &'a mock_idp::config::App) -> attacks::LogoutDonors<'a> {
+        attacks::LogoutDonors {
+            request: &self.request.query,
+            response: &self.response.query,
+            sig_alg: app.algorithm.signature_uri(),
+        }
+    }
+}
+
 /// Whose session a response opens, as a LogoutRequest names it: the NameID, its Format and
 /// the AuthnStatement's SessionIndex.
 pub fn session_of(xml: &str) -> Option<(String, Option<String>, Option<String>)> {

@@ -1161,6 +1161,8 @@ impl CaseRun<'_> {
                     .into(),
             ));
         };
+        // Built now, just before they are sent (an SP may refuse a message a minute old).
+        let now = (self.clock)();
         let genuine = self
             .idp
             .logout_request(
@@ -1172,35 +1174,17 @@ impl CaseRun<'_> {
                 now,
             )
             .map_err(idp_error)?;
-        // What the attacker holds after signing in and out with an account of their own.
-        let own = self
-            .idp
-            .logout_request(
-                app,
-                &format!("attacker.{}", victim.name_id),
-                victim.format.as_deref(),
-                Some("_attacker-session"),
-                &slo,
-                now,
-            )
-            .map_err(idp_error)?;
-        let issuer = app.identifiers.first().cloned().unwrap_or_default();
-        let own_sign_out = mock_idp::request::LogoutRequest {
-            id: format!("_attacker-{}", uuid::Uuid::new_v4()),
-            issuer,
-            name_id: None,
-        };
-        let own_response = self
-            .idp
-            .logout(&own_sign_out, None, now)
-            .map_err(idp_error)?;
-        let donors = attacks::LogoutDonors {
-            request: &own.query,
-            response: &own_response.query,
-            sig_alg: app.algorithm.signature_uri(),
-        };
+        let own = crate::respond::AttackerSignOut::of(
+            &self.idp,
+            app,
+            &victim.name_id,
+            victim.format.as_deref(),
+            &slo,
+            now,
+        )
+        .map_err(idp_error)?;
         let forged = check
-            .logout_query(&genuine.xml, donors)
+            .logout_query(&genuine.xml, own.donors(app))
             .map_err(|e| CaseEnd::Error(format!("could not build the forged query: {e}")))?;
         let forged_url = url_with(&forged);
         let answer = browser.get(&forged_url).await?;
@@ -1219,22 +1203,23 @@ impl CaseRun<'_> {
             tokio::time::sleep(LOGOUT_SETTLE).await;
             after_forged = probe(&browser, &self.scenario.sp.oracle).await?;
         }
-        // An URL that ends sessions whatever it is sent says nothing about signatures.
-        let any_request_ends = match after_forged {
-            Session::SignedIn { .. } => false,
-            _ => {
-                let (bare_browser, login) = self.victim().await?;
-                if login.is_none() {
-                    false
-                } else {
-                    let answer = bare_browser.get(&slo_url).await?;
-                    bare_browser.settle(answer).await?;
-                    !matches!(
-                        probe(&bare_browser, &self.scenario.sp.oracle).await?,
-                        Session::SignedIn { .. }
-                    )
-                }
+        let ended = !matches!(after_forged, Session::SignedIn { .. });
+        // An URL that ends sessions whatever it is sent says nothing about signatures; nor
+        // does a splice whose signed donor alone ends the session.
+        let any_request_ends = ended && self.ends_a_session(&slo_url).await?;
+        let donor = match check.edit {
+            attacks::Edit::Logout(forgery) => forgery.donor(),
+            _ => None,
+        };
+        let donor_alone_ends = match donor {
+            Some(which) if ended && !any_request_ends => {
+                let query = match which {
+                    attacks::Donor::Request => &own.request.query,
+                    attacks::Donor::Response => &own.response.query,
+                };
+                self.ends_a_session(&url_with(query)).await?
             }
+            _ => false,
         };
         let judged = crate::judge::judge_logout(
             &crate::judge::LogoutEvidence {
@@ -1242,6 +1227,7 @@ impl CaseRun<'_> {
                 forged: &after_forged,
                 forged_trouble,
                 any_request_ends,
+                donor_alone_ends,
                 control: &after_control,
                 control_trouble,
             },
@@ -1250,6 +1236,21 @@ impl CaseRun<'_> {
         );
         notes.signed_in_as = judged.signed_in_as.clone();
         Ok((judged.reason.clone(), judged))
+    }
+
+    /// Whether opening `url` in a fresh victim's browser ends that session (false when the
+    /// victim's login shows no user).
+    async fn ends_a_session(&self, url: &url::Url) -> Result<bool, CaseEnd> {
+        let (browser, login) = self.victim().await?;
+        if login.is_none() {
+            return Ok(false);
+        }
+        let answer = browser.get(url).await?;
+        browser.settle(answer).await?;
+        Ok(!matches!(
+            probe(&browser, &self.scenario.sp.oracle).await?,
+            Session::SignedIn { .. }
+        ))
     }
 
     /// The victim signs in through the SP in a browser of their own; their session's NameID,
@@ -1829,22 +1830,22 @@ pub async fn run_scenario<'s>(
     let mut waiting = Waiting::new(jobs);
     while let Some((case, verdict, took, notes)) = checked.next().await {
         let why = match verdict.0 {
+            // A sign-out check's sessions (its own, and its control's) may be ended by other
+            // checks running beside it (their controls end the same user's sessions).
+            Outcome::Vulnerable | Outcome::Pass
+                if jobs > 1
+                    && case
+                        .attack
+                        .is_some_and(|c| c.goal == attacks::Goal::StaySignedIn) =>
+            {
+                Some(Suspicion::SessionShared(verdict.1.clone()))
+            }
             Outcome::Pass => notes
                 .trouble
                 .as_ref()
                 .map(|(_, answer)| Suspicion::Trouble(answer.clone())),
             Outcome::Error if notes.unanswered && case.mutations.is_none() => {
                 Some(Suspicion::Unanswered(verdict.1.clone()))
-            }
-            // A session ended beside other checks may be their doing (a sign-out check's
-            // control ends the same user's sessions; a crash forgets them).
-            Outcome::Vulnerable
-                if case
-                    .attack
-                    .is_some_and(|c| c.goal == attacks::Goal::StaySignedIn)
-                    && (jobs > 1 || notes.trouble.is_some()) =>
-            {
-                Some(Suspicion::SessionShared(verdict.1.clone()))
             }
             _ => None,
         };

@@ -89,25 +89,20 @@ fn logout_example(check: &Check) -> Result<String, String> {
     let now = time::OffsetDateTime::now_utc();
     let slo = "https://sp.example/saml/slo";
     let email = Some(mock_idp::config::NameIdFormat::EmailAddress.uri());
-    let request = |name_id: &str, index: &str| {
-        idp.logout_request(app, name_id, email, Some(index), slo, now)
-            .map_err(|e| e.message())
-    };
-    let genuine = request("B.Simon@contoso.com", "_session-index-of-the-login")?;
-    let own = request("attacker@contoso.com", "_attacker-session")?;
-    let own_sign_out = mock_idp::request::LogoutRequest {
-        id: "_attacker-sign-out".into(),
-        issuer: app.identifiers.first().cloned().unwrap_or_default(),
-        name_id: None,
-    };
-    let response = idp
-        .logout(&own_sign_out, None, now)
+    let genuine = idp
+        .logout_request(
+            app,
+            "B.Simon@contoso.com",
+            email,
+            Some("_session-index-of-the-login"),
+            slo,
+            now,
+        )
         .map_err(|e| e.message())?;
-    let donors = attacks::LogoutDonors {
-        request: &own.query,
-        response: &response.query,
-        sig_alg: app.algorithm.signature_uri(),
-    };
+    let own =
+        crate::respond::AttackerSignOut::of(&idp, app, "B.Simon@contoso.com", email, slo, now)
+            .map_err(|e| e.message())?;
+    let donors = own.donors(app);
     let query = check
         .logout_query(&genuine.xml, donors)
         .map_err(|e| e.to_string())?;

@@ -6,9 +6,6 @@ use base64::Engine;
 use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Private};
 
-/// The message parameters a Redirect query may carry.
-pub const MESSAGE_PARAMETERS: [&str; 2] = ["SAMLRequest", "SAMLResponse"];
-
 /// The parameters the binding gives meaning to: each may appear once.
 const BINDING_PARAMETERS: [&str; 5] = [
     "SAMLRequest",
@@ -127,12 +124,12 @@ pub fn read(raw_query: &str) -> Result<RedirectMessage, String> {
         };
         if raw_name != name {
             return Err(format!(
-                "the parameter name {raw_name:?} is {name} percent-encoded; refused (a signature check and a decoder could read different parameters)"
+                "the parameter name {raw_name:?} is {name} percent-encoded; refused (a signature check and a decoder could read different parameters); hint: send SAMLRequest or SAMLResponse, RelayState, SigAlg and Signature once each, names as they are"
             ));
         }
         if found.iter().any(|(n, _)| n == known) {
             return Err(format!(
-                "{name} appears more than once; refused (a signature check and a decoder could read different ones)"
+                "{name} appears more than once; refused (a signature check and a decoder could read different ones); hint: send each binding parameter once"
             ));
         }
         found.push((known, raw));
@@ -161,8 +158,9 @@ pub fn read(raw_query: &str) -> Result<RedirectMessage, String> {
             }
             signed_octets.push('&');
             signed_octets.push_str(sig_alg);
+            // A `+` sent unescaped decodes as a space: base64 has none.
             let signature = base64::engine::general_purpose::STANDARD
-                .decode(decoded(sig).trim())
+                .decode(decoded(sig).trim().replace(' ', "+"))
                 .map_err(|e| format!("the Signature parameter is not base64: {e}"))?;
             Some(RedirectSignature {
                 signed_octets,

