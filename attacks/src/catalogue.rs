@@ -1221,6 +1221,22 @@ pub const CATALOGUE: &[Check] = &[
         ..REDIRECT_SPLICE
     },
     Check {
+        id: "bind/redirect/encoded-response-name",
+        title: "after a good login, SAML%52esponse with the victim's LogoutRequest before the IdP-signed SAMLResponse of the attacker's own sign-out",
+        references: &["CVE-2025-31335 (OpenSAML C++ < 3.3.1, Shibboleth SP)", "SAML Bindings §3.4.4.1 (the signature covers SAMLRequest or SAMLResponse, RelayState and SigAlg as sent)"],
+        provenance: "Shibboleth advisory 2025-03-13 (CPPOST-126) with the donor every user of an Entra app gets, the signed LogoutResponse to their own sign-out: the decoder read the first decoded SAMLResponse and checked no message type",
+        edit: Edit::Logout(crate::check::LogoutForgery::EncodedResponseName),
+        ..REDIRECT_SPLICE
+    },
+    Check {
+        id: "bind/redirect/prefixed-response",
+        title: "after a good login, the IdP-signed SAMLResponse of the attacker's own sign-out renamed xSAMLResponse, then SAMLResponse with the victim's LogoutRequest",
+        references: &["CVE-2025-31335 (OpenSAML C++ < 3.3.1, Shibboleth SP)", "SAML Bindings §3.4.4.1 (the signature covers SAMLRequest or SAMLResponse, RelayState and SigAlg as sent)"],
+        provenance: "Shibboleth advisory 2025-03-13 (CPPOST-126) with a LogoutResponse donor: the signature check found `SAMLResponse=` anywhere in the raw query (strstr)",
+        edit: Edit::Logout(crate::check::LogoutForgery::PrefixedResponse),
+        ..REDIRECT_SPLICE
+    },
+    Check {
         id: "bind/redirect/request-beside-response",
         title: "after a good login, SAMLRequest with the victim's LogoutRequest beside the IdP-signed SAMLResponse, SigAlg and Signature of the attacker's own sign-out",
         references: &["CVE-2025-27773 (simplesamlphp/saml2 < 4.17.0, GHSA-46r4-f8gj-xg56)", "SAML Bindings §3.4.4.1 (the signature covers SAMLRequest or SAMLResponse, RelayState and SigAlg as sent)"],

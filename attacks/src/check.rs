@@ -209,6 +209,13 @@ pub enum LogoutForgery {
     /// sign-out (CVE-2025-27773: simplesamlphp/saml2 signed over the last message parameter
     /// and decoded SAMLRequest first).
     RequestBesideResponse,
+    /// `SAML%52esponse=<forged>` before the IdP-signed `SAMLResponse` of the attacker's own
+    /// sign-out (CVE-2025-31335 with the donor every user gets: OpenSAML C++ decoded
+    /// SAMLResponse first, checked no message type, and signed over the raw match).
+    EncodedResponseName,
+    /// The attacker's signed `SAMLResponse` renamed `xSAMLResponse`, then
+    /// `SAMLResponse=<forged>` (CVE-2025-31335: `strstr` found `SAMLResponse=` inside it).
+    PrefixedResponse,
 }
 
 impl LogoutForgery {
@@ -219,7 +226,9 @@ impl LogoutForgery {
             LogoutForgery::ResponseNameConfusion
             | LogoutForgery::PrefixedParameter
             | LogoutForgery::EncodedName => Some(Donor::Request),
-            LogoutForgery::RequestBesideResponse => Some(Donor::Response),
+            LogoutForgery::RequestBesideResponse
+            | LogoutForgery::EncodedResponseName
+            | LogoutForgery::PrefixedResponse => Some(Donor::Response),
         }
     }
 }

