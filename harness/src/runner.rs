@@ -1116,6 +1116,19 @@ impl CaseRun<'_> {
                 e.message()
             ))
         };
+        // The IdP's signed LogoutRequest for `victim`'s session, issued at `now`.
+        let logout_for = |victim: &Victim, now| {
+            self.idp
+                .logout_request(
+                    app,
+                    &victim.name_id,
+                    victim.format.as_deref(),
+                    victim.session_index.as_deref(),
+                    &slo,
+                    now,
+                )
+                .map_err(idp_error)
+        };
         let url_with = |query: &str| {
             let mut url = slo_url.clone();
             let joined = match url.query() {
@@ -1133,17 +1146,7 @@ impl CaseRun<'_> {
                 "the victim's login showed no signed-in user, so there is no session to end".into(),
             ));
         };
-        let control = self
-            .idp
-            .logout_request(
-                app,
-                &victim.name_id,
-                victim.format.as_deref(),
-                victim.session_index.as_deref(),
-                &slo,
-                now,
-            )
-            .map_err(idp_error)?;
+        let control = logout_for(&victim, now)?;
         let answer = control_browser.get(&url_with(&control.query)).await?;
         let control_answer = format!(
             "the IdP's signed LogoutRequest: the single logout URL answered {}",
@@ -1163,17 +1166,7 @@ impl CaseRun<'_> {
         };
         // Built now, just before they are sent (an SP may refuse a message a minute old).
         let now = (self.clock)();
-        let genuine = self
-            .idp
-            .logout_request(
-                app,
-                &victim.name_id,
-                victim.format.as_deref(),
-                victim.session_index.as_deref(),
-                &slo,
-                now,
-            )
-            .map_err(idp_error)?;
+        let genuine = logout_for(&victim, now)?;
         let own = crate::respond::AttackerSignOut::of(
             &self.idp,
             app,

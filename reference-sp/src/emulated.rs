@@ -930,6 +930,21 @@ fn first_decoded(raw_query: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// The signature an emulated reader found: over `signed_octets`, by `sig_alg`, `sig` in base64.
+fn redirect_signature(
+    signed_octets: String,
+    sig_alg: String,
+    sig: &str,
+) -> Result<saml_protocol::redirect::RedirectSignature, String> {
+    Ok(saml_protocol::redirect::RedirectSignature {
+        signed_octets,
+        sig_alg,
+        signature: base64::engine::general_purpose::STANDARD
+            .decode(sig.trim())
+            .map_err(|e| format!("the Signature parameter is not base64: {e}"))?,
+    })
+}
+
 /// A Redirect query as OpenSAML C++ before 3.3.1 read it (CVE-2025-31335): the signed octets
 /// from the first raw substring match, anywhere, of `SAMLRequest=` (else `SAMLResponse=`),
 /// `RelayState=` and `SigAlg=` (`strstr`, not anchored at a parameter); the message from the
@@ -959,13 +974,11 @@ pub fn opensaml_redirect(
                 .flatten()
                 .collect::<Vec<_>>()
                 .join("&");
-            Some(saml_protocol::redirect::RedirectSignature {
+            Some(redirect_signature(
                 signed_octets,
-                sig_alg: first_decoded(&sig_alg, "SigAlg").unwrap_or_default(),
-                signature: base64::engine::general_purpose::STANDARD
-                    .decode(sig.trim())
-                    .map_err(|e| format!("the Signature parameter is not base64: {e}"))?,
-            })
+                first_decoded(&sig_alg, "SigAlg").unwrap_or_default(),
+                &sig,
+            )?)
         }
         _ => None,
     };
@@ -1009,17 +1022,15 @@ pub fn saml2_php_redirect(
         (None, None) => return Err("no SAMLRequest or SAMLResponse".into()),
     };
     let signature = match (sig_alg, get("Signature")) {
-        (Some(alg), Some(sig)) => Some(saml_protocol::redirect::RedirectSignature {
-            signed_octets: [signed_message, relay, Some(alg)]
+        (Some(alg), Some(sig)) => Some(redirect_signature(
+            [signed_message, relay, Some(alg)]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
                 .join("&"),
-            sig_alg: get("SigAlg").unwrap_or_default(),
-            signature: base64::engine::general_purpose::STANDARD
-                .decode(sig.trim())
-                .map_err(|e| format!("the Signature parameter is not base64: {e}"))?,
-        }),
+            get("SigAlg").unwrap_or_default(),
+            &sig,
+        )?),
         _ => None,
     };
     Ok(saml_protocol::redirect::RedirectMessage {

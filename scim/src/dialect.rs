@@ -36,7 +36,8 @@ impl Dialect {
             .find(|d| d.name().eq_ignore_ascii_case(name))
     }
 
-    fn op(self, capitalised: &'static str) -> String {
+    /// A PATCH op name (`Replace`) as this dialect writes it.
+    pub(crate) fn op(self, capitalised: &'static str) -> String {
         match self {
             Dialect::Default => capitalised.to_string(),
             Dialect::Scim062020 => capitalised.to_ascii_lowercase(),

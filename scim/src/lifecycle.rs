@@ -1244,11 +1244,7 @@ impl<T: Transport> Run<'_, T> {
             return Outcome::Skip("the app's mapping sends no manager".into());
         }
         let path = format!("{}:manager", wire::ENTERPRISE_USER_SCHEMA);
-        let op = if self.plan.dialect == Dialect::Default {
-            "Add"
-        } else {
-            "add"
-        };
+        let op = self.plan.dialect.op("Add");
         let body = wire::patch(vec![json!({"op": op, "path": path, "value": manager})]);
         if let Err(o) = self.patch(format!("/Users/{user}"), body).await {
             return o;
@@ -1425,11 +1421,7 @@ impl<T: Transport> Run<'_, T> {
             return None;
         };
         let path = format!("{}:manager", wire::ENTERPRISE_USER_SCHEMA);
-        let op = if self.plan.dialect == Dialect::Default {
-            "Replace"
-        } else {
-            "replace"
-        };
+        let op = self.plan.dialect.op("Replace");
         let body = wire::patch(vec![json!({"op": op, "path": path, "value": next})]);
         if let Err(o) = self.patch(format!("/Users/{user}"), body).await {
             return Some(o);
@@ -1463,22 +1455,14 @@ impl<T: Transport> Run<'_, T> {
     /// that is refused) and reads back.
     async fn remove_manager(&mut self, user: &str) -> Outcome {
         let path = format!("{}:manager", wire::ENTERPRISE_USER_SCHEMA);
-        let op = if self.plan.dialect == Dialect::Default {
-            "Replace"
-        } else {
-            "replace"
-        };
+        let op = self.plan.dialect.op("Replace");
         let body = wire::patch(vec![json!({"op": op, "path": path, "value": ""})]);
         if let Err(refused) = self.patch(format!("/Users/{user}"), body).await {
             if matches!(refused, Outcome::Broken(_)) {
                 return refused;
             }
             // Entra also removes a manager with a remove op; an SP may take only that.
-            let remove = if self.plan.dialect == Dialect::Default {
-                "Remove"
-            } else {
-                "remove"
-            };
+            let remove = self.plan.dialect.op("Remove");
             let body = wire::patch(vec![json!({"op": remove, "path": path})]);
             if let Err(o) = self.patch(format!("/Users/{user}"), body).await {
                 return o;
