@@ -18,56 +18,9 @@ use mock_idp::response::{SignWhat, Signing};
 use mock_idp::sign::{rsa_sign, Algorithm};
 use mock_idp::xml::{NsBinding, Str};
 use saml_harness_benches::{
-    cert_2048, cert_4096, first_signed_id, login, paired_within, rate, rate_threads, signed,
-    signed_info, DirectVerifier, Paired, Size,
+    cert_2048, cert_4096, first_signed_id, login, rate, rate_threads, signed, signed_info,
+    DirectVerifier, Settings, Size, Table,
 };
-
-/// Attempts at a ratio that beats its physical limit before it is flagged.
-const ATTEMPTS: usize = 3;
-
-struct Table {
-    rows: usize,
-    rounds: usize,
-    /// Each side's time in one round.
-    round: Duration,
-}
-
-impl Table {
-    /// A rate on its own (a limit, a stage).
-    fn row(&mut self, name: &str, rate: f64) {
-        println!("{name:<58} {rate:>10.0}/s");
-        self.rows += 1;
-    }
-
-    /// `subject` against `reference` in alternating rounds; `ceiling` is the ratio it cannot
-    /// physically beat.
-    fn pair(
-        &mut self,
-        name: &str,
-        against: &str,
-        ceiling: Option<f64>,
-        mut subject: impl FnMut(Duration) -> f64,
-        mut reference: impl FnMut(Duration) -> f64,
-    ) {
-        let (rounds, round) = (self.rounds, self.round);
-        let (p, attempts): (Paired, usize) = paired_within(ceiling, ATTEMPTS, || {
-            Paired::measure(rounds, round, &mut subject, &mut reference)
-        });
-        let note = match ceiling {
-            Some(c) if p.ratio() > c => {
-                format!("  ⚠ beats its limit of {c}× after {attempts} measurements: noise")
-            }
-            _ if attempts > 1 => format!("  (measured {attempts}×: beat its limit before)"),
-            _ => String::new(),
-        };
-        println!(
-            "{name:<58} {:>10.0}/s  {} {against}{note}",
-            p.rates().0,
-            p.describe()
-        );
-        self.rows += 1;
-    }
-}
 
 /// Runs one operation alone for the budget, for a profiler (`SAML_BENCH_PROFILE=sign|verify`).
 fn profile_loop(which: &str, budget: Duration, cert: &SigningCert) {
@@ -91,30 +44,13 @@ fn profile_loop(which: &str, budget: Duration, cert: &SigningCert) {
 }
 
 fn main() {
-    // `cargo test --all-targets` runs bench targets too, without `--bench`: then every row runs
-    // briefly, to show it still works, and the figures mean nothing.
-    let smoke = !std::env::args().any(|a| a == "--bench");
-    let secs: f64 = std::env::var("SAML_BENCH_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|_| !smoke)
-        .unwrap_or(if smoke { 0.02 } else { 1.0 });
-    let budget = Duration::from_secs_f64(secs);
-    let rounds: usize = std::env::var("SAML_BENCH_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|_| !smoke)
-        .unwrap_or(if smoke { 1 } else { 5 })
-        .max(1);
+    let settings = Settings::from_env();
+    let (budget, rounds, secs) = (settings.budget(), settings.rounds, settings.secs);
     let (c2048, c4096) = (cert_2048(), cert_4096());
     if let Ok(which) = std::env::var("SAML_BENCH_PROFILE") {
         return profile_loop(&which, budget, &c2048);
     }
-    let mut t = Table {
-        rows: 0,
-        rounds,
-        round: budget / rounds as u32,
-    };
+    let mut t = Table::new(&settings);
     println!(
         "{:<58} {:>12}  ratio [lowest–highest of {rounds} alternating rounds]",
         "operation (one core unless said)", "rate"

@@ -13,6 +13,9 @@ use mock_idp::response::{Attribute, LoginResponse, SignWhat, Signing};
 use mock_idp::sign::Algorithm;
 use xmlsec::bindings as c;
 
+pub mod worker;
+use worker::Rates;
+
 /// The bundled RSA-2048 signing certificate (what the default app signs with).
 pub fn cert_2048() -> SigningCert {
     Config::builtin().apps[0].active_cert().clone()
@@ -92,7 +95,7 @@ pub fn signed_info(xml: &str) -> &str {
     &xml[start..end]
 }
 
-/// Runs `op` for about `budget` and returns operations per second (after a short warm-up).
+/// Runs `op` for about `budget` and returns operations per second (after a warm-up of a tenth).
 pub fn rate<T>(budget: Duration, mut op: impl FnMut() -> T) -> f64 {
     let warm = Instant::now();
     while warm.elapsed() < budget / 10 {
@@ -104,6 +107,22 @@ pub fn rate<T>(budget: Duration, mut op: impl FnMut() -> T) -> f64 {
         n += 1;
     }
     n as f64 / start.elapsed().as_secs_f64()
+}
+
+impl Rates {
+    /// Two runs side by side (two processes over the same time): their rates summed, their
+    /// CPU rate over the CPU time both used.
+    pub fn beside(self, other: Rates) -> Rates {
+        Rates {
+            wall: self.wall + other.wall,
+            cpu: (self.wall + other.wall) / (self.wall / self.cpu + other.wall / other.cpu),
+        }
+    }
+
+    /// CPU seconds per wall-clock second: how many cores the run kept busy.
+    pub fn cores_busy(self) -> f64 {
+        self.wall / self.cpu
+    }
 }
 
 /// `rate` on `threads` threads at once, summed.
@@ -283,4 +302,129 @@ pub fn paired_within(
         n += 1;
     }
     (p, n)
+}
+
+/// How long and how often a bench measures, from `SAML_BENCH_SECONDS` and `SAML_BENCH_ROUNDS`.
+pub struct Settings {
+    /// Run without `--bench` (by `cargo test --all-targets`): every row runs for a moment to
+    /// show it still works, and the figures mean nothing.
+    pub smoke: bool,
+    /// Seconds each side of a ratio is measured for, over all its rounds.
+    pub secs: f64,
+    /// Alternating rounds per ratio.
+    pub rounds: usize,
+}
+
+impl Settings {
+    /// The settings from the environment and the command line (1 s in 5 rounds by default).
+    pub fn from_env() -> Settings {
+        let smoke = !std::env::args().any(|a| a == "--bench");
+        let var = |name: &str| std::env::var(name).ok().filter(|_| !smoke);
+        Settings {
+            smoke,
+            secs: var("SAML_BENCH_SECONDS")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(if smoke { 0.02 } else { 1.0 }),
+            rounds: var("SAML_BENCH_ROUNDS")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(if smoke { 1 } else { 5 })
+                .max(1),
+        }
+    }
+
+    /// The time each side of a ratio is measured for, over all its rounds.
+    pub fn budget(&self) -> Duration {
+        Duration::from_secs_f64(self.secs)
+    }
+}
+
+/// Attempts at a ratio that beats its physical limit before it is flagged.
+pub const ATTEMPTS: usize = 3;
+
+/// Prints rates and paired ratios, one row each, and counts the rows.
+pub struct Table {
+    /// Rows printed so far.
+    pub rows: usize,
+    /// Alternating rounds per ratio.
+    pub rounds: usize,
+    /// Each side's time in one round.
+    pub round: Duration,
+}
+
+impl Table {
+    /// An empty table measuring ratios as `settings` say.
+    pub fn new(settings: &Settings) -> Table {
+        Table {
+            rows: 0,
+            rounds: settings.rounds,
+            round: settings.budget() / settings.rounds as u32,
+        }
+    }
+
+    /// A rate on its own (a limit, a stage).
+    pub fn row(&mut self, name: &str, rate: f64) {
+        println!("{name:<58} {rate:>10.0}/s");
+        self.rows += 1;
+    }
+
+    /// `subject` against `reference` in alternating rounds; `ceiling` is the ratio it cannot
+    /// physically beat.
+    pub fn pair(
+        &mut self,
+        name: &str,
+        against: &str,
+        ceiling: Option<f64>,
+        mut subject: impl FnMut(Duration) -> f64,
+        mut reference: impl FnMut(Duration) -> f64,
+    ) {
+        let (rounds, round) = (self.rounds, self.round);
+        let (p, attempts): (Paired, usize) = paired_within(ceiling, ATTEMPTS, || {
+            Paired::measure(rounds, round, &mut subject, &mut reference)
+        });
+        let note = match ceiling {
+            Some(c) if p.ratio() > c => {
+                format!("  ⚠ beats its limit of {c}× after {attempts} measurements: noise")
+            }
+            _ if attempts > 1 => format!("  (measured {attempts}×: beat its limit before)"),
+            _ => String::new(),
+        };
+        println!(
+            "{name:<58} {:>10.0}/s  {} {against}{note}",
+            p.rates().0,
+            p.describe()
+        );
+        self.rows += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_processes_side_by_side_add_their_rates_and_their_cpu_time() {
+        let one = Rates {
+            wall: 100.0,
+            cpu: 100.0,
+        };
+        let slow = Rates {
+            wall: 50.0,
+            cpu: 50.0,
+        };
+        let both = one.beside(slow);
+        assert_eq!(both.wall, 150.0);
+        // 100 + 50 operations on 1 + 1 CPU-seconds.
+        assert_eq!(both.cpu, 75.0);
+        assert_eq!(both.cores_busy(), 2.0);
+    }
+
+    #[test]
+    fn a_ratio_is_the_median_of_its_rounds() {
+        let mut p = Paired::default();
+        for (s, r) in [(90.0, 100.0), (50.0, 100.0), (99.0, 100.0)] {
+            p.push(s, r);
+        }
+        assert_eq!(p.ratio(), 0.9);
+        assert_eq!(p.spread(), (0.5, 0.99));
+    }
 }
