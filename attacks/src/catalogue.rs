@@ -1143,6 +1143,23 @@ pub const CATALOGUE: &[Check] = &[
         ..XSW
     },
     Check {
+        id: "bind/acs-redirect",
+        title: "the IdP's own response by HTTP-Redirect: a GET of the ACS with SAMLResponse deflated into the query, though the SP names HTTP-POST",
+        family: Family::Bind,
+        research_id: "BIND-01",
+        references: &["SAML Profiles §4.1.2 step 5 (the HTTP Redirect binding MUST NOT be used for the <Response>)", "SAML Bindings §3.4 (HTTP Redirect)", "SAML Profiles §4.1.4.5 (the Response reaches the ACS by POST or Artifact)"],
+        severity: Sev::Low,
+        capability: Cap::NonConformingIdp,
+        seed: Seed::Any,
+        goal: Goal::Strictness,
+        tags: &["binding", "redirect"],
+        provenance: "a Response in a query string ends up in browser history, proxy and server logs and Referer headers; SimpleSAMLphp's SP takes whichever binding a request arrives by (Binding::getCurrentBinding), saml2-js has redirect_assert",
+        must: "take the Response only by the bindings its metadata names for the ACS (Entra posts; a GET carrying SAMLResponse gets 405 or 400, as mod_auth_mellon answers)",
+        fix: "route only POST to the ACS, or check the request's binding against the ACS's before reading the message",
+        edit: Edit::ByRedirect,
+        ..XSW
+    },
+    Check {
         id: "bind/paos-header",
         title: "no login: the protected page requested with ECP headers (Accept: application/vnd.paos+xml, PAOS: ver=…)",
         family: Family::Bind,

@@ -174,6 +174,9 @@ pub enum Edit {
     RelayState(&'static str),
     /// Post the IdP's own response unchanged (checks that judge what surrounds a good login).
     Genuine,
+    /// Send the IdP's own response unchanged by HTTP-Redirect: a GET of the ACS with
+    /// `SAMLResponse` deflated into the query (and the RelayState beside it).
+    ByRedirect,
     /// No login: a fresh browser asks for the protected page with these extra headers.
     AnonymousHeaders(&'static [(&'static str, &'static str)]),
     /// The login starts at the scenario's `sp.return_to` URL with this return address; the
@@ -263,6 +266,7 @@ impl std::fmt::Debug for Edit {
             Edit::Replay => "Replay",
             Edit::RelayState(_) => "RelayState",
             Edit::Genuine => "Genuine",
+            Edit::ByRedirect => "ByRedirect",
             Edit::AnonymousHeaders(_) => "AnonymousHeaders",
             Edit::ReturnTo(_) => "ReturnTo",
             Edit::LogoutReturnTo(_) => "LogoutReturnTo",
@@ -355,7 +359,7 @@ impl Check {
                     "a replay posts the accepted response again; there is nothing to forge".into(),
                 ))
             }
-            Edit::RelayState(_) | Edit::Genuine | Edit::ReturnTo(_) => {
+            Edit::RelayState(_) | Edit::Genuine | Edit::ByRedirect | Edit::ReturnTo(_) => {
                 return Err(Skip::NotApplicable(
                     "this check posts the IdP's own response; there is nothing to forge".into(),
                 ))

@@ -28,6 +28,25 @@ pub struct Delivered {
     pub mutated: Option<Arc<Applied>>,
     /// The IdP's signed response a forgery or fuzz case was made from (`None` when genuine).
     pub original: Option<Arc<str>>,
+    /// Sent by HTTP-Redirect instead of posted (check `bind/acs-redirect`).
+    pub by_redirect: bool,
+}
+
+impl Delivered {
+    /// The ACS URL with the response deflated into its query (HTTP-Redirect binding).
+    pub fn redirect_url(&self) -> String {
+        let query = saml_protocol::redirect::unsigned_query(
+            "SAMLResponse",
+            &self.post.saml_response,
+            self.post.relay_state.as_deref(),
+        );
+        let separator = if self.post.acs.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        format!("{}{separator}{query}", self.post.acs)
+    }
 }
 
 /// Turns a captured AuthnRequest into what the browser posts to the ACS: the IdP's good
@@ -168,6 +187,7 @@ impl Responder {
             swap: Swap::default(),
             mutated: None,
             original: None,
+            by_redirect: false,
         };
         if let Some(chain) = &self.chain {
             let mut signer = app.clone();
@@ -190,7 +210,7 @@ impl Responder {
         }
         let (relay_state, genuine_only) = match self.attack.map(|c| c.edit) {
             Some(Edit::RelayState(value)) => (Some(value), true),
-            Some(Edit::Genuine | Edit::ReturnTo(_)) | None => (None, true),
+            Some(Edit::Genuine | Edit::ByRedirect | Edit::ReturnTo(_)) | None => (None, true),
             _ => (None, false),
         };
         let (Some(check), false) = (self.attack, genuine_only) else {
@@ -202,6 +222,9 @@ impl Responder {
             if let Some(value) = relay_state {
                 delivered.post.relay_state = Some(value.to_owned());
             }
+            delivered.by_redirect = self
+                .attack
+                .is_some_and(|c| matches!(c.edit, Edit::ByRedirect));
             return Ok(delivered);
         };
         if let Edit::Replay = check.edit {
@@ -256,6 +279,12 @@ impl Responder {
                 })
             }
             Edit::Genuine | Edit::ReturnTo(_) => return Ok(live),
+            Edit::ByRedirect => {
+                return Ok(Delivered {
+                    by_redirect: true,
+                    ..live
+                })
+            }
             Edit::Logout(_) => return Ok(live),
             Edit::AnonymousHeaders(_) | Edit::LogoutReturnTo(_) => {
                 return Err(CaseEnd::Error(

@@ -1479,9 +1479,12 @@ enum Suspicion {
     Unanswered(String),
     /// It was refused while a check running at the same time found the SP not answering.
     BesideACrash,
-    /// It found the victim's session ended (this reason) while other checks ran, or after
-    /// the SP was in trouble.
-    SessionShared(String),
+    /// A sign-out check, held back while other checks ran: its control signs the user out,
+    /// which ends their sessions too, and their controls end its victim's session.
+    SignsOut,
+    /// It could not run (this error) while other checks ran at the same time: an SP may
+    /// take one sign-on at a time (mod_auth_mellon answered 500 under two jobs).
+    Crowded(String),
 }
 
 /// Turns a case's result (or its timeout) into an outcome and a reason, keeping what it produced.
@@ -1743,13 +1746,27 @@ pub async fn run_scenario<'s>(
             Notes::default(),
         );
     }
+    // With several jobs a sign-out check waits and runs alone after the rest: its control
+    // signs the user out, which would end the sessions of the checks beside it (an accepted
+    // forgery would read as refused), and theirs would end its victim's session.
+    let held_back = |case: &Case| {
+        jobs > 1
+            && case
+                .attack
+                .is_some_and(|c| c.goal == attacks::Goal::StaySignedIn)
+    };
     // The checks, `jobs` at once, each in its own browser; recorded in catalogue order.
-    let check = |case: &'s Case| {
+    // `alone`: run again after the rest, one at a time.
+    let check = |case: &'s Case, alone: bool| {
         let (run, baseline, good) = (&run, &baseline, &good);
         let (blocked, resign_blocked) = (&blocked, &resign_blocked);
         let (target_blocked, decrypt_blocked, target_refused) =
             (&target_blocked, &decrypt_blocked, &target_refused);
         async move {
+            if !alone && held_back(case) {
+                let verdict = (Outcome::Inconclusive, "held back".to_owned());
+                return (case, verdict, Duration::ZERO, Notes::default());
+            }
             let (started, mut notes) = (Instant::now(), Notes::default());
             // A control that failed leaves the checks resting on it without a verdict.
             let blocked_by = [
@@ -1809,7 +1826,7 @@ pub async fn run_scenario<'s>(
             (case, verdict, started.elapsed(), notes)
         }
     };
-    let checks: Vec<_> = rejects.iter().map(|case| check(case)).collect();
+    let checks: Vec<_> = rejects.iter().map(|case| check(case, false)).collect();
     let mut checked = futures_util::stream::iter(checks).buffered(jobs.max(1));
     // A refusal that came as 5xx or 429, and a check that could not run because the SP did
     // not answer (a dropped or refused connection, a protected page in trouble), may be
@@ -1817,28 +1834,23 @@ pub async fn run_scenario<'s>(
     // overloaded the SP. So may a refusal that ran at the same time as such a check (an SP
     // started again after a crash has forgotten the sessions its login began). Such a check
     // is run again alone, after the rest, once the good login works again, and that run
-    // decides. (Fuzzed cases are left to the fuzzer's own confirmation.) Verdicts wait from
+    // decides; with several jobs, so is a check that could not run at all (an SP may take one
+    // sign-on at a time). (Fuzzed cases are left to the fuzzer's own confirmation.) Verdicts wait from
     // the first such check on, so they are still recorded in order; with `jobs` at once, the
     // last `jobs - 1` wait too, as a later check may show they ran beside a crash.
     let mut waiting = Waiting::new(jobs);
     while let Some((case, verdict, took, notes)) = checked.next().await {
         let why = match verdict.0 {
-            // A sign-out check's sessions (its own, and its control's) may be ended by other
-            // checks running beside it (their controls end the same user's sessions).
-            Outcome::Vulnerable | Outcome::Pass
-                if jobs > 1
-                    && case
-                        .attack
-                        .is_some_and(|c| c.goal == attacks::Goal::StaySignedIn) =>
-            {
-                Some(Suspicion::SessionShared(verdict.1.clone()))
-            }
+            _ if held_back(case) => Some(Suspicion::SignsOut),
             Outcome::Pass => notes
                 .trouble
                 .as_ref()
                 .map(|(_, answer)| Suspicion::Trouble(answer.clone())),
             Outcome::Error if notes.unanswered && case.mutations.is_none() => {
                 Some(Suspicion::Unanswered(verdict.1.clone()))
+            }
+            Outcome::Error if jobs > 1 && case.mutations.is_none() => {
+                Some(Suspicion::Crowded(verdict.1.clone()))
             }
             _ => None,
         };
@@ -1866,7 +1878,9 @@ pub async fn run_scenario<'s>(
         }
         if let Some(gone) = &gone {
             let verdict = match &why {
-                Suspicion::Unanswered(first) => (Outcome::Error, format!("{first} ({gone})")),
+                Suspicion::Unanswered(first) | Suspicion::Crowded(first) => {
+                    (Outcome::Error, format!("{first} ({gone})"))
+                }
                 Suspicion::Trouble(first) => (
                     Outcome::Inconclusive,
                     format!("the SP answered {first:?} to this forgery and {gone}, so the forgery was never judged"),
@@ -1875,16 +1889,16 @@ pub async fn run_scenario<'s>(
                     Outcome::Inconclusive,
                     format!("{}; but it ran beside a check the SP did not answer, and {gone}, so the refusal proves nothing", verdict.1),
                 ),
-                Suspicion::SessionShared(first) => (
+                Suspicion::SignsOut => (
                     Outcome::Inconclusive,
-                    format!("{first}; but other checks ran at the same time and {gone}, so whose doing it was cannot be told"),
+                    format!("not run: sign-out checks wait for the other checks, and then {gone}"),
                 ),
             };
             record(case, verdict, took, notes);
             continue;
         }
         reran = true;
-        let (case, (outcome, reason), again, notes) = check(case).await;
+        let (case, (outcome, reason), again, notes) = check(case, true).await;
         // A 500 right after a working login is this document's own doing: a refusal, as
         // with one job. A 502, 503, 504 or 429 again means the forgery was never read.
         let verdict = match (&notes.trouble, &why) {
@@ -1908,9 +1922,13 @@ pub async fn run_scenario<'s>(
                 outcome,
                 format!("{reason} (run again alone: it ran beside a check the SP did not answer)"),
             ),
-            (_, Suspicion::SessionShared(_)) => (
+            (_, Suspicion::SignsOut) => (
                 outcome,
-                format!("{reason} (run again alone: other checks could have ended the session)"),
+                format!("{reason} (run alone, after the other checks)"),
+            ),
+            (_, Suspicion::Crowded(first)) => (
+                outcome,
+                format!("{reason} (run again alone; beside the other checks: {first})"),
             ),
         };
         record(case, verdict, took + again, notes);
@@ -1953,7 +1971,8 @@ mod tests {
             Some(Suspicion::Trouble(_)) => format!("{name} again: 5xx"),
             Some(Suspicion::Unanswered(_)) => format!("{name} again: unanswered"),
             Some(Suspicion::BesideACrash) => format!("{name} again: beside"),
-            Some(Suspicion::SessionShared(_)) => format!("{name} again: shared session"),
+            Some(Suspicion::SignsOut) => format!("{name} again: signs out"),
+            Some(Suspicion::Crowded(_)) => format!("{name} again: crowded"),
         }));
         out
     }

@@ -21,6 +21,9 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
         Edit::Genuine => {
             return Ok("(the IdP's own response for the login, posted unchanged)".into())
         }
+        Edit::ByRedirect => {
+            return Ok("(the IdP's own response for the login, unchanged, sent by HTTP-Redirect: a GET of the ACS with SAMLResponse deflated into the query)".into())
+        }
         Edit::ReturnTo(value) => {
             return Ok(format!(
                 "(the login starts at the scenario's sp.return_to URL with {value:?} as the return address; the IdP's own response is posted unchanged)"

@@ -217,6 +217,43 @@ fn jobs_run_checks_at_once_and_give_the_same_verdicts_in_the_same_order() {
 }
 
 #[test]
+fn a_check_that_could_not_run_beside_others_is_run_again_alone() {
+    // This SP answers 500 to a sign-on while another is in flight, as mod_auth_mellon did
+    // under two jobs: with 4 jobs some checks cannot even start; run again alone, each gets
+    // the careful SP's verdict.
+    let careful = reference_verdicts(&[]);
+    let run = run_with_report(
+        &[
+            "conformance",
+            "--reference-sp",
+            "--quiet",
+            "--flaw",
+            "one-login-at-a-time",
+            "--jobs",
+            "4",
+        ],
+        &[],
+    );
+    let crowded: Vec<String> = run
+        .cases()
+        .iter()
+        .map(|c| format!("{}={}", c["id"].as_str().unwrap(), c["verdict"]))
+        .collect();
+    assert_eq!(crowded, careful);
+    let again = run
+        .cases()
+        .iter()
+        .filter(|c| {
+            c["reason"]
+                .as_str()
+                .unwrap()
+                .contains("(run again alone; beside the other checks: could not run")
+        })
+        .count();
+    assert!(again > 0, "no check was crowded out: {}", run.stdout);
+}
+
+#[test]
 fn a_refusal_that_was_another_checks_crash_is_run_again_alone() {
     // This SP answers 500 to a DOCTYPE and 503 to the response after it, and checks no
     // signature: a forgery that lands on the 503 (dsig/namespace-hiding does, with one job)

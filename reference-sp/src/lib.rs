@@ -175,11 +175,18 @@ pub enum Flaw {
     /// A response carrying a DOCTYPE crashes the worker that parses it; the next response
     /// gets 503 while it restarts (a robustness bug, for the fuzzer's `error`).
     DoctypeCrashesWorker,
+    /// Take 100 ms over each sign-on and answer 500 to another arriving meanwhile, as
+    /// mod_auth_mellon answered some sign-ons under `--jobs 2` (a robustness bug, for the
+    /// runner's re-runs).
+    OneLoginAtATime,
+    /// Take a Response by HTTP-Redirect at the ACS (a GET with it deflated into the query),
+    /// as SimpleSAMLphp's SP takes whichever binding a request arrives by.
+    AcsRedirect,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 61] = [
+    pub const ALL: [Flaw; 63] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -241,6 +248,8 @@ impl Flaw {
         Flaw::DuplicateIds,
         Flaw::VerboseErrors,
         Flaw::DoctypeCrashesWorker,
+        Flaw::OneLoginAtATime,
+        Flaw::AcsRedirect,
     ];
 
     /// The command-line name.
@@ -307,6 +316,8 @@ impl Flaw {
             Flaw::DuplicateIds => "duplicate-ids",
             Flaw::VerboseErrors => "verbose-errors",
             Flaw::DoctypeCrashesWorker => "doctype-crashes-worker",
+            Flaw::OneLoginAtATime => "one-login-at-a-time",
+            Flaw::AcsRedirect => "acs-redirect",
         }
     }
 
@@ -402,6 +413,10 @@ impl Flaw {
             Flaw::DoctypeCrashesWorker => {
                 "crash on a DOCTYPE; 503 for the next response (robustness)"
             }
+            Flaw::OneLoginAtATime => {
+                "answer 500 to a sign-on while another is answered (robustness)"
+            }
+            Flaw::AcsRedirect => "take a Response by HTTP-Redirect (a GET) at the ACS",
         }
     }
 

@@ -147,6 +147,8 @@ struct Memory {
     seen_logout_requests: HashSet<String>,
     /// Responses still answered 503 after a crash (flaw `doctype-crashes-worker`).
     restarting: u32,
+    /// A sign-on is being answered (flaw `one-login-at-a-time`).
+    sign_on_busy: bool,
 }
 
 /// Shared state of the running SP.
@@ -240,7 +242,7 @@ pub fn app(state: SpState) -> Router {
     Router::new()
         .route("/", get(|| async { endpoints_text() }))
         .route("/login", get(login))
-        .route("/saml/acs", post(acs))
+        .route("/saml/acs", post(acs).get(acs_by_redirect))
         .route("/me", get(me))
         .route("/saml/metadata", get(metadata))
         .route("/logout", get(logout))
@@ -254,12 +256,47 @@ struct LoginQuery {
     next: Option<String>,
 }
 
+/// The one sign-on being answered under flaw `one-login-at-a-time`; free again when dropped
+/// (also when the request is abandoned midway).
+struct SignOnBusy(SpState);
+
+impl SignOnBusy {
+    /// Takes the sign-on slot, unless another sign-on holds it.
+    fn take(state: &SpState) -> Option<SignOnBusy> {
+        let mut memory = state.memory();
+        (!std::mem::replace(&mut memory.sign_on_busy, true)).then(|| SignOnBusy(state.clone()))
+    }
+}
+
+impl Drop for SignOnBusy {
+    fn drop(&mut self) {
+        self.0.memory().sign_on_busy = false;
+    }
+}
+
 /// GET /login: starts an SP-initiated login with an AuthnRequest by HTTP-Redirect.
 async fn login(
     State(state): State<SpState>,
     headers: HeaderMap,
     Query(q): Query<LoginQuery>,
 ) -> Response {
+    let _busy = if state.config().flaws.contains(&Flaw::OneLoginAtATime) {
+        match SignOnBusy::take(&state) {
+            Some(busy) => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                Some(busy)
+            }
+            None => {
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "another sign-on is in progress\n",
+                )
+                    .into_response()
+            }
+        }
+    } else {
+        None
+    };
     let now = (state.clock)();
     let id = state.ids.next();
     {
@@ -333,7 +370,6 @@ async fn acs(
     headers: HeaderMap,
     Form(form): Form<AcsForm>,
 ) -> Response {
-    let now = (state.clock)();
     let compact: String = form
         .saml_response
         .chars()
@@ -346,9 +382,47 @@ async fn acs(
         Ok(Ok(xml)) => xml,
         _ => return refused("SAMLResponse is not base64 of UTF-8 XML"),
     };
+    consume(state, headers, xml, form.relay_state).await
+}
+
+/// GET /saml/acs: the HTTP-Redirect binding, which no IdP may use for a Response (SAML
+/// Profiles §4.1.2): 405, unless flaw `acs-redirect` takes it as a post.
+async fn acs_by_redirect(
+    State(state): State<SpState>,
+    headers: HeaderMap,
+    Query(form): Query<AcsForm>,
+) -> Response {
+    if !state.config().flaws.contains(&Flaw::AcsRedirect) {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "POST")],
+            "the ACS takes the HTTP-POST binding only\n",
+        )
+            .into_response();
+    }
+    let xml = base64::engine::general_purpose::STANDARD
+        .decode(&form.saml_response)
+        .ok()
+        .and_then(|deflated| saml_protocol::inflate_bounded(&deflated, MAX_BODY as u64).ok())
+        .filter(|xml| xml.len() <= MAX_BODY)
+        .and_then(|xml| String::from_utf8(xml).ok());
+    match xml {
+        Some(xml) => consume(state, headers, xml, form.relay_state).await,
+        None => refused("SAMLResponse is not deflated base64 of UTF-8 XML"),
+    }
+}
+
+/// Validates a response that reached the ACS and opens its session.
+async fn consume(
+    state: SpState,
+    headers: HeaderMap,
+    xml: String,
+    relay_state: Option<String>,
+) -> Response {
+    let now = (state.clock)();
     if state.config().trivial_acs {
         return match crate::trivial::login(&xml) {
-            Some(login) => open_session(&state, login, &headers, form.relay_state),
+            Some(login) => open_session(&state, login, &headers, relay_state),
             None => refused("no NameID (this is the trivial ACS: it reads nothing else)"),
         };
     }
@@ -442,7 +516,7 @@ async fn acs(
             ));
         }
     }
-    open_session(&state, login, &headers, form.relay_state)
+    open_session(&state, login, &headers, relay_state)
 }
 
 /// Signs `login` in: a session cookie and a redirect to RelayState (when it stays on this SP)

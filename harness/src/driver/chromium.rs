@@ -161,7 +161,11 @@ impl Chromium {
         let (posted, acs_status, before_oracle) = {
             let s = seen.lock().unwrap_or_else(|p| p.into_inner());
             let acs = s.delivered.as_ref().map(|d| d.post.acs.as_str());
-            let status = acs.and_then(|acs| s.status_of(0, "POST", acs));
+            let method = match s.delivered.as_ref().is_some_and(|d| d.by_redirect) {
+                true => "GET",
+                false => "POST",
+            };
+            let status = acs.and_then(|acs| s.status_of(0, method, acs));
             (acs.is_some(), status, s.responses.len())
         };
         // A post to the ACS with no answer (refused, reset, closed unanswered; Chromium shows
@@ -379,10 +383,14 @@ fn intercept(
             block
         }
         Ok(delivered) => {
-            let page = auto_submit_form(&delivered);
+            let decision = if delivered.by_redirect {
+                redirect(request_id, &delivered.redirect_url())
+            } else {
+                fulfil(request_id, &auto_submit_form(&delivered))
+            };
             s.captured = Some(captured);
             s.delivered = Some(delivered);
-            fulfil(request_id, &page)
+            decision
         }
     }
 }
@@ -398,6 +406,21 @@ fn fulfil(request_id: RequestId, html: &str) -> RequestPausedDecision {
         }]),
         binary_response_headers: None,
         body: Some(base64::engine::general_purpose::STANDARD.encode(html)),
+        response_phrase: None,
+    })
+}
+
+/// Answers an intercepted request with a redirect to `location` (HTTP-Redirect binding).
+fn redirect(request_id: RequestId, location: &str) -> RequestPausedDecision {
+    RequestPausedDecision::Fulfill(FulfillRequest {
+        request_id,
+        response_code: 302,
+        response_headers: Some(vec![HeaderEntry {
+            name: "Location".into(),
+            value: location.into(),
+        }]),
+        binary_response_headers: None,
+        body: None,
         response_phrase: None,
     })
 }

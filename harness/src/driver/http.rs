@@ -57,9 +57,13 @@ pub async fn attempt_in(
     // What the browser would send the protected page before the login (path and domain
     // scoping included): what an attacker who planted cookies would hold.
     let pre_login_cookies = browser.cookies(&parse_url(&scenario.sp.oracle.url)?);
-    let answer = browser
-        .post_form(&acs, &delivered.post.form_fields())
-        .await?;
+    let answer = if delivered.by_redirect {
+        browser.get(&parse_url(&delivered.redirect_url())?).await?
+    } else {
+        browser
+            .post_form(&acs, &delivered.post.form_fields())
+            .await?
+    };
     let acs_answer = format!("ACS answered {}", answer.summary());
     let acs_status = Some(answer.status);
     let acs_body = answer.body.clone();
@@ -154,5 +158,6 @@ async fn live_response(
         swap: Swap::default(),
         mutated: None,
         original: None,
+        by_redirect: false,
     })
 }
