@@ -71,7 +71,9 @@ pub struct RunOptions {
     /// chains a seed draws depends on it). A refusal that came as 5xx or 429, a check the SP
     /// did not answer, a refusal that ran beside one, and (with several jobs) a check that
     /// could not run are run again alone once the good login works, since another check may
-    /// have crashed or crowded the SP. Use --jobs 1 for an SP that takes one login at a time.
+    /// have crashed or crowded the SP. Sign-out checks run alone after the rest (their
+    /// sign-outs would end other checks' sessions). Use --jobs 1 for an SP that takes one
+    /// login at a time.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
     jobs: Option<u64>,
     /// Who plays the browser: the built-in HTTP client, or headless Chromium (for sign-on
