@@ -1149,7 +1149,7 @@ pub const CATALOGUE: &[Check] = &[
         research_id: "BIND-01",
         references: &["SAML Profiles §4.1.2 step 5 (the HTTP Redirect binding MUST NOT be used for the <Response>)", "SAML Bindings §3.4 (HTTP Redirect)", "SAML Profiles §4.1.4.5 (the Response reaches the ACS by POST or Artifact)"],
         severity: Sev::Low,
-        capability: Cap::NonConformingIdp,
+        capability: Cap::NothingSigned,
         seed: Seed::Any,
         goal: Goal::Strictness,
         tags: &["binding", "redirect"],
@@ -1522,6 +1522,28 @@ pub const CATALOGUE: &[Check] = &[
         must: "refuse an assertion without a bearer SubjectConfirmation",
         fix: "require a bearer SubjectConfirmation",
         edit: Edit::Bytes(token::no_confirmation),
+        ..STRICT
+    },
+    Check {
+        id: "subj/name-id-missing",
+        title: "no NameID in the Subject, signed by the IdP (the claims still name the user)",
+        family: Family::Subj,
+        research_id: "SUBJ-06",
+        references: &["SAML Profiles §4.1.4.2 (the Subject of the bearer assertion identifies the principal)", "spid-sp-test response tests 43/44 (NameID missing, empty)"],
+        must: "refuse an assertion whose Subject has no NameID, rather than find the account some other way",
+        fix: "require Subject/NameID and map the account from it (or from one configured claim, never as a fallback)",
+        edit: Edit::Bytes(token::name_id_missing),
+        ..STRICT
+    },
+    Check {
+        id: "subj/name-id-empty",
+        title: "an empty NameID, signed by the IdP",
+        family: Family::Subj,
+        research_id: "SUBJ-06",
+        references: &["SAML Core §2.2.3 (NameID is a string identifier)", "spid-sp-test response tests 43/44 (NameID missing, empty)"],
+        must: "refuse an assertion whose NameID is empty, rather than sign in an empty or fallback account",
+        fix: "refuse a NameID that is empty or only whitespace",
+        edit: Edit::Bytes(token::name_id_empty),
         ..STRICT
     },
     Check {

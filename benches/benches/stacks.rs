@@ -16,8 +16,9 @@
 //! (`benches/stacks`, built here into the same target/) and verify in `stack-verify` processes
 //! this bench drives; our path and libxmlsec1 direct verify in this process, or, for the
 //! process rows, in copies of this bench started as workers (`benches/src/worker.rs`). Every
-//! worker first proves it verifies the genuine response and refuses two tampered ones (a changed
-//! NameID, a changed SignatureValue).
+//! worker first proves it verifies the genuine response and refuses three tampered ones (a
+//! changed NameID, a changed SignatureValue, a copy re-signed by another key whose certificate
+//! is in KeyInfo).
 
 use std::cell::RefCell;
 use std::io::{BufRead, BufReader, Write};
@@ -73,6 +74,10 @@ fn main() -> ExitCode {
         assert!(direct.verify(&files.signed), "libxmlsec1 must verify");
         let mut direct_rate = |b| rate(b, || direct.verify(&files.signed));
         let (pem, id) = (vec![cert.pem()], first_signed_id(&files.signed));
+        assert!(
+            reference_sp::dsig::verify_enveloped(&files.signed, &id, &pem).is_ok(),
+            "ours must verify"
+        );
         t.pair(
             &format!("{label}: ours (reference SP)"),
             "libxmlsec1 direct",
@@ -99,6 +104,9 @@ fn main() -> ExitCode {
         }
         let signed_info = signed_info(&files.signed);
         let (signature, public) = files.rsa_signature(&cert);
+        let verified = openssl::sign::Verifier::new(MessageDigest::sha256(), &public)
+            .and_then(|mut v| v.verify_oneshot(&signature, signed_info.as_bytes()));
+        assert!(matches!(verified, Ok(true)), "RSA must verify");
         t.pair(
             &format!("{label}: limit, RSA-2048 verify of SignedInfo"),
             "libxmlsec1 direct",
@@ -271,14 +279,15 @@ fn stack_verify(smoke: bool) -> Result<Option<PathBuf>, String> {
 }
 
 /// The files a worker is started with: `STACK` comes before them.
-const FILES: [&str; 4] = [
+const FILES: [&str; 5] = [
     "cert.pem",
     "signed.xml",
     "tampered-name-id.xml",
     "tampered-signature-value.xml",
+    "tampered-keyinfo-key.xml",
 ];
 
-/// The IdP certificate, a signed response and two tampered copies, as files for the workers.
+/// The IdP certificate, a signed response and three tampered copies, as files for the workers.
 struct Files {
     dir: tempfile::TempDir,
     signed: String,
@@ -295,10 +304,15 @@ impl Files {
         let flipped = if &signed[at..=at] == "A" { "B" } else { "A" };
         signature.replace_range(at..=at, flipped);
         let dir = tempfile::tempdir().expect("a temporary directory");
-        for (name, text) in FILES
-            .into_iter()
-            .zip([cert.pem(), signed.clone(), name_id, signature])
-        {
+        // The catalogue's own forgery: identity changed, re-signed by the attacker's key with
+        // its certificate in KeyInfo (what a verifier that trusts KeyInfo accepts).
+        let keyinfo = attacks::select::by_id("sig/keyinfo/x509")
+            .expect("the check exists")
+            .forge(&signed, None, Default::default(), None, Default::default())
+            .expect("the forgery builds")
+            .xml;
+        let texts = [cert.pem(), signed.clone(), name_id, signature, keyinfo];
+        for (name, text) in FILES.into_iter().zip(texts) {
             std::fs::write(dir.path().join(name), text).expect("the bench's files are written");
         }
         Files { dir, signed }
@@ -326,6 +340,8 @@ impl Files {
 /// A verifying process (protocol: `benches/src/worker.rs`); killed when dropped.
 struct Worker {
     stack: String,
+    /// Where its standard error goes.
+    stderr: PathBuf,
     child: Child,
     input: ChildStdin,
     output: BufReader<ChildStdout>,
@@ -340,8 +356,12 @@ impl Worker {
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            // libxmlsec1 reports each refused digest there; failures come on stdout.
-            .stderr(Stdio::null())
+            // libxmlsec1 reports each refused digest there; kept for a worker that fails.
+            .stderr(
+                std::fs::File::create(files.path(&format!("{stack}.stderr")))
+                    .map(Stdio::from)
+                    .unwrap_or_else(|_| Stdio::null()),
+            )
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
         let (input, output) = (
@@ -350,6 +370,7 @@ impl Worker {
         );
         let mut w = Worker {
             stack: stack.to_owned(),
+            stderr: files.path(&format!("{stack}.stderr")),
             child,
             input,
             output,
@@ -388,7 +409,13 @@ impl Worker {
     fn line(&mut self) -> String {
         let mut line = String::new();
         match self.output.read_line(&mut line) {
-            Ok(0) => panic!("{}: the worker exited", self.stack),
+            Ok(0) => panic!(
+                "{}: the worker exited; the end of its standard error:\n{}",
+                self.stack,
+                std::fs::read_to_string(&self.stderr)
+                    .map(|e| e.lines().rev().take(8).collect::<Vec<_>>().join("\n"))
+                    .unwrap_or_default()
+            ),
             Ok(_) if line.starts_with("error: ") => panic!("{}: {}", self.stack, line.trim_end()),
             Ok(_) => line.trim_end().to_owned(),
             Err(e) => panic!("{}: cannot read the worker: {e}", self.stack),

@@ -4,7 +4,8 @@
 //! bergshamra), which includes this file by path because it cannot depend on this crate.
 //!
 //! The worker first proves its stack verifies SIGNED.xml and refuses every TAMPERED.xml (a
-//! verifier that skips a digest or the RSA check would be fast), then prints `ready`. Each later line on standard
+//! verifier that skips a digest or the RSA check, or trusts the key in KeyInfo, would be fast),
+//! then prints `ready`; a genuine response refused while timed is an error too. Each later line on standard
 //! input, `THREADS MILLIS`, runs that many threads verifying SIGNED.xml for that long and
 //! prints `WALL CPU`: verifications per second of wall-clock time and per second of the
 //! process's CPU time ([`Rates`]). End of input ends it; any failure prints `error: …`.
@@ -124,9 +125,15 @@ fn serve(
             .split_once(' ')
             .and_then(|(t, m)| Some((t.parse::<usize>().ok()?, m.parse::<u64>().ok()?)))
             .ok_or_else(|| format!("{line:?} is not `THREADS MILLIS`"))?;
+        let failed = std::sync::atomic::AtomicBool::new(false);
         let r = run(threads, Duration::from_millis(millis), || {
-            verify(signed).is_ok()
+            if verify(signed).is_err() {
+                failed.store(true, Ordering::Relaxed);
+            }
         });
+        if failed.load(Ordering::Relaxed) {
+            return Err(format!("{stack} stopped verifying the genuine response"));
+        }
         say(&format!("{} {}", r.wall, r.cpu))?;
     }
     Ok(())

@@ -51,9 +51,9 @@ FINDINGS:
           - {fuzz: findings/finding-1.json}
 
 JOBS:
-    --jobs N runs N batches at once, each with its own logins (default 1 here, unlike
-    `conformance`); a case of a batch of several that got 5xx is run again alone after the
-    round. The chains a seed draws depend on --jobs and --batch.
+    --jobs N runs N batches at once, each with its own logins; a case of a batch of several
+    that got 5xx is run again alone after the round. The chains a seed draws depend on
+    --jobs and --batch.
 
 OUTPUT:
     A progress line per batch on stderr (--quiet: none); the findings at the end, each
@@ -191,7 +191,7 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
             max_cases: args.max_cases,
             duration: args.duration,
             batch: args.batch as usize,
-            jobs: args.options.fuzz_jobs(),
+            jobs: args.options.jobs(),
             shrink: !args.no_shrink,
             fail_fast: args.options.fail_fast(),
             only: args.only.clone(),

@@ -66,16 +66,16 @@ pub struct RunOptions {
         help_heading = "Limits"
     )]
     case_timeout: u64,
-    /// Checks run at once, each in its own browser session; verdicts still come in catalogue
-    /// order. Default: the machine's cores (fuzz: 1, as it runs batches at once and which
-    /// chains a seed draws depends on it). A refusal that came as 5xx or 429, a check the SP
-    /// did not answer, a refusal that ran beside one, and (with several jobs) a check that
-    /// could not run are run again alone once the good login works, since another check may
-    /// have crashed or crowded the SP. Sign-out checks run alone after the rest (their
-    /// sign-outs would end other checks' sessions). Use --jobs 1 for an SP that takes one
-    /// login at a time.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
-    jobs: Option<u64>,
+    /// Checks run at once, each in its own browser session (fuzz: batches at once, and which
+    /// chains a seed draws depends on it); verdicts still come in catalogue order. Faster when
+    /// the SP is slow to answer. A refusal that came as 5xx or 429, a check the SP did not
+    /// answer, a refusal that ran beside either, and (with several jobs) a check that could
+    /// not run are run again alone once the good login works, since another check may have
+    /// crashed or crowded the SP; sign-out checks run alone before the rest (their sign-outs
+    /// would end other checks' sessions). Not the default: an SP that keeps one session per
+    /// user would end one check's accepted forgery with another's, a refusal by mistake.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64))]
+    jobs: u64,
     /// Who plays the browser: the built-in HTTP client, or headless Chromium (for sign-on
     /// pages that need JavaScript).
     #[arg(long, value_enum, default_value_t = DriverArg::Http)]
@@ -233,18 +233,9 @@ impl RunOptions {
         self.fail_fast
     }
 
-    /// `--jobs`, by default the machine's cores.
+    /// `--jobs`.
     pub(crate) fn jobs(&self) -> usize {
-        self.jobs.map_or_else(
-            || std::thread::available_parallelism().map_or(1, |n| n.get().min(64)),
-            |n| n as usize,
-        )
-    }
-
-    /// `--jobs` for the fuzzer, by default 1: which chains a seed draws depends on it, so a
-    /// seed draws the same on any machine.
-    pub(crate) fn fuzz_jobs(&self) -> usize {
-        self.jobs.map_or(1, |n| n as usize)
+        self.jobs as usize
     }
 
     /// The limits `--max-redirects`, `--max-body`, `--request-timeout` and `--case-timeout` set.

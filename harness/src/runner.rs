@@ -1440,7 +1440,7 @@ impl<T> Waiting<T> {
     /// Takes the next check (whether it passed, and why it must be run again, if so);
     /// returns those that can be recorded now, in order.
     fn push(&mut self, item: T, passed: bool, mut why: Option<Suspicion>) -> Vec<T> {
-        if matches!(why, Some(Suspicion::Unanswered(_))) {
+        if matches!(why, Some(Suspicion::Unanswered(_) | Suspicion::Crowded(_))) {
             for (_, passed, suspicion) in self.queue.iter_mut().rev().take(self.lag) {
                 if *passed && suspicion.is_none() {
                     *suspicion = Some(Suspicion::BesideACrash);
@@ -1479,9 +1479,6 @@ enum Suspicion {
     Unanswered(String),
     /// It was refused while a check running at the same time found the SP not answering.
     BesideACrash,
-    /// A sign-out check, held back while other checks ran: its control signs the user out,
-    /// which ends their sessions too, and their controls end its victim's session.
-    SignsOut,
     /// It could not run (this error) while other checks ran at the same time: an SP may
     /// take one sign-on at a time (mod_auth_mellon answered 500 under two jobs).
     Crowded(String),
@@ -1746,9 +1743,9 @@ pub async fn run_scenario<'s>(
             Notes::default(),
         );
     }
-    // With several jobs a sign-out check waits and runs alone after the rest: its control
-    // signs the user out, which would end the sessions of the checks beside it (an accepted
-    // forgery would read as refused), and theirs would end its victim's session.
+    // With several jobs a sign-out check runs alone before the rest: its control signs the
+    // user out, which would end the sessions of the checks beside it (an accepted forgery
+    // would read as refused), and theirs would end its victim's session.
     let held_back = |case: &Case| {
         jobs > 1
             && case
@@ -1756,17 +1753,12 @@ pub async fn run_scenario<'s>(
                 .is_some_and(|c| c.goal == attacks::Goal::StaySignedIn)
     };
     // The checks, `jobs` at once, each in its own browser; recorded in catalogue order.
-    // `alone`: run again after the rest, one at a time.
-    let check = |case: &'s Case, alone: bool| {
+    let check = |case: &'s Case| {
         let (run, baseline, good) = (&run, &baseline, &good);
         let (blocked, resign_blocked) = (&blocked, &resign_blocked);
         let (target_blocked, decrypt_blocked, target_refused) =
             (&target_blocked, &decrypt_blocked, &target_refused);
         async move {
-            if !alone && held_back(case) {
-                let verdict = (Outcome::Inconclusive, "held back".to_owned());
-                return (case, verdict, Duration::ZERO, Notes::default());
-            }
             let (started, mut notes) = (Instant::now(), Notes::default());
             // A control that failed leaves the checks resting on it without a verdict.
             let blocked_by = [
@@ -1826,7 +1818,24 @@ pub async fn run_scenario<'s>(
             (case, verdict, started.elapsed(), notes)
         }
     };
-    let checks: Vec<_> = rejects.iter().map(|case| check(case, false)).collect();
+    let mut run_first = Vec::with_capacity(rejects.len());
+    for &case in &rejects {
+        run_first.push(match held_back(case) {
+            true => Some(check(case).await),
+            false => None,
+        });
+    }
+    let check = &check;
+    let checks: Vec<_> = rejects
+        .iter()
+        .zip(run_first)
+        .map(|(&case, done)| async move {
+            match done {
+                Some(done) => done,
+                None => check(case).await,
+            }
+        })
+        .collect();
     let mut checked = futures_util::stream::iter(checks).buffered(jobs.max(1));
     // A refusal that came as 5xx or 429, and a check that could not run because the SP did
     // not answer (a dropped or refused connection, a protected page in trouble), may be
@@ -1841,7 +1850,6 @@ pub async fn run_scenario<'s>(
     let mut waiting = Waiting::new(jobs);
     while let Some((case, verdict, took, notes)) = checked.next().await {
         let why = match verdict.0 {
-            _ if held_back(case) => Some(Suspicion::SignsOut),
             Outcome::Pass => notes
                 .trouble
                 .as_ref()
@@ -1889,16 +1897,12 @@ pub async fn run_scenario<'s>(
                     Outcome::Inconclusive,
                     format!("{}; but it ran beside a check the SP did not answer, and {gone}, so the refusal proves nothing", verdict.1),
                 ),
-                Suspicion::SignsOut => (
-                    Outcome::Inconclusive,
-                    format!("not run: sign-out checks wait for the other checks, and then {gone}"),
-                ),
             };
             record(case, verdict, took, notes);
             continue;
         }
         reran = true;
-        let (case, (outcome, reason), again, notes) = check(case, true).await;
+        let (case, (outcome, reason), again, notes) = check(case).await;
         // A 500 right after a working login is this document's own doing: a refusal, as
         // with one job. A 502, 503, 504 or 429 again means the forgery was never read.
         let verdict = match (&notes.trouble, &why) {
@@ -1921,10 +1925,6 @@ pub async fn run_scenario<'s>(
             (_, Suspicion::BesideACrash) => (
                 outcome,
                 format!("{reason} (run again alone: it ran beside a check the SP did not answer)"),
-            ),
-            (_, Suspicion::SignsOut) => (
-                outcome,
-                format!("{reason} (run alone, after the other checks)"),
             ),
             (_, Suspicion::Crowded(first)) => (
                 outcome,
@@ -1971,7 +1971,6 @@ mod tests {
             Some(Suspicion::Trouble(_)) => format!("{name} again: 5xx"),
             Some(Suspicion::Unanswered(_)) => format!("{name} again: unanswered"),
             Some(Suspicion::BesideACrash) => format!("{name} again: beside"),
-            Some(Suspicion::SignsOut) => format!("{name} again: signs out"),
             Some(Suspicion::Crowded(_)) => format!("{name} again: crowded"),
         }));
         out

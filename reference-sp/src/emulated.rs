@@ -1041,6 +1041,20 @@ pub fn saml2_php_redirect(
     })
 }
 
+/// Entra's name claim (the user principal name by default).
+const NAME_CLAIM: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name";
+
+/// An SP that maps the account from the name claim when the NameID is missing or empty (the
+/// failure spid-sp-test's NameID tests 43/44 look for): the first value of Entra's name claim.
+pub fn account_from_claims(attributes: &[(String, Vec<String>)]) -> Option<String> {
+    attributes
+        .iter()
+        .find(|(name, _)| name == NAME_CLAIM)
+        .and_then(|(_, values)| values.first())
+        .filter(|v| !v.trim().is_empty())
+        .cloned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -182,11 +182,13 @@ pub enum Flaw {
     /// Take a Response by HTTP-Redirect at the ACS (a GET with it deflated into the query),
     /// as SimpleSAMLphp's SP takes whichever binding a request arrives by.
     AcsRedirect,
+    /// Map the account from the name claim when the NameID is missing or empty.
+    NameIdOptional,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 63] = [
+    pub const ALL: [Flaw; 64] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -250,6 +252,7 @@ impl Flaw {
         Flaw::DoctypeCrashesWorker,
         Flaw::OneLoginAtATime,
         Flaw::AcsRedirect,
+        Flaw::NameIdOptional,
     ];
 
     /// The command-line name.
@@ -318,6 +321,7 @@ impl Flaw {
             Flaw::DoctypeCrashesWorker => "doctype-crashes-worker",
             Flaw::OneLoginAtATime => "one-login-at-a-time",
             Flaw::AcsRedirect => "acs-redirect",
+            Flaw::NameIdOptional => "name-id-optional",
         }
     }
 
@@ -417,6 +421,9 @@ impl Flaw {
                 "answer 500 to a sign-on while another is answered (robustness)"
             }
             Flaw::AcsRedirect => "take a Response by HTTP-Redirect (a GET) at the ACS",
+            Flaw::NameIdOptional => {
+                "map the account from the name claim when NameID is missing or empty"
+            }
         }
     }
 

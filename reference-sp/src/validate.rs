@@ -325,8 +325,11 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
             .find(|n| is(n, ASSERTION_NS, "NameID"))
     } else {
         child(subject, ASSERTION_NS, "NameID")
-    }
-    .ok_or_else(|| Rejection("the Subject has no NameID".into()))?;
+    };
+    let name_id = match name_id {
+        None if !flawed(Flaw::NameIdOptional) => return reject("the Subject has no NameID"),
+        found => found,
+    };
     let bearer = subject
         .children()
         .filter(|c| {
@@ -428,6 +431,17 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
             v
         }
     };
+    let name_id_value = name_id
+        .map(|n| value_of(read_xml, n, reading))
+        .unwrap_or_default();
+    let name_id_value = match name_id_value.trim().is_empty() {
+        false => name_id_value,
+        true if flawed(Flaw::NameIdOptional) => crate::emulated::account_from_claims(&attributes)
+            .ok_or_else(|| {
+            Rejection("no NameID and no name claim to map the account from".into())
+        })?,
+        true => return reject("the NameID is empty"),
+    };
     let attributes = attributes
         .into_iter()
         .map(|(name, values): (String, Vec<String>)| {
@@ -435,8 +449,10 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         })
         .collect();
     Ok(Login {
-        name_id: identity(value_of(read_xml, name_id, reading)),
-        name_id_format: name_id.attribute("Format").map(str::to_owned),
+        name_id: identity(name_id_value),
+        name_id_format: name_id
+            .and_then(|n| n.attribute("Format"))
+            .map(str::to_owned),
         assertion_id: assertion.attribute("ID").unwrap_or_default().to_owned(),
         in_response_to: in_response_to.map(str::to_owned),
         session_index: child(assertion, ASSERTION_NS, "AuthnStatement")

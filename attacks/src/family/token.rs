@@ -395,6 +395,16 @@ pub fn no_confirmation(f: &Forge) -> Result<Forged, Skip> {
     resigned(f, &|d| Ok(remove(d, ASSERTION_NS, "SubjectConfirmation")))
 }
 
+/// No NameID in the Subject (its SubjectConfirmation kept).
+pub fn name_id_missing(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| Ok(remove(d, ASSERTION_NS, "NameID")))
+}
+
+/// The NameID present but empty.
+pub fn name_id_empty(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| Ok(set_text(d, ASSERTION_NS, "NameID", "")))
+}
+
 /// No Destination on a signed Response.
 pub fn destination_missing(f: &Forge) -> Result<Forged, Skip> {
     resigned(f, &|d| {

@@ -36,6 +36,8 @@ pub struct Chromium {
 struct Intercepted {
     captured: Option<Captured>,
     delivered: Option<Delivered>,
+    /// How many responses had come when the IdP's answer was given (the ACS's comes after).
+    delivered_at: usize,
     error: Option<CaseEnd>,
     responses: Vec<Answered>,
 }
@@ -165,14 +167,14 @@ impl Chromium {
                 true => "GET",
                 false => "POST",
             };
-            let status = acs.and_then(|acs| s.status_of(0, method, acs));
+            let status = acs.and_then(|acs| s.status_of(s.delivered_at, method, acs));
             (acs.is_some(), status, s.responses.len())
         };
         // A post to the ACS with no answer (refused, reset, closed unanswered; Chromium shows
         // its own error page at the ACS's URL) must not read as the SP refusing.
         if posted && acs_status.is_none() {
             return Err(CaseEnd::Unanswered(format!(
-                "the ACS did not answer the post; Chromium showed {shown:?}"
+                "the ACS did not answer; Chromium showed {shown:?}"
             )));
         }
         let acs_answer = match acs_status {
@@ -390,6 +392,7 @@ fn intercept(
             };
             s.captured = Some(captured);
             s.delivered = Some(delivered);
+            s.delivered_at = s.responses.len();
             decision
         }
     }

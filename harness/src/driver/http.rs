@@ -58,7 +58,17 @@ pub async fn attempt_in(
     // scoping included): what an attacker who planted cookies would hold.
     let pre_login_cookies = browser.cookies(&parse_url(&scenario.sp.oracle.url)?);
     let answer = if delivered.by_redirect {
-        browser.get(&parse_url(&delivered.redirect_url())?).await?
+        let url = delivered.redirect_url();
+        let answer = browser.get(&parse_url(&url)?).await?;
+        // A server's request-line limit refused the URL before the SP could read it.
+        if matches!(answer.status, 414 | 431) {
+            return Err(CaseEnd::Error(format!(
+                "the ACS answered {} to a {}-byte URL carrying the response: the server's URL limit refused it before the SP read it",
+                answer.status,
+                url.len()
+            )));
+        }
+        answer
     } else {
         browser
             .post_form(&acs, &delivered.post.form_fields())
