@@ -1663,6 +1663,42 @@ pub const CATALOGUE: &[Check] = &[
         ..STRICT
     },
     Check {
+        id: "prot/id-missing",
+        title: "no ID on the Response (the signed Assertion untouched)",
+        family: Family::Prot,
+        research_id: "PROT-11",
+        references: &["SAML Core §3.2.2 (ID is required)", "spid-sp-test response tests 08/09"],
+        severity: Sev::Low,
+        must: "refuse a Response without ID",
+        fix: "validate the Response against the schema, or check that ID is present",
+        edit: Edit::Bytes(token::response_id_missing),
+        ..STRICT
+    },
+    Check {
+        id: "prot/id-malformed",
+        title: "the Response's ID is not an xs:ID (it starts with a digit)",
+        family: Family::Prot,
+        research_id: "PROT-11",
+        references: &["SAML Core §1.3.4 (xs:ID)", "XML Schema Part 2 §3.3.8 (ID is an NCName)", "spid-sp-test response test 10"],
+        severity: Sev::Low,
+        must: "refuse a Response whose ID is not an xs:ID",
+        fix: "validate the Response against the schema",
+        edit: Edit::Bytes(token::response_id_malformed),
+        ..STRICT
+    },
+    Check {
+        id: "prot/issue-instant-missing",
+        title: "no IssueInstant on the Response",
+        family: Family::Prot,
+        research_id: "PROT-11",
+        references: &["SAML Core §3.2.2 (IssueInstant is required)", "spid-sp-test response tests 11/12"],
+        severity: Sev::Low,
+        must: "refuse a Response without IssueInstant",
+        fix: "validate the Response against the schema, or check that IssueInstant is present",
+        edit: Edit::Bytes(token::issue_instant_missing),
+        ..STRICT
+    },
+    Check {
         id: "prot/issuer-missing",
         title: "no Issuer in the Assertion or the Response",
         family: Family::Prot,

@@ -104,7 +104,7 @@ flaw_is_caught! {
     subject_confirmation: "subject-confirmation" => 1 ["subj/holder-of-key=vulnerable", "subj/no-confirmation=nonstrict"];
     audience: "audience" => 1 ["aud/other-sp=vulnerable", "aud/prefix=vulnerable", "aud/missing=nonstrict", "aud/empty=nonstrict", "aud/second-restriction=nonstrict", "enc/other-audience=vulnerable"];
     audience_prefix: "audience-prefix" => 1 ["aud/prefix=vulnerable"];
-    lenient_profile: "lenient-profile" => 0 ["dsig/transform/xpath=nonstrict", "cond/issue-instant-future=nonstrict", "cond/scd-not-before=nonstrict", "cond/unknown-condition=nonstrict", "prot/destination-missing=nonstrict", "prot/authn-statement-missing=nonstrict", "prot/version=nonstrict"];
+    lenient_profile: "lenient-profile" => 0 ["dsig/transform/xpath=nonstrict", "cond/issue-instant-future=nonstrict", "cond/scd-not-before=nonstrict", "cond/unknown-condition=nonstrict", "prot/destination-missing=nonstrict", "prot/authn-statement-missing=nonstrict", "prot/version=nonstrict", "prot/id-missing=nonstrict", "prot/id-malformed=nonstrict", "prot/issue-instant-missing=nonstrict"];
     recipient: "recipient" => 0 ["subj/recipient-other=nonstrict", "subj/recipient-missing=nonstrict"];
     destination: "destination" => 0 ["prot/destination-other=nonstrict"];
     time_window: "time-window" => 1 ["cond/expired=vulnerable", "cond/scd-expired=vulnerable", "cond/no-expiry=nonstrict", "cond/session-expired=nonstrict", "cond/malformed-datetime=nonstrict", "cond/skew/late-10m=nonstrict", "enc/expired=vulnerable"];

@@ -285,6 +285,11 @@ const MELLON: &[&str] = &[
     "subj/name-id-empty=nonstrict",
     "subj/no-confirmation=nonstrict",
     "subj/recipient-missing=nonstrict",
+    // Observed: Lasso takes a Response without ID or IssueInstant, or with an ID that is not an
+    // xs:ID (no schema validation of the Response).
+    "prot/id-malformed=nonstrict",
+    "prot/id-missing=nonstrict",
+    "prot/issue-instant-missing=nonstrict",
 ];
 
 /// Shibboleth SP 3.4 (Debian 12): every verdict but pass, `id=verdict`.
@@ -307,6 +312,9 @@ const SHIBBOLETH: &[&str] = &[
     // comes from the upn attribute here (attribute-map: the name claim), so B.Simon is signed in.
     "subj/name-id-missing=nonstrict",
     "xsw/encrypted=not-applicable",
+    // Observed: its schema validation takes an ID that is not an NCName (missing ID and
+    // IssueInstant are refused).
+    "prot/id-malformed=nonstrict",
 ];
 
 /// python3-saml 1.16.0 (PyPI): every verdict but pass, `id=verdict`.
@@ -371,6 +379,10 @@ const NODE_SAML: &[&str] = &[
     "subj/no-confirmation=nonstrict",
     "subj/recipient-missing=nonstrict",
     "subj/recipient-other=nonstrict",
+    // Observed: node-saml reads neither the Response's ID nor its IssueInstant.
+    "prot/id-malformed=nonstrict",
+    "prot/id-missing=nonstrict",
+    "prot/issue-instant-missing=nonstrict",
 ];
 
 /// samlify 2.13.1 (npm): every verdict but pass, `id=verdict`.
@@ -446,6 +458,9 @@ const PYSAML2: &[&str] = &[
     // oracle finds no one (the claims still name B.Simon): not a pass, not provably nonstrict.
     "subj/name-id-empty=inconclusive",
     "subj/recipient-other=nonstrict",
+    // Observed: pysaml2 requires the Response's ID and IssueInstant but not that the ID be
+    // an NCName.
+    "prot/id-malformed=nonstrict",
 ];
 
 /// saml2-js 4.0.4 (npm): every verdict but pass, `id=verdict`.
@@ -492,6 +507,10 @@ const SAML2_JS: &[&str] = &[
     "subj/no-confirmation=nonstrict",
     "subj/recipient-missing=nonstrict",
     "subj/recipient-other=nonstrict",
+    // Observed: saml2-js reads neither the Response's ID nor its IssueInstant.
+    "prot/id-malformed=nonstrict",
+    "prot/id-missing=nonstrict",
+    "prot/issue-instant-missing=nonstrict",
 ];
 
 /// ruby-saml 1.13.0 (Debian 12): every verdict but pass, `id=verdict`.

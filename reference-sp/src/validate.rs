@@ -529,6 +529,18 @@ fn profile_rules(
             return reject(format!("{what} IssueInstant is in the future"));
         }
     }
+    // The Response's own ID and IssueInstant (the Assertion's are the signed ones, read by
+    // the signature checks and the flaws' emulations).
+    match response.attribute("ID") {
+        None => return reject("the Response has no ID"),
+        Some(id) if !is_ncname(id) => {
+            return reject(format!("the Response's ID {id:?} is not an xs:ID"))
+        }
+        Some(_) => {}
+    }
+    if response.attribute("IssueInstant").is_none() {
+        return reject("the Response has no IssueInstant");
+    }
     if child(response, DSIG_NS, "Signature").is_some()
         && response.attribute("Destination").is_none()
     {
@@ -549,6 +561,14 @@ fn profile_rules(
         }
     }
     Ok(())
+}
+
+/// Whether `s` is an NCName (the lexical space of xs:ID), with letters and digits taken in
+/// Unicode's general sense.
+fn is_ncname(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// SAML's signature profile (Core §5.4.3–5.4.4): exclusive C14N (with or without comments)

@@ -479,6 +479,31 @@ pub fn version_3(f: &Forge) -> Result<Forged, Skip> {
     })
 }
 
+/// No ID on the Response.
+pub fn response_id_missing(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| Ok(remove_attr(d, PROTOCOL_NS, "Response", "ID")))
+}
+
+/// The Response's ID not an xs:ID (an NCName may not start with a digit).
+pub fn response_id_malformed(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        Ok(set_attr(
+            d,
+            PROTOCOL_NS,
+            "Response",
+            "ID",
+            "1d2a58c0-not-an-ncname",
+        ))
+    })
+}
+
+/// No IssueInstant on the Response.
+pub fn issue_instant_missing(f: &Forge) -> Result<Forged, Skip> {
+    resigned(f, &|d| {
+        Ok(remove_attr(d, PROTOCOL_NS, "Response", "IssueInstant"))
+    })
+}
+
 /// IssueInstant a day ahead on the Response and the Assertion (validity window unchanged).
 pub fn issue_instant_future(f: &Forge) -> Result<Forged, Skip> {
     resigned(f, &|d| {

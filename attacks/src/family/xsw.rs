@@ -229,8 +229,9 @@ pub fn roots_donor_first(f: &Forge) -> Result<Forged, Skip> {
     let p = Parts::of(&doc)?;
     let (evil, swap) = p.forged_assertion(None)?;
     let second = format!(
-        "<samlp:Response xmlns:samlp=\"{PROTOCOL_NS}\" ID=\"{}\" Version=\"2.0\"><samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></samlp:Status>{evil}</samlp:Response>",
-        evil_id(p.root.attribute("ID").unwrap_or("_r"))
+        "<samlp:Response xmlns:samlp=\"{PROTOCOL_NS}\" ID=\"{}\" Version=\"2.0\" IssueInstant=\"{}\"><samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></samlp:Status>{evil}</samlp:Response>",
+        evil_id(p.root.attribute("ID").unwrap_or("_r")),
+        p.root.attribute("IssueInstant").unwrap_or_default()
     );
     forged(format!("{donor}{second}"), swap)
 }
