@@ -92,7 +92,9 @@ const FOUND_WITHIN: &[(Flaw, usize)] = &[
     (Flaw::XswRootAssertion, 180),
     (Flaw::KeyFromKeyInfo, 180),
     (Flaw::HmacKeyConfusion, 220),
-    (Flaw::MultipleRoots, 440),
+    // 440 until session 14: the emulation split a document after a byte-order mark at the
+    // wrong offsets (and could panic), which let single-root drafts through.
+    (Flaw::MultipleRoots, 12_500),
     (Flaw::IdByLocalName, 530),
     (Flaw::NamespaceBlind, 810),
     (Flaw::DigestFirstChild, 1100),

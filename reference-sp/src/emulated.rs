@@ -845,6 +845,8 @@ pub fn requote_doctype(xml: &str) -> String {
 /// The byte ranges of a document's top-level elements (a tolerant parser's several roots).
 pub fn split_roots(xml: &str) -> Vec<&str> {
     use quick_xml::events::Event;
+    // quick-xml counts a byte-order mark into its positions in a way that can land inside it.
+    let xml = xml.trim_start_matches('\u{feff}');
     let mut reader = quick_xml::Reader::from_str(xml);
     let (mut depth, mut start, mut roots) = (0usize, 0usize, Vec::new());
     loop {
@@ -857,12 +859,12 @@ pub fn split_roots(xml: &str) -> Vec<&str> {
                 depth += 1;
             }
             Ok(Event::Empty(_)) if depth == 0 => {
-                roots.push(&xml[before..reader.buffer_position() as usize]);
+                roots.extend(xml.get(before..reader.buffer_position() as usize));
             }
             Ok(Event::End(_)) => {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
-                    roots.push(&xml[start..reader.buffer_position() as usize]);
+                    roots.extend(xml.get(start..reader.buffer_position() as usize));
                 }
             }
             Ok(Event::Eof) | Err(_) => break,
@@ -1058,6 +1060,12 @@ pub fn account_from_claims(attributes: &[(String, Vec<String>)]) -> Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_roots_after_a_byte_order_mark_split_without_panicking() {
+        let xml = "\u{feff}\n <a><b/></a><c/>";
+        assert_eq!(split_roots(xml), ["<a><b/></a>", "<c/>"]);
+    }
 
     #[test]
     fn entity_expansion_expands_internal_entities_and_never_loads_external_ones() {
