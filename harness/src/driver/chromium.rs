@@ -400,30 +400,35 @@ fn intercept(
 
 /// Answers an intercepted request with an HTML page.
 fn fulfil(request_id: RequestId, html: &str) -> RequestPausedDecision {
-    RequestPausedDecision::Fulfill(FulfillRequest {
+    answer(
         request_id,
-        response_code: 200,
-        response_headers: Some(vec![HeaderEntry {
-            name: "Content-Type".into(),
-            value: "text/html; charset=utf-8".into(),
-        }]),
-        binary_response_headers: None,
-        body: Some(base64::engine::general_purpose::STANDARD.encode(html)),
-        response_phrase: None,
-    })
+        200,
+        ("Content-Type", "text/html; charset=utf-8"),
+        Some(html),
+    )
 }
 
 /// Answers an intercepted request with a redirect to `location` (HTTP-Redirect binding).
 fn redirect(request_id: RequestId, location: &str) -> RequestPausedDecision {
+    answer(request_id, 302, ("Location", location), None)
+}
+
+/// Answers an intercepted request with `code`, one header and a body.
+fn answer(
+    request_id: RequestId,
+    code: u32,
+    (name, value): (&str, &str),
+    body: Option<&str>,
+) -> RequestPausedDecision {
     RequestPausedDecision::Fulfill(FulfillRequest {
         request_id,
-        response_code: 302,
+        response_code: code,
         response_headers: Some(vec![HeaderEntry {
-            name: "Location".into(),
-            value: location.into(),
+            name: name.into(),
+            value: value.into(),
         }]),
         binary_response_headers: None,
-        body: None,
+        body: body.map(|b| base64::engine::general_purpose::STANDARD.encode(b)),
         response_phrase: None,
     })
 }
