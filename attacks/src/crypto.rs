@@ -141,16 +141,40 @@ fn xmlsec_sign(xml: &str, key: &PKey<Private>, index: usize) -> Result<String, S
     let signature = signatures
         .get(index)
         .ok_or_else(|| Skip::Failed("the signature to re-sign is gone".into()))?;
-    let pem = key
-        .private_key_to_pem_pkcs8()
-        .map_err(|e| Skip::Failed(format!("cannot export the key: {e}")))?;
-    let key = XmlSecKey::from_memory(&pem, XmlSecKeyFormat::Pem, None)
-        .map_err(|e| Skip::Failed(format!("libxmlsec1 cannot load the key: {e:?}")))?;
     let mut ctx = XmlSecSignatureContext::new();
-    ctx.insert_key(key);
+    ctx.insert_key(xmlsec_key(key)?);
     ctx.sign_node(signature)
         .map_err(|e| Skip::Failed(format!("libxmlsec1 cannot sign: {e:?}")))?;
     Ok(doc.node_to_string(&root))
+}
+
+/// `key` loaded into libxmlsec1: a copy of the one this thread loaded before (loading a PEM
+/// key through OpenSSL 3's decoders costs nearly as much as the RSA signature).
+fn xmlsec_key(key: &PKey<Private>) -> Result<XmlSecKey, Skip> {
+    thread_local! {
+        static LOADED: std::cell::RefCell<Vec<(Vec<u8>, XmlSecKey)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let public = key
+        .public_key_to_der()
+        .map_err(|e| Skip::Failed(format!("cannot export the key: {e}")))?;
+    if let Some(loaded) =
+        LOADED.with_borrow(|l| l.iter().find(|(p, _)| *p == public).map(|(_, k)| k.clone()))
+    {
+        return Ok(loaded);
+    }
+    let pem = key
+        .private_key_to_pem_pkcs8()
+        .map_err(|e| Skip::Failed(format!("cannot export the key: {e}")))?;
+    let loaded = XmlSecKey::from_memory(&pem, XmlSecKeyFormat::Pem, None)
+        .map_err(|e| Skip::Failed(format!("libxmlsec1 cannot load the key: {e:?}")))?;
+    LOADED.with_borrow_mut(|l| {
+        // A handful of keys per process (the attacker's, the IdP's, a test's own).
+        if l.len() >= 8 {
+            l.remove(0);
+        }
+        l.push((public, loaded.clone()));
+    });
+    Ok(loaded)
 }
 
 fn collect_signatures(node: &Node, out: &mut Vec<Node>) {

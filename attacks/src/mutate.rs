@@ -337,6 +337,23 @@ pub struct Applied {
 impl Chain {
     /// Applies the edits to `seed` in order.
     pub fn apply(&self, seed: &str) -> Applied {
+        let (xml, swap, took_effect) = self.edit(seed);
+        Applied {
+            // Judged against the seed: a seed roxmltree already refuses says nothing about edits.
+            spec_invalid: spec_invalid(&xml) && !spec_invalid(seed),
+            xml,
+            swap,
+            took_effect,
+        }
+    }
+
+    /// For each edit, whether it changed anything when the chain is applied to `seed` (what
+    /// [`Chain::apply`] reports, without judging the result's validity).
+    pub fn took_effect(&self, seed: &str) -> Vec<bool> {
+        self.edit(seed).2
+    }
+
+    fn edit(&self, seed: &str) -> (String, Swap, Vec<bool>) {
         let mut xml = seed.to_owned();
         let mut swap = Swap::default();
         let mut took_effect = Vec::with_capacity(self.edits.len());
@@ -350,13 +367,7 @@ impl Chain {
                 _ => took_effect.push(false),
             }
         }
-        Applied {
-            // Judged against the seed: a seed roxmltree already refuses says nothing about edits.
-            spec_invalid: spec_invalid(&xml) && !spec_invalid(seed),
-            xml,
-            swap,
-            took_effect,
-        }
+        (xml, swap, took_effect)
     }
 
     /// The edits, one line each, for people.
@@ -1035,6 +1046,7 @@ impl Mutation {
 }
 
 /// Draws chains from a seeded generator: the same seed gives the same chains.
+#[derive(Clone)]
 pub struct Generator {
     rng: fastrand::Rng,
     only: Vec<&'static str>,

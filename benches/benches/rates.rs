@@ -63,7 +63,8 @@ impl Target {
         report.logins_per_second
     }
 
-    /// Fuzz cases per second for `budget` (2 batches at once, nothing shrunk).
+    /// Fuzz cases per second for `budget` (4 batches at once, as `load` keeps 4 logins in
+    /// flight; nothing shrunk).
     async fn fuzz(&self, budget: Duration) -> f64 {
         let bench = Bench {
             scenario: std::sync::Arc::new(self.scenario.clone()),
@@ -76,7 +77,7 @@ impl Target {
             max_cases: u64::MAX,
             duration: budget,
             batch: 50,
-            jobs: 2,
+            jobs: 4,
             shrink: false,
             fail_fast: false,
             only: Vec::new(),

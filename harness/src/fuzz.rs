@@ -72,9 +72,11 @@ const DRAW_TRIES: usize = 32;
 /// The chains a run tries, from a seeded generator: each is first applied to the built-in mock
 /// IdP's response (Entra-shaped, signed as the chain's seed says) and redrawn while one of its
 /// edits finds nothing there, so the cases posted to the SP change what they claim to.
+/// Cheap to clone: a clone goes on drawing exactly as the original would.
+#[derive(Clone)]
 pub struct Draws {
     generator: Generator,
-    samples: Vec<(SeedSigning, String)>,
+    samples: Arc<[(SeedSigning, String)]>,
 }
 
 impl Draws {
@@ -112,7 +114,7 @@ impl Draws {
         }
         Draws {
             generator: Generator::new(seed).only(only),
-            samples,
+            samples: samples.into(),
         }
     }
 
@@ -121,7 +123,7 @@ impl Draws {
         self.samples
             .iter()
             .find(|(s, _)| *s == chain.seed)
-            .is_none_or(|(_, xml)| !chain.apply(xml).took_effect.contains(&false))
+            .is_none_or(|(_, xml)| !chain.took_effect(xml).contains(&false))
     }
 
     fn first_effective(&mut self, draw: impl Fn(&mut Generator) -> Chain) -> Chain {
@@ -443,15 +445,13 @@ fn posted_xml(v: &Verdict) -> String {
         .unwrap_or_default()
 }
 
+/// A round: its batches, each the number of its first case and its chains.
+type Round = Vec<(u64, Vec<Chain>)>;
+
 /// Draws one round: up to `plan.jobs` batches of `plan.batch` chains, numbered from
 /// `drawn + 1`, never past `plan.max_cases`. Half the cases grow a chain of `corpus` (whose
 /// answer was new); the rest are fresh draws.
-fn draw_round(
-    draws: &mut Draws,
-    corpus: &[Chain],
-    mut drawn: u64,
-    plan: &Plan,
-) -> Vec<(u64, Vec<Chain>)> {
+fn draw_round(draws: &mut Draws, corpus: &[Chain], mut drawn: u64, plan: &Plan) -> Round {
     let mut round = Vec::new();
     while round.len() < plan.jobs.max(1) && drawn < plan.max_cases {
         let n = (plan.max_cases - drawn).min(plan.batch.max(1) as u64) as usize;
@@ -471,6 +471,43 @@ fn draw_round(
         drawn += n as u64;
     }
     round
+}
+
+/// The next round, drawn on a blocking thread while the current one runs, from a copy of the
+/// generator and of the corpus as it stood: the round the run would draw next, unless the
+/// current round adds to the corpus (then it is drawn again). Drawing tries every chain on
+/// the mock IdP's samples, about an eighth of a case's CPU; done ahead, it overlaps the
+/// batches' waiting instead of stopping them.
+struct Ahead {
+    drawn: u64,
+    corpus_len: usize,
+    task: tokio::task::JoinHandle<(Round, Draws)>,
+}
+
+impl Ahead {
+    fn start(draws: &Draws, corpus: &[Chain], drawn: u64, plan: &Plan) -> Ahead {
+        let (mut draws, corpus, plan) = (draws.clone(), corpus.to_vec(), plan.clone());
+        Ahead {
+            drawn,
+            corpus_len: corpus.len(),
+            task: tokio::task::spawn_blocking(move || {
+                let round = draw_round(&mut draws, &corpus, drawn, &plan);
+                (round, draws)
+            }),
+        }
+    }
+
+    /// The round drawn ahead, if it is still the one to run (`draws` then moves on as if it
+    /// had drawn it); otherwise the round drawn now.
+    async fn take(self, draws: &mut Draws, corpus: &[Chain], drawn: u64, plan: &Plan) -> Round {
+        match self.task.await {
+            Ok((round, moved_on)) if (self.drawn, self.corpus_len) == (drawn, corpus.len()) => {
+                *draws = moved_on;
+                round
+            }
+            _ => draw_round(draws, corpus, drawn, plan),
+        }
+    }
 }
 
 /// Runs the fuzzer.
@@ -498,10 +535,14 @@ pub async fn fuzz(
         warnings,
     };
     let mut last_new_class = None;
+    let mut ahead: Option<Ahead> = None;
     'rounds: while summary.cases < plan.max_cases && started.elapsed() < plan.duration {
         // One round: up to --jobs batches, drawn in order before any runs (so a seed, --batch
         // and --jobs give the same chains), run at once, their answers read in order.
-        let round = draw_round(&mut draws, &corpus, summary.cases, plan);
+        let round = match ahead.take() {
+            Some(next) => next.take(&mut draws, &corpus, summary.cases, plan).await,
+            None => draw_round(&mut draws, &corpus, summary.cases, plan),
+        };
         // The batches run at once; re-running suspects alone waits for all of them, one at a
         // time, so no other batch's cases land on a case run alone.
         // Aborted when dropped: a run stopped midway (fail-fast, Ctrl-C, a dropped future)
@@ -515,6 +556,10 @@ pub async fn fuzz(
                 }))
             })
             .collect();
+        let after = summary.cases + round.iter().map(|(_, c)| c.len() as u64).sum::<u64>();
+        if after < plan.max_cases {
+            ahead = Some(Ahead::start(&draws, &corpus, after, plan));
+        }
         let mut answers = Vec::with_capacity(tasks.len());
         for mut task in tasks {
             answers.push(
@@ -590,6 +635,10 @@ pub async fn fuzz(
         if stop {
             break;
         }
+    }
+    // No drawing outlives the run (it would take a core from whatever runs next).
+    if let Some(next) = ahead {
+        let _ = next.task.await;
     }
     summary.classes = classes.len();
     if plan.shrink {
@@ -819,5 +868,52 @@ mod tests {
         let _ = (&mut kept.0).await;
         assert!(flag.load(Ordering::SeqCst), "a kept task runs to its end");
         assert!(!done.load(Ordering::SeqCst), "the dropped one was aborted");
+    }
+
+    fn small_plan() -> Plan {
+        Plan {
+            seed: 5,
+            max_cases: 1000,
+            duration: Duration::from_secs(60),
+            batch: 3,
+            jobs: 2,
+            shrink: false,
+            fail_fast: false,
+            only: Vec::new(),
+            corpus: None,
+            out: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_round_drawn_ahead_is_the_round_drawn_in_turn_unless_the_corpus_grew() {
+        let plan = small_plan();
+        let mut in_turn = Draws::new(plan.seed, &[]);
+        let first = draw_round(&mut in_turn, &[], 0, &plan);
+        let mut ahead = in_turn.clone();
+        let next = Ahead::start(&ahead, &[], 6, &plan);
+        let second = draw_round(&mut in_turn, &[], 6, &plan);
+        assert_eq!(next.take(&mut ahead, &[], 6, &plan).await, second);
+        assert_eq!(
+            draw_round(&mut ahead, &[], 12, &plan),
+            draw_round(&mut in_turn, &[], 12, &plan),
+            "drawing goes on from where the round drawn ahead left it"
+        );
+        assert_eq!(
+            second[0].0, 7,
+            "cases are numbered on from the round before"
+        );
+
+        // The round before added to the corpus: the round drawn ahead is drawn again.
+        let corpus = vec![first[0].1[0].clone()];
+        let (mut in_turn, mut ahead) = (Draws::new(plan.seed, &[]), Draws::new(plan.seed, &[]));
+        let next = Ahead::start(&ahead, &[], 0, &plan);
+        let grown = draw_round(&mut in_turn, &corpus, 0, &plan);
+        assert_ne!(
+            grown,
+            draw_round(&mut Draws::new(plan.seed, &[]), &[], 0, &plan),
+            "the corpus changes what is drawn, so this shows a redraw"
+        );
+        assert_eq!(next.take(&mut ahead, &corpus, 0, &plan).await, grown);
     }
 }

@@ -370,11 +370,11 @@ async fn acs(
     headers: HeaderMap,
     Form(form): Form<AcsForm>,
 ) -> Response {
-    let compact: String = form
-        .saml_response
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
+    // Line breaks inside the base64 are allowed; most IdPs send none, so copy only if needed.
+    let mut compact = form.saml_response;
+    if compact.bytes().any(|b| b.is_ascii_whitespace()) {
+        compact.retain(|c| !c.is_ascii_whitespace());
+    }
     let xml = match base64::engine::general_purpose::STANDARD
         .decode(compact)
         .map(String::from_utf8)
