@@ -158,6 +158,131 @@ const REDIRECT_SPLICE: Check = Check {
     ..XSW
 };
 
+/// COND-07, late: the validity window ten minutes in the past.
+const SKEW_LATE: Check = Check {
+    id: "cond/skew/late-10m",
+    title: "every NotOnOrAfter passed ten minutes ago (a clock-skew probe)",
+    research_id: "COND-07",
+    references: &[
+        "SAML Core §2.5.1.2",
+        "SAML Profiles §4.1.4.2",
+        "Shibboleth clockSkew default 180 s",
+        "python3-saml ALLOWED_CLOCK_DRIFT 300 s",
+    ],
+    severity: Sev::Low,
+    tags: &["clock-skew"],
+    provenance:
+        "research catalogue COND-07: beyond the 3–5 minutes of skew libraries allow by default",
+    must: "refuse an assertion more than a few minutes past its NotOnOrAfter",
+    fix: "allow at most 3–5 minutes of clock skew and keep the SP's clock synchronised (NTP)",
+    edit: Edit::Bytes(token::late_by::<600>),
+    ..STRICT
+};
+
+/// COND-07, early: the validity window ten minutes in the future.
+const SKEW_EARLY: Check = Check {
+    id: "cond/skew/early-10m",
+    title: "every NotBefore ten minutes ahead (a clock-skew probe)",
+    research_id: "COND-07",
+    references: &["SAML Core §2.5.1.2", "Shibboleth clockSkew default 180 s"],
+    severity: Sev::Low,
+    tags: &["clock-skew"],
+    provenance:
+        "research catalogue COND-07: beyond the 3–5 minutes of skew libraries allow by default",
+    must: "refuse an assertion more than a few minutes before its NotBefore",
+    fix: "allow at most 3–5 minutes of clock skew and keep the SP's clock synchronised (NTP)",
+    edit: Edit::Bytes(token::early_by_seconds::<600>),
+    ..STRICT
+};
+
+/// One step of a clock-skew measurement (COND-07): the check's response moved this many
+/// seconds outside its validity window instead of ten minutes.
+pub struct SkewStep {
+    /// How far outside the window, in seconds.
+    pub seconds: u32,
+    /// The check, its edit moved by `seconds`.
+    pub check: Check,
+}
+
+const fn late_step<const S: i64>() -> SkewStep {
+    SkewStep {
+        seconds: S as u32,
+        check: Check {
+            edit: Edit::Bytes(token::late_by::<S>),
+            ..SKEW_LATE
+        },
+    }
+}
+
+const fn early_step<const S: i64>() -> SkewStep {
+    SkewStep {
+        seconds: S as u32,
+        check: Check {
+            edit: Edit::Bytes(token::early_by_seconds::<S>),
+            ..SKEW_EARLY
+        },
+    }
+}
+
+/// Both measurements' steps, in seconds, ascending: either side of the defaults libraries
+/// ship (none in ruby-saml and node-saml, 180 s in Shibboleth, 300 s in python3-saml), so a
+/// default reads as "between 175 s and 185 s" whatever the network's delay; ten minutes (the
+/// check itself); then far beyond.
+macro_rules! skew_steps {
+    ($step:ident) => {
+        &[
+            $step::<1>(),
+            $step::<10>(),
+            $step::<55>(),
+            $step::<65>(),
+            $step::<115>(),
+            $step::<125>(),
+            $step::<175>(),
+            $step::<185>(),
+            $step::<295>(),
+            $step::<305>(),
+            $step::<420>(),
+            $step::<600>(),
+            $step::<1800>(),
+            $step::<3600>(),
+            $step::<86400>(),
+        ]
+    };
+}
+
+/// The late measurement's steps.
+const LATE_STEPS: &[SkewStep] = skew_steps!(late_step);
+
+/// The early measurement's steps.
+const EARLY_STEPS: &[SkewStep] = skew_steps!(early_step);
+
+/// How a clock-skew check measures the skew it probes.
+pub struct SkewMeasure {
+    /// The edge of the validity window moved (`NotOnOrAfter`, `NotBefore`).
+    pub edge: &'static str,
+    /// Which side of it the response lands (`late`, `early`).
+    pub side: &'static str,
+    /// The steps, ascending.
+    pub steps: &'static [SkewStep],
+}
+
+/// How `check` measures the clock skew it probes, if it is a clock-skew check.
+pub fn skew_measure(check: &Check) -> Option<SkewMeasure> {
+    match check.id {
+        id if id == SKEW_LATE.id => Some(SkewMeasure {
+            edge: "NotOnOrAfter",
+            side: "late",
+            steps: LATE_STEPS,
+        }),
+        id if id == SKEW_EARLY.id => Some(SkewMeasure {
+            edge: "NotBefore",
+            side: "early",
+            steps: EARLY_STEPS,
+        }),
+        _ => None,
+    }
+}
+
 /// Every check, in run order.
 pub const CATALOGUE: &[Check] = &[
     Check {
@@ -1351,32 +1476,8 @@ pub const CATALOGUE: &[Check] = &[
         edit: Edit::Bytes(token::issue_instant_future),
         ..STRICT
     },
-    Check {
-        id: "cond/skew/late-10m",
-        title: "every NotOnOrAfter passed ten minutes ago (a clock-skew probe)",
-        research_id: "COND-07",
-        references: &["SAML Core §2.5.1.2", "SAML Profiles §4.1.4.2", "Shibboleth clockSkew default 180 s", "python3-saml ALLOWED_CLOCK_DRIFT 300 s"],
-        severity: Sev::Low,
-        tags: &["clock-skew"],
-        provenance: "research catalogue COND-07: beyond the 3–5 minutes of skew libraries allow by default",
-        must: "refuse an assertion more than a few minutes past its NotOnOrAfter",
-        fix: "allow at most 3–5 minutes of clock skew and keep the SP's clock synchronised (NTP)",
-        edit: Edit::Bytes(token::late_10m),
-        ..STRICT
-    },
-    Check {
-        id: "cond/skew/early-10m",
-        title: "every NotBefore ten minutes ahead (a clock-skew probe)",
-        research_id: "COND-07",
-        references: &["SAML Core §2.5.1.2", "Shibboleth clockSkew default 180 s"],
-        severity: Sev::Low,
-        tags: &["clock-skew"],
-        provenance: "research catalogue COND-07: beyond the 3–5 minutes of skew libraries allow by default",
-        must: "refuse an assertion more than a few minutes before its NotBefore",
-        fix: "allow at most 3–5 minutes of clock skew and keep the SP's clock synchronised (NTP)",
-        edit: Edit::Bytes(token::early_10m),
-        ..STRICT
-    },
+    SKEW_LATE,
+    SKEW_EARLY,
     Check {
         id: "cond/scd-not-before",
         title: "the bearer SubjectConfirmationData carries NotBefore",

@@ -725,7 +725,7 @@ impl CaseRun<'_> {
             .await?;
         Self::record_details(&attempt, notes);
         let swap = &attempt.delivered.swap;
-        let judged = crate::judge::judge(
+        let mut judged = crate::judge::judge(
             check.goal,
             &attempt.session,
             swap,
@@ -735,7 +735,99 @@ impl CaseRun<'_> {
         );
         notes.forged_identity = swap.forged.first().cloned();
         notes.signed_in_as = judged.signed_in_as.clone();
+        if let (Some(measure), Some(accepted)) = (
+            attacks::catalogue::skew_measure(check),
+            skew_answer(judged.outcome),
+        ) {
+            let measured = self.measure_skew(&measure, accepted, good, baseline).await;
+            judged.reason = format!("{}; {measured}", judged.reason);
+        }
         Ok((judged.reason.clone(), judged))
+    }
+
+    /// COND-07: how much clock skew the SP allows, between two of `measure`'s steps. The
+    /// check's own ten-minute answer is the first point; the rest is bisected, a fresh login
+    /// a step, on the assumption that an SP taking a response `s` seconds out takes any
+    /// closer one.
+    async fn measure_skew(
+        &self,
+        measure: &attacks::catalogue::SkewMeasure,
+        ten_minutes_accepted: bool,
+        good: &Delivered,
+        baseline: &Baseline,
+    ) -> String {
+        let steps = measure.steps;
+        let ten = steps.iter().position(|s| s.seconds == 600).unwrap_or(0);
+        // The furthest step known accepted, and the closest known refused.
+        let (mut accepted, mut refused) = if ten_minutes_accepted {
+            (Some(ten), None)
+        } else {
+            (None, Some(ten))
+        };
+        loop {
+            let (from, to) = (
+                accepted.map_or(0, |a| a + 1),
+                refused.unwrap_or(steps.len()),
+            );
+            if from >= to {
+                break;
+            }
+            let mid = (from + to) / 2;
+            let check = &steps[mid].check;
+            let answer = match self.attempt(self.responder(Some(check), Some(good))).await {
+                Ok(attempt) => skew_answer(
+                    crate::judge::judge(
+                        check.goal,
+                        &attempt.session,
+                        &attempt.delivered.swap,
+                        baseline,
+                        &attempt.acs_answer,
+                        check.must,
+                    )
+                    .outcome,
+                )
+                .ok_or_else(|| attempt.acs_answer.clone()),
+                Err(
+                    CaseEnd::Fail(m)
+                    | CaseEnd::Error(m)
+                    | CaseEnd::Unanswered(m)
+                    | CaseEnd::NotApplicable(m),
+                ) => Err(m),
+            };
+            match answer {
+                Ok(true) => accepted = Some(mid),
+                Ok(false) => refused = Some(mid),
+                Err(why) => {
+                    return format!(
+                        "the skew measurement stopped at {} s {}: {why}",
+                        steps[mid].seconds, measure.side
+                    )
+                }
+            }
+        }
+        let (edge, side) = (measure.edge, measure.side);
+        match (accepted.map(|a| steps[a].seconds), refused.map(|r| steps[r].seconds)) {
+            (None, Some(r)) => format!(
+                "clock skew allowed past {edge}: less than {r} s (refused a response {r} s {side})"
+            ),
+            (Some(a), Some(r)) => format!(
+                "clock skew allowed past {edge}: between {a} s and {r} s (accepted a response {a} s {side}, refused one {r} s {side})"
+            ),
+            (Some(a), None) => format!(
+                "clock skew allowed past {edge}: at least {a} s (accepted a response {a} s {side})"
+            ),
+            (None, None) => "no clock-skew step ran".into(),
+        }
+    }
+}
+
+/// What a clock-skew step's verdict says: accepted (`nonstrict`), refused (`pass`), or
+/// nothing to measure by.
+fn skew_answer(outcome: Outcome) -> Option<bool> {
+    match outcome {
+        Outcome::Nonstrict => Some(true),
+        Outcome::Pass => Some(false),
+        _ => None,
     }
 }
 

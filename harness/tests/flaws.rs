@@ -107,7 +107,7 @@ flaw_is_caught! {
     lenient_profile: "lenient-profile" => 0 ["dsig/transform/xpath=nonstrict", "cond/issue-instant-future=nonstrict", "cond/scd-not-before=nonstrict", "cond/unknown-condition=nonstrict", "prot/destination-missing=nonstrict", "prot/authn-statement-missing=nonstrict", "prot/version=nonstrict", "prot/id-missing=nonstrict", "prot/id-malformed=nonstrict", "prot/issue-instant-missing=nonstrict"];
     recipient: "recipient" => 0 ["subj/recipient-other=nonstrict", "subj/recipient-missing=nonstrict"];
     destination: "destination" => 0 ["prot/destination-other=nonstrict"];
-    time_window: "time-window" => 1 ["cond/expired=vulnerable", "cond/scd-expired=vulnerable", "cond/no-expiry=nonstrict", "cond/session-expired=nonstrict", "cond/malformed-datetime=nonstrict", "cond/skew/late-10m=nonstrict", "enc/expired=vulnerable"];
+    time_window: "time-window" => 1 ["cond/expired=vulnerable", "cond/scd-expired=vulnerable", "cond/no-expiry=nonstrict", "cond/session-expired=nonstrict", "cond/malformed-datetime=nonstrict", "cond/skew/late-10m=nonstrict", "cond/skew/early-10m=nonstrict", "enc/expired=vulnerable"];
     in_response_to: "in-response-to" => 1 ["prot/in-response-to-unknown=vulnerable", "prot/unsolicited=nonstrict"];
     replay: "replay" => 1 ["prot/replay=vulnerable"];
     issuer: "issuer" => 0 ["prot/issuer-other=nonstrict", "prot/issuer-app-suffix=nonstrict", "prot/issuer-missing=nonstrict"];
@@ -184,5 +184,41 @@ fn the_whole_catalogue_runs_and_every_check_is_proven_by_some_flaw() {
                 || proven.contains(&format!("\"{id}=nonstrict\"")),
             "no test shows a flaw that {id} catches"
         );
+    }
+}
+
+/// COND-07: the clock-skew checks measure the skew the SP allows, not only whether ten
+/// minutes is too much: three minutes in the careful SP, half an hour under `lax-clock-skew`
+/// (whose edge falls on a step: accepted there or not depends on the delay).
+#[test]
+fn the_clock_skew_checks_report_the_skew_allowed_in_seconds() {
+    let careful: &[&str] = &["between 175 s and 185 s"];
+    let lax: &[&str] = &["between 1800 s and 3600 s", "between 600 s and 1800 s"];
+    for (flaws, late, early) in [
+        (&[][..], careful, careful),
+        (&["lax-clock-skew"][..], lax, lax),
+    ] {
+        let mut args = vec!["conformance", "--reference-sp", "--only", "cond/skew"];
+        for f in flaws {
+            args.extend(["--flaw", f]);
+        }
+        let run = common::run_with_report(&args, &[]);
+        for (id, edge, allowed) in [
+            ("cond/skew/late-10m", "NotOnOrAfter", late),
+            ("cond/skew/early-10m", "NotBefore", early),
+        ] {
+            let case = run
+                .cases()
+                .iter()
+                .find(|c| c["id"] == id)
+                .unwrap_or_else(|| panic!("no {id} in {}", run.stdout));
+            let reason = case["reason"].as_str().unwrap_or_default();
+            assert!(
+                allowed
+                    .iter()
+                    .any(|a| reason.contains(&format!("clock skew allowed past {edge}: {a}"))),
+                "{flaws:?}: {reason}"
+            );
+        }
     }
 }

@@ -236,40 +236,44 @@ fn times<'d>(doc: &'d Doc, name: &'d str) -> impl Iterator<Item = OffsetDateTime
         .filter_map(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
 }
 
-/// Every time moved so that the earliest NotOnOrAfter passed `late` before the seed was
-/// issued (the SP's "now"): accepted only by an SP tolerating at least that much skew.
+/// The times that bound the validity window; the clock-skew probes move these and nothing
+/// else, so an SP that limits how old an IssueInstant may be is not measured instead.
+const WINDOW: [&str; 2] = ["NotBefore", "NotOnOrAfter"];
+
+/// The validity window (every NotBefore and NotOnOrAfter) moved so that its earliest
+/// NotOnOrAfter passed `late` before the seed was issued (the SP's "now"); IssueInstant and
+/// AuthnInstant stay. Accepted only by an SP tolerating at least that much skew.
 fn expired_by(f: &Forge, late: Duration) -> Result<Forged, Skip> {
     resigned(f, &|d| {
         let now = issued(d)?;
         let first_expiry = times(d, "NotOnOrAfter")
             .min()
             .ok_or_else(|| Skip::NotApplicable("the seed has no NotOnOrAfter to move".into()))?;
-        Ok(shift_times(d, &[], now - first_expiry - late))
+        Ok(shift_times(d, &WINDOW, now - first_expiry - late))
     })
 }
 
-/// Every time moved so that the latest NotBefore lies `early` after the seed was issued.
+/// The validity window (every NotBefore and NotOnOrAfter) moved so that its latest NotBefore
+/// lies `early` after the seed was issued; IssueInstant and AuthnInstant stay (an SP refusing
+/// an IssueInstant in the future would otherwise be measured instead).
 fn early_by(f: &Forge, early: Duration) -> Result<Forged, Skip> {
     resigned(f, &|d| {
         let now = issued(d)?;
         let last_start = times(d, "NotBefore")
             .max()
             .ok_or_else(|| Skip::NotApplicable("the seed has no NotBefore to move".into()))?;
-        Ok(shift_times(d, &[], now - last_start + early))
+        Ok(shift_times(d, &WINDOW, now - last_start + early))
     })
 }
 
-/// How far past (or before) the validity window the skew probes go.
-const SKEW_PROBE: Duration = Duration::minutes(10);
-
-/// The earliest NotOnOrAfter passed ten minutes ago.
-pub fn late_10m(f: &Forge) -> Result<Forged, Skip> {
-    expired_by(f, SKEW_PROBE)
+/// The earliest NotOnOrAfter passed `S` seconds ago (a clock-skew probe).
+pub fn late_by<const S: i64>(f: &Forge) -> Result<Forged, Skip> {
+    expired_by(f, Duration::seconds(S))
 }
 
-/// The latest NotBefore ten minutes ahead.
-pub fn early_10m(f: &Forge) -> Result<Forged, Skip> {
-    early_by(f, SKEW_PROBE)
+/// The latest NotBefore `S` seconds ahead (a clock-skew probe).
+pub fn early_by_seconds<const S: i64>(f: &Forge) -> Result<Forged, Skip> {
+    early_by(f, Duration::seconds(S))
 }
 
 /// The seed re-signed by the IdP, nothing changed: the control for every check here.
