@@ -412,7 +412,11 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
             .collect();
     let scd_in_response_to = confirmation.and_then(|c| c.attribute("InResponseTo"));
     let response_in_response_to = response.attribute("InResponseTo");
-    let in_response_to = if flawed(Flaw::EnvelopeInResponseTo) {
+    let in_response_to = if verified_roots {
+        // passport-saml 3.x, the multiple-roots flaw's library, reads only the Response's own
+        // InResponseTo (a forgery without it is refused even there).
+        response_in_response_to
+    } else if flawed(Flaw::EnvelopeInResponseTo) {
         response_in_response_to.or(scd_in_response_to)
     } else {
         if let (Some(a), Some(b)) = (scd_in_response_to, response_in_response_to) {

