@@ -226,8 +226,8 @@ const fn early_step<const S: i64>() -> SkewStep {
 
 /// Both measurements' steps, in seconds, ascending: either side of the defaults libraries
 /// ship (none in ruby-saml and node-saml, 180 s in Shibboleth, 300 s in python3-saml), so a
-/// default reads as "between 175 s and 185 s" whatever the network's delay; ten minutes (the
-/// check itself); then far beyond.
+/// default reads as "between 175 s and 185 s" while a login takes less than 5 s; ten minutes
+/// (the check itself); then far beyond.
 macro_rules! skew_steps {
     ($step:ident) => {
         &[
@@ -258,8 +258,9 @@ const EARLY_STEPS: &[SkewStep] = skew_steps!(early_step);
 
 /// How a clock-skew check measures the skew it probes.
 pub struct SkewMeasure {
-    /// The edge of the validity window moved (`NotOnOrAfter`, `NotBefore`).
-    pub edge: &'static str,
+    /// Where the response lands against its validity window (`past NotOnOrAfter`, `before
+    /// NotBefore`).
+    pub relation: &'static str,
     /// Which side of it the response lands (`late`, `early`).
     pub side: &'static str,
     /// The steps, ascending.
@@ -270,12 +271,12 @@ pub struct SkewMeasure {
 pub fn skew_measure(check: &Check) -> Option<SkewMeasure> {
     match check.id {
         id if id == SKEW_LATE.id => Some(SkewMeasure {
-            edge: "NotOnOrAfter",
+            relation: "past NotOnOrAfter",
             side: "late",
             steps: LATE_STEPS,
         }),
         id if id == SKEW_EARLY.id => Some(SkewMeasure {
-            edge: "NotBefore",
+            relation: "before NotBefore",
             side: "early",
             steps: EARLY_STEPS,
         }),

@@ -636,7 +636,8 @@ pub async fn fuzz(
             break;
         }
     }
-    // No drawing outlives the run (it would take a core from whatever runs next).
+    // A run that ends leaves no drawing behind (it would take a core from whatever runs
+    // next); one whose future is dropped leaves at most one round's drawing to finish.
     if let Some(next) = ahead {
         let _ = next.task.await;
     }

@@ -775,18 +775,18 @@ impl CaseRun<'_> {
             let mid = (from + to) / 2;
             let check = &steps[mid].check;
             let answer = match self.attempt(self.responder(Some(check), Some(good))).await {
-                Ok(attempt) => skew_answer(
-                    crate::judge::judge(
+                Ok(attempt) => {
+                    let judged = crate::judge::judge(
                         check.goal,
                         &attempt.session,
                         &attempt.delivered.swap,
                         baseline,
                         &attempt.acs_answer,
                         check.must,
-                    )
-                    .outcome,
-                )
-                .ok_or_else(|| attempt.acs_answer.clone()),
+                    );
+                    skew_answer(judged.outcome)
+                        .ok_or_else(|| format!("{}: {}", judged.outcome.word(), judged.reason))
+                }
                 Err(
                     CaseEnd::Fail(m)
                     | CaseEnd::Error(m)
@@ -799,25 +799,36 @@ impl CaseRun<'_> {
                 Ok(false) => refused = Some(mid),
                 Err(why) => {
                     return format!(
-                        "the skew measurement stopped at {} s {}: {why}",
-                        steps[mid].seconds, measure.side
+                        "{} (the measurement stopped at the {} s step: {why})",
+                        skew_bounds(measure, accepted, refused),
+                        steps[mid].seconds
                     )
                 }
             }
         }
-        let (edge, side) = (measure.edge, measure.side);
-        match (accepted.map(|a| steps[a].seconds), refused.map(|r| steps[r].seconds)) {
-            (None, Some(r)) => format!(
-                "clock skew allowed past {edge}: less than {r} s (refused a response {r} s {side})"
-            ),
-            (Some(a), Some(r)) => format!(
-                "clock skew allowed past {edge}: between {a} s and {r} s (accepted a response {a} s {side}, refused one {r} s {side})"
-            ),
-            (Some(a), None) => format!(
-                "clock skew allowed past {edge}: at least {a} s (accepted a response {a} s {side})"
-            ),
-            (None, None) => "no clock-skew step ran".into(),
-        }
+        skew_bounds(measure, accepted, refused)
+    }
+}
+
+/// What a clock-skew measurement found: the furthest step accepted and the closest refused.
+fn skew_bounds(
+    measure: &attacks::catalogue::SkewMeasure,
+    accepted: Option<usize>,
+    refused: Option<usize>,
+) -> String {
+    let (relation, side) = (measure.relation, measure.side);
+    let seconds = |i: Option<usize>| i.and_then(|i| measure.steps.get(i)).map(|s| s.seconds);
+    match (seconds(accepted), seconds(refused)) {
+        (None, Some(r)) => format!(
+            "clock skew allowed {relation}: less than {r} s (refused a response {r} s {side})"
+        ),
+        (Some(a), Some(r)) => format!(
+            "clock skew allowed {relation}: between {a} s and {r} s (accepted a response {a} s {side}, refused one {r} s {side})"
+        ),
+        (Some(a), None) => format!(
+            "clock skew allowed {relation}: at least {a} s (accepted a response {a} s {side})"
+        ),
+        (None, None) => "no clock-skew step ran".into(),
     }
 }
 

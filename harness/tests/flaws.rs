@@ -203,9 +203,9 @@ fn the_clock_skew_checks_report_the_skew_allowed_in_seconds() {
             args.extend(["--flaw", f]);
         }
         let run = common::run_with_report(&args, &[]);
-        for (id, edge, allowed) in [
-            ("cond/skew/late-10m", "NotOnOrAfter", late),
-            ("cond/skew/early-10m", "NotBefore", early),
+        for (id, relation, allowed) in [
+            ("cond/skew/late-10m", "past NotOnOrAfter", late),
+            ("cond/skew/early-10m", "before NotBefore", early),
         ] {
             let case = run
                 .cases()
@@ -216,7 +216,7 @@ fn the_clock_skew_checks_report_the_skew_allowed_in_seconds() {
             assert!(
                 allowed
                     .iter()
-                    .any(|a| reason.contains(&format!("clock skew allowed past {edge}: {a}"))),
+                    .any(|a| reason.contains(&format!("clock skew allowed {relation}: {a}"))),
                 "{flaws:?}: {reason}"
             );
         }

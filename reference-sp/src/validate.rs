@@ -412,13 +412,7 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
             .collect();
     let scd_in_response_to = confirmation.and_then(|c| c.attribute("InResponseTo"));
     let response_in_response_to = response.attribute("InResponseTo");
-    let in_response_to = if verified_roots {
-        // passport-saml 3.x, the multiple-roots flaw's library, reads only the Response's own
-        // InResponseTo (a forgery without it is refused even there).
-        response_in_response_to
-    } else if flawed(Flaw::EnvelopeInResponseTo) {
-        response_in_response_to.or(scd_in_response_to)
-    } else {
+    if !flawed(Flaw::EnvelopeInResponseTo) {
         if let (Some(a), Some(b)) = (scd_in_response_to, response_in_response_to) {
             if a != b {
                 return reject(format!(
@@ -426,6 +420,14 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
                 ));
             }
         }
+    }
+    let in_response_to = if verified_roots {
+        // passport-saml 3.x, the multiple-roots flaw's library, takes the request's ID from
+        // the Response alone (a forgery without it is refused even there).
+        response_in_response_to
+    } else if flawed(Flaw::EnvelopeInResponseTo) {
+        response_in_response_to.or(scd_in_response_to)
+    } else {
         scd_in_response_to.or(response_in_response_to)
     };
     let identity = |v: String| {
