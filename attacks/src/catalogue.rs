@@ -98,7 +98,6 @@ const FETCH: Check = Check {
 
 const XXE_REFERENCES: &[&str] = &[
     "CVE-2016-10149 (pysaml2)",
-    "CVE-2017-1000452 (samlify)",
     "CVE-2021-27736 (FusionAuth)",
     "OWASP XML External Entity Prevention Cheat Sheet",
 ];
@@ -434,6 +433,19 @@ pub const CATALOGUE: &[Check] = &[
         ..SIG
     },
     Check {
+        id: "sig/hmac/pem-no-newline",
+        title: "identity forged, HMAC-SHA1 keyed with the IdP certificate's PEM text without its final newline",
+        research_id: "SIG-07",
+        references: &["GHSA-c27r-x354-4m68 (xml-crypto <= 1.5.3)", "saml2-js < 2.1.0 (xml-crypto 0.10; format_pem ends without a newline)"],
+        seed: Seed::AssertionSigned,
+        tags: &["signature", "hmac"],
+        provenance: "saml2-js 1.12.3 format_pem: the same HMAC bug as sig/hmac/sha1 under another key text; a false pass there until this check",
+        must: "accept only the asymmetric SignatureMethod it expects, never HMAC with a public key",
+        fix: "pin the SignatureMethod (RSA/ECDSA) instead of taking it from the message; upgrade saml2-js to 2.1.0 or later",
+        edit: Edit::Bytes(sig::hmac_pem_no_newline),
+        ..SIG
+    },
+    Check {
         id: "sig/verify-error/dsa-method",
         title: "identity forged, SignatureMethod dsa-sha1 against the IdP's RSA key, SignatureValue meaningless",
         research_id: "SIG-08",
@@ -538,7 +550,7 @@ pub const CATALOGUE: &[Check] = &[
         aliases: &["sig/xsw/1"],
         title: "XSW3: forged Assertion (new ID) inserted before the signed one",
         research_id: "XSW-03",
-        references: &[USENIX12, "CVE-2016-5697", "CVE-2017-11427"],
+        references: &[USENIX12, "CVE-2016-5697", "CVE-2017-11427", "CVE-2017-1000452 (samlify < 2.3.0: every signature verified, the first NameID read)"],
         edit: Edit::Bytes(xsw::xsw3),
         ..XSW
     },

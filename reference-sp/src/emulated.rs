@@ -52,8 +52,8 @@ pub struct Loose {
     pub all_signed_info: bool,
     /// Which Signature elements the enveloped-signature transform drops.
     pub enveloped: Enveloped,
-    /// SignatureMethod from the message: HMAC keyed with the certificate's PEM, DER or base64
-    /// (xml-crypto <= 1.5.3).
+    /// SignatureMethod from the message: HMAC keyed with the certificate's PEM (with or
+    /// without its final newline), DER or base64 (xml-crypto <= 1.5.3).
     pub hmac_with_certificate: bool,
     /// A canonicalization that fails yields what was written before the failure, often
     /// nothing (Nokogiri < 1.19.1, see [`partial_c14n`]).
@@ -181,8 +181,10 @@ pub fn verify(
         for pem in certificates {
             let cert = openssl::x509::X509::from_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
             let der = cert.to_der().map_err(|e| e.to_string())?;
+            let pem = cert.to_pem().map_err(|e| e.to_string())?;
             let secrets = [
-                cert.to_pem().map_err(|e| e.to_string())?,
+                pem.strip_suffix(b"\n").unwrap_or(&pem).to_vec(),
+                pem.clone(),
                 der.clone(),
                 base64::engine::general_purpose::STANDARD
                     .encode(&der)

@@ -114,6 +114,9 @@ pub fn empty_digest_value(f: &Forge) -> Result<Forged, Skip> {
 enum HmacKey {
     /// The PEM text (64-column lines, final newline), as apps configure `cert`.
     Pem,
+    /// The PEM text without its final newline, as saml2-js < 2.1.0 builds it from the
+    /// metadata's base64 (`format_pem`).
+    PemNoNewline,
     /// The DER bytes.
     Der,
     /// The base64 body on one line, as in metadata and Entra's "Certificate (Base64)".
@@ -165,6 +168,15 @@ fn hmac_signed(f: &Forge, uri: &str, digest: MessageDigest, form: HmacKey) -> Re
             HmacKey::Pem => cert
                 .to_pem()
                 .map_err(|e| Skip::NotApplicable(e.to_string()))?,
+            HmacKey::PemNoNewline => {
+                let mut pem = cert
+                    .to_pem()
+                    .map_err(|e| Skip::NotApplicable(e.to_string()))?;
+                while pem.last() == Some(&b'\n') {
+                    pem.pop();
+                }
+                pem
+            }
             HmacKey::Der => cert
                 .to_der()
                 .map_err(|e| Skip::NotApplicable(e.to_string()))?,
@@ -252,6 +264,12 @@ pub fn hmac_sha512(f: &Forge) -> Result<Forged, Skip> {
         MessageDigest::sha512(),
         HmacKey::Pem,
     )
+}
+
+/// HMAC-SHA1 keyed with the certificate's PEM text without its final newline (saml2-js <
+/// 2.1.0 on xml-crypto 0.10).
+pub fn hmac_pem_no_newline(f: &Forge) -> Result<Forged, Skip> {
+    hmac_signed(f, HMAC_SHA1, MessageDigest::sha1(), HmacKey::PemNoNewline)
 }
 
 /// HMAC-SHA256 keyed with the certificate's DER bytes.

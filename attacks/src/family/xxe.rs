@@ -47,7 +47,7 @@ fn probe_element(text: &str) -> String {
 }
 
 /// An external general entity on the canary, referenced in an Extensions element (pysaml2
-/// CVE-2016-10149, samlify CVE-2017-1000452, FusionAuth CVE-2021-27736).
+/// CVE-2016-10149, FusionAuth CVE-2021-27736).
 pub fn external_entity(f: &Forge) -> Result<Forged, Skip> {
     let canary = &f.canary()?.prefix;
     let (root, xml) = with_extension(f, &probe_element("&probe;"))?;
