@@ -662,6 +662,18 @@ pub const CATALOGUE: &[Check] = &[
         ..XSW
     },
     Check {
+        id: "xsw/subject-in-signature",
+        title: "a forged copy of the Subject inside the Assertion's own Signature (ds:Object), before the genuine one",
+        research_id: "XSW-08",
+        references: &["CVE-2025-46572 (passport-wsfed-saml2 < 4.6.4)", "GHSA-wjmp-wphq-jvqf", CORE_SIG],
+        tags: &["wrapping", "descendant-path"],
+        provenance: "passport-wsfed-saml2 fix e5cf3cc: `.//Subject/NameID` became a direct-child path; shape inferred from the fix (the advisory gives none)",
+        must: "read the Subject and NameID as direct children of the signed Assertion, never by a descendant path",
+        fix: "upgrade (passport-wsfed-saml2 4.6.4); select /Assertion/Subject/NameID, not .//Subject/NameID",
+        edit: Edit::Bytes(xsw::subject_in_signature),
+        ..XSW
+    },
+    Check {
         id: "xsw/roots/donor-first",
         title: "two root elements: IdP-signed metadata, then a Response holding a forged Assertion",
         research_id: "XSW-14",

@@ -290,6 +290,9 @@ const MELLON: &[&str] = &[
     "prot/id-malformed=nonstrict",
     "prot/id-missing=nonstrict",
     "prot/issue-instant-missing=nonstrict",
+    // This setup names the user by the name claim (MellonSetEnvNoPrefix UPN); the check
+    // forges only the Subject, so whose session opened cannot be told.
+    "xsw/subject-in-signature=inconclusive",
 ];
 
 /// Shibboleth SP 3.4 (Debian 12): every verdict but pass, `id=verdict`.

@@ -54,6 +54,9 @@ pub enum Flaw {
     /// Drop every Signature inside the signed element before digesting, and read the first
     /// NameID below the Assertion (enveloped-signature over-removal).
     EnvelopedOverRemoval,
+    /// Read the NameID as the first `Subject/NameID` below the Assertion, wherever it is
+    /// (`.//Subject/NameID`: passport-wsfed-saml2 < 4.6.4, CVE-2025-46572).
+    DescendantSubject,
     /// Read NameID and claims as their first child node: a comment or CDATA cuts them
     /// (CVE-2017-11427 family).
     FirstTextNode,
@@ -188,7 +191,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 64] = [
+    pub const ALL: [Flaw; 65] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -206,6 +209,7 @@ impl Flaw {
         Flaw::HmacKeyConfusion,
         Flaw::IdByLocalName,
         Flaw::EnvelopedOverRemoval,
+        Flaw::DescendantSubject,
         Flaw::FirstTextNode,
         Flaw::XswRootAssertion,
         Flaw::XswLastId,
@@ -275,6 +279,7 @@ impl Flaw {
             Flaw::HmacKeyConfusion => "hmac-key-confusion",
             Flaw::IdByLocalName => "id-by-local-name",
             Flaw::EnvelopedOverRemoval => "enveloped-over-removal",
+            Flaw::DescendantSubject => "descendant-subject",
             Flaw::FirstTextNode => "first-text-node",
             Flaw::XswRootAssertion => "xsw-root-assertion",
             Flaw::XswLastId => "xsw-last-id",
@@ -352,6 +357,9 @@ impl Flaw {
             }
             Flaw::EnvelopedOverRemoval => {
                 "digest without every inner Signature; read the first NameID anywhere"
+            }
+            Flaw::DescendantSubject => {
+                "read the first Subject/NameID anywhere below the Assertion (CVE-2025-46572)"
             }
             Flaw::FirstTextNode => "read NameID/claims as their first text node (CVE-2017-11427)",
             Flaw::XswRootAssertion => {

