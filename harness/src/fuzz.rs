@@ -476,7 +476,7 @@ fn draw_round(draws: &mut Draws, corpus: &[Chain], mut drawn: u64, plan: &Plan) 
 /// The next round, drawn on a blocking thread while the current one runs, from a copy of the
 /// generator and of the corpus as it stood: the round the run would draw next, unless the
 /// current round adds to the corpus (then it is drawn again). Drawing tries every chain on
-/// the mock IdP's samples, about an eighth of a case's CPU; done ahead, it overlaps the
+/// the mock IdP's samples, about a seventh of the CPU in a profile; done ahead, it overlaps the
 /// batches' waiting instead of stopping them.
 struct Ahead {
     drawn: u64,
