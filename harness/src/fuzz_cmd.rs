@@ -51,9 +51,10 @@ FINDINGS:
           - {fuzz: findings/finding-1.json}
 
 JOBS:
-    --jobs N runs N batches at once, each with its own logins; a case of a batch of several
-    that got 5xx is run again alone after the round. The chains a seed draws depend on
-    --jobs and --batch.
+    --jobs N runs N batches at once, each with its own logins (default: the cores, after a
+    pre-flight shows the SP keeps that many sessions of one user; otherwise one at a time);
+    a case of a batch of several that got 5xx is run again alone after the round. The
+    chains a seed draws depend on --jobs and --batch: a finding records both.
 
 OUTPUT:
     A progress line per batch on stderr (--quiet: none); the findings at the end, each
@@ -186,7 +187,7 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
             driver: args.options.driver()?,
             canary: args.options.canary()?,
         };
-        let plan = Plan {
+        let mut plan = Plan {
             seed: args.seed,
             max_cases: args.max_cases,
             duration: args.duration,
@@ -198,10 +199,28 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
             corpus: args.corpus.clone(),
             out: args.out.clone(),
         };
+        if plan.jobs > 1 && !args.options.uses_chromium() {
+            let checked = crate::runner::keeps_sessions_side_by_side(
+                &scenario,
+                bench.limits,
+                plan.jobs,
+                bench.driver.clone(),
+                saml_protocol::system_clock(),
+            )
+            .await;
+            if let Err(why) = checked {
+                say!(
+                    "note: {}",
+                    crate::runner::one_at_a_time("batches", plan.jobs, &why)
+                );
+                plan.jobs = 1;
+            }
+        }
         say!(
-            "fuzzing {} (seed {}, at most {} cases or {:?})",
+            "fuzzing {} (seed {}, --jobs {}, at most {} cases or {:?})",
             scenario.sp.sign_on_url,
             plan.seed,
+            plan.jobs,
             plan.max_cases,
             plan.duration
         );

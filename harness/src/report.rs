@@ -41,6 +41,8 @@ impl<W: Write> Human<W> {
                 printable(file)
             ),
             Event::CaseFinished(v) => self.case(v),
+            Event::Note(_) if self.style.quiet => Ok(()),
+            Event::Note(text) => writeln!(self.out, "  note: {}", printable(text)),
         };
         let _ = self.out.flush();
     }

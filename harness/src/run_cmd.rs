@@ -67,15 +67,17 @@ pub struct RunOptions {
     )]
     case_timeout: u64,
     /// Checks run at once, each in its own browser session (fuzz: batches at once, and which
-    /// chains a seed draws depends on it); verdicts still come in catalogue order. Faster when
-    /// the SP is slow to answer. A refusal that came as 5xx or 429, a check the SP did not
-    /// answer, a refusal that ran beside either, and (with several jobs) a check that could
-    /// not run are run again alone once the good login works, since another check may have
-    /// crashed or crowded the SP; sign-out checks run alone before the rest (their sign-outs
-    /// would end other checks' sessions). Not the default: an SP that keeps one session per
-    /// user would end one check's accepted forgery with another's, a refusal by mistake.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64))]
-    jobs: u64,
+    /// chains a seed draws depends on it); verdicts still come in catalogue order. Default:
+    /// the machine's cores (1 under --driver chromium). Before running checks side by side,
+    /// a pre-flight makes 2×N logins N at a time and reads every session again: an SP that
+    /// keeps fewer sessions per user would end one check's accepted forgery with another's
+    /// login (a refusal by mistake), so then checks run one at a time, with a note saying
+    /// why (--driver chromium cannot run the pre-flight and runs as asked). A refusal that
+    /// came as 5xx or 429, a check the SP did not answer, a refusal that ran beside either,
+    /// and (with several jobs) a check that could not run are run again alone once the good
+    /// login works; sign-out checks run alone before the rest.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
+    jobs: Option<u64>,
     /// Who plays the browser: the built-in HTTP client, or headless Chromium (for sign-on
     /// pages that need JavaScript).
     #[arg(long, value_enum, default_value_t = DriverArg::Http)]
@@ -233,9 +235,15 @@ impl RunOptions {
         self.fail_fast
     }
 
-    /// `--jobs`.
+    /// `--jobs`, or its default: the machine's cores (at most 64), or 1 under Chromium.
     pub(crate) fn jobs(&self) -> usize {
-        self.jobs as usize
+        match (self.jobs, self.driver) {
+            (Some(n), _) => n as usize,
+            (None, DriverArg::Chromium) => 1,
+            (None, DriverArg::Http) => {
+                std::thread::available_parallelism().map_or(1, |n| n.get().min(64))
+            }
+        }
     }
 
     /// The limits `--max-redirects`, `--max-body`, `--request-timeout` and `--case-timeout` set.

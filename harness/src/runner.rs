@@ -196,6 +196,8 @@ pub enum Event {
     },
     /// A case has a verdict.
     CaseFinished(Box<Verdict>),
+    /// Something about the run as a whole (how many checks run at once, and why).
+    Note(String),
 }
 
 /// Where the SP's entity ID and ACS come from, resolved.
@@ -1381,6 +1383,88 @@ impl CaseRun<'_> {
         ))
     }
 
+    /// The pre-flight for running checks `jobs` at once: `2 × jobs` logins, `jobs` at a time,
+    /// each in a browser of its own, then every session read again. An SP that keeps one
+    /// session per user (or a few) ends the earlier ones, and checks run side by side would
+    /// end each other's sessions: an accepted forgery would read as refused. Ok: how many
+    /// logins the SP could take only alone; Err: what went wrong.
+    async fn keeps_sessions_side_by_side(&self, jobs: usize) -> Result<usize, String> {
+        tokio::time::timeout(self.limits.case_timeout, self.logins_side_by_side(jobs))
+            .await
+            .unwrap_or_else(|_| {
+                Err(format!(
+                    "the logins took longer than {:?} (--case-timeout)",
+                    self.limits.case_timeout
+                ))
+            })
+    }
+
+    /// [`CaseRun::keeps_sessions_side_by_side`] without its time limit.
+    async fn logins_side_by_side(&self, jobs: usize) -> Result<usize, String> {
+        let logins = 2 * jobs;
+        let side_by_side: Vec<_> = futures_util::stream::iter(0..logins)
+            .map(|_| self.victim())
+            .buffered(jobs)
+            .collect()
+            .await;
+        // A login the SP could not take beside others (an SP that takes one sign-on at a
+        // time) is made again alone: the runner re-runs such checks alone too. Only whether
+        // the sessions last is this pre-flight's question.
+        let (mut kept, mut crowded) = (Vec::with_capacity(logins), 0);
+        for (i, login) in side_by_side.into_iter().enumerate() {
+            let login = match login {
+                Ok((browser, Some(victim))) => Ok((browser, Some(victim))),
+                _ => {
+                    crowded += 1;
+                    self.victim().await
+                }
+            };
+            match login {
+                Ok((browser, Some(victim))) => kept.push((i + 1, browser, victim.identity)),
+                Ok((_, None)) => {
+                    return Err(format!(
+                        "login {} of {logins} was refused, even alone",
+                        i + 1
+                    ))
+                }
+                Err(
+                    CaseEnd::Fail(why)
+                    | CaseEnd::Error(why)
+                    | CaseEnd::Unanswered(why)
+                    | CaseEnd::NotApplicable(why),
+                ) => {
+                    return Err(format!(
+                        "login {} of {logins} did not complete, even alone: {why}",
+                        i + 1
+                    ))
+                }
+            }
+        }
+        for (i, browser, identity) in kept {
+            match probe(&browser, &self.scenario.sp.oracle).await {
+                Ok(Session::SignedIn { identity: now }) if now == identity => {}
+                Ok(Session::SignedIn { identity: now }) => {
+                    return Err(format!(
+                        "after {logins} logins, login {i}'s session shows {} instead of {}",
+                        now.as_deref().unwrap_or("nobody"),
+                        identity.as_deref().unwrap_or("nobody")
+                    ))
+                }
+                Ok(Session::SignedOut { how } | Session::Unidentified { how }) => {
+                    return Err(format!(
+                        "after {logins} logins, login {i}'s session had ended ({how}): the SP keeps fewer sessions per user than that"
+                    ))
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "after {logins} logins, login {i}'s session could not be read: {e}"
+                    ))
+                }
+            }
+        }
+        Ok(crowded)
+    }
+
     /// No login: a fresh browser asks for the protected page with the check's `headers`; a
     /// page served to it is a bypass.
     async fn anonymous_check(
@@ -1603,6 +1687,50 @@ fn conclude<T>(
     }
 }
 
+/// The pre-flight of [`run_scenario`] on its own, for runs that put several logins side by
+/// side without it (`fuzz`): whether `scenario`'s SP keeps the sessions of `2 × jobs` logins
+/// made `jobs` at a time. Err says why not.
+pub async fn keeps_sessions_side_by_side(
+    scenario: &Scenario,
+    limits: Limits,
+    jobs: usize,
+    driver: Driver,
+    clock: saml_protocol::Clock,
+) -> Result<(), String> {
+    let sp = resolve_sp(scenario, limits).await?;
+    let run = CaseRun {
+        clock,
+        donor: resolve_donor(scenario, limits).await?,
+        sp_metadata: sp.metadata.clone(),
+        idp: Arc::new(idp_for(scenario, &sp)),
+        origins: sp_origins(scenario, &sp)
+            .into_iter()
+            .chain(scenario.idp_url.clone())
+            .collect(),
+        scenario,
+        limits,
+        driver,
+        canary: Ok(None),
+        canary_told: false,
+        vendor_hint: None,
+    };
+    run.keeps_sessions_side_by_side(jobs).await.map(|_| ())
+}
+
+/// The note when the pre-flight for `jobs` at once failed with `why`: `what` (checks,
+/// batches) run one at a time.
+pub fn one_at_a_time(what: &str, jobs: usize, why: &str) -> String {
+    format!(
+        "{what} run one at a time, not {jobs} at once: {why}; hint: {what} side by side would end each other's sessions, so an accepted forgery could read as refused"
+    )
+}
+
+/// Whether `case` is a sign-out check, which runs alone when checks run side by side.
+fn held_back_by_goal(case: &Case) -> bool {
+    case.attack
+        .is_some_and(|c| c.goal == attacks::Goal::StaySignedIn)
+}
+
 /// Runs every case of `scenario` at `clock`'s time, the checks `jobs` at once, calling `emit`
 /// as verdicts come in (in the scenario's order); returns them all.
 pub async fn run_scenario<'s>(
@@ -1619,6 +1747,9 @@ pub async fn run_scenario<'s>(
         file: scenario.file.display().to_string(),
         cases: scenario.cases.len(),
     });
+    // Shared by `record` and the pre-flight's note.
+    let emit = std::sync::Mutex::new(emit);
+    let tell = |event: Event| (emit.lock().unwrap_or_else(|e| e.into_inner()))(event);
     let mut verdicts = Vec::new();
     let mut record =
         |case: &Case, (outcome, reason): (Outcome, String), duration: Duration, notes: Notes| {
@@ -1646,7 +1777,7 @@ pub async fn run_scenario<'s>(
                 details: notes.details,
                 exchange: notes.exchange,
             };
-            emit(Event::CaseFinished(Box::new(v.clone())));
+            tell(Event::CaseFinished(Box::new(v.clone())));
             verdicts.push(v);
         };
     let resolved = async {
@@ -1846,15 +1977,38 @@ pub async fn run_scenario<'s>(
             Notes::default(),
         );
     }
+    // Several checks at once need an SP that keeps several sessions of one user: the
+    // pre-flight proves it (HTTP driver only: a Chromium attempt keeps no browser), or the
+    // checks run one at a time.
+    let parallel = rejects.iter().filter(|c| !held_back_by_goal(c)).count();
+    let jobs = match (&blocked, &run.driver) {
+        (None, Driver::Http) if jobs > 1 && parallel > 1 => {
+            match run.keeps_sessions_side_by_side(jobs).await {
+                Ok(crowded) => {
+                    let alone = match crowded {
+                        0 => String::new(),
+                        n => format!(
+                            " ({n} could not be taken beside others and were made again alone; checks crowded out like that run again alone)"
+                        ),
+                    };
+                    tell(Event::Note(format!(
+                        "{jobs} checks at once: {} logins side by side each kept its session{alone}",
+                        2 * jobs
+                    )));
+                    jobs
+                }
+                Err(why) => {
+                    tell(Event::Note(one_at_a_time("checks", jobs, &why)));
+                    1
+                }
+            }
+        }
+        _ => jobs,
+    };
     // With several jobs a sign-out check runs alone before the rest: its control signs the
     // user out, which would end the sessions of the checks beside it (an accepted forgery
     // would read as refused), and theirs would end its victim's session.
-    let held_back = |case: &Case| {
-        jobs > 1
-            && case
-                .attack
-                .is_some_and(|c| c.goal == attacks::Goal::StaySignedIn)
-    };
+    let held_back = |case: &Case| jobs > 1 && held_back_by_goal(case);
     // The checks, `jobs` at once, each in its own browser; recorded in catalogue order.
     let check = |case: &'s Case| {
         let (run, baseline, good) = (&run, &baseline, &good);

@@ -197,7 +197,14 @@ fn reference_verdicts(args: &[&str]) -> Vec<String> {
 
 #[test]
 fn jobs_run_checks_at_once_and_give_the_same_verdicts_in_the_same_order() {
-    let one = reference_verdicts(&["--flaw", "signature-wrapping", "--flaw", "replay"]);
+    let one = reference_verdicts(&[
+        "--flaw",
+        "signature-wrapping",
+        "--flaw",
+        "replay",
+        "--jobs",
+        "1",
+    ]);
     assert!(
         one.iter()
             .filter(|v| v.ends_with("=\"vulnerable\""))
@@ -214,6 +221,46 @@ fn jobs_run_checks_at_once_and_give_the_same_verdicts_in_the_same_order() {
         "4",
     ]);
     assert_eq!(four, one);
+}
+
+#[test]
+fn checks_run_side_by_side_only_when_the_sp_keeps_each_of_their_sessions() {
+    // This SP ends a user's earlier sessions at each login: checks side by side would end
+    // each other's, and an accepted forgery would read as refused (xsw/3 came out `pass`
+    // in one of three runs with 4 jobs and no pre-flight). The pre-flight sees it first.
+    let flaws = [
+        "--flaw",
+        "signature-wrapping",
+        "--flaw",
+        "replay",
+        "--flaw",
+        "one-session-per-user",
+    ];
+    let one = reference_verdicts(&[&flaws[..], &["--jobs", "1"]].concat());
+    assert!(one.contains(&"xsw/3=\"vulnerable\"".to_owned()), "{one:#?}");
+    let mut args = vec!["conformance", "--reference-sp", "--jobs", "4"];
+    args.extend(flaws);
+    let four = run_with_report(&args, &[]);
+    assert!(
+        four.stdout.contains("note: checks run one at a time, not 4 at once: after 8 logins, login 1's session had ended"),
+        "{}",
+        four.stdout
+    );
+    let four: Vec<String> = four
+        .cases()
+        .iter()
+        .map(|c| format!("{}={}", c["id"].as_str().unwrap(), c["verdict"]))
+        .collect();
+    assert_eq!(four, one);
+    // The careful SP keeps every session: its checks run 4 at once.
+    let careful = run_with_report(&["conformance", "--reference-sp", "--jobs", "4"], &[]);
+    assert!(
+        careful
+            .stdout
+            .contains("note: 4 checks at once: 8 logins side by side each kept its session"),
+        "{}",
+        careful.stdout
+    );
 }
 
 #[test]
@@ -281,6 +328,8 @@ fn a_refusal_that_was_another_checks_crash_is_run_again_alone() {
             "doctype-crashes-worker",
             "--only",
             "dsig",
+            "--jobs",
+            "1",
         ],
         &[],
     );
@@ -471,8 +520,9 @@ async fn a_check_whose_connection_another_checks_crash_dropped_is_run_again_alon
             .map(|c| format!("{}={}", c["id"], c["verdict"]))
             .collect()
     };
-    let steady = through_a_proxy("sig/", &[], &[]).await;
-    let dropping = through_a_proxy("sig/", &[6, 7], &[]).await;
+    // One job: the drops are counted from the first post (a pre-flight would post first).
+    let steady = through_a_proxy("sig/", &[], &["--jobs", "1"]).await;
+    let dropping = through_a_proxy("sig/", &[6, 7], &["--jobs", "1"]).await;
     assert_eq!(
         verdicts(&dropping),
         verdicts(&steady),

@@ -53,6 +53,8 @@ fn seed_1_finds_each_flaw_within_its_stated_number_of_cases() {
                 cases,
                 "--no-shrink",
                 "--fail-fast",
+                "--jobs",
+                "1",
             ],
             &[],
         );
@@ -330,6 +332,33 @@ fn only_corpus_fail_fast_and_the_nearest_check_work_together() {
     let said = text(&out);
     assert_eq!(out.status.code(), Some(2), "{said}");
     assert!(said.contains("split-identity"), "{said}");
+}
+
+#[test]
+fn batches_run_side_by_side_only_when_the_sp_keeps_each_of_their_sessions() {
+    // This SP ends a user's earlier sessions at each login: batches side by side would end
+    // each other's sessions, so the fuzzer runs them one at a time, and says why.
+    let out = harness(
+        &[
+            "fuzz",
+            "--reference-sp",
+            "--flaw",
+            "one-session-per-user",
+            "--jobs",
+            "4",
+            "--max-cases",
+            "8",
+            "--quiet",
+        ],
+        &[],
+    );
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("note: batches run one at a time, not 4 at once: after 8 logins, login 1's session had ended"),
+        "{said}"
+    );
+    assert!(said.contains("--jobs 1,"), "{said}");
 }
 
 #[test]

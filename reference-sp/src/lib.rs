@@ -187,11 +187,14 @@ pub enum Flaw {
     AcsRedirect,
     /// Map the account from the name claim when the NameID is missing or empty.
     NameIdOptional,
+    /// Keep one session per user: a new login ends the user's earlier sessions (a "single
+    /// active session" policy; for the runner's pre-flight before checks side by side).
+    OneSessionPerUser,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 65] = [
+    pub const ALL: [Flaw; 66] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -257,6 +260,7 @@ impl Flaw {
         Flaw::OneLoginAtATime,
         Flaw::AcsRedirect,
         Flaw::NameIdOptional,
+        Flaw::OneSessionPerUser,
     ];
 
     /// The command-line name.
@@ -327,6 +331,7 @@ impl Flaw {
             Flaw::OneLoginAtATime => "one-login-at-a-time",
             Flaw::AcsRedirect => "acs-redirect",
             Flaw::NameIdOptional => "name-id-optional",
+            Flaw::OneSessionPerUser => "one-session-per-user",
         }
     }
 
@@ -432,6 +437,7 @@ impl Flaw {
             Flaw::NameIdOptional => {
                 "map the account from the name claim when NameID is missing or empty"
             }
+            Flaw::OneSessionPerUser => "end a user's earlier sessions at each new login",
         }
     }
 

@@ -533,7 +533,12 @@ fn open_session(
     let session = session_id(headers)
         .filter(|_| c.flaws.contains(&Flaw::SessionFixation))
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    state.memory().sessions.insert(session.clone(), login);
+    let mut memory = state.memory();
+    if c.flaws.contains(&Flaw::OneSessionPerUser) {
+        memory.sessions.retain(|_, l| l.name_id != login.name_id);
+    }
+    memory.sessions.insert(session.clone(), login);
+    drop(memory);
     let next = relay_state
         .as_deref()
         .and_then(|r| after_login(&c.base_url, r, &c.flaws))
