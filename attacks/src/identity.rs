@@ -108,6 +108,9 @@ pub struct Swap {
     pub genuine: Vec<String>,
     /// Values of the target identity.
     pub forged: Vec<String>,
+    /// Look-alike values the forgery left whole at a place it does not attack: a session
+    /// showing one was mapped from there, so the check's effect cannot be seen.
+    pub untouched: Vec<String>,
 }
 
 /// The edits that rewrite every identity value inside `within` of `doc` to `map(value)`, and

@@ -869,6 +869,7 @@ fn split_identity(doc: &Doc, with: Splitter) -> Outcome {
     let swap = Swap {
         genuine: vec![value.trim().to_owned()],
         forged: vec![head.trim().to_owned()],
+        ..Swap::default()
     };
     edits.push((text.range(), split));
     Ok((try_splice(doc.src, edits)?, swap))

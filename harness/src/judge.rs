@@ -64,6 +64,7 @@ pub fn judge_mutated(
     let swap = Swap {
         genuine: swap.genuine.clone(),
         forged: swap.forged.iter().filter(|f| !own(f)).cloned().collect(),
+        untouched: swap.untouched.clone(),
     };
     let signed_in = match session {
         Session::SignedIn { identity } => Some(identity.clone()),
@@ -170,6 +171,11 @@ pub fn judge(
         (Goal::Impersonate, Some(id)) if among(&swap.forged, id) => judged(
             Outcome::Vulnerable,
             format!("signed in as the forged identity {id}; the SP must {must}"),
+            Some(id),
+        ),
+        (Goal::Impersonate, Some(id)) if among(&swap.untouched, id) => judged(
+            Outcome::NotApplicable,
+            format!("signed in as {id}, a look-alike this check leaves whole: the oracle reads a value the check does not cut, so how the SP reads the cut one cannot be seen; hint: if the SP maps accounts from another value (the NameID or a claim), point `sp.oracle.identity` at it"),
             Some(id),
         ),
         (Goal::Impersonate, Some(id)) if among(&swap.genuine, id) => judged(
@@ -595,6 +601,7 @@ mod tests {
         Swap {
             genuine: vec!["B.Simon@contoso.com".into()],
             forged: vec!["admin@contoso.com".into()],
+            ..Swap::default()
         }
     }
 
@@ -642,6 +649,7 @@ mod tests {
         let own = Swap {
             genuine: vec!["B.Simon@contoso.com".into()],
             forged: vec!["b.simon@contoso.com".into()],
+            ..Swap::default()
         };
         assert_eq!(judged(false, &genuine, &own, ok), Outcome::Pass);
     }
@@ -869,6 +877,7 @@ mod tests {
         let swap = Swap {
             genuine: vec!["admin@x.test\u{a0}".into()],
             forged: vec!["admin@x.test".into()],
+            ..Swap::default()
         };
         let judged = |who: &str| {
             judge(

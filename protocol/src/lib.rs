@@ -1,6 +1,7 @@
 //! What every saml-harness crate shares: the SAML 2.0 namespace and URI constants, the
 //! HTTP-Redirect and HTTP-POST encodings, and the response an IdP posts to an ACS.
 
+pub mod key_text;
 pub mod redirect;
 pub mod xmlenc;
 

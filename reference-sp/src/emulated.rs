@@ -53,7 +53,7 @@ pub struct Loose {
     /// Which Signature elements the enveloped-signature transform drops.
     pub enveloped: Enveloped,
     /// SignatureMethod from the message: HMAC keyed with the certificate's PEM (with or
-    /// without its final newline), DER or base64 (xml-crypto <= 1.5.3).
+    /// without its final newline), DER, base64 or SPKI PEM (xml-crypto < 2.0.0).
     pub hmac_with_certificate: bool,
     /// A canonicalization that fails yields what was written before the failure, often
     /// nothing (Nokogiri < 1.19.1, see [`partial_c14n`]).
@@ -180,17 +180,8 @@ pub fn verify(
         };
         for pem in certificates {
             let cert = openssl::x509::X509::from_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
-            let der = cert.to_der().map_err(|e| e.to_string())?;
-            let pem = cert.to_pem().map_err(|e| e.to_string())?;
-            let secrets = [
-                pem.strip_suffix(b"\n").unwrap_or(&pem).to_vec(),
-                pem.clone(),
-                der.clone(),
-                base64::engine::general_purpose::STANDARD
-                    .encode(&der)
-                    .into_bytes(),
-            ];
-            for secret in secrets {
+            for text in saml_protocol::key_text::KeyText::ALL {
+                let secret = text.of(&cert).map_err(|e| e.to_string())?;
                 let key = PKey::hmac(&secret).map_err(|e| e.to_string())?;
                 let mut signer =
                     openssl::sign::Signer::new(digest, &key).map_err(|e| e.to_string())?;

