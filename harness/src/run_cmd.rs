@@ -338,6 +338,11 @@ pub async fn run_and_print(
         let before = verdicts.len();
         let mut failed: Option<String> = None;
         let mut emit = |e: Event| {
+            // With several jobs, verdicts finished beside the one that stopped the run may
+            // still arrive: the run stopped at that one, so they are not reported.
+            if failed.is_some() {
+                return;
+            }
             human.event(&e);
             if let Event::CaseFinished(v) = e {
                 if options.fail_fast && failed.is_none() && fails(&v) {
