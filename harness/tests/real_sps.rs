@@ -678,3 +678,50 @@ fn the_readme_matrix_is_what_these_tests_pin() {
         }
     }
 }
+
+/// The look-alike checks (`canon/`) with each JSON app's oracle reading the e-mail claim
+/// (`scenarios/sps/claims/`): the whole-catalogue runs read the NameID, where the claims
+/// checks are not-applicable, so these cover the claims. Every verdict other than pass.
+#[test]
+fn the_json_sps_read_the_e_mail_claim_as_signed() {
+    let idp = idp_metadata();
+    let name_id_unseen = [
+        "canon/cdata/name-id=not-applicable",
+        "canon/comment/name-id=not-applicable",
+    ];
+    let with_pi = [&name_id_unseen[..], &["canon/pi/name-id=not-applicable"]].concat();
+    type Start = fn(&str) -> Result<real_sps::RealSp, String>;
+    let apps: [(&str, Start, Vec<&str>); 6] = [
+        (
+            "python3-saml",
+            real_sps::python3_saml,
+            [&name_id_unseen[..], &["canon/normalise/nbsp=vulnerable"]].concat(),
+        ),
+        ("ruby-saml", real_sps::ruby_saml, name_id_unseen.to_vec()),
+        (
+            "pysaml2",
+            real_sps::pysaml2,
+            [&name_id_unseen[..], &["canon/normalise/nbsp=vulnerable"]].concat(),
+        ),
+        // xml-crypto keeps a PI in NameID as its data: refused there, but the claim oracle
+        // does not see NameID.
+        ("saml2-js", real_sps::saml2_js, with_pi.clone()),
+        ("node-saml", real_sps::node_saml, with_pi.clone()),
+        ("samlify", real_sps::samlify, with_pi),
+    ];
+    for (name, start, findings) in apps {
+        let sp = start(&idp).unwrap();
+        let scenario = format!("scenarios/sps/claims/{name}.yaml");
+        let run = conformance(&scenario, &sp, &["--only", "canon"]);
+        let out = &run.stdout;
+        let mut want: Vec<String> = findings.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(run.findings(), want, "{name}: {out}");
+        for c in run.cases() {
+            if c["verdict"] == "vulnerable" {
+                assert!(c["expected"].is_string(), "{name}: unexpected {c}\n{out}");
+            }
+        }
+        assert_eq!(run.code, 0, "{name}: {out}");
+    }
+}
