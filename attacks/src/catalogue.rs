@@ -589,7 +589,7 @@ pub const CATALOGUE: &[Check] = &[
         research_id: "XSW-05",
         references: &["CVE-2020-5390 (pysaml2 < 5.0.0)", USENIX12],
         tags: &["wrapping", "cve-2020-5390"],
-        provenance: "shape of pysaml2 5.0.0's regression test (tests/saml2_response_xsw.xml: the original wrapped in an element the reader skips); checked against pysaml2 4.9.0 and 4.4.0 (forged identity signed in, while xsw/5 was refused for a second Assertion child) and 5.0.0 (refused: the signature's Reference must name its enclosing element)",
+        provenance: "a schema-valid variant of pysaml2 5.0.0's regression test (tests/saml2_response_xsw.xml wraps the original in an unqualified element after the forged Assertion; here samlp:Extensions after the Issuer); checked against pysaml2 4.9.0 and 4.4.0 (forged identity signed in, while xsw/5 was refused for a second Assertion child) and 5.0.0 (refused: the signature's Reference must name its enclosing element)",
         must: "verify that the signature's Reference names the very element it sits in, and read only that element",
         edit: Edit::Bytes(xsw::original_in_extensions),
         ..XSW

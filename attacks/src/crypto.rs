@@ -374,7 +374,8 @@ extern "C" {
 
 /// Stops libxmlsec1 printing an error line for every signature it cannot make or check, and
 /// libxml2 printing validity errors found outside a parser (a duplicate ID registered, say):
-/// a fuzz run breaks thousands on purpose, and its verdicts already say what failed. Call it
+/// checks and fuzz runs break signatures on purpose, and their verdicts already say what
+/// failed. Call it
 /// before starting threads: libxml2's error stream is per thread, and a thread takes the
 /// default set here when it first uses libxml2.
 pub fn quiet_xmlsec_errors() {

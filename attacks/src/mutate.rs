@@ -392,6 +392,11 @@ fn merge(into: &mut Swap, from: Swap) {
             into.forged.push(f);
         }
     }
+    for u in from.untouched {
+        if !into.untouched.contains(&u) {
+            into.untouched.push(u);
+        }
+    }
 }
 
 impl std::fmt::Display for Mutation {

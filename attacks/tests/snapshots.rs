@@ -15,8 +15,12 @@ fn every_check_posts_what_its_snapshot_shows() {
     {
         let forged = common::forge(&idp, &login, check, SignWhat::Assertion)
             .unwrap_or_else(|e| panic!("{}: {e}", check.id));
+        let whole = match forged.swap.untouched.as_slice() {
+            [] => String::new(),
+            left => format!("left whole: {left:?}\n"),
+        };
         let mut shown = format!(
-            "forged identity: {:?}\nattacker's own: {:?}\n\n{}",
+            "forged identity: {:?}\nattacker's own: {:?}\n{whole}\n{}",
             forged.swap.forged,
             forged.swap.genuine,
             forged.xml.replace("><", ">\n<")

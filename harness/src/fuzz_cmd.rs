@@ -152,7 +152,6 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
                 .map_err(|e| UsageError(format!("cannot create {flag} {}: {e}", dir.display())))?;
         }
     }
-    attacks::crypto::quiet_xmlsec_errors();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let paths: Vec<PathBuf> = args.scenario.iter().cloned().collect();
@@ -199,7 +198,7 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
             corpus: args.corpus.clone(),
             out: args.out.clone(),
         };
-        if plan.jobs > 1 && !args.options.uses_chromium() {
+        if plan.jobs > 1 {
             let checked = crate::runner::keeps_sessions_side_by_side(
                 &scenario,
                 bench.limits,

@@ -69,10 +69,11 @@ pub struct RunOptions {
     /// Checks run at once, each in its own browser session (fuzz: batches at once, and which
     /// chains a seed draws depends on it); verdicts still come in catalogue order. Default:
     /// the machine's cores (1 under --driver chromium). Before running checks side by side,
-    /// a pre-flight makes 2×N logins N at a time and reads every session again: an SP that
-    /// keeps fewer sessions per user would end one check's accepted forgery with another's
-    /// login (a refusal by mistake), so then checks run one at a time, with a note saying
-    /// why (--driver chromium cannot run the pre-flight and runs as asked). A refusal that
+    /// a pre-flight makes 2×N logins N at a time over HTTP and reads every session again:
+    /// an SP that keeps fewer sessions per user would end one check's accepted forgery with
+    /// another's login (a refusal by mistake), and one that refuses logins side by side would
+    /// refuse forgeries for that, so then checks run one at a time, with a note saying why
+    /// (also when the sign-on page needs JavaScript). A refusal that
     /// came as 5xx or 429, a check the SP did not answer, a refusal that ran beside either,
     /// and (with several jobs) a check that could not run are run again alone once the good
     /// login works; sign-out checks run alone before the rest.

@@ -1354,16 +1354,7 @@ impl CaseRun<'_> {
     /// The victim signs in through the SP in a browser of their own; their session's NameID,
     /// Format and SessionIndex (None: the login was refused).
     async fn victim(&self) -> Result<(Browser, Option<Victim>), CaseEnd> {
-        let origins: Vec<&url::Url> = self.origins.iter().collect();
-        let browser = Browser::new(self.limits, &origins);
-        let target = Target {
-            scenario: self.scenario,
-            limits: self.limits,
-            origins: &self.origins,
-            start: None,
-        };
-        let login =
-            crate::driver::http::attempt_in(&browser, &target, self.responder(None, None)).await?;
+        let (browser, login) = self.login_in_own_browser().await?;
         let Session::SignedIn { identity } = login.session else {
             return Ok((browser, None));
         };
@@ -1381,6 +1372,21 @@ impl CaseRun<'_> {
                 session_index,
             }),
         ))
+    }
+
+    /// A good login over HTTP in a browser of its own, which keeps the session.
+    async fn login_in_own_browser(&self) -> Result<(Browser, Attempt), CaseEnd> {
+        let origins: Vec<&url::Url> = self.origins.iter().collect();
+        let browser = Browser::new(self.limits, &origins);
+        let target = Target {
+            scenario: self.scenario,
+            limits: self.limits,
+            origins: &self.origins,
+            start: None,
+        };
+        let login =
+            crate::driver::http::attempt_in(&browser, &target, self.responder(None, None)).await?;
+        Ok((browser, login))
     }
 
     /// The pre-flight for running checks `jobs` at once: `2 × jobs` logins, `jobs` at a time,
@@ -1403,39 +1409,59 @@ impl CaseRun<'_> {
     async fn logins_side_by_side(&self, jobs: usize) -> Result<usize, String> {
         let logins = 2 * jobs;
         let side_by_side: Vec<_> = futures_util::stream::iter(0..logins)
-            .map(|_| self.victim())
+            .map(|_| self.login_in_own_browser())
             .buffered(jobs)
             .collect()
             .await;
-        // A login the SP could not take beside others (an SP that takes one sign-on at a
-        // time) is made again alone: the runner re-runs such checks alone too. Only whether
-        // the sessions last is this pre-flight's question.
+        // A login the SP could not take beside others (it answered 5xx or 429, or not at all:
+        // an SP that takes one sign-on at a time) is made again alone: the runner re-runs
+        // checks that met such answers alone too. Any other refusal beside others would make
+        // checks side by side read as refused, so it stops them.
         let (mut kept, mut crowded) = (Vec::with_capacity(logins), 0);
         for (i, login) in side_by_side.into_iter().enumerate() {
+            let n = i + 1;
             let login = match login {
-                Ok((browser, Some(victim))) => Ok((browser, Some(victim))),
-                _ => {
+                Ok((browser, attempt)) if matches!(attempt.session, Session::SignedIn { .. }) => {
+                    (browser, attempt)
+                }
+                Ok((_, attempt)) if !crate::judge::in_trouble(attempt.acs_status) => {
+                    return Err(format!(
+                        "login {n} of {logins}, made beside others, left no session ({})",
+                        attempt.acs_answer
+                    ))
+                }
+                Ok(_) | Err(CaseEnd::Error(_) | CaseEnd::Unanswered(_)) => {
                     crowded += 1;
-                    self.victim().await
+                    match self.login_in_own_browser().await {
+                        Ok(alone) => alone,
+                        Err(
+                            CaseEnd::Fail(why)
+                            | CaseEnd::Error(why)
+                            | CaseEnd::Unanswered(why)
+                            | CaseEnd::NotApplicable(why),
+                        ) => {
+                            return Err(format!(
+                                "login {n} of {logins} did not complete, even alone: {why}"
+                            ))
+                        }
+                    }
+                }
+                Err(CaseEnd::Fail(why) | CaseEnd::NotApplicable(why)) => {
+                    return Err(format!("login {n} of {logins} did not complete: {why}"))
                 }
             };
             match login {
-                Ok((browser, Some(victim))) => kept.push((i + 1, browser, victim.identity)),
-                Ok((_, None)) => {
+                (
+                    browser,
+                    Attempt {
+                        session: Session::SignedIn { identity },
+                        ..
+                    },
+                ) => kept.push((n, browser, identity)),
+                (_, attempt) => {
                     return Err(format!(
-                        "login {} of {logins} was refused, even alone",
-                        i + 1
-                    ))
-                }
-                Err(
-                    CaseEnd::Fail(why)
-                    | CaseEnd::Error(why)
-                    | CaseEnd::Unanswered(why)
-                    | CaseEnd::NotApplicable(why),
-                ) => {
-                    return Err(format!(
-                        "login {} of {logins} did not complete, even alone: {why}",
-                        i + 1
+                        "login {n} of {logins} was refused, even alone ({})",
+                        attempt.acs_answer
                     ))
                 }
             }
@@ -1721,7 +1747,7 @@ pub async fn keeps_sessions_side_by_side(
 /// batches) run one at a time.
 pub fn one_at_a_time(what: &str, jobs: usize, why: &str) -> String {
     format!(
-        "{what} run one at a time, not {jobs} at once: {why}; hint: {what} side by side would end each other's sessions, so an accepted forgery could read as refused"
+        "{what} run one at a time, not {jobs} at once: {why}; hint: {what} side by side would end or refuse each other's logins, so an accepted forgery could read as refused"
     )
 }
 
@@ -1978,31 +2004,30 @@ pub async fn run_scenario<'s>(
         );
     }
     // Several checks at once need an SP that keeps several sessions of one user: the
-    // pre-flight proves it (HTTP driver only: a Chromium attempt keeps no browser), or the
+    // pre-flight proves it (over HTTP, whichever driver runs the checks: a sign-on page that
+    // needs JavaScript fails it, and the checks run one at a time, the safe way), or the
     // checks run one at a time.
     let parallel = rejects.iter().filter(|c| !held_back_by_goal(c)).count();
-    let jobs = match (&blocked, &run.driver) {
-        (None, Driver::Http) if jobs > 1 && parallel > 1 => {
-            match run.keeps_sessions_side_by_side(jobs).await {
-                Ok(crowded) => {
-                    let alone = match crowded {
+    let jobs = match &blocked {
+        None if jobs > 1 && parallel > 1 => match run.keeps_sessions_side_by_side(jobs).await {
+            Ok(crowded) => {
+                let alone = match crowded {
                         0 => String::new(),
                         n => format!(
                             " ({n} could not be taken beside others and were made again alone; checks crowded out like that run again alone)"
                         ),
                     };
-                    tell(Event::Note(format!(
-                        "{jobs} checks at once: {} logins side by side each kept its session{alone}",
-                        2 * jobs
-                    )));
-                    jobs
-                }
-                Err(why) => {
-                    tell(Event::Note(one_at_a_time("checks", jobs, &why)));
-                    1
-                }
+                tell(Event::Note(format!(
+                    "{jobs} checks at once: {} logins side by side each kept its session{alone}",
+                    2 * jobs
+                )));
+                jobs
             }
-        }
+            Err(why) => {
+                tell(Event::Note(one_at_a_time("checks", jobs, &why)));
+                1
+            }
+        },
         _ => jobs,
     };
     // With several jobs a sign-out check runs alone before the rest: its control signs the

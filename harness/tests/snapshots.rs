@@ -26,7 +26,7 @@ fn demo_output_and_json_report() {
     let report = dir.path().join("report.json");
     let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .args(["demo", "--flaw", "replay", "--report"])
+        .args(["demo", "--flaw", "replay", "--jobs", "2", "--report"])
         .arg(format!("json={}", report.display()))
         .output()
         .unwrap();

@@ -190,11 +190,15 @@ pub enum Flaw {
     /// Keep one session per user: a new login ends the user's earlier sessions (a "single
     /// active session" policy; for the runner's pre-flight before checks side by side).
     OneSessionPerUser,
+    /// Remember only the latest AuthnRequest: a response to an earlier one is refused (403)
+    /// for its InResponseTo, as an SP keeping one pending request per app, not per browser,
+    /// does (for the runner's pre-flight before checks side by side).
+    OneRequestAtATime,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 66] = [
+    pub const ALL: [Flaw; 67] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -261,6 +265,7 @@ impl Flaw {
         Flaw::AcsRedirect,
         Flaw::NameIdOptional,
         Flaw::OneSessionPerUser,
+        Flaw::OneRequestAtATime,
     ];
 
     /// The command-line name.
@@ -332,6 +337,7 @@ impl Flaw {
             Flaw::AcsRedirect => "acs-redirect",
             Flaw::NameIdOptional => "name-id-optional",
             Flaw::OneSessionPerUser => "one-session-per-user",
+            Flaw::OneRequestAtATime => "one-request-at-a-time",
         }
     }
 
@@ -438,6 +444,7 @@ impl Flaw {
                 "map the account from the name claim when NameID is missing or empty"
             }
             Flaw::OneSessionPerUser => "end a user's earlier sessions at each new login",
+            Flaw::OneRequestAtATime => "remember only the latest AuthnRequest (one pending login)",
         }
     }
 

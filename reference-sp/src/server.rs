@@ -301,9 +301,10 @@ async fn login(
     let id = state.ids.next();
     {
         let mut memory = state.memory();
+        let latest_only = state.config().flaws.contains(&Flaw::OneRequestAtATime);
         memory
             .sent_requests
-            .retain(|_, at| now - *at < REQUEST_MEMORY);
+            .retain(|_, at| !latest_only && now - *at < REQUEST_MEMORY);
         memory.sent_requests.insert(id.clone(), now);
     }
     let c = state.config();

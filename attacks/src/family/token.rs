@@ -485,19 +485,30 @@ pub fn version_3(f: &Forge) -> Result<Forged, Skip> {
 
 /// No ID on the Response.
 pub fn response_id_missing(f: &Forge) -> Result<Forged, Skip> {
-    resigned(f, &|d| Ok(remove_attr(d, PROTOCOL_NS, "Response", "ID")))
+    resigned(f, &|d| {
+        if crate::family::Parts::of(d)?.response_sig.is_some() {
+            return Err(Skip::NotApplicable(
+                "the IdP signs the Response here (Entra's \"Sign SAML response\"), and that signature names the Response by its ID: a Response without one cannot carry it".into(),
+            ));
+        }
+        Ok(remove_attr(d, PROTOCOL_NS, "Response", "ID"))
+    })
 }
 
-/// The Response's ID not an xs:ID (an NCName may not start with a digit).
+/// The Response's ID not an xs:ID (an NCName may not start with a digit); a signature on the
+/// Response names it by that ID.
 pub fn response_id_malformed(f: &Forge) -> Result<Forged, Skip> {
+    const MALFORMED: &str = "1d2a58c0-not-an-ncname";
     resigned(f, &|d| {
-        Ok(set_attr(
-            d,
-            PROTOCOL_NS,
-            "Response",
-            "ID",
-            "1d2a58c0-not-an-ncname",
-        ))
+        let old = format!("#{}", d.root().attribute("ID").unwrap_or_default());
+        let mut edits = set_attr(d, PROTOCOL_NS, "Response", "ID", MALFORMED);
+        edits.extend(
+            elements(d, DSIG_NS, "Reference")
+                .filter_map(|r| attr_value(r, "URI"))
+                .filter(|uri| d.src[uri.clone()] == old)
+                .map(|uri| (uri, format!("#{MALFORMED}"))),
+        );
+        Ok(edits)
     })
 }
 

@@ -97,8 +97,9 @@ pub fn xsw5(f: &Forge) -> Result<Forged, Skip> {
 
 /// As XSW5, the unsigned original inside `samlp:Extensions` after the Response's Issuer
 /// (the schema allows any element there): a reader that takes the Response's one Assertion
-/// child never meets it, an ID lookup finds it (pysaml2 < 5.0.0, CVE-2020-5390, whose fix's
-/// test wraps the original the same way).
+/// child never meets it, an ID lookup finds it (pysaml2 < 5.0.0, CVE-2020-5390; its fix's
+/// regression test wraps the original in an unqualified element after the forged Assertion,
+/// this is the schema-valid variant of that shape).
 pub fn original_in_extensions(f: &Forge) -> Result<Forged, Skip> {
     let doc = parse(f)?;
     let p = Parts::of(&doc)?;
