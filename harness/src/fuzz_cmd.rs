@@ -51,8 +51,9 @@ FINDINGS:
           - {fuzz: findings/finding-1.json}
 
 JOBS:
-    --jobs N runs N batches at once, each with its own logins (default: the cores, after a
-    pre-flight shows the SP keeps that many sessions of one user; otherwise one at a time);
+    --jobs N runs N batches at once, each with its own logins (default 1: a batch whose good
+    login the SP refuses beside another cannot be judged; with N > 1, a pre-flight must show
+    the SP keeps that many sessions of one user, otherwise one at a time);
     a case of a batch of several that got 5xx is run again alone after the round. The
     chains a seed draws depend on --jobs and --batch: a finding records both.
 
@@ -191,7 +192,10 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
             max_cases: args.max_cases,
             duration: args.duration,
             batch: args.batch as usize,
-            jobs: args.options.jobs(),
+            // One batch at a time unless asked: a batch whose good login the SP refuses beside
+            // another (mod_auth_mellon answered 500 to two at once) cannot be judged at all,
+            // where conformance runs such a check again alone.
+            jobs: args.options.asked_jobs().unwrap_or(1),
             shrink: !args.no_shrink,
             fail_fast: args.options.fail_fast(),
             only: args.only.clone(),

@@ -66,9 +66,9 @@ pub struct RunOptions {
         help_heading = "Limits"
     )]
     case_timeout: u64,
-    /// Checks run at once, each in its own browser session (fuzz: batches at once, and which
-    /// chains a seed draws depends on it); verdicts still come in catalogue order. Default:
-    /// the machine's cores (1 under --driver chromium). Before running checks side by side,
+    /// Checks run at once, each in its own browser session (fuzz: batches at once, default 1,
+    /// and which chains a seed draws depends on it); verdicts still come in catalogue order.
+    /// Default: the machine's cores (1 under --driver chromium). Before running checks side by side,
     /// a pre-flight makes 2×N logins N at a time over HTTP and reads every session again:
     /// an SP that keeps fewer sessions per user would end one check's accepted forgery with
     /// another's login (a refusal by mistake), and one that refuses logins side by side would
@@ -234,6 +234,11 @@ impl RunOptions {
     /// `--fail-fast`.
     pub(crate) fn fail_fast(&self) -> bool {
         self.fail_fast
+    }
+
+    /// `--jobs` as given (None: not given).
+    pub(crate) fn asked_jobs(&self) -> Option<usize> {
+        self.jobs.map(|n| n as usize)
     }
 
     /// `--jobs`, or its default: the machine's cores (at most 64), or 1 under Chromium.
