@@ -1715,7 +1715,9 @@ fn conclude<T>(
 
 /// The pre-flight of [`run_scenario`] on its own, for runs that put several logins side by
 /// side without it (`fuzz`): whether `scenario`'s SP keeps the sessions of `2 × jobs` logins
-/// made `jobs` at a time. Err says why not.
+/// made `jobs` at a time, each taken beside the others (a fuzz batch whose good login fails
+/// cannot be judged at all, so a login the SP takes only alone fails it too). Err says why
+/// not.
 pub async fn keeps_sessions_side_by_side(
     scenario: &Scenario,
     limits: Limits,
@@ -1740,7 +1742,13 @@ pub async fn keeps_sessions_side_by_side(
         canary_told: false,
         vendor_hint: None,
     };
-    run.keeps_sessions_side_by_side(jobs).await.map(|_| ())
+    match run.keeps_sessions_side_by_side(jobs).await? {
+        0 => Ok(()),
+        alone => Err(format!(
+            "{alone} of {} logins could be made only alone, and a batch whose good login fails cannot be judged",
+            2 * jobs
+        )),
+    }
 }
 
 /// The note when the pre-flight for `jobs` at once failed with `why`: `what` (checks,
