@@ -208,12 +208,15 @@ pub fn run(args: ConformanceArgs) -> Result<ExitCode> {
             v.expected = foreseen.then(String::new);
             gates(&v, threshold) || unjudged(&v)
         };
-        let mut verdicts = run_and_print(&scenarios, &args.options, &fails).await?;
+        let crate::run_cmd::Ran {
+            mut verdicts,
+            notes,
+        } = run_and_print(&scenarios, &args.options, &fails).await?;
         apply_expectations(&mut verdicts, &expectations);
         for v in verdicts.iter_mut() {
             v.gating = gates(v, threshold);
         }
-        write_reports(&args.options, &verdicts)?;
+        write_reports(&args.options, &verdicts, &notes)?;
         Ok(exit_status(&verdicts))
     });
     // Exit 1 means "vulnerable" here: anything else that stops the run could not judge.
@@ -311,7 +314,7 @@ fn run_profile(profile: &str, args: &ConformanceArgs) -> Result<ExitCode> {
             }
             verdicts.extend(rows.into_iter().map(|r| r.verdict));
         }
-        write_reports(&args.options, &verdicts)?;
+        write_reports(&args.options, &verdicts, &[])?;
         Ok(if required_failed {
             ExitCode::from(EXIT_VULNERABLE)
         } else if required_unrun {

@@ -202,6 +202,7 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
             corpus: args.corpus.clone(),
             out: args.out.clone(),
         };
+        let mut notes = Vec::new();
         if plan.jobs > 1 {
             let checked = crate::runner::keeps_sessions_side_by_side(
                 &scenario,
@@ -212,10 +213,9 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
             )
             .await;
             if let Err(why) = checked {
-                say!(
-                    "note: {}",
-                    crate::runner::one_at_a_time("batches", plan.jobs, &why)
-                );
+                let note = crate::runner::one_at_a_time("batches", plan.jobs, &why);
+                say!("note: {note}");
+                notes.push(format!("{}: {note}", scenario.name));
                 plan.jobs = 1;
             }
         }
@@ -246,7 +246,11 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
         })
         .await;
         print_summary(&summary, args.options.verbose());
-        write_reports(&args.options, &fuzz::as_verdicts(&scenario, &summary))?;
+        write_reports(
+            &args.options,
+            &fuzz::as_verdicts(&scenario, &summary),
+            &notes,
+        )?;
         Ok(exit_status(&summary))
     })
 }

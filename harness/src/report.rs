@@ -227,12 +227,13 @@ pub fn overall(verdicts: &[Verdict]) -> String {
 }
 
 /// Writes all verdicts as JSON.
-pub fn write_json(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
+pub fn write_json(path: &Path, verdicts: &[Verdict], notes: &[String]) -> std::io::Result<()> {
     let doc = serde_json::json!({
         "schema": 1,
         "tool": {"name": "saml-harness", "version": env!("CARGO_PKG_VERSION")},
         "summary": counts(verdicts),
         "overall": overall(verdicts),
+        "notes": notes,
         "cases": verdicts,
     });
     std::fs::write(
@@ -289,13 +290,17 @@ pub fn markdown(verdicts: &[Verdict]) -> String {
 }
 
 /// Appends the Markdown report to `path` (a CI step summary collects several writers).
-pub fn write_markdown(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
+pub fn write_markdown(path: &Path, verdicts: &[Verdict], notes: &[String]) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)?;
-    file.write_all(markdown(verdicts).as_bytes())
+    file.write_all(markdown(verdicts).as_bytes())?;
+    for note in notes {
+        writeln!(file, "- note: {}", cell(note))?;
+    }
+    Ok(())
 }
 
 /// The body of a JUnit failure: why, what the forgery tried and who got in, the references,

@@ -323,13 +323,22 @@ pub fn fails_run(v: &Verdict) -> bool {
     !matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable)
 }
 
+/// What a run gave: the verdicts, and its notes (each `scenario: text`, how many checks ran
+/// at once and why), for the reports.
+pub struct Ran {
+    /// Every verdict, in order.
+    pub verdicts: Vec<Verdict>,
+    /// The run's notes.
+    pub notes: Vec<String>,
+}
+
 /// Runs scenarios with the human reporter on stdout (cases as they finish, then the table);
 /// with `--fail-fast`, stops at the first verdict `fails` says fails the run.
 pub async fn run_and_print(
     scenarios: &[Scenario],
     options: &RunOptions,
     fails: &(dyn Fn(&Verdict) -> bool + Sync),
-) -> Result<Vec<Verdict>> {
+) -> Result<Ran> {
     let driver = options.driver()?;
     let canary = options.canary()?;
     let style = report::Style {
@@ -339,6 +348,7 @@ pub async fn run_and_print(
     };
     let mut human = Human::new(std::io::stdout(), style);
     let mut verdicts: Vec<Verdict> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
     let stop = tokio::sync::Notify::new();
     for (i, s) in scenarios.iter().enumerate() {
         let before = verdicts.len();
@@ -350,12 +360,16 @@ pub async fn run_and_print(
                 return;
             }
             human.event(&e);
-            if let Event::CaseFinished(v) = e {
-                if options.fail_fast && failed.is_none() && fails(&v) {
-                    failed = Some(v.id.clone());
-                    stop.notify_one();
+            match e {
+                Event::CaseFinished(v) => {
+                    if options.fail_fast && failed.is_none() && fails(&v) {
+                        failed = Some(v.id.clone());
+                        stop.notify_one();
+                    }
+                    verdicts.push(*v);
                 }
-                verdicts.push(*v);
+                Event::Note(text) => notes.push(format!("{}: {text}", s.name)),
+                Event::ScenarioStarted { .. } => {}
             }
         };
         let run = run_scenario(
@@ -384,17 +398,17 @@ pub async fn run_and_print(
         }
     }
     human.summary(&verdicts);
-    Ok(verdicts)
+    Ok(Ran { verdicts, notes })
 }
 
-/// Writes the reports `--report` asked for.
-pub fn write_reports(options: &RunOptions, verdicts: &[Verdict]) -> Result<()> {
+/// Writes the reports `--report` asked for (the JSON and Markdown ones carry `notes`).
+pub fn write_reports(options: &RunOptions, verdicts: &[Verdict], notes: &[String]) -> Result<()> {
     for (kind, path) in &options.report {
         match kind {
             ReportKind::Html => crate::html::write(path, verdicts),
-            ReportKind::Json => report::write_json(path, verdicts),
+            ReportKind::Json => report::write_json(path, verdicts, notes),
             ReportKind::Junit => report::write_junit(path, verdicts),
-            ReportKind::Markdown => report::write_markdown(path, verdicts),
+            ReportKind::Markdown => report::write_markdown(path, verdicts, notes),
             ReportKind::Sarif => crate::sarif::write(path, verdicts),
         }
         .with_context(|| format!("cannot write report {}", path.display()))?;
@@ -404,8 +418,8 @@ pub fn write_reports(options: &RunOptions, verdicts: &[Verdict]) -> Result<()> {
 
 /// Runs scenarios, reports, and exits 0 only if every case met its expectation.
 pub async fn execute(scenarios: &[Scenario], options: &RunOptions) -> Result<ExitCode> {
-    let verdicts = run_and_print(scenarios, options, &fails_run).await?;
-    write_reports(options, &verdicts)?;
+    let Ran { verdicts, notes } = run_and_print(scenarios, options, &fails_run).await?;
+    write_reports(options, &verdicts, &notes)?;
     // A check that does not apply is no failure; everything else must pass.
     let all_pass = !verdicts.iter().any(fails_run);
     Ok(if all_pass {

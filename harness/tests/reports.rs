@@ -134,6 +134,33 @@ fn a_clean_run_has_no_sarif_results_and_no_markdown_findings() {
 }
 
 #[test]
+fn the_json_and_markdown_reports_carry_the_runs_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (json, md) = (dir.path().join("r.json"), dir.path().join("r.md"));
+    let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
+        .args([
+            "conformance",
+            "--reference-sp",
+            "--only",
+            "xsw",
+            "--jobs",
+            "2",
+        ])
+        .arg("--report")
+        .arg(format!("json={}", json.display()))
+        .arg("--report")
+        .arg(format!("markdown={}", md.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let said = "login: 2 checks at once: 4 logins side by side each kept its session";
+    assert_eq!(report["notes"], serde_json::json!([said]), "{report}");
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(md.contains(&format!("- note: {said}")), "{md}");
+}
+
+#[test]
 fn fail_fast_stops_at_the_first_verdict_that_fails_the_run_and_reports_what_ran() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
