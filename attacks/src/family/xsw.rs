@@ -83,15 +83,23 @@ pub fn xsw4(f: &Forge) -> Result<Forged, Skip> {
 /// XSW5: the Assertion forged in place (new ID, Signature kept); an unsigned copy of the
 /// original appended at the end of the Response.
 pub fn xsw5(f: &Forge) -> Result<Forged, Skip> {
+    forged_in_place_original_at(f, &|p| {
+        insert(before_end_tag(p.doc.src, p.root), p.assertion_unsigned())
+    })
+}
+
+/// The Assertion forged in place (new ID, Signature kept), the unsigned original inserted
+/// by `place`.
+fn forged_in_place_original_at(
+    f: &Forge,
+    place: &dyn Fn(&Parts) -> (std::ops::Range<usize>, String),
+) -> Result<Forged, Skip> {
     let doc = parse(f)?;
     let p = Parts::of(&doc)?;
     p.need_assertion_sig()?;
     let (mut edits, swap) = forge_in_place(&p);
     edits.push(id_edit(p.assertion, &evil_id(p.assertion_id()))?);
-    edits.push(insert(
-        before_end_tag(doc.src, p.root),
-        p.assertion_unsigned(),
-    ));
+    edits.push(place(&p));
     forged(p.splice_unsigned_response(edits), swap)
 }
 
@@ -101,19 +109,15 @@ pub fn xsw5(f: &Forge) -> Result<Forged, Skip> {
 /// regression test wraps the original in an unqualified element after the forged Assertion,
 /// this is the schema-valid variant of that shape).
 pub fn original_in_extensions(f: &Forge) -> Result<Forged, Skip> {
-    let doc = parse(f)?;
-    let p = Parts::of(&doc)?;
-    p.need_assertion_sig()?;
-    let (mut edits, swap) = forge_in_place(&p);
-    edits.push(id_edit(p.assertion, &evil_id(p.assertion_id()))?);
-    edits.push(insert(
-        p.after_response_header(),
-        format!(
-            "<samlp:Extensions xmlns:samlp=\"{PROTOCOL_NS}\">{}</samlp:Extensions>",
-            p.assertion_unsigned()
-        ),
-    ));
-    forged(p.splice_unsigned_response(edits), swap)
+    forged_in_place_original_at(f, &|p| {
+        insert(
+            p.after_response_header(),
+            format!(
+                "<samlp:Extensions xmlns:samlp=\"{PROTOCOL_NS}\">{}</samlp:Extensions>",
+                p.assertion_unsigned()
+            ),
+        )
+    })
 }
 
 /// XSW6: as XSW5, the unsigned original copy inside the forged Assertion's Signature.
