@@ -365,7 +365,8 @@ fn a_refusal_that_was_another_checks_crash_is_run_again_alone() {
 }
 
 /// A proxy in front of the SP at `upstream` that answers 503 ("worker restarting") to the
-/// first request whose URL names `evil.test` or that carries a `PAOS` header, once per path,
+/// first request whose URL names `evil.test` or that carries a `PAOS` header, once per path
+/// and trigger,
 /// drops the connection without an answer under the POSTs to the ACS numbered in `drop_posts`
 /// (from 1), and forwards everything else: another check's crash, as the next check would
 /// meet it.
@@ -392,8 +393,20 @@ fn stumbling_proxy(
                 // A panic ends the connection's task: the client sees it closed, unanswered.
                 assert!(!drop_posts.contains(&n), "dropping ACS POST {n} unanswered");
             }
-            let trigger = uri.to_string().contains("evil.test") || headers.contains_key("paos");
-            if trigger && stumbled.lock().unwrap().insert(uri.path().to_owned()) {
+            // Keyed by trigger and path, so checks run side by side each meet their own 503
+            // whichever reaches a shared path (the sign-on URL) first.
+            let trigger = if headers.contains_key("paos") {
+                Some("paos")
+            } else if uri.to_string().contains("evil.test") {
+                Some("evil.test")
+            } else {
+                None
+            };
+            let first = trigger.is_some_and(|trigger| {
+                let key = format!("{trigger} {}", uri.path());
+                stumbled.lock().unwrap().insert(key)
+            });
+            if first {
                 return (
                     StatusCode::SERVICE_UNAVAILABLE,
                     HeaderMap::new(),
