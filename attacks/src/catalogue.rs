@@ -563,8 +563,19 @@ pub const CATALOGUE: &[Check] = &[
         aliases: &["sig/xsw/1"],
         title: "XSW3: forged Assertion (new ID) inserted before the signed one",
         research_id: "XSW-03",
-        references: &[USENIX12, "CVE-2016-5697", "CVE-2017-11427", "CVE-2017-1000452 (samlify < 2.3.0: every signature verified, the first NameID read)"],
+        references: &[USENIX12, "CVE-2016-5697", "CVE-2017-11427"],
         edit: Edit::Bytes(xsw::xsw3),
+        ..XSW
+    },
+    Check {
+        id: "xsw/forged-without-audience",
+        title: "XSW3 for readers of the whole document: forged Assertion (new ID, no AudienceRestriction) before the signed one",
+        research_id: "XSW-03",
+        references: &["CVE-2017-1000452 (samlify < 2.4.0: every Signature verified, each field read over the whole document)", USENIX12],
+        tags: &["wrapping", "cve-2017-1000452"],
+        provenance: "reconstructed from samlify 2.3.6's verifySignature and extractor (`//*[local-name(.)='NameID']/text()`); checked against samlify 2.3.6 (NameID read as [admin@contoso.com, B.Simon@contoso.com], while xsw/3's second Audience made its application refuse) and 2.7.7 (refused)",
+        must: "read each field from the one Assertion the verified signature covers, never over the whole document; refuse responses with more than one assertion",
+        edit: Edit::Bytes(xsw::forged_without_audience),
         ..XSW
     },
     Check {

@@ -64,7 +64,7 @@ mod tests {
         assert!(ids(&["xsw"]).contains(&"xsw/3"));
         assert_eq!(ids(&["xsw/1"]), ["xsw/1"]);
         assert!(select(&["xs".into()], &[]).is_err());
-        assert_eq!(ids(&["XSW-03"]), ["xsw/3"]);
+        assert_eq!(ids(&["XSW-03"]), ["xsw/3", "xsw/forged-without-audience"]);
         assert_eq!(ids(&["sig/xsw/1"]), ["xsw/3"]);
         assert_eq!(ids(&["cve-2024-45409"]), ["dsig/digest-value-smuggled"]);
     }

@@ -192,11 +192,25 @@ pub fn judge(
                 Some(id),
             )
         }
-        (Goal::Impersonate, Some(id)) => judged(
-            Outcome::Vulnerable,
-            format!("signed in as {id:?}, an identity the IdP never asserted; the SP must {must}"),
-            Some(id),
-        ),
+        (Goal::Impersonate, Some(id)) => {
+            // Several identities at once (samlify < 2.4.0 read every NameID): the forged one
+            // among them is who the application may take the session for.
+            let held = crate::oracle::identities_in(id)
+                .find(|held| among(&swap.forged, held))
+                .map(str::to_owned);
+            match held {
+                Some(forged) => Judged {
+                    outcome: Outcome::Vulnerable,
+                    reason: format!("signed in as {id:?}: the SP read several identities from one response, the forged {forged} among them; the SP must {must}"),
+                    signed_in_as: Some(forged),
+                },
+                None => judged(
+                    Outcome::Vulnerable,
+                    format!("signed in as {id:?}, an identity the IdP never asserted; the SP must {must}"),
+                    Some(id),
+                ),
+            }
+        }
         (Goal::Impersonate, None) => judged(
             Outcome::Inconclusive,
             "signed in, but the oracle shows no identity, so whose session it is cannot be told; hint: set `sp.oracle.identity`".into(),
@@ -748,6 +762,30 @@ mod tests {
             );
             assert_eq!(j.outcome, expected, "{goal:?} {session:?}: {}", j.reason);
         }
+    }
+
+    #[test]
+    fn several_identities_at_once_name_the_forged_one_among_them() {
+        // samlify < 2.4.0 reads every NameID: its application holds an array.
+        let several = |id: &str| {
+            judge(
+                Goal::Impersonate,
+                &Session::SignedIn {
+                    identity: Some(id.into()),
+                },
+                &swap(),
+                &Baseline::default(),
+                "ACS answered 303",
+                "read one Assertion",
+            )
+        };
+        let j = several("admin@contoso.com, B.Simon@contoso.com");
+        assert_eq!(j.outcome, Outcome::Vulnerable, "{}", j.reason);
+        assert_eq!(j.signed_in_as.as_deref(), Some("admin@contoso.com"));
+        assert!(j.reason.contains("several identities"), "{}", j.reason);
+        let j = several("B.Simon@contoso.com,carol@contoso.com");
+        assert_eq!(j.outcome, Outcome::Vulnerable, "{}", j.reason);
+        assert!(j.reason.contains("never asserted"), "{}", j.reason);
     }
 
     #[test]

@@ -53,6 +53,24 @@ pub fn judge(oracle: &Oracle, body: &str, summary: &str) -> Session {
     }
 }
 
+/// An SP that read several identities from one response (samlify < 2.4.0 hands the
+/// application an array when several NameIDs match): one identity when they agree, else
+/// them all joined with `, ` (the judge finds a forged one among them, see
+/// [`identities_in`]); None unless every item is a string.
+fn several_identities(items: &[serde_json::Value]) -> Option<String> {
+    let ids: Vec<&str> = items.iter().map(|v| v.as_str()).collect::<Option<_>>()?;
+    Some(match ids.iter().all(|id| *id == ids[0]) {
+        true => ids[0].to_owned(),
+        false => ids.join(", "),
+    })
+}
+
+/// The identities an oracle's reading holds: more than one when the page showed several,
+/// as a JSON array ([`several_identities`]) or as a script writes one (`a,b`).
+pub fn identities_in(identity: &str) -> impl Iterator<Item = &str> {
+    identity.split(',').map(str::trim)
+}
+
 /// The identity `rule` finds in `body`, or what kept it from finding one.
 fn identity_on_page(rule: &IdentityRule, body: &str) -> Result<String, String> {
     match rule {
@@ -62,6 +80,11 @@ fn identity_on_page(rule: &IdentityRule, body: &str) -> Result<String, String> {
             })?;
             match json.pointer(pointer) {
                 Some(serde_json::Value::String(id)) => Ok(id.clone()),
+                Some(serde_json::Value::Array(items)) if !items.is_empty() => {
+                    several_identities(items).ok_or_else(|| {
+                        format!("{pointer} holds {}, not strings; hint: point at the text of the user's name", serde_json::Value::Array(items.clone()))
+                    })
+                }
                 Some(other) => Err(format!(
                     "{pointer} holds {other}, not a string; hint: point at the text of the user's name"
                 )),
@@ -119,6 +142,31 @@ mod tests {
     }
 
     #[test]
+    fn a_json_array_of_identities_is_read_as_all_of_them() {
+        // samlify < 2.4.0 reads every NameID in the document; its application stores the array.
+        let pointer = oracle(IdentityRule::JsonPointer("/name_id".into()));
+        let signed_in = |id: &str| Session::SignedIn {
+            identity: Some(id.into()),
+        };
+        assert_eq!(
+            judge(
+                &pointer,
+                r#"{"name_id": ["admin@x.test", "b@x.test"]}"#,
+                "200"
+            ),
+            signed_in("admin@x.test, b@x.test")
+        );
+        assert_eq!(
+            judge(&pointer, r#"{"name_id": ["b@x.test", "b@x.test"]}"#, "200"),
+            signed_in("b@x.test")
+        );
+        assert_eq!(
+            identities_in("admin@x.test, b@x.test").collect::<Vec<_>>(),
+            ["admin@x.test", "b@x.test"]
+        );
+    }
+
+    #[test]
     fn an_unreadable_oracle_page_says_what_was_wrong() {
         let pointer = oracle(IdentityRule::JsonPointer("/name_id".into()));
         let how = |s: Session| match s {
@@ -128,6 +176,8 @@ mod tests {
         assert!(how(judge(&pointer, "<html>hi</html>", "200")).contains("not JSON"));
         assert!(how(judge(&pointer, r#"{"user": "a"}"#, "200")).contains("top-level keys: user"));
         assert!(how(judge(&pointer, r#"{"name_id": 7}"#, "200")).contains("not a string"));
+        assert!(how(judge(&pointer, r#"{"name_id": ["a", 7]}"#, "200")).contains("not strings"));
+        assert!(how(judge(&pointer, r#"{"name_id": []}"#, "200")).contains("not a string"));
         assert_eq!(
             judge(&pointer, r#"{"name_id": "a@b.test"}"#, "200"),
             Session::SignedIn {

