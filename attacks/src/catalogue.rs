@@ -296,6 +296,18 @@ pub const CATALOGUE: &[Check] = &[
         ..SIG
     },
     Check {
+        id: "sig/none-saml2-prefixed",
+        title: "all signatures removed, identity forged, written with saml2p:/saml2: prefixes (as Shibboleth IdP and Okta write them)",
+        research_id: "SIG-01",
+        references: &[PROFILES, "@better-auth/sso 1.3.14–1.4.6 (better-auth PR 6682: on a refused response, `<saml2:NameID>` read by regex and signed in)"],
+        tags: &["signature", "fallback"],
+        provenance: "better-auth PR 6682's regression tests (an unsigned saml2p:Response whose saml2:NameID the fallback read); the affected versions are the fix's, not run here",
+        must: "refuse a response with no signature on the Response or the Assertion, however its elements are prefixed",
+        fix: "never fall back to reading a response the SAML library refused; a failed validation signs nobody in",
+        edit: Edit::Bytes(sig::none_saml2_prefixed),
+        ..SIG
+    },
+    Check {
         id: "sig/keyinfo/x509",
         aliases: &["sig/untrusted-key"],
         title: "re-signed with the attacker's key, its certificate in KeyInfo",
@@ -633,7 +645,7 @@ pub const CATALOGUE: &[Check] = &[
         id: "xsw/status-detail",
         title: "signed original hidden in StatusDetail, forged Assertion in its place",
         research_id: "XSW-09",
-        references: &["CVE-2025-54369", "CVE-2025-25292 PoC"],
+        references: &["CVE-2025-25292 PoC"],
         edit: Edit::Bytes(xsw::status_detail),
         ..XSW
     },
@@ -789,12 +801,12 @@ pub const CATALOGUE: &[Check] = &[
     },
     Check {
         id: "dsig/enveloped-over-removal",
-        title: "a fake ds:Signature inside the signed Assertion holds a forged Subject",
+        title: "a fake ds:Signature inside the signed Assertion, with a copy of the genuine SignatureValue, holds a forged Subject",
         family: Family::Dsig,
         research_id: "none",
-        references: &["XML-DSig Core §6.6.4 (the enveloped-signature transform removes only its own Signature)"],
+        references: &["XML-DSig Core §6.6.4 (the enveloped-signature transform removes only its own Signature)", "node-saml/xml-crypto#585 (the transform removed every Signature with the verified SignatureValue)"],
         tags: &["dsig", "enveloped"],
-        provenance: "shape from the enveloped-transform definition; no known-vulnerable implementation run here",
+        provenance: "shape from the enveloped-transform definition and OneUptime issue 2981 (a decoy Signature carrying the genuine SignatureValue); no known-vulnerable SP library run here: node-saml reads Subject only as a child of the Assertion",
         must: "let the enveloped transform remove only the Signature being verified, and read NameID from Subject",
         fix: "verify with a conforming XML-DSig library; read Subject/NameID by path, not the first NameID anywhere",
         edit: Edit::Bytes(dsig::enveloped_over_removal),
@@ -933,13 +945,27 @@ pub const CATALOGUE: &[Check] = &[
         title: "IdP-signed look-alike account; its suffix moved into a processing instruction in NameID (xml-crypto writes an instruction as its data)",
         family: Family::Canon,
         research_id: "CANON-03",
-        references: &["CVE-2025-54419 (@node-saml/node-saml < 5.1.0)", "GHSA-4mxg-3p6v-xgq3"],
+        references: &["CVE-2025-54419 (@node-saml/node-saml < 5.1.0)", "GHSA-4mxg-3p6v-xgq3", "CVE-2025-54369 (GHSA-m837-g268-mmv7, the same fix)"],
         seed: Seed::Any,
         tags: &["canonicalization", "cve-2025-54419"],
-        provenance: "reconstructed from xml-crypto's canonicalization of processing instructions and node-saml's xml2js reading; checked against node-saml 5.0.1 with xml-crypto 6.0.1 and 6.3.2 (forged identity signed in) and node-saml 5.1.0 (the look-alike account); an xml-crypto that writes instructions as C14N says hides the bug from this shape",
+        provenance: "reconstructed from xml-crypto's canonicalization of processing instructions and node-saml's xml2js reading; checked against node-saml 5.0.1, 4.0.5 and passport-saml 3.2.4 (forged identity signed in) and node-saml 5.1.0 (the look-alike account); an xml-crypto that writes instructions as C14N says hides the bug from this shape",
         must: "canonicalize processing instructions as C14N says (the signature then breaks) and read the identity from what was signed",
         fix: "upgrade @node-saml/node-saml to 5.1.0 or later; in general read the identity from the verifier's signed bytes",
         edit: Edit::Bytes(canon::pi_name_id),
+        ..XSW
+    },
+    Check {
+        id: "canon/pi/claims",
+        title: "IdP-signed look-alike account; its suffix moved into a processing instruction in the e-mail and name claims",
+        family: Family::Canon,
+        research_id: "CANON-03",
+        references: &["CVE-2025-54419 (@node-saml/node-saml < 5.1.0)", "GHSA-4mxg-3p6v-xgq3", "CVE-2025-54369 (GHSA-m837-g268-mmv7, the same fix)"],
+        seed: Seed::Any,
+        tags: &["canonicalization", "cve-2025-54419"],
+        provenance: "canon/pi/name-id's shape in the claims; checked with the oracle on the e-mail claim against node-saml 5.0.1 (the target's address signed in) and 5.1.0 (the look-alike); node-saml 4.0.5 and passport-saml 3.2.4 read claims the same way (a helper's hand-made forgery)",
+        must: "canonicalize processing instructions as C14N says (the signature then breaks) and read claims from what was signed",
+        fix: "upgrade @node-saml/node-saml to 5.1.0 or later; in general read claims from the verifier's signed bytes",
+        edit: Edit::Bytes(canon::pi_claims),
         ..XSW
     },
     Check {

@@ -11,7 +11,7 @@ use std::process::Command;
 /// SP takes their document and the oracle reads the other place (the claims ones under the
 /// NameID oracle, the NameID ones under a claim oracle), as
 /// `the_oracle_must_read_the_value_a_look_alike_check_cuts` shows.
-const UNSEEN: [&str; 7] = [
+const UNSEEN: [&str; 8] = [
     "canon/comment/claims=not-applicable",
     "canon/cdata/claims=not-applicable",
     "canon/entity/claims=not-applicable",
@@ -19,6 +19,7 @@ const UNSEEN: [&str; 7] = [
     "canon/cdata/name-id=not-applicable",
     "canon/entity/name-id=not-applicable",
     "canon/pi/name-id=not-applicable",
+    "canon/pi/claims=not-applicable",
 ];
 
 /// Runs `conformance --reference-sp` with `flaws`; returns the exit code and `id=verdict` of
@@ -73,7 +74,7 @@ macro_rules! flaw_is_caught {
 }
 
 flaw_is_caught! {
-    signature: "signature" => 1 ["sig/none=vulnerable", "sig/keyinfo/x509=vulnerable", "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/none=vulnerable", "sig/keyinfo/cloned-cert=vulnerable", "sig/tampered=vulnerable", "sig/empty/signature-value=vulnerable", "sig/empty/digest-value=vulnerable", "sig/hmac/sha1=vulnerable", "sig/hmac/sha256=vulnerable", "sig/hmac/sha384=vulnerable", "sig/hmac/sha512=vulnerable", "sig/hmac/der-key=vulnerable", "sig/hmac/base64-key=vulnerable", "sig/hmac/pem-no-newline=vulnerable", "sig/hmac/spki-pem-crlf=vulnerable", "sig/verify-error/dsa-method=vulnerable", "sig/verify-error/ecdsa-method=vulnerable", "sig/assertion-unsigned=nonstrict", "sig/reference/whole-document=nonstrict", "sig/reference/two=nonstrict", "xsw/donor-signature-first=vulnerable", "dsig/comment-in-digest-value=vulnerable", "dsig/digest-value-smuggled=vulnerable", "dsig/namespace-hiding=vulnerable", "dsig/void-canonicalization=vulnerable", "canon/pi/name-id=vulnerable", "enc/unsigned-assertion=vulnerable"];
+    signature: "signature" => 1 ["sig/none=vulnerable", "sig/none-saml2-prefixed=vulnerable", "sig/keyinfo/x509=vulnerable", "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/none=vulnerable", "sig/keyinfo/cloned-cert=vulnerable", "sig/tampered=vulnerable", "sig/empty/signature-value=vulnerable", "sig/empty/digest-value=vulnerable", "sig/hmac/sha1=vulnerable", "sig/hmac/sha256=vulnerable", "sig/hmac/sha384=vulnerable", "sig/hmac/sha512=vulnerable", "sig/hmac/der-key=vulnerable", "sig/hmac/base64-key=vulnerable", "sig/hmac/pem-no-newline=vulnerable", "sig/hmac/spki-pem-crlf=vulnerable", "sig/verify-error/dsa-method=vulnerable", "sig/verify-error/ecdsa-method=vulnerable", "sig/assertion-unsigned=nonstrict", "sig/reference/whole-document=nonstrict", "sig/reference/two=nonstrict", "xsw/donor-signature-first=vulnerable", "dsig/comment-in-digest-value=vulnerable", "dsig/digest-value-smuggled=vulnerable", "dsig/namespace-hiding=vulnerable", "dsig/void-canonicalization=vulnerable", "canon/pi/name-id=vulnerable", "enc/unsigned-assertion=vulnerable"];
     key_from_keyinfo: "key-from-keyinfo" => 1 ["sig/keyinfo/x509=vulnerable", "sig/keyinfo/key-value=vulnerable", "sig/keyinfo/cloned-cert=vulnerable"];
     hmac_key_confusion: "hmac-key-confusion" => 1 ["sig/hmac/sha1=vulnerable", "sig/hmac/sha256=vulnerable", "sig/hmac/sha384=vulnerable", "sig/hmac/sha512=vulnerable", "sig/hmac/der-key=vulnerable", "sig/hmac/base64-key=vulnerable", "sig/hmac/pem-no-newline=vulnerable", "sig/hmac/spki-pem-crlf=vulnerable", "sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict"];
     id_by_local_name: "id-by-local-name" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "xsw/attribute-pollution=vulnerable"];
@@ -83,6 +84,7 @@ flaw_is_caught! {
     xsw_root_assertion: "xsw-root-assertion" => 1 ["sig/assertion-unsigned=nonstrict", "sig/detached=vulnerable", "sig/reference/two=nonstrict", "xsw/1=vulnerable", "xsw/2=vulnerable", "xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "xsw/status-detail=vulnerable", "xsw/advice=vulnerable", "xsw/lifted-signature=vulnerable", "xsw/original-in-extensions=vulnerable", "xsw/attribute-pollution=vulnerable", "xsw/donor-signature-first=vulnerable", "parse/schema/assertion-in-assertion=vulnerable", "xsw/encrypted=vulnerable"];
     xsw_last_id: "xsw-last-id" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "xsw/7=vulnerable", "xsw/8=vulnerable", "xsw/advice=vulnerable", "xsw/assertions/forged-first=vulnerable", "xsw/attribute-pollution=vulnerable", "xsw/donor-signature-first=vulnerable", "parse/schema/assertion-in-assertion=vulnerable", "xsw/encrypted=vulnerable"];
     document_wide_fields: "document-wide-fields" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "xsw/forged-without-audience=vulnerable", "xsw/subject-in-signature=vulnerable", "xsw/donor-signature-first=vulnerable"];
+    regex_fallback: "regex-fallback" => 1 ["sig/none-saml2-prefixed=vulnerable"];
     last_assertion: "last-assertion" => 1 ["sig/assertion-unsigned=nonstrict", "xsw/assertions/signed-first=vulnerable"];
     digest_first_child: "digest-first-child" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "dsig/comment-in-digest-value=vulnerable"];
     digest_anywhere: "digest-anywhere" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "dsig/digest-value-smuggled=vulnerable"];
@@ -216,6 +218,11 @@ fn truncation_in_a_claim_is_caught_when_the_sp_identifies_users_by_that_claim() 
             1,
             BTreeSet::from(["canon/entity/claims=vulnerable".to_owned()])
         )
+    );
+    // node-saml < 5.1.0 (CVE-2025-54419) for an SP that maps accounts from the e-mail claim.
+    assert_eq!(
+        conformance_with(&["pi-as-text"], &claims),
+        (1, BTreeSet::from(["canon/pi/claims=vulnerable".to_owned()]))
     );
 }
 

@@ -131,6 +131,10 @@ const NOT_REACHED: &[(Flaw, &str)] = &[
         Flaw::FirstSignatureInScope,
         "a forged Assertion whose own Signature names it, holding the signed one first",
     ),
+    (
+        Flaw::RegexFallback,
+        "the `saml2:` prefix on NameID, which no primitive writes (they keep the IdP's prefixes)",
+    ),
 ];
 
 #[test]

@@ -513,6 +513,37 @@ fn children(n: &Node, name: &str) -> Vec<Node> {
         .collect()
 }
 
+/// The login @better-auth/sso 1.3.14–1.4.6 made of a response its SAML library refused: the
+/// first `<saml2:NameID[^>]*>([^<]+)</saml2:NameID>` in the bytes (better-auth PR 6682
+/// removed it). InResponseTo and the Assertion ID are read as the careful path reads them, so
+/// only the signature and the profile's rules are skipped.
+pub fn regex_fallback(xml: &str) -> Option<crate::validate::Login> {
+    let (open, close) = ("<saml2:NameID", "</saml2:NameID>");
+    let start = xml.find(open)? + open.len();
+    let rest = &xml[start..];
+    let body = &rest[rest.find('>')? + 1..];
+    let value = &body[..body.find('<')?];
+    if value.is_empty() || !body[value.len()..].starts_with(close) {
+        return None;
+    }
+    let doc = roxmltree::Document::parse(xml).ok();
+    let attribute = |element: &str, name: &str| {
+        doc.as_ref()?
+            .descendants()
+            .find(|n| n.tag_name().name() == element)?
+            .attribute(name)
+            .map(str::to_owned)
+    };
+    Some(crate::validate::Login {
+        name_id: value.to_owned(),
+        name_id_format: None,
+        assertion_id: attribute("Assertion", "ID").unwrap_or_default(),
+        in_response_to: attribute("Response", "InResponseTo"),
+        session_index: None,
+        attributes: Vec::new(),
+    })
+}
+
 /// Every `ds:Signature` below `n`, outermost first.
 pub fn every_signature(n: &Node) -> Vec<Node> {
     let mut out = Vec::new();

@@ -198,11 +198,15 @@ pub enum Flaw {
     /// document: every NameID (joined with `,` when several, as an application writing the
     /// array into a string does) and every Audience (samlify < 2.4.0, CVE-2017-1000452).
     DocumentWideFields,
+    /// When validation refuses a response, read `<saml2:NameID[^>]*>([^<]+)</saml2:NameID>`
+    /// from its bytes and sign that user in (@better-auth/sso 1.3.14–1.4.6, fixed by
+    /// better-auth PR 6682).
+    RegexFallback,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 68] = [
+    pub const ALL: [Flaw; 69] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -271,6 +275,7 @@ impl Flaw {
         Flaw::OneSessionPerUser,
         Flaw::OneRequestAtATime,
         Flaw::DocumentWideFields,
+        Flaw::RegexFallback,
     ];
 
     /// The command-line name.
@@ -344,6 +349,7 @@ impl Flaw {
             Flaw::OneSessionPerUser => "one-session-per-user",
             Flaw::OneRequestAtATime => "one-request-at-a-time",
             Flaw::DocumentWideFields => "document-wide-fields",
+            Flaw::RegexFallback => "regex-fallback",
         }
     }
 
@@ -453,6 +459,9 @@ impl Flaw {
             Flaw::OneRequestAtATime => "remember only the latest AuthnRequest (one pending login)",
             Flaw::DocumentWideFields => {
                 "verify every Signature, read every NameID and Audience (CVE-2017-1000452)"
+            }
+            Flaw::RegexFallback => {
+                "on a refusal, sign in the <saml2:NameID> a regex finds (@better-auth/sso)"
             }
         }
     }

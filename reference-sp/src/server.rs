@@ -456,7 +456,10 @@ async fn consume(
             flaws: &c.flaws,
             decryption_key: Some(&checking.decryption_key),
         };
-        validate(&xml, &checks)
+        validate(&xml, &checks).or_else(|refusal| match c.flaws.contains(&Flaw::RegexFallback) {
+            true => crate::emulated::regex_fallback(&xml).ok_or(refusal),
+            false => Err(refusal),
+        })
     })
     .await;
     let login = match validated {

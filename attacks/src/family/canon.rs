@@ -136,6 +136,12 @@ pub fn pi_name_id(f: &Forge) -> Result<Forged, Skip> {
     lookalike(f, Place::NameId, processing_instruction)
 }
 
+/// `processing_instruction` in the e-mail and name claims (CVE-2025-54419, for an SP that
+/// maps accounts from a claim).
+pub fn pi_claims(f: &Forge) -> Result<Forged, Skip> {
+    lookalike(f, Place::Claims, processing_instruction)
+}
+
 /// `admin@contoso.com<!---->.evil.test` in NameID (CVE-2017-11427 family).
 pub fn comment_name_id(f: &Forge) -> Result<Forged, Skip> {
     lookalike(f, Place::NameId, comment)

