@@ -301,7 +301,7 @@ pub const CATALOGUE: &[Check] = &[
         research_id: "SIG-01",
         references: &[PROFILES, "@better-auth/sso 1.3.14–1.4.6 (better-auth PR 6682: on a refused response, `<saml2:NameID>` read by regex and signed in)"],
         tags: &["signature", "fallback"],
-        provenance: "better-auth PR 6682's regression tests (an unsigned saml2p:Response whose saml2:NameID the fallback read); the affected versions are the fix's, not run here",
+        provenance: "better-auth PR 6682's regression tests (an unsigned saml2p:Response whose saml2:NameID the fallback read); checked against @better-auth/sso 1.4.6 (forged identity signed in, by its callback and its ACS route, while sig/none was refused) and 1.4.7 (refused)",
         must: "refuse a response with no signature on the Response or the Assertion, however its elements are prefixed",
         fix: "never fall back to reading a response the SAML library refused; a failed validation signs nobody in",
         edit: Edit::Bytes(sig::none_saml2_prefixed),
@@ -615,6 +615,17 @@ pub const CATALOGUE: &[Check] = &[
         provenance: "a schema-valid variant of pysaml2 5.0.0's regression test (tests/saml2_response_xsw.xml wraps the original in an unqualified element after the forged Assertion; here samlp:Extensions after the Issuer); checked against pysaml2 4.9.0 and 4.4.0 (forged identity signed in, while xsw/5 was refused for a second Assertion child) and 5.0.0 (refused: the signature's Reference must name its enclosing element)",
         must: "verify that the signature's Reference names the very element it sits in, and read only that element",
         edit: Edit::Bytes(xsw::original_in_extensions),
+        ..XSW
+    },
+    Check {
+        id: "xsw/original-in-extensions-same-id",
+        title: "the unsigned original in samlp:Extensions, the Assertion forged in place with the same ID and its Signature kept",
+        research_id: "XSW-08",
+        references: &["GHSA-w553-pwx6-3mg9 (LightSAML 5.0.0 and 4.6.1: xmlseclibs resolves the first element with the ID)", USENIX12],
+        tags: &["wrapping", "duplicate-id"],
+        provenance: "LightSAML's advisory and fix (litesaml/lightsaml PR 113) shape; not run here (Packagist is not reachable). Against a check that the Reference names the Assertion carrying the Signature (pysaml2's CVE-2020-5390 fix) this shape still holds",
+        must: "refuse documents in which two elements carry the signed ID, and read only the element the verified Reference resolved",
+        edit: Edit::Bytes(xsw::original_in_extensions_same_id),
         ..XSW
     },
     Check {

