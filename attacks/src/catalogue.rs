@@ -1172,6 +1172,20 @@ pub const CATALOGUE: &[Check] = &[
         ..XSW
     },
     Check {
+        id: "parse/schema/response-in-response",
+        title: "the IdP-signed Response as the first child of a forged one (schema-invalid) whose own Signature names the forged ID",
+        family: Family::Parse,
+        research_id: "PARSE-04",
+        references: &["CVE-2021-21238 (pysaml2 < 6.5.0)", "GHSA-f4g9-h89h-jgv9", "SAML Core §3.2.2 (Response content model)"],
+        seed: Seed::ResponseSigned,
+        tags: &["parser-differential", "schema", "wrapping", "cve-2021-21238"],
+        provenance: "pysaml2 test fixture shape (tests/xsw/signed-xsw-response-in-response-first-sig.xml); a helper's hand-made copy signed in as admin on pysaml2 6.4.1 checking the Response signature, refused by 6.5.0",
+        must: "validate the message against the SAML schema (or refuse nested Responses) and verify exactly the Signature that is a direct child of the element read",
+        fix: "upgrade pysaml2 to 6.5.0+; validate against the SAML XSDs before verifying; verify the Signature whose Reference names the element, not the first one under it",
+        edit: Edit::Bytes(parse::response_in_response),
+        ..XSW
+    },
+    Check {
         id: "parse/namespace/foreign-assertion",
         title: "a forged Assertion element in a foreign namespace (SAML children) before the signed one",
         family: Family::Parse,

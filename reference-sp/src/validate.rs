@@ -826,9 +826,10 @@ fn verify_signatures(
     Ok(())
 }
 
-/// pysaml2 before CVE-2021-21238's fix: the root-level Assertion's own Signature must name
-/// its ID (a Python check), then `xmlsec1 --node-id` verifies the first Signature found under
-/// that Assertion, whichever element that one covers.
+/// pysaml2 before CVE-2021-21238's fix: the Response and its root-level Assertion, each
+/// that carries a Signature, must have it name the element's own ID (a Python check), then
+/// `xmlsec1 --node-id` verifies the first Signature found under that element, whichever
+/// element that one covers.
 fn first_signature_in_scope(
     xml: &str,
     response: roxmltree::Node,
@@ -836,24 +837,36 @@ fn first_signature_in_scope(
 ) -> Result<(), Rejection> {
     let assertion = child(response, ASSERTION_NS, "Assertion")
         .ok_or_else(|| Rejection("the Response has no Assertion".into()))?;
-    if !signature_names_itself(assertion) {
-        return reject("the Assertion's Signature does not reference it");
+    let signed: Vec<(roxmltree::Node, &str)> = [(response, "Response"), (assertion, "Assertion")]
+        .into_iter()
+        .filter(|(element, _)| child(*element, DSIG_NS, "Signature").is_some())
+        .collect();
+    if signed.is_empty() {
+        return reject("neither the Response nor the Assertion is signed");
+    }
+    if let Some((_, name)) = signed.iter().find(|(e, _)| !signature_names_itself(*e)) {
+        return reject(format!("the {name}'s Signature does not reference it"));
     }
     let ldoc = libxml_doc(xml)?;
     let root = ldoc.get_root_element().ok_or(Rejection("no root".into()))?;
-    let lassertion = root
-        .get_child_elements()
-        .into_iter()
-        .find(|c| {
-            c.get_name() == "Assertion"
-                && c.get_namespace()
-                    .is_some_and(|ns| ns.get_href() == ASSERTION_NS)
-        })
-        .ok_or_else(|| Rejection("the Response has no Assertion".into()))?;
-    let first = crate::emulated::first_descendant(&lassertion, "Signature")
-        .ok_or_else(|| Rejection("the Assertion is not signed".into()))?;
-    let how = crate::emulated::Loose::careful();
-    crate::emulated::verify(&ldoc, &first, how, certs).map_err(Rejection)?;
+    for (_, name) in signed {
+        let scope = match name {
+            "Response" => root.clone(),
+            _ => root
+                .get_child_elements()
+                .into_iter()
+                .find(|c| {
+                    c.get_name() == "Assertion"
+                        && c.get_namespace()
+                            .is_some_and(|ns| ns.get_href() == ASSERTION_NS)
+                })
+                .ok_or_else(|| Rejection("the Response has no Assertion".into()))?,
+        };
+        let first = crate::emulated::first_descendant(&scope, "Signature")
+            .ok_or_else(|| Rejection(format!("the {name} is not signed")))?;
+        let how = crate::emulated::Loose::careful();
+        crate::emulated::verify(&ldoc, &first, how, certs).map_err(Rejection)?;
+    }
     Ok(())
 }
 

