@@ -54,12 +54,11 @@ pub fn judge_mutated(
         };
     }
     // A "forged" value that is the user's own (or what the good login showed) proves nothing.
-    let bare = saml_protocol::trim_xml_whitespace;
     let own = |f: &String| {
         swap.genuine
             .iter()
             .chain(baseline.good_identity.iter())
-            .any(|g| bare(g).eq_ignore_ascii_case(bare(f)))
+            .any(|g| crate::oracle::same_identity(g, f))
     };
     let swap = Swap {
         genuine: swap.genuine.clone(),
@@ -164,8 +163,7 @@ pub fn judge(
         }
         Session::SignedIn { identity } => identity.as_ref(),
     };
-    let bare = saml_protocol::trim_xml_whitespace;
-    let same = |a: &str, b: &str| bare(a).eq_ignore_ascii_case(bare(b));
+    let same = crate::oracle::same_identity;
     let among = |list: &[String], id: &str| list.iter().any(|x| same(x, id));
     match (goal, id) {
         (Goal::Impersonate, Some(id)) if among(&swap.forged, id) => judged(
@@ -193,17 +191,35 @@ pub fn judge(
             )
         }
         (Goal::Impersonate, Some(id)) => {
-            // Several identities at once (samlify < 2.4.0 read every NameID): the forged one
-            // among them is who the application may take the session for.
-            let held = crate::oracle::identities_in(id)
-                .find(|held| among(&swap.forged, held))
-                .map(str::to_owned);
-            match held {
+            // Several identities at once (samlify < 2.4.0 read every NameID, a claim may be
+            // multi-valued): the forged one among them is who the application may take the
+            // session for; without it, each one is judged as the arms above judge one.
+            let held: Vec<&str> = crate::oracle::identities_in(id).collect();
+            let known = |h: &&str| {
+                among(&swap.genuine, h)
+                    || among(&swap.untouched, h)
+                    || baseline.good_identity.as_deref().is_some_and(|g| same(g, h))
+            };
+            match held.iter().find(|h| among(&swap.forged, h)) {
                 Some(forged) => Judged {
                     outcome: Outcome::Vulnerable,
                     reason: format!("signed in as {id:?}: the SP read several identities from one response, the forged {forged} among them; the SP must {must}"),
-                    signed_in_as: Some(forged),
+                    signed_in_as: Some((*forged).to_owned()),
                 },
+                None if held.len() > 1 && held.iter().all(known) => {
+                    let outcome = if held.iter().any(|h| among(&swap.untouched, h)) {
+                        Outcome::NotApplicable
+                    } else if held.iter().all(|h| among(&swap.genuine, h)) {
+                        Outcome::Pass
+                    } else {
+                        Outcome::Inconclusive
+                    };
+                    judged(
+                        outcome,
+                        format!("signed in as {id:?}: several values, none the forged identity, each a value this check leaves as the IdP signed it (the attacker's own, a look-alike left whole, or the good login's)"),
+                        Some(id),
+                    )
+                }
                 None => judged(
                     Outcome::Vulnerable,
                     format!("signed in as {id:?}, an identity the IdP never asserted; the SP must {must}"),
@@ -786,6 +802,9 @@ mod tests {
         let j = several("B.Simon@contoso.com,carol@contoso.com");
         assert_eq!(j.outcome, Outcome::Vulnerable, "{}", j.reason);
         assert!(j.reason.contains("never asserted"), "{}", j.reason);
+        // A multi-valued claim of the attacker's own: not a forgery.
+        let j = several("B.Simon@contoso.com, b.simon@contoso.com ,B.Simon@contoso.com");
+        assert_eq!(j.outcome, Outcome::Pass, "{}", j.reason);
     }
 
     #[test]

@@ -54,21 +54,34 @@ pub fn judge(oracle: &Oracle, body: &str, summary: &str) -> Session {
 }
 
 /// An SP that read several identities from one response (samlify < 2.4.0 hands the
-/// application an array when several NameIDs match): one identity when they agree, else
-/// them all joined with `, ` (the judge finds a forged one among them, see
-/// [`identities_in`]); None unless every item is a string.
+/// application an array when several NameIDs match): the string items, one when they agree
+/// (as the judge compares: XML whitespace trimmed, ASCII case ignored), else all of them
+/// joined with `, ` (the judge reads each, see [`identities_in`]); None without a string.
 fn several_identities(items: &[serde_json::Value]) -> Option<String> {
-    let ids: Vec<&str> = items.iter().map(|v| v.as_str()).collect::<Option<_>>()?;
-    Some(match ids.iter().all(|id| *id == ids[0]) {
-        true => ids[0].to_owned(),
-        false => ids.join(", "),
-    })
+    let mut distinct: Vec<&str> = Vec::new();
+    for id in items.iter().filter_map(|v| v.as_str()) {
+        if !distinct.iter().any(|d| same_identity(d, id)) {
+            distinct.push(id);
+        }
+    }
+    match distinct.as_slice() {
+        [] => None,
+        [one] => Some((*one).to_owned()),
+        several => Some(several.join(", ")),
+    }
+}
+
+/// Whether two identities are the same user, as the judge compares them: XML whitespace
+/// trimmed, ASCII case ignored (a no-break space is not trimmed: it makes a look-alike).
+pub fn same_identity(a: &str, b: &str) -> bool {
+    let bare = saml_protocol::trim_xml_whitespace;
+    bare(a).eq_ignore_ascii_case(bare(b))
 }
 
 /// The identities an oracle's reading holds: more than one when the page showed several,
 /// as a JSON array ([`several_identities`]) or as a script writes one (`a,b`).
 pub fn identities_in(identity: &str) -> impl Iterator<Item = &str> {
-    identity.split(',').map(str::trim)
+    identity.split(',').map(saml_protocol::trim_xml_whitespace)
 }
 
 /// The identity `rule` finds in `body`, or what kept it from finding one.
@@ -82,7 +95,7 @@ fn identity_on_page(rule: &IdentityRule, body: &str) -> Result<String, String> {
                 Some(serde_json::Value::String(id)) => Ok(id.clone()),
                 Some(serde_json::Value::Array(items)) if !items.is_empty() => {
                     several_identities(items).ok_or_else(|| {
-                        format!("{pointer} holds {}, not strings; hint: point at the text of the user's name", serde_json::Value::Array(items.clone()))
+                        format!("{pointer} holds {}, no string; hint: point at the text of the user's name", serde_json::Value::Array(items.clone()))
                     })
                 }
                 Some(other) => Err(format!(
@@ -157,12 +170,16 @@ mod tests {
             signed_in("admin@x.test, b@x.test")
         );
         assert_eq!(
-            judge(&pointer, r#"{"name_id": ["b@x.test", "b@x.test"]}"#, "200"),
+            judge(&pointer, r#"{"name_id": ["b@x.test", "B@x.test "]}"#, "200"),
             signed_in("b@x.test")
         );
         assert_eq!(
-            identities_in("admin@x.test, b@x.test").collect::<Vec<_>>(),
-            ["admin@x.test", "b@x.test"]
+            judge(&pointer, r#"{"name_id": ["admin@x.test", null]}"#, "200"),
+            signed_in("admin@x.test")
+        );
+        assert_eq!(
+            identities_in("admin@x.test\u{a0}, b@x.test").collect::<Vec<_>>(),
+            ["admin@x.test\u{a0}", "b@x.test"]
         );
     }
 
@@ -176,7 +193,7 @@ mod tests {
         assert!(how(judge(&pointer, "<html>hi</html>", "200")).contains("not JSON"));
         assert!(how(judge(&pointer, r#"{"user": "a"}"#, "200")).contains("top-level keys: user"));
         assert!(how(judge(&pointer, r#"{"name_id": 7}"#, "200")).contains("not a string"));
-        assert!(how(judge(&pointer, r#"{"name_id": ["a", 7]}"#, "200")).contains("not strings"));
+        assert!(how(judge(&pointer, r#"{"name_id": [null, 7]}"#, "200")).contains("no string"));
         assert!(how(judge(&pointer, r#"{"name_id": []}"#, "200")).contains("not a string"));
         assert_eq!(
             judge(&pointer, r#"{"name_id": "a@b.test"}"#, "200"),

@@ -365,7 +365,7 @@ fn a_refusal_that_was_another_checks_crash_is_run_again_alone() {
 }
 
 /// A proxy in front of the SP at `upstream` that answers 503 ("worker restarting") to the
-/// first request whose URL names `evil.test` or that carries a `PAOS` header, once per path
+/// first request whose URL names `evil.test` or that carries a `PAOS` header, once per URL
 /// and trigger,
 /// drops the connection without an answer under the POSTs to the ACS numbered in `drop_posts`
 /// (from 1), and forwards everything else: another check's crash, as the next check would
@@ -393,8 +393,8 @@ fn stumbling_proxy(
                 // A panic ends the connection's task: the client sees it closed, unanswered.
                 assert!(!drop_posts.contains(&n), "dropping ACS POST {n} unanswered");
             }
-            // Keyed by trigger and path, so checks run side by side each meet their own 503
-            // whichever reaches a shared path (the sign-on URL) first.
+            // Keyed by trigger, path and query, so checks run side by side (every relay/
+            // check starts at the sign-on URL, each with its own address) each meet their own.
             let trigger = if headers.contains_key("paos") {
                 Some("paos")
             } else if uri.to_string().contains("evil.test") {
@@ -403,7 +403,7 @@ fn stumbling_proxy(
                 None
             };
             let first = trigger.is_some_and(|trigger| {
-                let key = format!("{trigger} {}", uri.path());
+                let key = format!("{trigger} {uri}");
                 stumbled.lock().unwrap().insert(key)
             });
             if first {
@@ -485,7 +485,8 @@ async fn a_return_address_or_protected_page_in_trouble_is_not_a_refusal() {
         let case = run.cases().iter().find(|c| c["id"] == id).unwrap();
         assert!(
             case["reason"].as_str().unwrap().contains("run again alone"),
-            "{case}"
+            "{case}\n{}",
+            run.stdout
         );
     }
 }

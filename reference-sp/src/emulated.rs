@@ -519,13 +519,13 @@ fn children(n: &Node, name: &str) -> Vec<Node> {
 /// only the signature and the profile's rules are skipped.
 pub fn regex_fallback(xml: &str) -> Option<crate::validate::Login> {
     let (open, close) = ("<saml2:NameID", "</saml2:NameID>");
-    let start = xml.find(open)? + open.len();
-    let rest = &xml[start..];
-    let body = &rest[rest.find('>')? + 1..];
-    let value = &body[..body.find('<')?];
-    if value.is_empty() || !body[value.len()..].starts_with(close) {
-        return None;
-    }
+    // The first match of the pattern, as a regex scans: each `<saml2:NameID` in turn.
+    let value = xml.match_indices(open).find_map(|(at, _)| {
+        let rest = &xml[at + open.len()..];
+        let body = &rest[rest.find('>')? + 1..];
+        let value = &body[..body.find('<')?];
+        (!value.is_empty() && body[value.len()..].starts_with(close)).then_some(value)
+    })?;
     let doc = roxmltree::Document::parse(xml).ok();
     let attribute = |element: &str, name: &str| {
         doc.as_ref()?

