@@ -732,6 +732,18 @@ pub const CATALOGUE: &[Check] = &[
         ..XSW
     },
     Check {
+        id: "xsw/attributes-in-signature",
+        title: "a forged copy of the AttributeStatement inside the Assertion's own Signature (ds:Object), before the genuine one",
+        research_id: "XSW-08",
+        references: &["CVE-2025-46573 (passport-wsfed-saml2 < 4.6.4)", "GHSA-8gqj-226h-gm8r", CORE_SIG],
+        tags: &["wrapping", "descendant-path", "claims"],
+        provenance: "passport-wsfed-saml2 fix (4.6.4): attributes read as direct children of the signed Assertion; a helper's hand-made copy made passport-wsfed-saml2 4.6.1 show the forged e-mail claim (4.6.4 ignored it). Seen only by an oracle on a claim: the NameID stays as signed",
+        must: "read the AttributeStatement as a direct child of the signed Assertion, never by a descendant path",
+        fix: "upgrade (passport-wsfed-saml2 4.6.4); select /Assertion/AttributeStatement/Attribute, not .//AttributeStatement/Attribute",
+        edit: Edit::Bytes(xsw::attributes_in_signature),
+        ..XSW
+    },
+    Check {
         id: "xsw/roots/donor-first",
         title: "two root elements: IdP-signed metadata, then a Response holding a forged Assertion",
         research_id: "XSW-14",

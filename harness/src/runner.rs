@@ -735,7 +735,7 @@ impl CaseRun<'_> {
             &attempt.acs_answer,
             check.must,
         );
-        notes.forged_identity = swap.forged.first().cloned();
+        notes.forged_identity = forged_identity(swap, judged.signed_in_as.as_deref());
         notes.signed_in_as = judged.signed_in_as.clone();
         if let (Some(measure), Some(accepted)) = (
             attacks::catalogue::skew_measure(check),
@@ -872,7 +872,7 @@ impl CaseRun<'_> {
             &attempt.acs_answer,
             attempt.acs_status,
         );
-        notes.forged_identity = swap.forged.first().cloned();
+        notes.forged_identity = forged_identity(swap, judged.signed_in_as.as_deref());
         notes.signed_in_as = judged.signed_in_as.clone();
         Ok((judged.reason.clone(), judged))
     }
@@ -1120,6 +1120,19 @@ impl CaseRun<'_> {
         };
         Ok((judged.reason.clone(), judged))
     }
+}
+
+/// The forged identity to report: the one `signed_in_as` shows when it is one of `swap`'s,
+/// else the first (a forgery may change several values: the NameID, the object ID, claims).
+fn forged_identity(swap: &attacks::identity::Swap, signed_in_as: Option<&str>) -> Option<String> {
+    signed_in_as
+        .and_then(|who| {
+            swap.forged
+                .iter()
+                .find(|f| crate::oracle::same_identity(f, who))
+        })
+        .or(swap.forged.first())
+        .cloned()
 }
 
 /// `template` (`sp.return_to` or `sp.logout_return_to`) with `address` in place of `{url}`.

@@ -219,6 +219,17 @@ fn truncation_in_a_claim_is_caught_when_the_sp_identifies_users_by_that_claim() 
             BTreeSet::from(["canon/entity/claims=vulnerable".to_owned()])
         )
     );
+    // passport-wsfed-saml2 < 4.6.4 (CVE-2025-46573): claims smuggled into the Signature.
+    assert_eq!(
+        conformance_with(
+            &["descendant-subject"],
+            &[claims[0], "--only", "xsw/attributes-in-signature"]
+        ),
+        (
+            1,
+            BTreeSet::from(["xsw/attributes-in-signature=vulnerable".to_owned()])
+        )
+    );
     // node-saml < 5.1.0 (CVE-2025-54419) for an SP that maps accounts from the e-mail claim.
     assert_eq!(
         conformance_with(&["pi-as-text"], &claims),

