@@ -733,11 +733,11 @@ pub const CATALOGUE: &[Check] = &[
     },
     Check {
         id: "xsw/attributes-in-signature",
-        title: "a forged copy of the AttributeStatement inside the Assertion's own Signature (ds:Object), before the genuine one",
+        title: "a forged copy of the AttributeStatement inside the Assertion's own Signature (ds:Object), the Signature moved after the genuine statement",
         research_id: "XSW-08",
         references: &["CVE-2025-46573 (passport-wsfed-saml2 < 4.6.4)", "GHSA-8gqj-226h-gm8r", CORE_SIG],
         tags: &["wrapping", "descendant-path", "claims"],
-        provenance: "passport-wsfed-saml2 fix (4.6.4): attributes read as direct children of the signed Assertion; a helper's hand-made copy made passport-wsfed-saml2 4.6.1 show the forged e-mail claim (4.6.4 ignored it). Seen only by an oracle on a claim: the NameID stays as signed",
+        provenance: "passport-wsfed-saml2 fix (4.6.4): attributes read as direct children of the signed Assertion; 4.6.1 fills its profile from `.//AttributeStatement/Attribute` in document order, the last of each name winning, hence the Signature moved after the genuine statement; checked with the oracle on the e-mail claim against 4.6.1 (the forged address signed in) and 4.6.4 (ignored). Seen only by an oracle on a claim: the NameID stays as signed",
         must: "read the AttributeStatement as a direct child of the signed Assertion, never by a descendant path",
         fix: "upgrade (passport-wsfed-saml2 4.6.4); select /Assertion/AttributeStatement/Attribute, not .//AttributeStatement/Attribute",
         edit: Edit::Bytes(xsw::attributes_in_signature),

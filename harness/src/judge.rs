@@ -198,7 +198,10 @@ pub fn judge(
             let known = |h: &&str| {
                 among(&swap.genuine, h)
                     || among(&swap.untouched, h)
-                    || baseline.good_identity.as_deref().is_some_and(|g| same(g, h))
+                    || baseline
+                        .good_identity
+                        .as_deref()
+                        .is_some_and(|g| crate::oracle::identities_in(g).any(|g| same(g, h)))
             };
             match held.iter().find(|h| among(&swap.forged, h)) {
                 Some(forged) => Judged {

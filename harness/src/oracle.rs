@@ -54,20 +54,24 @@ pub fn judge(oracle: &Oracle, body: &str, summary: &str) -> Session {
 }
 
 /// An SP that read several identities from one response (samlify < 2.4.0 hands the
-/// application an array when several NameIDs match): the string items, one when they agree
-/// (as the judge compares: XML whitespace trimmed, ASCII case ignored), else all of them
-/// joined with `, ` (the judge reads each, see [`identities_in`]); None without a string.
+/// application an array when several NameIDs match): the items (a string as it is, another
+/// value as its JSON text, nulls left out), one when they agree (as the judge compares: XML
+/// whitespace trimmed, ASCII case ignored), else all of them joined with `, ` (the judge
+/// reads each, see [`identities_in`]); None when nothing is left.
 fn several_identities(items: &[serde_json::Value]) -> Option<String> {
-    let mut distinct: Vec<&str> = Vec::new();
-    for id in items.iter().filter_map(|v| v.as_str()) {
-        if !distinct.iter().any(|d| same_identity(d, id)) {
+    let mut distinct: Vec<String> = Vec::new();
+    for item in items.iter().filter(|v| !v.is_null()) {
+        let id = item
+            .as_str()
+            .map_or_else(|| item.to_string(), str::to_owned);
+        if !distinct.iter().any(|d| same_identity(d, &id)) {
             distinct.push(id);
         }
     }
-    match distinct.as_slice() {
-        [] => None,
-        [one] => Some((*one).to_owned()),
-        several => Some(several.join(", ")),
+    match distinct.len() {
+        0 => None,
+        1 => distinct.pop(),
+        _ => Some(distinct.join(", ")),
     }
 }
 
@@ -81,7 +85,10 @@ pub fn same_identity(a: &str, b: &str) -> bool {
 /// The identities an oracle's reading holds: more than one when the page showed several,
 /// as a JSON array ([`several_identities`]) or as a script writes one (`a,b`).
 pub fn identities_in(identity: &str) -> impl Iterator<Item = &str> {
-    identity.split(',').map(saml_protocol::trim_xml_whitespace)
+    identity
+        .split(',')
+        .map(saml_protocol::trim_xml_whitespace)
+        .filter(|id| !id.is_empty())
 }
 
 /// The identity `rule` finds in `body`, or what kept it from finding one.
@@ -95,7 +102,7 @@ fn identity_on_page(rule: &IdentityRule, body: &str) -> Result<String, String> {
                 Some(serde_json::Value::String(id)) => Ok(id.clone()),
                 Some(serde_json::Value::Array(items)) if !items.is_empty() => {
                     several_identities(items).ok_or_else(|| {
-                        format!("{pointer} holds {}, no string; hint: point at the text of the user's name", serde_json::Value::Array(items.clone()))
+                        format!("{pointer} holds {}, nothing but nulls; hint: point at the text of the user's name", serde_json::Value::Array(items.clone()))
                     })
                 }
                 Some(other) => Err(format!(
@@ -193,7 +200,17 @@ mod tests {
         assert!(how(judge(&pointer, "<html>hi</html>", "200")).contains("not JSON"));
         assert!(how(judge(&pointer, r#"{"user": "a"}"#, "200")).contains("top-level keys: user"));
         assert!(how(judge(&pointer, r#"{"name_id": 7}"#, "200")).contains("not a string"));
-        assert!(how(judge(&pointer, r#"{"name_id": [null, 7]}"#, "200")).contains("no string"));
+        assert!(how(judge(&pointer, r#"{"name_id": [null]}"#, "200")).contains("nothing but nulls"));
+        assert_eq!(
+            judge(
+                &pointer,
+                r#"{"name_id": ["b@x.test", {"v": "admin@x.test"}]}"#,
+                "200"
+            ),
+            Session::SignedIn {
+                identity: Some(r#"b@x.test, {"v":"admin@x.test"}"#.into())
+            }
+        );
         assert!(how(judge(&pointer, r#"{"name_id": []}"#, "200")).contains("not a string"));
         assert_eq!(
             judge(&pointer, r#"{"name_id": "a@b.test"}"#, "200"),

@@ -55,7 +55,7 @@ pub enum Flaw {
     /// NameID below the Assertion (enveloped-signature over-removal).
     EnvelopedOverRemoval,
     /// Read the NameID as the first `Subject/NameID` below the Assertion, wherever it is, and
-    /// each attribute from the first `AttributeStatement/Attribute` of its name below it
+    /// each attribute from the last `AttributeStatement/Attribute` of its name below it
     /// (`.//Subject/NameID`, `.//AttributeStatement/Attribute`: passport-wsfed-saml2 < 4.6.4,
     /// CVE-2025-46572, CVE-2025-46573).
     DescendantSubject,

@@ -410,8 +410,8 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     } else {
         TextReading::Whole
     };
-    // Under descendant-subject, every AttributeStatement below the Assertion, the first
-    // Attribute of each name winning (`.//AttributeStatement/Attribute`).
+    // Under descendant-subject, every AttributeStatement below the Assertion, the last
+    // Attribute of each name winning (`.//AttributeStatement/Attribute` into a profile).
     let statements: Vec<roxmltree::Node> = if flawed(Flaw::DescendantSubject) {
         assertion
             .descendants()
@@ -428,15 +428,15 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         .flat_map(|s| s.children().filter(|n| is(n, ASSERTION_NS, "Attribute")))
     {
         let name = a.attribute("Name").unwrap_or_default();
-        if flawed(Flaw::DescendantSubject) && attributes.iter().any(|(n, _)| n == name) {
-            continue;
-        }
-        let values = a
+        let values: Vec<String> = a
             .children()
             .filter(|n| is(n, ASSERTION_NS, "AttributeValue"))
             .map(|v| value_of(read_xml, v, reading))
             .collect();
-        attributes.push((name.to_owned(), values));
+        match attributes.iter_mut().find(|(n, _)| n == name) {
+            Some((_, earlier)) if flawed(Flaw::DescendantSubject) => *earlier = values,
+            _ => attributes.push((name.to_owned(), values)),
+        }
     }
     let scd_in_response_to = confirmation.and_then(|c| c.attribute("InResponseTo"));
     let response_in_response_to = response.attribute("InResponseTo");

