@@ -219,19 +219,60 @@ pub enum LogoutForgery {
     /// The attacker's signed `SAMLResponse` renamed `xSAMLResponse`, then
     /// `SAMLResponse=<forged>` (CVE-2025-31335: `strstr` found `SAMLResponse=` inside it).
     PrefixedResponse,
+    /// Signed by the IdP, but issued ten minutes ago with a NotOnOrAfter five minutes ago: a
+    /// sign-out message replayed after it expired.
+    Expired,
+    /// HTTP-POST: the LogoutRequest with no `ds:Signature`.
+    PostUnsigned,
+    /// HTTP-POST: an enveloped signature by a key the attacker made, its certificate in
+    /// KeyInfo.
+    PostUntrustedKey,
+    /// HTTP-POST: the Signature of the attacker's own IdP-signed Assertion moved up as the
+    /// LogoutRequest's, its Reference still naming that Assertion, which goes (without its
+    /// Signature) into `samlp:Extensions` (samlify GHSA-63ch-w8pw-4mf2).
+    PostAssertionSignature,
+    /// HTTP-POST: signed by the IdP, issued ten minutes ago with a NotOnOrAfter five minutes
+    /// ago (node-saml < 4.0.5, GHSA-vx8m-6fhw-pccw).
+    PostExpired,
+}
+
+/// How a sign-out message reaches the SP's single logout URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogoutBinding {
+    /// HTTP-Redirect: a GET with the deflated message and its query signature.
+    Redirect,
+    /// HTTP-POST: a form with the base64 message, signed inside (an enveloped signature).
+    Post,
 }
 
 impl LogoutForgery {
     /// Which of the attacker's signed messages the forgery splices in, if any.
     pub fn donor(self) -> Option<Donor> {
         match self {
-            LogoutForgery::Unsigned | LogoutForgery::UntrustedKey => None,
+            LogoutForgery::Unsigned
+            | LogoutForgery::UntrustedKey
+            | LogoutForgery::Expired
+            | LogoutForgery::PostUnsigned
+            | LogoutForgery::PostUntrustedKey
+            | LogoutForgery::PostExpired => None,
+            LogoutForgery::PostAssertionSignature => Some(Donor::Assertion),
             LogoutForgery::ResponseNameConfusion
             | LogoutForgery::PrefixedParameter
             | LogoutForgery::EncodedName => Some(Donor::Request),
             LogoutForgery::RequestBesideResponse
             | LogoutForgery::EncodedResponseName
             | LogoutForgery::PrefixedResponse => Some(Donor::Response),
+        }
+    }
+
+    /// The binding the forged message is sent by.
+    pub fn binding(self) -> LogoutBinding {
+        match self {
+            LogoutForgery::PostUnsigned
+            | LogoutForgery::PostUntrustedKey
+            | LogoutForgery::PostAssertionSignature
+            | LogoutForgery::PostExpired => LogoutBinding::Post,
+            _ => LogoutBinding::Redirect,
         }
     }
 }
@@ -243,6 +284,17 @@ pub enum Donor {
     Request,
     /// The IdP's LogoutResponse to the attacker's own sign-out.
     Response,
+    /// The IdP's signed login response for the attacker's own account.
+    Assertion,
+}
+
+/// The IdP's LogoutRequest for the victim's session, as a sign-out check starts from it.
+#[derive(Clone, Copy, Debug)]
+pub struct SignedLogout<'a> {
+    /// Unsigned (the Redirect binding signs the query).
+    pub xml: &'a str,
+    /// With the IdP's enveloped signature (the POST binding).
+    pub signed: &'a str,
 }
 
 /// IdP-signed Redirect queries anyone holds after signing in and out with their own account
@@ -257,6 +309,8 @@ pub struct LogoutDonors<'a> {
     pub response: &'a str,
     /// The SigAlg the IdP signs with (the attacker's own signature uses it too).
     pub sig_alg: &'a str,
+    /// The IdP's login response for the attacker's own account, its Assertion signed.
+    pub assertion: &'a str,
 }
 
 impl std::fmt::Debug for Edit {
@@ -328,17 +382,29 @@ impl Check {
         self.goal == Goal::Contain
     }
 
-    /// The Redirect-binding query a sign-out check sends the SP's single logout URL, built
-    /// from `logout_request` (the IdP's LogoutRequest for the victim's session, unsigned) and
-    /// the attacker's `donors`.
-    pub fn logout_query(&self, logout_request: &str, donors: LogoutDonors) -> Result<String, Skip> {
-        match self.edit {
-            Edit::Logout(forgery) => {
-                crate::family::slo::redirect_query(forgery, logout_request, donors)
-            }
-            _ => Err(Skip::NotApplicable(
+    /// What a sign-out check sends the SP's single logout URL: a Redirect-binding query or the
+    /// XML of an HTTP-POST form, built from `logout_request` (the IdP's LogoutRequest for the
+    /// victim's session, unsigned and enveloped-signed) and the attacker's `donors`. The IdP's
+    /// key is passed on only when [`Check::idp_signs`].
+    pub fn logout_message(
+        &self,
+        logout_request: &SignedLogout,
+        donors: LogoutDonors,
+        idp_key: Option<&IdpKey>,
+    ) -> Result<String, Skip> {
+        let Edit::Logout(forgery) = self.edit else {
+            return Err(Skip::NotApplicable(
                 "this check sends no sign-out message".into(),
-            )),
+            ));
+        };
+        let idp_key = idp_key.filter(|_| self.idp_signs());
+        match forgery.binding() {
+            LogoutBinding::Redirect => {
+                crate::family::slo::redirect_query(forgery, logout_request.xml, donors, idp_key)
+            }
+            LogoutBinding::Post => {
+                crate::family::slo::post_xml(forgery, logout_request, donors, idp_key)
+            }
         }
     }
 

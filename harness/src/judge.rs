@@ -356,6 +356,9 @@ pub struct LogoutEvidence<'a> {
     pub control: &'a Session,
     /// Whether the SP answered that with a 5xx or 429.
     pub control_trouble: bool,
+    /// The scenario setting that names the URL (`sp.single_logout_url` or
+    /// `sp.single_logout_post_url`), for hints.
+    pub setting: &'a str,
 }
 
 /// Judges a sign-out check: the forgery ending the victim's session is `vulnerable` (unless
@@ -376,7 +379,7 @@ pub fn judge_logout(seen: &LogoutEvidence, baseline: &Baseline, must: &str) -> J
         ),
         Some(true) if seen.any_request_ends => (
             Outcome::Inconclusive,
-            format!("the forged message ended {victim}'s session, but so does opening that URL with no message at all (a sign-out anyone can trigger with a link), so whether it checks sign-out messages cannot be told; hint: set sp.single_logout_url to the URL that takes the IdP's LogoutRequests"),
+            format!("the forged message ended {victim}'s session, but so does opening that URL with no message at all (a sign-out anyone can trigger with a link), so whether it checks sign-out messages cannot be told; hint: set {} to the URL that takes the IdP's LogoutRequests", seen.setting),
         ),
         Some(true) if seen.donor_alone_ends => (
             Outcome::Inconclusive,
@@ -401,7 +404,7 @@ pub fn judge_logout(seen: &LogoutEvidence, baseline: &Baseline, must: &str) -> J
             ),
             (false, Some(false)) => (
                 Outcome::Inconclusive,
-                format!("{victim}'s session survived the forged message, but the IdP's own signed LogoutRequest does not end a session there either, so the SP may not take IdP-initiated logout at that URL; hint: check sp.single_logout_url (or the SP metadata's SingleLogoutService)"),
+                format!("{victim}'s session survived the forged message, but the IdP's own signed LogoutRequest does not end a session there either, so the SP may not take IdP-initiated logout at that URL (by that binding); hint: check {} (or the SP metadata's SingleLogoutService)", seen.setting),
             ),
             (false, None) => (
                 Outcome::Inconclusive,
@@ -850,6 +853,7 @@ mod tests {
                     donor_alone_ends: false,
                     control: &control,
                     control_trouble,
+                    setting: "sp.single_logout_url",
                 };
                 judge_logout(&seen, base, "keep it").outcome
             };
@@ -879,6 +883,7 @@ mod tests {
             donor_alone_ends: true,
             control: &control,
             control_trouble: false,
+            setting: "sp.single_logout_url",
         };
         assert_eq!(
             judge_logout(&donor_did_it, &base, "keep it").outcome,

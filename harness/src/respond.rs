@@ -75,6 +75,8 @@ pub struct SpMetadata {
     pub name_id_formats: Vec<String>,
     /// Its HTTP-Redirect SingleLogoutService, where the IdP's LogoutRequests go.
     pub single_logout: Option<String>,
+    /// Its HTTP-POST SingleLogoutService.
+    pub single_logout_post: Option<String>,
 }
 
 impl SpMetadata {
@@ -403,9 +405,12 @@ pub fn name_id_of(xml: &str) -> String {
 }
 
 /// What an attacker holds after signing in and out with an account of their own: the IdP's
-/// signed LogoutRequest for that session and its signed LogoutResponse to their sign-out
-/// (both Redirect queries), the donors of the `bind/redirect/` splices.
+/// signed login response, its signed LogoutRequest for that session and its signed
+/// LogoutResponse to their sign-out (both Redirect queries), the donors of the
+/// `bind/redirect/` splices and of `slo/post/assertion-signature`.
 pub struct AttackerSignOut {
+    /// The IdP's login response for the attacker's own account, its Assertion signed.
+    pub assertion: String,
     /// The IdP's LogoutRequest for the attacker's own session.
     pub request: mock_idp::idp::SignedLogoutRequest,
     /// The IdP's LogoutResponse to the attacker's own sign-out.
@@ -424,6 +429,20 @@ impl AttackerSignOut {
         now: time::OffsetDateTime,
     ) -> Result<AttackerSignOut, mock_idp::aadsts::Aadsts> {
         let attacker = format!("attacker.{name_id}");
+        // The attacker's login: the tenant's first user renamed, IdP-initiated, the
+        // Assertion signed (Entra's default).
+        let user =
+            idp.config
+                .users
+                .first()
+                .ok_or_else(|| mock_idp::aadsts::Aadsts::InvalidRequest {
+                    detail: "the directory has no users".into(),
+                })?;
+        let mut login = idp.login_response(app, user, &app.default_reply_url, None, None, now);
+        login.name_id = attacker.clone();
+        let mut signer = app.clone();
+        signer.sign = mock_idp::response::SignWhat::Assertion;
+        let assertion = idp.sign(&signer, &login)?;
         let request =
             idp.logout_request(app, &attacker, format, Some("_attacker-session"), slo, now)?;
         let sign_out = mock_idp::request::LogoutRequest {
@@ -432,7 +451,11 @@ impl AttackerSignOut {
             name_id: Some(attacker),
         };
         let response = idp.logout(&sign_out, None, now)?;
-        Ok(AttackerSignOut { request, response })
+        Ok(AttackerSignOut {
+            assertion,
+            request,
+            response,
+        })
     }
 
     /// The donors a forgery splices, signed with `app`'s algorithm.
@@ -441,6 +464,7 @@ impl AttackerSignOut {
             request: &self.request.query,
             response: &self.response.query,
             sig_alg: app.algorithm.signature_uri(),
+            assertion: &self.assertion,
         }
     }
 }

@@ -336,15 +336,17 @@ pub fn sp_metadata(xml: &str) -> Result<ReadSpMetadata, String> {
         .filter_map(|n| n.text())
         .map(|t| t.trim().to_owned())
         .collect();
-    let single_logout = descriptor
-        .into_iter()
-        .flat_map(|d| d.children())
-        .find(|n| {
-            n.has_tag_name((METADATA_NS, "SingleLogoutService"))
-                && n.attribute("Binding") == Some(saml_protocol::REDIRECT_BINDING)
-        })
-        .and_then(|n| n.attribute("Location"))
-        .map(str::to_owned);
+    let single_logout = |binding: &str| {
+        descriptor
+            .into_iter()
+            .flat_map(|d| d.children())
+            .find(|n| {
+                n.has_tag_name((METADATA_NS, "SingleLogoutService"))
+                    && n.attribute("Binding") == Some(binding)
+            })
+            .and_then(|n| n.attribute("Location"))
+            .map(str::to_owned)
+    };
     Ok((
         root.attribute("entityID").map(str::to_owned),
         acs,
@@ -352,7 +354,8 @@ pub fn sp_metadata(xml: &str) -> Result<ReadSpMetadata, String> {
             encryption_certificate: encryption,
             wants_assertions_signed,
             name_id_formats,
-            single_logout,
+            single_logout: single_logout(saml_protocol::REDIRECT_BINDING),
+            single_logout_post: single_logout(saml_protocol::POST_BINDING),
         },
     ))
 }
@@ -1186,6 +1189,48 @@ impl CaseRun<'_> {
     }
 }
 
+/// The SP's single logout URL and the binding a sign-out check uses there.
+struct SloTarget<'a> {
+    url: &'a url::Url,
+    binding: attacks::LogoutBinding,
+}
+
+impl SloTarget<'_> {
+    /// Sends `message` (a Redirect query, or the XML an HTTP-POST form carries as
+    /// `SAMLRequest`) from `browser`.
+    async fn send(&self, browser: &Browser, message: &str) -> Result<crate::flow::Page, CaseEnd> {
+        Ok(match self.binding {
+            attacks::LogoutBinding::Redirect => browser.get(&with_query(self.url, message)).await?,
+            attacks::LogoutBinding::Post => {
+                use base64::Engine as _;
+                let encoded = base64::engine::general_purpose::STANDARD.encode(message);
+                browser
+                    .post_form(self.url, &[("SAMLRequest".to_owned(), encoded)])
+                    .await?
+            }
+        })
+    }
+
+    /// Opens the URL with no message: a GET of it, or an empty form posted to it.
+    async fn send_nothing(&self, browser: &Browser) -> Result<crate::flow::Page, CaseEnd> {
+        Ok(match self.binding {
+            attacks::LogoutBinding::Redirect => browser.get(self.url).await?,
+            attacks::LogoutBinding::Post => browser.post_form(self.url, &[]).await?,
+        })
+    }
+}
+
+/// `url` with `query` after the query it already has.
+fn with_query(url: &url::Url, query: &str) -> url::Url {
+    let mut url = url.clone();
+    let joined = match url.query() {
+        Some(q) if !q.is_empty() => format!("{q}&{query}"),
+        _ => query.to_owned(),
+    };
+    url.set_query(Some(&joined));
+    url
+}
+
 impl CaseRun<'_> {
     /// A sign-out check. First the URL is proven: the IdP's own signed LogoutRequest must end a
     /// session there (else nothing can be judged). Then the victim signs in again and the same
@@ -1204,21 +1249,38 @@ impl CaseRun<'_> {
                 "the IdP's own signed LogoutRequest (the control) needs the IdP's key, which a live IdP keeps".into(),
             ));
         }
-        let Some(slo) = self
-            .scenario
-            .sp
-            .single_logout_url
-            .clone()
-            .or_else(|| self.sp_metadata.single_logout.clone())
-        else {
-            return Err(CaseEnd::NotApplicable(
-                "the SP names no single logout URL (its metadata has no HTTP-Redirect SingleLogoutService); hint: set sp.single_logout_url, e.g. ${SP_URL}/mellon/logout".into(),
-            ));
+        let attacks::Edit::Logout(forgery) = check.edit else {
+            return Err(CaseEnd::Error(format!(
+                "{} sends no sign-out message",
+                check.id
+            )));
+        };
+        let binding = forgery.binding();
+        let sp = &self.scenario.sp;
+        let (slo, setting) = match binding {
+            attacks::LogoutBinding::Redirect => (
+                sp.single_logout_url
+                    .clone()
+                    .or_else(|| self.sp_metadata.single_logout.clone()),
+                "sp.single_logout_url",
+            ),
+            attacks::LogoutBinding::Post => (
+                sp.single_logout_post_url
+                    .clone()
+                    .or_else(|| self.sp_metadata.single_logout_post.clone()),
+                "sp.single_logout_post_url",
+            ),
+        };
+        let Some(slo) = slo else {
+            return Err(CaseEnd::NotApplicable(match binding {
+                attacks::LogoutBinding::Redirect => "the SP names no single logout URL (its metadata has no HTTP-Redirect SingleLogoutService); hint: set sp.single_logout_url, e.g. ${SP_URL}/mellon/logout".into(),
+                attacks::LogoutBinding::Post => "the SP names no single logout URL for HTTP-POST (its metadata has no HTTP-POST SingleLogoutService); hint: set sp.single_logout_post_url, e.g. ${SP_URL}/slo, if the SP takes posted LogoutRequests".into(),
+            }));
         };
         let slo_url = parse_url(&slo)?;
         if !self.origins.iter().any(|o| o.origin() == slo_url.origin()) {
             return Err(CaseEnd::NotApplicable(format!(
-                "the single logout URL {slo} is not on the SP's origin, so the harness does not send it the victim's browser; hint: set sp.single_logout_url"
+                "the single logout URL {slo} is not on the SP's origin, so the harness does not send it the victim's browser; hint: set {setting}"
             )));
         }
         let app = self
@@ -1247,14 +1309,9 @@ impl CaseRun<'_> {
                 )
                 .map_err(idp_error)
         };
-        let url_with = |query: &str| {
-            let mut url = slo_url.clone();
-            let joined = match url.query() {
-                Some(q) if !q.is_empty() => format!("{q}&{query}"),
-                _ => query.to_owned(),
-            };
-            url.set_query(Some(&joined));
-            url
+        let to_slo = SloTarget {
+            url: &slo_url,
+            binding,
         };
         // The control: the IdP's signed LogoutRequest (an ID of its own: an SP's replay cache
         // may keep a refused message's) ends a session of its own.
@@ -1265,7 +1322,11 @@ impl CaseRun<'_> {
             ));
         };
         let control = logout_for(&victim, now)?;
-        let answer = control_browser.get(&url_with(&control.query)).await?;
+        let control_message = match binding {
+            attacks::LogoutBinding::Redirect => &control.query,
+            attacks::LogoutBinding::Post => &control.signed_xml,
+        };
+        let answer = to_slo.send(&control_browser, control_message).await?;
         let control_answer = format!(
             "the IdP's signed LogoutRequest: the single logout URL answered {}",
             answer.summary()
@@ -1294,16 +1355,32 @@ impl CaseRun<'_> {
             now,
         )
         .map_err(idp_error)?;
+        let idp_key = attacks::forge::IdpKey {
+            key: app.active_cert().key().clone(),
+        };
         let forged = check
-            .logout_query(&genuine.xml, own.donors(app))
-            .map_err(|e| CaseEnd::Error(format!("could not build the forged query: {e}")))?;
-        let forged_url = url_with(&forged);
-        let answer = browser.get(&forged_url).await?;
+            .logout_message(
+                &attacks::SignedLogout {
+                    xml: &genuine.xml,
+                    signed: &genuine.signed_xml,
+                },
+                own.donors(app),
+                Some(&idp_key),
+            )
+            .map_err(|e| CaseEnd::Error(format!("could not build the forged message: {e}")))?;
+        let answer = to_slo.send(&browser, &forged).await?;
         let summary = format!("the single logout URL answered {}", answer.summary());
-        notes.details.push(format!(
-            "the victim's LogoutRequest:\n{}\nforged and sent as GET {forged_url}\n{summary}",
-            genuine.xml
-        ));
+        notes.details.push(match binding {
+            attacks::LogoutBinding::Redirect => format!(
+                "the victim's LogoutRequest:\n{}\nforged and sent as GET {}\n{summary}",
+                genuine.xml,
+                with_query(&slo_url, &forged)
+            ),
+            attacks::LogoutBinding::Post => format!(
+                "the victim's LogoutRequest:\n{}\nforged and posted to {slo_url} as SAMLRequest:\n{forged}\n{summary}",
+                genuine.xml
+            ),
+        });
         notes.answered(Some(answer.status), &summary);
         let forged_trouble = crate::judge::in_trouble(Some(answer.status));
         // On-site redirects and refreshes are followed; the session is read at the protected
@@ -1317,18 +1394,19 @@ impl CaseRun<'_> {
         let ended = !matches!(after_forged, Session::SignedIn { .. });
         // An URL that ends sessions whatever it is sent says nothing about signatures; nor
         // does a splice whose signed donor alone ends the session.
-        let any_request_ends = ended && self.ends_a_session(&slo_url).await?;
-        let donor = match check.edit {
-            attacks::Edit::Logout(forgery) => forgery.donor(),
-            _ => None,
-        };
-        let donor_alone_ends = match donor {
+        let any_request_ends = ended && self.ends_a_session(&to_slo, None).await?;
+        let donor_alone_ends = match forgery.donor() {
             Some(which) if ended && !any_request_ends => {
                 let query = match which {
-                    attacks::Donor::Request => &own.request.query,
-                    attacks::Donor::Response => &own.response.query,
+                    attacks::Donor::Request => Some(&own.request.query),
+                    attacks::Donor::Response => Some(&own.response.query),
+                    // Not a sign-out message: nothing to send alone.
+                    attacks::Donor::Assertion => None,
                 };
-                self.ends_a_session(&url_with(query)).await?
+                match query {
+                    Some(query) => self.ends_a_session(&to_slo, Some(query)).await?,
+                    None => false,
+                }
             }
             _ => false,
         };
@@ -1341,6 +1419,7 @@ impl CaseRun<'_> {
                 donor_alone_ends,
                 control: &after_control,
                 control_trouble,
+                setting,
             },
             baseline,
             check.must,
@@ -1349,14 +1428,22 @@ impl CaseRun<'_> {
         Ok((judged.reason.clone(), judged))
     }
 
-    /// Whether opening `url` in a fresh victim's browser ends that session (false when the
-    /// victim's login shows no user).
-    async fn ends_a_session(&self, url: &url::Url) -> Result<bool, CaseEnd> {
+    /// Whether sending `message` (none: the bare URL, or an empty form) to the single logout
+    /// URL from a fresh victim's browser ends that session (false when the victim's login
+    /// shows no user).
+    async fn ends_a_session(
+        &self,
+        to: &SloTarget<'_>,
+        message: Option<&str>,
+    ) -> Result<bool, CaseEnd> {
         let (browser, login) = self.victim().await?;
         if login.is_none() {
             return Ok(false);
         }
-        let answer = browser.get(url).await?;
+        let answer = match message {
+            Some(message) => to.send(&browser, message).await?,
+            None => to.send_nothing(&browser).await?,
+        };
         browser.settle(answer).await?;
         Ok(!matches!(
             probe(&browser, &self.scenario.sp.oracle).await?,

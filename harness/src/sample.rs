@@ -106,11 +106,31 @@ fn logout_example(check: &Check) -> Result<String, String> {
         crate::respond::AttackerSignOut::of(&idp, app, "B.Simon@contoso.com", email, slo, now)
             .map_err(|e| e.message())?;
     let donors = own.donors(app);
-    let query = check
-        .logout_query(&genuine.xml, donors)
+    let key = attacks::forge::IdpKey {
+        key: app.active_cert().key().clone(),
+    };
+    let message = check
+        .logout_message(
+            &attacks::SignedLogout {
+                xml: &genuine.xml,
+                signed: &genuine.signed_xml,
+            },
+            donors,
+            Some(&key),
+        )
         .map_err(|e| e.to_string())?;
-    Ok(format!(
-        "(after a good login, the same browser opens the SP's single logout URL with the IdP's LogoutRequest for that session)\n{}\n\nGET https://sp.example/saml/slo?{query}",
-        genuine.xml
-    ))
+    let binding = match check.edit {
+        attacks::Edit::Logout(forgery) => forgery.binding(),
+        _ => attacks::LogoutBinding::Redirect,
+    };
+    Ok(match binding {
+        attacks::LogoutBinding::Redirect => format!(
+            "(after a good login, the same browser opens the SP's single logout URL with the IdP's LogoutRequest for that session)\n{}\n\nGET {slo}?{message}",
+            genuine.xml
+        ),
+        attacks::LogoutBinding::Post => format!(
+            "(after a good login, the same browser posts the IdP's LogoutRequest for that session, forged, to the SP's single logout URL for HTTP-POST as SAMLRequest, base64)\n{}\n\nPOST {slo}, SAMLRequest =\n{message}",
+            genuine.xml
+        ),
+    })
 }

@@ -59,6 +59,7 @@ struct SpSpec {
     return_to: Option<String>,
     logout_return_to: Option<String>,
     single_logout_url: Option<String>,
+    single_logout_post_url: Option<String>,
     oracle: OracleSpec,
 }
 
@@ -176,6 +177,9 @@ pub struct SpTarget {
     /// Where the SP takes the IdP's LogoutRequests by HTTP-Redirect (default: its metadata's
     /// SingleLogoutService): the `slo/` checks.
     pub single_logout_url: Option<String>,
+    /// Where the SP takes the IdP's LogoutRequests by HTTP-POST (default: its metadata's
+    /// HTTP-POST SingleLogoutService): the `slo/post/` checks.
+    pub single_logout_post_url: Option<String>,
     /// How to tell a login worked.
     pub oracle: Oracle,
 }
@@ -574,6 +578,13 @@ fn parse_unredacted(text: &str, file: &Path, vars: Vars) -> Result<Scenario, Sce
             url,
             "e.g. ${SP_URL}/mellon/logout, where the SP takes the IdP's LogoutRequests",
         )
+    }))
+    .chain(sp.single_logout_post_url.as_ref().map(|url| {
+        (
+            "single_logout_post_url",
+            url,
+            "e.g. ${SP_URL}/slo, where the SP takes the IdP's LogoutRequests by HTTP-POST",
+        )
     })) {
         let scheme = url::Url::parse(value).map(|u| u.scheme().to_owned());
         if !matches!(scheme.as_deref(), Ok("http" | "https")) {
@@ -950,6 +961,7 @@ fn parse_unredacted(text: &str, file: &Path, vars: Vars) -> Result<Scenario, Sce
             return_to: sp.return_to,
             logout_return_to: sp.logout_return_to,
             single_logout_url: sp.single_logout_url,
+            single_logout_post_url: sp.single_logout_post_url,
             oracle: Oracle {
                 url: sp.oracle.url,
                 identity,

@@ -120,8 +120,10 @@ flaw_is_caught! {
     verbose_errors: "verbose-errors" => 0 ["info/stack-trace=vulnerable"];
     session_fixation: "session-fixation" => 0 ["session/fixation=vulnerable"];
     relay_reflected: "relay-reflected" => 0 ["relay/reflected-markup=vulnerable"];
-    slo_unsigned: "slo-unsigned" => 0 ["slo/unsigned=vulnerable"];
-    slo_signature_unchecked: "slo-signature-unchecked" => 0 ["slo/untrusted-key=vulnerable", "bind/redirect/prefixed-parameter=vulnerable"];
+    slo_unsigned: "slo-unsigned" => 0 ["slo/unsigned=vulnerable", "slo/post/unsigned=vulnerable"];
+    slo_signature_unchecked: "slo-signature-unchecked" => 0 ["slo/untrusted-key=vulnerable", "slo/post/untrusted-key=vulnerable", "slo/post/assertion-signature=vulnerable", "bind/redirect/prefixed-parameter=vulnerable"];
+    slo_any_signature: "slo-any-signature" => 0 ["slo/post/assertion-signature=vulnerable"];
+    slo_expiry_unchecked: "slo-expiry-unchecked" => 0 ["slo/expired=vulnerable", "slo/post/expired=vulnerable"];
     redirect_smuggled_parameters: "redirect-smuggled-parameters" => 0 ["bind/redirect/response-name-confusion=vulnerable", "bind/redirect/prefixed-parameter=vulnerable", "bind/redirect/encoded-name=vulnerable", "bind/redirect/encoded-response-name=vulnerable", "bind/redirect/prefixed-response=vulnerable"];
     redirect_request_beside_response: "redirect-request-beside-response" => 0 ["bind/redirect/request-beside-response=vulnerable"];
     acs_redirect: "acs-redirect" => 0 ["bind/acs-redirect=nonstrict"];

@@ -143,6 +143,10 @@ pub struct SignedLogoutRequest {
     pub xml: String,
     /// The signed Redirect query carrying it (`SAMLRequest`, `SigAlg`, `Signature`).
     pub query: String,
+    /// The same LogoutRequest with an enveloped XML signature after its Issuer, as the
+    /// HTTP-POST binding carries it. Entra sends sign-out by Redirect only; this is for SPs
+    /// whose single logout URL also takes POST (other IdPs use it).
+    pub signed_xml: String,
 }
 
 /// The mock Entra IdP over one configuration.
@@ -579,7 +583,14 @@ impl Idp {
             app.algorithm,
         )
         .map_err(|_| Aadsts::NoSigningKey)?;
-        Ok(SignedLogoutRequest { xml, query })
+        // Schema order: Issuer, Signature, Extensions, NameID, SessionIndex.
+        crate::sign::sign_enveloped(&mut el, &[], 1, app.active_cert(), app.algorithm)
+            .map_err(|_| Aadsts::NoSigningKey)?;
+        Ok(SignedLogoutRequest {
+            xml,
+            query,
+            signed_xml: el.to_wire(),
+        })
     }
 
     /// Answers a LogoutRequest with a LogoutResponse (Success) for the app's Logout URL, by

@@ -5,7 +5,8 @@
 // Environment: SP_BASE_URL (http://127.0.0.1:PORT), SP_PORT, IDP_METADATA (file),
 // SP_KEY and SP_CERT (PEM files: decryption key and the certificate published for it).
 // Routes: /login (SP-initiated), /acs, /me (JSON: name_id, attributes), /metadata, /slo (the
-// IdP's LogoutRequest by HTTP-Redirect, as Entra sends it).
+// IdP's LogoutRequest by HTTP-Redirect, as Entra sends it, or by HTTP-POST, the binding
+// node-saml's metadata advertises there).
 // RelayState is not used: the ACS always sends the browser to /me.
 "use strict";
 const fs = require("node:fs");
@@ -55,6 +56,16 @@ serve(sessions, async (req, res, url) => {
     }
     try {
       const { profile } = await saml.validateRedirectAsync(container, url.search.slice(1));
+      return send(res, 200, { "Content-Type": "text/plain" }, `signed out ${sessions.closeFor(profile && profile.nameID)} session(s)\n`);
+    } catch (e) {
+      return refuse(res, e);
+    }
+  }
+  if (req.method === "POST" && url.pathname === "/slo") {
+    // node-saml's POST entry point: the form's SAMLRequest, signed inside.
+    const form = await readForm(req);
+    try {
+      const { profile } = await saml.validatePostRequestAsync({ SAMLRequest: form.get("SAMLRequest") || "" });
       return send(res, 200, { "Content-Type": "text/plain" }, `signed out ${sessions.closeFor(profile && profile.nameID)} session(s)\n`);
     } catch (e) {
       return refuse(res, e);

@@ -5,7 +5,9 @@
 // sent this browser.
 //
 // Environment: SP_BASE_URL (http://127.0.0.1:PORT), SP_PORT, IDP_METADATA (file).
-// Routes: /login (SP-initiated), /acs, /me (JSON: name_id, attributes), /metadata.
+// Routes: /login (SP-initiated), /acs, /me (JSON: name_id, attributes), /metadata, /slo (the
+// IdP's LogoutRequest by HTTP-POST, signed: wantLogoutRequestSigned, as samlify's README sets
+// up single logout; the sessions of the NameID it names end).
 // RelayState is not used: the ACS always sends the browser to /me.
 "use strict";
 const fs = require("node:fs");
@@ -21,8 +23,10 @@ const idp = samlify.IdentityProvider({ metadata: fs.readFileSync(process.env.IDP
 const sp = samlify.ServiceProvider({
   entityID: BASE + "/metadata",
   assertionConsumerService: [{ Binding: binding.post, Location: BASE + "/acs" }],
+  singleLogoutService: [{ Binding: binding.post, Location: BASE + "/slo" }],
   nameIDFormat: [format.emailAddress],
   wantAssertionsSigned: true,
+  wantLogoutRequestSigned: true,
 });
 const sessions = new Sessions(); // { request_id } before the login, { name_id, attributes } after
 
@@ -48,6 +52,17 @@ serve(sessions, async (req, res, url) => {
       sessions.close(req);
       const cookie = sessions.open({ name_id: extract.nameID, attributes: extract.attributes });
       return send(res, 303, { Location: "/me", "Set-Cookie": cookie }, "");
+    } catch (e) {
+      return refuse(res, e);
+    }
+  }
+  if (req.method === "POST" && url.pathname === "/slo") {
+    const form = await readForm(req);
+    try {
+      const { extract } = await sp.parseLogoutRequest(idp, "post", {
+        body: { SAMLRequest: form.get("SAMLRequest") || "" },
+      });
+      return send(res, 200, { "Content-Type": "text/plain" }, `signed out ${sessions.closeFor(extract.nameID)} session(s)\n`);
     } catch (e) {
       return refuse(res, e);
     }

@@ -43,7 +43,7 @@ pub fn verify_enveloped_keys(
         .map_err(|e| format!("libxml2 cannot parse the response: {e:?}"))?;
     // Declare `ID` as the ID attribute of the SAML elements so the Reference URI resolves.
     doc.specify_idattr(
-        "//samlp:Response | //saml:Assertion",
+        "//samlp:Response | //saml:Assertion | //samlp:LogoutRequest",
         "ID",
         Some(&[
             ("samlp", "urn:oasis:names:tc:SAML:2.0:protocol"),

@@ -544,6 +544,32 @@ pub fn regex_fallback(xml: &str) -> Option<crate::validate::Login> {
     })
 }
 
+/// samlify <= 2.13.1 verifying a posted LogoutRequest (GHSA-63ch-w8pw-4mf2): the first
+/// Signature that is a child of the root, else of an Assertion anywhere, verified with its
+/// Reference resolved wherever that ID is in the document (nothing asks whether it names the
+/// LogoutRequest).
+pub fn samlify_logout_signature(xml: &str, certificates: &[String]) -> Result<(), String> {
+    let doc = libxml_parse(xml, false)?;
+    let root = doc.get_root_element().ok_or("no root element")?;
+    // samlify's XPath matches by local name.
+    fn assertions(n: &Node, out: &mut Vec<Node>) {
+        for c in n.get_child_elements() {
+            if c.get_name() == "Assertion" {
+                out.push(c.clone());
+            }
+            assertions(&c, out);
+        }
+    }
+    let mut found = Vec::new();
+    assertions(&root, &mut found);
+    let signature = children(&root, "Signature")
+        .into_iter()
+        .chain(found.iter().flat_map(|a| children(a, "Signature")))
+        .next()
+        .ok_or("the LogoutRequest carries no signature")?;
+    verify(&doc, &signature, Loose::careful(), certificates).map(|_| ())
+}
+
 /// Every `ds:Signature` below `n`, outermost first.
 pub fn every_signature(n: &Node) -> Vec<Node> {
     let mut out = Vec::new();

@@ -136,6 +136,13 @@ pub enum Flaw {
     SloUnsigned,
     /// Take a LogoutRequest whose query signature is there but does not verify.
     SloSignatureUnchecked,
+    /// Verify a posted LogoutRequest as samlify <= 2.13.1 does (GHSA-63ch-w8pw-4mf2): the
+    /// first Signature child of the LogoutRequest (or of an Assertion), its Reference resolved
+    /// anywhere in the document; then NameID and SessionIndex read from the LogoutRequest.
+    SloAnySignature,
+    /// Check a LogoutRequest's times only against each other, never the clock, as
+    /// @node-saml/node-saml < 4.0.5 did on its POST path (GHSA-vx8m-6fhw-pccw).
+    SloExpiryUnchecked,
     /// Read Redirect queries as OpenSAML C++ before 3.3.1 (CVE-2025-31335): the signature
     /// over raw substring matches, the message from the first decoded `SAMLResponse`, else
     /// `SAMLRequest`.
@@ -208,7 +215,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 69] = [
+    pub const ALL: [Flaw; 71] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -255,6 +262,8 @@ impl Flaw {
         Flaw::SessionFixation,
         Flaw::SloUnsigned,
         Flaw::SloSignatureUnchecked,
+        Flaw::SloAnySignature,
+        Flaw::SloExpiryUnchecked,
         Flaw::RedirectSmuggledParameters,
         Flaw::RedirectRequestBesideResponse,
         Flaw::VerifyErrorAsSuccess,
@@ -329,6 +338,8 @@ impl Flaw {
             Flaw::SessionFixation => "session-fixation",
             Flaw::SloUnsigned => "slo-unsigned",
             Flaw::SloSignatureUnchecked => "slo-signature-unchecked",
+            Flaw::SloAnySignature => "slo-any-signature",
+            Flaw::SloExpiryUnchecked => "slo-expiry-unchecked",
             Flaw::RedirectSmuggledParameters => "redirect-smuggled-parameters",
             Flaw::RedirectRequestBesideResponse => "redirect-request-beside-response",
             Flaw::VerifyErrorAsSuccess => "verify-error-as-success",
@@ -426,6 +437,12 @@ impl Flaw {
             Flaw::SessionFixation => "keep the pre-login session identifier (fixation)",
             Flaw::SloUnsigned => "take unsigned LogoutRequests at /saml/slo",
             Flaw::SloSignatureUnchecked => "take LogoutRequests whose signature does not verify",
+            Flaw::SloAnySignature => {
+                "verify a posted LogoutRequest's first signature wherever it points (GHSA-63ch-w8pw-4mf2)"
+            }
+            Flaw::SloExpiryUnchecked => {
+                "check a LogoutRequest's times against each other, not the clock (GHSA-vx8m-6fhw-pccw)"
+            }
             Flaw::RedirectSmuggledParameters => {
                 "read Redirect queries as OpenSAML C++ < 3.3.1 (CVE-2025-31335)"
             }

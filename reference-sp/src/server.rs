@@ -202,7 +202,7 @@ impl SpState {
 }
 
 /// What the SP serves: method, path, what it does (for `/` and `sp serve --help`).
-pub const ENDPOINTS: [(&str, &str, &str); 7] = [
+pub const ENDPOINTS: [(&str, &str, &str); 8] = [
     ("GET", "/", "this list"),
     (
         "GET",
@@ -221,6 +221,11 @@ pub const ENDPOINTS: [(&str, &str, &str); 7] = [
         "GET",
         "/saml/slo",
         "the IdP's signed LogoutRequest (HTTP-Redirect) ends sessions",
+    ),
+    (
+        "POST",
+        "/saml/slo",
+        "the IdP's LogoutRequest by HTTP-POST, signed inside, ends sessions",
     ),
 ];
 
@@ -246,7 +251,7 @@ pub fn app(state: SpState) -> Router {
         .route("/me", get(me))
         .route("/saml/metadata", get(metadata))
         .route("/logout", get(logout))
-        .route("/saml/slo", get(single_logout))
+        .route("/saml/slo", get(single_logout).post(single_logout_post))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
@@ -642,10 +647,12 @@ async fn metadata(State(state): State<SpState>) -> Response {
         "<EntityDescriptor xmlns=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{}\"><SPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\" AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"true\">\
          <KeyDescriptor use=\"encryption\"><ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor>\
          <SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" Location=\"{}\"/>\
+         <SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{}\"/>\
          <NameIDFormat>{}</NameIDFormat>\
          <AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{}\" index=\"0\" isDefault=\"true\"/></SPSSODescriptor></EntityDescriptor>",
         c.entity_id(),
         encryption_certificate_base64(),
+        c.single_logout_url(),
         c.single_logout_url(),
         c.needs
             .name_id_format
@@ -745,20 +752,113 @@ async fn single_logout(
         }
         _ => {}
     }
-    let request = match logout_request(&message.value, c, (state.clock)()) {
+    let request = match inflate_logout_request(&message.value)
+        .and_then(|xml| logout_request(&xml, c, (state.clock)()))
+    {
         Ok(r) => r,
         Err(why) => return refuse(StatusCode::BAD_REQUEST, format!("refused: {why}")),
     };
+    end_sessions(&state, request)
+}
+
+#[derive(Deserialize)]
+struct SloForm {
+    #[serde(rename = "SAMLRequest")]
+    saml_request: Option<String>,
+}
+
+/// POST /saml/slo: the IdP's LogoutRequest by HTTP-POST, base64 and signed inside. The
+/// LogoutRequest's own enveloped Signature must have one Reference, to its ID, and verify with
+/// the IdP's certificate (flaws `slo-unsigned`, `slo-signature-unchecked` and
+/// `slo-any-signature` relax that); then it is read as a Redirect one is.
+async fn single_logout_post(State(state): State<SpState>, Form(form): Form<SloForm>) -> Response {
+    let refuse = |status: StatusCode, why: String| (status, format!("{why}\n")).into_response();
+    let c = state.config();
+    let Some(mut encoded) = form.saml_request else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "refused: this URL takes the IdP's LogoutRequest, as SAMLRequest".into(),
+        );
+    };
+    encoded.retain(|c| !c.is_ascii_whitespace());
+    let xml = match base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map(String::from_utf8)
+    {
+        Ok(Ok(xml)) => xml,
+        _ => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "refused: SAMLRequest is not base64 of UTF-8 XML".into(),
+            )
+        }
+    };
+    if let Err(why) = verify_posted_logout(&xml, c) {
+        return refuse(StatusCode::FORBIDDEN, format!("refused: {why}"));
+    }
+    match logout_request(&xml, c, (state.clock)()) {
+        Ok(request) => end_sessions(&state, request),
+        Err(why) => refuse(StatusCode::BAD_REQUEST, format!("refused: {why}")),
+    }
+}
+
+/// Checks the signature of a posted LogoutRequest `xml` as `c` is configured to (DTDs
+/// refused).
+fn verify_posted_logout(xml: &str, c: &SpConfig) -> Result<(), String> {
+    crate::emulated::refuse_external_entities();
+    if c.flaws.contains(&Flaw::SloAnySignature) {
+        return crate::emulated::samlify_logout_signature(xml, &c.idp.certificates);
+    }
+    let doc = roxmltree::Document::parse(xml)
+        .map_err(|e| format!("the LogoutRequest is not well-formed XML: {e}"))?;
+    let root = doc.root_element();
+    let Some(signature) = root
+        .children()
+        .find(|n| n.has_tag_name((saml_protocol::DSIG_NS, "Signature")))
+    else {
+        if c.flaws.contains(&Flaw::SloUnsigned) {
+            return Ok(());
+        }
+        return Err("the LogoutRequest carries no signature".into());
+    };
+    if c.flaws.contains(&Flaw::SloSignatureUnchecked) {
+        return Ok(());
+    }
+    let id = root.attribute("ID").unwrap_or_default();
+    if id.is_empty()
+        || doc
+            .descendants()
+            .filter(|n| n.attribute("ID") == Some(id))
+            .count()
+            != 1
+    {
+        return Err(format!(
+            "the LogoutRequest's ID {id:?} is missing or not unique"
+        ));
+    }
+    let references: Vec<_> = signature
+        .descendants()
+        .filter(|n| n.has_tag_name((saml_protocol::DSIG_NS, "Reference")))
+        .collect();
+    if references.len() != 1 || references[0].attribute("URI") != Some(&format!("#{id}")) {
+        return Err(format!(
+            "the LogoutRequest's Signature must have exactly one Reference, to #{id}"
+        ));
+    }
+    crate::dsig::verify_enveloped(xml, id, &c.idp.certificates)
+}
+
+/// Ends every session of `request`'s NameID (of its SessionIndex, when it names one), unless
+/// its ID was seen before.
+fn end_sessions(state: &SpState, request: LogoutAsk) -> Response {
     let ended = {
         let mut memory = state.memory();
         if !memory.seen_logout_requests.insert(request.id.clone()) {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                format!(
-                    "refused: LogoutRequest {:?} was already used (replay)",
-                    request.id
-                ),
+            let why = format!(
+                "refused: LogoutRequest {:?} was already used (replay)\n",
+                request.id
             );
+            return (StatusCode::BAD_REQUEST, why).into_response();
         }
         let before = memory.sessions.len();
         memory.sessions.retain(|_, login| {
@@ -773,6 +873,19 @@ async fn single_logout(
     format!("signed out {ended} session(s)\n").into_response()
 }
 
+/// The LogoutRequest XML in a Redirect-encoded (deflated, base64) `encoded` value.
+fn inflate_logout_request(encoded: &str) -> Result<String, String> {
+    let deflated = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|e| format!("SAMLRequest is not base64: {e}"))?;
+    let xml = saml_protocol::inflate_bounded(&deflated, MAX_BODY as u64)
+        .map_err(|e| format!("SAMLRequest is not DEFLATE data: {e}"))?;
+    if xml.len() > MAX_BODY {
+        return Err(format!("the LogoutRequest exceeds {} KiB", MAX_BODY / 1024));
+    }
+    String::from_utf8(xml).map_err(|_| "the LogoutRequest is not UTF-8".to_owned())
+}
+
 /// What a LogoutRequest asks: its ID, and whose sessions to end.
 struct LogoutAsk {
     id: String,
@@ -783,19 +896,11 @@ struct LogoutAsk {
 /// How far a LogoutRequest's IssueInstant may be from this SP's clock.
 const LOGOUT_SKEW: Duration = Duration::minutes(5);
 
-/// The LogoutRequest in a Redirect-encoded `encoded` value, from the IdP `c` trusts, addressed
-/// to this SP and issued around `now` (DTDs refused).
-fn logout_request(encoded: &str, c: &SpConfig, now: OffsetDateTime) -> Result<LogoutAsk, String> {
-    let deflated = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .map_err(|e| format!("SAMLRequest is not base64: {e}"))?;
-    let xml = saml_protocol::inflate_bounded(&deflated, MAX_BODY as u64)
-        .map_err(|e| format!("SAMLRequest is not DEFLATE data: {e}"))?;
-    if xml.len() > MAX_BODY {
-        return Err(format!("the LogoutRequest exceeds {} KiB", MAX_BODY / 1024));
-    }
-    let xml = String::from_utf8(xml).map_err(|_| "the LogoutRequest is not UTF-8".to_owned())?;
-    let doc = roxmltree::Document::parse(&xml)
+/// The LogoutRequest `xml`, from the IdP `c` trusts, addressed to this SP, issued around `now`
+/// and not expired (flaw `slo-expiry-unchecked`: its times only checked against each other);
+/// DTDs refused.
+fn logout_request(xml: &str, c: &SpConfig, now: OffsetDateTime) -> Result<LogoutAsk, String> {
+    let doc = roxmltree::Document::parse(xml)
         .map_err(|e| format!("the LogoutRequest is not well-formed XML: {e}"))?;
     let root = doc.root_element();
     if !root.has_tag_name((saml_protocol::PROTOCOL_NS, "LogoutRequest")) {
@@ -820,12 +925,26 @@ fn logout_request(encoded: &str, c: &SpConfig, now: OffsetDateTime) -> Result<Lo
     if root.attribute("Destination") != Some(c.single_logout_url().as_str()) {
         return Err("the LogoutRequest's Destination is not this URL".into());
     }
-    let issued = root
-        .attribute("IssueInstant")
-        .and_then(|t| OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
-        .ok_or("the LogoutRequest has no readable IssueInstant")?;
-    if (issued - now).abs() > LOGOUT_SKEW {
-        return Err("the LogoutRequest's IssueInstant is not within 5 minutes of now".into());
+    let time = |name: &str| {
+        root.attribute(name).map(|t| {
+            OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| format!("the LogoutRequest's {name} {t:?} is not a time"))
+        })
+    };
+    let issued = time("IssueInstant").ok_or("the LogoutRequest has no IssueInstant")??;
+    let expires = time("NotOnOrAfter").transpose()?;
+    if c.flaws.contains(&Flaw::SloExpiryUnchecked) {
+        if expires.is_some_and(|expires| expires <= issued) {
+            return Err("the LogoutRequest expires before it was issued".into());
+        }
+    } else {
+        if (issued - now).abs() > LOGOUT_SKEW {
+            return Err("the LogoutRequest's IssueInstant is not within 5 minutes of now".into());
+        }
+        // Core §3.7.1: NotOnOrAfter is when the request expires.
+        if expires.is_some_and(|expires| now >= expires + LOGOUT_SKEW) {
+            return Err("the LogoutRequest expired (NotOnOrAfter has passed)".into());
+        }
     }
     let id = root
         .attribute("ID")

