@@ -1476,7 +1476,7 @@ pub const CATALOGUE: &[Check] = &[
     },
     Check {
         id: "slo/expired",
-        title: "after a good login, the IdP's signed LogoutRequest for that session, issued ten minutes ago with a NotOnOrAfter five minutes ago",
+        title: "after a good login, the IdP's signed LogoutRequest for that session, issued an hour ago with a NotOnOrAfter half an hour ago",
         family: Family::Slo,
         research_id: "SLO-01",
         references: &["SAML Core §3.7.1 (LogoutRequest NotOnOrAfter: the time at which the request expires)", "SAML Core §1.3.3 (time values)", "GHSA-vx8m-6fhw-pccw (@node-saml/node-saml < 4.0.5, its POST path)"],
@@ -1485,7 +1485,7 @@ pub const CATALOGUE: &[Check] = &[
         seed: Seed::Any,
         goal: Goal::StaySignedIn,
         tags: &["logout", "replay", "clock-skew"],
-        provenance: "the IdP's LogoutRequest for the victim's session with IssueInstant ten minutes and NotOnOrAfter five minutes before the IdP issued it, query-signed by the IdP: a sign-out message captured and sent again after it expired",
+        provenance: "the IdP's LogoutRequest for the victim's session with IssueInstant an hour and NotOnOrAfter half an hour before the IdP issued it (far past any clock-skew allowance), query-signed by the IdP: a sign-out message captured and sent again after it expired. It predates the victim's login, so an SP that ignores LogoutRequests older than the session also keeps it",
         must: "refuse a LogoutRequest whose NotOnOrAfter has passed (or whose IssueInstant is older than a few minutes) and keep the session",
         fix: "check a LogoutRequest's NotOnOrAfter and IssueInstant against the current time with a few minutes of skew, as for assertions (node-saml: upgrade to 4.0.5 or later)",
         edit: Edit::Logout(crate::check::LogoutForgery::Expired),
@@ -1544,7 +1544,7 @@ pub const CATALOGUE: &[Check] = &[
     },
     Check {
         id: "slo/post/expired",
-        title: "after a good login, the IdP's enveloped-signed LogoutRequest for that session posted, issued ten minutes ago with a NotOnOrAfter five minutes ago",
+        title: "after a good login, the IdP's enveloped-signed LogoutRequest for that session posted, issued an hour ago with a NotOnOrAfter half an hour ago",
         family: Family::Slo,
         research_id: "SLO-01",
         references: &["GHSA-vx8m-6fhw-pccw (@node-saml/node-saml < 4.0.5: validatePostRequestAsync did not check NotOnOrAfter against the time)", "SAML Core §3.7.1"],

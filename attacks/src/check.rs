@@ -219,7 +219,7 @@ pub enum LogoutForgery {
     /// The attacker's signed `SAMLResponse` renamed `xSAMLResponse`, then
     /// `SAMLResponse=<forged>` (CVE-2025-31335: `strstr` found `SAMLResponse=` inside it).
     PrefixedResponse,
-    /// Signed by the IdP, but issued ten minutes ago with a NotOnOrAfter five minutes ago: a
+    /// Signed by the IdP, but issued an hour ago with a NotOnOrAfter half an hour ago: a
     /// sign-out message replayed after it expired.
     Expired,
     /// HTTP-POST: the LogoutRequest with no `ds:Signature`.
@@ -231,8 +231,8 @@ pub enum LogoutForgery {
     /// LogoutRequest's, its Reference still naming that Assertion, which goes (without its
     /// Signature) into `samlp:Extensions` (samlify GHSA-63ch-w8pw-4mf2).
     PostAssertionSignature,
-    /// HTTP-POST: signed by the IdP, issued ten minutes ago with a NotOnOrAfter five minutes
-    /// ago (node-saml < 4.0.5, GHSA-vx8m-6fhw-pccw).
+    /// HTTP-POST: signed by the IdP, issued an hour ago with a NotOnOrAfter half an hour ago
+    /// (node-saml < 4.0.5, GHSA-vx8m-6fhw-pccw).
     PostExpired,
 }
 
@@ -272,7 +272,15 @@ impl LogoutForgery {
             | LogoutForgery::PostUntrustedKey
             | LogoutForgery::PostAssertionSignature
             | LogoutForgery::PostExpired => LogoutBinding::Post,
-            _ => LogoutBinding::Redirect,
+            LogoutForgery::Unsigned
+            | LogoutForgery::UntrustedKey
+            | LogoutForgery::ResponseNameConfusion
+            | LogoutForgery::PrefixedParameter
+            | LogoutForgery::EncodedName
+            | LogoutForgery::RequestBesideResponse
+            | LogoutForgery::EncodedResponseName
+            | LogoutForgery::PrefixedResponse
+            | LogoutForgery::Expired => LogoutBinding::Redirect,
         }
     }
 }
@@ -297,8 +305,9 @@ pub struct SignedLogout<'a> {
     pub signed: &'a str,
 }
 
-/// IdP-signed Redirect queries anyone holds after signing in and out with their own account
-/// (TM-B), for the forgeries that splice them.
+/// IdP-signed messages anyone holds after signing in and out with their own account (TM-B):
+/// the Redirect queries the `bind/redirect/` forgeries splice, and the login response whose
+/// Assertion signature `slo/post/assertion-signature` moves.
 #[derive(Clone, Copy, Debug)]
 pub struct LogoutDonors<'a> {
     /// The IdP's LogoutRequest for the attacker's own session (`SAMLRequest`, `SigAlg`,
@@ -309,7 +318,8 @@ pub struct LogoutDonors<'a> {
     pub response: &'a str,
     /// The SigAlg the IdP signs with (the attacker's own signature uses it too).
     pub sig_alg: &'a str,
-    /// The IdP's login response for the attacker's own account, its Assertion signed.
+    /// The IdP's login response for the attacker's own account, its Assertion signed (empty
+    /// when the forgery needs none).
     pub assertion: &'a str,
 }
 
@@ -380,6 +390,14 @@ impl Check {
     /// Whether the check's document names URLs on the canary listener (see [`Goal::Contain`]).
     pub fn needs_canary(&self) -> bool {
         self.goal == Goal::Contain
+    }
+
+    /// The binding a sign-out check sends its message by (None: not a sign-out check).
+    pub fn logout_binding(&self) -> Option<LogoutBinding> {
+        match self.edit {
+            Edit::Logout(forgery) => Some(forgery.binding()),
+            _ => None,
+        }
     }
 
     /// What a sign-out check sends the SP's single logout URL: a Redirect-binding query or the

@@ -347,7 +347,8 @@ pub struct LogoutEvidence<'a> {
     pub forged: &'a Session,
     /// Whether the SP answered the forged message with a 5xx or 429.
     pub forged_trouble: bool,
-    /// Whether the URL ends a session when opened with no message at all.
+    /// Whether the URL ends a session when sent no message at all (a bare GET, or an empty
+    /// form by HTTP-POST).
     pub any_request_ends: bool,
     /// Whether the attacker's own signed message, sent unchanged, ends a session too (for the
     /// forgeries that splice one in).
@@ -359,6 +360,8 @@ pub struct LogoutEvidence<'a> {
     /// The scenario setting that names the URL (`sp.single_logout_url` or
     /// `sp.single_logout_post_url`), for hints.
     pub setting: &'a str,
+    /// How the URL was sent no message, in words ("opening that URL with no message at all").
+    pub no_message: &'a str,
 }
 
 /// Judges a sign-out check: the forgery ending the victim's session is `vulnerable` (unless
@@ -379,7 +382,7 @@ pub fn judge_logout(seen: &LogoutEvidence, baseline: &Baseline, must: &str) -> J
         ),
         Some(true) if seen.any_request_ends => (
             Outcome::Inconclusive,
-            format!("the forged message ended {victim}'s session, but so does opening that URL with no message at all (a sign-out anyone can trigger with a link), so whether it checks sign-out messages cannot be told; hint: set {} to the URL that takes the IdP's LogoutRequests", seen.setting),
+            format!("the forged message ended {victim}'s session, but so does {}, so whether it checks sign-out messages cannot be told; hint: set {} to the URL that takes the IdP's LogoutRequests", seen.no_message, seen.setting),
         ),
         Some(true) if seen.donor_alone_ends => (
             Outcome::Inconclusive,
@@ -854,6 +857,7 @@ mod tests {
                     control: &control,
                     control_trouble,
                     setting: "sp.single_logout_url",
+                    no_message: "opening that URL with no message at all",
                 };
                 judge_logout(&seen, base, "keep it").outcome
             };
@@ -884,6 +888,7 @@ mod tests {
             control: &control,
             control_trouble: false,
             setting: "sp.single_logout_url",
+            no_message: "opening that URL with no message at all",
         };
         assert_eq!(
             judge_logout(&donor_did_it, &base, "keep it").outcome,

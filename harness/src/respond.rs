@@ -409,8 +409,9 @@ pub fn name_id_of(xml: &str) -> String {
 /// LogoutResponse to their sign-out (both Redirect queries), the donors of the
 /// `bind/redirect/` splices and of `slo/post/assertion-signature`.
 pub struct AttackerSignOut {
-    /// The IdP's login response for the attacker's own account, its Assertion signed.
-    pub assertion: String,
+    /// The IdP's login response for the attacker's own account, its Assertion signed (built
+    /// only when asked for: it costs a signature).
+    pub assertion: Option<String>,
     /// The IdP's LogoutRequest for the attacker's own session.
     pub request: mock_idp::idp::SignedLogoutRequest,
     /// The IdP's LogoutResponse to the attacker's own sign-out.
@@ -419,7 +420,8 @@ pub struct AttackerSignOut {
 
 impl AttackerSignOut {
     /// The attacker's messages from `idp`'s `app`: their NameID is the victim's `name_id`
-    /// with `attacker.` before it (another user, same `format`), sent to `slo`.
+    /// with `attacker.` before it (another user, same `format`), sent to `slo`; for a `check`
+    /// that moves an Assertion signature, also their signed login response.
     pub fn of(
         idp: &Idp,
         app: &mock_idp::config::App,
@@ -427,22 +429,18 @@ impl AttackerSignOut {
         format: Option<&str>,
         slo: &str,
         now: time::OffsetDateTime,
+        check: &Check,
     ) -> Result<AttackerSignOut, mock_idp::aadsts::Aadsts> {
         let attacker = format!("attacker.{name_id}");
-        // The attacker's login: the tenant's first user renamed, IdP-initiated, the
-        // Assertion signed (Entra's default).
-        let user =
-            idp.config
-                .users
-                .first()
-                .ok_or_else(|| mock_idp::aadsts::Aadsts::InvalidRequest {
-                    detail: "the directory has no users".into(),
-                })?;
-        let mut login = idp.login_response(app, user, &app.default_reply_url, None, None, now);
-        login.name_id = attacker.clone();
-        let mut signer = app.clone();
-        signer.sign = mock_idp::response::SignWhat::Assertion;
-        let assertion = idp.sign(&signer, &login)?;
+        let needs_login = matches!(
+            check.edit,
+            Edit::Logout(forgery) if forgery.donor() == Some(attacks::Donor::Assertion)
+        );
+        let assertion = if needs_login {
+            Some(attacker_login(idp, app, now)?)
+        } else {
+            None
+        };
         let request =
             idp.logout_request(app, &attacker, format, Some("_attacker-session"), slo, now)?;
         let sign_out = mock_idp::request::LogoutRequest {
@@ -464,9 +462,61 @@ impl AttackerSignOut {
             request: &self.request.query,
             response: &self.response.query,
             sig_alg: app.algorithm.signature_uri(),
-            assertion: &self.assertion,
+            assertion: self.assertion.as_deref().unwrap_or_default(),
         }
     }
+}
+
+/// What sign-out check `check` sends (a Redirect query, or the XML of a POST form), forged from
+/// `genuine` (the IdP's LogoutRequest for the victim's session) with the attacker's `own`
+/// messages; the IdP's key goes only to the checks the IdP signs for.
+pub fn forged_logout(
+    check: &Check,
+    app: &mock_idp::config::App,
+    genuine: &mock_idp::idp::SignedLogoutRequest,
+    own: &AttackerSignOut,
+) -> Result<String, attacks::Skip> {
+    let key = check.idp_signs().then(|| IdpKey {
+        key: app.active_cert().key().clone(),
+    });
+    check.logout_message(
+        &attacks::SignedLogout {
+            xml: &genuine.xml,
+            signed: &genuine.signed_xml,
+        },
+        own.donors(app),
+        key.as_ref(),
+    )
+}
+
+/// The IdP's login response (IdP-initiated, the Assertion signed as Entra signs by default) for
+/// an attacker's account of `idp`'s tenant: the first user's profile under `attacker.` names,
+/// no groups or extra claims.
+fn attacker_login(
+    idp: &Idp,
+    app: &mock_idp::config::App,
+    now: time::OffsetDateTime,
+) -> Result<String, mock_idp::aadsts::Aadsts> {
+    let first = idp.config.users.first().ok_or_else(|| {
+        mock_idp::aadsts::Aadsts::InvalidRequest {
+            detail: "the directory has no users to model the attacker's account on; hint: add one under idp.users".into(),
+        }
+    })?;
+    let attacker = mock_idp::config::User {
+        upn: format!("attacker.{}", first.upn),
+        given_name: "Attacker".into(),
+        surname: "Own".into(),
+        display_name: "Attacker Own".into(),
+        mail: format!("attacker.{}", first.mail),
+        object_id: uuid::Uuid::new_v4().to_string(),
+        group_ids: Vec::new(),
+        extra: Default::default(),
+        ..first.clone()
+    };
+    let login = idp.login_response(app, &attacker, &app.default_reply_url, None, None, now);
+    let mut signer = app.clone();
+    signer.sign = mock_idp::response::SignWhat::Assertion;
+    idp.sign(&signer, &login)
 }
 
 /// Whose session a response opens, as a LogoutRequest names it: the NameID, its Format and

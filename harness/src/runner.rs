@@ -1202,10 +1202,11 @@ impl SloTarget<'_> {
         Ok(match self.binding {
             attacks::LogoutBinding::Redirect => browser.get(&with_query(self.url, message)).await?,
             attacks::LogoutBinding::Post => {
-                use base64::Engine as _;
-                let encoded = base64::engine::general_purpose::STANDARD.encode(message);
                 browser
-                    .post_form(self.url, &[("SAMLRequest".to_owned(), encoded)])
+                    .post_form(
+                        self.url,
+                        &[saml_protocol::post_field("SAMLRequest", message)],
+                    )
                     .await?
             }
         })
@@ -1257,24 +1258,29 @@ impl CaseRun<'_> {
         };
         let binding = forgery.binding();
         let sp = &self.scenario.sp;
-        let (slo, setting) = match binding {
-            attacks::LogoutBinding::Redirect => (
-                sp.single_logout_url
+        let redirect_url = sp
+            .single_logout_url
+            .clone()
+            .or_else(|| self.sp_metadata.single_logout.clone());
+        // With no URL named for HTTP-POST, the Redirect one is tried: many SPs take both
+        // bindings at one URL whatever their metadata lists (an attacker does not read it).
+        let (slo, setting, guessed) = match binding {
+            attacks::LogoutBinding::Redirect => (redirect_url, "sp.single_logout_url", false),
+            attacks::LogoutBinding::Post => {
+                match sp
+                    .single_logout_post_url
                     .clone()
-                    .or_else(|| self.sp_metadata.single_logout.clone()),
-                "sp.single_logout_url",
-            ),
-            attacks::LogoutBinding::Post => (
-                sp.single_logout_post_url
-                    .clone()
-                    .or_else(|| self.sp_metadata.single_logout_post.clone()),
-                "sp.single_logout_post_url",
-            ),
+                    .or_else(|| self.sp_metadata.single_logout_post.clone())
+                {
+                    Some(url) => (Some(url), "sp.single_logout_post_url", false),
+                    None => (redirect_url, "sp.single_logout_post_url", true),
+                }
+            }
         };
         let Some(slo) = slo else {
             return Err(CaseEnd::NotApplicable(match binding {
                 attacks::LogoutBinding::Redirect => "the SP names no single logout URL (its metadata has no HTTP-Redirect SingleLogoutService); hint: set sp.single_logout_url, e.g. ${SP_URL}/mellon/logout".into(),
-                attacks::LogoutBinding::Post => "the SP names no single logout URL for HTTP-POST (its metadata has no HTTP-POST SingleLogoutService); hint: set sp.single_logout_post_url, e.g. ${SP_URL}/slo, if the SP takes posted LogoutRequests".into(),
+                attacks::LogoutBinding::Post => "the SP names no single logout URL (its metadata has no SingleLogoutService); hint: set sp.single_logout_post_url, e.g. ${SP_URL}/slo, if the SP takes posted LogoutRequests".into(),
             }));
         };
         let slo_url = parse_url(&slo)?;
@@ -1335,6 +1341,11 @@ impl CaseRun<'_> {
         let control_trouble = crate::judge::in_trouble(Some(answer.status));
         control_browser.settle(answer).await?;
         let after_control = probe(&control_browser, &self.scenario.sp.oracle).await?;
+        if guessed && !control_trouble && matches!(after_control, Session::SignedIn { .. }) {
+            return Err(CaseEnd::NotApplicable(format!(
+                "the SP names no single logout URL for HTTP-POST, and its Redirect one ({slo}) does not end a session on the IdP's posted, signed LogoutRequest ({control_answer}); hint: set sp.single_logout_post_url if the SP takes posted LogoutRequests elsewhere"
+            )));
+        }
         // The forgery, on a fresh session.
         let (browser, login) = self.victim().await?;
         let Some(victim) = login else {
@@ -1353,21 +1364,16 @@ impl CaseRun<'_> {
             victim.format.as_deref(),
             &slo,
             now,
+            check,
         )
         .map_err(idp_error)?;
-        let idp_key = attacks::forge::IdpKey {
-            key: app.active_cert().key().clone(),
-        };
-        let forged = check
-            .logout_message(
-                &attacks::SignedLogout {
-                    xml: &genuine.xml,
-                    signed: &genuine.signed_xml,
-                },
-                own.donors(app),
-                Some(&idp_key),
-            )
-            .map_err(|e| CaseEnd::Error(format!("could not build the forged message: {e}")))?;
+        let forged =
+            crate::respond::forged_logout(check, app, &genuine, &own).map_err(|e| match e {
+                attacks::Skip::NotApplicable(why) => CaseEnd::NotApplicable(why),
+                attacks::Skip::Failed(why) => {
+                    CaseEnd::Error(format!("could not build the forged message: {why}"))
+                }
+            })?;
         let answer = to_slo.send(&browser, &forged).await?;
         let summary = format!("the single logout URL answered {}", answer.summary());
         notes.details.push(match binding {
@@ -1420,6 +1426,14 @@ impl CaseRun<'_> {
                 control: &after_control,
                 control_trouble,
                 setting,
+                no_message: match binding {
+                    attacks::LogoutBinding::Redirect => {
+                        "opening that URL with no message at all (a sign-out anyone can trigger with a link)"
+                    }
+                    attacks::LogoutBinding::Post => {
+                        "posting that URL an empty form (a sign-out any web page can trigger)"
+                    }
+                },
             },
             baseline,
             check.must,

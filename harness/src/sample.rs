@@ -84,8 +84,9 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
     Ok(out)
 }
 
-/// What a sign-out check sends: the IdP's LogoutRequest for B.Simon's session and the query
-/// the check forges from it (with the IdP-signed messages of the attacker's own sign-out).
+/// What a sign-out check sends: the IdP's LogoutRequest for B.Simon's session and what the
+/// check forges from it (a Redirect query or a POST form's XML, with the IdP-signed messages
+/// of the attacker's own sign-in and sign-out).
 fn logout_example(check: &Check) -> Result<String, String> {
     let idp = Idp::new(Config::builtin());
     let app = &idp.config.apps[0];
@@ -102,34 +103,25 @@ fn logout_example(check: &Check) -> Result<String, String> {
             now,
         )
         .map_err(|e| e.message())?;
-    let own =
-        crate::respond::AttackerSignOut::of(&idp, app, "B.Simon@contoso.com", email, slo, now)
-            .map_err(|e| e.message())?;
-    let donors = own.donors(app);
-    let key = attacks::forge::IdpKey {
-        key: app.active_cert().key().clone(),
-    };
-    let message = check
-        .logout_message(
-            &attacks::SignedLogout {
-                xml: &genuine.xml,
-                signed: &genuine.signed_xml,
-            },
-            donors,
-            Some(&key),
-        )
-        .map_err(|e| e.to_string())?;
-    let binding = match check.edit {
-        attacks::Edit::Logout(forgery) => forgery.binding(),
-        _ => attacks::LogoutBinding::Redirect,
-    };
-    Ok(match binding {
-        attacks::LogoutBinding::Redirect => format!(
-            "(after a good login, the same browser opens the SP's single logout URL with the IdP's LogoutRequest for that session)\n{}\n\nGET {slo}?{message}",
+    let own = crate::respond::AttackerSignOut::of(
+        &idp,
+        app,
+        "B.Simon@contoso.com",
+        email,
+        slo,
+        now,
+        check,
+    )
+    .map_err(|e| e.message())?;
+    let message =
+        crate::respond::forged_logout(check, app, &genuine, &own).map_err(|e| e.to_string())?;
+    Ok(match check.logout_binding() {
+        Some(attacks::LogoutBinding::Post) => format!(
+            "(after a good login, the same browser posts the IdP's LogoutRequest for that session, forged, to the SP's single logout URL as SAMLRequest; this is the XML before base64)\n{}\n\nPOST {slo}, SAMLRequest = base64 of:\n{message}",
             genuine.xml
         ),
-        attacks::LogoutBinding::Post => format!(
-            "(after a good login, the same browser posts the IdP's LogoutRequest for that session, forged, to the SP's single logout URL for HTTP-POST as SAMLRequest, base64)\n{}\n\nPOST {slo}, SAMLRequest =\n{message}",
+        _ => format!(
+            "(after a good login, the same browser opens the SP's single logout URL with the IdP's LogoutRequest for that session)\n{}\n\nGET {slo}?{message}",
             genuine.xml
         ),
     })

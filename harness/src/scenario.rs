@@ -178,7 +178,8 @@ pub struct SpTarget {
     /// SingleLogoutService): the `slo/` checks.
     pub single_logout_url: Option<String>,
     /// Where the SP takes the IdP's LogoutRequests by HTTP-POST (default: its metadata's
-    /// HTTP-POST SingleLogoutService): the `slo/post/` checks.
+    /// HTTP-POST SingleLogoutService, else the Redirect one if it takes posted ones too): the
+    /// `slo/post/` checks.
     pub single_logout_post_url: Option<String>,
     /// How to tell a login worked.
     pub oracle: Oracle,

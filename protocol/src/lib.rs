@@ -135,13 +135,19 @@ pub struct AcsPost {
     pub relay_state: Option<String>,
 }
 
+/// One HTTP-POST binding form field: `parameter` (`SAMLRequest` or `SAMLResponse`) carrying
+/// `xml` base64-encoded (SAML Bindings §3.5.4).
+pub fn post_field(parameter: &str, xml: &str) -> (String, String) {
+    (
+        parameter.to_owned(),
+        base64::engine::general_purpose::STANDARD.encode(xml),
+    )
+}
+
 impl AcsPost {
     /// The form fields: base64 `SAMLResponse`, and `RelayState` if any.
     pub fn form_fields(&self) -> Vec<(String, String)> {
-        let mut fields = vec![(
-            "SAMLResponse".to_owned(),
-            base64::engine::general_purpose::STANDARD.encode(&self.saml_response),
-        )];
+        let mut fields = vec![post_field("SAMLResponse", &self.saml_response)];
         if let Some(rs) = &self.relay_state {
             fields.push(("RelayState".to_owned(), rs.clone()));
         }

@@ -544,30 +544,39 @@ pub fn regex_fallback(xml: &str) -> Option<crate::validate::Login> {
     })
 }
 
-/// samlify <= 2.13.1 verifying a posted LogoutRequest (GHSA-63ch-w8pw-4mf2): the first
-/// Signature that is a child of the root, else of an Assertion anywhere, verified with its
-/// Reference resolved wherever that ID is in the document (nothing asks whether it names the
-/// LogoutRequest).
+/// samlify <= 2.13.1 verifying a posted LogoutRequest (GHSA-63ch-w8pw-4mf2), as its
+/// libsaml `verifySignature` does: the candidates are the root's `Signature` children and
+/// those of the root's `Assertion` children (by local name); the first that verifies with its
+/// Reference resolved wherever that ID is in the document is taken (nothing asks whether it
+/// names the LogoutRequest).
 pub fn samlify_logout_signature(xml: &str, certificates: &[String]) -> Result<(), String> {
     let doc = libxml_parse(xml, false)?;
     let root = doc.get_root_element().ok_or("no root element")?;
-    // samlify's XPath matches by local name.
-    fn assertions(n: &Node, out: &mut Vec<Node>) {
-        for c in n.get_child_elements() {
-            if c.get_name() == "Assertion" {
-                out.push(c.clone());
-            }
-            assertions(&c, out);
+    let named = |n: &Node, name: &str| -> Vec<Node> {
+        n.get_child_elements()
+            .into_iter()
+            .filter(|c| c.get_name() == name)
+            .collect()
+    };
+    let candidates: Vec<Node> = named(&root, "Signature")
+        .into_iter()
+        .chain(
+            named(&root, "Assertion")
+                .iter()
+                .flat_map(|a| named(a, "Signature")),
+        )
+        .collect();
+    if candidates.is_empty() {
+        return Err("the LogoutRequest carries no signature".into());
+    }
+    let mut last = String::new();
+    for signature in &candidates {
+        match verify(&doc, signature, Loose::careful(), certificates) {
+            Ok(_) => return Ok(()),
+            Err(why) => last = why,
         }
     }
-    let mut found = Vec::new();
-    assertions(&root, &mut found);
-    let signature = children(&root, "Signature")
-        .into_iter()
-        .chain(found.iter().flat_map(|a| children(a, "Signature")))
-        .next()
-        .ok_or("the LogoutRequest carries no signature")?;
-    verify(&doc, &signature, Loose::careful(), certificates).map(|_| ())
+    Err(format!("no signature verifies: {last}"))
 }
 
 /// Every `ds:Signature` below `n`, outermost first.

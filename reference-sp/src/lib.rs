@@ -137,8 +137,9 @@ pub enum Flaw {
     /// Take a LogoutRequest whose query signature is there but does not verify.
     SloSignatureUnchecked,
     /// Verify a posted LogoutRequest as samlify <= 2.13.1 does (GHSA-63ch-w8pw-4mf2): the
-    /// first Signature child of the LogoutRequest (or of an Assertion), its Reference resolved
-    /// anywhere in the document; then NameID and SessionIndex read from the LogoutRequest.
+    /// first Signature child of the LogoutRequest (or of an Assertion child) that verifies,
+    /// its Reference resolved anywhere in the document; then NameID and SessionIndex read from
+    /// the LogoutRequest.
     SloAnySignature,
     /// Check a LogoutRequest's times only against each other, never the clock, as
     /// @node-saml/node-saml < 4.0.5 did on its POST path (GHSA-vx8m-6fhw-pccw).
@@ -438,7 +439,7 @@ impl Flaw {
             Flaw::SloUnsigned => "take unsigned LogoutRequests at /saml/slo",
             Flaw::SloSignatureUnchecked => "take LogoutRequests whose signature does not verify",
             Flaw::SloAnySignature => {
-                "verify a posted LogoutRequest's first signature wherever it points (GHSA-63ch-w8pw-4mf2)"
+                "verify a posted LogoutRequest by any signature that verifies, wherever it points (GHSA-63ch-w8pw-4mf2)"
             }
             Flaw::SloExpiryUnchecked => {
                 "check a LogoutRequest's times against each other, not the clock (GHSA-vx8m-6fhw-pccw)"

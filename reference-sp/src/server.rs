@@ -702,6 +702,11 @@ async fn logout(
     }
 }
 
+/// A refusal at the single logout URL: `status` and `why`, one line.
+fn refuse(status: StatusCode, why: String) -> Response {
+    (status, format!("{why}\n")).into_response()
+}
+
 /// GET /saml/slo: the IdP's LogoutRequest by HTTP-Redirect. The query is read with
 /// [`saml_protocol::redirect::read`] (flaws `redirect-smuggled-parameters` and
 /// `redirect-request-beside-response` read it as OpenSAML C++ and simplesamlphp/saml2 once
@@ -712,7 +717,6 @@ async fn single_logout(
     State(state): State<SpState>,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Response {
-    let refuse = |status: StatusCode, why: String| (status, format!("{why}\n")).into_response();
     let raw = raw.unwrap_or_default();
     let c = state.config();
     let read = if c.flaws.contains(&Flaw::RedirectSmuggledParameters) {
@@ -772,7 +776,6 @@ struct SloForm {
 /// the IdP's certificate (flaws `slo-unsigned`, `slo-signature-unchecked` and
 /// `slo-any-signature` relax that); then it is read as a Redirect one is.
 async fn single_logout_post(State(state): State<SpState>, Form(form): Form<SloForm>) -> Response {
-    let refuse = |status: StatusCode, why: String| (status, format!("{why}\n")).into_response();
     let c = state.config();
     let Some(mut encoded) = form.saml_request else {
         return refuse(
@@ -824,6 +827,8 @@ fn verify_posted_logout(xml: &str, c: &SpConfig) -> Result<(), String> {
     if c.flaws.contains(&Flaw::SloSignatureUnchecked) {
         return Ok(());
     }
+    // Transforms are allow-listed before libxmlsec1 runs any (SAML Core §5.4.4).
+    crate::validate::signature_algorithms(signature).map_err(|r| r.0)?;
     let id = root.attribute("ID").unwrap_or_default();
     if id.is_empty()
         || doc
@@ -854,11 +859,13 @@ fn end_sessions(state: &SpState, request: LogoutAsk) -> Response {
     let ended = {
         let mut memory = state.memory();
         if !memory.seen_logout_requests.insert(request.id.clone()) {
-            let why = format!(
-                "refused: LogoutRequest {:?} was already used (replay)\n",
-                request.id
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "refused: LogoutRequest {:?} was already used (replay)",
+                    request.id
+                ),
             );
-            return (StatusCode::BAD_REQUEST, why).into_response();
         }
         let before = memory.sessions.len();
         memory.sessions.retain(|_, login| {

@@ -634,7 +634,7 @@ fn is_ncname(s: &str) -> bool {
 
 /// SAML's signature profile (Core §5.4.3–5.4.4): exclusive C14N (with or without comments)
 /// for SignedInfo, and no transforms but enveloped-signature and exclusive C14N.
-fn signature_algorithms(signature: roxmltree::Node) -> Result<(), Rejection> {
+pub(crate) fn signature_algorithms(signature: roxmltree::Node) -> Result<(), Rejection> {
     let algorithm = |name: &'static str| {
         signature
             .descendants()
