@@ -128,6 +128,16 @@ const RELAY_REFERENCES: &[&str] = &[
     "WHATWG URL Standard (backslashes, tabs and newlines)",
 ];
 
+/// References of the RelayState checks on IdP-initiated logins.
+const RELAY_UNSOLICITED_REFERENCES: &[&str] = &[
+    "CVE-2026-27982 / GHSA-2jpr-83rg-v67j (django-allauth < 65.14.1: RelayState followed unchecked after an IdP-initiated SAML login)",
+    "SAML Bindings §3.5.3 (RelayState)",
+    "SAML Profiles §4.1.5 (unsolicited responses)",
+];
+
+/// Where the RelayState checks on IdP-initiated logins come from.
+const RELAY_UNSOLICITED_PROVENANCE: &str = "django-allauth < 65.14.1 checked RelayState after SP-initiated logins only; after an IdP-initiated one (no InResponseTo) it sent the browser wherever RelayState said. Here the IdP's own response for the user, issued IdP-initiated as Entra issues one from My Apps, is posted with the address; an SP that refuses IdP-initiated logins passes";
+
 /// The RelayState of `relay/reflected-markup`: it starts with `/`, so same-site checks let it
 /// through to wherever the SP writes it.
 pub const REFLECTED_MARKUP: &str = "/\"><svg data-saml-harness onload=alert(document.domain)>";
@@ -1264,6 +1274,22 @@ pub const CATALOGUE: &[Check] = &[
         ..RELAY
     },
     Check {
+        id: "relay/unsolicited/absolute",
+        title: "RelayState https://evil.test/ on the IdP's response for an IdP-initiated login (no InResponseTo)",
+        references: RELAY_UNSOLICITED_REFERENCES,
+        provenance: RELAY_UNSOLICITED_PROVENANCE,
+        edit: Edit::UnsolicitedRelayState("https://evil.test/"),
+        ..RELAY
+    },
+    Check {
+        id: "relay/unsolicited/scheme-relative",
+        title: "RelayState //evil.test/ on the IdP's response for an IdP-initiated login (no InResponseTo)",
+        references: RELAY_UNSOLICITED_REFERENCES,
+        provenance: RELAY_UNSOLICITED_PROVENANCE,
+        edit: Edit::UnsolicitedRelayState("//evil.test/"),
+        ..RELAY
+    },
+    Check {
         id: "relay/scheme-relative",
         title: "RelayState //evil.test/ (scheme-relative)",
         references: RELAY_REFERENCES,
@@ -2188,8 +2214,10 @@ mod tests {
             .collect();
         assert!(relay.len() >= 7);
         for c in relay {
-            let (Edit::RelayState(value) | Edit::ReturnTo(value) | Edit::LogoutReturnTo(value)) =
-                c.edit
+            let (Edit::RelayState(value)
+            | Edit::UnsolicitedRelayState(value)
+            | Edit::ReturnTo(value)
+            | Edit::LogoutReturnTo(value)) = c.edit
             else {
                 panic!("{} is a relay check without a return address", c.id);
             };

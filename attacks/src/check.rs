@@ -172,6 +172,9 @@ pub enum Edit {
     Replay,
     /// Post the IdP's own response with this RelayState instead of the SP's.
     RelayState(&'static str),
+    /// Post the IdP's own response for an IdP-initiated login (no InResponseTo, as Entra signs
+    /// one when the user starts from My Apps) with this RelayState.
+    UnsolicitedRelayState(&'static str),
     /// Post the IdP's own response unchanged (checks that judge what surrounds a good login).
     Genuine,
     /// Send the IdP's own response unchanged by HTTP-Redirect: a GET of the ACS with
@@ -329,6 +332,7 @@ impl std::fmt::Debug for Edit {
             Edit::Bytes(_) => "Bytes",
             Edit::Replay => "Replay",
             Edit::RelayState(_) => "RelayState",
+            Edit::UnsolicitedRelayState(_) => "UnsolicitedRelayState",
             Edit::Genuine => "Genuine",
             Edit::ByRedirect => "ByRedirect",
             Edit::AnonymousHeaders(_) => "AnonymousHeaders",
@@ -443,7 +447,11 @@ impl Check {
                     "a replay posts the accepted response again; there is nothing to forge".into(),
                 ))
             }
-            Edit::RelayState(_) | Edit::Genuine | Edit::ByRedirect | Edit::ReturnTo(_) => {
+            Edit::RelayState(_)
+            | Edit::UnsolicitedRelayState(_)
+            | Edit::Genuine
+            | Edit::ByRedirect
+            | Edit::ReturnTo(_) => {
                 return Err(Skip::NotApplicable(
                     "this check posts the IdP's own response; there is nothing to forge".into(),
                 ))

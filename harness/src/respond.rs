@@ -178,6 +178,12 @@ impl Responder {
             }
             Ok(Answer::Login { app, login }) => (app, login),
         };
+        // An IdP-initiated login: the response Entra signs when the user starts from My Apps.
+        let mut login = login;
+        if let Some(Edit::UnsolicitedRelayState(_)) = self.attack.map(|c| c.edit) {
+            login.in_response_to = None;
+            login.audience = app.audience_for(&app.identifiers[0], true);
+        }
         let (acs, relay_state) = (login.destination.clone(), captured.relay_state.clone());
         let genuine = |saml_response: String| Delivered {
             post: AcsPost {
@@ -211,7 +217,9 @@ impl Responder {
             .mutated(applied));
         }
         let (relay_state, genuine_only) = match self.attack.map(|c| c.edit) {
-            Some(Edit::RelayState(value)) => (Some(value), true),
+            Some(Edit::RelayState(value) | Edit::UnsolicitedRelayState(value)) => {
+                (Some(value), true)
+            }
             Some(Edit::Genuine | Edit::ByRedirect | Edit::ReturnTo(_)) | None => (None, true),
             _ => (None, false),
         };
@@ -279,6 +287,11 @@ impl Responder {
                     },
                     ..live
                 })
+            }
+            Edit::UnsolicitedRelayState(_) => {
+                return Err(CaseEnd::NotApplicable(
+                    "the IdP would have to issue an IdP-initiated response (no InResponseTo), and a running IdP signs only what it is asked for; run it with the in-process IdP".into(),
+                ))
             }
             Edit::Genuine | Edit::ReturnTo(_) => return Ok(live),
             Edit::ByRedirect => {

@@ -18,6 +18,11 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
             "(the IdP's own response for the login, posted to the ACS with RelayState={value:?})"
         ))
         }
+        Edit::UnsolicitedRelayState(value) => {
+            return Ok(format!(
+                "(the IdP's own response for an IdP-initiated login: no InResponseTo, posted to the ACS with RelayState={value:?})"
+            ))
+        }
         Edit::Genuine => {
             return Ok("(the IdP's own response for the login, posted unchanged)".into())
         }

@@ -184,6 +184,47 @@ fn a_return_address_template_that_leads_nowhere_is_an_error_not_a_pass() {
     );
 }
 
+#[test]
+fn an_sp_taking_idp_initiated_logins_is_judged_by_where_it_sends_the_browser_after_them() {
+    // Taking IdP-initiated logins (no InResponseTo) is this SP's choice; the checks judge only
+    // where the RelayState beside them leads: checked, a pass with the user signed in;
+    // followed as given, an open redirect.
+    let unsolicited = [
+        "relay/unsolicited/absolute",
+        "relay/unsolicited/scheme-relative",
+    ];
+    for (flaws, want) in [
+        (&[][..], "pass"),
+        (&["--flaw", "relay-any"][..], "vulnerable"),
+    ] {
+        let mut args = vec!["sp", "serve", "--listen", "127.0.0.1:0", "--idp-initiated"];
+        args.extend(flaws);
+        let sp = serve(&args);
+        let dir = tempfile::tempdir().unwrap();
+        let scenario = dir.path().join("idp-initiated.yaml");
+        std::fs::write(
+            &scenario,
+            format!(
+                "sp:\n  sign_on_url: {0}/login\n  metadata: {0}/saml/metadata\n  oracle: {{url: {0}/me, identity: {{json_pointer: /name_id}}}}\ncases:\n  - expect: accept\n  - attacks: [{1}]\n",
+                sp.url,
+                unsolicited.join(", ")
+            ),
+        )
+        .unwrap();
+        let run = run_with_report(&["conformance", scenario.to_str().unwrap()], &[]);
+        for id in unsolicited {
+            assert_eq!(run.verdict(id), want, "{id} {flaws:?}: {}", run.stdout);
+        }
+        if want == "pass" {
+            assert!(
+                run.stdout.contains("signed in as B.Simon@contoso.com"),
+                "the login was taken, the address was not: {}",
+                run.stdout
+            );
+        }
+    }
+}
+
 /// `conformance --reference-sp` with `args`: each case as `id="verdict"`, in report order.
 fn reference_verdicts(args: &[&str]) -> Vec<String> {
     let mut all = vec!["conformance", "--reference-sp", "--quiet"];

@@ -129,6 +129,7 @@ flaw_is_caught! {
     acs_redirect: "acs-redirect" => 0 ["bind/acs-redirect=nonstrict"];
     name_id_optional: "name-id-optional" => 0 ["subj/name-id-missing=nonstrict", "subj/name-id-empty=nonstrict"];
     relay_any: "relay-any" => 0 ["relay/absolute=vulnerable", "relay/scheme-relative=vulnerable", "relay/triple-slash=vulnerable", "relay/backslash=vulnerable", "relay/double-backslash=vulnerable", "relay/tab=vulnerable", "relay/scheme-colon=vulnerable", "relay/javascript=vulnerable", "relay/return-to/absolute=vulnerable", "relay/return-to/scheme-colon=vulnerable", "relay/return-to/backslash=vulnerable", "relay/return-to/tab=vulnerable", "relay/return-to/triple-slash=vulnerable", "relay/logout-return-to/absolute=vulnerable", "relay/logout-return-to/backslash=vulnerable", "relay/logout-return-to/triple-slash=vulnerable"];
+    relay_any_unsolicited: "relay-any-unsolicited" => 0 ["relay/unsolicited/absolute=vulnerable", "relay/unsolicited/scheme-relative=vulnerable", "prot/unsolicited=nonstrict"];
     signature_wrapping: "signature-wrapping" => 1 ["sig/assertion-unsigned=nonstrict", "xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/advice=vulnerable", "xsw/encrypted=vulnerable"];
     status: "status" => 0 ["prot/status-responder=nonstrict", "prot/status-nested-success=nonstrict"];
     subject_confirmation: "subject-confirmation" => 1 ["subj/holder-of-key=vulnerable", "subj/no-confirmation=nonstrict"];

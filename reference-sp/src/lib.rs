@@ -126,6 +126,9 @@ pub enum Flaw {
     RelayPrefixCheck,
     /// Follow any RelayState after the login.
     RelayAny,
+    /// Take IdP-initiated logins and follow any RelayState after them, checking it only after
+    /// SP-initiated ones (django-allauth < 65.14.1, CVE-2026-27982).
+    RelayAnyUnsolicited,
     /// Send the browser on after the login with a page that links to RelayState as given,
     /// unescaped (reflected cross-site scripting).
     RelayReflected,
@@ -216,7 +219,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 71] = [
+    pub const ALL: [Flaw; 72] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -259,6 +262,7 @@ impl Flaw {
         Flaw::XsltTransforms,
         Flaw::RelayPrefixCheck,
         Flaw::RelayAny,
+        Flaw::RelayAnyUnsolicited,
         Flaw::RelayReflected,
         Flaw::SessionFixation,
         Flaw::SloUnsigned,
@@ -335,6 +339,7 @@ impl Flaw {
             Flaw::XsltTransforms => "xslt-transforms",
             Flaw::RelayPrefixCheck => "relay-prefix-check",
             Flaw::RelayAny => "relay-any",
+            Flaw::RelayAnyUnsolicited => "relay-any-unsolicited",
             Flaw::RelayReflected => "relay-reflected",
             Flaw::SessionFixation => "session-fixation",
             Flaw::SloUnsigned => "slo-unsigned",
@@ -434,6 +439,9 @@ impl Flaw {
             }
             Flaw::RelayPrefixCheck => "follow RelayState starting with one '/' (CVE-2019-3877)",
             Flaw::RelayAny => "follow any RelayState after the login (open redirect)",
+            Flaw::RelayAnyUnsolicited => {
+                "follow any RelayState after an IdP-initiated login (CVE-2026-27982)"
+            }
             Flaw::RelayReflected => "write RelayState into the page after the login unescaped",
             Flaw::SessionFixation => "keep the pre-login session identifier (fixation)",
             Flaw::SloUnsigned => "take unsigned LogoutRequests at /saml/slo",

@@ -428,7 +428,7 @@ async fn consume(
     let now = (state.clock)();
     if state.config().trivial_acs {
         return match crate::trivial::login(&xml) {
-            Some(login) => open_session(&state, login, &headers, relay_state),
+            Some(login) => open_session(&state, login, &headers, relay_state, false),
             None => refused("no NameID (this is the trivial ACS: it reads nothing else)"),
         };
     }
@@ -510,7 +510,7 @@ async fn consume(
                         "InResponseTo {id:?} answers no request this SP sent"
                     ))
                 }
-                None if c.needs.idp_initiated => {}
+                None if c.needs.idp_initiated || c.flaws.contains(&Flaw::RelayAnyUnsolicited) => {}
                 None => return refused(
                     "unsolicited response (no InResponseTo); this SP only does SP-initiated login",
                 ),
@@ -525,16 +525,18 @@ async fn consume(
             ));
         }
     }
-    open_session(&state, login, &headers, relay_state)
+    let unsolicited = login.in_response_to.is_none();
+    open_session(&state, login, &headers, relay_state, unsolicited)
 }
 
 /// Signs `login` in: a session cookie and a redirect to RelayState (when it stays on this SP)
-/// or `/me`.
+/// or `/me`; `unsolicited` says the login was IdP-initiated.
 fn open_session(
     state: &SpState,
     login: Login,
     headers: &HeaderMap,
     relay_state: Option<String>,
+    unsolicited: bool,
 ) -> Response {
     let c = state.config();
     // A fresh identifier for the signed-in session, unless the flaw keeps the one the browser
@@ -550,7 +552,12 @@ fn open_session(
     drop(memory);
     let next = relay_state
         .as_deref()
-        .and_then(|r| after_login(&c.base_url, r, &c.flaws))
+        .and_then(|r| {
+            if unsolicited && c.flaws.contains(&Flaw::RelayAnyUnsolicited) {
+                return Some(r.to_owned());
+            }
+            after_login(&c.base_url, r, &c.flaws)
+        })
         .unwrap_or_else(|| "/me".into());
     let cookie = format!("{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax");
     if let Some(relay) = relay_state.filter(|_| c.flaws.contains(&Flaw::RelayReflected)) {
