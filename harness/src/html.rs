@@ -77,13 +77,13 @@ pre .add { background: #dafbe1; display: block; } pre .del { background: #ffebe9
 .muted { color: #57606a; }
 "#;
 
-/// Writes the HTML report of `verdicts` to `path`.
-pub fn write(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
-    std::fs::write(path, render(verdicts))
+/// Writes the HTML report of `verdicts` and the run's `notes` to `path`.
+pub fn write(path: &Path, verdicts: &[Verdict], notes: &[String]) -> std::io::Result<()> {
+    std::fs::write(path, render(verdicts, notes))
 }
 
 /// The whole page.
-pub fn render(verdicts: &[Verdict]) -> String {
+pub fn render(verdicts: &[Verdict], notes: &[String]) -> String {
     let script_hash =
         base64::engine::general_purpose::STANDARD.encode(openssl::sha::sha256(SCRIPT.as_bytes()));
     let mut page = String::new();
@@ -97,6 +97,13 @@ pub fn render(verdicts: &[Verdict]) -> String {
          <h1>saml-harness report</h1>\n<p class=\"overall\">{}</p>\n",
         text(&overall(verdicts))
     );
+    if !notes.is_empty() {
+        page.push_str("<ul class=\"notes\">\n");
+        for note in notes {
+            let _ = writeln!(page, "<li>note: {}</li>", text(note));
+        }
+        page.push_str("</ul>\n");
+    }
     page.push_str(&summary_table(verdicts));
     page.push_str(&filters(verdicts));
     for (i, v) in verdicts.iter().enumerate() {
@@ -525,7 +532,7 @@ mod tests {
             xml: "<a>]]></pre><script>x</script></a>".into(),
         });
         v.name = "\"><svg onload=alert(3)> \u{202e}gpj.exe".into();
-        let page = render(&[v]);
+        let page = render(&[v], &[]);
         assert_eq!(page.matches("<script").count(), 1, "{page}");
         assert!(!page.contains("<img") && !page.contains("<svg"), "{page}");
         assert!(

@@ -320,12 +320,28 @@ fn junit_description(v: &Verdict) -> String {
     lines.join("\n")
 }
 
-/// Writes a JUnit XML report: one test suite per scenario, one test case per case.
-pub fn write_junit(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
+/// Writes a JUnit XML report: one test suite per scenario, one test case per case; the run's
+/// `notes` (`scenario: text`) go to their scenario's suite as its system-out (one naming no
+/// suite goes to the first).
+pub fn write_junit(path: &Path, verdicts: &[Verdict], notes: &[String]) -> std::io::Result<()> {
     let mut report = Report::new("saml-harness");
     let scenarios = scenario_names(verdicts);
-    for s in scenarios {
+    let suite_of = |note: &String| {
+        scenarios
+            .iter()
+            .position(|s| note.starts_with(&format!("{s}: ")))
+            .unwrap_or(0)
+    };
+    for (index, s) in scenarios.iter().copied().enumerate() {
         let mut suite = TestSuite::new(s);
+        let suite_notes: Vec<&str> = notes
+            .iter()
+            .filter(|n| suite_of(n) == index)
+            .map(String::as_str)
+            .collect();
+        if !suite_notes.is_empty() {
+            suite.set_system_out(suite_notes.join("\n"));
+        }
         for v in verdicts.iter().filter(|v| v.scenario == s) {
             let status = match v.outcome {
                 Outcome::Nonstrict if !v.gating => TestCaseStatus::success(),

@@ -405,11 +405,11 @@ pub async fn run_and_print(
 pub fn write_reports(options: &RunOptions, verdicts: &[Verdict], notes: &[String]) -> Result<()> {
     for (kind, path) in &options.report {
         match kind {
-            ReportKind::Html => crate::html::write(path, verdicts),
+            ReportKind::Html => crate::html::write(path, verdicts, notes),
             ReportKind::Json => report::write_json(path, verdicts, notes),
-            ReportKind::Junit => report::write_junit(path, verdicts),
+            ReportKind::Junit => report::write_junit(path, verdicts, notes),
             ReportKind::Markdown => report::write_markdown(path, verdicts, notes),
-            ReportKind::Sarif => crate::sarif::write(path, verdicts),
+            ReportKind::Sarif => crate::sarif::write(path, verdicts, notes),
         }
         .with_context(|| format!("cannot write report {}", path.display()))?;
     }

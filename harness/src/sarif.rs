@@ -99,8 +99,8 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'{')
     .add(b'}');
 
-/// The SARIF document for `verdicts`.
-pub fn document(verdicts: &[Verdict]) -> Value {
+/// The SARIF document for `verdicts`; the run's `notes` become tool execution notifications.
+pub fn document(verdicts: &[Verdict], notes: &[String]) -> Value {
     let mut rules: Vec<Value> = Vec::new();
     let mut results: Vec<Value> = Vec::new();
     for v in verdicts {
@@ -138,14 +138,21 @@ pub fn document(verdicts: &[Verdict]) -> Value {
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": rules,
             }},
+            "invocations": [{
+                "executionSuccessful": true,
+                "toolExecutionNotifications": notes
+                    .iter()
+                    .map(|n| json!({"level": "note", "message": {"text": n}}))
+                    .collect::<Vec<_>>(),
+            }],
             "results": results,
         }],
     })
 }
 
-/// Writes the SARIF report for `verdicts` to `path`.
-pub fn write(path: &Path, verdicts: &[Verdict]) -> std::io::Result<()> {
-    let doc = document(verdicts);
+/// Writes the SARIF report for `verdicts` and the run's `notes` to `path`.
+pub fn write(path: &Path, verdicts: &[Verdict], notes: &[String]) -> std::io::Result<()> {
+    let doc = document(verdicts, notes);
     std::fs::write(
         path,
         serde_json::to_vec_pretty(&doc).map_err(std::io::Error::other)?,

@@ -134,9 +134,14 @@ fn a_clean_run_has_no_sarif_results_and_no_markdown_findings() {
 }
 
 #[test]
-fn the_json_and_markdown_reports_carry_the_runs_notes() {
+fn every_report_carries_the_runs_notes() {
     let dir = tempfile::tempdir().unwrap();
     let (json, md) = (dir.path().join("r.json"), dir.path().join("r.md"));
+    let (junit, sarif, html) = (
+        dir.path().join("r.xml"),
+        dir.path().join("r.sarif"),
+        dir.path().join("r.html"),
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_saml-harness"))
         .args([
             "conformance",
@@ -150,6 +155,12 @@ fn the_json_and_markdown_reports_carry_the_runs_notes() {
         .arg(format!("json={}", json.display()))
         .arg("--report")
         .arg(format!("markdown={}", md.display()))
+        .arg("--report")
+        .arg(format!("junit={}", junit.display()))
+        .arg("--report")
+        .arg(format!("sarif={}", sarif.display()))
+        .arg("--report")
+        .arg(format!("html={}", html.display()))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -158,6 +169,19 @@ fn the_json_and_markdown_reports_carry_the_runs_notes() {
     assert_eq!(report["notes"], serde_json::json!([said]), "{report}");
     let md = std::fs::read_to_string(&md).unwrap();
     assert!(md.contains(&format!("- note: {said}")), "{md}");
+    let junit = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        junit.contains(&format!("<system-out>{said}</system-out>")),
+        "the login suite's system-out: {junit}"
+    );
+    let sarif: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"],
+        said,
+        "{sarif}"
+    );
+    let html = std::fs::read_to_string(&html).unwrap();
+    assert!(html.contains(&format!("<li>note: {said}</li>")), "{html}");
 }
 
 #[test]

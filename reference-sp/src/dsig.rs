@@ -104,19 +104,24 @@ thread_local! {
     static KEYS: std::cell::RefCell<std::collections::HashMap<String, XmlSecKey>> = Default::default();
 }
 
-/// A fresh copy (the signature context takes ownership) of the key in `pem`.
+/// A fresh copy (the signature context takes ownership) of the key in `pem`. A certificate
+/// is loaded as its bare public key: the key is all verification uses (KeyInfo is never
+/// read), and copying a key that carries a certificate costs an X509 decode each time.
 fn cached_key(pem: &str, is_cert: bool) -> Result<XmlSecKey, String> {
-    let format = if is_cert {
-        XmlSecKeyFormat::CertPem
-    } else {
-        XmlSecKeyFormat::Pem
-    };
     KEYS.with(|keys| {
         let mut keys = keys.borrow_mut();
         if let Some(key) = keys.get(pem) {
             return Ok(key.clone());
         }
-        let key = XmlSecKey::from_memory(pem.as_bytes(), format, None)
+        let public = if is_cert {
+            openssl::x509::X509::from_pem(pem.as_bytes())
+                .and_then(|cert| cert.public_key())
+                .and_then(|key| key.public_key_to_pem())
+                .map_err(|e| format!("cannot read the IdP certificate: {e}"))?
+        } else {
+            pem.as_bytes().to_vec()
+        };
+        let key = XmlSecKey::from_memory(&public, XmlSecKeyFormat::Pem, None)
             .map_err(|e| format!("cannot load the IdP certificate: {e:?}"))?;
         keys.insert(pem.to_owned(), key.clone());
         Ok(key)
