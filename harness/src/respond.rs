@@ -30,6 +30,9 @@ pub struct Delivered {
     pub original: Option<Arc<str>>,
     /// Sent by HTTP-Redirect instead of posted (check `bind/acs-redirect`).
     pub by_redirect: bool,
+    /// An IdP-initiated login: posted from a fresh browser that never opened the SP's sign-on
+    /// URL (no request pending), as a user starting from My Apps would.
+    pub idp_initiated: bool,
 }
 
 impl Delivered {
@@ -196,6 +199,7 @@ impl Responder {
             mutated: None,
             original: None,
             by_redirect: false,
+            idp_initiated: false,
         };
         if let Some(chain) = &self.chain {
             let mut signer = app.clone();
@@ -235,6 +239,9 @@ impl Responder {
             delivered.by_redirect = self
                 .attack
                 .is_some_and(|c| matches!(c.edit, Edit::ByRedirect));
+            delivered.idp_initiated = self
+                .attack
+                .is_some_and(|c| matches!(c.edit, Edit::UnsolicitedRelayState(_)));
             return Ok(delivered);
         };
         if let Edit::Replay = check.edit {

@@ -54,6 +54,15 @@ pub async fn attempt_in(
         None => responder.respond(&captured)?,
     };
     let acs = parse_url(&delivered.post.acs)?;
+    // An IdP-initiated login reaches the ACS from a browser with no request pending.
+    let fresh;
+    let browser = if delivered.idp_initiated {
+        let origins: Vec<&url::Url> = target.origins.iter().collect();
+        fresh = Browser::new(target.limits, &origins);
+        &fresh
+    } else {
+        browser
+    };
     // What the browser would send the protected page before the login (path and domain
     // scoping included): what an attacker who planted cookies would hold.
     let pre_login_cookies = browser.cookies(&parse_url(&scenario.sp.oracle.url)?);
@@ -169,5 +178,6 @@ async fn live_response(
         mutated: None,
         original: None,
         by_redirect: false,
+        idp_initiated: false,
     })
 }
