@@ -960,6 +960,13 @@ impl CaseRun<'_> {
         notes: &mut Notes,
     ) -> Result<(String, Judged), CaseEnd> {
         self.http_driver_only("a RelayState check reads the ACS's redirect")?;
+        if matches!(check.edit, attacks::Edit::UnsolicitedRelayState(_))
+            && self.scenario.idp_url.is_some()
+        {
+            return Err(CaseEnd::NotApplicable(
+                "the IdP must issue an IdP-initiated response (no InResponseTo), and a running IdP signs only what it is asked for; hint: leave out idp.url to use the in-process IdP".into(),
+            ));
+        }
         self.redirect_after_login(check, good, None, notes).await
     }
 

@@ -175,6 +175,7 @@ fn every_report_carries_the_runs_notes() {
         "the login suite's system-out: {junit}"
     );
     let sarif: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    assert_eq!(schema_errors(&sarif), Vec::<String>::new(), "{sarif}");
     assert_eq!(
         sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"],
         said,
