@@ -154,6 +154,15 @@ fn samlify_runs_the_whole_catalogue() {
 }
 
 #[test]
+fn django_allauth_runs_the_whole_catalogue() {
+    let sp = real_sps::django_allauth(&idp_metadata()).unwrap();
+    // allauth's SAML provider is python3-saml underneath (strict, assertions signed), with
+    // IdP-initiated sign-on switched on; it follows RelayState after one only to its own
+    // hosts (65.14.1, CVE-2026-27982), which `relay/unsolicited/*` prove.
+    assert_conforms(&sp, "scenarios/sps/django-allauth.yaml", DJANGO_ALLAUTH);
+}
+
+#[test]
 fn pysaml2_runs_the_whole_catalogue() {
     let sp = real_sps::pysaml2(&idp_metadata()).unwrap();
     assert_conforms(&sp, "scenarios/sps/pysaml2.yaml", PYSAML2);
@@ -604,6 +613,50 @@ const RUBY_SAML: &[&str] = &[
     "xsw/encrypted=not-applicable",
 ];
 
+/// django-allauth 65.22.1 (PyPI): every verdict but pass, `id=verdict`.
+const DJANGO_ALLAUTH: &[&str] = &[
+    "aud/missing=nonstrict",
+    "aud/second-restriction=nonstrict",
+    "bind/redirect/encoded-name=inconclusive",
+    "bind/redirect/encoded-response-name=inconclusive",
+    "bind/redirect/prefixed-parameter=inconclusive",
+    "bind/redirect/prefixed-response=inconclusive",
+    "bind/redirect/request-beside-response=inconclusive",
+    "bind/redirect/response-name-confusion=inconclusive",
+    "canon/cdata/claims=not-applicable",
+    "canon/comment/claims=not-applicable",
+    "cond/issue-instant-future=nonstrict",
+    "cond/no-expiry=nonstrict",
+    "cond/scd-not-before=nonstrict",
+    "control/encrypted=not-applicable",
+    "dsig/transform/xpath=nonstrict",
+    "enc/doctype-in-plaintext=not-applicable",
+    "enc/expired=not-applicable",
+    "enc/other-audience=not-applicable",
+    "enc/rsa-1_5=not-applicable",
+    "enc/unsigned-assertion=not-applicable",
+    "prot/destination-missing=nonstrict",
+    "prot/unsolicited=nonstrict",
+    "relay/logout-return-to/absolute=not-applicable",
+    "relay/logout-return-to/backslash=not-applicable",
+    "relay/logout-return-to/triple-slash=not-applicable",
+    "relay/return-to/absolute=not-applicable",
+    "relay/return-to/backslash=not-applicable",
+    "relay/return-to/scheme-colon=not-applicable",
+    "relay/return-to/tab=not-applicable",
+    "relay/return-to/triple-slash=not-applicable",
+    "sig/reference/two=nonstrict",
+    "slo/expired=inconclusive",
+    "slo/post/assertion-signature=not-applicable",
+    "slo/post/expired=not-applicable",
+    "slo/post/unsigned=not-applicable",
+    "slo/post/untrusted-key=not-applicable",
+    "slo/unsigned=inconclusive",
+    "slo/untrusted-key=inconclusive",
+    "subj/recipient-missing=nonstrict",
+    "xsw/encrypted=not-applicable",
+];
+
 /// The real SPs in the README's matrix, in its column order: name, package, pins.
 const REAL_SPS: &[(&str, &str, &[&str])] = &[
     ("mellon", "mod_auth_mellon 0.18, Debian 12", MELLON),
@@ -611,6 +664,11 @@ const REAL_SPS: &[(&str, &str, &[&str])] = &[
     ("ruby-saml", "ruby-saml 1.13.0, Debian 12", RUBY_SAML),
     ("python3-saml", "python3-saml 1.16.0, PyPI", PYTHON3_SAML),
     ("pysaml2", "pysaml2 7.5.5, PyPI", PYSAML2),
+    (
+        "django-allauth",
+        "django-allauth 65.22.1, PyPI",
+        DJANGO_ALLAUTH,
+    ),
     ("node-saml", "@node-saml/node-saml 5.1.0, npm", NODE_SAML),
     ("samlify", "samlify 2.13.1, npm", SAMLIFY),
     ("saml2-js", "saml2-js 4.0.4, npm", SAML2_JS),

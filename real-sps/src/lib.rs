@@ -464,6 +464,15 @@ pub fn saml2_js(idp_metadata: &str) -> Result<RealSp, String> {
     node_sp("saml2-js", "saml2-js", idp_metadata)
 }
 
+/// django-allauth's SAML provider (PyPI; python3-saml inside) in a minimal Django app: see
+/// `real-sps/django-allauth/app.py`. Sign-on `/accounts/saml/contoso/login/`, metadata
+/// `/accounts/saml/contoso/metadata/`, protected JSON page `/me` (`/name_id`).
+pub fn django_allauth(idp_metadata: &str) -> Result<RealSp, String> {
+    let mut command = Command::new(from_venv("python")?);
+    command.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("django-allauth/app.py"));
+    app_sp("django-allauth", command, idp_metadata)
+}
+
 /// pysaml2 (PyPI, with Debian's xmlsec1) in a minimal Flask app: see `real-sps/pysaml2/app.py`.
 /// Sign-on `/login`, metadata `/metadata`, ACS `/acs`, protected JSON page `/me` (`/name_id`).
 pub fn pysaml2(idp_metadata: &str) -> Result<RealSp, String> {
