@@ -983,6 +983,12 @@ impl CaseRun<'_> {
             .attempt_from(self.responder(Some(check), Some(good)), start)
             .await?;
         Self::record_details(&attempt, notes);
+        if let Some(why) = &attempt.exit_unknown {
+            return Ok(inconclusive(format!(
+                "following the SP's redirects after the ACS ({}) failed: {why}; where the browser would have gone cannot be told",
+                attempt.acs_answer
+            )));
+        }
         let judged = crate::judge::judge_redirect(
             attempt.left_for.as_deref(),
             &attempt.session,

@@ -1,16 +1,19 @@
 """A minimal Django SP on django-allauth's SAML provider (python3-saml inside), one organization
-("contoso") set up from the IdP's metadata as allauth's documentation shows: strict, assertions
-signed, and IdP-initiated sign-on accepted (`reject_idp_initiated_sso: False`: Entra's My Apps
-tiles start there).
+("contoso") set up from the IdP's metadata in allauth's settings format: the IdP's entity ID,
+sign-on and sign-out URLs and certificate; strict, assertions signed, IdP-initiated sign-on
+accepted (`reject_idp_initiated_sso: False`: Entra's My Apps tiles start there), other options
+at allauth's defaults. E-mail addresses need not be unique (`ACCOUNT_UNIQUE_EMAIL = False`):
+with allauth's default, a response for a new NameID carrying a known address ends on a sign-up
+form, so the page would not show whom the SAML layer accepted.
 
-Environment: SP_BASE_URL (http://127.0.0.1:PORT), SP_PORT, IDP_METADATA (file).
+Environment: SP_PORT, IDP_METADATA (file; its directory holds the database).
 Routes: /accounts/saml/contoso/login/ (SP-initiated), /accounts/saml/contoso/acs/,
-/accounts/saml/contoso/metadata/, /me (JSON: name_id, the NameID allauth stored as the account's
-uid, and email).
+/accounts/saml/contoso/sls/ (sign-out), /accounts/saml/contoso/metadata/, /me (JSON: name_id,
+the account's uid, which allauth takes from the NameID unless a subject-id claim is sent; and
+email).
 """
 import os
 import sys
-import tempfile
 
 import django
 from django.conf import settings
@@ -19,7 +22,9 @@ from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 with open(os.environ["IDP_METADATA"]) as f:
     IDP = OneLogin_Saml2_IdPMetadataParser.parse(f.read())["idp"]
 HOST = "127.0.0.1"
-DATA = tempfile.mkdtemp(prefix="django-allauth-sp-")
+DATA = os.path.dirname(os.path.abspath(os.environ["IDP_METADATA"]))
+# The first signing certificate (the parser lists several under x509certMulti).
+CERT = IDP.get("x509cert") or IDP["x509certMulti"]["signing"][0]
 
 settings.configure(
     DEBUG=False,
@@ -69,6 +74,7 @@ settings.configure(
     LOGIN_URL="/accounts/saml/contoso/login/",
     LOGIN_REDIRECT_URL="/me",
     ACCOUNT_EMAIL_VERIFICATION="none",
+    ACCOUNT_UNIQUE_EMAIL=False,
     SOCIALACCOUNT_AUTO_SIGNUP=True,
     SOCIALACCOUNT_EMAIL_VERIFICATION="none",
     # GET on the login URL goes straight to the IdP (no confirmation page).
@@ -84,7 +90,8 @@ settings.configure(
                         "idp": {
                             "entity_id": IDP["entityId"],
                             "sso_url": IDP["singleSignOnService"]["url"],
-                            "x509cert": IDP["x509cert"],
+                            "slo_url": IDP.get("singleLogoutService", {}).get("url"),
+                            "x509cert": CERT,
                         },
                         "advanced": {
                             "strict": True,

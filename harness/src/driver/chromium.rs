@@ -249,6 +249,7 @@ impl Chromium {
                 acs_html: false,
                 session,
                 left_for: None,
+                exit_unknown: None,
                 pre_login_cookies: None,
             }),
             _ => Err(CaseEnd::Error(

@@ -88,7 +88,10 @@ pub async fn attempt_in(
     let acs_body = answer.body.clone();
     let acs_html = answer.is_html();
     // Redirects after the ACS may leave for pages the harness does not follow: note where.
-    let left_for = browser.exit(answer).await.unwrap_or(None);
+    let (left_for, exit_unknown) = match browser.exit(answer).await {
+        Ok(to) => (to, None),
+        Err(e) => (None, Some(e.to_string())),
+    };
     let session = probe(browser, &scenario.sp.oracle).await?;
     Ok(Attempt {
         captured,
@@ -99,6 +102,7 @@ pub async fn attempt_in(
         acs_html,
         session,
         left_for,
+        exit_unknown,
         pre_login_cookies,
     })
 }

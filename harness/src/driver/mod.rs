@@ -30,6 +30,9 @@ pub struct Attempt {
     /// Where a redirect after the ACS sent the browser off the SP's origins, if one did
     /// (only the HTTP driver sees it).
     pub left_for: Option<String>,
+    /// Why following the redirects after the ACS failed, if it did: then where the browser
+    /// would have gone is unknown, not "nowhere" (HTTP driver only).
+    pub exit_unknown: Option<String>,
     /// The cookies the browser would have sent the protected page just before posting to the
     /// ACS (HTTP driver only).
     pub pre_login_cookies: Option<String>,
