@@ -19,7 +19,9 @@ pub async fn attempt(target: &Target<'_>, responder: Responder) -> Result<Attemp
     attempt_in(&browser, target, responder).await
 }
 
-/// [`attempt`] in `browser`, which keeps the session for whatever comes next (a sign-out).
+/// [`attempt`] in `browser`, which keeps the session for whatever comes next (a sign-out);
+/// an IdP-initiated delivery is posted from a fresh browser instead, whose session is not
+/// kept.
 pub async fn attempt_in(
     browser: &Browser,
     target: &Target<'_>,
