@@ -837,22 +837,12 @@ fn verify_posted_logout(xml: &str, c: &SpConfig) -> Result<(), String> {
     // Transforms are allow-listed before libxmlsec1 runs any (SAML Core §5.4.4).
     crate::validate::signature_algorithms(signature).map_err(|r| r.0)?;
     let id = root.attribute("ID").unwrap_or_default();
-    if id.is_empty()
-        || doc
-            .descendants()
-            .filter(|n| n.attribute("ID") == Some(id))
-            .count()
-            != 1
-    {
+    if !crate::validate::unique_id(&doc, root) {
         return Err(format!(
             "the LogoutRequest's ID {id:?} is missing or not unique"
         ));
     }
-    let references: Vec<_> = signature
-        .descendants()
-        .filter(|n| n.has_tag_name((saml_protocol::DSIG_NS, "Reference")))
-        .collect();
-    if references.len() != 1 || references[0].attribute("URI") != Some(&format!("#{id}")) {
+    if !crate::validate::references_only(signature, id) {
         return Err(format!(
             "the LogoutRequest's Signature must have exactly one Reference, to #{id}"
         ));

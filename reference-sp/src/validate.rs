@@ -939,6 +939,27 @@ fn enveloped_signatures(root: &libxml::tree::Node) -> Vec<libxml::tree::Node> {
     out
 }
 
+/// Whether `element` has an ID that no other element of `doc` carries.
+pub(crate) fn unique_id(doc: &roxmltree::Document, element: roxmltree::Node) -> bool {
+    let id = element.attribute("ID").unwrap_or_default();
+    !id.is_empty()
+        && doc
+            .descendants()
+            .filter(|n| n.attribute("ID") == Some(id))
+            .count()
+            == 1
+}
+
+/// Whether `signature` has exactly one Reference, and it names `#id`.
+pub(crate) fn references_only(signature: roxmltree::Node, id: &str) -> bool {
+    let mut references = signature
+        .descendants()
+        .filter(|n| is(n, DSIG_NS, "Reference"));
+    let first = references.next();
+    references.next().is_none()
+        && first.and_then(|r| r.attribute("URI")) == Some(format!("#{id}").as_str())
+}
+
 /// Every Signature on `elements` must verify; at least one must be there.
 fn check_enveloped(
     xml: &str,
@@ -952,25 +973,13 @@ fn check_enveloped(
             continue;
         };
         let id = element.attribute("ID").unwrap_or_default();
-        if id.is_empty()
-            || doc
-                .descendants()
-                .filter(|n| n.attribute("ID") == Some(id))
-                .count()
-                != 1
-        {
+        if !unique_id(doc, element) {
             return reject(format!(
                 "the signed element's ID {id:?} is missing or not unique"
             ));
         }
-        let references: Vec<_> = signature
-            .descendants()
-            .filter(|n| is(n, DSIG_NS, "Reference"))
-            .collect();
         let remote = checks.flaws.contains(&Flaw::RemoteReferences);
-        if !remote
-            && (references.len() != 1 || references[0].attribute("URI") != Some(&format!("#{id}")))
-        {
+        if !remote && !references_only(signature, id) {
             return reject(format!(
                 "the Signature must have exactly one Reference to #{id}"
             ));
