@@ -2,7 +2,7 @@
 
 use crate::check::{Capability as Cap, Check, Edit, Family, Goal, Seed, Severity as Sev};
 use crate::family::{
-    canon, dsig, enc, info, parse, sig, token, xsw, xxe, CORE_SIG, PROFILES, USENIX12,
+    canon, dos, dsig, enc, info, parse, sig, token, xsw, xxe, CORE_SIG, PROFILES, USENIX12,
 };
 
 /// Defaults for a check that forges identity under TM-B on an assertion-signed seed.
@@ -165,6 +165,17 @@ const REDIRECT_SPLICE: Check = Check {
     must: "read a Redirect query's message from the same parameter its signature covers, and refuse a query with a binding parameter twice, under an encoded name, or with both SAMLRequest and SAMLResponse",
     fix: "upgrade (OpenSAML C++ 3.3.1, simplesamlphp/saml2 4.17.0); build the signed octets and decode the message from the same raw pair, and refuse duplicate, encoded-name or mixed message parameters",
     ..XSW
+};
+
+/// Defaults for a denial-of-service check: nothing signed needed, judged by the SP's time and
+/// liveness. They run last, one at a time.
+const DOS: Check = Check {
+    family: Family::Dos,
+    severity: Sev::Medium,
+    capability: Cap::NothingSigned,
+    seed: Seed::Any,
+    goal: Goal::Withstand,
+    ..FORGERY
 };
 
 /// COND-07, late: the validity window ten minutes in the past.
@@ -2141,6 +2152,23 @@ pub const CATALOGUE: &[Check] = &[
         provenance: "research catalogue XSW-16 shape",
         edit: Edit::Bytes(enc::wrapped),
         ..XSW
+    },
+    Check {
+        id: "dos/deflate-bomb",
+        title: "the IdP's own response after 32 MiB of line feeds, deflated and base64-encoded: about 45 KB posted",
+        research_id: "BIND-03",
+        references: &[
+            "CVE-2025-25293 (ruby-saml < 1.12.4 and 1.13.0 to 1.17.x)",
+            "CVE-2023-28119 (crewjam/saml < 0.4.13)",
+            "CVE-2023-26483 (gosaml2 < 0.9.0)",
+            "SAML Bindings §3.5.4 (HTTP-POST carries base64, no DEFLATE)",
+        ],
+        tags: &["denial-of-service", "deflate", "cve-2025-25293", "cve-2023-28119", "cve-2023-26483"],
+        provenance: "ruby-saml's decode_raw_saml base64-decoded every message and then tried to inflate it, POST included, bounding only the posted size (250,000 bytes); the fix (1.12.4, 1.18.0) bounds the inflated size too. Here the IdP's own response comes after the padding, so an SP that inflates all of it signs the user in, and one that stops at a bound has only blank lines",
+        must: "inflate only messages whose binding is HTTP-Redirect, and stop inflating at a size limit",
+        fix: "upgrade (ruby-saml 1.18.0, crewjam/saml 0.4.13, gosaml2 0.9.0); take HTTP-POST messages as base64 only and inflate Redirect messages through a reader capped at the largest message the SP accepts",
+        edit: Edit::Exhaust(dos::deflate_bomb),
+        ..DOS
     },
 ];
 

@@ -114,6 +114,11 @@ pub enum Goal {
     /// A signed-in session must survive a forged sign-out message: ended by it, `vulnerable`
     /// (anyone can sign the victim out); a pass needs the IdP's own message to end it.
     StaySignedIn,
+    /// The SP must refuse a message built to exhaust it about as fast as it refuses noise of
+    /// the same size, and keep signing users in: signing in the user the burden carries (it
+    /// did all the work), no answer within the request timeout, an answer many times slower
+    /// than the noise's, or a good login failing afterwards is `vulnerable` (denial of service).
+    Withstand,
 }
 
 /// The check's family: the first segment of its id.
@@ -152,6 +157,8 @@ pub enum Family {
     Info,
     /// Single logout: sign-out messages the SP must authenticate.
     Slo,
+    /// Denial of service: small messages that cost the SP far more than their size.
+    Dos,
 }
 
 /// `headers` as `Name: value` lines joined by `separator`.
@@ -191,6 +198,18 @@ pub enum Edit {
     /// After a good login, the browser opens the SP's single logout URL with the IdP's
     /// LogoutRequest for that session, forged this way.
     Logout(LogoutForgery),
+    /// Post this `SAMLResponse` value, built from the IdP's response to exhaust the SP (it
+    /// may be more than base64 of XML: a deflate bomb is base64 of deflated XML).
+    Exhaust(fn(&Forge) -> Result<Burden, Skip>),
+}
+
+/// What a denial-of-service check posts, and the same-size noise it is timed against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Burden {
+    /// The `SAMLResponse` form value, as posted.
+    pub encoded: String,
+    /// The XML it carries, its bulk elided, for reports.
+    pub shown: String,
 }
 
 /// How a check forges the IdP's LogoutRequest (HTTP-Redirect binding, Entra's only one).
@@ -339,6 +358,7 @@ impl std::fmt::Debug for Edit {
             Edit::ReturnTo(_) => "ReturnTo",
             Edit::LogoutReturnTo(_) => "LogoutReturnTo",
             Edit::Logout(_) => "Logout",
+            Edit::Exhaust(_) => "Exhaust",
         })
     }
 }
@@ -430,6 +450,23 @@ impl Check {
         }
     }
 
+    /// What a denial-of-service check posts, built from `seed` (the IdP's response of this
+    /// login); no key is passed on: an attacker needs none.
+    pub fn burden(&self, seed: &str, sp: SpFacts) -> Result<Burden, Skip> {
+        let Edit::Exhaust(build) = self.edit else {
+            return Err(Skip::NotApplicable(
+                "this check is no denial-of-service check; it posts no burden".into(),
+            ));
+        };
+        build(&Forge {
+            seed,
+            idp_key: None,
+            donors: Donors::default(),
+            canary: None,
+            sp,
+        })
+    }
+
     /// Builds what this check posts from `seed` (the IdP-signed response of this login). The
     /// IdP's key is passed on only when [`Check::idp_signs`]; a replay has nothing to build.
     pub fn forge(
@@ -459,6 +496,11 @@ impl Check {
             Edit::AnonymousHeaders(_) | Edit::LogoutReturnTo(_) | Edit::Logout(_) => {
                 return Err(Skip::NotApplicable(
                     "this check sends no response at all; there is nothing to forge".into(),
+                ))
+            }
+            Edit::Exhaust(_) => {
+                return Err(Skip::NotApplicable(
+                    "this check posts a burden built to exhaust the SP (Check::burden), not a forged response".into(),
                 ))
             }
         };

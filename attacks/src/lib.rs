@@ -19,8 +19,8 @@ pub mod select;
 
 pub use catalogue::{CATALOGUE, EVIL_HOST, REFLECTION_MARKER};
 pub use check::{
-    header_lines, Capability, Check, Donor, Edit, Family, Goal, LogoutBinding, LogoutDonors,
-    LogoutForgery, Seed, Severity, SignedLogout,
+    header_lines, Burden, Capability, Check, Donor, Edit, Family, Goal, LogoutBinding,
+    LogoutDonors, LogoutForgery, Seed, Severity, SignedLogout,
 };
 pub use family::xxe::EXFILTRATION_PATH;
 pub use forge::{Canary, Donors, Forge, Forged, Served, Skip, SpFacts};

@@ -47,3 +47,32 @@ fn every_check_posts_what_its_snapshot_shows() {
         });
     }
 }
+
+#[test]
+fn every_burden_posts_what_its_snapshot_shows() {
+    let (idp, login) = common::login(time::macros::datetime!(2026-01-01 10:00 UTC));
+    let seed = idp.sign(&idp.config.apps[0], &login).unwrap();
+    for check in CATALOGUE
+        .iter()
+        .filter(|c| matches!(c.edit, Edit::Exhaust(_)))
+    {
+        let burden = check
+            .burden(&seed, attacks::SpFacts::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", check.id));
+        let shown = format!(
+            "{} bytes posted\n{}",
+            burden.encoded.len(),
+            burden.shown.replace("><", ">\n<")
+        );
+        insta::with_settings!({filters => vec![
+            (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z", "[TIME]"),
+            (r"(<(ds:)?DigestValue>)[A-Za-z0-9+/=]+", "$1[DIGEST]"),
+            (r"(<(ds:)?SignatureValue>)[^<]+", "$1[SIGNATURE]"),
+            (r"(<(ds:)?X509Certificate>)[^<]+", "$1[CERT]"),
+            (r#"(ID|SessionIndex)="_[0-9a-f-]{36}"#, "$1=\"[ID]"),
+            (r##"URI="#_[0-9a-f-]{36}"##, "URI=\"#[ID]"),
+        ], snapshot_suffix => check.id.replace('/', "__")}, {
+            insta::assert_snapshot!("burden", shown);
+        });
+    }
+}

@@ -1,5 +1,7 @@
 //! The verdict judge: what an SP's answer to one check means. Pure, so it is table-tested.
 
+use std::time::Duration;
+
 use attacks::identity::Swap;
 use attacks::{Goal, EVIL_HOST, EXFILTRATION_PATH};
 
@@ -136,6 +138,7 @@ pub fn judge(
             | Goal::Discreet
             | Goal::StaySignedIn
             | Goal::Escape
+            | Goal::Withstand
     ) {
         return judged(
             Outcome::Inconclusive,
@@ -258,7 +261,8 @@ pub fn judge(
             | Goal::StayProtected
             | Goal::Discreet
             | Goal::StaySignedIn
-            | Goal::Escape,
+            | Goal::Escape
+            | Goal::Withstand,
             who,
         ) => judged(
             Outcome::Inconclusive,
@@ -515,6 +519,126 @@ pub fn judge_discreet(body: &str, acs_answer: &str, must: &str) -> Judged {
     }
 }
 
+/// One timed POST of a denial-of-service check: how the ACS answered and how long it took.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timed {
+    /// The HTTP status, or why there was none (no answer within the request timeout, a
+    /// connection closed unanswered).
+    pub answer: Result<u16, String>,
+    /// From sending the form to the end of the answer (or the failure).
+    pub took: Duration,
+}
+
+/// How many times slower than same-size noise a burden's answers must all be to count as work
+/// the burden made the SP do (with [`BURDEN_FLOOR`]).
+pub const BURDEN_RATIO: u32 = 10;
+
+/// The least time a burden's answers must all take to count as a denial of service: less is
+/// the cost of an ordinary request.
+pub const BURDEN_FLOOR: Duration = Duration::from_secs(1);
+
+/// Noise answered slower than this means the SP is too busy to time anything against it.
+pub const NOISE_CEILING: Duration = Duration::from_secs(2);
+
+/// A duration as a person reads it: milliseconds below a second, else seconds.
+fn took(d: Duration) -> String {
+    match d.as_millis() {
+        ms @ 0..=999 => format!("{ms} ms"),
+        _ => format!("{:.1} s", d.as_secs_f64()),
+    }
+}
+
+/// Judges a denial-of-service check ([`Goal::Withstand`]) by the ACS's `noise` and `burden`
+/// answers, posted alternately, the `sessions` the protected page showed after each burden,
+/// and whether the good login worked `afterwards`. A session opened by the burden (the SP
+/// did all its work), the burden unanswered, every burden answer at least [`BURDEN_FLOOR`]
+/// and [`BURDEN_RATIO`] times the slowest noise, or the good login failing afterwards is
+/// `vulnerable`; noise unanswered or slower than [`NOISE_CEILING`] leaves nothing to time
+/// against (`inconclusive`).
+pub fn judge_withstand(
+    noise: &[Timed],
+    burden: &[Timed],
+    sessions: &[Session],
+    afterwards: bool,
+    must: &str,
+) -> Judged {
+    let judged = |outcome, reason: String| Judged {
+        outcome,
+        reason,
+        signed_in_as: None,
+    };
+    if let Some(session @ Session::SignedIn { identity }) = sessions
+        .iter()
+        .find(|s| matches!(s, Session::SignedIn { .. }))
+    {
+        let who = identity
+            .as_deref()
+            .unwrap_or("someone the identity rule does not name");
+        return Judged {
+            outcome: Outcome::Vulnerable,
+            reason: format!("the SP processed all of it and signed {who} in: it does whatever work a message asks, however large it inflates; the SP must {must}"),
+            signed_in_as: signed_in_as(session),
+        };
+    }
+    let slowest_noise = noise.iter().map(|t| t.took).max().unwrap_or_default();
+    if let Some(why) = noise.iter().find_map(|t| t.answer.as_ref().err()) {
+        return judged(
+            Outcome::Inconclusive,
+            format!("the SP did not answer noise of the same size ({why}): it was down or busy before the burden, so nothing can be timed against it"),
+        );
+    }
+    if slowest_noise > NOISE_CEILING {
+        return judged(
+            Outcome::Inconclusive,
+            format!("the SP took {} to refuse noise of the same size: too busy to time the burden against it; hint: run again on a quieter machine, or raise the SP's workers", took(slowest_noise)),
+        );
+    }
+    let after = match afterwards {
+        true => "the good login worked again afterwards",
+        false => "the good login did not work again afterwards",
+    };
+    if let Some(why) = burden.iter().find_map(|t| t.answer.as_ref().err()) {
+        return judged(
+            Outcome::Vulnerable,
+            format!("no answer to it ({why}), where noise of the same size was refused in {}; {after}; the SP must {must}", took(slowest_noise)),
+        );
+    }
+    let answers = burden
+        .iter()
+        .map(|t| {
+            format!(
+                "{} in {}",
+                t.answer.as_ref().map_or(0, |s| *s),
+                took(t.took)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let noise_answers = noise
+        .iter()
+        .map(|t| took(t.took))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if !afterwards {
+        return judged(
+            Outcome::Vulnerable,
+            format!("answered {answers}, but {after}; the SP must {must}"),
+        );
+    }
+    let fastest = burden.iter().map(|t| t.took).min().unwrap_or_default();
+    let ratio = fastest.as_secs_f64() / slowest_noise.as_secs_f64().max(0.001);
+    if !burden.is_empty() && fastest >= BURDEN_FLOOR && ratio >= f64::from(BURDEN_RATIO) {
+        return judged(
+            Outcome::Vulnerable,
+            format!("answered {answers}, where noise of the same size took {noise_answers}: each post cost the SP at least {ratio:.0} times as much; the SP must {must}"),
+        );
+    }
+    judged(
+        Outcome::Pass,
+        format!("answered {answers} (noise of the same size: {noise_answers}); {after}"),
+    )
+}
+
 /// Judges a RelayState check ([`Goal::StayOnSite`]) by where the browser went after the
 /// ACS: off the SP's origins to the check's host is `vulnerable`.
 pub fn judge_redirect(
@@ -621,6 +745,142 @@ pub fn judge_fetch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn answered(ms: u64) -> Timed {
+        Timed {
+            answer: Ok(403),
+            took: Duration::from_millis(ms),
+        }
+    }
+
+    fn unanswered(ms: u64) -> Timed {
+        Timed {
+            answer: Err("no answer within 10s".into()),
+            took: Duration::from_millis(ms),
+        }
+    }
+
+    #[test]
+    fn a_burden_is_judged_by_its_time_against_noise_and_the_login_after_it() {
+        use Outcome::*;
+        let rows = [
+            // Refused as fast as noise, login fine: pass.
+            (
+                vec![answered(4), answered(6)],
+                vec![answered(5), answered(7)],
+                true,
+                Pass,
+            ),
+            // Slow but not slow enough in absolute terms (a bounded inflate): pass.
+            (
+                vec![answered(4), answered(6)],
+                vec![answered(300), answered(400)],
+                true,
+                Pass,
+            ),
+            // A second and more, and far slower than noise, every time: vulnerable.
+            (
+                vec![answered(4), answered(6)],
+                vec![answered(1500), answered(1800)],
+                true,
+                Vulnerable,
+            ),
+            // Once slow, once fast: a stall, not the burden.
+            (
+                vec![answered(4), answered(6)],
+                vec![answered(1500), answered(8)],
+                true,
+                Pass,
+            ),
+            // Slow, but noise was nearly as slow: the machine, not the burden.
+            (
+                vec![answered(400), answered(600)],
+                vec![answered(1500), answered(1800)],
+                true,
+                Pass,
+            ),
+            // No answer to the burden: vulnerable, whatever happened after.
+            (
+                vec![answered(4)],
+                vec![unanswered(10_000)],
+                true,
+                Vulnerable,
+            ),
+            (
+                vec![answered(4)],
+                vec![unanswered(10_000)],
+                false,
+                Vulnerable,
+            ),
+            // Answered fast, but nobody can sign in afterwards: vulnerable.
+            (
+                vec![answered(4), answered(6)],
+                vec![answered(5), answered(7)],
+                false,
+                Vulnerable,
+            ),
+            // Noise unanswered or slow: nothing to time against.
+            (
+                vec![unanswered(10_000)],
+                vec![answered(5)],
+                true,
+                Inconclusive,
+            ),
+            (
+                vec![answered(2500)],
+                vec![unanswered(10_000)],
+                false,
+                Inconclusive,
+            ),
+        ];
+        for (noise, burden, afterwards, outcome) in rows {
+            let judged = judge_withstand(&noise, &burden, &[], afterwards, "stay up");
+            assert_eq!(
+                judged.outcome, outcome,
+                "{noise:?} {burden:?} {afterwards}: {}",
+                judged.reason
+            );
+            assert_eq!(judged.signed_in_as, None);
+        }
+    }
+
+    #[test]
+    fn a_burden_that_opens_a_session_is_vulnerable_however_fast() {
+        let noise = [answered(4), answered(6)];
+        let fast = [answered(5), answered(7)];
+        let opened = Session::SignedIn {
+            identity: Some("b.simon@contoso.com".into()),
+        };
+        let judged = judge_withstand(&noise, &fast, &[opened], true, "stay up");
+        assert_eq!(judged.outcome, Outcome::Vulnerable, "{}", judged.reason);
+        assert_eq!(judged.signed_in_as.as_deref(), Some("b.simon@contoso.com"));
+        assert!(
+            judged.reason.contains("signed b.simon@contoso.com in"),
+            "{}",
+            judged.reason
+        );
+        let bounced = Session::SignedOut {
+            how: "302 to the login".into(),
+        };
+        let unnamed = Session::Unidentified { how: "200".into() };
+        let judged = judge_withstand(&noise, &fast, &[bounced, unnamed], true, "stay up");
+        assert_eq!(judged.outcome, Outcome::Pass, "{}", judged.reason);
+    }
+
+    #[test]
+    fn a_vulnerable_burden_says_how_much_slower_it_was() {
+        let judged = judge_withstand(
+            &[answered(4), answered(10)],
+            &[answered(1500), answered(2000)],
+            &[],
+            true,
+            "stay up",
+        );
+        assert_eq!(
+            judged.reason,
+            "answered 403 in 1.5 s, 403 in 2.0 s, where noise of the same size took 4 ms, 10 ms: each post cost the SP at least 150 times as much; the SP must stay up"
+        );
+    }
 
     #[test]
     fn trouble_is_5xx_or_429_and_nothing_else() {

@@ -314,6 +314,12 @@ impl Responder {
                         .into(),
                 ))
             }
+            Edit::Exhaust(_) => {
+                return Err(CaseEnd::Error(
+                    "this check posts a burden timed against noise, not an edited response; hint: run it through `conformance` or `run`, which time it themselves"
+                        .into(),
+                ))
+            }
             Edit::Bytes(_) => {}
         }
         let donors = attacks::Donors {

@@ -678,6 +678,9 @@ impl CaseRun<'_> {
         } else {
             good
         };
+        if check.goal == attacks::Goal::Withstand {
+            return self.withstand_check(check, good, baseline, notes).await;
+        }
         if check.needs_canary() {
             return self.fetch_probe(check, good, notes).await;
         }
@@ -1653,6 +1656,113 @@ impl CaseRun<'_> {
         notes.signed_in_as = judged.signed_in_as.clone();
         Ok((judged.reason.clone(), judged))
     }
+
+    /// A denial-of-service check ([`attacks::Goal::Withstand`]): [`WITHSTAND_ROUNDS`] rounds,
+    /// each a fresh login posting noise of the burden's size and another posting the burden
+    /// built from its own response, every post timed and the protected page probed after the
+    /// burden; then the good login must work again.
+    async fn withstand_check(
+        &self,
+        check: &'static Check,
+        good: &Delivered,
+        baseline: &Baseline,
+        notes: &mut Notes,
+    ) -> Result<(String, Judged), CaseEnd> {
+        self.http_driver_only("a denial-of-service check times the ACS's answers")?;
+        let origins: Vec<&url::Url> = self.origins.iter().collect();
+        let target = Target {
+            scenario: self.scenario,
+            limits: self.limits,
+            origins: &self.origins,
+            start: None,
+        };
+        let pending = || async {
+            let browser = Browser::new(self.limits, &origins);
+            let (_, delivered) =
+                crate::driver::http::deliver(&browser, &target, self.responder(None, None)).await?;
+            Ok::<_, CaseEnd>((browser, delivered))
+        };
+        let (mut noise, mut burdened, mut sessions) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..WITHSTAND_ROUNDS {
+            let (browser, delivered) = pending().await?;
+            let burden = check
+                .burden(&delivered.post.saml_response, self.sp_metadata.facts())
+                .map_err(|e| match e {
+                    attacks::Skip::NotApplicable(why) => CaseEnd::NotApplicable(why),
+                    attacks::Skip::Failed(why) => {
+                        CaseEnd::Error(format!("could not build the burden: {why}"))
+                    }
+                })?;
+            if round == 0 {
+                notes.details.push(format!(
+                    "SAMLResponse posted to {} ({} bytes):\n{}",
+                    delivered.post.acs,
+                    burden.encoded.len(),
+                    burden.shown
+                ));
+            }
+            let acs = parse_url(&delivered.post.acs)?;
+            let form = |value: String| {
+                let mut fields = vec![("SAMLResponse".to_owned(), value)];
+                fields.extend(
+                    delivered
+                        .post
+                        .relay_state
+                        .clone()
+                        .map(|rs| ("RelayState".to_owned(), rs)),
+                );
+                fields
+            };
+            // Noise from a browser of its own, so the burden's login stays pending.
+            let (noisy, _) = pending().await?;
+            noise.push(timed_post(&noisy, &acs, &form(burden.noise())).await.0);
+            let (timed, page) = timed_post(&browser, &acs, &form(burden.encoded)).await;
+            burdened.push(timed);
+            let Some(page) = page else { break };
+            notes.answered(Some(page.status), "the ACS answered the burden");
+            // Where the answer leads does not matter, only whether a session opened.
+            let _ = browser.exit(page).await;
+            sessions.push(probe(&browser, &self.scenario.sp.oracle).await?);
+        }
+        let expected = baseline.good_identity.as_deref();
+        let afterwards = self.recovered(good, expected, self.limits).await;
+        let judged =
+            crate::judge::judge_withstand(&noise, &burdened, &sessions, afterwards, check.must);
+        notes.signed_in_as = judged.signed_in_as.clone();
+        Ok((judged.reason.clone(), judged))
+    }
+}
+
+/// How many times a denial-of-service check posts noise and then its burden: twice, so one
+/// stall of the machine cannot pass for the burden's cost.
+const WITHSTAND_ROUNDS: usize = 2;
+
+/// Posts `fields` to `acs` in `browser` and times the answer; a failure to answer is kept as
+/// its reason, an answer is returned too.
+async fn timed_post(
+    browser: &Browser,
+    acs: &url::Url,
+    fields: &[(String, String)],
+) -> (crate::judge::Timed, Option<crate::flow::Page>) {
+    let started = Instant::now();
+    let answer = browser.post_form(acs, fields).await;
+    let took = started.elapsed();
+    match answer {
+        Ok(page) => (
+            crate::judge::Timed {
+                answer: Ok(page.status),
+                took,
+            },
+            Some(page),
+        ),
+        Err(e) => (
+            crate::judge::Timed {
+                answer: Err(e.to_string()),
+                took,
+            },
+            None,
+        ),
+    }
 }
 
 /// How long after the SP's answer the canary is read (a fetch made in the background).
@@ -1890,6 +2000,13 @@ pub fn one_at_a_time(what: &str, jobs: usize, why: &str) -> String {
 fn held_back_by_goal(case: &Case) -> bool {
     case.attack
         .is_some_and(|c| c.goal == attacks::Goal::StaySignedIn)
+}
+
+/// Whether `case` is a denial-of-service check, which runs alone after every other check: it
+/// may leave the SP busy or down, and beside other checks its timing would mean nothing.
+fn runs_last(case: &Case) -> bool {
+    case.attack
+        .is_some_and(|c| c.goal == attacks::Goal::Withstand)
 }
 
 /// Runs every case of `scenario` at `clock`'s time, the checks `jobs` at once, calling `emit`
@@ -2142,7 +2259,10 @@ pub async fn run_scenario<'s>(
     // pre-flight proves it (over HTTP, whichever driver runs the checks: a sign-on page that
     // needs JavaScript fails it, and the checks run one at a time, the safe way), or the
     // checks run one at a time.
-    let parallel = rejects.iter().filter(|c| !held_back_by_goal(c)).count();
+    let parallel = rejects
+        .iter()
+        .filter(|c| !held_back_by_goal(c) && !runs_last(c))
+        .count();
     let jobs = match &blocked {
         None if jobs > 1 && parallel > 1 => match run.keeps_sessions_side_by_side(jobs).await {
             Ok(crowded) => {
@@ -2246,6 +2366,7 @@ pub async fn run_scenario<'s>(
     let checks: Vec<_> = rejects
         .iter()
         .zip(run_first)
+        .filter(|(case, _)| !runs_last(case))
         .map(|(&case, done)| async move {
             match done {
                 Some(done) => done,
@@ -2265,20 +2386,21 @@ pub async fn run_scenario<'s>(
     // the first such check on, so they are still recorded in order; with `jobs` at once, the
     // last `jobs - 1` wait too, as a later check may show they ran beside a crash.
     let mut waiting = Waiting::new(jobs);
+    let suspicion = |case: &Case, verdict: &(Outcome, String), notes: &Notes| match verdict.0 {
+        Outcome::Pass => notes
+            .trouble
+            .as_ref()
+            .map(|(_, answer)| Suspicion::Trouble(answer.clone())),
+        Outcome::Error if notes.unanswered && case.mutations.is_none() => {
+            Some(Suspicion::Unanswered(verdict.1.clone()))
+        }
+        Outcome::Error if jobs > 1 && case.mutations.is_none() => {
+            Some(Suspicion::Crowded(verdict.1.clone()))
+        }
+        _ => None,
+    };
     while let Some((case, verdict, took, notes)) = checked.next().await {
-        let why = match verdict.0 {
-            Outcome::Pass => notes
-                .trouble
-                .as_ref()
-                .map(|(_, answer)| Suspicion::Trouble(answer.clone())),
-            Outcome::Error if notes.unanswered && case.mutations.is_none() => {
-                Some(Suspicion::Unanswered(verdict.1.clone()))
-            }
-            Outcome::Error if jobs > 1 && case.mutations.is_none() => {
-                Some(Suspicion::Crowded(verdict.1.clone()))
-            }
-            _ => None,
-        };
+        let why = suspicion(case, &verdict, &notes);
         let passed = verdict.0 == Outcome::Pass;
         for (case, verdict, took, notes) in waiting.push((case, verdict, took, notes), passed, why)
         {
@@ -2286,6 +2408,15 @@ pub async fn run_scenario<'s>(
         }
     }
     drop(checked);
+    for &case in rejects.iter().filter(|c| runs_last(c)) {
+        let (case, verdict, took, notes) = check(case).await;
+        let why = suspicion(case, &verdict, &notes);
+        let passed = verdict.0 == Outcome::Pass;
+        for (case, verdict, took, notes) in waiting.push((case, verdict, took, notes), passed, why)
+        {
+            record(case, verdict, took, notes);
+        }
+    }
     let expected = baseline.good_identity.as_deref();
     let mut reran = false;
     // Set once the SP did not recover: the rest keep their first verdicts (no more waiting).

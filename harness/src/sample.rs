@@ -46,7 +46,7 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
             ));
         }
         Edit::Logout(_) => return logout_example(check),
-        Edit::Bytes(_) => {}
+        Edit::Bytes(_) | Edit::Exhaust(_) => {}
     }
     let idp = Idp::new(Config::builtin());
     let app = &idp.config.apps[0];
@@ -62,6 +62,17 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
         None,
         time::OffsetDateTime::now_utc(),
     );
+    if let Edit::Exhaust(_) = check.edit {
+        let seed = idp.sign(app, &login).map_err(|e| e.message())?;
+        let burden = check
+            .burden(&seed, attacks::SpFacts::default())
+            .map_err(|e| e.to_string())?;
+        return Ok(format!(
+            "(twice: a fresh login posts {} bytes of random base64 as SAMLResponse, then another posts this, each timed; then the good login must work again)\n{}",
+            burden.encoded.len(),
+            burden.shown
+        ));
+    }
     // A run gives each fetch probe a prefix on its canary listener; this one is an example.
     let canary = attacks::Canary {
         prefix: "http://127.0.0.1:PORT/canary/TOKEN".into(),

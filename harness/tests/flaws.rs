@@ -85,6 +85,7 @@ flaw_is_caught! {
     xsw_last_id: "xsw-last-id" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "xsw/3=vulnerable", "xsw/4=vulnerable", "xsw/5=vulnerable", "xsw/6=vulnerable", "xsw/7=vulnerable", "xsw/8=vulnerable", "xsw/advice=vulnerable", "xsw/assertions/forged-first=vulnerable", "xsw/attribute-pollution=vulnerable", "xsw/donor-signature-first=vulnerable", "parse/schema/assertion-in-assertion=vulnerable", "xsw/encrypted=vulnerable"];
     document_wide_fields: "document-wide-fields" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "xsw/forged-without-audience=vulnerable", "xsw/subject-in-signature=vulnerable", "xsw/donor-signature-first=vulnerable"];
     regex_fallback: "regex-fallback" => 1 ["sig/none-saml2-prefixed=vulnerable"];
+    inflate_posted: "inflate-posted" => 0 ["dos/deflate-bomb=vulnerable"];
     last_assertion: "last-assertion" => 1 ["sig/assertion-unsigned=nonstrict", "xsw/assertions/signed-first=vulnerable"];
     digest_first_child: "digest-first-child" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "dsig/comment-in-digest-value=vulnerable"];
     digest_anywhere: "digest-anywhere" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "dsig/digest-value-smuggled=vulnerable"];

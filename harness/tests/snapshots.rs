@@ -17,6 +17,8 @@ fn filters() -> Vec<(&'static str, &'static str)> {
         // An ID cut short by a truncated reason.
         (r"_[0-9a-f]{8}-[0-9a-f-]*…", "[ID]…"),
         (r#""duration_ms": \d+"#, r#""duration_ms": "[MS]""#),
+        // How long a denial-of-service check's posts took.
+        (r"\b\d+ ms\b|\b\d+\.\d s\b", "[TOOK]"),
     ]
 }
 

@@ -1123,6 +1123,18 @@ pub fn account_from_claims(attributes: &[(String, Vec<String>)]) -> Option<Strin
         .cloned()
 }
 
+/// What ruby-saml < 1.18.0 made of a posted message's base64-decoded `bytes`
+/// (`decode_raw_saml`, CVE-2025-25293): their raw-DEFLATE inflation whenever they inflate,
+/// however large, else the bytes themselves.
+pub fn inflate_posted(bytes: Vec<u8>) -> Vec<u8> {
+    use std::io::Read;
+    let mut inflated = Vec::new();
+    match flate2::read::DeflateDecoder::new(bytes.as_slice()).read_to_end(&mut inflated) {
+        Ok(_) => inflated,
+        Err(_) => bytes,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -215,11 +215,14 @@ pub enum Flaw {
     /// from its bytes and sign that user in (@better-auth/sso 1.3.14–1.4.6, fixed by
     /// better-auth PR 6682).
     RegexFallback,
+    /// Base64-decode a posted SAMLResponse, then inflate it whenever it inflates, with no
+    /// bound on the inflated size (ruby-saml < 1.18.0 `decode_raw_saml`, CVE-2025-25293).
+    InflatePosted,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 72] = [
+    pub const ALL: [Flaw; 73] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -292,6 +295,7 @@ impl Flaw {
         Flaw::OneRequestAtATime,
         Flaw::DocumentWideFields,
         Flaw::RegexFallback,
+        Flaw::InflatePosted,
     ];
 
     /// The command-line name.
@@ -369,6 +373,7 @@ impl Flaw {
             Flaw::OneRequestAtATime => "one-request-at-a-time",
             Flaw::DocumentWideFields => "document-wide-fields",
             Flaw::RegexFallback => "regex-fallback",
+            Flaw::InflatePosted => "inflate-posted",
         }
     }
 
@@ -491,6 +496,7 @@ impl Flaw {
             Flaw::RegexFallback => {
                 "on a refusal, sign in the <saml2:NameID> a regex finds (@better-auth/sso)"
             }
+            Flaw::InflatePosted => "inflate posted responses, unbounded (CVE-2025-25293)",
         }
     }
 

@@ -381,12 +381,16 @@ async fn acs(
     if compact.bytes().any(|b| b.is_ascii_whitespace()) {
         compact.retain(|c| !c.is_ascii_whitespace());
     }
-    let xml = match base64::engine::general_purpose::STANDARD
-        .decode(compact)
-        .map(String::from_utf8)
-    {
-        Ok(Ok(xml)) => xml,
-        _ => return refused("SAMLResponse is not base64 of UTF-8 XML"),
+    let Ok(mut bytes) = base64::engine::general_purpose::STANDARD.decode(compact) else {
+        return refused("SAMLResponse is not base64 of UTF-8 XML");
+    };
+    if state.config().flaws.contains(&Flaw::InflatePosted) {
+        bytes = tokio::task::spawn_blocking(move || crate::emulated::inflate_posted(bytes))
+            .await
+            .unwrap_or_default();
+    }
+    let Ok(xml) = String::from_utf8(bytes) else {
+        return refused("SAMLResponse is not base64 of UTF-8 XML");
     };
     consume(state, headers, xml, form.relay_state).await
 }

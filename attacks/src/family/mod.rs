@@ -2,6 +2,7 @@
 
 use saml_protocol::{ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
 pub mod canon;
+pub mod dos;
 pub mod dsig;
 pub mod enc;
 pub mod info;

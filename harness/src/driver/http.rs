@@ -28,33 +28,7 @@ pub async fn attempt_in(
     responder: Responder,
 ) -> Result<Attempt, CaseEnd> {
     let scenario = target.scenario;
-    let start = match &target.start {
-        Some(start) => start.clone(),
-        None => parse_url(&scenario.sp.sign_on_url)?,
-    };
-    let captured = browser.start_login(&start).await?;
-    let delivered = match &scenario.idp_url {
-        Some(idp) if idp.origin() != captured.idp_url.origin() => {
-            return Err(CaseEnd::Fail(format!(
-                "the SP sent its AuthnRequest to {}, not to the IdP the scenario names (idp.url {idp}); hint: point the SP at that IdP's metadata, or fix idp.url",
-                captured.idp_url
-            )))
-        }
-        Some(_) => {
-            let expected = scenario
-                .cases
-                .iter()
-                .find(|c| c.expect == crate::scenario::Expect::Accept)
-                .and_then(|c| c.identity.as_deref());
-            let pick = match (scenario.user.as_deref(), expected) {
-                (Some(user), _) => Pick::Exactly(user),
-                (None, Some(identity)) => Pick::Preferably(identity),
-                (None, None) => Pick::First,
-            };
-            responder.apply(live_response(browser, &captured, pick).await?)?
-        }
-        None => responder.respond(&captured)?,
-    };
+    let (captured, delivered) = deliver(browser, target, responder).await?;
     let acs = parse_url(&delivered.post.acs)?;
     // An IdP-initiated login reaches the ACS from a browser with no request pending.
     let fresh;
@@ -107,6 +81,45 @@ pub async fn attempt_in(
         exit_unknown,
         pre_login_cookies,
     })
+}
+
+/// Starts a login in `browser` and builds what it would post to the ACS: the in-process
+/// IdP's answer to the SP's AuthnRequest, or the running IdP's (`idp.url`), with
+/// `responder`'s check applied.
+pub(crate) async fn deliver(
+    browser: &Browser,
+    target: &Target<'_>,
+    responder: Responder,
+) -> Result<(Captured, Delivered), CaseEnd> {
+    let scenario = target.scenario;
+    let start = match &target.start {
+        Some(start) => start.clone(),
+        None => parse_url(&scenario.sp.sign_on_url)?,
+    };
+    let captured = browser.start_login(&start).await?;
+    let delivered = match &scenario.idp_url {
+        Some(idp) if idp.origin() != captured.idp_url.origin() => {
+            return Err(CaseEnd::Fail(format!(
+                "the SP sent its AuthnRequest to {}, not to the IdP the scenario names (idp.url {idp}); hint: point the SP at that IdP's metadata, or fix idp.url",
+                captured.idp_url
+            )))
+        }
+        Some(_) => {
+            let expected = scenario
+                .cases
+                .iter()
+                .find(|c| c.expect == crate::scenario::Expect::Accept)
+                .and_then(|c| c.identity.as_deref());
+            let pick = match (scenario.user.as_deref(), expected) {
+                (Some(user), _) => Pick::Exactly(user),
+                (None, Some(identity)) => Pick::Preferably(identity),
+                (None, None) => Pick::First,
+            };
+            responder.apply(live_response(browser, &captured, pick).await?)?
+        }
+        None => responder.respond(&captured)?,
+    };
+    Ok((captured, delivered))
 }
 
 /// Follows the AuthnRequest to the running IdP (as the browser would) and takes the response
