@@ -2170,6 +2170,22 @@ pub const CATALOGUE: &[Check] = &[
         edit: Edit::Exhaust(dos::deflate_bomb),
         ..DOS
     },
+    Check {
+        id: "dos/many-transforms",
+        title: "the IdP's own response with 2,500 exclusive-C14N transforms in its Reference and a 180,000-character claim: about 460 KB posted",
+        research_id: "DOS-01",
+        references: &[
+            "CVE-2021-39171 (passport-saml < 3.1.0, GHSA-5379-r78w-42h2)",
+            "W3C XML Signature Best Practices §2.1.7 (denial of service caused by too many transforms)",
+            "SAML Core §5.4.4 (enveloped-signature and exclusive C14N only)",
+        ],
+        tags: &["denial-of-service", "transforms", "cve-2021-39171"],
+        provenance: "passport-saml ran every transform a Reference named through xml-crypto, which canonicalises the signed element again for each before it compares the digest and checks the SignatureValue, so an unsigned message buys the SP N canonicalisations of an element it chose the size of; the fix (f1e00b64, 3.1.0) refuses more than two transforms before verifying. xml-crypto 6 still sets no limit (samlify, saml2-js), and libxmlsec1 also runs a Reference's transforms before the SignatureValue",
+        must: "refuse a Reference with more transforms than a SAML signature needs (two) before running any",
+        fix: "upgrade (passport-saml 3.1.0, @node-saml/node-saml); before verifying, count the Transform elements of each Reference and refuse more than two, as node-saml does",
+        edit: Edit::Exhaust(dos::many_transforms),
+        ..DOS
+    },
 ];
 
 /// The control: the IdP's own response through the same byte pipeline, unchanged. It must sign

@@ -203,13 +203,18 @@ pub enum Edit {
     Exhaust(fn(&Forge) -> Result<Burden, Skip>),
 }
 
-/// What a denial-of-service check posts, and the same-size noise it is timed against.
+/// What a denial-of-service check posts, and the same-size yardstick it is timed against.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Burden {
     /// The `SAMLResponse` form value, as posted.
     pub encoded: String,
     /// The XML it carries, its bulk elided, for reports.
     pub shown: String,
+    /// A `SAMLResponse` value as long, without the burden's cost: what the SP's refusal of an
+    /// ordinary message of that size costs.
+    pub yardstick: String,
+    /// What the yardstick is, as reasons name it ("same-size random letters and digits").
+    pub yardstick_is: &'static str,
 }
 
 /// How a check forges the IdP's LogoutRequest (HTTP-Redirect binding, Entra's only one).

@@ -529,7 +529,7 @@ pub struct Timed {
     pub took: Duration,
 }
 
-/// How many times slower than same-size noise a burden's answers must all be to count as work
+/// How many times slower than the same-size yardstick a burden's answers must all be to count as work
 /// the burden made the SP do (with [`BURDEN_FLOOR`]).
 pub const BURDEN_RATIO: u32 = 10;
 
@@ -537,8 +537,8 @@ pub const BURDEN_RATIO: u32 = 10;
 /// the cost of an ordinary request.
 pub const BURDEN_FLOOR: Duration = Duration::from_secs(1);
 
-/// Noise answered slower than this means the SP is too busy to time anything against it.
-pub const NOISE_CEILING: Duration = Duration::from_secs(2);
+/// A yardstick answered slower than this means the SP is too busy to time anything against it.
+pub const YARDSTICK_CEILING: Duration = Duration::from_secs(2);
 
 /// A duration as a person reads it: milliseconds below a second, else seconds.
 fn took(d: Duration) -> String {
@@ -548,15 +548,17 @@ fn took(d: Duration) -> String {
     }
 }
 
-/// Judges a denial-of-service check ([`Goal::Withstand`]) by the ACS's `noise` and `burden`
-/// answers, posted alternately, the `sessions` the protected page showed after each burden,
+/// Judges a denial-of-service check ([`Goal::Withstand`]) by the ACS's answers to the
+/// `yardstick` (a same-size message without the burden's cost, described by `yardstick_is`)
+/// and to the `burden`, posted alternately, the `sessions` the protected page showed after each burden,
 /// and whether the good login worked `afterwards`. A session opened by the burden (the SP
 /// did all its work), the burden unanswered, every burden answer at least [`BURDEN_FLOOR`]
-/// and [`BURDEN_RATIO`] times the slowest noise, or the good login failing afterwards is
-/// `vulnerable`; noise unanswered or slower than [`NOISE_CEILING`] leaves nothing to time
-/// against (`inconclusive`).
+/// and [`BURDEN_RATIO`] times the slowest yardstick, or the good login failing afterwards
+/// is `vulnerable`; a yardstick unanswered or slower than [`YARDSTICK_CEILING`] leaves nothing
+/// to time against (`inconclusive`).
 pub fn judge_withstand(
-    noise: &[Timed],
+    yardstick: &[Timed],
+    yardstick_is: &str,
     burden: &[Timed],
     sessions: &[Session],
     afterwards: bool,
@@ -580,17 +582,17 @@ pub fn judge_withstand(
             signed_in_as: signed_in_as(session),
         };
     }
-    let slowest_noise = noise.iter().map(|t| t.took).max().unwrap_or_default();
-    if let Some(why) = noise.iter().find_map(|t| t.answer.as_ref().err()) {
+    let slowest_yardstick = yardstick.iter().map(|t| t.took).max().unwrap_or_default();
+    if let Some(why) = yardstick.iter().find_map(|t| t.answer.as_ref().err()) {
         return judged(
             Outcome::Inconclusive,
-            format!("the SP did not answer noise of the same size ({why}): it was down or busy before the burden, so nothing can be timed against it"),
+            format!("the SP did not answer {yardstick_is} ({why}): it was down or busy before the burden, so nothing can be timed against it"),
         );
     }
-    if slowest_noise > NOISE_CEILING {
+    if slowest_yardstick > YARDSTICK_CEILING {
         return judged(
             Outcome::Inconclusive,
-            format!("the SP took {} to refuse noise of the same size: too busy to time the burden against it; hint: run again on a quieter machine, or raise the SP's workers", took(slowest_noise)),
+            format!("the SP took {} to refuse {yardstick_is}: too busy to time the burden against it; hint: run again on a quieter machine, or raise the SP's workers", took(slowest_yardstick)),
         );
     }
     let after = match afterwards {
@@ -600,7 +602,7 @@ pub fn judge_withstand(
     if let Some(why) = burden.iter().find_map(|t| t.answer.as_ref().err()) {
         return judged(
             Outcome::Vulnerable,
-            format!("no answer to it ({why}), where noise of the same size was refused in {}; {after}; the SP must {must}", took(slowest_noise)),
+            format!("no answer to it ({why}), where {yardstick_is} was refused in {}; {after}; the SP must {must}", took(slowest_yardstick)),
         );
     }
     let answers = burden
@@ -614,7 +616,7 @@ pub fn judge_withstand(
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let noise_answers = noise
+    let yardstick_answers = yardstick
         .iter()
         .map(|t| took(t.took))
         .collect::<Vec<_>>()
@@ -626,16 +628,16 @@ pub fn judge_withstand(
         );
     }
     let fastest = burden.iter().map(|t| t.took).min().unwrap_or_default();
-    let ratio = fastest.as_secs_f64() / slowest_noise.as_secs_f64().max(0.001);
+    let ratio = fastest.as_secs_f64() / slowest_yardstick.as_secs_f64().max(0.001);
     if !burden.is_empty() && fastest >= BURDEN_FLOOR && ratio >= f64::from(BURDEN_RATIO) {
         return judged(
             Outcome::Vulnerable,
-            format!("answered {answers}, where noise of the same size took {noise_answers}: each post cost the SP at least {ratio:.0} times as much; the SP must {must}"),
+            format!("answered {answers}, where {yardstick_is} took {yardstick_answers}: each post cost the SP at least {ratio:.0} times as much; the SP must {must}"),
         );
     }
     judged(
         Outcome::Pass,
-        format!("answered {answers} (noise of the same size: {noise_answers}); {after}"),
+        format!("answered {answers} ({yardstick_is}: {yardstick_answers}); {after}"),
     )
 }
 
@@ -834,7 +836,7 @@ mod tests {
             ),
         ];
         for (noise, burden, afterwards, outcome) in rows {
-            let judged = judge_withstand(&noise, &burden, &[], afterwards, "stay up");
+            let judged = judge_withstand(&noise, "noise", &burden, &[], afterwards, "stay up");
             assert_eq!(
                 judged.outcome, outcome,
                 "{noise:?} {burden:?} {afterwards}: {}",
@@ -851,7 +853,7 @@ mod tests {
         let opened = Session::SignedIn {
             identity: Some("b.simon@contoso.com".into()),
         };
-        let judged = judge_withstand(&noise, &fast, &[opened], true, "stay up");
+        let judged = judge_withstand(&noise, "noise", &fast, &[opened], true, "stay up");
         assert_eq!(judged.outcome, Outcome::Vulnerable, "{}", judged.reason);
         assert_eq!(judged.signed_in_as.as_deref(), Some("b.simon@contoso.com"));
         assert!(
@@ -863,7 +865,7 @@ mod tests {
             how: "302 to the login".into(),
         };
         let unnamed = Session::Unidentified { how: "200".into() };
-        let judged = judge_withstand(&noise, &fast, &[bounced, unnamed], true, "stay up");
+        let judged = judge_withstand(&noise, "noise", &fast, &[bounced, unnamed], true, "stay up");
         assert_eq!(judged.outcome, Outcome::Pass, "{}", judged.reason);
     }
 
@@ -871,6 +873,7 @@ mod tests {
     fn a_vulnerable_burden_says_how_much_slower_it_was() {
         let judged = judge_withstand(
             &[answered(4), answered(10)],
+            "noise of the same size",
             &[answered(1500), answered(2000)],
             &[],
             true,

@@ -316,7 +316,7 @@ impl Responder {
             }
             Edit::Exhaust(_) => {
                 return Err(CaseEnd::Error(
-                    "this check posts a burden timed against noise, not an edited response; hint: run it through `conformance` or `run`, which time it themselves"
+                    "this check posts a burden timed against a same-size yardstick, not an edited response; hint: run it through `conformance` or `run`, which time it themselves"
                         .into(),
                 ))
             }

@@ -1658,8 +1658,8 @@ impl CaseRun<'_> {
     }
 
     /// A denial-of-service check ([`attacks::Goal::Withstand`]): [`WITHSTAND_ROUNDS`] rounds,
-    /// each a fresh login posting noise of the burden's size and another posting the burden
-    /// built from its own response, every post timed and the protected page probed after the
+    /// each a fresh login posting the burden's same-size yardstick and another posting the
+    /// burden built from its own response, every post timed and the protected page probed after the
     /// burden; then the good login must work again.
     async fn withstand_check(
         &self,
@@ -1682,7 +1682,8 @@ impl CaseRun<'_> {
                 crate::driver::http::deliver(&browser, &target, self.responder(None, None)).await?;
             Ok::<_, CaseEnd>((browser, delivered))
         };
-        let (mut noise, mut burdened, mut sessions) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut yardstick, mut burdened, mut sessions) = (Vec::new(), Vec::new(), Vec::new());
+        let mut yardstick_is = "";
         for round in 0..WITHSTAND_ROUNDS {
             let (browser, delivered) = pending().await?;
             let burden = check
@@ -1713,9 +1714,14 @@ impl CaseRun<'_> {
                 );
                 fields
             };
-            // Noise from a browser of its own, so the burden's login stays pending.
-            let (noisy, _) = pending().await?;
-            noise.push(timed_post(&noisy, &acs, &form(burden.noise())).await.0);
+            // The yardstick from a browser of its own, so the burden's login stays pending.
+            let (measuring, _) = pending().await?;
+            yardstick.push(
+                timed_post(&measuring, &acs, &form(burden.yardstick))
+                    .await
+                    .0,
+            );
+            yardstick_is = burden.yardstick_is;
             let (timed, page) = timed_post(&browser, &acs, &form(burden.encoded)).await;
             burdened.push(timed);
             let Some(page) = page else { break };
@@ -1726,14 +1732,20 @@ impl CaseRun<'_> {
         }
         let expected = baseline.good_identity.as_deref();
         let afterwards = self.recovered(good, expected, self.limits).await;
-        let judged =
-            crate::judge::judge_withstand(&noise, &burdened, &sessions, afterwards, check.must);
+        let judged = crate::judge::judge_withstand(
+            &yardstick,
+            yardstick_is,
+            &burdened,
+            &sessions,
+            afterwards,
+            check.must,
+        );
         notes.signed_in_as = judged.signed_in_as.clone();
         Ok((judged.reason.clone(), judged))
     }
 }
 
-/// How many times a denial-of-service check posts noise and then its burden: twice, so one
+/// How many times a denial-of-service check posts its yardstick and then its burden: twice, so one
 /// stall of the machine cannot pass for the burden's cost.
 const WITHSTAND_ROUNDS: usize = 2;
 

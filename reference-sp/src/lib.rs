@@ -42,7 +42,8 @@ pub enum Flaw {
     /// Match Audience by prefix.
     AudiencePrefix,
     /// Skip the profile's message rules: Version, IssueInstant, Destination on signed
-    /// Responses, AuthnStatement, unknown conditions, NotBefore on bearer confirmations.
+    /// Responses, AuthnStatement, unknown conditions, NotBefore on bearer confirmations, and
+    /// the allow-list and count of transforms.
     LenientProfile,
     /// Verify with the key or certificate the message's KeyInfo carries (CVE-2015-5372).
     KeyFromKeyInfo,
@@ -218,11 +219,14 @@ pub enum Flaw {
     /// Base64-decode a posted SAMLResponse, then inflate it whenever it inflates, with no
     /// bound on the inflated size (ruby-saml < 1.18.0 `decode_raw_saml`, CVE-2025-25293).
     InflatePosted,
+    /// Run however many transforms a Reference names: libxmlsec1 runs each over the signed
+    /// element before the SignatureValue is checked (passport-saml < 3.1.0, CVE-2021-39171).
+    UnboundedTransforms,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 73] = [
+    pub const ALL: [Flaw; 74] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -296,6 +300,7 @@ impl Flaw {
         Flaw::DocumentWideFields,
         Flaw::RegexFallback,
         Flaw::InflatePosted,
+        Flaw::UnboundedTransforms,
     ];
 
     /// The command-line name.
@@ -374,6 +379,7 @@ impl Flaw {
             Flaw::DocumentWideFields => "document-wide-fields",
             Flaw::RegexFallback => "regex-fallback",
             Flaw::InflatePosted => "inflate-posted",
+            Flaw::UnboundedTransforms => "unbounded-transforms",
         }
     }
 
@@ -497,6 +503,9 @@ impl Flaw {
                 "on a refusal, sign in the <saml2:NameID> a regex finds (@better-auth/sso)"
             }
             Flaw::InflatePosted => "inflate posted responses, unbounded (CVE-2025-25293)",
+            Flaw::UnboundedTransforms => {
+                "run every transform a Reference names (CVE-2021-39171)"
+            }
         }
     }
 

@@ -840,6 +840,7 @@ fn verify_posted_logout(xml: &str, c: &SpConfig) -> Result<(), String> {
     }
     // Transforms are allow-listed before libxmlsec1 runs any (SAML Core §5.4.4).
     crate::validate::signature_algorithms(signature).map_err(|r| r.0)?;
+    crate::validate::few_transforms(signature).map_err(|r| r.0)?;
     let id = root.attribute("ID").unwrap_or_default();
     if !crate::validate::unique_id(&doc, root) {
         return Err(format!(

@@ -264,13 +264,17 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         }
     };
 
-    // Transforms are allow-listed before anything runs them (SAML Core §5.4.4).
+    // Transforms are allow-listed (SAML Core §5.4.4) and counted before anything runs them.
+    // A verifier with no SAML profile (xml-crypto, bare libxmlsec1) does neither.
     if !flawed(Flaw::LenientProfile) && !flawed(Flaw::XsltTransforms) {
         for signature in std::iter::once(response)
             .chain(assertions.iter().copied())
             .filter_map(|e| child(e, DSIG_NS, "Signature"))
         {
             signature_algorithms(signature)?;
+            if !flawed(Flaw::UnboundedTransforms) {
+                few_transforms(signature)?;
+            }
         }
     }
     // Under encrypted-trusted, a decrypted assertion counts as authenticated.
@@ -651,6 +655,31 @@ pub(crate) fn signature_algorithms(signature: roxmltree::Node) -> Result<(), Rej
         return reject(format!(
             "Transform {t:?} is not allowed in a SAML signature (SAML Core §5.4.4)"
         ));
+    }
+    Ok(())
+}
+
+/// The most transforms a Reference may name: a SAML signature needs enveloped-signature and
+/// exclusive C14N, and each one more is another pass over the signed element.
+pub(crate) const MAX_TRANSFORMS: usize = 2;
+
+/// Every Reference of `signature` names at most [`MAX_TRANSFORMS`] transforms, counted
+/// before any runs (passport-saml 3.1.0's fix of CVE-2021-39171).
+pub(crate) fn few_transforms(signature: roxmltree::Node) -> Result<(), Rejection> {
+    for reference in signature
+        .descendants()
+        .filter(|n| is(n, DSIG_NS, "Reference"))
+    {
+        let count = reference
+            .children()
+            .filter(|n| is(n, DSIG_NS, "Transforms"))
+            .flat_map(|t| t.children().filter(|n| is(n, DSIG_NS, "Transform")))
+            .count();
+        if count > MAX_TRANSFORMS {
+            return reject(format!(
+                "a Reference names {count} transforms; a SAML signature needs at most {MAX_TRANSFORMS} (too many transforms, CVE-2021-39171)"
+            ));
+        }
     }
     Ok(())
 }

