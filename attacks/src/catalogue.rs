@@ -2186,6 +2186,23 @@ pub const CATALOGUE: &[Check] = &[
         edit: Edit::Exhaust(dos::many_transforms),
         ..DOS
     },
+    Check {
+        id: "dos/xslt-bomb",
+        title: "an XSLT transform whose template calls itself twice per level, 22 levels deep (4 million calls, no output, no fetch)",
+        research_id: "DOS-01",
+        references: &[
+            "python3-saml GHSA-8mmq-f9vf-8fg2 (issue 447, open)",
+            "pysaml2 GHSA-6qg6-h5xq-x84c (issue 1035, open)",
+            "W3C XML Signature Best Practices §2.1.1 (XSLT transform that causes denial of service)",
+            "SAML Core §5.4.4 (enveloped and exclusive C14N only)",
+        ],
+        tags: &["denial-of-service", "transforms", "xslt"],
+        provenance: "libxmlsec1 runs a Reference's transforms, XSLT included, before it checks the SignatureValue; python3-saml and pysaml2 pass unsigned messages to it without allow-listing transforms (reported 2026-08-17, with a doubling template 27 levels deep). Here the stylesheet only recurses, so the cost is CPU alone and the depth sets it",
+        must: "check every Transform against the two SAML allows before running any (no XSLT)",
+        fix: "allow-list Transforms (enveloped-signature, exclusive C14N) before verifying, or restrict the verifier's enabled transforms (xmlsec: enabledReferenceTransforms); never let the XML-DSig library run XSLT on untrusted signatures",
+        edit: Edit::Exhaust(dos::xslt_bomb),
+        ..DOS
+    },
 ];
 
 /// The control: the IdP's own response through the same byte pipeline, unchanged. It must sign

@@ -350,6 +350,7 @@ const PYTHON3_SAML: &[&str] = &[
     "cond/no-expiry=nonstrict",
     "cond/scd-not-before=nonstrict",
     "dos/many-transforms=vulnerable",
+    "dos/xslt-bomb=vulnerable",
     "dsig/transform/xpath=nonstrict",
     "enc/doctype-in-plaintext=not-applicable",
     "enc/expired=not-applicable",

