@@ -2203,6 +2203,22 @@ pub const CATALOGUE: &[Check] = &[
         edit: Edit::Exhaust(dos::xslt_bomb),
         ..DOS
     },
+    Check {
+        id: "dos/many-attributes",
+        title: "45,000 distinct empty attributes on a claim's AttributeValue: about 430 KB posted",
+        research_id: "DOS-01",
+        references: &[
+            "GHSA-8344-3jmq-59r6 (CVE-2026-83613, @xmldom/xmldom <= 0.8.14 and 0.9.0 to 0.9.11)",
+            "RUSTSEC-2026-0194 (quick-xml < 0.41.0)",
+            "libxml2 2.9.14 (Debian 12): 3.6 s to parse this message",
+        ],
+        tags: &["denial-of-service", "attributes", "parser", "cve-2026-83613"],
+        provenance: "xmldom's NamedNodeMap looked every new attribute up among the earlier ones (fixed with an index in 0.8.15), quick-xml's duplicate check scanned every earlier name (fixed with a hash filter in 0.41.0); roxmltree 0.20 and libxml2 2.9 still compare each attribute with those before it. Every SP parses before it verifies, so the cost needs no signature",
+        must: "parse untrusted messages with a parser whose attribute check is linear, or refuse elements with more attributes than SAML needs before building a tree",
+        fix: "upgrade the XML parser (@xmldom/xmldom 0.8.15, quick-xml 0.41, libxml2 2.12 or later), or bound attributes per element in a streaming pre-scan before parsing",
+        edit: Edit::Exhaust(dos::many_attributes),
+        ..DOS
+    },
 ];
 
 /// The control: the IdP's own response through the same byte pipeline, unchanged. It must sign

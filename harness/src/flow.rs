@@ -45,11 +45,15 @@ pub enum FlowError {
     /// More redirects than the limit.
     #[error("more than {limit} redirects starting at {url} (a redirect loop?); hint: raise --max-redirects if the SP really needs more")]
     TooManyRedirects { url: String, limit: usize },
-    /// The body was larger than the limit.
+    /// The body was larger than the limit (after a `status` line: the server did answer).
     #[error(
         "{url}: response body exceeds {limit} bytes; hint: raise --max-body if this is expected"
     )]
-    BodyTooLarge { url: String, limit: usize },
+    BodyTooLarge {
+        url: String,
+        limit: usize,
+        status: u16,
+    },
     /// A redirect left the SP's and IdP's origins.
     #[error("{from} redirected to {to}, outside the SP's and IdP's origins; the harness does not follow it")]
     OffSite { from: String, to: String },
@@ -343,6 +347,7 @@ impl Browser {
                 return Err(FlowError::BodyTooLarge {
                     url: url.to_string(),
                     limit: self.limits.max_body,
+                    status,
                 });
             }
             body.extend_from_slice(&chunk);

@@ -1723,11 +1723,16 @@ impl CaseRun<'_> {
             );
             yardstick_is = burden.yardstick_is;
             let (timed, page) = timed_post(&browser, &acs, &form(burden.encoded)).await;
+            let Ok(status) = timed.answer else {
+                burdened.push(timed);
+                break;
+            };
             burdened.push(timed);
-            let Some(page) = page else { break };
-            notes.answered(Some(page.status), "the ACS answered the burden");
+            notes.answered(Some(status), "the ACS answered the burden");
             // Where the answer leads does not matter, only whether a session opened.
-            let _ = browser.exit(page).await;
+            if let Some(page) = page {
+                let _ = browser.exit(page).await;
+            }
             sessions.push(probe(&browser, &self.scenario.sp.oracle).await?);
         }
         let expected = baseline.good_identity.as_deref();
@@ -1749,8 +1754,9 @@ impl CaseRun<'_> {
 /// stall of the machine cannot pass for the burden's cost.
 const WITHSTAND_ROUNDS: usize = 2;
 
-/// Posts `fields` to `acs` in `browser` and times the answer; a failure to answer is kept as
-/// its reason, an answer is returned too.
+/// Posts `fields` to `acs` in `browser` and times the answer: its status (a body over
+/// `--max-body` is still an answer) and its page when it was read whole; a failure to answer
+/// (no answer in time, a connection closed) is kept as its reason.
 async fn timed_post(
     browser: &Browser,
     acs: &url::Url,
@@ -1759,22 +1765,12 @@ async fn timed_post(
     let started = Instant::now();
     let answer = browser.post_form(acs, fields).await;
     let took = started.elapsed();
-    match answer {
-        Ok(page) => (
-            crate::judge::Timed {
-                answer: Ok(page.status),
-                took,
-            },
-            Some(page),
-        ),
-        Err(e) => (
-            crate::judge::Timed {
-                answer: Err(e.to_string()),
-                took,
-            },
-            None,
-        ),
-    }
+    let (answer, page) = match answer {
+        Ok(page) => (Ok(page.status), Some(page)),
+        Err(FlowError::BodyTooLarge { status, .. }) => (Ok(status), None),
+        Err(e) => (Err(e.to_string()), None),
+    };
+    (crate::judge::Timed { answer, took }, page)
 }
 
 /// How long after the SP's answer the canary is read (a fetch made in the background).

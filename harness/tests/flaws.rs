@@ -87,6 +87,7 @@ flaw_is_caught! {
     regex_fallback: "regex-fallback" => 1 ["sig/none-saml2-prefixed=vulnerable"];
     inflate_posted: "inflate-posted" => 0 ["dos/deflate-bomb=vulnerable"];
     unbounded_transforms: "unbounded-transforms" => 0 ["dos/many-transforms=vulnerable"];
+    unbounded_attributes: "unbounded-attributes" => 0 ["dos/many-attributes=vulnerable"];
     last_assertion: "last-assertion" => 1 ["sig/assertion-unsigned=nonstrict", "xsw/assertions/signed-first=vulnerable"];
     digest_first_child: "digest-first-child" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "dsig/comment-in-digest-value=vulnerable"];
     digest_anywhere: "digest-anywhere" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "dsig/digest-value-smuggled=vulnerable"];

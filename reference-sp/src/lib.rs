@@ -222,11 +222,15 @@ pub enum Flaw {
     /// Run however many transforms a Reference names: libxmlsec1 runs each over the signed
     /// element before the SignatureValue is checked (passport-saml < 3.1.0, CVE-2021-39171).
     UnboundedTransforms,
+    /// Parse an element with any number of attributes: roxmltree 0.20 and libxml2 2.9 check
+    /// each for a duplicate against all before it (@xmldom/xmldom <= 0.8.14
+    /// GHSA-8344-3jmq-59r6, quick-xml < 0.41 RUSTSEC-2026-0194).
+    UnboundedAttributes,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 74] = [
+    pub const ALL: [Flaw; 75] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -301,6 +305,7 @@ impl Flaw {
         Flaw::RegexFallback,
         Flaw::InflatePosted,
         Flaw::UnboundedTransforms,
+        Flaw::UnboundedAttributes,
     ];
 
     /// The command-line name.
@@ -380,6 +385,7 @@ impl Flaw {
             Flaw::RegexFallback => "regex-fallback",
             Flaw::InflatePosted => "inflate-posted",
             Flaw::UnboundedTransforms => "unbounded-transforms",
+            Flaw::UnboundedAttributes => "unbounded-attributes",
         }
     }
 
@@ -505,6 +511,9 @@ impl Flaw {
             Flaw::InflatePosted => "inflate posted responses, unbounded (CVE-2025-25293)",
             Flaw::UnboundedTransforms => {
                 "run every transform a Reference names (CVE-2021-39171)"
+            }
+            Flaw::UnboundedAttributes => {
+                "parse elements with any number of attributes (GHSA-8344-3jmq-59r6)"
             }
         }
     }

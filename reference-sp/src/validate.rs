@@ -164,6 +164,10 @@ fn multiple_roots<'x>(xml: &'x str, checks: &Checks) -> Result<Option<&'x str>, 
 /// Validates `xml` (the decoded SAMLResponse) against `checks`.
 pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     let flawed = |f: Flaw| checks.flaws.contains(&f);
+    // Before any parser builds a tree: their duplicate-attribute checks are quadratic.
+    if !flawed(Flaw::UnboundedAttributes) {
+        few_attributes(xml)?;
+    }
     crate::emulated::refuse_external_entities();
     if flawed(Flaw::ExternalEntities) {
         crate::emulated::parse_with_external_entities(xml);
@@ -657,6 +661,32 @@ pub(crate) fn signature_algorithms(signature: roxmltree::Node) -> Result<(), Rej
         ));
     }
     Ok(())
+}
+
+/// The most attributes (namespace declarations included) one element may carry: quick-xml's
+/// own bound on namespace declarations; a SAML element carries a handful.
+pub(crate) const MAX_ATTRIBUTES: usize = 256;
+
+/// Every start tag of `xml` carries at most [`MAX_ATTRIBUTES`] attributes, counted by a
+/// streaming reader whose count is linear (no duplicate check); malformed XML is left to the
+/// parser that reports it.
+pub(crate) fn few_attributes(xml: &str) -> Result<(), Rejection> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(tag) | Event::Empty(tag)) => {
+                let count = tag.attributes().with_checks(false).count();
+                if count > MAX_ATTRIBUTES {
+                    return reject(format!(
+                        "an element carries {count} attributes; at most {MAX_ATTRIBUTES} are taken (a parser's duplicate check is quadratic in them)"
+                    ));
+                }
+            }
+            Ok(Event::Eof) | Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+    }
 }
 
 /// The most transforms a Reference may name: a SAML signature needs enveloped-signature and

@@ -201,6 +201,69 @@ pub fn xslt_bomb(f: &Forge) -> Result<Burden, Skip> {
     })
 }
 
+/// How many attributes the many-attributes burden puts on one element: each distinct, so a
+/// parser that checks every attribute against those before it for a duplicate does about a
+/// billion comparisons.
+pub const ATTRIBUTES: usize = 45_000;
+
+/// The `i`-th of [`ATTRIBUTES`] distinct three-character attribute names (a letter, then two
+/// letters or digits).
+fn attribute_name(i: usize) -> String {
+    const FIRST: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const REST: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let (first, rest) = (i / (REST.len() * REST.len()), i % (REST.len() * REST.len()));
+    [
+        FIRST[first % FIRST.len()],
+        REST[rest / REST.len()],
+        REST[rest % REST.len()],
+    ]
+    .iter()
+    .map(|&b| char::from(b))
+    .collect()
+}
+
+/// The IdP's own response with [`ATTRIBUTES`] distinct, empty attributes on the first claim's
+/// AttributeValue (`xs:anyType`, so any attribute is schema-valid there): about 430 KB of
+/// base64. A parser that checks each attribute against every earlier one for a duplicate works
+/// quadratically before anything is verified (@xmldom/xmldom <= 0.8.14 GHSA-8344-3jmq-59r6,
+/// quick-xml < 0.41 RUSTSEC-2026-0194; libxml2 2.9.14, Debian 12's, took 3.6 s to parse it
+/// here). The yardstick is the same response with one attribute as long.
+pub fn many_attributes(f: &Forge) -> Result<Burden, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let value = doc
+        .tree
+        .descendants()
+        .find(|n| n.has_tag_name((ASSERTION_NS, "AttributeValue")))
+        .ok_or_else(|| Skip::NotApplicable("the response has no claim to load".into()))?;
+    let at = bytes::after_name(doc.src, value);
+    let attributes: String = (0..ATTRIBUTES)
+        .map(|i| format!(" {}=\"\"", attribute_name(i)))
+        .collect();
+    let one = format!(
+        " a=\"{}\"",
+        "x".repeat(attributes.len().saturating_sub(" a=\"\"".len()))
+    );
+    let burden = bytes::splice(doc.src, vec![bytes::insert(at, attributes)]);
+    Ok(Burden {
+        encoded: encoded(&burden),
+        shown: bytes::splice(
+            doc.src,
+            vec![bytes::insert(
+                at,
+                format!(
+                    " {}=\"\" {}=\"\" <!-- … {} more distinct attributes --> {}=\"\"",
+                    attribute_name(0),
+                    attribute_name(1),
+                    ATTRIBUTES - 3,
+                    attribute_name(ATTRIBUTES - 1)
+                ),
+            )],
+        ),
+        yardstick: encoded(bytes::splice(doc.src, vec![bytes::insert(at, one)])),
+        yardstick_is: "the same-size response with one long attribute",
+    })
+}
+
 /// A claim of [`TRANSFORMS_PADDING`] characters at the end of the AttributeStatement of
 /// `signed`, written with the prefixes of the statement's first claim: where, and what.
 fn padding_claim(doc: &Doc, signed: Node) -> Result<(usize, String), Skip> {
@@ -345,6 +408,31 @@ mod tests {
         };
         assert_eq!(select(&bomb.encoded), XSLT_DEPTH.to_string());
         assert_eq!(select(&bomb.yardstick).trim_end(), "0");
+    }
+
+    #[test]
+    fn many_attributes_are_distinct_and_the_yardstick_is_as_long() {
+        let burden = many_attributes(&forge(SIGNED)).unwrap();
+        assert_eq!(burden.yardstick.len(), burden.encoded.len());
+        assert!(burden.encoded.len() < 500_000, "{}", burden.encoded.len());
+        let attributes = |encoded: &str| {
+            let xml = String::from_utf8(
+                base64::engine::general_purpose::STANDARD
+                    .decode(encoded)
+                    .unwrap(),
+            )
+            .unwrap();
+            let doc = roxmltree::Document::parse(&xml).unwrap();
+            let value = doc
+                .descendants()
+                .find(|n| n.tag_name().name() == "AttributeValue")
+                .unwrap();
+            value.attributes().count()
+        };
+        // roxmltree refuses duplicates: every name is distinct.
+        assert_eq!(attributes(&burden.encoded), ATTRIBUTES);
+        assert_eq!(attributes(&burden.yardstick), 1);
+        assert!(burden.shown.len() < 2048, "{}", burden.shown);
     }
 
     #[test]
