@@ -2,7 +2,7 @@
 //!
 //! Input is untrusted: sizes are bounded, DTDs are refused (no entity expansion, no fetching).
 
-use saml_protocol::{ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
+use saml_protocol::{ASSERTION_NS, DSIG_NS, MAX_ATTRIBUTES, PROTOCOL_NS};
 
 use base64::Engine;
 
@@ -115,29 +115,14 @@ fn parse_bool(v: Option<&str>) -> bool {
     matches!(v, Some("true") | Some("1"))
 }
 
-/// Most attributes one element of a request may carry: Entra's requests have a handful, and
-/// the XML parser's duplicate check takes time quadratic in them.
-pub const MAX_ATTRIBUTES: usize = 256;
-
-/// Refuses a request with an element carrying more than [`MAX_ATTRIBUTES`] attributes, in one
-/// linear pass (malformed XML is left to the parser to describe).
+/// Refuses a request with an element carrying more than [`MAX_ATTRIBUTES`] attributes, before
+/// parsing.
 fn attributes_bounded(xml: &str) -> Result<(), Aadsts> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_str(xml);
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(e) | Event::Empty(e)) => {
-                let n = e.attributes().with_checks(false).count();
-                if n > MAX_ATTRIBUTES {
-                    return Err(invalid(format!(
-                        "<{}> carries {n} attributes; a request element may carry at most {MAX_ATTRIBUTES}",
-                        String::from_utf8_lossy(e.name().as_ref())
-                    )));
-                }
-            }
-            Ok(Event::Eof) | Err(_) => return Ok(()),
-            Ok(_) => {}
-        }
+    match saml_protocol::crowded_element(xml) {
+        Some((name, n)) => Err(invalid(format!(
+            "<{name}> carries {n} attributes; a request element may carry at most {MAX_ATTRIBUTES}"
+        ))),
+        None => Ok(()),
     }
 }
 

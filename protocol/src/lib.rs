@@ -124,6 +124,34 @@ pub fn inflate_bounded(bytes: &[u8], limit: u64) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Most attributes (namespace declarations included) one element of a SAML message may carry:
+/// SAML's elements carry a handful, and XML parsers' duplicate checks (roxmltree 0.20, libxml2
+/// 2.9) take time quadratic in them.
+pub const MAX_ATTRIBUTES: usize = 256;
+
+/// The first element of `xml` carrying more than [`MAX_ATTRIBUTES`] attributes, as its name and
+/// attribute count, found in one linear streaming pass before any parser builds a tree;
+/// malformed XML is left to the parser that describes it.
+pub fn crowded_element(xml: &str) -> Option<(String, usize)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) => {
+                let count = e.attributes().with_checks(false).count();
+                if count > MAX_ATTRIBUTES {
+                    return Some((
+                        String::from_utf8_lossy(e.name().as_ref()).into_owned(),
+                        count,
+                    ));
+                }
+            }
+            Ok(Event::Eof) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
 /// A response an IdP posts to an ACS through the browser (HTTP-POST binding).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AcsPost {

@@ -663,29 +663,14 @@ pub(crate) fn signature_algorithms(signature: roxmltree::Node) -> Result<(), Rej
     Ok(())
 }
 
-/// The most attributes (namespace declarations included) one element may carry: quick-xml's
-/// own bound on namespace declarations; a SAML element carries a handful.
-pub(crate) const MAX_ATTRIBUTES: usize = 256;
-
-/// Every start tag of `xml` carries at most [`MAX_ATTRIBUTES`] attributes, counted by a
-/// streaming reader whose count is linear (no duplicate check); malformed XML is left to the
-/// parser that reports it.
+/// Every start tag of `xml` carries at most [`saml_protocol::MAX_ATTRIBUTES`] attributes.
 pub(crate) fn few_attributes(xml: &str) -> Result<(), Rejection> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_str(xml);
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(tag) | Event::Empty(tag)) => {
-                let count = tag.attributes().with_checks(false).count();
-                if count > MAX_ATTRIBUTES {
-                    return reject(format!(
-                        "an element carries {count} attributes; at most {MAX_ATTRIBUTES} are taken (a parser's duplicate check is quadratic in them)"
-                    ));
-                }
-            }
-            Ok(Event::Eof) | Err(_) => return Ok(()),
-            Ok(_) => {}
-        }
+    match saml_protocol::crowded_element(xml) {
+        Some((name, count)) => reject(format!(
+            "<{name}> carries {count} attributes; at most {} are taken (a parser's duplicate check is quadratic in them)",
+            saml_protocol::MAX_ATTRIBUTES
+        )),
+        None => Ok(()),
     }
 }
 
