@@ -2188,7 +2188,7 @@ pub const CATALOGUE: &[Check] = &[
     },
     Check {
         id: "dos/xslt-bomb",
-        title: "an XSLT transform whose template calls itself twice per level, 22 levels deep (4 million calls, no output, no fetch)",
+        title: "an XSLT transform whose template calls itself twice per level, 22 levels deep (8 million calls, no output, no fetch)",
         research_id: "DOS-01",
         references: &[
             "python3-saml GHSA-8mmq-f9vf-8fg2 (issue 447, open)",

@@ -114,10 +114,10 @@ pub enum Goal {
     /// A signed-in session must survive a forged sign-out message: ended by it, `vulnerable`
     /// (anyone can sign the victim out); a pass needs the IdP's own message to end it.
     StaySignedIn,
-    /// The SP must refuse a message built to exhaust it about as fast as it refuses noise of
-    /// the same size, and keep signing users in: signing in the user the burden carries (it
-    /// did all the work), no answer within the request timeout, an answer many times slower
-    /// than the noise's, or a good login failing afterwards is `vulnerable` (denial of service).
+    /// The SP must refuse a message built to exhaust it about as fast as a same-size
+    /// yardstick, and keep signing users in: signing in the user the burden carries (it did
+    /// all the work), every round's burden unanswered or at least 1 s and 10 times its
+    /// yardstick, or a good login failing afterwards is `vulnerable` (denial of service).
     Withstand,
 }
 

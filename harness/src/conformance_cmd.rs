@@ -43,12 +43,12 @@ CANARY:
     can (--canary-listen 0.0.0.0:8099 --canary-url http://host.docker.internal:8099).
 
 DENIAL OF SERVICE:
-    dos/ checks run last, one at a time. Each posts, twice and from fresh logins, a yardstick
-    (a same-size message without the burden's cost) and its burden, timing every answer. A
-    session opened by the burden, a burden unanswered within --request-timeout, every burden
-    answer >= 1 s and >= 10x the slowest yardstick, or the good login failing afterwards is
-    `vulnerable`; a yardstick slower than 2 s is `inconclusive`. Leave them out with
-    --skip dos.
+    dos/ checks run last, one at a time, after the good login works. Each posts, in two
+    rounds and from fresh logins, a yardstick (a same-size message without the burden's cost)
+    and its burden, timing both; the good login must work after each round. A session opened
+    by the burden, the good login failing, or the burden unanswered within --request-timeout
+    or >= 1 s and >= 10x its round's yardstick in both rounds is `vulnerable`; a yardstick
+    slower than 2 s is `inconclusive`. Leave them out with --skip dos.
 
 EXAMPLES:
     saml-harness conformance --reference-sp                    # the bundled careful SP

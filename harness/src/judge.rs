@@ -548,28 +548,42 @@ fn took(d: Duration) -> String {
     }
 }
 
-/// Judges a denial-of-service check ([`Goal::Withstand`]) by the ACS's answers to the
-/// `yardstick` (a same-size message without the burden's cost, described by `yardstick_is`)
-/// and to the `burden`, posted alternately, the `sessions` the protected page showed after each burden,
-/// and whether the good login worked `afterwards`. A session opened by the burden (the SP
-/// did all its work), the burden unanswered, every burden answer at least [`BURDEN_FLOOR`]
-/// and [`BURDEN_RATIO`] times the slowest yardstick, or the good login failing afterwards
-/// is `vulnerable`; a yardstick unanswered or slower than [`YARDSTICK_CEILING`] leaves nothing
-/// to time against (`inconclusive`).
-pub fn judge_withstand(
-    yardstick: &[Timed],
-    yardstick_is: &str,
-    burden: &[Timed],
-    sessions: &[Session],
-    afterwards: bool,
-    must: &str,
-) -> Judged {
+/// How many rounds of yardstick and burden a denial-of-service check posts: two, so one stall
+/// of the machine cannot pass for the burden's cost.
+pub const WITHSTAND_ROUNDS: usize = 2;
+
+/// What a denial-of-service check ([`Goal::Withstand`]) saw, round by round.
+#[derive(Clone, Debug, Default)]
+pub struct Withstood {
+    /// Each round's yardstick post: a same-size message without the burden's cost.
+    pub yardstick: Vec<Timed>,
+    /// Each round's burden post (a round whose yardstick went unanswered has none).
+    pub burden: Vec<Timed>,
+    /// What the protected page showed after each answered burden.
+    pub sessions: Vec<Session>,
+    /// Whether the good login worked again after every round.
+    pub afterwards: bool,
+    /// The per-request timeout the posts ran under.
+    pub request_timeout: Duration,
+    /// What the yardstick is, as reasons name it.
+    pub yardstick_is: &'static str,
+}
+
+/// Judges a denial-of-service check ([`Goal::Withstand`]). A session opened by the burden
+/// (the SP did all its work and more), the good login failing after a round, or every one of
+/// [`WITHSTAND_ROUNDS`] burdens costly is `vulnerable`; costly is unanswered within the
+/// request timeout, or answered after at least [`BURDEN_FLOOR`] and [`BURDEN_RATIO`] times
+/// its own round's yardstick. A yardstick unanswered or slower than [`YARDSTICK_CEILING`], a
+/// request timeout too short to tell, or fewer rounds than that leaves it `inconclusive`.
+pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
     let judged = |outcome, reason: String| Judged {
         outcome,
         reason,
         signed_in_as: None,
     };
-    if let Some(session @ Session::SignedIn { identity }) = sessions
+    let yardstick_is = w.yardstick_is;
+    if let Some(session @ Session::SignedIn { identity }) = w
+        .sessions
         .iter()
         .find(|s| matches!(s, Session::SignedIn { .. }))
     {
@@ -578,67 +592,261 @@ pub fn judge_withstand(
             .unwrap_or("someone the identity rule does not name");
         return Judged {
             outcome: Outcome::Vulnerable,
-            reason: format!("the SP processed all of it and signed {who} in: it does whatever work a message asks, however large it inflates; the SP must {must}"),
+            reason: format!("the SP processed all of it and signed {who} in: it did all the work the message asked for; the SP must {must}"),
             signed_in_as: signed_in_as(session),
         };
     }
-    let slowest_yardstick = yardstick.iter().map(|t| t.took).max().unwrap_or_default();
-    if let Some(why) = yardstick.iter().find_map(|t| t.answer.as_ref().err()) {
+    if let Some(why) = w.yardstick.iter().find_map(|t| t.answer.as_ref().err()) {
         return judged(
             Outcome::Inconclusive,
-            format!("the SP did not answer {yardstick_is} ({why}): it was down or busy before the burden, so nothing can be timed against it"),
+            format!("the SP did not answer {yardstick_is} ({why}): it was down or busy without the burden, so nothing can be timed against it"),
         );
     }
+    let slowest_yardstick = w.yardstick.iter().map(|t| t.took).max().unwrap_or_default();
     if slowest_yardstick > YARDSTICK_CEILING {
         return judged(
             Outcome::Inconclusive,
             format!("the SP took {} to refuse {yardstick_is}: too busy to time the burden against it; hint: run again on a quieter machine, or raise the SP's workers", took(slowest_yardstick)),
         );
     }
-    let after = match afterwards {
-        true => "the good login worked again afterwards",
-        false => "the good login did not work again afterwards",
-    };
-    if let Some(why) = burden.iter().find_map(|t| t.answer.as_ref().err()) {
-        return judged(
-            Outcome::Vulnerable,
-            format!("no answer to it ({why}), where {yardstick_is} was refused in {}; {after}; the SP must {must}", took(slowest_yardstick)),
-        );
-    }
-    let answers = burden
+    let answers = w
+        .burden
         .iter()
-        .map(|t| {
-            format!(
-                "{} in {}",
-                t.answer.as_ref().map_or(0, |s| *s),
-                took(t.took)
-            )
+        .map(|t| match &t.answer {
+            Ok(status) => format!("{status} in {}", took(t.took)),
+            Err(why) => format!("no answer ({why})"),
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let yardstick_answers = yardstick
+    let yardstick_answers = w
+        .yardstick
         .iter()
         .map(|t| took(t.took))
         .collect::<Vec<_>>()
         .join(", ");
-    if !afterwards {
+    if !w.afterwards {
         return judged(
             Outcome::Vulnerable,
-            format!("answered {answers}, but {after}; the SP must {must}"),
+            format!("answered {answers} ({yardstick_is}: {yardstick_answers}), and the good login did not work again afterwards; the SP must {must}"),
         );
     }
-    let fastest = burden.iter().map(|t| t.took).min().unwrap_or_default();
-    let ratio = fastest.as_secs_f64() / slowest_yardstick.as_secs_f64().max(0.001);
-    if !burden.is_empty() && fastest >= BURDEN_FLOOR && ratio >= f64::from(BURDEN_RATIO) {
+    if w.burden.len() < WITHSTAND_ROUNDS {
+        return judged(
+            Outcome::Inconclusive,
+            format!("only {} of {WITHSTAND_ROUNDS} rounds ran within the case's time (burden: {answers}; {yardstick_is}: {yardstick_answers}); hint: raise --case-timeout", w.burden.len()),
+        );
+    }
+    let mut costly = 0;
+    for (burden, yardstick) in w.burden.iter().zip(&w.yardstick) {
+        let bar = BURDEN_FLOOR.max(yardstick.took * BURDEN_RATIO);
+        match burden.answer {
+            Err(_) if w.request_timeout < bar => {
+                return judged(
+                    Outcome::Inconclusive,
+                    format!("no answer within the {} request timeout, which is too short to tell a burden from an ordinary refusal ({yardstick_is}: {yardstick_answers}); hint: raise --request-timeout to at least {}", took(w.request_timeout), took(bar)),
+                )
+            }
+            Err(_) => costly += 1,
+            Ok(_) if burden.took >= bar => costly += 1,
+            Ok(_) => {}
+        }
+    }
+    if costly == w.burden.len() {
         return judged(
             Outcome::Vulnerable,
-            format!("answered {answers}, where {yardstick_is} took {yardstick_answers}: each post cost the SP at least {ratio:.0} times as much; the SP must {must}"),
+            format!("answered {answers}, where {yardstick_is} took {yardstick_answers}: every round cost the SP at least {} and {BURDEN_RATIO} times its yardstick; the SP must {must}", took(BURDEN_FLOOR)),
         );
     }
     judged(
         Outcome::Pass,
-        format!("answered {answers} ({yardstick_is}: {yardstick_answers}); {after}"),
+        format!("answered {answers} ({yardstick_is}: {yardstick_answers}); the good login worked again after every round"),
     )
+}
+
+#[cfg(test)]
+mod withstand_tests {
+    use super::*;
+
+    fn answered(ms: u64) -> Timed {
+        Timed {
+            answer: Ok(403),
+            took: Duration::from_millis(ms),
+        }
+    }
+
+    fn unanswered(ms: u64) -> Timed {
+        Timed {
+            answer: Err("no answer within 10s".into()),
+            took: Duration::from_millis(ms),
+        }
+    }
+
+    fn trial(yardstick: Vec<Timed>, burden: Vec<Timed>, afterwards: bool) -> Withstood {
+        Withstood {
+            yardstick,
+            burden,
+            sessions: Vec::new(),
+            afterwards,
+            request_timeout: Duration::from_secs(10),
+            yardstick_is: "the yardstick",
+        }
+    }
+
+    #[test]
+    fn a_burden_is_judged_round_by_round_against_its_own_yardstick() {
+        use Outcome::*;
+        let rows = [
+            // Refused as fast as the yardstick, login fine: pass.
+            (
+                vec![answered(4), answered(6)],
+                vec![answered(5), answered(7)],
+                true,
+                Pass,
+            ),
+            // Slow but under the floor (a bounded parser): pass.
+            (
+                vec![answered(4), answered(6)],
+                vec![answered(300), answered(400)],
+                true,
+                Pass,
+            ),
+            // Over the floor and far slower than its yardstick, every round: vulnerable.
+            (
+                vec![answered(4), answered(6)],
+                vec![answered(1500), answered(1800)],
+                true,
+                Vulnerable,
+            ),
+            // Once slow, once fast: a stall, not the burden.
+            (
+                vec![answered(4), answered(6)],
+                vec![answered(1500), answered(8)],
+                true,
+                Pass,
+            ),
+            // Slow, but its own round's yardstick nearly as slow: the machine.
+            (
+                vec![answered(4), answered(600)],
+                vec![answered(1500), answered(1800)],
+                true,
+                Pass,
+            ),
+            // Unanswered every round: vulnerable; once unanswered, once fast: pass.
+            (
+                vec![answered(4), answered(5)],
+                vec![unanswered(10_000), unanswered(10_000)],
+                true,
+                Vulnerable,
+            ),
+            (
+                vec![answered(4), answered(5)],
+                vec![unanswered(10_000), answered(6)],
+                true,
+                Pass,
+            ),
+            // Unanswered, then slow: vulnerable.
+            (
+                vec![answered(4), answered(5)],
+                vec![unanswered(10_000), answered(2000)],
+                true,
+                Vulnerable,
+            ),
+            // Nobody signs in after a round: vulnerable, however the answers went.
+            (
+                vec![answered(4)],
+                vec![unanswered(10_000)],
+                false,
+                Vulnerable,
+            ),
+            (
+                vec![answered(4), answered(6)],
+                vec![answered(5), answered(7)],
+                false,
+                Vulnerable,
+            ),
+            // A yardstick unanswered or slow: nothing to time against.
+            (vec![unanswered(10_000)], vec![], true, Inconclusive),
+            (
+                vec![answered(2500), answered(3)],
+                vec![answered(5), answered(5)],
+                true,
+                Inconclusive,
+            ),
+            // One round only (the case's time ran out): not enough.
+            (vec![answered(4)], vec![answered(2000)], true, Inconclusive),
+        ];
+        for (yardstick, burden, afterwards, outcome) in rows {
+            let judged = judge_withstand(
+                &trial(yardstick.clone(), burden.clone(), afterwards),
+                "stay up",
+            );
+            assert_eq!(
+                judged.outcome, outcome,
+                "{yardstick:?} {burden:?} {afterwards}: {}",
+                judged.reason
+            );
+            assert_eq!(judged.signed_in_as, None);
+        }
+    }
+
+    #[test]
+    fn a_request_timeout_too_short_to_tell_is_inconclusive() {
+        let mut w = trial(
+            vec![answered(300), answered(300)],
+            vec![unanswered(2000), unanswered(2000)],
+            true,
+        );
+        w.request_timeout = Duration::from_secs(2);
+        let judged = judge_withstand(&w, "stay up");
+        assert_eq!(judged.outcome, Outcome::Inconclusive, "{}", judged.reason);
+        assert!(
+            judged
+                .reason
+                .contains("--request-timeout to at least 3.0 s"),
+            "{}",
+            judged.reason
+        );
+    }
+
+    #[test]
+    fn a_burden_that_opens_a_session_is_vulnerable_however_fast() {
+        let mut w = trial(
+            vec![answered(4), answered(6)],
+            vec![answered(5), answered(7)],
+            true,
+        );
+        w.sessions = vec![Session::SignedIn {
+            identity: Some("b.simon@contoso.com".into()),
+        }];
+        let judged = judge_withstand(&w, "stay up");
+        assert_eq!(judged.outcome, Outcome::Vulnerable, "{}", judged.reason);
+        assert_eq!(judged.signed_in_as.as_deref(), Some("b.simon@contoso.com"));
+        assert!(
+            judged.reason.contains("signed b.simon@contoso.com in"),
+            "{}",
+            judged.reason
+        );
+        w.sessions = vec![
+            Session::SignedOut {
+                how: "302 to the login".into(),
+            },
+            Session::Unidentified { how: "200".into() },
+        ];
+        assert_eq!(judge_withstand(&w, "stay up").outcome, Outcome::Pass);
+    }
+
+    #[test]
+    fn a_vulnerable_burden_says_what_each_round_cost() {
+        let w = trial(
+            vec![answered(4), answered(10)],
+            vec![answered(1500), unanswered(10_000)],
+            true,
+        );
+        assert_eq!(
+            judge_withstand(&w, "stay up").reason,
+            "answered 403 in 1.5 s, no answer (no answer within 10s), where the yardstick took 4 ms, 10 ms: every round cost the SP at least 1.0 s and 10 times its yardstick; the SP must stay up"
+        );
+    }
 }
 
 /// Judges a RelayState check ([`Goal::StayOnSite`]) by where the browser went after the
@@ -747,143 +955,6 @@ pub fn judge_fetch(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn answered(ms: u64) -> Timed {
-        Timed {
-            answer: Ok(403),
-            took: Duration::from_millis(ms),
-        }
-    }
-
-    fn unanswered(ms: u64) -> Timed {
-        Timed {
-            answer: Err("no answer within 10s".into()),
-            took: Duration::from_millis(ms),
-        }
-    }
-
-    #[test]
-    fn a_burden_is_judged_by_its_time_against_noise_and_the_login_after_it() {
-        use Outcome::*;
-        let rows = [
-            // Refused as fast as noise, login fine: pass.
-            (
-                vec![answered(4), answered(6)],
-                vec![answered(5), answered(7)],
-                true,
-                Pass,
-            ),
-            // Slow but not slow enough in absolute terms (a bounded inflate): pass.
-            (
-                vec![answered(4), answered(6)],
-                vec![answered(300), answered(400)],
-                true,
-                Pass,
-            ),
-            // A second and more, and far slower than noise, every time: vulnerable.
-            (
-                vec![answered(4), answered(6)],
-                vec![answered(1500), answered(1800)],
-                true,
-                Vulnerable,
-            ),
-            // Once slow, once fast: a stall, not the burden.
-            (
-                vec![answered(4), answered(6)],
-                vec![answered(1500), answered(8)],
-                true,
-                Pass,
-            ),
-            // Slow, but noise was nearly as slow: the machine, not the burden.
-            (
-                vec![answered(400), answered(600)],
-                vec![answered(1500), answered(1800)],
-                true,
-                Pass,
-            ),
-            // No answer to the burden: vulnerable, whatever happened after.
-            (
-                vec![answered(4)],
-                vec![unanswered(10_000)],
-                true,
-                Vulnerable,
-            ),
-            (
-                vec![answered(4)],
-                vec![unanswered(10_000)],
-                false,
-                Vulnerable,
-            ),
-            // Answered fast, but nobody can sign in afterwards: vulnerable.
-            (
-                vec![answered(4), answered(6)],
-                vec![answered(5), answered(7)],
-                false,
-                Vulnerable,
-            ),
-            // Noise unanswered or slow: nothing to time against.
-            (
-                vec![unanswered(10_000)],
-                vec![answered(5)],
-                true,
-                Inconclusive,
-            ),
-            (
-                vec![answered(2500)],
-                vec![unanswered(10_000)],
-                false,
-                Inconclusive,
-            ),
-        ];
-        for (noise, burden, afterwards, outcome) in rows {
-            let judged = judge_withstand(&noise, "noise", &burden, &[], afterwards, "stay up");
-            assert_eq!(
-                judged.outcome, outcome,
-                "{noise:?} {burden:?} {afterwards}: {}",
-                judged.reason
-            );
-            assert_eq!(judged.signed_in_as, None);
-        }
-    }
-
-    #[test]
-    fn a_burden_that_opens_a_session_is_vulnerable_however_fast() {
-        let noise = [answered(4), answered(6)];
-        let fast = [answered(5), answered(7)];
-        let opened = Session::SignedIn {
-            identity: Some("b.simon@contoso.com".into()),
-        };
-        let judged = judge_withstand(&noise, "noise", &fast, &[opened], true, "stay up");
-        assert_eq!(judged.outcome, Outcome::Vulnerable, "{}", judged.reason);
-        assert_eq!(judged.signed_in_as.as_deref(), Some("b.simon@contoso.com"));
-        assert!(
-            judged.reason.contains("signed b.simon@contoso.com in"),
-            "{}",
-            judged.reason
-        );
-        let bounced = Session::SignedOut {
-            how: "302 to the login".into(),
-        };
-        let unnamed = Session::Unidentified { how: "200".into() };
-        let judged = judge_withstand(&noise, "noise", &fast, &[bounced, unnamed], true, "stay up");
-        assert_eq!(judged.outcome, Outcome::Pass, "{}", judged.reason);
-    }
-
-    #[test]
-    fn a_vulnerable_burden_says_how_much_slower_it_was() {
-        let judged = judge_withstand(
-            &[answered(4), answered(10)],
-            "noise of the same size",
-            &[answered(1500), answered(2000)],
-            &[],
-            true,
-            "stay up",
-        );
-        assert_eq!(
-            judged.reason,
-            "answered 403 in 1.5 s, 403 in 2.0 s, where noise of the same size took 4 ms, 10 ms: each post cost the SP at least 150 times as much; the SP must stay up"
-        );
-    }
 
     #[test]
     fn trouble_is_5xx_or_429_and_nothing_else() {

@@ -1657,10 +1657,11 @@ impl CaseRun<'_> {
         Ok((judged.reason.clone(), judged))
     }
 
-    /// A denial-of-service check ([`attacks::Goal::Withstand`]): [`WITHSTAND_ROUNDS`] rounds,
-    /// each a fresh login posting the burden's same-size yardstick and another posting the
-    /// burden built from its own response, every post timed and the protected page probed after the
-    /// burden; then the good login must work again.
+    /// A denial-of-service check ([`attacks::Goal::Withstand`]): the good login must work
+    /// first; then [`crate::judge::WITHSTAND_ROUNDS`] rounds, each a fresh login posting the burden's
+    /// same-size yardstick (built from its own response) and another posting the burden
+    /// (built from its own), every post timed and the protected page probed after the
+    /// burden, the good login tried again after each round; all within the case's time.
     async fn withstand_check(
         &self,
         check: &'static Check,
@@ -1669,6 +1670,18 @@ impl CaseRun<'_> {
         notes: &mut Notes,
     ) -> Result<(String, Judged), CaseEnd> {
         self.http_driver_only("a denial-of-service check times the ACS's answers")?;
+        let deadline = Instant::now() + self.limits.case_timeout.mul_f64(0.9);
+        let expected = baseline.good_identity.as_deref();
+        // Whatever earlier checks did to the SP must not be blamed on this one.
+        if !self.recovered(good, expected, self.limits).await {
+            let reason = "the good login did not work before this check, so what the burden does to the SP cannot be told; hint: run it alone with --only".to_owned();
+            let judged = Judged {
+                outcome: Outcome::Inconclusive,
+                reason: reason.clone(),
+                signed_in_as: None,
+            };
+            return Ok((reason, judged));
+        }
         let origins: Vec<&url::Url> = self.origins.iter().collect();
         let target = Target {
             scenario: self.scenario,
@@ -1680,30 +1693,17 @@ impl CaseRun<'_> {
             let browser = Browser::new(self.limits, &origins);
             let (_, delivered) =
                 crate::driver::http::deliver(&browser, &target, self.responder(None, None)).await?;
-            Ok::<_, CaseEnd>((browser, delivered))
-        };
-        let (mut yardstick, mut burdened, mut sessions) = (Vec::new(), Vec::new(), Vec::new());
-        let mut yardstick_is = "";
-        for round in 0..WITHSTAND_ROUNDS {
-            let (browser, delivered) = pending().await?;
             let burden = check
                 .burden(&delivered.post.saml_response, self.sp_metadata.facts())
                 .map_err(|e| match e {
                     attacks::Skip::NotApplicable(why) => CaseEnd::NotApplicable(why),
-                    attacks::Skip::Failed(why) => {
-                        CaseEnd::Error(format!("could not build the burden: {why}"))
-                    }
+                    attacks::Skip::Failed(why) => CaseEnd::Error(format!(
+                        "could not build the burden: {why}; hint: `saml-harness conformance --explain {}` shows what it should be",
+                        check.id
+                    )),
                 })?;
-            if round == 0 {
-                notes.details.push(format!(
-                    "SAMLResponse posted to {} ({} bytes):\n{}",
-                    delivered.post.acs,
-                    burden.encoded.len(),
-                    burden.shown
-                ));
-            }
             let acs = parse_url(&delivered.post.acs)?;
-            let form = |value: String| {
+            let form = move |value: String| {
                 let mut fields = vec![("SAMLResponse".to_owned(), value)];
                 fields.extend(
                     delivered
@@ -1714,45 +1714,61 @@ impl CaseRun<'_> {
                 );
                 fields
             };
-            // The yardstick from a browser of its own, so the burden's login stays pending.
-            let (measuring, _) = pending().await?;
-            yardstick.push(
-                timed_post(&measuring, &acs, &form(burden.yardstick))
-                    .await
-                    .0,
-            );
-            yardstick_is = burden.yardstick_is;
-            let (timed, page) = timed_post(&browser, &acs, &form(burden.encoded)).await;
-            let Ok(status) = timed.answer else {
-                burdened.push(timed);
+            Ok::<_, CaseEnd>((browser, acs, burden, form))
+        };
+        let mut trial = crate::judge::Withstood {
+            afterwards: true,
+            request_timeout: self.limits.request_timeout,
+            ..Default::default()
+        };
+        for round in 0..crate::judge::WITHSTAND_ROUNDS {
+            // The yardstick's login is done before the burden's starts: an SP that keeps one
+            // pending request at a time reads each post against its own login.
+            let (measuring, acs, yardstick, form) = pending().await?;
+            trial.yardstick_is = yardstick.yardstick_is;
+            let (timed, _) = timed_post(&measuring, &acs, &form(yardstick.yardstick)).await;
+            let unanswered = timed.answer.is_err();
+            trial.yardstick.push(timed);
+            if unanswered {
                 break;
-            };
-            burdened.push(timed);
-            notes.answered(Some(status), "the ACS answered the burden");
-            // Where the answer leads does not matter, only whether a session opened.
-            if let Some(page) = page {
-                let _ = browser.exit(page).await;
             }
-            sessions.push(probe(&browser, &self.scenario.sp.oracle).await?);
+            let (browser, acs, burden, form) = pending().await?;
+            if round == 0 {
+                notes.details.push(format!(
+                    "SAMLResponse posted to {acs} ({} bytes):\n{}",
+                    burden.encoded.len(),
+                    burden.shown
+                ));
+            }
+            let (timed, page) = timed_post(&browser, &acs, &form(burden.encoded)).await;
+            let answer = timed.answer.clone();
+            trial.burden.push(timed);
+            if let Ok(status) = answer {
+                notes.answered(Some(status), &format!("{status} to the burden"));
+                // Where the answer leads does not matter, only whether a session opened.
+                if let Some(page) = page {
+                    let _ = browser.exit(page).await;
+                }
+                match probe(&browser, &self.scenario.sp.oracle).await {
+                    Ok(session) => trial.sessions.push(session),
+                    Err(_) => trial.afterwards = false,
+                }
+            }
+            // The SP must sign users in again before the next round is timed (or at the end).
+            let left = deadline.saturating_duration_since(Instant::now());
+            trial.afterwards &=
+                tokio::time::timeout(left, self.recovered(good, expected, self.limits))
+                    .await
+                    .unwrap_or(false);
+            if !trial.afterwards || Instant::now() >= deadline {
+                break;
+            }
         }
-        let expected = baseline.good_identity.as_deref();
-        let afterwards = self.recovered(good, expected, self.limits).await;
-        let judged = crate::judge::judge_withstand(
-            &yardstick,
-            yardstick_is,
-            &burdened,
-            &sessions,
-            afterwards,
-            check.must,
-        );
+        let judged = crate::judge::judge_withstand(&trial, check.must);
         notes.signed_in_as = judged.signed_in_as.clone();
         Ok((judged.reason.clone(), judged))
     }
 }
-
-/// How many times a denial-of-service check posts its yardstick and then its burden: twice, so one
-/// stall of the machine cannot pass for the burden's cost.
-const WITHSTAND_ROUNDS: usize = 2;
 
 /// Posts `fields` to `acs` in `browser` and times the answer: its status (a body over
 /// `--max-body` is still an answer) and its page when it was read whole; a failure to answer
@@ -2018,7 +2034,8 @@ fn runs_last(case: &Case) -> bool {
 }
 
 /// Runs every case of `scenario` at `clock`'s time, the checks `jobs` at once, calling `emit`
-/// as verdicts come in (in the scenario's order); returns them all.
+/// as verdicts come in (in the scenario's order, but denial-of-service checks, which run
+/// alone after every other, last); returns them all.
 pub async fn run_scenario<'s>(
     scenario: &'s Scenario,
     limits: Limits,
@@ -2416,15 +2433,6 @@ pub async fn run_scenario<'s>(
         }
     }
     drop(checked);
-    for &case in rejects.iter().filter(|c| runs_last(c)) {
-        let (case, verdict, took, notes) = check(case).await;
-        let why = suspicion(case, &verdict, &notes);
-        let passed = verdict.0 == Outcome::Pass;
-        for (case, verdict, took, notes) in waiting.push((case, verdict, took, notes), passed, why)
-        {
-            record(case, verdict, took, notes);
-        }
-    }
     let expected = baseline.good_identity.as_deref();
     let mut reran = false;
     // Set once the SP did not recover: the rest keep their first verdicts (no more waiting).
@@ -2488,6 +2496,12 @@ pub async fn run_scenario<'s>(
             ),
         };
         record(case, verdict, took + again, notes);
+    }
+    // Denial-of-service checks last, one at a time, each judging the SP's recovery itself.
+    for &case in rejects.iter().filter(|c| runs_last(c)) {
+        let (case, verdict, took, notes) = check(case).await;
+        reran = true;
+        record(case, verdict, took, notes);
     }
     // A check run again may have left the SP in trouble: let it recover before the control.
     if let (true, Some(g)) = (reran, &good) {

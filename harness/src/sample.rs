@@ -68,7 +68,8 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
             .burden(&seed, attacks::SpFacts::default())
             .map_err(|e| e.to_string())?;
         return Ok(format!(
-            "(twice: a fresh login posts {} bytes of random base64 as SAMLResponse, then another posts this, each timed; then the good login must work again)\n{}",
+            "(twice: a fresh login posts {}, {} bytes, as SAMLResponse, then another posts this, each timed; the good login must work again after each)\n{}",
+            burden.yardstick_is,
             burden.encoded.len(),
             burden.shown
         ));

@@ -823,6 +823,7 @@ fn verify_posted_logout(xml: &str, c: &SpConfig) -> Result<(), String> {
     if c.flaws.contains(&Flaw::SloAnySignature) {
         return crate::emulated::samlify_logout_signature(xml, &c.idp.certificates);
     }
+    crate::validate::few_attributes(xml).map_err(|r| r.0)?;
     let doc = roxmltree::Document::parse(xml)
         .map_err(|e| format!("the LogoutRequest is not well-formed XML: {e}"))?;
     let root = doc.root_element();
@@ -909,6 +910,7 @@ const LOGOUT_SKEW: Duration = Duration::minutes(5);
 /// and not expired (flaw `slo-expiry-unchecked`: its times only checked against each other);
 /// DTDs refused.
 fn logout_request(xml: &str, c: &SpConfig, now: OffsetDateTime) -> Result<LogoutAsk, String> {
+    crate::validate::few_attributes(xml).map_err(|r| r.0)?;
     let doc = roxmltree::Document::parse(xml)
         .map_err(|e| format!("the LogoutRequest is not well-formed XML: {e}"))?;
     let root = doc.root_element();

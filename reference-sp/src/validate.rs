@@ -189,6 +189,10 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         }
         _ => (xml, false),
     };
+    // The plaintexts are the sender's too (anyone can encrypt to the SP's certificate).
+    if was_encrypted && !flawed(Flaw::UnboundedAttributes) {
+        few_attributes(xml)?;
+    }
     let repaired;
     let xml = if flawed(Flaw::RecoveringParser) {
         repaired = crate::emulated::recover(xml).map_err(Rejection)?;

