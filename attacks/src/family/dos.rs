@@ -344,14 +344,17 @@ mod tests {
 
     const SIGNED: &str = r##"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r"><Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a"><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo><Reference URI="#_a"><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></Transforms></Reference></SignedInfo></Signature><AttributeStatement><Attribute Name="n"><AttributeValue>v</AttributeValue></Attribute></AttributeStatement></Assertion></samlp:Response>"##;
 
+    /// The XML a `SAMLResponse` value carries.
+    fn decoded(encoded: &str) -> String {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap();
+        String::from_utf8(bytes).unwrap()
+    }
+
     /// The Transform elements of `xml`'s signature, and the padding claim's value length.
     fn shape(encoded: &str) -> (usize, usize) {
-        let xml = String::from_utf8(
-            base64::engine::general_purpose::STANDARD
-                .decode(encoded)
-                .unwrap(),
-        )
-        .unwrap();
+        let xml = decoded(encoded);
         let doc = roxmltree::Document::parse(&xml).unwrap();
         let transforms = doc
             .descendants()
@@ -386,12 +389,7 @@ mod tests {
         let bomb = xslt_bomb(&forge(SIGNED)).unwrap();
         assert_eq!(bomb.yardstick.len(), bomb.encoded.len());
         let select = |encoded: &str| {
-            let xml = String::from_utf8(
-                base64::engine::general_purpose::STANDARD
-                    .decode(encoded)
-                    .unwrap(),
-            )
-            .unwrap();
+            let xml = decoded(encoded);
             let doc = roxmltree::Document::parse(&xml).unwrap();
             let transforms = doc
                 .descendants()
@@ -415,12 +413,7 @@ mod tests {
         assert_eq!(burden.yardstick.len(), burden.encoded.len());
         assert!(burden.encoded.len() < 500_000, "{}", burden.encoded.len());
         let attributes = |encoded: &str| {
-            let xml = String::from_utf8(
-                base64::engine::general_purpose::STANDARD
-                    .decode(encoded)
-                    .unwrap(),
-            )
-            .unwrap();
+            let xml = decoded(encoded);
             let doc = roxmltree::Document::parse(&xml).unwrap();
             let value = doc
                 .descendants()
@@ -442,12 +435,7 @@ mod tests {
         assert_eq!(shape(&burden.encoded), (TRANSFORMS, TRANSFORMS_PADDING));
         assert_eq!(burden.yardstick.len(), burden.encoded.len());
         let bomb = xslt_bomb(&forge(&both)).unwrap();
-        let xml = String::from_utf8(
-            base64::engine::general_purpose::STANDARD
-                .decode(&bomb.encoded)
-                .unwrap(),
-        )
-        .unwrap();
+        let xml = decoded(&bomb.encoded);
         assert_eq!(xml.matches(XSLT_TRANSFORM).count(), 2);
     }
 
