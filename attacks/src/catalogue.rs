@@ -2205,7 +2205,7 @@ pub const CATALOGUE: &[Check] = &[
     },
     Check {
         id: "dos/many-attributes",
-        title: "45,000 distinct empty attributes on a claim's AttributeValue: about 430 KB posted",
+        title: "45,000 distinct empty attributes on one element in a claim's AttributeValue: about 430 KB posted",
         research_id: "DOS-01",
         references: &[
             "GHSA-8344-3jmq-59r6 (CVE-2026-83613, @xmldom/xmldom <= 0.8.14 and 0.9.0 to 0.9.11)",

@@ -116,8 +116,8 @@ pub enum Goal {
     StaySignedIn,
     /// The SP must refuse a message built to exhaust it about as fast as a same-size
     /// yardstick, and keep signing users in: signing in the user the burden carries (it did
-    /// all the work), every round's burden unanswered or at least 1 s and 10 times its
-    /// yardstick, or a good login failing afterwards is `vulnerable` (denial of service).
+    /// all the work), every round's burden unanswered or at least 500 ms and 10 times
+    /// the fastest yardstick, or a good login failing afterwards is `vulnerable` (denial of service).
     Withstand,
 }
 

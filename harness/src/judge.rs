@@ -529,16 +529,13 @@ pub struct Timed {
     pub took: Duration,
 }
 
-/// How many times slower than the same-size yardstick a burden's answers must all be to count as work
-/// the burden made the SP do (with [`BURDEN_FLOOR`]).
+/// How many times slower than the fastest same-size yardstick a burden's answers must all be to
+/// count as work the burden made the SP do (with [`BURDEN_FLOOR`]).
 pub const BURDEN_RATIO: u32 = 10;
 
 /// The least time a burden's answers must all take to count as a denial of service: less is
-/// the cost of an ordinary request.
-pub const BURDEN_FLOOR: Duration = Duration::from_secs(1);
-
-/// A yardstick answered slower than this means the SP is too busy to time anything against it.
-pub const YARDSTICK_CEILING: Duration = Duration::from_secs(2);
+/// within the cost of an ordinary request (real SPs refuse a forged login in 1-100 ms).
+pub const BURDEN_FLOOR: Duration = Duration::from_millis(500);
 
 /// A duration as a person reads it: milliseconds below a second, else seconds.
 fn took(d: Duration) -> String {
@@ -573,8 +570,10 @@ pub struct Withstood {
 /// (the SP did all its work and more), the good login failing after a round, or every one of
 /// [`WITHSTAND_ROUNDS`] burdens costly is `vulnerable`; costly is unanswered within the
 /// request timeout, or answered after at least [`BURDEN_FLOOR`] and [`BURDEN_RATIO`] times
-/// its own round's yardstick. A yardstick unanswered or slower than [`YARDSTICK_CEILING`], a
-/// request timeout too short to tell, or fewer rounds than that leaves it `inconclusive`.
+/// the fastest yardstick (the SP's ordinary cost: a later round's yardstick can still carry
+/// the previous burden's work, as ruby-saml's inflating does). A slow yardstick raises the bar with it: the same
+/// work done slowly either way is not the burden's. A yardstick unanswered, a request timeout
+/// too short to tell, or fewer rounds than that leaves it `inconclusive`.
 pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
     let judged = |outcome, reason: String| Judged {
         outcome,
@@ -600,13 +599,6 @@ pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
         return judged(
             Outcome::Inconclusive,
             format!("the SP did not answer {yardstick_is} ({why}): it was down or busy without the burden, so nothing can be timed against it"),
-        );
-    }
-    let slowest_yardstick = w.yardstick.iter().map(|t| t.took).max().unwrap_or_default();
-    if slowest_yardstick > YARDSTICK_CEILING {
-        return judged(
-            Outcome::Inconclusive,
-            format!("the SP took {} to refuse {yardstick_is}: too busy to time the burden against it; hint: run again on a quieter machine, or raise the SP's workers", took(slowest_yardstick)),
         );
     }
     let answers = w
@@ -636,9 +628,10 @@ pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
             format!("only {} of {WITHSTAND_ROUNDS} rounds ran within the case's time (burden: {answers}; {yardstick_is}: {yardstick_answers}); hint: raise --case-timeout", w.burden.len()),
         );
     }
+    let fastest_yardstick = w.yardstick.iter().map(|t| t.took).min().unwrap_or_default();
+    let bar = BURDEN_FLOOR.max(fastest_yardstick * BURDEN_RATIO);
     let mut costly = 0;
-    for (burden, yardstick) in w.burden.iter().zip(&w.yardstick) {
-        let bar = BURDEN_FLOOR.max(yardstick.took * BURDEN_RATIO);
+    for burden in &w.burden {
         match burden.answer {
             Err(_) if w.request_timeout < bar => {
                 return judged(
@@ -654,7 +647,7 @@ pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
     if costly == w.burden.len() {
         return judged(
             Outcome::Vulnerable,
-            format!("answered {answers}, where {yardstick_is} took {yardstick_answers}: every round cost the SP at least {} and {BURDEN_RATIO} times its yardstick; the SP must {must}", took(BURDEN_FLOOR)),
+            format!("answered {answers}, where {yardstick_is} took {yardstick_answers}: every round cost the SP at least {} and {BURDEN_RATIO} times the fastest of those; the SP must {must}", took(BURDEN_FLOOR)),
         );
     }
     judged(
@@ -693,7 +686,7 @@ mod withstand_tests {
     }
 
     #[test]
-    fn a_burden_is_judged_round_by_round_against_its_own_yardstick() {
+    fn a_burden_is_judged_round_by_round_against_the_fastest_yardstick() {
         use Outcome::*;
         let rows = [
             // Refused as fast as the yardstick, login fine: pass.
@@ -724,10 +717,19 @@ mod withstand_tests {
                 true,
                 Pass,
             ),
-            // Slow, but its own round's yardstick nearly as slow: the machine.
+            // Slow every round, though the second yardstick was slowed (by the first burden's
+            // lingering work, as ruby-saml's inflating): measured against the fastest one.
             (
                 vec![answered(4), answered(600)],
                 vec![answered(1500), answered(1800)],
+                true,
+                Vulnerable,
+            ),
+            // Over the floor but only a few times the fastest yardstick (a linear parser with
+            // a slow ordinary path): pass.
+            (
+                vec![answered(80), answered(90)],
+                vec![answered(600), answered(650)],
                 true,
                 Pass,
             ),
@@ -743,6 +745,14 @@ mod withstand_tests {
                 vec![unanswered(10_000), answered(6)],
                 true,
                 Pass,
+            ),
+            // Unanswered every round, the second yardstick slowed by the first burden (ruby-saml
+            // still inflating): the fastest yardstick says the timeout was long enough.
+            (
+                vec![answered(8), answered(1100)],
+                vec![unanswered(10_000), unanswered(10_000)],
+                true,
+                Vulnerable,
             ),
             // Unanswered, then slow: vulnerable.
             (
@@ -764,13 +774,14 @@ mod withstand_tests {
                 false,
                 Vulnerable,
             ),
-            // A yardstick unanswered or slow: nothing to time against.
+            // A yardstick unanswered: nothing to time against.
             (vec![unanswered(10_000)], vec![], true, Inconclusive),
+            // A yardstick as slow as the burden (a parser linear in what both carry): pass.
             (
-                vec![answered(2500), answered(3)],
-                vec![answered(5), answered(5)],
+                vec![answered(1200), answered(1100)],
+                vec![answered(1500), answered(1400)],
                 true,
-                Inconclusive,
+                Pass,
             ),
             // One round only (the case's time ran out): not enough.
             (vec![answered(4)], vec![answered(2000)], true, Inconclusive),
@@ -844,7 +855,7 @@ mod withstand_tests {
         );
         assert_eq!(
             judge_withstand(&w, "stay up").reason,
-            "answered 403 in 1.5 s, no answer (no answer within 10s), where the yardstick took 4 ms, 10 ms: every round cost the SP at least 1.0 s and 10 times its yardstick; the SP must stay up"
+            "answered 403 in 1.5 s, no answer (no answer within 10s), where the yardstick took 4 ms, 10 ms: every round cost the SP at least 500 ms and 10 times the fastest of those; the SP must stay up"
         );
     }
 }
