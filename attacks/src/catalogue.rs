@@ -548,6 +548,21 @@ pub const CATALOGUE: &[Check] = &[
         ..SIG
     },
     Check {
+        id: "sig/reference/dangling",
+        title: "two Signatures whose References name an ID no element carries: the Assertion forged under a new ID, its Signature copied to the Response",
+        research_id: "SIG-12",
+        references: &["CVE-2026-18568 (XML::Sig 0.29 to 0.71, fixed in 0.72 by ef22cfe)", CORE_SIG],
+        capability: Cap::OwnAccount,
+        seed: Seed::AssertionSigned,
+        tags: &["signature", "cve-2026-18568"],
+        provenance: "XML::Sig 0.72's regression test t/031_verify_must_verify_something.t: a signed element edited and renamed so its Reference resolves to nothing, its Signature duplicated. XML::Sig's verify skips a Signature whose Reference names no element when there is more than one (from 0.33; any one before) and returns true after the loop; Net::SAML2 trusts that unless a CA certificate is configured",
+        must: "count a signature as verified only when its Reference resolved to the element it envelops and its digest and value were checked; a Reference that names nothing is a failure",
+        fix: "upgrade XML::Sig to 0.72 or later; require a positive verification of the Assertion that is read, never the absence of a failure",
+        edit: Edit::Bytes(sig::dangling_references),
+        goal: Goal::Impersonate,
+        ..SIG
+    },
+    Check {
         id: "sig/reference/whole-document",
         title: "the signature's Reference is URI=\"\" (the whole document), signed by the IdP",
         research_id: "SIG-13",

@@ -599,6 +599,22 @@ pub fn first_descendant(n: &Node, name: &str) -> Option<Node> {
     None
 }
 
+/// How many elements of `doc` carry the ID that `signature`'s first Reference names (none
+/// when it names no `#id`).
+pub fn first_reference_targets(doc: &Document, signature: &Node) -> usize {
+    let id = children(signature, "SignedInfo")
+        .first()
+        .and_then(|si| children(si, "Reference").into_iter().next())
+        .and_then(|r| r.get_attribute("URI"))
+        .and_then(|uri| uri.strip_prefix('#').map(str::to_owned));
+    let (Some(id), Some(root)) = (id, doc.get_root_element()) else {
+        return 0;
+    };
+    let mut found = Vec::new();
+    all_with_id(&root, &id, &mut found);
+    found.len()
+}
+
 fn all_with_id(n: &Node, id: &str, out: &mut Vec<Node>) {
     if n.get_attribute_no_ns("ID").as_deref() == Some(id) {
         out.push(n.clone());

