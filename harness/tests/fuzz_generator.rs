@@ -106,6 +106,8 @@ const FOUND_WITHIN: &[(Flaw, usize)] = &[
     (Flaw::VerifyErrorAsSuccess, 1430),
     (Flaw::DuplicateIds, 1500),
     (Flaw::LastAssertion, 1950),
+    // Renaming the Assertion and copying its Signature to the Response, both drawn.
+    (Flaw::SkipUnresolvedReferences, 3400),
 ];
 
 /// Identity-forging flaws the primitives do not reach, and why (each needs a byte-exact
