@@ -101,7 +101,10 @@ pub fn deflate_bomb(f: &Forge) -> Result<Burden, Skip> {
 /// Reference's transforms before it checks the SignatureValue canonicalises the large
 /// element once per transform first (passport-saml < 3.1.0 CVE-2021-39171, through
 /// xml-crypto; libxmlsec1 runs them too). The yardstick is the same response and claim with
-/// only its own transforms, padded with spaces to the same length.
+/// only its own transforms, each signature holding instead a `ds:Object` of as many
+/// `<x Algorithm="…"/>` elements, the same length in all: the same bytes and elements to
+/// parse and nothing more to canonicalise, so an SP that refuses extra transforms before it
+/// runs them spends about the same on both.
 pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
     let doc = Doc::parse(f.seed)?;
     let signed = signed_transforms(&doc)?;
@@ -116,22 +119,34 @@ pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
         )],
     );
     for transforms in signed {
-        let extra = format!(
-            "<{}Transform Algorithm=\"{EXC_C14N}\"/>",
-            ds_prefix(&doc, transforms)
-        );
+        let ds = ds_prefix(&doc, transforms);
+        let extra = format!("<{ds}Transform Algorithm=\"{EXC_C14N}\"/>");
         let own = transforms.children().filter(|n| n.is_element()).count();
         let added = each.saturating_sub(own);
         let at = bytes::before_end_tag(doc.src, transforms);
         burden.push(bytes::insert(at, extra.repeat(added)));
-        yardstick.push(bytes::insert(at, " ".repeat(extra.len() * added)));
         shown.push(bytes::insert(at, format!("<!-- {added} more: {extra} -->")));
+        let signature = transforms
+            .ancestors()
+            .find(|n| n.has_tag_name((DSIG_NS, "Signature")))
+            .ok_or_else(|| Skip::Failed("Transforms outside a Signature".into()))?;
+        let elements = format!("<x Algorithm=\"{EXC_C14N}\"/>").repeat(added);
+        let (open, close) = (format!("<{ds}Object>"), format!("</{ds}Object>"));
+        let spaces = (extra.len() * added)
+            .checked_sub(open.len() + elements.len() + close.len())
+            .ok_or_else(|| {
+                Skip::Failed("the yardstick's Object is longer than the burden".into())
+            })?;
+        yardstick.push(bytes::insert(
+            bytes::before_end_tag(doc.src, signature),
+            format!("{open}{elements}{}{close}", " ".repeat(spaces)),
+        ));
     }
     Ok(Burden {
         encoded: encoded(bytes::splice(doc.src, burden)),
         shown: bytes::splice(doc.src, shown),
         yardstick: encoded(bytes::splice(doc.src, yardstick)),
-        yardstick_is: "the same-size response with only its own transforms",
+        yardstick_is: "the same-size response with only its own transforms and as many elements in a ds:Object",
     })
 }
 
@@ -375,11 +390,13 @@ mod tests {
     }
 
     #[test]
-    fn many_transforms_pads_the_signed_claims_and_its_yardstick_only_pads() {
+    fn many_transforms_pads_the_signed_claims_and_its_yardstick_holds_as_many_elements_elsewhere() {
         let burden = many_transforms(&forge(SIGNED)).unwrap();
         assert_eq!(shape(&burden.encoded), (TRANSFORMS, TRANSFORMS_PADDING));
         assert_eq!(shape(&burden.yardstick), (2, TRANSFORMS_PADDING));
         assert_eq!(burden.yardstick.len(), burden.encoded.len());
+        let elements = |encoded: &str| decoded(encoded).matches(EXC_C14N).count();
+        assert_eq!(elements(&burden.yardstick), elements(&burden.encoded));
         assert!(
             burden.encoded.len() < 512 * 1024 - 1024,
             "{}",
