@@ -550,7 +550,7 @@ pub const CATALOGUE: &[Check] = &[
     Check {
         id: "sig/reference/dangling",
         title: "two Signatures whose References name an ID no element carries: the Assertion forged under a new ID, its Signature copied to the Response",
-        research_id: "SIG-12",
+        research_id: "SIG-10",
         references: &["CVE-2026-18568 (XML::Sig 0.29 to 0.71, fixed in 0.72 by ef22cfe)", CORE_SIG],
         capability: Cap::OwnAccount,
         seed: Seed::AssertionSigned,

@@ -116,8 +116,9 @@ pub enum Goal {
     StaySignedIn,
     /// The SP must refuse a message built to exhaust it about as fast as a same-size
     /// yardstick, and keep signing users in: signing in the user the burden carries (it did
-    /// all the work), every round's burden unanswered or at least 500 ms and 10 times
-    /// the fastest yardstick, or a good login failing afterwards is `vulnerable` (denial of service).
+    /// all the work), every round's burden unanswered or at least 500 ms and the burden's
+    /// ratio times the fastest yardstick, or a good login failing afterwards is `vulnerable`
+    /// (denial of service).
     Withstand,
 }
 
@@ -215,7 +216,18 @@ pub struct Burden {
     pub yardstick: String,
     /// What the yardstick is, as reasons name it ("same-size random letters and digits").
     pub yardstick_is: &'static str,
+    /// How many times slower than the fastest yardstick every burden must be to count:
+    /// [`SAME_SIZE_RATIO`] or [`SAME_WORK_RATIO`], by what the yardstick holds.
+    pub ratio: u32,
 }
+
+/// The ratio for a yardstick that is only the same size: parsing it costs less than the
+/// burden's markup, so only a large multiple is the burden's own cost.
+pub const SAME_SIZE_RATIO: u32 = 10;
+
+/// The ratio for a yardstick with the same bytes, elements and attributes as the burden,
+/// arranged so only the flaw's work differs: a linear parser spends about as long on either.
+pub const SAME_WORK_RATIO: u32 = 3;
 
 /// How a check forges the IdP's LogoutRequest (HTTP-Redirect binding, Entra's only one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

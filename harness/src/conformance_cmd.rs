@@ -47,8 +47,10 @@ DENIAL OF SERVICE:
     rounds and from fresh logins, a yardstick (a same-size message without the burden's cost)
     and its burden, timing both; the good login must work after each round. A session opened
     by the burden, the good login failing, or the burden unanswered within --request-timeout
-    or >= 500 ms and >= 10x the fastest yardstick in both rounds is `vulnerable`; a yardstick
-    unanswered is `inconclusive`. Leave them out with --skip dos.
+    or >= 500 ms and >= 10x the fastest yardstick in both rounds is `vulnerable` (3x for
+    dos/many-attributes, whose yardstick holds the same attributes spread out); a yardstick
+    unanswered, or every burden between half that and the bar, is `inconclusive`. Leave them
+    out with --skip dos.
 
 EXAMPLES:
     saml-harness conformance --reference-sp                    # the bundled careful SP

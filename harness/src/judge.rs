@@ -529,13 +529,15 @@ pub struct Timed {
     pub took: Duration,
 }
 
-/// How many times slower than the fastest same-size yardstick a burden's answers must all be to
-/// count as work the burden made the SP do (with [`BURDEN_FLOOR`]).
-pub const BURDEN_RATIO: u32 = 10;
-
 /// The least time a burden's answers must all take to count as a denial of service: less is
 /// within the cost of an ordinary request (real SPs refuse a forged login in 1-100 ms).
 pub const BURDEN_FLOOR: Duration = Duration::from_millis(500);
+
+/// Below a check's ratio, how many times slower than the fastest yardstick every burden must
+/// be to leave the verdict in doubt rather than pass: half the ratio, at least 2.
+pub fn doubtful_ratio(ratio: u32) -> u32 {
+    (ratio / 2).max(2)
+}
 
 /// A duration as a person reads it: milliseconds below a second, else seconds.
 fn took(d: Duration) -> String {
@@ -564,16 +566,21 @@ pub struct Withstood {
     pub request_timeout: Duration,
     /// What the yardstick is, as reasons name it.
     pub yardstick_is: &'static str,
+    /// How many times the fastest yardstick every burden must take to count (the check's
+    /// `attacks::Burden::ratio`).
+    pub ratio: u32,
 }
 
 /// Judges a denial-of-service check ([`Goal::Withstand`]). A session opened by the burden
 /// (the SP did all its work and more), the good login failing after a round, or every one of
 /// [`WITHSTAND_ROUNDS`] burdens costly is `vulnerable`; costly is unanswered within the
-/// request timeout, or answered after at least [`BURDEN_FLOOR`] and [`BURDEN_RATIO`] times
+/// request timeout, or answered after at least [`BURDEN_FLOOR`] and the check's ratio times
 /// the fastest yardstick (the SP's ordinary cost: a later round's yardstick can still carry
 /// the previous burden's work, as ruby-saml's inflating does). A slow yardstick raises the bar with it: the same
 /// work done slowly either way is not the burden's. A yardstick unanswered, a request timeout
-/// too short to tell, or fewer rounds than that leaves it `inconclusive`.
+/// too short to tell, fewer rounds than that, or every burden over the floor and at least
+/// [`doubtful_ratio`] times the yardstick without all reaching the bar (a busy machine can
+/// hide a costly burden so) leaves it `inconclusive`.
 pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
     let judged = |outcome, reason: String| Judged {
         outcome,
@@ -595,11 +602,18 @@ pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
             signed_in_as: signed_in_as(session),
         };
     }
-    if let Some(why) = w.yardstick.iter().find_map(|t| t.answer.as_ref().err()) {
-        return judged(
-            Outcome::Inconclusive,
-            format!("the SP did not answer {yardstick_is} ({why}): it was down or busy without the burden, so nothing can be timed against it"),
-        );
+    if let Some((round, why)) = w
+        .yardstick
+        .iter()
+        .enumerate()
+        .find_map(|(i, t)| t.answer.as_ref().err().map(|why| (i, why)))
+    {
+        let reason = if round == 0 {
+            format!("the SP did not answer {yardstick_is} ({why}): it was down or busy without the burden, so nothing can be timed against it")
+        } else {
+            format!("the SP did not answer round {}'s {yardstick_is} ({why}), after round {round}'s burden: it may still have been working on that burden, so nothing can be timed against it; hint: raise --request-timeout, or run the check alone with --only", round + 1)
+        };
+        return judged(Outcome::Inconclusive, reason);
     }
     let answers = w
         .burden
@@ -629,8 +643,10 @@ pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
         );
     }
     let fastest_yardstick = w.yardstick.iter().map(|t| t.took).min().unwrap_or_default();
-    let bar = BURDEN_FLOOR.max(fastest_yardstick * BURDEN_RATIO);
-    let mut costly = 0;
+    let ratio = w.ratio;
+    let bar = BURDEN_FLOOR.max(fastest_yardstick * ratio);
+    let doubt = BURDEN_FLOOR.max(fastest_yardstick * doubtful_ratio(ratio));
+    let (mut costly, mut slower) = (0, 0);
     for burden in &w.burden {
         match burden.answer {
             Err(_) if w.request_timeout < bar => {
@@ -641,13 +657,20 @@ pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
             }
             Err(_) => costly += 1,
             Ok(_) if burden.took >= bar => costly += 1,
+            Ok(_) if burden.took >= doubt => slower += 1,
             Ok(_) => {}
         }
     }
     if costly == w.burden.len() {
         return judged(
             Outcome::Vulnerable,
-            format!("answered {answers}, where {yardstick_is} took {yardstick_answers}: every round cost the SP at least {} and {BURDEN_RATIO} times the fastest of those; the SP must {must}", took(BURDEN_FLOOR)),
+            format!("answered {answers}, where {yardstick_is} took {yardstick_answers}: every round cost the SP at least {} and {ratio} times the fastest of those; the SP must {must}", took(BURDEN_FLOOR)),
+        );
+    }
+    if costly + slower == w.burden.len() {
+        return judged(
+            Outcome::Inconclusive,
+            format!("answered {answers}, where {yardstick_is} took {yardstick_answers}: every round was at least {} times slower, short of the {ratio} times that tells the burden's cost from a busy machine; hint: run the check alone with --only on a quieter machine", doubtful_ratio(ratio)),
         );
     }
     judged(
@@ -682,6 +705,7 @@ mod withstand_tests {
             afterwards,
             request_timeout: Duration::from_secs(10),
             yardstick_is: "the yardstick",
+            ratio: attacks::SAME_SIZE_RATIO,
         }
     }
 
@@ -728,10 +752,18 @@ mod withstand_tests {
             // Over the floor but only a few times the fastest yardstick (a linear parser with
             // a slow ordinary path): pass.
             (
-                vec![answered(80), answered(90)],
+                vec![answered(150), answered(160)],
                 vec![answered(600), answered(650)],
                 true,
                 Pass,
+            ),
+            // Over the floor and over half the ratio every round, short of the bar: a busy
+            // machine could hide a costly burden so.
+            (
+                vec![answered(100), answered(110)],
+                vec![answered(700), answered(800)],
+                true,
+                Inconclusive,
             ),
             // Unanswered every round: vulnerable; once unanswered, once fast: pass.
             (
@@ -798,6 +830,48 @@ mod withstand_tests {
             );
             assert_eq!(judged.signed_in_as, None);
         }
+    }
+
+    #[test]
+    fn a_same_work_yardstick_lowers_the_ratio() {
+        use Outcome::*;
+        // samlify's schema check (libxml2 2.9.2) on crowded attributes, node-saml's linear
+        // parse, and a doubtful middle, against yardsticks with the same attributes spread.
+        let rows = [
+            (vec![1200, 1100], vec![5400, 5200], Vulnerable),
+            (vec![900, 850], vec![1100, 1100], Pass),
+            (vec![900, 850], vec![1800, 1900], Inconclusive),
+        ];
+        for (yardstick, burden, outcome) in rows {
+            let mut w = trial(
+                yardstick.iter().map(|&ms| answered(ms)).collect(),
+                burden.iter().map(|&ms| answered(ms)).collect(),
+                true,
+            );
+            w.ratio = attacks::SAME_WORK_RATIO;
+            let judged = judge_withstand(&w, "stay up");
+            assert_eq!(
+                judged.outcome, outcome,
+                "{yardstick:?} {burden:?}: {}",
+                judged.reason
+            );
+        }
+    }
+
+    #[test]
+    fn a_later_round_s_unanswered_yardstick_names_the_burden_before_it() {
+        let w = trial(
+            vec![answered(4), unanswered(10_000)],
+            vec![answered(1500)],
+            true,
+        );
+        let judged = judge_withstand(&w, "stay up");
+        assert_eq!(judged.outcome, Outcome::Inconclusive);
+        assert!(
+            judged.reason.contains("after round 1's burden"),
+            "{}",
+            judged.reason
+        );
     }
 
     #[test]

@@ -1726,6 +1726,7 @@ impl CaseRun<'_> {
             // pending request at a time reads each post against its own login.
             let (measuring, acs, yardstick, form) = pending().await?;
             trial.yardstick_is = yardstick.yardstick_is;
+            trial.ratio = yardstick.ratio;
             let (timed, _) = timed_post(&measuring, &acs, &form(yardstick.yardstick)).await;
             let unanswered = timed.answer.is_err();
             trial.yardstick.push(timed);

@@ -436,6 +436,7 @@ const SAMLIFY: &[&str] = &[
     "cond/scd-expired=vulnerable",
     "cond/scd-not-before=nonstrict",
     "control/encrypted=not-applicable",
+    "dos/many-attributes=vulnerable",
     "dos/many-transforms=vulnerable",
     "enc/doctype-in-plaintext=not-applicable",
     "enc/expired=not-applicable",

@@ -599,17 +599,24 @@ pub fn first_descendant(n: &Node, name: &str) -> Option<Node> {
     None
 }
 
-/// How many elements of `doc` carry the ID that `signature`'s first Reference names (none
-/// when it names no `#id`).
-pub fn first_reference_targets(doc: &Document, signature: &Node) -> usize {
-    let id = children(signature, "SignedInfo")
+/// How many elements of `doc` carry the ID XML::Sig 0.71 looks up for `signature`: the
+/// URIs of every Reference of its SignedInfo joined, every `#` dropped (`findvalue` of
+/// `dsig:SignedInfo/dsig:Reference/@URI`, then `s/#//g`).
+pub fn xml_sig_reference_targets(doc: &Document, signature: &Node) -> usize {
+    let id: String = children(signature, "SignedInfo")
         .first()
-        .and_then(|si| children(si, "Reference").into_iter().next())
-        .and_then(|r| r.get_attribute("URI"))
-        .and_then(|uri| uri.strip_prefix('#').map(str::to_owned));
-    let (Some(id), Some(root)) = (id, doc.get_root_element()) else {
+        .map(|si| children(si, "Reference"))
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| r.get_attribute("URI"))
+        .collect::<String>()
+        .replace('#', "");
+    let Some(root) = doc.get_root_element() else {
         return 0;
     };
+    if id.is_empty() {
+        return 0;
+    }
     let mut found = Vec::new();
     all_with_id(&root, &id, &mut found);
     found.len()

@@ -704,8 +704,8 @@ pub(crate) fn few_transforms(signature: roxmltree::Node) -> Result<(), Rejection
 }
 
 /// XML::Sig 0.33-0.71's `verify` (CVE-2026-18568): every Signature in the document; one whose
-/// first Reference names no element is skipped when there are others, two elements with the
-/// ID refuse, one is verified; nothing requires that any Signature was.
+/// References name no element is skipped when there are others, two elements with the ID
+/// refuse, one is verified; nothing requires that any Signature was.
 fn skip_unresolved_references(xml: &str, certs: &[String]) -> Result<(), Rejection> {
     let signatures = |ldoc: &libxml::tree::Document| -> Result<Vec<libxml::tree::Node>, Rejection> {
         let root = ldoc.get_root_element().ok_or(Rejection("no root".into()))?;
@@ -718,7 +718,7 @@ fn skip_unresolved_references(xml: &str, certs: &[String]) -> Result<(), Rejecti
     for i in 0..count {
         let ldoc = libxml_doc(xml)?;
         let signature = signatures(&ldoc)?.swap_remove(i);
-        match crate::emulated::first_reference_targets(&ldoc, &signature) {
+        match crate::emulated::xml_sig_reference_targets(&ldoc, &signature) {
             0 if count == 1 => return reject("the signature's Reference names no element"),
             0 => continue,
             1 => {

