@@ -49,8 +49,8 @@ DENIAL OF SERVICE:
     by the burden, the good login failing, or the burden unanswered within --request-timeout
     or >= 500 ms and >= 10x the fastest yardstick in both rounds is `vulnerable` (3x for
     dos/many-attributes, whose yardstick holds the same attributes spread out); a yardstick
-    unanswered, or every burden between half that and the bar, is `inconclusive`. Leave them
-    out with --skip dos.
+    unanswered, or every burden over 500 ms and between half the ratio (at least 2x) and the
+    bar, is `inconclusive`. Leave them out with --skip dos.
 
 EXAMPLES:
     saml-harness conformance --reference-sp                    # the bundled careful SP

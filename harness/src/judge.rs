@@ -611,7 +611,7 @@ pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
         let reason = if round == 0 {
             format!("the SP did not answer {yardstick_is} ({why}): it was down or busy without the burden, so nothing can be timed against it")
         } else {
-            format!("the SP did not answer round {}'s {yardstick_is} ({why}), after round {round}'s burden: it may still have been working on that burden, so nothing can be timed against it; hint: raise --request-timeout, or run the check alone with --only", round + 1)
+            format!("the SP did not answer the yardstick of round {} ({yardstick_is}: {why}) after round {round}'s burden: it may still have been working on that burden, so nothing can be timed against it; hint: raise --request-timeout, or run the check alone with --only", round + 1)
         };
         return judged(Outcome::Inconclusive, reason);
     }
@@ -643,6 +643,7 @@ pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
         );
     }
     let fastest_yardstick = w.yardstick.iter().map(|t| t.took).min().unwrap_or_default();
+    debug_assert!(w.ratio > 1, "a burden's ratio must be set: {}", w.ratio);
     let ratio = w.ratio;
     let bar = BURDEN_FLOOR.max(fastest_yardstick * ratio);
     let doubt = BURDEN_FLOOR.max(fastest_yardstick * doubtful_ratio(ratio));
@@ -868,7 +869,8 @@ mod withstand_tests {
         let judged = judge_withstand(&w, "stay up");
         assert_eq!(judged.outcome, Outcome::Inconclusive);
         assert!(
-            judged.reason.contains("after round 1's burden"),
+            judged.reason.contains("yardstick of round 2")
+                && judged.reason.contains("after round 1's burden"),
             "{}",
             judged.reason
         );
