@@ -476,11 +476,8 @@ impl Check {
             ));
         };
         build(&Forge {
-            seed,
-            idp_key: None,
-            donors: Donors::default(),
-            canary: None,
             sp,
+            ..Forge::bare(seed)
         })
     }
 

@@ -76,7 +76,19 @@ pub struct Donors<'a> {
     pub metadata: Option<&'a str>,
 }
 
-impl Forge<'_> {
+impl<'a> Forge<'a> {
+    /// A forge of `seed` alone: no IdP key, donors, canary or SP facts (what an attacker
+    /// holding only their own login's response has).
+    pub fn bare(seed: &'a str) -> Forge<'a> {
+        Forge {
+            seed,
+            idp_key: None,
+            donors: Donors::default(),
+            canary: None,
+            sp: SpFacts::default(),
+        }
+    }
+
     /// The IdP's key, or a not-applicable naming why it is missing.
     pub fn idp_key(&self) -> Result<&IdpKey, Skip> {
         self.idp_key.ok_or_else(|| {

@@ -61,6 +61,9 @@ pub struct Loose {
     /// A SignatureMethod whose key type is not the trusted key's makes the verifier error,
     /// and the error reads as success (PHP `openssl_verify` -1, CVE-2016-9814).
     pub error_as_success: bool,
+    /// A Signature whose References name no element is skipped when there are others, and
+    /// none verified reads as success (XML::Sig 0.33-0.71, CVE-2026-18568).
+    pub skip_unresolved: bool,
 }
 
 impl Loose {
@@ -74,6 +77,7 @@ impl Loose {
             hmac_with_certificate: false,
             void_canonicalization: false,
             error_as_success: false,
+            skip_unresolved: false,
         }
     }
 }

@@ -703,39 +703,6 @@ pub(crate) fn few_transforms(signature: roxmltree::Node) -> Result<(), Rejection
     Ok(())
 }
 
-/// XML::Sig 0.33-0.71's `verify` (CVE-2026-18568): every Signature in the document; one whose
-/// References name no element is skipped when there are others, two elements with the ID
-/// refuse, one is verified; nothing requires that any Signature was.
-fn skip_unresolved_references(xml: &str, certs: &[String]) -> Result<(), Rejection> {
-    let signatures = |ldoc: &libxml::tree::Document| -> Result<Vec<libxml::tree::Node>, Rejection> {
-        let root = ldoc.get_root_element().ok_or(Rejection("no root".into()))?;
-        Ok(crate::emulated::every_signature(&root))
-    };
-    let count = signatures(&libxml_doc(xml)?)?.len();
-    if count == 0 {
-        return reject("neither the Response nor the Assertion is signed");
-    }
-    for i in 0..count {
-        let ldoc = libxml_doc(xml)?;
-        let signature = signatures(&ldoc)?.swap_remove(i);
-        match crate::emulated::xml_sig_reference_targets(&ldoc, &signature) {
-            0 if count == 1 => return reject("the signature's Reference names no element"),
-            0 => continue,
-            1 => {
-                crate::emulated::verify(
-                    &ldoc,
-                    &signature,
-                    crate::emulated::Loose::careful(),
-                    certs,
-                )
-                .map_err(Rejection)?;
-            }
-            _ => return reject("more than one element carries the signed ID"),
-        }
-    }
-    Ok(())
-}
-
 /// Which Signatures an emulated verifier checks.
 #[derive(Clone, Copy)]
 enum Checked {
@@ -779,6 +746,14 @@ fn verify_signatures(
         for i in 0..count {
             let ldoc = libxml_doc(xml)?;
             let signature = signatures(&ldoc)?.swap_remove(i);
+            if how.skip_unresolved {
+                match crate::emulated::xml_sig_reference_targets(&ldoc, &signature) {
+                    0 if count == 1 => return reject("the signature's Reference names no element"),
+                    0 => continue,
+                    1 => {}
+                    _ => return reject("more than one element carries the signed ID"),
+                }
+            }
             crate::emulated::verify(&ldoc, &signature, how, certs).map_err(Rejection)?;
         }
         Ok(())
@@ -866,7 +841,12 @@ fn verify_signatures(
         return loose(trusting, Checked::Enveloped);
     }
     if flawed(Flaw::SkipUnresolvedReferences) {
-        return skip_unresolved_references(xml, certs);
+        // XML::Sig 0.71's verify: every Signature in the document, each looked up as it does.
+        let xml_sig = Loose {
+            skip_unresolved: true,
+            ..Loose::careful()
+        };
+        return loose(xml_sig, Checked::EveryAnywhere);
     }
     if flawed(Flaw::AllSignedInfo) {
         let xml_crypto = Loose {

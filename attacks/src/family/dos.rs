@@ -319,16 +319,6 @@ mod tests {
 
     const SEED: &str = r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r"><saml:Issuer xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">https://sts.windows.net/t/</saml:Issuer></samlp:Response>"#;
 
-    fn forge(seed: &str) -> Forge<'_> {
-        Forge {
-            seed,
-            idp_key: None,
-            donors: Default::default(),
-            canary: None,
-            sp: Default::default(),
-        }
-    }
-
     fn inflated(bomb: &Burden) -> Vec<u8> {
         let deflated = base64::engine::general_purpose::STANDARD
             .decode(&bomb.encoded)
@@ -338,7 +328,7 @@ mod tests {
 
     #[test]
     fn the_deflate_bomb_inflates_to_line_feeds_then_the_response_and_fits_ruby_saml_s_limit() {
-        let bomb = deflate_bomb(&forge(SEED)).unwrap();
+        let bomb = deflate_bomb(&Forge::bare(SEED)).unwrap();
         assert!(bomb.encoded.len() < 60_000, "{}", bomb.encoded.len());
         let inflated = inflated(&bomb);
         assert_eq!(inflated.len(), BOMB_PADDING + SEED.len());
@@ -354,13 +344,13 @@ mod tests {
     #[test]
     fn the_deflate_bomb_drops_the_xml_declaration_nothing_may_precede() {
         let declared = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{SEED}");
-        let bomb = deflate_bomb(&forge(&declared)).unwrap();
+        let bomb = deflate_bomb(&Forge::bare(&declared)).unwrap();
         assert_eq!(&inflated(&bomb)[BOMB_PADDING..], SEED.as_bytes());
     }
 
     #[test]
     fn the_bomb_s_yardstick_is_as_long_and_plain_text() {
-        let bomb = deflate_bomb(&forge(SEED)).unwrap();
+        let bomb = deflate_bomb(&Forge::bare(SEED)).unwrap();
         assert_eq!(bomb.yardstick.len(), bomb.encoded.len());
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(&bomb.yardstick)
@@ -397,7 +387,7 @@ mod tests {
 
     #[test]
     fn many_transforms_pads_the_signed_claims_and_its_yardstick_holds_as_many_elements_elsewhere() {
-        let burden = many_transforms(&forge(SIGNED)).unwrap();
+        let burden = many_transforms(&Forge::bare(SIGNED)).unwrap();
         assert_eq!(shape(&burden.encoded), (TRANSFORMS, TRANSFORMS_PADDING));
         assert_eq!(shape(&burden.yardstick), (2, TRANSFORMS_PADDING));
         assert_eq!(burden.yardstick.len(), burden.encoded.len());
@@ -414,7 +404,7 @@ mod tests {
 
     #[test]
     fn the_xslt_bomb_recurses_its_depth_and_its_yardstick_zero_levels() {
-        let bomb = xslt_bomb(&forge(SIGNED)).unwrap();
+        let bomb = xslt_bomb(&Forge::bare(SIGNED)).unwrap();
         assert_eq!(bomb.yardstick.len(), bomb.encoded.len());
         let select = |encoded: &str| {
             let xml = decoded(encoded);
@@ -437,7 +427,7 @@ mod tests {
 
     #[test]
     fn many_attributes_are_distinct_and_the_yardstick_spreads_them_over_the_same_elements() {
-        let burden = many_attributes(&forge(SIGNED)).unwrap();
+        let burden = many_attributes(&Forge::bare(SIGNED)).unwrap();
         assert_eq!(burden.yardstick.len(), burden.encoded.len());
         assert!(burden.encoded.len() < 500_000, "{}", burden.encoded.len());
         let attributes = |encoded: &str| {
@@ -467,10 +457,10 @@ mod tests {
     fn a_response_signed_twice_gets_its_burden_in_both_signatures() {
         let response_signature = r##"<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo><Reference URI="#_r"><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></Transforms></Reference></SignedInfo></Signature>"##;
         let both = SIGNED.replacen("ID=\"_r\">", &format!("ID=\"_r\">{response_signature}"), 1);
-        let burden = many_transforms(&forge(&both)).unwrap();
+        let burden = many_transforms(&Forge::bare(&both)).unwrap();
         assert_eq!(shape(&burden.encoded), (TRANSFORMS, TRANSFORMS_PADDING));
         assert_eq!(burden.yardstick.len(), burden.encoded.len());
-        let bomb = xslt_bomb(&forge(&both)).unwrap();
+        let bomb = xslt_bomb(&Forge::bare(&both)).unwrap();
         let xml = decoded(&bomb.encoded);
         assert_eq!(xml.matches(XSLT_TRANSFORM).count(), 2);
     }
@@ -478,17 +468,17 @@ mod tests {
     #[test]
     fn an_unsigned_seed_gets_no_transforms() {
         assert!(matches!(
-            many_transforms(&forge(SEED)),
+            many_transforms(&Forge::bare(SEED)),
             Err(Skip::NotApplicable(_))
         ));
         assert!(matches!(
-            xslt_bomb(&forge(SEED)),
+            xslt_bomb(&Forge::bare(SEED)),
             Err(Skip::NotApplicable(_))
         ));
     }
 
     #[test]
     fn a_seed_that_is_no_xml_gets_no_bomb() {
-        assert!(deflate_bomb(&forge("not xml")).is_err());
+        assert!(deflate_bomb(&Forge::bare("not xml")).is_err());
     }
 }

@@ -440,19 +440,9 @@ mod tests {
 
     const SIGNED: &str = r##"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r"><Issuer xmlns="urn:oasis:names:tc:SAML:2.0:assertion">https://sts.windows.net/t/</Issuer><Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a"><Issuer>https://sts.windows.net/t/</Issuer><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo><Reference URI="#_a"/></SignedInfo></Signature><Subject><NameID>b.simon@contoso.com</NameID></Subject></Assertion></samlp:Response>"##;
 
-    fn forge(seed: &str) -> Forge<'_> {
-        Forge {
-            seed,
-            idp_key: None,
-            donors: Default::default(),
-            canary: None,
-            sp: Default::default(),
-        }
-    }
-
     #[test]
     fn dangling_references_leave_no_element_with_the_signed_id() {
-        let forged = dangling_references(&forge(SIGNED)).unwrap();
+        let forged = dangling_references(&Forge::bare(SIGNED)).unwrap();
         let doc = roxmltree::Document::parse(&forged.xml).unwrap();
         assert!(!doc.descendants().any(|n| n.attribute("ID") == Some("_a")));
         let references: Vec<_> = doc
@@ -465,7 +455,7 @@ mod tests {
         // A seed where another element carries the ID would let the Reference resolve.
         let shadowed = SIGNED.replace("ID=\"_r\"", "ID=\"_a\"");
         assert!(matches!(
-            dangling_references(&forge(&shadowed)),
+            dangling_references(&Forge::bare(&shadowed)),
             Err(Skip::NotApplicable(_))
         ));
     }
