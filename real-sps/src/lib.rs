@@ -499,6 +499,20 @@ pub fn ruby_saml(idp_metadata: &str) -> Result<RealSp, String> {
     app_sp("ruby-saml", command, idp_metadata)
 }
 
+/// samael (crates.io) in a minimal axum app: see `real-sps/samael/src/main.rs`, a cargo
+/// project of its own that `scripts/setup --test` builds into the workspace's target/. Sign-on
+/// `/login`, metadata `/metadata`, ACS `/acs`, protected JSON page `/me` (`/name_id`).
+pub fn samael(idp_metadata: &str) -> Result<RealSp, String> {
+    let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/samael-sp");
+    if !binary.exists() {
+        return Err(format!(
+            "{} is missing; run scripts/setup --test",
+            binary.display()
+        ));
+    }
+    app_sp("samael", Command::new(binary), idp_metadata)
+}
+
 /// scim2-server (python-scim, from PyPI): a SCIM 2.0 server with users and groups in memory,
 /// requiring `token` as bearer token. Its `base_url` is the SCIM base (`…/v2`).
 pub fn scim2_server(token: &str) -> Result<RealSp, String> {
