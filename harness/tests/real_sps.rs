@@ -211,6 +211,16 @@ fn saml2_js_runs_the_whole_catalogue() {
 }
 
 #[test]
+fn simplesamlphp_runs_the_whole_catalogue() {
+    let sp = real_sps::simplesamlphp(&idp_metadata()).unwrap();
+    // Debian 12's package, configured with the two protections its documentation names that
+    // are off by default (signed logout messages, a replay store). Its bundled xmlseclibs
+    // 3.1.1 predates CVE-2025-66578's fix: `dsig/void-canonicalization` signs the forged
+    // identity in (expected, with the reason).
+    assert_conforms(&sp, "scenarios/sps/simplesamlphp.yaml", SIMPLESAMLPHP);
+}
+
+#[test]
 fn samael_runs_the_whole_catalogue() {
     let sp = real_sps::samael(&idp_metadata()).unwrap();
     // It verifies every signature through libxmlsec1 and keeps only what they cover: with
@@ -714,6 +724,39 @@ const DJANGO_ALLAUTH: &[&str] = &[
     "xsw/encrypted=not-applicable",
 ];
 
+/// SimpleSAMLphp 1.19.7-1+deb12u2 (Debian 12): every verdict but pass, `id=verdict`.
+const SIMPLESAMLPHP: &[&str] = &[
+    "aud/missing=nonstrict",
+    "bind/acs-redirect=nonstrict",
+    "canon/cdata/claims=not-applicable",
+    "canon/comment/claims=not-applicable",
+    "cond/issue-instant-future=nonstrict",
+    "cond/no-expiry=nonstrict",
+    "cond/scd-not-before=nonstrict",
+    "dos/many-attributes=vulnerable",
+    "dsig/transform/xpath=nonstrict",
+    "dsig/void-canonicalization=vulnerable",
+    "prot/destination-missing=nonstrict",
+    "prot/id-malformed=nonstrict",
+    "prot/in-response-to-unknown=vulnerable",
+    "prot/unsolicited=nonstrict",
+    "relay/logout-return-to/absolute=not-applicable",
+    "relay/logout-return-to/backslash=not-applicable",
+    "relay/logout-return-to/triple-slash=not-applicable",
+    "relay/return-to/absolute=not-applicable",
+    "relay/return-to/backslash=not-applicable",
+    "relay/return-to/scheme-colon=not-applicable",
+    "relay/return-to/tab=not-applicable",
+    "relay/return-to/triple-slash=not-applicable",
+    "sig/assertion-unsigned=not-applicable",
+    "sig/reference/two=nonstrict",
+    "slo/expired=vulnerable",
+    "slo/post/expired=vulnerable",
+    "subj/name-id-empty=nonstrict",
+    "subj/name-id-missing=inconclusive",
+    "subj/recipient-missing=nonstrict",
+];
+
 /// samael 0.0.22 (crates.io): every verdict but pass, `id=verdict`.
 const SAMAEL: &[&str] = &[
     "aud/missing=nonstrict",
@@ -778,6 +821,11 @@ const REAL_SPS: &[(&str, &str, &[&str])] = &[
     ("mellon", "mod_auth_mellon 0.18, Debian 12", MELLON),
     ("Shibboleth", "Shibboleth SP 3.4, Debian 12", SHIBBOLETH),
     ("ruby-saml", "ruby-saml 1.13.0, Debian 12", RUBY_SAML),
+    (
+        "SimpleSAMLphp",
+        "SimpleSAMLphp 1.19.7, Debian 12",
+        SIMPLESAMLPHP,
+    ),
     ("python3-saml", "python3-saml 1.16.0, PyPI", PYTHON3_SAML),
     ("pysaml2", "pysaml2 7.5.5, PyPI", PYSAML2),
     (
@@ -897,7 +945,7 @@ fn the_json_sps_read_the_e_mail_claim_as_signed() {
     ];
     let with_pi = [&name_id_unseen[..], &["canon/pi/name-id=not-applicable"]].concat();
     type Start = fn(&str) -> Result<real_sps::RealSp, String>;
-    let apps: [(&str, Start, Vec<&str>); 7] = [
+    let apps: [(&str, Start, Vec<&str>); 8] = [
         (
             "python3-saml",
             real_sps::python3_saml,
@@ -916,6 +964,19 @@ fn the_json_sps_read_the_e_mail_claim_as_signed() {
         ("samlify", real_sps::samlify, with_pi),
         // It refuses every look-alike shape in NameID and in the claims alike.
         ("samael", real_sps::samael, Vec::new()),
+        // A claim holding a comment or CDATA reaches the app as DOM nodes, not a string.
+        (
+            "simplesamlphp",
+            real_sps::simplesamlphp,
+            [
+                &name_id_unseen[..],
+                &[
+                    "canon/cdata/claims=inconclusive",
+                    "canon/comment/claims=inconclusive",
+                ],
+            ]
+            .concat(),
+        ),
     ];
     for (name, start, findings) in apps {
         let sp = start(&idp).unwrap();

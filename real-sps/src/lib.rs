@@ -499,6 +499,47 @@ pub fn ruby_saml(idp_metadata: &str) -> Result<RealSp, String> {
     app_sp("ruby-saml", command, idp_metadata)
 }
 
+/// SimpleSAMLphp (Debian's simplesamlphp package) as the SP of a minimal PHP app under PHP's
+/// built-in server: its config and authsources in `real-sps/simplesamlphp/config`, the pages
+/// `login.php` (sign-on) and `me.php` (protected JSON page, `/name_id`) beside its `www/` at
+/// `/simplesaml/`, and a data directory of its own (sessions, replay store, logs).
+pub fn simplesamlphp(idp_metadata: &str) -> Result<RealSp, String> {
+    const WWW: &str = "/usr/share/simplesamlphp/www";
+    if !Path::new(WWW).exists() || !Path::new("/usr/bin/php").exists() {
+        return Err("php or simplesamlphp is missing; run scripts/setup --test".into());
+    }
+    let io = |e: std::io::Error| e.to_string();
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("simplesamlphp");
+    let dir = world_readable_dir("simplesamlphp").map_err(io)?;
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("root")).map_err(io)?;
+    std::fs::create_dir_all(d.join("data/tmp")).map_err(io)?;
+    std::os::unix::fs::symlink(WWW, d.join("root/simplesaml")).map_err(io)?;
+    for page in ["login.php", "me.php"] {
+        std::fs::copy(here.join("www").join(page), d.join("root").join(page)).map_err(io)?;
+    }
+    std::fs::write(d.join("idp-metadata.xml"), idp_metadata).map_err(io)?;
+    std::fs::copy(fixture("sp-1.key.pem"), d.join("sp.key")).map_err(io)?;
+    std::fs::copy(fixture("sp-1.cert.pem"), d.join("sp.crt")).map_err(io)?;
+    let port = free_port().map_err(io)?;
+    let base_url = format!("http://127.0.0.1:{port}");
+    let mut command = Command::new("php");
+    command
+        .arg("-S")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-t")
+        .arg(d.join("root"))
+        // Requests side by side, as behind a web server.
+        .env("PHP_CLI_SERVER_WORKERS", "4")
+        .env("SIMPLESAMLPHP_CONFIG_DIR", here.join("config"))
+        .env("SP_BASE_URL", &base_url)
+        .env("SP_DIR", d.join("data"))
+        .env("IDP_METADATA", d.join("idp-metadata.xml"))
+        .env("SP_KEY", d.join("sp.key"))
+        .env("SP_CERT", d.join("sp.crt"));
+    start("simplesamlphp", command, dir, port, base_url)
+}
+
 /// samael (crates.io) in a minimal axum app: see `real-sps/samael/src/main.rs`, a cargo
 /// project of its own that `scripts/setup --test` builds into the workspace's target/. Sign-on
 /// `/login`, metadata `/metadata`, ACS `/acs`, protected JSON page `/me` (`/name_id`).
