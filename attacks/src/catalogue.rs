@@ -2234,6 +2234,24 @@ pub const CATALOGUE: &[Check] = &[
         edit: Edit::Exhaust(dos::many_attributes),
         ..DOS
     },
+    // Last: an SP that falls for it keeps reading after the check, which would slow the
+    // timings of any check after it.
+    Check {
+        id: "dos/manifest-device",
+        title: "a ds:Manifest in the IdP's signature whose Reference names /dev/zero (a read that never ends)",
+        research_id: "DOS-01",
+        references: &[
+            "xmlsec 1.2.37 and 1.3.9 xmldsig.c: Manifest References are dereferenced before SignedInfo and the SignatureValue unless XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS",
+            "W3C XML Signature Best Practices §2.1.3 (dereferencing a URI: denial of service, local files)",
+            "SAML Core §5.4.2 (one Reference, to the signed element)",
+        ],
+        tags: &["denial-of-service", "dsig", "manifest", "local-file"],
+        provenance: "found by this harness (2026-12-03): python3-saml 1.16.0 (python-xmlsec 1.3.17, libxmlsec1 1.3.9) checks only the first Reference and cannot ask xmlsec to ignore Manifests, so a Manifest Reference to /dev/zero spins the verifying thread for good even under a broken SignatureValue; the same call reads any local file the URI names",
+        must: "never dereference a Reference that is not the one same-document Reference SAML allows: ignore ds:Manifest (or refuse it) and restrict the verifier to same-document URIs before verifying",
+        fix: "refuse a Signature with any Reference but SignedInfo's one to the signed element's ID, or set the verifier's enabled Reference URIs to same-document (xmlsec: enabledReferenceUris, or xmlsec1 --enabled-reference-uris empty,same-doc as pysaml2 does) and XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS",
+        edit: Edit::Exhaust(dos::manifest_device),
+        ..DOS
+    },
 ];
 
 /// The control: the IdP's own response through the same byte pipeline, unchanged. It must sign

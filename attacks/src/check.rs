@@ -219,6 +219,9 @@ pub struct Burden {
     /// How many times slower than the fastest yardstick every burden must be to count:
     /// [`SAME_SIZE_RATIO`] or [`SAME_WORK_RATIO`], by what the yardstick holds.
     pub ratio: u32,
+    /// Whether an SP may skip the burden's cost and still sign the user in rightly (its
+    /// signatures still verify): then a session it opens proves nothing, only time counts.
+    pub ignorable: bool,
 }
 
 /// The ratio for a yardstick that is only the same size: parsing it costs less than the

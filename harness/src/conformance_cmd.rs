@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use attacks::{select, Check, Severity, CATALOGUE};
 use clap::Args;
 use serde::Deserialize;
@@ -198,8 +198,7 @@ pub fn run(args: ConformanceArgs) -> Result<ExitCode> {
         )
         .into());
     }
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let result: Result<ExitCode> = runtime.block_on(async move {
+    let result: Result<ExitCode> = crate::runtime::block_on(async move {
         let scenarios = if args.reference_sp {
             reference_sp_scenarios(&args.flaw, &args.paths).await?
         } else {
@@ -267,8 +266,7 @@ fn run_profile(profile: &str, args: &ConformanceArgs) -> Result<ExitCode> {
         logout_url: args.logout_url.clone(),
         mapping: args.identity_mapping.clone(),
     };
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    crate::runtime::block_on(async {
         let scenarios = if args.reference_sp {
             // The bundled SP stands in for an app that supports the flows declared, and Single
             // Logout (at its /logout, unless --logout-url says otherwise).
@@ -299,11 +297,10 @@ fn run_profile(profile: &str, args: &ConformanceArgs) -> Result<ExitCode> {
             );
             let mut plan = plan.clone();
             if args.reference_sp && plan.logout_url.is_none() {
-                plan.logout_url = s
-                    .sp
-                    .sign_on_url
-                    .strip_suffix("/login")
-                    .map(|base| format!("{base}/logout"));
+                plan.logout_url =
+                    s.sp.sign_on_url
+                        .strip_suffix("/login")
+                        .map(|base| format!("{base}/logout"));
             }
             let rows = crate::validator::run(
                 s,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 
 use crate::fuzz::{self, Bench, Plan, Summary};
@@ -153,8 +153,7 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
                 .map_err(|e| UsageError(format!("cannot create {flag} {}: {e}", dir.display())))?;
         }
     }
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    crate::runtime::block_on(async move {
         let paths: Vec<PathBuf> = args.scenario.iter().cloned().collect();
         let mut scenarios = if args.reference_sp {
             crate::conformance_cmd::reference_sp_scenarios(&args.flaw, &paths).await?

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use base64::Engine;
 use clap::{Args, Subcommand, ValueEnum};
 use mock_idp::config::{App, Config};
@@ -381,8 +381,7 @@ fn serve(
     if !tls.tls && tls.tls_ca_cert.is_some() {
         return Err(UsageError("--tls-ca-cert is for HTTPS: add --tls".into()).into());
     }
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    crate::runtime::block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
             UsageError(format!(
                 "cannot listen on {listen}: {e}; hint: pick a free port with --listen 127.0.0.1:0"
@@ -433,11 +432,18 @@ fn serve(
         })?;
         // A wildcard listen address names no host: certify the loopback ones instead.
         let mut hosts = if local.ip().is_unspecified() {
-            vec!["127.0.0.1".to_owned(), "::1".to_owned(), "localhost".to_owned()]
+            vec![
+                "127.0.0.1".to_owned(),
+                "::1".to_owned(),
+                "localhost".to_owned(),
+            ]
         } else {
             vec![local.ip().to_string(), "localhost".to_owned()]
         };
-        if let Some(h) = url::Url::parse(&base).ok().and_then(|u| u.host_str().map(str::to_owned)) {
+        if let Some(h) = url::Url::parse(&base)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+        {
             let h = h.trim_start_matches('[').trim_end_matches(']').to_owned();
             if !hosts.contains(&h) {
                 hosts.insert(0, h);

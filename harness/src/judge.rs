@@ -569,10 +569,12 @@ pub struct Withstood {
     /// How many times the fastest yardstick every burden must take to count (the check's
     /// `attacks::Burden::ratio`).
     pub ratio: u32,
+    /// The burden's `attacks::Burden::ignorable`: a session it opens proves no work.
+    pub ignorable: bool,
 }
 
 /// Judges a denial-of-service check ([`Goal::Withstand`]). A session opened by the burden
-/// (the SP did all its work and more), the good login failing after a round, or every one of
+/// (the SP did all its work and more; not for an ignorable burden), the good login failing after a round, or every one of
 /// [`WITHSTAND_ROUNDS`] burdens costly is `vulnerable`; costly is unanswered within the
 /// request timeout, or answered after at least [`BURDEN_FLOOR`] and the check's ratio times
 /// the fastest yardstick (the SP's ordinary cost: a later round's yardstick can still carry
@@ -591,7 +593,7 @@ pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
     if let Some(session @ Session::SignedIn { identity }) = w
         .sessions
         .iter()
-        .find(|s| matches!(s, Session::SignedIn { .. }))
+        .find(|s| !w.ignorable && matches!(s, Session::SignedIn { .. }))
     {
         let who = identity
             .as_deref()
@@ -707,6 +709,7 @@ mod withstand_tests {
             request_timeout: Duration::from_secs(10),
             yardstick_is: "the yardstick",
             ratio: attacks::SAME_SIZE_RATIO,
+            ignorable: false,
         }
     }
 
@@ -920,6 +923,32 @@ mod withstand_tests {
             Session::Unidentified { how: "200".into() },
         ];
         assert_eq!(judge_withstand(&w, "stay up").outcome, Outcome::Pass);
+    }
+
+    #[test]
+    fn an_ignorable_burden_is_judged_by_its_cost_alone() {
+        // Its signatures still verify: signing the user in fast is what an SP that ignores
+        // the extra does; only the time can tell.
+        let signed_in = || {
+            vec![Session::SignedIn {
+                identity: Some("b.simon@contoso.com".into()),
+            }]
+        };
+        let mut w = trial(
+            vec![answered(4), answered(6)],
+            vec![answered(5), answered(7)],
+            true,
+        );
+        w.ignorable = true;
+        w.sessions = signed_in();
+        assert_eq!(judge_withstand(&w, "stay up").outcome, Outcome::Pass);
+        let mut w = trial(
+            vec![answered(4), answered(6)],
+            vec![unanswered(10_000), unanswered(10_000)],
+            true,
+        );
+        w.ignorable = true;
+        assert_eq!(judge_withstand(&w, "stay up").outcome, Outcome::Vulnerable);
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod report;
 pub mod respond;
 pub mod run_cmd;
 pub mod runner;
+pub mod runtime;
 pub mod sample;
 pub mod sarif;
 pub mod scenario;

@@ -300,8 +300,7 @@ pub fn load(args: LoadArgs) -> Result<ExitCode> {
     if args.concurrency == 0 {
         return Err(UsageError("--concurrency must be at least 1".into()).into());
     }
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    crate::runtime::block_on(async {
         let report = drive(&args.plan(), scenario, args.allow_remote).await?;
         print_and_save(&report, args.report.as_deref())
     })

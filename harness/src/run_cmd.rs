@@ -432,8 +432,7 @@ pub async fn execute(scenarios: &[Scenario], options: &RunOptions) -> Result<Exi
 /// `saml-harness run`.
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     let scenarios = load(&args.paths, &|n| std::env::var(n).ok())?;
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(execute(&scenarios, &args.options))
+    crate::runtime::block_on(execute(&scenarios, &args.options))
 }
 
 /// Arguments of `demo`.
@@ -462,8 +461,7 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
         ))
         .into());
     }
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    crate::runtime::block_on(async move {
         let (idp_url, sp_url) = crate::demo::start(args.flaw.into_iter().collect(), false).await?;
         say!("mock Entra IdP  {idp_url}\nreference SP    {sp_url}");
         let scenarios = load(std::slice::from_ref(&args.scenarios), &|n| match n {

@@ -1727,6 +1727,7 @@ impl CaseRun<'_> {
             let (measuring, acs, yardstick, form) = pending().await?;
             trial.yardstick_is = yardstick.yardstick_is;
             trial.ratio = yardstick.ratio;
+            trial.ignorable = yardstick.ignorable;
             let (timed, _) = timed_post(&measuring, &acs, &form(yardstick.yardstick)).await;
             let unanswered = timed.answer.is_err();
             trial.yardstick.push(timed);
@@ -1771,22 +1772,33 @@ impl CaseRun<'_> {
     }
 }
 
-/// Posts `fields` to `acs` in `browser` and times the answer: its status (a body over
-/// `--max-body` is still an answer) and its page when it was read whole; a failure to answer
-/// (no answer in time, a connection closed) is kept as its reason.
+/// Posts `fields` to `acs` in `browser` and times the answer until the browser lands: the
+/// ACS's status (a body over `--max-body` is still an answer) and the page it lands on when
+/// that was read whole; a failure to answer (no answer in time, a connection closed), by the
+/// ACS or by a page its redirects lead to on the SP, is kept as its reason. An SP may answer
+/// at once and do the work behind its redirect (django-allauth's ACS keeps the response and
+/// redirects to the view that validates it), so the time runs to the end of the redirects.
 async fn timed_post(
     browser: &Browser,
     acs: &url::Url,
     fields: &[(String, String)],
 ) -> (crate::judge::Timed, Option<crate::flow::Page>) {
     let started = Instant::now();
-    let answer = browser.post_form(acs, fields).await;
-    let took = started.elapsed();
-    let (answer, page) = match answer {
-        Ok(page) => (Ok(page.status), Some(page)),
+    let (answer, page) = match browser.post_form(acs, fields).await {
+        Ok(page) => {
+            let status = page.status;
+            match browser.follow(page).await {
+                Ok(landed) => (Ok(status), Some(landed)),
+                Err(e @ (FlowError::TimedOut { .. } | FlowError::Transport { .. })) => {
+                    (Err(e.to_string()), None)
+                }
+                Err(_) => (Ok(status), None),
+            }
+        }
         Err(FlowError::BodyTooLarge { status, .. }) => (Ok(status), None),
         Err(e) => (Err(e.to_string()), None),
     };
+    let took = started.elapsed();
     (crate::judge::Timed { answer, took }, page)
 }
 

@@ -202,8 +202,7 @@ pub fn run(args: ScimArgs) -> Result<ExitCode> {
         display_name: args.group.clone(),
         object_id: uuid::Uuid::new_v4().to_string(),
     };
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    crate::runtime::block_on(async move {
         let (base_url, token, _server) = if args.reference_sp {
             let token = uuid::Uuid::new_v4().simple().to_string();
             let (addr, server) = serve_reference(token.clone(), args.scim_flaw.clone()).await?;

@@ -166,8 +166,7 @@ pub async fn idp_trust(source: Option<&str>) -> Result<IdpTrust> {
 
 /// Runs `sp serve` until Ctrl-C.
 pub fn serve(args: ServeArgs) -> Result<()> {
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    crate::runtime::block_on(async move {
         let idp = idp_trust(args.idp_metadata.as_deref()).await?;
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await

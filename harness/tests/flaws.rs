@@ -105,7 +105,7 @@ flaw_is_caught! {
     first_signature_in_scope: "first-signature-in-scope" => 1 ["sig/reference/two=nonstrict", "parse/schema/assertion-in-assertion=vulnerable", "xsw/original-in-extensions-same-id=vulnerable", "parse/schema/response-in-response=vulnerable", "sig/assertion-unsigned=nonstrict"];
     external_entities: "external-entities" => 1 ["xxe/external-entity=vulnerable", "xxe/parameter-entity=vulnerable", "xxe/external-dtd=vulnerable", "xxe/exfiltrate=vulnerable"];
     xinclude: "xinclude" => 0 ["xxe/xinclude=vulnerable"];
-    remote_references: "remote-references" => 1 ["sig/reference/whole-document=nonstrict", "sig/reference/two=nonstrict", "dsig/reference/remote-uri=vulnerable"];
+    remote_references: "remote-references" => 1 ["sig/reference/whole-document=nonstrict", "sig/reference/two=nonstrict", "dsig/reference/remote-uri=vulnerable", "dos/manifest-device=vulnerable"];
     keyinfo_retrieval: "keyinfo-retrieval" => 1 ["dsig/keyinfo/retrieval-method=vulnerable", "dsig/keyinfo/reference=vulnerable"];
     xslt_transforms: "xslt-transforms" => 1 ["dos/many-transforms=vulnerable", "dos/xslt-bomb=vulnerable", "dsig/transform/xpath=nonstrict", "dsig/transform/xslt=vulnerable"];
     relay_prefix_check: "relay-prefix-check" => 0 ["relay/backslash=vulnerable", "relay/tab=vulnerable", "relay/return-to/backslash=vulnerable", "relay/return-to/tab=vulnerable", "relay/logout-return-to/backslash=vulnerable"];

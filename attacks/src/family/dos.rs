@@ -10,7 +10,7 @@ use saml_protocol::{ASSERTION_NS, DSIG_NS, EXC_C14N};
 
 use crate::bytes::{self, Doc, Node};
 use crate::check::{Burden, SAME_SIZE_RATIO, SAME_WORK_RATIO};
-use crate::family::dsig::XSLT_TRANSFORM;
+use crate::family::dsig::{empty_digest, XSLT_TRANSFORM};
 use crate::forge::{Forge, Skip};
 
 /// The line feeds the deflate bomb puts before the response: 32 MiB, three times the largest
@@ -86,6 +86,7 @@ pub fn deflate_bomb(f: &Forge) -> Result<Burden, Skip> {
         yardstick: random_text_as_long_as(posted.len()),
         yardstick_is: "same-size random letters and digits",
         ratio: SAME_SIZE_RATIO,
+        ignorable: false,
         encoded: posted,
         shown: format!(
             "<!-- raw DEFLATE, then base64: inflates to {} MiB -->\n<!-- {} MiB of line feeds -->\n{response}",
@@ -149,6 +150,7 @@ pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
         yardstick: encoded(bytes::splice(doc.src, yardstick)),
         yardstick_is: "the same-size response with only its own transforms and as many elements in a ds:Object",
         ratio: SAME_SIZE_RATIO,
+        ignorable: false,
     })
 }
 
@@ -215,6 +217,7 @@ pub fn xslt_bomb(f: &Forge) -> Result<Burden, Skip> {
         yardstick: encoded(with_depth(&zero)),
         yardstick_is: "the same-size response with the stylesheet called zero levels deep",
         ratio: SAME_SIZE_RATIO,
+        ignorable: false,
     })
 }
 
@@ -286,6 +289,7 @@ pub fn many_attributes(f: &Forge) -> Result<Burden, Skip> {
         yardstick: encoded(with(spread)),
         yardstick_is: "the same response with those attributes spread 250 to an element",
         ratio: SAME_WORK_RATIO,
+        ignorable: false,
     })
 }
 
@@ -311,6 +315,60 @@ fn padding_claim(doc: &Doc, assertion: Node) -> Result<(usize, String), Skip> {
         "x".repeat(TRANSFORMS_PADDING)
     );
     Ok((bytes::before_end_tag(doc.src, statement), claim))
+}
+
+/// The local path the manifest-device burden names: a device whose read never ends.
+pub const ENDLESS_DEVICE: &str = "/dev/zero";
+
+/// The yardstick's path, as long: a device that reads as empty at once.
+const EMPTY_DEVICE: &str = "/dev/null";
+const _: () = assert!(ENDLESS_DEVICE.len() == EMPTY_DEVICE.len());
+
+/// The IdP's own response with a `ds:Object/ds:Manifest` at the end of every signature,
+/// holding one Reference to [`ENDLESS_DEVICE`]. SignedInfo does not cover the Object, so the
+/// signatures still verify; but libxmlsec1 opens and digests every Manifest Reference before
+/// SignedInfo and the SignatureValue (xmldsig.c), unless the verifier ignores Manifests or
+/// restricts Reference URIs, and a read of `/dev/zero` never ends: one POST holds a worker
+/// for good. The yardstick names `/dev/null` (the same size; its empty read matches the
+/// Reference's digest).
+pub fn manifest_device(f: &Forge) -> Result<Burden, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let signatures: Vec<Node> = std::iter::once(doc.root())
+        .chain(doc.assertion().ok())
+        .filter_map(bytes::signature_of)
+        .collect();
+    if signatures.is_empty() {
+        return Err(Skip::NotApplicable(
+            "neither the Response nor the Assertion carries a signature".into(),
+        ));
+    }
+    let digest = empty_digest(openssl::hash::MessageDigest::sha256())?;
+    let with_device = |device: &str| {
+        let edits = signatures
+            .iter()
+            .map(|&signature| {
+                let ds = bytes::qualified_name(doc.src, signature)
+                    .strip_suffix("Signature")
+                    .unwrap_or_default();
+                bytes::insert(
+                    bytes::before_end_tag(doc.src, signature),
+                    format!(
+                        "<{ds}Object><{ds}Manifest><{ds}Reference URI=\"{device}\"><{ds}DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><{ds}DigestValue>{digest}</{ds}DigestValue></{ds}Reference></{ds}Manifest></{ds}Object>"
+                    ),
+                )
+            })
+            .collect();
+        bytes::splice(doc.src, edits)
+    };
+    let burden = with_device(ENDLESS_DEVICE);
+    Ok(Burden {
+        encoded: encoded(&burden),
+        shown: burden,
+        yardstick: encoded(with_device(EMPTY_DEVICE)),
+        yardstick_is: "the same response with the Manifest naming /dev/null",
+        ratio: SAME_SIZE_RATIO,
+        ignorable: true,
+    })
 }
 
 #[cfg(test)]
@@ -473,6 +531,42 @@ mod tests {
         ));
         assert!(matches!(
             xslt_bomb(&Forge::bare(SEED)),
+            Err(Skip::NotApplicable(_))
+        ));
+    }
+
+    #[test]
+    fn the_manifest_names_the_endless_device_and_its_yardstick_the_empty_one() {
+        let burden = manifest_device(&Forge::bare(SIGNED)).unwrap();
+        assert_eq!(burden.yardstick.len(), burden.encoded.len());
+        assert!(burden.ignorable);
+        for (encoded, device) in [
+            (&burden.encoded, ENDLESS_DEVICE),
+            (&burden.yardstick, EMPTY_DEVICE),
+        ] {
+            let xml = decoded(encoded);
+            let doc = roxmltree::Document::parse(&xml).unwrap();
+            let references: Vec<_> = doc
+                .descendants()
+                .filter(|n| n.has_tag_name((DSIG_NS, "Manifest")))
+                .flat_map(|m| {
+                    m.children()
+                        .filter(|r| r.has_tag_name((DSIG_NS, "Reference")))
+                })
+                .collect();
+            assert_eq!(references.len(), 1, "{xml}");
+            assert_eq!(references[0].attribute("URI"), Some(device));
+            // The Object ends the signature: SignedInfo, and so the signature, are untouched.
+            let object = references[0].parent().unwrap().parent().unwrap();
+            assert!(object.has_tag_name((DSIG_NS, "Object")));
+            assert!(object
+                .parent()
+                .unwrap()
+                .has_tag_name((DSIG_NS, "Signature")));
+            assert!(object.next_sibling_element().is_none());
+        }
+        assert!(matches!(
+            manifest_device(&Forge::bare(SEED)),
             Err(Skip::NotApplicable(_))
         ));
     }

@@ -215,7 +215,7 @@ pub fn xpath_transform(f: &Forge) -> Result<Forged, Skip> {
 
 /// Base64 of the digest of nothing: what a verifier that digests a failed canonicalization as
 /// empty computes (`47DEQpj8…` for SHA-256).
-fn empty_digest(method: MessageDigest) -> Result<String, Skip> {
+pub(crate) fn empty_digest(method: MessageDigest) -> Result<String, Skip> {
     let hash = openssl::hash::hash(method, b"")
         .map_err(|e| Skip::Failed(format!("digest failed: {e}")))?;
     Ok(base64::engine::general_purpose::STANDARD.encode(hash))

@@ -87,7 +87,9 @@ fn main() {
         .route("/slo", get(no_logout).post(no_logout))
         .with_state(app);
     let port: u16 = env("SP_PORT").parse().expect("SP_PORT");
-    tokio::runtime::Builder::new_current_thread()
+    // axum's usual multi-threaded runtime; samael's verification is blocking work, so the ACS
+    // runs it on the blocking pool (as tokio's documentation asks of CPU-bound calls).
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime")
@@ -172,10 +174,20 @@ async fn acs(
             .map(|s| s.pending.clone())
             .unwrap_or_default()
     };
-    let ids: Vec<&str> = pending.iter().map(String::as_str).collect();
-    let assertion = match app.sp.parse_base64_response(encoded, Some(&ids)) {
-        Ok(a) => a,
-        Err(e) => return refuse(StatusCode::FORBIDDEN, e.to_string()),
+    let verifier = app.clone();
+    let encoded = encoded.clone();
+    let parsed = tokio::task::spawn_blocking(move || {
+        let ids: Vec<&str> = pending.iter().map(String::as_str).collect();
+        verifier
+            .sp
+            .parse_base64_response(&encoded, Some(&ids))
+            .map_err(|e| e.to_string())
+    })
+    .await;
+    let assertion = match parsed {
+        Ok(Ok(a)) => a,
+        Ok(Err(e)) => return refuse(StatusCode::FORBIDDEN, e),
+        Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
     if !app.seen.lock().unwrap().insert(assertion.id.clone()) {
         return refuse(StatusCode::FORBIDDEN, "replayed assertion".into());
