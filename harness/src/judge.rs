@@ -944,10 +944,11 @@ mod withstand_tests {
         assert_eq!(judge_withstand(&w, "stay up").outcome, Outcome::Pass);
         let mut w = trial(
             vec![answered(4), answered(6)],
-            vec![unanswered(10_000), unanswered(10_000)],
+            vec![answered(1500), unanswered(10_000)],
             true,
         );
         w.ignorable = true;
+        w.sessions = signed_in();
         assert_eq!(judge_withstand(&w, "stay up").outcome, Outcome::Vulnerable);
     }
 

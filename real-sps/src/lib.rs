@@ -50,6 +50,11 @@ impl RealSp {
 
 impl Drop for RealSp {
     fn drop(&mut self) {
+        // Each SP leads a process group of its own (see `start`): its workers go with it.
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            // SAFETY: kill(2) on our own child's process group; no memory is involved.
+            unsafe { libc::kill(-pid, libc::SIGKILL) };
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -364,6 +369,9 @@ fn start(
     base_url: String,
 ) -> Result<RealSp, String> {
     let stderr = std::fs::File::create(dir.path().join("stderr.log")).map_err(|e| e.to_string())?;
+    // A process group of its own, so that dropping the SP also ends the workers it forks
+    // (`php -S` with PHP_CLI_SERVER_WORKERS outlives a kill of its parent alone).
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let child = command
         .stdout(Stdio::null())
         .stderr(stderr)

@@ -318,47 +318,42 @@ fn padding_claim(doc: &Doc, assertion: Node) -> Result<(usize, String), Skip> {
 }
 
 /// The local path the manifest-device burden names: a device whose read never ends.
-pub const ENDLESS_DEVICE: &str = "/dev/zero";
+const ENDLESS_DEVICE: &str = "/dev/zero";
 
 /// The yardstick's path, as long: a device that reads as empty at once.
 const EMPTY_DEVICE: &str = "/dev/null";
 const _: () = assert!(ENDLESS_DEVICE.len() == EMPTY_DEVICE.len());
 
-/// The IdP's own response with a `ds:Object/ds:Manifest` at the end of every signature,
-/// holding one Reference to [`ENDLESS_DEVICE`]. SignedInfo does not cover the Object, so the
-/// signatures still verify; but libxmlsec1 opens and digests every Manifest Reference before
+/// The IdP's own response with a `ds:Object/ds:Manifest` at the end of its outermost
+/// signature (the Response's when it is signed, else the Assertion's), holding one Reference
+/// to [`ENDLESS_DEVICE`]. SignedInfo does not cover the Object and no other signature covers
+/// that one, so every signature still verifies; but libxmlsec1 opens and digests every Manifest Reference before
 /// SignedInfo and the SignatureValue (xmldsig.c), unless the verifier ignores Manifests or
 /// restricts Reference URIs, and a read of `/dev/zero` never ends: one POST holds a worker
 /// for good. The yardstick names `/dev/null` (the same size; its empty read matches the
 /// Reference's digest).
 pub fn manifest_device(f: &Forge) -> Result<Burden, Skip> {
     let doc = Doc::parse(f.seed)?;
-    let signatures: Vec<Node> = std::iter::once(doc.root())
+    let signature = std::iter::once(doc.root())
         .chain(doc.assertion().ok())
-        .filter_map(bytes::signature_of)
-        .collect();
-    if signatures.is_empty() {
-        return Err(Skip::NotApplicable(
-            "neither the Response nor the Assertion carries a signature".into(),
-        ));
-    }
+        .find_map(bytes::signature_of)
+        .ok_or_else(|| {
+            Skip::NotApplicable("neither the Response nor the Assertion carries a signature".into())
+        })?;
     let digest = empty_digest(openssl::hash::MessageDigest::sha256())?;
+    let ds = bytes::qualified_name(doc.src, signature)
+        .strip_suffix("Signature")
+        .unwrap_or_default();
     let with_device = |device: &str| {
-        let edits = signatures
-            .iter()
-            .map(|&signature| {
-                let ds = bytes::qualified_name(doc.src, signature)
-                    .strip_suffix("Signature")
-                    .unwrap_or_default();
-                bytes::insert(
-                    bytes::before_end_tag(doc.src, signature),
-                    format!(
+        bytes::splice(
+            doc.src,
+            vec![bytes::insert(
+                bytes::before_end_tag(doc.src, signature),
+                format!(
                         "<{ds}Object><{ds}Manifest><{ds}Reference URI=\"{device}\"><{ds}DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><{ds}DigestValue>{digest}</{ds}DigestValue></{ds}Reference></{ds}Manifest></{ds}Object>"
-                    ),
-                )
-            })
-            .collect();
-        bytes::splice(doc.src, edits)
+                ),
+            )],
+        )
     };
     let burden = with_device(ENDLESS_DEVICE);
     Ok(Burden {
@@ -366,6 +361,8 @@ pub fn manifest_device(f: &Forge) -> Result<Burden, Skip> {
         shown: burden,
         yardstick: encoded(with_device(EMPTY_DEVICE)),
         yardstick_is: "the same response with the Manifest naming /dev/null",
+        // The yardstick does the same work but for the read; the burden's read never ends,
+        // so any ratio tells it.
         ratio: SAME_SIZE_RATIO,
         ignorable: true,
     })
@@ -569,6 +566,23 @@ mod tests {
             manifest_device(&Forge::bare(SEED)),
             Err(Skip::NotApplicable(_))
         ));
+    }
+
+    #[test]
+    fn a_response_signed_twice_gets_the_manifest_in_the_responses_signature_only() {
+        // The Response's signature covers the Assertion's: a Manifest there would break it.
+        let response_signature = r##"<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo><Reference URI="#_r"/></SignedInfo></Signature>"##;
+        let both = SIGNED.replacen("ID=\"_r\">", &format!("ID=\"_r\">{response_signature}"), 1);
+        let xml = decoded(&manifest_device(&Forge::bare(&both)).unwrap().encoded);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let manifests: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name((DSIG_NS, "Manifest")))
+            .collect();
+        assert_eq!(manifests.len(), 1, "{xml}");
+        // ancestors() starts at the Manifest: Object, Signature, then the signed element.
+        let signed = manifests[0].ancestors().nth(3).unwrap();
+        assert_eq!(signed, doc.root_element());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 <?php
 // One SAML SP, as SimpleSAMLphp's documentation configures it for a single IdP, its key pair
-// for decryption (the certificate is published in its metadata), with the two protections the
-// documentation names that are off by default: signed logout messages and a replay store.
+// for decryption (the certificate is published in its metadata), with two of the protections
+// the documentation names that are off by default: signed logout messages and (config.php) a
+// replay store.
 $idp = simplexml_load_file(getenv('IDP_METADATA'));
 $config = [
     'default-sp' => [

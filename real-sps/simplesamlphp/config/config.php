@@ -13,8 +13,9 @@ $config = [
     'attributenamemapdir' => '/usr/share/simplesamlphp/attributemap/',
     'technicalcontact_name' => 'saml-harness tests',
     'technicalcontact_email' => 'na@example.org',
-    'secretsalt' => bin2hex(random_bytes(16)) . 'saml-harness-real-sp',
-    'auth.adminpassword' => bin2hex(random_bytes(16)),
+    // Fixed for the SP's life, as an admin sets them once (config.php is read per request).
+    'secretsalt' => hash('sha256', 'saml-harness-real-sp' . $dir),
+    'auth.adminpassword' => hash('sha256', 'saml-harness-admin' . $dir),
     'admin.protectindexpage' => true,
     'admin.protectmetadata' => false,
     'admin.checkforupdates' => false,
