@@ -574,8 +574,8 @@ pub struct Withstood {
 }
 
 /// Judges a denial-of-service check ([`Goal::Withstand`]). A session opened by the burden
-/// (the SP did all its work and more; not for an ignorable burden), the good login failing after a round, or every one of
-/// [`WITHSTAND_ROUNDS`] burdens costly is `vulnerable`; costly is unanswered within the
+/// (the SP did all its work and more; not for an ignorable burden), the good login failing
+/// after a round, or every one of [`WITHSTAND_ROUNDS`] burdens costly is `vulnerable`; costly is unanswered within the
 /// request timeout, or answered after at least [`BURDEN_FLOOR`] and the check's ratio times
 /// the fastest yardstick (the SP's ordinary cost: a later round's yardstick can still carry
 /// the previous burden's work, as ruby-saml's inflating does). A slow yardstick raises the bar with it: the same

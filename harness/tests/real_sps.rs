@@ -164,10 +164,6 @@ fn python3_saml_runs_the_whole_catalogue() {
     assert_conforms(&sp, "scenarios/sps/python3-saml.yaml", PYTHON3_SAML);
 }
 
-/// python3-saml, its `/sls` requiring signed sign-out messages, against a running mock IdP
-/// whose app sends the LogoutResponse to that `/sls`: the Redirect binding's query signature
-/// verifies (a tampered query does not), and the message is then refused for its Issuer
-/// `https://login.microsoftonline.com/{tenant}/`, as python3-saml refuses Entra's own.
 #[test]
 fn node_saml_runs_the_whole_catalogue() {
     let sp = real_sps::node_saml(&idp_metadata()).unwrap();
@@ -213,8 +209,8 @@ fn saml2_js_runs_the_whole_catalogue() {
 #[test]
 fn simplesamlphp_runs_the_whole_catalogue() {
     let sp = real_sps::simplesamlphp(&idp_metadata()).unwrap();
-    // Debian 12's package, configured with the two protections its documentation names that
-    // are off by default (signed logout messages, a replay store). Its bundled xmlseclibs
+    // Debian 12's package, configured with two of the protections its documentation names
+    // that are off by default (signed logout messages, a replay store). Its bundled xmlseclibs
     // 3.1.1 predates CVE-2025-66578's fix: `dsig/void-canonicalization` signs the forged
     // identity in (expected, with the reason).
     assert_conforms(&sp, "scenarios/sps/simplesamlphp.yaml", SIMPLESAMLPHP);
@@ -231,6 +227,10 @@ fn samael_runs_the_whole_catalogue() {
     assert_conforms(&sp, "scenarios/sps/samael.yaml", SAMAEL);
 }
 
+/// python3-saml, its `/sls` requiring signed sign-out messages, against a running mock IdP
+/// whose app sends the LogoutResponse to that `/sls`: the Redirect binding's query signature
+/// verifies (a tampered query does not), and the message is then refused for its Issuer
+/// `https://login.microsoftonline.com/{tenant}/`, as python3-saml refuses Entra's own.
 #[test]
 fn python3_saml_verifies_the_logout_responses_query_signature() {
     let rt = tokio::runtime::Runtime::new().unwrap();
