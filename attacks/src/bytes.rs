@@ -128,6 +128,17 @@ pub fn before_end_tag(src: &str, node: Node) -> usize {
     src[..end].rfind("</").unwrap_or(end)
 }
 
+/// The edit putting `content` at the end of `node`'s content; an empty-element tag becomes a
+/// start tag and an end tag around it.
+pub fn append_content(src: &str, node: Node, content: &str) -> (Range<usize>, String) {
+    let end = node.range().end;
+    if src[node.range()].ends_with("/>") {
+        let name = qualified_name(src, node);
+        return (end - 2..end, format!(">{content}</{name}>"));
+    }
+    insert(before_end_tag(src, node), content)
+}
+
 /// The byte range of `node`'s attribute `name`'s value (inside the quotes).
 pub fn attr_value(node: Node, name: &str) -> Option<Range<usize>> {
     node.attributes()

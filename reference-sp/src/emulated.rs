@@ -377,6 +377,57 @@ fn exclusive() -> CanonicalizationOptions {
     }
 }
 
+/// Canonicalises every ds:SignedInfo of `xml` as PHP before 8.4's `DOMNode::C14N` does
+/// (ext/dom/node.c, which xmlseclibs calls before it checks a SignatureValue): the element's
+/// nodes gathered by `(.//. | .//@* | .//namespace::*)`, then libxml2's exclusive C14N
+/// against that set, which tests every node by a linear search: quadratic in SignedInfo's
+/// nodes (PHP bug 53655, fixed by php-src pull request 12278). The output is discarded:
+/// only the cost is PHP's.
+pub fn node_set_c14n(xml: &str) -> Result<(), String> {
+    let doc = libxml_parse(xml, false)?;
+    let context = libxml::xpath::Context::new(&doc).map_err(|()| "no XPath context")?;
+    context
+        .register_namespace("ds", DSIG_NS)
+        .map_err(|()| "cannot register the ds prefix")?;
+    let infos = context
+        .evaluate("//ds:Signature/ds:SignedInfo")
+        .map_err(|()| "cannot find SignedInfo")?
+        .get_nodes_as_vec();
+    for info in infos {
+        let set = context
+            .node_evaluate("(.//. | .//@* | .//namespace::*)", &info)
+            .map_err(|()| "cannot gather SignedInfo's nodes")?;
+        // SAFETY: the document and the node set (owned by `set`) outlive the call; the output
+        // buffer is allocated here and closed (freed) before the block ends.
+        let status = unsafe {
+            let nodes = (*set.ptr).nodesetval;
+            // No node at all (never for an element, which is in its own set): nothing to do;
+            // a null set would make libxml2 canonicalise the whole document.
+            if nodes.is_null() {
+                continue;
+            }
+            let out = libxml::bindings::xmlAllocOutputBuffer(std::ptr::null_mut());
+            if out.is_null() {
+                return Err("cannot allocate a C14N buffer".into());
+            }
+            let status = libxml::bindings::xmlC14NDocSaveTo(
+                doc.doc_ptr(),
+                nodes,
+                libxml::bindings::xmlC14NMode_XML_C14N_EXCLUSIVE_1_0 as i32,
+                std::ptr::null_mut(),
+                0,
+                out,
+            );
+            libxml::bindings::xmlOutputBufferClose(out);
+            status
+        };
+        if status < 0 {
+            return Err("libxml2 cannot canonicalise SignedInfo".into());
+        }
+    }
+    Ok(())
+}
+
 /// The document as a libxml2 copy (`xmlCopyDoc`, as `Nokogiri::XML::Document#dup`) leaves it
 /// for a later lookup: no DTD, and references to declared entities gone from attribute values
 /// (GitHub Enterprise Server, CVE-2025-23369).

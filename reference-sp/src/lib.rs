@@ -229,11 +229,15 @@ pub enum Flaw {
     /// each for a duplicate against all before it (@xmldom/xmldom <= 0.8.14
     /// GHSA-8344-3jmq-59r6, quick-xml < 0.41 RUSTSEC-2026-0194).
     UnboundedAttributes,
+    /// Canonicalise every SignedInfo, before anything is verified, as PHP before 8.4's
+    /// `DOMNode::C14N` does (xmlseclibs: SimpleSAMLphp, php-saml): against an XPath node set
+    /// that libxml2 searches linearly for every node (PHP bug 53655).
+    NodeSetCanonicalization,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 76] = [
+    pub const ALL: [Flaw; 77] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -310,6 +314,7 @@ impl Flaw {
         Flaw::InflatePosted,
         Flaw::UnboundedTransforms,
         Flaw::UnboundedAttributes,
+        Flaw::NodeSetCanonicalization,
     ];
 
     /// The command-line name.
@@ -391,6 +396,7 @@ impl Flaw {
             Flaw::InflatePosted => "inflate-posted",
             Flaw::UnboundedTransforms => "unbounded-transforms",
             Flaw::UnboundedAttributes => "unbounded-attributes",
+            Flaw::NodeSetCanonicalization => "node-set-c14n",
         }
     }
 
@@ -522,6 +528,9 @@ impl Flaw {
             }
             Flaw::UnboundedAttributes => {
                 "parse elements with any number of attributes (GHSA-8344-3jmq-59r6)"
+            }
+            Flaw::NodeSetCanonicalization => {
+                "canonicalise SignedInfo against a node set, quadratic (PHP < 8.4)"
             }
         }
     }

