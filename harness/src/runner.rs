@@ -2536,6 +2536,57 @@ pub async fn run_scenario<'s>(
 mod tests {
     use super::*;
 
+    /// An ACS that answers 302 at once to `/finish`, which takes `finish_delay` to answer
+    /// (django-allauth's shape: the work is behind the redirect).
+    async fn redirecting_acs(finish_delay: Duration) -> (wiremock::MockServer, url::Url) {
+        use wiremock::matchers::{method, path};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/acs"))
+            .respond_with(ResponseTemplate::new(302).insert_header("Location", "/finish"))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/finish"))
+            .respond_with(
+                ResponseTemplate::new(403)
+                    .set_body_string("refused")
+                    .set_delay(finish_delay),
+            )
+            .mount(&server)
+            .await;
+        let acs = url::Url::parse(&format!("{}/acs", server.uri())).unwrap();
+        (server, acs)
+    }
+
+    #[tokio::test]
+    async fn a_timed_post_runs_to_the_end_of_the_sp_s_redirects() {
+        let (_server, acs) = redirecting_acs(Duration::from_millis(400)).await;
+        let browser = Browser::new(Limits::default(), &[&acs]);
+        let fields = [("SAMLResponse".to_owned(), "x".to_owned())];
+        let (timed, page) = timed_post(&browser, &acs, &fields).await;
+        assert_eq!(timed.answer, Ok(302));
+        assert!(timed.took >= Duration::from_millis(400), "{:?}", timed.took);
+        let page = page.unwrap();
+        assert_eq!((page.url.path(), page.status), ("/finish", 403));
+    }
+
+    #[tokio::test]
+    async fn a_redirect_that_is_never_answered_is_no_answer() {
+        let (_server, acs) = redirecting_acs(Duration::from_secs(30)).await;
+        let limits = Limits {
+            request_timeout: Duration::from_millis(300),
+            ..Limits::default()
+        };
+        let browser = Browser::new(limits, &[&acs]);
+        let fields = [("SAMLResponse".to_owned(), "x".to_owned())];
+        let (timed, page) = timed_post(&browser, &acs, &fields).await;
+        let reason = timed.answer.unwrap_err();
+        assert!(reason.contains("/finish"), "{reason}");
+        assert!(page.is_none());
+    }
+
     /// Feeds `checks` (name, passed, why) through [`Waiting`] for `jobs`; returns what was
     /// recorded at once, then what waited, each waiting one marked with why.
     fn wait(jobs: usize, checks: Vec<(&'static str, bool, Option<Suspicion>)>) -> Vec<String> {

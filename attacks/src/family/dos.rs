@@ -644,6 +644,38 @@ mod tests {
     }
 
     #[test]
+    fn a_ds_prefixed_signature_gets_the_same_shapes() {
+        let prefixed = SIGNED
+            .replace(
+                "<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\">",
+                "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">",
+            )
+            .replace("</Signature>", "</ds:Signature>");
+        let prefixed = [
+            "SignedInfo",
+            "Reference",
+            "Transforms",
+            "Transform",
+            "SignatureValue",
+        ]
+        .iter()
+        .fold(prefixed, |xml, name| {
+            xml.replace(&format!("<{name}"), &format!("<ds:{name}"))
+                .replace(&format!("</{name}>"), &format!("</ds:{name}>"))
+        });
+        assert!(prefixed.contains("<ds:Transform Algorithm"), "{prefixed}");
+        let transforms = many_transforms(&Forge::bare(&prefixed)).unwrap();
+        assert_eq!(transforms.yardstick.len(), transforms.encoded.len());
+        assert_eq!(shape(&transforms.encoded).0, TRANSFORMS);
+        assert_eq!(shape(&transforms.yardstick).0, 2);
+        let large = large_signed_info(&Forge::bare(&prefixed)).unwrap();
+        assert_eq!(large.yardstick.len(), large.encoded.len());
+        let broken = vec!["c2lnbmA0dXJl".to_owned()];
+        assert_eq!(placed(&large.yardstick), (0, SIGNED_INFO_ELEMENTS, broken));
+        assert_eq!(placed(&large.encoded).0, SIGNED_INFO_ELEMENTS);
+    }
+
+    #[test]
     fn the_broken_signature_value_changes_one_character_outside_character_references() {
         let value = "QUJD&#13;\nREVG&#13;\nR0hJ&#13;\nSktM";
         let xml = SIGNED.replace("c2lnbmF0dXJl", value);
