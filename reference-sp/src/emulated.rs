@@ -381,8 +381,8 @@ fn exclusive() -> CanonicalizationOptions {
 /// (ext/dom/node.c, which xmlseclibs calls before it checks a SignatureValue): the element's
 /// nodes gathered by `(.//. | .//@* | .//namespace::*)`, then libxml2's exclusive C14N
 /// against that set, which tests every node by a linear search: quadratic in SignedInfo's
-/// nodes (PHP bug 53655, fixed by php-src pull request 12278). The output is discarded:
-/// only the cost is PHP's.
+/// nodes (PHP bug 53655, fixed in PHP 8.4 by php-src commit 5d68d61). The output is
+/// discarded (a failure to canonicalise refuses the response): only the cost is PHP's.
 pub fn node_set_c14n(xml: &str) -> Result<(), String> {
     let doc = libxml_parse(xml, false)?;
     let context = libxml::xpath::Context::new(&doc).map_err(|()| "no XPath context")?;

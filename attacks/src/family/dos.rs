@@ -158,8 +158,8 @@ pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
 /// foreign one, which the content of ds:Transform (`##other`) and ds:Object (`##any`) allows.
 const FOREIGN_NS: &str = "urn:saml-harness:dos";
 
-/// A `<w>` in [`FOREIGN_NS`] holding `inner`, then `pad` spaces (unprefixed, so that its
-/// elements bring no namespace but the one declared on `<w>`).
+/// A `<w>` declaring [`FOREIGN_NS`] as the default namespace, holding `inner` (unprefixed
+/// elements, in that namespace), then `pad` spaces.
 fn foreign(inner: &str, pad: usize) -> String {
     format!("<w xmlns=\"{FOREIGN_NS}\">{inner}{}</w>", " ".repeat(pad))
 }
