@@ -1,6 +1,6 @@
 //! The catalogue, in run order. Ids are stable: scripts and expectation files depend on them.
 
-use crate::check::{Capability as Cap, Check, Edit, Family, Goal, Seed, Severity as Sev};
+use crate::check::{Capability as Cap, Check, Edit, Family, Goal, Retrust, Seed, Severity as Sev};
 use crate::family::{
     canon, dos, dsig, enc, info, parse, sig, token, xsw, xxe, CORE_SIG, PROFILES, USENIX12,
 };
@@ -166,6 +166,20 @@ const REDIRECT_SPLICE: Check = Check {
     fix: "upgrade (OpenSAML C++ 3.3.1, simplesamlphp/saml2 4.17.0); build the signed octets and decode the message from the same raw pair, and refuse duplicate, encoded-name or mixed message parameters",
     ..XSW
 };
+
+/// Defaults for a check that first has the SP re-read changed IdP metadata (scenario
+/// `sp.reload_idp_metadata`): they run alone, after the other checks and before `dos/`, and
+/// give the SP its original metadata back after each.
+const META: Check = Check {
+    family: Family::Meta,
+    seed: Seed::Any,
+    goal: Goal::Impersonate,
+    tags: &["metadata", "signature"],
+    ..FORGERY
+};
+
+const METADATA_KEY_USE: &str =
+    "SAML Metadata Errata Composite §2.4.1.1 (KeyDescriptor: with `use` omitted the key is for both signing and encryption)";
 
 /// Defaults for a denial-of-service check: nothing signed needed, judged by the SP's time and
 /// liveness. They run last, one at a time.
@@ -2167,6 +2181,59 @@ pub const CATALOGUE: &[Check] = &[
         provenance: "research catalogue XSW-16 shape",
         edit: Edit::Bytes(enc::wrapped),
         ..XSW
+    },
+    Check {
+        id: "meta/rollover/retired-key",
+        title: "after a key rollover (the SP re-read metadata naming only a new signing key), the target identity signed with the retired key",
+        research_id: "META-01",
+        references: &[
+            "SAML V2.0 Metadata Interoperability Profile (keys are trusted by their presence in metadata: removing one revokes it)",
+            "FusionAuth issue 1906 (a removed key still validated signatures)",
+            "Keycloak issue 52106 (rotated signing keys stayed cached and accepted)",
+            "Microsoft Entra: \"Manage certificates for federated single sign-on\" (rollover to a new certificate, the old one removed)",
+        ],
+        capability: Cap::NonConformingIdp,
+        tags: &["metadata", "signature", "key-rollover"],
+        provenance: "the IdP rolls its signing key over (Entra: a new certificate made active, the old one removed) because the old one may be exposed; an SP that keeps every key it has ever read, or keeps using keys cached before the metadata changed, still takes the old key's signatures",
+        must: "trust exactly the signing keys its current IdP metadata lists: once metadata without a key is read, refuse what that key signs",
+        fix: "replace the trusted keys with the new metadata's on every reload (never merge them into the old set); drop caches keyed by the old metadata",
+        edit: Edit::Retrusted(Retrust::NewKey, token::target_identity),
+        ..META
+    },
+    Check {
+        id: "meta/key-without-use/unsigned",
+        title: "IdP metadata whose only key has no `use` (for signing and encryption alike), then a response with no signature and a forged identity",
+        research_id: "META-02",
+        references: &[
+            "CVE-2026-16443 (Keycloak < 26.4.14, 26.6.5, 26.7.1: IdP metadata keys without `use` imported with signature validation off; fix PR 51503)",
+            METADATA_KEY_USE,
+            PROFILES,
+        ],
+        capability: Cap::NothingSigned,
+        tags: &["metadata", "signature", "cve-2026-16443"],
+        provenance: "Keycloak's SAML IdP import saved a key without `use` as the signing certificate but left signature validation off, so an unsigned response for a known user signed in (fix: validation on whenever metadata carries keys). An SP that reads only keys marked use=\"signing\" and skips the check when it finds none fails the same way",
+        must: "take a KeyDescriptor without `use` as a signing key, and with no signing key at all refuse every response",
+        fix: "read keys without `use` as signing keys; never treat an empty set of trusted keys as 'nothing to check'",
+        edit: Edit::Retrusted(Retrust::NewKeyWithoutUse, sig::none),
+        ..META
+    },
+    Check {
+        id: "meta/no-signing-key/unsigned",
+        title: "IdP metadata whose only key is for encryption (no signing key at all), then a response with no signature and a forged identity",
+        research_id: "META-03",
+        references: &[
+            "CVE-2024-41107 (Apache CloudStack SAML plugin < 4.18.2.2 / 4.19.1.0: signatures checked only when the IdP metadata had a signing certificate)",
+            "CVE-2026-28323 (SolarWinds Web Help Desk < 2026.2.1: signature checked only when a certificate was configured)",
+            "passport-saml issue 523 (an empty `cert` turned validation off; fixed by requiring a cert, PR 548)",
+            PROFILES,
+        ],
+        capability: Cap::NothingSigned,
+        tags: &["metadata", "signature", "cve-2024-41107", "cve-2026-28323"],
+        provenance: "CloudStack wrapped its signature checks in `if (idpMetadata.getSigningCertificate() != null)`; samael 0.0.22 (crates.io, current): `ServiceProvider::idp_signing_certs` returns None when the IdP metadata has no signing (or use-less) KeyDescriptor, and `parse_xml_response_with_mode` then skips the signature check and validates the unsigned response; measured here against the samael SP in the tests",
+        must: "refuse every response while its IdP metadata names no signing key",
+        fix: "treat IdP metadata without a signing key as unusable (refuse logins and say why); never skip signature verification because no key is configured",
+        edit: Edit::Retrusted(Retrust::EncryptionKeyOnly, sig::none),
+        ..META
     },
     Check {
         id: "dos/deflate-bomb",

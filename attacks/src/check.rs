@@ -160,6 +160,8 @@ pub enum Family {
     Slo,
     /// Denial of service: small messages that cost the SP far more than their size.
     Dos,
+    /// IdP metadata the SP re-reads: keys rolled over or marked for other uses.
+    Meta,
 }
 
 /// `headers` as `Name: value` lines joined by `separator`.
@@ -202,6 +204,22 @@ pub enum Edit {
     /// Post this `SAMLResponse` value, built from the IdP's response to exhaust the SP (it
     /// may be more than base64 of XML: a deflate bomb is base64 of deflated XML).
     Exhaust(fn(&Forge) -> Result<Burden, Skip>),
+    /// Once the SP has re-read IdP metadata changed this way (and before it is given the
+    /// original again), post the seed edited by the function, signed by the IdP's old key.
+    Retrusted(Retrust, fn(&Forge) -> Result<Forged, Skip>),
+}
+
+/// How a check changes the IdP metadata the SP trusts: the IdP's key is replaced by a new one,
+/// listed as this says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Retrust {
+    /// A rollover: the new key is the IdP's signing key (`use="signing"`), the old one is gone.
+    NewKey,
+    /// The new key's KeyDescriptor has no `use`: for signing and encryption alike.
+    NewKeyWithoutUse,
+    /// The new key is listed for encryption only: the metadata names no signing key.
+    EncryptionKeyOnly,
 }
 
 /// What a denial-of-service check posts, and the same-size yardstick it is timed against.
@@ -379,6 +397,7 @@ impl std::fmt::Debug for Edit {
             Edit::LogoutReturnTo(_) => "LogoutReturnTo",
             Edit::Logout(_) => "Logout",
             Edit::Exhaust(_) => "Exhaust",
+            Edit::Retrusted(..) => "Retrusted",
         })
     }
 }
@@ -429,6 +448,14 @@ impl Check {
     /// Whether the check encrypts an assertion to the SP's certificate (tag `encryption`).
     pub fn encrypts(&self) -> bool {
         self.tags.contains(&"encryption")
+    }
+
+    /// How the check changes the IdP metadata the SP trusts before it posts, if it does.
+    pub fn retrust(&self) -> Option<Retrust> {
+        match self.edit {
+            Edit::Retrusted(change, _) => Some(change),
+            _ => None,
+        }
     }
 
     /// Whether the check's document names URLs on the canary listener (see [`Goal::Contain`]).
@@ -495,7 +522,7 @@ impl Check {
         sp: SpFacts,
     ) -> Result<Forged, Skip> {
         let edit = match self.edit {
-            Edit::Bytes(edit) => edit,
+            Edit::Bytes(edit) | Edit::Retrusted(_, edit) => edit,
             Edit::Replay => {
                 return Err(Skip::NotApplicable(
                     "a replay posts the accepted response again; there is nothing to forge".into(),

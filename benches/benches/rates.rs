@@ -26,16 +26,18 @@ use saml_harness_benches::{cert_2048, rate_threads, signed, signed_info, Paired,
 /// One server pair started by `saml_harness::demo::start`, described by its login scenario.
 struct Target {
     scenario: Scenario,
+    _servers: saml_harness::demo::Servers,
 }
 
 impl Target {
     async fn start(trivial_acs: bool) -> Target {
-        let (idp, sp) = saml_harness::demo::start(Default::default(), trivial_acs)
+        let servers = saml_harness::demo::start(Default::default(), trivial_acs)
             .await
             .expect("cannot start the mock IdP and reference SP");
         Target {
-            scenario: saml_harness::demo::login_scenario(&idp, &sp)
+            scenario: saml_harness::demo::login_scenario(&servers.idp_url, &servers.sp_url)
                 .expect("the built-in login scenario"),
+            _servers: servers,
         }
     }
 

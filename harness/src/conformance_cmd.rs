@@ -42,6 +42,15 @@ CANARY:
     reach 127.0.0.1: run it on the host's network (no proxy), or bind the canary where it
     can (--canary-listen 0.0.0.0:8099 --canary-url http://host.docker.internal:8099).
 
+IDP METADATA THE SP RE-READS:
+    meta/ checks need the scenario's sp.reload_idp_metadata, a shell command that makes the
+    SP trust the IdP metadata in the file {metadata} names (cp {metadata} /etc/app/idp.xml &&
+    systemctl reload app); without it they are `not-applicable`. Each writes metadata with a
+    key made for it, runs the command, waits up to --reload-timeout until the SP acts on it
+    (a login by a key it lists works, or one by a key it dropped stops working), posts its
+    forgery, then gives the SP its original metadata back the same way. They run alone after
+    the other checks, before dos/. --reference-sp sets the command up itself.
+
 DENIAL OF SERVICE:
     dos/ checks run last, one at a time, after the good login works. Each posts, in two
     rounds and from fresh logins, a yardstick (a same-size message without the burden's cost)
@@ -199,10 +208,11 @@ pub fn run(args: ConformanceArgs) -> Result<ExitCode> {
         .into());
     }
     let result: Result<ExitCode> = crate::runtime::block_on(async move {
-        let scenarios = if args.reference_sp {
-            reference_sp_scenarios(&args.flaw, &args.paths).await?
+        let (_servers, scenarios) = if args.reference_sp {
+            let (servers, scenarios) = reference_sp_scenarios(&args.flaw, &args.paths).await?;
+            (Some(servers), scenarios)
         } else {
-            load(&args.paths, &|n| std::env::var(n).ok())?
+            (None, load(&args.paths, &|n| std::env::var(n).ok())?)
         };
         let scenarios: Vec<Scenario> = scenarios
             .into_iter()
@@ -267,7 +277,7 @@ fn run_profile(profile: &str, args: &ConformanceArgs) -> Result<ExitCode> {
         mapping: args.identity_mapping.clone(),
     };
     crate::runtime::block_on(async {
-        let scenarios = if args.reference_sp {
+        let (_servers, scenarios) = if args.reference_sp {
             // The bundled SP stands in for an app that supports the flows declared, and Single
             // Logout (at its /logout, unless --logout-url says otherwise).
             let needs = reference_sp::server::Requirements {
@@ -275,9 +285,11 @@ fn run_profile(profile: &str, args: &ConformanceArgs) -> Result<ExitCode> {
                 single_logout: true,
                 ..Default::default()
             };
-            reference_sp_scenarios_with(&args.flaw, &args.paths, needs).await?
+            let (servers, scenarios) =
+                reference_sp_scenarios_with(&args.flaw, &args.paths, needs).await?;
+            (Some(servers), scenarios)
         } else {
-            load(&args.paths, &|n| std::env::var(n).ok())?
+            (None, load(&args.paths, &|n| std::env::var(n).ok())?)
         };
         if let Some(s) = scenarios.iter().find(|s| s.idp_url.is_some()) {
             return Err(UsageError(format!(
@@ -333,11 +345,12 @@ fn run_profile(profile: &str, args: &ConformanceArgs) -> Result<ExitCode> {
 }
 
 /// Starts the bundled mock IdP and reference SP (with `flaws`) on 127.0.0.1 and loads
-/// `paths` against them, or the built-in login scenario when none are given.
+/// `paths` against them (told how the SP re-reads its IdP metadata), or the built-in login
+/// scenario when none are given; the servers run while the first value is held.
 pub(crate) async fn reference_sp_scenarios(
     flaws: &[reference_sp::Flaw],
     paths: &[PathBuf],
-) -> Result<Vec<Scenario>> {
+) -> Result<(crate::demo::Servers, Vec<Scenario>)> {
     reference_sp_scenarios_with(flaws, paths, Default::default()).await
 }
 
@@ -346,20 +359,22 @@ async fn reference_sp_scenarios_with(
     flaws: &[reference_sp::Flaw],
     paths: &[PathBuf],
     needs: reference_sp::server::Requirements,
-) -> Result<Vec<Scenario>> {
-    let (idp_url, sp_url) =
-        crate::demo::start_with(flaws.iter().copied().collect(), false, needs).await?;
+) -> Result<(crate::demo::Servers, Vec<Scenario>)> {
+    let servers = crate::demo::start_with(flaws.iter().copied().collect(), false, needs).await?;
+    let (idp_url, sp_url) = (servers.idp_url.clone(), servers.sp_url.clone());
     say!("mock Entra IdP  {idp_url}\nreference SP    {sp_url}");
     let vars = |n: &str| match n {
         "SP_URL" => Some(sp_url.clone()),
         "IDP_URL" => Some(idp_url.clone()),
         _ => std::env::var(n).ok(),
     };
-    if paths.is_empty() {
-        Ok(vec![crate::demo::login_scenario(&idp_url, &sp_url)?])
+    let scenarios = if paths.is_empty() {
+        vec![crate::demo::login_scenario(&idp_url, &sp_url)?]
     } else {
-        load(paths, &vars)
-    }
+        load(paths, &vars)?
+    };
+    let scenarios = servers.with_reload(scenarios);
+    Ok((servers, scenarios))
 }
 
 /// The scenario's accept cases (or a plain good login), then every selected check.

@@ -6,7 +6,7 @@ use mock_idp::config::Config;
 use mock_idp::idp::Idp;
 use mock_idp::serve::serve;
 use reference_sp::server::{acs_url_at, entity_id_at, SpConfig, SpState};
-use reference_sp::trust::IdpTrust;
+use reference_sp::trust::{IdpTrust, MetadataFile};
 use reference_sp::Flaws;
 
 /// The scenario `conformance --reference-sp` runs when given none (the repository's
@@ -30,9 +30,48 @@ pub fn login_scenario(idp_url: &str, sp_url: &str) -> Result<crate::scenario::Sc
     .map_err(|e| crate::UsageError(e.to_string()).into())
 }
 
+/// The two servers [`start`] runs, for as long as this is held.
+pub struct Servers {
+    /// The mock IdP's base URL.
+    pub idp_url: String,
+    /// The reference SP's base URL.
+    pub sp_url: String,
+    /// Holds the IdP metadata file the SP re-reads when it changes.
+    metadata_dir: tempfile::TempDir,
+}
+
+impl Servers {
+    /// The `sp.reload_idp_metadata` command that gives the reference SP new IdP metadata:
+    /// the file replaced in one step (a rename), so the SP never reads half of it.
+    pub fn reload_command(&self) -> String {
+        let file = self.metadata_dir.path().join("idp-metadata.xml");
+        let file = crate::scenario::shell_quote(&file.display().to_string());
+        let new = crate::scenario::shell_quote(&format!(
+            "{}",
+            self.metadata_dir
+                .path()
+                .join("idp-metadata.xml.new")
+                .display()
+        ));
+        format!("cp {{metadata}} {new} && mv {new} {file}")
+    }
+
+    /// `scenarios` told how the reference SP re-reads its IdP metadata (unless they say).
+    pub fn with_reload(
+        &self,
+        mut scenarios: Vec<crate::scenario::Scenario>,
+    ) -> Vec<crate::scenario::Scenario> {
+        for s in &mut scenarios {
+            s.sp.reload_idp_metadata
+                .get_or_insert_with(|| self.reload_command());
+        }
+        scenarios
+    }
+}
+
 /// Starts both servers (the SP with `flaws`, or with the trivial ACS that checks nothing, see
-/// `reference_sp::trivial`); returns the IdP's and the SP's base URLs.
-pub async fn start(flaws: Flaws, trivial_acs: bool) -> Result<(String, String)> {
+/// `reference_sp::trivial`).
+pub async fn start(flaws: Flaws, trivial_acs: bool) -> Result<Servers> {
     start_with(flaws, trivial_acs, Default::default()).await
 }
 
@@ -41,7 +80,7 @@ pub async fn start_with(
     flaws: Flaws,
     trivial_acs: bool,
     needs: reference_sp::server::Requirements,
-) -> Result<(String, String)> {
+) -> Result<Servers> {
     let idp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let sp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let idp_url = format!("http://{}", idp_listener.local_addr()?);
@@ -56,6 +95,11 @@ pub async fn start_with(
     let idp = Idp::new(config);
     let app = &idp.config.apps[0];
     let metadata = mock_idp::metadata::app_metadata(&idp.config.tenant, &idp_url, app)?;
+    let metadata_dir = tempfile::Builder::new()
+        .prefix("saml-harness-sp")
+        .tempdir()?;
+    let metadata_file = metadata_dir.path().join("idp-metadata.xml");
+    std::fs::write(&metadata_file, &metadata)?;
     let sp_config = SpConfig {
         base_url: sp_url.clone(),
         idp: IdpTrust::from_metadata(&metadata)?,
@@ -70,8 +114,14 @@ pub async fn start_with(
     tokio::spawn(serve(idp_listener, mock_idp::server::app(state), never()));
     tokio::spawn(serve(
         sp_listener,
-        reference_sp::server::app(SpState::new(sp_config)),
+        reference_sp::server::app(
+            SpState::new(sp_config).with_metadata_file(MetadataFile::new(metadata_file, &metadata)),
+        ),
         never(),
     ));
-    Ok((idp_url, sp_url))
+    Ok(Servers {
+        idp_url,
+        sp_url,
+        metadata_dir,
+    })
 }

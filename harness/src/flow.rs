@@ -17,6 +17,8 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Time allowed for one whole case.
     pub case_timeout: Duration,
+    /// Time allowed for `sp.reload_idp_metadata` to run and the SP to act on the new metadata.
+    pub reload_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -26,6 +28,7 @@ impl Default for Limits {
             max_body: 2 * 1024 * 1024,
             request_timeout: Duration::from_secs(10),
             case_timeout: Duration::from_secs(60),
+            reload_timeout: Duration::from_secs(60),
         }
     }
 }

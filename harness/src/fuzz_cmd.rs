@@ -155,10 +155,12 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
     }
     crate::runtime::block_on(async move {
         let paths: Vec<PathBuf> = args.scenario.iter().cloned().collect();
-        let mut scenarios = if args.reference_sp {
-            crate::conformance_cmd::reference_sp_scenarios(&args.flaw, &paths).await?
+        let (_servers, mut scenarios) = if args.reference_sp {
+            let (servers, scenarios) =
+                crate::conformance_cmd::reference_sp_scenarios(&args.flaw, &paths).await?;
+            (Some(servers), scenarios)
         } else {
-            load(&paths, &|n| std::env::var(n).ok())?
+            (None, load(&paths, &|n| std::env::var(n).ok())?)
         };
         if scenarios.len() != 1 {
             return Err(UsageError(format!(

@@ -16,6 +16,7 @@ pub mod idp_cmd;
 pub mod judge;
 pub mod load;
 pub mod oracle;
+pub mod reload;
 pub mod report;
 pub mod respond;
 pub mod run_cmd;

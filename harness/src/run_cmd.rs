@@ -66,6 +66,16 @@ pub struct RunOptions {
         help_heading = "Limits"
     )]
     case_timeout: u64,
+    /// Time allowed for the scenario's `sp.reload_idp_metadata` command to run and for the SP
+    /// to act on the metadata it installs (the `meta/` checks), in seconds (at least 1).
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..),
+        help_heading = "Limits"
+    )]
+    reload_timeout: u64,
     /// Checks run at once, each in its own browser session (fuzz: batches at once, default 1,
     /// and which chains a seed draws depends on it); verdicts still come in catalogue order.
     /// Default: the machine's cores (1 under --driver chromium). Before running checks side by side,
@@ -252,13 +262,15 @@ impl RunOptions {
         }
     }
 
-    /// The limits `--max-redirects`, `--max-body`, `--request-timeout` and `--case-timeout` set.
+    /// The limits `--max-redirects`, `--max-body`, `--request-timeout`, `--case-timeout` and
+    /// `--reload-timeout` set.
     pub(crate) fn limits(&self) -> Limits {
         Limits {
             max_redirects: self.max_redirects,
             max_body: self.max_body,
             request_timeout: Duration::from_secs(self.request_timeout),
             case_timeout: Duration::from_secs(self.case_timeout),
+            reload_timeout: Duration::from_secs(self.reload_timeout),
         }
     }
 }
@@ -462,14 +474,15 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
         .into());
     }
     crate::runtime::block_on(async move {
-        let (idp_url, sp_url) = crate::demo::start(args.flaw.into_iter().collect(), false).await?;
+        let servers = crate::demo::start(args.flaw.into_iter().collect(), false).await?;
+        let (idp_url, sp_url) = (&servers.idp_url, &servers.sp_url);
         say!("mock Entra IdP  {idp_url}\nreference SP    {sp_url}");
         let scenarios = load(std::slice::from_ref(&args.scenarios), &|n| match n {
             "SP_URL" => Some(sp_url.clone()),
             "IDP_URL" => Some(idp_url.clone()),
             _ => std::env::var(n).ok(),
         })?;
-        execute(&scenarios, &args.options).await
+        execute(&servers.with_reload(scenarios), &args.options).await
     })
 }
 

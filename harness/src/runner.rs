@@ -21,6 +21,8 @@ use crate::oracle::{probe, Session};
 use crate::respond::{CaseEnd, Delivered, Responder};
 use crate::scenario::{Case, Expect, MetadataSource, Scenario, RETURN_TO_PLACE};
 
+mod retrust;
+
 /// How a case ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -681,6 +683,11 @@ impl CaseRun<'_> {
         if check.goal == attacks::Goal::Withstand {
             return self.withstand_check(check, good, baseline, notes).await;
         }
+        if let Some(change) = check.retrust() {
+            return self
+                .retrust_check(check, change, good, baseline, notes)
+                .await;
+        }
         if check.needs_canary() {
             return self.fetch_probe(check, good, notes).await;
         }
@@ -731,9 +738,28 @@ impl CaseRun<'_> {
         let attempt = self
             .attempt(self.responder(Some(check), Some(replayed)))
             .await?;
-        Self::record_details(&attempt, notes);
+        let mut judged = Self::judge_attempt(check, &attempt, baseline, notes);
+        if let (Some(measure), Some(accepted)) = (
+            attacks::catalogue::skew_measure(check),
+            skew_answer(judged.outcome),
+        ) {
+            let measured = self.measure_skew(&measure, accepted, good, baseline).await;
+            judged.reason = format!("{}; {measured}", judged.reason);
+        }
+        Ok((judged.reason.clone(), judged))
+    }
+
+    /// The verdict on `check`'s forgery as `attempt` posted it, by the check's goal; the
+    /// attempt's details and who got in go to `notes`.
+    fn judge_attempt(
+        check: &Check,
+        attempt: &Attempt,
+        baseline: &Baseline,
+        notes: &mut Notes,
+    ) -> Judged {
+        Self::record_details(attempt, notes);
         let swap = &attempt.delivered.swap;
-        let mut judged = crate::judge::judge(
+        let judged = crate::judge::judge(
             check.goal,
             &attempt.session,
             swap,
@@ -743,14 +769,7 @@ impl CaseRun<'_> {
         );
         notes.forged_identity = forged_identity(swap, judged.signed_in_as.as_deref());
         notes.signed_in_as = judged.signed_in_as.clone();
-        if let (Some(measure), Some(accepted)) = (
-            attacks::catalogue::skew_measure(check),
-            skew_answer(judged.outcome),
-        ) {
-            let measured = self.measure_skew(&measure, accepted, good, baseline).await;
-            judged.reason = format!("{}; {measured}", judged.reason);
-        }
-        Ok((judged.reason.clone(), judged))
+        judged
     }
 
     /// COND-07: how much clock skew the SP allows, between two of `measure`'s steps. The
@@ -1867,6 +1886,9 @@ struct Notes {
     unanswered: bool,
     /// The login's messages and answers.
     exchange: Exchange,
+    /// Why the SP may still trust changed IdP metadata after a `meta/` check (it did not take
+    /// its original metadata back).
+    metadata_left: Option<String>,
 }
 
 impl Notes {
@@ -2039,11 +2061,21 @@ fn held_back_by_goal(case: &Case) -> bool {
         .is_some_and(|c| c.goal == attacks::Goal::StaySignedIn)
 }
 
-/// Whether `case` is a denial-of-service check, which runs alone after every other check: it
-/// may leave the SP busy or down, and beside other checks its timing would mean nothing.
+/// Whether `case` runs alone after every other check: a denial-of-service check may leave the
+/// SP busy or down, and beside other checks its timing would mean nothing; a `meta/` check
+/// changes the keys the SP trusts for as long as it runs.
 fn runs_last(case: &Case) -> bool {
     case.attack
-        .is_some_and(|c| c.goal == attacks::Goal::Withstand)
+        .is_some_and(|c| c.goal == attacks::Goal::Withstand || c.retrust().is_some())
+}
+
+/// The time a case may take: a `meta/` check also logs in before the metadata changes and
+/// gives the SP its metadata back (a reload and the logins waiting on it) after.
+fn case_limit(case: &Case, limits: Limits) -> Duration {
+    match case.attack.and_then(Check::retrust) {
+        Some(_) => limits.case_timeout + retrust::case_part(limits) + 3 * limits.reload_timeout,
+        None => limits.case_timeout,
+    }
 }
 
 /// Runs every case of `scenario` at `clock`'s time, the checks `jobs` at once, calling `emit`
@@ -2363,14 +2395,17 @@ pub async fn run_scenario<'s>(
                     .unwrap_or_default();
                 return (case, (Outcome::Inconclusive, why), Duration::ZERO, notes);
             };
-            let result = tokio::time::timeout(
-                limits.case_timeout,
-                run.reject(case, good, baseline, &mut notes),
-            )
-            .await;
+            let limit = case_limit(case, limits);
+            let result =
+                tokio::time::timeout(limit, run.reject(case, good, baseline, &mut notes)).await;
+            if result.is_err() && case.attack.and_then(Check::retrust).is_some() {
+                notes.metadata_left = Some(format!(
+                    "the `meta/` check ran out of its {limit:?} before the SP was given its metadata back"
+                ));
+            }
             notes.unanswered = matches!(result, Ok(Err(CaseEnd::Unanswered(_))));
             let forged_identity = notes.forged_identity.is_some();
-            let verdict = match conclude(result, limits.case_timeout) {
+            let verdict = match conclude(result, limit) {
                 // A refusal of a forged identity the SP would refuse even validly signed is moot.
                 (_, Some(judged))
                     if judged.outcome == Outcome::Pass
@@ -2510,10 +2545,24 @@ pub async fn run_scenario<'s>(
         };
         record(case, verdict, took + again, notes);
     }
-    // Denial-of-service checks last, one at a time, each judging the SP's recovery itself.
+    // `meta/` and denial-of-service checks last, one at a time, each judging the SP's
+    // recovery itself; once the SP keeps changed metadata, what follows cannot be judged.
+    let mut metadata_left: Option<String> = None;
     for &case in rejects.iter().filter(|c| runs_last(c)) {
-        let (case, verdict, took, notes) = check(case).await;
+        if let Some(why) = &metadata_left {
+            let why =
+                format!("could not judge: the SP may still trust changed IdP metadata ({why})");
+            record(
+                case,
+                (Outcome::Inconclusive, why),
+                Duration::ZERO,
+                Notes::default(),
+            );
+            continue;
+        }
+        let (case, verdict, took, mut notes) = check(case).await;
         reran = true;
+        metadata_left = notes.metadata_left.take();
         record(case, verdict, took, notes);
     }
     // A check run again may have left the SP in trouble: let it recover before the control.

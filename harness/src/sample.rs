@@ -46,7 +46,7 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
             ));
         }
         Edit::Logout(_) => return logout_example(check),
-        Edit::Bytes(_) | Edit::Exhaust(_) => {}
+        Edit::Bytes(_) | Edit::Exhaust(_) | Edit::Retrusted(..) => {}
     }
     let idp = Idp::new(Config::builtin());
     let app = &idp.config.apps[0];
@@ -91,7 +91,18 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
         crate::respond::forge(check, seed, key, donors, Some(&canary), sp)
     })
     .map_err(|e| format!("{e:?}"))?;
-    let mut out = forged.xml;
+    let mut out = match check.retrust() {
+        Some(change) => format!(
+            "(first the SP re-reads IdP metadata ({}) through the scenario's sp.reload_idp_metadata and must stop taking the old key; then this is posted, and the original metadata goes back)\n{}",
+            match change {
+                attacks::Retrust::NewKey => "a new signing key in place of the IdP's",
+                attacks::Retrust::NewKeyWithoutUse => "a new key in place of the IdP's, its KeyDescriptor without `use`",
+                attacks::Retrust::EncryptionKeyOnly => "a new key in place of the IdP's, listed for encryption only",
+            },
+            forged.xml
+        ),
+        None => forged.xml,
+    };
     for s in &forged.served {
         out.push_str(&format!(
             "\n\nserved by the canary at {}/{}:\n{}",

@@ -60,6 +60,7 @@ struct SpSpec {
     logout_return_to: Option<String>,
     single_logout_url: Option<String>,
     single_logout_post_url: Option<String>,
+    reload_idp_metadata: Option<String>,
     oracle: OracleSpec,
 }
 
@@ -157,6 +158,14 @@ pub struct KeptUrls {
 /// Where `sp.return_to` takes the address to return to.
 pub const RETURN_TO_PLACE: &str = "{url}";
 
+/// Where `sp.reload_idp_metadata` takes the path of the metadata file to install.
+pub const METADATA_PLACE: &str = "{metadata}";
+
+/// `text` in single quotes for a POSIX shell (a `'` inside closed, escaped and reopened).
+pub fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
 /// The SP under test.
 #[derive(Clone, Debug)]
 pub struct SpTarget {
@@ -181,6 +190,10 @@ pub struct SpTarget {
     /// HTTP-POST SingleLogoutService, else the Redirect one if it takes posted ones too): the
     /// `slo/post/` checks.
     pub single_logout_post_url: Option<String>,
+    /// A shell command that makes the SP trust the IdP metadata in the file
+    /// [`METADATA_PLACE`] names (`cp {metadata} /etc/app/idp.xml && systemctl reload app`): the
+    /// `meta/` checks run it with changed metadata, then with the original again.
+    pub reload_idp_metadata: Option<String>,
     /// How to tell a login worked.
     pub oracle: Oracle,
 }
@@ -616,6 +629,16 @@ fn parse_unredacted(text: &str, file: &Path, vars: Vars) -> Result<Scenario, Sce
             ));
         }
     }
+    if let Some(command) = &sp.reload_idp_metadata {
+        if !command.contains(METADATA_PLACE) {
+            return Err(error(
+                file,
+                line_of(raw, "sp.reload_idp_metadata", sp_at.line()),
+                format!("`sp.reload_idp_metadata` {command:?} never names `{METADATA_PLACE}`"),
+                "write `{metadata}` where the new metadata file's path goes, e.g. cp {metadata} /etc/app/idp.xml && systemctl reload app",
+            ));
+        }
+    }
     // A metadata file is read now: a missing or broken one is the scenario's mistake.
     let source = |key: &str, m: Spanned<String>| {
         if m.value.starts_with("http://") || m.value.starts_with("https://") {
@@ -963,6 +986,7 @@ fn parse_unredacted(text: &str, file: &Path, vars: Vars) -> Result<Scenario, Sce
             logout_return_to: sp.logout_return_to,
             single_logout_url: sp.single_logout_url,
             single_logout_post_url: sp.single_logout_post_url,
+            reload_idp_metadata: sp.reload_idp_metadata,
             oracle: Oracle {
                 url: sp.oracle.url,
                 identity,
@@ -1025,6 +1049,36 @@ mod tests {
         assert_eq!(ids, expected);
         assert!(ids.contains(&"sig/none") && ids.contains(&"xsw/3"));
         assert!(s.cases[1..].iter().all(|c| c.expect == Expect::Reject));
+    }
+
+    #[test]
+    fn a_reload_command_must_say_where_the_metadata_file_goes() {
+        let with = |command: &str| {
+            GOOD.replace(
+                "  oracle:",
+                &format!("  reload_idp_metadata: {command}\n  oracle:"),
+            )
+        };
+        let s = parse(
+            &with("cp {metadata} /etc/idp.xml"),
+            Path::new("r.yaml"),
+            &no_vars,
+        )
+        .unwrap();
+        assert_eq!(
+            s.sp.reload_idp_metadata.as_deref(),
+            Some("cp {metadata} /etc/idp.xml")
+        );
+        let e = parse(&with("systemctl reload app"), Path::new("r.yaml"), &no_vars).unwrap_err();
+        assert_eq!(e.line, 5, "{e}");
+        assert!(e.message.contains("never names `{metadata}`"), "{e}");
+        assert!(e.hint.contains("cp {metadata}"), "{e}");
+    }
+
+    #[test]
+    fn shell_quoting_survives_a_quote_in_the_path() {
+        assert_eq!(shell_quote("/tmp/a b"), "'/tmp/a b'");
+        assert_eq!(shell_quote("/tmp/it's"), "'/tmp/it'\\''s'");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use reference_sp::scim::{ScimConfig, ScimFlaw, ScimState};
 use reference_sp::server::{app, Requirements, SpConfig, SpState};
-use reference_sp::trust::IdpTrust;
+use reference_sp::trust::{IdpTrust, MetadataFile};
 use reference_sp::{Flaw, Flaws};
 
 use crate::{say, UsageError};
@@ -45,6 +45,8 @@ fn flaw_help() -> String {
         "    saml-harness sp serve --flaw audience --flaw replay --listen 127.0.0.1:0\n",
         "    saml-harness sp serve --scim-token s3cret\n",
         "    saml-harness scim --base-url http://127.0.0.1:7081/scim/v2 --token s3cret  # drive it\n",
+        "    saml-harness idp metadata > idp.xml && saml-harness sp serve --idp-metadata idp.xml\n",
+        "    # a scenario's  reload_idp_metadata: cp {metadata} idp.xml  then re-keys it (meta/ checks)\n",
         "    saml-harness sp serve --trivial-acs --listen 127.0.0.1:7082\n",
         "    saml-harness load SCENARIO --acs-only     # measure the harness against it\n",
         "    META=http://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml\n",
@@ -59,7 +61,10 @@ pub struct ServeArgs {
     /// Address to listen on; binding beyond loopback must be asked for explicitly.
     #[arg(long, value_name = "ADDR", default_value = DEFAULT_SP_LISTEN, value_parser = crate::parse_listen)]
     listen: SocketAddr,
-    /// The IdP's federation metadata (URL or file); default: the built-in mock IdP at http://127.0.0.1:7080.
+    /// The IdP's federation metadata (URL or file); default: the built-in mock IdP at
+    /// http://127.0.0.1:7080. A file is read again whenever it changes (checked on every
+    /// request), so a scenario's `sp.reload_idp_metadata: cp {metadata} FILE` re-keys the SP;
+    /// metadata it cannot use leaves it trusting no key.
     #[arg(long, value_name = "URL|FILE")]
     idp_metadata: Option<String>,
     /// Turn off one check (repeatable); see FLAWS below.
@@ -138,8 +143,8 @@ fn parse_flaw(s: &str) -> Result<Flaw, String> {
 }
 
 /// Reads IdP metadata from a URL or a file, or builds the built-in mock IdP's.
-pub async fn idp_trust(source: Option<&str>) -> Result<IdpTrust> {
-    let xml = match source {
+async fn idp_metadata(source: Option<&str>) -> Result<String> {
+    Ok(match source {
         None => {
             let idp = mock_idp::idp::Idp::new(mock_idp::config::Config::builtin());
             let app = &idp.config.apps[0];
@@ -160,14 +165,20 @@ pub async fn idp_trust(source: Option<&str>) -> Result<IdpTrust> {
         }
         Some(path) => std::fs::read_to_string(path)
             .map_err(|e| UsageError(format!("cannot read IdP metadata {path:?}: {e}")))?,
-    };
-    Ok(IdpTrust::from_metadata(&xml).map_err(|e| UsageError(e.to_string()))?)
+    })
+}
+
+/// The metadata's file, when `source` names one (not a URL, not the built-in default).
+fn metadata_path(source: Option<&str>) -> Option<&str> {
+    source.filter(|s| !s.starts_with("http://") && !s.starts_with("https://"))
 }
 
 /// Runs `sp serve` until Ctrl-C.
 pub fn serve(args: ServeArgs) -> Result<()> {
     crate::runtime::block_on(async move {
-        let idp = idp_trust(args.idp_metadata.as_deref()).await?;
+        let source = args.idp_metadata.as_deref();
+        let xml = idp_metadata(source).await?;
+        let idp = IdpTrust::from_metadata(&xml).map_err(|e| UsageError(e.to_string()))?;
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| {
@@ -236,6 +247,10 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             say!("  requires         {}", needs.join("; "));
         }
         let mut state = SpState::new(config);
+        if let Some(path) = metadata_path(source) {
+            say!("  re-reads         {path} when it changes");
+            state = state.with_metadata_file(MetadataFile::new(path.into(), &xml));
+        }
         let mut scim_router = None;
         if let Some(token) = args.scim_token {
             say!("  SCIM             {base_url}/scim/v2 (bearer token required)");

@@ -226,9 +226,10 @@ fn gives_the_fuzzer_nothing(
     cases: &str,
     inconclusive_allowed: bool,
 ) {
+    let metadata = sp.idp_metadata_file().display().to_string();
     let out = harness(
         &["fuzz", scenario, "--seed", "1", "--max-cases", cases],
-        &[("SP_URL", &sp.base_url)],
+        &[("SP_URL", &sp.base_url), ("IDP_METADATA_FILE", &metadata)],
     );
     let said = text(&out);
     assert_eq!(

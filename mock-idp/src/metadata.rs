@@ -109,8 +109,26 @@ const CLAIM_TYPES: [(&str, &str, &str); 19] = [
     ),
 ];
 
-fn key_descriptor(cert: &SigningCert) -> Element {
-    Element::new("KeyDescriptor").attr("use", "signing").child(
+/// What an IDPSSODescriptor's KeyDescriptors say their keys are for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KeyUse {
+    /// `use="signing"`, as Entra writes it.
+    #[default]
+    Signing,
+    /// No `use` attribute: the key is for signing and encryption alike (SAML metadata §2.4.1.1).
+    Unstated,
+    /// `use="encryption"`: the IdP names no signing key at all.
+    Encryption,
+}
+
+fn key_descriptor(cert: &SigningCert, key_use: KeyUse) -> Element {
+    let descriptor = Element::new("KeyDescriptor");
+    let descriptor = match key_use {
+        KeyUse::Signing => descriptor.attr("use", "signing"),
+        KeyUse::Unstated => descriptor,
+        KeyUse::Encryption => descriptor.attr("use", "encryption"),
+    };
+    descriptor.child(
         Element::new("KeyInfo").xmlns(DSIG_NS).child(
             Element::new("X509Data")
                 .child(Element::new("X509Certificate").text(cert.der_base64().to_owned())),
@@ -176,12 +194,24 @@ pub fn federation_metadata(
     certs: &[SigningCert],
     signer: &SigningCert,
 ) -> Result<String, SignError> {
+    metadata_with_key_use(tenant, base_url, certs, signer, KeyUse::Signing)
+}
+
+/// [`federation_metadata`] with the IDPSSODescriptor's keys marked `key_use` (the other
+/// roles keep `use="signing"`).
+pub fn metadata_with_key_use(
+    tenant: &Tenant,
+    base_url: &str,
+    certs: &[SigningCert],
+    signer: &SigningCert,
+    key_use: KeyUse,
+) -> Result<String, SignError> {
     let base = base_url.trim_end_matches('/');
     let saml2 = format!("{base}/{}/saml2", tenant.id);
     let wsfed = format!("{base}/{}/wsfed", tenant.id);
-    let with_keys = |mut e: Element| {
+    let with_keys = |mut e: Element, key_use: KeyUse| {
         for c in certs {
-            e = e.child(key_descriptor(c));
+            e = e.child(key_descriptor(c, key_use));
         }
         e
     };
@@ -195,11 +225,11 @@ pub fn federation_metadata(
                 .child(Element::prefixed("auth", "Description").text(description)),
         );
     }
-    let sts = with_keys(role_descriptor("SecurityTokenServiceType"))
+    let sts = with_keys(role_descriptor("SecurityTokenServiceType"), KeyUse::Signing)
         .child(claims)
         .child(endpoint("SecurityTokenServiceEndpoint", &wsfed))
         .child(endpoint("PassiveRequestorEndpoint", &wsfed));
-    let app_service = with_keys(role_descriptor("ApplicationServiceType"))
+    let app_service = with_keys(role_descriptor("ApplicationServiceType"), KeyUse::Signing)
         .child(endpoint("TargetScopes", &tenant.entity_id()))
         .child(endpoint("ApplicationServiceEndpoint", &wsfed))
         .child(endpoint("PassiveRequestorEndpoint", &wsfed));
@@ -208,10 +238,13 @@ pub fn federation_metadata(
             .attr("Binding", binding)
             .attr("Location", saml2.clone())
     };
-    let idp = with_keys(Element::new("IDPSSODescriptor").attr(
-        "protocolSupportEnumeration",
-        "urn:oasis:names:tc:SAML:2.0:protocol",
-    ))
+    let idp = with_keys(
+        Element::new("IDPSSODescriptor").attr(
+            "protocolSupportEnumeration",
+            "urn:oasis:names:tc:SAML:2.0:protocol",
+        ),
+        key_use,
+    )
     .child(service("SingleLogoutService", REDIRECT_BINDING))
     .child(service("SingleSignOnService", REDIRECT_BINDING))
     .child(service("SingleSignOnService", POST_BINDING));

@@ -1,6 +1,7 @@
 """A minimal Flask SP on python3-saml (OneLogin), configured as its documentation says, strict.
 
-Environment: SP_BASE_URL (http://127.0.0.1:PORT), SP_PORT, IDP_METADATA (file).
+Environment: SP_BASE_URL (http://127.0.0.1:PORT), SP_PORT, IDP_METADATA (file, read again
+whenever its content changes, as an app that refreshes IdP metadata does).
 Routes: /login (SP-initiated), /acs, /me (JSON: name_id, attributes), /metadata, /slo (starts
 a sign-out), /sls (takes the LogoutResponse; signed Redirect messages required there).
 """
@@ -16,41 +17,48 @@ from onelogin.saml2.logout_response import OneLogin_Saml2_Logout_Response
 from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
 BASE = os.environ["SP_BASE_URL"]
-with open(os.environ["IDP_METADATA"]) as f:
-    IDP = OneLogin_Saml2_IdPMetadataParser.parse(f.read())
 
-SETTINGS = OneLogin_Saml2_IdPMetadataParser.merge_settings(
-    {
-        "strict": True,
-        "debug": False,
-        "sp": {
-            "entityId": BASE + "/metadata",
-            "assertionConsumerService": {
-                "url": BASE + "/acs",
-                "binding": "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST",
-            },
-            "NameIDFormat": "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
-            "singleLogoutService": {
-                "url": BASE + "/sls",
-                "binding": "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect",
-            },
+OWN_SETTINGS = {
+    "strict": True,
+    "debug": False,
+    "sp": {
+        "entityId": BASE + "/metadata",
+        "assertionConsumerService": {
+            "url": BASE + "/acs",
+            "binding": "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST",
         },
-        "security": {
-            "wantAssertionsSigned": True,
-            # Require the class it asks for (Entra echoes PasswordProtectedTransport).
-            "requestedAuthnContext": [
-                "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
-            ],
-            "failOnAuthnContextMismatch": True,
+        "NameIDFormat": "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+        "singleLogoutService": {
+            "url": BASE + "/sls",
+            "binding": "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect",
         },
     },
-    IDP,
-)
+    "security": {
+        "wantAssertionsSigned": True,
+        # Require the class it asks for (Entra echoes PasswordProtectedTransport).
+        "requestedAuthnContext": [
+            "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+        ],
+        "failOnAuthnContextMismatch": True,
+    },
+}
 
-# Sign-out messages must carry the Redirect binding's query signature (login Responses are
-# signed on the Assertion only, as Entra does, so this is not set for /acs).
-SLO_SETTINGS = copy.deepcopy(SETTINGS)
-SLO_SETTINGS["security"]["wantMessagesSigned"] = True
+LOADED = {"metadata": None}
+
+
+def settings(slo=False):
+    """The toolkit's settings for the IdP metadata file as it is now (parsed again when it
+    changed). Sign-out messages (`slo`) must carry the Redirect binding's query signature
+    (login Responses are signed on the Assertion only, as Entra does, so not for /acs)."""
+    with open(os.environ["IDP_METADATA"]) as f:
+        metadata = f.read()
+    if metadata != LOADED["metadata"]:
+        idp = OneLogin_Saml2_IdPMetadataParser.parse(metadata)
+        login = OneLogin_Saml2_IdPMetadataParser.merge_settings(copy.deepcopy(OWN_SETTINGS), idp)
+        logout = copy.deepcopy(login)
+        logout["security"]["wantMessagesSigned"] = True
+        LOADED.update(metadata=metadata, login=login, logout=logout)
+    return LOADED["logout" if slo else "login"]
 
 app = Flask(__name__)
 app.secret_key = secrets.token_bytes(32)
@@ -71,8 +79,8 @@ def request_data():
     }
 
 
-def saml_auth(settings=SETTINGS):
-    return OneLogin_Saml2_Auth(request_data(), settings)
+def saml_auth(slo=False):
+    return OneLogin_Saml2_Auth(request_data(), settings(slo))
 
 
 @app.route("/login")
@@ -130,7 +138,7 @@ def slo():
 
 @app.route("/sls")
 def sls():
-    auth = saml_auth(SLO_SETTINGS)
+    auth = saml_auth(slo=True)
     request_id = session.get("logout_request_id")
     # An IdP's LogoutRequest ends this session only when it names this session's user (as
     # python3-saml's README asks of the application: it does not compare them itself); it is

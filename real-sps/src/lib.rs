@@ -39,6 +39,12 @@ impl Drop for Helper {
 }
 
 impl RealSp {
+    /// The IdP metadata file the SP was started with: a scenario's `sp.reload_idp_metadata`
+    /// replaces it (the SPs that re-read it on change take the new one).
+    pub fn idp_metadata_file(&self) -> PathBuf {
+        self.dir.path().join("idp-metadata.xml")
+    }
+
     /// The SP's logs so far (for assertion messages).
     pub fn logs(&self) -> String {
         ["stderr.log", "error.log", "shibd.log"]

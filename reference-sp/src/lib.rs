@@ -233,11 +233,21 @@ pub enum Flaw {
     /// `DOMNode::C14N` does (xmlseclibs: SimpleSAMLphp, php-saml): against an XPath node set
     /// that libxml2 searches linearly for every node (PHP bug 53655).
     NodeSetCanonicalization,
+    /// On re-reading the IdP metadata, add its keys to those already trusted instead of
+    /// replacing them: a key rolled over stays trusted.
+    KeepsRetiredKeys,
+    /// With no signing key in the IdP metadata, skip signature verification (samael 0.0.22:
+    /// `idp_signing_certs` is None, so the response is read unverified; CloudStack
+    /// CVE-2024-41107).
+    NoKeyNoCheck,
+    /// With only KeyDescriptors that carry no `use` in the IdP metadata, skip signature
+    /// verification (Keycloak's IdP import before 26.4.14, CVE-2026-16443).
+    UnmarkedKeyNoCheck,
 }
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 77] = [
+    pub const ALL: [Flaw; 80] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -315,6 +325,9 @@ impl Flaw {
         Flaw::UnboundedTransforms,
         Flaw::UnboundedAttributes,
         Flaw::NodeSetCanonicalization,
+        Flaw::KeepsRetiredKeys,
+        Flaw::NoKeyNoCheck,
+        Flaw::UnmarkedKeyNoCheck,
     ];
 
     /// The command-line name.
@@ -397,6 +410,9 @@ impl Flaw {
             Flaw::UnboundedTransforms => "unbounded-transforms",
             Flaw::UnboundedAttributes => "unbounded-attributes",
             Flaw::NodeSetCanonicalization => "node-set-c14n",
+            Flaw::KeepsRetiredKeys => "keeps-retired-keys",
+            Flaw::NoKeyNoCheck => "no-key-no-check",
+            Flaw::UnmarkedKeyNoCheck => "unmarked-key-no-check",
         }
     }
 
@@ -531,6 +547,13 @@ impl Flaw {
             }
             Flaw::NodeSetCanonicalization => {
                 "canonicalise SignedInfo against a node set, quadratic (PHP < 8.4)"
+            }
+            Flaw::KeepsRetiredKeys => "keep trusting keys re-read IdP metadata no longer lists",
+            Flaw::NoKeyNoCheck => {
+                "with no signing key in IdP metadata, skip signatures (CVE-2024-41107, samael)"
+            }
+            Flaw::UnmarkedKeyNoCheck => {
+                "with only keys without `use` in IdP metadata, skip signatures (CVE-2026-16443)"
             }
         }
     }

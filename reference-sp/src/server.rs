@@ -151,10 +151,38 @@ struct Memory {
     sign_on_busy: bool,
 }
 
+/// The IdP trust `xml` gives an SP configured as `config`: metadata it cannot use leaves it
+/// trusting no signing key (every response refused), never the old keys.
+fn reread_trust(config: &SpConfig, xml: &str) -> IdpTrust {
+    let flawed = |f: Flaw| config.flaws.contains(&f);
+    let mut idp = match IdpTrust::read(xml, flawed(Flaw::UnmarkedKeyNoCheck)) {
+        Ok(idp) => idp,
+        Err(e) => {
+            eprintln!(
+                "reference SP: {e}; trusting no signing key until the metadata file is fixed"
+            );
+            IdpTrust {
+                certificates: Vec::new(),
+                ..config.idp.clone()
+            }
+        }
+    };
+    if flawed(Flaw::KeepsRetiredKeys) {
+        for old in &config.idp.certificates {
+            if !idp.certificates.contains(old) {
+                idp.certificates.push(old.clone());
+            }
+        }
+    }
+    idp
+}
+
 /// Shared state of the running SP.
 #[derive(Clone)]
 pub struct SpState {
-    config: Arc<SpConfig>,
+    config: Arc<std::sync::RwLock<Arc<SpConfig>>>,
+    /// Where the IdP metadata is re-read from when it changes, if anywhere.
+    metadata_file: Option<Arc<crate::trust::MetadataFile>>,
     memory: Arc<Mutex<Memory>>,
     clock: saml_protocol::Clock,
     ids: saml_protocol::Ids,
@@ -166,7 +194,8 @@ impl SpState {
     /// State for `config` on the system clock.
     pub fn new(config: SpConfig) -> Self {
         SpState {
-            config: Arc::new(config),
+            config: Arc::new(std::sync::RwLock::new(Arc::new(config))),
+            metadata_file: None,
             memory: Arc::default(),
             clock: saml_protocol::system_clock(),
             ids: saml_protocol::Ids::random(),
@@ -189,9 +218,33 @@ impl SpState {
         SpState { ids, ..self }
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &SpConfig {
-        &self.config
+    /// The same SP, re-reading its IdP metadata from `file` whenever the file changes
+    /// (checked on every request).
+    pub fn with_metadata_file(self, file: crate::trust::MetadataFile) -> Self {
+        SpState {
+            metadata_file: Some(Arc::new(file)),
+            ..self
+        }
+    }
+
+    /// Re-reads the IdP metadata file if it changed (every request starts so).
+    fn reread_metadata(&self) {
+        if let Some(xml) = self.metadata_file.as_ref().and_then(|f| f.changed()) {
+            let mut config = self.config.write().unwrap_or_else(|e| e.into_inner());
+            let idp = reread_trust(&config, &xml);
+            *config = Arc::new(SpConfig {
+                idp,
+                ..SpConfig::clone(&config)
+            });
+        }
+    }
+
+    /// The configuration (with the IdP metadata file's content as of this request).
+    pub fn config(&self) -> Arc<SpConfig> {
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn memory(&self) -> std::sync::MutexGuard<'_, Memory> {
@@ -253,7 +306,21 @@ pub fn app(state: SpState) -> Router {
         .route("/logout", get(logout))
         .route("/saml/slo", get(single_logout).post(single_logout_post))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            reread_metadata,
+        ))
         .with_state(state)
+}
+
+/// Every request first takes in a changed IdP metadata file.
+async fn reread_metadata(
+    State(state): State<SpState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    state.reread_metadata();
+    next.run(request).await
 }
 
 #[derive(Deserialize)]
@@ -696,7 +763,7 @@ async fn logout(
     let expired = format!("{SESSION_COOKIE}=; Path=/; Max-Age=0");
     let c = state.config();
     if let (true, Some(login)) = (c.needs.single_logout, ended) {
-        let location = logout_request_url(&state, c, &login, q.next.as_deref());
+        let location = logout_request_url(&state, &c, &login, q.next.as_deref());
         return (
             StatusCode::FOUND,
             [(header::SET_COOKIE, expired), (header::LOCATION, location)],
@@ -768,7 +835,7 @@ async fn single_logout(
         _ => {}
     }
     let request = match inflate_logout_request(&message.value)
-        .and_then(|xml| logout_request(&xml, c, (state.clock)()))
+        .and_then(|xml| logout_request(&xml, &c, (state.clock)()))
     {
         Ok(r) => r,
         Err(why) => return refuse(StatusCode::BAD_REQUEST, format!("refused: {why}")),
@@ -807,10 +874,10 @@ async fn single_logout_post(State(state): State<SpState>, Form(form): Form<SloFo
             )
         }
     };
-    if let Err(why) = verify_posted_logout(&xml, c) {
+    if let Err(why) = verify_posted_logout(&xml, &c) {
         return refuse(StatusCode::FORBIDDEN, format!("refused: {why}"));
     }
-    match logout_request(&xml, c, (state.clock)()) {
+    match logout_request(&xml, &c, (state.clock)()) {
         Ok(request) => end_sessions(&state, request),
         Err(why) => refuse(StatusCode::BAD_REQUEST, format!("refused: {why}")),
     }
@@ -1030,6 +1097,109 @@ mod tests {
             users: Vec::new(),
             needs: Requirements::default(),
             trivial_acs: false,
+        }
+    }
+
+    /// Metadata for the built-in tenant listing `certs`, marked `key_use`.
+    fn metadata_listing(
+        certs: &[mock_idp::cert::SigningCert],
+        key_use: mock_idp::metadata::KeyUse,
+    ) -> String {
+        let config = mock_idp::config::Config::builtin();
+        mock_idp::metadata::metadata_with_key_use(
+            &config.tenant,
+            "http://idp",
+            certs,
+            &certs[0],
+            key_use,
+        )
+        .unwrap()
+    }
+
+    fn new_cert() -> mock_idp::cert::SigningCert {
+        let key =
+            openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+        let now = OffsetDateTime::now_utc();
+        mock_idp::cert::SigningCert::generate(key, now - Duration::days(1), now + Duration::days(1))
+            .unwrap()
+    }
+
+    /// An SP with `flaws` watching a metadata file; the file's path.
+    fn watching(flaws: Flaws) -> (SpState, tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("idp.xml");
+        let tenant = mock_idp::config::Config::builtin();
+        let original =
+            mock_idp::metadata::app_metadata(&tenant.tenant, "http://idp", &tenant.apps[0])
+                .unwrap();
+        std::fs::write(&path, &original).unwrap();
+        let state = SpState::new(config(flaws))
+            .with_metadata_file(crate::trust::MetadataFile::new(path.clone(), &original));
+        (state, dir, path)
+    }
+
+    /// Any request, so the SP looks at its metadata file.
+    async fn poke(state: &SpState) {
+        let request = axum::http::Request::get("/")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        app(state.clone()).oneshot(request).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_changed_metadata_file_replaces_the_trusted_keys_at_the_next_request() {
+        let new = new_cert();
+        for (flaws, kept) in [
+            (Flaws::new(), 0),
+            (Flaws::from([Flaw::KeepsRetiredKeys]), 1),
+        ] {
+            let (state, _dir, path) = watching(flaws);
+            let old = state.config().idp.certificates.clone();
+            assert_eq!(old.len(), 1);
+            let rolled = metadata_listing(
+                std::slice::from_ref(&new),
+                mock_idp::metadata::KeyUse::Signing,
+            );
+            std::fs::write(&path, rolled).unwrap();
+            assert_eq!(state.config().idp.certificates, old, "not before a request");
+            poke(&state).await;
+            let now = &state.config().idp.certificates;
+            assert_eq!(now.len(), 1 + kept);
+            assert_ne!(now[0], old[0], "the new key first");
+            assert_eq!(now.contains(&old[0]), kept == 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn metadata_naming_no_signing_key_or_none_at_all_leaves_no_key_trusted() {
+        let new = new_cert();
+        let encryption_only = metadata_listing(
+            std::slice::from_ref(&new),
+            mock_idp::metadata::KeyUse::Encryption,
+        );
+        for (flaws, metadata) in [
+            (Flaws::new(), encryption_only.as_str()),
+            (Flaws::new(), "<not metadata"),
+        ] {
+            let (state, _dir, path) = watching(flaws);
+            std::fs::write(&path, metadata).unwrap();
+            poke(&state).await;
+            let c = state.config();
+            assert!(c.idp.certificates.is_empty(), "{metadata:.40}");
+            assert_eq!(c.idp.entity_id, config(Flaws::new()).idp.entity_id);
+        }
+        let unmarked = metadata_listing(
+            std::slice::from_ref(&new),
+            mock_idp::metadata::KeyUse::Unstated,
+        );
+        for (flaws, keys) in [
+            (Flaws::new(), 1),
+            (Flaws::from([Flaw::UnmarkedKeyNoCheck]), 0),
+        ] {
+            let (state, _dir, path) = watching(flaws);
+            std::fs::write(&path, &unmarked).unwrap();
+            poke(&state).await;
+            assert_eq!(state.config().idp.certificates.len(), keys);
         }
     }
 

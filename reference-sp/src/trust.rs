@@ -18,8 +18,22 @@ pub struct IdpTrust {
 pub struct MetadataError(String);
 
 impl IdpTrust {
-    /// Reads the first IDPSSODescriptor of `xml` (DTDs refused).
+    /// Reads the first IDPSSODescriptor of `xml` (DTDs refused); metadata with no signing
+    /// key is an error.
     pub fn from_metadata(xml: &str) -> Result<IdpTrust, MetadataError> {
+        let trust = IdpTrust::read(xml, false)?;
+        if trust.certificates.is_empty() {
+            return Err(MetadataError(
+                "no signing certificate in the IDPSSODescriptor".into(),
+            ));
+        }
+        Ok(trust)
+    }
+
+    /// Reads `xml` as [`IdpTrust::from_metadata`] does, but metadata with no signing key gives
+    /// a trust with none (every response is refused). Signing keys are the KeyDescriptors
+    /// marked `use="signing"` and, unless `marked_only`, those with no `use`.
+    pub fn read(xml: &str, marked_only: bool) -> Result<IdpTrust, MetadataError> {
         let doc = roxmltree::Document::parse(xml)
             .map_err(|e| MetadataError(format!("not well-formed XML: {e}")))?;
         let root = doc.root_element();
@@ -48,7 +62,10 @@ impl IdpTrust {
             .children()
             .filter(|n| {
                 n.has_tag_name((METADATA_NS, "KeyDescriptor"))
-                    && n.attribute("use").is_none_or(|u| u == "signing")
+                    && match n.attribute("use") {
+                        Some(u) => u == "signing",
+                        None => !marked_only,
+                    }
             })
             .flat_map(|k| {
                 k.descendants()
@@ -57,11 +74,6 @@ impl IdpTrust {
             .filter_map(|n| n.text())
             .map(pem_from_base64)
             .collect();
-        if certificates.is_empty() {
-            return Err(MetadataError(
-                "no signing certificate in the IDPSSODescriptor".into(),
-            ));
-        }
         Ok(IdpTrust {
             entity_id,
             sso_url,
@@ -77,6 +89,35 @@ impl IdpTrust {
             .iter()
             .filter_map(|pem| openssl::x509::X509::from_pem(pem.as_bytes()).ok())
             .collect()
+    }
+}
+
+/// IdP metadata in a file, re-read when its content changes (as Shibboleth's `reloadChanges`).
+#[derive(Debug)]
+pub struct MetadataFile {
+    path: std::path::PathBuf,
+    last: std::sync::Mutex<Vec<u8>>,
+}
+
+impl MetadataFile {
+    /// Watches `path`, whose content `current` the SP already trusts.
+    pub fn new(path: std::path::PathBuf, current: &str) -> Self {
+        MetadataFile {
+            path,
+            last: std::sync::Mutex::new(current.as_bytes().to_vec()),
+        }
+    }
+
+    /// The file's content when it differs from the last call's (a file that cannot be read
+    /// counts as unchanged).
+    pub fn changed(&self) -> Option<String> {
+        let now = std::fs::read(&self.path).ok()?;
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if *last == now {
+            return None;
+        }
+        *last = now;
+        Some(String::from_utf8_lossy(&last).into_owned())
     }
 }
 

@@ -290,7 +290,11 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     }
     // Under encrypted-trusted, a decrypted assertion counts as authenticated.
     let trusted_unsigned = was_encrypted && flawed(Flaw::EncryptedTrusted);
-    if !flawed(Flaw::Signature) && !verified_roots && !trusted_unsigned {
+    // samael's and CloudStack's fail-open: no signing key configured reads as nothing to
+    // verify (under unmarked-key-no-check, keys without `use` were not read as signing keys).
+    let no_key_no_check = checks.idp.certificates.is_empty()
+        && (flawed(Flaw::NoKeyNoCheck) || flawed(Flaw::UnmarkedKeyNoCheck));
+    if !flawed(Flaw::Signature) && !verified_roots && !trusted_unsigned && !no_key_no_check {
         verify_signatures(xml, &doc, response, &assertions, checks)?;
     }
     // Its reader finds the Assertion by local name; its verifier checked the saml:Assertion.
@@ -729,6 +733,9 @@ fn verify_signatures(
     use crate::emulated::{DigestSource, IdLookup, Loose};
     let flawed = |f: Flaw| checks.flaws.contains(&f);
     let certs = &checks.idp.certificates;
+    if certs.is_empty() {
+        return reject("the IdP metadata names no signing key, so no response can be trusted; hint: give the SP IdP metadata with a KeyDescriptor for signing");
+    }
     let loose = |how: Loose, which: Checked| -> Result<(), Rejection> {
         // A fresh parse per Signature: a partial canonicalization cuts the tree it ran on.
         let signatures =

@@ -141,3 +141,45 @@ fn an_sp_trusting_the_tenant_level_metadata_refuses_the_apps_tokens_as_with_entr
     let refused = check_with(&trust, &signed(|_| {}), &[]).unwrap_err();
     assert!(refused.contains("does not verify"), "{refused}");
 }
+
+/// The IdP's metadata with its key marked `key_use`.
+fn metadata_marked(key_use: mock_idp::metadata::KeyUse) -> String {
+    let idp = idp();
+    let app = &idp.config.apps[0];
+    mock_idp::metadata::metadata_with_key_use(
+        &idp.config.tenant,
+        "http://idp.test",
+        &app.certificates,
+        app.active_cert(),
+        key_use,
+    )
+    .unwrap()
+}
+
+#[test]
+fn with_no_signing_key_every_response_is_refused_unless_a_fail_open_flaw_skips_the_check() {
+    let md = metadata_marked(mock_idp::metadata::KeyUse::Encryption);
+    assert!(IdpTrust::from_metadata(&md).is_err(), "no signing key");
+    let keyless = IdpTrust::read(&md, false).unwrap();
+    assert!(keyless.certificates.is_empty());
+    // Even the IdP's own response, signed by the key the metadata lists for encryption.
+    let refused = check_with(&keyless, &signed(|_| {}), &[]).unwrap_err();
+    assert!(refused.contains("names no signing key"), "{refused}");
+    for flaw in [Flaw::NoKeyNoCheck, Flaw::UnmarkedKeyNoCheck] {
+        assert!(
+            check_with(&keyless, &signed(|_| {}), &[flaw]).is_ok(),
+            "{flaw:?}"
+        );
+    }
+}
+
+#[test]
+fn a_key_without_use_is_a_signing_key_unless_only_marked_keys_count() {
+    let md = metadata_marked(mock_idp::metadata::KeyUse::Unstated);
+    let trust = IdpTrust::from_metadata(&md).unwrap();
+    assert_eq!(
+        check_with(&trust, &signed(|_| {}), &[]).unwrap(),
+        "B.Simon@contoso.com"
+    );
+    assert!(IdpTrust::read(&md, true).unwrap().certificates.is_empty());
+}

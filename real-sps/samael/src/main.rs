@@ -7,6 +7,8 @@
 //! SP_CERT (PEM files: decryption key and the certificate published for it).
 //! Routes: /login (SP-initiated, HTTP-Redirect), /acs, /me (JSON: name_id, attributes),
 //! /metadata, /slo (501: samael validates no LogoutRequest). A replay cache of assertion IDs, as samael leaves that to the application.
+//! IDP_METADATA is read again whenever its content changes (checked on every request), and
+//! samael's ServiceProvider built anew from it, as an app that refreshes IdP metadata does.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -33,33 +35,55 @@ struct Session {
     attributes: BTreeMap<String, Vec<String>>,
 }
 
-/// The app: samael's ServiceProvider, the IdP's sign-on URL, the sessions, the replay cache.
-struct App {
-    sp: ServiceProvider,
+/// samael's ServiceProvider for one version of the IdP metadata, and the IdP's sign-on URL.
+struct Trusting {
+    metadata: String,
+    sp: Arc<ServiceProvider>,
     sso_url: String,
+}
+
+/// What the ServiceProvider is built from besides the IdP metadata.
+struct Own {
+    base: String,
+    key: openssl::pkey::PKey<openssl::pkey::Private>,
+    cert: openssl::x509::X509,
+    metadata_path: String,
+}
+
+/// The app: samael's ServiceProvider as of the latest IdP metadata, the sessions, the replay
+/// cache.
+struct App {
+    own: Own,
+    trusting: Mutex<Arc<Trusting>>,
     sessions: Mutex<HashMap<String, Session>>,
     seen: Mutex<HashSet<String>>,
 }
 
-type Shared = Arc<App>;
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"))
+impl App {
+    /// The ServiceProvider for the IdP metadata file as it is now (rebuilt when it changed).
+    fn current(&self) -> Result<Arc<Trusting>, String> {
+        let metadata = std::fs::read_to_string(&self.own.metadata_path)
+            .map_err(|e| format!("cannot read IDP_METADATA: {e}"))?;
+        let mut trusting = self.trusting.lock().unwrap();
+        if trusting.metadata != metadata {
+            *trusting = Arc::new(build(&self.own, metadata)?);
+        }
+        Ok(trusting.clone())
+    }
 }
 
-fn main() {
-    let base = env("SP_BASE_URL");
-    let metadata = std::fs::read_to_string(env("IDP_METADATA")).expect("IDP_METADATA");
-    let idp: EntityDescriptor = metadata.parse().expect("IdP metadata");
-    let key =
-        openssl::pkey::PKey::private_key_from_pem(&std::fs::read(env("SP_KEY")).expect("SP_KEY"))
-            .expect("SP key");
-    let cert = openssl::x509::X509::from_pem(&std::fs::read(env("SP_CERT")).expect("SP_CERT"))
-        .expect("SP certificate");
+/// samael's ServiceProvider for `metadata`, configured as its README says.
+fn build(own: &Own, metadata: String) -> Result<Trusting, String> {
+    let idp: EntityDescriptor = metadata
+        .parse()
+        .map_err(|e| format!("unusable IdP metadata: {e}"))?;
+    let base = &own.base;
     let sp = ServiceProviderBuilder::default()
         .entity_id(format!("{base}/metadata"))
-        .key(key)
-        .certificate(CertificateDer::from(cert.to_der().expect("DER")))
+        .key(own.key.clone())
+        .certificate(CertificateDer::from(
+            own.cert.to_der().map_err(|e| e.to_string())?,
+        ))
         .allow_idp_initiated(false)
         .idp_metadata(idp)
         .acs_url(format!("{base}/acs"))
@@ -69,13 +93,39 @@ fn main() {
         .authn_name_id_format("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress".to_string())
         .allowed_signature_algorithms(vec![AllowedSignatureAlgorithm::RsaSha256])
         .build()
-        .expect("ServiceProvider");
+        .map_err(|e| format!("cannot build the ServiceProvider: {e}"))?;
     let sso_url = sp
         .sso_binding_location(HTTP_REDIRECT_BINDING)
-        .expect("the IdP metadata has no HTTP-Redirect SingleSignOnService");
-    let app = Arc::new(App {
-        sp,
+        .ok_or("the IdP metadata has no HTTP-Redirect SingleSignOnService")?;
+    Ok(Trusting {
+        metadata,
+        sp: Arc::new(sp),
         sso_url,
+    })
+}
+
+type Shared = Arc<App>;
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"))
+}
+
+fn main() {
+    let own = Own {
+        base: env("SP_BASE_URL"),
+        key: openssl::pkey::PKey::private_key_from_pem(
+            &std::fs::read(env("SP_KEY")).expect("SP_KEY"),
+        )
+        .expect("SP key"),
+        cert: openssl::x509::X509::from_pem(&std::fs::read(env("SP_CERT")).expect("SP_CERT"))
+            .expect("SP certificate"),
+        metadata_path: env("IDP_METADATA"),
+    };
+    let metadata = std::fs::read_to_string(&own.metadata_path).expect("IDP_METADATA");
+    let trusting = build(&own, metadata).expect("IdP metadata");
+    let app = Arc::new(App {
+        own,
+        trusting: Mutex::new(Arc::new(trusting)),
         sessions: Mutex::default(),
         seen: Mutex::default(),
     });
@@ -128,7 +178,11 @@ fn refuse(status: StatusCode, reason: String) -> Response {
 /// SP-initiated sign-on: an AuthnRequest by HTTP-Redirect, its ID kept in this browser's
 /// session.
 async fn login(State(app): State<Shared>, headers: HeaderMap) -> Response {
-    let request = match app.sp.make_authentication_request(&app.sso_url) {
+    let trusting = match app.current() {
+        Ok(t) => t,
+        Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, e),
+    };
+    let request = match trusting.sp.make_authentication_request(&trusting.sso_url) {
         Ok(r) => r,
         Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
@@ -174,7 +228,10 @@ async fn acs(
             .map(|s| s.pending.clone())
             .unwrap_or_default()
     };
-    let verifier = app.clone();
+    let verifier = match app.current() {
+        Ok(t) => t,
+        Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, e),
+    };
     let encoded = encoded.clone();
     let parsed = tokio::task::spawn_blocking(move || {
         let ids: Vec<&str> = pending.iter().map(String::as_str).collect();
@@ -260,7 +317,11 @@ async fn no_logout() -> Response {
 
 /// The SP's metadata, as samael writes it.
 async fn metadata_xml(State(app): State<Shared>) -> Response {
-    match app.sp.metadata().and_then(|m| m.to_string()) {
+    let trusting = match app.current() {
+        Ok(t) => t,
+        Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, e),
+    };
+    match trusting.sp.metadata().and_then(|m| m.to_string()) {
         Ok(xml) => ([(header::CONTENT_TYPE, "text/xml")], xml).into_response(),
         Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
