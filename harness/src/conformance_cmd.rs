@@ -47,9 +47,11 @@ IDP METADATA THE SP RE-READS:
     SP trust the IdP metadata in the file {metadata} names (cp {metadata} /etc/app/idp.xml &&
     systemctl reload app); without it they are `not-applicable`. Each writes metadata with a
     key made for it, runs the command, waits up to --reload-timeout until the SP acts on it
-    (a login by a key it lists works, or one by a key it dropped stops working), posts its
-    forgery, then gives the SP its original metadata back the same way. They run alone after
-    the other checks, before dos/. --reference-sp sets the command up itself.
+    (a login by a key it lists works, or one by a key it dropped stops working, two polls in
+    a row; 5xx and 429 prove nothing), posts its forgery, then gives the SP its original
+    metadata back the same way. {metadata} is already shell-quoted, and removed after the
+    check. They run alone after the other checks, before dos/. --reference-sp sets the
+    command up itself.
 
 DENIAL OF SERVICE:
     dos/ checks run last, one at a time, after the good login works. Each posts, in two

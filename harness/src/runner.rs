@@ -2069,11 +2069,12 @@ fn runs_last(case: &Case) -> bool {
         .is_some_and(|c| c.goal == attacks::Goal::Withstand || c.retrust().is_some())
 }
 
-/// The time a case may take: a `meta/` check also logs in before the metadata changes and
-/// gives the SP its metadata back (a reload and the logins waiting on it) after.
+/// The time a case may take: a `meta/` check also waits for the good login before the
+/// metadata changes and gives the SP its metadata back (a reload and the polls waiting on
+/// it) after; its own steps are bounded within this.
 fn case_limit(case: &Case, limits: Limits) -> Duration {
     match case.attack.and_then(Check::retrust) {
-        Some(_) => limits.case_timeout + retrust::case_part(limits) + 3 * limits.reload_timeout,
+        Some(_) => 3 * limits.case_timeout + retrust::case_part(limits) + 4 * limits.reload_timeout,
         None => limits.case_timeout,
     }
 }

@@ -46,7 +46,7 @@ fn flaw_help() -> String {
         "    saml-harness sp serve --scim-token s3cret\n",
         "    saml-harness scim --base-url http://127.0.0.1:7081/scim/v2 --token s3cret  # drive it\n",
         "    saml-harness idp metadata > idp.xml && saml-harness sp serve --idp-metadata idp.xml\n",
-        "    # a scenario's  reload_idp_metadata: cp {metadata} idp.xml  then re-keys it (meta/ checks)\n",
+        "    # then a scenario's reload_idp_metadata: cp {metadata} idp.new && mv idp.new idp.xml\n",
         "    saml-harness sp serve --trivial-acs --listen 127.0.0.1:7082\n",
         "    saml-harness load SCENARIO --acs-only     # measure the harness against it\n",
         "    META=http://127.0.0.1:7080/contoso.com/federationmetadata/2007-06/federationmetadata.xml\n",
@@ -63,8 +63,8 @@ pub struct ServeArgs {
     listen: SocketAddr,
     /// The IdP's federation metadata (URL or file); default: the built-in mock IdP at
     /// http://127.0.0.1:7080. A file is read again whenever it changes (checked on every
-    /// request), so a scenario's `sp.reload_idp_metadata: cp {metadata} FILE` re-keys the SP;
-    /// metadata it cannot use leaves it trusting no key.
+    /// request), so a scenario's `sp.reload_idp_metadata: cp {metadata} NEW && mv NEW FILE`
+    /// re-keys the SP; metadata it cannot use leaves it trusting no key.
     #[arg(long, value_name = "URL|FILE")]
     idp_metadata: Option<String>,
     /// Turn off one check (repeatable); see FLAWS below.

@@ -119,13 +119,15 @@ pub enum KeyUse {
     Unstated,
     /// `use="encryption"`: the IdP names no signing key at all.
     Encryption,
+    /// No KeyDescriptor at all.
+    Omitted,
 }
 
 fn key_descriptor(cert: &SigningCert, key_use: KeyUse) -> Element {
     let descriptor = Element::new("KeyDescriptor");
     let descriptor = match key_use {
         KeyUse::Signing => descriptor.attr("use", "signing"),
-        KeyUse::Unstated => descriptor,
+        KeyUse::Unstated | KeyUse::Omitted => descriptor,
         KeyUse::Encryption => descriptor.attr("use", "encryption"),
     };
     descriptor.child(
@@ -197,8 +199,7 @@ pub fn federation_metadata(
     metadata_with_key_use(tenant, base_url, certs, signer, KeyUse::Signing)
 }
 
-/// [`federation_metadata`] with the IDPSSODescriptor's keys marked `key_use` (the other
-/// roles keep `use="signing"`).
+/// [`federation_metadata`] with every role's keys marked `key_use` (or left out).
 pub fn metadata_with_key_use(
     tenant: &Tenant,
     base_url: &str,
@@ -209,7 +210,10 @@ pub fn metadata_with_key_use(
     let base = base_url.trim_end_matches('/');
     let saml2 = format!("{base}/{}/saml2", tenant.id);
     let wsfed = format!("{base}/{}/wsfed", tenant.id);
-    let with_keys = |mut e: Element, key_use: KeyUse| {
+    let with_keys = |mut e: Element| {
+        if key_use == KeyUse::Omitted {
+            return e;
+        }
         for c in certs {
             e = e.child(key_descriptor(c, key_use));
         }
@@ -225,11 +229,11 @@ pub fn metadata_with_key_use(
                 .child(Element::prefixed("auth", "Description").text(description)),
         );
     }
-    let sts = with_keys(role_descriptor("SecurityTokenServiceType"), KeyUse::Signing)
+    let sts = with_keys(role_descriptor("SecurityTokenServiceType"))
         .child(claims)
         .child(endpoint("SecurityTokenServiceEndpoint", &wsfed))
         .child(endpoint("PassiveRequestorEndpoint", &wsfed));
-    let app_service = with_keys(role_descriptor("ApplicationServiceType"), KeyUse::Signing)
+    let app_service = with_keys(role_descriptor("ApplicationServiceType"))
         .child(endpoint("TargetScopes", &tenant.entity_id()))
         .child(endpoint("ApplicationServiceEndpoint", &wsfed))
         .child(endpoint("PassiveRequestorEndpoint", &wsfed));
@@ -238,13 +242,10 @@ pub fn metadata_with_key_use(
             .attr("Binding", binding)
             .attr("Location", saml2.clone())
     };
-    let idp = with_keys(
-        Element::new("IDPSSODescriptor").attr(
-            "protocolSupportEnumeration",
-            "urn:oasis:names:tc:SAML:2.0:protocol",
-        ),
-        key_use,
-    )
+    let idp = with_keys(Element::new("IDPSSODescriptor").attr(
+        "protocolSupportEnumeration",
+        "urn:oasis:names:tc:SAML:2.0:protocol",
+    ))
     .child(service("SingleLogoutService", REDIRECT_BINDING))
     .child(service("SingleSignOnService", REDIRECT_BINDING))
     .child(service("SingleSignOnService", POST_BINDING));

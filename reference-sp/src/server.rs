@@ -229,8 +229,13 @@ impl SpState {
 
     /// Re-reads the IdP metadata file if it changed (every request starts so).
     fn reread_metadata(&self) {
-        if let Some(xml) = self.metadata_file.as_ref().and_then(|f| f.changed()) {
-            let mut config = self.config.write().unwrap_or_else(|e| e.into_inner());
+        let Some(file) = &self.metadata_file else {
+            return;
+        };
+        // One lock from reading the file to storing what it says: two requests across two
+        // changes must not store the older one last.
+        let mut config = self.config.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(xml) = file.changed() {
             let idp = reread_trust(&config, &xml);
             *config = Arc::new(SpConfig {
                 idp,
