@@ -48,7 +48,7 @@ IDP METADATA THE SP RE-READS:
     systemctl reload app); without it they are `not-applicable`. Each writes metadata with a
     key made for it, runs the command, waits up to --reload-timeout until the SP acts on it
     (a login by a key it lists works, or one by a key it dropped stops working, two polls in
-    a row; 5xx and 429 prove nothing), posts its forgery, then gives the SP its original
+    a row; 429, 502, 503 and 504 prove nothing), posts its forgery, then gives the SP its original
     metadata back the same way. {metadata} is already shell-quoted, and removed after the
     check. They run alone after the other checks, before dos/. --reference-sp sets the
     command up itself.

@@ -3,7 +3,7 @@
 //!
 //! Whether the SP acts on the metadata just installed is read from logins the harness signs
 //! (see [`Sign`]), each sign held by [`CONFIRMATIONS`] polls in a row; a poll the SP answers
-//! 5xx or 429, or not at all, proves nothing either way.
+//! 429, 502, 503 or 504, or not at all, proves nothing either way.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -68,13 +68,19 @@ fn idp_base(sso: &url::Url, tenant_id: &str) -> String {
     }
 }
 
+/// Whether the SP's answer says it was not there to decide (429, 502, 503, 504): a 500 is
+/// a refusal here (Shibboleth refuses with one), as when a check is run again alone.
+fn unavailable(status: Option<u16>) -> bool {
+    status.is_some_and(|s| s == 429 || (502..=504).contains(&s))
+}
+
 /// How a login the harness made came out.
 enum Login {
     /// Someone was signed in.
     In,
     /// The SP refused it.
     Refused,
-    /// It proves nothing: the SP answered 5xx or 429, or could not be reached.
+    /// It proves nothing: the SP answered 429, 502, 503 or 504, or could not be reached.
     Unknown(String),
 }
 
@@ -189,7 +195,7 @@ impl CaseRun<'_> {
             .attempt(self.responder(Some(unsigned_forgery()), Some(good)))
             .await?;
         subject.unsigned_refused_before = !matches!(unsigned.session, Session::SignedIn { .. })
-            && !crate::judge::in_trouble(unsigned.acs_status);
+            && !unavailable(unsigned.acs_status);
         let base = idp_base(&before.captured.idp_url, &config.tenant.id);
         let metadata = |certs: &[SigningCert], key_use: KeyUse| {
             mock_idp::metadata::metadata_with_key_use(
@@ -270,7 +276,7 @@ impl CaseRun<'_> {
     /// How an attempt came out, for a poll.
     fn outcome(attempt: Result<Attempt, CaseEnd>) -> Login {
         match attempt {
-            Ok(a) if crate::judge::in_trouble(a.acs_status) => Login::Unknown(format!(
+            Ok(a) if unavailable(a.acs_status) => Login::Unknown(format!(
                 "the SP answered {}: {}",
                 a.acs_status.unwrap_or_default(),
                 a.acs_answer
@@ -338,11 +344,11 @@ impl CaseRun<'_> {
                 match forged {
                     Ok(a)
                         if matches!(a.session, Session::SignedIn { .. })
-                            && !crate::judge::in_trouble(a.acs_status) =>
+                            && !unavailable(a.acs_status) =>
                     {
                         return Poll::ForgeryTaken(Box::new(a))
                     }
-                    Ok(a) if crate::judge::in_trouble(a.acs_status) => {
+                    Ok(a) if unavailable(a.acs_status) => {
                         if let Login::Unknown(why) = Self::outcome(Ok(a)) {
                             return Poll::Waiting(why);
                         }
@@ -518,8 +524,8 @@ impl CaseRun<'_> {
         }
     }
 
-    /// The verdict on the forgery posted under the changed metadata. A 5xx or 429 is no
-    /// refusal; a validly signed forgery that signed in must do it again (an SP whose workers
+    /// The verdict on the forgery posted under the changed metadata. A 429, 502, 503 or 504
+    /// is no refusal; a validly signed forgery that signed in must do it again (an SP whose workers
     /// take new metadata one by one may have had it read under the old).
     fn judge_retrusted(
         &self,
@@ -530,7 +536,7 @@ impl CaseRun<'_> {
     ) -> (String, Judged) {
         let check = subject.check;
         let judged = Self::judge_attempt(check, &attempt, baseline, notes);
-        if judged.outcome == Outcome::Pass && crate::judge::in_trouble(attempt.acs_status) {
+        if judged.outcome == Outcome::Pass && unavailable(attempt.acs_status) {
             return inconclusive(format!(
                 "the SP answered {} to the forgery ({}), so it was never judged",
                 attempt.acs_status.unwrap_or_default(),
