@@ -2222,7 +2222,7 @@ pub const CATALOGUE: &[Check] = &[
         title: "IdP metadata whose only key is for encryption (no signing key at all), then a response with no signature and a forged identity",
         research_id: "META-03",
         references: &[
-            "CVE-2024-41107 (Apache CloudStack SAML plugin < 4.18.2.2 / 4.19.1.0: signatures checked only when the IdP metadata had a signing certificate)",
+            "CVE-2024-41107 (Apache CloudStack SAML plugin: signatures checked only when the IdP metadata had a signing certificate; fixed by the saml2.check.signature setting, on by default)",
             "CVE-2026-28323 (SolarWinds Web Help Desk < 2026.2.1: signature checked only when a certificate was configured)",
             "passport-saml issue 523 (an empty `cert` turned validation off; fixed by requiring a cert, PR 548)",
             PROFILES,
