@@ -46,13 +46,8 @@ impl Servers {
     pub fn reload_command(&self) -> String {
         let file = self.metadata_dir.path().join("idp-metadata.xml");
         let file = crate::scenario::shell_quote(&file.display().to_string());
-        let new = crate::scenario::shell_quote(&format!(
-            "{}",
-            self.metadata_dir
-                .path()
-                .join("idp-metadata.xml.new")
-                .display()
-        ));
+        let new = self.metadata_dir.path().join("idp-metadata.xml.new");
+        let new = crate::scenario::shell_quote(&new.display().to_string());
         format!("cp {{metadata}} {new} && mv {new} {file}")
     }
 

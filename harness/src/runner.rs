@@ -456,8 +456,18 @@ struct CaseRun<'a> {
 
 impl CaseRun<'_> {
     fn responder(&self, attack: Option<&'static Check>, good: Option<&Delivered>) -> Responder {
+        self.responder_signed_by(&self.idp, attack, good)
+    }
+
+    /// [`CaseRun::responder`] with `idp` signing (a `meta/` check's new keys).
+    fn responder_signed_by(
+        &self,
+        idp: &Arc<Idp>,
+        attack: Option<&'static Check>,
+        good: Option<&Delivered>,
+    ) -> Responder {
         Responder::new(
-            self.idp.clone(),
+            idp.clone(),
             self.scenario.user.clone(),
             attack,
             good.cloned(),

@@ -17,7 +17,7 @@ use super::{inconclusive, CaseEnd, CaseRun, Judged, Notes};
 use crate::driver::Attempt;
 use crate::judge::Baseline;
 use crate::oracle::Session;
-use crate::respond::{Delivered, Responder};
+use crate::respond::Delivered;
 use crate::runner::Outcome;
 
 /// Pauses between polls while waiting for the SP to act on new metadata (the last repeats).
@@ -262,14 +262,7 @@ impl CaseRun<'_> {
 
     /// A good login signed by `idp`'s key, as it came out.
     async fn login_with(&self, idp: &Arc<Idp>) -> Login {
-        let responder = Responder::new(
-            idp.clone(),
-            self.scenario.user.clone(),
-            None,
-            None,
-            self.clock.clone(),
-        )
-        .with_sp(self.sp_metadata.clone());
+        let responder = self.responder_signed_by(idp, None, None);
         Self::outcome(self.attempt(responder).await)
     }
 
