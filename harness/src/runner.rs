@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::canary::CanaryOptions;
 use crate::driver::{Attempt, Driver, Target};
-use crate::flow::{parse_url, Browser, FlowError, Limits};
+use crate::flow::{parse_url, Browser, Captured, FlowError, Limits};
 use crate::judge::{Baseline, Judged};
 use crate::oracle::{probe, Session};
 use crate::respond::{CaseEnd, Delivered, Responder};
@@ -1535,21 +1535,48 @@ impl CaseRun<'_> {
 
     /// A good login over HTTP in a browser of its own, which keeps the session.
     async fn login_in_own_browser(&self) -> Result<(Browser, Attempt), CaseEnd> {
+        let (browser, captured, delivered) = self.start_in_own_browser().await?;
+        self.finish_in(browser, captured, delivered).await
+    }
+
+    /// The first half of [`CaseRun::login_in_own_browser`]: the SP's AuthnRequest and the
+    /// IdP's good response to it, not yet posted.
+    async fn start_in_own_browser(&self) -> Result<(Browser, Captured, Delivered), CaseEnd> {
         let origins: Vec<&url::Url> = self.origins.iter().collect();
         let browser = Browser::new(self.limits, &origins);
-        let target = Target {
+        let (captured, delivered) =
+            crate::driver::http::deliver(&browser, &self.http_target(), self.responder(None, None))
+                .await?;
+        Ok((browser, captured, delivered))
+    }
+
+    /// The second half of [`CaseRun::login_in_own_browser`]: the response posted to the ACS.
+    async fn finish_in(
+        &self,
+        browser: Browser,
+        captured: Captured,
+        delivered: Delivered,
+    ) -> Result<(Browser, Attempt), CaseEnd> {
+        let login =
+            crate::driver::http::complete(&browser, &self.http_target(), captured, delivered)
+                .await?;
+        Ok((browser, login))
+    }
+
+    /// The scenario's SP as the HTTP driver reaches it, from its sign-on URL.
+    fn http_target(&self) -> Target<'_> {
+        Target {
             scenario: self.scenario,
             limits: self.limits,
             origins: &self.origins,
             start: None,
-        };
-        let login =
-            crate::driver::http::attempt_in(&browser, &target, self.responder(None, None)).await?;
-        Ok((browser, login))
+        }
     }
 
-    /// The pre-flight for running checks `jobs` at once: `2 × jobs` logins, `jobs` at a time,
-    /// each in a browser of its own, then every session read again. An SP that keeps one
+    /// The pre-flight for running checks `jobs` at once: `2 × jobs` logins in two rounds of
+    /// `jobs`, each in a browser of its own, then every session read again. In each round
+    /// every login has its AuthnRequest before any posts to the ACS, as checks side by side
+    /// may: an SP that remembers only its latest request refuses all but one. An SP that keeps one
     /// session per user (or a few) ends the earlier ones, and checks run side by side would
     /// end each other's sessions: an accepted forgery would read as refused. Ok: how many
     /// logins the SP could take only alone; Err: what went wrong.
@@ -1567,11 +1594,21 @@ impl CaseRun<'_> {
     /// [`CaseRun::keeps_sessions_side_by_side`] without its time limit.
     async fn logins_side_by_side(&self, jobs: usize) -> Result<usize, String> {
         let logins = 2 * jobs;
-        let side_by_side: Vec<_> = futures_util::stream::iter(0..logins)
-            .map(|_| self.login_in_own_browser())
-            .buffered(jobs)
-            .collect()
-            .await;
+        let mut side_by_side = Vec::with_capacity(logins);
+        for _round in 0..2 {
+            let started: Vec<_> = futures_util::stream::iter(0..jobs)
+                .map(|_| self.start_in_own_browser())
+                .buffered(jobs)
+                .collect()
+                .await;
+            let finished =
+                futures_util::future::join_all(started.into_iter().map(|started| async move {
+                    let (browser, captured, delivered) = started?;
+                    self.finish_in(browser, captured, delivered).await
+                }))
+                .await;
+            side_by_side.extend(finished);
+        }
         // A login the SP could not take beside others (it answered 5xx or 429, or not at all:
         // an SP that takes one sign-on at a time) is made again alone: the runner re-runs
         // checks that met such answers alone too. Any other refusal beside others would make
@@ -1712,12 +1749,7 @@ impl CaseRun<'_> {
             return Ok((reason, judged));
         }
         let origins: Vec<&url::Url> = self.origins.iter().collect();
-        let target = Target {
-            scenario: self.scenario,
-            limits: self.limits,
-            origins: &self.origins,
-            start: None,
-        };
+        let target = self.http_target();
         let pending = || async {
             let browser = Browser::new(self.limits, &origins);
             let (_, delivered) =

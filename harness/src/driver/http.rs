@@ -27,8 +27,19 @@ pub async fn attempt_in(
     target: &Target<'_>,
     responder: Responder,
 ) -> Result<Attempt, CaseEnd> {
-    let scenario = target.scenario;
     let (captured, delivered) = deliver(browser, target, responder).await?;
+    complete(browser, target, captured, delivered).await
+}
+
+/// The second half of [`attempt_in`]: `delivered` (made for `captured`) reaches the ACS from
+/// `browser`, and the oracle reads who is signed in.
+pub(crate) async fn complete(
+    browser: &Browser,
+    target: &Target<'_>,
+    captured: Captured,
+    delivered: Delivered,
+) -> Result<Attempt, CaseEnd> {
+    let scenario = target.scenario;
     let acs = parse_url(&delivered.post.acs)?;
     // An IdP-initiated login reaches the ACS from a browser with no request pending.
     let fresh;
