@@ -3,8 +3,8 @@ responses, signed assertions wanted, xmlsec1 as the signature backend, the SP ke
 decryption. Outstanding requests are kept per browser and dropped once answered, as
 djangosaml2 does.
 
-Environment: SP_BASE_URL (http://127.0.0.1:PORT), SP_PORT, IDP_METADATA (file), SP_KEY and
-SP_CERT (PEM files).
+Environment: SP_BASE_URL (http://127.0.0.1:PORT), SP_PORT, IDP_METADATA (file, read again
+whenever its content changes), SP_KEY and SP_CERT (PEM files).
 Routes: /login (SP-initiated), /acs, /me (JSON: name_id, attributes), /metadata.
 RelayState is not used: the ACS always sends the browser to /me.
 """
@@ -21,29 +21,42 @@ from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
 BASE = os.environ["SP_BASE_URL"]
 KEY, CERT = os.environ["SP_KEY"], os.environ["SP_CERT"]
 
-CONFIG = SPConfig()
-CONFIG.load(
-    {
-        "entityid": BASE + "/metadata",
-        "metadata": {"local": [os.environ["IDP_METADATA"]]},
-        "service": {
-            "sp": {
-                "endpoints": {"assertion_consumer_service": [(BASE + "/acs", BINDING_HTTP_POST)]},
-                "allow_unsolicited": False,
-                "authn_requests_signed": False,
-                "want_assertions_signed": True,
-                "want_response_signed": False,
-                "name_id_format": NAMEID_FORMAT_EMAILADDRESS,
+LOADED = {"metadata": None}
+
+
+def client():
+    """The client for the IdP metadata file as it is now: configured again whenever the file's
+    content changes, as an app that refreshes IdP metadata does."""
+    with open(os.environ["IDP_METADATA"]) as f:
+        metadata = f.read()
+    if metadata != LOADED["metadata"]:
+        config = SPConfig()
+        config.load(
+            {
+                "entityid": BASE + "/metadata",
+                "metadata": {"inline": [metadata]},
+                "service": {
+                    "sp": {
+                        "endpoints": {
+                            "assertion_consumer_service": [(BASE + "/acs", BINDING_HTTP_POST)]
+                        },
+                        "allow_unsolicited": False,
+                        "authn_requests_signed": False,
+                        "want_assertions_signed": True,
+                        "want_response_signed": False,
+                        "name_id_format": NAMEID_FORMAT_EMAILADDRESS,
+                    }
+                },
+                "key_file": KEY,
+                "cert_file": CERT,
+                "encryption_keypairs": [{"key_file": KEY, "cert_file": CERT}],
+                "xmlsec_binary": "/usr/bin/xmlsec1",
+                "allow_unknown_attributes": True,
             }
-        },
-        "key_file": KEY,
-        "cert_file": CERT,
-        "encryption_keypairs": [{"key_file": KEY, "cert_file": CERT}],
-        "xmlsec_binary": "/usr/bin/xmlsec1",
-        "allow_unknown_attributes": True,
-    }
-)
-CLIENT = Saml2Client(config=CONFIG)
+        )
+        LOADED.update(metadata=metadata, client=Saml2Client(config=config))
+    return LOADED["client"]
+
 
 app = Flask(__name__)
 app.secret_key = secrets.token_bytes(32)
@@ -51,7 +64,7 @@ app.secret_key = secrets.token_bytes(32)
 
 @app.route("/login")
 def login():
-    request_id, info = CLIENT.prepare_for_authenticate()
+    request_id, info = client().prepare_for_authenticate()
     session["outstanding"] = {request_id: "/me"}
     return redirect(dict(info["headers"])["Location"])
 
@@ -60,7 +73,7 @@ def login():
 def acs():
     outstanding = session.get("outstanding", {})
     try:
-        response = CLIENT.parse_authn_request_response(
+        response = client().parse_authn_request_response(
             request.form.get("SAMLResponse", ""), BINDING_HTTP_POST, outstanding
         )
     except Exception as e:  # pysaml2 raises many types; each is a refusal
@@ -82,7 +95,7 @@ def me():
 
 @app.route("/metadata")
 def metadata():
-    return create_metadata_string(None, config=CONFIG, valid=4), 200, {"Content-Type": "text/xml"}
+    return create_metadata_string(None, config=client().config, valid=4), 200, {"Content-Type": "text/xml"}
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 # decryption, soft mode (a refused response is `is_valid? == false` with its errors), and
 # InResponseTo matched against the request sent to this browser (`matches_request_id`).
 #
-# Environment: SP_BASE_URL (http://127.0.0.1:PORT), SP_PORT, IDP_METADATA (file), SP_KEY and
-# SP_CERT (PEM files).
+# Environment: SP_BASE_URL (http://127.0.0.1:PORT), SP_PORT, IDP_METADATA (file, read again
+# whenever its content changes), SP_KEY and SP_CERT (PEM files).
 # Routes: /login (SP-initiated), /acs, /me (JSON: name_id, attributes), /metadata.
 # RelayState is not used: the ACS always sends the browser to /me.
 require "json"
@@ -13,18 +13,32 @@ require "webrick"
 require "onelogin/ruby-saml"
 
 BASE = ENV.fetch("SP_BASE_URL")
-IDP = OneLogin::RubySaml::IdpMetadataParser.new.parse_to_hash(File.read(ENV.fetch("IDP_METADATA")))
-SETTINGS = OneLogin::RubySaml::Settings.new(
-  IDP.merge(
-    sp_entity_id: BASE + "/metadata",
-    assertion_consumer_service_url: BASE + "/acs",
-    name_identifier_format: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
-    certificate: File.read(ENV.fetch("SP_CERT")),
-    private_key: File.read(ENV.fetch("SP_KEY")),
-    soft: true
-  )
-)
-SETTINGS.security[:want_assertions_signed] = true
+LOADED = { metadata: nil, settings: nil }
+LOADED_LOCK = Mutex.new
+
+# The settings for the IdP metadata file as it is now: parsed again whenever its content
+# changes, as an app that refreshes IdP metadata does.
+def settings
+  metadata = File.read(ENV.fetch("IDP_METADATA"))
+  LOADED_LOCK.synchronize do
+    if metadata != LOADED[:metadata]
+      idp = OneLogin::RubySaml::IdpMetadataParser.new.parse_to_hash(metadata)
+      fresh = OneLogin::RubySaml::Settings.new(
+        idp.merge(
+          sp_entity_id: BASE + "/metadata",
+          assertion_consumer_service_url: BASE + "/acs",
+          name_identifier_format: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+          certificate: File.read(ENV.fetch("SP_CERT")),
+          private_key: File.read(ENV.fetch("SP_KEY")),
+          soft: true
+        )
+      )
+      fresh.security[:want_assertions_signed] = true
+      LOADED.update(metadata: metadata, settings: fresh)
+    end
+    LOADED[:settings]
+  end
+end
 
 # Sessions by the random `sid` cookie: { request_id } before the login, { name_id, attributes }
 # after it.
@@ -69,7 +83,7 @@ server = WEBrick::HTTPServer.new(
 
 server.mount_proc("/login") do |_req, res|
   request = OneLogin::RubySaml::Authrequest.new
-  url = request.create(SETTINGS)
+  url = request.create(settings)
   open_session(res, { request_id: request.uuid })
   redirect(res, 302, url)
 end
@@ -80,7 +94,7 @@ server.mount_proc("/acs") do |req, res|
   begin
     response = OneLogin::RubySaml::Response.new(
       req.query["SAMLResponse"].to_s,
-      settings: SETTINGS,
+      settings: settings,
       matches_request_id: pending[:request_id] || ""
     )
     valid = response.is_valid?
@@ -105,7 +119,7 @@ server.mount_proc("/me") do |req, res|
 end
 
 server.mount_proc("/metadata") do |_req, res|
-  answer(res, 200, OneLogin::RubySaml::Metadata.new.generate(SETTINGS, true), "text/xml")
+  answer(res, 200, OneLogin::RubySaml::Metadata.new.generate(settings, true), "text/xml")
 end
 
 trap("TERM") { server.shutdown }

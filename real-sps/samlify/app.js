@@ -4,7 +4,8 @@
 // application, this one also checks the Audience and that InResponseTo names the request it
 // sent this browser.
 //
-// Environment: SP_BASE_URL (http://127.0.0.1:PORT), SP_PORT, IDP_METADATA (file).
+// Environment: SP_BASE_URL (http://127.0.0.1:PORT), SP_PORT, IDP_METADATA (file, read again
+// whenever its content changes).
 // Routes: /login (SP-initiated), /acs, /me (JSON: name_id, attributes), /metadata, /slo (the
 // IdP's LogoutRequest by HTTP-POST, signed: wantLogoutRequestSigned, as samlify's README sets
 // up single logout; the sessions of the NameID it names end).
@@ -19,7 +20,16 @@ samlify.setSchemaValidator(validator);
 
 const BASE = process.env.SP_BASE_URL;
 const { binding, format } = samlify.Constants.namespace;
-const idp = samlify.IdentityProvider({ metadata: fs.readFileSync(process.env.IDP_METADATA, "utf8") });
+// The IdP from its metadata file, built again whenever the file's content changes (as an app
+// that refreshes IdP metadata does).
+let loaded = { metadata: null, idp: null };
+function currentIdp() {
+  const metadata = fs.readFileSync(process.env.IDP_METADATA, "utf8");
+  if (metadata !== loaded.metadata) {
+    loaded = { metadata, idp: samlify.IdentityProvider({ metadata }) };
+  }
+  return loaded.idp;
+}
 const sp = samlify.ServiceProvider({
   entityID: BASE + "/metadata",
   assertionConsumerService: [{ Binding: binding.post, Location: BASE + "/acs" }],
@@ -32,14 +42,14 @@ const sessions = new Sessions(); // { request_id } before the login, { name_id, 
 
 serve(sessions, async (req, res, url) => {
   if (req.method === "GET" && url.pathname === "/login") {
-    const { id, context } = sp.createLoginRequest(idp, "redirect");
+    const { id, context } = sp.createLoginRequest(currentIdp(), "redirect");
     return send(res, 302, { Location: context, "Set-Cookie": sessions.open({ request_id: id }) }, "");
   }
   if (req.method === "POST" && url.pathname === "/acs") {
     const form = await readForm(req);
     const pending = sessions.of(req);
     try {
-      const { extract } = await sp.parseLoginResponse(idp, "post", {
+      const { extract } = await sp.parseLoginResponse(currentIdp(), "post", {
         body: { SAMLResponse: form.get("SAMLResponse") || "" },
       });
       if (extract.audience !== sp.entityMeta.getEntityID()) {
@@ -59,7 +69,7 @@ serve(sessions, async (req, res, url) => {
   if (req.method === "POST" && url.pathname === "/slo") {
     const form = await readForm(req);
     try {
-      const { extract } = await sp.parseLogoutRequest(idp, "post", {
+      const { extract } = await sp.parseLogoutRequest(currentIdp(), "post", {
         body: { SAMLRequest: form.get("SAMLRequest") || "" },
       });
       return send(res, 200, { "Content-Type": "text/plain" }, `signed out ${sessions.closeFor(extract.nameID)} session(s)\n`);
