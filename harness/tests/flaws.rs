@@ -101,6 +101,7 @@ flaw_is_caught! {
     inflate_posted: "inflate-posted" => 0 ["dos/deflate-bomb=vulnerable"];
     unbounded_transforms: "unbounded-transforms" => 0 ["dos/many-transforms=vulnerable"];
     unbounded_attributes: "unbounded-attributes" => 0 ["dos/many-attributes=vulnerable"];
+    end_tag_trim: "end-tag-trim" => 0 ["dos/end-tag-whitespace=vulnerable"];
     node_set_c14n: "node-set-c14n" => 0 ["dos/large-signed-info=vulnerable"];
     // It still trusts the rolled-over key when the metadata lists only an encryption key, so
     // that check never sees the SP act on its metadata.

@@ -428,6 +428,34 @@ pub fn node_set_c14n(xml: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Trims the name of every end tag in `xml` as @xmldom/xmldom 0.7.0–0.8.14 did before it
+/// compared it with the open element (lib/sax.js: `source.substring(tagStart + 2,
+/// end).replace(/[ \t\n\r]+$/g, '')`, `end` the next `>`), with a backtracking engine's
+/// search: from each whitespace character the run after it is scanned to its end, so a run
+/// that a non-space follows costs its square (GHSA-x4fp-j954-r2f4, fixed in 0.8.15). Only the
+/// cost is xmldom's.
+pub fn backtracking_end_tag_trim(xml: &str) {
+    let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let bytes = xml.as_bytes();
+    let (mut trimmed, mut at) = (0, 0);
+    while let Some(open) = xml[at..].find("</").map(|i| at + i + 2) {
+        let end = xml[open..].find('>').map_or(bytes.len(), |i| open + i);
+        let name = &bytes[open..end];
+        for start in (0..name.len()).filter(|&i| ws(name[i])) {
+            let mut j = start;
+            while j < name.len() && ws(name[j]) {
+                j += 1;
+            }
+            if j == name.len() {
+                trimmed += j - start;
+                break;
+            }
+        }
+        at = end;
+    }
+    std::hint::black_box(trimmed);
+}
+
 /// The document as a libxml2 copy (`xmlCopyDoc`, as `Nokogiri::XML::Document#dup`) leaves it
 /// for a later lookup: no DTD, and references to declared entities gone from attribute values
 /// (GitHub Enterprise Server, CVE-2025-23369).

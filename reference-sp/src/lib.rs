@@ -229,6 +229,10 @@ pub enum Flaw {
     /// each for a duplicate against all before it (@xmldom/xmldom <= 0.8.14
     /// GHSA-8344-3jmq-59r6, quick-xml < 0.41 RUSTSEC-2026-0194).
     UnboundedAttributes,
+    /// Trim every end tag's name before parsing with a backtracking search for trailing
+    /// whitespace, quadratic in a run of whitespace that does not end the name (@xmldom/xmldom
+    /// 0.7.0–0.8.14 `replace(/[ \t\n\r]+$/g, '')`, GHSA-x4fp-j954-r2f4).
+    EndTagTrim,
     /// Canonicalise every SignedInfo, before anything is verified, as PHP before 8.4's
     /// `DOMNode::C14N` does (xmlseclibs: SimpleSAMLphp, php-saml): against an XPath node set
     /// that libxml2 searches linearly for every node (PHP bug 53655).
@@ -247,7 +251,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 80] = [
+    pub const ALL: [Flaw; 81] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -324,6 +328,7 @@ impl Flaw {
         Flaw::InflatePosted,
         Flaw::UnboundedTransforms,
         Flaw::UnboundedAttributes,
+        Flaw::EndTagTrim,
         Flaw::NodeSetCanonicalization,
         Flaw::KeepsRetiredKeys,
         Flaw::NoKeyNoCheck,
@@ -409,6 +414,7 @@ impl Flaw {
             Flaw::InflatePosted => "inflate-posted",
             Flaw::UnboundedTransforms => "unbounded-transforms",
             Flaw::UnboundedAttributes => "unbounded-attributes",
+            Flaw::EndTagTrim => "end-tag-trim",
             Flaw::NodeSetCanonicalization => "node-set-c14n",
             Flaw::KeepsRetiredKeys => "keeps-retired-keys",
             Flaw::NoKeyNoCheck => "no-key-no-check",
@@ -544,6 +550,9 @@ impl Flaw {
             }
             Flaw::UnboundedAttributes => {
                 "parse elements with any number of attributes (GHSA-8344-3jmq-59r6)"
+            }
+            Flaw::EndTagTrim => {
+                "trim end-tag names by backtracking, quadratic (GHSA-x4fp-j954-r2f4)"
             }
             Flaw::NodeSetCanonicalization => {
                 "canonicalise SignedInfo against a node set, quadratic (PHP < 8.4)"

@@ -168,6 +168,9 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     if !flawed(Flaw::UnboundedAttributes) {
         few_attributes(xml)?;
     }
+    if flawed(Flaw::EndTagTrim) {
+        crate::emulated::backtracking_end_tag_trim(xml);
+    }
     crate::emulated::refuse_external_entities();
     if flawed(Flaw::ExternalEntities) {
         crate::emulated::parse_with_external_entities(xml);

@@ -416,6 +416,38 @@ pub fn many_attributes(f: &Forge) -> Result<Burden, Skip> {
     })
 }
 
+/// The spaces the end-tag burden puts between `</` and a name: @xmldom/xmldom 0.8.14 took
+/// 1.7 s to parse 64,000 of them here, 7.0 s 128,000 (quadratic), 0.8.15 9 ms 80,000.
+pub const END_TAG_SPACES: usize = 80_000;
+
+/// The IdP's own response with `<x></` + [`END_TAG_SPACES`] spaces + `x>` in the first claim's
+/// AttributeValue: an end tag whose name is a run of whitespace and then `x`. @xmldom/xmldom
+/// 0.7.0–0.8.14 trimmed every end tag's name with `replace(/[ \t\n\r]+$/g, '')`, whose
+/// backtracking search scans the run again from each of its characters: quadratic before
+/// anything is verified (GHSA-x4fp-j954-r2f4; the 0.7 line, passport-saml 3.x's, has no fixed
+/// release). A conforming parser stops at the first space (no name may start with one). The
+/// yardstick is as long with the spaces as the element's text (`<x>` + spaces + `x</x>`):
+/// the same bytes, which every parser reads in linear time.
+pub fn end_tag_whitespace(f: &Forge) -> Result<Burden, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let value = doc
+        .tree
+        .descendants()
+        .find(|n| n.has_tag_name((ASSERTION_NS, "AttributeValue")))
+        .ok_or_else(|| Skip::NotApplicable("the response has no claim to load".into()))?;
+    let inside = bytes::after_start_tag(doc.src, value);
+    let spaces = " ".repeat(END_TAG_SPACES);
+    let with = |children: String| bytes::splice(doc.src, vec![bytes::insert(inside, children)]);
+    Ok(Burden {
+        encoded: encoded(with(format!("<x></{spaces}x>"))),
+        shown: with(format!("<x></<!-- {END_TAG_SPACES} spaces -->x>")),
+        yardstick: encoded(with(format!("<x>{}x</x>", &spaces[1..]))),
+        yardstick_is: "the same response with those spaces as the element's text",
+        ratio: SAME_WORK_RATIO,
+        ignorable: false,
+    })
+}
+
 /// A claim of [`TRANSFORMS_PADDING`] characters at the end of `assertion`'s
 /// AttributeStatement, written with the prefixes of its first claim: where, and what.
 fn padding_claim(doc: &Doc, assertion: Node) -> Result<(usize, String), Skip> {
@@ -741,6 +773,22 @@ mod tests {
         assert_eq!(attributes(&burden.yardstick), vec![SPREAD; elements]);
         assert!(burden.yardstick_is.contains(&SPREAD.to_string()));
         assert!(burden.shown.len() < 2048, "{}", burden.shown);
+    }
+
+    #[test]
+    fn the_end_tag_burden_is_a_run_of_spaces_before_a_name_and_its_yardstick_as_long() {
+        let burden = end_tag_whitespace(&Forge::bare(SIGNED)).unwrap();
+        assert_eq!(burden.yardstick.len(), burden.encoded.len());
+        let xml = decoded(&burden.encoded);
+        let run = format!("<x></{}x>", " ".repeat(END_TAG_SPACES));
+        assert_eq!(xml.matches(&run).count(), 1);
+        // No conforming parser takes it; the yardstick is well-formed.
+        assert!(roxmltree::Document::parse(&xml).is_err());
+        let yardstick = decoded(&burden.yardstick);
+        let doc = roxmltree::Document::parse(&yardstick).unwrap();
+        let x = doc.descendants().find(|n| n.has_tag_name("x")).unwrap();
+        assert_eq!(x.text().map(str::len), Some(END_TAG_SPACES));
+        assert!(burden.shown.len() < 4096, "{}", burden.shown.len());
     }
 
     #[test]
