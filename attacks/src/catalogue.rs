@@ -2303,15 +2303,15 @@ pub const CATALOGUE: &[Check] = &[
     },
     Check {
         id: "dos/end-tag-whitespace",
-        title: "an end tag in a claim's AttributeValue whose name is 80,000 spaces and then `x`: about 116 KB posted",
+        title: "an end tag right after the Response's Issuer whose name is a run of spaces and then `x`, filling the message to 96 KiB posted (about 66,000 spaces)",
         research_id: "DOS-01",
         references: &[
             "GHSA-x4fp-j954-r2f4 (@xmldom/xmldom 0.7.0 to 0.8.14; fixed in 0.8.15, commit 3abb093)",
         ],
         tags: &["denial-of-service", "parser", "regex", "xmldom"],
-        provenance: "xmldom's SAX parser trimmed every end tag's name with `replace(/[ \\t\\n\\r]+$/g, '')`; a backtracking regex engine scans a run of whitespace again from each of its characters when something other than the end follows it, so the cost is the square of the run, before any signature is looked at (node-saml, passport-saml, saml2-js and xml-crypto parse with it). Measured here: 0.8.14 parsed 64,000 such spaces in 1.7 s and 128,000 in 7.0 s, 0.8.15 80,000 in 9 ms",
+        provenance: "xmldom's SAX parser trimmed every end tag's name with `replace(/[ \\t\\n\\r]+$/g, '')`; a backtracking regex engine scans a run of whitespace again from each of its characters when something other than the end follows it, so the cost is the square of the run, before any signature is looked at (node-saml, passport-saml, saml2-js and xml-crypto parse with it). Measured here: 0.8.14 parsed 64,000 such spaces in 1.7 s and 128,000 in 7.0 s, 0.8.15 80,000 in 9 ms. The message stays under the 100 KiB an Express app's form parser takes by default, so the run is shorter than the other burdens and its floor 250 ms",
         must: "parse untrusted messages in time linear in their size, and refuse an end tag that does not start with its element's name",
-        fix: "upgrade @xmldom/xmldom to 0.8.15 or later (the 0.7 line has no fix: move to 0.8), or parse with a conforming parser",
+        fix: "upgrade @xmldom/xmldom to 0.8.15 or later; passport-saml 3.x depends on the 0.7 line, which has no fix: move to @node-saml/passport-saml, or force 0.8.15 with an npm `overrides` entry",
         edit: Edit::Exhaust(dos::end_tag_whitespace),
         ..DOS
     },

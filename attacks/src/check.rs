@@ -237,10 +237,21 @@ pub struct Burden {
     /// How many times slower than the fastest yardstick every burden must be to count:
     /// [`SAME_SIZE_RATIO`] or [`SAME_WORK_RATIO`], by what the yardstick holds.
     pub ratio: u32,
+    /// The least time every burden must take to count: [`BURDEN_FLOOR`], or [`QUICK_FLOOR`]
+    /// for a burden kept small enough for a small form limit.
+    pub floor: std::time::Duration,
     /// Whether an SP may skip the burden's cost and still sign the user in rightly (its
     /// signatures still verify): then a session it opens proves nothing, only time counts.
     pub ignorable: bool,
 }
+
+/// The least time a burden's answers must all take to count as a denial of service: less is
+/// within the cost of an ordinary request (real SPs refuse a forged login in 1-100 ms).
+pub const BURDEN_FLOOR: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The floor of a burden sized to pass a 100 KiB form limit, whose cost on a vulnerable
+/// parser is smaller and on a fixed one a few milliseconds: 250 ms.
+pub const QUICK_FLOOR: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The ratio for a yardstick that is only the same size: parsing it costs less than the
 /// burden's markup, so only a large multiple is the burden's own cost.

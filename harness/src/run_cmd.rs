@@ -79,9 +79,8 @@ pub struct RunOptions {
     /// Checks run at once, each in its own browser session (fuzz: batches at once, default 1,
     /// and which chains a seed draws depends on it); verdicts still come in catalogue order.
     /// Default: the machine's cores (1 under --driver chromium). Before running checks side
-    /// by side, a pre-flight makes 2×N logins over HTTP in two rounds of N (in each, every
-    /// AuthnRequest before any ACS post) and reads every session again: an SP that keeps
-    /// fewer sessions per user would end one check's accepted forgery with
+    /// by side, a pre-flight makes 2×N logins over HTTP (every AuthnRequest before any ACS
+    /// post) and reads every session again: an SP that keeps fewer sessions per user would end one check's accepted forgery with
     /// another's login (a refusal by mistake), and one that refuses logins side by side would
     /// refuse forgeries for that, so then checks run one at a time, with a note saying why
     /// (also when the sign-on page needs JavaScript). A refusal that

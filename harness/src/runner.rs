@@ -1573,10 +1573,10 @@ impl CaseRun<'_> {
         }
     }
 
-    /// The pre-flight for running checks `jobs` at once: `2 × jobs` logins in two rounds of
-    /// `jobs`, each in a browser of its own, then every session read again. In each round
-    /// every login has its AuthnRequest before any posts to the ACS, as checks side by side
-    /// may: an SP that remembers only its latest request refuses all but one. An SP that keeps one
+    /// The pre-flight for running checks `jobs` at once: `2 × jobs` logins, each in a browser
+    /// of its own, then every session read again. Every login has its AuthnRequest (`jobs` at
+    /// a time) before any posts to the ACS, so more requests are pending at once than checks
+    /// side by side leave: an SP that remembers only its latest few refuses the earlier ones. An SP that keeps one
     /// session per user (or a few) ends the earlier ones, and checks run side by side would
     /// end each other's sessions: an accepted forgery would read as refused. Ok: how many
     /// logins the SP could take only alone; Err: what went wrong.
@@ -1594,21 +1594,19 @@ impl CaseRun<'_> {
     /// [`CaseRun::keeps_sessions_side_by_side`] without its time limit.
     async fn logins_side_by_side(&self, jobs: usize) -> Result<usize, String> {
         let logins = 2 * jobs;
-        let mut side_by_side = Vec::with_capacity(logins);
-        for _round in 0..2 {
-            let started: Vec<_> = futures_util::stream::iter(0..jobs)
-                .map(|_| self.start_in_own_browser())
-                .buffered(jobs)
-                .collect()
-                .await;
-            let finished =
-                futures_util::future::join_all(started.into_iter().map(|started| async move {
-                    let (browser, captured, delivered) = started?;
-                    self.finish_in(browser, captured, delivered).await
-                }))
-                .await;
-            side_by_side.extend(finished);
-        }
+        let started: Vec<_> = futures_util::stream::iter(0..logins)
+            .map(|_| self.start_in_own_browser())
+            .buffered(jobs)
+            .collect()
+            .await;
+        let side_by_side: Vec<_> = futures_util::stream::iter(started)
+            .map(|started| async move {
+                let (browser, captured, delivered) = started?;
+                self.finish_in(browser, captured, delivered).await
+            })
+            .buffered(jobs)
+            .collect()
+            .await;
         // A login the SP could not take beside others (it answered 5xx or 429, or not at all:
         // an SP that takes one sign-on at a time) is made again alone: the runner re-runs
         // checks that met such answers alone too. Any other refusal beside others would make
@@ -1788,6 +1786,7 @@ impl CaseRun<'_> {
             let (measuring, acs, yardstick, form) = pending().await?;
             trial.yardstick_is = yardstick.yardstick_is;
             trial.ratio = yardstick.ratio;
+            trial.floor = yardstick.floor;
             trial.ignorable = yardstick.ignorable;
             let (timed, _) = timed_post(&measuring, &acs, &form(yardstick.yardstick)).await;
             let unanswered = timed.answer.is_err();
@@ -2052,8 +2051,8 @@ fn conclude<T>(
 }
 
 /// The pre-flight of [`run_scenario`] on its own, for runs that put several logins side by
-/// side without it (`fuzz`): whether `scenario`'s SP keeps the sessions of `2 × jobs` logins
-/// made `jobs` at a time, each taken beside the others (a fuzz batch whose good login fails
+/// side without it (`fuzz`): whether `scenario`'s SP keeps the sessions of `2 × jobs` logins,
+/// all started before any is posted, each taken beside the others (a fuzz batch whose good login fails
 /// cannot be judged at all, so a login the SP takes only alone fails it too). Err says why
 /// not.
 pub async fn keeps_sessions_side_by_side(

@@ -10,6 +10,7 @@ RelayState is not used: the ACS always sends the browser to /me.
 """
 import os
 import secrets
+import threading
 
 from flask import Flask, jsonify, redirect, request, session
 from saml2 import BINDING_HTTP_POST
@@ -22,14 +23,17 @@ BASE = os.environ["SP_BASE_URL"]
 KEY, CERT = os.environ["SP_KEY"], os.environ["SP_CERT"]
 
 LOADED = {"metadata": None}
+LOADED_LOCK = threading.Lock()  # Flask serves requests on threads
 
 
 def client():
     """The client for the IdP metadata file as it is now: configured again whenever the file's
     content changes, as an app that refreshes IdP metadata does."""
-    with open(os.environ["IDP_METADATA"]) as f:
-        metadata = f.read()
-    if metadata != LOADED["metadata"]:
+    with LOADED_LOCK:  # read and compare under the lock: a slower request never goes back
+        with open(os.environ["IDP_METADATA"]) as f:
+            metadata = f.read()
+        if metadata == LOADED["metadata"]:
+            return LOADED["client"]
         config = SPConfig()
         config.load(
             {
@@ -55,7 +59,7 @@ def client():
             }
         )
         LOADED.update(metadata=metadata, client=Saml2Client(config=config))
-    return LOADED["client"]
+        return LOADED["client"]
 
 
 app = Flask(__name__)

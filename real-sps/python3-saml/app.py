@@ -8,6 +8,7 @@ a sign-out), /sls (takes the LogoutResponse; signed Redirect messages required t
 import copy
 import os
 import secrets
+import threading
 
 from flask import Flask, jsonify, redirect, request, session
 from onelogin.saml2.auth import OneLogin_Saml2_Auth
@@ -44,21 +45,25 @@ OWN_SETTINGS = {
 }
 
 LOADED = {"metadata": None}
+LOADED_LOCK = threading.Lock()  # Flask serves requests on threads
 
 
 def settings(slo=False):
     """The toolkit's settings for the IdP metadata file as it is now (parsed again when it
     changed). Sign-out messages (`slo`) must carry the Redirect binding's query signature
     (login Responses are signed on the Assertion only, as Entra does, so not for /acs)."""
-    with open(os.environ["IDP_METADATA"]) as f:
-        metadata = f.read()
-    if metadata != LOADED["metadata"]:
-        idp = OneLogin_Saml2_IdPMetadataParser.parse(metadata)
-        login = OneLogin_Saml2_IdPMetadataParser.merge_settings(copy.deepcopy(OWN_SETTINGS), idp)
-        logout = copy.deepcopy(login)
-        logout["security"]["wantMessagesSigned"] = True
-        LOADED.update(metadata=metadata, login=login, logout=logout)
-    return LOADED["logout" if slo else "login"]
+    with LOADED_LOCK:  # read and compare under the lock: a slower request never goes back
+        with open(os.environ["IDP_METADATA"]) as f:
+            metadata = f.read()
+        if metadata != LOADED["metadata"]:
+            idp = OneLogin_Saml2_IdPMetadataParser.parse(metadata)
+            login = OneLogin_Saml2_IdPMetadataParser.merge_settings(
+                copy.deepcopy(OWN_SETTINGS), idp
+            )
+            logout = copy.deepcopy(login)
+            logout["security"]["wantMessagesSigned"] = True
+            LOADED.update(metadata=metadata, login=login, logout=logout)
+        return LOADED["logout" if slo else "login"]
 
 app = Flask(__name__)
 app.secret_key = secrets.token_bytes(32)

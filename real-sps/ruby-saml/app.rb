@@ -19,8 +19,9 @@ LOADED_LOCK = Mutex.new
 # The settings for the IdP metadata file as it is now: parsed again whenever its content
 # changes, as an app that refreshes IdP metadata does.
 def settings
-  metadata = File.read(ENV.fetch("IDP_METADATA"))
+  # Read and compare under the lock: a slower request never goes back to older metadata.
   LOADED_LOCK.synchronize do
+    metadata = File.read(ENV.fetch("IDP_METADATA"))
     if metadata != LOADED[:metadata]
       idp = OneLogin::RubySaml::IdpMetadataParser.new.parse_to_hash(metadata)
       fresh = OneLogin::RubySaml::Settings.new(
