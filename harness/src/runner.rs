@@ -1576,10 +1576,10 @@ impl CaseRun<'_> {
     /// The pre-flight for running checks `jobs` at once: `2 × jobs` logins, each in a browser
     /// of its own, then every session read again. Every login has its AuthnRequest (`jobs` at
     /// a time) before any posts to the ACS, so more requests are pending at once than checks
-    /// side by side leave: an SP that remembers only its latest few refuses the earlier ones. An SP that keeps one
-    /// session per user (or a few) ends the earlier ones, and checks run side by side would
-    /// end each other's sessions: an accepted forgery would read as refused. Ok: how many
-    /// logins the SP could take only alone; Err: what went wrong.
+    /// side by side leave: an SP that remembers only its latest few refuses the earlier ones.
+    /// An SP that keeps one session per user (or a few) ends the earlier ones, and checks run
+    /// side by side would end each other's sessions: an accepted forgery would read as
+    /// refused. Ok: how many logins the SP could take only alone; Err: what went wrong.
     async fn keeps_sessions_side_by_side(&self, jobs: usize) -> Result<usize, String> {
         tokio::time::timeout(self.limits.case_timeout, self.logins_side_by_side(jobs))
             .await
@@ -2052,9 +2052,9 @@ fn conclude<T>(
 
 /// The pre-flight of [`run_scenario`] on its own, for runs that put several logins side by
 /// side without it (`fuzz`): whether `scenario`'s SP keeps the sessions of `2 × jobs` logins,
-/// all started before any is posted, each taken beside the others (a fuzz batch whose good login fails
-/// cannot be judged at all, so a login the SP takes only alone fails it too). Err says why
-/// not.
+/// all started before any is posted, each taken beside the others (a fuzz batch whose good
+/// login fails cannot be judged at all, so a login the SP takes only alone fails it too). Err
+/// says why not.
 pub async fn keeps_sessions_side_by_side(
     scenario: &Scenario,
     limits: Limits,

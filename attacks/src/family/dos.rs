@@ -439,8 +439,9 @@ pub const END_TAG_MIN_SPACES: usize = 32_000;
 /// (GHSA-x4fp-j954-r2f4; 0.8.14 took 1.7 s over 64,000 spaces here, 7.0 s over 128,000,
 /// 0.8.15 9 ms over 80,000). A conforming parser stops at the first space (no name starts with
 /// one). The yardstick is as long with the spaces as the element's text (`<x>` + spaces +
-/// `x</x>`): the same bytes, which every parser reads in linear time. The IdP's signatures
-/// still verify around either, so a session either opens proves nothing: only time counts.
+/// `x</x>`): the same bytes, which every parser reads in linear time. An Assertion signature
+/// (Entra's default) still verifies around either, so a session either opens proves nothing:
+/// only time counts.
 pub fn end_tag_whitespace(f: &Forge) -> Result<Burden, Skip> {
     let doc = Doc::parse(f.seed)?;
     let response = doc.tree.root_element();
