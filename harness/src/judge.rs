@@ -843,16 +843,9 @@ mod withstand_tests {
         }
     }
 
-    #[test]
-    fn a_same_work_yardstick_lowers_the_ratio() {
-        use Outcome::*;
-        // samlify's schema check (libxml2 2.9.2) on crowded attributes, node-saml's linear
-        // parse, and a doubtful middle, against yardsticks with the same attributes spread.
-        let rows = [
-            (vec![1200, 1100], vec![5400, 5200], Vulnerable),
-            (vec![900, 850], vec![1100, 1100], Pass),
-            (vec![900, 850], vec![1800, 1900], Inconclusive),
-        ];
+    /// Each row (yardstick and burden times in ms, answered 403) judged under a same-work
+    /// yardstick's ratio and `floor` gives its outcome.
+    fn same_work_rows(floor: Duration, rows: &[(&[u64], &[u64], Outcome)]) {
         for (yardstick, burden, outcome) in rows {
             let mut w = trial(
                 yardstick.iter().map(|&ms| answered(ms)).collect(),
@@ -860,9 +853,10 @@ mod withstand_tests {
                 true,
             );
             w.ratio = attacks::SAME_WORK_RATIO;
+            w.floor = floor;
             let judged = judge_withstand(&w, "stay up");
             assert_eq!(
-                judged.outcome, outcome,
+                judged.outcome, *outcome,
                 "{yardstick:?} {burden:?}: {}",
                 judged.reason
             );
@@ -870,25 +864,32 @@ mod withstand_tests {
     }
 
     #[test]
+    fn a_same_work_yardstick_lowers_the_ratio() {
+        use Outcome::*;
+        // samlify's schema check (libxml2 2.9.2) on crowded attributes, node-saml's linear
+        // parse, and a doubtful middle, against yardsticks with the same attributes spread.
+        same_work_rows(
+            attacks::BURDEN_FLOOR,
+            &[
+                (&[1200, 1100], &[5400, 5200], Vulnerable),
+                (&[900, 850], &[1100, 1100], Pass),
+                (&[900, 850], &[1800, 1900], Inconclusive),
+            ],
+        );
+    }
+
+    #[test]
     fn a_quick_floor_counts_a_smaller_burden_a_fixed_parser_still_passes() {
         use Outcome::*;
         // dos/end-tag-whitespace at 96 KiB: xmldom 0.8.14 on a fast machine, 0.8.15 anywhere.
-        let rows = [
-            (vec![8, 9], vec![400, 420], Vulnerable),
-            (vec![8, 9], vec![12, 10], Pass),
-            (vec![8, 9], vec![200, 210], Pass),
-        ];
-        for (yardstick, burden, outcome) in rows {
-            let mut w = trial(
-                yardstick.iter().map(|&ms| answered(ms)).collect(),
-                burden.iter().map(|&ms| answered(ms)).collect(),
-                true,
-            );
-            w.ratio = attacks::SAME_WORK_RATIO;
-            w.floor = attacks::QUICK_FLOOR;
-            let judged = judge_withstand(&w, "stay up");
-            assert_eq!(judged.outcome, outcome, "{burden:?}: {}", judged.reason);
-        }
+        same_work_rows(
+            attacks::QUICK_FLOOR,
+            &[
+                (&[8, 9], &[400, 420], Vulnerable),
+                (&[8, 9], &[12, 10], Pass),
+                (&[8, 9], &[200, 210], Pass),
+            ],
+        );
     }
 
     #[test]
