@@ -378,10 +378,6 @@ const MELLON: &[&str] = &[
 
 /// Shibboleth SP 3.4 (Debian 12): every verdict but pass, `id=verdict`.
 const SHIBBOLETH: &[&str] = &[
-    // The scenario has no `sp.reload_idp_metadata` (this app reads IdP metadata once).
-    "meta/key-without-use/unsigned=not-applicable",
-    "meta/no-signing-key/unsigned=not-applicable",
-    "meta/rollover/retired-key=not-applicable",
     "canon/cdata/name-id=not-applicable",
     "canon/comment/name-id=not-applicable",
     "aud/missing=nonstrict",

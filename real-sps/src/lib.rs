@@ -237,6 +237,9 @@ pub fn shibboleth(idp_metadata: &str, idp_entity_id: &str) -> Result<RealSp, Str
 "#,
     )
     .map_err(io)?;
+    // IdP metadata by `file://` URL, fetched every second: a `path=` provider re-reads the file
+    // only when its mtime, in whole seconds, is later than at the last load, so a scenario's
+    // `sp.reload_idp_metadata` that restores the original within the same second went unseen.
     std::fs::write(
         d.join("shibboleth2.xml"),
         format!(
@@ -252,7 +255,7 @@ pub fn shibboleth(idp_metadata: &str, idp_entity_id: &str) -> Result<RealSp, Str
             <Handler type="Session" Location="/Session" showAttributeValues="true"/>
         </Sessions>
         <Errors supportContact="root@localhost" helpLocation="/about.html" styleSheet="/shibboleth-sp/main.css"/>
-        <MetadataProvider type="XML" validate="false" path="{dd}/idp-metadata.xml"/>
+        <MetadataProvider type="XML" validate="false" url="file://{dd}/idp-metadata.xml" backingFilePath="{rd}/idp-metadata.xml" reloadInterval="1" minRefreshDelay="1"/>
         <AttributeExtractor type="XML" validate="true" reloadChanges="false" path="{dd}/attribute-map.xml"/>
         <AttributeFilter type="XML" validate="true" path="/etc/shibboleth/attribute-policy.xml"/>
         <CredentialResolver type="File" use="signing" key="{dd}/sp.key" certificate="{dd}/sp.crt"/>
