@@ -132,7 +132,9 @@ const MODULES: &str = "/usr/lib/apache2/modules";
 
 /// mod_auth_mellon under Debian's Apache. Sign-on `/protected/`, entity ID `/mellon/metadata`,
 /// ACS `/mellon/postResponse`; `/protected/whoami.shtml` shows "Signed in as UPN" (the name claim), and
-/// `/protected/` sends header `X-Upn` from the name claim.
+/// `/protected/` sends header `X-Upn` from the name claim. Apache runs as it does in
+/// production (a parent and its workers), so a graceful restart (SIGUSR1 to the pid in
+/// `httpd.pid`) makes mellon read the IdP metadata again; `-X` ignores that signal.
 pub fn mellon(idp_metadata: &str) -> Result<RealSp, String> {
     if !Path::new(APACHE).exists() || !Path::new(MODULES).join("mod_auth_mellon.so").exists() {
         return Err("Apache with mod_auth_mellon is missing; run scripts/setup --test".into());
@@ -188,7 +190,7 @@ DocumentRoot {dd}/htdocs
     );
     std::fs::write(d.join("httpd.conf"), conf).map_err(io)?;
     let child = Command::new(APACHE)
-        .args(["-X", "-f"])
+        .args(["-D", "FOREGROUND", "-f"])
         .arg(d.join("httpd.conf"))
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(d.join("stderr.log")).map_err(io)?)
