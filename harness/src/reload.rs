@@ -1,8 +1,127 @@
 //! `sp.reload_idp_metadata`: giving the SP other IdP metadata through the scenario's command.
 
+use std::sync::{Mutex, Once};
 use std::time::Duration;
 
 use crate::scenario::{shell_quote, METADATA_PLACE};
+
+/// Exit status after Ctrl-C (128 + SIGINT, as a shell reports a process the signal stopped).
+const EXIT_INTERRUPTED: i32 = 130;
+
+/// The SP's own metadata while it trusts metadata the harness made (one `meta/` check at a
+/// time runs, so one slot).
+static OWED: Mutex<Option<Owed>> = Mutex::new(None);
+
+/// Starts the Ctrl-C watcher once per process.
+static WATCH: Once = Once::new();
+
+/// What puts the SP back as it was: the scenario's command and the SP's original metadata.
+struct Owed {
+    command: String,
+    metadata: String,
+    limit: Duration,
+}
+
+/// Held while the SP trusts metadata the harness made. Ctrl-C meanwhile, a panic, or the
+/// check being dropped unfinished gives the SP its original metadata back before anything
+/// else; [`Restore::settled`] says the check put it back itself.
+pub struct Restore(());
+
+impl Restore {
+    /// Owes the SP `metadata` (its own) through `command`, and from now on watches for Ctrl-C.
+    pub fn owe(command: &str, metadata: &str, limit: Duration) -> Restore {
+        *lock() = Some(Owed {
+            command: command.to_owned(),
+            metadata: metadata.to_owned(),
+            limit,
+        });
+        WATCH.call_once(|| {
+            std::thread::spawn(watch_for_interrupt);
+        });
+        Restore(())
+    }
+
+    /// The check gave the SP its metadata back (or said why it could not): nothing is owed.
+    pub fn settled(self) {
+        lock().take();
+    }
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let Some(owed) = lock().take() else { return };
+        // Dropped inside the runtime (a panic, a cancelled check): the command runs on a
+        // thread of its own, which this waits for, bounded by the command's limit.
+        let said = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start a runtime to restore the IdP metadata: {e}"))
+                .map(|runtime| runtime.block_on(put_back(owed)))
+                .unwrap_or_else(|e| e)
+        })
+        .join();
+        if let Ok(said) = said {
+            eprintln!("{said}");
+        }
+    }
+}
+
+fn lock() -> std::sync::MutexGuard<'static, Option<Owed>> {
+    OWED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Waits for Ctrl-C; then gives the SP its metadata back, if owed, and exits.
+fn watch_for_interrupt() {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    runtime.block_on(async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        let owed = lock().take();
+        if let Some(owed) = owed {
+            eprintln!("interrupted: giving the SP its original IdP metadata back first");
+            eprintln!("{}", put_back(owed).await);
+        }
+        std::process::exit(EXIT_INTERRUPTED);
+    });
+}
+
+/// Installs the SP's own metadata again; what happened, for the terminal. On failure the
+/// metadata is kept in a file the message names, so the user can install it by hand.
+async fn put_back(owed: Owed) -> String {
+    match install(&owed.command, &owed.metadata, owed.limit).await {
+        Ok(file) => {
+            // A command may have linked to the file: it stays.
+            let _ = file.keep();
+            "gave the SP its original IdP metadata back (through `sp.reload_idp_metadata`)".into()
+        }
+        Err(why) => {
+            let kept = tempfile::Builder::new()
+                .prefix("idp-metadata-original-")
+                .suffix(".xml")
+                .tempfile()
+                .and_then(|f| {
+                    std::fs::write(f.path(), &owed.metadata)?;
+                    f.keep().map(|(_, path)| path).map_err(|e| e.error)
+                });
+            match kept {
+                Ok(path) => format!(
+                    "error: the SP may still trust metadata the harness made: {why}; its original metadata is in {}",
+                    path.display()
+                ),
+                Err(e) => format!(
+                    "error: the SP may still trust metadata the harness made: {why} (and the original could not be saved: {e})"
+                ),
+            }
+        }
+    }
+}
 
 /// Most of the command's output kept for an error message, in bytes (its end).
 const OUTPUT_SHOWN: usize = 2000;
@@ -110,6 +229,25 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(std::fs::read_to_string(target).unwrap(), "<m/>");
+    }
+
+    #[test]
+    fn a_restore_dropped_unsettled_installs_the_original_and_a_settled_one_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("idp.xml");
+        let command = format!(
+            "cp {{metadata}} {}",
+            shell_quote(&target.display().to_string())
+        );
+        // Both halves in one test: the slot is one per process.
+        Restore::owe(&command, "<original/>", Duration::from_secs(10)).settled();
+        assert!(!target.exists(), "settled: nothing owed");
+        drop(Restore::owe(
+            &command,
+            "<original/>",
+            Duration::from_secs(10),
+        ));
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "<original/>");
     }
 
     #[tokio::test]

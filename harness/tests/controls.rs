@@ -644,3 +644,115 @@ async fn under_chromium_an_acs_post_dropped_unanswered_is_not_a_refusal() {
         run.stdout
     );
 }
+
+/// Ctrl-C while the SP trusts metadata a `meta/` check made: the harness gives the SP its own
+/// metadata back before it exits (130), so an interrupted run leaves no SP trusting a key that
+/// only the harness held.
+#[test]
+fn ctrl_c_during_a_meta_check_gives_the_sp_its_own_metadata_back_first() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let bin = env!("CARGO_BIN_EXE_saml-harness");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let file = dir.path().join("idp.xml");
+    let out = Command::new(bin)
+        .args(["idp", "metadata"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    std::fs::write(&file, &out.stdout).unwrap();
+    let certificate = |xml: &str| {
+        let doc = roxmltree::Document::parse(xml).unwrap();
+        let cert = doc
+            .descendants()
+            .find(|n| n.has_tag_name("X509Certificate"))
+            .and_then(|n| n.text())
+            .unwrap()
+            .trim()
+            .to_owned();
+        cert
+    };
+    let own = certificate(&String::from_utf8(out.stdout).unwrap());
+    let sp = serve(&[
+        "sp",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--idp-metadata",
+        file.to_str().unwrap(),
+    ]);
+    // The first install (the check's new key) says so and stalls, so Ctrl-C lands while the
+    // SP trusts it; later ones (the restore) go straight through.
+    let reload = format!(
+        "cp {{metadata}} {d}/new && mv {d}/new {d}/idp.xml && if [ ! -e {d}/changed ]; then touch {d}/changed; sleep 30; fi"
+    );
+    let scenario = dir.path().join("sp.yaml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "sp:\n  sign_on_url: ${{SP_URL}}/login\n  metadata: ${{SP_URL}}/saml/metadata\n  reload_idp_metadata: {reload}\n  oracle: {{url: '${{SP_URL}}/me', identity: {{json_pointer: /name_id}}}}\ncases:\n  - expect: accept\n    identity: B.Simon@contoso.com\n"
+        ),
+    )
+    .unwrap();
+    let mut run = Command::new(bin)
+        .args(["conformance", scenario.to_str().unwrap()])
+        .args([
+            "--only",
+            "meta/rollover/retired-key",
+            "--reload-timeout",
+            "60",
+        ])
+        .env("SP_URL", &sp.url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = run.stderr.take().unwrap();
+    let said = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
+        s
+    });
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !dir.path().join("changed").exists() {
+        if Instant::now() > deadline || run.try_wait().unwrap().is_some() {
+            let _ = run.kill();
+            panic!(
+                "the check never installed new metadata: {}",
+                said.join().unwrap()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let installed = std::fs::read_to_string(&file).unwrap();
+    assert_ne!(
+        certificate(&installed),
+        own,
+        "the check's metadata holds a new key"
+    );
+    let interrupt = Command::new("kill")
+        .args(["-INT", &run.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupt.success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = run.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = run.kill();
+            panic!("still running a minute after Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let said = said.join().unwrap();
+    assert_eq!(status.code(), Some(130), "{said}");
+    assert!(
+        said.contains("gave the SP its original IdP metadata back"),
+        "{said}"
+    );
+    let restored = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(certificate(&restored), own, "{said}");
+}

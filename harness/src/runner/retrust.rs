@@ -216,6 +216,7 @@ impl CaseRun<'_> {
         };
         // The files installed stay until the check ends (a command may link to them).
         let mut installed = Vec::new();
+        let owed = crate::reload::Restore::owe(command, &original, limit);
         let step = self.retrusted(command, change, &mut subject, &files, &mut installed);
         let judged = match tokio::time::timeout(case_part(self.limits), step).await {
             Ok(Ok(Ok((attempt, said)))) => {
@@ -231,7 +232,10 @@ impl CaseRun<'_> {
             ))),
         };
         // The SP gets its own metadata back whatever happened, and must be as it was before.
-        let restored = match crate::reload::install(command, &original, limit).await {
+        let put_back = crate::reload::install(command, &original, limit).await;
+        // Tried: a failure is this check's note, not tried again.
+        owed.settled();
+        let restored = match put_back {
             Err(e) => Err(e),
             Ok(file) => {
                 installed.push(file);
