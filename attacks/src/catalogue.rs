@@ -135,6 +135,18 @@ const RELAY_UNSOLICITED_REFERENCES: &[&str] = &[
     "SAML Profiles §4.1.5 (unsolicited responses)",
 ];
 
+/// Keycloak's encrypted-assertion injection, which the `enc/unsigned-*-signed*` checks send.
+const KEYCLOAK_ENCRYPTED_INJECTION: &str = "CVE-2026-2092 (Keycloak < 26.5.5, 26.4.10 and 26.2.14: encrypted assertion injection in the SAML broker, fixed by PR 46929)";
+
+/// How Keycloak's broker came to read an unsigned decrypted assertion.
+const KEYCLOAK_ENCRYPTED_PROVENANCE: &str = "Keycloak PR 46929 (\"Ensure that an encrypted assertion is signed if response is not signed\"): its SAMLEndpoint took a decrypted unsigned assertion when any ds:Signature sat outside the encryption, verified every signature in the document (the IdP's genuine one passes) and read the first assertion, the decrypted forgery; shape from the fix, not run against Keycloak here";
+
+/// What an SP must do with an encrypted assertion beside a signed one.
+const ENCRYPTED_BESIDE_MUST: &str = "require a valid IdP signature on the very assertion it reads after decrypting (or on the Response around it), and refuse a response carrying more than one assertion";
+
+/// How an SP fixes reading an unsigned decrypted assertion beside a signed one.
+const ENCRYPTED_BESIDE_FIX: &str = "verify the decrypted Assertion's own signature (or the Response's) and read only the element that signature covers; another element's valid signature proves nothing about it";
+
 /// Where the RelayState checks on IdP-initiated logins come from.
 const RELAY_UNSOLICITED_PROVENANCE: &str = "django-allauth < 65.14.1 checked RelayState after SP-initiated logins only; after an IdP-initiated one (no InResponseTo) it sent the browser wherever RelayState said. Here the IdP's own response for the user, issued IdP-initiated as Entra issues one from My Apps, is posted with the address; an SP that refuses IdP-initiated logins passes";
 
@@ -144,6 +156,20 @@ pub const REFLECTED_MARKUP: &str = "/\"><svg data-saml-harness onload=alert(docu
 
 /// What of [`REFLECTED_MARKUP`] shows it was written into a page unescaped.
 pub const REFLECTION_MARKER: &str = "<svg data-saml-harness";
+
+/// The query parameters `relay/sign-on-markup` gives the sign-on URL: IdP selection and
+/// return addresses as SP libraries and modules read them there (djangosaml2 `idp`, `next`;
+/// mellon `ReturnTo`, `IdP`; Shibboleth `target`, `entityID`; RelayState; `returnTo`).
+const SIGN_ON_PARAMETERS: &[&str] = &[
+    "idp",
+    "next",
+    "RelayState",
+    "ReturnTo",
+    "returnTo",
+    "target",
+    "entityID",
+    "IdP",
+];
 
 /// A login URL that takes a return address (`sp.return_to`), given one off the SP.
 const RETURN_TO: Check = Check {
@@ -347,7 +373,7 @@ pub const CATALOGUE: &[Check] = &[
         aliases: &["sig/untrusted-key"],
         title: "re-signed with the attacker's key, its certificate in KeyInfo",
         research_id: "SIG-03",
-        references: &["CVE-2015-5372", "W3C XML Signature Best Practices"],
+        references: &["CVE-2015-5372", "CVE-2024-32962 (xml-crypto 4.0.0 to < 6.0.0: the certificate in KeyInfo trusted by default, GHSA-2xp3-57p7-qf4v)", "W3C XML Signature Best Practices"],
         edit: Edit::Bytes(sig::keyinfo_x509),
         ..SIG
     },
@@ -733,7 +759,7 @@ pub const CATALOGUE: &[Check] = &[
         id: "xsw/assertions/signed-first",
         title: "two Assertions: the signed original, then a forged copy",
         research_id: "XSW-11",
-        references: &["CVE-2022-41912 (crewjam/saml < 0.4.9)", "GHSA-j2jp-wvqg-wc2g"],
+        references: &["CVE-2022-41912 (crewjam/saml < 0.4.9)", "GHSA-j2jp-wvqg-wc2g", "CVE-2021-28091 (Lasso < 2.7.0: not every assertion of a response checked as signed)"],
         tags: &["wrapping", "cve-2022-41912"],
         provenance: "SAML Raider CVE_2022_41912 template shape",
         edit: Edit::Bytes(xsw::signed_first),
@@ -851,7 +877,7 @@ pub const CATALOGUE: &[Check] = &[
         title: "a second SignedInfo referencing the forged Assertion; original kept in a wrapper",
         family: Family::Dsig,
         research_id: "DSIG-01",
-        references: &["CVE-2025-29774 (xml-crypto < 2.1.6, 3.0.0–3.2.0, 4.0.0–6.0.0)"],
+        references: &["CVE-2025-29774 (xml-crypto < 2.1.6, 3.0.0–3.2.0, 4.0.0–6.0.0)", "CVE-2019-3465 (xmlseclibs < 3.0.4: the first SignedInfo canonicalized, the References of every one checked)"],
         tags: &["dsig", "cve-2025-29774"],
         provenance: "xml-crypto fixture saml_multiple_signed_info_nodes.xml shape",
         must: "refuse a Signature with more than one SignedInfo, and more than one Assertion",
@@ -870,6 +896,21 @@ pub const CATALOGUE: &[Check] = &[
         must: "refuse a Signature with more than one SignedInfo, and read References only from the SignedInfo whose value was verified",
         fix: "upgrade the XML-DSig library; require exactly one SignedInfo and read References from it",
         edit: Edit::Bytes(dsig::multiple_signed_info_first),
+        ..XSW
+    },
+    Check {
+        id: "dsig/signature-in-claim",
+        title: "the Assertion's Signature moved, unchanged, to the end of its first claim value (the enveloped transform still removes it there)",
+        family: Family::Dsig,
+        research_id: "none",
+        references: &["CVE-2018-8085 (passport-wsfed-saml2 3.0.5 to 3.0.9, fixed in 3.0.10 by 10427c5)", "SAML Core §2.3.3 (ds:Signature, a child of the Assertion it signs) and §5.4.1 (enveloped signatures)"],
+        severity: Sev::Medium,
+        goal: Goal::Strictness,
+        tags: &["dsig", "enveloped", "cve-2018-8085"],
+        provenance: "passport-wsfed-saml2 10427c5's regression fixture (a signed assertion with its Signature at the end of a claim's AttributeValue): 3.0.9 found the Assertion's Signature by a descendant search, verified it, and read the claim with the signature's text in it, so a user could corrupt or drop a claim of their own (a group, say)",
+        must: "take as the Assertion's signature only a ds:Signature that is its child; an Assertion without one is unsigned",
+        fix: "locate the Signature as a child of the Assertion (/samlp:Response/saml:Assertion/ds:Signature), never by a descendant search",
+        edit: Edit::Bytes(dsig::signature_in_claim),
         ..XSW
     },
     Check {
@@ -916,7 +957,7 @@ pub const CATALOGUE: &[Check] = &[
         title: "a void signature (RSA over \"\", DigestValue H(\"\")) on an Assertion libxml2 cannot canonicalize (relative namespace URI); identity forged",
         family: Family::Dsig,
         research_id: "DSIG-11",
-        references: &["CVE-2025-66568 (ruby-saml < 1.18.0)", "CVE-2025-66578 (xmlseclibs < 3.1.4)"],
+        references: &["CVE-2025-66568 (ruby-saml < 1.18.0)", "CVE-2025-66578 (xmlseclibs < 3.1.4)", "CVE-2025-66475 (php-saml, through xmlseclibs)"],
         capability: Cap::NonConformingIdp,
         tags: &["dsig", "canonicalization", "cve-2025-66568", "cve-2025-66578"],
         provenance: "trigger checked on libxml2 2.9.14 through Nokogiri 1.13.10 (C14N fails, \"\" returned); models a reusable Golden SAML Response",
@@ -1391,6 +1432,19 @@ pub const CATALOGUE: &[Check] = &[
         must: "never write RelayState into a page without HTML-escaping it",
         fix: "send the browser on with a Location header (URL-encoded), or HTML-escape RelayState, attribute context included, in any page that carries it (an auto-submit form, a link, a meta refresh)",
         edit: Edit::RelayState(REFLECTED_MARKUP),
+        ..RELAY
+    },
+    Check {
+        id: "relay/sign-on-markup",
+        title: "the sign-on URL opened with /\"><svg data-saml-harness onload=…> in idp, next, RelayState, ReturnTo, returnTo, target, entityID and IdP: written into its page unescaped?",
+        research_id: "RELAY-02",
+        references: &["djangosaml2 < 1.5.6 (an unknown `idp` written into the login view's 403 page; fixed by PR 368)", "djangosaml2 < 1.5.4 (the `next` parameter, PR 359)", "CWE-79 (reflected cross-site scripting)"],
+        goal: Goal::Escape,
+        tags: &["xss", "sign-on"],
+        provenance: "djangosaml2's login view answered an `idp` it did not know with \"Error: IdP EntityID {idp} was not found in metadata\", unescaped (Crypt-Server issue 129: /saml2/login/?idp=</script><svg/onload=alert(origin)>); judged by the SP's own answers, its redirects on its origin followed: the markup in an HTML page with its < unescaped",
+        must: "never write a sign-on parameter into a page without HTML-escaping it",
+        fix: "HTML-escape every request parameter an error or auto-submit page carries (Django: escape() or template autoescaping), or refuse an unknown value without echoing it",
+        edit: Edit::SignOnQuery(SIGN_ON_PARAMETERS),
         ..RELAY
     },
     Check {
@@ -2123,6 +2177,32 @@ pub const CATALOGUE: &[Check] = &[
         ..SIG
     },
     Check {
+        id: "enc/unsigned-beside-signed",
+        title: "identity forged in an unsigned Assertion encrypted to the SP, the IdP's signed Assertion after it in plaintext",
+        family: Family::Enc,
+        research_id: "ENC-01",
+        references: &[KEYCLOAK_ENCRYPTED_INJECTION, "SAML Profiles §4.1.3.5 (the assertion or the response MUST be signed)"],
+        tags: &["encryption", "wrapping", "cve-2026-2092"],
+        provenance: KEYCLOAK_ENCRYPTED_PROVENANCE,
+        must: ENCRYPTED_BESIDE_MUST,
+        fix: ENCRYPTED_BESIDE_FIX,
+        edit: Edit::Bytes(enc::unsigned_beside_signed),
+        ..XSW
+    },
+    Check {
+        id: "enc/unsigned-with-signed-in-extensions",
+        title: "identity forged in an unsigned Assertion encrypted to the SP, the IdP's signed Assertion in samlp:Extensions",
+        family: Family::Enc,
+        research_id: "ENC-01",
+        references: &[KEYCLOAK_ENCRYPTED_INJECTION, "SAML Profiles §4.1.3.5 (the assertion or the response MUST be signed)"],
+        tags: &["encryption", "wrapping", "cve-2026-2092"],
+        provenance: KEYCLOAK_ENCRYPTED_PROVENANCE,
+        must: ENCRYPTED_BESIDE_MUST,
+        fix: ENCRYPTED_BESIDE_FIX,
+        edit: Edit::Bytes(enc::unsigned_with_signed_in_extensions),
+        ..XSW
+    },
+    Check {
         id: "enc/expired",
         title: "a token the IdP signed two hours ago, encrypted to the SP",
         family: Family::Enc,
@@ -2422,12 +2502,13 @@ mod tests {
             .collect();
         assert!(relay.len() >= 7);
         for c in relay {
-            let (Edit::RelayState(value)
-            | Edit::UnsolicitedRelayState(value)
-            | Edit::ReturnTo(value)
-            | Edit::LogoutReturnTo(value)) = c.edit
-            else {
-                panic!("{} is a relay check without a return address", c.id);
+            let value = match c.edit {
+                Edit::RelayState(value)
+                | Edit::UnsolicitedRelayState(value)
+                | Edit::ReturnTo(value)
+                | Edit::LogoutReturnTo(value) => value,
+                Edit::SignOnQuery(_) => REFLECTED_MARKUP,
+                _ => panic!("{} is a relay check without a return address", c.id),
             };
             // The judge flags the check's host or a script URL, or (reflection) its marker.
             let judged_by = match c.goal {

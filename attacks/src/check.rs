@@ -192,6 +192,10 @@ pub enum Edit {
     ByRedirect,
     /// No login: a fresh browser asks for the protected page with these extra headers.
     AnonymousHeaders(&'static [(&'static str, &'static str)]),
+    /// No login: a fresh browser opens the scenario's sign-on URL with each of these query
+    /// parameters set to [`crate::catalogue::REFLECTED_MARKUP`], following the SP's redirects
+    /// on its own origin.
+    SignOnQuery(&'static [&'static str]),
     /// The login starts at the scenario's `sp.return_to` URL with this return address; the
     /// IdP's own response is posted unchanged.
     ReturnTo(&'static str),
@@ -404,6 +408,7 @@ impl std::fmt::Debug for Edit {
             Edit::Genuine => "Genuine",
             Edit::ByRedirect => "ByRedirect",
             Edit::AnonymousHeaders(_) => "AnonymousHeaders",
+            Edit::SignOnQuery(_) => "SignOnQuery",
             Edit::ReturnTo(_) => "ReturnTo",
             Edit::LogoutReturnTo(_) => "LogoutReturnTo",
             Edit::Logout(_) => "Logout",
@@ -548,7 +553,10 @@ impl Check {
                     "this check posts the IdP's own response; there is nothing to forge".into(),
                 ))
             }
-            Edit::AnonymousHeaders(_) | Edit::LogoutReturnTo(_) | Edit::Logout(_) => {
+            Edit::AnonymousHeaders(_)
+            | Edit::SignOnQuery(_)
+            | Edit::LogoutReturnTo(_)
+            | Edit::Logout(_) => {
                 return Err(Skip::NotApplicable(
                     "this check sends no response at all; there is nothing to forge".into(),
                 ))

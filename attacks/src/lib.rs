@@ -17,7 +17,7 @@ pub mod identity;
 pub mod mutate;
 pub mod select;
 
-pub use catalogue::{CATALOGUE, EVIL_HOST, REFLECTION_MARKER};
+pub use catalogue::{CATALOGUE, EVIL_HOST, REFLECTED_MARKUP, REFLECTION_MARKER};
 pub use check::{
     header_lines, Burden, Capability, Check, Donor, Edit, Family, Goal, LogoutBinding,
     LogoutDonors, LogoutForgery, Retrust, Seed, Severity, SignedLogout, BURDEN_FLOOR, QUICK_FLOOR,

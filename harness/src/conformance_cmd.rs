@@ -51,8 +51,9 @@ IDP METADATA THE SP RE-READS:
     a row; 429, 502, 503 and 504 prove nothing), posts its forgery, then gives the SP its original
     metadata back the same way. {metadata} is already shell-quoted, and removed after the
     check. They run alone after the other checks, before dos/. --reference-sp sets the
-    command up itself. Ctrl-C during one first gives the SP its original metadata back (or
-    says where that metadata is kept when the command fails), then exits 130.
+    command up itself. Ctrl-C during one stops the command and first gives the SP its
+    original metadata back (or says where that metadata is kept when that fails), then exits
+    130.
 
 DENIAL OF SERVICE:
     dos/ checks run last, one at a time, after the good login works. Each posts, in two
@@ -80,7 +81,7 @@ EXIT STATUS:
     1 something is
     2 usage or scenario-file error
     3 could not judge: the good login or the control failed, or a case could not run
-    130 interrupted (Ctrl-C)")]
+    130 interrupted (Ctrl-C) during a meta/ check, its metadata given back first")]
 pub struct ConformanceArgs {
     /// Scenario files (or directories) describing the SP; their accept case gives the identity.
     #[arg(value_name = "SCENARIO")]

@@ -318,6 +318,37 @@ pub fn judge_fixation(
     }
 }
 
+/// Judges `relay/sign-on-markup`: `reflected_at` is the page (the sign-on URL or a redirect
+/// on its origin) whose HTML carried the markup of the query parameters `names` unescaped;
+/// `unavailable` says where the SP answered 429, 502, 503 or 504 instead.
+pub fn judge_sign_on_reflection(
+    reflected_at: Option<&url::Url>,
+    unavailable: Option<&str>,
+    names: &[&str],
+    must: &str,
+) -> Judged {
+    let names = names.join(", ");
+    let (outcome, reason) = match (reflected_at, unavailable) {
+        (Some(page), _) => (
+            Outcome::Vulnerable,
+            format!("{page} carries the markup given in {names} unescaped ({}…>) in an HTML page: a sign-on link with it runs the attacker's script on the SP's origin; the SP must {must}", attacks::REFLECTION_MARKER),
+        ),
+        (None, Some(why)) => (
+            Outcome::Inconclusive,
+            format!("{why}, so a page that would carry the markup given in {names} may not have been reached; hint: run it again alone with --only"),
+        ),
+        (None, None) => (
+            Outcome::Pass,
+            format!("the markup given in {names} is in none of the SP's pages unescaped"),
+        ),
+    };
+    Judged {
+        outcome,
+        reason,
+        signed_in_as: None,
+    }
+}
+
 /// Judges a reflection check ([`Goal::Escape`]) by the ACS's answer `body`: the check's
 /// markup there, unescaped, in an HTML page, is `vulnerable`.
 pub fn judge_reflection(

@@ -1,5 +1,6 @@
 //! `sp.reload_idp_metadata`: giving the SP other IdP metadata through the scenario's command.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once};
 use std::time::Duration;
 
@@ -14,6 +15,12 @@ static OWED: Mutex<Option<Owed>> = Mutex::new(None);
 
 /// Starts the Ctrl-C watcher once per process.
 static WATCH: Once = Once::new();
+
+/// Set on Ctrl-C: no command but the restore runs any more.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// The process group of the command running now, which Ctrl-C stops before the restore.
+static RUNNING: Mutex<Option<u32>> = Mutex::new(None);
 
 /// What puts the SP back as it was: the scenario's command and the SP's original metadata.
 struct Owed {
@@ -36,7 +43,10 @@ impl Restore {
             limit,
         });
         WATCH.call_once(|| {
-            std::thread::spawn(watch_for_interrupt);
+            // Wait until the handler is in place, so no Ctrl-C from here on goes unanswered.
+            let (ready, watching) = std::sync::mpsc::channel();
+            std::thread::spawn(move || watch_for_interrupt(ready));
+            let _ = watching.recv_timeout(Duration::from_secs(5));
         });
         Restore(())
     }
@@ -71,17 +81,38 @@ fn lock() -> std::sync::MutexGuard<'static, Option<Owed>> {
     OWED.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Waits for Ctrl-C; then gives the SP its metadata back, if owed, and exits.
-fn watch_for_interrupt() {
+fn running() -> std::sync::MutexGuard<'static, Option<u32>> {
+    RUNNING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Kills process group `group` (everything a command started goes with it; sh alone would
+/// leave them).
+fn kill_group(group: u32) {
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", "--", &format!("-{group}")])
+        .status();
+}
+
+/// Installs a SIGINT handler, says so on `ready`, and waits for Ctrl-C; then stops any
+/// command still running, gives the SP its metadata back, if owed, and exits.
+fn watch_for_interrupt(ready: std::sync::mpsc::Sender<()>) {
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     else {
         return;
     };
+    let interrupt = {
+        let _inside = runtime.enter();
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+    };
+    let Ok(mut interrupt) = interrupt else { return };
+    let _ = ready.send(());
     runtime.block_on(async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            return;
+        interrupt.recv().await;
+        INTERRUPTED.store(true, Ordering::SeqCst);
+        if let Some(group) = running().take() {
+            kill_group(group);
         }
         let owed = lock().take();
         if let Some(owed) = owed {
@@ -95,7 +126,7 @@ fn watch_for_interrupt() {
 /// Installs the SP's own metadata again; what happened, for the terminal. On failure the
 /// metadata is kept in a file the message names, so the user can install it by hand.
 async fn put_back(owed: Owed) -> String {
-    match install(&owed.command, &owed.metadata, owed.limit).await {
+    match run_install(&owed.command, &owed.metadata, owed.limit).await {
         Ok(file) => {
             // A command may have linked to the file: it stays.
             let _ = file.keep();
@@ -134,6 +165,18 @@ pub async fn install(
     metadata: &str,
     limit: Duration,
 ) -> Result<tempfile::NamedTempFile, String> {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Err("interrupted (Ctrl-C): the SP gets its original metadata back".into());
+    }
+    run_install(command, metadata, limit).await
+}
+
+/// [`install`], also after Ctrl-C (the restore).
+async fn run_install(
+    command: &str,
+    metadata: &str,
+    limit: Duration,
+) -> Result<tempfile::NamedTempFile, String> {
     let file = tempfile::Builder::new()
         .prefix("idp-metadata-")
         .suffix(".xml")
@@ -166,15 +209,15 @@ pub async fn install(
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("cannot run `sh -c` for `sp.reload_idp_metadata`: {e}"))?;
-    let status = match tokio::time::timeout(limit, child.wait()).await {
+    *running() = child.id();
+    let waited = tokio::time::timeout(limit, child.wait()).await;
+    running().take();
+    let status = match waited {
         Ok(Ok(status)) => status,
         Ok(Err(e)) => return Err(format!("`sp.reload_idp_metadata` ({command}) failed: {e}")),
         Err(_) => {
             if let Some(group) = child.id() {
-                // Everything the command started goes with it (sh alone would leave them).
-                let _ = std::process::Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{group}")])
-                    .status();
+                kill_group(group);
             }
             return Err(format!(
                 "`sp.reload_idp_metadata` ({command}) did not finish within {limit:?}; hint: raise --reload-timeout, or make the command return once the SP has reloaded"

@@ -308,7 +308,7 @@ impl Responder {
                 })
             }
             Edit::Logout(_) => return Ok(live),
-            Edit::AnonymousHeaders(_) | Edit::LogoutReturnTo(_) => {
+            Edit::AnonymousHeaders(_) | Edit::SignOnQuery(_) | Edit::LogoutReturnTo(_) => {
                 return Err(CaseEnd::Error(
                     "this check makes no login, so there is no response to edit; hint: run it through `conformance` or `run`, which make its requests themselves"
                         .into(),

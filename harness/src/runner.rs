@@ -707,6 +707,9 @@ impl CaseRun<'_> {
         if let attacks::Edit::ReturnTo(address) = check.edit {
             return self.return_to_check(check, address, good, notes).await;
         }
+        if let attacks::Edit::SignOnQuery(names) = check.edit {
+            return self.sign_on_reflection_check(check, names, notes).await;
+        }
         if check.goal == attacks::Goal::StayOnSite {
             return self.relay_check(check, good, notes).await;
         }
@@ -1168,6 +1171,22 @@ impl CaseRun<'_> {
         };
         Ok((judged.reason.clone(), judged))
     }
+}
+
+/// `url` with each of `names` set to the reflection checks' markup, replacing any value it had
+/// (a reader that takes the first of two values would otherwise see the genuine one).
+fn with_markup(url: &url::Url, names: &[&str]) -> url::Url {
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| !names.contains(&k.as_ref()))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut out = url.clone();
+    out.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .extend_pairs(names.iter().map(|n| (*n, attacks::REFLECTED_MARKUP)));
+    out
 }
 
 /// The forged identity to report: the one `signed_in_as` shows when it is one of `swap`'s,
@@ -1718,6 +1737,58 @@ impl CaseRun<'_> {
         let session = crate::oracle::session_of(oracle, &page);
         let judged = crate::judge::judge_anonymous(&session, paos, baseline, check.must);
         notes.signed_in_as = judged.signed_in_as.clone();
+        Ok((judged.reason.clone(), judged))
+    }
+
+    /// A reflection check at the sign-on URL ([`attacks::Edit::SignOnQuery`]): no login; a
+    /// fresh browser opens the sign-on URL with all of `names`, then with each alone, set to
+    /// the check's markup (one parameter's validation must not hide another's reflection),
+    /// and follows the SP's redirects on that URL's origin, putting the parameters on each
+    /// redirect too (a protected page sends the browser to the library's login view). The
+    /// markup unescaped in an HTML page the browser would show is `vulnerable`; a 429, 502,
+    /// 503 or 504 on the way with no reflection elsewhere is `inconclusive`.
+    async fn sign_on_reflection_check(
+        &self,
+        check: &'static Check,
+        names: &[&str],
+        notes: &mut Notes,
+    ) -> Result<(String, Judged), CaseEnd> {
+        let origins: Vec<&url::Url> = self.origins.iter().collect();
+        let start = parse_url(&self.scenario.sp.sign_on_url)?;
+        let origin = start.origin();
+        let mut unavailable = None;
+        let mut reflected = None;
+        let sets = std::iter::once(names.to_vec()).chain(names.iter().map(|n| vec![*n]));
+        'sets: for set in sets {
+            let browser = Browser::new(self.limits, &origins);
+            let mut page = browser.get(&with_markup(&start, &set)).await?;
+            for _ in 0..=self.limits.max_redirects {
+                notes
+                    .details
+                    .push(format!("GET {} answered {}", page.url, page.summary()));
+                let next = page
+                    .location
+                    .clone()
+                    .filter(|l| (300..400).contains(&page.status) && l.origin() == origin);
+                // A browser shows no body of a redirect it follows.
+                let shown = page.location.is_none() || !(300..400).contains(&page.status);
+                if shown && page.is_html() && page.body.contains(attacks::REFLECTION_MARKER) {
+                    reflected = Some(page.url.clone());
+                    break 'sets;
+                }
+                if matches!(page.status, 429 | 502 | 503 | 504) {
+                    unavailable.get_or_insert(format!("{} answered {}", page.url, page.status));
+                }
+                let Some(next) = next else { break };
+                page = browser.get(&with_markup(&next, &set)).await?;
+            }
+        }
+        let judged = crate::judge::judge_sign_on_reflection(
+            reflected.as_ref(),
+            unavailable.as_deref(),
+            names,
+            check.must,
+        );
         Ok((judged.reason.clone(), judged))
     }
 
@@ -2442,7 +2513,7 @@ pub async fn run_scenario<'s>(
                 tokio::time::timeout(limit, run.reject(case, good, baseline, &mut notes)).await;
             if result.is_err() && case.attack.and_then(Check::retrust).is_some() {
                 notes.metadata_left = Some(format!(
-                    "the `meta/` check ran out of its {limit:?} before the SP was given its metadata back"
+                    "the `meta/` check ran out of its {limit:?}: its original metadata was installed again as it stopped, but the SP was not seen acting on it"
                 ));
             }
             notes.unanswered = matches!(result, Ok(Err(CaseEnd::Unanswered(_))));
@@ -2703,6 +2774,24 @@ mod tests {
 
     fn unanswered() -> Option<Suspicion> {
         Some(Suspicion::Unanswered("connection closed".into()))
+    }
+
+    #[test]
+    fn the_markup_replaces_a_parameter_the_url_already_has_and_keeps_the_others() {
+        let url =
+            url::Url::parse("http://sp.test/saml2/login/?idp=genuine&next=%2Fhome&x=1").unwrap();
+        let marked = with_markup(&url, &["idp", "target"]);
+        let pairs: Vec<(String, String)> = marked.query_pairs().into_owned().collect();
+        let markup = attacks::REFLECTED_MARKUP.to_owned();
+        assert_eq!(
+            pairs,
+            [
+                ("next".into(), "/home".into()),
+                ("x".into(), "1".into()),
+                ("idp".into(), markup.clone()),
+                ("target".into(), markup),
+            ]
+        );
     }
 
     #[test]

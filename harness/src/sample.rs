@@ -39,6 +39,13 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
                 "(no login: a fresh browser opens the scenario's sp.logout_return_to URL with {value:?} as the return address)"
             ))
         }
+        Edit::SignOnQuery(names) => {
+            return Ok(format!(
+                "(no login: a fresh browser opens the scenario's sign-on URL with {} each set to {:?}, following the SP's redirects on its origin)",
+                names.join(", "),
+                attacks::REFLECTED_MARKUP
+            ));
+        }
         Edit::AnonymousHeaders(headers) => {
             return Ok(format!(
                 "(no login: a fresh browser asks for the protected page with\n  {})",

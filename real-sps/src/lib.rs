@@ -3,6 +3,7 @@
 //! when dropped. Used by the mock IdP's and the harness's end-to-end tests.
 
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -192,6 +193,8 @@ DocumentRoot {dd}/htdocs
     let child = Command::new(APACHE)
         .args(["-D", "FOREGROUND", "-f"])
         .arg(d.join("httpd.conf"))
+        // A process group of its own: dropping the SP ends Apache's workers with it.
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(d.join("stderr.log")).map_err(io)?)
         .spawn()
@@ -334,6 +337,7 @@ DocumentRoot {dd}/htdocs
     let apache = Command::new(APACHE)
         .args(["-X", "-f"])
         .arg(d.join("httpd.conf"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(d.join("stderr.log")).map_err(io)?)
         .spawn()
@@ -382,7 +386,7 @@ fn start(
     let stderr = std::fs::File::create(dir.path().join("stderr.log")).map_err(|e| e.to_string())?;
     // A process group of its own, so that dropping the SP also ends the workers it forks
     // (`php -S` with PHP_CLI_SERVER_WORKERS outlives a kill of its parent alone).
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    command.process_group(0);
     let child = command
         .stdout(Stdio::null())
         .stderr(stderr)

@@ -55,6 +55,9 @@ pub enum Flaw {
     /// Drop every Signature inside the signed element before digesting, and read the first
     /// NameID below the Assertion (enveloped-signature over-removal).
     EnvelopedOverRemoval,
+    /// Take the Assertion's first Signature anywhere below it as its signature
+    /// (passport-wsfed-saml2 3.0.5 to 3.0.9, CVE-2018-8085).
+    SignatureDescendant,
     /// Read the NameID as the first `Subject/NameID` below the Assertion, wherever it is, and
     /// each attribute from the last `AttributeStatement/Attribute` of its name below it
     /// (`.//Subject/NameID`, `.//AttributeStatement/Attribute`: passport-wsfed-saml2 < 4.6.4,
@@ -136,6 +139,9 @@ pub enum Flaw {
     /// Send the browser on after the login with a page that links to RelayState as given,
     /// unescaped (reflected cross-site scripting).
     RelayReflected,
+    /// Answer a sign-on naming an IdP it does not know (`/login?idp=`) with an error page
+    /// that repeats the name unescaped (djangosaml2 < 1.5.6).
+    SignOnReflected,
     /// Keep the session identifier the browser had before the login (session fixation).
     SessionFixation,
     /// Take a LogoutRequest with no query signature (python3-saml's default,
@@ -177,6 +183,10 @@ pub enum Flaw {
     /// Take a decrypted assertion as authenticated: no signature needed (GHES CVE-2024-4985
     /// class).
     EncryptedTrusted,
+    /// When the first assertion child is encrypted and a Signature sits outside the
+    /// encryption, take the decrypted assertion as signed if every signature in the document
+    /// verifies, and read it (Keycloak CVE-2026-2092).
+    EncryptedAnySignature,
     /// Skip the time and audience checks for decrypted assertions.
     EncryptedConditions,
     /// Accept RSA PKCS#1 v1.5 key transport.
@@ -251,7 +261,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 81] = [
+    pub const ALL: [Flaw; 84] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -269,6 +279,7 @@ impl Flaw {
         Flaw::HmacKeyConfusion,
         Flaw::IdByLocalName,
         Flaw::EnvelopedOverRemoval,
+        Flaw::SignatureDescendant,
         Flaw::DescendantSubject,
         Flaw::FirstTextNode,
         Flaw::XswRootAssertion,
@@ -297,6 +308,7 @@ impl Flaw {
         Flaw::RelayAny,
         Flaw::RelayAnyUnsolicited,
         Flaw::RelayReflected,
+        Flaw::SignOnReflected,
         Flaw::SessionFixation,
         Flaw::SloUnsigned,
         Flaw::SloSignatureUnchecked,
@@ -311,6 +323,7 @@ impl Flaw {
         Flaw::LaxClockSkew,
         Flaw::PaosBypass,
         Flaw::EncryptedTrusted,
+        Flaw::EncryptedAnySignature,
         Flaw::EncryptedConditions,
         Flaw::Rsa15,
         Flaw::DecryptedEntities,
@@ -355,6 +368,7 @@ impl Flaw {
             Flaw::HmacKeyConfusion => "hmac-key-confusion",
             Flaw::IdByLocalName => "id-by-local-name",
             Flaw::EnvelopedOverRemoval => "enveloped-over-removal",
+            Flaw::SignatureDescendant => "signature-descendant",
             Flaw::DescendantSubject => "descendant-subject",
             Flaw::FirstTextNode => "first-text-node",
             Flaw::XswRootAssertion => "xsw-root-assertion",
@@ -383,6 +397,7 @@ impl Flaw {
             Flaw::RelayAny => "relay-any",
             Flaw::RelayAnyUnsolicited => "relay-any-unsolicited",
             Flaw::RelayReflected => "relay-reflected",
+            Flaw::SignOnReflected => "sign-on-reflected",
             Flaw::SessionFixation => "session-fixation",
             Flaw::SloUnsigned => "slo-unsigned",
             Flaw::SloSignatureUnchecked => "slo-signature-unchecked",
@@ -397,6 +412,7 @@ impl Flaw {
             Flaw::LaxClockSkew => "lax-clock-skew",
             Flaw::PaosBypass => "paos-bypass",
             Flaw::EncryptedTrusted => "encrypted-trusted",
+            Flaw::EncryptedAnySignature => "encrypted-any-signature",
             Flaw::EncryptedConditions => "encrypted-conditions",
             Flaw::Rsa15 => "rsa-1_5",
             Flaw::DecryptedEntities => "decrypted-entities",
@@ -450,6 +466,9 @@ impl Flaw {
             Flaw::EnvelopedOverRemoval => {
                 "digest without every inner Signature; read the first NameID anywhere"
             }
+            Flaw::SignatureDescendant => {
+                "take a Signature anywhere below the Assertion as its own (CVE-2018-8085)"
+            }
             Flaw::DescendantSubject => {
                 "read the first Subject/NameID anywhere below the Assertion (CVE-2025-46572)"
             }
@@ -496,6 +515,9 @@ impl Flaw {
                 "follow any RelayState after an IdP-initiated login (CVE-2026-27982)"
             }
             Flaw::RelayReflected => "write RelayState into the page after the login unescaped",
+            Flaw::SignOnReflected => {
+                "repeat an unknown /login?idp= in its error page unescaped (djangosaml2 < 1.5.6)"
+            }
             Flaw::SessionFixation => "keep the pre-login session identifier (fixation)",
             Flaw::SloUnsigned => "take unsigned LogoutRequests at /saml/slo",
             Flaw::SloSignatureUnchecked => "take LogoutRequests whose signature does not verify",
@@ -518,6 +540,9 @@ impl Flaw {
             Flaw::LaxClockSkew => "allow 30 minutes of clock skew",
             Flaw::PaosBypass => "serve protected pages to ECP headers (CVE-2019-3878)",
             Flaw::EncryptedTrusted => "take decrypted assertions as signed (CVE-2024-4985 class)",
+            Flaw::EncryptedAnySignature => {
+                "take a decrypted assertion as signed when another signature verifies (CVE-2026-2092)"
+            }
             Flaw::EncryptedConditions => "skip time and audience checks on decrypted assertions",
             Flaw::Rsa15 => "accept RSA PKCS#1 v1.5 key transport",
             Flaw::DecryptedEntities => "parse decrypted plaintext with external entities",

