@@ -2366,6 +2366,23 @@ pub const CATALOGUE: &[Check] = &[
         ..DOS
     },
     Check {
+        id: "dos/xpath-bomb",
+        title: "an XPath filter transform that counts every element for every element, run once per node, over 400 empty elements in a claim value (no valid signature needed)",
+        research_id: "DOS-01",
+        references: &[
+            "CVE-2026-49289 / GHSA-5cjr-mxj5-wmrx (simplesamlphp/saml2 < 4.19.3, 4.20.0 to 4.20.2: XPath transforms run before the signature is checked; fixed in 4.19.3 and 4.20.3)",
+            "xmlseclibs GHSA-7mf5-fjj8-mvjc (XPath transforms rejected on the verify path in 4.0.0-beta2)",
+            "W3C XML Signature Best Practices §2.1.2 (XPath transforms that cause denial of service)",
+            "SAML Core §5.4.4 (enveloped and exclusive C14N only)",
+        ],
+        tags: &["denial-of-service", "transforms", "xpath"],
+        provenance: "simplesamlphp/saml2 validated each Reference (xmlseclibs runs an XPath filter as (.//. | .//@* | .//namespace::*)[E] over the Assertion) before checking the signature; libxmlsec1 runs it over the whole document, all transforms enabled unless the caller restricts them (python3-saml does not). Here E only counts (count(//*[count(//*) > 0]) > 0), so the cost is CPU alone, cubic in the bulk",
+        must: "check every Transform against the two SAML allows before running any (no XPath filters)",
+        fix: "allow-list Transforms (enveloped-signature, exclusive C14N) before verifying, or restrict the verifier's enabled transforms (xmlsec: enabledReferenceTransforms); upgrade simplesamlphp/saml2 to 4.19.3 or later",
+        edit: Edit::Exhaust(dos::xpath_bomb),
+        ..DOS
+    },
+    Check {
         id: "dos/many-attributes",
         title: "45,000 distinct empty attributes on one element in a claim's AttributeValue: about 430 KB posted",
         research_id: "DOS-01",

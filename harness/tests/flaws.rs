@@ -128,7 +128,7 @@ flaw_is_caught! {
     xinclude: "xinclude" => 0 ["xxe/xinclude=vulnerable"];
     remote_references: "remote-references" => 1 ["sig/reference/whole-document=nonstrict", "sig/reference/two=nonstrict", "dsig/reference/remote-uri=vulnerable", "dos/manifest-device=vulnerable"];
     keyinfo_retrieval: "keyinfo-retrieval" => 1 ["dsig/keyinfo/retrieval-method=vulnerable", "dsig/keyinfo/reference=vulnerable"];
-    xslt_transforms: "xslt-transforms" => 1 ["dos/many-transforms=vulnerable", "dos/xslt-bomb=vulnerable", "dsig/transform/xpath=nonstrict", "dsig/transform/xslt=vulnerable"];
+    xslt_transforms: "xslt-transforms" => 1 ["dos/many-transforms=vulnerable", "dos/xpath-bomb=vulnerable", "dos/xslt-bomb=vulnerable", "dsig/transform/xpath=nonstrict", "dsig/transform/xslt=vulnerable"];
     relay_prefix_check: "relay-prefix-check" => 0 ["relay/backslash=vulnerable", "relay/tab=vulnerable", "relay/return-to/backslash=vulnerable", "relay/return-to/tab=vulnerable", "relay/logout-return-to/backslash=vulnerable"];
     verify_error_as_success: "verify-error-as-success" => 1 ["sig/verify-error/dsa-method=vulnerable", "sig/verify-error/ecdsa-method=vulnerable", "sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict"];
     envelope_in_response_to: "envelope-in-response-to" => 1 ["subj/in-response-to-other=vulnerable"];
@@ -162,7 +162,7 @@ flaw_is_caught! {
     subject_confirmation: "subject-confirmation" => 1 ["subj/holder-of-key=vulnerable", "subj/no-confirmation=nonstrict"];
     audience: "audience" => 1 ["aud/other-sp=vulnerable", "aud/prefix=vulnerable", "aud/missing=nonstrict", "aud/empty=nonstrict", "aud/second-restriction=nonstrict", "enc/other-audience=vulnerable"];
     audience_prefix: "audience-prefix" => 1 ["aud/prefix=vulnerable"];
-    lenient_profile: "lenient-profile" => 0 ["dos/many-transforms=vulnerable", "dos/xslt-bomb=vulnerable", "dsig/transform/xpath=nonstrict", "cond/issue-instant-future=nonstrict", "cond/scd-not-before=nonstrict", "cond/unknown-condition=nonstrict", "prot/destination-missing=nonstrict", "prot/authn-statement-missing=nonstrict", "prot/version=nonstrict", "prot/id-missing=nonstrict", "prot/id-malformed=nonstrict", "prot/issue-instant-missing=nonstrict"];
+    lenient_profile: "lenient-profile" => 0 ["cond/issue-instant-future=nonstrict", "cond/scd-not-before=nonstrict", "cond/unknown-condition=nonstrict", "dos/many-transforms=vulnerable", "dos/xpath-bomb=vulnerable", "dos/xslt-bomb=vulnerable", "dsig/transform/xpath=nonstrict", "prot/authn-statement-missing=nonstrict", "prot/destination-missing=nonstrict", "prot/id-malformed=nonstrict", "prot/id-missing=nonstrict", "prot/issue-instant-missing=nonstrict", "prot/version=nonstrict"];
     recipient: "recipient" => 0 ["subj/recipient-other=nonstrict", "subj/recipient-missing=nonstrict"];
     destination: "destination" => 0 ["prot/destination-other=nonstrict"];
     time_window: "time-window" => 1 ["cond/expired=vulnerable", "cond/scd-expired=vulnerable", "cond/no-expiry=nonstrict", "cond/session-expired=nonstrict", "cond/malformed-datetime=nonstrict", "cond/skew/late-10m=nonstrict", "cond/skew/early-10m=nonstrict", "enc/expired=vulnerable"];

