@@ -135,17 +135,22 @@ const RELAY_UNSOLICITED_REFERENCES: &[&str] = &[
     "SAML Profiles §4.1.5 (unsolicited responses)",
 ];
 
-/// Keycloak's encrypted-assertion injection, which the `enc/unsigned-*-signed*` checks send.
-const KEYCLOAK_ENCRYPTED_INJECTION: &str = "CVE-2026-2092 (Keycloak < 26.5.5, 26.4.10 and 26.2.14: encrypted assertion injection in the SAML broker, fixed by PR 46929)";
-
-/// How Keycloak's broker came to read an unsigned decrypted assertion.
-const KEYCLOAK_ENCRYPTED_PROVENANCE: &str = "Keycloak PR 46929 (\"Ensure that an encrypted assertion is signed if response is not signed\"): its SAMLEndpoint took a decrypted unsigned assertion when any ds:Signature sat outside the encryption, verified every signature in the document (the IdP's genuine one passes) and read the first assertion, the decrypted forgery; shape from the fix, not run against Keycloak here";
-
-/// What an SP must do with an encrypted assertion beside a signed one.
-const ENCRYPTED_BESIDE_MUST: &str = "require a valid IdP signature on the very assertion it reads after decrypting (or on the Response around it), and refuse a response carrying more than one assertion";
-
-/// How an SP fixes reading an unsigned decrypted assertion beside a signed one.
-const ENCRYPTED_BESIDE_FIX: &str = "verify the decrypted Assertion's own signature (or the Response's) and read only the element that signature covers; another element's valid signature proves nothing about it";
+/// A forged unsigned Assertion encrypted to the SP beside the IdP's signed one (Keycloak's
+/// encrypted-assertion injection): the `enc/unsigned-*-signed*` checks, which differ in where
+/// the signed one sits.
+const ENCRYPTED_BESIDE_SIGNED: Check = Check {
+    family: Family::Enc,
+    research_id: "ENC-01",
+    references: &[
+        "CVE-2026-2092 (Keycloak < 26.5.5, 26.4.10 and 26.2.14: encrypted assertion injection in the SAML broker, fixed by PR 46929)",
+        "SAML Profiles §4.1.3.5 (the assertion or the response MUST be signed)",
+    ],
+    tags: &["encryption", "wrapping", "cve-2026-2092"],
+    provenance: "Keycloak PR 46929 (\"Ensure that an encrypted assertion is signed if response is not signed\"): its SAMLEndpoint took a decrypted unsigned assertion when any ds:Signature sat outside the encryption, verified every signature in the document (the IdP's genuine one passes) and read the first assertion, the decrypted forgery; shape from the fix, not run against Keycloak here",
+    must: "require a valid IdP signature on the very assertion it reads after decrypting (or on the Response around it), and refuse a response carrying more than one assertion",
+    fix: "verify the decrypted Assertion's own signature (or the Response's) and read only the element that signature covers; another element's valid signature proves nothing about it",
+    ..XSW
+};
 
 /// Where the RelayState checks on IdP-initiated logins come from.
 const RELAY_UNSOLICITED_PROVENANCE: &str = "django-allauth < 65.14.1 checked RelayState after SP-initiated logins only; after an IdP-initiated one (no InResponseTo) it sent the browser wherever RelayState said. Here the IdP's own response for the user, issued IdP-initiated as Entra issues one from My Apps, is posted with the address; an SP that refuses IdP-initiated logins passes";
@@ -2179,28 +2184,14 @@ pub const CATALOGUE: &[Check] = &[
     Check {
         id: "enc/unsigned-beside-signed",
         title: "identity forged in an unsigned Assertion encrypted to the SP, the IdP's signed Assertion after it in plaintext",
-        family: Family::Enc,
-        research_id: "ENC-01",
-        references: &[KEYCLOAK_ENCRYPTED_INJECTION, "SAML Profiles §4.1.3.5 (the assertion or the response MUST be signed)"],
-        tags: &["encryption", "wrapping", "cve-2026-2092"],
-        provenance: KEYCLOAK_ENCRYPTED_PROVENANCE,
-        must: ENCRYPTED_BESIDE_MUST,
-        fix: ENCRYPTED_BESIDE_FIX,
         edit: Edit::Bytes(enc::unsigned_beside_signed),
-        ..XSW
+        ..ENCRYPTED_BESIDE_SIGNED
     },
     Check {
         id: "enc/unsigned-with-signed-in-extensions",
         title: "identity forged in an unsigned Assertion encrypted to the SP, the IdP's signed Assertion in samlp:Extensions",
-        family: Family::Enc,
-        research_id: "ENC-01",
-        references: &[KEYCLOAK_ENCRYPTED_INJECTION, "SAML Profiles §4.1.3.5 (the assertion or the response MUST be signed)"],
-        tags: &["encryption", "wrapping", "cve-2026-2092"],
-        provenance: KEYCLOAK_ENCRYPTED_PROVENANCE,
-        must: ENCRYPTED_BESIDE_MUST,
-        fix: ENCRYPTED_BESIDE_FIX,
         edit: Edit::Bytes(enc::unsigned_with_signed_in_extensions),
-        ..XSW
+        ..ENCRYPTED_BESIDE_SIGNED
     },
     Check {
         id: "enc/expired",
