@@ -2374,6 +2374,23 @@ pub const CATALOGUE: &[Check] = &[
         ..DOS
     },
     Check {
+        id: "dos/encrypted-key-cycle",
+        title: "the IdP's own assertion encrypted to the SP, its EncryptedKey's KeyInfo naming that EncryptedKey again by a RetrievalMethod, 10,000 empty elements in samlp:Extensions (no signature needed)",
+        research_id: "DOS-01",
+        references: &[
+            "robrichards/xmlseclibs 4.0.0-beta1, commit 02c0cd67 (\"Bound EncryptedKey / RetrievalMethod resolution depth (prevents recursive key-reference DoS / memory exhaustion)\": MAX_KEYINFO_DEPTH = 10; no 3.1.x release has it)",
+            "onelogin/php-saml 3.9.0 and 2.22.0 (\"no nested EncryptedKey/RetrievalMethod references (they were followed without limit, exhausting the memory)\")",
+            "XML Encryption §3.5.1 (ds:RetrievalMethod to an EncryptedKey)",
+            "W3C XML Signature Best Practices §2.1.4 (RetrievalMethod loops)",
+        ],
+        tags: &["denial-of-service", "encryption", "retrieval-method"],
+        provenance: "xmlseclibs 3.x (3.1.1 in Debian 12's simplesamlphp 1.19.7, measured here): XMLSecEnc::staticLocateKeyInfo follows a RetrievalMethod of type EncryptedKey to //xenc:EncryptedKey[@Id] and XMLSecurityKey::fromEncryptedKeyElement resolves that key's own KeyInfo again, with no depth limit, while decrypting and before any signature is checked; a key naming itself recurses until PHP's memory_limit (128 MB in 0.8 s here), each turn an XPath search of the whole document. Found here too: libxmlsec1 1.2.37 (Debian 12) keeps its RetrievalMethod and EncryptedKey level counters per key-info context and starts a fresh one for each EncryptedKey, so `xmlsec1 --decrypt --id-attr:Id EncryptedKey` (pysaml2's command) recurses until it crashes (about 840 MB, SIGSEGV)",
+        must: "resolve at most a few RetrievalMethods for a content key (or none), and never follow one from inside an EncryptedKey into itself",
+        fix: "upgrade xmlseclibs to 4.0.0 (php-saml to 3.9.0 or 4.4.0); where that cannot be done, refuse a RetrievalMethod or EncryptedKey inside an EncryptedKey's KeyInfo before decrypting, as php-saml 3.9.0 does; pysaml2 has no fixed release (it runs xmlsec1 --decrypt --id-attr:Id EncryptedKey, which lets the RetrievalMethod resolve): refuse an EncryptedKey whose KeyInfo holds a RetrievalMethod before the message reaches it",
+        edit: Edit::Exhaust(dos::encrypted_key_cycle),
+        ..DOS
+    },
+    Check {
         id: "dos/many-attributes",
         title: "45,000 distinct empty attributes on one element in a claim's AttributeValue: about 430 KB posted",
         research_id: "DOS-01",

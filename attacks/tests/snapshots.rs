@@ -52,12 +52,17 @@ fn every_check_posts_what_its_snapshot_shows() {
 fn every_burden_posts_what_its_snapshot_shows() {
     let (idp, login) = common::login(time::macros::datetime!(2026-01-01 10:00 UTC));
     let seed = idp.sign(&idp.config.apps[0], &login).unwrap();
+    let sp = common::sp_certificate();
+    let facts = attacks::SpFacts {
+        encryption_certificate: Some(&sp),
+        wants_assertions_signed: true,
+    };
     for check in CATALOGUE
         .iter()
         .filter(|c| matches!(c.edit, Edit::Exhaust(_)))
     {
         let burden = check
-            .burden(&seed, attacks::SpFacts::default())
+            .burden(&seed, facts)
             .unwrap_or_else(|e| panic!("{}: {e}", check.id));
         let shown = format!(
             "{} bytes posted\n{}",
@@ -69,6 +74,7 @@ fn every_burden_posts_what_its_snapshot_shows() {
             (r"(<(ds:)?DigestValue>)[A-Za-z0-9+/=]+", "$1[DIGEST]"),
             (r"(<(ds:)?SignatureValue>)[^<]+", "$1[SIGNATURE]"),
             (r"(<(ds:)?X509Certificate>)[^<]+", "$1[CERT]"),
+            (r"(<xenc:CipherValue>)[^<]+", "$1[CIPHER]"),
             (r#"(ID|SessionIndex)="_[0-9a-f-]{36}"#, "$1=\"[ID]"),
             (r##"URI="#_[0-9a-f-]{36}"##, "URI=\"#[ID]"),
         ], snapshot_suffix => check.id.replace('/', "__")}, {

@@ -69,10 +69,18 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
         None,
         time::OffsetDateTime::now_utc(),
     );
+    // The encrypted-assertion checks (and burdens) encrypt to the reference SP's certificate here.
+    let example_sp =
+        openssl::x509::X509::from_pem(reference_sp::decrypt::ENCRYPTION_CERTIFICATE_PEM.as_bytes())
+            .ok();
+    let example_facts = attacks::SpFacts {
+        encryption_certificate: example_sp.as_ref(),
+        wants_assertions_signed: true,
+    };
     if let Edit::Exhaust(_) = check.edit {
         let seed = idp.sign(app, &login).map_err(|e| e.message())?;
         let burden = check
-            .burden(&seed, attacks::SpFacts::default())
+            .burden(&seed, example_facts)
             .map_err(|e| e.to_string())?;
         return Ok(format!(
             "(twice: a fresh login posts {}, {} bytes, as SAMLResponse, then another posts this, each timed; the good login must work again after each)\n{}",
@@ -86,16 +94,8 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
         prefix: "http://127.0.0.1:PORT/canary/TOKEN".into(),
         file: "/tmp/saml-harness-canary-TOKEN".into(),
     };
-    // The encrypted-assertion checks encrypt to the reference SP's certificate here.
-    let example_sp =
-        openssl::x509::X509::from_pem(reference_sp::decrypt::ENCRYPTION_CERTIFICATE_PEM.as_bytes())
-            .ok();
     let forged = crate::respond::forge_in_process(&idp, app, &login, check, |seed, key, donors| {
-        let sp = attacks::SpFacts {
-            encryption_certificate: example_sp.as_ref(),
-            wants_assertions_signed: true,
-        };
-        crate::respond::forge(check, seed, key, donors, Some(&canary), sp)
+        crate::respond::forge(check, seed, key, donors, Some(&canary), example_facts)
     })
     .map_err(|e| format!("{e:?}"))?;
     let mut out = match check.retrust() {

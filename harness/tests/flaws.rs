@@ -141,6 +141,7 @@ flaw_is_caught! {
     encrypted_conditions: "encrypted-conditions" => 1 ["enc/expired=vulnerable", "enc/other-audience=vulnerable"];
     rsa_1_5: "rsa-1_5" => 0 ["enc/rsa-1_5=nonstrict"];
     decrypted_entities: "decrypted-entities" => 1 ["enc/doctype-in-plaintext=vulnerable"];
+    encrypted_key_cycle: "encrypted-key-cycle" => 0 ["dos/encrypted-key-cycle=vulnerable"];
     assertion_signature_optional: "assertion-signature-optional" => 0 ["sig/assertion-unsigned=nonstrict"];
     duplicate_ids: "duplicate-ids" => 1 ["sig/assertion-unsigned=nonstrict", "sig/detached=vulnerable", "sig/reference/two=nonstrict", "xsw/1=vulnerable", "xsw/2=vulnerable", "xsw/6=vulnerable", "xsw/lifted-signature=vulnerable", "xsw/original-in-extensions=vulnerable", "xsw/assertions/signed-first=vulnerable", "xsw/assertions/signed-first-same-id=vulnerable", "xsw/original-in-extensions-same-id=vulnerable"];
     verbose_errors: "verbose-errors" => 0 ["info/stack-trace=vulnerable"];

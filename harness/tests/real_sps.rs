@@ -381,6 +381,7 @@ const SHIBBOLETH: &[&str] = &[
     "cond/scd-not-before=nonstrict",
     "dos/many-attributes=vulnerable",
     "enc/doctype-in-plaintext=not-applicable",
+    "dos/encrypted-key-cycle=not-applicable",
     "enc/expired=not-applicable",
     "enc/other-audience=not-applicable",
     "enc/rsa-1_5=not-applicable",
@@ -426,6 +427,7 @@ const PYTHON3_SAML: &[&str] = &[
     "dos/xslt-bomb=vulnerable",
     "dsig/transform/xpath=nonstrict",
     "enc/doctype-in-plaintext=not-applicable",
+    "dos/encrypted-key-cycle=not-applicable",
     "enc/expired=not-applicable",
     "enc/other-audience=not-applicable",
     "enc/rsa-1_5=not-applicable",
@@ -516,6 +518,7 @@ const SAMLIFY: &[&str] = &[
     "dos/many-attributes=vulnerable",
     "dos/many-transforms=vulnerable",
     "enc/doctype-in-plaintext=not-applicable",
+    "dos/encrypted-key-cycle=not-applicable",
     "enc/expired=not-applicable",
     "enc/other-audience=not-applicable",
     "enc/rsa-1_5=not-applicable",
@@ -553,6 +556,8 @@ const SAMLIFY: &[&str] = &[
 
 /// pysaml2 7.5.5 (PyPI): every verdict but pass, `id=verdict`.
 const PYSAML2: &[&str] = &[
+    // Debian 12's xmlsec1 1.2.37, run with --id-attr:Id EncryptedKey, recurses until it crashes.
+    "dos/encrypted-key-cycle=vulnerable",
     "aud/missing=nonstrict",
     "aud/second-restriction=nonstrict",
     "bind/redirect/encoded-name=not-applicable",
@@ -682,6 +687,7 @@ const RUBY_SAML: &[&str] = &[
     "dsig/transform/xpath=nonstrict",
     "dsig/void-canonicalization=vulnerable",
     "enc/doctype-in-plaintext=not-applicable",
+    "dos/encrypted-key-cycle=not-applicable",
     "enc/expired=not-applicable",
     "enc/other-audience=not-applicable",
     "enc/rsa-1_5=not-applicable",
@@ -741,6 +747,7 @@ const DJANGO_ALLAUTH: &[&str] = &[
     "dos/xslt-bomb=vulnerable",
     "dsig/transform/xpath=nonstrict",
     "enc/doctype-in-plaintext=not-applicable",
+    "dos/encrypted-key-cycle=not-applicable",
     "enc/expired=not-applicable",
     "enc/other-audience=not-applicable",
     "enc/rsa-1_5=not-applicable",
@@ -771,6 +778,9 @@ const DJANGO_ALLAUTH: &[&str] = &[
 
 /// SimpleSAMLphp 1.19.7-1+deb12u2 (Debian 12): every verdict but pass, `id=verdict`.
 const SIMPLESAMLPHP: &[&str] = &[
+    // xmlseclibs 3.1.1 follows an EncryptedKey's RetrievalMethod to itself until PHP's
+    // memory limit, decrypting before any signature is checked.
+    "dos/encrypted-key-cycle=vulnerable",
     // simplesamlphp/saml2 4.6.5 validates References (xmlseclibs runs the XPath filter)
     // before the signature: CVE-2026-49289, fixed in saml2 4.19.3.
     "dos/xpath-bomb=vulnerable",
@@ -833,6 +843,7 @@ const SAMAEL: &[&str] = &[
     "dsig/reference/remote-uri=vulnerable",
     "dsig/transform/xpath=nonstrict",
     "enc/doctype-in-plaintext=not-applicable",
+    "dos/encrypted-key-cycle=not-applicable",
     "enc/expired=not-applicable",
     "enc/other-audience=not-applicable",
     "enc/rsa-1_5=not-applicable",

@@ -28,6 +28,8 @@ pub const RSA_1_5: &str = "http://www.w3.org/2001/04/xmlenc#rsa-1_5";
 pub const OAEP_SHA1_DIGEST: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
 /// The `Type` of EncryptedData holding one element.
 pub const ELEMENT_TYPE: &str = "http://www.w3.org/2001/04/xmlenc#Element";
+/// The `Type` of a `ds:RetrievalMethod` that points at an `xenc:EncryptedKey`.
+pub const ENCRYPTED_KEY_TYPE: &str = "http://www.w3.org/2001/04/xmlenc#EncryptedKey";
 
 /// How the content key travels to the recipient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1229,6 +1229,61 @@ pub fn account_from_claims(attributes: &[(String, Vec<String>)]) -> Option<Strin
         .cloned()
 }
 
+/// PHP's default `memory_limit` (php.ini-production), which ends xmlseclibs' key cycle.
+const PHP_MEMORY_LIMIT: usize = 128 << 20;
+
+/// What one turn of xmlseclibs' key resolution keeps until the cycle ends (a DOMXPath, an
+/// XMLSecEnc and an XMLSecurityKey, about): 26,331 turns filled 128 MB in PHP 8.2 here.
+const PHP_BYTES_PER_TURN: usize = 5 << 10;
+
+/// How xmlseclibs 3.x (`XMLSecEnc::staticLocateKeyInfo`, `XMLSecurityKey::fromEncryptedKeyElement`)
+/// finds the content key of the first EncryptedData in `xml`: the first KeyInfo child that is
+/// an EncryptedKey, or a RetrievalMethod of type EncryptedKey whose `#id` it looks up in the
+/// whole document, and then the same again in that key's own KeyInfo, with no depth limit.
+/// A key that names itself turns until PHP's memory limit ends the request; a name that
+/// matches nothing is an error at once.
+pub fn xmlseclibs_locate_key(xml: &str) -> Result<(), String> {
+    use saml_protocol::xmlenc::{ENCRYPTED_KEY_TYPE, XENC_NS};
+    let Ok(doc) = roxmltree::Document::parse(xml) else {
+        return Ok(());
+    };
+    let Some(mut at) = doc
+        .descendants()
+        .find(|n| n.has_tag_name((XENC_NS, "EncryptedData")))
+    else {
+        return Ok(());
+    };
+    for _ in 0..PHP_MEMORY_LIMIT / PHP_BYTES_PER_TURN {
+        let Some(key_info) = at.children().find(|n| n.has_tag_name((DSIG_NS, "KeyInfo"))) else {
+            return Ok(());
+        };
+        let next = key_info.children().find_map(|child| {
+            if child.has_tag_name((XENC_NS, "EncryptedKey")) {
+                return Some(Ok(child));
+            }
+            let uri = child
+                .has_tag_name((DSIG_NS, "RetrievalMethod"))
+                .then(|| child.attribute("Type") == Some(ENCRYPTED_KEY_TYPE))
+                .and_then(|typed| typed.then(|| child.attribute("URI")).flatten())?;
+            let id = uri.strip_prefix('#')?;
+            Some(
+                doc.descendants()
+                    .find(|n| {
+                        n.has_tag_name((XENC_NS, "EncryptedKey")) && n.attribute("Id") == Some(id)
+                    })
+                    .ok_or_else(|| format!("unable to locate EncryptedKey with @Id='{id}'")),
+            )
+        });
+        match next {
+            None => return Ok(()),
+            Some(key) => at = key?,
+        }
+    }
+    Err(format!(
+        "allowed memory size of {PHP_MEMORY_LIMIT} bytes exhausted while resolving the content key"
+    ))
+}
+
 /// What ruby-saml < 1.18.0 made of a posted message's base64-decoded `bytes`
 /// (`decode_raw_saml`, CVE-2025-25293): their raw-DEFLATE inflation whenever they inflate,
 /// however large, else the bytes themselves.

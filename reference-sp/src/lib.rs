@@ -193,6 +193,10 @@ pub enum Flaw {
     Rsa15,
     /// Parse each decrypted plaintext as a document of its own, external entities loaded.
     DecryptedEntities,
+    /// Before decrypting, resolve the content key as xmlseclibs 3.x does: a RetrievalMethod to
+    /// an EncryptedKey, then that key's own KeyInfo, with no depth limit, until PHP's memory
+    /// limit would end it (xmlseclibs < 4.0.0-beta2, php-saml < 3.9.0).
+    EncryptedKeyCycle,
     /// Accept an unsigned Assertion in a signed Response, though the metadata says
     /// WantAssertionsSigned="true".
     AssertionSignatureOptional,
@@ -261,7 +265,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 84] = [
+    pub const ALL: [Flaw; 85] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -327,6 +331,7 @@ impl Flaw {
         Flaw::EncryptedConditions,
         Flaw::Rsa15,
         Flaw::DecryptedEntities,
+        Flaw::EncryptedKeyCycle,
         Flaw::AssertionSignatureOptional,
         Flaw::DuplicateIds,
         Flaw::VerboseErrors,
@@ -416,6 +421,7 @@ impl Flaw {
             Flaw::EncryptedConditions => "encrypted-conditions",
             Flaw::Rsa15 => "rsa-1_5",
             Flaw::DecryptedEntities => "decrypted-entities",
+            Flaw::EncryptedKeyCycle => "encrypted-key-cycle",
             Flaw::AssertionSignatureOptional => "assertion-signature-optional",
             Flaw::DuplicateIds => "duplicate-ids",
             Flaw::VerboseErrors => "verbose-errors",
@@ -546,6 +552,9 @@ impl Flaw {
             Flaw::EncryptedConditions => "skip time and audience checks on decrypted assertions",
             Flaw::Rsa15 => "accept RSA PKCS#1 v1.5 key transport",
             Flaw::DecryptedEntities => "parse decrypted plaintext with external entities",
+            Flaw::EncryptedKeyCycle => {
+                "follow EncryptedKey RetrievalMethods without a depth limit (xmlseclibs 3.x)"
+            }
             Flaw::AssertionSignatureOptional => {
                 "accept unsigned assertions in signed responses (WantAssertionsSigned)"
             }

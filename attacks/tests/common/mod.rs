@@ -57,7 +57,7 @@ pub fn forge(
         prefix: "http://127.0.0.1:9/canary/test".into(),
         file: "/tmp/saml-harness-canary-test".into(),
     };
-    let sp = openssl::x509::X509::from_pem(SP_CERTIFICATE.as_bytes()).unwrap();
+    let sp = sp_certificate();
     let facts = attacks::SpFacts {
         encryption_certificate: Some(&sp),
         wants_assertions_signed: true,
@@ -66,4 +66,6 @@ pub fn forge(
 }
 
 /// The SP certificate the encrypted-assertion checks encrypt to (the fixture `sp-1`).
-const SP_CERTIFICATE: &str = include_str!("../../../fixtures/keys/sp-1.cert.pem");
+pub fn sp_certificate() -> openssl::x509::X509 {
+    openssl::x509::X509::from_pem(include_bytes!("../../../fixtures/keys/sp-1.cert.pem")).unwrap()
+}
