@@ -106,6 +106,15 @@ pub fn after_name(src: &str, node: Node) -> usize {
     node.range().start + 1 + qualified_name(src, node).len()
 }
 
+/// The `xmlns` attribute binding `prefix` (as written before a name: `xenc:`, or empty for
+/// the default namespace) to `ns`.
+pub fn declaration(prefix: &str, ns: &str) -> String {
+    match prefix.strip_suffix(':') {
+        Some(p) => format!("xmlns:{p}=\"{ns}\""),
+        None => format!("xmlns=\"{ns}\""),
+    }
+}
+
 /// Whether `node`'s start tag itself declares the namespace of `node`'s own name, so the
 /// element keeps its namespace wherever it is moved.
 pub fn declares_own_namespace(src: &str, node: Node) -> bool {

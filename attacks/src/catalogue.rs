@@ -1617,6 +1617,28 @@ pub const CATALOGUE: &[Check] = &[
         ..XSW
     },
     Check {
+        id: "slo/deflate-bomb",
+        title: "after a good login, the IdP's signed LogoutRequest for that session with 32 MiB of line feeds before it in its DEFLATE stream: about 45 KB in the query",
+        family: Family::Slo,
+        research_id: "BIND-03",
+        references: &[
+            "CVE-2023-28119 / GHSA-5mqj-xc49-246p (crewjam/saml < 0.4.13: Redirect-binding messages inflated without a bound; fixed by 8e92368, a 10 MiB cap)",
+            "CVE-2026-40988 (Spring Security saml2-service-provider: the REDIRECT binding for login or logout inflated into an unbounded writer)",
+            "SAML Bindings §3.4.4.1 (DEFLATE encoding)",
+            "CWE-409 (highly compressed data)",
+        ],
+        severity: Sev::Medium,
+        capability: Cap::NothingSigned,
+        seed: Seed::Any,
+        goal: Goal::StaySignedIn,
+        tags: &["logout", "redirect-binding", "denial-of-service", "deflate", "cve-2023-28119"],
+        provenance: "crewjam/saml's ValidateLogoutResponseRedirect (and its IdP's AuthnRequest decoder) inflated the query's message with no bound before checking anything, so a link of about 45 KB cost it 32 MiB or more; the fix reads through a capped reader. Here the message at the end of the line feeds is the IdP's own signed LogoutRequest for the victim's session, so a session it ends shows the SP inflated all of it; an SP that stops at a bound is left with blank lines and keeps the session. An SP that inflates it all and then refuses it by size pays the memory but reads as a pass",
+        must: "inflate a Redirect-binding message through a reader capped at the largest message it accepts, and keep the session when the cap is reached",
+        fix: "upgrade (crewjam/saml 0.4.13, Spring Security with the CVE-2026-40988 fix); inflate with a bound (Go: io.LimitReader; Python: zlib.decompressobj().decompress(data, max_length); PHP: gzinflate($data, $max)); a web server's URL-length limit (Apache 8 KB, Node 16 KB) refuses the query first",
+        edit: Edit::Logout(crate::check::LogoutForgery::DeflateBomb),
+        ..XSW
+    },
+    Check {
         id: "slo/post/unsigned",
         title: "after a good login, the IdP's LogoutRequest for that session posted (HTTP-POST) to the SP's single logout URL without a signature",
         family: Family::Slo,
@@ -2312,7 +2334,7 @@ pub const CATALOGUE: &[Check] = &[
         research_id: "BIND-03",
         references: &[
             "CVE-2025-25293 (ruby-saml < 1.12.4 and 1.13.0 to 1.17.x)",
-            "CVE-2023-28119 (crewjam/saml < 0.4.13)",
+            "CVE-2023-28119 (crewjam/saml < 0.4.13; there the Redirect binding only: see slo/deflate-bomb)",
             "CVE-2023-26483 (gosaml2 < 0.9.0)",
             "SAML Bindings §3.5.4 (HTTP-POST carries base64, no DEFLATE)",
         ],

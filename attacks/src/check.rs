@@ -309,6 +309,10 @@ pub enum LogoutForgery {
     /// HTTP-POST: signed by the IdP, issued an hour ago with a NotOnOrAfter half an hour ago
     /// (node-saml < 4.0.5, GHSA-vx8m-6fhw-pccw).
     PostExpired,
+    /// Signed by the IdP, its DEFLATE stream holding 32 MiB of line feeds before the
+    /// LogoutRequest: ending the session shows the SP inflated all of it (crewjam/saml
+    /// CVE-2023-28119, Spring Security CVE-2026-40988).
+    DeflateBomb,
 }
 
 /// How a sign-out message reaches the SP's single logout URL.
@@ -327,6 +331,7 @@ impl LogoutForgery {
             LogoutForgery::Unsigned
             | LogoutForgery::UntrustedKey
             | LogoutForgery::Expired
+            | LogoutForgery::DeflateBomb
             | LogoutForgery::PostUnsigned
             | LogoutForgery::PostUntrustedKey
             | LogoutForgery::PostExpired => None,
@@ -355,7 +360,16 @@ impl LogoutForgery {
             | LogoutForgery::RequestBesideResponse
             | LogoutForgery::EncodedResponseName
             | LogoutForgery::PrefixedResponse
-            | LogoutForgery::Expired => LogoutBinding::Redirect,
+            | LogoutForgery::Expired
+            | LogoutForgery::DeflateBomb => LogoutBinding::Redirect,
+        }
+    }
+
+    /// What a session ended by the forged message shows about the SP, for the verdict.
+    pub fn ending_shows(self) -> &'static str {
+        match self {
+            LogoutForgery::DeflateBomb => "the SP inflated the whole query (about 45 KB to 32 MiB) and acted on the LogoutRequest at its end: it bounds nothing it inflates, so any such query costs it that much memory (an unsigned one too, wherever it inflates before checking the signature)",
+            _ => "a sign-out message an attacker can make ends a user's session",
         }
     }
 }
@@ -458,7 +472,10 @@ impl Check {
     /// Whether the IdP itself signs this check's artifact (TM-D/E, and the attacker's own
     /// look-alike account for canonicalization checks): only then does its edit get the key.
     pub fn idp_signs(&self) -> bool {
-        self.capability.needs_idp_signature() || self.family == Family::Canon
+        self.capability.needs_idp_signature()
+            || self.family == Family::Canon
+            // The IdP's signature on the bomb shows a session it ends was inflated in full.
+            || matches!(self.edit, Edit::Logout(LogoutForgery::DeflateBomb))
     }
 
     /// Whether the check encrypts an assertion to the SP's certificate (tag `encryption`).

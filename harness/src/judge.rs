@@ -397,6 +397,8 @@ pub struct LogoutEvidence<'a> {
     pub setting: &'a str,
     /// How the URL was sent no message, in words ("opening that URL with no message at all").
     pub no_message: &'a str,
+    /// What a session the forged message ended shows about the SP, in words.
+    pub ending_shows: &'a str,
 }
 
 /// Judges a sign-out check: the forgery ending the victim's session is `vulnerable` (unless
@@ -425,7 +427,7 @@ pub fn judge_logout(seen: &LogoutEvidence, baseline: &Baseline, must: &str) -> J
         ),
         Some(true) => (
             Outcome::Vulnerable,
-            format!("the forged message ended {victim}'s session: a sign-out message an attacker can make ends a user's session; the SP must {must}"),
+            format!("the forged message ended {victim}'s session: {}; the SP must {must}", seen.ending_shows),
         ),
         None => (
             Outcome::Inconclusive,
@@ -1386,6 +1388,7 @@ mod tests {
                     control_trouble,
                     setting: "sp.single_logout_url",
                     no_message: "opening that URL with no message at all",
+                    ending_shows: "a sign-out message an attacker can make ends a user's session",
                 };
                 judge_logout(&seen, base, "keep it").outcome
             };
@@ -1417,6 +1420,7 @@ mod tests {
             control_trouble: false,
             setting: "sp.single_logout_url",
             no_message: "opening that URL with no message at all",
+            ending_shows: "a sign-out message an attacker can make ends a user's session",
         };
         assert_eq!(
             judge_logout(&donor_did_it, &base, "keep it").outcome,

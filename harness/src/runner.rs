@@ -1296,6 +1296,16 @@ fn with_query(url: &url::Url, query: &str) -> url::Url {
     url
 }
 
+/// `url` as reports show it: whole up to 2 KB, else its start and its length (a deflate
+/// bomb's query is about 45 KB of base64).
+pub fn elided(url: &str) -> String {
+    const SHOWN: usize = 2048;
+    match url.get(..SHOWN) {
+        Some(start) if url.len() > SHOWN => format!("{start}… ({} bytes in all)", url.len()),
+        _ => url.to_owned(),
+    }
+}
+
 impl CaseRun<'_> {
     /// A sign-out check. First the URL is proven: the IdP's own signed LogoutRequest must end a
     /// session there (else nothing can be judged). Then the victim signs in again and the same
@@ -1444,7 +1454,7 @@ impl CaseRun<'_> {
             attacks::LogoutBinding::Redirect => format!(
                 "the victim's LogoutRequest:\n{}\nforged and sent as GET {}\n{summary}",
                 genuine.xml,
-                with_query(&slo_url, &forged)
+                elided(with_query(&slo_url, &forged).as_str())
             ),
             attacks::LogoutBinding::Post => format!(
                 "the victim's LogoutRequest:\n{}\nforged and posted to {slo_url} as SAMLRequest:\n{forged}\n{summary}",
@@ -1498,6 +1508,7 @@ impl CaseRun<'_> {
                         "posting that URL an empty form (a sign-out any web page can trigger)"
                     }
                 },
+                ending_shows: forgery.ending_shows(),
             },
             baseline,
             check.must,

@@ -156,8 +156,9 @@ fn logout_example(check: &Check) -> Result<String, String> {
             genuine.xml
         ),
         _ => format!(
-            "(after a good login, the same browser opens the SP's single logout URL with the IdP's LogoutRequest for that session)\n{}\n\nGET {slo}?{message}",
-            genuine.xml
+            "(after a good login, the same browser opens the SP's single logout URL with the IdP's LogoutRequest for that session)\n{}\n\nGET {}",
+            genuine.xml,
+            crate::runner::elided(&format!("{slo}?{message}"))
         ),
     })
 }

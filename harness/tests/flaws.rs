@@ -100,6 +100,7 @@ flaw_is_caught! {
     document_wide_fields: "document-wide-fields" => 1 ["dsig/signature-in-claim=nonstrict", "sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "xsw/donor-signature-first=vulnerable", "xsw/forged-without-audience=vulnerable", "xsw/subject-in-signature=vulnerable"];
     regex_fallback: "regex-fallback" => 1 ["sig/none-saml2-prefixed=vulnerable"];
     inflate_posted: "inflate-posted" => 0 ["dos/deflate-bomb=vulnerable"];
+    inflate_redirect: "inflate-redirect" => 0 ["slo/deflate-bomb=vulnerable"];
     unbounded_transforms: "unbounded-transforms" => 0 ["dos/many-transforms=vulnerable"];
     unbounded_attributes: "unbounded-attributes" => 0 ["dos/many-attributes=vulnerable"];
     end_tag_trim: "end-tag-trim" => 0 ["dos/end-tag-whitespace=vulnerable"];

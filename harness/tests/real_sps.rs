@@ -208,7 +208,15 @@ fn saml2_js_runs_the_whole_catalogue() {
     let sp = real_sps::saml2_js(&idp_metadata()).unwrap();
     // It verifies the signature and checks Conditions' times and the Audience (when there is
     // one); the test app checks InResponseTo. A repeated attribute crashes the process.
-    assert_conforms(&sp, "scenarios/sps/saml2-js.yaml", SAML2_JS);
+    // The deflate bomb's bytes, parsed as XML without inflating, sometimes hold one: each
+    // login compresses differently, so its verdict changes from run to run (2026-12-04: both
+    // rounds crashed it once in CI); the crash is `parse/malformed/duplicate-attribute`'s.
+    assert_conforms_skipping(
+        &sp,
+        "scenarios/sps/saml2-js.yaml",
+        SAML2_JS,
+        &["dos/deflate-bomb"],
+    );
 }
 
 #[test]
@@ -541,6 +549,7 @@ const SAMLIFY: &[&str] = &[
     "sig/assertion-unsigned=nonstrict",
     "sig/reference/two=nonstrict",
     "sig/reference/whole-document=nonstrict",
+    "slo/deflate-bomb=not-applicable",
     "slo/expired=not-applicable",
     "slo/post/assertion-signature=vulnerable",
     "slo/post/expired=vulnerable",
@@ -583,6 +592,7 @@ const PYSAML2: &[&str] = &[
     "relay/return-to/scheme-colon=not-applicable",
     "relay/return-to/tab=not-applicable",
     "relay/return-to/triple-slash=not-applicable",
+    "slo/deflate-bomb=not-applicable",
     "slo/expired=not-applicable",
     "slo/post/assertion-signature=not-applicable",
     "slo/post/expired=not-applicable",
@@ -645,6 +655,7 @@ const SAML2_JS: &[&str] = &[
     "relay/return-to/triple-slash=not-applicable",
     "sig/assertion-unsigned=not-applicable",
     "sig/reference/two=nonstrict",
+    "slo/deflate-bomb=inconclusive",
     "slo/expired=inconclusive",
     "slo/post/assertion-signature=not-applicable",
     "slo/post/expired=not-applicable",
@@ -707,6 +718,7 @@ const RUBY_SAML: &[&str] = &[
     "relay/return-to/tab=not-applicable",
     "relay/return-to/triple-slash=not-applicable",
     "sig/reference/two=nonstrict",
+    "slo/deflate-bomb=not-applicable",
     "slo/expired=not-applicable",
     "slo/post/assertion-signature=not-applicable",
     "slo/post/expired=not-applicable",
@@ -765,6 +777,7 @@ const DJANGO_ALLAUTH: &[&str] = &[
     "relay/return-to/tab=not-applicable",
     "relay/return-to/triple-slash=not-applicable",
     "sig/reference/two=nonstrict",
+    "slo/deflate-bomb=inconclusive",
     "slo/expired=inconclusive",
     "slo/post/assertion-signature=not-applicable",
     "slo/post/expired=not-applicable",
@@ -809,6 +822,7 @@ const SIMPLESAMLPHP: &[&str] = &[
     "relay/return-to/triple-slash=not-applicable",
     "sig/assertion-unsigned=not-applicable",
     "sig/reference/two=nonstrict",
+    "slo/deflate-bomb=vulnerable",
     "slo/expired=vulnerable",
     "slo/post/expired=vulnerable",
     "subj/name-id-empty=nonstrict",
@@ -874,6 +888,7 @@ const SAMAEL: &[&str] = &[
     "sig/assertion-unsigned=nonstrict",
     "sig/reference/two=nonstrict",
     "sig/reference/whole-document=nonstrict",
+    "slo/deflate-bomb=not-applicable",
     "slo/expired=not-applicable",
     "slo/post/assertion-signature=inconclusive",
     "slo/post/expired=inconclusive",

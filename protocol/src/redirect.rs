@@ -40,7 +40,7 @@ pub fn digest_of(sig_alg: &str) -> Option<MessageDigest> {
 
 /// `name=value` with `value` form-encoded, percent escapes in lower case as Microsoft writes
 /// them (`%2f`).
-fn pair(name: &str, value: &str) -> String {
+pub fn pair(name: &str, value: &str) -> String {
     let encoded: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
     let mut out = String::with_capacity(name.len() + 1 + encoded.len());
     out.push_str(name);

@@ -548,7 +548,7 @@ pub fn simplesamlphp(idp_metadata: &str) -> Result<RealSp, String> {
     let base_url = format!("http://127.0.0.1:{port}");
     let mut command = Command::new("php");
     command
-        // php-cli sets no memory limit; PHP under a web server (apache2, php-fpm) has 128M.
+        // Debian's php-cli sets no memory limit; PHP's own default, as Debian's apache2, is 128M.
         .args(["-d", "memory_limit=128M"])
         .arg("-S")
         .arg(format!("127.0.0.1:{port}"))

@@ -1261,11 +1261,12 @@ pub fn xmlseclibs_locate_key(xml: &str) -> Result<(), String> {
             if child.has_tag_name((XENC_NS, "EncryptedKey")) {
                 return Some(Ok(child));
             }
-            let uri = child
-                .has_tag_name((DSIG_NS, "RetrievalMethod"))
-                .then(|| child.attribute("Type") == Some(ENCRYPTED_KEY_TYPE))
-                .and_then(|typed| typed.then(|| child.attribute("URI")).flatten())?;
-            let id = uri.strip_prefix('#')?;
+            if !child.has_tag_name((DSIG_NS, "RetrievalMethod"))
+                || child.attribute("Type") != Some(ENCRYPTED_KEY_TYPE)
+            {
+                return None;
+            }
+            let id = child.attribute("URI")?.strip_prefix('#')?;
             Some(
                 doc.descendants()
                     .find(|n| {
@@ -1288,12 +1289,16 @@ pub fn xmlseclibs_locate_key(xml: &str) -> Result<(), String> {
 /// (`decode_raw_saml`, CVE-2025-25293): their raw-DEFLATE inflation whenever they inflate,
 /// however large, else the bytes themselves.
 pub fn inflate_posted(bytes: Vec<u8>) -> Vec<u8> {
+    inflate_unbounded(&bytes).unwrap_or(bytes)
+}
+
+/// Raw DEFLATE `bytes` inflated however large they grow, as crewjam/saml < 0.4.13 inflated a
+/// Redirect-binding message (CVE-2023-28119) and ruby-saml < 1.18.0 a posted one.
+pub fn inflate_unbounded(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut inflated = Vec::new();
-    match flate2::read::DeflateDecoder::new(bytes.as_slice()).read_to_end(&mut inflated) {
-        Ok(_) => inflated,
-        Err(_) => bytes,
-    }
+    flate2::read::DeflateDecoder::new(bytes).read_to_end(&mut inflated)?;
+    Ok(inflated)
 }
 
 #[cfg(test)]

@@ -195,7 +195,7 @@ pub enum Flaw {
     DecryptedEntities,
     /// Before decrypting, resolve the content key as xmlseclibs 3.x does: a RetrievalMethod to
     /// an EncryptedKey, then that key's own KeyInfo, with no depth limit, until PHP's memory
-    /// limit would end it (xmlseclibs < 4.0.0-beta2, php-saml < 3.9.0).
+    /// limit would end it (xmlseclibs 3.x, fixed in 4.0.0-beta1; php-saml < 3.9.0).
     EncryptedKeyCycle,
     /// Accept an unsigned Assertion in a signed Response, though the metadata says
     /// WantAssertionsSigned="true".
@@ -236,6 +236,9 @@ pub enum Flaw {
     /// Base64-decode a posted SAMLResponse, then inflate it whenever it inflates, with no
     /// bound on the inflated size (ruby-saml < 1.18.0 `decode_raw_saml`, CVE-2025-25293).
     InflatePosted,
+    /// Inflate a Redirect-binding LogoutRequest with no bound on the inflated size
+    /// (crewjam/saml < 0.4.13, CVE-2023-28119).
+    InflateRedirect,
     /// Run however many transforms a Reference names: libxmlsec1 runs each over the signed
     /// element before the SignatureValue is checked (passport-saml < 3.1.0, CVE-2021-39171).
     UnboundedTransforms,
@@ -265,7 +268,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 85] = [
+    pub const ALL: [Flaw; 86] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -344,6 +347,7 @@ impl Flaw {
         Flaw::DocumentWideFields,
         Flaw::RegexFallback,
         Flaw::InflatePosted,
+        Flaw::InflateRedirect,
         Flaw::UnboundedTransforms,
         Flaw::UnboundedAttributes,
         Flaw::EndTagTrim,
@@ -434,6 +438,7 @@ impl Flaw {
             Flaw::DocumentWideFields => "document-wide-fields",
             Flaw::RegexFallback => "regex-fallback",
             Flaw::InflatePosted => "inflate-posted",
+            Flaw::InflateRedirect => "inflate-redirect",
             Flaw::UnboundedTransforms => "unbounded-transforms",
             Flaw::UnboundedAttributes => "unbounded-attributes",
             Flaw::EndTagTrim => "end-tag-trim",
@@ -579,6 +584,7 @@ impl Flaw {
                 "on a refusal, sign in the <saml2:NameID> a regex finds (@better-auth/sso)"
             }
             Flaw::InflatePosted => "inflate posted responses, unbounded (CVE-2025-25293)",
+            Flaw::InflateRedirect => "inflate Redirect LogoutRequests, unbounded (CVE-2023-28119)",
             Flaw::UnboundedTransforms => {
                 "run every transform a Reference names (CVE-2021-39171)"
             }

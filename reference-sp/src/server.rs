@@ -850,7 +850,8 @@ async fn single_logout(
         }
         _ => {}
     }
-    let request = match inflate_logout_request(&message.value)
+    let unbounded = c.flaws.contains(&Flaw::InflateRedirect);
+    let request = match inflate_logout_request(&message.value, unbounded)
         .and_then(|xml| logout_request(&xml, &c, (state.clock)()))
     {
         Ok(r) => r,
@@ -966,14 +967,18 @@ fn end_sessions(state: &SpState, request: LogoutAsk) -> Response {
     format!("signed out {ended} session(s)\n").into_response()
 }
 
-/// The LogoutRequest XML in a Redirect-encoded (deflated, base64) `encoded` value.
-fn inflate_logout_request(encoded: &str) -> Result<String, String> {
+/// The LogoutRequest XML in a Redirect-encoded (deflated, base64) `encoded` value, inflated up
+/// to [`MAX_BODY`] (flaw `inflate-redirect`: `unbounded`).
+fn inflate_logout_request(encoded: &str, unbounded: bool) -> Result<String, String> {
     let deflated = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .map_err(|e| format!("SAMLRequest is not base64: {e}"))?;
-    let xml = saml_protocol::inflate_bounded(&deflated, MAX_BODY as u64)
-        .map_err(|e| format!("SAMLRequest is not DEFLATE data: {e}"))?;
-    if xml.len() > MAX_BODY {
+    let xml = match unbounded {
+        true => crate::emulated::inflate_unbounded(&deflated),
+        false => saml_protocol::inflate_bounded(&deflated, MAX_BODY as u64),
+    }
+    .map_err(|e| format!("SAMLRequest is not DEFLATE data: {e}"))?;
+    if xml.len() > MAX_BODY && !unbounded {
         return Err(format!("the LogoutRequest exceeds {} KiB", MAX_BODY / 1024));
     }
     String::from_utf8(xml).map_err(|_| "the LogoutRequest is not UTF-8".to_owned())

