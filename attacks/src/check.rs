@@ -310,8 +310,8 @@ pub enum LogoutForgery {
     /// (node-saml < 4.0.5, GHSA-vx8m-6fhw-pccw).
     PostExpired,
     /// Signed by the IdP, its DEFLATE stream holding 32 MiB of line feeds before the
-    /// LogoutRequest: ending the session shows the SP inflated all of it (crewjam/saml
-    /// CVE-2023-28119, Spring Security CVE-2026-40988).
+    /// LogoutRequest: ending the session shows the SP inflated all of it (the unbounded
+    /// inflation of crewjam/saml CVE-2023-28119 and Spring Security CVE-2026-40988).
     DeflateBomb,
 }
 
@@ -368,7 +368,7 @@ impl LogoutForgery {
     /// What a session ended by the forged message shows about the SP, for the verdict.
     pub fn ending_shows(self) -> &'static str {
         match self {
-            LogoutForgery::DeflateBomb => "the SP inflated the whole query (about 45 KB to 32 MiB) and acted on the LogoutRequest at its end: it bounds nothing it inflates, so any such query costs it that much memory (an unsigned one too, wherever it inflates before checking the signature)",
+            LogoutForgery::DeflateBomb => "the SP inflated the whole query (about 45 KB to 32 MiB) and acted on the LogoutRequest at its end: it sets no bound below 32 MiB on what it inflates (an SP that inflates before it checks the signature does so for anyone's query)",
             _ => "a sign-out message an attacker can make ends a user's session",
         }
     }

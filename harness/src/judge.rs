@@ -399,6 +399,9 @@ pub struct LogoutEvidence<'a> {
     pub no_message: &'a str,
     /// What a session the forged message ended shows about the SP, in words.
     pub ending_shows: &'a str,
+    /// Whether the forged message is costly to take in (the deflate bomb), so a 5xx or 429
+    /// answer may be the finding itself: then a surviving session is no pass.
+    pub costly: bool,
 }
 
 /// Judges a sign-out check: the forgery ending the victim's session is `vulnerable` (unless
@@ -432,6 +435,10 @@ pub fn judge_logout(seen: &LogoutEvidence, baseline: &Baseline, must: &str) -> J
         None => (
             Outcome::Inconclusive,
             "after the forged message the protected page answered without an identity; whether the session ended cannot be told; hint: make `sp.oracle.identity` match any user".into(),
+        ),
+        Some(false) if seen.forged_trouble && seen.costly => (
+            Outcome::Inconclusive,
+            format!("{victim}'s session survived, but the SP answered the forged message with an error: it may have run out of memory or time taking it in, so whether it bounds that work cannot be told; hint: read the SP's log for this request"),
         ),
         Some(false) => match (seen.control_trouble, ended(seen.control)) {
             (false, Some(true)) => (
@@ -1389,6 +1396,7 @@ mod tests {
                     setting: "sp.single_logout_url",
                     no_message: "opening that URL with no message at all",
                     ending_shows: "a sign-out message an attacker can make ends a user's session",
+                    costly: false,
                 };
                 judge_logout(&seen, base, "keep it").outcome
             };
@@ -1421,11 +1429,35 @@ mod tests {
             setting: "sp.single_logout_url",
             no_message: "opening that URL with no message at all",
             ending_shows: "a sign-out message an attacker can make ends a user's session",
+            costly: false,
         };
         assert_eq!(
             judge_logout(&donor_did_it, &base, "keep it").outcome,
             Outcome::Inconclusive,
             "the donor alone ends it"
+        );
+        let (survived, control) = (signed_in(), out());
+        let bomb = |forged_trouble| LogoutEvidence {
+            victim: None,
+            forged: &survived,
+            forged_trouble,
+            any_request_ends: false,
+            donor_alone_ends: false,
+            control: &control,
+            control_trouble: false,
+            setting: "sp.single_logout_url",
+            no_message: "opening that URL with no message at all",
+            ending_shows: "it inflated the bomb",
+            costly: true,
+        };
+        assert_eq!(
+            judge_logout(&bomb(true), &base, "keep it").outcome,
+            Outcome::Inconclusive,
+            "an error on a costly message may be the cost itself"
+        );
+        assert_eq!(
+            judge_logout(&bomb(false), &base, "keep it").outcome,
+            Outcome::Pass
         );
         assert_eq!(judge(signed_in(), out(), clean, &base), Outcome::Pass);
         assert_eq!(

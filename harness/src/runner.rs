@@ -1509,6 +1509,7 @@ impl CaseRun<'_> {
                     }
                 },
                 ending_shows: forgery.ending_shows(),
+                costly: forgery == attacks::LogoutForgery::DeflateBomb,
             },
             baseline,
             check.must,

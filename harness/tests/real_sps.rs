@@ -39,7 +39,8 @@ fn assert_conforms(sp: &real_sps::RealSp, scenario: &str, findings: &[&str]) {
     assert_conforms_skipping(sp, scenario, findings, &[]);
 }
 
-/// [`assert_conforms`] without the checks `skip` (proven by a test of their own).
+/// [`assert_conforms`] without the checks `skip` (proven by a test of their own, or too flaky
+/// to pin: the caller says which and why).
 fn assert_conforms_skipping(
     sp: &real_sps::RealSp,
     scenario: &str,
@@ -453,6 +454,7 @@ const PYTHON3_SAML: &[&str] = &[
     "relay/return-to/tab=not-applicable",
     "relay/return-to/triple-slash=not-applicable",
     "sig/reference/two=nonstrict",
+    "slo/deflate-bomb=inconclusive",
     "slo/post/assertion-signature=not-applicable",
     "slo/post/expired=not-applicable",
     "slo/post/unsigned=not-applicable",

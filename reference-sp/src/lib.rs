@@ -236,8 +236,8 @@ pub enum Flaw {
     /// Base64-decode a posted SAMLResponse, then inflate it whenever it inflates, with no
     /// bound on the inflated size (ruby-saml < 1.18.0 `decode_raw_saml`, CVE-2025-25293).
     InflatePosted,
-    /// Inflate a Redirect-binding LogoutRequest with no bound on the inflated size
-    /// (crewjam/saml < 0.4.13, CVE-2023-28119).
+    /// Inflate a Redirect-binding LogoutRequest with no bound on the inflated size (as
+    /// crewjam/saml < 0.4.13 inflated Redirect messages, CVE-2023-28119).
     InflateRedirect,
     /// Run however many transforms a Reference names: libxmlsec1 runs each over the signed
     /// element before the SignatureValue is checked (passport-saml < 3.1.0, CVE-2021-39171).

@@ -804,7 +804,7 @@ fn refuse(status: StatusCode, why: String) -> Response {
 /// GET /saml/slo: the IdP's LogoutRequest by HTTP-Redirect. The query is read with
 /// [`saml_protocol::redirect::read`] (flaws `redirect-smuggled-parameters` and
 /// `redirect-request-beside-response` read it as OpenSAML C++ and simplesamlphp/saml2 once
-/// did); its signature must verify with the IdP's certificate (flaws `slo-unsigned`,
+/// did, `inflate-redirect` inflates it without a bound); its signature must verify with the IdP's certificate (flaws `slo-unsigned`,
 /// `slo-signature-unchecked` relax that); it must be addressed here, fresh and new; then every
 /// session of its NameID (of its SessionIndex, when it names one) ends.
 async fn single_logout(
@@ -973,9 +973,10 @@ fn inflate_logout_request(encoded: &str, unbounded: bool) -> Result<String, Stri
     let deflated = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .map_err(|e| format!("SAMLRequest is not base64: {e}"))?;
-    let xml = match unbounded {
-        true => crate::emulated::inflate_unbounded(&deflated),
-        false => saml_protocol::inflate_bounded(&deflated, MAX_BODY as u64),
+    let xml = if unbounded {
+        crate::emulated::inflate_unbounded(&deflated)
+    } else {
+        saml_protocol::inflate_bounded(&deflated, MAX_BODY as u64)
     }
     .map_err(|e| format!("SAMLRequest is not DEFLATE data: {e}"))?;
     if xml.len() > MAX_BODY && !unbounded {
