@@ -128,6 +128,25 @@ const RELAY_REFERENCES: &[&str] = &[
     "WHATWG URL Standard (backslashes, tabs and newlines)",
 ];
 
+/// The request-binding (login CSRF) checks: the IdP's own response to one browser's request,
+/// posted from another.
+const REQUEST_BINDING: Check = Check {
+    family: Family::Session,
+    research_id: "PROT-05",
+    references: &[
+        "SAML Profiles §4.1.4.3 (InResponseTo equals the ID of its original AuthnRequest)",
+        "OWASP SAML Security Cheat Sheet (login CSRF; validating session state for user)",
+        "SimpleSAMLphp 2.5.1 (2d9426f: an InResponseTo whose request is not in this session is refused)",
+    ],
+    severity: Sev::Medium,
+    capability: Cap::OwnAccount,
+    seed: Seed::Any,
+    goal: Goal::Misuse,
+    tags: &["session", "login-csrf", "in-response-to"],
+    must: "take a response only from the browser its request was sent to",
+    ..XSW
+};
+
 /// References of the RelayState checks on IdP-initiated logins.
 const RELAY_UNSOLICITED_REFERENCES: &[&str] = &[
     "CVE-2026-27982 / GHSA-2jpr-83rg-v67j (django-allauth < 65.14.1: RelayState followed unchecked after an IdP-initiated SAML login)",
@@ -1529,6 +1548,22 @@ pub const CATALOGUE: &[Check] = &[
         ..XSW
     },
     Check {
+        id: "session/request-binding/fresh-browser",
+        title: "a login started in one browser, the IdP's own response to it posted from a second, fresh browser",
+        provenance: "judged directly: the attacker starts a login in their own browser and lets the IdP answer it, then a page of theirs posts that response from the victim's browser, which holds no cookie of the SP. node-saml keeps request IDs process-wide (its default in-memory cache); python3-saml and ruby-saml skip the check when the application passes no request ID (a browser with no session has none); SimpleSAMLphp 1.x takes a response whose request it cannot find as unsolicited (fixed in 2.5.1). An SP that takes unsolicited responses is open to this by design (prot/unsolicited)",
+        fix: "keep each AuthnRequest ID in the session (or a signed cookie) of the browser it was sent to, refuse a response with InResponseTo when that browser holds none, require a match, and drop it once answered",
+        edit: Edit::OtherBrowser(crate::Victim::Fresh),
+        ..REQUEST_BINDING
+    },
+    Check {
+        id: "session/request-binding/pending-login",
+        title: "a login started in one browser, the IdP's own response to it posted from a second browser that has started a login of its own",
+        provenance: "judged directly: as the fresh-browser check, but the victim's browser first opens the sign-on URL, so it holds the SP's pre-login cookies and a request of its own. mod_auth_mellon checks only that its cookie is present (any value), never which request the browser sent; a browser with no cookie gets 400",
+        fix: "compare InResponseTo with the request IDs kept for this browser, not with the mere presence of a pre-login cookie",
+        edit: Edit::OtherBrowser(crate::Victim::MidLogin),
+        ..REQUEST_BINDING
+    },
+    Check {
         id: "bind/acs-redirect",
         title: "the IdP's own response by HTTP-Redirect: a GET of the ACS with SAMLResponse deflated into the query, though the SP names HTTP-POST",
         family: Family::Bind,
@@ -1632,7 +1667,7 @@ pub const CATALOGUE: &[Check] = &[
         seed: Seed::Any,
         goal: Goal::StaySignedIn,
         tags: &["logout", "redirect-binding", "denial-of-service", "deflate", "cve-2023-28119"],
-        provenance: "crewjam/saml's ValidateLogoutResponseRedirect (and its IdP's AuthnRequest decoder) inflated the query's message with no bound before checking anything, so a link of about 45 KB cost it 32 MiB or more; the fix reads through a capped reader. crewjam's SP takes no LogoutRequest, so this check does not reach it: it sends the same bomb down the path of SPs that take the IdP's sign-out requests. Here the message at the end of the line feeds is the IdP's own signed LogoutRequest for the victim's session, so a session it ends shows the SP inflated all of it; an SP that stops at a bound is left with blank lines and keeps the session. An SP that inflates it all and then refuses it by size pays the memory but reads as a pass",
+        provenance: "crewjam/saml's ValidateLogoutResponseRedirect (and its IdP's AuthnRequest decoder) inflated the query's message with no bound before checking anything, so a link of about 45 KB cost it 32 MiB or more; the fix reads through a capped reader. crewjam's SP takes no LogoutRequest, so this check does not reach it: it sends the same bomb down the path of SPs that take the IdP's sign-out requests. Here the message at the end of the line feeds is the IdP's own signed LogoutRequest for the victim's session, so a session it ends shows the SP inflated all of it; an SP that stops at a bound is left with blank lines and keeps the session. An SP that inflates it all and then refuses it by size pays the memory: with an error answer that reads as inconclusive, with a quiet refusal as a pass",
         must: "inflate a Redirect-binding message through a reader capped at the largest message it accepts, and keep the session when the cap is reached",
         fix: "upgrade (crewjam/saml 0.4.13, Spring Security with the CVE-2026-40988 fix); inflate with a bound (Go: io.LimitReader; Python: zlib.decompressobj(-15).decompress(data, max_length); PHP: gzinflate($data, $max)); a web server whose URL limit is below the query (Apache's default 8 KB, Node's 16 KB) refuses it before the SAML code sees it",
         edit: Edit::Logout(crate::check::LogoutForgery::DeflateBomb),

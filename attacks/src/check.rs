@@ -187,6 +187,9 @@ pub enum Edit {
     UnsolicitedRelayState(&'static str),
     /// Post the IdP's own response unchanged (checks that judge what surrounds a good login).
     Genuine,
+    /// Start the login in one browser and post the IdP's own response to it, unchanged, from
+    /// a second browser (the request must be bound to the browser that sent it).
+    OtherBrowser(Victim),
     /// Send the IdP's own response unchanged by HTTP-Redirect: a GET of the ACS with
     /// `SAMLResponse` deflated into the query (and the RelayState beside it).
     ByRedirect,
@@ -264,6 +267,16 @@ pub const SAME_SIZE_RATIO: u32 = 10;
 /// The ratio for a yardstick with the same bytes, elements and attributes as the burden,
 /// arranged so only the flaw's work differs: a linear parser spends about as long on either.
 pub const SAME_WORK_RATIO: u32 = 3;
+
+/// The second browser a request-binding check posts the first one's response from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Victim {
+    /// A fresh browser holding no cookie of the SP (a page's auto-submitting form).
+    Fresh,
+    /// A browser that started a login of its own first, so it holds the SP's pre-login
+    /// cookies and has a request of its own pending.
+    MidLogin,
+}
 
 /// How a check forges the IdP's LogoutRequest (HTTP-Redirect binding, Entra's only one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -420,6 +433,7 @@ impl std::fmt::Debug for Edit {
             Edit::RelayState(_) => "RelayState",
             Edit::UnsolicitedRelayState(_) => "UnsolicitedRelayState",
             Edit::Genuine => "Genuine",
+            Edit::OtherBrowser(_) => "OtherBrowser",
             Edit::ByRedirect => "ByRedirect",
             Edit::AnonymousHeaders(_) => "AnonymousHeaders",
             Edit::SignOnQuery(_) => "SignOnQuery",
@@ -564,6 +578,7 @@ impl Check {
             Edit::RelayState(_)
             | Edit::UnsolicitedRelayState(_)
             | Edit::Genuine
+            | Edit::OtherBrowser(_)
             | Edit::ByRedirect
             | Edit::ReturnTo(_) => {
                 return Err(Skip::NotApplicable(

@@ -50,7 +50,8 @@ pub struct LoadArgs {
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     max_logins: u64,
     /// Skip the sign-on step: answer one captured AuthnRequest again and again with fresh,
-    /// unique signed responses posted straight to the ACS.
+    /// unique signed responses posted straight to the ACS (each posting browser carries the
+    /// cookies of the one that captured it, for SPs that bind a request to its browser).
     #[arg(long)]
     acs_only: bool,
     /// With --acs-only: sign N responses before the clock starts (all cores) and post those
@@ -164,6 +165,10 @@ struct Shared {
     limits: Limits,
     origins: Vec<url::Url>,
     acs_only: Option<Captured>,
+    /// With `--acs-only`: the ACS's URL and the cookies the browser that captured the request
+    /// sends it, which every posting browser carries (an SP that binds its request to the
+    /// browser refuses a response from any other).
+    asker_cookies: Option<(url::Url, String)>,
     pre_minted: Mutex<Vec<Delivered>>,
     sample_every: u64,
     started: AtomicU64,
@@ -189,7 +194,10 @@ impl Shared {
 
     fn browser(&self) -> Browser {
         let origins: Vec<&url::Url> = self.origins.iter().collect();
-        Browser::new(self.limits, &origins)
+        match &self.asker_cookies {
+            Some((acs, cookies)) => Browser::with_cookies(self.limits, &origins, acs, cookies),
+            None => Browser::new(self.limits, &origins),
+        }
     }
 
     /// One login; returns the error kind on failure.
@@ -330,15 +338,18 @@ pub async fn drive(plan: &LoadPlan, scenario: Scenario, allow_remote: bool) -> R
         None,
         saml_protocol::system_clock(),
     );
-    let acs_only = if plan.acs_only {
+    let (acs_only, asker_cookies) = if plan.acs_only {
         let origin_refs: Vec<&url::Url> = origins.iter().collect();
-        let first = Browser::new(limits, &origin_refs)
+        let asker = Browser::new(limits, &origin_refs);
+        let first = asker
             .start_login(&parse_url(&scenario.sp.sign_on_url)?)
             .await
             .context("cannot capture an AuthnRequest to answer")?;
-        Some(first)
+        let acs = parse_url(&sp.acs_url)?;
+        let cookies = asker.cookies(&acs).map(|c| (acs, c));
+        (Some(first), cookies)
     } else {
-        None
+        (None, None)
     };
     let pre_minted = match (&acs_only, plan.pre_mint) {
         (Some(captured), Some(n)) => pre_mint(&responder, captured, n).await?,
@@ -362,6 +373,7 @@ pub async fn drive(plan: &LoadPlan, scenario: Scenario, allow_remote: bool) -> R
         limits,
         origins,
         acs_only,
+        asker_cookies,
         pre_minted: Mutex::new(pre_minted),
         sample_every: plan.sample_every.max(1),
         started: AtomicU64::new(0),

@@ -224,7 +224,8 @@ impl Responder {
             Some(Edit::RelayState(value) | Edit::UnsolicitedRelayState(value)) => {
                 (Some(value), true)
             }
-            Some(Edit::Genuine | Edit::ByRedirect | Edit::ReturnTo(_)) | None => (None, true),
+            Some(Edit::Genuine | Edit::OtherBrowser(_) | Edit::ByRedirect | Edit::ReturnTo(_))
+            | None => (None, true),
             _ => (None, false),
         };
         let (Some(check), false) = (self.attack, genuine_only) else {
@@ -300,7 +301,7 @@ impl Responder {
                     "the IdP would have to issue an IdP-initiated response (no InResponseTo), and a running IdP signs only what it is asked for; run it with the in-process IdP".into(),
                 ))
             }
-            Edit::Genuine | Edit::ReturnTo(_) => return Ok(live),
+            Edit::Genuine | Edit::OtherBrowser(_) | Edit::ReturnTo(_) => return Ok(live),
             Edit::ByRedirect => {
                 return Ok(Delivered {
                     by_redirect: true,

@@ -732,6 +732,11 @@ impl CaseRun<'_> {
         if check.goal == attacks::Goal::FreshSession {
             return self.fixation_check(check, good, baseline, notes).await;
         }
+        if let attacks::Edit::OtherBrowser(victim) = check.edit {
+            return self
+                .other_browser_check(check, victim, baseline, notes)
+                .await;
+        }
         if check.goal == attacks::Goal::StaySignedIn {
             return self.logout_check(check, baseline, notes).await;
         }
@@ -1217,6 +1222,43 @@ impl CaseRun<'_> {
             ))),
             Driver::Http => Ok(()),
         }
+    }
+
+    /// Request binding (login CSRF): a login started in one browser, the IdP's answer to it
+    /// posted from a second browser (`victim`: fresh, or with a login of its own started);
+    /// who that second browser is signed in as is judged.
+    async fn other_browser_check(
+        &self,
+        check: &'static Check,
+        victim: attacks::Victim,
+        baseline: &Baseline,
+        notes: &mut Notes,
+    ) -> Result<(String, Judged), CaseEnd> {
+        self.http_driver_only("the request-binding check posts from a second cookie jar")?;
+        let origins: Vec<&url::Url> = self.origins.iter().collect();
+        let target = Target {
+            scenario: self.scenario,
+            limits: self.limits,
+            origins: &self.origins,
+            start: None,
+        };
+        let asker = Browser::new(self.limits, &origins);
+        let (captured, delivered) =
+            crate::driver::http::deliver(&asker, &target, self.responder(Some(check), None))
+                .await?;
+        let second = Browser::new(self.limits, &origins);
+        if victim == attacks::Victim::MidLogin {
+            let own = second
+                .start_login(&parse_url(&self.scenario.sp.sign_on_url)?)
+                .await?;
+            notes.details.push(format!(
+                "The second browser's own AuthnRequest, left unanswered:\n{}",
+                own.xml
+            ));
+        }
+        let attempt = crate::driver::http::complete(&second, &target, captured, delivered).await?;
+        let judged = Self::judge_attempt(check, &attempt, baseline, notes);
+        Ok((judged.reason.clone(), judged))
     }
 
     /// Session fixation: a good login, then a second browser holding only the cookies the

@@ -168,8 +168,11 @@ flaw_is_caught! {
     recipient: "recipient" => 0 ["subj/recipient-other=nonstrict", "subj/recipient-missing=nonstrict"];
     destination: "destination" => 0 ["prot/destination-other=nonstrict"];
     time_window: "time-window" => 1 ["cond/expired=vulnerable", "cond/scd-expired=vulnerable", "cond/no-expiry=nonstrict", "cond/session-expired=nonstrict", "cond/malformed-datetime=nonstrict", "cond/skew/late-10m=nonstrict", "cond/skew/early-10m=nonstrict", "enc/expired=vulnerable"];
-    in_response_to: "in-response-to" => 1 ["prot/in-response-to-unknown=vulnerable", "prot/unsolicited=nonstrict"];
-    replay: "replay" => 1 ["prot/replay=vulnerable"];
+    in_response_to: "in-response-to" => 1 ["prot/in-response-to-unknown=vulnerable", "prot/unsolicited=nonstrict", "session/request-binding/fresh-browser=vulnerable", "session/request-binding/pending-login=vulnerable"];
+    replay: "replay" => 1 ["prot/replay=vulnerable", "session/request-binding/fresh-browser=vulnerable", "session/request-binding/pending-login=vulnerable"];
+    requests_any_browser: "requests-any-browser" => 0 ["session/request-binding/fresh-browser=vulnerable", "session/request-binding/pending-login=vulnerable"];
+    login_cookie_only: "login-cookie-only" => 0 ["session/request-binding/pending-login=vulnerable"];
+    no_session_no_check: "no-session-no-check" => 0 ["session/request-binding/fresh-browser=vulnerable"];
     issuer: "issuer" => 0 ["prot/issuer-other=nonstrict", "prot/issuer-app-suffix=nonstrict", "prot/issuer-missing=nonstrict"];
 }
 

@@ -357,6 +357,9 @@ const MELLON: &[&str] = &[
     "prot/destination-missing=nonstrict",
     "prot/in-response-to-unknown=vulnerable",
     "prot/unsolicited=nonstrict",
+    // It checks only that its cookie is present (value `cookietest`), never which request
+    // this browser sent: a browser without it gets 400 (fresh-browser passes).
+    "session/request-binding/pending-login=vulnerable",
     "prot/version=nonstrict",
     "sig/assertion-unsigned=nonstrict",
     "sig/reference/two=nonstrict",
@@ -400,6 +403,9 @@ const SHIBBOLETH: &[&str] = &[
     "parse/encoding/mislabelled=nonstrict",
     "prot/in-response-to-unknown=vulnerable",
     "prot/unsolicited=nonstrict",
+    // Its shipped security policy checks no request correlation (accepts unsolicited).
+    "session/request-binding/fresh-browser=vulnerable",
+    "session/request-binding/pending-login=vulnerable",
     "sig/assertion-unsigned=not-applicable",
     "sig/reference/whole-document=nonstrict",
     "subj/in-response-to-other=vulnerable",
@@ -445,6 +451,9 @@ const PYTHON3_SAML: &[&str] = &[
     "enc/unsigned-with-signed-in-extensions=not-applicable",
     "prot/destination-missing=nonstrict",
     "prot/unsolicited=nonstrict",
+    // A browser with no session passes request_id=None, and python3-saml then compares nothing
+    // (as its demo does); one with a login of its own passes that request's ID and is refused.
+    "session/request-binding/fresh-browser=vulnerable",
     "relay/logout-return-to/absolute=not-applicable",
     "relay/logout-return-to/backslash=not-applicable",
     "relay/logout-return-to/triple-slash=not-applicable",
@@ -490,6 +499,10 @@ const NODE_SAML: &[&str] = &[
     "prot/status-nested-success=nonstrict",
     "prot/status-responder=nonstrict",
     "prot/version=nonstrict",
+    // validateInResponseTo checks its process-wide cache (the default in-memory one; the
+    // CacheProvider interface takes no request or session), never the browser.
+    "session/request-binding/fresh-browser=vulnerable",
+    "session/request-binding/pending-login=vulnerable",
     "relay/logout-return-to/absolute=not-applicable",
     "relay/logout-return-to/backslash=not-applicable",
     "relay/logout-return-to/triple-slash=not-applicable",
@@ -814,6 +827,9 @@ const SIMPLESAMLPHP: &[&str] = &[
     "prot/id-malformed=nonstrict",
     "prot/in-response-to-unknown=vulnerable",
     "prot/unsolicited=nonstrict",
+    // A response whose request is not in this browser's session is taken as unsolicited.
+    "session/request-binding/fresh-browser=vulnerable",
+    "session/request-binding/pending-login=vulnerable",
     "relay/logout-return-to/absolute=not-applicable",
     "relay/logout-return-to/backslash=not-applicable",
     "relay/logout-return-to/triple-slash=not-applicable",

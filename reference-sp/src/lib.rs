@@ -29,7 +29,9 @@ pub enum Flaw {
     TimeWindow,
     /// Accept an InResponseTo this SP never sent (or none at all).
     InResponseTo,
-    /// Accept the same assertion twice.
+    /// Accept the same assertion twice, from any browser: no used-assertion cache, and
+    /// [`Flaw::RequestsAnyBrowser`] too (a replay comes from another browser, which the
+    /// request binding alone would refuse; a replayable SP lacks both defences).
     Replay,
     /// Accept an Issuer other than the trusted IdP.
     Issuer,
@@ -221,6 +223,19 @@ pub enum Flaw {
     /// Keep one session per user: a new login ends the user's earlier sessions (a "single
     /// active session" policy; for the runner's pre-flight before checks side by side).
     OneSessionPerUser,
+    /// Take a response to any request this SP sent, whichever browser it went to: requests
+    /// kept process-wide, not in the browser's session (node-saml's default in-memory
+    /// InResponseTo cache), so a page that posts the attacker's response to the attacker's
+    /// own request signs the victim's browser in as the attacker (login CSRF).
+    RequestsAnyBrowser,
+    /// Take a response to any request this SP sent from a browser that holds a login cookie,
+    /// whichever request that browser started (mod_auth_mellon checks only that its cookie is
+    /// present, with the constant value `cookietest`; a browser without it gets 400).
+    LoginCookieOnly,
+    /// Check no InResponseTo when the browser started no login here: python3-saml's
+    /// `process_response(request_id=None)` and ruby-saml's `matches_request_id: nil` skip the
+    /// comparison, and an application reading the ID from an empty session passes exactly that.
+    NoSessionNoCheck,
     /// Remember only the latest AuthnRequest: a response to an earlier one is refused (403)
     /// for its InResponseTo, as an SP keeping one pending request per app, not per browser,
     /// does (for the runner's pre-flight before checks side by side).
@@ -268,7 +283,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 86] = [
+    pub const ALL: [Flaw; 89] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -343,6 +358,9 @@ impl Flaw {
         Flaw::AcsRedirect,
         Flaw::NameIdOptional,
         Flaw::OneSessionPerUser,
+        Flaw::RequestsAnyBrowser,
+        Flaw::LoginCookieOnly,
+        Flaw::NoSessionNoCheck,
         Flaw::OneRequestAtATime,
         Flaw::DocumentWideFields,
         Flaw::RegexFallback,
@@ -434,6 +452,9 @@ impl Flaw {
             Flaw::AcsRedirect => "acs-redirect",
             Flaw::NameIdOptional => "name-id-optional",
             Flaw::OneSessionPerUser => "one-session-per-user",
+            Flaw::RequestsAnyBrowser => "requests-any-browser",
+            Flaw::LoginCookieOnly => "login-cookie-only",
+            Flaw::NoSessionNoCheck => "no-session-no-check",
             Flaw::OneRequestAtATime => "one-request-at-a-time",
             Flaw::DocumentWideFields => "document-wide-fields",
             Flaw::RegexFallback => "regex-fallback",
@@ -458,7 +479,7 @@ impl Flaw {
             Flaw::Destination => "accept a Destination that is not this ACS",
             Flaw::TimeWindow => "accept expired and not-yet-valid assertions",
             Flaw::InResponseTo => "accept responses to requests this SP never sent",
-            Flaw::Replay => "accept the same assertion twice",
+            Flaw::Replay => "accept the same assertion twice, from any browser",
             Flaw::Issuer => "accept an Issuer other than the trusted IdP",
             Flaw::SignatureWrapping => {
                 "read the first Assertion even if another one is signed (XSW)"
@@ -576,6 +597,15 @@ impl Flaw {
                 "map the account from the name claim when NameID is missing or empty"
             }
             Flaw::OneSessionPerUser => "end a user's earlier sessions at each new login",
+            Flaw::RequestsAnyBrowser => {
+                "take a response to a request sent to another browser (login CSRF)"
+            }
+            Flaw::LoginCookieOnly => {
+                "take a response from any browser holding a login cookie (mod_auth_mellon)"
+            }
+            Flaw::NoSessionNoCheck => {
+                "check no InResponseTo from a browser with no login started (python3-saml)"
+            }
             Flaw::OneRequestAtATime => "remember only the latest AuthnRequest (one pending login)",
             Flaw::DocumentWideFields => {
                 "verify every Signature, read every NameID and Audience (CVE-2017-1000452)"

@@ -18,6 +18,9 @@ use crate::{Flaw, Flaws};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "refsp_session";
+/// The cookie naming the browser a login was started in: a response is taken only from the
+/// browser its request was sent to (the login-CSRF defence).
+pub const BROWSER_COOKIE: &str = "refsp_browser";
 /// Largest SAMLResponse form accepted.
 pub const MAX_BODY: usize = 512 * 1024;
 /// How long a sent AuthnRequest ID is remembered for InResponseTo checks.
@@ -138,9 +141,15 @@ pub fn acs_url_at(base_url: &str) -> String {
     format!("{}/saml/acs", base_url.trim_end_matches('/'))
 }
 
+/// An AuthnRequest this SP sent: when, and to which browser ([`BROWSER_COOKIE`]).
+struct SentRequest {
+    at: OffsetDateTime,
+    browser: String,
+}
+
 #[derive(Default)]
 struct Memory {
-    sent_requests: HashMap<String, OffsetDateTime>,
+    sent_requests: HashMap<String, SentRequest>,
     seen_assertions: HashSet<String>,
     sessions: HashMap<String, Login>,
     /// IDs of the LogoutRequests taken (replay cache).
@@ -387,13 +396,19 @@ async fn login(
     }
     let now = (state.clock)();
     let id = state.ids.next();
+    let browser = cookie(&headers, BROWSER_COOKIE)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     {
         let mut memory = state.memory();
         let latest_only = state.config().flaws.contains(&Flaw::OneRequestAtATime);
         memory
             .sent_requests
-            .retain(|_, at| !latest_only && now - *at < REQUEST_MEMORY);
-        memory.sent_requests.insert(id.clone(), now);
+            .retain(|_, sent| !latest_only && now - sent.at < REQUEST_MEMORY);
+        let sent = SentRequest {
+            at: now,
+            browser: browser.clone(),
+        };
+        memory.sent_requests.insert(id.clone(), sent);
     }
     let c = state.config();
     let issue_instant = now
@@ -429,10 +444,16 @@ async fn login(
     // not promote it.
     let anonymous =
         session_id(&headers).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    let cookie = format!("{SESSION_COOKIE}={anonymous}; Path=/; HttpOnly; SameSite=Lax");
+    let session = format!("{SESSION_COOKIE}={anonymous}; Path=/; HttpOnly; SameSite=Lax");
+    let browser = format!("{BROWSER_COOKIE}={browser}; Path=/; HttpOnly; SameSite=Lax");
     (
         StatusCode::FOUND,
-        [(header::LOCATION, location), (header::SET_COOKIE, cookie)],
+        [(header::LOCATION, location)],
+        // Appended: a header array inserts, so the second cookie would replace the first.
+        axum::response::AppendHeaders([
+            (header::SET_COOKIE, session),
+            (header::SET_COOKIE, browser),
+        ]),
     )
         .into_response()
 }
@@ -589,14 +610,30 @@ async fn consume(
     }
     {
         let mut memory = state.memory();
-        if !c.flaws.contains(&Flaw::InResponseTo) {
+        let browser = cookie(&headers, BROWSER_COOKIE);
+        let unchecked = browser.is_none() && c.flaws.contains(&Flaw::NoSessionNoCheck);
+        if !c.flaws.contains(&Flaw::InResponseTo) && !unchecked {
+            let anywhere = [Flaw::RequestsAnyBrowser, Flaw::Replay]
+                .iter()
+                .any(|f| c.flaws.contains(f));
+            let any_cookie = browser.is_some() && c.flaws.contains(&Flaw::LoginCookieOnly);
             match &login.in_response_to {
-                Some(id) if memory.sent_requests.contains_key(id) => {}
-                Some(id) => {
-                    return refused(format!(
-                        "InResponseTo {id:?} answers no request this SP sent"
-                    ))
-                }
+                Some(id) => match memory.sent_requests.get(id) {
+                    Some(sent)
+                        if anywhere
+                            || any_cookie
+                            || browser.as_deref() == Some(&sent.browser) => {}
+                    Some(_) => {
+                        return refused(format!(
+                            "InResponseTo {id:?} answers a request this SP sent to another browser (a response is taken only from the browser that asked for it)"
+                        ))
+                    }
+                    None => {
+                        return refused(format!(
+                            "InResponseTo {id:?} answers no request this SP sent"
+                        ))
+                    }
+                },
                 None if c.needs.idp_initiated || c.flaws.contains(&Flaw::RelayAnyUnsolicited) => {}
                 None => return refused(
                     "unsolicited response (no InResponseTo); this SP only does SP-initiated login",
@@ -678,13 +715,18 @@ fn after_login(base_url: &str, relay_state: &str, flaws: &Flaws) -> Option<Strin
 }
 
 fn session_id(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
+}
+
+/// The value of the cookie `name` the browser sent, if it sent one.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_owned())
 }
 
