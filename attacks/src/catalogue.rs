@@ -144,7 +144,7 @@ const REQUEST_BINDING: Check = Check {
     goal: Goal::Misuse,
     tags: &["session", "login-csrf", "in-response-to"],
     must: "take a response only from the browser its request was sent to",
-    ..XSW
+    ..FORGERY
 };
 
 /// References of the RelayState checks on IdP-initiated logins.
@@ -1550,17 +1550,17 @@ pub const CATALOGUE: &[Check] = &[
     Check {
         id: "session/request-binding/fresh-browser",
         title: "a login started in one browser, the IdP's own response to it posted from a second, fresh browser",
-        provenance: "judged directly: the attacker starts a login in their own browser and lets the IdP answer it, then a page of theirs posts that response from the victim's browser, which holds no cookie of the SP. node-saml keeps request IDs process-wide (its default in-memory cache); python3-saml and ruby-saml skip the check when the application passes no request ID (a browser with no session has none); SimpleSAMLphp 1.x takes a response whose request it cannot find as unsolicited (fixed in 2.5.1). An SP that takes unsolicited responses is open to this by design (prot/unsolicited)",
+        provenance: "judged directly: the attacker starts a login in their own browser and lets the IdP answer it, then a page of theirs posts that response from the victim's browser, which holds no cookie of the SP. node-saml (validateInResponseTo: always) looks request IDs up in a process-wide cache (its default in-memory one); python3-saml and ruby-saml skip the check when the application passes no request ID (a browser with no session has none); SimpleSAMLphp before 2.5.1 takes a response whose request it cannot find as unsolicited. Read from the libraries' source; no advisory of their own. A refusal counts only when the same response then signs in the browser that asked for it",
         fix: "keep each AuthnRequest ID in the session (or a signed cookie) of the browser it was sent to, refuse a response with InResponseTo when that browser holds none, require a match, and drop it once answered",
-        edit: Edit::OtherBrowser(crate::Victim::Fresh),
+        edit: Edit::OtherBrowser(crate::SecondBrowser::Fresh),
         ..REQUEST_BINDING
     },
     Check {
         id: "session/request-binding/pending-login",
         title: "a login started in one browser, the IdP's own response to it posted from a second browser that has started a login of its own",
-        provenance: "judged directly: as the fresh-browser check, but the victim's browser first opens the sign-on URL, so it holds the SP's pre-login cookies and a request of its own. mod_auth_mellon checks only that its cookie is present (any value), never which request the browser sent; a browser with no cookie gets 400",
+        provenance: "judged directly: as the fresh-browser check, but the victim's browser first opens the sign-on URL (before the attacker's login), so it holds the SP's pre-login cookies and a request of its own. mod_auth_mellon checks only that its cookie is present (any value), never which request the browser sent; a browser with no cookie gets 400",
         fix: "compare InResponseTo with the request IDs kept for this browser, not with the mere presence of a pre-login cookie",
-        edit: Edit::OtherBrowser(crate::Victim::MidLogin),
+        edit: Edit::OtherBrowser(crate::SecondBrowser::MidLogin),
         ..REQUEST_BINDING
     },
     Check {
@@ -2378,6 +2378,22 @@ pub const CATALOGUE: &[Check] = &[
         must: "inflate only messages whose binding is HTTP-Redirect, and stop inflating at a size limit",
         fix: "upgrade (ruby-saml 1.18.0, crewjam/saml 0.4.13, gosaml2 0.9.0); take HTTP-POST messages as base64 only and inflate Redirect messages through a reader capped at the largest message the SP accepts",
         edit: Edit::Exhaust(dos::deflate_bomb),
+        ..DOS
+    },
+    Check {
+        id: "dos/deflate-bomb-redirect",
+        title: "the IdP's own response after 32 MiB of line feeds, deflated, by HTTP-Redirect: a GET of the ACS with about 45 KB of query",
+        research_id: "BIND-03",
+        references: &[
+            "CVE-2026-40988 (Spring Security saml2-service-provider: a Redirect-binding SAML 2.0 Login or Logout message inflated with no bound)",
+            "CVE-2023-28119 (crewjam/saml < 0.4.13, the same on Redirect messages)",
+            "SAML Bindings §3.4.4.1 (DEFLATE encoding)",
+        ],
+        tags: &["denial-of-service", "deflate", "redirect-binding", "cve-2026-40988"],
+        provenance: "Spring Security's SAML 2.0 login takes a Response by HTTP-Redirect too (a GET of its ACS) and inflated it through an unbounded writer before checking anything. The bomb of dos/deflate-bomb goes as the query's SAMLResponse, the yardstick as same-size random text the same way: an SP that inflates all of it signs the user in (the IdP's response follows the padding); one that takes no Response by Redirect, caps what it inflates, or whose server refuses so long a URL answers at once and passes",
+        must: "take no Response by HTTP-Redirect, or inflate a Redirect message through a reader capped at the largest message it accepts",
+        fix: "upgrade (Spring Security with the CVE-2026-40988 fix, crewjam/saml 0.4.13); refuse a GET at the ACS, or inflate with a bound (Java: an InflaterInputStream read through a counting limit)",
+        edit: Edit::Exhaust(dos::deflate_bomb_by_redirect),
         ..DOS
     },
     Check {

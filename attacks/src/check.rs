@@ -189,7 +189,7 @@ pub enum Edit {
     Genuine,
     /// Start the login in one browser and post the IdP's own response to it, unchanged, from
     /// a second browser (the request must be bound to the browser that sent it).
-    OtherBrowser(Victim),
+    OtherBrowser(SecondBrowser),
     /// Send the IdP's own response unchanged by HTTP-Redirect: a GET of the ACS with
     /// `SAMLResponse` deflated into the query (and the RelayState beside it).
     ByRedirect,
@@ -250,6 +250,9 @@ pub struct Burden {
     /// Whether an SP may skip the burden's cost and still sign the user in rightly (its
     /// signatures still verify): then a session it opens proves nothing, only time counts.
     pub ignorable: bool,
+    /// Whether burden and yardstick go by HTTP-Redirect (a GET of the ACS with them in the
+    /// query) instead of being posted.
+    pub by_redirect: bool,
 }
 
 /// The least time a burden's answers must all take to count as a denial of service: less is
@@ -270,7 +273,7 @@ pub const SAME_WORK_RATIO: u32 = 3;
 
 /// The second browser a request-binding check posts the first one's response from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Victim {
+pub enum SecondBrowser {
     /// A fresh browser holding no cookie of the SP (a page's auto-submitting form).
     Fresh,
     /// A browser that started a login of its own first, so it holds the SP's pre-login

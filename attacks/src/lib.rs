@@ -20,8 +20,8 @@ pub mod select;
 pub use catalogue::{CATALOGUE, EVIL_HOST, REFLECTED_MARKUP, REFLECTION_MARKER};
 pub use check::{
     header_lines, Burden, Capability, Check, Donor, Edit, Family, Goal, LogoutBinding,
-    LogoutDonors, LogoutForgery, Retrust, Seed, Severity, SignedLogout, Victim, BURDEN_FLOOR,
-    QUICK_FLOOR, SAME_SIZE_RATIO, SAME_WORK_RATIO,
+    LogoutDonors, LogoutForgery, Retrust, SecondBrowser, Seed, Severity, SignedLogout,
+    BURDEN_FLOOR, QUICK_FLOOR, SAME_SIZE_RATIO, SAME_WORK_RATIO,
 };
 pub use family::xxe::EXFILTRATION_PATH;
 pub use forge::{Canary, Donors, Forge, Forged, Served, Skip, SpFacts};

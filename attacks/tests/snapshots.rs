@@ -64,8 +64,12 @@ fn every_burden_posts_what_its_snapshot_shows() {
         let burden = check
             .burden(&seed, facts)
             .unwrap_or_else(|e| panic!("{}: {e}", check.id));
+        let how = match burden.by_redirect {
+            true => "sent by HTTP-Redirect (a GET)",
+            false => "posted",
+        };
         let shown = format!(
-            "{} bytes posted\n{}",
+            "{} bytes {how}\n{}",
             burden.encoded.len(),
             burden.shown.replace("><", ">\n<")
         );

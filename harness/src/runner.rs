@@ -1225,39 +1225,58 @@ impl CaseRun<'_> {
     }
 
     /// Request binding (login CSRF): a login started in one browser, the IdP's answer to it
-    /// posted from a second browser (`victim`: fresh, or with a login of its own started);
-    /// who that second browser is signed in as is judged.
+    /// posted from a second browser (`second`: fresh, or with a login of its own started
+    /// first, as a victim's would be); who that browser is signed in as is judged. A refusal
+    /// counts only when the same response then signs the first browser in: else the SP
+    /// refused it for something else (its request forgotten, a store on another worker).
     async fn other_browser_check(
         &self,
         check: &'static Check,
-        victim: attacks::Victim,
+        second: attacks::SecondBrowser,
         baseline: &Baseline,
         notes: &mut Notes,
     ) -> Result<(String, Judged), CaseEnd> {
         self.http_driver_only("the request-binding check posts from a second cookie jar")?;
         let origins: Vec<&url::Url> = self.origins.iter().collect();
-        let target = Target {
-            scenario: self.scenario,
-            limits: self.limits,
-            origins: &self.origins,
-            start: None,
-        };
+        let target = self.http_target();
+        let victim = Browser::new(self.limits, &origins);
+        if second == attacks::SecondBrowser::MidLogin {
+            let own = victim
+                .start_login(&parse_url(&self.scenario.sp.sign_on_url)?)
+                .await?;
+            notes.details.push(format!(
+                "The second browser's own AuthnRequest, sent first and left unanswered:\n{}",
+                own.xml
+            ));
+        }
         let asker = Browser::new(self.limits, &origins);
         let (captured, delivered) =
             crate::driver::http::deliver(&asker, &target, self.responder(Some(check), None))
                 .await?;
-        let second = Browser::new(self.limits, &origins);
-        if victim == attacks::Victim::MidLogin {
-            let own = second
-                .start_login(&parse_url(&self.scenario.sp.sign_on_url)?)
+        let attempt =
+            crate::driver::http::complete(&victim, &target, captured.clone(), delivered.clone())
                 .await?;
-            notes.details.push(format!(
-                "The second browser's own AuthnRequest, left unanswered:\n{}",
-                own.xml
-            ));
+        let mut judged = Self::judge_attempt(check, &attempt, baseline, notes);
+        if judged.outcome == Outcome::Pass {
+            let own = crate::driver::http::complete(&asker, &target, captured, delivered).await?;
+            judged = match own.session {
+                Session::SignedIn { .. } => Judged {
+                    reason: format!(
+                        "{}; the same response then signed in the browser that asked for it",
+                        judged.reason
+                    ),
+                    ..judged
+                },
+                _ => Judged {
+                    outcome: Outcome::Inconclusive,
+                    reason: format!(
+                        "{}, but the same response then failed in the browser that asked for it too ({}), so the refusal may not be the binding",
+                        judged.reason, own.acs_answer
+                    ),
+                    signed_in_as: None,
+                },
+            };
         }
-        let attempt = crate::driver::http::complete(&second, &target, captured, delivered).await?;
-        let judged = Self::judge_attempt(check, &attempt, baseline, notes);
         Ok((judged.reason.clone(), judged))
     }
 
@@ -1913,7 +1932,9 @@ impl CaseRun<'_> {
             trial.ratio = yardstick.ratio;
             trial.floor = yardstick.floor;
             trial.ignorable = yardstick.ignorable;
-            let (timed, _) = timed_post(&measuring, &acs, &form(yardstick.yardstick)).await;
+            let by_redirect = yardstick.by_redirect;
+            let (timed, _) =
+                timed_send(&measuring, &acs, &form(yardstick.yardstick), by_redirect).await;
             let unanswered = timed.answer.is_err();
             trial.yardstick.push(timed);
             if unanswered {
@@ -1921,13 +1942,19 @@ impl CaseRun<'_> {
             }
             let (browser, acs, burden, form) = pending().await?;
             if round == 0 {
+                let how = match burden.by_redirect {
+                    true => "sent by HTTP-Redirect (a GET) to",
+                    false => "posted to",
+                };
                 notes.details.push(format!(
-                    "SAMLResponse posted to {acs} ({} bytes):\n{}",
+                    "SAMLResponse {how} {acs} ({} bytes):\n{}",
                     burden.encoded.len(),
                     burden.shown
                 ));
             }
-            let (timed, page) = timed_post(&browser, &acs, &form(burden.encoded)).await;
+            let by_redirect = burden.by_redirect;
+            let (timed, page) =
+                timed_send(&browser, &acs, &form(burden.encoded), by_redirect).await;
             let answer = timed.answer.clone();
             trial.burden.push(timed);
             if let Ok(status) = answer {
@@ -1957,31 +1984,47 @@ impl CaseRun<'_> {
     }
 }
 
-/// Posts `fields` to `acs` in `browser` and times the answer until the browser lands: the
-/// ACS's status (a body over `--max-body` is still an answer) and the page it lands on when
-/// that was read whole; a failure to answer (no answer in time, a connection closed), by the
-/// ACS or by a page its redirects lead to on the SP, is kept as its reason. An SP may answer
-/// at once and do the work behind its redirect (django-allauth's ACS keeps the response and
-/// redirects to the view that validates it), so the time runs to the end of the redirects.
-async fn timed_post(
+/// Posts `fields` to `acs` in `browser` (or, `by_redirect`, opens `acs` with them in its
+/// query) and times the answer until the browser lands: the ACS's status (a body over
+/// `--max-body` is still an answer) and the page it lands on when that was read whole; a
+/// failure to answer (no answer in time, a connection closed), by the ACS or by a page its
+/// redirects lead to on the SP, is kept as its reason. An SP may answer at once and do the
+/// work behind its redirect (django-allauth's ACS keeps the response and redirects to the
+/// view that validates it), so the time runs to the end of the redirects.
+async fn timed_send(
     browser: &Browser,
     acs: &url::Url,
     fields: &[(String, String)],
+    by_redirect: bool,
 ) -> (crate::judge::Timed, Option<crate::flow::Page>) {
     let started = Instant::now();
-    let (answer, page) = match browser.post_form(acs, fields).await {
+    let mut query_url = None;
+    let sent = match by_redirect {
+        true => {
+            let url = query_url.insert(acs.clone());
+            url.query_pairs_mut().extend_pairs(fields);
+            browser.get(url).await
+        }
+        false => browser.post_form(acs, fields).await,
+    };
+    // A reason naming the URL names it shortened: a burden's query is about 45 KB.
+    let reason = |e: FlowError| match &query_url {
+        Some(url) => e.to_string().replace(url.as_str(), &elided(url.as_str())),
+        None => e.to_string(),
+    };
+    let (answer, page) = match sent {
         Ok(page) => {
             let status = page.status;
             match browser.follow(page).await {
                 Ok(landed) => (Ok(status), Some(landed)),
                 Err(e @ (FlowError::TimedOut { .. } | FlowError::Transport { .. })) => {
-                    (Err(e.to_string()), None)
+                    (Err(reason(e)), None)
                 }
                 Err(_) => (Ok(status), None),
             }
         }
         Err(FlowError::BodyTooLarge { status, .. }) => (Ok(status), None),
-        Err(e) => (Err(e.to_string()), None),
+        Err(e) => (Err(reason(e)), None),
     };
     let took = started.elapsed();
     (crate::judge::Timed { answer, took }, page)
@@ -2781,11 +2824,33 @@ mod tests {
         let (_server, acs) = redirecting_acs(Duration::from_millis(400)).await;
         let browser = Browser::new(Limits::default(), &[&acs]);
         let fields = [("SAMLResponse".to_owned(), "x".to_owned())];
-        let (timed, page) = timed_post(&browser, &acs, &fields).await;
+        let (timed, page) = timed_send(&browser, &acs, &fields, false).await;
         assert_eq!(timed.answer, Ok(302));
         assert!(timed.took >= Duration::from_millis(400), "{:?}", timed.took);
         let page = page.unwrap();
         assert_eq!((page.url.path(), page.status), ("/finish", 403));
+    }
+
+    #[tokio::test]
+    async fn a_burden_by_redirect_is_a_get_of_the_acs_with_the_fields_in_its_query() {
+        use wiremock::matchers::{method, path, query_param};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/acs"))
+            .and(query_param("SAMLResponse", "a+b/c="))
+            .and(query_param("RelayState", "/me"))
+            .respond_with(ResponseTemplate::new(403))
+            .mount(&server)
+            .await;
+        let acs = url::Url::parse(&format!("{}/acs", server.uri())).unwrap();
+        let browser = Browser::new(Limits::default(), &[&acs]);
+        let fields = [
+            ("SAMLResponse".to_owned(), "a+b/c=".to_owned()),
+            ("RelayState".to_owned(), "/me".to_owned()),
+        ];
+        let (timed, _) = timed_send(&browser, &acs, &fields, true).await;
+        assert_eq!(timed.answer, Ok(403), "the GET with its query matched");
     }
 
     #[tokio::test]
@@ -2797,7 +2862,7 @@ mod tests {
         };
         let browser = Browser::new(limits, &[&acs]);
         let fields = [("SAMLResponse".to_owned(), "x".to_owned())];
-        let (timed, page) = timed_post(&browser, &acs, &fields).await;
+        let (timed, page) = timed_send(&browser, &acs, &fields, false).await;
         let reason = timed.answer.unwrap_err();
         assert!(reason.contains("/finish"), "{reason}");
         assert!(page.is_none());

@@ -26,10 +26,10 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
         Edit::Genuine => {
             return Ok("(the IdP's own response for the login, posted unchanged)".into())
         }
-        Edit::OtherBrowser(attacks::Victim::Fresh) => {
+        Edit::OtherBrowser(attacks::SecondBrowser::Fresh) => {
             return Ok("(a login started in one browser; the IdP's own response to it, unchanged, posted to the ACS from a second browser that holds none of the SP's cookies)".into())
         }
-        Edit::OtherBrowser(attacks::Victim::MidLogin) => {
+        Edit::OtherBrowser(attacks::SecondBrowser::MidLogin) => {
             return Ok("(a login started in one browser; a second browser starts a login of its own, then posts the IdP's own response to the first one's request, unchanged, to the ACS)".into())
         }
         Edit::ByRedirect => {

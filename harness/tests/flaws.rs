@@ -101,6 +101,7 @@ flaw_is_caught! {
     regex_fallback: "regex-fallback" => 1 ["sig/none-saml2-prefixed=vulnerable"];
     inflate_posted: "inflate-posted" => 0 ["dos/deflate-bomb=vulnerable"];
     inflate_redirect: "inflate-redirect" => 0 ["slo/deflate-bomb=vulnerable"];
+    inflate_acs_redirect: "inflate-acs-redirect" => 0 ["bind/acs-redirect=nonstrict", "dos/deflate-bomb-redirect=vulnerable"];
     unbounded_transforms: "unbounded-transforms" => 0 ["dos/many-transforms=vulnerable"];
     unbounded_attributes: "unbounded-attributes" => 0 ["dos/many-attributes=vulnerable"];
     end_tag_trim: "end-tag-trim" => 0 ["dos/end-tag-whitespace=vulnerable"];

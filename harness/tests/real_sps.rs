@@ -708,6 +708,9 @@ const RUBY_SAML: &[&str] = &[
     "cond/scd-not-before=nonstrict",
     "control/encrypted=not-applicable",
     "dos/deflate-bomb=vulnerable",
+    // WEBrick answers the 45 KB GET with 414 and resets the connection before the body is
+    // read, for the yardstick as for the burden: nothing can be timed.
+    "dos/deflate-bomb-redirect=inconclusive",
     "dsig/namespace-confusion=vulnerable",
     "dsig/namespace-hiding=vulnerable",
     "dsig/transform/xpath=nonstrict",
@@ -814,6 +817,8 @@ const SIMPLESAMLPHP: &[&str] = &[
     "dos/xpath-bomb=vulnerable",
     "aud/missing=nonstrict",
     "bind/acs-redirect=nonstrict",
+    // Its ACS takes a Response by GET and saml2's HTTPRedirect gzinflate()s it unbounded.
+    "dos/deflate-bomb-redirect=vulnerable",
     "canon/cdata/claims=not-applicable",
     "canon/comment/claims=not-applicable",
     "cond/issue-instant-future=nonstrict",

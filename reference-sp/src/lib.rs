@@ -254,6 +254,9 @@ pub enum Flaw {
     /// Inflate a Redirect-binding LogoutRequest with no bound on the inflated size (as
     /// crewjam/saml < 0.4.13 inflated Redirect messages, CVE-2023-28119).
     InflateRedirect,
+    /// Take a Response by HTTP-Redirect at the ACS and inflate it with no bound on the
+    /// inflated size (Spring Security's SAML 2.0 login before the CVE-2026-40988 fix).
+    InflateAcsRedirect,
     /// Run however many transforms a Reference names: libxmlsec1 runs each over the signed
     /// element before the SignatureValue is checked (passport-saml < 3.1.0, CVE-2021-39171).
     UnboundedTransforms,
@@ -283,7 +286,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 89] = [
+    pub const ALL: [Flaw; 90] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -366,6 +369,7 @@ impl Flaw {
         Flaw::RegexFallback,
         Flaw::InflatePosted,
         Flaw::InflateRedirect,
+        Flaw::InflateAcsRedirect,
         Flaw::UnboundedTransforms,
         Flaw::UnboundedAttributes,
         Flaw::EndTagTrim,
@@ -460,6 +464,7 @@ impl Flaw {
             Flaw::RegexFallback => "regex-fallback",
             Flaw::InflatePosted => "inflate-posted",
             Flaw::InflateRedirect => "inflate-redirect",
+            Flaw::InflateAcsRedirect => "inflate-acs-redirect",
             Flaw::UnboundedTransforms => "unbounded-transforms",
             Flaw::UnboundedAttributes => "unbounded-attributes",
             Flaw::EndTagTrim => "end-tag-trim",
@@ -615,6 +620,9 @@ impl Flaw {
             }
             Flaw::InflatePosted => "inflate posted responses, unbounded (CVE-2025-25293)",
             Flaw::InflateRedirect => "inflate Redirect LogoutRequests, unbounded (CVE-2023-28119)",
+            Flaw::InflateAcsRedirect => {
+                "take Responses by Redirect, inflated unbounded (CVE-2026-40988)"
+            }
             Flaw::UnboundedTransforms => {
                 "run every transform a Reference names (CVE-2021-39171)"
             }

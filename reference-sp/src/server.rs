@@ -445,7 +445,13 @@ async fn login(
     let anonymous =
         session_id(&headers).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     let session = format!("{SESSION_COOKIE}={anonymous}; Path=/; HttpOnly; SameSite=Lax");
-    let browser = format!("{BROWSER_COOKIE}={browser}; Path=/; HttpOnly; SameSite=Lax");
+    // The IdP posts to the ACS from its own site: a SameSite=Lax cookie would not come along
+    // (SameSite=None needs https; over http, no attribute lets a browser send it on that POST).
+    let cross_site = match c.base_url.starts_with("https:") {
+        true => "; SameSite=None; Secure",
+        false => "",
+    };
+    let browser = format!("{BROWSER_COOKIE}={browser}; Path=/; HttpOnly{cross_site}");
     (
         StatusCode::FOUND,
         [(header::LOCATION, location)],
@@ -500,13 +506,15 @@ async fn acs(
 }
 
 /// GET /saml/acs: the HTTP-Redirect binding, which no IdP may use for a Response (SAML
-/// Profiles §4.1.2): 405, unless flaw `acs-redirect` takes it as a post.
+/// Profiles §4.1.2): 405, unless flaw `acs-redirect` takes it as a post (or
+/// `inflate-acs-redirect`, inflating it with no bound).
 async fn acs_by_redirect(
     State(state): State<SpState>,
     headers: HeaderMap,
     Query(form): Query<AcsForm>,
 ) -> Response {
-    if !state.config().flaws.contains(&Flaw::AcsRedirect) {
+    let unbounded = state.config().flaws.contains(&Flaw::InflateAcsRedirect);
+    if !unbounded && !state.config().flaws.contains(&Flaw::AcsRedirect) {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
             [(header::ALLOW, "POST")],
@@ -514,12 +522,21 @@ async fn acs_by_redirect(
         )
             .into_response();
     }
-    let xml = base64::engine::general_purpose::STANDARD
-        .decode(&form.saml_response)
-        .ok()
-        .and_then(|deflated| saml_protocol::inflate_bounded(&deflated, MAX_BODY as u64).ok())
-        .filter(|xml| xml.len() <= MAX_BODY)
-        .and_then(|xml| String::from_utf8(xml).ok());
+    let Ok(deflated) = base64::engine::general_purpose::STANDARD.decode(&form.saml_response) else {
+        return refused("SAMLResponse is not deflated base64 of UTF-8 XML");
+    };
+    let inflated = match unbounded {
+        true => {
+            tokio::task::spawn_blocking(move || crate::emulated::inflate_unbounded(&deflated).ok())
+                .await
+                .ok()
+                .flatten()
+        }
+        false => saml_protocol::inflate_bounded(&deflated, MAX_BODY as u64)
+            .ok()
+            .filter(|xml| xml.len() <= MAX_BODY),
+    };
+    let xml = inflated.and_then(|xml| String::from_utf8(xml).ok());
     match xml {
         Some(xml) => consume(state, headers, xml, form.relay_state).await,
         None => refused("SAMLResponse is not deflated base64 of UTF-8 XML"),
@@ -1369,5 +1386,34 @@ mod tests {
             let xml = String::from_utf8(xml).unwrap();
             assert!(xml.contains(&format!("ID=\"_req-{n}\"")), "{xml}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_login_sets_the_session_and_the_browser_cookie_the_idps_post_carries() {
+        let request = axum::http::Request::get("/login")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = app(SpState::new(config(Flaws::new())))
+            .oneshot(request)
+            .await
+            .unwrap();
+        let cookies: Vec<&str> = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert_eq!(cookies.len(), 2, "{cookies:?}");
+        assert!(
+            cookies[0].starts_with(&format!("{SESSION_COOKIE}=")),
+            "{cookies:?}"
+        );
+        let browser = cookies[1];
+        assert!(
+            browser.starts_with(&format!("{BROWSER_COOKIE}=")),
+            "{browser}"
+        );
+        // Over http a SameSite attribute would keep it off the IdP's cross-site POST.
+        assert!(!browser.contains("SameSite"), "{browser}");
     }
 }

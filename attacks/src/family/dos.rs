@@ -100,12 +100,24 @@ pub fn deflate_bomb(f: &Forge) -> Result<Burden, Skip> {
         ratio: SAME_SIZE_RATIO,
         floor: BURDEN_FLOOR,
         ignorable: false,
+        by_redirect: false,
         encoded: posted,
         shown: format!(
             "<!-- raw DEFLATE, then base64: inflates to {} MiB -->\n<!-- {} MiB of line feeds -->\n{response}",
             (BOMB_PADDING + response.len()) >> 20,
             BOMB_PADDING >> 20
         ),
+    })
+}
+
+/// [`deflate_bomb`] by HTTP-Redirect: a GET of the ACS with the bomb as its `SAMLResponse`
+/// query parameter (about 45 KB of query), as Spring Security's SAML 2.0 login takes a
+/// Response and inflated it with no bound (CVE-2026-40988). An SP that takes no Response by
+/// Redirect, or whose server refuses so long a URL, refuses it at once.
+pub fn deflate_bomb_by_redirect(f: &Forge) -> Result<Burden, Skip> {
+    Ok(Burden {
+        by_redirect: true,
+        ..deflate_bomb(f)?
     })
 }
 
@@ -165,6 +177,7 @@ pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
         ratio: SAME_SIZE_RATIO,
         floor: BURDEN_FLOOR,
         ignorable: false,
+        by_redirect: false,
     })
 }
 
@@ -269,6 +282,7 @@ pub fn large_signed_info(f: &Forge) -> Result<Burden, Skip> {
         ratio: SAME_SIZE_RATIO,
         floor: BURDEN_FLOOR,
         ignorable: false,
+        by_redirect: false,
     })
 }
 
@@ -358,6 +372,7 @@ pub fn xslt_bomb(f: &Forge) -> Result<Burden, Skip> {
         ratio: SAME_SIZE_RATIO,
         floor: BURDEN_FLOOR,
         ignorable: false,
+        by_redirect: false,
     })
 }
 
@@ -425,6 +440,7 @@ pub fn xpath_bomb(f: &Forge) -> Result<Burden, Skip> {
         ratio: SAME_SIZE_RATIO,
         floor: BURDEN_FLOOR,
         ignorable: false,
+        by_redirect: false,
     })
 }
 
@@ -524,6 +540,7 @@ pub fn encrypted_key_cycle(f: &Forge) -> Result<Burden, Skip> {
         ratio: SAME_WORK_RATIO,
         floor: BURDEN_FLOOR,
         ignorable: true,
+        by_redirect: false,
     })
 }
 
@@ -597,6 +614,7 @@ pub fn many_attributes(f: &Forge) -> Result<Burden, Skip> {
         ratio: SAME_WORK_RATIO,
         floor: BURDEN_FLOOR,
         ignorable: false,
+        by_redirect: false,
     })
 }
 
@@ -647,6 +665,7 @@ pub fn end_tag_whitespace(f: &Forge) -> Result<Burden, Skip> {
         // Outside the signed Assertion: an SP whose parser recovers from the bad end tag
         // signs the user in rightly, at whatever cost; only time tells.
         ignorable: true,
+        by_redirect: false,
     })
 }
 
@@ -723,6 +742,7 @@ pub fn manifest_device(f: &Forge) -> Result<Burden, Skip> {
         ratio: SAME_SIZE_RATIO,
         floor: BURDEN_FLOOR,
         ignorable: true,
+        by_redirect: false,
     })
 }
 
