@@ -2216,7 +2216,7 @@ pub const CATALOGUE: &[Check] = &[
     Check {
         id: "prot/replay",
         aliases: &["replay/same-response"],
-        title: "the accepted response posted again in a fresh session",
+        title: "the accepted response posted again, with the cookies it was first posted with, from a second browser",
         family: Family::Prot,
         research_id: "PROT-06",
         references: &["SAML Profiles §4.1.4.5", "CVE-2025-64131"],

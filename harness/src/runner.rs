@@ -675,7 +675,14 @@ impl CaseRun<'_> {
             .attack
             .ok_or_else(|| CaseEnd::Error("a reject case needs an attack".into()))?;
         // A replay re-posts a response the SP has just accepted (fresh, so it cannot be
-        // refused only for having expired).
+        // refused only for having expired): over HTTP with the cookies it was posted with;
+        // Chromium's fresh context starts a login of its own and posts it there.
+        if matches!(
+            (check.edit, &self.driver),
+            (attacks::Edit::Replay, Driver::Http)
+        ) {
+            return self.replay_check(check, baseline, notes).await;
+        }
         let fresh;
         let replayed = if let attacks::Edit::Replay = check.edit {
             let login = self.attempt(self.responder(None, None)).await?;
@@ -1277,6 +1284,46 @@ impl CaseRun<'_> {
                 },
             };
         }
+        Ok((judged.reason.clone(), judged))
+    }
+
+    /// A replay as an attacker who captured the login's POST sends it: a good login, then a
+    /// second browser holding only the cookies the first sent the ACS posts the same response
+    /// again. An SP that binds each request to the browser's session meets the request it
+    /// answers, so its assertion cache is what is tested. When those cookies already show the
+    /// login's session (the SP kept the pre-login session: session/fixation), the replay
+    /// proves nothing.
+    async fn replay_check(
+        &self,
+        check: &'static Check,
+        baseline: &Baseline,
+        notes: &mut Notes,
+    ) -> Result<(String, Judged), CaseEnd> {
+        let origins: Vec<&url::Url> = self.origins.iter().collect();
+        let target = self.http_target();
+        let first = Browser::new(self.limits, &origins);
+        let login =
+            crate::driver::http::attempt_in(&first, &target, self.responder(None, None)).await?;
+        if !matches!(login.session, Session::SignedIn { .. }) {
+            return Ok(inconclusive(format!(
+                "the fresh login to replay was not accepted: {}",
+                login.acs_answer
+            )));
+        }
+        let acs = parse_url(&login.delivered.post.acs)?;
+        let second = match &login.acs_cookies {
+            Some(cookies) => Browser::with_cookies(self.limits, &origins, &acs, cookies),
+            None => Browser::new(self.limits, &origins),
+        };
+        if let Session::SignedIn { .. } = probe(&second, &self.scenario.sp.oracle).await? {
+            return Ok(inconclusive(
+                "the cookies the login was posted with already show its session (the SP kept the pre-login session: see session/fixation), so a replay with them proves nothing".into(),
+            ));
+        }
+        let attempt =
+            crate::driver::http::complete(&second, &target, login.captured, login.delivered)
+                .await?;
+        let judged = Self::judge_attempt(check, &attempt, baseline, notes);
         Ok((judged.reason.clone(), judged))
     }
 

@@ -10,7 +10,7 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
     match check.edit {
         Edit::Replay => {
             return Ok(
-                "(the response the SP accepted for the good login, posted again unchanged)".into(),
+                "(the response the SP accepted for the good login, posted again unchanged, with the cookies it was first posted with, from a second browser)".into(),
             )
         }
         Edit::RelayState(value) => {

@@ -89,7 +89,8 @@ fn chromium_logs_b_simon_in_and_catches_a_flaw() {
         "{report:#}"
     );
 
-    let (code, report) = demo_with_chromium(TWO_ATTACKS, &["replay"]);
+    // Chromium replays from a fresh context, which the request binding refuses on its own.
+    let (code, report) = demo_with_chromium(TWO_ATTACKS, &["replay", "requests-any-browser"]);
     assert_eq!(
         (code, ids(&report, "vulnerable")),
         (1, vec!["prot/replay".to_owned()]),

@@ -147,7 +147,8 @@ flaw_is_caught! {
     assertion_signature_optional: "assertion-signature-optional" => 0 ["sig/assertion-unsigned=nonstrict"];
     duplicate_ids: "duplicate-ids" => 1 ["sig/assertion-unsigned=nonstrict", "sig/detached=vulnerable", "sig/reference/two=nonstrict", "xsw/1=vulnerable", "xsw/2=vulnerable", "xsw/6=vulnerable", "xsw/lifted-signature=vulnerable", "xsw/original-in-extensions=vulnerable", "xsw/assertions/signed-first=vulnerable", "xsw/assertions/signed-first-same-id=vulnerable", "xsw/original-in-extensions-same-id=vulnerable"];
     verbose_errors: "verbose-errors" => 0 ["info/stack-trace=vulnerable"];
-    session_fixation: "session-fixation" => 0 ["session/fixation=vulnerable"];
+    // A replay with the cookies the login was posted with meets the kept session first.
+    session_fixation: "session-fixation" => 3 ["prot/replay=inconclusive", "session/fixation=vulnerable"];
     relay_reflected: "relay-reflected" => 0 ["relay/reflected-markup=vulnerable"];
     sign_on_reflected: "sign-on-reflected" => 0 ["relay/sign-on-markup=vulnerable"];
     slo_unsigned: "slo-unsigned" => 0 ["slo/unsigned=vulnerable", "slo/post/unsigned=vulnerable"];
@@ -170,7 +171,7 @@ flaw_is_caught! {
     destination: "destination" => 0 ["prot/destination-other=nonstrict"];
     time_window: "time-window" => 1 ["cond/expired=vulnerable", "cond/scd-expired=vulnerable", "cond/no-expiry=nonstrict", "cond/session-expired=nonstrict", "cond/malformed-datetime=nonstrict", "cond/skew/late-10m=nonstrict", "cond/skew/early-10m=nonstrict", "enc/expired=vulnerable"];
     in_response_to: "in-response-to" => 1 ["prot/in-response-to-unknown=vulnerable", "prot/unsolicited=nonstrict", "session/request-binding/fresh-browser=vulnerable", "session/request-binding/pending-login=vulnerable"];
-    replay: "replay" => 1 ["prot/replay=vulnerable", "session/request-binding/fresh-browser=vulnerable", "session/request-binding/pending-login=vulnerable"];
+    replay: "replay" => 1 ["prot/replay=vulnerable"];
     requests_any_browser: "requests-any-browser" => 0 ["session/request-binding/fresh-browser=vulnerable", "session/request-binding/pending-login=vulnerable"];
     login_cookie_only: "login-cookie-only" => 0 ["session/request-binding/pending-login=vulnerable"];
     no_session_no_check: "no-session-no-check" => 0 ["session/request-binding/fresh-browser=vulnerable"];

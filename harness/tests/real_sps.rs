@@ -582,6 +582,9 @@ const SAMLIFY: &[&str] = &[
 const PYSAML2: &[&str] = &[
     // Debian 12's xmlsec1 1.2.37, run with --id-attr:Id EncryptedKey, recurses until it crashes.
     "dos/encrypted-key-cycle=vulnerable",
+    // pysaml2 keeps no used-assertion IDs; the outstanding request lives in Flask's signed
+    // cookie session, so the login's POST replayed with its cookies signs in again.
+    "prot/replay=vulnerable",
     "aud/missing=nonstrict",
     "aud/second-restriction=nonstrict",
     "bind/redirect/encoded-name=not-applicable",

@@ -1,7 +1,8 @@
 """A minimal Flask SP on pysaml2 (PyPI), configured as its documentation says: no unsolicited
 responses, signed assertions wanted, xmlsec1 as the signature backend, the SP key pair for
 decryption. Outstanding requests are kept per browser and dropped once answered, as
-djangosaml2 does.
+djangosaml2 does, but in Flask's default session, a signed cookie: the cookie a login was
+posted with still holds its request, and pysaml2 keeps no used-assertion IDs (prot/replay).
 
 Environment: SP_BASE_URL (http://127.0.0.1:PORT), SP_PORT, IDP_METADATA (file, read again
 whenever its content changes), SP_KEY and SP_CERT (PEM files).

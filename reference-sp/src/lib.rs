@@ -29,9 +29,8 @@ pub enum Flaw {
     TimeWindow,
     /// Accept an InResponseTo this SP never sent (or none at all).
     InResponseTo,
-    /// Accept the same assertion twice, from any browser: no used-assertion cache, and
-    /// [`Flaw::RequestsAnyBrowser`] too (a replay comes from another browser, which the
-    /// request binding alone would refuse; a replayable SP lacks both defences).
+    /// Accept the same assertion twice: no used-assertion cache (Jenkins SAML plugin,
+    /// CVE-2025-64131).
     Replay,
     /// Accept an Issuer other than the trusted IdP.
     Issuer,
@@ -484,7 +483,7 @@ impl Flaw {
             Flaw::Destination => "accept a Destination that is not this ACS",
             Flaw::TimeWindow => "accept expired and not-yet-valid assertions",
             Flaw::InResponseTo => "accept responses to requests this SP never sent",
-            Flaw::Replay => "accept the same assertion twice, from any browser",
+            Flaw::Replay => "accept the same assertion twice",
             Flaw::Issuer => "accept an Issuer other than the trusted IdP",
             Flaw::SignatureWrapping => {
                 "read the first Assertion even if another one is signed (XSW)"

@@ -630,9 +630,7 @@ async fn consume(
         let browser = cookie(&headers, BROWSER_COOKIE);
         let unchecked = browser.is_none() && c.flaws.contains(&Flaw::NoSessionNoCheck);
         if !c.flaws.contains(&Flaw::InResponseTo) && !unchecked {
-            let anywhere = [Flaw::RequestsAnyBrowser, Flaw::Replay]
-                .iter()
-                .any(|f| c.flaws.contains(f));
+            let anywhere = c.flaws.contains(&Flaw::RequestsAnyBrowser);
             let any_cookie = browser.is_some() && c.flaws.contains(&Flaw::LoginCookieOnly);
             match &login.in_response_to {
                 Some(id) => match memory.sent_requests.get(id) {

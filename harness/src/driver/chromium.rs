@@ -251,6 +251,7 @@ impl Chromium {
                 left_for: None,
                 exit_unknown: None,
                 pre_login_cookies: None,
+                acs_cookies: None,
             }),
             _ => Err(CaseEnd::Error(
                 "Chromium lost the intercepted request".into(),

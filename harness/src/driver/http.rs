@@ -53,6 +53,7 @@ pub(crate) async fn complete(
     // What the browser would send the protected page before the login (path and domain
     // scoping included): what an attacker who planted cookies would hold.
     let pre_login_cookies = browser.cookies(&parse_url(&scenario.sp.oracle.url)?);
+    let acs_cookies = browser.cookies(&acs);
     let answer = if delivered.by_redirect {
         let url = delivered.redirect_url();
         let answer = browser.get(&parse_url(&url)?).await?;
@@ -91,6 +92,7 @@ pub(crate) async fn complete(
         left_for,
         exit_unknown,
         pre_login_cookies,
+        acs_cookies,
     })
 }
 

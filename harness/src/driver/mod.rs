@@ -36,6 +36,9 @@ pub struct Attempt {
     /// The cookies the browser would have sent the protected page just before posting to the
     /// ACS (HTTP driver only).
     pub pre_login_cookies: Option<String>,
+    /// The cookies the browser sent the ACS with the response: what a captured copy of that
+    /// request carries (HTTP driver only).
+    pub acs_cookies: Option<String>,
 }
 
 /// Which browser plays the user.
