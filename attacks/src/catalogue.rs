@@ -171,6 +171,25 @@ const ENCRYPTED_BESIDE_SIGNED: Check = Check {
     ..XSW
 };
 
+/// The IdP's own assertion encrypted to the SP, one of its ciphertexts named by an
+/// `xenc:CipherReference` on the canary: the `enc/cipher-reference/*` checks.
+const CIPHER_REFERENCE: Check = Check {
+    family: Family::Enc,
+    research_id: "",
+    references: &[
+        "OpenSAML-Java 4.3.0 (OSJ-367, commit 3e17da09: DefaultPreDecryptionValidator refuses any CipherReference before decrypting)",
+        "Shibboleth IdP / OpenSAML-Java security advisory of 2022-12-12 (XSLT and XPath reachable through encrypted XML)",
+        "Apache Santuario-Java 2.3.0 (SANTUARIO-573: the HTTP and local-file resolvers no longer registered by default)",
+        "libxmlsec1 commit d7ca7bab (lsh123/xmlsec #1221: enabled URIs default to empty and same-document; no release through 1.3.12 has it)",
+        "XML Encryption §3.3.1 (CipherReference)",
+    ],
+    tags: &["encryption", "ssrf", "canary", "cipher-reference"],
+    provenance: "OpenSAML-Java before 4.3.0 passed EncryptedData and EncryptedKey to Santuario unchecked, which before 2.3.0 fetched http: and file: CipherReference URIs. libxmlsec1 1.2.37 (Debian 12) fetches them through libxml2's HTTP, FTP and file input by default, measured here for `xmlsec1 --decrypt` (pysaml2's command), Debian's python3-xmlsec (python3-saml's decryptor) and python3-lasso (mod_auth_mellon's), in each case before any signature is checked; `xmlsec1 --enabled-cipher-reference-uris` restricts the EncryptedData only, the EncryptedKey is decrypted in a fresh context",
+    must: "refuse an EncryptedData or EncryptedKey whose ciphertext is a CipherReference, before decrypting anything",
+    fix: "check the encrypted elements before decrypting: each CipherData must hold a CipherValue (OpenSAML-Java 4.3.0 and later do, DefaultPreDecryptionValidator); with libxmlsec1 refuse the element yourself, since enabledUris on the decryption context does not reach the EncryptedKey's own context",
+    ..FETCH
+};
+
 /// Where the RelayState checks on IdP-initiated logins come from.
 const RELAY_UNSOLICITED_PROVENANCE: &str = "django-allauth < 65.14.1 checked RelayState after SP-initiated logins only; after an IdP-initiated one (no InResponseTo) it sent the browser wherever RelayState said. Here the IdP's own response for the user, issued IdP-initiated as Entra issues one from My Apps, is posted with the address; an SP that refuses IdP-initiated logins passes";
 
@@ -2299,6 +2318,18 @@ pub const CATALOGUE: &[Check] = &[
         fix: "splice the decrypted element into the document, or parse it with DTDs and external entities off",
         edit: Edit::Bytes(enc::doctype_in_plaintext),
         ..FETCH
+    },
+    Check {
+        id: "enc/cipher-reference/data",
+        title: "the IdP's own assertion encrypted to the SP, its ciphertext named by an xenc:CipherReference on the canary",
+        edit: Edit::Bytes(enc::cipher_reference_data),
+        ..CIPHER_REFERENCE
+    },
+    Check {
+        id: "enc/cipher-reference/key",
+        title: "the IdP's own assertion encrypted to the SP, its EncryptedKey's wrapped key named by an xenc:CipherReference on the canary",
+        edit: Edit::Bytes(enc::cipher_reference_key),
+        ..CIPHER_REFERENCE
     },
     Check {
         id: "xsw/encrypted",

@@ -33,6 +33,38 @@ fn child<'a, 'i>(
     node.children().find(|c| c.has_tag_name((ns, name)))
 }
 
+/// What a decryption tolerates beyond the careful defaults (each one a reference-SP flaw).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tolerance {
+    /// Accept RSA PKCS#1 v1.5 key transport.
+    pub rsa_1_5: bool,
+    /// Fetch the URI of a CipherReference on the EncryptedData.
+    pub data_reference: bool,
+    /// Fetch the URI of a CipherReference on the EncryptedKey.
+    pub key_reference: bool,
+}
+
+/// The URI of `node`'s `CipherData/CipherReference`, if its ciphertext is named, not inline.
+fn cipher_reference<'a>(node: roxmltree::Node<'a, '_>) -> Option<&'a str> {
+    child(node, XENC_NS, "CipherData")
+        .and_then(|d| child(d, XENC_NS, "CipherReference"))
+        .map(|r| r.attribute("URI").unwrap_or_default())
+}
+
+/// Refuses a ciphertext named by a CipherReference before anything is decrypted, after
+/// fetching it when `fetch` (the flaw's emulation: the bytes fetched are not used).
+fn refuse_reference(node: roxmltree::Node, what: &str, fetch: bool) -> Result<(), String> {
+    let Some(uri) = cipher_reference(node) else {
+        return Ok(());
+    };
+    if fetch {
+        crate::emulated::fetch(uri);
+    }
+    Err(format!(
+        "the {what} names its ciphertext by a CipherReference: refused, a decryptor must not fetch what a message names"
+    ))
+}
+
 fn cipher_value(node: roxmltree::Node) -> Result<Vec<u8>, String> {
     let text = child(node, XENC_NS, "CipherData")
         .and_then(|d| child(d, XENC_NS, "CipherValue"))
@@ -51,9 +83,10 @@ fn algorithm<'a>(node: roxmltree::Node<'a, '_>) -> &'a str {
 }
 
 /// Decrypts the Response's EncryptedAssertion (one, a direct child of the root) with `key`;
-/// RSA PKCS#1 v1.5 key transport is refused unless `allow_rsa_1_5`. Why decryption failed is
-/// not told apart (that would make the SP a padding oracle).
-pub fn decrypt(xml: &str, key: &PKey<Private>, allow_rsa_1_5: bool) -> Result<Decrypted, String> {
+/// RSA PKCS#1 v1.5 key transport and CipherReferences are refused unless `tolerance` says
+/// otherwise. Why decryption failed is not told apart (that would make the SP a padding
+/// oracle).
+pub fn decrypt(xml: &str, key: &PKey<Private>, tolerance: Tolerance) -> Result<Decrypted, String> {
     let doc = roxmltree::Document::parse(xml).map_err(|e| format!("not well-formed XML: {e}"))?;
     let encrypted: Vec<_> = doc
         .descendants()
@@ -78,8 +111,10 @@ pub fn decrypt(xml: &str, key: &PKey<Private>, allow_rsa_1_5: bool) -> Result<De
             .and_then(|k| child(k, XENC_NS, "EncryptedKey"))
             .or_else(|| child(encrypted, XENC_NS, "EncryptedKey"))
             .ok_or("an EncryptedAssertion carries no EncryptedKey")?;
+        refuse_reference(encrypted_key, "EncryptedKey", tolerance.key_reference)?;
+        refuse_reference(data, "EncryptedData", tolerance.data_reference)?;
         let transport = algorithm(encrypted_key);
-        if transport == RSA_1_5 && !allow_rsa_1_5 {
+        if transport == RSA_1_5 && !tolerance.rsa_1_5 {
             return Err(format!(
                 "key transport {RSA_1_5} (RSA PKCS#1 v1.5) is refused: it makes the SP a padding oracle"
             ));

@@ -939,9 +939,14 @@ pub fn resolve_retrieval_method(signature: roxmltree::Node) {
                 || n.has_tag_name((DSIG11_NS, "KeyInfoReference"))
         })
         .and_then(|r| r.attribute("URI"));
-    let Some(uri) = uri.filter(|u| !u.starts_with('#')) else {
-        return;
-    };
+    if let Some(uri) = uri.filter(|u| !u.starts_with('#')) {
+        fetch(uri);
+    }
+}
+
+/// Reads `uri` through libxml2's own loader (HTTP, FTP and files, as libxmlsec1's URI input
+/// does), as a library that dereferences URIs from the message does; what it reads is dropped.
+pub fn fetch(uri: &str) {
     let Ok(c_uri) = std::ffi::CString::new(uri) else {
         return;
     };

@@ -198,6 +198,15 @@ pub enum Flaw {
     /// an EncryptedKey, then that key's own KeyInfo, with no depth limit, until PHP's memory
     /// limit would end it (xmlseclibs 3.x, fixed in 4.0.0-beta1; php-saml < 3.9.0).
     EncryptedKeyCycle,
+    /// Fetch the URI of every `xenc:CipherReference` (EncryptedData's and EncryptedKey's)
+    /// while decrypting, as libxmlsec1 through 1.3.12 does by default (pysaml2's `xmlsec1
+    /// --decrypt`, python-xmlsec on Debian, Lasso) and OpenSAML-Java before 4.3.0 on
+    /// Santuario before 2.3 did.
+    CipherReference,
+    /// Refuse a CipherReference on EncryptedData but fetch one on the EncryptedKey, as
+    /// `xmlsec1 --enabled-cipher-reference-uris empty,same-doc` does (the option reaches only
+    /// the outer decryption context).
+    CipherReferenceInKey,
     /// Accept an unsigned Assertion in a signed Response, though the metadata says
     /// WantAssertionsSigned="true".
     AssertionSignatureOptional,
@@ -285,7 +294,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 90] = [
+    pub const ALL: [Flaw; 92] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -352,6 +361,8 @@ impl Flaw {
         Flaw::Rsa15,
         Flaw::DecryptedEntities,
         Flaw::EncryptedKeyCycle,
+        Flaw::CipherReference,
+        Flaw::CipherReferenceInKey,
         Flaw::AssertionSignatureOptional,
         Flaw::DuplicateIds,
         Flaw::VerboseErrors,
@@ -447,6 +458,8 @@ impl Flaw {
             Flaw::Rsa15 => "rsa-1_5",
             Flaw::DecryptedEntities => "decrypted-entities",
             Flaw::EncryptedKeyCycle => "encrypted-key-cycle",
+            Flaw::CipherReference => "cipher-reference",
+            Flaw::CipherReferenceInKey => "cipher-reference-in-key",
             Flaw::AssertionSignatureOptional => "assertion-signature-optional",
             Flaw::DuplicateIds => "duplicate-ids",
             Flaw::VerboseErrors => "verbose-errors",
@@ -584,6 +597,12 @@ impl Flaw {
             Flaw::DecryptedEntities => "parse decrypted plaintext with external entities",
             Flaw::EncryptedKeyCycle => {
                 "follow EncryptedKey RetrievalMethods without a depth limit (xmlseclibs 3.x)"
+            }
+            Flaw::CipherReference => {
+                "fetch xenc:CipherReference URIs while decrypting (libxmlsec1 defaults)"
+            }
+            Flaw::CipherReferenceInKey => {
+                "fetch an EncryptedKey's xenc:CipherReference, refuse EncryptedData's"
             }
             Flaw::AssertionSignatureOptional => {
                 "accept unsigned assertions in signed responses (WantAssertionsSigned)"

@@ -188,8 +188,12 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
             if flawed(Flaw::EncryptedKeyCycle) {
                 crate::emulated::xmlseclibs_locate_key(xml).map_err(Rejection)?;
             }
-            decrypted =
-                crate::decrypt::decrypt(xml, key, flawed(Flaw::Rsa15)).map_err(Rejection)?;
+            let tolerance = crate::decrypt::Tolerance {
+                rsa_1_5: flawed(Flaw::Rsa15),
+                data_reference: flawed(Flaw::CipherReference),
+                key_reference: flawed(Flaw::CipherReference) || flawed(Flaw::CipherReferenceInKey),
+            };
+            decrypted = crate::decrypt::decrypt(xml, key, tolerance).map_err(Rejection)?;
             if flawed(Flaw::DecryptedEntities) {
                 for plaintext in &decrypted.plaintexts {
                     crate::emulated::parse_with_external_entities(plaintext);

