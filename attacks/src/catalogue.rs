@@ -2495,6 +2495,25 @@ pub const CATALOGUE: &[Check] = &[
         ..DOS
     },
     Check {
+        id: "dos/entity-expansion",
+        title: "an internal DTD subset of ten nested entities (billion laughs: 3 × 10⁹ bytes expanded), the outermost referenced in the Response's Issuer",
+        research_id: "XXE-04",
+        references: &[
+            "research catalogue XXE-04 (entity expansion)",
+            "OSVDB-124383 (ruby-saml < 1.0.0: entity expansion; fixed by setting REXML's entity_expansion_limit to 0, commit a2e53185)",
+            "CVE-2013-1821 (Ruby REXML entity expansion; the 10,000-expansion limit, 1.9.3-p392 and 2.0.0)",
+            "CVE-2013-0340 (expat < 2.4.0: billion laughs; Python's xml.etree and minidom)",
+            "CVE-2016-10127 (pysaml2 < 4.5.0 parsed with ElementTree, no defusedxml)",
+            "OWASP XML Security Cheat Sheet (exponential entity expansion)",
+        ],
+        tags: &["denial-of-service", "xxe", "entities", "doctype"],
+        provenance: "the classic billion laughs, outside every signature: a parser that substitutes internal entities with no amplification limit builds gigabytes from a 7 KB message before anything is verified; in the Response's Issuer, so a parser that expands only when a text is read (REXML; libxml2 without entity substitution, whose text reads expand unbounded in 2.9) meets it too. The yardstick references the innermost entity: the same bytes, so a parser that refuses DTDs or bounds the expansion spends the same on both. Measured here: every real SP of the suite refuses the DOCTYPE or stops the expansion in under 50 ms",
+        must: "refuse a DOCTYPE in a SAML message before parsing it (SAML needs none), or at least bound entity expansion",
+        fix: "refuse any DOCTYPE (defusedxml, ruby-saml 1.18's check, xmltooling's disallow-doctype); otherwise bound expansion: expat 2.4.0 or later, Ruby with REXML's limits, libxml2 without XML_PARSE_HUGE (2.11 and later always bound it)",
+        edit: Edit::Exhaust(dos::entity_expansion),
+        ..DOS
+    },
+    Check {
         id: "dos/many-attributes",
         title: "45,000 distinct empty attributes on one element in a claim's AttributeValue: about 430 KB posted",
         research_id: "DOS-01",

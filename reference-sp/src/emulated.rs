@@ -996,6 +996,107 @@ pub fn expand_entities(xml: &str) -> Result<String, String> {
     Ok(doc.node_to_string(&root))
 }
 
+/// The expanded text a naive entity expander builds before the request dies (as a memory
+/// limit would end it): 64 MiB.
+const EXPANSION_LIMIT: usize = 64 << 20;
+
+/// Substitutes every internal entity referenced in `xml`'s content, recursively and with no
+/// limit, as a naive expander does (REXML's `gsub(/&(\w+);/)` before Ruby's expansion
+/// limits): each reference replaced by its entity's text, whose own references are replaced
+/// in turn. A billion laughs grows until [`EXPANSION_LIMIT`] ends the request.
+pub fn expand_entities_naively(xml: &str) -> Result<(), String> {
+    use libxml::bindings as x;
+    if !xml.contains("<!ENTITY") {
+        return Ok(());
+    }
+    refuse_external_entities();
+    // Without XML_PARSE_NOENT libxml2 keeps references as nodes; XML_PARSE_HUGE lifts its
+    // amplification check, which would refuse the document before anything is expanded.
+    let options = x::xmlParserOption_XML_PARSE_HUGE | x::xmlParserOption_XML_PARSE_NONET;
+    let Ok(doc) = read_memory(xml, options) else {
+        return Ok(());
+    };
+    let mut referenced = Vec::new();
+    let mut stack: Vec<Node> = doc.get_root_element().into_iter().collect();
+    while let Some(node) = stack.pop() {
+        // An entity reference's children are the entity's own nodes: not walked.
+        if node.get_type() == Some(libxml::tree::NodeType::EntityRefNode) {
+            referenced.push(node.get_name());
+        } else {
+            stack.extend(node.get_child_nodes());
+        }
+    }
+    let mut texts = std::collections::HashMap::new();
+    let mut pending = referenced.clone();
+    while let Some(name) = pending.pop() {
+        if texts.contains_key(&name) {
+            continue;
+        }
+        let Ok(c_name) = std::ffi::CString::new(name.as_str()) else {
+            continue;
+        };
+        // SAFETY: the document outlives the call; a non-null entity's content is a
+        // NUL-terminated string owned by the document, copied at once.
+        let text = unsafe {
+            let entity = x::xmlGetDocEntity(doc.doc_ptr(), c_name.as_ptr().cast());
+            if entity.is_null() || (*entity).content.is_null() {
+                continue;
+            }
+            std::ffi::CStr::from_ptr((*entity).content.cast())
+                .to_string_lossy()
+                .into_owned()
+        };
+        pending.extend(references_in(&text).map(str::to_owned));
+        texts.insert(name, text);
+    }
+    let mut out = String::new();
+    for name in &referenced {
+        expand_into(&texts, name, &mut out, 0)?;
+    }
+    Ok(())
+}
+
+/// The entity names `&name;` references in `text`.
+fn references_in(text: &str) -> impl Iterator<Item = &str> {
+    text.split('&')
+        .skip(1)
+        .filter_map(|rest| rest.split_once(';').map(|(name, _)| name))
+}
+
+/// Appends entity `name`'s text to `out`, its references expanded in turn, until
+/// [`EXPANSION_LIMIT`].
+fn expand_into(
+    texts: &std::collections::HashMap<String, String>,
+    name: &str,
+    out: &mut String,
+    depth: usize,
+) -> Result<(), String> {
+    let Some(text) = texts.get(name) else {
+        return Ok(());
+    };
+    if depth > 64 {
+        return Err(format!("entity {name:?} refers to itself"));
+    }
+    let mut pieces = text.split('&');
+    out.push_str(pieces.next().unwrap_or_default());
+    for piece in pieces {
+        match piece.split_once(';') {
+            Some((inner, after)) => {
+                expand_into(texts, inner, out, depth + 1)?;
+                out.push_str(after);
+            }
+            None => out.push_str(piece),
+        }
+        if out.len() > EXPANSION_LIMIT {
+            return Err(format!(
+                "out of memory: {} MiB of entity text expanded",
+                out.len() >> 20
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Re-serialises a DOCTYPE the way REXML writes it back: its SYSTEM literal in double quotes
 /// (ruby-saml CVE-2025-25291's round trip).
 pub fn requote_doctype(xml: &str) -> String {

@@ -207,6 +207,9 @@ pub enum Flaw {
     /// `xmlsec1 --enabled-cipher-reference-uris empty,same-doc` does (the option reaches only
     /// the outer decryption context).
     CipherReferenceInKey,
+    /// Substitute internal entities recursively with no limit, before anything is verified
+    /// (a billion laughs runs until a memory limit ends the request).
+    EntityExpansion,
     /// Accept an unsigned Assertion in a signed Response, though the metadata says
     /// WantAssertionsSigned="true".
     AssertionSignatureOptional,
@@ -294,7 +297,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 92] = [
+    pub const ALL: [Flaw; 93] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -363,6 +366,7 @@ impl Flaw {
         Flaw::EncryptedKeyCycle,
         Flaw::CipherReference,
         Flaw::CipherReferenceInKey,
+        Flaw::EntityExpansion,
         Flaw::AssertionSignatureOptional,
         Flaw::DuplicateIds,
         Flaw::VerboseErrors,
@@ -460,6 +464,7 @@ impl Flaw {
             Flaw::EncryptedKeyCycle => "encrypted-key-cycle",
             Flaw::CipherReference => "cipher-reference",
             Flaw::CipherReferenceInKey => "cipher-reference-in-key",
+            Flaw::EntityExpansion => "entity-expansion",
             Flaw::AssertionSignatureOptional => "assertion-signature-optional",
             Flaw::DuplicateIds => "duplicate-ids",
             Flaw::VerboseErrors => "verbose-errors",
@@ -604,6 +609,7 @@ impl Flaw {
             Flaw::CipherReferenceInKey => {
                 "fetch an EncryptedKey's xenc:CipherReference, refuse EncryptedData's"
             }
+            Flaw::EntityExpansion => "expand internal entities with no limit (billion laughs)",
             Flaw::AssertionSignatureOptional => {
                 "accept unsigned assertions in signed responses (WantAssertionsSigned)"
             }

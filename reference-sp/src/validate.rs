@@ -178,6 +178,9 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     if flawed(Flaw::XInclude) {
         crate::emulated::process_xinclude(xml);
     }
+    if flawed(Flaw::EntityExpansion) {
+        crate::emulated::expand_entities_naively(xml).map_err(Rejection)?;
+    }
     // Keycloak's broker (encrypted-any-signature) took a decrypted assertion as signed when
     // its EncryptedAssertion came first and a Signature sat outside the encryption.
     let keycloak_lax =

@@ -181,6 +181,62 @@ pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
     })
 }
 
+/// Levels of the entity-expansion burden's nested entities, ten references to the level
+/// below in each: the outermost stands for 10⁹ copies of the innermost's three letters.
+const ENTITY_LEVELS: usize = 10;
+
+/// The IdP's own response (its XML declaration dropped) after `<!DOCTYPE … [subset]>`, with
+/// `references` at the end of the Response's Issuer: the one text every SP reads, so a parser
+/// that expands entities only when a text is read (REXML, libxml2 without substitution) meets
+/// them too. A response without an Issuer gets them in an element in `samlp:Extensions`.
+/// Either way they are outside every signature.
+fn with_entities(f: &Forge, subset: &str, references: &str) -> Result<String, Skip> {
+    let seed = crate::family::xsw::embeddable(f.seed);
+    let doc = Doc::parse(seed)?;
+    let root = doc.root();
+    let name = bytes::qualified_name(doc.src, root);
+    let xml = match bytes::child(root, ASSERTION_NS, "Issuer") {
+        Some(issuer) => bytes::splice(
+            doc.src,
+            vec![bytes::insert(
+                bytes::before_end_tag(doc.src, issuer),
+                references,
+            )],
+        ),
+        None => {
+            let element = format!("<laugh xmlns=\"{FOREIGN_NS}\">{references}</laugh>");
+            crate::family::xxe::with_extension(f, &element)?.1
+        }
+    };
+    Ok(format!("<!DOCTYPE {name} [{subset}]>{xml}"))
+}
+
+/// The IdP's own response with an internal DTD subset of [`ENTITY_LEVELS`] nested entities
+/// (`l0` is "lol", each `lN` ten `&l(N-1);`) and `&l9;` in the Response's Issuer (billion
+/// laughs, research catalogue XXE-04): a parser that substitutes entities with no
+/// amplification limit builds 3 × 10⁹ bytes before anything is verified. The yardstick
+/// references `&l0;`: the same bytes, so a parser that refuses DTDs, or bounds the
+/// expansion, spends the same on either.
+pub fn entity_expansion(f: &Forge) -> Result<Burden, Skip> {
+    let subset: String = (0..ENTITY_LEVELS)
+        .map(|level| match level {
+            0 => "<!ENTITY l0 \"lol\">".to_owned(),
+            n => format!("<!ENTITY l{n} \"{}\">", format!("&l{};", n - 1).repeat(10)),
+        })
+        .collect();
+    let burden = with_entities(f, &subset, &format!("&l{};", ENTITY_LEVELS - 1))?;
+    Ok(Burden {
+        encoded: encoded(&burden),
+        shown: burden,
+        yardstick: encoded(with_entities(f, &subset, "&l0;")?),
+        yardstick_is: "the same response referencing the innermost, three-letter entity",
+        ratio: SAME_WORK_RATIO,
+        floor: BURDEN_FLOOR,
+        ignorable: true,
+        by_redirect: false,
+    })
+}
+
 /// The namespace of the elements the dos burdens and yardsticks put inside a signature or in
 /// `samlp:Extensions`: a foreign one, which the content of ds:Transform (`##other`),
 /// ds:Object (`##any`) and samlp:Extensions (`##other`) allows.
