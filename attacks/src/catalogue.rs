@@ -184,7 +184,7 @@ const CIPHER_REFERENCE: Check = Check {
         "XML Encryption §3.3.1 (CipherReference)",
     ],
     tags: &["encryption", "ssrf", "canary", "cipher-reference"],
-    provenance: "OpenSAML-Java before 4.3.0 passed EncryptedData and EncryptedKey to Santuario unchecked, which before 2.3.0 fetched http: and file: CipherReference URIs. libxmlsec1 1.2.37 (Debian 12) fetches them through libxml2's HTTP, FTP and file input by default, measured here for `xmlsec1 --decrypt` (pysaml2's command), Debian's python3-xmlsec (python3-saml's decryptor) and python3-lasso (mod_auth_mellon's), in each case before any signature is checked; `xmlsec1 --enabled-cipher-reference-uris` restricts the EncryptedData only, the EncryptedKey is decrypted in a fresh context",
+    provenance: "OpenSAML-Java before 4.3.0 passed EncryptedData and EncryptedKey to Santuario unchecked, which before 2.3.0 fetched http: and file: CipherReference URIs. libxmlsec1 through 1.3.12 enables every URI by default; 1.2.37 (Debian 12, with libxml2 2.9.14's HTTP, FTP and file input) fetched and read them, measured here for `xmlsec1 --decrypt` (pysaml2's command), Debian's python3-xmlsec (python3-saml's decryptor) and python3-lasso (mod_auth_mellon's), in each case before any signature is checked; builds without HTTP (the default since 1.2.40 and 1.3.5, PyPI's xmlsec wheels) still read file: URIs. `xmlsec1 --enabled-cipher-reference-uris` restricts the EncryptedData only, the EncryptedKey is decrypted in a fresh context",
     must: "refuse an EncryptedData or EncryptedKey whose ciphertext is a CipherReference, before decrypting anything",
     fix: "check the encrypted elements before decrypting: each CipherData must hold a CipherValue (OpenSAML-Java 4.3.0 and later do, DefaultPreDecryptionValidator); with libxmlsec1 refuse the element yourself, since enabledUris on the decryption context does not reach the EncryptedKey's own context",
     ..FETCH
@@ -2326,6 +2326,13 @@ pub const CATALOGUE: &[Check] = &[
         ..CIPHER_REFERENCE
     },
     Check {
+        id: "enc/cipher-reference/file",
+        title: "the IdP's own assertion encrypted to the SP, its ciphertext in a local file on the harness's machine named by an xenc:CipherReference file:// URI",
+        must: "refuse an EncryptedData or EncryptedKey whose ciphertext is a CipherReference, before reading anything: signing the user in here means the SP read and decrypted a local file the message named",
+        edit: Edit::Bytes(enc::cipher_reference_file),
+        ..CIPHER_REFERENCE
+    },
+    Check {
         id: "enc/cipher-reference/key",
         title: "the IdP's own assertion encrypted to the SP, its EncryptedKey's wrapped key named by an xenc:CipherReference on the canary",
         edit: Edit::Bytes(enc::cipher_reference_key),
@@ -2503,13 +2510,13 @@ pub const CATALOGUE: &[Check] = &[
             "OSVDB-124383 (ruby-saml < 1.0.0: entity expansion; fixed by setting REXML's entity_expansion_limit to 0, commit a2e53185)",
             "CVE-2013-1821 (Ruby REXML entity expansion; the 10,000-expansion limit, 1.9.3-p392 and 2.0.0)",
             "CVE-2013-0340 (expat < 2.4.0: billion laughs; Python's xml.etree and minidom)",
-            "CVE-2016-10127 (pysaml2 < 4.5.0 parsed with ElementTree, no defusedxml)",
+            "CVE-2016-10127 (pysaml2 < 4.5.0: XXE; the same ElementTree parse expanded internal entities with expat < 2.4.0)",
             "OWASP XML Security Cheat Sheet (exponential entity expansion)",
         ],
         tags: &["denial-of-service", "xxe", "entities", "doctype"],
-        provenance: "the classic billion laughs, outside every signature: a parser that substitutes internal entities with no amplification limit builds gigabytes from a 7 KB message before anything is verified; in the Response's Issuer, so a parser that expands only when a text is read (REXML; libxml2 without entity substitution, whose text reads expand unbounded in 2.9) meets it too. The yardstick references the innermost entity: the same bytes, so a parser that refuses DTDs or bounds the expansion spends the same on both. Measured here: every real SP of the suite refuses the DOCTYPE or stops the expansion in under 50 ms",
+        provenance: "the classic billion laughs, outside every signature: a parser that substitutes internal entities with no amplification limit builds gigabytes from a 7 KB message before anything is verified; in the Response's Issuer, so a parser that expands only when a text is read (REXML; libxml2 2.9 parsing with XML_PARSE_HUGE and no entity substitution, whose text reads then expand unbounded) meets it too. The yardstick references the innermost entity: the same bytes, so a parser that refuses DTDs or bounds the expansion spends the same on both. All 11 real SPs of the suite pass (real_sps.rs, 2026-12-04)",
         must: "refuse a DOCTYPE in a SAML message before parsing it (SAML needs none), or at least bound entity expansion",
-        fix: "refuse any DOCTYPE (defusedxml, ruby-saml 1.18's check, xmltooling's disallow-doctype); otherwise bound expansion: expat 2.4.0 or later, Ruby with REXML's limits, libxml2 without XML_PARSE_HUGE (2.11 and later always bound it)",
+        fix: "refuse any DOCTYPE (ruby-saml 1.18's check, xmltooling's disallow-doctype, defusedxml with forbid_dtd=True; its default refuses entity declarations); otherwise bound expansion: expat 2.4.0 or later, Ruby with REXML's limits, libxml2 without XML_PARSE_HUGE (2.11 and later bound it by default)",
         edit: Edit::Exhaust(dos::entity_expansion),
         ..DOS
     },

@@ -131,6 +131,9 @@ pub struct Forged {
     pub swap: Swap,
     /// What the canary listener must serve for this document to do its work.
     pub served: Vec<Served>,
+    /// What the check's local file ([`Canary::file`]) must hold, in place of its secret, for
+    /// this document to do its work.
+    pub local_file: Option<String>,
 }
 
 impl Forged {
@@ -140,6 +143,7 @@ impl Forged {
             xml,
             swap: Swap::default(),
             served: Vec::new(),
+            local_file: None,
         }
     }
 }

@@ -146,6 +146,7 @@ impl CanaryListener {
             token,
             secret,
             ledger: self.ledger.clone(),
+            file_rewritten: Arc::default(),
         }
     }
 }
@@ -157,6 +158,7 @@ pub struct Probe {
     token: String,
     secret: String,
     ledger: Ledger,
+    file_rewritten: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Probe {
@@ -168,6 +170,22 @@ impl Probe {
     /// The content of this probe's local file: arriving at the canary, it proves a file read.
     pub fn secret(&self) -> &str {
         &self.secret
+    }
+
+    /// Puts `content` in this probe's local file, in place of its secret (a check whose
+    /// document names the file for what it holds, not to prove a read).
+    pub fn write_file(&self, content: &str) -> std::io::Result<()> {
+        std::fs::write(&self.target.file, content)?;
+        self.file_rewritten
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Whether the check's document put what it needs in the local file ([`Probe::write_file`]):
+    /// then a login proves the SP read that file.
+    pub fn file_rewritten(&self) -> bool {
+        self.file_rewritten
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Serves `served` under this prefix.

@@ -1099,11 +1099,13 @@ pub fn judge_redirect(
 }
 
 /// Judges a fetch probe ([`Goal::Contain`]) by what reached its canary prefix: any request is
-/// `vulnerable` (the probe's `secret` among them proves a file read); none is a pass only when
-/// the SP could have reached the canary at all (`unreachable` says why not).
+/// `vulnerable` (the probe's `secret` among them proves a file read), and so is a login when
+/// what it needs was only in the probe's local file (`file_needed`: the SP read it); nothing
+/// is a pass only when the SP could have reached the canary at all (`unreachable` says why not).
 pub fn judge_fetch(
     hits: &[Hit],
     secret: &str,
+    file_needed: Option<&str>,
     session: &Session,
     unreachable: Option<&str>,
     acs_answer: &str,
@@ -1133,6 +1135,15 @@ pub fn judge_fetch(
             reason: format!(
                 "the SP fetched {} from the canary while reading the response (server-side request forgery); the SP must {must}",
                 paths.join(", ")
+            ),
+            signed_in_as,
+        };
+    }
+    if let (Some(file), Some(who)) = (file_needed, &signed_in_as) {
+        return Judged {
+            outcome: Outcome::Vulnerable,
+            reason: format!(
+                "the SP signed in {who} from what only the local file {file} held, which the document named: it reads local files a message names; the SP must {must}"
             ),
             signed_in_as,
         };
@@ -1651,6 +1662,7 @@ mod tests {
             let j = judge_fetch(
                 &hits,
                 "s3cret",
+                None,
                 session,
                 unreachable,
                 "ACS answered 403",
@@ -1659,5 +1671,15 @@ mod tests {
             assert_eq!(j.outcome, expected, "{hits:?}: {}", j.reason);
             assert!(j.reason.contains(says), "{}", j.reason);
         }
+        // A login that needed the local file's content proves the file was read, even from
+        // a remote ACS; a refusal proves nothing more than for any fetch probe.
+        let file = Some("/tmp/f");
+        let read = judge_fetch(&[], "s3cret", file, &b, Some("remote"), "", "refuse it");
+        assert_eq!(read.outcome, Outcome::Vulnerable, "{}", read.reason);
+        assert!(read.reason.contains("local file /tmp/f"), "{}", read.reason);
+        let refused = judge_fetch(&[], "s3cret", file, &out, None, "403", "refuse it");
+        assert_eq!(refused.outcome, Outcome::Pass, "{}", refused.reason);
+        let remote = judge_fetch(&[], "s3cret", file, &out, Some("remote"), "403", "x");
+        assert_eq!(remote.outcome, Outcome::Inconclusive, "{}", remote.reason);
     }
 }

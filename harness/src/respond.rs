@@ -154,6 +154,14 @@ impl Responder {
         )?;
         if let Some(probe) = &self.canary {
             probe.serve(&forged.served);
+            if let Some(content) = &forged.local_file {
+                probe.write_file(content).map_err(|e| {
+                    CaseEnd::Error(format!(
+                        "cannot write the check's local file {}: {e}; hint: the temporary directory (TMPDIR) must be writable",
+                        probe.target().file
+                    ))
+                })?;
+            }
         }
         Ok(forged)
     }

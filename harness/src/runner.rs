@@ -967,6 +967,7 @@ impl CaseRun<'_> {
                 let judged = crate::judge::judge_fetch(
                     &hits,
                     probe.secret(),
+                    None,
                     &Session::SignedOut { how: then.clone() },
                     None,
                     &then,
@@ -982,9 +983,11 @@ impl CaseRun<'_> {
             }
         };
         Self::record_details(&attempt, notes);
+        let file = probe.target().file.clone();
         let judged = crate::judge::judge_fetch(
             &hits,
             probe.secret(),
+            probe.file_rewritten().then_some(file.as_str()),
             &attempt.session,
             loopback_unreachable(&attempt.delivered.post.acs)
                 .filter(|_| !self.canary_told)

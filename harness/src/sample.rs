@@ -122,6 +122,12 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
             canary.prefix, s.path, s.body
         ));
     }
+    if let Some(content) = &forged.local_file {
+        out.push_str(&format!(
+            "\n\nwritten to the local file {}:\n{content}",
+            canary.file
+        ));
+    }
     Ok(out)
 }
 

@@ -144,7 +144,7 @@ flaw_is_caught! {
     rsa_1_5: "rsa-1_5" => 0 ["enc/rsa-1_5=nonstrict"];
     decrypted_entities: "decrypted-entities" => 1 ["enc/doctype-in-plaintext=vulnerable"];
     encrypted_key_cycle: "encrypted-key-cycle" => 0 ["dos/encrypted-key-cycle=vulnerable"];
-    cipher_reference: "cipher-reference" => 1 ["enc/cipher-reference/data=vulnerable", "enc/cipher-reference/key=vulnerable"];
+    cipher_reference: "cipher-reference" => 1 ["enc/cipher-reference/data=vulnerable", "enc/cipher-reference/file=vulnerable", "enc/cipher-reference/key=vulnerable"];
     cipher_reference_in_key: "cipher-reference-in-key" => 1 ["enc/cipher-reference/key=vulnerable"];
     entity_expansion: "entity-expansion" => 0 ["dos/entity-expansion=vulnerable"];
     assertion_signature_optional: "assertion-signature-optional" => 0 ["sig/assertion-unsigned=nonstrict"];

@@ -23,6 +23,8 @@ pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 pub const EXC_C14N_WITH_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
 /// The enveloped-signature transform.
 pub const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+/// The base64 transform (decodes its input; XML Encryption's CipherReference may name it).
+pub const BASE64_TRANSFORM: &str = "http://www.w3.org/2000/09/xmldsig#base64";
 /// XML Signature 1.1 (KeyInfoReference and other 1.1 additions).
 pub const DSIG11_NS: &str = "http://www.w3.org/2009/xmldsig11#";
 /// XInclude 1.0 (only ever in documents built to probe a parser).

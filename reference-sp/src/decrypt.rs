@@ -4,7 +4,7 @@
 use base64::Engine;
 use openssl::pkey::{PKey, Private};
 use saml_protocol::xmlenc::{self, RSA_1_5, XENC_NS};
-use saml_protocol::{ASSERTION_NS, DSIG_NS};
+use saml_protocol::{ASSERTION_NS, BASE64_TRANSFORM, DSIG_NS};
 
 /// The SP's decryption key: the public test fixture `sp-1` (this SP is a test target).
 pub const ENCRYPTION_KEY_PEM: &str = include_str!("../../fixtures/keys/sp-1.key.pem");
@@ -44,25 +44,42 @@ pub struct Tolerance {
     pub key_reference: bool,
 }
 
-/// The URI of `node`'s `CipherData/CipherReference`, if its ciphertext is named, not inline.
-fn cipher_reference<'a>(node: roxmltree::Node<'a, '_>) -> Option<&'a str> {
-    child(node, XENC_NS, "CipherData")
-        .and_then(|d| child(d, XENC_NS, "CipherReference"))
-        .map(|r| r.attribute("URI").unwrap_or_default())
-}
-
-/// Refuses a ciphertext named by a CipherReference before anything is decrypted, after
-/// fetching it when `fetch` (the flaw's emulation: the bytes fetched are not used).
-fn refuse_reference(node: roxmltree::Node, what: &str, fetch: bool) -> Result<(), String> {
-    let Some(uri) = cipher_reference(node) else {
-        return Ok(());
+/// `node`'s ciphertext: its CipherValue. A CipherReference is refused before anything is
+/// read unless `follow`; then (the flaw's emulation of libxmlsec1's default) a `file://` URI
+/// is read, base64-decoded when it names the base64 transform, and any other URI is fetched
+/// through libxml2 and its bytes dropped (the fetch is what the check sees).
+fn ciphertext(node: roxmltree::Node, what: &str, follow: bool) -> Result<Vec<u8>, String> {
+    let Some(reference) =
+        child(node, XENC_NS, "CipherData").and_then(|d| child(d, XENC_NS, "CipherReference"))
+    else {
+        return cipher_value(node);
     };
-    if fetch {
-        crate::emulated::fetch(uri);
+    if !follow {
+        return Err(format!(
+            "the {what} names its ciphertext by a CipherReference: refused, a decryptor must not read what a message names"
+        ));
     }
-    Err(format!(
-        "the {what} names its ciphertext by a CipherReference: refused, a decryptor must not fetch what a message names"
-    ))
+    let uri = reference.attribute("URI").unwrap_or_default();
+    let Some(path) = uri.strip_prefix("file://") else {
+        crate::emulated::fetch(uri);
+        return Err(format!(
+            "the {what}'s CipherReference {uri:?} gave nothing usable"
+        ));
+    };
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {uri:?}: {e}"))?;
+    let base64 = reference.descendants().any(|t| {
+        t.has_tag_name((DSIG_NS, "Transform")) && t.attribute("Algorithm") == Some(BASE64_TRANSFORM)
+    });
+    if !base64 {
+        return Ok(bytes);
+    }
+    let compact: Vec<u8> = bytes
+        .into_iter()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .map_err(|_| format!("{uri:?} is not base64"))
 }
 
 fn cipher_value(node: roxmltree::Node) -> Result<Vec<u8>, String> {
@@ -111,18 +128,16 @@ pub fn decrypt(xml: &str, key: &PKey<Private>, tolerance: Tolerance) -> Result<D
             .and_then(|k| child(k, XENC_NS, "EncryptedKey"))
             .or_else(|| child(encrypted, XENC_NS, "EncryptedKey"))
             .ok_or("an EncryptedAssertion carries no EncryptedKey")?;
-        refuse_reference(encrypted_key, "EncryptedKey", tolerance.key_reference)?;
-        refuse_reference(data, "EncryptedData", tolerance.data_reference)?;
+        let wrapped_key = ciphertext(encrypted_key, "EncryptedKey", tolerance.key_reference)?;
+        let content = ciphertext(data, "EncryptedData", tolerance.data_reference)?;
         let transport = algorithm(encrypted_key);
         if transport == RSA_1_5 && !tolerance.rsa_1_5 {
             return Err(format!(
                 "key transport {RSA_1_5} (RSA PKCS#1 v1.5) is refused: it makes the SP a padding oracle"
             ));
         }
-        let opened = xmlenc::unwrap_key(&cipher_value(encrypted_key)?, key, transport)
-            .and_then(|content_key| {
-                xmlenc::open(&cipher_value(data)?, &content_key, algorithm(data))
-            })
+        let opened = xmlenc::unwrap_key(&wrapped_key, key, transport)
+            .and_then(|content_key| xmlenc::open(&content, &content_key, algorithm(data)))
             .ok()
             .and_then(|plaintext| String::from_utf8(plaintext).ok());
         let Some(plaintext) = opened else {

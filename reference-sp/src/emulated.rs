@@ -1000,10 +1000,15 @@ pub fn expand_entities(xml: &str) -> Result<String, String> {
 /// limit would end it): 64 MiB.
 const EXPANSION_LIMIT: usize = 64 << 20;
 
-/// Substitutes every internal entity referenced in `xml`'s content, recursively and with no
-/// limit, as a naive expander does (REXML's `gsub(/&(\w+);/)` before Ruby's expansion
-/// limits): each reference replaced by its entity's text, whose own references are replaced
-/// in turn. A billion laughs grows until [`EXPANSION_LIMIT`] ends the request.
+/// The references a naive entity expander follows before the request dies (as a time limit
+/// would end it): a bomb over an empty entity grows nothing but still costs.
+const EXPANSION_STEPS: usize = 100_000_000;
+
+/// Substitutes every internal entity referenced in `xml`'s content at parse time,
+/// recursively and with no amplification limit, as a naive expander does (expat before
+/// 2.4.0; REXML before Ruby's limits, though REXML waits until a text is read): each
+/// reference replaced by its entity's text, whose own references are replaced in turn. A
+/// billion laughs grows until [`EXPANSION_LIMIT`] or [`EXPANSION_STEPS`] ends the request.
 pub fn expand_entities_naively(xml: &str) -> Result<(), String> {
     use libxml::bindings as x;
     if !xml.contains("<!ENTITY") {
@@ -1011,11 +1016,11 @@ pub fn expand_entities_naively(xml: &str) -> Result<(), String> {
     }
     refuse_external_entities();
     // Without XML_PARSE_NOENT libxml2 keeps references as nodes; XML_PARSE_HUGE lifts its
-    // amplification check, which would refuse the document before anything is expanded.
+    // amplification check (libxml2 < 2.11), which would refuse the document before anything
+    // is expanded.
     let options = x::xmlParserOption_XML_PARSE_HUGE | x::xmlParserOption_XML_PARSE_NONET;
-    let Ok(doc) = read_memory(xml, options) else {
-        return Ok(());
-    };
+    let doc =
+        read_memory(xml, options).map_err(|e| format!("{e} (reading its entity declarations)"))?;
     let mut referenced = Vec::new();
     let mut stack: Vec<Node> = doc.get_root_element().into_iter().collect();
     while let Some(node) = stack.pop() {
@@ -1050,8 +1055,9 @@ pub fn expand_entities_naively(xml: &str) -> Result<(), String> {
         texts.insert(name, text);
     }
     let mut out = String::new();
+    let mut steps = 0;
     for name in &referenced {
-        expand_into(&texts, name, &mut out, 0)?;
+        expand_into(&texts, name, &mut out, &mut steps, 0)?;
     }
     Ok(())
 }
@@ -1064,25 +1070,30 @@ fn references_in(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Appends entity `name`'s text to `out`, its references expanded in turn, until
-/// [`EXPANSION_LIMIT`].
+/// [`EXPANSION_LIMIT`] bytes or [`EXPANSION_STEPS`] references.
 fn expand_into(
     texts: &std::collections::HashMap<String, String>,
     name: &str,
     out: &mut String,
+    steps: &mut usize,
     depth: usize,
 ) -> Result<(), String> {
     let Some(text) = texts.get(name) else {
         return Ok(());
     };
+    *steps += 1;
+    if *steps > EXPANSION_STEPS {
+        return Err(format!("gave up after {EXPANSION_STEPS} entity references"));
+    }
     if depth > 64 {
-        return Err(format!("entity {name:?} refers to itself"));
+        return Err(format!("entity {name:?} nests more than 64 deep"));
     }
     let mut pieces = text.split('&');
     out.push_str(pieces.next().unwrap_or_default());
     for piece in pieces {
         match piece.split_once(';') {
             Some((inner, after)) => {
-                expand_into(texts, inner, out, depth + 1)?;
+                expand_into(texts, inner, out, steps, depth + 1)?;
                 out.push_str(after);
             }
             None => out.push_str(piece),
@@ -1415,6 +1426,21 @@ mod tests {
     fn several_roots_after_a_byte_order_mark_split_without_panicking() {
         let xml = "\u{feff}\n <a><b/></a><c/>";
         assert_eq!(split_roots(xml), ["<a><b/></a>", "<c/>"]);
+    }
+
+    #[test]
+    fn the_naive_expander_takes_small_entities_and_dies_on_a_billion_laughs() {
+        let small = r#"<!DOCTYPE r [<!ENTITY a "x"><!ENTITY b "&a;&a;">]><r>&b;</r>"#;
+        assert_eq!(expand_entities_naively(small), Ok(()));
+        assert_eq!(expand_entities_naively("<r>&amp;</r>"), Ok(()));
+        let mut subset = r#"<!ENTITY l0 "lol">"#.to_owned();
+        for n in 1..10 {
+            let refs = format!("&l{};", n - 1).repeat(10);
+            subset.push_str(&format!(r#"<!ENTITY l{n} "{refs}">"#));
+        }
+        let bomb = format!("<!DOCTYPE r [{subset}]><r>&l9;</r>");
+        let died = expand_entities_naively(&bomb).unwrap_err();
+        assert!(died.contains("out of memory"), "{died}");
     }
 
     #[test]

@@ -198,10 +198,10 @@ pub enum Flaw {
     /// an EncryptedKey, then that key's own KeyInfo, with no depth limit, until PHP's memory
     /// limit would end it (xmlseclibs 3.x, fixed in 4.0.0-beta1; php-saml < 3.9.0).
     EncryptedKeyCycle,
-    /// Fetch the URI of every `xenc:CipherReference` (EncryptedData's and EncryptedKey's)
-    /// while decrypting, as libxmlsec1 through 1.3.12 does by default (pysaml2's `xmlsec1
-    /// --decrypt`, python-xmlsec on Debian, Lasso) and OpenSAML-Java before 4.3.0 on
-    /// Santuario before 2.3 did.
+    /// Read the URI of every `xenc:CipherReference` (EncryptedData's and EncryptedKey's) while
+    /// decrypting, files included, as libxmlsec1 through 1.3.12 allows by default (pysaml2's
+    /// `xmlsec1 --decrypt`, python-xmlsec, Lasso) and OpenSAML-Java before 4.3.0 on Santuario
+    /// before 2.3 did.
     CipherReference,
     /// Refuse a CipherReference on EncryptedData but fetch one on the EncryptedKey, as
     /// `xmlsec1 --enabled-cipher-reference-uris empty,same-doc` does (the option reaches only
@@ -604,7 +604,7 @@ impl Flaw {
                 "follow EncryptedKey RetrievalMethods without a depth limit (xmlseclibs 3.x)"
             }
             Flaw::CipherReference => {
-                "fetch xenc:CipherReference URIs while decrypting (libxmlsec1 defaults)"
+                "read xenc:CipherReference URIs, files too, while decrypting (libxmlsec1 defaults)"
             }
             Flaw::CipherReferenceInKey => {
                 "fetch an EncryptedKey's xenc:CipherReference, refuse EncryptedData's"

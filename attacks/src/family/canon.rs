@@ -72,6 +72,7 @@ fn lookalike(f: &Forge, place: Place, split: fn(&str) -> String) -> Result<Forge
         xml: splice(&signed, edits),
         swap,
         served: Vec::new(),
+        local_file: None,
     })
 }
 
@@ -187,6 +188,7 @@ fn with_entity(f: &Forge, place: Place) -> Result<Forged, Skip> {
         xml: format!("<!DOCTYPE {root} [<!ENTITY {SUFFIX_ENTITY} \"{LOOKALIKE_SUFFIX}\">]>{body}"),
         swap: forged.swap,
         served: Vec::new(),
+        local_file: None,
     })
 }
 
@@ -222,6 +224,7 @@ fn confusable(f: &Forge, disguise: fn(&str) -> String) -> Result<Forged, Skip> {
         xml: idp_resign(&splice(doc.src, edits), key)?,
         swap,
         served: Vec::new(),
+        local_file: None,
     })
 }
 

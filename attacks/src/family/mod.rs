@@ -227,5 +227,6 @@ pub fn forged(xml: String, swap: Swap) -> Result<Forged, Skip> {
         xml,
         swap,
         served: Vec::new(),
+        local_file: None,
     })
 }

@@ -296,6 +296,7 @@ pub fn target_identity(f: &Forge) -> Result<Forged, Skip> {
         xml: idp_resign(&xml, key)?,
         swap,
         served: Vec::new(),
+        local_file: None,
     })
 }
 

@@ -14,7 +14,7 @@ pub const EXFILTRATION_PATH: &str = "file";
 /// The seed without its XML declaration, its root's qualified name (for the DOCTYPE), and
 /// `content` inserted in a `samlp:Extensions` after the Response header (outside the signed
 /// Assertion).
-pub(crate) fn with_extension(f: &Forge, content: &str) -> Result<(String, String), Skip> {
+fn with_extension(f: &Forge, content: &str) -> Result<(String, String), Skip> {
     let seed = crate::family::xsw::embeddable(f.seed);
     let doc = Doc::parse(seed)?;
     let p = Parts::of(&doc)?;
