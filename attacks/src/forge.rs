@@ -53,7 +53,8 @@ pub struct Canary {
     /// `http://127.0.0.1:PORT/canary/TOKEN`, without a trailing slash.
     pub prefix: String,
     /// An absolute path to a local file the harness wrote for this check: one line, no
-    /// newline, that only the canary knows, so its content arriving proves a file was read.
+    /// newline, that only the canary knows, so its content arriving proves a file was read
+    /// (or what the check's document needs there: [`Forged::local_file`]).
     pub file: String,
 }
 

@@ -128,7 +128,8 @@ impl CanaryListener {
     }
 
     /// A fresh prefix for one check, and a local file holding a secret only this probe knows
-    /// (world-readable, in the temporary directory, removed when the listener stops).
+    /// (in the temporary directory, removed when the listener stops; a check may put its own
+    /// content there instead, [`Probe::write_file`]).
     pub fn probe(&self) -> Probe {
         let token = uuid::Uuid::new_v4().simple().to_string();
         let secret = format!("secret-{}", uuid::Uuid::new_v4().simple());
@@ -175,7 +176,10 @@ impl Probe {
     /// Puts `content` in this probe's local file, in place of its secret (a check whose
     /// document names the file for what it holds, not to prove a read).
     pub fn write_file(&self, content: &str) -> std::io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
         std::fs::write(&self.target.file, content)?;
+        // Readable by an SP running as another user, whatever the umask.
+        std::fs::set_permissions(&self.target.file, std::fs::Permissions::from_mode(0o644))?;
         self.file_rewritten
             .store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(())

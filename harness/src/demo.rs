@@ -51,7 +51,8 @@ impl Servers {
         format!("cp {{metadata}} {new} && mv {new} {file}")
     }
 
-    /// `scenarios` told how the reference SP re-reads its IdP metadata (unless they say).
+    /// `scenarios` told how the reference SP re-reads its IdP metadata (unless they say), and
+    /// that it shares the harness's temporary directory (it runs in this process).
     pub fn with_reload(
         &self,
         mut scenarios: Vec<crate::scenario::Scenario>,
@@ -59,6 +60,7 @@ impl Servers {
         for s in &mut scenarios {
             s.sp.reload_idp_metadata
                 .get_or_insert_with(|| self.reload_command());
+            s.sp.shares_tmp = true;
         }
         scenarios
     }

@@ -1152,15 +1152,19 @@ pub fn judge_fetch(
         Some(who) => format!("signed in as {who}, the document's own identity"),
         None => format!("refused: {acs_answer}"),
     };
+    let nothing = match file_needed {
+        Some(_) => "nothing reached the canary and the local file signed no one in",
+        None => "nothing reached the canary",
+    };
     match unreachable {
         Some(why) => Judged {
             outcome: Outcome::Inconclusive,
-            reason: format!("nothing reached the canary, but {why}; {what}"),
+            reason: format!("{nothing}, but {why}; {what}"),
             signed_in_as,
         },
         None => Judged {
             outcome: Outcome::Pass,
-            reason: format!("nothing reached the canary; {what}"),
+            reason: format!("{nothing}; {what}"),
             signed_in_as,
         },
     }

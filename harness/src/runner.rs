@@ -984,14 +984,21 @@ impl CaseRun<'_> {
         };
         Self::record_details(&attempt, notes);
         let file = probe.target().file.clone();
+        let file_needed = probe.file_rewritten().then_some(file.as_str());
+        // A file only this machine holds: a refusal counts only if the SP could read it.
+        let unreachable = match file_needed {
+            Some(_) if !self.scenario.sp.shares_tmp => Some(format!(
+                "the scenario does not say the SP reads this machine's temporary directory (sp.shares_tmp), so it may never have seen {file}"
+            )),
+            Some(_) => None,
+            None => loopback_unreachable(&attempt.delivered.post.acs).filter(|_| !self.canary_told),
+        };
         let judged = crate::judge::judge_fetch(
             &hits,
             probe.secret(),
-            probe.file_rewritten().then_some(file.as_str()),
+            file_needed,
             &attempt.session,
-            loopback_unreachable(&attempt.delivered.post.acs)
-                .filter(|_| !self.canary_told)
-                .as_deref(),
+            unreachable.as_deref(),
             &attempt.acs_answer,
             check.must,
         );

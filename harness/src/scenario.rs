@@ -61,6 +61,8 @@ struct SpSpec {
     single_logout_url: Option<String>,
     single_logout_post_url: Option<String>,
     reload_idp_metadata: Option<String>,
+    #[serde(default)]
+    shares_tmp: bool,
     oracle: OracleSpec,
 }
 
@@ -194,6 +196,10 @@ pub struct SpTarget {
     /// [`METADATA_PLACE`] names (`cp {metadata} /etc/app/idp.xml && systemctl reload app`): the
     /// `meta/` checks run it with changed metadata, then with the original again.
     pub reload_idp_metadata: Option<String>,
+    /// Whether the SP reads files in the harness's temporary directory as the harness wrote
+    /// them (same machine and tmp: no container, no PrivateTmp): only then does its refusal of
+    /// `enc/cipher-reference/file` show it reads no files a message names.
+    pub shares_tmp: bool,
     /// How to tell a login worked.
     pub oracle: Oracle,
 }
@@ -987,6 +993,7 @@ fn parse_unredacted(text: &str, file: &Path, vars: Vars) -> Result<Scenario, Sce
             single_logout_url: sp.single_logout_url,
             single_logout_post_url: sp.single_logout_post_url,
             reload_idp_metadata: sp.reload_idp_metadata,
+            shares_tmp: sp.shares_tmp,
             oracle: Oracle {
                 url: sp.oracle.url,
                 identity,

@@ -38,11 +38,14 @@ fn child<'a, 'i>(
 pub struct Tolerance {
     /// Accept RSA PKCS#1 v1.5 key transport.
     pub rsa_1_5: bool,
-    /// Fetch the URI of a CipherReference on the EncryptedData.
+    /// Follow a CipherReference on the EncryptedData (fetch it; read and use a file one).
     pub data_reference: bool,
-    /// Fetch the URI of a CipherReference on the EncryptedKey.
+    /// Follow a CipherReference on the EncryptedKey (fetch it; read and use a file one).
     pub key_reference: bool,
 }
+
+/// The most the `cipher-reference` flaw reads from a file a CipherReference names: 1 MiB.
+const MAX_REFERENCED_CIPHERTEXT: u64 = 1 << 20;
 
 /// `node`'s ciphertext: its CipherValue. A CipherReference is refused before anything is
 /// read unless `follow`; then (the flaw's emulation of libxmlsec1's default) a `file://` URI
@@ -66,7 +69,15 @@ fn ciphertext(node: roxmltree::Node, what: &str, follow: bool) -> Result<Vec<u8>
             "the {what}'s CipherReference {uri:?} gave nothing usable"
         ));
     };
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {uri:?}: {e}"))?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(
+            std::fs::File::open(path).map_err(|e| format!("cannot read {uri:?}: {e}"))?,
+            MAX_REFERENCED_CIPHERTEXT,
+        ),
+        &mut bytes,
+    )
+    .map_err(|e| format!("cannot read {uri:?}: {e}"))?;
     let base64 = reference.descendants().any(|t| {
         t.has_tag_name((DSIG_NS, "Transform")) && t.attribute("Algorithm") == Some(BASE64_TRANSFORM)
     });

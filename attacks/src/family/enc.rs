@@ -162,7 +162,11 @@ fn cipher_referenced(
         })?;
     let value = child(cipher_data, XENC_NS, "CipherValue")
         .and_then(|v| v.text())
-        .unwrap_or_default()
+        .ok_or_else(|| {
+            Skip::Failed(format!(
+                "the encrypted assertion built has no {name} CipherValue"
+            ))
+        })?
         .to_owned();
     let reference = format!(
         "<xenc:CipherData><xenc:CipherReference URI=\"{}\">{transforms}</xenc:CipherReference></xenc:CipherData>",
