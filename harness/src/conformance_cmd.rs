@@ -43,7 +43,8 @@ CANARY:
     can (--canary-listen 0.0.0.0:8099 --canary-url http://host.docker.internal:8099).
     enc/cipher-reference/file writes the IdP's ciphertext into its probe's file and names it
     by a file:// URI: a login proves the SP read it; a refusal is `pass` only when the
-    scenario says sp.shares_tmp: true (the SP reads this machine's /tmp), else `inconclusive`.
+    scenario says sp.shares_tmp: true (the SP reads this machine's /tmp), else it is
+    `not-applicable`.
 
 IDP METADATA THE SP RE-READS:
     meta/ checks need the scenario's sp.reload_idp_metadata, a shell command that makes the

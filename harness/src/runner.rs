@@ -993,7 +993,7 @@ impl CaseRun<'_> {
             Some(_) => None,
             None => loopback_unreachable(&attempt.delivered.post.acs).filter(|_| !self.canary_told),
         };
-        let judged = crate::judge::judge_fetch(
+        let mut judged = crate::judge::judge_fetch(
             &hits,
             probe.secret(),
             file_needed,
@@ -1002,6 +1002,14 @@ impl CaseRun<'_> {
             &attempt.acs_answer,
             check.must,
         );
+        // Without sp.shares_tmp a refusal of the file check lacks what it needs to count:
+        // not-applicable (the run's gap), not a doubt about this SP.
+        if file_needed.is_some()
+            && !self.scenario.sp.shares_tmp
+            && judged.outcome == Outcome::Inconclusive
+        {
+            judged.outcome = Outcome::NotApplicable;
+        }
         notes.signed_in_as = judged.signed_in_as.clone();
         Ok((judged.reason.clone(), judged))
     }
