@@ -1217,12 +1217,17 @@ mod tests {
         (state, dir, path)
     }
 
-    /// Any request, so the SP looks at its metadata file.
-    async fn poke(state: &SpState) {
-        let request = axum::http::Request::get("/")
+    /// `router`'s answer to a plain GET of `path`.
+    async fn get(router: axum::Router, path: &str) -> axum::response::Response {
+        let request = axum::http::Request::get(path)
             .body(axum::body::Body::empty())
             .unwrap();
-        app(state.clone()).oneshot(request).await.unwrap();
+        router.oneshot(request).await.unwrap()
+    }
+
+    /// Any request, so the SP looks at its metadata file.
+    async fn poke(state: &SpState) {
+        get(app(state.clone()), "/").await;
     }
 
     #[tokio::test]
@@ -1284,13 +1289,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_root_lists_the_endpoints() {
-        let request = axum::http::Request::get("/")
-            .body(axum::body::Body::empty())
-            .unwrap();
-        let response = app(SpState::new(config(Flaws::new())))
-            .oneshot(request)
-            .await
-            .unwrap();
+        let response = get(app(SpState::new(config(Flaws::new()))), "/").await;
         assert_eq!(response.status(), StatusCode::OK);
         let body = axum::body::to_bytes(response.into_body(), 1 << 16)
             .await
@@ -1368,10 +1367,7 @@ mod tests {
         let config = config(Flaws::new());
         let app = app(SpState::new(config).with_ids(saml_protocol::Ids::sequential("_req-")));
         for n in 1..=2 {
-            let request = axum::http::Request::get("/login")
-                .body(axum::body::Body::empty())
-                .unwrap();
-            let response = app.clone().oneshot(request).await.unwrap();
+            let response = get(app.clone(), "/login").await;
             let location = response.headers()[header::LOCATION].to_str().unwrap();
             let query = location.split_once('?').unwrap().1;
             let (_, encoded) = form_urlencoded::parse(query.as_bytes())
@@ -1388,13 +1384,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_login_sets_the_session_and_the_browser_cookie_the_idps_post_carries() {
-        let request = axum::http::Request::get("/login")
-            .body(axum::body::Body::empty())
-            .unwrap();
-        let response = app(SpState::new(config(Flaws::new())))
-            .oneshot(request)
-            .await
-            .unwrap();
+        let response = get(app(SpState::new(config(Flaws::new()))), "/login").await;
         let cookies: Vec<&str> = response
             .headers()
             .get_all(header::SET_COOKIE)
