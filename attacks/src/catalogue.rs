@@ -2339,6 +2339,13 @@ pub const CATALOGUE: &[Check] = &[
         ..CIPHER_REFERENCE
     },
     Check {
+        id: "enc/cipher-reference/key-file",
+        title: "the IdP's own assertion encrypted to the SP, its EncryptedKey's wrapped key in a local file on the harness's machine named by an xenc:CipherReference file:// URI",
+        must: "refuse an EncryptedData or EncryptedKey whose ciphertext is a CipherReference, before reading anything: signing the user in here means the SP read a local file the message named and unwrapped the content key from it",
+        edit: Edit::Bytes(enc::cipher_reference_key_file),
+        ..CIPHER_REFERENCE
+    },
+    Check {
         id: "xsw/encrypted",
         title: "the signed Assertion encrypted, a forged unsigned copy (new ID) in plaintext before it",
         research_id: "XSW-16",

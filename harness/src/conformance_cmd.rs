@@ -41,10 +41,10 @@ CANARY:
     `inconclusive`. An SP in a container, or one that fetches through an HTTP proxy, cannot
     reach 127.0.0.1: run it on the host's network (no proxy), or bind the canary where it
     can (--canary-listen 0.0.0.0:8099 --canary-url http://host.docker.internal:8099).
-    enc/cipher-reference/file writes the IdP's ciphertext into its probe's file and names it
-    by a file:// URI: a login proves the SP read it; a refusal is `pass` only when the
-    scenario says sp.shares_tmp: true (the SP reads this machine's /tmp), else it is
-    `not-applicable`.
+    enc/cipher-reference/file and /key-file write the IdP's ciphertext (the assertion's, the
+    wrapped key's) into the probe's file and name it by a file:// URI: a login proves the SP
+    read it; a refusal is `pass` only when the scenario says sp.shares_tmp: true (the SP
+    reads this machine's /tmp), else it is `not-applicable`.
 
 IDP METADATA THE SP RE-READS:
     meta/ checks need the scenario's sp.reload_idp_metadata, a shell command that makes the

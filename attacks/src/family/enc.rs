@@ -125,11 +125,25 @@ pub fn cipher_reference_key(f: &Forge) -> Result<Forged, Skip> {
 /// HTTP (libxmlsec1 built without it, the default since 1.2.40 and 1.3.5, and PyPI's xmlsec
 /// wheels) still reads files, and signs the user in only if it read and decrypted that one.
 pub fn cipher_reference_file(f: &Forge) -> Result<Forged, Skip> {
+    in_local_file(f, Ciphertext::Content)
+}
+
+/// As [`cipher_reference_file`], the EncryptedKey's wrapped key in the local file: a
+/// decryptor that restricts the EncryptedData's context only (`xmlsec1
+/// --enabled-cipher-reference-uris` on a build without HTTP) passes the other three checks
+/// and still reads it.
+pub fn cipher_reference_key_file(f: &Forge) -> Result<Forged, Skip> {
+    in_local_file(f, Ciphertext::Key)
+}
+
+/// The IdP's own assertion encrypted to the SP, `which` ciphertext (base64, under a base64
+/// Transform) in the check's local file, named by a `file://` CipherReference.
+fn in_local_file(f: &Forge, which: Ciphertext) -> Result<Forged, Skip> {
     let uri = format!("file://{}", f.canary()?.file);
     let base64 = format!(
         "<xenc:Transforms><ds:Transform xmlns:ds=\"{DSIG_NS}\" Algorithm=\"{BASE64_TRANSFORM}\"/></xenc:Transforms>"
     );
-    let (xml, ciphertext) = cipher_referenced(f, Ciphertext::Content, &uri, &base64)?;
+    let (xml, ciphertext) = cipher_referenced(f, which, &uri, &base64)?;
     Ok(Forged {
         local_file: Some(ciphertext),
         ..Forged::same_identity(xml)
