@@ -2307,6 +2307,27 @@ pub const CATALOGUE: &[Check] = &[
         ..STRICT
     },
     Check {
+        id: "enc/decryption-oracle",
+        title: "the IdP's response, its assertion replaced by an empty one encrypted three ways (a bad CBC padding, cut short so it is not well-formed, whole), each posted twice: are the answers told apart?",
+        family: Family::Enc,
+        research_id: "ENC-03",
+        references: &[
+            "Jager, Somorovsky: How to Break XML Encryption (ACM CCS 2011): a decryptor that answers parse failures differently from other failures decrypts any CBC ciphertext, about 14 requests a byte",
+            "Vaudenay: Security Flaws Induced by CBC Padding (EUROCRYPT 2002)",
+            "W3C XML Encryption 1.1, Security Considerations (chosen-ciphertext attacks on CBC; AES-GCM added)",
+        ],
+        severity: Sev::High,
+        capability: Cap::NothingSigned,
+        seed: Seed::Any,
+        goal: Goal::AnswerAlike,
+        tags: &["encryption", "padding-oracle", "decryption-oracle"],
+        provenance: "research catalogue ENC-03: Jager and Somorovsky decrypted XML Encryption in widely used web-service frameworks by telling a plaintext that fails to parse from one that parses; a padding error with its own answer is Vaudenay's oracle. Entra encrypts SAML tokens with AES-256-CBC, so the SP cannot avoid CBC; it must not tell the failures apart. Here the answers compared are the status and a redirect's path: error texts differ by design in many apps and are not compared, nor is timing",
+        must: "answer every message it cannot decrypt or parse alike (one status, one error page), whether the padding, the plaintext's syntax or its content failed",
+        fix: "map every decryption and parsing failure of an encrypted assertion to one generic refusal before answering; where the IdP can send AES-GCM, require it",
+        edit: Edit::Oracle(enc::decryption_oracle),
+        ..XSW
+    },
+    Check {
         id: "enc/doctype-in-plaintext",
         title: "the IdP's own assertion encrypted with a DOCTYPE before it whose parameter entity is on the canary",
         family: Family::Enc,

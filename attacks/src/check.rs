@@ -120,6 +120,10 @@ pub enum Goal {
     /// ratio times the fastest yardstick, or a good login failing afterwards is `vulnerable`
     /// (denial of service).
     Withstand,
+    /// The SP must answer every variant of an undecryptable message alike (status, and where
+    /// a redirect leads), round after round: answers that tell them apart are `vulnerable`
+    /// (a decryption oracle).
+    AnswerAlike,
 }
 
 /// The check's family: the first segment of its id.
@@ -211,6 +215,9 @@ pub enum Edit {
     /// Post this `SAMLResponse` value, built from the IdP's response to exhaust the SP (it
     /// may be more than base64 of XML: a deflate bomb is base64 of deflated XML).
     Exhaust(fn(&Forge) -> Result<Burden, Skip>),
+    /// Post each of these variants of the IdP's response (each from a fresh login, twice) and
+    /// compare the answers.
+    Oracle(fn(&Forge) -> Result<Vec<Variant>, Skip>),
     /// Once the SP has re-read IdP metadata changed this way (and before it is given the
     /// original again), post the seed edited by the function, signed by the IdP's old key.
     Retrusted(Retrust, fn(&Forge) -> Result<Forged, Skip>),
@@ -227,6 +234,15 @@ pub enum Retrust {
     NewKeyWithoutUse,
     /// The new key is listed for encryption only: the metadata names no signing key.
     EncryptionKeyOnly,
+}
+
+/// One message of an answer-difference check ([`Edit::Oracle`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variant {
+    /// What it is, as reasons name it ("a bad CBC padding").
+    pub what: &'static str,
+    /// The response it posts.
+    pub xml: String,
 }
 
 /// What a denial-of-service check posts, and the same-size yardstick it is timed against.
@@ -444,6 +460,7 @@ impl std::fmt::Debug for Edit {
             Edit::LogoutReturnTo(_) => "LogoutReturnTo",
             Edit::Logout(_) => "Logout",
             Edit::Exhaust(_) => "Exhaust",
+            Edit::Oracle(_) => "Oracle",
             Edit::Retrusted(..) => "Retrusted",
         })
     }
@@ -561,6 +578,20 @@ impl Check {
         })
     }
 
+    /// The variants an answer-difference check posts, built from `seed` (the IdP's response
+    /// of this login); no key is passed on: an attacker needs none.
+    pub fn variants(&self, seed: &str, sp: SpFacts) -> Result<Vec<Variant>, Skip> {
+        let Edit::Oracle(build) = self.edit else {
+            return Err(Skip::NotApplicable(
+                "this check is no answer-difference check; it posts no variants".into(),
+            ));
+        };
+        build(&Forge {
+            sp,
+            ..Forge::bare(seed)
+        })
+    }
+
     /// Builds what this check posts from `seed` (the IdP-signed response of this login). The
     /// IdP's key is passed on only when [`Check::idp_signs`]; a replay has nothing to build.
     pub fn forge(
@@ -599,6 +630,11 @@ impl Check {
             Edit::Exhaust(_) => {
                 return Err(Skip::NotApplicable(
                     "this check posts a burden built to exhaust the SP (Check::burden), not a forged response".into(),
+                ))
+            }
+            Edit::Oracle(_) => {
+                return Err(Skip::NotApplicable(
+                    "this check posts variants whose answers it compares (Check::variants), not a forged response".into(),
                 ))
             }
         };

@@ -20,7 +20,7 @@ pub mod select;
 pub use catalogue::{CATALOGUE, EVIL_HOST, REFLECTED_MARKUP, REFLECTION_MARKER};
 pub use check::{
     header_lines, Burden, Capability, Check, Donor, Edit, Family, Goal, LogoutBinding,
-    LogoutDonors, LogoutForgery, Retrust, SecondBrowser, Seed, Severity, SignedLogout,
+    LogoutDonors, LogoutForgery, Retrust, SecondBrowser, Seed, Severity, SignedLogout, Variant,
     BURDEN_FLOOR, QUICK_FLOOR, SAME_SIZE_RATIO, SAME_WORK_RATIO,
 };
 pub use family::xxe::EXFILTRATION_PATH;

@@ -86,3 +86,66 @@ fn every_burden_posts_what_its_snapshot_shows() {
         });
     }
 }
+
+/// The answer-difference checks' variants fail where they say: opened with the SP's key
+/// (`fixtures/keys/sp-1`), the first has no padding length, the second is not well-formed,
+/// the third is an empty Assertion; none carries the IdP's assertion.
+#[test]
+fn every_oracle_variant_decrypts_to_what_it_names() {
+    use saml_protocol::xmlenc::{self, Unopened, XENC_NS};
+    let (idp, login) = common::login(time::macros::datetime!(2026-01-01 10:00 UTC));
+    let seed = idp.sign(&idp.config.apps[0], &login).unwrap();
+    let sp = common::sp_certificate();
+    let key = openssl::pkey::PKey::private_key_from_pem(include_bytes!(
+        "../../fixtures/keys/sp-1.key.pem"
+    ))
+    .unwrap();
+    let facts = attacks::SpFacts {
+        encryption_certificate: Some(&sp),
+        wants_assertions_signed: true,
+    };
+    let oracles: Vec<_> = CATALOGUE
+        .iter()
+        .filter(|c| matches!(c.edit, Edit::Oracle(_)))
+        .collect();
+    assert!(!oracles.is_empty());
+    for check in oracles {
+        let variants = check.variants(&seed, facts).unwrap();
+        let opened: Vec<Result<String, Unopened>> = variants
+            .iter()
+            .map(|v| {
+                let doc = roxmltree::Document::parse(&v.xml).unwrap();
+                let value = |name: &str| {
+                    let holder = doc
+                        .descendants()
+                        .find(|n| n.has_tag_name((XENC_NS, name)))
+                        .unwrap();
+                    let text = holder
+                        .children()
+                        .find(|n| n.has_tag_name((XENC_NS, "CipherData")))
+                        .and_then(|d| d.first_element_child())
+                        .and_then(|c| c.text())
+                        .unwrap();
+                    base64::Engine::decode(&base64::engine::general_purpose::STANDARD, text)
+                        .unwrap()
+                };
+                assert!(!v.xml.contains("B.Simon"), "{}: {}", check.id, v.what);
+                let content_key =
+                    xmlenc::unwrap_key(&value("EncryptedKey"), &key, xmlenc::RSA_OAEP).unwrap();
+                xmlenc::open(&value("EncryptedData"), &content_key, xmlenc::AES256_CBC)
+                    .map(|p| String::from_utf8(p).unwrap())
+            })
+            .collect();
+        let well_formed = |r: &Result<String, Unopened>| {
+            r.as_ref()
+                .is_ok_and(|p| roxmltree::Document::parse(p).is_ok())
+        };
+        assert_eq!(opened[0], Err(Unopened::Padding), "{}", check.id);
+        assert!(
+            opened[1].is_ok() && !well_formed(&opened[1]),
+            "{}",
+            check.id
+        );
+        assert!(well_formed(&opened[2]), "{}: {:?}", check.id, opened[2]);
+    }
+}

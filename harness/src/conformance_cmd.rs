@@ -69,6 +69,13 @@ DENIAL OF SERVICE:
     unanswered, or every burden over 500 ms and between half the ratio (at least 2x) and the
     bar, is `inconclusive`. Leave them out with --skip dos.
 
+DECRYPTION ORACLE:
+    enc/decryption-oracle posts three EncryptedAssertions of an empty Assertion (a bad CBC
+    padding; cut short, not well-formed; whole), each twice from fresh logins, and compares
+    the ACS's status and redirect path: told apart every round is `vulnerable`; one variant
+    answered differently between rounds, or a 429/502/503/504, is `inconclusive`. Error texts
+    and timing are not compared.
+
 EXAMPLES:
     saml-harness conformance --reference-sp                    # the bundled careful SP
     saml-harness conformance --reference-sp --flaw external-entities --only xxe

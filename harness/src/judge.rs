@@ -139,6 +139,7 @@ pub fn judge(
             | Goal::StaySignedIn
             | Goal::Escape
             | Goal::Withstand
+            | Goal::AnswerAlike
     ) {
         return judged(
             Outcome::Inconclusive,
@@ -262,7 +263,8 @@ pub fn judge(
             | Goal::Discreet
             | Goal::StaySignedIn
             | Goal::Escape
-            | Goal::Withstand,
+            | Goal::Withstand
+            | Goal::AnswerAlike,
             who,
         ) => judged(
             Outcome::Inconclusive,
@@ -726,6 +728,170 @@ pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
         Outcome::Pass,
         format!("answered {answers} ({yardstick_is}: {yardstick_answers}); the good login worked again after every round"),
     )
+}
+
+/// How many times an answer-difference check ([`Goal::AnswerAlike`]) posts each variant: two,
+/// so one stray answer cannot pass for a difference.
+pub const ALIKE_ROUNDS: usize = 2;
+
+/// An ACS's answer as an attacker tells answers apart: its status and, for a redirect, the
+/// path it leads to (query values change from request to request); or that none came.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Told {
+    /// The ACS answered.
+    Answered {
+        /// Its status code.
+        status: u16,
+        /// A redirect's target, scheme, host and path only.
+        to: Option<String>,
+    },
+    /// No answer in time, or the connection closed.
+    Unanswered,
+}
+
+impl std::fmt::Display for Told {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Told::Answered {
+                status,
+                to: Some(to),
+            } => write!(f, "{status} to {to}"),
+            Told::Answered { status, to: None } => write!(f, "{status}"),
+            Told::Unanswered => f.write_str("no answer"),
+        }
+    }
+}
+
+/// Judges an answer-difference check ([`Goal::AnswerAlike`]) from each variant's answers, in
+/// the order posted. An overloaded answer (429, 502, 503, 504) or a variant answered
+/// differently from one round to the next leaves it `inconclusive`; variants answered
+/// differently, each the same way every round, are `vulnerable`; all alike is a `pass`.
+pub fn judge_alike(answers: &[(&str, Vec<Told>)], must: &str) -> Judged {
+    let judged = |outcome, reason: String| Judged {
+        outcome,
+        reason,
+        signed_in_as: None,
+    };
+    let listed = |each: &dyn Fn(&[Told]) -> String| {
+        answers
+            .iter()
+            .map(|(what, told)| format!("{what}: {}", each(told)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let rounds = |told: &[Told]| {
+        told.iter()
+            .map(Told::to_string)
+            .collect::<Vec<_>>()
+            .join(", then ")
+    };
+    let overloaded = answers.iter().flat_map(|(_, t)| t).find(
+        |t| matches!(t, Told::Answered { status, .. } if matches!(status, 429 | 502 | 503 | 504)),
+    );
+    if let Some(busy) = overloaded {
+        return judged(
+            Outcome::Inconclusive,
+            format!("the SP answered {busy} (busy or rate-limited), so its answers cannot be compared ({}); hint: run the check alone with --only", listed(&rounds)),
+        );
+    }
+    if answers.iter().any(|(_, told)| told.len() < ALIKE_ROUNDS) {
+        return judged(
+            Outcome::Inconclusive,
+            format!(
+                "not every variant was posted {ALIKE_ROUNDS} times ({}); hint: raise --case-timeout",
+                listed(&rounds)
+            ),
+        );
+    }
+    if let Some((what, told)) = answers
+        .iter()
+        .find(|(_, told)| told.iter().any(|t| t != &told[0]))
+    {
+        return judged(
+            Outcome::Inconclusive,
+            format!("the SP answered the same variant ({what}) differently from one round to the next ({}), so a difference between variants proves nothing; hint: run the check alone with --only", rounds(told)),
+        );
+    }
+    let Some(first) = answers.first().and_then(|(_, told)| told.first()) else {
+        return judged(Outcome::Inconclusive, "no variant was posted".into());
+    };
+    if answers.iter().all(|(_, told)| &told[0] == first) {
+        return judged(
+            Outcome::Pass,
+            format!("every variant got the same answer, every round ({first}); error texts and timing were not compared"),
+        );
+    }
+    judged(
+        Outcome::Vulnerable,
+        format!("the SP tells undecryptable messages apart ({}), every round alike: whoever captured an encrypted assertion can decrypt it by asking (Jager and Somorovsky, 2011); the SP must {must}", listed(&|told| told[0].to_string())),
+    )
+}
+
+#[cfg(test)]
+mod alike_tests {
+    use super::*;
+
+    fn status(status: u16) -> Told {
+        Told::Answered { status, to: None }
+    }
+
+    #[test]
+    fn answers_are_judged_alike_only_when_every_variant_and_round_agree() {
+        let to_error = Told::Answered {
+            status: 302,
+            to: Some("http://sp/error".into()),
+        };
+        for (answers, outcome) in [
+            (vec![vec![status(403); 2]; 3], Outcome::Pass),
+            (vec![vec![to_error.clone(); 2]; 3], Outcome::Pass),
+            (
+                vec![vec![status(400); 2], vec![status(403); 2]],
+                Outcome::Vulnerable,
+            ),
+            (
+                vec![vec![status(500); 2], vec![status(403); 2]],
+                Outcome::Vulnerable,
+            ),
+            (
+                vec![vec![to_error.clone(); 2], vec![status(302); 2]],
+                Outcome::Vulnerable,
+            ),
+            (
+                vec![vec![Told::Unanswered; 2], vec![status(403); 2]],
+                Outcome::Vulnerable,
+            ),
+            (
+                vec![vec![status(403), status(500)], vec![status(403); 2]],
+                Outcome::Inconclusive,
+            ),
+            (
+                vec![vec![status(503); 2], vec![status(403); 2]],
+                Outcome::Inconclusive,
+            ),
+            (
+                vec![vec![status(429), status(403)], vec![status(403); 2]],
+                Outcome::Inconclusive,
+            ),
+            (
+                vec![vec![status(400)], vec![status(403)]],
+                Outcome::Inconclusive,
+            ),
+        ] {
+            let named: Vec<(&str, Vec<Told>)> = answers
+                .into_iter()
+                .enumerate()
+                .map(|(i, told)| {
+                    (
+                        ["a bad padding", "a cut plaintext", "an empty one"][i],
+                        told,
+                    )
+                })
+                .collect();
+            let judged = judge_alike(&named, "answer alike");
+            assert_eq!(judged.outcome, outcome, "{named:?}: {}", judged.reason);
+            assert!(judged.signed_in_as.is_none());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -329,6 +329,12 @@ impl Responder {
                         .into(),
                 ))
             }
+            Edit::Oracle(_) => {
+                return Err(CaseEnd::Error(
+                    "this check posts several variants and compares the answers, not one edited response; hint: run it through `conformance` or `run`, which compare them themselves"
+                        .into(),
+                ))
+            }
             Edit::Retrusted(..) => {
                 return Err(CaseEnd::NotApplicable(
                     "a running IdP signs with its own key, and this check needs the SP to trust a key the harness holds".into(),

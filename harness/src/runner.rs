@@ -700,6 +700,9 @@ impl CaseRun<'_> {
         if check.goal == attacks::Goal::Withstand {
             return self.withstand_check(check, good, baseline, notes).await;
         }
+        if check.goal == attacks::Goal::AnswerAlike {
+            return self.alike_check(check, notes).await;
+        }
         if let Some(change) = check.retrust() {
             return self
                 .retrust_check(check, change, good, baseline, notes)
@@ -2045,6 +2048,89 @@ impl CaseRun<'_> {
         }
         let judged = crate::judge::judge_withstand(&trial, check.must);
         notes.signed_in_as = judged.signed_in_as.clone();
+        Ok((judged.reason.clone(), judged))
+    }
+}
+
+impl CaseRun<'_> {
+    /// An answer-difference check ([`attacks::Goal::AnswerAlike`]): each of the check's
+    /// variants posted [`crate::judge::ALIKE_ROUNDS`] times, round by round, each from a fresh
+    /// login and built from its own response; the ACS's first answers (status, a redirect's
+    /// path) compared, within the case's time.
+    async fn alike_check(
+        &self,
+        check: &'static Check,
+        notes: &mut Notes,
+    ) -> Result<(String, Judged), CaseEnd> {
+        self.http_driver_only("an answer-difference check compares the ACS's answers")?;
+        let deadline = Instant::now() + self.limits.case_timeout.mul_f64(0.9);
+        let origins: Vec<&url::Url> = self.origins.iter().collect();
+        let target = self.http_target();
+        let mut answers: Vec<(&'static str, Vec<crate::judge::Told>)> = Vec::new();
+        'rounds: for round in 0..crate::judge::ALIKE_ROUNDS {
+            for index in 0.. {
+                let browser = Browser::new(self.limits, &origins);
+                let (_, delivered) =
+                    crate::driver::http::deliver(&browser, &target, self.responder(None, None))
+                        .await?;
+                let variants = check
+                    .variants(&delivered.post.saml_response, self.sp_metadata.facts())
+                    .map_err(|e| match e {
+                        attacks::Skip::NotApplicable(why) => CaseEnd::NotApplicable(why),
+                        attacks::Skip::Failed(why) => CaseEnd::Error(format!(
+                            "could not build the variants: {why}; hint: `saml-harness conformance --explain {}` shows what they should be",
+                            check.id
+                        )),
+                    })?;
+                let Some(variant) = variants.get(index) else {
+                    break;
+                };
+                let acs = parse_url(&delivered.post.acs)?;
+                let mut fields = vec![saml_protocol::post_field("SAMLResponse", &variant.xml)];
+                fields.extend(
+                    delivered
+                        .post
+                        .relay_state
+                        .clone()
+                        .map(|rs| ("RelayState".to_owned(), rs)),
+                );
+                if round == 0 {
+                    notes.details.push(format!(
+                        "SAMLResponse posted to {acs}, {}:\n{}",
+                        variant.what, variant.xml
+                    ));
+                }
+                let told = match browser.post_form(&acs, &fields).await {
+                    Ok(page) => crate::judge::Told::Answered {
+                        status: page.status,
+                        to: page.location.map(|mut to| {
+                            to.set_query(None);
+                            to.set_fragment(None);
+                            to.to_string()
+                        }),
+                    },
+                    Err(FlowError::BodyTooLarge { status, .. }) => {
+                        crate::judge::Told::Answered { status, to: None }
+                    }
+                    Err(_) => crate::judge::Told::Unanswered,
+                };
+                notes.answered(
+                    match &told {
+                        crate::judge::Told::Answered { status, .. } => Some(*status),
+                        crate::judge::Told::Unanswered => None,
+                    },
+                    &format!("{told} to {}", variant.what),
+                );
+                match answers.get_mut(index) {
+                    Some((_, told_before)) => told_before.push(told),
+                    None => answers.push((variant.what, vec![told])),
+                }
+                if Instant::now() >= deadline {
+                    break 'rounds;
+                }
+            }
+        }
+        let judged = crate::judge::judge_alike(&answers, check.must);
         Ok((judged.reason.clone(), judged))
     }
 }

@@ -59,7 +59,7 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
             ));
         }
         Edit::Logout(_) => return logout_example(check),
-        Edit::Bytes(_) | Edit::Exhaust(_) | Edit::Retrusted(..) => {}
+        Edit::Bytes(_) | Edit::Exhaust(_) | Edit::Oracle(_) | Edit::Retrusted(..) => {}
     }
     let idp = Idp::new(Config::builtin());
     let app = &idp.config.apps[0];
@@ -93,6 +93,21 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
             burden.yardstick_is,
             burden.encoded.len(),
             burden.shown
+        ));
+    }
+    if let Edit::Oracle(_) = check.edit {
+        let seed = idp.sign(app, &login).map_err(|e| e.message())?;
+        let variants = check
+            .variants(&seed, example_facts)
+            .map_err(|e| e.to_string())?;
+        let shown: Vec<String> = variants
+            .iter()
+            .map(|v| format!("{}:\n{}", v.what, v.xml))
+            .collect();
+        return Ok(format!(
+            "(each posted {} times, each time from a fresh login; the ACS's answers compared)\n{}",
+            crate::judge::ALIKE_ROUNDS,
+            shown.join("\n\n")
         ));
     }
     // A run gives each fetch probe a prefix on its canary listener; this one is an example.

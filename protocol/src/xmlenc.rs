@@ -65,17 +65,42 @@ pub fn seal(
     recipient: &X509,
     transport: KeyTransport,
 ) -> Result<Sealed, openssl::error::ErrorStack> {
+    seal_blocks(&padded(plaintext), recipient, transport)
+}
+
+/// `plaintext` filled to whole AES blocks with XML Encryption's padding (§5.2), in the
+/// PKCS#7 form: `n` bytes of value `n`, 1 to 16 of them.
+pub fn padded(plaintext: &[u8]) -> Vec<u8> {
+    let fill = 16 - plaintext.len() % 16;
+    let mut blocks = plaintext.to_vec();
+    blocks.resize(plaintext.len() + fill, fill as u8);
+    blocks
+}
+
+/// Seals `blocks` (whole AES blocks, their padding already in them) for `recipient` with a
+/// fresh AES-256 key, adding nothing.
+pub fn seal_blocks(
+    blocks: &[u8],
+    recipient: &X509,
+    transport: KeyTransport,
+) -> Result<Sealed, openssl::error::ErrorStack> {
     let mut key = [0u8; 32];
     let mut iv = [0u8; 16];
     openssl::rand::rand_bytes(&mut key)?;
     openssl::rand::rand_bytes(&mut iv)?;
-    let mut content = iv.to_vec();
-    content.extend(openssl::symm::encrypt(
+    let mut crypter = openssl::symm::Crypter::new(
         Cipher::aes_256_cbc(),
+        openssl::symm::Mode::Encrypt,
         &key,
         Some(&iv),
-        plaintext,
-    )?);
+    )?;
+    crypter.pad(false);
+    let mut out = vec![0u8; blocks.len() + 16];
+    let n = crypter.update(blocks, &mut out)?;
+    let n = n + crypter.finalize(&mut out[n..])?;
+    out.truncate(n);
+    let mut content = iv.to_vec();
+    content.extend(out);
     let public = recipient.public_key()?;
     let mut encrypter = openssl::encrypt::Encrypter::new(&public)?;
     encrypter.set_rsa_padding(match transport {
@@ -98,7 +123,15 @@ pub fn encrypted_assertion(
     recipient: &X509,
     transport: KeyTransport,
 ) -> Result<String, openssl::error::ErrorStack> {
-    let sealed = seal(plaintext.as_bytes(), recipient, transport)?;
+    Ok(encrypted_assertion_of(
+        &seal(plaintext.as_bytes(), recipient, transport)?,
+        transport,
+    ))
+}
+
+/// `sealed` (its key wrapped with `transport`) as a `saml:EncryptedAssertion` element,
+/// every namespace declared on it.
+pub fn encrypted_assertion_of(sealed: &Sealed, transport: KeyTransport) -> String {
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     let digest = match transport {
         KeyTransport::RsaOaep => {
@@ -106,7 +139,7 @@ pub fn encrypted_assertion(
         }
         KeyTransport::Rsa15 => String::new(),
     };
-    Ok(format!(
+    format!(
         "<saml:EncryptedAssertion xmlns:saml=\"{ASSERTION_NS}\">\
          <xenc:EncryptedData xmlns:xenc=\"{XENC_NS}\" Type=\"{ELEMENT_TYPE}\">\
          <xenc:EncryptionMethod Algorithm=\"{AES256_CBC}\"/>\
@@ -119,7 +152,7 @@ pub fn encrypted_assertion(
         transport.uri(),
         b64(&sealed.wrapped_key),
         b64(&sealed.content)
-    ))
+    )
 }
 
 /// Unwraps a content key sent with `transport_uri` using the recipient's `key`.
@@ -146,17 +179,38 @@ pub fn unwrap_key(
     Ok(out)
 }
 
+/// Why [`open`] failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unopened {
+    /// The CBC plaintext's last byte is no padding length (0, or over the block's 16).
+    Padding,
+    /// Anything else: the algorithm, the layout, the key, the GCM tag.
+    Other(String),
+}
+
+impl std::fmt::Display for Unopened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unopened::Padding => f.write_str("cannot decrypt the content: bad padding"),
+            Unopened::Other(why) => f.write_str(why),
+        }
+    }
+}
+
 /// Decrypts `content` (IV, ciphertext and, for GCM, the tag) sent with `content_uri`.
-pub fn open(content: &[u8], key: &[u8], content_uri: &str) -> Result<Vec<u8>, String> {
-    let fail = |e: openssl::error::ErrorStack| format!("cannot decrypt the content: {e}");
+pub fn open(content: &[u8], key: &[u8], content_uri: &str) -> Result<Vec<u8>, Unopened> {
+    let fail =
+        |e: openssl::error::ErrorStack| Unopened::Other(format!("cannot decrypt the content: {e}"));
     // XML Encryption's padding (§5.2): only the last byte counts (the padding length); the
     // others are arbitrary (ISO 10126, as .NET and xmlsec1 write it), so it is removed here.
     let cbc = |cipher: Cipher| {
-        let (iv, data) = content
-            .split_at_checked(16)
-            .ok_or("the encrypted content is shorter than its IV")?;
+        let (iv, data) = content.split_at_checked(16).ok_or_else(|| {
+            Unopened::Other("the encrypted content is shorter than its IV".into())
+        })?;
         if data.is_empty() || data.len() % 16 != 0 {
-            return Err("the encrypted content is not whole AES blocks".to_owned());
+            return Err(Unopened::Other(
+                "the encrypted content is not whole AES blocks".into(),
+            ));
         }
         let mut crypter =
             openssl::symm::Crypter::new(cipher, openssl::symm::Mode::Decrypt, key, Some(iv))
@@ -168,14 +222,16 @@ pub fn open(content: &[u8], key: &[u8], content_uri: &str) -> Result<Vec<u8>, St
         out.truncate(n);
         let pad = usize::from(*out.last().unwrap_or(&0));
         if pad == 0 || pad > 16 || pad > out.len() {
-            return Err("cannot decrypt the content: bad padding".to_owned());
+            return Err(Unopened::Padding);
         }
         out.truncate(out.len() - pad);
         Ok(out)
     };
     let gcm = |cipher: Cipher| {
         if content.len() < 12 + 16 {
-            return Err("the encrypted content is shorter than its IV and tag".to_owned());
+            return Err(Unopened::Other(
+                "the encrypted content is shorter than its IV and tag".into(),
+            ));
         }
         let (iv, rest) = content.split_at(12);
         let (data, tag) = rest.split_at(rest.len() - 16);
@@ -186,9 +242,9 @@ pub fn open(content: &[u8], key: &[u8], content_uri: &str) -> Result<Vec<u8>, St
         AES128_CBC => cbc(Cipher::aes_128_cbc()),
         AES128_GCM => gcm(Cipher::aes_128_gcm()),
         AES256_GCM => gcm(Cipher::aes_256_gcm()),
-        other => Err(format!(
+        other => Err(Unopened::Other(format!(
             "content encryption {other:?} is not supported; hint: use AES-CBC or AES-GCM"
-        )),
+        ))),
     }
 }
 
@@ -217,6 +273,16 @@ mod tests {
                 b"<Assertion/>"
             );
         }
+        // A last byte over 16 is no padding length, and is told as such.
+        let mut blocks = padded(b"<Assertion/>");
+        assert_eq!(blocks.len(), 16);
+        *blocks.last_mut().unwrap() = 0x20;
+        let sealed = seal_blocks(&blocks, &cert, KeyTransport::RsaOaep).unwrap();
+        let key = unwrap_key(&sealed.wrapped_key, &pkey, RSA_OAEP).unwrap();
+        assert_eq!(
+            open(&sealed.content, &key, AES256_CBC),
+            Err(Unopened::Padding)
+        );
         // Random padding bytes before the length byte (ISO 10126) open too.
         let (key, iv) = ([7u8; 16], [9u8; 16]);
         let mut block = b"<A/>".to_vec();

@@ -110,6 +110,58 @@ fn algorithm<'a>(node: roxmltree::Node<'a, '_>) -> &'a str {
         .unwrap_or_default()
 }
 
+/// An EncryptedAssertion's EncryptedData and its EncryptedKey (in EncryptedData's KeyInfo, or
+/// beside it in the EncryptedAssertion).
+fn parts<'a, 'i>(
+    encrypted: roxmltree::Node<'a, 'i>,
+) -> Result<(roxmltree::Node<'a, 'i>, roxmltree::Node<'a, 'i>), String> {
+    let data = child(encrypted, XENC_NS, "EncryptedData")
+        .ok_or("an EncryptedAssertion has no EncryptedData")?;
+    let encrypted_key = child(data, DSIG_NS, "KeyInfo")
+        .and_then(|k| child(k, XENC_NS, "EncryptedKey"))
+        .or_else(|| child(encrypted, XENC_NS, "EncryptedKey"))
+        .ok_or("an EncryptedAssertion carries no EncryptedKey")?;
+    Ok((data, encrypted_key))
+}
+
+/// Where decrypting a response's first EncryptedAssertion failed, told apart as a careful SP
+/// never does (its answer would make it a decryption oracle).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The CBC plaintext ends in no padding length.
+    Padding,
+    /// The plaintext decrypted but is not well-formed XML.
+    Plaintext,
+}
+
+/// How decrypting `xml`'s first EncryptedAssertion with `key` fails at the padding or at
+/// parsing its plaintext (none: it is not encrypted, fails elsewhere, or parses): what the
+/// `padding-oracle` and `parse-oracle` flaws answer by.
+pub fn failure(xml: &str, key: &PKey<Private>) -> Option<Failure> {
+    // What the careful checks refuse before parsing is not parsed here either (a crowded
+    // element costs a parser's duplicate check quadratic time).
+    let parsable = |text: &str| saml_protocol::crowded_element(text).is_none();
+    if !xml.contains("EncryptedAssertion") || !parsable(xml) {
+        return None;
+    }
+    let doc = roxmltree::Document::parse(xml).ok()?;
+    let encrypted = doc
+        .descendants()
+        .find(|n| n.has_tag_name((ASSERTION_NS, "EncryptedAssertion")))?;
+    let (data, encrypted_key) = parts(encrypted).ok()?;
+    let wrapped_key = ciphertext(encrypted_key, "EncryptedKey", false).ok()?;
+    let content = ciphertext(data, "EncryptedData", false).ok()?;
+    let content_key = xmlenc::unwrap_key(&wrapped_key, key, algorithm(encrypted_key)).ok()?;
+    match xmlenc::open(&content, &content_key, algorithm(data)) {
+        Err(xmlenc::Unopened::Padding) => Some(Failure::Padding),
+        Err(xmlenc::Unopened::Other(_)) => None,
+        Ok(plaintext) => match String::from_utf8(plaintext) {
+            Ok(text) if !parsable(&text) || roxmltree::Document::parse(&text).is_ok() => None,
+            _ => Some(Failure::Plaintext),
+        },
+    }
+}
+
 /// Decrypts the Response's EncryptedAssertion (one, a direct child of the root) with `key`;
 /// RSA PKCS#1 v1.5 key transport and CipherReferences are refused unless `tolerance` says
 /// otherwise. Why decryption failed is not told apart (that would make the SP a padding
@@ -132,13 +184,7 @@ pub fn decrypt(xml: &str, key: &PKey<Private>, tolerance: Tolerance) -> Result<D
     let mut edits = Vec::new();
     let mut plaintexts = Vec::new();
     for encrypted in encrypted {
-        let data = child(encrypted, XENC_NS, "EncryptedData")
-            .ok_or("an EncryptedAssertion has no EncryptedData")?;
-        // The key travels in EncryptedData's KeyInfo, or beside it in the EncryptedAssertion.
-        let encrypted_key = child(data, DSIG_NS, "KeyInfo")
-            .and_then(|k| child(k, XENC_NS, "EncryptedKey"))
-            .or_else(|| child(encrypted, XENC_NS, "EncryptedKey"))
-            .ok_or("an EncryptedAssertion carries no EncryptedKey")?;
+        let (data, encrypted_key) = parts(encrypted)?;
         let wrapped_key = ciphertext(encrypted_key, "EncryptedKey", tolerance.key_reference)?;
         let content = ciphertext(data, "EncryptedData", tolerance.data_reference)?;
         let transport = algorithm(encrypted_key);
@@ -148,8 +194,8 @@ pub fn decrypt(xml: &str, key: &PKey<Private>, tolerance: Tolerance) -> Result<D
             ));
         }
         let opened = xmlenc::unwrap_key(&wrapped_key, key, transport)
-            .and_then(|content_key| xmlenc::open(&content, &content_key, algorithm(data)))
             .ok()
+            .and_then(|content_key| xmlenc::open(&content, &content_key, algorithm(data)).ok())
             .and_then(|plaintext| String::from_utf8(plaintext).ok());
         let Some(plaintext) = opened else {
             return Err("the EncryptedAssertion cannot be decrypted with this SP's key".into());

@@ -207,6 +207,12 @@ pub enum Flaw {
     /// `xmlsec1 --enabled-cipher-reference-uris empty,same-doc` does (the option reaches only
     /// the outer decryption context).
     CipherReferenceInKey,
+    /// Answer an encrypted assertion whose CBC padding is invalid with 400, other refusals
+    /// with 403: a padding oracle (Vaudenay 2002; Jager and Somorovsky 2011 for XML Encryption).
+    PaddingOracle,
+    /// Answer an encrypted assertion whose plaintext is not well-formed XML with 500, other
+    /// refusals with 403: the parse oracle Jager and Somorovsky decrypted XML Encryption by.
+    ParseOracle,
     /// Substitute internal entities recursively with no limit, before anything is verified
     /// (a billion laughs runs until a memory limit ends the request).
     EntityExpansion,
@@ -297,7 +303,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 93] = [
+    pub const ALL: [Flaw; 95] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -366,6 +372,8 @@ impl Flaw {
         Flaw::EncryptedKeyCycle,
         Flaw::CipherReference,
         Flaw::CipherReferenceInKey,
+        Flaw::PaddingOracle,
+        Flaw::ParseOracle,
         Flaw::EntityExpansion,
         Flaw::AssertionSignatureOptional,
         Flaw::DuplicateIds,
@@ -464,6 +472,8 @@ impl Flaw {
             Flaw::EncryptedKeyCycle => "encrypted-key-cycle",
             Flaw::CipherReference => "cipher-reference",
             Flaw::CipherReferenceInKey => "cipher-reference-in-key",
+            Flaw::PaddingOracle => "padding-oracle",
+            Flaw::ParseOracle => "parse-oracle",
             Flaw::EntityExpansion => "entity-expansion",
             Flaw::AssertionSignatureOptional => "assertion-signature-optional",
             Flaw::DuplicateIds => "duplicate-ids",
@@ -609,6 +619,8 @@ impl Flaw {
             Flaw::CipherReferenceInKey => {
                 "fetch an EncryptedKey's xenc:CipherReference, refuse EncryptedData's"
             }
+            Flaw::PaddingOracle => "answer a bad CBC padding with its own status (400)",
+            Flaw::ParseOracle => "answer an unparsable decrypted plaintext with its own status (500)",
             Flaw::EntityExpansion => "expand internal entities with no limit (billion laughs)",
             Flaw::AssertionSignatureOptional => {
                 "accept unsigned assertions in signed responses (WantAssertionsSigned)"

@@ -12,6 +12,7 @@ use base64::Engine;
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
+use crate::decrypt::Failure;
 use crate::trust::IdpTrust;
 use crate::validate::{validate, Checks, Login};
 use crate::{Flaw, Flaws};
@@ -473,8 +474,12 @@ struct AcsForm {
 }
 
 fn refused(reason: impl Into<String>) -> Response {
+    refused_with(StatusCode::FORBIDDEN, reason)
+}
+
+fn refused_with(status: StatusCode, reason: impl Into<String>) -> Response {
     (
-        StatusCode::FORBIDDEN,
+        status,
         Json(serde_json::json!({ "error": "login refused", "reason": reason.into() })),
     )
         .into_response()
@@ -568,6 +573,20 @@ async fn consume(
             return (StatusCode::INTERNAL_SERVER_ERROR, "worker crashed\n").into_response();
         }
     }
+    // Under the oracle flaws, where decryption failed picks the status.
+    let flaws = &state.config().flaws;
+    let oracle = match flaws.contains(&Flaw::PaddingOracle) || flaws.contains(&Flaw::ParseOracle) {
+        false => None,
+        true => match crate::decrypt::failure(&xml, &state.decryption_key) {
+            Some(Failure::Padding) if flaws.contains(&Flaw::PaddingOracle) => {
+                Some(StatusCode::BAD_REQUEST)
+            }
+            Some(Failure::Plaintext) if flaws.contains(&Flaw::ParseOracle) => {
+                Some(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            _ => None,
+        },
+    };
     // Validation parses and verifies (and, under the XXE flaws, may fetch): off the runtime.
     let checking = state.clone();
     let validated = tokio::task::spawn_blocking(move || {
@@ -603,7 +622,7 @@ async fn consume(
             )
                 .into_response();
         }
-        Ok(Err(e)) => return refused(e.0),
+        Ok(Err(e)) => return refused_with(oracle.unwrap_or(StatusCode::FORBIDDEN), e.0),
         Err(e) => return refused(format!("validation failed: {e}")),
     };
     let c = state.config();

@@ -2,14 +2,15 @@
 //! proves nothing about who wrote the plaintext: an unsigned forgery inside EncryptedAssertion,
 //! a stale or misdirected token hidden by encryption, RSA PKCS#1 v1.5 key transport, a DOCTYPE
 //! in the plaintext, a ciphertext named by a CipherReference on the canary, a signed
-//! assertion hidden beside a forged plaintext one, and a forged encrypted one beside the
-//! signed original.
+//! assertion hidden beside a forged plaintext one, a forged encrypted one beside the signed
+//! original, and undecryptable variants whose answers must not tell them apart (an oracle).
 
 use saml_protocol::xmlenc::{self, KeyTransport, XENC_NS};
 
-use saml_protocol::{BASE64_TRANSFORM, DSIG_NS, PROTOCOL_NS};
+use saml_protocol::{ASSERTION_NS, BASE64_TRANSFORM, DSIG_NS, PROTOCOL_NS};
 
 use crate::bytes::{child, declares_own_namespace, escape, insert, splice, Doc};
+use crate::check::Variant;
 use crate::family::{evil_id, forge_document, strip_signatures, token, Parts};
 use crate::forge::{Forge, Forged, Skip};
 
@@ -33,11 +34,53 @@ pub(crate) fn encrypted(
     }
     let sealed = xmlenc::encrypted_assertion(&plaintext(doc.outer(assertion)), cert, transport)
         .map_err(cannot_encrypt)?;
+    Ok(in_place_of(&doc, assertion, sealed))
+}
+
+/// `doc` with `assertion` replaced by `sealed` (an EncryptedAssertion) and the Response's own
+/// signature removed.
+fn in_place_of(doc: &Doc, assertion: roxmltree::Node, sealed: String) -> String {
     let mut edits = vec![(assertion.range(), sealed)];
     if let Some(response_signature) = crate::bytes::signature_of(doc.root()) {
         edits.push((response_signature.range(), String::new()));
     }
-    Ok(splice(doc.src, edits))
+    splice(doc.src, edits)
+}
+
+/// ENC-03: the IdP's own response, its Assertion replaced by three EncryptedAssertions to the
+/// SP (AES-256-CBC, RSA-OAEP) of an empty `saml:Assertion`, which no SP can sign anyone in
+/// from: with a last byte of 32 (no padding length), cut before its `/>` (well padded, not
+/// well-formed), and whole (well padded, well-formed). A careful SP answers the three alike;
+/// one that tells them apart is a decryption oracle.
+pub fn decryption_oracle(f: &Forge) -> Result<Vec<Variant>, Skip> {
+    let cert = f.sp_certificate()?;
+    let doc = Doc::parse_built(f.seed)?;
+    let assertion = doc.assertion()?;
+    let cut = format!("<saml:Assertion xmlns:saml=\"{ASSERTION_NS}\"");
+    let empty = format!("{cut}/>");
+    let mut bad_padding = xmlenc::padded(empty.as_bytes());
+    if let Some(length) = bad_padding.last_mut() {
+        *length = 32;
+    }
+    [
+        ("a bad CBC padding", bad_padding),
+        (
+            "a plaintext that is not well-formed",
+            xmlenc::padded(cut.as_bytes()),
+        ),
+        ("a well-formed plaintext", xmlenc::padded(empty.as_bytes())),
+    ]
+    .into_iter()
+    .map(|(what, blocks)| {
+        let sealed =
+            xmlenc::seal_blocks(&blocks, cert, KeyTransport::RsaOaep).map_err(cannot_encrypt)?;
+        let element = xmlenc::encrypted_assertion_of(&sealed, KeyTransport::RsaOaep);
+        Ok(Variant {
+            what,
+            xml: in_place_of(&doc, assertion, element),
+        })
+    })
+    .collect()
 }
 
 fn cannot_encrypt(e: impl std::fmt::Display) -> Skip {
