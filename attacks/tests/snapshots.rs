@@ -89,7 +89,7 @@ fn every_burden_posts_what_its_snapshot_shows() {
 
 /// The answer-difference checks' variants fail where they say: opened with the SP's key
 /// (`fixtures/keys/sp-1`), the first has no padding length, the second is not well-formed,
-/// the third is an empty Assertion; none carries the IdP's assertion.
+/// the third is an empty Assertion, the fourth the IdP's Assertion with a broken signature.
 #[test]
 fn every_oracle_variant_decrypts_to_what_it_names() {
     use saml_protocol::xmlenc::{self, Unopened, XENC_NS};
@@ -129,7 +129,6 @@ fn every_oracle_variant_decrypts_to_what_it_names() {
                     base64::Engine::decode(&base64::engine::general_purpose::STANDARD, text)
                         .unwrap()
                 };
-                assert!(!v.xml.contains("B.Simon"), "{}: {}", check.id, v.what);
                 let content_key =
                     xmlenc::unwrap_key(&value("EncryptedKey"), &key, xmlenc::RSA_OAEP).unwrap();
                 xmlenc::open(&value("EncryptedData"), &content_key, xmlenc::AES256_CBC)
@@ -147,5 +146,36 @@ fn every_oracle_variant_decrypts_to_what_it_names() {
             check.id
         );
         assert!(well_formed(&opened[2]), "{}: {:?}", check.id, opened[2]);
+        // The IdP's own Assertion, whole but for one character of its SignatureValue.
+        let broken = opened[3].as_ref().unwrap();
+        assert!(
+            well_formed(&opened[3]) && broken.contains("B.Simon"),
+            "{}",
+            check.id
+        );
+        let value = |xml: &str| {
+            let start = xml.find("SignatureValue>").unwrap() + "SignatureValue>".len();
+            xml[start..start + xml[start..].find('<').unwrap()].to_owned()
+        };
+        let original = &seed[seed.find("<Assertion").unwrap()..];
+        assert_ne!(value(broken), value(original), "{}", check.id);
+        // From an IdP that encrypts already, the EncryptedAssertion is replaced: the three
+        // variants that need no plaintext.
+        let mut encrypting = idp.config.apps[0].clone();
+        encrypting.token_encryption_certificate = Some(sp.clone());
+        let mut sealed = login.clone();
+        sealed.encrypt_to = Some(sp.clone());
+        let encrypted_seed = idp.sign(&encrypting, &sealed).unwrap();
+        assert!(!encrypted_seed.contains("<Assertion"));
+        let variants = check.variants(&encrypted_seed, facts).unwrap();
+        assert_eq!(variants.len(), 3, "{}", check.id);
+        for v in &variants {
+            assert_eq!(
+                v.xml.matches("EncryptedAssertion>").count(),
+                1,
+                "{}",
+                v.what
+            );
+        }
     }
 }

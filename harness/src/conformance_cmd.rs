@@ -70,11 +70,13 @@ DENIAL OF SERVICE:
     bar, is `inconclusive`. Leave them out with --skip dos.
 
 DECRYPTION ORACLE:
-    enc/decryption-oracle posts three EncryptedAssertions of an empty Assertion (a bad CBC
-    padding; cut short, not well-formed; whole), each twice from fresh logins, and compares
-    the ACS's status and redirect path: told apart every round is `vulnerable`; one variant
-    answered differently between rounds, or a 429/502/503/504, is `inconclusive`. Error texts
-    and timing are not compared.
+    enc/decryption-oracle posts ciphertexts that fail at different stages (a bad CBC
+    padding; a plaintext that is not well-formed; an empty Assertion; the IdP's Assertion
+    with a broken signature), each three times from fresh logins, and compares the ACS's
+    status, where it redirects (query values stable between rounds) and its page (digits and
+    long tokens masked; only when stable between rounds): told apart is `vulnerable`; a
+    variant whose status or redirect changed between rounds, or a 429/502/503/504, is
+    `inconclusive`. Timing and the page a redirect lands on are not compared.
 
 EXAMPLES:
     saml-harness conformance --reference-sp                    # the bundled careful SP

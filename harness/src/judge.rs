@@ -730,100 +730,196 @@ pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
     )
 }
 
-/// How many times an answer-difference check ([`Goal::AnswerAlike`]) posts each variant: two,
-/// so one stray answer cannot pass for a difference.
-pub const ALIKE_ROUNDS: usize = 2;
+/// How many times an answer-difference check ([`Goal::AnswerAlike`]) posts each variant:
+/// three, so a flaky SP seldom shows the same difference every round.
+pub const ALIKE_ROUNDS: usize = 3;
 
-/// An ACS's answer as an attacker tells answers apart: its status and, for a redirect, the
-/// path it leads to (query values change from request to request); or that none came.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Told {
-    /// The ACS answered.
-    Answered {
-        /// Its status code.
-        status: u16,
-        /// A redirect's target, scheme, host and path only.
-        to: Option<String>,
-    },
-    /// No answer in time, or the connection closed.
-    Unanswered,
+/// An ACS's answer as an attacker tells answers apart.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Told {
+    /// Its status code (none: no answer in time, or the connection closed).
+    pub status: Option<u16>,
+    /// Where its `Location` (or `Refresh`) sends the browser: scheme, host and path.
+    pub to: Option<String>,
+    /// That address's query pairs.
+    pub query: Vec<(String, String)>,
+    /// The page's text ([`page_text`]).
+    pub page: String,
 }
 
-impl std::fmt::Display for Told {
+/// `body`'s visible text (HTML) or text, digits and long tokens masked (an error reference,
+/// a time, a request ID change from answer to answer), at most 400 characters.
+pub fn page_text(body: &str, html: bool) -> String {
+    static TOKENS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"[A-Za-z0-9+/=_-]*[0-9][A-Za-z0-9+/=_-]*|[A-Za-z0-9+/=_-]{16,}")
+            .expect("the token pattern compiles")
+    });
+    let text = match html {
+        true => crate::flow::visible_text(body),
+        false => body.to_owned(),
+    };
+    let masked = TOKENS.replace_all(text.trim(), "#");
+    masked.chars().take(400).collect()
+}
+
+/// One variant of an answer-difference check and the answers to it, round by round.
+#[derive(Clone, Debug)]
+pub struct Asked {
+    /// What it is, as reasons name it.
+    pub what: &'static str,
+    /// The answers, in the order posted.
+    pub told: Vec<Told>,
+}
+
+/// What of a variant's answers an attacker can rely on: its status and redirect target (the
+/// same every round, or the variant is unstable), the query values that stayed the same
+/// (keys only for those that changed) and, when `pages`, its page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Stable {
+    status: Option<u16>,
+    to: Option<String>,
+    query: std::collections::BTreeMap<String, Option<String>>,
+    page: Option<String>,
+}
+
+impl std::fmt::Display for Stable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Told::Answered {
-                status,
-                to: Some(to),
-            } => write!(f, "{status} to {to}"),
-            Told::Answered { status, to: None } => write!(f, "{status}"),
-            Told::Unanswered => f.write_str("no answer"),
+        match self.status {
+            Some(status) => write!(f, "{status}")?,
+            None => f.write_str("no answer")?,
         }
+        if let Some(to) = &self.to {
+            write!(f, " to {to}")?;
+            let pairs: Vec<String> = self
+                .query
+                .iter()
+                .map(|(k, v)| match v {
+                    Some(v) => format!("{k}={v}"),
+                    None => format!("{k}=…"),
+                })
+                .collect();
+            if !pairs.is_empty() {
+                write!(f, "?{}", pairs.join("&"))?;
+            }
+        }
+        if let Some(page) = &self.page {
+            let shown: String = page.chars().take(80).collect();
+            write!(f, " {shown:?}")?;
+        }
+        Ok(())
     }
 }
 
-/// Judges an answer-difference check ([`Goal::AnswerAlike`]) from each variant's answers, in
-/// the order posted. An overloaded answer (429, 502, 503, 504) or a variant answered
-/// differently from one round to the next leaves it `inconclusive`; variants answered
-/// differently, each the same way every round, are `vulnerable`; all alike is a `pass`.
-pub fn judge_alike(answers: &[(&str, Vec<Told>)], must: &str) -> Judged {
+/// `told`'s [`Stable`] answer (the first round's status, target and page; a query value
+/// kept only when every round carried it).
+fn stable(told: &[Told], pages: bool) -> Stable {
+    let value = |t: &Told, key: &str| {
+        t.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    };
+    let mut query = std::collections::BTreeMap::new();
+    for key in told.iter().flat_map(|t| t.query.iter().map(|(k, _)| k)) {
+        let first = value(&told[0], key);
+        let same = first.is_some() && told.iter().all(|t| value(t, key) == first);
+        query.insert(key.clone(), first.filter(|_| same));
+    }
+    Stable {
+        status: told[0].status,
+        to: told[0].to.clone(),
+        query,
+        page: pages.then(|| told[0].page.clone()),
+    }
+}
+
+/// Judges an answer-difference check ([`Goal::AnswerAlike`]) from each variant's answers.
+/// An overloaded answer (429, 502, 503, 504), fewer than [`ALIKE_ROUNDS`] answers, or a
+/// variant whose status or redirect target changed between rounds leaves it `inconclusive`.
+/// Otherwise each variant's stable answer ([`Stable`]: pages count only when every variant's
+/// page was the same every round) is compared: any two told apart is `vulnerable` (a
+/// plaintext that parses, whatever fails after, against one that does not, or a bad padding
+/// against either); all alike is a `pass`.
+pub fn judge_alike(asked: &[Asked], must: &str) -> Judged {
     let judged = |outcome, reason: String| Judged {
         outcome,
         reason,
         signed_in_as: None,
     };
-    let listed = |each: &dyn Fn(&[Told]) -> String| {
-        answers
-            .iter()
-            .map(|(what, told)| format!("{what}: {}", each(told)))
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
     let rounds = |told: &[Told]| {
         told.iter()
-            .map(Told::to_string)
+            .map(|t| stable(std::slice::from_ref(t), false).to_string())
             .collect::<Vec<_>>()
             .join(", then ")
     };
-    let overloaded = answers.iter().flat_map(|(_, t)| t).find(
-        |t| matches!(t, Told::Answered { status, .. } if matches!(status, 429 | 502 | 503 | 504)),
-    );
-    if let Some(busy) = overloaded {
+    let listed = |each: &dyn Fn(&Asked) -> String| {
+        asked
+            .iter()
+            .map(|a| format!("{}: {}", a.what, each(a)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let busy = asked
+        .iter()
+        .flat_map(|a| &a.told)
+        .find_map(|t| t.status.filter(|s| matches!(s, 429 | 502 | 503 | 504)));
+    if let Some(busy) = busy {
         return judged(
             Outcome::Inconclusive,
-            format!("the SP answered {busy} (busy or rate-limited), so its answers cannot be compared ({}); hint: run the check alone with --only", listed(&rounds)),
+            format!("the SP answered {busy} (busy or rate-limited), so its answers cannot be compared ({}); hint: run the check alone with --only", listed(&|a| rounds(&a.told))),
         );
     }
-    if answers.iter().any(|(_, told)| told.len() < ALIKE_ROUNDS) {
+    if asked.is_empty() || asked.iter().any(|a| a.told.len() < ALIKE_ROUNDS) {
         return judged(
             Outcome::Inconclusive,
             format!(
                 "not every variant was posted {ALIKE_ROUNDS} times ({}); hint: raise --case-timeout",
-                listed(&rounds)
+                listed(&|a| rounds(&a.told))
             ),
         );
     }
-    if let Some((what, told)) = answers
-        .iter()
-        .find(|(_, told)| told.iter().any(|t| t != &told[0]))
-    {
+    if let Some(a) = asked.iter().find(|a| {
+        a.told
+            .iter()
+            .any(|t| (t.status, &t.to) != (a.told[0].status, &a.told[0].to))
+    }) {
         return judged(
             Outcome::Inconclusive,
-            format!("the SP answered the same variant ({what}) differently from one round to the next ({}), so a difference between variants proves nothing; hint: run the check alone with --only", rounds(told)),
+            format!("the SP answered the same variant ({}) differently from one round to the next ({}), so a difference between variants proves nothing; hint: run the check alone with --only", a.what, rounds(&a.told)),
         );
     }
-    let Some(first) = answers.first().and_then(|(_, told)| told.first()) else {
-        return judged(Outcome::Inconclusive, "no variant was posted".into());
+    let pages_stable = asked
+        .iter()
+        .all(|a| a.told.iter().all(|t| t.page == a.told[0].page));
+    let pages_differ = asked
+        .iter()
+        .any(|a| a.told[0].page != asked[0].told[0].page);
+    let pages = pages_stable && pages_differ;
+    let answers: Vec<Stable> = asked.iter().map(|a| stable(&a.told, pages)).collect();
+    let told_apart = answers.iter().any(|a| a != &answers[0]);
+    let pages_note = match (pages_stable, pages_differ) {
+        (false, _) => "pages not compared: a variant's page changed between rounds",
+        (true, true) => "pages compared with digits and long tokens masked",
+        (true, false) => "the same page every time",
     };
-    if answers.iter().all(|(_, told)| &told[0] == first) {
+    let each = asked
+        .iter()
+        .zip(&answers)
+        .map(|(a, answer)| format!("{}: {answer}", a.what))
+        .collect::<Vec<_>>()
+        .join("; ");
+    if told_apart {
         return judged(
-            Outcome::Pass,
-            format!("every variant got the same answer, every round ({first}); error texts and timing were not compared"),
+            Outcome::Vulnerable,
+            format!("the SP tells undecryptable messages apart, every round alike ({each}; {pages_note}): whoever captured an encrypted assertion can decrypt it by asking (Jager and Somorovsky, 2011); the SP must {must}"),
         );
     }
     judged(
-        Outcome::Vulnerable,
-        format!("the SP tells undecryptable messages apart ({}), every round alike: whoever captured an encrypted assertion can decrypt it by asking (Jager and Somorovsky, 2011); the SP must {must}", listed(&|told| told[0].to_string())),
+        Outcome::Pass,
+        format!(
+            "every variant got the same answer, every round ({}); {pages_note}; timing was not compared",
+            answers[0]
+        ),
     )
 }
 
@@ -832,65 +928,165 @@ mod alike_tests {
     use super::*;
 
     fn status(status: u16) -> Told {
-        Told::Answered { status, to: None }
+        Told {
+            status: Some(status),
+            ..Told::default()
+        }
+    }
+
+    fn paged(status: u16, page: &str) -> Told {
+        Told {
+            status: Some(status),
+            page: page.into(),
+            ..Told::default()
+        }
+    }
+
+    fn to(path: &str, query: &[(&str, &str)]) -> Told {
+        Told {
+            status: Some(302),
+            to: Some(path.into()),
+            query: query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Told::default()
+        }
+    }
+
+    fn judge(told: Vec<Vec<Told>>) -> Judged {
+        let asked: Vec<Asked> = told
+            .into_iter()
+            .enumerate()
+            .map(|(i, told)| Asked {
+                what: [
+                    "a bad padding",
+                    "a cut plaintext",
+                    "an empty one",
+                    "a bad signature",
+                ][i],
+                told,
+            })
+            .collect();
+        judge_alike(&asked, "answer alike")
     }
 
     #[test]
-    fn answers_are_judged_alike_only_when_every_variant_and_round_agree() {
-        let to_error = Told::Answered {
-            status: 302,
-            to: Some("http://sp/error".into()),
-        };
-        for (answers, outcome) in [
-            (vec![vec![status(403); 2]; 3], Outcome::Pass),
-            (vec![vec![to_error.clone(); 2]; 3], Outcome::Pass),
+    fn answers_are_alike_only_when_every_variant_agrees_every_round() {
+        let n = ALIKE_ROUNDS;
+        let error = |code: &str| to("http://sp/error", &[("code", code), ("state", "x")]);
+        let mut fresh_state = vec![];
+        for round in 0..n {
+            fresh_state.push(to("http://sp/error", &[("state", &round.to_string())]));
+        }
+        for (told, outcome) in [
+            (vec![vec![status(403); n]; 4], Outcome::Pass),
+            (vec![vec![error("e"); n]; 3], Outcome::Pass),
+            // Query values that change every round are read as keys only.
             (
-                vec![vec![status(400); 2], vec![status(403); 2]],
+                vec![fresh_state.clone(), fresh_state.clone(), fresh_state],
+                Outcome::Pass,
+            ),
+            // A plaintext that parses but fails another way than a signature is told apart too.
+            (
+                vec![
+                    vec![status(403); n],
+                    vec![status(403); n],
+                    vec![status(400); n],
+                    vec![status(403); n],
+                ],
                 Outcome::Vulnerable,
             ),
             (
-                vec![vec![status(500); 2], vec![status(403); 2]],
+                vec![vec![status(400); n], vec![status(403); n]],
                 Outcome::Vulnerable,
             ),
             (
-                vec![vec![to_error.clone(); 2], vec![status(302); 2]],
+                vec![
+                    vec![status(403); n],
+                    vec![status(500); n],
+                    vec![status(403); n],
+                ],
                 Outcome::Vulnerable,
             ),
             (
-                vec![vec![Told::Unanswered; 2], vec![status(403); 2]],
+                vec![
+                    vec![error("decrypt"); n],
+                    vec![error("decrypt"); n],
+                    vec![error("signature"); n],
+                ],
                 Outcome::Vulnerable,
             ),
             (
-                vec![vec![status(403), status(500)], vec![status(403); 2]],
+                vec![vec![Told::default(); n], vec![status(403); n]],
+                Outcome::Vulnerable,
+            ),
+            (
+                vec![
+                    vec![paged(403, "bad padding"); n],
+                    vec![paged(403, "refused"); n],
+                ],
+                Outcome::Vulnerable,
+            ),
+            // Pages that change between rounds are not compared.
+            (
+                vec![
+                    vec![
+                        paged(403, "bad padding"),
+                        paged(403, "other"),
+                        paged(403, "x"),
+                    ],
+                    vec![paged(403, "refused"); n],
+                ],
+                Outcome::Pass,
+            ),
+            (
+                vec![
+                    vec![status(403), status(500), status(403)],
+                    vec![status(403); n],
+                ],
                 Outcome::Inconclusive,
             ),
             (
-                vec![vec![status(503); 2], vec![status(403); 2]],
+                vec![vec![status(503); n], vec![status(403); n]],
                 Outcome::Inconclusive,
             ),
             (
-                vec![vec![status(429), status(403)], vec![status(403); 2]],
+                vec![
+                    vec![status(429), status(403), status(403)],
+                    vec![status(403); n],
+                ],
                 Outcome::Inconclusive,
             ),
             (
                 vec![vec![status(400)], vec![status(403)]],
                 Outcome::Inconclusive,
             ),
+            (vec![], Outcome::Inconclusive),
         ] {
-            let named: Vec<(&str, Vec<Told>)> = answers
-                .into_iter()
-                .enumerate()
-                .map(|(i, told)| {
-                    (
-                        ["a bad padding", "a cut plaintext", "an empty one"][i],
-                        told,
-                    )
-                })
-                .collect();
-            let judged = judge_alike(&named, "answer alike");
-            assert_eq!(judged.outcome, outcome, "{named:?}: {}", judged.reason);
+            let judged = judge(told.clone());
+            assert_eq!(judged.outcome, outcome, "{told:?}: {}", judged.reason);
             assert!(judged.signed_in_as.is_none());
         }
+    }
+
+    #[test]
+    fn pages_are_compared_with_digits_and_long_tokens_masked() {
+        assert_eq!(
+            page_text(
+                "error 42 at 2026-12-04T10:00:00Z ref 8f3a9c2b1d4e5f60a7b8c9d0",
+                false
+            ),
+            page_text(
+                "error 43 at 2026-12-05T11:00:00Z ref 0000111122223333444455556666",
+                false
+            )
+        );
+        assert_ne!(
+            page_text("bad padding", false),
+            page_text("not well-formed", false)
+        );
+        assert_eq!(page_text("<p>refused</p>", true), "refused");
     }
 }
 

@@ -2054,9 +2054,11 @@ impl CaseRun<'_> {
 
 impl CaseRun<'_> {
     /// An answer-difference check ([`attacks::Goal::AnswerAlike`]): each of the check's
-    /// variants posted [`crate::judge::ALIKE_ROUNDS`] times, round by round, each from a fresh
-    /// login and built from its own response; the ACS's first answers (status, a redirect's
-    /// path) compared, within the case's time.
+    /// variants posted [`crate::judge::ALIKE_ROUNDS`] times, in turn (v1 v2 v3, v1 v2 v3 …:
+    /// a change that builds up, such as a lock-out, shows as a variant answered differently
+    /// between rounds), each from a fresh login and built from its own response; the ACS's
+    /// first answers compared (status, where it sends the browser, its page), within the
+    /// case's time.
     async fn alike_check(
         &self,
         check: &'static Check,
@@ -2066,9 +2068,11 @@ impl CaseRun<'_> {
         let deadline = Instant::now() + self.limits.case_timeout.mul_f64(0.9);
         let origins: Vec<&url::Url> = self.origins.iter().collect();
         let target = self.http_target();
-        let mut answers: Vec<(&'static str, Vec<crate::judge::Told>)> = Vec::new();
+        let mut asked: Vec<crate::judge::Asked> = Vec::new();
+        let mut count = 1;
         'rounds: for round in 0..crate::judge::ALIKE_ROUNDS {
-            for index in 0.. {
+            let mut index = 0;
+            while index < count {
                 let browser = Browser::new(self.limits, &origins);
                 let (_, delivered) =
                     crate::driver::http::deliver(&browser, &target, self.responder(None, None))
@@ -2082,6 +2086,7 @@ impl CaseRun<'_> {
                             check.id
                         )),
                     })?;
+                count = variants.len();
                 let Some(variant) = variants.get(index) else {
                     break;
                 };
@@ -2100,38 +2105,60 @@ impl CaseRun<'_> {
                         variant.what, variant.xml
                     ));
                 }
-                let told = match browser.post_form(&acs, &fields).await {
-                    Ok(page) => crate::judge::Told::Answered {
-                        status: page.status,
-                        to: page.location.map(|mut to| {
-                            to.set_query(None);
-                            to.set_fragment(None);
-                            to.to_string()
-                        }),
-                    },
-                    Err(FlowError::BodyTooLarge { status, .. }) => {
-                        crate::judge::Told::Answered { status, to: None }
-                    }
-                    Err(_) => crate::judge::Told::Unanswered,
-                };
+                let told = told(browser.post_form(&acs, &fields).await);
                 notes.answered(
-                    match &told {
-                        crate::judge::Told::Answered { status, .. } => Some(*status),
-                        crate::judge::Told::Unanswered => None,
-                    },
-                    &format!("{told} to {}", variant.what),
+                    told.status,
+                    &format!(
+                        "{} for {}",
+                        told.status
+                            .map_or("no answer".to_owned(), |s| s.to_string()),
+                        variant.what
+                    ),
                 );
-                match answers.get_mut(index) {
-                    Some((_, told_before)) => told_before.push(told),
-                    None => answers.push((variant.what, vec![told])),
+                match asked.get_mut(index) {
+                    Some(before) => before.told.push(told),
+                    None => asked.push(crate::judge::Asked {
+                        what: variant.what,
+                        told: vec![told],
+                    }),
                 }
+                index += 1;
                 if Instant::now() >= deadline {
                     break 'rounds;
                 }
             }
         }
-        let judged = crate::judge::judge_alike(&answers, check.must);
+        let judged = crate::judge::judge_alike(&asked, check.must);
         Ok((judged.reason.clone(), judged))
+    }
+}
+
+/// An ACS's first answer as [`crate::judge::Told`] keeps it: status, where its `Location` or
+/// `Refresh` sends the browser (query apart) and its page's text.
+fn told(answer: Result<crate::flow::Page, FlowError>) -> crate::judge::Told {
+    match answer {
+        Ok(page) => {
+            let (to, query) = match page.location.clone().or(page.refresh.clone()) {
+                Some(mut to) => {
+                    let query = to.query_pairs().into_owned().collect();
+                    to.set_query(None);
+                    to.set_fragment(None);
+                    (Some(to.to_string()), query)
+                }
+                None => (None, Vec::new()),
+            };
+            crate::judge::Told {
+                status: Some(page.status),
+                to,
+                query,
+                page: crate::judge::page_text(&page.body, page.is_html()),
+            }
+        }
+        Err(FlowError::BodyTooLarge { status, .. }) => crate::judge::Told {
+            status: Some(status),
+            ..Default::default()
+        },
+        Err(_) => crate::judge::Told::default(),
     }
 }
 

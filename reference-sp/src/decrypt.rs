@@ -33,6 +33,11 @@ fn child<'a, 'i>(
     node.children().find(|c| c.has_tag_name((ns, name)))
 }
 
+/// The one reason given when an EncryptedAssertion cannot be decrypted, or its plaintext is
+/// refused for any reason: telling them apart would make the SP a decryption oracle.
+pub const REFUSED: &str =
+    "the encrypted assertion was refused (why is not told: that would make this SP a decryption oracle)";
+
 /// What a decryption tolerates beyond the careful defaults (each one a reference-SP flaw).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Tolerance {
@@ -165,7 +170,7 @@ pub fn failure(xml: &str, key: &PKey<Private>) -> Option<Failure> {
 /// Decrypts the Response's EncryptedAssertion (one, a direct child of the root) with `key`;
 /// RSA PKCS#1 v1.5 key transport and CipherReferences are refused unless `tolerance` says
 /// otherwise. Why decryption failed is not told apart (that would make the SP a padding
-/// oracle).
+/// oracle): the error is [`REFUSED`].
 pub fn decrypt(xml: &str, key: &PKey<Private>, tolerance: Tolerance) -> Result<Decrypted, String> {
     let doc = roxmltree::Document::parse(xml).map_err(|e| format!("not well-formed XML: {e}"))?;
     let encrypted: Vec<_> = doc
@@ -198,7 +203,7 @@ pub fn decrypt(xml: &str, key: &PKey<Private>, tolerance: Tolerance) -> Result<D
             .and_then(|content_key| xmlenc::open(&content, &content_key, algorithm(data)).ok())
             .and_then(|plaintext| String::from_utf8(plaintext).ok());
         let Some(plaintext) = opened else {
-            return Err("the EncryptedAssertion cannot be decrypted with this SP's key".into());
+            return Err(REFUSED.into());
         };
         edits.push((encrypted.range(), plaintext.clone()));
         plaintexts.push(plaintext);

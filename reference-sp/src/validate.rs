@@ -206,6 +206,25 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
         }
         _ => (xml, false),
     };
+    let read = validate_read(xml, checks, was_encrypted, keycloak_lax);
+    // Whatever a decrypted plaintext fails, the answer is one: telling a plaintext that does
+    // not parse from one refused later makes the SP a decryption oracle (Jager and
+    // Somorovsky, 2011).
+    match was_encrypted {
+        true => read.map_err(|_| Rejection(crate::decrypt::REFUSED.into())),
+        false => read,
+    }
+}
+
+/// Everything [`validate`] checks once the response's EncryptedAssertion (if any:
+/// `was_encrypted`) is decrypted in place in `xml`.
+fn validate_read(
+    xml: &str,
+    checks: &Checks,
+    was_encrypted: bool,
+    keycloak_lax: bool,
+) -> Result<Login, Rejection> {
+    let flawed = |f: Flaw| checks.flaws.contains(&f);
     // The plaintexts are the sender's too (anyone can encrypt to the SP's certificate).
     if was_encrypted && !flawed(Flaw::UnboundedAttributes) {
         few_attributes(xml)?;

@@ -47,40 +47,87 @@ fn in_place_of(doc: &Doc, assertion: roxmltree::Node, sealed: String) -> String 
     splice(doc.src, edits)
 }
 
-/// ENC-03: the IdP's own response, its Assertion replaced by three EncryptedAssertions to the
-/// SP (AES-256-CBC, RSA-OAEP) of an empty `saml:Assertion`, which no SP can sign anyone in
-/// from: with a last byte of 32 (no padding length), cut before its `/>` (well padded, not
-/// well-formed), and whole (well padded, well-formed). A careful SP answers the three alike;
-/// one that tells them apart is a decryption oracle.
+/// ENC-03: the IdP's own response, its Assertion (or the EncryptedAssertion an encrypting
+/// IdP sent) replaced by EncryptedAssertions to the SP (AES-256-CBC, RSA-OAEP) that fail at
+/// different stages: an empty `saml:Assertion` with a last byte of 32 (no padding length;
+/// a decryptor that strips it unchecked is left 48 bytes that are not well-formed), cut
+/// before its `/>` (well padded, not well-formed), whole (well-formed, refused as an
+/// assertion), and, when the seed's Assertion is plain, that Assertion with one character of
+/// its SignatureValue changed (well-formed and whole, its signature fails: what a real
+/// attack's parsable guesses look like). A careful SP answers them alike; one that tells any
+/// two apart (a plaintext that parses from one that does not, a bad padding from either) is
+/// a decryption oracle.
 pub fn decryption_oracle(f: &Forge) -> Result<Vec<Variant>, Skip> {
     let cert = f.sp_certificate()?;
     let doc = Doc::parse_built(f.seed)?;
-    let assertion = doc.assertion()?;
+    let replaced = doc
+        .root()
+        .descendants()
+        .find(|n| {
+            n.has_tag_name((ASSERTION_NS, "Assertion"))
+                || n.has_tag_name((ASSERTION_NS, "EncryptedAssertion"))
+        })
+        .ok_or_else(|| Skip::NotApplicable("the seed has no Assertion to replace".into()))?;
     let cut = format!("<saml:Assertion xmlns:saml=\"{ASSERTION_NS}\"");
     let empty = format!("{cut}/>");
     let mut bad_padding = xmlenc::padded(empty.as_bytes());
     if let Some(length) = bad_padding.last_mut() {
         *length = 32;
     }
-    [
+    let mut blocks = vec![
         ("a bad CBC padding", bad_padding),
         (
             "a plaintext that is not well-formed",
             xmlenc::padded(cut.as_bytes()),
         ),
-        ("a well-formed plaintext", xmlenc::padded(empty.as_bytes())),
-    ]
-    .into_iter()
-    .map(|(what, blocks)| {
-        let sealed =
-            xmlenc::seal_blocks(&blocks, cert, KeyTransport::RsaOaep).map_err(cannot_encrypt)?;
-        let element = xmlenc::encrypted_assertion_of(&sealed, KeyTransport::RsaOaep);
-        Ok(Variant {
-            what,
-            xml: in_place_of(&doc, assertion, element),
+        ("an empty Assertion", xmlenc::padded(empty.as_bytes())),
+    ];
+    if replaced.has_tag_name((ASSERTION_NS, "Assertion"))
+        && declares_own_namespace(doc.src, replaced)
+    {
+        blocks.push((
+            "the IdP's Assertion, its signature broken",
+            xmlenc::padded(signature_broken(&doc, replaced).as_bytes()),
+        ));
+    }
+    blocks
+        .into_iter()
+        .map(|(what, blocks)| {
+            let sealed = xmlenc::seal_blocks(&blocks, cert, KeyTransport::RsaOaep)
+                .map_err(cannot_encrypt)?;
+            let element = xmlenc::encrypted_assertion_of(&sealed, KeyTransport::RsaOaep);
+            Ok(Variant {
+                what,
+                xml: in_place_of(&doc, replaced, element),
+            })
         })
-    })
-    .collect()
+        .collect()
+}
+
+/// `assertion`'s bytes with the first base64 character of its SignatureValue swapped for
+/// another (unchanged when it has none: then it is unsigned, which fails as well).
+fn signature_broken(doc: &Doc, assertion: roxmltree::Node) -> String {
+    let outer = doc.outer(assertion).to_owned();
+    let Some(value) = crate::bytes::signature_of(assertion)
+        .and_then(|s| {
+            s.descendants()
+                .find(|n| n.has_tag_name((DSIG_NS, "SignatureValue")))
+        })
+        .and_then(|v| v.first_child())
+        .filter(|t| t.is_text())
+    else {
+        return outer;
+    };
+    let start = value.range().start - assertion.range().start;
+    let mut broken = outer;
+    if let Some((at, c)) = broken[start..]
+        .char_indices()
+        .find(|(_, c)| c.is_ascii_alphanumeric())
+    {
+        let other = if c == 'A' { "B" } else { "A" };
+        broken.replace_range(start + at..start + at + 1, other);
+    }
+    broken
 }
 
 fn cannot_encrypt(e: impl std::fmt::Display) -> Skip {
