@@ -909,9 +909,18 @@ pub fn judge_alike(asked: &[Asked], must: &str) -> Judged {
         .collect::<Vec<_>>()
         .join("; ");
     if told_apart {
+        let by_page_only = asked
+            .iter()
+            .all(|a| stable(&a.told, false) == stable(&asked[0].told, false));
+        let how = match by_page_only {
+            true => {
+                "the SP's pages tell undecryptable messages apart (statuses and redirects alike)"
+            }
+            false => "the SP tells undecryptable messages apart",
+        };
         return judged(
             Outcome::Vulnerable,
-            format!("the SP tells undecryptable messages apart, every round alike ({each}; {pages_note}): whoever captured an encrypted assertion can decrypt it by asking (Jager and Somorovsky, 2011); the SP must {must}"),
+            format!("{how}, every round alike ({each}; {pages_note}): whoever captured an encrypted assertion and sees these answers can decrypt it by asking (Jager and Somorovsky, 2011); the SP must {must}"),
         );
     }
     judged(
