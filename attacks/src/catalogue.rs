@@ -2565,6 +2565,48 @@ pub const CATALOGUE: &[Check] = &[
         ..DOS
     },
     Check {
+        id: "dos/crash/soap-empty-body",
+        title: "a SOAP 1.1 envelope with an empty Body as SAMLResponse: does the SP answer?",
+        research_id: "DOS-01",
+        references: &[
+            "Lasso 2.8.1 (Debian 12's liblasso3 2.8.1-1+deb12u1 included): lasso_xml_get_soap_content returns no element, lasso_node_init_from_xml reads its name; possibly CVE-2025-46404 (TALOS, a NULL dereference in lasso_node_init_from_message_with_format), unconfirmed",
+        ],
+        tags: &["denial-of-service", "crash", "parser", "lasso"],
+        provenance: "found by a research helper in Lasso's source and reproduced on Debian 12's current python3-lasso (SIGSEGV in initFromMessage); mod_auth_mellon hands SAMLResponse to lasso_login_process_authn_response_msg with no check before it, so one unauthenticated POST kills the Apache worker serving it. The yardstick is the IdP's own response inside the same envelope",
+        must: "answer every message it cannot use, and refuse a SOAP envelope at an HTTP-POST endpoint",
+        fix: "report it to Lasso (no fixed release is known); meanwhile refuse a SAMLResponse whose decoded root is a SOAP Envelope before Lasso reads it (a mod_security or reverse-proxy rule)",
+        edit: Edit::Exhaust(dos::soap_empty_body),
+        ..DOS
+    },
+    Check {
+        id: "dos/crash/any-attributes",
+        title: "an attribute named any_attributes, then a namespaced one, on the first claim's AttributeValue: does the SP answer?",
+        research_id: "DOS-01",
+        references: &[
+            "CVE-2025-47151 (TALOS-2025-2193, Lasso 2.5.1 to 2.8.2: type confusion; fixed in 2.9.0 and Debian's 2.8.1-1+deb12u1)",
+        ],
+        tags: &["denial-of-service", "crash", "parser", "lasso"],
+        provenance: "Lasso's node reader matched an XML attribute named any_attributes to the private snippet holding AttributeValue's hash table of foreign attributes and stored the string there; the next namespaced attribute is inserted through it, a call through a pointer read from the attacker's bytes (an RCE-class primitive; this probe only crashes). Read from Lasso 2.8.1's xml.c and the fix \"xml: prevent assignment of attribute value inside any attribute\"; Debian 12's current package logs it as unexpected instead",
+        must: "answer every message it cannot use, whatever attributes it carries",
+        fix: "upgrade Lasso to 2.9.0 (Debian 12: liblasso3 2.8.1-1+deb12u1 or later) and restart the web server",
+        edit: Edit::Exhaust(dos::any_attributes),
+        ..DOS
+    },
+    Check {
+        id: "dos/crash/cdata-child",
+        title: "a CDATA section as the Response's first child: does the SP answer?",
+        research_id: "DOS-01",
+        references: &[
+            "CVE-2025-46705 (TALOS-2025-2196, Lasso 2.5.1 to 2.8.2: g_assert_not_reached on an unexpected node type; fixed in 2.9.0 and Debian's 2.8.1-1+deb12u1)",
+        ],
+        tags: &["denial-of-service", "crash", "parser", "lasso"],
+        provenance: "Lasso parses without XML_PARSE_NOCDATA, and its node reader, while element children are still expected, handled text, comments, processing instructions and elements and reached g_assert_not_reached() for any other node type: a CDATA section there aborts the worker. The canon/cdata checks put CDATA inside NameID and claims, where Lasso drops it; read from Lasso 2.8.1's xml.c and the fix \"xml: do not terminate on an unknown XML node type\"",
+        must: "answer every message it cannot use, whatever node types it holds",
+        fix: "upgrade Lasso to 2.9.0 (Debian 12: liblasso3 2.8.1-1+deb12u1 or later) and restart the web server",
+        edit: Edit::Exhaust(dos::cdata_child),
+        ..DOS
+    },
+    Check {
         id: "dos/end-tag-whitespace",
         title: "an end tag right after the Response's Issuer whose name is a run of spaces and then `x`, filling the message to 96 KiB posted (about 66,000 spaces)",
         research_id: "DOS-01",

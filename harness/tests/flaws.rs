@@ -148,6 +148,9 @@ flaw_is_caught! {
     cipher_reference_in_key: "cipher-reference-in-key" => 1 ["enc/cipher-reference/key=vulnerable", "enc/cipher-reference/key-file=vulnerable"];
     padding_oracle: "padding-oracle" => 1 ["enc/decryption-oracle=vulnerable"];
     parse_oracle: "parse-oracle" => 1 ["enc/decryption-oracle=vulnerable"];
+    lasso_soap_body: "lasso-soap-body" => 0 ["dos/crash/soap-empty-body=vulnerable"];
+    lasso_any_attributes: "lasso-any-attributes" => 0 ["dos/crash/any-attributes=vulnerable"];
+    lasso_cdata_child: "lasso-cdata-child" => 0 ["dos/crash/cdata-child=vulnerable"];
     entity_expansion: "entity-expansion" => 0 ["dos/entity-expansion=vulnerable"];
     assertion_signature_optional: "assertion-signature-optional" => 0 ["sig/assertion-unsigned=nonstrict"];
     duplicate_ids: "duplicate-ids" => 1 ["sig/assertion-unsigned=nonstrict", "sig/detached=vulnerable", "sig/reference/two=nonstrict", "xsw/1=vulnerable", "xsw/2=vulnerable", "xsw/6=vulnerable", "xsw/lifted-signature=vulnerable", "xsw/original-in-extensions=vulnerable", "xsw/assertions/signed-first=vulnerable", "xsw/assertions/signed-first-same-id=vulnerable", "xsw/original-in-extensions-same-id=vulnerable"];

@@ -350,6 +350,7 @@ const MELLON: &[&str] = &[
     "cond/no-expiry=nonstrict",
     "cond/scd-not-before=nonstrict",
     "cond/unknown-condition=nonstrict",
+    "dos/crash/soap-empty-body=vulnerable",
     "dos/many-attributes=vulnerable",
     "dos/many-transforms=vulnerable",
     "enc/cipher-reference/data=vulnerable",

@@ -1418,6 +1418,59 @@ pub fn inflate_unbounded(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(inflated)
 }
 
+/// The SOAP 1.1 envelope namespace, as Lasso recognises an envelope.
+const SOAP11_ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+
+/// Whether Lasso 2.8.1 would read a NULL node from `xml`: a SOAP 1.1 Envelope whose Body (or
+/// the Envelope itself, without one) holds no element (`lasso_xml_get_soap_content`).
+pub fn lasso_soap_without_content(xml: &str) -> bool {
+    let Ok(doc) = roxmltree::Document::parse(xml) else {
+        return false;
+    };
+    let root = doc.root_element();
+    if !root.has_tag_name((SOAP11_ENVELOPE_NS, "Envelope")) {
+        return false;
+    }
+    root.children()
+        .find(|n| n.has_tag_name((SOAP11_ENVELOPE_NS, "Body")))
+        .is_none_or(|body| !body.children().any(|n| n.is_element()))
+}
+
+/// Whether Lasso before 2.9.0 would call through a string (CVE-2025-47151): an AttributeValue
+/// carrying an attribute named `any_attributes` and, after it, a namespaced attribute.
+pub fn lasso_any_attributes(xml: &str) -> bool {
+    let Ok(doc) = roxmltree::Document::parse(xml) else {
+        return false;
+    };
+    doc.descendants()
+        .filter(|n| n.has_tag_name((saml_protocol::ASSERTION_NS, "AttributeValue")))
+        .any(|value| {
+            let attributes: Vec<_> = value.attributes().collect();
+            attributes
+                .iter()
+                .position(|a| a.namespace().is_none() && a.name() == "any_attributes")
+                .is_some_and(|at| attributes[at + 1..].iter().any(|a| a.namespace().is_some()))
+        })
+}
+
+/// Whether Lasso before 2.9.0 would reach `g_assert_not_reached` (CVE-2025-46705): a CDATA
+/// section as a child of the message's root element (Lasso refuses a DOCTYPE before that).
+pub fn lasso_cdata_child(xml: &str) -> bool {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut depth = 0usize;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(_)) => depth += 1,
+            Ok(quick_xml::events::Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(quick_xml::events::Event::CData(_)) if depth == 1 => return true,
+            Ok(quick_xml::events::Event::DocType(_) | quick_xml::events::Event::Eof) | Err(_) => {
+                return false
+            }
+            Ok(_) => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -213,6 +213,15 @@ pub enum Flaw {
     /// Answer an encrypted assertion whose plaintext is not well-formed XML with 500, other
     /// refusals with 403: the parse oracle Jager and Somorovsky decrypted XML Encryption by.
     ParseOracle,
+    /// Die (drop the connection unanswered) on a SOAP 1.1 envelope whose Body holds no
+    /// element, as Lasso's SOAP unwrapping does (mod_auth_mellon on Debian 12's Lasso 2.8.1).
+    LassoSoapBody,
+    /// Die on an AttributeValue carrying an attribute named `any_attributes` and then a
+    /// namespaced one, as Lasso before 2.9.0 does (CVE-2025-47151).
+    LassoAnyAttributes,
+    /// Die on a CDATA section among an element's expected children (the Response's first
+    /// child), as Lasso before 2.9.0 does (CVE-2025-46705).
+    LassoCdataChild,
     /// Substitute internal entities recursively with no limit, before anything is verified
     /// (a billion laughs runs until a memory limit ends the request).
     EntityExpansion,
@@ -303,7 +312,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 95] = [
+    pub const ALL: [Flaw; 98] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -374,6 +383,9 @@ impl Flaw {
         Flaw::CipherReferenceInKey,
         Flaw::PaddingOracle,
         Flaw::ParseOracle,
+        Flaw::LassoSoapBody,
+        Flaw::LassoAnyAttributes,
+        Flaw::LassoCdataChild,
         Flaw::EntityExpansion,
         Flaw::AssertionSignatureOptional,
         Flaw::DuplicateIds,
@@ -474,6 +486,9 @@ impl Flaw {
             Flaw::CipherReferenceInKey => "cipher-reference-in-key",
             Flaw::PaddingOracle => "padding-oracle",
             Flaw::ParseOracle => "parse-oracle",
+            Flaw::LassoSoapBody => "lasso-soap-body",
+            Flaw::LassoAnyAttributes => "lasso-any-attributes",
+            Flaw::LassoCdataChild => "lasso-cdata-child",
             Flaw::EntityExpansion => "entity-expansion",
             Flaw::AssertionSignatureOptional => "assertion-signature-optional",
             Flaw::DuplicateIds => "duplicate-ids",
@@ -621,6 +636,11 @@ impl Flaw {
             }
             Flaw::PaddingOracle => "answer a bad CBC padding with its own status (400)",
             Flaw::ParseOracle => "answer an unparsable decrypted plaintext with its own status (500)",
+            Flaw::LassoSoapBody => "die on a SOAP envelope with an empty Body (Lasso 2.8.1)",
+            Flaw::LassoAnyAttributes => {
+                "die on an any_attributes attribute (Lasso < 2.9.0, CVE-2025-47151)"
+            }
+            Flaw::LassoCdataChild => "die on a CDATA child of the Response (Lasso < 2.9.0, CVE-2025-46705)",
             Flaw::EntityExpansion => "expand internal entities with no limit (billion laughs)",
             Flaw::AssertionSignatureOptional => {
                 "accept unsigned assertions in signed responses (WantAssertionsSigned)"

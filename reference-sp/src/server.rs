@@ -473,6 +473,27 @@ struct AcsForm {
     relay_state: Option<String>,
 }
 
+/// What a client sees of a worker that dies while answering (a segfault or abort in a
+/// library it runs): the status line, then the connection closes before any body.
+fn crashed_worker() -> Response {
+    Response::new(axum::body::Body::new(Crashed))
+}
+
+/// A response body that fails as soon as it is read: hyper closes the connection.
+struct Crashed;
+
+impl axum::body::HttpBody for Crashed {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::other("the worker died"))))
+    }
+}
+
 fn refused(reason: impl Into<String>) -> Response {
     refused_with(StatusCode::FORBIDDEN, reason)
 }
@@ -572,6 +593,27 @@ async fn consume(
             memory.restarting = 1;
             return (StatusCode::INTERNAL_SERVER_ERROR, "worker crashed\n").into_response();
         }
+    }
+    // Under the Lasso flaws, these messages kill the worker reading them.
+    let dies = [
+        (
+            Flaw::LassoSoapBody,
+            crate::emulated::lasso_soap_without_content as fn(&str) -> bool,
+        ),
+        (
+            Flaw::LassoAnyAttributes,
+            crate::emulated::lasso_any_attributes,
+        ),
+        (Flaw::LassoCdataChild, crate::emulated::lasso_cdata_child),
+    ];
+    // A crowded element is refused before any parser reads it, under these flaws too.
+    let parsable = saml_protocol::crowded_element(&xml).is_none();
+    if parsable
+        && dies
+            .iter()
+            .any(|(flaw, dies_on)| state.config().flaws.contains(flaw) && dies_on(&xml))
+    {
+        return crashed_worker();
     }
     // Under the oracle flaws, where decryption failed picks the status.
     let flaws = &state.config().flaws;

