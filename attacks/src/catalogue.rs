@@ -2569,12 +2569,12 @@ pub const CATALOGUE: &[Check] = &[
         title: "a SOAP 1.1 envelope with an empty Body as SAMLResponse: does the SP answer?",
         research_id: "DOS-01",
         references: &[
-            "Lasso 2.8.1 (Debian 12's liblasso3 2.8.1-1+deb12u1 included): lasso_xml_get_soap_content returns no element, lasso_node_init_from_xml reads its name; possibly CVE-2025-46404 (TALOS, a NULL dereference in lasso_node_init_from_message_with_format), unconfirmed",
+            "Lasso 2.6.1.3 to 2.8.2, Debian 12's liblasso3 2.8.1-1+deb12u1 included (found here, not yet reported: lasso_xml_get_soap_content returns no element and lasso_node_init_from_xml reads its name; not CVE-2025-46404, which is lasso_provider_verify_saml_signature)",
         ],
         tags: &["denial-of-service", "crash", "parser", "lasso"],
-        provenance: "found by a research helper in Lasso's source and reproduced on Debian 12's current python3-lasso (SIGSEGV in initFromMessage); mod_auth_mellon hands SAMLResponse to lasso_login_process_authn_response_msg with no check before it, so one unauthenticated POST kills the Apache worker serving it. The yardstick is the IdP's own response inside the same envelope",
-        must: "answer every message it cannot use, and refuse a SOAP envelope at an HTTP-POST endpoint",
-        fix: "report it to Lasso (no fixed release is known); meanwhile refuse a SAMLResponse whose decoded root is a SOAP Envelope before Lasso reads it (a mod_security or reverse-proxy rule)",
+        provenance: "found while building this check: a research helper followed Lasso's source and reproduced the crash on Debian 12's current python3-lasso (SIGSEGV in initFromMessage); mod_auth_mellon hands SAMLResponse to lasso_login_process_authn_response_msg with no check before it, so one unauthenticated POST kills the Apache worker serving it, measured against mellon here. The yardstick is the IdP's own response inside the same envelope",
+        must: "answer every message it cannot use, whatever its root element",
+        fix: "until Lasso has a fix, refuse with a 4xx (not by dropping the connection) a SAMLResponse whose decoded root is a SOAP Envelope before Lasso reads it, in a reverse proxy or mod_security rule; report the crash to Lasso (Entr'ouvert) and Debian",
         edit: Edit::Exhaust(dos::soap_empty_body),
         ..DOS
     },

@@ -269,6 +269,9 @@ pub struct Burden {
     /// Whether burden and yardstick go by HTTP-Redirect (a GET of the ACS with them in the
     /// query) instead of being posted.
     pub by_redirect: bool,
+    /// Whether the burden costs nothing and only asks whether the SP answers at all: a
+    /// connection closed at once, or a gateway's 502/504, in every round is the SP dying.
+    pub crash: bool,
 }
 
 /// The least time a burden's answers must all take to count as a denial of service: less is

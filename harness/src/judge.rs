@@ -611,6 +611,8 @@ pub struct Withstood {
     pub floor: Duration,
     /// The burden's `attacks::Burden::ignorable`: a session it opens proves no work.
     pub ignorable: bool,
+    /// The burden's `attacks::Burden::crash`: only whether the SP answers it counts.
+    pub crash: bool,
 }
 
 /// Judges a denial-of-service check ([`Goal::Withstand`]). A session opened by the burden
@@ -691,6 +693,29 @@ pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
             Outcome::Inconclusive,
             format!("only {} of {WITHSTAND_ROUNDS} rounds ran within the case's time (burden: {answers}; {yardstick_is}: {yardstick_answers}); hint: raise --case-timeout", w.burden.len()),
         );
+    }
+    if w.crash {
+        // A worker that dies closes the connection (or hangs until the request timeout), or
+        // the gateway before it answers 502 or 504 for it where the yardstick got neither.
+        let gateway = |t: &Timed| matches!(t.answer, Ok(502 | 504));
+        let died =
+            |t: &Timed| t.answer.is_err() || (gateway(t) && !w.yardstick.iter().any(gateway));
+        let deaths = w.burden.iter().filter(|t| died(t)).count();
+        let yardstick_answers = format!("answered in {yardstick_answers}");
+        return match deaths {
+            0 => judged(
+                Outcome::Pass,
+                format!("answered {answers} ({yardstick_is}: {yardstick_answers}); the good login worked again after every round"),
+            ),
+            n if n == w.burden.len() => judged(
+                Outcome::Vulnerable,
+                format!("answered {answers} ({yardstick_is}: {yardstick_answers}): in every round the SP closed the connection without answering, hung, or its gateway lost the worker (502/504), where the yardstick was answered: one message takes a worker down; the SP must {must}"),
+            ),
+            _ => judged(
+                Outcome::Inconclusive,
+                format!("answered {answers} ({yardstick_is}: {yardstick_answers}): the SP failed to answer in some rounds only; hint: run the check alone with --only"),
+            ),
+        };
     }
     let fastest_yardstick = w.yardstick.iter().map(|t| t.took).min().unwrap_or_default();
     debug_assert!(w.ratio > 1, "a burden's ratio must be set: {}", w.ratio);
@@ -1128,6 +1153,58 @@ mod withstand_tests {
             ratio: attacks::SAME_SIZE_RATIO,
             floor: attacks::BURDEN_FLOOR,
             ignorable: false,
+            crash: false,
+        }
+    }
+
+    #[test]
+    fn a_crash_probe_is_judged_by_whether_the_sp_answers_at_all() {
+        use Outcome::*;
+        let status = |s: u16| Timed {
+            answer: Ok(s),
+            took: Duration::from_millis(3),
+        };
+        let closed = || Timed {
+            answer: Err("connection closed before message completed".into()),
+            took: Duration::from_millis(2),
+        };
+        for (yardstick, burden, outcome) in [
+            (vec![status(403); 2], vec![status(403); 2], Pass),
+            // A careful SP may sign the user in from it, slowly: still an answer.
+            (
+                vec![status(303); 2],
+                vec![answered(900), answered(950)],
+                Pass,
+            ),
+            (vec![status(403); 2], vec![closed(), closed()], Vulnerable),
+            (
+                vec![status(403); 2],
+                vec![unanswered(10_000), unanswered(10_000)],
+                Vulnerable,
+            ),
+            // Behind a gateway, the dead worker is a 502 or 504 the yardstick never got.
+            (
+                vec![status(400); 2],
+                vec![status(502), status(502)],
+                Vulnerable,
+            ),
+            (vec![status(502); 2], vec![status(502), status(502)], Pass),
+            (
+                vec![status(403); 2],
+                vec![closed(), status(403)],
+                Inconclusive,
+            ),
+        ] {
+            let w = Withstood {
+                crash: true,
+                ..trial(yardstick.clone(), burden.clone(), true)
+            };
+            let judged = judge_withstand(&w, "answer");
+            assert_eq!(
+                judged.outcome, outcome,
+                "{yardstick:?} {burden:?}: {}",
+                judged.reason
+            );
         }
     }
 

@@ -2000,6 +2000,7 @@ impl CaseRun<'_> {
             trial.ratio = yardstick.ratio;
             trial.floor = yardstick.floor;
             trial.ignorable = yardstick.ignorable;
+            trial.crash = yardstick.crash;
             let by_redirect = yardstick.by_redirect;
             let (timed, _) =
                 timed_send(&measuring, &acs, &form(yardstick.yardstick), by_redirect).await;

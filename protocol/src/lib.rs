@@ -29,6 +29,8 @@ pub const BASE64_TRANSFORM: &str = "http://www.w3.org/2000/09/xmldsig#base64";
 pub const DSIG11_NS: &str = "http://www.w3.org/2009/xmldsig11#";
 /// XInclude 1.0 (only ever in documents built to probe a parser).
 pub const XINCLUDE_NS: &str = "http://www.w3.org/2001/XInclude";
+/// SOAP 1.1 envelope namespace (SAML's SOAP binding; Lasso unwraps any message in one).
+pub const SOAP11_ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 /// The HTTP-Redirect binding URI.
 pub const REDIRECT_BINDING: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
 /// The HTTP-POST binding URI.

@@ -1418,21 +1418,19 @@ pub fn inflate_unbounded(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(inflated)
 }
 
-/// The SOAP 1.1 envelope namespace, as Lasso recognises an envelope.
-const SOAP11_ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
-
-/// Whether Lasso 2.8.1 would read a NULL node from `xml`: a SOAP 1.1 Envelope whose Body (or
+/// Whether Lasso (2.6.1.3 to 2.8.2) would read a NULL node from `xml`: a SOAP 1.1 Envelope whose Body (or
 /// the Envelope itself, without one) holds no element (`lasso_xml_get_soap_content`).
 pub fn lasso_soap_without_content(xml: &str) -> bool {
     let Ok(doc) = roxmltree::Document::parse(xml) else {
         return false;
     };
     let root = doc.root_element();
-    if !root.has_tag_name((SOAP11_ENVELOPE_NS, "Envelope")) {
+    let soap = saml_protocol::SOAP11_ENVELOPE_NS;
+    if !root.has_tag_name((soap, "Envelope")) {
         return false;
     }
     root.children()
-        .find(|n| n.has_tag_name((SOAP11_ENVELOPE_NS, "Body")))
+        .find(|n| n.has_tag_name((soap, "Body")))
         .is_none_or(|body| !body.children().any(|n| n.is_element()))
 }
 

