@@ -1966,13 +1966,7 @@ impl CaseRun<'_> {
                 crate::driver::http::deliver(&browser, &target, self.responder(None, None)).await?;
             let burden = check
                 .burden(&delivered.post.saml_response, self.sp_metadata.facts())
-                .map_err(|e| match e {
-                    attacks::Skip::NotApplicable(why) => CaseEnd::NotApplicable(why),
-                    attacks::Skip::Failed(why) => CaseEnd::Error(format!(
-                        "could not build the burden: {why}; hint: `saml-harness conformance --explain {}` shows what it should be",
-                        check.id
-                    )),
-                })?;
+                .map_err(unbuilt(check, "the burden"))?;
             let acs = parse_url(&delivered.post.acs)?;
             let form = move |value: String| {
                 let mut fields = vec![("SAMLResponse".to_owned(), value)];
@@ -2080,13 +2074,7 @@ impl CaseRun<'_> {
                         .await?;
                 let variants = check
                     .variants(&delivered.post.saml_response, self.sp_metadata.facts())
-                    .map_err(|e| match e {
-                        attacks::Skip::NotApplicable(why) => CaseEnd::NotApplicable(why),
-                        attacks::Skip::Failed(why) => CaseEnd::Error(format!(
-                            "could not build the variants: {why}; hint: `saml-harness conformance --explain {}` shows what they should be",
-                            check.id
-                        )),
-                    })?;
+                    .map_err(unbuilt(check, "the variants"))?;
                 count = variants.len();
                 let Some(variant) = variants.get(index) else {
                     break;
@@ -2131,6 +2119,20 @@ impl CaseRun<'_> {
         }
         let judged = crate::judge::judge_alike(&asked, check.must);
         Ok((judged.reason.clone(), judged))
+    }
+}
+
+/// How a check's failure to build `what` from this login's response ends its case: a
+/// not-applicable stays one, anything else is an error pointing at `--explain`.
+fn unbuilt(check: &'static Check, what: &'static str) -> impl Fn(attacks::Skip) -> CaseEnd {
+    move |e| {
+        match e {
+        attacks::Skip::NotApplicable(why) => CaseEnd::NotApplicable(why),
+        attacks::Skip::Failed(why) => CaseEnd::Error(format!(
+            "could not build {what}: {why}; hint: `saml-harness conformance --explain {}` shows what the check should post",
+            check.id
+        )),
+    }
     }
 }
 
