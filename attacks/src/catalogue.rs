@@ -96,6 +96,28 @@ const FETCH: Check = Check {
     ..XSW
 };
 
+/// A fetch probe judged by its local file, which the harness watches for opens: it catches a
+/// parser kept off the network (which never reaches the canary's URLs) that still reads
+/// `file:` URIs. Needs an SP that shares this machine's temporary directory.
+const LOCAL_FETCH: Check = Check {
+    tags: &["xxe", "file-disclosure", "local-file", "canary"],
+    provenance: "the canary's shapes on a file: URI, for parsers kept off the network that still read files (PHP's LIBXML_NONET, lxml's no_network=True); proven by reference-SP flaws that parse as simplesamlphp/saml2 4.6.13 does on PHP 8, or with libxml2's external loading on",
+    fix: "refuse any DOCTYPE before parsing; otherwise turn entity substitution and DTD loading off (libxml2 without XML_PARSE_NOENT/DTDLOAD, lxml resolve_entities=False, defusedxml): a no-network option (LIBXML_NONET, no_network=True) still reads files",
+    ..FETCH
+};
+
+const PHP_XXE_REFERENCES: &[&str] = &[
+    "CVE-2024-52806 (simplesamlphp/saml2 < 4.6.14)",
+    "CVE-2024-52596 (simplesamlphp/xml-common < 1.20.0: php://filter past LIBXML_NONET)",
+];
+
+const PHP_XXE_PROVENANCE: &str = "xml-common's advisory GHSA-2x65-fpch-2fcm (php://filter/resource=http://… gets past LIBXML_NONET, which refuses only http:// and ftp:// URLs); SimpleSAMLphp's HTTP-POST binding re-serialises the message first, which keeps only the external-subset form; proven by a reference-SP flaw that parses as saml2 4.6.13 does on PHP 8";
+
+const LOCAL_XXE_REFERENCES: &[&str] = &[
+    "CVE-2024-52806 (simplesamlphp/saml2 < 4.6.14)",
+    "OWASP XML External Entity Prevention Cheat Sheet",
+];
+
 const XXE_REFERENCES: &[&str] = &[
     "CVE-2016-10149 (pysaml2)",
     "CVE-2021-27736 (FusionAuth)",
@@ -694,7 +716,7 @@ pub const CATALOGUE: &[Check] = &[
         aliases: &["sig/xsw/1"],
         title: "XSW3: forged Assertion (new ID) inserted before the signed one",
         research_id: "XSW-03",
-        references: &[USENIX12, "CVE-2016-5697", "CVE-2017-11427"],
+        references: &[USENIX12, "CVE-2016-5697"],
         edit: Edit::Bytes(xsw::xsw3),
         ..XSW
     },
@@ -767,7 +789,7 @@ pub const CATALOGUE: &[Check] = &[
         id: "xsw/8",
         title: "XSW8: Assertion forged in place (same ID), unsigned original in a ds:Object",
         research_id: "XSW-08",
-        references: &[USENIX12, "CVE-2020-5407"],
+        references: &[USENIX12],
         edit: Edit::Bytes(xsw::xsw8),
         ..XSW
     },
@@ -802,7 +824,7 @@ pub const CATALOGUE: &[Check] = &[
         id: "xsw/assertions/signed-first",
         title: "two Assertions: the signed original, then a forged copy",
         research_id: "XSW-11",
-        references: &["CVE-2022-41912 (crewjam/saml < 0.4.9)", "GHSA-j2jp-wvqg-wc2g", "CVE-2021-28091 (Lasso < 2.7.0: not every assertion of a response checked as signed)"],
+        references: &["CVE-2022-41912 (crewjam/saml < 0.4.9)", "GHSA-j2jp-wvqg-wc2g", "CVE-2021-28091 (Lasso < 2.7.0: not every assertion of a response checked as signed)", "CVE-2020-5407 (Spring Security < 5.2.4 / 5.3.2: an appended assertion accepted)"],
         tags: &["wrapping", "cve-2022-41912"],
         provenance: "SAML Raider CVE_2022_41912 template shape",
         edit: Edit::Bytes(xsw::signed_first),
@@ -1389,6 +1411,63 @@ pub const CATALOGUE: &[Check] = &[
         fix: "do not call XInclude processing (lxml xinclude(), libxml2 XML_PARSE_XINCLUDE) on untrusted input",
         edit: Edit::Bytes(xxe::xinclude),
         ..FETCH
+    },
+    Check {
+        id: "xxe/php-filter/external-dtd",
+        title: "a DOCTYPE whose external subset is php://filter/resource= a canary URL (PHP's wrapper gets past LIBXML_NONET)",
+        research_id: "XXE-03",
+        references: PHP_XXE_REFERENCES,
+        provenance: PHP_XXE_PROVENANCE,
+        edit: Edit::Bytes(xxe::php_filter_external_dtd),
+        ..FETCH
+    },
+    Check {
+        id: "xxe/php-filter/parameter-entity",
+        title: "an external parameter entity at php://filter/resource= a canary URL, expanded in the internal DTD subset",
+        research_id: "XXE-02",
+        references: PHP_XXE_REFERENCES,
+        provenance: PHP_XXE_PROVENANCE,
+        edit: Edit::Bytes(xxe::php_filter_parameter_entity),
+        ..FETCH
+    },
+    Check {
+        id: "xxe/file/external-entity",
+        title: "an external general entity on a local file (file: URI) the harness watches, referenced in an Extensions element",
+        research_id: "XXE-01",
+        references: &[
+            "lxml: no_network=True still loads entities from local files (resolve_entities on by default before lxml 5.0)",
+            "OWASP XML External Entity Prevention Cheat Sheet",
+        ],
+        edit: Edit::Bytes(xxe::local_external_entity),
+        ..LOCAL_FETCH
+    },
+    Check {
+        id: "xxe/file/parameter-entity",
+        title: "an external parameter entity on a local file (file: URI) the harness watches, expanded in the internal DTD subset",
+        research_id: "XXE-02",
+        references: LOCAL_XXE_REFERENCES,
+        edit: Edit::Bytes(xxe::local_parameter_entity),
+        ..LOCAL_FETCH
+    },
+    Check {
+        id: "xxe/file/external-dtd",
+        title: "a DOCTYPE whose external subset is a local file (file: URI) the harness watches",
+        research_id: "XXE-03",
+        references: LOCAL_XXE_REFERENCES,
+        edit: Edit::Bytes(xxe::local_external_dtd),
+        ..LOCAL_FETCH
+    },
+    Check {
+        id: "xxe/file/xinclude",
+        title: "an XInclude of a local file (file: URI) the harness watches, in an Extensions element (no DTD)",
+        research_id: "XXE-05",
+        references: &["XML Inclusions (XInclude) 1.0", "OWASP XML Security Cheat Sheet (XInclude)"],
+        severity: Sev::Medium,
+        tags: &["xxe", "xinclude", "file-disclosure", "local-file", "canary"],
+        must: "never process XInclude in a SAML message",
+        fix: "do not call XInclude processing (lxml xinclude(), libxml2 XML_PARSE_XINCLUDE) on untrusted input; a no-network option does not stop file: includes",
+        edit: Edit::Bytes(xxe::local_xinclude),
+        ..LOCAL_FETCH
     },
     Check {
         id: "relay/absolute",

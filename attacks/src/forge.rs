@@ -54,7 +54,7 @@ pub struct Canary {
     pub prefix: String,
     /// An absolute path to a local file the harness wrote for this check: one line, no
     /// newline, that only the canary knows, so its content arriving proves a file was read
-    /// (or what the check's document needs there: [`Forged::local_file`]).
+    /// (or what the check's document needs it to be: [`Forged::local_file`]).
     pub file: String,
 }
 
@@ -132,9 +132,20 @@ pub struct Forged {
     pub swap: Swap,
     /// What the canary listener must serve for this document to do its work.
     pub served: Vec<Served>,
-    /// What the check's local file ([`Canary::file`]) must hold, in place of its secret, for
+    /// What the check's local file ([`Canary::file`]) must be, in place of its secret, for
     /// this document to do its work.
-    pub local_file: Option<String>,
+    pub local_file: Option<LocalFile>,
+}
+
+/// What a check needs its local file ([`Canary::file`]) to be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LocalFile {
+    /// A regular file holding this text: a login then proves the SP read it.
+    Holding(String),
+    /// An empty file the harness watches: any open of it proves the SP
+    /// read a local file the document named (a parser that blocks the network but not
+    /// `file:` URIs, which never reaches the canary's URLs).
+    Watched,
 }
 
 impl Forged {

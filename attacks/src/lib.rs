@@ -24,4 +24,4 @@ pub use check::{
     BURDEN_FLOOR, QUICK_FLOOR, SAME_SIZE_RATIO, SAME_WORK_RATIO,
 };
 pub use family::xxe::EXFILTRATION_PATH;
-pub use forge::{Canary, Donors, Forge, Forged, Served, Skip, SpFacts};
+pub use forge::{Canary, Donors, Forge, Forged, LocalFile, Served, Skip, SpFacts};

@@ -13,13 +13,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
 
+mod watch;
+use watch::FileWatch;
+
 /// Requests kept per prefix: enough to judge, bounded whatever the SP does.
 const MAX_HITS: usize = 32;
 
 /// One request that reached the canary.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hit {
-    /// The path below the check's prefix (`entity`, `exfiltrate.dtd`, `file`).
+    /// The path below the check's prefix (`entity`, `exfiltrate.dtd`, `file`), or the
+    /// `file://` URL of the probe's watched local file when something opened it.
     pub path: String,
     /// The raw query string, if any.
     pub query: Option<String>,
@@ -62,15 +66,22 @@ fn record(ledger: &Ledger, token: String, path: String, query: Option<String>) -
     let body = lock(&ledger.served)
         .get(&(token.clone(), path.clone()))
         .cloned();
-    let mut hits = lock(&ledger.hits);
-    if let Some(list) = hits.get_mut(&token) {
-        if list.len() < MAX_HITS {
-            list.push(Hit { path, query });
-        }
-    }
+    ledger.record_hit(&token, path, query);
     match body {
         Some(body) => ([(header::CONTENT_TYPE, "application/xml-dtd")], body).into_response(),
         None => StatusCode::OK.into_response(),
+    }
+}
+
+impl Ledger {
+    /// Keeps one hit for `token`, if the token is a probe's and its list is not full.
+    fn record_hit(&self, token: &str, path: String, query: Option<String>) {
+        let mut hits = lock(&self.hits);
+        if let Some(list) = hits.get_mut(token) {
+            if list.len() < MAX_HITS {
+                list.push(Hit { path, query });
+            }
+        }
     }
 }
 
@@ -103,7 +114,11 @@ pub struct CanaryListener {
     ledger: Ledger,
     server: tokio::task::JoinHandle<()>,
     files: Mutex<Vec<std::path::PathBuf>>,
+    watch: FileWatchSlot,
 }
+
+/// The listener's watch of its probes' local files, started by the first probe that needs it.
+type FileWatchSlot = Arc<Mutex<Option<FileWatch>>>;
 
 impl CanaryListener {
     /// Binds as `options` say (127.0.0.1 on a random port by default) and serves until
@@ -124,6 +139,7 @@ impl CanaryListener {
             ledger,
             server,
             files: Mutex::new(Vec::new()),
+            watch: Arc::default(),
         })
     }
 
@@ -147,9 +163,22 @@ impl CanaryListener {
             token,
             secret,
             ledger: self.ledger.clone(),
-            file_rewritten: Arc::default(),
+            file_use: Arc::default(),
+            watch: self.watch.clone(),
         }
     }
+}
+
+/// What a probe's local file ended up being.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FileUse {
+    /// The probe's secret, for an exfiltration to carry.
+    #[default]
+    Secret,
+    /// What the check's document needs there ([`Probe::write_file`]): a login proves a read.
+    Rewritten,
+    /// An empty file whose every open is recorded ([`Probe::watch_file`]).
+    Watched,
 }
 
 /// One check's view of the canary: the prefix its forgery names and what reached it.
@@ -159,7 +188,8 @@ pub struct Probe {
     token: String,
     secret: String,
     ledger: Ledger,
-    file_rewritten: Arc<std::sync::atomic::AtomicBool>,
+    file_use: Arc<Mutex<FileUse>>,
+    watch: FileWatchSlot,
 }
 
 impl Probe {
@@ -180,16 +210,34 @@ impl Probe {
         std::fs::write(&self.target.file, content)?;
         // Readable by an SP running as another user, whatever the umask.
         std::fs::set_permissions(&self.target.file, std::fs::Permissions::from_mode(0o644))?;
-        self.file_rewritten
-            .store(true, std::sync::atomic::Ordering::SeqCst);
+        *lock(&self.file_use) = FileUse::Rewritten;
         Ok(())
     }
 
-    /// Whether the check's document put what it needs in the local file ([`Probe::write_file`]):
-    /// then a login proves the SP read that file.
-    pub fn file_rewritten(&self) -> bool {
-        self.file_rewritten
-            .load(std::sync::atomic::Ordering::SeqCst)
+    /// Empties this probe's local file and records every open of it from now on as a hit
+    /// whose path is the file's `file://` URL (a parser that keeps off the network but reads
+    /// `file:` URIs never reaches the canary's URLs). Linux's inotify sees the opens, so the
+    /// file stays a plain file and no reader ever waits on the harness.
+    pub fn watch_file(&self) -> std::io::Result<()> {
+        self.write_file("")?;
+        let mut slot = lock(&self.watch);
+        let watch = match slot.as_mut() {
+            Some(watch) => watch,
+            None => {
+                let ledger = self.ledger.clone();
+                slot.insert(FileWatch::start(move |token, path| {
+                    ledger.record_hit(token, format!("file://{}", path.display()), None);
+                })?)
+            }
+        };
+        watch.watch(std::path::Path::new(&self.target.file), &self.token)?;
+        *lock(&self.file_use) = FileUse::Watched;
+        Ok(())
+    }
+
+    /// What this probe's local file is now.
+    pub fn file_use(&self) -> FileUse {
+        *lock(&self.file_use)
     }
 
     /// Serves `served` under this prefix.
@@ -212,6 +260,8 @@ impl Probe {
 impl Drop for CanaryListener {
     fn drop(&mut self) {
         self.server.abort();
+        // Stopped first: removing the files is no open, but nothing needs to read it.
+        lock(&self.watch).take();
         for file in lock(&self.files).drain(..) {
             let _ = std::fs::remove_file(file);
         }
@@ -265,6 +315,40 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&file).unwrap(), probe.secret());
         drop(canary);
         assert!(!file.exists(), "the listener removes its files");
+    }
+
+    #[tokio::test]
+    async fn an_open_of_a_watched_file_is_a_hit_and_it_reads_as_empty() {
+        let canary = CanaryListener::start(&CanaryOptions::default())
+            .await
+            .unwrap();
+        let probe = canary.probe();
+        probe.watch_file().unwrap();
+        let other = canary.probe();
+        other.watch_file().unwrap();
+        assert_eq!(probe.file_use(), FileUse::Watched);
+        assert!(probe.hits().is_empty(), "nothing opened it yet");
+        assert_eq!(std::fs::read_to_string(&probe.target().file).unwrap(), "");
+        let mut hits = probe.hits();
+        for _ in 0..200 {
+            if !hits.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            hits = probe.hits();
+        }
+        let url = format!("file://{}", probe.target().file);
+        assert_eq!(
+            hits,
+            vec![Hit {
+                path: url,
+                query: None
+            }]
+        );
+        assert!(other.hits().is_empty(), "{:?}", other.hits());
+        let path = std::path::PathBuf::from(&probe.target().file);
+        drop(canary);
+        assert!(!path.exists(), "the listener removes its files");
     }
 
     #[tokio::test]

@@ -1546,14 +1546,26 @@ pub fn judge_redirect(
     }
 }
 
+/// What a fetch probe's local file was, for [`judge_fetch`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalFile<'a> {
+    /// The probe's secret, which an exfiltration carries to the canary.
+    Secret,
+    /// At this path, what the document needed: a login proves the SP read it.
+    Needed(&'a str),
+    /// At this path, an empty file the harness watched: an open is a hit.
+    Watched(&'a str),
+}
+
 /// Judges a fetch probe ([`Goal::Contain`]) by what reached its canary prefix: any request is
-/// `vulnerable` (the probe's `secret` among them proves a file read), and so is a login when
-/// what it needs was only in the probe's local file (`file_needed`: the SP read it); nothing
-/// is a pass only when the SP could have reached the canary at all (`unreachable` says why not).
+/// `vulnerable` (the probe's `secret` among them proves a file read), and so is an open of a
+/// watched local file, or a login when what it needs was only in the probe's local file (the
+/// SP read it); nothing is a pass only when the SP could have reached the canary at all
+/// (`unreachable` says why not).
 pub fn judge_fetch(
     hits: &[Hit],
     secret: &str,
-    file_needed: Option<&str>,
+    local: LocalFile,
     session: &Session,
     unreachable: Option<&str>,
     acs_answer: &str,
@@ -1576,8 +1588,20 @@ pub fn judge_fetch(
             signed_in_as,
         };
     }
-    if !hits.is_empty() {
-        let paths: Vec<&str> = hits.iter().map(|h| h.path.as_str()).collect();
+    let (opened, fetched): (Vec<&Hit>, Vec<&Hit>) =
+        hits.iter().partition(|h| h.path.starts_with("file://"));
+    if let Some(open) = opened.first() {
+        return Judged {
+            outcome: Outcome::Vulnerable,
+            reason: format!(
+                "the SP opened {}, the local file the document named, while reading the response: it loads local files a message names (keeping it off the network does not stop that: an attacker reads the SP's files, or stalls it on a device or a pipe); the SP must {must}",
+                open.path
+            ),
+            signed_in_as,
+        };
+    }
+    if !fetched.is_empty() {
+        let paths: Vec<&str> = fetched.iter().map(|h| h.path.as_str()).collect();
         return Judged {
             outcome: Outcome::Vulnerable,
             reason: format!(
@@ -1587,7 +1611,7 @@ pub fn judge_fetch(
             signed_in_as,
         };
     }
-    if let (Some(file), Some(who)) = (file_needed, &signed_in_as) {
+    if let (LocalFile::Needed(file), Some(who)) = (local, &signed_in_as) {
         return Judged {
             outcome: Outcome::Vulnerable,
             reason: format!(
@@ -1600,9 +1624,12 @@ pub fn judge_fetch(
         Some(who) => format!("signed in as {who}, the document's own identity"),
         None => format!("refused: {acs_answer}"),
     };
-    let nothing = match file_needed {
-        Some(_) => "nothing reached the canary and the local file signed no one in",
-        None => "nothing reached the canary",
+    let nothing = match local {
+        LocalFile::Secret => "nothing reached the canary".to_owned(),
+        LocalFile::Needed(_) => {
+            "nothing reached the canary and the local file signed no one in".to_owned()
+        }
+        LocalFile::Watched(file) => format!("nothing opened the local file {file}"),
     };
     match unreachable {
         Some(why) => Judged {
@@ -2114,7 +2141,7 @@ mod tests {
             let j = judge_fetch(
                 &hits,
                 "s3cret",
-                None,
+                LocalFile::Secret,
                 session,
                 unreachable,
                 "ACS answered 403",
@@ -2125,7 +2152,7 @@ mod tests {
         }
         // A login that needed the local file's content proves the file was read, even from
         // a remote ACS; a refusal proves nothing more than for any fetch probe.
-        let file = Some("/tmp/f");
+        let file = LocalFile::Needed("/tmp/f");
         let read = judge_fetch(&[], "s3cret", file, &b, Some("remote"), "", "refuse it");
         assert_eq!(read.outcome, Outcome::Vulnerable, "{}", read.reason);
         assert!(read.reason.contains("local file /tmp/f"), "{}", read.reason);
@@ -2133,5 +2160,29 @@ mod tests {
         assert_eq!(refused.outcome, Outcome::Pass, "{}", refused.reason);
         let remote = judge_fetch(&[], "s3cret", file, &out, Some("remote"), "403", "x");
         assert_eq!(remote.outcome, Outcome::Inconclusive, "{}", remote.reason);
+    }
+
+    #[test]
+    fn an_open_of_a_watched_local_file_is_vulnerable_and_none_passes_only_when_it_could_be_seen() {
+        let out = out_again();
+        let pipe = LocalFile::Watched("/tmp/p");
+        let opened = [Hit {
+            path: "file:///tmp/p".into(),
+            query: None,
+        }];
+        for session in [&out, &signed_in(Some("B.Simon@contoso.com"))] {
+            let j = judge_fetch(&opened, "s3cret", pipe, session, None, "403", "refuse it");
+            assert_eq!(j.outcome, Outcome::Vulnerable, "{}", j.reason);
+            assert!(j.reason.contains("opened file:///tmp/p"), "{}", j.reason);
+        }
+        let none = judge_fetch(&[], "s3cret", pipe, &out, None, "403", "refuse it");
+        assert_eq!(none.outcome, Outcome::Pass, "{}", none.reason);
+        assert!(
+            none.reason.contains("nothing opened the local file /tmp/p"),
+            "{}",
+            none.reason
+        );
+        let unseen = judge_fetch(&[], "s3cret", pipe, &out, Some("not shared"), "403", "x");
+        assert_eq!(unseen.outcome, Outcome::Inconclusive, "{}", unseen.reason);
     }
 }

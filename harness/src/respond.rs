@@ -154,14 +154,17 @@ impl Responder {
         )?;
         if let Some(probe) = &self.canary {
             probe.serve(&forged.served);
-            if let Some(content) = &forged.local_file {
-                probe.write_file(content).map_err(|e| {
-                    CaseEnd::Error(format!(
-                        "cannot write the check's local file {}: {e}; hint: the temporary directory (TMPDIR) must be writable",
-                        probe.target().file
-                    ))
-                })?;
-            }
+            let made = match &forged.local_file {
+                Some(attacks::LocalFile::Holding(content)) => probe.write_file(content),
+                Some(attacks::LocalFile::Watched) => probe.watch_file(),
+                None => Ok(()),
+            };
+            made.map_err(|e| {
+                CaseEnd::Error(format!(
+                    "cannot make the check's local file {}: {e}; hint: the temporary directory (TMPDIR) must be writable, and Linux's inotify available",
+                    probe.target().file
+                ))
+            })?;
         }
         Ok(forged)
     }

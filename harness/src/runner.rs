@@ -13,10 +13,10 @@ use mock_idp::idp::Idp;
 use saml_protocol::{METADATA_NS, POST_BINDING};
 use serde::Serialize;
 
-use crate::canary::CanaryOptions;
+use crate::canary::{CanaryOptions, FileUse};
 use crate::driver::{Attempt, Driver, Target};
 use crate::flow::{parse_url, Browser, Captured, FlowError, Limits};
-use crate::judge::{Baseline, Judged};
+use crate::judge::{Baseline, Judged, LocalFile};
 use crate::oracle::{probe, Session};
 use crate::respond::{CaseEnd, Delivered, Responder};
 use crate::scenario::{Case, Expect, MetadataSource, Scenario, RETURN_TO_PLACE};
@@ -970,7 +970,7 @@ impl CaseRun<'_> {
                 let judged = crate::judge::judge_fetch(
                     &hits,
                     probe.secret(),
-                    None,
+                    LocalFile::Secret,
                     &Session::SignedOut { how: then.clone() },
                     None,
                     &then,
@@ -987,19 +987,24 @@ impl CaseRun<'_> {
         };
         Self::record_details(&attempt, notes);
         let file = probe.target().file.clone();
-        let file_needed = probe.file_rewritten().then_some(file.as_str());
+        let local = match probe.file_use() {
+            FileUse::Secret => LocalFile::Secret,
+            FileUse::Rewritten => LocalFile::Needed(&file),
+            FileUse::Watched => LocalFile::Watched(&file),
+        };
+        let local_only = local != LocalFile::Secret;
         // A file only this machine holds: a refusal counts only if the SP could read it.
-        let unreachable = match file_needed {
-            Some(_) if !self.scenario.sp.shares_tmp => Some(format!(
+        let unreachable = if local_only {
+            (!self.scenario.sp.shares_tmp).then(|| format!(
                 "the scenario does not say the SP reads this machine's temporary directory (sp.shares_tmp), so it may never have seen {file}"
-            )),
-            Some(_) => None,
-            None => loopback_unreachable(&attempt.delivered.post.acs).filter(|_| !self.canary_told),
+            ))
+        } else {
+            loopback_unreachable(&attempt.delivered.post.acs).filter(|_| !self.canary_told)
         };
         let mut judged = crate::judge::judge_fetch(
             &hits,
             probe.secret(),
-            file_needed,
+            local,
             &attempt.session,
             unreachable.as_deref(),
             &attempt.acs_answer,
@@ -1007,10 +1012,7 @@ impl CaseRun<'_> {
         );
         // Without sp.shares_tmp a refusal of the file check lacks what it needs to count:
         // not-applicable (the run's gap), not a doubt about this SP.
-        if file_needed.is_some()
-            && !self.scenario.sp.shares_tmp
-            && judged.outcome == Outcome::Inconclusive
-        {
+        if local_only && !self.scenario.sp.shares_tmp && judged.outcome == Outcome::Inconclusive {
             judged.outcome = Outcome::NotApplicable;
         }
         notes.signed_in_as = judged.signed_in_as.clone();

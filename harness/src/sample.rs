@@ -137,11 +137,16 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
             canary.prefix, s.path, s.body
         ));
     }
-    if let Some(content) = &forged.local_file {
-        out.push_str(&format!(
+    match &forged.local_file {
+        Some(attacks::LocalFile::Holding(content)) => out.push_str(&format!(
             "\n\nwritten to the local file {}:\n{content}",
             canary.file
-        ));
+        )),
+        Some(attacks::LocalFile::Watched) => out.push_str(&format!(
+            "\n\nthe local file {} is emptied and watched (inotify): any open of it is recorded",
+            canary.file
+        )),
+        None => {}
     }
     Ok(out)
 }

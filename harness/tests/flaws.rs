@@ -126,8 +126,9 @@ flaw_is_caught! {
     void_canonicalization: "void-canonicalization" => 1 ["sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "dsig/void-canonicalization=vulnerable"];
     ids_in_document_copy: "ids-in-document-copy" => 1 ["sig/assertion-unsigned=nonstrict", "dsig/entity-defined-id=vulnerable", "parse/doctype=nonstrict"];
     first_signature_in_scope: "first-signature-in-scope" => 1 ["sig/reference/two=nonstrict", "parse/schema/assertion-in-assertion=vulnerable", "xsw/original-in-extensions-same-id=vulnerable", "parse/schema/response-in-response=vulnerable", "sig/assertion-unsigned=nonstrict"];
-    external_entities: "external-entities" => 1 ["xxe/external-entity=vulnerable", "xxe/parameter-entity=vulnerable", "xxe/external-dtd=vulnerable", "xxe/exfiltrate=vulnerable"];
-    xinclude: "xinclude" => 0 ["xxe/xinclude=vulnerable"];
+    external_entities: "external-entities" => 1 ["xxe/external-entity=vulnerable", "xxe/parameter-entity=vulnerable", "xxe/external-dtd=vulnerable", "xxe/exfiltrate=vulnerable", "xxe/file/external-entity=vulnerable", "xxe/file/parameter-entity=vulnerable", "xxe/file/external-dtd=vulnerable"];
+    php_nonet: "php-nonet" => 1 ["xxe/file/parameter-entity=vulnerable", "xxe/file/external-dtd=vulnerable", "xxe/php-filter/external-dtd=vulnerable", "xxe/php-filter/parameter-entity=vulnerable"];
+    xinclude: "xinclude" => 0 ["xxe/xinclude=vulnerable", "xxe/file/xinclude=vulnerable"];
     remote_references: "remote-references" => 1 ["sig/reference/whole-document=nonstrict", "sig/reference/two=nonstrict", "dsig/reference/remote-uri=vulnerable", "dos/manifest-device=vulnerable"];
     keyinfo_retrieval: "keyinfo-retrieval" => 1 ["dsig/keyinfo/retrieval-method=vulnerable", "dsig/keyinfo/reference=vulnerable"];
     xslt_transforms: "xslt-transforms" => 1 ["dos/many-transforms=vulnerable", "dos/xpath-bomb=vulnerable", "dos/xslt-bomb=vulnerable", "dsig/transform/xpath=nonstrict", "dsig/transform/xslt=vulnerable"];

@@ -17,6 +17,11 @@ fn filters() -> Vec<(&'static str, &'static str)> {
         // An ID cut short by a truncated reason.
         (r"_[0-9a-f]{8}-[0-9a-f-]*…", "[ID]…"),
         (r#""duration_ms": \d+"#, r#""duration_ms": "[MS]""#),
+        // A check's local canary file.
+        (
+            r"saml-harness-canary-[0-9a-f]{32}",
+            "saml-harness-canary-[TOKEN]",
+        ),
         // How long a denial-of-service check's posts took.
         (r"\b\d+ ms\b|\b\d+\.\d s\b", "[TOOK]"),
     ]

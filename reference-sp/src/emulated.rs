@@ -797,6 +797,9 @@ thread_local! {
     /// Whether this thread is inside an emulation of an XXE-prone parser (see
     /// [`with_external_loads`]).
     static EXTERNAL_LOADS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Whether those loads go through PHP's stream wrappers (see
+    /// [`with_php_stream_wrappers`]).
+    static PHP_WRAPPERS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// libxml2's loader for external entities and DTDs, replaced process-wide by one that loads
@@ -812,7 +815,27 @@ pub fn refuse_external_entities() {
         if ctxt.is_null() || url.is_null() || !EXTERNAL_LOADS.with(|on| on.get()) {
             return std::ptr::null_mut();
         }
-        // What libxml2's default loader does once its no-network check has passed.
+        // libxml2's default loader's no-network check (XML_PARSE_NONET, PHP's LIBXML_NONET):
+        // http and ftp refused, files read.
+        let nonet = (*ctxt).options
+            & libxml::bindings::xmlParserOption_XML_PARSE_NONET as std::os::raw::c_int
+            != 0;
+        let scheme = std::ffi::CStr::from_ptr(url).to_bytes();
+        let networked =
+            |p: &[u8]| scheme.len() >= p.len() && scheme[..p.len()].eq_ignore_ascii_case(p);
+        if nonet && (networked(b"http://") || networked(b"ftp://")) {
+            return std::ptr::null_mut();
+        }
+        // PHP opens what passed through its stream wrappers, where `php://filter` reads its
+        // `resource=` (a URL included) with no network check of libxml2's.
+        if PHP_WRAPPERS.with(|on| on.get()) {
+            if let Some(target) = php_filter_resource(scheme) {
+                return match std::ffi::CString::new(target) {
+                    Ok(target) => libxml::bindings::xmlNewInputFromFile(ctxt, target.as_ptr()),
+                    Err(_) => std::ptr::null_mut(),
+                };
+            }
+        }
         libxml::bindings::xmlNewInputFromFile(ctxt, url)
     }
     /// libxslt's gate for file and network access from a stylesheet (`document()`): open
@@ -866,6 +889,30 @@ unsafe extern "C" {
     );
 }
 
+/// What PHP's `php://filter/…/resource=TARGET` wrapper reads: TARGET (a path or a URL).
+fn php_filter_resource(url: &[u8]) -> Option<&[u8]> {
+    const FILTER: &[u8] = b"php://filter/";
+    const RESOURCE: &[u8] = b"resource=";
+    if url.len() < FILTER.len() || !url[..FILTER.len()].eq_ignore_ascii_case(FILTER) {
+        return None;
+    }
+    let at = url.windows(RESOURCE.len()).position(|w| w == RESOURCE)?;
+    Some(&url[at + RESOURCE.len()..])
+}
+
+/// Runs `f` as [`with_external_loads`] does, the loads going through PHP's stream wrappers
+/// (`php://filter` included), as libxml2 under PHP does.
+fn with_php_stream_wrappers<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            PHP_WRAPPERS.with(|on| on.set(self.0));
+        }
+    }
+    let _restore = Restore(PHP_WRAPPERS.with(|on| on.replace(true)));
+    with_external_loads(f)
+}
+
 /// Runs `f` with libxml2's own external loader on this thread: what an SP whose parser loads
 /// external entities does. Only the flaws that emulate such parsers call this.
 pub fn with_external_loads<T>(f: impl FnOnce() -> T) -> T {
@@ -912,6 +959,17 @@ pub fn parse_with_external_entities(xml: &str) {
     let options = libxml::bindings::xmlParserOption_XML_PARSE_NOENT
         | libxml::bindings::xmlParserOption_XML_PARSE_DTDLOAD;
     let _ = with_external_loads(|| read_memory(xml, options));
+}
+
+/// Parses `xml` as simplesamlphp/saml2 < 4.6.14 does on PHP 8 (CVE-2024-52806): DTDs and
+/// external parameter entities loaded (`LIBXML_DTDLOAD | LIBXML_DTDATTR`, no entity
+/// substitution) with the network "off" (`LIBXML_NONET`: `http://` and `ftp://` refused,
+/// files and `php://filter/resource=http://…` read), the DOCTYPE refused only afterwards.
+pub fn parse_as_php_nonet(xml: &str) {
+    let options = libxml::bindings::xmlParserOption_XML_PARSE_DTDLOAD
+        | libxml::bindings::xmlParserOption_XML_PARSE_DTDATTR
+        | libxml::bindings::xmlParserOption_XML_PARSE_NONET;
+    let _ = with_php_stream_wrappers(|| read_memory(xml, options));
 }
 
 /// Runs XInclude processing over `xml` as an SP that calls it on messages does.
@@ -1530,6 +1588,64 @@ mod tests {
         let careful = read_memory(&xml, options).unwrap();
         assert!(!careful.to_string().contains("SECRET-CANARY"), "{careful}");
         std::fs::remove_file(secret).unwrap();
+    }
+
+    #[test]
+    fn the_network_off_parse_reads_files_and_never_connects() {
+        let secret = std::env::temp_dir().join(format!("xxe-nonet-{}", std::process::id()));
+        std::fs::write(&secret, "SECRET-CANARY").unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let http = format!("http://{}/entity", listener.local_addr().unwrap());
+        let options = libxml::bindings::xmlParserOption_XML_PARSE_NOENT
+            | libxml::bindings::xmlParserOption_XML_PARSE_DTDLOAD
+            | libxml::bindings::xmlParserOption_XML_PARSE_NONET;
+        let file = format!(
+            r#"<!DOCTYPE r [<!ENTITY x SYSTEM "file://{}">]><r>&x;</r>"#,
+            secret.display()
+        );
+        let read = with_external_loads(|| read_memory(&file, options)).unwrap();
+        assert!(read.to_string().contains("SECRET-CANARY"), "{read}");
+        parse_as_php_nonet(&format!(
+            r#"<!DOCTYPE r [<!ENTITY % p SYSTEM "{http}"> %p;]><r/>"#
+        ));
+        parse_as_php_nonet(&format!(r#"<!DOCTYPE r SYSTEM "{http}"><r/>"#));
+        assert!(
+            listener.accept().is_err(),
+            "the network-off parse connected"
+        );
+        // PHP's php://filter wrapper is no http:// URL to libxml2's check, and reads one.
+        let served = std::thread::spawn(move || {
+            let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            while std::time::Instant::now() < until {
+                if let Ok((mut stream, _)) = listener.accept() {
+                    use std::io::Write;
+                    let _ = stream.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n");
+                    return true;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            false
+        });
+        parse_as_php_nonet(&format!(
+            r#"<!DOCTYPE r SYSTEM "php://filter/read=string.rot13/resource={http}"><r/>"#
+        ));
+        assert!(served.join().unwrap(), "php://filter did not fetch");
+        std::fs::remove_file(secret).unwrap();
+    }
+
+    #[test]
+    fn php_filter_names_its_resource() {
+        assert_eq!(
+            php_filter_resource(b"php://filter/convert.base64-encode/resource=http://h/x"),
+            Some(&b"http://h/x"[..])
+        );
+        assert_eq!(
+            php_filter_resource(b"PHP://FILTER/resource=/etc/passwd"),
+            Some(&b"/etc/passwd"[..])
+        );
+        assert_eq!(php_filter_resource(b"http://h/resource=x"), None);
+        assert_eq!(php_filter_resource(b"php://filter/no-resource"), None);
     }
 
     #[test]

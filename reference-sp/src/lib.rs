@@ -118,6 +118,10 @@ pub enum Flaw {
     /// (`XML_PARSE_NOENT | XML_PARSE_DTDLOAD`; pysaml2 CVE-2016-10149, samlify
     /// CVE-2017-1000452).
     ExternalEntities,
+    /// Load DTDs and external parameter entities with the network "off", as PHP does
+    /// (`LIBXML_DTDLOAD | LIBXML_DTDATTR | LIBXML_NONET`: files and `php://filter` read), the
+    /// DOCTYPE refused only after the parse (simplesamlphp/saml2 < 4.6.14, CVE-2024-52806).
+    PhpNonet,
     /// Run XInclude processing over the response (libxml2 `xmlXIncludeProcess`).
     XInclude,
     /// Let libxmlsec1 dereference every Reference in SignedInfo, remote URIs included (its
@@ -312,7 +316,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 98] = [
+    pub const ALL: [Flaw; 99] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -351,6 +355,7 @@ impl Flaw {
         Flaw::IdsInDocumentCopy,
         Flaw::FirstSignatureInScope,
         Flaw::ExternalEntities,
+        Flaw::PhpNonet,
         Flaw::XInclude,
         Flaw::RemoteReferences,
         Flaw::KeyInfoRetrieval,
@@ -454,6 +459,7 @@ impl Flaw {
             Flaw::IdsInDocumentCopy => "ids-in-document-copy",
             Flaw::FirstSignatureInScope => "first-signature-in-scope",
             Flaw::ExternalEntities => "external-entities",
+            Flaw::PhpNonet => "php-nonet",
             Flaw::XInclude => "xinclude",
             Flaw::RemoteReferences => "remote-references",
             Flaw::KeyInfoRetrieval => "keyinfo-retrieval",
@@ -582,6 +588,9 @@ impl Flaw {
                 "verify the first Signature under the signed element (CVE-2021-21238)"
             }
             Flaw::ExternalEntities => "load external entities and DTDs (CVE-2016-10149)",
+            Flaw::PhpNonet => {
+                "load DTDs under PHP's LIBXML_NONET, files read (CVE-2024-52806)"
+            }
             Flaw::XInclude => "process XInclude in the response",
             Flaw::RemoteReferences => "dereference remote Reference URIs (xmlsec default)",
             Flaw::KeyInfoRetrieval => "fetch KeyInfo's RetrievalMethod URI (CVE-2023-36661)",

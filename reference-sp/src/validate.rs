@@ -175,6 +175,9 @@ pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     if flawed(Flaw::ExternalEntities) {
         crate::emulated::parse_with_external_entities(xml);
     }
+    if flawed(Flaw::PhpNonet) {
+        crate::emulated::parse_as_php_nonet(xml);
+    }
     if flawed(Flaw::XInclude) {
         crate::emulated::process_xinclude(xml);
     }

@@ -12,7 +12,7 @@ use saml_protocol::{ASSERTION_NS, BASE64_TRANSFORM, DSIG_NS, PROTOCOL_NS};
 use crate::bytes::{child, declares_own_namespace, escape, insert, splice, Doc};
 use crate::check::Variant;
 use crate::family::{evil_id, forge_document, strip_signatures, token, Parts};
-use crate::forge::{Forge, Forged, Skip};
+use crate::forge::{Forge, Forged, LocalFile, Skip};
 
 /// `xml` with its (first) Assertion replaced by an EncryptedAssertion of `plaintext(assertion)`
 /// for the SP's certificate, and the Response's own signature (made over the plaintext, so
@@ -235,7 +235,7 @@ fn in_local_file(f: &Forge, which: Ciphertext) -> Result<Forged, Skip> {
     );
     let (xml, ciphertext) = cipher_referenced(f, which, &uri, &base64)?;
     Ok(Forged {
-        local_file: Some(ciphertext),
+        local_file: Some(LocalFile::Holding(ciphertext)),
         ..Forged::same_identity(xml)
     })
 }
