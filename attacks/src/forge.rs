@@ -58,6 +58,24 @@ pub struct Canary {
     pub file: String,
 }
 
+impl Canary {
+    /// [`Canary::file`] as a `file://` URL, every byte but letters, digits and `/._~-`
+    /// percent-encoded (a space or a `%` in the temporary directory's path would otherwise
+    /// name another file, and a `"` end the DOCTYPE's literal).
+    pub fn file_url(&self) -> String {
+        const PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+            .remove(b'/')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~')
+            .remove(b'-');
+        format!(
+            "file://{}",
+            percent_encoding::utf8_percent_encode(&self.file, PATH)
+        )
+    }
+}
+
 /// A document the canary listener serves under a check's prefix (an external DTD that
 /// goes on to read a file, say).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -157,5 +175,26 @@ impl Forged {
             served: Vec::new(),
             local_file: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_url_encodes_what_would_name_another_file() {
+        let canary = |file: &str| Canary {
+            prefix: String::new(),
+            file: file.into(),
+        };
+        assert_eq!(
+            canary("/tmp/saml-harness-canary-0f_a.b~c").file_url(),
+            "file:///tmp/saml-harness-canary-0f_a.b~c"
+        );
+        assert_eq!(
+            canary("/tmp/a b/p%41/\"q\"").file_url(),
+            "file:///tmp/a%20b/p%2541/%22q%22"
+        );
     }
 }

@@ -19,14 +19,28 @@ use watch::FileWatch;
 /// Requests kept per prefix: enough to judge, bounded whatever the SP does.
 const MAX_HITS: usize = 32;
 
-/// One request that reached the canary.
+/// One request that reached the canary, or one open of a probe's watched file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hit {
-    /// The path below the check's prefix (`entity`, `exfiltrate.dtd`, `file`), or the
-    /// `file://` URL of the probe's watched local file when something opened it.
+    /// What reached the harness.
+    pub kind: HitKind,
+    /// The path below the check's prefix (`entity`, `exfiltrate.dtd`, `file`), or the path
+    /// of the local file opened.
     pub path: String,
     /// The raw query string, if any.
     pub query: Option<String>,
+}
+
+/// How a hit reached the harness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HitKind {
+    /// A request under the probe's prefix.
+    Fetched,
+    /// An open of the probe's watched local file ([`Probe::watch_file`]).
+    Opened,
+    /// An open of the probe's control file, which no document names: something on this
+    /// machine opens new files, so an open of the watched one proves nothing.
+    ControlOpened,
 }
 
 /// What the listener remembers, per token.
@@ -66,7 +80,14 @@ fn record(ledger: &Ledger, token: String, path: String, query: Option<String>) -
     let body = lock(&ledger.served)
         .get(&(token.clone(), path.clone()))
         .cloned();
-    ledger.record_hit(&token, path, query);
+    ledger.record_hit(
+        &token,
+        Hit {
+            kind: HitKind::Fetched,
+            path,
+            query,
+        },
+    );
     match body {
         Some(body) => ([(header::CONTENT_TYPE, "application/xml-dtd")], body).into_response(),
         None => StatusCode::OK.into_response(),
@@ -74,15 +95,29 @@ fn record(ledger: &Ledger, token: String, path: String, query: Option<String>) -
 }
 
 impl Ledger {
-    /// Keeps one hit for `token`, if the token is a probe's and its list is not full.
-    fn record_hit(&self, token: &str, path: String, query: Option<String>) {
+    /// Keeps `hit` for `token`, if the token is a probe's and its list is not full.
+    fn record_hit(&self, token: &str, hit: Hit) {
         let mut hits = lock(&self.hits);
         if let Some(list) = hits.get_mut(token) {
             if list.len() < MAX_HITS {
-                list.push(Hit { path, query });
+                list.push(hit);
             }
         }
     }
+}
+
+/// What an open of a watched file is recorded as.
+struct WatchKey {
+    token: String,
+    path: String,
+    kind: HitKind,
+}
+
+/// Writes `content` to `path`, readable by an SP running as another user whatever the umask.
+fn write_readable(path: &str, content: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, content)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -113,12 +148,15 @@ pub struct CanaryListener {
     base: String,
     ledger: Ledger,
     server: tokio::task::JoinHandle<()>,
-    files: Mutex<Vec<std::path::PathBuf>>,
+    files: Files,
     watch: FileWatchSlot,
 }
 
+/// The files the listener wrote, removed when it stops.
+type Files = Arc<Mutex<Vec<std::path::PathBuf>>>;
+
 /// The listener's watch of its probes' local files, started by the first probe that needs it.
-type FileWatchSlot = Arc<Mutex<Option<FileWatch>>>;
+type FileWatchSlot = Arc<Mutex<Option<FileWatch<WatchKey>>>>;
 
 impl CanaryListener {
     /// Binds as `options` say (127.0.0.1 on a random port by default) and serves until
@@ -138,7 +176,7 @@ impl CanaryListener {
             base,
             ledger,
             server,
-            files: Mutex::new(Vec::new()),
+            files: Arc::default(),
             watch: Arc::default(),
         })
     }
@@ -165,6 +203,7 @@ impl CanaryListener {
             ledger: self.ledger.clone(),
             file_use: Arc::default(),
             watch: self.watch.clone(),
+            files: self.files.clone(),
         }
     }
 }
@@ -190,6 +229,7 @@ pub struct Probe {
     ledger: Ledger,
     file_use: Arc<Mutex<FileUse>>,
     watch: FileWatchSlot,
+    files: Files,
 }
 
 impl Probe {
@@ -206,33 +246,58 @@ impl Probe {
     /// Puts `content` in this probe's local file, in place of its secret (a check whose
     /// document names the file for what it holds, not to prove a read).
     pub fn write_file(&self, content: &str) -> std::io::Result<()> {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::write(&self.target.file, content)?;
-        // Readable by an SP running as another user, whatever the umask.
-        std::fs::set_permissions(&self.target.file, std::fs::Permissions::from_mode(0o644))?;
+        write_readable(&self.target.file, content)?;
         *lock(&self.file_use) = FileUse::Rewritten;
         Ok(())
     }
 
-    /// Empties this probe's local file and records every open of it from now on as a hit
-    /// whose path is the file's `file://` URL (a parser that keeps off the network but reads
-    /// `file:` URIs never reaches the canary's URLs). Linux's inotify sees the opens, so the
-    /// file stays a plain file and no reader ever waits on the harness.
+    /// Empties this probe's local file and records every open of it from now on as an
+    /// [`HitKind::Opened`] hit (a parser that keeps off the network but reads `file:` URIs
+    /// never reaches the canary's URLs). Beside it, a control file no document names is
+    /// watched the same way: an open of that one ([`HitKind::ControlOpened`]) says something
+    /// else on this machine opens new files. Linux's inotify sees the opens, so both stay
+    /// plain files and no reader ever waits on the harness.
     pub fn watch_file(&self) -> std::io::Result<()> {
+        let control = format!("{}-control", self.target.file);
+        write_readable(&control, "")?;
+        lock(&self.files).push(control.clone().into());
         self.write_file("")?;
         let mut slot = lock(&self.watch);
         let watch = match slot.as_mut() {
             Some(watch) => watch,
             None => {
                 let ledger = self.ledger.clone();
-                slot.insert(FileWatch::start(move |token, path| {
-                    ledger.record_hit(token, format!("file://{}", path.display()), None);
+                slot.insert(FileWatch::start(move |key: &WatchKey| {
+                    let hit = Hit {
+                        kind: key.kind,
+                        path: key.path.clone(),
+                        query: None,
+                    };
+                    ledger.record_hit(&key.token, hit);
                 })?)
             }
         };
-        watch.watch(std::path::Path::new(&self.target.file), &self.token)?;
+        for (path, kind) in [
+            (control, HitKind::ControlOpened),
+            (self.target.file.clone(), HitKind::Opened),
+        ] {
+            let key = WatchKey {
+                token: self.token.clone(),
+                path: path.clone(),
+                kind,
+            };
+            watch.watch(std::path::Path::new(&path), key)?;
+        }
         *lock(&self.file_use) = FileUse::Watched;
         Ok(())
+    }
+
+    /// Whether opens of watched files may have gone unseen (the kernel's event queue
+    /// overflowed).
+    pub fn watch_overflowed(&self) -> bool {
+        lock(&self.watch)
+            .as_ref()
+            .is_some_and(FileWatch::overflowed)
     }
 
     /// What this probe's local file is now.
@@ -248,8 +313,12 @@ impl Probe {
         }
     }
 
-    /// The requests that reached this prefix so far.
+    /// The requests that reached this prefix so far, and the opens of its watched files
+    /// (every one the kernel has queued).
     pub fn hits(&self) -> Vec<Hit> {
+        if let Some(watch) = lock(&self.watch).as_ref() {
+            watch.drain();
+        }
         lock(&self.ledger.hits)
             .get(&self.token)
             .cloned()
@@ -301,10 +370,12 @@ mod tests {
             probe.hits(),
             vec![
                 Hit {
+                    kind: HitKind::Fetched,
                     path: "x.dtd".into(),
                     query: None
                 },
                 Hit {
+                    kind: HitKind::Fetched,
                     path: "file".into(),
                     query: Some("content=host".into())
                 }
@@ -318,7 +389,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_open_of_a_watched_file_is_a_hit_and_it_reads_as_empty() {
+    async fn an_open_of_a_watched_file_or_its_control_is_a_hit_of_its_own_kind() {
         let canary = CanaryListener::start(&CanaryOptions::default())
             .await
             .unwrap();
@@ -328,27 +399,30 @@ mod tests {
         other.watch_file().unwrap();
         assert_eq!(probe.file_use(), FileUse::Watched);
         assert!(probe.hits().is_empty(), "nothing opened it yet");
-        assert_eq!(std::fs::read_to_string(&probe.target().file).unwrap(), "");
-        let mut hits = probe.hits();
-        for _ in 0..200 {
-            if !hits.is_empty() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-            hits = probe.hits();
-        }
-        let url = format!("file://{}", probe.target().file);
-        assert_eq!(
-            hits,
-            vec![Hit {
-                path: url,
-                query: None
-            }]
-        );
+        let file = probe.target().file.clone();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "");
+        let opened = Hit {
+            kind: HitKind::Opened,
+            path: file.clone(),
+            query: None,
+        };
+        assert_eq!(probe.hits(), vec![opened.clone()]);
+        let control = format!("{file}-control");
+        std::fs::read(&control).unwrap();
+        let control_opened = Hit {
+            kind: HitKind::ControlOpened,
+            path: control.clone(),
+            query: None,
+        };
+        assert_eq!(probe.hits(), vec![opened, control_opened]);
         assert!(other.hits().is_empty(), "{:?}", other.hits());
-        let path = std::path::PathBuf::from(&probe.target().file);
+        assert!(!probe.watch_overflowed());
         drop(canary);
-        assert!(!path.exists(), "the listener removes its files");
+        assert!(
+            !std::path::Path::new(&file).exists(),
+            "the listener removes its files"
+        );
+        assert!(!std::path::Path::new(&control).exists(), "and the control");
     }
 
     #[tokio::test]

@@ -44,7 +44,12 @@ CANARY:
     enc/cipher-reference/file and /key-file write the IdP's ciphertext (the assertion's, the
     wrapped key's) into the probe's file and name it by a file:// URI: a login proves the SP
     read it; a refusal is `pass` only when the scenario says sp.shares_tmp: true (the SP
-    reads this machine's /tmp), else it is `not-applicable`.
+    reads this machine's /tmp), else it is `not-applicable`. xxe/file/ checks name an empty
+    file there whose opens the harness sees through Linux's inotify: an open is
+    `vulnerable` (`inconclusive` if a control file no document names was opened too);
+    none is `pass` only with sp.shares_tmp (an SP under systemd's PrivateTmp, SELinux,
+    AppArmor or PHP's open_basedir cannot open it: leave sp.shares_tmp out there).
+    xxe/php-filter/ checks reach the listener through PHP's php://filter wrapper.
 
 IDP METADATA THE SP RE-READS:
     meta/ checks need the scenario's sp.reload_idp_metadata, a shell command that makes the

@@ -5,7 +5,7 @@ use std::time::Duration;
 use attacks::identity::Swap;
 use attacks::{Goal, EVIL_HOST, EXFILTRATION_PATH};
 
-use crate::canary::Hit;
+use crate::canary::{Hit, HitKind};
 use crate::oracle::Session;
 use crate::runner::Outcome;
 
@@ -1588,9 +1588,18 @@ pub fn judge_fetch(
             signed_in_as,
         };
     }
-    let (opened, fetched): (Vec<&Hit>, Vec<&Hit>) =
-        hits.iter().partition(|h| h.path.starts_with("file://"));
-    if let Some(open) = opened.first() {
+    let of = |kind: HitKind| hits.iter().filter(move |h| h.kind == kind);
+    if let Some(open) = of(HitKind::Opened).next() {
+        if let Some(control) = of(HitKind::ControlOpened).next() {
+            return Judged {
+                outcome: Outcome::Inconclusive,
+                reason: format!(
+                    "{} was opened, but so was {}, which no document names: something on this machine (a virus scanner, an indexer) opens new files, so the open proves nothing about the SP",
+                    open.path, control.path
+                ),
+                signed_in_as,
+            };
+        }
         return Judged {
             outcome: Outcome::Vulnerable,
             reason: format!(
@@ -1600,6 +1609,7 @@ pub fn judge_fetch(
             signed_in_as,
         };
     }
+    let fetched: Vec<&Hit> = of(HitKind::Fetched).collect();
     if !fetched.is_empty() {
         let paths: Vec<&str> = fetched.iter().map(|h| h.path.as_str()).collect();
         return Judged {
@@ -1629,7 +1639,9 @@ pub fn judge_fetch(
         LocalFile::Needed(_) => {
             "nothing reached the canary and the local file signed no one in".to_owned()
         }
-        LocalFile::Watched(file) => format!("nothing opened the local file {file}"),
+        LocalFile::Watched(file) => format!(
+            "nothing opened the local file {file} (the check assumes the SP may open it: not under systemd's PrivateTmp, SELinux, AppArmor or PHP's open_basedir)"
+        ),
     };
     match unreachable {
         Some(why) => Judged {
@@ -2092,6 +2104,7 @@ mod tests {
     #[test]
     fn a_fetch_probe_is_judged_by_the_canary() {
         let hit = |path: &str, query: Option<&str>| Hit {
+            kind: HitKind::Fetched,
             path: path.into(),
             query: query.map(str::to_owned),
         };
@@ -2166,15 +2179,28 @@ mod tests {
     fn an_open_of_a_watched_local_file_is_vulnerable_and_none_passes_only_when_it_could_be_seen() {
         let out = out_again();
         let pipe = LocalFile::Watched("/tmp/p");
-        let opened = [Hit {
-            path: "file:///tmp/p".into(),
+        let open = |kind, path: &str| Hit {
+            kind,
+            path: path.into(),
             query: None,
-        }];
+        };
+        let opened = [open(HitKind::Opened, "/tmp/p")];
         for session in [&out, &signed_in(Some("B.Simon@contoso.com"))] {
             let j = judge_fetch(&opened, "s3cret", pipe, session, None, "403", "refuse it");
             assert_eq!(j.outcome, Outcome::Vulnerable, "{}", j.reason);
-            assert!(j.reason.contains("opened file:///tmp/p"), "{}", j.reason);
+            assert!(j.reason.contains("opened /tmp/p"), "{}", j.reason);
         }
+        // Its control opened too: something else opens new files.
+        let both = [
+            open(HitKind::Opened, "/tmp/p"),
+            open(HitKind::ControlOpened, "/tmp/p-control"),
+        ];
+        let j = judge_fetch(&both, "s3cret", pipe, &out, None, "403", "refuse it");
+        assert_eq!(j.outcome, Outcome::Inconclusive, "{}", j.reason);
+        // The control alone says nothing about the SP.
+        let control = [open(HitKind::ControlOpened, "/tmp/p-control")];
+        let j = judge_fetch(&control, "s3cret", pipe, &out, None, "403", "refuse it");
+        assert_eq!(j.outcome, Outcome::Pass, "{}", j.reason);
         let none = judge_fetch(&[], "s3cret", pipe, &out, None, "403", "refuse it");
         assert_eq!(none.outcome, Outcome::Pass, "{}", none.reason);
         assert!(

@@ -161,7 +161,7 @@ impl Responder {
             };
             made.map_err(|e| {
                 CaseEnd::Error(format!(
-                    "cannot make the check's local file {}: {e}; hint: the temporary directory (TMPDIR) must be writable, and Linux's inotify available",
+                    "cannot make or watch the check's local file {}: {e}; hint: the temporary directory (TMPDIR) must be writable, and Linux's inotify available (\"Too many open files\" or \"No space left on device\" here: raise the sysctls fs.inotify.max_user_instances or fs.inotify.max_user_watches)",
                     probe.target().file
                 ))
             })?;

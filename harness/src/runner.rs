@@ -13,7 +13,7 @@ use mock_idp::idp::Idp;
 use saml_protocol::{METADATA_NS, POST_BINDING};
 use serde::Serialize;
 
-use crate::canary::{CanaryOptions, FileUse};
+use crate::canary::{CanaryOptions, FileUse, HitKind};
 use crate::driver::{Attempt, Driver, Target};
 use crate::flow::{parse_url, Browser, Captured, FlowError, Limits};
 use crate::judge::{Baseline, Judged, LocalFile};
@@ -957,7 +957,7 @@ impl CaseRun<'_> {
         let attempt = match attempt {
             Ok(Ok(attempt)) => attempt,
             // The SP fetched, then failed or hung: the fetch decides.
-            failed if !hits.is_empty() => {
+            failed if hits.iter().any(|h| h.kind != HitKind::ControlOpened) => {
                 let then = match failed {
                     Ok(Err(
                         CaseEnd::Fail(why)
@@ -1010,6 +1010,17 @@ impl CaseRun<'_> {
             &attempt.acs_answer,
             check.must,
         );
+        // Opens may have gone unseen: nothing seen is no pass.
+        if local == LocalFile::Watched(&file)
+            && judged.outcome == Outcome::Pass
+            && probe.watch_overflowed()
+        {
+            judged.outcome = Outcome::Inconclusive;
+            judged.reason = format!(
+                "{}; but the kernel's queue of file events overflowed, so an open may have gone unseen",
+                judged.reason
+            );
+        }
         // Without sp.shares_tmp a refusal of the file check lacks what it needs to count:
         // not-applicable (the run's gap), not a doubt about this SP.
         if local_only && !self.scenario.sp.shares_tmp && judged.outcome == Outcome::Inconclusive {

@@ -68,7 +68,12 @@ fn ciphertext(node: roxmltree::Node, what: &str, follow: bool) -> Result<Vec<u8>
         ));
     }
     let uri = reference.attribute("URI").unwrap_or_default();
-    let Some(path) = uri.strip_prefix("file://") else {
+    // A file: URL percent-decoded, as libxml2's file loader does.
+    let file = url::Url::parse(uri)
+        .ok()
+        .filter(|u| u.scheme() == "file")
+        .and_then(|u| u.to_file_path().ok());
+    let Some(path) = file else {
         crate::emulated::fetch(uri);
         return Err(format!(
             "the {what}'s CipherReference {uri:?} gave nothing usable"

@@ -889,15 +889,17 @@ unsafe extern "C" {
     );
 }
 
-/// What PHP's `php://filter/…/resource=TARGET` wrapper reads: TARGET (a path or a URL).
+/// What PHP's `php://filter/…/resource=TARGET` wrapper reads: TARGET (a path or a URL),
+/// after the first `/resource=` that follows `php://filter`.
 fn php_filter_resource(url: &[u8]) -> Option<&[u8]> {
-    const FILTER: &[u8] = b"php://filter/";
-    const RESOURCE: &[u8] = b"resource=";
+    const FILTER: &[u8] = b"php://filter";
+    const RESOURCE: &[u8] = b"/resource=";
     if url.len() < FILTER.len() || !url[..FILTER.len()].eq_ignore_ascii_case(FILTER) {
         return None;
     }
-    let at = url.windows(RESOURCE.len()).position(|w| w == RESOURCE)?;
-    Some(&url[at + RESOURCE.len()..])
+    let rest = &url[FILTER.len()..];
+    let at = rest.windows(RESOURCE.len()).position(|w| w == RESOURCE)?;
+    Some(&rest[at + RESOURCE.len()..])
 }
 
 /// Runs `f` as [`with_external_loads`] does, the loads going through PHP's stream wrappers
@@ -1646,6 +1648,10 @@ mod tests {
         );
         assert_eq!(php_filter_resource(b"http://h/resource=x"), None);
         assert_eq!(php_filter_resource(b"php://filter/no-resource"), None);
+        assert_eq!(
+            php_filter_resource(b"php://filter/xresource=http://h/x"),
+            None
+        );
     }
 
     #[test]

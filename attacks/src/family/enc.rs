@@ -229,7 +229,7 @@ pub fn cipher_reference_key_file(f: &Forge) -> Result<Forged, Skip> {
 /// The IdP's own assertion encrypted to the SP, `which` ciphertext (base64, under a base64
 /// Transform) in the check's local file, named by a `file://` CipherReference.
 fn in_local_file(f: &Forge, which: Ciphertext) -> Result<Forged, Skip> {
-    let uri = format!("file://{}", f.canary()?.file);
+    let uri = f.canary()?.file_url();
     let base64 = format!(
         "<xenc:Transforms><ds:Transform xmlns:ds=\"{DSIG_NS}\" Algorithm=\"{BASE64_TRANSFORM}\"/></xenc:Transforms>"
     );

