@@ -951,6 +951,19 @@ pub const CATALOGUE: &[Check] = &[
         ..XSW
     },
     Check {
+        id: "dsig/signed-info/forged-first",
+        title: "the Assertion forged in place (same ID); in its Signature a SignedInfo with H(forged), then the genuine SignedInfo in its canonical form",
+        family: Family::Dsig,
+        research_id: "DSIG-01",
+        references: &["CVE-2020-15216 (goxmldsig < 1.1.0; crewjam/saml < 0.4.2, GHSA-rrfw-hg9m-j47h)", "GHSA-q547-gmf8-8jr7"],
+        tags: &["dsig", "cve-2020-15216"],
+        provenance: "goxmldsig's regression test spoofedAsTodd (f6188fe): the first SignedInfo is canonicalized and moved to the end, the signature checked over the new first one, the digest of the last Reference",
+        must: "refuse a Signature with more than one SignedInfo",
+        fix: "upgrade goxmldsig to 1.1.0 or later (crewjam/saml 0.4.2, gosaml2 0.5.0); in general, require exactly one SignedInfo, SignatureValue and at most one KeyInfo, and read References only from the SignedInfo whose bytes were verified",
+        edit: Edit::Bytes(dsig::signed_info_forged_first),
+        ..XSW
+    },
+    Check {
         id: "dsig/multiple-signed-info-object-first",
         title: "a second SignedInfo referencing the forged Assertion in a ds:Object before the genuine one; original kept in a wrapper",
         family: Family::Dsig,
@@ -2669,6 +2682,21 @@ pub const CATALOGUE: &[Check] = &[
         must: "answer every message it cannot use, whatever attributes it carries",
         fix: "upgrade Lasso to 2.9.0 (Debian 12: liblasso3 2.8.1-1+deb12u1 or later) and restart the web server",
         edit: Edit::Exhaust(dos::any_attributes),
+        ..DOS
+    },
+    Check {
+        id: "dos/crash/signature-value-missing",
+        title: "the IdP's own response, the Assertion's ds:SignatureValue element taken out: does the SP answer?",
+        research_id: "DOS-01",
+        references: &[
+            "CVE-2020-7711 (goxmldsig < 1.1.1: a nil pointer dereference, GHSA-mqqv-chpx-vq25)",
+            "CVE-2020-7731 (gosaml2 < 0.7.0, on goxmldsig)",
+        ],
+        tags: &["denial-of-service", "crash", "dsig", "go"],
+        provenance: "goxmldsig before 1.1.0 verified the Reference's digest, which the untouched Assertion still matches, then read SignatureValue's text through a nil pointer when the element was missing; Go's net/http recovers the panic and closes the connection without an answer. Read from goxmldsig's validate.go and its fixes (the shape check of 1.1.0, the explicit nil check ca2b448 in 1.1.1)",
+        must: "answer a Signature it cannot use, whichever of its elements is missing",
+        fix: "upgrade goxmldsig to 1.1.1 or later (gosaml2 0.7.0 or later)",
+        edit: Edit::Exhaust(dos::signature_value_missing),
         ..DOS
     },
     Check {

@@ -64,6 +64,9 @@ pub struct Loose {
     /// A Signature whose References name no element is skipped when there are others, and
     /// none verified reads as success (XML::Sig 0.33-0.71, CVE-2026-18568).
     pub skip_unresolved: bool,
+    /// With several SignedInfo, the first moved to the end: the signature checked over the
+    /// new first one, the digest of the last Reference (goxmldsig < 1.1.0, CVE-2020-15216).
+    pub signed_info_moved: bool,
 }
 
 impl Loose {
@@ -78,6 +81,7 @@ impl Loose {
             void_canonicalization: false,
             error_as_success: false,
             skip_unresolved: false,
+            signed_info_moved: false,
         }
     }
 }
@@ -90,9 +94,21 @@ pub fn verify(
     how: Loose,
     certificates: &[String],
 ) -> Result<Vec<String>, String> {
-    let signed_infos: Vec<Node> = children(signature, "SignedInfo");
+    let mut signed_infos: Vec<Node> = children(signature, "SignedInfo");
+    let moved = how.signed_info_moved && signed_infos.len() > 1;
+    if moved {
+        signed_infos.rotate_left(1);
+    }
     let first = signed_infos.first().ok_or("no SignedInfo")?;
-    let references: Vec<Node> = if how.all_signed_info {
+    let references: Vec<Node> = if moved {
+        // Its loop keeps the last Reference that names the element: the moved one's.
+        signed_infos
+            .iter()
+            .flat_map(|si| children(si, "Reference"))
+            .last()
+            .into_iter()
+            .collect()
+    } else if how.all_signed_info {
         signed_infos
             .iter()
             .flat_map(|si| children(si, "Reference"))
@@ -1509,6 +1525,20 @@ pub fn lasso_any_attributes(xml: &str) -> bool {
                 .position(|a| a.namespace().is_none() && a.name() == "any_attributes")
                 .is_some_and(|at| attributes[at + 1..].iter().any(|a| a.namespace().is_some()))
         })
+}
+
+/// Whether goxmldsig before 1.1.0 would read a missing SignatureValue through a nil pointer
+/// (CVE-2020-7711): a `ds:Signature` with a SignedInfo and no SignatureValue (it checks the
+/// digest first; the check's document keeps it valid).
+pub fn goxmldsig_nil_signature_value(xml: &str) -> bool {
+    let Ok(doc) = roxmltree::Document::parse(xml) else {
+        return false;
+    };
+    let child =
+        |n: roxmltree::Node, name: &str| n.children().any(|c| c.has_tag_name((DSIG_NS, name)));
+    doc.descendants()
+        .filter(|n| n.has_tag_name((DSIG_NS, "Signature")))
+        .any(|sig| child(sig, "SignedInfo") && !child(sig, "SignatureValue"))
 }
 
 /// Whether Lasso before 2.9.0 would reach `g_assert_not_reached` (CVE-2025-46705): a CDATA

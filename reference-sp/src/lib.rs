@@ -82,6 +82,10 @@ pub enum Flaw {
     /// Check References from every SignedInfo, the signature over the first, the enveloped
     /// transform dropping the first Signature inside (CVE-2025-29774).
     AllSignedInfo,
+    /// With several SignedInfo in a Signature, move the first to the end, check the
+    /// signature over the new first one and the digest of the last Reference (goxmldsig <
+    /// 1.1.0, CVE-2020-15216).
+    SignedInfoMoved,
     /// Skip a Signature whose Reference names no element when there are others, and count
     /// none verified as success (XML::Sig 0.33-0.71, CVE-2026-18568).
     SkipUnresolvedReferences,
@@ -226,6 +230,9 @@ pub enum Flaw {
     /// Die on a CDATA section among an element's expected children (the Response's first
     /// child), as Lasso before 2.9.0 does (CVE-2025-46705).
     LassoCdataChild,
+    /// Die (close the connection unanswered) on a Signature without SignatureValue
+    /// (goxmldsig < 1.1.0, CVE-2020-7711).
+    GoxmldsigNilSignatureValue,
     /// Substitute internal entities recursively with no limit, before anything is verified
     /// (a billion laughs runs until a memory limit ends the request).
     EntityExpansion,
@@ -316,7 +323,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 99] = [
+    pub const ALL: [Flaw; 101] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -343,6 +350,7 @@ impl Flaw {
         Flaw::DigestFirstChild,
         Flaw::DigestAnywhere,
         Flaw::AllSignedInfo,
+        Flaw::SignedInfoMoved,
         Flaw::SkipUnresolvedReferences,
         Flaw::MultipleRoots,
         Flaw::DoctypeRoundTrip,
@@ -391,6 +399,7 @@ impl Flaw {
         Flaw::LassoSoapBody,
         Flaw::LassoAnyAttributes,
         Flaw::LassoCdataChild,
+        Flaw::GoxmldsigNilSignatureValue,
         Flaw::EntityExpansion,
         Flaw::AssertionSignatureOptional,
         Flaw::DuplicateIds,
@@ -447,6 +456,7 @@ impl Flaw {
             Flaw::DigestFirstChild => "digest-first-child",
             Flaw::DigestAnywhere => "digest-anywhere",
             Flaw::AllSignedInfo => "all-signed-info",
+            Flaw::SignedInfoMoved => "signed-info-moved",
             Flaw::SkipUnresolvedReferences => "skip-unresolved-references",
             Flaw::MultipleRoots => "multiple-roots",
             Flaw::DoctypeRoundTrip => "doctype-round-trip",
@@ -495,6 +505,7 @@ impl Flaw {
             Flaw::LassoSoapBody => "lasso-soap-body",
             Flaw::LassoAnyAttributes => "lasso-any-attributes",
             Flaw::LassoCdataChild => "lasso-cdata-child",
+            Flaw::GoxmldsigNilSignatureValue => "goxmldsig-nil-signature-value",
             Flaw::EntityExpansion => "entity-expansion",
             Flaw::AssertionSignatureOptional => "assertion-signature-optional",
             Flaw::DuplicateIds => "duplicate-ids",
@@ -566,6 +577,9 @@ impl Flaw {
             Flaw::DigestFirstChild => "read DigestValue's first child node (CVE-2025-29775)",
             Flaw::DigestAnywhere => "read the first DigestValue in the document (CVE-2024-45409)",
             Flaw::AllSignedInfo => "take References from every SignedInfo (CVE-2025-29774)",
+            Flaw::SignedInfoMoved => {
+                "move the first SignedInfo to the end, digest of the last (CVE-2020-15216)"
+            }
             Flaw::SkipUnresolvedReferences => {
                 "skip Signatures whose Reference names nothing (CVE-2026-18568)"
             }
@@ -650,6 +664,9 @@ impl Flaw {
                 "die on an any_attributes attribute (Lasso < 2.9.0, CVE-2025-47151)"
             }
             Flaw::LassoCdataChild => "die on a CDATA child of the Response (Lasso < 2.9.0, CVE-2025-46705)",
+            Flaw::GoxmldsigNilSignatureValue => {
+                "die on a Signature without SignatureValue (goxmldsig < 1.1.0, CVE-2020-7711)"
+            }
             Flaw::EntityExpansion => "expand internal entities with no limit (billion laughs)",
             Flaw::AssertionSignatureOptional => {
                 "accept unsigned assertions in signed responses (WantAssertionsSigned)"

@@ -595,7 +595,7 @@ async fn consume(
             return (StatusCode::INTERNAL_SERVER_ERROR, "worker crashed\n").into_response();
         }
     }
-    // Under the Lasso flaws, these messages kill the worker reading them.
+    // Under the Lasso and goxmldsig flaws, these messages kill the worker reading them.
     let dies = [
         (
             Flaw::LassoSoapBody,
@@ -606,6 +606,10 @@ async fn consume(
             crate::emulated::lasso_any_attributes,
         ),
         (Flaw::LassoCdataChild, crate::emulated::lasso_cdata_child),
+        (
+            Flaw::GoxmldsigNilSignatureValue,
+            crate::emulated::goxmldsig_nil_signature_value,
+        ),
     ];
     let config = state.config();
     let dying: Vec<_> = dies

@@ -916,6 +916,13 @@ fn verify_signatures(
         };
         return loose(xml_sig, Checked::EveryAnywhere);
     }
+    if flawed(Flaw::SignedInfoMoved) {
+        let goxmldsig = Loose {
+            signed_info_moved: true,
+            ..how(IdLookup::First, DigestSource::Text)
+        };
+        return loose(goxmldsig, Checked::Enveloped);
+    }
     if flawed(Flaw::AllSignedInfo) {
         let xml_crypto = Loose {
             all_signed_info: true,

@@ -892,6 +892,29 @@ pub fn cdata_child(f: &Forge) -> Result<Burden, Skip> {
     ))
 }
 
+/// The IdP's response with the Assertion's `ds:SignatureValue` element taken out, nothing
+/// else changed (CVE-2020-7711): goxmldsig before 1.1.0 (1.1.1 for the nil check) checked the digest, which still
+/// matches, then read the missing value through a nil pointer (a Go panic: the connection
+/// closes unanswered). Yardstick: the same response with one SignatureValue character changed.
+pub fn signature_value_missing(f: &Forge) -> Result<Burden, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let p = crate::family::Parts::of(&doc)?;
+    let value =
+        bytes::child(p.need_assertion_sig()?, DSIG_NS, "SignatureValue").ok_or_else(|| {
+            Skip::NotApplicable("the Assertion's Signature has no SignatureValue".into())
+        })?;
+    let text = bytes::after_start_tag(doc.src, value);
+    let changed = match doc.src[text..].chars().next() {
+        Some('A') => "B",
+        _ => "A",
+    };
+    Ok(crash_probe(
+        bytes::splice(doc.src, vec![(value.range(), String::new())]),
+        bytes::splice(doc.src, vec![(text..text + 1, changed.to_owned())]),
+        "the same response with one SignatureValue character changed",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

