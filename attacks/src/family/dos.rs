@@ -893,7 +893,7 @@ pub fn cdata_child(f: &Forge) -> Result<Burden, Skip> {
 }
 
 /// The IdP's response with the Assertion's `ds:SignatureValue` element taken out, nothing
-/// else changed (CVE-2020-7711): goxmldsig before 1.1.0 (1.1.1 for the nil check) checked the digest, which still
+/// else changed (CVE-2020-7711): goxmldsig before 1.1.1 checked the digest, which still
 /// matches, then read the missing value through a nil pointer (a Go panic: the connection
 /// closes unanswered). Yardstick: the same response with one SignatureValue character changed.
 pub fn signature_value_missing(f: &Forge) -> Result<Burden, Skip> {
@@ -904,9 +904,17 @@ pub fn signature_value_missing(f: &Forge) -> Result<Burden, Skip> {
             Skip::NotApplicable("the Assertion's Signature has no SignatureValue".into())
         })?;
     let text = bytes::after_start_tag(doc.src, value);
-    let changed = match doc.src[text..].chars().next() {
+    let changed = match doc.src[text..bytes::before_end_tag(doc.src, value).max(text)]
+        .chars()
+        .next()
+    {
         Some('A') => "B",
-        _ => "A",
+        Some(_) => "A",
+        None => {
+            return Err(Skip::NotApplicable(
+                "the Assertion's SignatureValue is empty".into(),
+            ))
+        }
     };
     Ok(crash_probe(
         bytes::splice(doc.src, vec![(value.range(), String::new())]),
