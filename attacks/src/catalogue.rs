@@ -2555,6 +2555,21 @@ pub const CATALOGUE: &[Check] = &[
         ..DOS
     },
     Check {
+        id: "dos/raw-xml-oversize",
+        title: "the IdP's own response as raw XML, not base64, with 1 MiB of empty elements after its Issuer: about 2.6 MB posted",
+        research_id: "BIND-04",
+        references: &[
+            "CVE-2025-54572 (ruby-saml < 1.18.1; fixed by SAML-Toolkits/ruby-saml pull request 770)",
+            "SAML Bindings §3.5.4 (HTTP-POST carries the message base64-encoded)",
+        ],
+        tags: &["denial-of-service", "size-limit", "cve-2025-54572"],
+        provenance: "ruby-saml's decode_raw_saml returned a message that did not match its base64 pattern as it was, the XML itself, before it compared the size with message_max_bytesize (250,000 bytes): raw XML of any size went to REXML. Measured here with Debian 12's ruby-saml 1.13.0: 2.8 s for a MiB of empty elements, where a base64 message that size is refused at once. The yardstick is as many random letters and digits in base64, which every SP refuses cheaply; a 413 from a body limit is the defence this check asks for",
+        must: "bound the size of every posted message before parsing or pattern-matching it, and take HTTP-POST messages as base64 only",
+        fix: "upgrade ruby-saml to 1.18.1 or later; compare the size with the limit first, refuse a SAMLResponse that is not base64, and set a request body limit in the web server",
+        edit: Edit::Exhaust(dos::raw_xml_oversize),
+        ..DOS
+    },
+    Check {
         id: "dos/many-transforms",
         title: "the IdP's own response with 2,500 exclusive-C14N transforms in its Reference and a 180,000-character claim: about 460 KB posted",
         research_id: "DOS-01",

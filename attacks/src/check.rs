@@ -272,6 +272,9 @@ pub struct Burden {
     /// Whether the burden costs nothing and only asks whether the SP answers at all: a
     /// connection closed at once, or a gateway's 502/504, in every round is the SP dying.
     pub crash: bool,
+    /// Whether the burden is larger than an SP should read on purpose: a body limit refusing
+    /// it (413) is then the defence the check asks for, not a reason for doubt.
+    pub oversize: bool,
 }
 
 /// The least time a burden's answers must all take to count as a denial of service: less is

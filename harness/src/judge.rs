@@ -613,6 +613,8 @@ pub struct Withstood {
     pub ignorable: bool,
     /// The burden's `attacks::Burden::crash`: only whether the SP answers it counts.
     pub crash: bool,
+    /// The burden's `attacks::Burden::oversize`: a body limit refusing it is the defence.
+    pub oversize: bool,
 }
 
 /// Judges a denial-of-service check ([`Goal::Withstand`]). A session opened by the burden
@@ -681,8 +683,9 @@ pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
         );
     }
     // A body limit refused the message before the SAML layer read it: what parsing it costs
-    // is not known, and a smaller message of the same shape may still cost.
-    if w.burden.iter().any(|t| t.answer == Ok(413)) {
+    // is not known, and a smaller message of the same shape may still cost. For a message
+    // too large on purpose, that refusal is the defence (and timed as any answer below).
+    if !w.oversize && w.burden.iter().any(|t| t.answer == Ok(413)) {
         return judged(
             Outcome::Inconclusive,
             format!("answered {answers} ({yardstick_is}: {yardstick_answers}): 413 is a body limit refusing the message before the SP's parser read it, so what parsing it costs is not known; hint: raise the SP's form-size limit above the message for the test"),
@@ -1154,6 +1157,7 @@ mod withstand_tests {
             floor: attacks::BURDEN_FLOOR,
             ignorable: false,
             crash: false,
+            oversize: false,
         }
     }
 
@@ -1394,6 +1398,36 @@ mod withstand_tests {
         let judged = judge_withstand(&w, "stay up");
         assert_eq!(judged.outcome, Outcome::Inconclusive, "{}", judged.reason);
         assert!(judged.reason.contains("body limit"), "{}", judged.reason);
+    }
+
+    #[test]
+    fn for_a_message_too_large_on_purpose_a_body_limit_is_the_defence() {
+        use Outcome::*;
+        let status = |s: u16, ms| Timed {
+            answer: Ok(s),
+            took: Duration::from_millis(ms),
+        };
+        for (yardstick, burden, outcome) in [
+            (vec![status(413, 4); 2], vec![status(413, 9); 2], Pass),
+            (vec![status(403, 6); 2], vec![status(413, 9); 2], Pass),
+            // A limit only on base64 messages: the raw one is read whole.
+            (
+                vec![status(413, 4); 2],
+                vec![status(200, 2800), status(200, 2900)],
+                Vulnerable,
+            ),
+        ] {
+            let w = Withstood {
+                oversize: true,
+                ..trial(yardstick.clone(), burden.clone(), true)
+            };
+            let judged = judge_withstand(&w, "bound it");
+            assert_eq!(
+                judged.outcome, outcome,
+                "{yardstick:?} {burden:?}: {}",
+                judged.reason
+            );
+        }
     }
 
     #[test]

@@ -2008,6 +2008,7 @@ impl CaseRun<'_> {
             trial.floor = yardstick.floor;
             trial.ignorable = yardstick.ignorable;
             trial.crash = yardstick.crash;
+            trial.oversize = yardstick.oversize;
             let by_redirect = yardstick.by_redirect;
             let (timed, _) =
                 timed_send(&measuring, &acs, &form(yardstick.yardstick), by_redirect).await;

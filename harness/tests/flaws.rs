@@ -100,6 +100,7 @@ flaw_is_caught! {
     document_wide_fields: "document-wide-fields" => 1 ["dsig/signature-in-claim=nonstrict", "sig/assertion-unsigned=nonstrict", "sig/reference/two=nonstrict", "xsw/donor-signature-first=vulnerable", "xsw/forged-without-audience=vulnerable", "xsw/subject-in-signature=vulnerable"];
     regex_fallback: "regex-fallback" => 1 ["sig/none-saml2-prefixed=vulnerable"];
     inflate_posted: "inflate-posted" => 0 ["dos/deflate-bomb=vulnerable"];
+    raw_xml_unbounded: "raw-xml-unbounded" => 0 ["dos/raw-xml-oversize=vulnerable"];
     inflate_redirect: "inflate-redirect" => 0 ["slo/deflate-bomb=vulnerable"];
     inflate_acs_redirect: "inflate-acs-redirect" => 0 ["bind/acs-redirect=nonstrict", "dos/deflate-bomb-redirect=vulnerable"];
     unbounded_transforms: "unbounded-transforms" => 0 ["dos/many-transforms=vulnerable"];

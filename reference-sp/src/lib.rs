@@ -288,6 +288,9 @@ pub enum Flaw {
     /// Base64-decode a posted SAMLResponse, then inflate it whenever it inflates, with no
     /// bound on the inflated size (ruby-saml < 1.18.0 `decode_raw_saml`, CVE-2025-25293).
     InflatePosted,
+    /// Take a posted SAMLResponse that is not base64 as the XML itself, read at any size,
+    /// and parse it at REXML's pace (ruby-saml < 1.18.1 `decode_raw_saml`, CVE-2025-54572).
+    RawXmlUnbounded,
     /// Inflate a Redirect-binding LogoutRequest with no bound on the inflated size (as
     /// crewjam/saml < 0.4.13 inflated Redirect messages, CVE-2023-28119).
     InflateRedirect,
@@ -323,7 +326,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 101] = [
+    pub const ALL: [Flaw; 102] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -416,6 +419,7 @@ impl Flaw {
         Flaw::DocumentWideFields,
         Flaw::RegexFallback,
         Flaw::InflatePosted,
+        Flaw::RawXmlUnbounded,
         Flaw::InflateRedirect,
         Flaw::InflateAcsRedirect,
         Flaw::UnboundedTransforms,
@@ -522,6 +526,7 @@ impl Flaw {
             Flaw::DocumentWideFields => "document-wide-fields",
             Flaw::RegexFallback => "regex-fallback",
             Flaw::InflatePosted => "inflate-posted",
+            Flaw::RawXmlUnbounded => "raw-xml-unbounded",
             Flaw::InflateRedirect => "inflate-redirect",
             Flaw::InflateAcsRedirect => "inflate-acs-redirect",
             Flaw::UnboundedTransforms => "unbounded-transforms",
@@ -701,6 +706,9 @@ impl Flaw {
                 "on a refusal, sign in the <saml2:NameID> a regex finds (@better-auth/sso)"
             }
             Flaw::InflatePosted => "inflate posted responses, unbounded (CVE-2025-25293)",
+            Flaw::RawXmlUnbounded => {
+                "take non-base64 responses as raw XML, any size (CVE-2025-54572)"
+            }
             Flaw::InflateRedirect => "inflate Redirect LogoutRequests, unbounded (CVE-2023-28119)",
             Flaw::InflateAcsRedirect => {
                 "take Responses by Redirect, inflated unbounded (CVE-2026-40988)"

@@ -24,6 +24,9 @@ pub const SESSION_COOKIE: &str = "refsp_session";
 pub const BROWSER_COOKIE: &str = "refsp_browser";
 /// Largest SAMLResponse form accepted.
 pub const MAX_BODY: usize = 512 * 1024;
+/// Largest ACS form read at all: above [`MAX_BODY`], only flaw `raw-xml-unbounded` takes one
+/// (whose SAMLResponse is not base64).
+pub const MAX_RAW_BODY: usize = 8 << 20;
 /// How long a sent AuthnRequest ID is remembered for InResponseTo checks.
 pub const REQUEST_MEMORY: Duration = Duration::hours(1);
 
@@ -315,7 +318,12 @@ pub fn app(state: SpState) -> Router {
     Router::new()
         .route("/", get(|| async { endpoints_text() }))
         .route("/login", get(login))
-        .route("/saml/acs", post(acs).get(acs_by_redirect))
+        .route(
+            "/saml/acs",
+            post(acs)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_RAW_BODY))
+                .get(acs_by_redirect),
+        )
         .route("/me", get(me))
         .route("/saml/metadata", get(metadata))
         .route("/logout", get(logout))
@@ -473,6 +481,36 @@ struct AcsForm {
     relay_state: Option<String>,
 }
 
+impl AcsForm {
+    /// The fields of a urlencoded `body`, or why they cannot be read (no SAMLResponse, or a
+    /// field twice).
+    fn posted(body: &[u8]) -> Result<Self, &'static str> {
+        let (mut saml_response, mut relay_state) = (None, None);
+        for (name, value) in form_urlencoded::parse(body) {
+            let field = match &*name {
+                "SAMLResponse" => &mut saml_response,
+                "RelayState" => &mut relay_state,
+                _ => continue,
+            };
+            if field.replace(value.into_owned()).is_some() {
+                return Err("the form carries a field twice");
+            }
+        }
+        Ok(AcsForm {
+            saml_response: saml_response.ok_or("the form has no SAMLResponse")?,
+            relay_state,
+        })
+    }
+}
+
+/// The answer to an ACS form larger than [`MAX_BODY`].
+fn too_large() -> Response {
+    refused_with(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("the form is larger than {} KiB", MAX_BODY / 1024),
+    )
+}
+
 /// What a client sees of a worker that dies while answering (a segfault or abort in a
 /// library it runs): the connection closes with nothing sent (hyper drops the response, its
 /// status line still buffered, when the body fails).
@@ -511,8 +549,25 @@ fn refused_with(status: StatusCode, reason: impl Into<String>) -> Response {
 async fn acs(
     State(state): State<SpState>,
     headers: HeaderMap,
-    Form(form): Form<AcsForm>,
+    body: axum::body::Bytes,
 ) -> Response {
+    let raw_unbounded = state.config().flaws.contains(&Flaw::RawXmlUnbounded);
+    if body.len() > MAX_BODY && !raw_unbounded {
+        return too_large();
+    }
+    let form = match AcsForm::posted(&body) {
+        Ok(form) => form,
+        Err(why) => return refused_with(StatusCode::UNPROCESSABLE_ENTITY, why),
+    };
+    if raw_unbounded && !crate::emulated::looks_base64(&form.saml_response) {
+        // ruby-saml < 1.18.1: the message itself, before any size check, parsed by REXML.
+        let xml = form.saml_response;
+        tokio::time::sleep(crate::emulated::rexml_parse_time(&xml)).await;
+        return consume(state, headers, xml, form.relay_state).await;
+    }
+    if body.len() > MAX_BODY {
+        return too_large();
+    }
     // Line breaks inside the base64 are allowed; most IdPs send none, so copy only if needed.
     let mut compact = form.saml_response;
     if compact.bytes().any(|b| b.is_ascii_whitespace()) {

