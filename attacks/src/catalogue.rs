@@ -1,6 +1,8 @@
 //! The catalogue, in run order. Ids are stable: scripts and expectation files depend on them.
 
-use crate::check::{Capability as Cap, Check, Edit, Family, Goal, Retrust, Seed, Severity as Sev};
+use crate::check::{
+    Capability as Cap, Check, Edit, Family, FieldOrder, Goal, Retrust, Seed, Severity as Sev,
+};
 use crate::family::{
     canon, dos, dsig, enc, info, parse, sig, token, xsw, xxe, CORE_SIG, PROFILES, USENIX12,
 };
@@ -241,6 +243,26 @@ const RETURN_TO: Check = Check {
     tags: &["relay-state", "open-redirect", "return-to"],
     must: "redirect after login only to its own pages, whatever its login URL is given as the return address",
     ..RELAY
+};
+
+/// The IdP's own response and a forged copy as two `SAMLResponse` fields of one post (BIND-05):
+/// only an SP that verifies one field and signs in the other falls.
+const DUPLICATE_RESPONSE: Check = Check {
+    id: "bind/duplicate-response/forged-first",
+    family: Family::Bind,
+    research_id: "BIND-05",
+    references: &[
+        "SAML Bindings §3.5.4 (the form carries the message in one SAMLResponse control)",
+        "OWASP WSTG-INPV-04 (HTTP parameter pollution)",
+    ],
+    capability: Cap::OwnAccount,
+    seed: Seed::Any,
+    tags: &["binding", "parameter-pollution"],
+    provenance: "no published SAML bypass of this shape (research 2026-12-04): form decoders disagree on which of two fields counts (the first in Werkzeug, mod_auth_mellon, Java servlets, Shibboleth and Keycloak; the last in Django's QueryDict, PHP's $_POST and Rack), so a stack whose signature check and login read the form through different accessors (a middleware and the app) verifies one copy and signs in the other. The forged copy is sig/tampered's (the identity changed after signing), so an SP that verifies and reads the same field signs in the attacker's own account or no one",
+    must: "refuse a form with SAMLResponse twice, or verify and read the very same field",
+    fix: "read SAMLResponse once, through one accessor, and hand those bytes to both the signature check and the login; refuse a post that carries it twice",
+    edit: Edit::Duplicate(FieldOrder::ForgedFirst, sig::tampered),
+    ..XSW
 };
 
 /// A Redirect-binding query that splices the IdP-signed parameters of the attacker's own
@@ -1712,6 +1734,17 @@ pub const CATALOGUE: &[Check] = &[
         ..XSW
     },
     Check {
+        id: "bind/duplicate-response/forged-first",
+        title: "two SAMLResponse fields in one post: the IdP's response with the identity changed after signing first, then the IdP's own",
+        ..DUPLICATE_RESPONSE
+    },
+    Check {
+        id: "bind/duplicate-response/forged-last",
+        title: "two SAMLResponse fields in one post: the IdP's own response first, then the same with the identity changed after signing",
+        edit: Edit::Duplicate(FieldOrder::ForgedLast, sig::tampered),
+        ..DUPLICATE_RESPONSE
+    },
+    Check {
         id: "slo/unsigned",
         title: "after a good login, the IdP's LogoutRequest for that session sent to the SP's single logout URL without its signature",
         family: Family::Slo,
@@ -2556,16 +2589,16 @@ pub const CATALOGUE: &[Check] = &[
     },
     Check {
         id: "dos/raw-xml-oversize",
-        title: "the IdP's own response as raw XML, not base64, with 1 MiB of empty elements after its Issuer: about 2.6 MB posted",
+        title: "the IdP's own response as raw XML, not base64, with 448 KiB of empty elements after its Issuer (over ruby-saml's 250,000-byte limit): about 465 KB posted",
         research_id: "BIND-04",
         references: &[
             "CVE-2025-54572 (ruby-saml < 1.18.1; fixed by SAML-Toolkits/ruby-saml pull request 770)",
             "SAML Bindings §3.5.4 (HTTP-POST carries the message base64-encoded)",
         ],
         tags: &["denial-of-service", "size-limit", "cve-2025-54572"],
-        provenance: "ruby-saml's decode_raw_saml returned a message that did not match its base64 pattern as it was, the XML itself, before it compared the size with message_max_bytesize (250,000 bytes): raw XML of any size went to REXML. Measured here with Debian 12's ruby-saml 1.13.0: 2.8 s for a MiB of empty elements, where a base64 message that size is refused at once. The yardstick is as many random letters and digits in base64, which every SP refuses cheaply; a 413 from a body limit is the defence this check asks for",
+        provenance: "ruby-saml's decode_raw_saml returned a message that did not match its base64 pattern as it was, the XML itself, before it compared the size with message_max_bytesize (250,000 bytes): raw XML of any size went to REXML. Measured here with Debian 12's ruby-saml 1.13.0 behind WEBrick: 1.5 to 1.7 s for 256 KiB of empty elements, 57 ms for a base64 message that size (refused by size). The form escapes only what a form decoder would misread (`%`, `&`, `;`, `+`, `=`, `#`, spaces and controls), so the burden stays under the body limits servers set by default; the yardstick is as many random letters and digits in base64, which every SP refuses cheaply. A 413 or a connection closed at once is a body limit refusing it: the defence this check asks for",
         must: "bound the size of every posted message before parsing or pattern-matching it, and take HTTP-POST messages as base64 only",
-        fix: "upgrade ruby-saml to 1.18.1 or later; compare the size with the limit first, refuse a SAMLResponse that is not base64, and set a request body limit in the web server",
+        fix: "upgrade ruby-saml to 1.18.1 or later (and keep message_max_bytesize near its 250,000-byte default: a fixed ruby-saml with a raised limit still spends REXML's time on raw XML up to it); compare the size with the limit first, refuse a SAMLResponse that is not base64, and set a request body limit in the web server",
         edit: Edit::Exhaust(dos::raw_xml_oversize),
         ..DOS
     },

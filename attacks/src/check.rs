@@ -221,6 +221,18 @@ pub enum Edit {
     /// Once the SP has re-read IdP metadata changed this way (and before it is given the
     /// original again), post the seed edited by the function, signed by the IdP's old key.
     Retrusted(Retrust, fn(&Forge) -> Result<Forged, Skip>),
+    /// Post the seed edited by the function and the IdP's own response as two `SAMLResponse`
+    /// fields of one form, in this order (HTTP parameter pollution).
+    Duplicate(FieldOrder, fn(&Forge) -> Result<Forged, Skip>),
+}
+
+/// Which of two `SAMLResponse` fields carries the forged response ([`Edit::Duplicate`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldOrder {
+    /// The forged response first, the IdP's own after it.
+    ForgedFirst,
+    /// The IdP's own response first, the forged one after it.
+    ForgedLast,
 }
 
 /// How a check changes the IdP metadata the SP trusts: the IdP's key is replaced by a new one,
@@ -272,8 +284,10 @@ pub struct Burden {
     /// Whether the burden costs nothing and only asks whether the SP answers at all: a
     /// connection closed at once, or a gateway's 502/504, in every round is the SP dying.
     pub crash: bool,
-    /// Whether the burden is larger than an SP should read on purpose: a body limit refusing
-    /// it (413) is then the defence the check asks for, not a reason for doubt.
+    /// Whether the burden is larger than the SP's own limit on messages on purpose: posted
+    /// with only what a form must escape escaped (so it stays under common server limits),
+    /// and a body limit refusing it (413) or a connection closed before the floor is then the
+    /// defence the check asks for, not a reason for doubt.
     pub oversize: bool,
 }
 
@@ -289,8 +303,10 @@ pub const QUICK_FLOOR: std::time::Duration = std::time::Duration::from_millis(25
 /// burden's markup, so only a large multiple is the burden's own cost.
 pub const SAME_SIZE_RATIO: u32 = 10;
 
-/// The ratio for a yardstick with the same bytes, elements and attributes as the burden,
-/// arranged so only the flaw's work differs: a linear parser spends about as long on either.
+/// The ratio for a yardstick that costs an SP without the flaw as much as the burden: the same
+/// bytes, elements and attributes arranged so only the flaw's work differs (a linear parser
+/// spends about as long on either), or as long on the wire with as little to unescape where
+/// only the flaw reads the burden at all.
 pub const SAME_WORK_RATIO: u32 = 3;
 
 /// The second browser a request-binding check posts the first one's response from.
@@ -468,6 +484,7 @@ impl std::fmt::Debug for Edit {
             Edit::Exhaust(_) => "Exhaust",
             Edit::Oracle(_) => "Oracle",
             Edit::Retrusted(..) => "Retrusted",
+            Edit::Duplicate(..) => "Duplicate",
         })
     }
 }
@@ -521,6 +538,15 @@ impl Check {
     /// Whether the check encrypts an assertion to the SP's certificate (tag `encryption`).
     pub fn encrypts(&self) -> bool {
         self.tags.contains(&"encryption")
+    }
+
+    /// Where the forged response goes among two `SAMLResponse` fields, for a check that posts
+    /// the IdP's own beside it.
+    pub fn duplicate(&self) -> Option<FieldOrder> {
+        match self.edit {
+            Edit::Duplicate(order, _) => Some(order),
+            _ => None,
+        }
     }
 
     /// How the check changes the IdP metadata the SP trusts before it posts, if it does.
@@ -609,7 +635,7 @@ impl Check {
         sp: SpFacts,
     ) -> Result<Forged, Skip> {
         let edit = match self.edit {
-            Edit::Bytes(edit) | Edit::Retrusted(_, edit) => edit,
+            Edit::Bytes(edit) | Edit::Retrusted(_, edit) | Edit::Duplicate(_, edit) => edit,
             Edit::Replay => {
                 return Err(Skip::NotApplicable(
                     "a replay posts the accepted response again; there is nothing to forge".into(),

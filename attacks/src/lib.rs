@@ -19,7 +19,7 @@ pub mod select;
 
 pub use catalogue::{CATALOGUE, EVIL_HOST, REFLECTED_MARKUP, REFLECTION_MARKER};
 pub use check::{
-    header_lines, Burden, Capability, Check, Donor, Edit, Family, Goal, LogoutBinding,
+    header_lines, Burden, Capability, Check, Donor, Edit, Family, FieldOrder, Goal, LogoutBinding,
     LogoutDonors, LogoutForgery, Retrust, SecondBrowser, Seed, Severity, SignedLogout, Variant,
     BURDEN_FLOOR, QUICK_FLOOR, SAME_SIZE_RATIO, SAME_WORK_RATIO,
 };

@@ -69,10 +69,13 @@ DENIAL OF SERVICE:
     rounds and from fresh logins, a yardstick (a same-size message without the burden's cost)
     and its burden, timing both; the good login must work after each round. A session opened
     by the burden, the good login failing, or the burden unanswered within --request-timeout
-    or >= 500 ms and >= 10x the fastest yardstick in both rounds is `vulnerable` (3x for
-    dos/many-attributes, whose yardstick holds the same attributes spread out); a yardstick
-    unanswered, or every burden over 500 ms and between half the ratio (at least 2x) and the
-    bar, is `inconclusive`. Leave them out with --skip dos.
+    or >= 500 ms and >= 10x the fastest yardstick in both rounds is `vulnerable` (3x where
+    the yardstick costs a careful SP as much, as for dos/many-attributes, whose yardstick
+    holds the same attributes spread out); a yardstick unanswered, or every burden over 500
+    ms and between half the ratio (at least 2x) and the bar, is `inconclusive`. A burden
+    answered 413 is `inconclusive` (a body limit hid its cost), but for
+    dos/raw-xml-oversize, whose size is the point: there 413 is the defence. Leave them out
+    with --skip dos.
 
 DECRYPTION ORACLE:
     enc/decryption-oracle posts ciphertexts that fail at different stages (a bad CBC

@@ -613,14 +613,17 @@ pub struct Withstood {
     pub ignorable: bool,
     /// The burden's `attacks::Burden::crash`: only whether the SP answers it counts.
     pub crash: bool,
-    /// The burden's `attacks::Burden::oversize`: a body limit refusing it is the defence.
+    /// The burden's `attacks::Burden::oversize`: a body limit refusing it (413, or the
+    /// connection closed before the floor) is the defence.
     pub oversize: bool,
 }
 
 /// Judges a denial-of-service check ([`Goal::Withstand`]). A session opened by the burden
 /// (the SP did all its work and more; not for an ignorable burden), the good login failing
 /// after a round, or every one of [`WITHSTAND_ROUNDS`] burdens costly is `vulnerable`; costly is unanswered within the
-/// request timeout, or answered after at least the check's floor and ratio times
+/// request timeout (for an `oversize` burden, not a connection closed before the floor where
+/// the yardstick got 413: a server refusing the body; closed so where it did not is
+/// `inconclusive`), or answered after at least the check's floor and ratio times
 /// the fastest yardstick (the SP's ordinary cost: a later round's yardstick can still carry
 /// the previous burden's work, as ruby-saml's inflating does). A slow yardstick raises the bar with it: the same
 /// work done slowly either way is not the burden's. A yardstick unanswered, a request timeout
@@ -726,8 +729,25 @@ pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
     let bar = w.floor.max(fastest_yardstick * ratio);
     let doubt = w.floor.max(fastest_yardstick * doubtful_ratio(ratio));
     let (mut costly, mut slower) = (0, 0);
+    // A server refusing a body over its limit may close the connection at once instead of
+    // answering 413 (Werkzeug, Puma, hyper at times): so it did where its limit answered the
+    // same-size yardstick 413. Where it answered the yardstick otherwise, a body limit
+    // cannot explain it (a crash, a filter): not this check's cost either way.
+    let limited = w.yardstick.iter().any(|t| t.answer == Ok(413));
+    if w.oversize
+        && !limited
+        && w.burden
+            .iter()
+            .any(|t| t.answer.is_err() && t.took < w.floor)
+    {
+        return judged(
+            Outcome::Inconclusive,
+            format!("answered {answers} ({yardstick_is}: {yardstick_answers}): the connection closed at once on the burden where the same-size yardstick got an answer, so no body limit refused it (a crash, or a filter in front of the SP); hint: run the check alone with --only and read the SP's log"),
+        );
+    }
     for burden in &w.burden {
         match burden.answer {
+            Err(_) if w.oversize && burden.took < w.floor => {}
             Err(_) if w.request_timeout < bar => {
                 return judged(
                     Outcome::Inconclusive,
@@ -1407,9 +1427,26 @@ mod withstand_tests {
             answer: Ok(s),
             took: Duration::from_millis(ms),
         };
+        let closed = |ms| Timed {
+            answer: Err("connection reset by peer".into()),
+            took: Duration::from_millis(ms),
+        };
         for (yardstick, burden, outcome) in [
             (vec![status(413, 4); 2], vec![status(413, 9); 2], Pass),
             (vec![status(403, 6); 2], vec![status(413, 9); 2], Pass),
+            // A server that closes the connection on a body over its limit (its limit answered
+            // the yardstick 413), and one that closes it where the yardstick was answered.
+            (vec![status(413, 6); 2], vec![closed(3), closed(4)], Pass),
+            (
+                vec![status(403, 6); 2],
+                vec![closed(3), closed(4)],
+                Inconclusive,
+            ),
+            (
+                vec![status(403, 6); 2],
+                vec![closed(2900), closed(3100)],
+                Vulnerable,
+            ),
             // A limit only on base64 messages: the raw one is read whole.
             (
                 vec![status(413, 4); 2],

@@ -204,6 +204,7 @@ impl Responder {
                 acs: acs.clone(),
                 saml_response,
                 relay_state: relay_state.clone(),
+                beside: None,
             },
             name_id: login.name_id.clone(),
             swap: Swap::default(),
@@ -259,15 +260,19 @@ impl Responder {
         if let Edit::Replay = check.edit {
             return self.replay();
         }
-        let mut original = None;
+        let mut original: Option<Arc<str>> = None;
         let forged = forge_in_process(&self.idp, app, &login, check, |seed, key, donors| {
             original = Some(seed.into());
             self.forge(check, seed, key, donors)
         })?;
+        let mut delivered = genuine(forged.xml);
+        delivered.post.beside = original
+            .as_deref()
+            .and_then(|seed| beside_the_forgery(check, seed));
         Ok(Delivered {
             swap: forged.swap,
             original,
-            ..genuine(forged.xml)
+            ..delivered
         })
     }
 
@@ -343,22 +348,33 @@ impl Responder {
                     "a running IdP signs with its own key, and this check needs the SP to trust a key the harness holds".into(),
                 ))
             }
-            Edit::Bytes(_) => {}
+            Edit::Bytes(_) | Edit::Duplicate(..) => {}
         }
         let donors = attacks::Donors {
             metadata: self.donor.as_deref(),
         };
         let forged = self.forge(check, &live.post.saml_response, None, donors)?;
+        let beside = beside_the_forgery(check, &live.post.saml_response);
         Ok(Delivered {
             original: Some(live.post.saml_response.as_str().into()),
             post: AcsPost {
                 saml_response: forged.xml,
+                beside,
                 ..live.post
             },
             swap: forged.swap,
             ..live
         })
     }
+}
+
+/// The IdP's own response `seed`, placed beside the forgery for a check that posts both
+/// ([`attacks::Edit::Duplicate`]).
+fn beside_the_forgery(check: &Check, seed: &str) -> Option<saml_protocol::Beside> {
+    check.duplicate().map(|order| saml_protocol::Beside {
+        xml: seed.to_owned(),
+        first: order == attacks::FieldOrder::ForgedLast,
+    })
 }
 
 /// Runs `check` against `login` with the in-process IdP: the seed is the IdP's own signed

@@ -506,10 +506,22 @@ impl CaseRun<'_> {
             "AuthnRequest ({:?} binding to {}):\n{}",
             c.binding, c.idp_url, c.xml
         ));
-        details.push(format!(
-            "SAMLResponse posted to {}:\n{}",
-            attempt.delivered.post.acs, attempt.delivered.post.saml_response
-        ));
+        let post = &attempt.delivered.post;
+        let (forged, beside) = (
+            format!(
+                "SAMLResponse posted to {}:\n{}",
+                post.acs, post.saml_response
+            ),
+            post.beside.as_ref().map(|b| {
+                format!(
+                    "SAMLResponse also posted, {} the one above in the same form:\n{}",
+                    if b.first { "before" } else { "after" },
+                    b.xml
+                )
+            }),
+        );
+        details.push(forged);
+        details.extend(beside);
     }
 
     async fn accept(&self, case: &Case, notes: &mut Notes) -> Result<(String, Delivered), CaseEnd> {
@@ -2009,9 +2021,8 @@ impl CaseRun<'_> {
             trial.ignorable = yardstick.ignorable;
             trial.crash = yardstick.crash;
             trial.oversize = yardstick.oversize;
-            let by_redirect = yardstick.by_redirect;
-            let (timed, _) =
-                timed_send(&measuring, &acs, &form(yardstick.yardstick), by_redirect).await;
+            let how = Sending::of(&yardstick);
+            let (timed, _) = timed_send(&measuring, &acs, &form(yardstick.yardstick), how).await;
             let unanswered = timed.answer.is_err();
             trial.yardstick.push(timed);
             if unanswered {
@@ -2029,9 +2040,8 @@ impl CaseRun<'_> {
                     burden.shown
                 ));
             }
-            let by_redirect = burden.by_redirect;
-            let (timed, page) =
-                timed_send(&browser, &acs, &form(burden.encoded), by_redirect).await;
+            let how = Sending::of(&burden);
+            let (timed, page) = timed_send(&browser, &acs, &form(burden.encoded), how).await;
             let answer = timed.answer.clone();
             trial.burden.push(timed);
             if let Ok(status) = answer {
@@ -2179,8 +2189,30 @@ fn told(answer: Result<crate::flow::Page, FlowError>) -> crate::judge::Told {
     }
 }
 
-/// Posts `fields` to `acs` in `browser` (or, `by_redirect`, opens `acs` with them in its
-/// query) and times the answer until the browser lands: the ACS's status (a body over
+/// How a denial-of-service check sends its messages to the ACS.
+#[derive(Clone, Copy)]
+enum Sending {
+    /// An ordinary form post.
+    Post,
+    /// A post escaping only what a form must ([`Browser::post_form_lightly`]): a burden too
+    /// large on purpose stays its own size on the wire.
+    PostLightly,
+    /// A GET of the ACS with the fields in its query (HTTP-Redirect).
+    Redirect,
+}
+
+impl Sending {
+    /// How `burden`'s messages go.
+    fn of(burden: &attacks::Burden) -> Sending {
+        match (burden.by_redirect, burden.oversize) {
+            (true, _) => Sending::Redirect,
+            (false, true) => Sending::PostLightly,
+            (false, false) => Sending::Post,
+        }
+    }
+}
+
+/// Sends `fields` to `acs` in `browser` as `how` says and times the answer until the browser lands: the ACS's status (a body over
 /// `--max-body` is still an answer) and the page it lands on when that was read whole; a
 /// failure to answer (no answer in time, a connection closed), by the ACS or by a page its
 /// redirects lead to on the SP, is kept as its reason. An SP may answer at once and do the
@@ -2190,17 +2222,18 @@ async fn timed_send(
     browser: &Browser,
     acs: &url::Url,
     fields: &[(String, String)],
-    by_redirect: bool,
+    how: Sending,
 ) -> (crate::judge::Timed, Option<crate::flow::Page>) {
     let started = Instant::now();
     let mut query_url = None;
-    let sent = match by_redirect {
-        true => {
+    let sent = match how {
+        Sending::Redirect => {
             let url = query_url.insert(acs.clone());
             url.query_pairs_mut().extend_pairs(fields);
             browser.get(url).await
         }
-        false => browser.post_form(acs, fields).await,
+        Sending::Post => browser.post_form(acs, fields).await,
+        Sending::PostLightly => browser.post_form_lightly(acs, fields).await,
     };
     // A reason naming the URL names it shortened: a burden's query is about 45 KB.
     let reason = |e: FlowError| match &query_url {
@@ -3019,7 +3052,7 @@ mod tests {
         let (_server, acs) = redirecting_acs(Duration::from_millis(400)).await;
         let browser = Browser::new(Limits::default(), &[&acs]);
         let fields = [("SAMLResponse".to_owned(), "x".to_owned())];
-        let (timed, page) = timed_send(&browser, &acs, &fields, false).await;
+        let (timed, page) = timed_send(&browser, &acs, &fields, Sending::Post).await;
         assert_eq!(timed.answer, Ok(302));
         assert!(timed.took >= Duration::from_millis(400), "{:?}", timed.took);
         let page = page.unwrap();
@@ -3044,8 +3077,48 @@ mod tests {
             ("SAMLResponse".to_owned(), "a+b/c=".to_owned()),
             ("RelayState".to_owned(), "/me".to_owned()),
         ];
-        let (timed, _) = timed_send(&browser, &acs, &fields, true).await;
+        let (timed, _) = timed_send(&browser, &acs, &fields, Sending::Redirect).await;
         assert_eq!(timed.answer, Ok(403), "the GET with its query matched");
+    }
+
+    #[tokio::test]
+    async fn a_light_post_keeps_markup_raw_and_its_fields_whole() {
+        use wiremock::matchers::{body_string, method, path};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/acs"))
+            .and(body_string(
+                "SAMLResponse=<r%20a%3D\"1%252B1%3D2\"><x/>%26%3B%20%2B%23%C3%A9</r>&RelayState=/me",
+            ))
+            .respond_with(ResponseTemplate::new(403))
+            .mount(&server)
+            .await;
+        let acs = url::Url::parse(&format!("{}/acs", server.uri())).unwrap();
+        let browser = Browser::new(Limits::default(), &[&acs]);
+        let fields = [
+            (
+                "SAMLResponse".to_owned(),
+                "<r a=\"1%2B1=2\"><x/>&; +#é</r>".to_owned(),
+            ),
+            ("RelayState".to_owned(), "/me".to_owned()),
+        ];
+        let (timed, _) = timed_send(&browser, &acs, &fields, Sending::PostLightly).await;
+        assert_eq!(
+            timed.answer,
+            Ok(403),
+            "the body escaped only what a form must"
+        );
+        let decoded: Vec<(String, String)> = form_urlencoded::parse(
+            "SAMLResponse=<r%20a%3D\"1%252B1%3D2\"><x/>%26%3B%20%2B%23%C3%A9</r>&RelayState=/me"
+                .as_bytes(),
+        )
+        .into_owned()
+        .collect();
+        assert_eq!(
+            decoded, fields,
+            "a form decoder reads the fields back whole"
+        );
     }
 
     #[tokio::test]
@@ -3057,7 +3130,7 @@ mod tests {
         };
         let browser = Browser::new(limits, &[&acs]);
         let fields = [("SAMLResponse".to_owned(), "x".to_owned())];
-        let (timed, page) = timed_send(&browser, &acs, &fields, false).await;
+        let (timed, page) = timed_send(&browser, &acs, &fields, Sending::Post).await;
         let reason = timed.answer.unwrap_err();
         assert!(reason.contains("/finish"), "{reason}");
         assert!(page.is_none());

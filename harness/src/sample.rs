@@ -59,7 +59,11 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
             ));
         }
         Edit::Logout(_) => return logout_example(check),
-        Edit::Bytes(_) | Edit::Exhaust(_) | Edit::Oracle(_) | Edit::Retrusted(..) => {}
+        Edit::Bytes(_)
+        | Edit::Exhaust(_)
+        | Edit::Oracle(_)
+        | Edit::Retrusted(..)
+        | Edit::Duplicate(..) => {}
     }
     let idp = Idp::new(Config::builtin());
     let app = &idp.config.apps[0];
@@ -129,7 +133,17 @@ pub fn forged_example(check: &Check) -> Result<String, String> {
             },
             forged.xml
         ),
-        None => forged.xml,
+        None => match check.duplicate() {
+            Some(order) => format!(
+                "(posted as one of two SAMLResponse fields of the same form, {} the IdP's own response)\n{}",
+                match order {
+                    attacks::FieldOrder::ForgedFirst => "before",
+                    attacks::FieldOrder::ForgedLast => "after",
+                },
+                forged.xml
+            ),
+            None => forged.xml,
+        },
     };
     for s in &forged.served {
         out.push_str(&format!(

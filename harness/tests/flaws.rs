@@ -101,6 +101,8 @@ flaw_is_caught! {
     regex_fallback: "regex-fallback" => 1 ["sig/none-saml2-prefixed=vulnerable"];
     inflate_posted: "inflate-posted" => 0 ["dos/deflate-bomb=vulnerable"];
     raw_xml_unbounded: "raw-xml-unbounded" => 0 ["dos/raw-xml-oversize=vulnerable"];
+    split_fields_read_last: "split-fields-read-last" => 1 ["bind/duplicate-response/forged-last=vulnerable"];
+    split_fields_read_first: "split-fields-read-first" => 1 ["bind/duplicate-response/forged-first=vulnerable"];
     inflate_redirect: "inflate-redirect" => 0 ["slo/deflate-bomb=vulnerable"];
     inflate_acs_redirect: "inflate-acs-redirect" => 0 ["bind/acs-redirect=nonstrict", "dos/deflate-bomb-redirect=vulnerable"];
     unbounded_transforms: "unbounded-transforms" => 0 ["dos/many-transforms=vulnerable"];

@@ -355,6 +355,7 @@ impl Idp {
             acs,
             saml_response,
             relay_state,
+            beside: None,
         })
     }
 
@@ -538,6 +539,7 @@ impl Idp {
             acs: app.default_reply_url.clone(),
             saml_response: self.sign(app, &login)?,
             relay_state: app.relay_state.clone(),
+            beside: None,
         })
     }
 

@@ -9,7 +9,6 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use base64::Engine;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -201,20 +200,19 @@ fn html_escape(s: &str) -> String {
 
 /// The auto-submitting form Entra returns to carry a SAMLResponse to the ACS (HTTP-POST binding).
 pub fn acs_form(post: &AcsPost) -> Html<String> {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(post.saml_response.as_bytes());
-    let relay = post
-        .relay_state
-        .as_deref()
-        .map(|r| {
+    let inputs: String = post
+        .form_fields()
+        .iter()
+        .map(|(name, value)| {
             format!(
-                "<input type=\"hidden\" name=\"RelayState\" value=\"{}\" />",
-                html_escape(r)
+                "<input type=\"hidden\" name=\"{name}\" value=\"{}\" />",
+                html_escape(value)
             )
         })
-        .unwrap_or_default();
+        .collect();
     Html(format!(
         "<html><head><title>Working...</title></head><body><form method=\"POST\" name=\"hiddenform\" action=\"{}\">\
-         <input type=\"hidden\" name=\"SAMLResponse\" value=\"{b64}\" />{relay}\
+         {inputs}\
          <noscript><p>Script is disabled. Click Submit to continue.</p><input type=\"submit\" value=\"Submit\" /></noscript></form>\
          <script language=\"javascript\">window.setTimeout(function() {{document.forms[0].submit();}}, 0);</script></body></html>",
         html_escape(&post.acs)

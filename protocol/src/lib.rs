@@ -165,6 +165,17 @@ pub struct AcsPost {
     pub saml_response: String,
     /// RelayState to echo.
     pub relay_state: Option<String>,
+    /// Another `SAMLResponse` in the same form (checks of which one an SP reads).
+    pub beside: Option<Beside>,
+}
+
+/// A second `SAMLResponse` posted in the same form as [`AcsPost::saml_response`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Beside {
+    /// Its XML.
+    pub xml: String,
+    /// Whether it comes before the other one.
+    pub first: bool,
 }
 
 /// One HTTP-POST binding form field: `parameter` (`SAMLRequest` or `SAMLResponse`) carrying
@@ -177,9 +188,14 @@ pub fn post_field(parameter: &str, xml: &str) -> (String, String) {
 }
 
 impl AcsPost {
-    /// The form fields: base64 `SAMLResponse`, and `RelayState` if any.
+    /// The form fields: base64 `SAMLResponse` (and the one [`AcsPost::beside`] it, in its
+    /// place), and `RelayState` if any.
     pub fn form_fields(&self) -> Vec<(String, String)> {
         let mut fields = vec![post_field("SAMLResponse", &self.saml_response)];
+        if let Some(beside) = &self.beside {
+            let at = if beside.first { 0 } else { 1 };
+            fields.insert(at, post_field("SAMLResponse", &beside.xml));
+        }
         if let Some(rs) = &self.relay_state {
             fields.push(("RelayState".to_owned(), rs.clone()));
         }
@@ -217,6 +233,7 @@ mod tests {
             acs: "https://sp/acs".into(),
             saml_response: "<r/>".into(),
             relay_state: Some("/next".into()),
+            beside: None,
         };
         assert_eq!(
             post.form_fields(),
@@ -225,5 +242,21 @@ mod tests {
                 ("RelayState".to_owned(), "/next".to_owned())
             ]
         );
+        for (first, order) in [
+            (true, ["PHMvPg==", "PHIvPg=="]),
+            (false, ["PHIvPg==", "PHMvPg=="]),
+        ] {
+            let post = AcsPost {
+                beside: Some(Beside {
+                    xml: "<s/>".into(),
+                    first,
+                }),
+                ..post.clone()
+            };
+            let fields = post.form_fields();
+            let values: Vec<&str> = fields.iter().map(|(_, v)| v.as_str()).collect();
+            assert_eq!(values, [order[0], order[1], "/next"]);
+            assert!(fields[..2].iter().all(|(name, _)| name == "SAMLResponse"));
+        }
     }
 }

@@ -1485,31 +1485,35 @@ pub fn inflate_posted(bytes: Vec<u8>) -> Vec<u8> {
     inflate_unbounded(&bytes).unwrap_or(bytes)
 }
 
-/// Whether ruby-saml (`base64_encoded?`) took a posted `message` for base64: once
-/// whitespace is removed, only base64 characters in groups of four with the usual padding.
-/// ruby-saml < 1.18.1 took any other message as the XML itself (CVE-2025-54572).
+/// Whether ruby-saml (`base64_encoded?`) took a posted `message` for base64, as near as
+/// matters here: with line breaks, whitespace and the two-character texts `\r` and `\n`
+/// removed (in turn, where Ruby's gsub makes one pass), groups of four base64 characters, the
+/// last one perhaps padded (`BASE64_FORMAT`). ruby-saml < 1.18.1 took any
+/// other message as the XML itself, before its size check (CVE-2025-54572).
 pub fn looks_base64(message: &str) -> bool {
-    let compact: String = message
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(compact)
-        .is_ok()
+    let compact = message
+        .replace("\\r", "")
+        .replace("\\n", "")
+        .replace(|c: char| c.is_ascii_whitespace() || c == '\u{b}', "");
+    let body = compact.trim_end_matches('=');
+    let padding = compact.len() - body.len();
+    let alphabet = |c: u8| c.is_ascii_alphanumeric() || c == b'+' || c == b'/';
+    compact.len() % 4 == 0 && padding <= 2 && body.bytes().all(alphabet)
 }
 
-/// How long REXML, which ruby-saml parses every message with, spends on each element: about
-/// 10 µs (Debian 12's ruby-saml 1.13.0 on Ruby 3.1 took 2.8 s over a MiB of `<x/>` here).
-pub const REXML_PER_ELEMENT: std::time::Duration = std::time::Duration::from_micros(10);
+/// What ruby-saml spends on each element of a message it reads: about 25 µs (Debian 12's
+/// ruby-saml 1.13.0 on Ruby 3.1, behind WEBrick, took 6.6 to 7.2 s over a MiB of `<x/>` here:
+/// REXML's parse, then Nokogiri's and the checks).
+pub const RUBY_SAML_PER_ELEMENT: std::time::Duration = std::time::Duration::from_micros(25);
 
-/// What REXML's parse of `xml` costs ruby-saml: [`REXML_PER_ELEMENT`] for each start tag.
-pub fn rexml_parse_time(xml: &str) -> std::time::Duration {
+/// What reading `xml` costs ruby-saml: [`RUBY_SAML_PER_ELEMENT`] for each start tag.
+pub fn ruby_saml_time(xml: &str) -> std::time::Duration {
     let elements = xml
         .as_bytes()
         .windows(2)
         .filter(|w| w[0] == b'<' && w[1].is_ascii_alphabetic())
         .count();
-    REXML_PER_ELEMENT * u32::try_from(elements).unwrap_or(u32::MAX)
+    RUBY_SAML_PER_ELEMENT * u32::try_from(elements).unwrap_or(u32::MAX)
 }
 
 /// Raw DEFLATE `bytes` inflated however large they grow, as crewjam/saml < 0.4.13 inflated a
@@ -1691,6 +1695,23 @@ mod tests {
         ));
         assert!(served.join().unwrap(), "php://filter did not fetch");
         std::fs::remove_file(secret).unwrap();
+    }
+
+    #[test]
+    fn ruby_saml_takes_for_base64_what_its_pattern_matches() {
+        for (message, base64) in [
+            ("PHNhbWxwOlJlc3BvbnNlLz4=", true),
+            ("PHNh\r\nbWxw OlJl", true),
+            ("PHNhbWxwOlJlc3BvbnNl\\nLz4=", true),
+            ("", true),
+            ("<samlp:Response/>", false),
+            ("PHNhbWxwOlJlc3BvbnNlLz4", false),
+            ("PHN=bWxw", false),
+            ("PH===", false),
+        ] {
+            assert_eq!(looks_base64(message), base64, "{message:?}");
+        }
+        assert_eq!(ruby_saml_time("<r><x/><x/></r>"), RUBY_SAML_PER_ELEMENT * 3);
     }
 
     #[test]

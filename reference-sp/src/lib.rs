@@ -288,8 +288,16 @@ pub enum Flaw {
     /// Base64-decode a posted SAMLResponse, then inflate it whenever it inflates, with no
     /// bound on the inflated size (ruby-saml < 1.18.0 `decode_raw_saml`, CVE-2025-25293).
     InflatePosted,
-    /// Take a posted SAMLResponse that is not base64 as the XML itself, read at any size,
-    /// and parse it at REXML's pace (ruby-saml < 1.18.1 `decode_raw_saml`, CVE-2025-54572).
+    /// Given a form with SAMLResponse twice, verify the first and read the user from the
+    /// last, its signature unchecked (a signature check and a login reading the form through
+    /// different accessors: Werkzeug's first, PHP's or Django's last).
+    SplitFieldsReadLast,
+    /// Given a form with SAMLResponse twice, verify the last and read the user from the
+    /// first, its signature unchecked.
+    SplitFieldsReadFirst,
+    /// Take a posted SAMLResponse that is not base64 as the XML itself, with no size check
+    /// of its own, read at ruby-saml's pace (ruby-saml < 1.18.1 `decode_raw_saml`,
+    /// CVE-2025-54572).
     RawXmlUnbounded,
     /// Inflate a Redirect-binding LogoutRequest with no bound on the inflated size (as
     /// crewjam/saml < 0.4.13 inflated Redirect messages, CVE-2023-28119).
@@ -326,7 +334,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 102] = [
+    pub const ALL: [Flaw; 104] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -419,6 +427,8 @@ impl Flaw {
         Flaw::DocumentWideFields,
         Flaw::RegexFallback,
         Flaw::InflatePosted,
+        Flaw::SplitFieldsReadLast,
+        Flaw::SplitFieldsReadFirst,
         Flaw::RawXmlUnbounded,
         Flaw::InflateRedirect,
         Flaw::InflateAcsRedirect,
@@ -526,6 +536,8 @@ impl Flaw {
             Flaw::DocumentWideFields => "document-wide-fields",
             Flaw::RegexFallback => "regex-fallback",
             Flaw::InflatePosted => "inflate-posted",
+            Flaw::SplitFieldsReadLast => "split-fields-read-last",
+            Flaw::SplitFieldsReadFirst => "split-fields-read-first",
             Flaw::RawXmlUnbounded => "raw-xml-unbounded",
             Flaw::InflateRedirect => "inflate-redirect",
             Flaw::InflateAcsRedirect => "inflate-acs-redirect",
@@ -706,6 +718,12 @@ impl Flaw {
                 "on a refusal, sign in the <saml2:NameID> a regex finds (@better-auth/sso)"
             }
             Flaw::InflatePosted => "inflate posted responses, unbounded (CVE-2025-25293)",
+            Flaw::SplitFieldsReadLast => {
+                "of two SAMLResponse fields, verify the first and read the last"
+            }
+            Flaw::SplitFieldsReadFirst => {
+                "of two SAMLResponse fields, verify the last and read the first"
+            }
             Flaw::RawXmlUnbounded => {
                 "take non-base64 responses as raw XML, any size (CVE-2025-54572)"
             }

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Query, RawForm, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -24,9 +24,6 @@ pub const SESSION_COOKIE: &str = "refsp_session";
 pub const BROWSER_COOKIE: &str = "refsp_browser";
 /// Largest SAMLResponse form accepted.
 pub const MAX_BODY: usize = 512 * 1024;
-/// Largest ACS form read at all: above [`MAX_BODY`], only flaw `raw-xml-unbounded` takes one
-/// (whose SAMLResponse is not base64).
-pub const MAX_RAW_BODY: usize = 8 << 20;
 /// How long a sent AuthnRequest ID is remembered for InResponseTo checks.
 pub const REQUEST_MEMORY: Duration = Duration::hours(1);
 
@@ -318,12 +315,7 @@ pub fn app(state: SpState) -> Router {
     Router::new()
         .route("/", get(|| async { endpoints_text() }))
         .route("/login", get(login))
-        .route(
-            "/saml/acs",
-            post(acs)
-                .layer(axum::extract::DefaultBodyLimit::max(MAX_RAW_BODY))
-                .get(acs_by_redirect),
-        )
+        .route("/saml/acs", post(acs).get(acs_by_redirect))
         .route("/me", get(me))
         .route("/saml/metadata", get(metadata))
         .route("/logout", get(logout))
@@ -481,36 +473,6 @@ struct AcsForm {
     relay_state: Option<String>,
 }
 
-impl AcsForm {
-    /// The fields of a urlencoded `body`, or why they cannot be read (no SAMLResponse, or a
-    /// field twice).
-    fn posted(body: &[u8]) -> Result<Self, &'static str> {
-        let (mut saml_response, mut relay_state) = (None, None);
-        for (name, value) in form_urlencoded::parse(body) {
-            let field = match &*name {
-                "SAMLResponse" => &mut saml_response,
-                "RelayState" => &mut relay_state,
-                _ => continue,
-            };
-            if field.replace(value.into_owned()).is_some() {
-                return Err("the form carries a field twice");
-            }
-        }
-        Ok(AcsForm {
-            saml_response: saml_response.ok_or("the form has no SAMLResponse")?,
-            relay_state,
-        })
-    }
-}
-
-/// The answer to an ACS form larger than [`MAX_BODY`].
-fn too_large() -> Response {
-    refused_with(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        format!("the form is larger than {} KiB", MAX_BODY / 1024),
-    )
-}
-
 /// What a client sees of a worker that dies while answering (a segfault or abort in a
 /// library it runs): the connection closes with nothing sent (hyper drops the response, its
 /// status line still buffered, when the body fails).
@@ -545,46 +507,100 @@ fn refused_with(status: StatusCode, reason: impl Into<String>) -> Response {
         .into_response()
 }
 
-/// POST /saml/acs: validates the SAMLResponse and, when it passes, opens a session.
-async fn acs(
-    State(state): State<SpState>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let raw_unbounded = state.config().flaws.contains(&Flaw::RawXmlUnbounded);
-    if body.len() > MAX_BODY && !raw_unbounded {
-        return too_large();
+/// The ACS form's fields: every `SAMLResponse` in order, and the `RelayState`.
+struct AcsFields {
+    saml_responses: Vec<String>,
+    relay_state: Option<String>,
+}
+
+impl AcsFields {
+    /// The fields of a urlencoded `body`, or why they cannot be read (no SAMLResponse, or
+    /// RelayState twice).
+    fn posted(body: &[u8]) -> Result<Self, &'static str> {
+        let (mut saml_responses, mut relay_state) = (Vec::new(), None);
+        for (name, value) in form_urlencoded::parse(body) {
+            match &*name {
+                "SAMLResponse" => saml_responses.push(value.into_owned()),
+                "RelayState" if relay_state.replace(value.into_owned()).is_some() => {
+                    return Err("the form carries RelayState twice")
+                }
+                _ => {}
+            }
+        }
+        match saml_responses.is_empty() {
+            true => Err("the form has no SAMLResponse"),
+            false => Ok(AcsFields {
+                saml_responses,
+                relay_state,
+            }),
+        }
     }
-    let form = match AcsForm::posted(&body) {
-        Ok(form) => form,
-        Err(why) => return refused_with(StatusCode::UNPROCESSABLE_ENTITY, why),
-    };
-    if raw_unbounded && !crate::emulated::looks_base64(&form.saml_response) {
-        // ruby-saml < 1.18.1: the message itself, before any size check, parsed by REXML.
-        let xml = form.saml_response;
-        tokio::time::sleep(crate::emulated::rexml_parse_time(&xml)).await;
-        return consume(state, headers, xml, form.relay_state).await;
-    }
-    if body.len() > MAX_BODY {
-        return too_large();
-    }
+}
+
+/// A posted `SAMLResponse` value's XML: base64 (line breaks allowed), inflated first under
+/// flaw `inflate-posted`.
+async fn posted_xml(state: &SpState, value: String) -> Result<String, Response> {
+    let refusal = || refused("SAMLResponse is not base64 of UTF-8 XML");
     // Line breaks inside the base64 are allowed; most IdPs send none, so copy only if needed.
-    let mut compact = form.saml_response;
+    let mut compact = value;
     if compact.bytes().any(|b| b.is_ascii_whitespace()) {
         compact.retain(|c| !c.is_ascii_whitespace());
     }
     let Ok(mut bytes) = base64::engine::general_purpose::STANDARD.decode(compact) else {
-        return refused("SAMLResponse is not base64 of UTF-8 XML");
+        return Err(refusal());
     };
     if state.config().flaws.contains(&Flaw::InflatePosted) {
         bytes = tokio::task::spawn_blocking(move || crate::emulated::inflate_posted(bytes))
             .await
             .unwrap_or_default();
     }
-    let Ok(xml) = String::from_utf8(bytes) else {
-        return refused("SAMLResponse is not base64 of UTF-8 XML");
+    String::from_utf8(bytes).map_err(|_| refusal())
+}
+
+/// POST /saml/acs: validates the SAMLResponse and, when it passes, opens a session. A form
+/// with SAMLResponse twice is refused, unless a `split-fields-*` flaw verifies one field and
+/// reads the user from the other.
+async fn acs(State(state): State<SpState>, headers: HeaderMap, RawForm(body): RawForm) -> Response {
+    let form = match AcsFields::posted(&body) {
+        Ok(form) => form,
+        Err(why) => return refused_with(StatusCode::UNPROCESSABLE_ENTITY, why),
     };
-    consume(state, headers, xml, form.relay_state).await
+    let config = state.config();
+    let flaws = &config.flaws;
+    let (read_last, read_first) = (
+        flaws.contains(&Flaw::SplitFieldsReadLast),
+        flaws.contains(&Flaw::SplitFieldsReadFirst),
+    );
+    let raw_unbounded = flaws.contains(&Flaw::RawXmlUnbounded);
+    let mut values = form.saml_responses;
+    let (verified, read) = match values.len() {
+        1 => (values.remove(0), None),
+        _ if read_last => (values.remove(0), values.pop()),
+        _ if read_first => (values.pop().unwrap_or_default(), Some(values.remove(0))),
+        _ => {
+            return refused_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "the form carries SAMLResponse twice",
+            )
+        }
+    };
+    if raw_unbounded && read.is_none() && !crate::emulated::looks_base64(&verified) {
+        // ruby-saml < 1.18.1: the message itself, with no size check, at ruby-saml's pace.
+        tokio::time::sleep(crate::emulated::ruby_saml_time(&verified)).await;
+        return consume(state, headers, verified, form.relay_state, None).await;
+    }
+    let xml = match posted_xml(&state, verified).await {
+        Ok(xml) => xml,
+        Err(refusal) => return refusal,
+    };
+    let identity_from = match read {
+        Some(value) => match posted_xml(&state, value).await {
+            Ok(xml) => Some(xml),
+            Err(refusal) => return refusal,
+        },
+        None => None,
+    };
+    consume(state, headers, xml, form.relay_state, identity_from).await
 }
 
 /// GET /saml/acs: the HTTP-Redirect binding, which no IdP may use for a Response (SAML
@@ -620,17 +636,20 @@ async fn acs_by_redirect(
     };
     let xml = inflated.and_then(|xml| String::from_utf8(xml).ok());
     match xml {
-        Some(xml) => consume(state, headers, xml, form.relay_state).await,
+        Some(xml) => consume(state, headers, xml, form.relay_state, None).await,
         None => refused("SAMLResponse is not deflated base64 of UTF-8 XML"),
     }
 }
 
-/// Validates a response that reached the ACS and opens its session.
+/// Validates a response that reached the ACS and opens its session; with `identity_from`
+/// (the `split-fields-*` flaws), the user comes from that other response, read with its
+/// signature unchecked.
 async fn consume(
     state: SpState,
     headers: HeaderMap,
     xml: String,
     relay_state: Option<String>,
+    identity_from: Option<String>,
 ) -> Response {
     let now = (state.clock)();
     if state.config().trivial_acs {
@@ -710,10 +729,27 @@ async fn consume(
             flaws: &c.flaws,
             decryption_key: Some(&checking.decryption_key),
         };
-        validate(&xml, &checks).or_else(|refusal| match c.flaws.contains(&Flaw::RegexFallback) {
-            true => crate::emulated::regex_fallback(&xml).ok_or(refusal),
-            false => Err(refusal),
-        })
+        let login = validate(&xml, &checks).or_else(|refusal| {
+            match c.flaws.contains(&Flaw::RegexFallback) {
+                true => crate::emulated::regex_fallback(&xml).ok_or(refusal),
+                false => Err(refusal),
+            }
+        })?;
+        match &identity_from {
+            None => Ok(login),
+            // The signature was checked on the other field.
+            Some(other) => {
+                let mut unchecked = c.flaws.clone();
+                unchecked.insert(Flaw::Signature);
+                validate(
+                    other,
+                    &Checks {
+                        flaws: &unchecked,
+                        ..checks
+                    },
+                )
+            }
+        }
     })
     .await;
     let login = match validated {
@@ -1423,6 +1459,39 @@ mod tests {
             assert!(text.contains(path), "{text}");
         }
         assert!(text.contains("512 KiB"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn the_acs_reads_one_form_field_of_each_kind_by_the_form_content_type() {
+        let post = |content_type: &str, body: &str| {
+            axum::http::Request::post("/saml/acs")
+                .header(header::CONTENT_TYPE, content_type)
+                .body(axum::body::Body::from(body.to_owned()))
+                .unwrap()
+        };
+        let form = "application/x-www-form-urlencoded";
+        for (content_type, body, status) in [
+            (
+                form,
+                "SAMLResponse=PHIvPg%3D%3D&SAMLResponse=PHIvPg%3D%3D",
+                422,
+            ),
+            (
+                form,
+                "SAMLResponse=PHIvPg%3D%3D&RelayState=a&RelayState=b",
+                422,
+            ),
+            (form, "RelayState=a", 422),
+            ("text/plain", "SAMLResponse=PHIvPg%3D%3D", 415),
+            // One of each: read, and refused by validation.
+            (form, "SAMLResponse=PHIvPg%3D%3D&RelayState=a", 403),
+            // Raw XML is no base64.
+            (form, "SAMLResponse=<r/>", 403),
+        ] {
+            let router = app(SpState::new(config(Flaws::new())));
+            let answer = router.oneshot(post(content_type, body)).await.unwrap();
+            assert_eq!(answer.status().as_u16(), status, "{content_type} {body}");
+        }
     }
 
     #[tokio::test]

@@ -204,6 +204,7 @@ async fn live_response(
             acs: form.action.to_string(),
             saml_response,
             relay_state: form.field("RelayState").map(str::to_owned),
+            beside: None,
         },
         name_id,
         swap: Swap::default(),
