@@ -183,3 +183,23 @@ fn a_key_without_use_is_a_signing_key_unless_only_marked_keys_count() {
     );
     assert!(IdpTrust::read(&md, true).unwrap().certificates.is_empty());
 }
+
+#[test]
+fn an_unsigned_assertion_named_with_an_empty_prefix_is_no_second_way_in() {
+    // roxmltree reads `<:Assertion xmlns="…">` as an Assertion where libxml2, which verifies,
+    // sees an element `:Assertion` in no namespace (Go's encoding/xml round trip made the same
+    // shape a bypass of gosaml2 < 0.6.0, GHSA-xhqq-x44f-9fgg).
+    let good = signed(|_| {});
+    let at = good
+        .find("<Assertion")
+        .expect("the response has an Assertion");
+    let forged = format!(
+        r#"{}<:Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion" ID="_forged" Version="2.0" IssueInstant="2026-01-01T00:00:00Z"><Issuer>{}</Issuer><Subject><NameID>admin@contoso.com</NameID></Subject></:Assertion>{}"#,
+        &good[..at],
+        idp().entity_id(),
+        &good[at..]
+    );
+    // roxmltree sees two Assertions, and exactly one is allowed.
+    let refused = check(&forged, &[]).unwrap_err();
+    assert!(refused.contains("2 Assertions"), "{refused}");
+}
