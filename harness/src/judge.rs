@@ -614,7 +614,7 @@ pub struct Withstood {
     /// The burden's `attacks::Burden::crash`: only whether the SP answers it counts.
     pub crash: bool,
     /// The burden's `attacks::Burden::oversize`: a body limit refusing it (413, or the
-    /// connection closed before the floor) is the defence.
+    /// connection closed before the floor where the yardstick got 413) is the defence.
     pub oversize: bool,
 }
 
