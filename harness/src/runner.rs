@@ -2212,9 +2212,9 @@ impl Sending {
     }
 }
 
-/// Sends `fields` to `acs` in `browser` as `how` says and times the answer until the browser lands: the ACS's status (a body over
-/// `--max-body` is still an answer) and the page it lands on when that was read whole; a
-/// failure to answer (no answer in time, a connection closed), by the ACS or by a page its
+/// Sends `fields` to `acs` in `browser` as `how` says and times the answer until the browser
+/// lands: the ACS's status (a body over `--max-body` is still an answer) and the page it lands
+/// on when that was read whole; a failure to answer (no answer in time, a connection closed), by the ACS or by a page its
 /// redirects lead to on the SP, is kept as its reason. An SP may answer at once and do the
 /// work behind its redirect (django-allauth's ACS keeps the response and redirects to the
 /// view that validates it), so the time runs to the end of the redirects.

@@ -524,3 +524,33 @@ async fn token_encryption_hides_the_assertion_from_all_but_the_sp_key() {
     )
     .is_err());
 }
+
+#[test]
+fn the_auto_submit_form_carries_every_field_in_order() {
+    // The Chromium driver posts this page: a second SAMLResponse must reach the ACS with it,
+    // in its place, or a duplicate-response check would only post the forgery.
+    let post = saml_protocol::AcsPost {
+        acs: "https://sp/acs".into(),
+        saml_response: "<r/>".into(),
+        relay_state: Some("/next".into()),
+        beside: Some(saml_protocol::Beside {
+            xml: "<s/>".into(),
+            first: true,
+        }),
+    };
+    let page = mock_idp::server::acs_form(&post).0;
+    let inputs: Vec<&str> = page
+        .split("<input type=\"hidden\" ")
+        .skip(1)
+        .map(|i| i.split(" />").next().unwrap())
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            "name=\"SAMLResponse\" value=\"PHMvPg==\"",
+            "name=\"SAMLResponse\" value=\"PHIvPg==\"",
+            "name=\"RelayState\" value=\"/next\"",
+        ],
+        "{page}"
+    );
+}

