@@ -286,8 +286,8 @@ pub struct Burden {
     pub crash: bool,
     /// Whether the burden is larger than the SP's own limit on messages on purpose: posted
     /// with only what a form must escape escaped (so it stays under common server limits),
-    /// and a body limit refusing it (413) or a connection closed before the floor is then the
-    /// defence the check asks for, not a reason for doubt.
+    /// and a body limit refusing it (413, or a connection closed before the floor where the
+    /// yardstick got 413) is then the defence the check asks for, not a reason for doubt.
     pub oversize: bool,
 }
 

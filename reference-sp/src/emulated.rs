@@ -1488,8 +1488,8 @@ pub fn inflate_posted(bytes: Vec<u8>) -> Vec<u8> {
 /// Whether ruby-saml (`base64_encoded?`) took a posted `message` for base64, as near as
 /// matters here: with line breaks, whitespace and the two-character texts `\r` and `\n`
 /// removed (in turn, where Ruby's gsub makes one pass), groups of four base64 characters, the
-/// last one perhaps padded (`BASE64_FORMAT`). ruby-saml < 1.18.1 took any
-/// other message as the XML itself, before its size check (CVE-2025-54572).
+/// last one perhaps padded (`BASE64_FORMAT`). ruby-saml < 1.18.1 took any other message as
+/// the XML itself, before its size check (CVE-2025-54572).
 pub fn looks_base64(message: &str) -> bool {
     let compact = message
         .replace("\\r", "")
