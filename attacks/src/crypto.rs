@@ -2,7 +2,7 @@
 //! of a referenced element (libxml2's exclusive C14N), the attacker's own key and certificates.
 
 use saml_protocol::DSIG_NS;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use base64::Engine;
 use libxml::parser::{Parser, ParserOptions};
@@ -222,18 +222,32 @@ fn ossl(e: openssl::error::ErrorStack) -> Skip {
     Skip::Failed(format!("openssl: {e}"))
 }
 
-/// A certificate for the attacker's key: self-signed `CN=attacker.evil.test` (made once per
-/// process: signing it costs an RSA signature), or, with `clone_of`, copying that
-/// certificate's subject, issuer, serial and validity.
+/// A certificate for the attacker's key: self-signed `CN=attacker.evil.test`, or, with
+/// `clone_of`, copying that certificate's subject, issuer, serial and validity. Each is made
+/// once per process (signing one costs an RSA signature; a fuzz run clones the same IdP
+/// certificate for case after case).
 pub fn attacker_cert(clone_of: Option<&X509>) -> Result<X509, Skip> {
-    if clone_of.is_none() {
-        static SELF_SIGNED: OnceLock<Result<X509, String>> = OnceLock::new();
-        return SELF_SIGNED
-            .get_or_init(|| make_attacker_cert(None).map_err(|e| e.to_string()))
-            .clone()
-            .map_err(|e| Skip::Failed(format!("cannot make the attacker's certificate: {e}")));
+    /// Certificates kept, by the DER of the one cloned (empty: the self-signed one); an IdP
+    /// rotating through more than this many is made afresh.
+    const KEPT: usize = 16;
+    static MADE: Mutex<Vec<(Vec<u8>, X509)>> = Mutex::new(Vec::new());
+    let of = match clone_of {
+        Some(c) => c.to_der().map_err(ossl)?,
+        None => Vec::new(),
+    };
+    let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, cert)) = made.iter().find(|(der, _)| *der == of) {
+        return Ok(cert.clone());
     }
-    make_attacker_cert(clone_of)
+    let cert = make_attacker_cert(clone_of).map_err(|e| match e {
+        Skip::Failed(why) => Skip::Failed(format!("cannot make the attacker's certificate: {why}")),
+        other => other,
+    })?;
+    if made.len() == KEPT {
+        made.remove(0);
+    }
+    made.push((of, cert.clone()));
+    Ok(cert)
 }
 
 fn make_attacker_cert(clone_of: Option<&X509>) -> Result<X509, Skip> {
@@ -394,5 +408,29 @@ pub fn quiet_xmlsec_errors() {
             xmlsec::bindings::xmlThrDefSetGenericErrorFunc(devnull as *mut _, None);
             xmlsec::bindings::xmlSetGenericErrorFunc(devnull as *mut _, None);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_attacker_certificate_is_made_once_and_a_clone_copies_its_model() {
+        let own = attacker_cert(None).unwrap();
+        assert_eq!(
+            own.to_der().unwrap(),
+            attacker_cert(None).unwrap().to_der().unwrap()
+        );
+        let clone = attacker_cert(Some(&own)).unwrap();
+        let again = attacker_cert(Some(&own)).unwrap();
+        // The same OpenSSL object, not one signed again (an X509Ref's address is its pointer).
+        assert!(std::ptr::eq::<openssl::x509::X509Ref>(&*clone, &*again));
+        let name = |c: &X509| c.subject_name().to_der().unwrap();
+        assert_eq!(name(&clone), name(&own));
+        assert_eq!(
+            clone.serial_number().to_bn().unwrap(),
+            own.serial_number().to_bn().unwrap()
+        );
     }
 }

@@ -148,9 +148,44 @@ struct SentRequest {
     browser: String,
 }
 
+/// The AuthnRequests sent within [`REQUEST_MEMORY`], by ID. Older ones are forgotten in
+/// bulk, once the map has doubled since it was last swept: sweeping at every sign-on made a
+/// long fuzz or load run quadratic.
+#[derive(Default)]
+struct SentRequests {
+    by_id: HashMap<String, SentRequest>,
+    /// How many were left by the last sweep.
+    swept_to: usize,
+}
+
+impl SentRequests {
+    /// Fewest requests held before a sweep is worth its scan.
+    const SWEEP_FROM: usize = 1024;
+
+    /// Remembers `id`, sent at `sent.at`; with `latest_only` (flaw `one-request-at-a-time`)
+    /// forgets every other.
+    fn remember(&mut self, id: String, sent: SentRequest, latest_only: bool) {
+        if latest_only {
+            self.by_id.clear();
+        } else if self.by_id.len() >= Self::SWEEP_FROM.max(2 * self.swept_to) {
+            let now = sent.at;
+            self.by_id.retain(|_, s| now - s.at < REQUEST_MEMORY);
+            self.swept_to = self.by_id.len();
+        }
+        self.by_id.insert(id, sent);
+    }
+
+    /// The request `id` names, if this SP sent it less than [`REQUEST_MEMORY`] before `now`.
+    fn get(&self, id: &str, now: OffsetDateTime) -> Option<&SentRequest> {
+        self.by_id
+            .get(id)
+            .filter(|sent| now - sent.at < REQUEST_MEMORY)
+    }
+}
+
 #[derive(Default)]
 struct Memory {
-    sent_requests: HashMap<String, SentRequest>,
+    sent_requests: SentRequests,
     seen_assertions: HashSet<String>,
     sessions: HashMap<String, Login>,
     /// IDs of the LogoutRequests taken (replay cache).
@@ -402,14 +437,11 @@ async fn login(
     {
         let mut memory = state.memory();
         let latest_only = state.config().flaws.contains(&Flaw::OneRequestAtATime);
-        memory
-            .sent_requests
-            .retain(|_, sent| !latest_only && now - sent.at < REQUEST_MEMORY);
         let sent = SentRequest {
             at: now,
             browser: browser.clone(),
         };
-        memory.sent_requests.insert(id.clone(), sent);
+        memory.sent_requests.remember(id.clone(), sent, latest_only);
     }
     let c = state.config();
     let issue_instant = now
@@ -793,7 +825,7 @@ async fn consume(
             let anywhere = c.flaws.contains(&Flaw::RequestsAnyBrowser);
             let any_cookie = browser.is_some() && c.flaws.contains(&Flaw::LoginCookieOnly);
             match &login.in_response_to {
-                Some(id) => match memory.sent_requests.get(id) {
+                Some(id) => match memory.sent_requests.get(id, (state.clock)()) {
                     Some(sent)
                         if anywhere
                             || any_cookie
@@ -805,7 +837,7 @@ async fn consume(
                     }
                     None => {
                         return refused(format!(
-                            "InResponseTo {id:?} answers no request this SP sent"
+                            "InResponseTo {id:?} answers no request this SP sent (it remembers them for an hour)"
                         ))
                     }
                 },
@@ -1323,6 +1355,37 @@ fn logout_request_url(
 mod tests {
     use super::*;
     use tower::ServiceExt;
+
+    #[test]
+    fn a_request_is_remembered_for_an_hour_and_old_ones_are_swept_in_bulk() {
+        let start = OffsetDateTime::UNIX_EPOCH;
+        let sent = |at| SentRequest {
+            at,
+            browser: "b".into(),
+        };
+        let mut requests = SentRequests::default();
+        requests.remember("_old".into(), sent(start), false);
+        assert!(requests.get("_old", start + REQUEST_MEMORY / 2).is_some());
+        assert!(requests.get("_old", start + REQUEST_MEMORY).is_none());
+        let later = start + REQUEST_MEMORY + Duration::seconds(1);
+        for i in 1..SentRequests::SWEEP_FROM {
+            requests.remember(format!("_{i}"), sent(later), false);
+        }
+        assert_eq!(
+            requests.by_id.len(),
+            SentRequests::SWEEP_FROM,
+            "no sweep yet"
+        );
+        requests.remember("_new".into(), sent(later), false);
+        assert!(!requests.by_id.contains_key("_old"), "swept once full");
+        assert_eq!(requests.swept_to, SentRequests::SWEEP_FROM - 1);
+        requests.remember("_only".into(), sent(later), true);
+        assert_eq!(
+            requests.by_id.len(),
+            1,
+            "one-request-at-a-time keeps the latest"
+        );
+    }
 
     fn config(flaws: Flaws) -> SpConfig {
         let idp = mock_idp::idp::Idp::new(mock_idp::config::Config::builtin());
