@@ -4,7 +4,7 @@ use crate::check::{
     Capability as Cap, Check, Edit, Family, FieldOrder, Goal, Retrust, Seed, Severity as Sev,
 };
 use crate::family::{
-    canon, dos, dsig, enc, info, parse, sig, token, xsw, xxe, CORE_SIG, PROFILES, USENIX12,
+    canon, dos, dsig, enc, info, inject, parse, sig, token, xsw, xxe, CORE_SIG, PROFILES, USENIX12,
 };
 
 /// Defaults for a check that forges identity under TM-B on an assertion-signed seed.
@@ -2333,6 +2333,23 @@ pub const CATALOGUE: &[Check] = &[
         fix: "validate the Response against the schema",
         edit: Edit::Bytes(token::response_id_malformed),
         ..STRICT
+    },
+    Check {
+        id: "prot/response-id/sql-injection",
+        title: "MySQL that sleeps 3 s after the Response's ID (`\\'' UNION SELECT SLEEP(3)-- -`), timed against the same asking for SLEEP(0)",
+        family: Family::Prot,
+        research_id: "PROT-11",
+        references: &[
+            "CVE-2025-9943 (Shibboleth SP ≤ 3.5.0 with its ODBC storage service on MySQL or MariaDB; fixed in 3.5.1, SSPCPP-1014)",
+            "SAML Core §1.3.4 (an ID is an xs:ID: no quotes, backslashes or spaces)",
+        ],
+        severity: Sev::High,
+        tags: &["sql-injection", "timing", "cve-2025-9943"],
+        provenance: "Shibboleth SP's ODBC storage service built its look-ups as SQL text and only doubled quotes (odbc-store.cpp; the fix, commit 59e1e04e, escapes backslashes too), and its replay cache looks the message's ID up before the signature rule runs: on MySQL a backslash before the doubled quote ends the string literal, so an unsigned Response ID (Entra signs only the Assertion by default) ran SQL of the attacker's choosing. The tail ends the literal whether quotes are doubled or nothing is escaped; UNION SELECT sleeps once and returns the one column the look-up reads, so a vulnerable SP signs the user in, only late. A pass means no MySQL-dialect injection was seen (other databases spell the delay otherwise)",
+        must: "never put a message's ID into SQL text: bind it as a parameter, or refuse an ID that is not an xs:ID before any look-up",
+        fix: "upgrade Shibboleth SP to 3.5.1 or later (or keep its storage in memory or on PostgreSQL); bind every SAML value in SQL, and validate IDs as xs:ID first",
+        edit: Edit::Exhaust(inject::response_id_sql),
+        ..DOS
     },
     Check {
         id: "prot/issue-instant-missing",

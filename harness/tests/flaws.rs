@@ -101,6 +101,7 @@ flaw_is_caught! {
     regex_fallback: "regex-fallback" => 1 ["sig/none-saml2-prefixed=vulnerable"];
     inflate_posted: "inflate-posted" => 0 ["dos/deflate-bomb=vulnerable"];
     raw_xml_unbounded: "raw-xml-unbounded" => 0 ["dos/raw-xml-oversize=vulnerable"];
+    response_id_in_sql: "response-id-in-sql" => 1 ["prot/response-id/sql-injection=vulnerable"];
     split_fields_read_last: "split-fields-read-last" => 1 ["bind/duplicate-response/forged-last=vulnerable"];
     split_fields_read_first: "split-fields-read-first" => 1 ["bind/duplicate-response/forged-first=vulnerable"];
     inflate_redirect: "inflate-redirect" => 0 ["slo/deflate-bomb=vulnerable"];

@@ -1516,6 +1516,89 @@ pub fn ruby_saml_time(xml: &str) -> std::time::Duration {
     RUBY_SAML_PER_ELEMENT * u32::try_from(elements).unwrap_or(u32::MAX)
 }
 
+/// The root element's `ID`, read from its start tag alone (the first one, unchecked: a start
+/// tag crowded with attributes must cost no more than its length here).
+pub fn root_id(xml: &str) -> Option<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) | Event::Empty(e) => {
+                return e
+                    .attributes()
+                    .with_checks(false)
+                    .flatten()
+                    .find(|a| a.key.as_ref() == b"ID")
+                    .and_then(|a| {
+                        a.normalized_value(quick_xml::XmlVersion::default())
+                            .ok()
+                            .map(|v| v.into_owned())
+                    });
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+/// The longest delay an emulated SQL query sleeps, whatever it asks for.
+pub const MOST_SQL_SLEEP: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How long MySQL sleeps running Shibboleth SP ≤ 3.5.0's replay-cache look-up of the message
+/// ID `id` (CVE-2025-9943): the ODBC store pasted the key between quotes with only `'`
+/// doubled, so a backslash still escapes the quote after it.
+pub fn replay_lookup_sleep(id: &str) -> std::time::Duration {
+    let query = format!(
+        "SELECT version FROM strings WHERE context='MessageFlow' AND id='{}' AND expires > {{ts '2026-01-01 00:00:00'}}",
+        id.replace('\'', "''")
+    );
+    mysql_sleep(&query)
+}
+
+/// The time MySQL sleeps running `query`: the `SLEEP(n)` calls in its code, outside string
+/// literals (MySQL's: a backslash escapes the next character, `''` is a quote) and before a
+/// comment (`#`, or `--` and a space), at most [`MOST_SQL_SLEEP`].
+fn mysql_sleep(query: &str) -> std::time::Duration {
+    let mut code = String::new();
+    let mut chars = query.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '\'' if chars.peek() == Some(&'\'') => {
+                            chars.next();
+                        }
+                        '\'' => break,
+                        _ => {}
+                    }
+                }
+                code.push_str("''");
+            }
+            '#' => break,
+            '-' if chars.peek() == Some(&'-') => {
+                let mut after = chars.clone();
+                after.next();
+                if after.peek().is_none_or(|c| c.is_whitespace()) {
+                    break;
+                }
+                code.push(c);
+            }
+            c => code.push(c.to_ascii_uppercase()),
+        }
+    }
+    let seconds: f64 = code
+        .split("SLEEP(")
+        .skip(1)
+        .filter_map(|call| call.split(')').next()?.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .sum();
+    std::time::Duration::from_secs_f64(seconds.min(MOST_SQL_SLEEP.as_secs_f64()))
+}
+
 /// Raw DEFLATE `bytes` inflated however large they grow, as crewjam/saml < 0.4.13 inflated a
 /// Redirect-binding message (CVE-2023-28119) and ruby-saml < 1.18.0 a posted one.
 pub fn inflate_unbounded(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
@@ -1593,6 +1676,30 @@ pub fn lasso_cdata_child(xml: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quote_doubling_replay_cache_on_mysql_sleeps_as_a_broken_out_id_asks() {
+        let second = std::time::Duration::from_secs(1);
+        for (id, slept) in [
+            ("_5e1f", 0),
+            // The check's tail: ends the literal whether quotes are doubled or not.
+            ("_5e1f\\'' UNION SELECT SLEEP(3)-- -", 3),
+            ("_5e1f\\'' UNION SELECT SLEEP(0)-- -", 0),
+            // The advisory's own shape.
+            ("_5e1f\\' UNION SELECT sleep(5)-- -", 5),
+            // Quotes alone are doubled into the literal: no way out.
+            ("_5e1f' UNION SELECT SLEEP(3)-- -", 0),
+            ("_5e1f'' UNION SELECT SLEEP(3)-- -", 0),
+            // An escaped backslash, then the two quotes doubled: still inside.
+            ("_5e1f\\\\'' UNION SELECT SLEEP(3)-- -", 0),
+            ("_x\\' UNION SELECT SLEEP(99)#", 10),
+        ] {
+            assert_eq!(replay_lookup_sleep(id), second * slept, "{id:?}");
+        }
+        let response = r#"<?xml version="1.0"?><samlp:Response ID="_a\'' UNION" a="1" a="2"><x ID="_b"/></samlp:Response>"#;
+        assert_eq!(root_id(response).as_deref(), Some("_a\\'' UNION"));
+        assert_eq!(root_id("<r/>"), None);
+    }
 
     #[test]
     fn several_roots_after_a_byte_order_mark_split_without_panicking() {

@@ -299,6 +299,10 @@ pub enum Flaw {
     /// of its own, read at ruby-saml's pace (ruby-saml < 1.18.1 `decode_raw_saml`,
     /// CVE-2025-54572).
     RawXmlUnbounded,
+    /// Look the Response's ID up in a replay cache by SQL text before any signature check,
+    /// quotes doubled and backslashes left as MySQL's escape (Shibboleth SP ≤ 3.5.0's ODBC
+    /// storage on MySQL, CVE-2025-9943): the `SLEEP()` a broken-out ID asks for is slept.
+    ResponseIdInSql,
     /// Inflate a Redirect-binding LogoutRequest with no bound on the inflated size (as
     /// crewjam/saml < 0.4.13 inflated Redirect messages, CVE-2023-28119).
     InflateRedirect,
@@ -334,7 +338,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, in a stable order.
-    pub const ALL: [Flaw; 104] = [
+    pub const ALL: [Flaw; 105] = [
         Flaw::Signature,
         Flaw::Audience,
         Flaw::Recipient,
@@ -430,6 +434,7 @@ impl Flaw {
         Flaw::SplitFieldsReadLast,
         Flaw::SplitFieldsReadFirst,
         Flaw::RawXmlUnbounded,
+        Flaw::ResponseIdInSql,
         Flaw::InflateRedirect,
         Flaw::InflateAcsRedirect,
         Flaw::UnboundedTransforms,
@@ -539,6 +544,7 @@ impl Flaw {
             Flaw::SplitFieldsReadLast => "split-fields-read-last",
             Flaw::SplitFieldsReadFirst => "split-fields-read-first",
             Flaw::RawXmlUnbounded => "raw-xml-unbounded",
+            Flaw::ResponseIdInSql => "response-id-in-sql",
             Flaw::InflateRedirect => "inflate-redirect",
             Flaw::InflateAcsRedirect => "inflate-acs-redirect",
             Flaw::UnboundedTransforms => "unbounded-transforms",
@@ -726,6 +732,9 @@ impl Flaw {
             }
             Flaw::RawXmlUnbounded => {
                 "take non-base64 responses as raw XML, any size (CVE-2025-54572)"
+            }
+            Flaw::ResponseIdInSql => {
+                "look the Response's ID up by SQL text, quotes doubled (CVE-2025-9943)"
             }
             Flaw::InflateRedirect => "inflate Redirect LogoutRequests, unbounded (CVE-2023-28119)",
             Flaw::InflateAcsRedirect => {

@@ -729,6 +729,12 @@ async fn consume(
     {
         return crashed_worker();
     }
+    if config.flaws.contains(&Flaw::ResponseIdInSql) {
+        // Shibboleth SP ≤ 3.5.0 on MySQL: the replay cache's look-up, before any signature.
+        if let Some(id) = crate::emulated::root_id(&xml) {
+            tokio::time::sleep(crate::emulated::replay_lookup_sleep(&id)).await;
+        }
+    }
     // Under the oracle flaws, where decryption failed picks the status.
     let flaws = &state.config().flaws;
     let oracle = match flaws.contains(&Flaw::PaddingOracle) || flaws.contains(&Flaw::ParseOracle) {

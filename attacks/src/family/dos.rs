@@ -29,7 +29,7 @@ pub const TRANSFORMS: usize = 2_500;
 pub const TRANSFORMS_PADDING: usize = 180_000;
 
 /// `xml` base64-encoded, as the HTTP-POST binding carries it.
-fn encoded(xml: impl AsRef<[u8]>) -> String {
+pub(crate) fn encoded(xml: impl AsRef<[u8]>) -> String {
     base64::engine::general_purpose::STANDARD.encode(xml)
 }
 

@@ -6,6 +6,7 @@ pub mod dos;
 pub mod dsig;
 pub mod enc;
 pub mod info;
+pub mod inject;
 pub mod parse;
 pub mod sig;
 pub mod slo;
