@@ -289,6 +289,10 @@ pub struct Burden {
     /// and a body limit refusing it (413, or a connection closed before the floor where the
     /// yardstick got 413) is then the defence the check asks for, not a reason for doubt.
     pub oversize: bool,
+    /// Whether the burden asks the SP to wait rather than to work (an injected `SLEEP()`):
+    /// it counts when every burden took at least its own round's yardstick plus the floor,
+    /// so a slow SP's ordinary time cannot hide the delay under a multiple of itself.
+    pub delay: bool,
 }
 
 /// The least time a burden's answers must all take to count as a denial of service: less is

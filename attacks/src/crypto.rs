@@ -223,30 +223,43 @@ fn ossl(e: openssl::error::ErrorStack) -> Skip {
 }
 
 /// A certificate for the attacker's key: self-signed `CN=attacker.evil.test`, or, with
-/// `clone_of`, copying that certificate's subject, issuer, serial and validity. Each is made
-/// once per process (signing one costs an RSA signature; a fuzz run clones the same IdP
-/// certificate for case after case).
+/// `clone_of`, copying that certificate's subject, issuer, serial and validity. The
+/// self-signed one is made once per process, and the clones of the last few certificates are
+/// kept (signing one costs an RSA signature; a fuzz run clones the same IdP certificate for
+/// case after case).
 pub fn attacker_cert(clone_of: Option<&X509>) -> Result<X509, Skip> {
-    /// Certificates kept, by the DER of the one cloned (empty: the self-signed one); an IdP
-    /// rotating through more than this many is made afresh.
+    /// Clones kept, by the DER of the certificate cloned; an IdP rotating through more is
+    /// cloned afresh.
     const KEPT: usize = 16;
-    static MADE: Mutex<Vec<(Vec<u8>, X509)>> = Mutex::new(Vec::new());
-    let of = match clone_of {
-        Some(c) => c.to_der().map_err(ossl)?,
-        None => Vec::new(),
+    static SELF_SIGNED: OnceLock<Result<X509, String>> = OnceLock::new();
+    static CLONES: Mutex<Vec<(Vec<u8>, X509)>> = Mutex::new(Vec::new());
+    let failed = |e: String| Skip::Failed(format!("cannot make the attacker's certificate: {e}"));
+    let Some(model) = clone_of else {
+        return SELF_SIGNED
+            .get_or_init(|| make_attacker_cert(None).map_err(|e| e.to_string()))
+            .clone()
+            .map_err(failed);
     };
-    let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, cert)) = made.iter().find(|(der, _)| *der == of) {
-        return Ok(cert.clone());
+    let of = model.to_der().map_err(ossl)?;
+    let kept = |clones: &[(Vec<u8>, X509)]| {
+        clones
+            .iter()
+            .find(|(der, _)| *der == of)
+            .map(|(_, cert)| cert.clone())
+    };
+    if let Some(cert) = kept(&CLONES.lock().unwrap_or_else(|e| e.into_inner())) {
+        return Ok(cert);
     }
-    let cert = make_attacker_cert(clone_of).map_err(|e| match e {
-        Skip::Failed(why) => Skip::Failed(format!("cannot make the attacker's certificate: {why}")),
-        other => other,
-    })?;
-    if made.len() == KEPT {
-        made.remove(0);
+    // Signed outside the lock: two threads may both make one, and the first kept wins.
+    let cert = make_attacker_cert(Some(model)).map_err(|e| failed(e.to_string()))?;
+    let mut clones = CLONES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(cert) = kept(&clones) {
+        return Ok(cert);
     }
-    made.push((of, cert.clone()));
+    if clones.len() == KEPT {
+        clones.remove(0);
+    }
+    clones.push((of, cert.clone()));
     Ok(cert)
 }
 

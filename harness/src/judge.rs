@@ -616,6 +616,9 @@ pub struct Withstood {
     /// The burden's `attacks::Burden::oversize`: a body limit refusing it (413, or the
     /// connection closed before the floor where the yardstick got 413) is the defence.
     pub oversize: bool,
+    /// The burden's `attacks::Burden::delay`: a burden counts when it took at least its own
+    /// round's yardstick plus the floor, whatever the ratio.
+    pub delay: bool,
 }
 
 /// Judges a denial-of-service check ([`Goal::Withstand`]). A session opened by the burden
@@ -629,7 +632,9 @@ pub struct Withstood {
 /// work done slowly either way is not the burden's. A yardstick unanswered, a request timeout
 /// too short to tell, fewer rounds than that, or every burden over the floor and at least
 /// [`doubtful_ratio`] times the yardstick without all reaching the bar (a busy machine can
-/// hide a costly burden so) leaves it `inconclusive`.
+/// hide a costly burden so) leaves it `inconclusive`. A `delay` burden (an injected
+/// `SLEEP()`) counts instead when it took its own round's yardstick plus the floor, and is
+/// doubtful from half the floor.
 pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
     let judged = |outcome, reason: String| Judged {
         outcome,
@@ -726,8 +731,17 @@ pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
     let fastest_yardstick = w.yardstick.iter().map(|t| t.took).min().unwrap_or_default();
     debug_assert!(w.ratio > 1, "a burden's ratio must be set: {}", w.ratio);
     let ratio = w.ratio;
-    let bar = w.floor.max(fastest_yardstick * ratio);
-    let doubt = w.floor.max(fastest_yardstick * doubtful_ratio(ratio));
+    // Each burden's bar: a multiple of the fastest yardstick, or for a delay its own round's
+    // yardstick plus the floor (a slow SP's ordinary time does not stretch a fixed delay).
+    let bars: Vec<(Duration, Duration)> = (0..w.burden.len())
+        .map(|round| match (w.delay, w.yardstick.get(round)) {
+            (true, Some(y)) => (y.took + w.floor, y.took + w.floor / 2),
+            _ => (
+                w.floor.max(fastest_yardstick * ratio),
+                w.floor.max(fastest_yardstick * doubtful_ratio(ratio)),
+            ),
+        })
+        .collect();
     let (mut costly, mut slower) = (0, 0);
     // A server refusing a body over its limit may close the connection at once instead of
     // answering 413 (Werkzeug, Puma, hyper at times): so it did where its limit answered the
@@ -745,7 +759,7 @@ pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
             format!("answered {answers} ({yardstick_is}: {yardstick_answers}): the connection closed at once on the burden where the same-size yardstick got an answer, so no body limit refused it (a crash, or a filter in front of the SP); hint: run the check alone with --only and read the SP's log"),
         );
     }
-    for burden in &w.burden {
+    for (burden, &(bar, doubt)) in w.burden.iter().zip(&bars) {
         match burden.answer {
             Err(_) if w.oversize && burden.took < w.floor => {}
             Err(_) if w.request_timeout < bar => {
@@ -761,15 +775,36 @@ pub fn judge_withstand(w: &Withstood, must: &str) -> Judged {
         }
     }
     if costly == w.burden.len() {
+        let cost = match w.delay {
+            true => format!(
+                "took at least {} longer than the yardstick of its round",
+                took(w.floor)
+            ),
+            false => format!(
+                "cost the SP at least {} and {ratio} times the fastest of those",
+                took(w.floor)
+            ),
+        };
         return judged(
             Outcome::Vulnerable,
-            format!("answered {answers}, where {yardstick_is} took {yardstick_answers}: every round cost the SP at least {} and {ratio} times the fastest of those; the SP must {must}", took(w.floor)),
+            format!("answered {answers}, where {yardstick_is} took {yardstick_answers}: every round {cost}; the SP must {must}"),
         );
     }
     if costly + slower == w.burden.len() {
+        let short = match w.delay {
+            true => format!(
+                "at least {} longer than its yardstick, short of the {} that tells the delay asked for from a busy machine",
+                took(w.floor / 2),
+                took(w.floor)
+            ),
+            false => format!(
+                "at least {} times slower, short of the {ratio} times that tells the burden's cost from a busy machine",
+                doubtful_ratio(ratio)
+            ),
+        };
         return judged(
             Outcome::Inconclusive,
-            format!("answered {answers}, where {yardstick_is} took {yardstick_answers}: every round was at least {} times slower, short of the {ratio} times that tells the burden's cost from a busy machine; hint: run the check alone with --only on a quieter machine", doubtful_ratio(ratio)),
+            format!("answered {answers}, where {yardstick_is} took {yardstick_answers}: every round was {short}; hint: run the check alone with --only on a quieter machine"),
         );
     }
     judged(
@@ -1178,7 +1213,41 @@ mod withstand_tests {
             ignorable: false,
             crash: false,
             oversize: false,
+            delay: false,
         }
+    }
+
+    #[test]
+    fn a_delay_counts_over_each_rounds_own_yardstick_however_slow_the_sp() {
+        use Outcome::*;
+        let ms = |t: u64| Timed {
+            answer: Ok(302),
+            took: Duration::from_millis(t),
+        };
+        let delayed = |yardstick: [u64; 2], burden: [u64; 2]| {
+            let w = Withstood {
+                delay: true,
+                ratio: attacks::SAME_WORK_RATIO,
+                floor: Duration::from_secs(2),
+                ignorable: true,
+                ..trial(
+                    yardstick.iter().map(|&t| ms(t)).collect(),
+                    burden.iter().map(|&t| ms(t)).collect(),
+                    true,
+                )
+            };
+            judge_withstand(&w, "bind the ID").outcome
+        };
+        // A slow sign-in (3.5 s) asked to sleep 3 s more: a multiple of 3 would call it a pass.
+        assert_eq!(delayed([3_500, 3_600], [6_500, 6_600]), Vulnerable);
+        assert_eq!(delayed([60, 70], [3_070, 3_060]), Vulnerable);
+        // The same time either way, slow or fast: nothing was injected.
+        assert_eq!(delayed([3_500, 3_600], [3_550, 3_500]), Pass);
+        assert_eq!(delayed([60, 70], [65, 900]), Pass);
+        // Between half the floor and the floor in every round: a busy machine, or a delay cut short.
+        assert_eq!(delayed([60, 70], [1_500, 1_800]), Inconclusive);
+        // One round delayed, one not: not the injected delay.
+        assert_eq!(delayed([60, 70], [3_060, 70]), Pass);
     }
 
     #[test]

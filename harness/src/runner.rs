@@ -2021,6 +2021,7 @@ impl CaseRun<'_> {
             trial.ignorable = yardstick.ignorable;
             trial.crash = yardstick.crash;
             trial.oversize = yardstick.oversize;
+            trial.delay = yardstick.delay;
             let how = Sending::of(&yardstick);
             let (timed, _) = timed_send(&measuring, &acs, &form(yardstick.yardstick), how).await;
             let unanswered = timed.answer.is_err();

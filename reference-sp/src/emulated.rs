@@ -1555,9 +1555,11 @@ pub fn replay_lookup_sleep(id: &str) -> std::time::Duration {
     mysql_sleep(&query)
 }
 
-/// The time MySQL sleeps running `query`: the `SLEEP(n)` calls in its code, outside string
-/// literals (MySQL's: a backslash escapes the next character, `''` is a quote) and before a
-/// comment (`#`, or `--` and a space), at most [`MOST_SQL_SLEEP`].
+/// The time MySQL sleeps running `query`, a look-up that matches no row: the `SLEEP(n)`
+/// calls in its code (outside string literals, MySQL's: a backslash escapes the next
+/// character, `''` is a quote; before a comment, `#` or `--` and a space) after a `UNION`,
+/// which runs its select list once (in the look-up's own conditions a call runs once per
+/// matching row: never), at most [`MOST_SQL_SLEEP`].
 fn mysql_sleep(query: &str) -> std::time::Duration {
     let mut code = String::new();
     let mut chars = query.chars().peekable();
@@ -1590,7 +1592,8 @@ fn mysql_sleep(query: &str) -> std::time::Duration {
             c => code.push(c.to_ascii_uppercase()),
         }
     }
-    let seconds: f64 = code
+    let union = code.find("UNION").map_or("", |at| &code[at..]);
+    let seconds: f64 = union
         .split("SLEEP(")
         .skip(1)
         .filter_map(|call| call.split(')').next()?.trim().parse::<f64>().ok())
@@ -1693,6 +1696,8 @@ mod tests {
             // An escaped backslash, then the two quotes doubled: still inside.
             ("_5e1f\\\\'' UNION SELECT SLEEP(3)-- -", 0),
             ("_x\\' UNION SELECT SLEEP(99)#", 10),
+            // In the look-up's own conditions: runs once per matching row, and none match.
+            ("_5e1f\\'' AND SLEEP(3)-- -", 0),
         ] {
             assert_eq!(replay_lookup_sleep(id), second * slept, "{id:?}");
         }

@@ -831,7 +831,7 @@ async fn consume(
             let anywhere = c.flaws.contains(&Flaw::RequestsAnyBrowser);
             let any_cookie = browser.is_some() && c.flaws.contains(&Flaw::LoginCookieOnly);
             match &login.in_response_to {
-                Some(id) => match memory.sent_requests.get(id, (state.clock)()) {
+                Some(id) => match memory.sent_requests.get(id, now) {
                     Some(sent)
                         if anywhere
                             || any_cookie

