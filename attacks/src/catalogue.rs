@@ -460,7 +460,7 @@ pub const CATALOGUE: &[Check] = &[
         aliases: &["sig/untrusted-key"],
         title: "re-signed with the attacker's key, its certificate in KeyInfo",
         research_id: "SIG-03",
-        references: &["CVE-2015-5372", "CVE-2024-32962 (xml-crypto 4.0.0 to < 6.0.0: the certificate in KeyInfo trusted by default, GHSA-2xp3-57p7-qf4v)", "W3C XML Signature Best Practices"],
+        references: &["CVE-2015-5372", "CVE-2024-32962 (xml-crypto 4.0.0 to < 6.0.0: the certificate in KeyInfo trusted by default, GHSA-2xp3-57p7-qf4v)", "CVE-2026-18089 (Net::SAML2 < 0.86: an embedded certificate used without checking it against the configured CA)", "W3C XML Signature Best Practices"],
         edit: Edit::Bytes(sig::keyinfo_x509),
         ..SIG
     },
