@@ -430,15 +430,18 @@ mod tests {
 
     #[test]
     fn each_attacker_certificate_is_made_once_and_a_clone_copies_its_model() {
+        // The same OpenSSL object each time, not one signed again (an X509Ref's address is
+        // its pointer; the DER alone could match a certificate remade within the second).
+        let same = |a: &X509, b: &X509| std::ptr::eq::<openssl::x509::X509Ref>(&**a, &**b);
         let own = attacker_cert(None).unwrap();
         assert_eq!(
             own.to_der().unwrap(),
             attacker_cert(None).unwrap().to_der().unwrap()
         );
+        assert!(same(&own, &attacker_cert(None).unwrap()));
         let clone = attacker_cert(Some(&own)).unwrap();
         let again = attacker_cert(Some(&own)).unwrap();
-        // The same OpenSSL object, not one signed again (an X509Ref's address is its pointer).
-        assert!(std::ptr::eq::<openssl::x509::X509Ref>(&*clone, &*again));
+        assert!(same(&clone, &again));
         let name = |c: &X509| c.subject_name().to_der().unwrap();
         assert_eq!(name(&clone), name(&own));
         assert_eq!(
