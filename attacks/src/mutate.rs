@@ -113,6 +113,11 @@ pub enum Outer {
     /// Its own element name moved to a namespace nobody knows (consumers that find
     /// elements by local name take it for the real one).
     ForeignNamespace,
+    /// Carrying, as its last child and in place of any Signature of its own, a copy of the
+    /// document's first `ds:Signature` whose first Reference names the copy's ID (digests and
+    /// value untouched: verifiers that check "a Signature names this element", then verify
+    /// another one, take it for signed).
+    Signed,
 }
 
 /// What splits an identity value in two.
@@ -286,6 +291,13 @@ pub enum Mutation {
         /// The attribute.
         attribute: ExtraAttribute,
     },
+    /// Write `on`'s own name with another prefix bound to its namespace, declared on it
+    /// (`saml2:`, `saml2p:` as Okta and Shibboleth write them; the meaning is unchanged, and
+    /// readers that match prefixes see a different document).
+    Reprefix {
+        /// The element.
+        on: Target,
+    },
     /// Put a DOCTYPE before the root.
     Doctype {
         /// Which one.
@@ -418,6 +430,7 @@ impl std::fmt::Display for Mutation {
                     Outer::Same => String::new(),
                     Outer::Wrapped(w) => format!(", wrapped in {w:?}"),
                     Outer::ForeignNamespace => ", foreign namespace".to_owned(),
+                    Outer::Signed => ", with a Signature naming it".to_owned(),
                 }
             ),
             Mutation::Move {
@@ -435,6 +448,7 @@ impl std::fmt::Display for Mutation {
             Mutation::Redigest { into } => write!(f, "recompute the digest into {into:?}"),
             Mutation::SplitIdentity { with } => write!(f, "split the NameID with a {with:?}"),
             Mutation::Attribute { on, attribute } => write!(f, "add {attribute:?} to {on:?}"),
+            Mutation::Reprefix { on } => write!(f, "write {on:?} with another prefix"),
             Mutation::Doctype { kind } => write!(f, "DOCTYPE {kind:?}"),
             Mutation::Bytes { kind } => write!(f, "bytes: {kind:?}"),
         }
@@ -484,24 +498,22 @@ impl Mutation {
                 outer,
             } => {
                 let (node, at) = (find(what)?, find(anchor)?);
-                let (copy, swap) = copy_of(&doc, node, forged, id)?;
+                let signed = outer == Outer::Signed;
+                let (copy, swap) = copy_of_signed(&doc, node, forged, forged || signed, id)?;
                 if place == Place::Around && matches!(outer, Outer::Wrapped(_)) {
                     return Err(Skip::NotApplicable(
                         "a wrapped copy cannot go around its original".into(),
                     ));
                 }
-                let copy = dress(&doc, node, copy, outer)?;
+                let mut copy = dress(&doc, node, copy, outer)?;
+                if place == Place::Around {
+                    copy = append_child(&copy, doc.outer(at))?;
+                }
+                if signed {
+                    copy = append_child(&copy, &signature_naming(&doc, node, id)?)?;
+                }
                 let edit = match place {
-                    Place::Around => {
-                        let end = copy
-                            .rfind("</")
-                            .filter(|_| copy.ends_with('>') && !copy.ends_with("/>"))
-                            .ok_or_else(|| {
-                                Skip::NotApplicable("the copy cannot hold an element".into())
-                            })?;
-                        let held = format!("{}{}{}", &copy[..end], doc.outer(at), &copy[end..]);
-                        (at.range(), held)
-                    }
+                    Place::Around => (at.range(), copy),
                     _ => insert(position(&doc, at, place), copy),
                 };
                 Ok((try_splice(xml, vec![edit])?, swap))
@@ -546,6 +558,7 @@ impl Mutation {
                 ))
             }
             Mutation::SplitIdentity { with } => split_identity(&doc, with),
+            Mutation::Reprefix { on } => reprefix(&doc, find(on)?),
             Mutation::Attribute { on, attribute } => {
                 let node = find(on)?;
                 let own = node.attribute("ID").unwrap_or("id0");
@@ -653,19 +666,30 @@ pub(crate) fn copy_of(
     forged: bool,
     id: IdChange,
 ) -> Result<(String, Swap), Skip> {
+    copy_of_signed(doc, node, forged, forged, id)
+}
+
+/// [`copy_of`], its own enveloped signature dropped whenever `unsigned` (forged or not).
+fn copy_of_signed(
+    doc: &Doc,
+    node: Node,
+    forged: bool,
+    unsigned: bool,
+    id: IdChange,
+) -> Result<(String, Swap), Skip> {
     let range = node.range();
     let (mut edits, swap) = if forged {
         identity::rewrite_edits(doc, range.clone(), &identity::forger(doc))
     } else {
         (Vec::new(), Swap::default())
     };
-    if forged {
-        if swap.forged.is_empty() {
-            return Err(Skip::NotApplicable(format!(
-                "no identity value in {} to forge",
-                node.tag_name().name()
-            )));
-        }
+    if forged && swap.forged.is_empty() {
+        return Err(Skip::NotApplicable(format!(
+            "no identity value in {} to forge",
+            node.tag_name().name()
+        )));
+    }
+    if unsigned {
         if let Some(sig) = bytes::signature_of(node) {
             // Whatever an earlier edit put inside the Signature goes with it.
             let cut = sig.range();
@@ -677,8 +701,9 @@ pub(crate) fn copy_of(
         let own = &doc.src[value.clone()];
         match id {
             IdChange::Keep => {}
-            IdChange::Fresh => edits.push((value, format!("{own}-fz"))),
-            IdChange::CaseVariant => edits.push((value, swap_case(own))),
+            IdChange::Fresh | IdChange::CaseVariant => {
+                edits.extend(changed_id(own, id).map(|changed| (value, changed)))
+            }
             IdChange::Remove | IdChange::Namespaced => {
                 let attr = node
                     .attributes()
@@ -739,7 +764,8 @@ fn declares(start_tag: &str, name: &str) -> bool {
 /// to an unknown namespace (a prefix of its own, bound on the copy).
 fn dress(doc: &Doc, node: Node, copy: String, outer: Outer) -> Result<String, Skip> {
     match outer {
-        Outer::Same => Ok(copy),
+        // A Signed copy's Signature is added after any original it goes around.
+        Outer::Same | Outer::Signed => Ok(copy),
         Outer::Wrapped(w) => {
             let (open, close) = wrapper_tags(w);
             Ok(format!("{open}{copy}{close}"))
@@ -770,6 +796,85 @@ fn dress(doc: &Doc, node: Node, copy: String, outer: Outer) -> Result<String, Sk
             }
         }
     }
+}
+
+/// The plain ID a copy of an element whose ID is `own` carries after `change`, if it keeps one.
+fn changed_id(own: &str, change: IdChange) -> Option<String> {
+    match change {
+        IdChange::Keep => Some(own.to_owned()),
+        IdChange::Fresh => Some(format!("{own}-fz")),
+        IdChange::CaseVariant => Some(swap_case(own)),
+        IdChange::Namespaced | IdChange::Remove => None,
+    }
+}
+
+/// `element` (an element's outer markup) with `child` as its new last child.
+fn append_child(element: &str, child: &str) -> Result<String, Skip> {
+    let end = element
+        .rfind("</")
+        .filter(|_| element.ends_with('>') && !element.ends_with("/>"))
+        .ok_or_else(|| Skip::NotApplicable("the copy cannot hold an element".into()))?;
+    Ok(format!("{}{child}{}", &element[..end], &element[end..]))
+}
+
+/// A copy of the document's first `ds:Signature` whose first Reference names the ID a copy of
+/// `node` carries after `id` (see [`Outer::Signed`]); its namespaces declared on it.
+fn signature_naming(doc: &Doc, node: Node, id: IdChange) -> Result<String, Skip> {
+    let named = bytes::attr_value(node, "ID")
+        .and_then(|own| changed_id(&doc.src[own], id))
+        .ok_or_else(|| Skip::NotApplicable("the copy has no plain ID to name".into()))?;
+    let signature = doc
+        .tree
+        .descendants()
+        .find(|n| n.has_tag_name((DSIG_NS, "Signature")))
+        .ok_or_else(|| Skip::NotApplicable("no ds:Signature in the document to copy".into()))?;
+    let uri = signature
+        .descendants()
+        .find(|n| n.has_tag_name((DSIG_NS, "Reference")))
+        .and_then(|r| bytes::attr_value(r, "URI"))
+        .ok_or_else(|| Skip::NotApplicable("the Signature has no Reference URI".into()))?;
+    let mut edits = vec![(uri, format!("#{named}"))];
+    if let Some(declarations) = inherited_namespaces(doc, signature) {
+        edits.push(insert(after_name(doc.src, signature), declarations));
+    }
+    Ok(crate::family::cut(doc.src, signature.range(), edits))
+}
+
+/// `node`'s own name written with another prefix for its namespace, bound on its start tag;
+/// its attributes and content unchanged.
+fn reprefix(doc: &Doc, node: Node) -> Outcome {
+    let ns = node
+        .tag_name()
+        .namespace()
+        .ok_or_else(|| Skip::NotApplicable("the element is in no namespace".into()))?;
+    let name = bytes::qualified_name(doc.src, node);
+    let current = name.split_once(':').map(|(prefix, _)| prefix);
+    // The prefixes other IdPs write: Okta and Shibboleth IdP use saml2:/saml2p:.
+    let candidates: &[&str] = match ns {
+        ASSERTION_NS => &["saml2", "saml"],
+        PROTOCOL_NS => &["saml2p", "samlp"],
+        DSIG_NS => &["dsig", "ds"],
+        _ => &["fzp"],
+    };
+    // Not one the element's content uses (in names or QName values): it would be rebound.
+    let outer = doc.outer(node);
+    let prefix = candidates
+        .iter()
+        .find(|p| Some(**p) != current && !outer.contains(&format!("{p}:")))
+        .ok_or_else(|| Skip::NotApplicable("every other prefix is in use inside it".into()))?;
+    let local = node.tag_name().name();
+    let start = node.range().start + 1;
+    let mut edits = vec![(
+        start..start + name.len(),
+        format!("{prefix}:{local} xmlns:{prefix}=\"{}\"", bytes::escape(ns)),
+    )];
+    if !outer.ends_with("/>") {
+        edits.push((
+            before_end_tag(doc.src, node)..node.range().end,
+            format!("</{prefix}:{local}>"),
+        ));
+    }
+    Ok((try_splice(doc.src, edits)?, Swap::default()))
 }
 
 fn swap_case(s: &str) -> String {
@@ -1019,7 +1124,7 @@ fn bytes_edit(xml: &str, kind: ByteEdit) -> String {
 }
 
 /// The kinds of edit, as `--only` names them (the `edit` tag of a chain's JSON).
-pub const KINDS: [&str; 13] = [
+pub const KINDS: [&str; 14] = [
     "forge-identity",
     "copy",
     "move",
@@ -1031,6 +1136,7 @@ pub const KINDS: [&str; 13] = [
     "redigest",
     "split-identity",
     "attribute",
+    "reprefix",
     "doctype",
     "bytes",
 ];
@@ -1050,6 +1156,7 @@ impl Mutation {
             Mutation::Redigest { .. } => "redigest",
             Mutation::SplitIdentity { .. } => "split-identity",
             Mutation::Attribute { .. } => "attribute",
+            Mutation::Reprefix { .. } => "reprefix",
             Mutation::Doctype { .. } => "doctype",
             Mutation::Bytes { .. } => "bytes",
         }
@@ -1169,7 +1276,7 @@ impl Generator {
     }
 
     fn any_mutation(&mut self) -> Mutation {
-        match self.rng.u32(..100) {
+        match self.rng.u32(..104) {
             0..=29 => {
                 let forged = self.rng.u32(..4) != 0;
                 let what = if forged {
@@ -1195,9 +1302,10 @@ impl Generator {
                         Place::Around,
                     ]),
                     anchor: self.anchor(what),
-                    outer: match self.rng.u32(..6) {
+                    outer: match self.rng.u32(..7) {
                         0 => Outer::Wrapped(self.wrapper()),
                         1 => Outer::ForeignNamespace,
+                        2 => Outer::Signed,
                         _ => Outer::Same,
                     },
                 }
@@ -1262,7 +1370,20 @@ impl Generator {
                     ExtraAttribute::XmlXmlns,
                 ]),
             },
-            89..=94 => Mutation::Doctype {
+            89..=92 => Mutation::Reprefix {
+                // Mostly the identity a prefix-matching reader looks for.
+                on: self.pick(&[
+                    Target::NameId,
+                    Target::NameId,
+                    Target::Subject,
+                    Target::Assertion,
+                    Target::Response,
+                    Target::Issuer,
+                    Target::AttributeStatement,
+                    Target::AssertionSignature,
+                ]),
+            },
+            93..=98 => Mutation::Doctype {
                 kind: self.pick(&[
                     DoctypeKind::Empty,
                     DoctypeKind::AttlistId,
@@ -1362,20 +1483,24 @@ mod tests {
 
     const SEED: &str = r##"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r"><Issuer xmlns="urn:oasis:names:tc:SAML:2.0:assertion">https://sts/</Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a"><Issuer>https://sts/</Issuer><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo><Reference URI="#_a"><DigestValue>d</DigestValue></Reference></SignedInfo></Signature><Subject><NameID>b.simon@contoso.com</NameID></Subject></Assertion></samlp:Response>"##;
 
-    #[test]
-    fn a_forged_copy_before_the_signed_assertion_is_classic_wrapping() {
-        let chain = Chain {
+    /// A forged copy of the Assertion with a fresh ID, at `place` relative to the Assertion.
+    fn forged_assertion_copy(place: Place, outer: Outer) -> Chain {
+        Chain {
             seed: SeedSigning::Assertion,
             edits: vec![Mutation::Copy {
                 what: Target::Assertion,
                 forged: true,
                 id: IdChange::Fresh,
-                place: Place::Before,
+                place,
                 anchor: Target::Assertion,
-                outer: Outer::Same,
+                outer,
             }],
-        };
-        let applied = chain.apply(SEED);
+        }
+    }
+
+    #[test]
+    fn a_forged_copy_before_the_signed_assertion_is_classic_wrapping() {
+        let applied = forged_assertion_copy(Place::Before, Outer::Same).apply(SEED);
         assert_eq!(applied.took_effect, [true]);
         assert_eq!(applied.swap.forged, ["admin@contoso.com"]);
         let doc = Doc::parse(&applied.xml).unwrap();
@@ -1601,6 +1726,73 @@ mod tests {
         assert!(declares("<a\r\nxmlns=\"u\">", "xmlns"));
         assert!(!declares("<a xmlns:xy=\"u\">", "xmlns:x"));
         assert!(!declares("<a fooxmlns:x=\"u\">", "xmlns:x"));
+    }
+
+    #[test]
+    fn a_signed_copy_around_the_assertion_holds_the_signed_one_before_its_own_signature() {
+        // pysaml2's CVE-2021-21238 shape: a Signature naming the outer (forged) Assertion, and
+        // the held original's Signature first in document order.
+        let applied = forged_assertion_copy(Place::Around, Outer::Signed).apply(SEED);
+        assert_eq!(applied.took_effect, [true]);
+        assert_eq!(applied.swap.forged, ["admin@contoso.com"]);
+        assert!(!applied.spec_invalid);
+        let doc = Doc::parse(&applied.xml).unwrap();
+        let outer = resolve(&doc, Target::Assertion).unwrap();
+        assert_eq!(outer.attribute("ID"), Some("_a-fz"));
+        let uri = |sig: Node| {
+            sig.descendants()
+                .find(|n| n.has_tag_name((DSIG_NS, "Reference")))
+                .and_then(|r| r.attribute("URI"))
+                .map(str::to_owned)
+        };
+        let own = bytes::signature_of(outer).unwrap();
+        assert_eq!(uri(own).as_deref(), Some("#_a-fz"));
+        let children: Vec<_> = outer.children().filter(|n| n.is_element()).collect();
+        assert_eq!(children.last(), Some(&own));
+        let held = children[children.len() - 2];
+        assert_eq!(held.attribute("ID"), Some("_a"));
+        let first = outer
+            .descendants()
+            .find(|n| n.has_tag_name((DSIG_NS, "Signature")))
+            .unwrap();
+        assert_eq!(uri(first).as_deref(), Some("#_a"));
+        // A copy left with no plain ID has nothing to name.
+        let unnamed = Mutation::Copy {
+            what: Target::Assertion,
+            forged: true,
+            id: IdChange::Remove,
+            place: Place::Before,
+            anchor: Target::Assertion,
+            outer: Outer::Signed,
+        };
+        assert!(unnamed.apply(SEED).is_err());
+    }
+
+    #[test]
+    fn a_new_prefix_keeps_the_meaning_and_changes_the_name() {
+        let m = Mutation::Reprefix { on: Target::NameId };
+        let (xml, _) = m.apply(SEED).unwrap();
+        assert!(xml.contains(&format!(
+            "<saml2:NameID xmlns:saml2=\"{ASSERTION_NS}\">b.simon@contoso.com</saml2:NameID>"
+        )));
+        assert!(!spec_invalid(&xml));
+        let doc = Doc::parse(&xml).unwrap();
+        assert_eq!(
+            resolve(&doc, Target::NameId).unwrap().text(),
+            Some("b.simon@contoso.com")
+        );
+        // Again: the prefix it now has is skipped for the next one.
+        let (again, _) = m.apply(&xml).unwrap();
+        assert!(again.contains("<saml:NameID xmlns:saml="), "{again}");
+        // A prefix the content uses would be rebound: the next candidate, or none.
+        let (root, _) = Mutation::Reprefix {
+            on: Target::Response,
+        }
+        .apply(SEED)
+        .unwrap();
+        assert!(root.starts_with("<saml2p:Response xmlns:saml2p="));
+        assert!(root.ends_with("</saml2p:Response>"));
+        assert!(!spec_invalid(&root));
     }
 
     #[test]

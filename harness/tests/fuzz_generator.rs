@@ -66,13 +66,20 @@ impl Bench {
         };
         // As the judge reads it: a forged identity, alone or among several read at once
         // (the document-wide-fields flaw joins every NameID with `,`).
-        validate(&applied.xml, &checks).is_ok_and(|login| {
-            let name_id = login.name_id.trim();
-            name_id
-                .split(',')
-                .any(|held| applied.swap.forged.iter().any(|f| f == held.trim()))
-                && !applied.swap.genuine.iter().any(|g| g == name_id)
-        })
+        // A refusal the regex-fallback flaw reads anyway, as the server's ACS does.
+        let fallback = |refusal| match flaws.contains(&Flaw::RegexFallback) {
+            true => reference_sp::emulated::regex_fallback(&applied.xml).ok_or(refusal),
+            false => Err(refusal),
+        };
+        validate(&applied.xml, &checks)
+            .or_else(fallback)
+            .is_ok_and(|login| {
+                let name_id = login.name_id.trim();
+                name_id
+                    .split(',')
+                    .any(|held| applied.swap.forged.iter().any(|f| f == held.trim()))
+                    && !applied.swap.genuine.iter().any(|g| g == name_id)
+            })
     }
 
     /// The first of seed 1's draws (1-based) that forges an identity at an SP with `flaws`.
@@ -86,28 +93,30 @@ impl Bench {
 /// this test with `--nocapture`).
 const FOUND_WITHIN: &[(Flaw, usize)] = &[
     (Flaw::Signature, 10),
-    (Flaw::DigestAnywhere, 10),
-    (Flaw::SignatureWrapping, 30),
-    (Flaw::XswLastId, 30),
-    (Flaw::AllSignedInfo, 30),
-    (Flaw::FirstTextNode, 40),
-    (Flaw::EnvelopedOverRemoval, 30),
-    (Flaw::DocumentWideFields, 30),
-    (Flaw::SkipEntityReferences, 100),
-    (Flaw::XswRootAssertion, 180),
-    (Flaw::KeyFromKeyInfo, 180),
-    (Flaw::HmacKeyConfusion, 220),
-    // 440 until session 14: the emulation split a document after a byte-order mark at the
-    // wrong offsets (and could panic), which let single-root drafts through.
-    (Flaw::MultipleRoots, 12_500),
-    (Flaw::IdByLocalName, 530),
-    (Flaw::NamespaceBlind, 810),
-    (Flaw::DigestFirstChild, 1100),
-    (Flaw::VerifyErrorAsSuccess, 1430),
-    (Flaw::DuplicateIds, 1500),
-    (Flaw::LastAssertion, 1950),
+    (Flaw::FirstTextNode, 20),
+    (Flaw::SkipEntityReferences, 40),
+    (Flaw::DuplicateIds, 50),
+    (Flaw::LastAssertion, 50),
+    (Flaw::NamespaceBlind, 60),
+    (Flaw::XswLastId, 90),
+    (Flaw::AllSignedInfo, 90),
+    (Flaw::XswRootAssertion, 190),
+    (Flaw::SignatureWrapping, 200),
+    // A forged copy around the signed Assertion, carrying a Signature that names it.
+    (Flaw::FirstSignatureInScope, 300),
+    (Flaw::DocumentWideFields, 310),
+    (Flaw::HmacKeyConfusion, 420),
+    (Flaw::IdByLocalName, 460),
+    // The identity forged in place and the NameID written `saml2:NameID`.
+    (Flaw::RegexFallback, 470),
+    (Flaw::VerifyErrorAsSuccess, 610),
+    (Flaw::EnvelopedOverRemoval, 620),
+    (Flaw::DigestFirstChild, 1300),
+    (Flaw::DigestAnywhere, 1500),
+    (Flaw::KeyFromKeyInfo, 1700),
+    (Flaw::MultipleRoots, 1800),
     // Renaming the Assertion and copying its Signature to the Response, both drawn.
-    (Flaw::SkipUnresolvedReferences, 3400),
+    (Flaw::SkipUnresolvedReferences, 18_000),
 ];
 
 /// Identity-forging flaws the primitives do not reach, and why (each needs a byte-exact
@@ -123,19 +132,11 @@ const NOT_REACHED: &[(Flaw, &str)] = &[
     ),
     (
         Flaw::VoidCanonicalization,
-        "a signature over the empty string next to a relative namespace URI",
+        "the IdP's own signature over the empty string: no edit of a signed response makes one",
     ),
     (
         Flaw::IdsInDocumentCopy,
         "an ID declared by the DTD of a document copy",
-    ),
-    (
-        Flaw::FirstSignatureInScope,
-        "a forged Assertion whose own Signature names it, holding the signed one first",
-    ),
-    (
-        Flaw::RegexFallback,
-        "the `saml2:` prefix on NameID, which no primitive writes (they keep the IdP's prefixes)",
     ),
 ];
 

@@ -31,6 +31,19 @@ const ROWS: &[Row] = &[
             matches!(
                 m,
                 Mutation::Copy {
+                    place: Place::Around,
+                    what: Target::Response,
+                    ..
+                }
+            )
+        },
+        check: "parse/schema/response-in-response",
+    },
+    Row {
+        matches: |m| {
+            matches!(
+                m,
+                Mutation::Copy {
                     outer: Outer::Wrapped(Wrapper::Signature),
                     what: Target::Subject | Target::NameId,
                     ..
@@ -204,6 +217,10 @@ const ROWS: &[Row] = &[
             )
         },
         check: "canon/entity/name-id",
+    },
+    Row {
+        matches: |m| matches!(m, Mutation::Reprefix { on: Target::NameId }),
+        check: "sig/none-saml2-prefixed",
     },
     Row {
         matches: |m| {
