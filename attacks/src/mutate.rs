@@ -18,7 +18,7 @@ use crate::identity::{self, Swap};
 use saml_protocol::{ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
 
 /// An element a primitive works on, found afresh in each document it edits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Target {
     /// The root element.
@@ -52,7 +52,7 @@ pub enum Target {
 }
 
 /// Where an inserted or moved element goes, relative to its anchor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Place {
     /// Just before the anchor (a sibling).
@@ -69,7 +69,7 @@ pub enum Place {
 }
 
 /// What happens to a copy's `ID` attribute.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IdChange {
     /// The same ID as the original (an ID collision).
@@ -86,7 +86,7 @@ pub enum IdChange {
 }
 
 /// An element a primitive wraps another one in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Wrapper {
     /// `samlp:Extensions`.
@@ -102,7 +102,7 @@ pub enum Wrapper {
 }
 
 /// What a copy looks like from outside.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outer {
     /// The element as it is.
@@ -121,7 +121,7 @@ pub enum Outer {
 }
 
 /// What splits an identity value in two.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Splitter {
     /// `<!---->`
@@ -138,7 +138,7 @@ pub enum Splitter {
 }
 
 /// An attribute added to an element's start tag.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ExtraAttribute {
     /// A second `ID` holding the signed ID (not well-formed: a duplicate attribute).
@@ -154,7 +154,7 @@ pub enum ExtraAttribute {
 }
 
 /// A DOCTYPE put before the root.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DoctypeKind {
     /// `<!DOCTYPE samlp:Response>`.
@@ -166,7 +166,7 @@ pub enum DoctypeKind {
 }
 
 /// A signature algorithm a `SignatureMethod` is switched to (the value stays the RSA one).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Algorithm {
     /// `dsa-sha1`: verifiers given the IdP's RSA key error out, and some read the error as
@@ -189,7 +189,7 @@ impl Algorithm {
 }
 
 /// Where a recomputed digest goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DigestPlacement {
     /// In place of the first DigestValue's text (the SignatureValue no longer matches).
@@ -201,7 +201,7 @@ pub enum DigestPlacement {
 }
 
 /// A change to the document's bytes outside its elements.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ByteEdit {
     /// A UTF-8 byte order mark first.
@@ -215,7 +215,7 @@ pub enum ByteEdit {
 }
 
 /// One primitive edit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "edit")]
 pub enum Mutation {
     /// Rewrite every identity value inside `within` to the target identity's.
@@ -311,7 +311,7 @@ pub enum Mutation {
 }
 
 /// How the IdP signs the seed a chain starts from (Entra's "Signing Option").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SeedSigning {
     /// "Sign SAML assertion", Entra's default.
@@ -357,12 +357,6 @@ impl Chain {
             swap,
             took_effect,
         }
-    }
-
-    /// For each edit, whether it changed anything when the chain is applied to `seed` (what
-    /// [`Chain::apply`] reports, without judging the result's validity).
-    pub fn took_effect(&self, seed: &str) -> Vec<bool> {
-        self.edit(seed).2
     }
 
     fn edit(&self, seed: &str) -> (String, Swap, Vec<bool>) {

@@ -2,12 +2,12 @@
 //! batches through the runner (each case a fresh login, judged as conformance judges), answers
 //! sorted into classes, findings shrunk edit by edit and written as reproducers `run` re-runs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use attacks::mutate::{Chain, Generator, SeedSigning};
+use attacks::mutate::{Chain, Generator, Mutation, SeedSigning};
 use serde::{Deserialize, Serialize};
 
 use crate::canary::CanaryOptions;
@@ -77,6 +77,22 @@ const DRAW_TRIES: usize = 32;
 pub struct Draws {
     generator: Generator,
     samples: Arc<[(SeedSigning, String)]>,
+    /// Shared by every clone: what the samples become under each chain prefix tried.
+    tried: Arc<Mutex<Tried>>,
+}
+
+/// Most chain prefixes [`Tried`] keeps (a sample is a few kilobytes); when full it starts
+/// again, which changes nothing but the time a draw takes.
+const TRIED_KEPT: usize = 4096;
+
+/// The sample under each chain prefix already applied, or `None` where the prefix's last edit
+/// found nothing: chains drawn from one generator share their first edits often (a single
+/// edit of most kinds has a few dozen forms, and grown chains extend a parent), so a chain is
+/// applied only from its longest prefix seen before. The re-signing edits cost an RSA
+/// signature each, so this saves most of a draw's work.
+#[derive(Default)]
+struct Tried {
+    after: HashMap<(SeedSigning, Vec<Mutation>), Option<Arc<str>>>,
 }
 
 impl Draws {
@@ -115,15 +131,47 @@ impl Draws {
         Draws {
             generator: Generator::new(seed).only(only),
             samples: samples.into(),
+            tried: Arc::default(),
         }
     }
 
-    /// Whether every edit of `chain` changes the sample signed as its seed says.
+    /// Whether every edit of `chain` changes the sample signed as its seed says (as
+    /// [`Chain::apply`] reports it), applied from the longest prefix already [`Tried`].
     fn takes_effect(&self, chain: &Chain) -> bool {
-        self.samples
-            .iter()
-            .find(|(s, _)| *s == chain.seed)
-            .is_none_or(|(_, xml)| !chain.took_effect(xml).contains(&false))
+        let Some((_, sample)) = self.samples.iter().find(|(s, _)| *s == chain.seed) else {
+            return true;
+        };
+        let key = |n: usize| (chain.seed, chain.edits[..n].to_vec());
+        let lock = || self.tried.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut done, mut xml): (usize, Arc<str>) = (0, Arc::from(sample.as_str()));
+        {
+            let tried = lock();
+            for n in (1..=chain.edits.len()).rev() {
+                if let Some(after) = tried.after.get(&key(n)) {
+                    match after {
+                        Some(after) => (done, xml) = (n, after.clone()),
+                        None => return false,
+                    }
+                    break;
+                }
+            }
+        }
+        for n in done + 1..=chain.edits.len() {
+            let after = match chain.edits[n - 1].apply(&xml) {
+                Ok((next, _)) if *next != *xml => Some(Arc::from(next)),
+                _ => None,
+            };
+            let mut tried = lock();
+            if tried.after.len() >= TRIED_KEPT {
+                tried.after.clear();
+            }
+            tried.after.insert(key(n), after.clone());
+            match after {
+                Some(after) => xml = after,
+                None => return false,
+            }
+        }
+        true
     }
 
     fn first_effective(&mut self, draw: impl Fn(&mut Generator) -> Chain) -> Chain {
@@ -869,6 +917,38 @@ mod tests {
         let _ = (&mut kept.0).await;
         assert!(flag.load(Ordering::SeqCst), "a kept task runs to its end");
         assert!(!done.load(Ordering::SeqCst), "the dropped one was aborted");
+    }
+
+    #[test]
+    fn a_chain_tried_from_a_remembered_prefix_is_judged_as_applied_afresh() {
+        let draws = Draws::new(3, &[]);
+        let mut generator = Generator::new(3);
+        let parents: Vec<Chain> = (0..200).map(|_| generator.chain()).collect();
+        let (mut effective, mut remembered) = (0, 0);
+        for i in 0..3000 {
+            // Fresh chains, and chains grown from earlier ones (which share their prefixes).
+            let chain = match i % 2 {
+                0 => generator.chain(),
+                _ => generator.extend(&parents[i % parents.len()]),
+            };
+            let sample = &draws
+                .samples
+                .iter()
+                .find(|(s, _)| *s == chain.seed)
+                .unwrap()
+                .1;
+            let afresh = !chain.apply(sample).took_effect.contains(&false);
+            remembered += usize::from((1..=chain.edits.len()).any(|n| {
+                let tried = draws.tried.lock().unwrap();
+                tried
+                    .after
+                    .contains_key(&(chain.seed, chain.edits[..n].to_vec()))
+            }));
+            assert_eq!(draws.takes_effect(&chain), afresh, "{}", chain.describe());
+            effective += usize::from(afresh);
+        }
+        assert!(effective > 1000 && effective < 3000, "{effective}");
+        assert!(remembered > 500, "prefixes were reused {remembered} times");
     }
 
     fn small_plan() -> Plan {

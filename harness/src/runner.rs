@@ -2668,14 +2668,21 @@ pub async fn run_scenario<'s>(
         .is_none()
         .then(|| "no good login worked in this run, so a refusal proves nothing".to_owned());
     // Controls: the IdP's response through the forging pipeline must still sign the user in;
-    // re-signed by the IdP's key too, before any check that relies on that.
+    // re-signed by the IdP's key too, when a check relies on that (a fuzz batch does not).
     let mut resign_blocked: Option<String> = None;
+    let resigning = rejects
+        .iter()
+        .any(|c| c.attack.is_some_and(Check::idp_signs));
     if let (Some(g), false) = (&good, rejects.is_empty()) {
         let expected = baseline.good_identity.as_deref();
-        for control in [
+        let controls = [
             &attacks::catalogue::CONTROL,
             &attacks::catalogue::CONTROL_RESIGNED,
-        ] {
+        ];
+        for control in controls
+            .into_iter()
+            .filter(|c| resigning || !c.idp_signs())
+        {
             let (outcome, reason, took) = run.run_control(control, g, expected, limits).await;
             if outcome == Outcome::Inconclusive {
                 let why = format!(
