@@ -75,6 +75,9 @@ pub fn reference_digest(xml: &str, id: &str, method: MessageDigest) -> Result<St
     for mut c in node.get_child_elements() {
         if is_dsig(&c, "Signature") {
             c.unlink_node();
+            // Unlinked, it is no longer the document's to free (libxml's xmlFreeDoc walks
+            // the tree): freed when `c` drops, or every digest would leak a Signature.
+            c.set_rust_owned();
         }
     }
     let c14n = node

@@ -343,6 +343,8 @@ pub fn split_parsers(xml: &str, certificates: &[String]) -> Result<String, Strin
     rsa_verifies(&alg, &value, c14n.as_bytes(), certificates)?;
     let (doc, mut nsig) = nokogiri()?;
     nsig.unlink_node();
+    // Freed when it drops: xmlFreeDoc never reaches an unlinked subtree.
+    nsig.set_rust_owned();
     let root = doc.get_root_element().ok_or("no root")?;
     let mut found = Vec::new();
     all_with_id(&root, &id, &mut found);
@@ -379,6 +381,7 @@ pub fn partial_c14n(node: &mut Node) -> String {
     while let Some(n) = cur {
         while let Some(mut next) = n.get_next_sibling() {
             next.unlink_node();
+            next.set_rust_owned();
         }
         cur = n.get_parent();
     }
