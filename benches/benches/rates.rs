@@ -78,7 +78,7 @@ impl Target {
             seed: 1,
             max_cases: u64::MAX,
             duration: budget,
-            batch: 50,
+            batch: saml_harness::fuzz::DEFAULT_BATCH as usize,
             jobs: 4,
             shrink: false,
             fail_fast: false,

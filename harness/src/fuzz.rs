@@ -66,6 +66,10 @@ impl Reproducer {
     }
 }
 
+/// Cases per batch unless `--batch` says: every batch first re-checks the good login and the
+/// controls, four logins, so at 50 a tenth of a run's logins were controls.
+pub const DEFAULT_BATCH: u64 = 100;
+
 /// How many draws a chain gets to take effect on the sample before it is used anyway.
 const DRAW_TRIES: usize = 32;
 

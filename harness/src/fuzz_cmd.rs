@@ -97,7 +97,7 @@ pub struct FuzzArgs {
     #[arg(long, value_name = "TIME", default_value = "10m", value_parser = parse_duration, help_heading = "Fuzzing")]
     duration: Duration,
     /// Cases per batch; each batch re-checks the good login and the controls first.
-    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000), help_heading = "Fuzzing")]
+    #[arg(long, value_name = "N", default_value_t = crate::fuzz::DEFAULT_BATCH, value_parser = clap::value_parser!(u64).range(1..=10_000), help_heading = "Fuzzing")]
     batch: u64,
     /// Keep findings as found, without shrinking them.
     #[arg(long, help_heading = "Fuzzing")]

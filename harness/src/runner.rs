@@ -2679,10 +2679,7 @@ pub async fn run_scenario<'s>(
             &attacks::catalogue::CONTROL,
             &attacks::catalogue::CONTROL_RESIGNED,
         ];
-        for control in controls
-            .into_iter()
-            .filter(|c| resigning || !c.idp_signs())
-        {
+        for control in controls.into_iter().filter(|c| resigning || !c.idp_signs()) {
             let (outcome, reason, took) = run.run_control(control, g, expected, limits).await;
             if outcome == Outcome::Inconclusive {
                 let why = format!(

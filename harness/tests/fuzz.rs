@@ -32,12 +32,12 @@ const FOUND_WITHIN: [(&str, &str); 9] = [
     ("signature", "10"),
     ("first-text-node", "20"),
     ("last-assertion", "50"),
-    ("regex-fallback", "70"),
-    ("signature-wrapping", "80"),
-    ("enveloped-over-removal", "100"),
-    ("xsw-root-assertion", "170"),
-    ("hmac-key-confusion", "810"),
-    ("first-signature-in-scope", "2490"),
+    ("namespace-blind", "60"),
+    ("signature-wrapping", "160"),
+    ("xsw-root-assertion", "310"),
+    ("regex-fallback", "420"),
+    ("hmac-key-confusion", "610"),
+    ("first-signature-in-scope", "6710"),
 ];
 
 #[test]
