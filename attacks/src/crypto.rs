@@ -72,12 +72,10 @@ pub fn reference_digest(xml: &str, id: &str, method: MessageDigest) -> Result<St
         .ok_or(Skip::NotApplicable("no root element".into()))?;
     let mut node =
         find_by_id(&root, id).ok_or_else(|| Skip::Failed(format!("no element with ID {id:?}")))?;
-    for mut c in node.get_child_elements() {
+    for c in node.get_child_elements() {
         if is_dsig(&c, "Signature") {
-            c.unlink_node();
-            // Unlinked, it is no longer the document's to free (libxml's xmlFreeDoc walks
-            // the tree): freed when `c` drops, or every digest would leak a Signature.
-            c.set_rust_owned();
+            // Freed now: merely unlinked, it would leak (xmlFreeDoc walks only the tree).
+            c.free_subtree();
         }
     }
     let c14n = node

@@ -850,11 +850,17 @@ fn reprefix(doc: &Doc, node: Node) -> Outcome {
         DSIG_NS => &["dsig", "ds"],
         _ => &["fzp"],
     };
-    // Not one the element's content uses (in names or QName values): it would be rebound.
+    // Not one the element's content uses (in names or QName values): it would be rebound;
+    // nor one its start tag declares already (a second declaration is not well-formed).
     let outer = doc.outer(node);
+    let start_tag = &doc.src[node.range().start..after_start_tag(doc.src, node)];
     let prefix = candidates
         .iter()
-        .find(|p| Some(**p) != current && !outer.contains(&format!("{p}:")))
+        .find(|p| {
+            Some(**p) != current
+                && !outer.contains(&format!("{p}:"))
+                && !declares(start_tag, &format!("xmlns:{p}"))
+        })
         .ok_or_else(|| Skip::NotApplicable("every other prefix is in use inside it".into()))?;
     let local = node.tag_name().name();
     let start = node.range().start + 1;
@@ -1775,9 +1781,11 @@ mod tests {
             resolve(&doc, Target::NameId).unwrap().text(),
             Some("b.simon@contoso.com")
         );
-        // Again: the prefix it now has is skipped for the next one.
+        // Again: the prefix it now has is skipped for the next one; a third time, the one
+        // still declared on it is too (declared twice, it would not be well-formed).
         let (again, _) = m.apply(&xml).unwrap();
         assert!(again.contains("<saml:NameID xmlns:saml="), "{again}");
+        assert!(m.apply(&again).is_err());
         // A prefix the content uses would be rebound: the next candidate, or none.
         let (root, _) = Mutation::Reprefix {
             on: Target::Response,

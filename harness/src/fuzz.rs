@@ -67,7 +67,8 @@ impl Reproducer {
 }
 
 /// Cases per batch unless `--batch` says: every batch first re-checks the good login and the
-/// controls, four logins, so at 50 a tenth of a run's logins were controls.
+/// controls, four logins (five while the re-signing control ran too: at 50, nearly a tenth
+/// of a run's logins).
 pub const DEFAULT_BATCH: u64 = 100;
 
 /// How many draws a chain gets to take effect on the sample before it is used anyway.

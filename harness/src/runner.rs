@@ -2675,11 +2675,11 @@ pub async fn run_scenario<'s>(
         .any(|c| c.attack.is_some_and(Check::idp_signs));
     if let (Some(g), false) = (&good, rejects.is_empty()) {
         let expected = baseline.good_identity.as_deref();
-        let controls = [
-            &attacks::catalogue::CONTROL,
-            &attacks::catalogue::CONTROL_RESIGNED,
-        ];
-        for control in controls.into_iter().filter(|c| resigning || !c.idp_signs()) {
+        let mut controls = vec![&attacks::catalogue::CONTROL];
+        if resigning {
+            controls.push(&attacks::catalogue::CONTROL_RESIGNED);
+        }
+        for control in controls {
             let (outcome, reason, took) = run.run_control(control, g, expected, limits).await;
             if outcome == Outcome::Inconclusive {
                 let why = format!(

@@ -341,10 +341,9 @@ pub fn split_parsers(xml: &str, certificates: &[String]) -> Result<String, Strin
         .unwrap_or_default();
     let c14n = partial_c14n(&mut signed_info);
     rsa_verifies(&alg, &value, c14n.as_bytes(), certificates)?;
-    let (doc, mut nsig) = nokogiri()?;
-    nsig.unlink_node();
-    // Freed when it drops: xmlFreeDoc never reaches an unlinked subtree.
-    nsig.set_rust_owned();
+    let (doc, nsig) = nokogiri()?;
+    // Freed now: merely unlinked, it would leak (xmlFreeDoc walks only the tree).
+    nsig.free_subtree();
     let root = doc.get_root_element().ok_or("no root")?;
     let mut found = Vec::new();
     all_with_id(&root, &id, &mut found);
@@ -379,9 +378,8 @@ pub fn partial_c14n(node: &mut Node) -> String {
     }
     let mut cur = Some(node.clone());
     while let Some(n) = cur {
-        while let Some(mut next) = n.get_next_sibling() {
-            next.unlink_node();
-            next.set_rust_owned();
+        while let Some(next) = n.get_next_sibling() {
+            next.free_subtree();
         }
         cur = n.get_parent();
     }
