@@ -866,7 +866,10 @@ fn reprefix(doc: &Doc, node: Node) -> Outcome {
     let start = node.range().start + 1;
     let mut edits = vec![(
         start..start + name.len(),
-        format!("{prefix}:{local} xmlns:{prefix}=\"{}\"", bytes::escape(ns)),
+        format!(
+            "{prefix}:{local} {}",
+            bytes::declaration(&format!("{prefix}:"), &bytes::escape(ns))
+        ),
     )];
     if !outer.ends_with("/>") {
         edits.push((

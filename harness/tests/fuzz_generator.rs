@@ -7,7 +7,7 @@
 use attacks::mutate::{Chain, SeedSigning};
 use mock_idp::response::SignWhat;
 use reference_sp::trust::IdpTrust;
-use reference_sp::validate::{validate, Checks};
+use reference_sp::validate::{validate_or_fallback, Checks};
 use reference_sp::{Flaw, Flaws};
 use saml_harness::fuzz::Draws;
 
@@ -66,20 +66,14 @@ impl Bench {
         };
         // As the judge reads it: a forged identity, alone or among several read at once
         // (the document-wide-fields flaw joins every NameID with `,`).
-        // A refusal the regex-fallback flaw reads anyway, as the server's ACS does.
-        let fallback = |refusal| match flaws.contains(&Flaw::RegexFallback) {
-            true => reference_sp::emulated::regex_fallback(&applied.xml).ok_or(refusal),
-            false => Err(refusal),
-        };
-        validate(&applied.xml, &checks)
-            .or_else(fallback)
-            .is_ok_and(|login| {
-                let name_id = login.name_id.trim();
-                name_id
-                    .split(',')
-                    .any(|held| applied.swap.forged.iter().any(|f| f == held.trim()))
-                    && !applied.swap.genuine.iter().any(|g| g == name_id)
-            })
+        // As the server's ACS reads it (a refusal the regex-fallback flaw reads anyway).
+        validate_or_fallback(&applied.xml, &checks).is_ok_and(|login| {
+            let name_id = login.name_id.trim();
+            name_id
+                .split(',')
+                .any(|held| applied.swap.forged.iter().any(|f| f == held.trim()))
+                && !applied.swap.genuine.iter().any(|g| g == name_id)
+        })
     }
 
     /// The first of seed 1's draws (1-based) that forges an identity at an SP with `flaws`.

@@ -767,12 +767,7 @@ async fn consume(
             flaws: &c.flaws,
             decryption_key: Some(&checking.decryption_key),
         };
-        let login = validate(&xml, &checks).or_else(|refusal| {
-            match c.flaws.contains(&Flaw::RegexFallback) {
-                true => crate::emulated::regex_fallback(&xml).ok_or(refusal),
-                false => Err(refusal),
-            }
-        })?;
+        let login = crate::validate::validate_or_fallback(&xml, &checks)?;
         match &identity_from {
             None => Ok(login),
             // The signature was checked on the other field.

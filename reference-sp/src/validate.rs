@@ -161,6 +161,17 @@ fn multiple_roots<'x>(xml: &'x str, checks: &Checks) -> Result<Option<&'x str>, 
     Ok(rest.iter().find(|r| r.contains("Assertion")).copied())
 }
 
+/// What the ACS signs in from `xml`: [`validate`]'s login or, under the `regex-fallback`
+/// flaw, the `<saml2:NameID>` a regex finds in a response it refused.
+pub fn validate_or_fallback(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
+    validate(xml, checks).or_else(
+        |refusal| match checks.flaws.contains(&Flaw::RegexFallback) {
+            true => crate::emulated::regex_fallback(xml).ok_or(refusal),
+            false => Err(refusal),
+        },
+    )
+}
+
 /// Validates `xml` (the decoded SAMLResponse) against `checks`.
 pub fn validate(xml: &str, checks: &Checks) -> Result<Login, Rejection> {
     let flawed = |f: Flaw| checks.flaws.contains(&f);
