@@ -86,9 +86,11 @@ pub struct Draws {
     tried: Arc<Mutex<Tried>>,
 }
 
-/// Most chain prefixes [`Tried`] keeps (a sample is a few kilobytes); when full it starts
-/// again, which changes nothing but the time a draw takes.
+/// Most chain prefixes [`Tried`] keeps, and most bytes of documents (a sample is a few
+/// kilobytes, an edit that copies the Response doubles one); when either is reached it
+/// starts again, which changes nothing but the time a draw takes.
 const TRIED_KEPT: usize = 4096;
+const TRIED_BYTES: usize = 32 << 20;
 
 /// The sample under each chain prefix already applied, or `None` where the prefix's last edit
 /// found nothing: chains drawn from one generator share their first edits often (a single
@@ -98,6 +100,8 @@ const TRIED_KEPT: usize = 4096;
 #[derive(Default)]
 struct Tried {
     after: HashMap<(SeedSigning, Vec<Mutation>), Option<Arc<str>>>,
+    /// The documents' bytes held in `after`.
+    bytes: usize,
 }
 
 impl Draws {
@@ -162,14 +166,16 @@ impl Draws {
             }
         }
         for n in done + 1..=chain.edits.len() {
-            let after = match chain.edits[n - 1].apply(&xml) {
+            let after: Option<Arc<str>> = match chain.edits[n - 1].apply(&xml) {
                 Ok((next, _)) if *next != *xml => Some(Arc::from(next)),
                 _ => None,
             };
             let mut tried = lock();
-            if tried.after.len() >= TRIED_KEPT {
+            if tried.after.len() >= TRIED_KEPT || tried.bytes >= TRIED_BYTES {
                 tried.after.clear();
+                tried.bytes = 0;
             }
+            tried.bytes += after.as_ref().map_or(0, |a| a.len());
             tried.after.insert(key(n), after.clone());
             match after {
                 Some(after) => xml = after,

@@ -641,6 +641,7 @@ pub fn regex_fallback(xml: &str) -> Option<crate::validate::Login> {
         in_response_to: attribute("Response", "InResponseTo"),
         session_index: None,
         attributes: Vec::new(),
+        valid_until: None,
     })
 }
 

@@ -6,6 +6,7 @@
 pub mod decrypt;
 pub mod dsig;
 pub mod emulated;
+mod memory;
 pub mod scim;
 pub mod server;
 pub mod trivial;

@@ -1,6 +1,6 @@
 //! The reference SP over HTTP: sign-on URL, ACS, a protected JSON page, SP metadata, logout.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Form, Query, RawForm, State};
@@ -13,6 +13,7 @@ use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
 use crate::decrypt::Failure;
+use crate::memory::Bounded;
 use crate::trust::IdpTrust;
 use crate::validate::{validate, Checks, Login};
 use crate::{Flaw, Flaws};
@@ -142,58 +143,49 @@ pub fn acs_url_at(base_url: &str) -> String {
     format!("{}/saml/acs", base_url.trim_end_matches('/'))
 }
 
-/// An AuthnRequest this SP sent: when, and to which browser ([`BROWSER_COOKIE`]).
+/// An AuthnRequest this SP sent: to which browser ([`BROWSER_COOKIE`]).
 struct SentRequest {
-    at: OffsetDateTime,
     browser: String,
 }
 
-/// The AuthnRequests sent within [`REQUEST_MEMORY`], by ID. Older ones are forgotten in
-/// bulk, once the map has doubled since it was last swept: sweeping at every sign-on made a
-/// long fuzz or load run quadratic.
-#[derive(Default)]
-struct SentRequests {
-    by_id: HashMap<String, SentRequest>,
-    /// How many were left by the last sweep.
-    swept_to: usize,
-}
+/// The most AuthnRequests remembered; past it the oldest are forgotten (a response to one is
+/// then refused, as after [`REQUEST_MEMORY`]).
+pub const MAX_SENT_REQUESTS: usize = 100_000;
+/// The most sessions held; past it the oldest are signed out.
+pub const MAX_SESSIONS: usize = 10_000;
+/// How long a session lasts (Shibboleth SP's default `lifetime`).
+pub const SESSION_LIFETIME: Duration = Duration::hours(8);
+/// How long an assertion ID is remembered when the assertion names no NotOnOrAfter.
+pub const REPLAY_MEMORY: Duration = Duration::days(1);
 
-impl SentRequests {
-    /// Fewest requests held before a sweep is worth its scan.
-    const SWEEP_FROM: usize = 1024;
-
-    /// Remembers `id`, sent at `sent.at`; with `latest_only` (flaw `one-request-at-a-time`)
-    /// forgets every other.
-    fn remember(&mut self, id: String, sent: SentRequest, latest_only: bool) {
-        if latest_only {
-            self.by_id.clear();
-        } else if self.by_id.len() >= Self::SWEEP_FROM.max(2 * self.swept_to) {
-            let now = sent.at;
-            self.by_id.retain(|_, s| now - s.at < REQUEST_MEMORY);
-            self.swept_to = self.by_id.len();
-        }
-        self.by_id.insert(id, sent);
-    }
-
-    /// The request `id` names, if this SP sent it less than [`REQUEST_MEMORY`] before `now`.
-    fn get(&self, id: &str, now: OffsetDateTime) -> Option<&SentRequest> {
-        self.by_id
-            .get(id)
-            .filter(|sent| now - sent.at < REQUEST_MEMORY)
-    }
-}
-
-#[derive(Default)]
+/// What the SP remembers between requests, each part bounded (see [`crate::memory`]).
 struct Memory {
-    sent_requests: SentRequests,
-    seen_assertions: HashSet<String>,
-    sessions: HashMap<String, Login>,
+    /// AuthnRequests sent, by ID: for [`REQUEST_MEMORY`], at most [`MAX_SENT_REQUESTS`].
+    sent_requests: Bounded<SentRequest>,
+    /// Assertion IDs taken (replay cache), each until its assertion expires (plus the skew):
+    /// bounded by time only, since forgetting a live one would let it be replayed.
+    seen_assertions: Bounded<()>,
+    /// Signed-in sessions: for [`SESSION_LIFETIME`], at most [`MAX_SESSIONS`].
+    sessions: Bounded<Login>,
     /// IDs of the LogoutRequests taken (replay cache).
     seen_logout_requests: HashSet<String>,
     /// Responses still answered 503 after a crash (flaw `doctype-crashes-worker`).
     restarting: u32,
     /// A sign-on is being answered (flaw `one-login-at-a-time`).
     sign_on_busy: bool,
+}
+
+impl Default for Memory {
+    fn default() -> Self {
+        Memory {
+            sent_requests: Bounded::new(MAX_SENT_REQUESTS),
+            seen_assertions: Bounded::new(usize::MAX),
+            sessions: Bounded::new(MAX_SESSIONS),
+            seen_logout_requests: HashSet::new(),
+            restarting: 0,
+            sign_on_busy: false,
+        }
+    }
 }
 
 /// The IdP trust `xml` gives an SP configured as `config`: metadata it cannot use leaves it
@@ -438,10 +430,14 @@ async fn login(
         let mut memory = state.memory();
         let latest_only = state.config().flaws.contains(&Flaw::OneRequestAtATime);
         let sent = SentRequest {
-            at: now,
             browser: browser.clone(),
         };
-        memory.sent_requests.remember(id.clone(), sent, latest_only);
+        if latest_only {
+            memory.sent_requests.clear();
+        }
+        memory
+            .sent_requests
+            .insert(id.clone(), sent, now + REQUEST_MEMORY, now);
     }
     let c = state.config();
     let issue_instant = now
@@ -749,6 +745,11 @@ async fn consume(
             _ => None,
         },
     };
+    let skew = if state.config().flaws.contains(&Flaw::LaxClockSkew) {
+        Duration::minutes(30)
+    } else {
+        Duration::minutes(3)
+    };
     // Validation parses and verifies (and, under the XXE flaws, may fetch): off the runtime.
     let checking = state.clone();
     let validated = tokio::task::spawn_blocking(move || {
@@ -759,11 +760,7 @@ async fn consume(
             acs_url: &acs_url,
             idp: &c.idp,
             now,
-            skew: if c.flaws.contains(&Flaw::LaxClockSkew) {
-                Duration::minutes(30)
-            } else {
-                Duration::minutes(3)
-            },
+            skew,
             flaws: &c.flaws,
             decryption_key: Some(&checking.decryption_key),
         };
@@ -848,13 +845,23 @@ async fn consume(
                 ),
             }
         }
-        if !c.flaws.contains(&Flaw::Replay)
-            && !memory.seen_assertions.insert(login.assertion_id.clone())
-        {
-            return refused(format!(
-                "assertion {:?} was already used (replay)",
-                login.assertion_id
-            ));
+        if !c.flaws.contains(&Flaw::Replay) {
+            if memory
+                .seen_assertions
+                .get(&login.assertion_id, now)
+                .is_some()
+            {
+                return refused(format!(
+                    "assertion {:?} was already used (replay)",
+                    login.assertion_id
+                ));
+            }
+            let until = login
+                .valid_until
+                .map_or(now + REPLAY_MEMORY, |t| t.max(now) + skew);
+            memory
+                .seen_assertions
+                .insert(login.assertion_id.clone(), (), until, now);
         }
     }
     let unsolicited = login.in_response_to.is_none();
@@ -878,9 +885,12 @@ fn open_session(
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     let mut memory = state.memory();
     if c.flaws.contains(&Flaw::OneSessionPerUser) {
-        memory.sessions.retain(|_, l| l.name_id != login.name_id);
+        memory.sessions.retain(|l| l.name_id != login.name_id);
     }
-    memory.sessions.insert(session.clone(), login);
+    let now = (state.clock)();
+    memory
+        .sessions
+        .insert(session.clone(), login, now + SESSION_LIFETIME, now);
     drop(memory);
     let next = relay_state
         .as_deref()
@@ -940,7 +950,8 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// GET /me: the signed-in user as JSON, or a bounce to /login.
 async fn me(State(state): State<SpState>, headers: HeaderMap) -> Response {
-    let login = session_id(&headers).and_then(|s| state.memory().sessions.get(&s).cloned());
+    let now = (state.clock)();
+    let login = session_id(&headers).and_then(|s| state.memory().sessions.get(&s, now).cloned());
     match login {
         Some(login) => {
             let attributes: serde_json::Map<String, serde_json::Value> = login
@@ -1205,7 +1216,7 @@ fn end_sessions(state: &SpState, request: LogoutAsk) -> Response {
             );
         }
         let before = memory.sessions.len();
-        memory.sessions.retain(|_, login| {
+        memory.sessions.retain(|login| {
             login.name_id != request.name_id
                 || request
                     .session_index
@@ -1356,37 +1367,6 @@ fn logout_request_url(
 mod tests {
     use super::*;
     use tower::ServiceExt;
-
-    #[test]
-    fn a_request_is_remembered_for_an_hour_and_old_ones_are_swept_in_bulk() {
-        let start = OffsetDateTime::UNIX_EPOCH;
-        let sent = |at| SentRequest {
-            at,
-            browser: "b".into(),
-        };
-        let mut requests = SentRequests::default();
-        requests.remember("_old".into(), sent(start), false);
-        assert!(requests.get("_old", start + REQUEST_MEMORY / 2).is_some());
-        assert!(requests.get("_old", start + REQUEST_MEMORY).is_none());
-        let later = start + REQUEST_MEMORY + Duration::seconds(1);
-        for i in 1..SentRequests::SWEEP_FROM {
-            requests.remember(format!("_{i}"), sent(later), false);
-        }
-        assert_eq!(
-            requests.by_id.len(),
-            SentRequests::SWEEP_FROM,
-            "no sweep yet"
-        );
-        requests.remember("_new".into(), sent(later), false);
-        assert!(!requests.by_id.contains_key("_old"), "swept once full");
-        assert_eq!(requests.swept_to, SentRequests::SWEEP_FROM - 1);
-        requests.remember("_only".into(), sent(later), true);
-        assert_eq!(
-            requests.by_id.len(),
-            1,
-            "one-request-at-a-time keeps the latest"
-        );
-    }
 
     fn config(flaws: Flaws) -> SpConfig {
         let idp = mock_idp::idp::Idp::new(mock_idp::config::Config::builtin());

@@ -29,6 +29,7 @@ pub fn login(xml: &str) -> Option<Login> {
         in_response_to: None,
         session_index: None,
         attributes: Vec::new(),
+        valid_until: None,
     })
 }
 

@@ -45,6 +45,9 @@ pub struct Login {
     pub session_index: Option<String>,
     /// Attributes in document order.
     pub attributes: Vec<(String, Vec<String>)>,
+    /// The earliest NotOnOrAfter of its bearer confirmation and Conditions: after it the
+    /// assertion is refused anyway, so its ID need be remembered no longer (replay cache).
+    pub valid_until: Option<OffsetDateTime>,
 }
 
 /// Why a response was refused.
@@ -444,6 +447,11 @@ fn validate_read(
         }
     }
     let conditions = child(assertion, ASSERTION_NS, "Conditions");
+    let valid_until = [confirmation, conditions]
+        .into_iter()
+        .flatten()
+        .filter_map(|n| time_attr(n, "NotOnOrAfter").ok().flatten())
+        .min();
     let conditions_checked = !(was_encrypted && flawed(Flaw::EncryptedConditions));
     if !flawed(Flaw::TimeWindow) && conditions_checked {
         let now = checks.now;
@@ -576,6 +584,7 @@ fn validate_read(
             .and_then(|s| s.attribute("SessionIndex"))
             .map(str::to_owned),
         attributes,
+        valid_until,
     })
 }
 
@@ -863,7 +872,7 @@ fn verify_signatures(
         return first_signature_in_scope(xml, response, certs);
     }
     if flawed(Flaw::IdsInDocumentCopy) && signature_names_itself(response) {
-        return ids_in_document_copy(xml, certs);
+        return ids_in_document_copy(xml, doc, response, certs);
     }
     if flawed(Flaw::XswLastId) {
         return loose(
@@ -1045,10 +1054,22 @@ fn signature_names_itself(element: roxmltree::Node) -> bool {
         .is_some_and(|uri| uri.strip_prefix('#') == Some(id))
 }
 
-/// GHES before CVE-2025-23369's fix: the Response's Signature naming it, resolved
-/// and digested in a copy of the document, the enveloped transform dropping the first
-/// Signature inside what it found.
-fn ids_in_document_copy(xml: &str, certs: &[String]) -> Result<(), Rejection> {
+/// GHES before CVE-2025-23369's fix: the Response's Signature naming it, its ID unique in
+/// the document as parsed (the check SAML Raider's `BypassIDUniqueness` entity gets past),
+/// then resolved and digested in a copy of the document, the enveloped transform dropping
+/// the first Signature inside what it found.
+fn ids_in_document_copy(
+    xml: &str,
+    doc: &roxmltree::Document,
+    response: roxmltree::Node,
+    certs: &[String],
+) -> Result<(), Rejection> {
+    if !unique_id(doc, response) {
+        return reject(format!(
+            "the signed ID {:?} is not unique in the document",
+            response.attribute("ID").unwrap_or_default()
+        ));
+    }
     let copy = crate::emulated::document_copy(xml).map_err(Rejection)?;
     let ldoc = libxml_doc(&copy)?;
     let root = ldoc.get_root_element().ok_or(Rejection("no root".into()))?;
