@@ -176,7 +176,9 @@ impl Draws {
                 tried.bytes = 0;
             }
             tried.bytes += after.as_ref().map_or(0, |a| a.len());
-            tried.after.insert(key(n), after.clone());
+            if let Some(Some(old)) = tried.after.insert(key(n), after.clone()) {
+                tried.bytes -= old.len();
+            }
             match after {
                 Some(after) => xml = after,
                 None => return false,

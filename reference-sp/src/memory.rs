@@ -1,18 +1,15 @@
-//! What the SP remembers between requests, bounded: each entry is forgotten once its
-//! deadline has passed, and past a count the oldest go first, so a long fuzz or load run
-//! does not grow the SP without end.
+//! What the SP remembers between requests, bounded: an entry is never returned after its
+//! deadline and is dropped at the next insertion after it, and past a count the soonest to
+//! expire go first, so a long fuzz or load run does not grow the SP without end.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use time::OffsetDateTime;
 
-/// Entries by key, each until its deadline, at most `cap` of them (the oldest forgotten
-/// first). Forgetting happens as entries are added, from the oldest, so it costs nothing
-/// per request beyond what it frees.
+/// Entries by key, each until its deadline, at most `cap` of them.
 pub(crate) struct Bounded<V> {
     by_key: HashMap<String, Entry<V>>,
-    /// Keys in the order they were added, with the stamp of that addition (a key removed or
-    /// added again leaves a stale stamp here, skipped when reached).
-    order: VecDeque<(u64, String)>,
+    /// Every entry's key by (deadline, stamp of its insertion): the next to expire first.
+    by_deadline: BTreeMap<(OffsetDateTime, u64), String>,
     next_stamp: u64,
     cap: usize,
 }
@@ -28,14 +25,14 @@ impl<V> Bounded<V> {
     pub(crate) fn new(cap: usize) -> Self {
         Bounded {
             by_key: HashMap::new(),
-            order: VecDeque::new(),
+            by_deadline: BTreeMap::new(),
             next_stamp: 0,
             cap: cap.max(1),
         }
     }
 
-    /// Remembers `value` under `key` until `until`; entries whose deadline is past at `now`
-    /// are forgotten oldest first, then the oldest beyond the cap.
+    /// Remembers `value` under `key` until `until` (replacing what was there); then drops
+    /// every entry whose deadline is past at `now`, and the soonest to expire beyond the cap.
     pub(crate) fn insert(
         &mut self,
         key: String,
@@ -43,35 +40,24 @@ impl<V> Bounded<V> {
         until: OffsetDateTime,
         now: OffsetDateTime,
     ) {
+        self.remove(&key);
         let stamp = self.next_stamp;
         self.next_stamp += 1;
+        self.by_deadline.insert((until, stamp), key.clone());
         self.by_key.insert(
-            key.clone(),
+            key,
             Entry {
                 value,
                 until,
                 stamp,
             },
         );
-        self.order.push_back((stamp, key));
-        while let Some((stamp, key)) = self.order.front() {
-            let live = self.by_key.get(key).filter(|e| e.stamp == *stamp);
-            let needed = live.is_some_and(|e| now < e.until && self.by_key.len() <= self.cap);
-            if needed {
+        while let Some(entry) = self.by_deadline.first_entry() {
+            if entry.key().0 > now && self.by_key.len() <= self.cap {
                 break;
             }
-            let was_live = live.is_some();
-            if let Some((_, key)) = self.order.pop_front() {
-                if was_live {
-                    self.by_key.remove(&key);
-                }
-            }
-        }
-        // Removals leave stale stamps behind the oldest live entry; keep them few.
-        if self.order.len() > 2 * self.by_key.len() + 64 {
-            let by_key = &self.by_key;
-            self.order
-                .retain(|(stamp, key)| by_key.get(key).is_some_and(|e| e.stamp == *stamp));
+            let key = entry.remove();
+            self.by_key.remove(&key);
         }
     }
 
@@ -83,23 +69,39 @@ impl<V> Bounded<V> {
             .map(|e| &e.value)
     }
 
-    /// Forgets `key`, returning what was remembered under it.
+    /// Forgets `key`, returning what was remembered under it (even past its deadline).
     pub(crate) fn remove(&mut self, key: &str) -> Option<V> {
-        self.by_key.remove(key).map(|e| e.value)
+        let entry = self.by_key.remove(key)?;
+        self.by_deadline.remove(&(entry.until, entry.stamp));
+        Some(entry.value)
+    }
+
+    /// Forgets `key`, returning what was remembered under it unless its deadline has passed
+    /// at `now`.
+    pub(crate) fn take(&mut self, key: &str, now: OffsetDateTime) -> Option<V> {
+        let live = self.get(key, now).is_some();
+        self.remove(key).filter(|_| live)
     }
 
     /// Keeps only the entries `keep` says yes to.
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(&V) -> bool) {
-        self.by_key.retain(|_, e| keep(&e.value));
+        let by_deadline = &mut self.by_deadline;
+        self.by_key.retain(|_, e| {
+            let kept = keep(&e.value);
+            if !kept {
+                by_deadline.remove(&(e.until, e.stamp));
+            }
+            kept
+        });
     }
 
     /// Forgets everything.
     pub(crate) fn clear(&mut self) {
         self.by_key.clear();
-        self.order.clear();
+        self.by_deadline.clear();
     }
 
-    /// How many entries are remembered (deadlines not checked).
+    /// How many entries are held (deadlines not checked).
     pub(crate) fn len(&self) -> usize {
         self.by_key.len()
     }
@@ -110,35 +112,40 @@ mod tests {
     use super::*;
     use time::Duration;
 
-    const T0: OffsetDateTime = OffsetDateTime::UNIX_EPOCH;
-
     fn at(minutes: i64) -> OffsetDateTime {
-        T0 + Duration::minutes(minutes)
+        OffsetDateTime::UNIX_EPOCH + Duration::minutes(minutes)
     }
 
     #[test]
-    fn an_entry_is_kept_until_its_deadline_and_forgotten_after() {
+    fn an_entry_is_kept_until_its_deadline_and_dropped_after() {
         let mut m = Bounded::new(10);
         m.insert("a".into(), 1, at(60), at(0));
         assert_eq!(m.get("a", at(59)), Some(&1));
         assert_eq!(m.get("a", at(60)), None, "past its deadline");
         m.insert("b".into(), 2, at(200), at(61));
-        assert_eq!(
-            m.len(),
-            1,
-            "the expired one is forgotten when another comes"
-        );
+        assert_eq!(m.len(), 1, "the expired one is dropped when another comes");
     }
 
     #[test]
-    fn past_the_cap_the_oldest_go_first() {
+    fn past_the_cap_the_soonest_to_expire_go_first() {
         let mut m = Bounded::new(3);
         for (i, key) in ["a", "b", "c", "d"].into_iter().enumerate() {
-            m.insert(key.into(), i, at(1000), at(0));
+            m.insert(key.into(), i, at(1000 + i as i64), at(0));
         }
         assert_eq!(m.len(), 3);
         assert_eq!(m.get("a", at(0)), None);
         assert_eq!(m.get("d", at(0)), Some(&3));
+    }
+
+    #[test]
+    fn a_long_lived_entry_does_not_keep_later_expired_ones() {
+        let mut m = Bounded::new(usize::MAX);
+        m.insert("forever".into(), 0, at(1_000_000), at(0));
+        for i in 1..100 {
+            m.insert(format!("k{i}"), i, at(i), at(i - 1));
+        }
+        assert_eq!(m.len(), 2, "only the long-lived one and the latest remain");
+        assert_eq!(m.by_deadline.len(), 2);
     }
 
     #[test]
@@ -147,24 +154,27 @@ mod tests {
         m.insert("a".into(), 1, at(10), at(0));
         m.insert("a".into(), 2, at(100), at(1));
         m.insert("b".into(), 3, at(100), at(50));
+        assert_eq!(m.get("a", at(50)), Some(&2));
         assert_eq!(
-            m.get("a", at(50)),
-            Some(&2),
-            "the stale stamp does not forget it"
+            m.by_deadline.len(),
+            2,
+            "the old deadline went with the old value"
         );
     }
 
     #[test]
-    fn removed_and_retained_entries_leave_no_unbounded_trail() {
-        let mut m = Bounded::new(1_000_000);
-        for i in 0..10_000 {
+    fn removed_retained_and_cleared_entries_leave_nothing_behind() {
+        let mut m = Bounded::new(1_000);
+        for i in 0..100 {
             m.insert(format!("k{i}"), i, at(1000), at(0));
-            m.remove(&format!("k{i}"));
         }
-        assert_eq!(m.len(), 0);
-        assert!(m.order.len() <= 64 + 1, "{} stale stamps", m.order.len());
-        m.insert("x".into(), 1, at(1000), at(0));
-        m.retain(|v| *v != 1);
-        assert_eq!(m.len(), 0);
+        assert_eq!(m.remove("k0"), Some(0));
+        assert_eq!(m.take("k1", at(1000)), None, "past its deadline");
+        assert_eq!(m.get("k1", at(0)), None, "and gone");
+        assert_eq!(m.take("k2", at(0)), Some(2));
+        m.retain(|v| v % 2 == 0);
+        assert_eq!((m.len(), m.by_deadline.len()), (48, 48));
+        m.clear();
+        assert_eq!((m.len(), m.by_deadline.len()), (0, 0));
     }
 }

@@ -155,15 +155,18 @@ pub const MAX_SENT_REQUESTS: usize = 100_000;
 pub const MAX_SESSIONS: usize = 10_000;
 /// How long a session lasts (Shibboleth SP's default `lifetime`).
 pub const SESSION_LIFETIME: Duration = Duration::hours(8);
-/// How long an assertion ID is remembered when the assertion names no NotOnOrAfter.
+/// How long an assertion ID is remembered when no enforced NotOnOrAfter bounds it (none
+/// given, or a flaw skips the time checks).
 pub const REPLAY_MEMORY: Duration = Duration::days(1);
 
-/// What the SP remembers between requests, each part bounded (see [`crate::memory`]).
+/// What the SP remembers between requests; the parts every sign-on adds to are bounded (see
+/// [`crate::memory`]).
 struct Memory {
     /// AuthnRequests sent, by ID: for [`REQUEST_MEMORY`], at most [`MAX_SENT_REQUESTS`].
     sent_requests: Bounded<SentRequest>,
-    /// Assertion IDs taken (replay cache), each until its assertion expires (plus the skew):
-    /// bounded by time only, since forgetting a live one would let it be replayed.
+    /// Assertion IDs taken (replay cache), each until its assertion expires plus the skew
+    /// (else [`REPLAY_MEMORY`]): bounded by time only, since forgetting one still accepted
+    /// would let it be replayed.
     seen_assertions: Bounded<()>,
     /// Signed-in sessions: for [`SESSION_LIFETIME`], at most [`MAX_SESSIONS`].
     sessions: Bounded<Login>,
@@ -856,9 +859,11 @@ async fn consume(
                     login.assertion_id
                 ));
             }
-            let until = login
-                .valid_until
-                .map_or(now + REPLAY_MEMORY, |t| t.max(now) + skew);
+            // A deadline the calendar cannot hold past (year 9999) is kept as it is.
+            let until = login.valid_until.map_or(now + REPLAY_MEMORY, |t| {
+                let t = t.max(now);
+                t.checked_add(skew).unwrap_or(t)
+            });
             memory
                 .seen_assertions
                 .insert(login.assertion_id.clone(), (), until, now);
@@ -1036,7 +1041,8 @@ async fn logout(
     Query(q): Query<LoginQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let ended = session_id(&headers).and_then(|s| state.memory().sessions.remove(&s));
+    let now = (state.clock)();
+    let ended = session_id(&headers).and_then(|s| state.memory().sessions.take(&s, now));
     let expired = format!("{SESSION_COOKIE}=; Path=/; Max-Age=0");
     let c = state.config();
     if let (true, Some(login)) = (c.needs.single_logout, ended) {

@@ -45,8 +45,9 @@ pub struct Login {
     pub session_index: Option<String>,
     /// Attributes in document order.
     pub attributes: Vec<(String, Vec<String>)>,
-    /// The earliest NotOnOrAfter of its bearer confirmation and Conditions: after it the
-    /// assertion is refused anyway, so its ID need be remembered no longer (replay cache).
+    /// The earliest NotOnOrAfter of its bearer confirmation and Conditions, where this SP
+    /// enforces them (`None` where a flaw skips the time checks): past it, and the skew, the
+    /// assertion is refused anyway, so the replay cache need remember its ID no longer.
     pub valid_until: Option<OffsetDateTime>,
 }
 
@@ -447,13 +448,14 @@ fn validate_read(
         }
     }
     let conditions = child(assertion, ASSERTION_NS, "Conditions");
-    let valid_until = [confirmation, conditions]
-        .into_iter()
-        .flatten()
-        .filter_map(|n| time_attr(n, "NotOnOrAfter").ok().flatten())
-        .min();
     let conditions_checked = !(was_encrypted && flawed(Flaw::EncryptedConditions));
+    let mut valid_until = None;
     if !flawed(Flaw::TimeWindow) && conditions_checked {
+        valid_until = [confirmation, conditions]
+            .into_iter()
+            .flatten()
+            .filter_map(|n| time_attr(n, "NotOnOrAfter").ok().flatten())
+            .min();
         let now = checks.now;
         let expired = |t: Option<OffsetDateTime>| t.is_some_and(|t| now - checks.skew >= t);
         if let Some(confirmation) = confirmation {

@@ -203,3 +203,66 @@ fn an_unsigned_assertion_named_with_an_empty_prefix_is_no_second_way_in() {
     let refused = check(&forged, &[]).unwrap_err();
     assert!(refused.contains("2 Assertions"), "{refused}");
 }
+
+/// A response signed as a whole ("Sign SAML response").
+fn response_signed() -> String {
+    let idp = idp();
+    let mut app = idp.config.apps[0].clone();
+    app.sign = mock_idp::response::SignWhat::Response;
+    let user = idp.config.user(None).unwrap();
+    let login = idp.login_response(
+        &app,
+        user,
+        ACS,
+        Some("_req"),
+        None,
+        OffsetDateTime::now_utc(),
+    );
+    idp.sign(&app, &login).unwrap()
+}
+
+#[test]
+fn the_document_copy_flaw_needs_the_signed_id_unique_as_parsed_as_ghes_did() {
+    // A forged Response around the genuine one, carrying the genuine Signature, its own ID
+    // written through an entity (the signed ID as parsed, gone in a libxml2 copy): GHES
+    // first required the signed ID to be unique, which SAML Raider's `BypassIDUniqueness`
+    // entity gets past by writing the genuine element's ID through a second entity.
+    let good = response_signed();
+    let good = good.trim_start_matches(|c| c != '<');
+    let good = match good.strip_prefix("<?xml") {
+        Some(rest) => &rest[rest.find("?>").unwrap() + 2..],
+        None => good,
+    };
+    let id_at = good.find(" ID=\"").unwrap() + 5;
+    let id = &good[id_at..id_at + good[id_at..].find('"').unwrap()];
+    let sig = &good[good.find("<Signature").unwrap()..good.find("</Signature>").unwrap() + 12];
+    let name_id = good.find("<NameID").unwrap();
+    let (open, close) = (
+        name_id + good[name_id..].find('>').unwrap() + 1,
+        good.find("</NameID>").unwrap(),
+    );
+    let end = good.rfind("</").unwrap();
+    let shape = |genuine_id: &str| {
+        let genuine = good.replacen(
+            &format!(" ID=\"{id}\""),
+            &format!(" ID=\"{genuine_id}\""),
+            1,
+        );
+        let outer = format!("{}admin@contoso.com{}", &good[..open], &good[close..end])
+            .replacen(sig, "", 1)
+            .replacen(&format!(" ID=\"{id}\""), " ID=\"&e;\"", 1);
+        format!(
+            "<!DOCTYPE samlp:Response [<!ENTITY e \"{id}\"><!ENTITY p \"P\">]>{outer}{genuine}{sig}{}",
+            &good[end..]
+        )
+    };
+    let flaws = [Flaw::IdsInDocumentCopy];
+    let colliding = check(&shape(id), &flaws).unwrap_err();
+    assert!(colliding.contains("not unique"), "{colliding}");
+    assert_eq!(
+        check(&shape(&format!("&p;{id}")), &flaws).as_deref(),
+        Ok("admin@contoso.com"),
+        "the uniqueness bypass forges the flawed SP"
+    );
+    assert!(check(&shape(&format!("&p;{id}")), &[]).is_err());
+}
