@@ -191,6 +191,41 @@ impl Default for Memory {
     }
 }
 
+impl Memory {
+    /// Remembers the AuthnRequest `id`, sent at `now`, for [`REQUEST_MEMORY`]; with
+    /// `latest_only` (flaw `one-request-at-a-time`) every other is forgotten first.
+    fn remember_request(
+        &mut self,
+        id: String,
+        sent: SentRequest,
+        now: OffsetDateTime,
+        latest_only: bool,
+    ) {
+        if latest_only {
+            self.sent_requests.clear();
+        }
+        self.sent_requests
+            .insert(id, sent, now + REQUEST_MEMORY, now);
+    }
+
+    /// Whether `login`'s assertion is taken for the first time at `now` (false: a replay);
+    /// its ID is then remembered until the assertion expires plus `skew`, or for
+    /// [`REPLAY_MEMORY`] when no enforced NotOnOrAfter bounds it.
+    fn first_use(&mut self, login: &Login, skew: Duration, now: OffsetDateTime) -> bool {
+        if self.seen_assertions.get(&login.assertion_id, now).is_some() {
+            return false;
+        }
+        // A deadline the calendar cannot hold past (year 9999) is kept as it is.
+        let until = login.valid_until.map_or(now + REPLAY_MEMORY, |t| {
+            let t = t.max(now);
+            t.checked_add(skew).unwrap_or(t)
+        });
+        self.seen_assertions
+            .insert(login.assertion_id.clone(), (), until, now);
+        true
+    }
+}
+
 /// The IdP trust `xml` gives an SP configured as `config`: metadata it cannot use leaves it
 /// trusting no signing key (every response refused), never the old keys.
 fn reread_trust(config: &SpConfig, xml: &str) -> IdpTrust {
@@ -435,12 +470,7 @@ async fn login(
         let sent = SentRequest {
             browser: browser.clone(),
         };
-        if latest_only {
-            memory.sent_requests.clear();
-        }
-        memory
-            .sent_requests
-            .insert(id.clone(), sent, now + REQUEST_MEMORY, now);
+        memory.remember_request(id.clone(), sent, now, latest_only);
     }
     let c = state.config();
     let issue_instant = now
@@ -848,25 +878,11 @@ async fn consume(
                 ),
             }
         }
-        if !c.flaws.contains(&Flaw::Replay) {
-            if memory
-                .seen_assertions
-                .get(&login.assertion_id, now)
-                .is_some()
-            {
-                return refused(format!(
-                    "assertion {:?} was already used (replay)",
-                    login.assertion_id
-                ));
-            }
-            // A deadline the calendar cannot hold past (year 9999) is kept as it is.
-            let until = login.valid_until.map_or(now + REPLAY_MEMORY, |t| {
-                let t = t.max(now);
-                t.checked_add(skew).unwrap_or(t)
-            });
-            memory
-                .seen_assertions
-                .insert(login.assertion_id.clone(), (), until, now);
+        if !c.flaws.contains(&Flaw::Replay) && !memory.first_use(&login, skew, now) {
+            return refused(format!(
+                "assertion {:?} was already used (replay)",
+                login.assertion_id
+            ));
         }
     }
     let unsolicited = login.in_response_to.is_none();
@@ -1373,6 +1389,76 @@ fn logout_request_url(
 mod tests {
     use super::*;
     use tower::ServiceExt;
+
+    const T0: OffsetDateTime = OffsetDateTime::UNIX_EPOCH;
+
+    fn sent() -> SentRequest {
+        SentRequest {
+            browser: "b".into(),
+        }
+    }
+
+    #[test]
+    fn a_request_is_remembered_for_an_hour_or_only_the_latest_under_its_flaw() {
+        let mut memory = Memory::default();
+        memory.remember_request("_old".into(), sent(), T0, false);
+        assert!(memory
+            .sent_requests
+            .get("_old", T0 + REQUEST_MEMORY / 2)
+            .is_some());
+        assert!(memory
+            .sent_requests
+            .get("_old", T0 + REQUEST_MEMORY)
+            .is_none());
+        memory.remember_request("_new".into(), sent(), T0, false);
+        assert_eq!(memory.sent_requests.len(), 2);
+        memory.remember_request("_only".into(), sent(), T0, true);
+        assert_eq!(
+            memory.sent_requests.len(),
+            1,
+            "one-request-at-a-time keeps the latest"
+        );
+    }
+
+    fn assertion(id: &str, valid_until: Option<OffsetDateTime>) -> Login {
+        Login {
+            name_id: "b.simon@contoso.com".into(),
+            name_id_format: None,
+            assertion_id: id.into(),
+            in_response_to: None,
+            session_index: None,
+            attributes: Vec::new(),
+            valid_until,
+        }
+    }
+
+    #[test]
+    fn an_assertion_is_refused_again_until_it_expires_plus_the_skew() {
+        let skew = Duration::minutes(3);
+        let mut memory = Memory::default();
+        let expires = T0 + Duration::hours(1);
+        let a = assertion("_a", Some(expires));
+        assert!(memory.first_use(&a, skew, T0));
+        assert!(
+            !memory.first_use(&a, skew, T0 + Duration::minutes(62)),
+            "a replay"
+        );
+        assert!(!memory.first_use(&a, skew, expires + skew - Duration::seconds(1)));
+        // Past it the SP refuses the assertion as expired, so its ID need not be kept.
+        assert!(memory.first_use(&a, skew, expires + skew));
+        // Unbounded by an enforced NotOnOrAfter: a day.
+        let b = assertion("_b", None);
+        assert!(memory.first_use(&b, skew, T0));
+        assert!(!memory.first_use(&b, skew, T0 + REPLAY_MEMORY - Duration::seconds(1)));
+        // A NotOnOrAfter at the calendar's end is kept, not an overflow.
+        let end = time::Date::MAX
+            .with_hms(23, 59, 0)
+            .expect("a time of day")
+            .assume_utc();
+        let c = assertion("_c", Some(end));
+        assert!(memory.first_use(&c, skew, T0));
+        assert!(!memory.first_use(&c, skew, T0 + Duration::days(365)));
+    }
 
     fn config(flaws: Flaws) -> SpConfig {
         let idp = mock_idp::idp::Idp::new(mock_idp::config::Config::builtin());
